@@ -1,0 +1,173 @@
+import { z } from "zod";
+
+/** What `send_keys` may deliver to panes of a program. `validated` is reserved for a later version. */
+export const INPUT_MODES = ["none", "keys", "raw"] as const;
+export type InputMode = (typeof INPUT_MODES)[number];
+
+/** What the agent may do to a pane the person started with the server. */
+export const PANE_ACCESS = ["read", "write", "none"] as const;
+export type PaneAccess = (typeof PANE_ACCESS)[number];
+
+const envName = z
+  .string()
+  .regex(
+    /^[A-Za-z_][A-Za-z0-9_]*$/,
+    "an environment variable name: letters, digits and _, not starting with a digit",
+  );
+
+const commandRule = z
+  .strictObject({
+    command: z
+      .string()
+      .min(1)
+      .describe("A bare program name, looked up on the server's PATH, or an absolute path to an executable."),
+    args: z
+      .array(z.string())
+      .optional()
+      .describe(
+        'Allowed argument shapes, each a string of space-separated tokens: a literal matches itself; `*` one argument; `**` any remaining arguments; `{path}` one argument that must be a path inside the workspace; `""` no arguments. Omitted: no arguments.',
+      ),
+    input: z
+      .enum(INPUT_MODES)
+      .optional()
+      .describe(
+        "What send_keys may deliver: `none` (default), `keys` (named keys only) or `raw` (text and keys).",
+      ),
+    description: z.string().optional().describe("A note for the agent, shown in the policy description."),
+  })
+  .describe("One allowed program with the argument shapes it may be given.");
+
+const personPane = z
+  .strictObject({
+    name: z
+      .string()
+      .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, "a pane name: letters, digits, '.', '_' or '-', at most 64")
+      .describe("The pane's name, unique among person panes."),
+    command: z
+      .string()
+      .min(1)
+      .describe("The command line, parsed like a shell splits words, never run by a shell."),
+    cwd: z
+      .string()
+      .optional()
+      .describe("Working directory, relative to the policy file; default the first workspace root."),
+    access: z
+      .enum(PANE_ACCESS)
+      .describe("What the agent may do: `read`, `write` (also send_keys and kill) or `none`."),
+    input: z
+      .enum(INPUT_MODES)
+      .optional()
+      .describe("What send_keys may deliver when access is `write`: default `raw`."),
+    cols: z.number().int().min(10).max(500).optional(),
+    rows: z.number().int().min(2).max(200).optional(),
+  })
+  .describe("A pane the person starts together with the server.");
+
+const limits = z
+  .strictObject({
+    maxPanes: z
+      .number()
+      .int()
+      .min(1)
+      .max(1024)
+      .default(16)
+      .describe("Live panes at once, person panes included."),
+    maxExitedPanes: z
+      .number()
+      .int()
+      .min(0)
+      .max(1024)
+      .default(32)
+      .describe("Exited panes kept readable; the oldest is evicted beyond this."),
+    callsPerMinute: z
+      .number()
+      .int()
+      .min(1)
+      .max(100_000)
+      .default(120)
+      .describe("Token-bucket refill per connection."),
+    burst: z
+      .number()
+      .int()
+      .min(1)
+      .max(100_000)
+      .optional()
+      .describe("Token-bucket size; default callsPerMinute."),
+    scrollbackLines: z
+      .number()
+      .int()
+      .min(0)
+      .max(1_000_000)
+      .default(10_000)
+      .describe("History lines kept per pane."),
+    maxInputBytes: z
+      .number()
+      .int()
+      .min(16)
+      .max(1_048_576)
+      .default(4096)
+      .describe("Largest command line or send_keys text, in UTF-8 bytes."),
+    maxWaitMs: z
+      .number()
+      .int()
+      .min(100)
+      .max(3_600_000)
+      .default(300_000)
+      .describe("Cap on wait_for timeout_ms."),
+    maxWaiters: z.number().int().min(1).max(1024).default(32).describe("wait_for calls pending at once."),
+  })
+  .describe("Bounds on what one server holds.");
+
+export const policySchema = z
+  .strictObject({
+    $schema: z.string().optional().describe("Path or URL of this file's JSON Schema, for editors."),
+    workspace: z
+      .array(z.string().min(1))
+      .min(1)
+      .describe("Workspace roots (relative to this file). cwd and every path argument must lie inside one."),
+    commands: z.array(commandRule).default([]).describe("The programs the agent may spawn."),
+    env: z
+      .strictObject({
+        pass: z
+          .array(envName)
+          .default([])
+          .describe("Server variables handed to children; secret-looking names excluded."),
+        passSecrets: z
+          .array(envName)
+          .default([])
+          .describe("Secret-looking variables the person explicitly passes."),
+        fromAgent: z.array(envName).default([]).describe("The only variables an agent may set in spawn."),
+      })
+      .default({
+        pass: ["PATH", "HOME", "LANG", "LC_ALL", "USER", "LOGNAME", "SHELL", "TZ"],
+        passSecrets: [],
+        fromAgent: [],
+      })
+      .describe("Which environment children get."),
+    panes: z.array(personPane).default([]).describe("Panes started with the server."),
+    limits: limits.default(limits.parse({})),
+    audit: z
+      .strictObject({
+        path: z
+          .string()
+          .optional()
+          .describe("Audit log file (relative to this file); default in the XDG state dir."),
+      })
+      .default({}),
+    sandbox: z
+      .strictObject({
+        mode: z
+          .literal("off")
+          .describe(
+            "Pane confinement. Only `off` is implemented in this version; panes run with the server's privileges.",
+          ),
+        network: z.boolean().optional(),
+      })
+      .optional(),
+  })
+  .describe("ccmux policy (v1)");
+
+export type PolicyFile = z.infer<typeof policySchema>;
+export type PolicyLimits = PolicyFile["limits"];
+export type CommandRuleFile = z.infer<typeof commandRule>;
+export type PersonPaneFile = z.infer<typeof personPane>;
