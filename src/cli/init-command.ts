@@ -1,0 +1,54 @@
+import { constants, openSync, writeSync, closeSync } from "node:fs";
+import { resolve } from "node:path";
+import { POLICY_FILE_NAME } from "./policy-file.js";
+
+/**
+ * The starter policy: the current directory as workspace and a few read-only commands. Each rule's
+ * `description` explains it, since JSON has no comments.
+ */
+export const STARTER_POLICY = {
+  workspace: ["."],
+  commands: [
+    {
+      command: "ls",
+      args: ["", "**"],
+      description: "List files; path arguments must stay in the workspace.",
+    },
+    { command: "cat", args: ["{path}"], description: "Print one workspace file." },
+    { command: "git", args: ["status **", "diff **", "log **", "show **"], description: "Read-only git." },
+    { command: "echo", args: ["**"] },
+    { command: "pwd", description: "No arguments allowed: omitted args means none." },
+  ],
+  env: { pass: ["PATH", "HOME", "LANG", "LC_ALL", "TZ", "USER"], passSecrets: [], fromAgent: [] },
+  panes: [],
+  limits: { maxPanes: 8, callsPerMinute: 120, scrollbackLines: 10000, maxInputBytes: 4096 },
+};
+
+/** `ccmux init`: writes ./ccmux.json; never overwrites an existing file unless `force`. */
+export function initPolicy(options: { force?: boolean; cwd?: string }): number {
+  const path = resolve(options.cwd ?? process.cwd(), POLICY_FILE_NAME);
+  const flags =
+    constants.O_WRONLY |
+    constants.O_CREAT |
+    constants.O_NOFOLLOW |
+    (options.force ? constants.O_TRUNC : constants.O_EXCL);
+  let fd: number;
+  try {
+    fd = openSync(path, flags, 0o644);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    console.error(
+      code === "EEXIST"
+        ? `ccmux: ${path} already exists; use --force to replace it.`
+        : `ccmux: cannot write ${path}: ${(error as Error).message}`,
+    );
+    return 1;
+  }
+  try {
+    writeSync(fd, `${JSON.stringify(STARTER_POLICY, null, 2)}\n`);
+  } finally {
+    closeSync(fd);
+  }
+  process.stdout.write(`Wrote ${path}. Check a command against it with: ccmux policy check "git status"\n`);
+  return 0;
+}

@@ -1,0 +1,70 @@
+#!/usr/bin/env node
+import { parseArgs } from "node:util";
+import { initPolicy } from "./init-command.js";
+import { policyCheck } from "./policy-check.js";
+import { policyJsonSchema } from "./schema-command.js";
+import { serve } from "./serve.js";
+import { packageVersion } from "./version.js";
+
+const USAGE = `Usage:
+  ccmux serve [--config FILE]            MCP server on stdio (policy: --config, ./ccmux.json, or ~/.config/ccmux/ccmux.json)
+  ccmux init [--force]                   write a starter ./ccmux.json
+  ccmux policy check [--config FILE] [--cwd DIR] "<command line>"
+                                         would spawn allow this? exit 0 allowed, 1 denied
+  ccmux schema                           print the policy file's JSON Schema
+  ccmux --version`;
+
+async function main(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    strict: true,
+    options: {
+      config: { type: "string" },
+      cwd: { type: "string" },
+      force: { type: "boolean" },
+      help: { type: "boolean", short: "h" },
+      version: { type: "boolean" },
+    },
+  });
+  const [command, ...rest] = positionals;
+  if (values.version) {
+    process.stdout.write(`${packageVersion()}\n`);
+    return 0;
+  }
+  if (values.help || command === undefined || command === "help") {
+    (command === undefined && !values.help ? process.stderr : process.stdout).write(`${USAGE}\n`);
+    return command === undefined && !values.help ? 2 : 0;
+  }
+  switch (command) {
+    case "serve": {
+      const code = await serve({ config: values.config });
+      // stdin and the transport may hold the event loop open after shutdown; serve is done.
+      process.exit(code);
+    }
+    case "init":
+      return initPolicy({ force: values.force });
+    case "schema":
+      process.stdout.write(`${JSON.stringify(policyJsonSchema(), null, 2)}\n`);
+      return 0;
+    case "policy":
+      if (rest[0] !== "check" || rest.length !== 2 || rest[1] === undefined) {
+        console.error('Usage: ccmux policy check [--config FILE] [--cwd DIR] "<command line>"');
+        return 2;
+      }
+      return policyCheck({ config: values.config, command: rest[1], cwd: values.cwd });
+    default:
+      console.error(`ccmux: unknown command "${command}".\n${USAGE}`);
+      return 2;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    console.error(`ccmux: ${error instanceof Error ? error.message : String(error)}`);
+    process.exitCode = 2;
+  },
+);

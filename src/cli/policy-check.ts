@@ -1,0 +1,40 @@
+import { isCcmuxError } from "../errors.js";
+import { checkSpawn } from "../validation/spawn-check.js";
+import { formatPolicyErrors, loadPolicy, locatePolicy } from "./policy-file.js";
+
+/**
+ * `ccmux policy check "<command line>"`: the same decision spawn would make, without running anything.
+ * Exit 0 when allowed, 1 when denied, 2 when the policy itself is missing or invalid.
+ */
+export function policyCheck(options: { config?: string; command: string; cwd?: string }): number {
+  const file = locatePolicy(options.config);
+  if (file === undefined) {
+    console.error("ccmux: no policy found; pass --config FILE or run `ccmux init`.");
+    return 2;
+  }
+  let policy: ReturnType<typeof loadPolicy>;
+  try {
+    policy = loadPolicy(file);
+  } catch (error) {
+    if (!isCcmuxError(error)) throw error;
+    console.error("ccmux: the policy does not validate:");
+    for (const line of formatPolicyErrors(file, error)) console.error(`  ${line}`);
+    return 2;
+  }
+  try {
+    const plan = checkSpawn(policy, { command: options.command, cwd: options.cwd }, process.env);
+    const rule = policy.commands[plan.rule.index];
+    process.stdout.write(
+      `allowed: ${JSON.stringify(plan.argv)}\n` +
+        `  rule:  commands[${plan.rule.index}] ${rule?.command ?? ""} ${JSON.stringify(plan.rule.pattern)}\n` +
+        `  cwd:   ${plan.cwd}\n` +
+        `  input: ${plan.input}\n`,
+    );
+    return 0;
+  } catch (error) {
+    if (!isCcmuxError(error)) throw error;
+    process.stdout.write(`denied: ${error.code}: ${error.message}\n`);
+    if (Object.keys(error.data).length > 0) process.stdout.write(`  ${JSON.stringify(error.data)}\n`);
+    return 1;
+  }
+}

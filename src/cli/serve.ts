@@ -1,0 +1,151 @@
+import { randomBytes } from "node:crypto";
+import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
+import { AuditLog } from "../audit/audit-log.js";
+import { Redactor } from "../audit/redact.js";
+import { CcmuxError, isCcmuxError } from "../errors.js";
+import { EMULATED_TERM } from "../panes/pane-screen.js";
+import { PaneHost } from "../panes/pane-host.js";
+import { Connection } from "../tools/connection.js";
+import { createServer } from "../tools/create-server.js";
+import { DEFAULT_COLS, DEFAULT_ROWS } from "../tools/pane-fields.js";
+import { buildChildEnv, isSecretName } from "../validation/env-filter.js";
+import { isInside } from "../validation/canonical-path.js";
+import type { CompiledPolicy } from "../validation/policy-compile.js";
+import { formatPolicyErrors, loadPolicy, locatePolicy } from "./policy-file.js";
+import { packageVersion } from "./version.js";
+
+/** `ccmux serve`: the MCP server over stdio. Returns the exit code once the client goes away. */
+export async function serve(options: { config?: string }): Promise<number> {
+  const file = locatePolicy(options.config);
+  if (file === undefined) {
+    console.error(
+      "ccmux: no policy found (looked for ./ccmux.json and the user config dir). Create one with `ccmux init`, or pass --config FILE.",
+    );
+    return 2;
+  }
+  let policy: CompiledPolicy;
+  try {
+    policy = loadPolicy(file);
+  } catch (error) {
+    if (isCcmuxError(error) && error.code === "POLICY_INVALID") {
+      console.error(`ccmux: the policy does not validate; not starting.`);
+      for (const line of formatPolicyErrors(file, error)) console.error(`  ${line}`);
+      return 2;
+    }
+    throw error;
+  }
+  for (const warning of policy.warnings) console.error(`ccmux: warning: ${warning}`);
+  if (policy.workspace.some((root) => isInside(policy.audit.path, root))) {
+    console.error(
+      "ccmux: warning: the audit log is inside the workspace, where pane processes can write to it.",
+    );
+  }
+
+  const session = `s-${randomBytes(6).toString("hex")}`;
+  const serverEnv = process.env;
+  const redactor = new Redactor({
+    isSecretName,
+    secretValues: Object.entries(serverEnv)
+      .filter(([name, value]) => value !== undefined && isSecretName(name))
+      .map(([, value]) => value as string),
+  });
+  let audit: AuditLog;
+  try {
+    audit = AuditLog.open(policy.audit.path, session, redactor);
+  } catch (error) {
+    console.error(`ccmux: ${(error as Error).message} Not starting without an audit log.`);
+    return 2;
+  }
+  const logAudit = (record: Parameters<AuditLog["write"]>[0]): void => {
+    try {
+      audit.write(record);
+    } catch (error) {
+      console.error(`ccmux: ${(error as Error).message}`);
+    }
+  };
+
+  const host = new PaneHost({
+    maxPanes: policy.limits.maxPanes,
+    maxExitedPanes: policy.limits.maxExitedPanes,
+  });
+  host.on("exit", (pane, exit) =>
+    logAudit({ event: "exit", decision: "info", pane: pane.id, pid: pane.pid, ...exit }),
+  );
+  host.on("evict", (pane) => logAudit({ event: "evict", decision: "info", pane: pane.id, pid: pane.pid }));
+  logAudit({ event: "start", decision: "info", policy: file, version: packageVersion(), pid: process.pid });
+  startPersonPanes(policy, host, serverEnv, logAudit);
+
+  const connection = new Connection(policy.limits);
+  const server = createServer({ policy, host, audit, connection, serverEnv }, packageVersion());
+  const transport = new StdioServerTransport();
+
+  let stopping: Promise<number> | undefined;
+  const stop = (why: string): Promise<number> => {
+    stopping ??= (async () => {
+      await host.shutdown();
+      logAudit({ event: "stop", decision: "info", reason: why });
+      audit.close();
+      await server.close().catch(() => {});
+      return 0;
+    })();
+    return stopping;
+  };
+  const closed = new Promise<string>((resolve) => {
+    transport.onclose = () => resolve("the client closed the connection");
+    process.stdin.once("end", () => resolve("stdin closed"));
+    // Persistent handlers: a second signal during shutdown must not kill us before the panes are gone.
+    for (const signal of ["SIGTERM", "SIGINT", "SIGHUP"] as const) process.on(signal, () => resolve(signal));
+  });
+  await server.connect(transport);
+  console.error(`ccmux: serving MCP on stdio (policy ${file}, audit ${policy.audit.path}).`);
+  return stop(await closed);
+}
+
+function startPersonPanes(
+  policy: CompiledPolicy,
+  host: PaneHost,
+  serverEnv: NodeJS.ProcessEnv,
+  logAudit: (record: Parameters<AuditLog["write"]>[0]) => void,
+): void {
+  for (const spec of policy.panes) {
+    try {
+      const env = buildChildEnv({
+        serverEnv,
+        pass: policy.env.pass,
+        passSecrets: policy.env.passSecrets,
+        fromAgent: [],
+        agentEnv: undefined,
+        term: EMULATED_TERM,
+      });
+      const pane = host.spawn({
+        name: spec.name,
+        argv: spec.argv,
+        cwd: spec.cwd,
+        env,
+        cols: spec.cols ?? DEFAULT_COLS,
+        rows: spec.rows ?? DEFAULT_ROWS,
+        scrollback: policy.limits.scrollbackLines,
+        owner: { kind: "person", access: spec.access },
+        input: spec.input,
+      });
+      logAudit({
+        event: "start",
+        decision: "info",
+        pane: pane.id,
+        pid: pane.pid,
+        name: spec.name,
+        argv: spec.argv,
+      });
+    } catch (error) {
+      const code = error instanceof CcmuxError ? error.code : "INTERNAL";
+      console.error(`ccmux: person pane "${spec.name}" did not start: ${(error as Error).message}`);
+      logAudit({
+        event: "start",
+        decision: "error",
+        name: spec.name,
+        code,
+        reason: (error as Error).message,
+      });
+    }
+  }
+}

@@ -1,0 +1,107 @@
+import { randomBytes } from "node:crypto";
+import { EventEmitter } from "node:events";
+import { CcmuxError } from "../errors.js";
+import { Pane, type PaneSpec } from "./pane.js";
+import type { ProcessExit } from "./pty-process.js";
+
+/** Grace between SIGHUP and SIGKILL when the server shuts down (a client waits about 2 s before it signals us). */
+const SHUTDOWN_GRACE_MS = 1000;
+
+export interface PaneHostLimits {
+  /** Live panes at once. */
+  maxPanes: number;
+  /** Exited panes kept readable; beyond this the oldest exited pane is evicted. */
+  maxExitedPanes: number;
+}
+
+/** Events a host reports, for the audit log. */
+export interface PaneHostEvents {
+  exit: [pane: Pane, exit: ProcessExit];
+  evict: [pane: Pane];
+}
+
+/**
+ * Where panes live. The embedded host keeps them in this process; a daemon host (later) keeps them in a
+ * long-lived process behind a socket. Tools talk only to this seam.
+ */
+export class PaneHost extends EventEmitter<PaneHostEvents> {
+  private readonly panes = new Map<string, Pane>();
+  private shuttingDown = false;
+
+  constructor(private readonly limits: PaneHostLimits) {
+    super();
+  }
+
+  /** Throws LIMIT_EXCEEDED when maxPanes are alive (checked before a spawn is allowed and audited). */
+  assertCanSpawn(): void {
+    if (this.shuttingDown) throw new CcmuxError("INTERNAL", "The server is shutting down.");
+    const live = this.list().filter((pane) => pane.alive).length;
+    if (live >= this.limits.maxPanes) {
+      throw new CcmuxError("LIMIT_EXCEEDED", `At most ${this.limits.maxPanes} panes may run at once.`, {
+        data: { limit: "maxPanes", value: this.limits.maxPanes },
+      });
+    }
+  }
+
+  /** Starts a pane; throws LIMIT_EXCEEDED when maxPanes are alive, SPAWN_FAILED when the pty cannot start. */
+  spawn(spec: Omit<PaneSpec, "id">): Pane {
+    this.assertCanSpawn();
+    let pane: Pane;
+    try {
+      pane = new Pane({ ...spec, id: newPaneId() });
+    } catch (cause) {
+      throw new CcmuxError("SPAWN_FAILED", "The program could not be started.", {
+        cause,
+        data: { error: cause instanceof Error ? cause.message : String(cause) },
+      });
+    }
+    this.panes.set(pane.id, pane);
+    void pane.exited().then((exit) => {
+      if (!this.panes.has(pane.id)) return;
+      this.emit("exit", pane, exit);
+      this.evictExited();
+    });
+    return pane;
+  }
+
+  get(id: string): Pane | undefined {
+    return this.panes.get(id);
+  }
+
+  /** Panes in start order. */
+  list(): Pane[] {
+    return [...this.panes.values()];
+  }
+
+  /** Kills the pane's process (see Pane.kill) and forgets the pane. */
+  async kill(id: string, signal?: NodeJS.Signals, graceMs?: number): Promise<void> {
+    const pane = this.panes.get(id);
+    if (!pane) return;
+    await pane.kill(signal, graceMs);
+    this.panes.delete(id);
+    pane.dispose();
+  }
+
+  /**
+   * Kills every pane (in parallel) and refuses new ones. SIGHUP first, as when a terminal window closes:
+   * interactive shells ignore SIGTERM but exit on hangup (and pass it to their jobs).
+   */
+  async shutdown(): Promise<void> {
+    this.shuttingDown = true;
+    await Promise.all(this.list().map((pane) => this.kill(pane.id, "SIGHUP", SHUTDOWN_GRACE_MS)));
+  }
+
+  private evictExited(): void {
+    const exited = this.list().filter((pane) => !pane.alive);
+    for (const pane of exited.slice(0, Math.max(0, exited.length - this.limits.maxExitedPanes))) {
+      this.panes.delete(pane.id);
+      void pane.kill().finally(() => pane.dispose());
+      this.emit("evict", pane);
+    }
+  }
+}
+
+function newPaneId(): string {
+  // Security: ids are unguessable (96 random bits), so a pane cannot be named without being listed first.
+  return `p-${randomBytes(12).toString("base64url")}`;
+}

@@ -1,0 +1,210 @@
+import { EventEmitter } from "node:events";
+import { OutputFeed } from "./output-feed.js";
+import { EMULATED_TERM, type HistoryMark, PaneScreen } from "./pane-screen.js";
+import { signalSession, sessionMembers } from "./process-session.js";
+import { type ProcessExit, PtyProcess } from "./pty-process.js";
+import { isSafeReply } from "./terminal-replies.js";
+
+/** Who a pane belongs to: the connection that spawned it, or the person (with the access granted to agents). */
+export type PaneOwner =
+  | { kind: "agent"; connection: string }
+  | { kind: "person"; access: "read" | "write" | "none" };
+
+export interface PaneSpec {
+  id: string;
+  name: string;
+  argv: readonly string[];
+  cwd: string;
+  env: Record<string, string>;
+  cols: number;
+  rows: number;
+  scrollback: number;
+  owner: PaneOwner;
+  /** What send_keys may deliver, decided by the policy rule that allowed the command. */
+  input: "none" | "keys" | "raw";
+}
+
+/** Grace between the first signal and SIGKILL when a pane is killed. */
+export const KILL_GRACE_MS = 2000;
+
+/**
+ * One pane: a process on a pty, its output rendered by an emulator, and its life cycle. Events:
+ * `output` after the emulator parsed a chunk, `exit` once the process is gone and all its output rendered,
+ * `disposed` when the pane is released.
+ */
+export class Pane extends EventEmitter {
+  readonly id: string;
+  readonly name: string;
+  readonly argv: readonly string[];
+  readonly cwd: string;
+  readonly owner: PaneOwner;
+  readonly input: PaneSpec["input"];
+  readonly pid: number;
+  readonly startedAt = Date.now();
+  private readonly screen: PaneScreen;
+  private readonly process: PtyProcess;
+  private readonly feed: OutputFeed;
+  private readonly readMarks = new Map<string, HistoryMark | undefined>();
+  private exitInfo: ProcessExit | null = null;
+  private disposed = false;
+  private readonly exitPromise: Promise<ProcessExit>;
+
+  constructor(spec: PaneSpec) {
+    super();
+    this.setMaxListeners(0);
+    this.id = spec.id;
+    this.name = spec.name;
+    this.argv = spec.argv;
+    this.cwd = spec.cwd;
+    this.owner = spec.owner;
+    this.input = spec.input;
+    this.screen = new PaneScreen({ cols: spec.cols, rows: spec.rows, scrollback: spec.scrollback });
+    let settleExit: (exit: ProcessExit) => void = () => {};
+    this.exitPromise = new Promise((resolve) => {
+      settleExit = resolve;
+    });
+    // The feed needs the process for flow control and the process needs the feed for data: bind late.
+    let feed: OutputFeed | undefined;
+    this.process = new PtyProcess(
+      {
+        argv: spec.argv,
+        cwd: spec.cwd,
+        env: spec.env,
+        cols: spec.cols,
+        rows: spec.rows,
+        term: EMULATED_TERM,
+      },
+      {
+        onData: (chunk) => feed?.push(chunk),
+        onExit: (exit) => {
+          void this.finishExit(exit).then(() => settleExit(exit));
+        },
+      },
+    );
+    this.pid = this.process.pid;
+    feed = new OutputFeed(this.screen, this.process, () => this.emit("output"));
+    this.feed = feed;
+    this.screen.onReply((reply) => {
+      // Security: only device reports without pane-controlled content go back (title/colour reports would type attacker text).
+      if (isSafeReply(reply)) this.process.write(reply);
+    });
+  }
+
+  get alive(): boolean {
+    return this.exitInfo === null;
+  }
+
+  get exit(): ProcessExit | null {
+    return this.exitInfo;
+  }
+
+  /** Resolves when the process has exited and all its output is rendered. */
+  exited(): Promise<ProcessExit> {
+    return this.exitPromise;
+  }
+
+  get applicationCursor(): boolean {
+    return this.screen.applicationCursor;
+  }
+
+  get cursor(): { row: number; col: number } {
+    return this.screen.cursor;
+  }
+
+  write(bytes: string): void {
+    if (this.alive && !this.disposed) this.process.write(bytes);
+  }
+
+  resize(cols: number, rows: number): void {
+    this.screen.resize(cols, rows);
+    this.process.resize(cols, rows);
+  }
+
+  screenText(): string {
+    return this.disposed ? "" : this.screen.renderScreen();
+  }
+
+  scrollbackText(lines?: number): string {
+    return this.disposed ? "" : this.screen.renderScrollback(lines);
+  }
+
+  /**
+   * Lines since `reader`'s previous `newText` call on this pane, starting at the line its cursor was on then.
+   * The first call returns everything held. `lost` says history was trimmed in between.
+   */
+  newText(reader: string): { text: string; lost: boolean } {
+    if (this.disposed) return { text: "", lost: false };
+    const previous = this.readMarks.get(reader);
+    const result = this.readMarks.has(reader) ? this.screen.renderFrom(previous) : this.fullHistory();
+    this.screen.release(previous);
+    this.readMarks.set(reader, this.screen.mark());
+    return result;
+  }
+
+  /** A mark at the top of the visible screen (or `overlapRows` above it), for waiters that must see what scrolls away. */
+  markScreenTop(overlapRows = 0): HistoryMark | undefined {
+    return this.screen.markScreenTop(overlapRows);
+  }
+
+  textFrom(mark: HistoryMark | undefined): { text: string; lost: boolean } {
+    return this.disposed ? { text: "", lost: false } : this.screen.renderFrom(mark);
+  }
+
+  releaseMark(mark: HistoryMark | undefined): void {
+    if (!this.disposed) this.screen.release(mark);
+  }
+
+  /** Everything pushed so far has been rendered. */
+  settled(): Promise<void> {
+    return this.feed.idle();
+  }
+
+  /**
+   * Ends the process and every other member of its session: `signal` first, SIGKILL after the grace period.
+   * Resolves once the pane's process has exited (or immediately if it already had).
+   */
+  async kill(signal: NodeJS.Signals = "SIGTERM", graceMs = KILL_GRACE_MS): Promise<void> {
+    if (this.alive) {
+      signalSession(this.pid, signal);
+      const gone = await within(this.exitPromise, graceMs);
+      if (!gone) signalSession(this.pid, "SIGKILL");
+      await within(this.exitPromise, 5000);
+    }
+    // Jobs a shell left running in the session outlive the leader: end them too (no orphans).
+    if (sessionMembers(this.pid).length > 0) signalSession(this.pid, "SIGKILL");
+  }
+
+  /** Releases the emulator and the pty. Call after `kill`. Idempotent. */
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    this.emit("disposed");
+    this.process.dispose();
+    this.screen.dispose();
+    this.readMarks.clear();
+    this.removeAllListeners();
+  }
+
+  private fullHistory(): { text: string; lost: boolean } {
+    return { text: this.screen.renderScrollback(), lost: false };
+  }
+
+  private async finishExit(exit: ProcessExit): Promise<void> {
+    await this.feed.idle();
+    this.exitInfo = exit;
+    this.emit("exit", exit);
+  }
+}
+
+/** Whether `promise` settles within `ms`; the timer is cleared either way (it keeps the process alive meanwhile). */
+async function within(promise: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), ms);
+  });
+  try {
+    return await Promise.race([promise.then(() => true), timedOut]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

@@ -1,0 +1,140 @@
+import type { Socket } from "node:net";
+import * as nodePty from "node-pty";
+
+/** How a pane's process ended. */
+export interface ProcessExit {
+  /** Exit status, or null when the process was ended by a signal. */
+  exitCode: number | null;
+  /** The terminating signal's number, or null. */
+  signal: number | null;
+}
+
+export interface PtyProcessOptions {
+  /** argv[0] is the absolute executable; it is exec'd directly, no shell. */
+  argv: readonly string[];
+  cwd: string;
+  /** The complete environment of the child; nothing is inherited. */
+  env: Record<string, string>;
+  cols: number;
+  rows: number;
+  /** TERM name handed to node-pty (it sets TERM itself from this). */
+  term: string;
+}
+
+/** After the process exits, how long the output may stay silent before reading stops (grandchildren may hold the tty). */
+const DRAIN_IDLE_MS = 500;
+
+/**
+ * One child process on a pseudo-terminal. Output arrives as raw bytes (no string decoding on this thread);
+ * the owner applies flow control with `pause`/`resume`, and `onExit` fires only after every byte the process
+ * wrote has been delivered to `onData`.
+ */
+export class PtyProcess {
+  readonly pid: number;
+  private readonly pty: nodePty.IPty;
+  private exited: ProcessExit | null = null;
+  private paused = false;
+  private closed = false;
+  private drainTimer: NodeJS.Timeout | undefined;
+  private forceDestroy: (() => void) | undefined;
+  private draining = false;
+
+  constructor(
+    options: PtyProcessOptions,
+    private readonly handlers: { onData(chunk: Uint8Array): void; onExit(exit: ProcessExit): void },
+  ) {
+    const [file, ...args] = options.argv;
+    if (file === undefined) throw new Error("argv must not be empty");
+    this.pty = nodePty.spawn(file, args, {
+      name: options.term,
+      cols: options.cols,
+      rows: options.rows,
+      cwd: options.cwd,
+      env: options.env,
+      encoding: null,
+    });
+    this.pid = this.pty.pid;
+    this.guardDrainOnExit();
+    // node-pty rethrows read errors other than EIO when fewer than two listeners exist; a pane must never crash the server.
+    (this.pty as unknown as { on(event: "error", listener: (error: Error) => void): void }).on(
+      "error",
+      () => {},
+    );
+    this.pty.onData((chunk) => {
+      this.handlers.onData(chunk as unknown as Uint8Array);
+      if (this.draining) this.armDrainTimer();
+    });
+    this.pty.onExit(({ exitCode, signal }) => {
+      this.closed = true;
+      clearTimeout(this.drainTimer);
+      this.exited = { exitCode: signal ? null : exitCode, signal: signal || null };
+      this.handlers.onExit(this.exited);
+    });
+  }
+
+  get hasExited(): boolean {
+    return this.exited !== null;
+  }
+
+  write(bytes: string): void {
+    if (!this.closed) this.pty.write(bytes);
+  }
+
+  resize(cols: number, rows: number): void {
+    if (!this.closed) this.pty.resize(cols, rows);
+  }
+
+  /** Stop reading: the kernel buffer fills and the child blocks in write(2). */
+  pause(): void {
+    if (this.paused || this.closed) return;
+    this.paused = true;
+    clearTimeout(this.drainTimer);
+    this.pty.pause();
+  }
+
+  resume(): void {
+    if (!this.paused) return;
+    this.paused = false;
+    if (this.closed) return;
+    this.pty.resume();
+    if (this.draining) this.armDrainTimer();
+  }
+
+  /** Stop reading and release the pty for good (the process should be gone or going). */
+  dispose(): void {
+    clearTimeout(this.drainTimer);
+    if (this.forceDestroy) this.forceDestroy();
+    else this.pty.kill("SIGHUP");
+  }
+
+  /**
+   * Why: node-pty destroys its read socket 200 ms after the child exits if the socket has not closed by then
+   * (microsoft/node-pty #72, #85, #726). With flow control the socket is often paused at that moment, or the
+   * event loop is busy rendering, and the last kilobytes in the kernel buffer are thrown away. We take over
+   * that timer's destroy call: reading continues until the pty reports EIO (every writer gone) or stays idle
+   * for DRAIN_IDLE_MS while we are not paused (a grandchild still holds the tty).
+   */
+  private guardDrainOnExit(): void {
+    const socket = (this.pty as unknown as { _socket?: Socket })._socket;
+    if (!socket || typeof socket.destroy !== "function") return;
+    const destroy = socket.destroy.bind(socket);
+    let allowed = false;
+    this.forceDestroy = () => {
+      allowed = true;
+      if (!socket.destroyed) destroy();
+    };
+    socket.destroy = ((error?: Error) => {
+      if (allowed || socket.destroyed) return destroy(error);
+      this.draining = true;
+      this.armDrainTimer();
+      return socket;
+    }) as typeof socket.destroy;
+  }
+
+  private armDrainTimer(): void {
+    clearTimeout(this.drainTimer);
+    if (this.paused || this.closed) return;
+    this.drainTimer = setTimeout(() => this.forceDestroy?.(), DRAIN_IDLE_MS);
+    this.drainTimer.unref();
+  }
+}

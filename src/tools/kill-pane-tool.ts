@@ -1,0 +1,44 @@
+import { z } from "zod";
+import { paneFor } from "./pane-access.js";
+import { paneIdField } from "./pane-fields.js";
+import type { ToolRegistry } from "./tool-registry.js";
+
+const input = z.strictObject({
+  pane: paneIdField,
+  signal: z
+    .enum(["SIGTERM", "SIGINT", "SIGHUP", "SIGQUIT", "SIGKILL"])
+    .optional()
+    .describe(
+      "The first signal (default SIGTERM); SIGKILL follows after a short grace if the process lingers.",
+    ),
+});
+
+const output = z.object({
+  pane: z.string(),
+  alive: z.boolean().describe("Always false: the call returns once the process is gone."),
+  exitCode: z.number().int().nullable(),
+  signal: z.number().int().nullable(),
+});
+
+export function registerKillPaneTool(registry: ToolRegistry): void {
+  registry.add({
+    name: "kill_pane",
+    title: "Kill a pane",
+    description:
+      "Ends a pane's process and everything it started (its whole terminal session), then removes the pane. Returns when the process is gone.",
+    input,
+    output,
+    annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: false },
+    async handler(args, ctx) {
+      const pane = paneFor(ctx.deps, args.pane, "kill_pane");
+      ctx.allow({ pane: pane.id, pid: pane.pid, killSignal: args.signal ?? "SIGTERM" });
+      await ctx.deps.host.kill(pane.id, args.signal);
+      return {
+        pane: pane.id,
+        alive: false,
+        exitCode: pane.exit?.exitCode ?? null,
+        signal: pane.exit?.signal ?? null,
+      };
+    },
+  });
+}

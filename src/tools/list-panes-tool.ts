@@ -1,0 +1,51 @@
+import { z } from "zod";
+import { isPaneListed } from "../validation/pane-target.js";
+import type { ToolRegistry } from "./tool-registry.js";
+
+const paneShape = z.object({
+  pane: z.string(),
+  name: z.string(),
+  argv: z.array(z.string()),
+  cwd: z.string(),
+  pid: z.number().int(),
+  alive: z.boolean(),
+  exitCode: z.number().int().nullable(),
+  owner: z.enum(["agent", "person"]).describe("`agent`: you spawned it. `person`: started with the server."),
+  access: z
+    .enum(["read", "write", "none"])
+    .describe("What you may do: read (read/wait), write (also type and kill), none."),
+  input: z.enum(["none", "keys", "raw"]).describe("What send_keys may deliver."),
+});
+
+const output = z.object({ panes: z.array(paneShape) });
+
+export function registerListPanesTool(registry: ToolRegistry): void {
+  registry.add({
+    name: "list_panes",
+    title: "List panes",
+    description:
+      "Lists the panes you spawned and the panes the person started, with what you may do to each.",
+    input: z.strictObject({}),
+    output,
+    annotations: { readOnlyHint: true, openWorldHint: false },
+    async handler(_args, ctx) {
+      const { host, connection } = ctx.deps;
+      const panes = host
+        .list()
+        .filter((pane) => isPaneListed(pane.owner, connection.id))
+        .map((pane) => ({
+          pane: pane.id,
+          name: pane.name,
+          argv: [...pane.argv],
+          cwd: pane.cwd,
+          pid: pane.pid,
+          alive: pane.alive,
+          exitCode: pane.exit?.exitCode ?? null,
+          owner: pane.owner.kind,
+          access: pane.owner.kind === "person" ? pane.owner.access : ("write" as const),
+          input: pane.input,
+        }));
+      return { panes };
+    },
+  });
+}

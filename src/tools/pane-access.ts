@@ -1,0 +1,16 @@
+import type { Pane } from "../panes/pane.js";
+import { MAX_RESULT_CHARS, sanitizeText, truncateTail } from "../panes/sanitize.js";
+import { authorizePaneTarget, type PaneTool } from "../validation/pane-target.js";
+import type { ToolDeps } from "./tool-deps.js";
+
+/** Finds the pane a call names and checks this connection may use `tool` on it (PANE_NOT_FOUND / PANE_FORBIDDEN). */
+export function paneFor(deps: ToolDeps, id: string, tool: PaneTool): Pane {
+  const pane = deps.host.get(id);
+  authorizePaneTarget(pane?.owner, deps.connection.id, tool);
+  return pane as Pane;
+}
+
+/** Rendered pane text made safe for the agent: sanitized, then cut from the top so the newest lines stay. */
+export function agentText(raw: string, maxChars = MAX_RESULT_CHARS): { text: string; truncated: boolean } {
+  return truncateTail(sanitizeText(raw), maxChars);
+}

@@ -1,0 +1,37 @@
+import { z } from "zod";
+import { summarizePolicy } from "../validation/policy-describe.js";
+import type { ToolRegistry } from "./tool-registry.js";
+
+const output = z.object({
+  workspace: z.array(z.string()),
+  commands: z.array(
+    z.object({
+      command: z.string(),
+      args: z.array(z.string()).describe("Allowed argument shapes."),
+      input: z.string().describe("What send_keys may deliver to panes of this program."),
+      description: z.string().optional(),
+    }),
+  ),
+  envFromAgent: z.array(z.string()),
+  limits: z.object({
+    maxPanes: z.number(),
+    maxInputBytes: z.number(),
+    callsPerMinute: z.number(),
+    maxWaitMs: z.number(),
+  }),
+});
+
+export function registerPolicyTool(registry: ToolRegistry): void {
+  registry.add({
+    name: "policy",
+    title: "Show what this server allows",
+    description:
+      "Returns the policy as it applies to you: workspace roots, allowed command shapes with each program's input mode, the environment variables you may set, and limits.",
+    input: z.strictObject({}),
+    output,
+    annotations: { readOnlyHint: true, openWorldHint: false },
+    async handler(_args, ctx) {
+      return summarizePolicy(ctx.deps.policy);
+    },
+  });
+}

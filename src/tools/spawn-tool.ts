@@ -1,0 +1,73 @@
+import { basename } from "node:path";
+import { z } from "zod";
+import { checkSpawn } from "../validation/spawn-check.js";
+import { DEFAULT_COLS, DEFAULT_ROWS, paneNameField } from "./pane-fields.js";
+import type { ToolRegistry } from "./tool-registry.js";
+
+const input = z.strictObject({
+  command: z
+    .string()
+    .describe(
+      "One command line: words split like a shell would (quotes group words; quoted metacharacters are data), never run by a shell. Operators, substitutions, $VARIABLES and unquoted globs are refused.",
+    ),
+  cwd: z
+    .string()
+    .optional()
+    .describe("Working directory inside the workspace; default the first workspace root."),
+  env: z
+    .record(z.string(), z.string())
+    .optional()
+    .describe("Extra environment variables; only the names the policy lists in env.fromAgent."),
+  name: paneNameField.optional().describe("A label for the pane; default the program's name."),
+  cols: z.number().int().min(20).max(400).optional().describe(`Terminal width; default ${DEFAULT_COLS}.`),
+  rows: z.number().int().min(5).max(200).optional().describe(`Terminal height; default ${DEFAULT_ROWS}.`),
+});
+
+const output = z.object({
+  pane: z.string().describe("The new pane's id."),
+  name: z.string(),
+  pid: z.number().int(),
+  argv: z.array(z.string()).describe("The argv executed: absolute executable first."),
+  cwd: z.string(),
+  input: z.enum(["none", "keys", "raw"]).describe("What send_keys may deliver to this pane."),
+  rule: z.string().describe("The policy rule that allowed the command."),
+});
+
+export function registerSpawnTool(registry: ToolRegistry, policyDescription: string): void {
+  registry.add({
+    name: "spawn",
+    title: "Start a program in a new pane",
+    description: `Starts one allowed program in a new pseudo-terminal pane and returns its id. Read its screen with read_pane, type with send_keys, wait with wait_for.\n\n${policyDescription}`,
+    input,
+    output,
+    annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
+    async handler(args, ctx) {
+      const { policy, host, serverEnv, connection } = ctx.deps;
+      const plan = checkSpawn(policy, { command: args.command, cwd: args.cwd, env: args.env }, serverEnv);
+      host.assertCanSpawn();
+      const rule = `commands[${plan.rule.index}] ${JSON.stringify(plan.rule.pattern === "" ? plan.rule.command : `${plan.rule.command} ${plan.rule.pattern}`)}`;
+      ctx.allow({ rule, argv: plan.argv, cwd: plan.cwd });
+      const pane = host.spawn({
+        name: args.name ?? basename(plan.argv[0] ?? "pane"),
+        argv: plan.argv,
+        cwd: plan.cwd,
+        env: plan.env,
+        cols: args.cols ?? DEFAULT_COLS,
+        rows: args.rows ?? DEFAULT_ROWS,
+        scrollback: policy.limits.scrollbackLines,
+        owner: { kind: "agent", connection: connection.id },
+        input: plan.input,
+      });
+      ctx.note({ pane: pane.id, pid: pane.pid });
+      return {
+        pane: pane.id,
+        name: pane.name,
+        pid: pane.pid,
+        argv: [...plan.argv],
+        cwd: plan.cwd,
+        input: plan.input,
+        rule,
+      };
+    },
+  });
+}

@@ -1,0 +1,14 @@
+import type { AuditLog } from "../audit/audit-log.js";
+import type { PaneHost } from "../panes/pane-host.js";
+import type { CompiledPolicy } from "../validation/policy-compile.js";
+import type { Connection } from "./connection.js";
+
+/** Everything a tool handler may use, passed in (never reached through globals). */
+export interface ToolDeps {
+  readonly policy: CompiledPolicy;
+  readonly host: PaneHost;
+  readonly audit: AuditLog;
+  readonly connection: Connection;
+  /** The server's environment: the only source of variables passed to children. */
+  readonly serverEnv: NodeJS.ProcessEnv;
+}

@@ -1,0 +1,183 @@
+import type { Server } from "@modelcontextprotocol/sdk/server/index.js";
+import {
+  type CallToolResult,
+  CallToolRequestSchema,
+  ListToolsRequestSchema,
+  type ToolAnnotations,
+} from "@modelcontextprotocol/sdk/types.js";
+import { z } from "zod";
+import type { AuditRecord } from "../audit/audit-log.js";
+import { CcmuxError, isCcmuxError } from "../errors.js";
+import { errorResult, okResult } from "./tool-result.js";
+import type { ToolDeps } from "./tool-deps.js";
+
+/** What a handler gets besides its parsed input. */
+export interface CallContext {
+  readonly deps: ToolDeps;
+  readonly signal: AbortSignal;
+  /**
+   * Writes the `allow` record for this call. Handlers that act (start a process, type, kill) call it right
+   * before acting, so a call whose record cannot be written never acts (fail closed).
+   */
+  allow(fields?: Partial<AuditRecord>): void;
+  /** Facts learned while acting (pane, pid), written in an `outcome` record after the call. */
+  note(fields: Partial<AuditRecord>): void;
+  /** Sends a progress notification when the client asked for them; otherwise does nothing. */
+  progress(progress: number, total?: number, message?: string): void;
+}
+
+export interface ToolSpec<Input extends z.ZodType, Output extends z.ZodObject> {
+  name: string;
+  title: string;
+  description: string;
+  input: Input;
+  output: Output;
+  annotations: ToolAnnotations;
+  handler(input: z.output<Input>, ctx: CallContext): Promise<z.output<Output>>;
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: a registry holds tools of every input/output type
+type AnyToolSpec = ToolSpec<any, any>;
+
+const ERROR_DECISION_CODES = new Set(["INTERNAL", "SPAWN_FAILED", "AUDIT_UNAVAILABLE"]);
+
+/**
+ * Serves tools/list and tools/call. Unlike the SDK's McpServer, every call — including an unknown tool or
+ * arguments that fail the schema — goes through one pipeline: rate limit, strict parse, handler, and exactly
+ * one decision record in the audit log, so bad input is answered with a stable code and is audited.
+ */
+export class ToolRegistry {
+  private readonly tools = new Map<string, AnyToolSpec>();
+
+  constructor(private readonly deps: ToolDeps) {}
+
+  add<Input extends z.ZodType, Output extends z.ZodObject>(spec: ToolSpec<Input, Output>): void {
+    this.tools.set(spec.name, spec as AnyToolSpec);
+  }
+
+  attach(server: Server): void {
+    server.setRequestHandler(ListToolsRequestSchema, () => ({
+      tools: [...this.tools.values()].map((tool) => ({
+        name: tool.name,
+        title: tool.title,
+        description: tool.description,
+        inputSchema: jsonSchemaOf(tool.input, "input"),
+        outputSchema: jsonSchemaOf(tool.output, "output"),
+        annotations: tool.annotations,
+      })),
+    }));
+    server.setRequestHandler(CallToolRequestSchema, (request, extra) =>
+      this.call(request.params.name, request.params.arguments, {
+        signal: extra.signal,
+        progress: (progress, total, message) => {
+          const token = request.params._meta?.progressToken;
+          if (token === undefined) return;
+          void extra
+            .sendNotification({
+              method: "notifications/progress",
+              params: { progressToken: token, progress, total, message },
+            })
+            .catch(() => {});
+        },
+      }),
+    );
+  }
+
+  /** Runs one call through the pipeline. Never throws: every failure becomes an error result. */
+  async call(
+    name: string,
+    rawArgs: unknown,
+    io: { signal: AbortSignal; progress: CallContext["progress"] },
+  ): Promise<CallToolResult> {
+    const base: AuditRecord = {
+      event: "call",
+      decision: "allow",
+      connection: this.deps.connection.id,
+      tool: name,
+    };
+    let decided = false;
+    let noted: Partial<AuditRecord> = {};
+    const audit = (record: AuditRecord): void => this.deps.audit.write(record);
+    try {
+      const tool = this.tools.get(name);
+      base.args = rawArgs;
+      // Security: a flood of calls (seed §6.2) is refused before any parsing or pane work.
+      this.deps.connection.rateLimit.take();
+      if (!tool) throw new CcmuxError("INVALID_ARGUMENT", `Unknown tool "${truncate(name)}".`);
+      const parsed = (tool.input as z.ZodType).safeParse(rawArgs ?? {});
+      if (!parsed.success) {
+        throw new CcmuxError("INVALID_ARGUMENT", describeIssues(parsed.error), {
+          data: {
+            issues: parsed.error.issues.map((issue) => ({
+              path: issue.path.join("."),
+              message: issue.message,
+            })),
+          },
+        });
+      }
+      const ctx: CallContext = {
+        deps: this.deps,
+        signal: io.signal,
+        progress: io.progress,
+        allow: (fields) => {
+          audit({ ...base, ...fields, decision: "allow" });
+          decided = true;
+        },
+        note: (fields) => {
+          noted = { ...noted, ...fields };
+        },
+      };
+      const output = await tool.handler(parsed.data, ctx);
+      if (!decided) audit({ ...base, ...noted, decision: "allow" });
+      else if (Object.keys(noted).length > 0)
+        audit({ ...base, ...noted, event: "outcome", decision: "allow", args: undefined });
+      return okResult(output);
+    } catch (thrown) {
+      const error = toCcmuxError(thrown);
+      const decision = ERROR_DECISION_CODES.has(error.code) ? "error" : "deny";
+      try {
+        audit({
+          ...base,
+          ...noted,
+          ...(decided ? { event: "outcome", args: undefined } : {}),
+          decision,
+          code: error.code,
+          reason: error.message,
+          detail: Object.keys(error.data).length > 0 ? error.data : undefined,
+        });
+      } catch (auditError) {
+        return errorResult(toCcmuxError(auditError));
+      }
+      return errorResult(error);
+    }
+  }
+}
+
+function toCcmuxError(thrown: unknown): CcmuxError {
+  if (isCcmuxError(thrown)) return thrown;
+  console.error("ccmux: unexpected error in a tool call:", thrown);
+  return new CcmuxError("INTERNAL", "An unexpected error occurred; nothing further was done.", {
+    cause: thrown,
+  });
+}
+
+function describeIssues(error: z.ZodError): string {
+  const first = error.issues[0];
+  if (!first) return "The arguments are not valid.";
+  const where = first.path.length > 0 ? `${first.path.join(".")}: ` : "";
+  const more = error.issues.length > 1 ? ` (and ${error.issues.length - 1} more)` : "";
+  return `Invalid arguments: ${where}${first.message}${more}.`;
+}
+
+function jsonSchemaOf(schema: z.ZodType, io: "input" | "output") {
+  const json = z.toJSONSchema(schema, { io, target: "draft-7", unrepresentable: "any" }) as Record<
+    string,
+    unknown
+  >;
+  delete json.$schema;
+  return json as { type: "object"; [key: string]: unknown };
+}
+
+function truncate(text: string): string {
+  return text.length > 64 ? `${text.slice(0, 64)}…` : text;
+}

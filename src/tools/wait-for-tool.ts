@@ -1,0 +1,107 @@
+import { z } from "zod";
+import { CcmuxError } from "../errors.js";
+import { sanitizeText } from "../panes/sanitize.js";
+import { waitForOutput } from "../panes/wait-for-output.js";
+import { compileWaitRegex } from "../validation/regex-check.js";
+import { agentText, paneFor } from "./pane-access.js";
+import { paneIdField } from "./pane-fields.js";
+import type { ToolRegistry } from "./tool-registry.js";
+
+const DEFAULT_TIMEOUT_MS = 30_000;
+
+const input = z.strictObject({
+  pane: paneIdField,
+  text: z.string().min(1).max(4096).optional().describe("Literal text to wait for (as read_pane shows it)."),
+  regex: z
+    .string()
+    .optional()
+    .describe(
+      "RE2 regular expression to wait for (linear-time: no backreferences or lookaround); ^ and $ match at line ends.",
+    ),
+  exit: z.boolean().optional().describe("Also return as soon as the process exits."),
+  timeout_ms: z
+    .number()
+    .int()
+    .min(0)
+    .optional()
+    .describe(`Give up after this long (default ${DEFAULT_TIMEOUT_MS}; capped by the policy's maxWaitMs).`),
+});
+
+const output = z.object({
+  pane: z.string(),
+  matched: z
+    .boolean()
+    .describe("True when the text/regex appeared, or (with exit: true) the process exited."),
+  reason: z.enum(["matched", "exited", "timeout", "aborted"]),
+  elapsedMs: z.number().int(),
+  alive: z.boolean(),
+  exitCode: z.number().int().nullable(),
+  text: z.string().describe("The screen when the wait ended, sanitized."),
+  truncated: z.boolean(),
+});
+
+export function registerWaitForTool(registry: ToolRegistry): void {
+  let waiting = 0;
+  registry.add({
+    name: "wait_for",
+    title: "Wait for output or exit",
+    description:
+      "Waits until text or a regex appears in a pane (on screen, or printed since the wait began), or the process exits, or the timeout passes. Other panes stay usable meanwhile.",
+    input,
+    output,
+    annotations: { readOnlyHint: true, openWorldHint: false },
+    async handler(args, ctx) {
+      const { limits } = ctx.deps.policy;
+      if (args.text !== undefined && args.regex !== undefined) {
+        throw new CcmuxError("INVALID_ARGUMENT", "Give text or regex, not both.");
+      }
+      if (args.text === undefined && args.regex === undefined && !args.exit) {
+        throw new CcmuxError("INVALID_ARGUMENT", "Give text, regex or exit: true.");
+      }
+      const matches =
+        args.regex !== undefined
+          ? compileWaitRegex(args.regex)
+          : args.text !== undefined
+            ? literalMatcher(args.text)
+            : undefined;
+      const pane = paneFor(ctx.deps, args.pane, "wait_for");
+      if (waiting >= limits.maxWaiters) {
+        throw new CcmuxError(
+          "LIMIT_EXCEEDED",
+          `At most ${limits.maxWaiters} wait_for calls may be pending at once.`,
+        );
+      }
+      const timeoutMs = Math.min(args.timeout_ms ?? DEFAULT_TIMEOUT_MS, limits.maxWaitMs);
+      const started = Date.now();
+      waiting += 1;
+      let outcome: Awaited<ReturnType<typeof waitForOutput>>;
+      try {
+        outcome = await waitForOutput(pane, {
+          matches,
+          exit: args.exit,
+          timeoutMs,
+          signal: ctx.signal,
+          onProgress: (elapsed) => ctx.progress(elapsed, timeoutMs, "waiting"),
+        });
+      } finally {
+        waiting -= 1;
+      }
+      ctx.note({ pane: pane.id, outcome });
+      const { text, truncated } = agentText(pane.screenText());
+      return {
+        pane: pane.id,
+        matched: outcome === "matched" || (outcome === "exited" && args.exit === true),
+        reason: outcome,
+        elapsedMs: Date.now() - started,
+        alive: pane.alive,
+        exitCode: pane.exit?.exitCode ?? null,
+        text,
+        truncated,
+      };
+    },
+  });
+}
+
+function literalMatcher(needle: string): (text: string) => boolean {
+  return (text) => sanitizeText(text).includes(needle);
+}

@@ -1,0 +1,128 @@
+import { parse } from "shell-quote";
+import { CcmuxError } from "../errors.js";
+
+// Security: invisible or line-breaking characters (NUL, C0 incl. TAB/CR/LF, DEL, C1 incl. U+0085, zero-width
+// and bidi format characters, U+2028/U+2029, non-ASCII spaces, lone surrogates) hide a second command or a
+// different word split from the person reading the audit log.
+const FORBIDDEN_CHAR = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Cs}]|[^\S ]/u;
+const OPERATOR_CHARS = new Set([";", "&", "|", "<", ">", "(", ")"]);
+const GLOB_CHARS = new Set(["*", "?", "["]);
+const BRACE_CHARS = new Set(["{", "}"]);
+const DQ_ESCAPABLE = new Set(['"', "\\"]);
+
+function forbidden(what: string, offset: number): CcmuxError {
+  return new CcmuxError("COMMAND_SYNTAX_FORBIDDEN", `the command line uses ${what}; ccmux runs no shell`, {
+    data: { offset },
+  });
+}
+
+/**
+ * Splits words the way bash would for the small grammar ccmux accepts, refusing everything else. Used as an
+ * independent second reading of the line: if it and shell-quote disagree, the line is refused.
+ */
+function splitLikeBash(line: string): string[] {
+  const words: string[] = [];
+  let word = "";
+  let inWord = false;
+  let i = 0;
+  while (i < line.length) {
+    const c = line.charAt(i);
+    if (c === " ") {
+      if (inWord) words.push(word);
+      word = "";
+      inWord = false;
+      i += 1;
+      continue;
+    }
+    // Security: `$(…)`, `${…}`, `$VAR`, `$'…'` and backticks are substitution outside single quotes, even
+    // when escaped (shell-quote and bash disagree on escaped backticks inside double quotes).
+    if (c === "$" || c === "`") throw forbidden(`\`${c}\` (substitution or expansion)`, i);
+    if (c === "#" && !inWord) throw forbidden("`#` (a comment)", i);
+    inWord = true;
+    if (c === "'") {
+      const end = line.indexOf("'", i + 1);
+      if (end < 0) throw forbidden("an unterminated single quote", i);
+      word += line.slice(i + 1, end);
+      i = end + 1;
+    } else if (c === '"') {
+      i += 1;
+      for (;;) {
+        if (i >= line.length) throw forbidden("an unterminated double quote", i);
+        const d = line.charAt(i);
+        if (d === '"') break;
+        if (d === "$" || d === "`") throw forbidden(`\`${d}\` (substitution or expansion)`, i);
+        if (d === "\\" && DQ_ESCAPABLE.has(line.charAt(i + 1))) {
+          word += line.charAt(i + 1);
+          i += 2;
+        } else {
+          word += d;
+          i += 1;
+        }
+      }
+      i += 1;
+    } else if (c === "\\") {
+      // Security: bash keeps a trailing backslash, shell-quote drops it; a word-list gap either way.
+      if (i + 1 >= line.length) throw forbidden("a trailing backslash", i);
+      const next = line.charAt(i + 1);
+      if (next === "$" || next === "`") throw forbidden(`\`${next}\` (substitution or expansion)`, i + 1);
+      word += next;
+      i += 2;
+    } else if (OPERATOR_CHARS.has(c)) {
+      throw forbidden(`\`${c}\` (a shell operator)`, i);
+    } else if (GLOB_CHARS.has(c)) {
+      throw forbidden(`\`${c}\` unquoted (a glob)`, i);
+    } else if (BRACE_CHARS.has(c)) {
+      // Security: bash turns `{a,b}` into two words; shell-quote keeps one.
+      throw forbidden(`\`${c}\` unquoted (brace expansion)`, i);
+    } else {
+      word += c;
+      i += 1;
+    }
+  }
+  if (inWord) words.push(word);
+  return words;
+}
+
+/** Words as shell-quote reads them; refuses operators, globs, comments and any variable lookup. */
+function splitWithShellQuote(line: string): string[] {
+  const lookups: string[] = [];
+  const entries = parse(line, (name: string) => {
+    lookups.push(name);
+    return undefined;
+  });
+  if (lookups.length > 0) throw forbidden("a variable expansion", -1);
+  return entries.map((entry) => {
+    if (typeof entry === "string") return entry;
+    if ("comment" in entry) throw forbidden("a comment", -1);
+    if (entry.op === "glob") throw forbidden("an unquoted glob", -1);
+    throw forbidden(`\`${entry.op}\` (a shell operator)`, -1);
+  });
+}
+
+/**
+ * Splits one command line into words like a shell would, without ever running a shell. Refuses
+ * (COMMAND_SYNTAX_FORBIDDEN) operators, substitution, expansion, unquoted globs and braces, comments,
+ * control and invisible characters, unterminated quotes and empty commands; LIMIT_EXCEEDED past maxBytes.
+ * Quoted metacharacters are data: `echo "a;b" '$z'` gives ["echo", "a;b", "$z"].
+ */
+export function parseCommandLine(line: string, maxBytes: number): string[] {
+  if (Buffer.byteLength(line, "utf8") > maxBytes) {
+    throw new CcmuxError("LIMIT_EXCEEDED", `the command line is longer than ${maxBytes} bytes`, {
+      data: { maxBytes },
+    });
+  }
+  const bad = FORBIDDEN_CHAR.exec(line);
+  if (bad) {
+    const code = bad[0].codePointAt(0) ?? 0;
+    const hex = `U+${code.toString(16).toUpperCase().padStart(4, "0")}`;
+    throw forbidden(`the control or invisible character ${hex}`, bad.index);
+  }
+  const ours = splitLikeBash(line);
+  const theirs = splitWithShellQuote(line);
+  // Security: a gap between the words we check and the words a shell would see is the injection.
+  if (ours.length !== theirs.length || ours.some((w, i) => w !== theirs[i])) {
+    throw forbidden("quoting that two parsers read differently", -1);
+  }
+  if (ours.length === 0) throw forbidden("no program (an empty command)", 0);
+  return ours;
+}

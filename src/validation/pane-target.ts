@@ -1,0 +1,40 @@
+import { CcmuxError } from "../errors.js";
+
+/** The tools that name a pane, and the access each needs on a person's pane. */
+export type PaneTool = "read_pane" | "wait_for" | "send_keys" | "kill_pane";
+
+/** What authorization needs to know about a pane (the pane layer's owner field, seen from here). */
+export type PaneOwnerView =
+  | { kind: "agent"; connection: string }
+  | { kind: "person"; access: "read" | "write" | "none" };
+
+const NEEDS_WRITE: ReadonlySet<PaneTool> = new Set(["send_keys", "kill_pane"]);
+
+/**
+ * Decides whether `connection` may use `tool` on a pane (seed §6.1, pane escape). A connection reaches the
+ * panes it spawned and the person's panes whose access allows the tool; any other pane does not exist for it.
+ */
+export function authorizePaneTarget(
+  owner: PaneOwnerView | undefined,
+  connection: string,
+  tool: PaneTool,
+): void {
+  // Security: another connection's pane answers exactly like a missing one, so ids cannot be probed.
+  if (owner === undefined || (owner.kind === "agent" && owner.connection !== connection)) {
+    throw new CcmuxError("PANE_NOT_FOUND", "No such pane: use list_panes to see the panes you can reach.");
+  }
+  if (owner.kind === "agent") return;
+  // Security: a person's pane grants only what its `access` says (read → read/wait, write → also type and kill).
+  if (owner.access === "none" || (owner.access === "read" && NEEDS_WRITE.has(tool))) {
+    throw new CcmuxError(
+      "PANE_FORBIDDEN",
+      `This pane belongs to the person and its access is "${owner.access}": ${tool} is not allowed on it.`,
+      { data: { access: owner.access } },
+    );
+  }
+}
+
+/** Whether a pane appears in list_panes for `connection` (its own panes and every person pane). */
+export function isPaneListed(owner: PaneOwnerView, connection: string): boolean {
+  return owner.kind === "person" || owner.connection === connection;
+}

@@ -1,0 +1,269 @@
+import path from "node:path";
+import { CcmuxError, isCcmuxError } from "../errors.js";
+import { type CompiledPattern, compileArgPattern } from "./arg-pattern.js";
+import { canonicalRoot, isInside } from "./canonical-path.js";
+import { parseCommandLine } from "./command-line.js";
+import { isSecretName, validateFromAgentList } from "./env-filter.js";
+import {
+  type InputMode,
+  type PaneAccess,
+  type PersonPaneFile,
+  type PolicyFile,
+  type PolicyLimits,
+  policySchema,
+} from "./policy-schema.js";
+import { type ResolvedProgram, resolveProgram } from "./program-resolve.js";
+
+export interface CompiledCommandRule {
+  /** Position in the policy's `commands`. */
+  index: number;
+  /** The program as the person wrote it. */
+  command: string;
+  /** Where it resolved at load; null when not found (spawning it then fails COMMAND_NOT_ALLOWED). */
+  executable: Readonly<ResolvedProgram> | null;
+  patterns: readonly CompiledPattern[];
+  patternSources: readonly string[];
+  input: InputMode;
+  description?: string;
+}
+
+export interface CompiledPersonPane {
+  name: string;
+  /** argv[0] resolved to an absolute path. */
+  argv: readonly string[];
+  cwd: string;
+  access: PaneAccess;
+  input: InputMode;
+  cols?: number;
+  rows?: number;
+}
+
+export interface CompiledPolicy {
+  baseDir: string;
+  /** Canonical workspace roots. */
+  workspace: readonly string[];
+  commands: readonly CompiledCommandRule[];
+  env: { pass: readonly string[]; passSecrets: readonly string[]; fromAgent: readonly string[] };
+  panes: readonly CompiledPersonPane[];
+  limits: Readonly<PolicyLimits & { burst: number }>;
+  audit: { path: string };
+  /** Things that load but deserve the person's attention (a program not found, a secret in env.pass). */
+  warnings: readonly string[];
+}
+
+export interface CompileOptions {
+  /** Directory of the policy file; relative paths in it resolve here. */
+  baseDir: string;
+  /** The server's own PATH. */
+  serverPath: string | undefined;
+  /** Absolute audit log path used when the policy names none. */
+  defaultAuditPath: string;
+}
+
+interface PolicyProblem {
+  path: string;
+  message: string;
+}
+
+function formatPath(keys: readonly PropertyKey[]): string {
+  return keys
+    .map((key, i) => (typeof key === "number" ? `[${key}]` : i === 0 ? String(key) : `.${String(key)}`))
+    .join("");
+}
+
+function messageOf(error: unknown): string {
+  return isCcmuxError(error) || error instanceof Error ? error.message : String(error);
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === "object" && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const child of Object.values(value)) deepFreeze(child);
+  }
+  return value;
+}
+
+function resolveAgainst(baseDir: string, p: string): string {
+  return path.isAbsolute(p) ? p : `${baseDir}/${p}`;
+}
+
+function compileWorkspace(policy: PolicyFile, baseDir: string, problems: PolicyProblem[]): string[] {
+  const roots: string[] = [];
+  for (const [i, root] of policy.workspace.entries()) {
+    try {
+      const canonical = canonicalRoot(resolveAgainst(baseDir, root));
+      if (!roots.includes(canonical)) roots.push(canonical);
+    } catch (error) {
+      problems.push({ path: `workspace[${i}]`, message: messageOf(error) });
+    }
+  }
+  return roots;
+}
+
+function compileCommands(
+  policy: PolicyFile,
+  ctx: { roots: readonly string[]; serverPath: string | undefined },
+  problems: PolicyProblem[],
+  warnings: string[],
+): CompiledCommandRule[] {
+  return policy.commands.map((rule, index) => {
+    const where = `commands[${index}]`;
+    const patternSources = rule.args ?? [""];
+    const patterns: CompiledPattern[] = [];
+    for (const [j, source] of patternSources.entries()) {
+      try {
+        patterns.push(compileArgPattern(source));
+      } catch (error) {
+        problems.push({ path: `${where}.args[${j}]`, message: messageOf(error) });
+      }
+    }
+    let executable: ResolvedProgram | null = null;
+    const words = (() => {
+      try {
+        return parseCommandLine(rule.command, 4096);
+      } catch {
+        return [];
+      }
+    })();
+    if (words.length !== 1 || words[0] !== rule.command) {
+      problems.push({
+        path: `${where}.command`,
+        message: "must be one program name, without arguments or quoting",
+      });
+    } else if (rule.command.includes("/") && !path.isAbsolute(rule.command)) {
+      problems.push({
+        path: `${where}.command`,
+        message: "a relative path; use a bare name or an absolute path",
+      });
+    } else {
+      try {
+        executable = resolveProgram(rule.command, ctx);
+        if (ctx.roots.some((root) => isInside((executable as ResolvedProgram).realpath, root))) {
+          warnings.push(
+            `${where}: ${rule.command} lies inside the workspace, where the agent can rewrite it`,
+          );
+        }
+      } catch (error) {
+        warnings.push(`${where}: ${messageOf(error)}; spawning it will be refused`);
+      }
+    }
+    const compiled: CompiledCommandRule = {
+      index,
+      command: rule.command,
+      executable,
+      patterns,
+      patternSources,
+      input: rule.input ?? "none",
+    };
+    if (rule.description !== undefined) compiled.description = rule.description;
+    return compiled;
+  });
+}
+
+function compilePane(
+  pane: PersonPaneFile,
+  where: string,
+  ctx: { roots: readonly string[]; serverPath: string | undefined; baseDir: string; maxBytes: number },
+  problems: PolicyProblem[],
+): CompiledPersonPane | undefined {
+  let argv: string[];
+  let cwd: string;
+  try {
+    // Person panes bypass the allowlist (they are the person's own) but still run without a shell.
+    const words = parseCommandLine(pane.command, ctx.maxBytes);
+    const program = resolveProgram(words[0] as string, ctx);
+    argv = [program.path, ...words.slice(1)];
+  } catch (error) {
+    problems.push({ path: `${where}.command`, message: messageOf(error) });
+    return undefined;
+  }
+  try {
+    // A person pane may run outside the workspace: its cwd is the person's choice, not the agent's.
+    if (pane.cwd !== undefined) cwd = canonicalRoot(resolveAgainst(ctx.baseDir, pane.cwd));
+    else if (ctx.roots[0] !== undefined) cwd = ctx.roots[0];
+    else return undefined; // no valid workspace root; that problem is already listed
+  } catch (error) {
+    problems.push({ path: `${where}.cwd`, message: messageOf(error) });
+    return undefined;
+  }
+  const compiled: CompiledPersonPane = {
+    name: pane.name,
+    argv,
+    cwd,
+    access: pane.access,
+    input: pane.input ?? "raw",
+  };
+  if (pane.cols !== undefined) compiled.cols = pane.cols;
+  if (pane.rows !== undefined) compiled.rows = pane.rows;
+  return compiled;
+}
+
+function compilePanes(
+  policy: PolicyFile,
+  ctx: { roots: readonly string[]; serverPath: string | undefined; baseDir: string; maxBytes: number },
+  problems: PolicyProblem[],
+): CompiledPersonPane[] {
+  const seen = new Set<string>();
+  const panes: CompiledPersonPane[] = [];
+  for (const [i, pane] of policy.panes.entries()) {
+    if (seen.has(pane.name))
+      problems.push({ path: `panes[${i}].name`, message: `duplicate pane name "${pane.name}"` });
+    seen.add(pane.name);
+    const compiled = compilePane(pane, `panes[${i}]`, ctx, problems);
+    if (compiled !== undefined) panes.push(compiled);
+  }
+  return panes;
+}
+
+/**
+ * Validates and compiles a parsed policy file: schema, then every semantic check in one pass (workspace roots
+ * exist, argument shapes compile, no hook name in env.fromAgent, person panes parse and resolve, unique pane
+ * names). Throws POLICY_INVALID with `data.errors` listing every problem as {path, message}. Programs not on
+ * the PATH are warnings, not errors. The result is deeply frozen.
+ */
+export function compilePolicy(raw: unknown, opts: CompileOptions): CompiledPolicy {
+  const parsed = policySchema.safeParse(raw);
+  if (!parsed.success) {
+    const errors = parsed.error.issues.map((issue) => ({
+      path: formatPath(issue.path),
+      message: issue.message,
+    }));
+    throw new CcmuxError("POLICY_INVALID", `the policy has ${errors.length} error(s)`, { data: { errors } });
+  }
+  const policy = parsed.data;
+  const baseDir = path.resolve(opts.baseDir);
+  const problems: PolicyProblem[] = [];
+  const warnings: string[] = [];
+  const roots = compileWorkspace(policy, baseDir, problems);
+  if (roots.includes("/")) warnings.push("workspace: the root directory / admits every path");
+  const ctx = { roots, serverPath: opts.serverPath, baseDir, maxBytes: policy.limits.maxInputBytes };
+  const commands = compileCommands(policy, ctx, problems, warnings);
+  for (const problem of validateFromAgentList(policy.env.fromAgent)) {
+    problems.push({ path: `env.fromAgent[${problem.index}]`, message: problem.message });
+  }
+  for (const [i, name] of policy.env.pass.entries()) {
+    if (isSecretName(name) && !policy.env.passSecrets.includes(name)) {
+      warnings.push(
+        `env.pass[${i}]: ${name} looks like a secret and is not passed; list it in env.passSecrets`,
+      );
+    }
+  }
+  const panes = compilePanes(policy, ctx, problems);
+  if (problems.length > 0) {
+    throw new CcmuxError("POLICY_INVALID", `the policy has ${problems.length} error(s)`, {
+      data: { errors: problems },
+    });
+  }
+  const auditPath =
+    policy.audit.path === undefined ? opts.defaultAuditPath : path.resolve(baseDir, policy.audit.path);
+  return deepFreeze({
+    baseDir,
+    workspace: roots,
+    commands,
+    env: { pass: policy.env.pass, passSecrets: policy.env.passSecrets, fromAgent: policy.env.fromAgent },
+    panes,
+    limits: { ...policy.limits, burst: policy.limits.burst ?? policy.limits.callsPerMinute },
+    audit: { path: path.resolve(auditPath) },
+    warnings,
+  });
+}

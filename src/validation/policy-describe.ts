@@ -1,0 +1,52 @@
+import type { CompiledPolicy } from "./policy-compile.js";
+
+/** The policy as the agent may know it: what it can run, where, and how it can type. Nothing else. */
+export interface PolicySummary {
+  workspace: string[];
+  commands: Array<{ command: string; args: string[]; input: string; description?: string }>;
+  envFromAgent: string[];
+  limits: { maxPanes: number; maxInputBytes: number; callsPerMinute: number; maxWaitMs: number };
+}
+
+export function summarizePolicy(policy: CompiledPolicy): PolicySummary {
+  return {
+    workspace: [...policy.workspace],
+    commands: policy.commands
+      .filter((rule) => rule.executable !== null)
+      .map((rule) => ({
+        command: rule.command,
+        args: [...rule.patternSources],
+        input: rule.input,
+        ...(rule.description === undefined ? {} : { description: rule.description }),
+      })),
+    envFromAgent: [...policy.env.fromAgent],
+    limits: {
+      maxPanes: policy.limits.maxPanes,
+      maxInputBytes: policy.limits.maxInputBytes,
+      callsPerMinute: policy.limits.callsPerMinute,
+      maxWaitMs: policy.limits.maxWaitMs,
+    },
+  };
+}
+
+/** The policy in a few lines of text, appended to spawn's description so the agent need not probe. */
+export function describePolicy(policy: CompiledPolicy): string {
+  const summary = summarizePolicy(policy);
+  const lines = [
+    `Workspace (cwd and every path argument must stay inside): ${summary.workspace.join(", ")}`,
+    "Allowed commands (`*` one argument, `**` any remaining, `{path}` a workspace path; input = what send_keys may send):",
+  ];
+  if (summary.commands.length === 0) lines.push("  (none: this policy allows no spawns)");
+  for (const command of summary.commands) {
+    const shapes =
+      command.args.length === 0 ? ["(no arguments)"] : command.args.map((a) => a || "(no arguments)");
+    const note = command.description ? ` — ${command.description}` : "";
+    lines.push(`  ${command.command}: ${shapes.join(" | ")}  [input: ${command.input}]${note}`);
+  }
+  lines.push(
+    summary.envFromAgent.length > 0
+      ? `env may set: ${summary.envFromAgent.join(", ")}`
+      : "env: the agent may set no variables",
+  );
+  return lines.join("\n");
+}

@@ -1,0 +1,83 @@
+import { CcmuxError } from "../errors.js";
+import { keyBytes } from "./key-table.js";
+
+/** A policy `input` mode `send_keys` can act on. */
+export type InputMode = "none" | "keys" | "raw";
+
+export interface SendKeysRequest {
+  /** Typed literally: "Enter" types E-n-t-e-r. An empty string counts as absent. */
+  text?: string;
+  /** Named keys from the key table, sent in order after `text`. */
+  keys?: string[];
+  /** Press Enter after everything else. */
+  submit?: boolean;
+}
+
+export interface SendKeysOptions {
+  /** The `input` mode of the policy entry that started the pane. */
+  input: InputMode;
+  /** `limits.maxInputBytes`: the most UTF-8 bytes one call may deliver. */
+  maxInputBytes: number;
+  /** The pane's emulator has DECCKM set, so cursor keys use application mode. */
+  applicationCursor?: boolean;
+}
+
+export interface Keystrokes {
+  /** What to write to the pty: text, then keys, then "\r" when submitting. */
+  bytes: string;
+  /** UTF-8 length of `bytes`. */
+  byteLength: number;
+}
+
+/**
+ * Checks one `send_keys` request against the pane's input mode and size limit and turns it into the bytes
+ * to write. Order is fixed: text, then keys, then Enter if `submit`. In `raw` mode text may hold control
+ * characters (a "\x03" is a C-c, as a person at the keyboard could type); only NUL and lone surrogates
+ * are refused, since neither is a keystroke a terminal can send.
+ */
+export function planKeystrokes(request: SendKeysRequest, options: SendKeysOptions): Keystrokes {
+  const text = request.text ?? "";
+  const keys = request.keys ?? [];
+  const submit = request.submit === true;
+  if (text === "" && keys.length === 0 && !submit) {
+    throw new CcmuxError("INVALID_ARGUMENT", "nothing to send; expected text, keys or submit");
+  }
+  // Security: input-mode bypass — a pane whose policy allows no input, or named keys only, is never typed into.
+  if (options.input === "none") {
+    throw new CcmuxError("INPUT_NOT_ALLOWED", 'this pane accepts no input (input mode "none")', {
+      data: { input: options.input },
+    });
+  }
+  if (options.input === "keys" && text !== "") {
+    throw new CcmuxError(
+      "INPUT_NOT_ALLOWED",
+      'this pane accepts named keys only (input mode "keys"), not text',
+      {
+        data: { input: options.input },
+      },
+    );
+  }
+  // Every key is at least one byte and UTF-8 is never shorter than UTF-16, so these bound the work below.
+  if (keys.length > options.maxInputBytes || text.length > options.maxInputBytes) {
+    throw limitExceeded(Math.max(keys.length, text.length), options.maxInputBytes, "at least ");
+  }
+  if (text.includes("\0")) {
+    throw new CcmuxError("INVALID_ARGUMENT", "text contains a NUL character; expected no NUL");
+  }
+  if (/\p{Cs}/u.test(text)) {
+    throw new CcmuxError("INVALID_ARGUMENT", "text contains a lone surrogate; expected well-formed Unicode");
+  }
+  const cursor = { applicationCursor: options.applicationCursor === true };
+  const bytes =
+    text + keys.map((name) => keyBytes(name, cursor)).join("") + (submit ? keyBytes("Enter") : "");
+  const byteLength = Buffer.byteLength(bytes, "utf8");
+  // Security: input flooding — one call cannot push more than the policy's maxInputBytes into a pane.
+  if (byteLength > options.maxInputBytes) throw limitExceeded(byteLength, options.maxInputBytes, "");
+  return { bytes, byteLength };
+}
+
+function limitExceeded(got: number, limit: number, bound: "at least " | ""): CcmuxError {
+  return new CcmuxError("LIMIT_EXCEEDED", `input is ${bound}${got} bytes; the limit is ${limit}`, {
+    data: { bytes: got, maxInputBytes: limit },
+  });
+}

@@ -1,0 +1,169 @@
+import fs from "node:fs";
+import path from "node:path";
+import { CcmuxError, isCcmuxError } from "../errors.js";
+import { matchArgs } from "./arg-pattern.js";
+import { canonicalizeInside } from "./canonical-path.js";
+import { parseCommandLine } from "./command-line.js";
+import { buildChildEnv } from "./env-filter.js";
+import { pathParts } from "./path-like.js";
+import type { CompiledCommandRule, CompiledPolicy } from "./policy-compile.js";
+import type { InputMode } from "./policy-schema.js";
+import { type ResolvedProgram, resolveProgram } from "./program-resolve.js";
+
+/** The terminal type panes emulate (@xterm/headless). */
+const PANE_TERM = "xterm-256color";
+
+export interface SpawnRequest {
+  /** One command line, split like a shell would, never run by one. */
+  command: string;
+  /** Working directory; relative to the first workspace root, which is also the default. */
+  cwd?: string;
+  /** Variables the agent asks to set; only env.fromAgent names. */
+  env?: Record<string, string>;
+}
+
+export interface SpawnPlan {
+  /** argv[0] is the absolute executable path; the rest are the arguments exactly as the agent gave them. */
+  argv: string[];
+  /** Canonical working directory inside the workspace. */
+  cwd: string;
+  env: Record<string, string>;
+  /** The policy entry and shape that allowed it. */
+  rule: { index: number; command: string; pattern: string };
+  input: InputMode;
+}
+
+/** Same file and same name: multi-call binaries (busybox) dispatch on argv[0]'s basename. */
+function sameProgram(rule: CompiledCommandRule, program: ResolvedProgram): boolean {
+  const exe = rule.executable;
+  // Security: /bin/ls and /bin/rm may share one realpath (busybox); python3 vs python3.11 differ by name.
+  return (
+    exe !== null &&
+    exe.realpath === program.realpath &&
+    path.basename(exe.path) === path.basename(program.path)
+  );
+}
+
+function findRules(
+  policy: CompiledPolicy,
+  word: string,
+  serverEnv: NodeJS.ProcessEnv,
+): { program: ResolvedProgram; rules: CompiledCommandRule[] } {
+  // Throws COMMAND_NOT_ALLOWED for relative paths and names not found on the server's PATH.
+  const program = resolveProgram(word, { serverPath: serverEnv.PATH, roots: policy.workspace });
+  const rules = policy.commands.filter((rule) => sameProgram(rule, program));
+  if (rules.length === 0) {
+    throw new CcmuxError("COMMAND_NOT_ALLOWED", `"${word}" is not in the policy`, {
+      data: { program: word },
+    });
+  }
+  return { program, rules };
+}
+
+function checkCwd(policy: CompiledPolicy, requested: string | undefined): string {
+  const base = policy.workspace[0];
+  if (base === undefined) throw new CcmuxError("INTERNAL", "the policy has no workspace root");
+  if (requested === undefined) return base;
+  const cwd = canonicalizeInside(requested, { cwd: base, roots: policy.workspace });
+  let isDirectory = false;
+  try {
+    isDirectory = fs.statSync(cwd).isDirectory();
+  } catch {
+    // reported below
+  }
+  if (!isDirectory)
+    throw new CcmuxError("PATH_INVALID", "cwd is not an existing directory", { data: { field: "cwd" } });
+  return cwd;
+}
+
+/** Re-throws a path refusal so that it names the argument (argv index), never the resolved internal path. */
+function checkArgPath(
+  parts: readonly string[],
+  argIndex: number,
+  ctx: { cwd: string; roots: readonly string[]; rule: number },
+): void {
+  try {
+    for (const part of parts) canonicalizeInside(part, ctx);
+  } catch (error) {
+    const code = isCcmuxError(error) ? error.code : "PATH_INVALID";
+    const why = code === "PATH_OUTSIDE_WORKSPACE" ? "is outside the workspace" : "is not an acceptable path";
+    throw new CcmuxError(code, `argument ${argIndex} ${why}`, {
+      data: { rule: ctx.rule, argIndex, reason: error instanceof Error ? error.message : String(error) },
+      cause: error,
+    });
+  }
+}
+
+/**
+ * Decides a spawn request: size and characters, word split (no shell), program resolution, the program's
+ * policy entries, cwd, argument shapes (the first entry whose shape matches decides `input`), every path
+ * argument held to the workspace, then the child's environment. Returns what to exec, or throws CcmuxError
+ * (COMMAND_SYNTAX_FORBIDDEN, LIMIT_EXCEEDED, COMMAND_NOT_ALLOWED, ARGS_NOT_ALLOWED, PATH_OUTSIDE_WORKSPACE,
+ * PATH_INVALID, ENV_NOT_ALLOWED, INVALID_ARGUMENT) whose data carries facts for the audit log.
+ */
+export function checkSpawn(
+  policy: CompiledPolicy,
+  req: SpawnRequest,
+  serverEnv: NodeJS.ProcessEnv,
+): SpawnPlan {
+  const words = parseCommandLine(req.command, policy.limits.maxInputBytes);
+  const word = words[0] as string;
+  const args = words.slice(1);
+  const { program, rules } = findRules(policy, word, serverEnv);
+  const cwd = checkCwd(policy, req.cwd);
+  let chosen:
+    | { rule: CompiledCommandRule; patternIndex: number; pathArgs: number[]; wildcardArgs: number[] }
+    | undefined;
+  for (const rule of rules) {
+    const found = matchArgs(rule.patterns, args);
+    if (found !== null) {
+      chosen = { rule, ...found };
+      break;
+    }
+  }
+  if (chosen === undefined) {
+    const shapes = rules.flatMap((rule) => rule.patternSources).map((s) => JSON.stringify(s));
+    throw new CcmuxError(
+      "ARGS_NOT_ALLOWED",
+      `these arguments are not allowed for "${word}"; allowed: ${shapes.join(", ")}`,
+      {
+        data: { program: word, rules: rules.map((rule) => rule.index) },
+      },
+    );
+  }
+  const ctx = { cwd, roots: policy.workspace, rule: chosen.rule.index };
+  for (const i of chosen.pathArgs) {
+    const arg = args[i] as string;
+    // Security: `node {path}` given `--require=/x` would be read as an option, not as the path we checked.
+    if (arg.startsWith("-")) {
+      throw new CcmuxError(
+        "PATH_INVALID",
+        `argument ${i + 1} must be a path, not an option (write ./${arg})`,
+        {
+          data: { rule: chosen.rule.index, argIndex: i + 1 },
+        },
+      );
+    }
+    checkArgPath([arg, ...pathParts(arg)], i + 1, ctx);
+  }
+  for (const i of chosen.wildcardArgs) checkArgPath(pathParts(args[i] as string), i + 1, ctx);
+  const env = buildChildEnv({
+    serverEnv,
+    pass: policy.env.pass,
+    passSecrets: policy.env.passSecrets,
+    fromAgent: policy.env.fromAgent,
+    agentEnv: req.env,
+    term: PANE_TERM,
+  });
+  return {
+    argv: [program.path, ...args],
+    cwd,
+    env,
+    rule: {
+      index: chosen.rule.index,
+      command: chosen.rule.command,
+      pattern: chosen.rule.patternSources[chosen.patternIndex] ?? "",
+    },
+    input: chosen.rule.input,
+  };
+}

@@ -1,0 +1,152 @@
+import {
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  realpathSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
+import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+
+export const CLI = resolve(import.meta.dirname, "../../dist/cli/main.js");
+
+/** A temporary workspace with a policy file and an audit log of its own. */
+export interface TestWorkspace {
+  /** Canonical workspace root (policy file lives beside it, outside the workspace). */
+  root: string;
+  dir: string;
+  policyPath: string;
+  auditPath: string;
+  cleanup(): void;
+}
+
+export function makeWorkspace(policy: Record<string, unknown>): TestWorkspace {
+  const dir = realpathSync(mkdtempSync(join(tmpdir(), "ccmux-e2e-")));
+  const root = join(dir, "ws");
+  mkdirSync(root);
+  mkdirSync(join(dir, "state"), { mode: 0o700 });
+  const auditPath = join(dir, "state", "audit.jsonl");
+  const policyPath = join(dir, "ccmux.json");
+  writeFileSync(
+    policyPath,
+    JSON.stringify({ workspace: ["ws"], audit: { path: auditPath }, ...policy }, null, 2),
+  );
+  return { root, dir, policyPath, auditPath, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+export interface Served {
+  client: Client;
+  transport: StdioClientTransport;
+  serverPid: number;
+  stderr: () => string;
+  call(name: string, args?: Record<string, unknown>): Promise<CallToolResult>;
+  ok<T = Record<string, unknown>>(name: string, args?: Record<string, unknown>): Promise<T>;
+  refused(name: string, args: Record<string, unknown>, code: string): Promise<string>;
+  close(): Promise<void>;
+}
+
+/** Starts the built CLI as `ccmux serve` and connects the real SDK client over stdio. */
+export async function serveWorkspace(
+  ws: TestWorkspace,
+  extraEnv: Record<string, string> = {},
+): Promise<Served> {
+  const transport = new StdioClientTransport({
+    command: process.execPath,
+    args: [CLI, "serve", "--config", ws.policyPath],
+    env: {
+      PATH: process.env.PATH ?? "/usr/bin:/bin",
+      HOME: process.env.HOME ?? "/root",
+      LANG: "C.UTF-8",
+      XDG_STATE_HOME: join(ws.dir, "xdg-state"),
+      XDG_CONFIG_HOME: join(ws.dir, "xdg-config"),
+      ...extraEnv,
+    },
+    cwd: ws.dir,
+    stderr: "pipe",
+  });
+  let stderr = "";
+  transport.stderr?.on("data", (chunk: Buffer) => {
+    stderr += chunk.toString();
+  });
+  const client = new Client({ name: "ccmux-e2e", version: "0.0.0" });
+  await client.connect(transport);
+  const serverPid = transport.pid ?? -1;
+  const call = (name: string, args: Record<string, unknown> = {}) =>
+    client.callTool({ name, arguments: args }) as Promise<CallToolResult>;
+  return {
+    client,
+    transport,
+    serverPid,
+    stderr: () => stderr,
+    call,
+    async ok(name, args) {
+      const result = await call(name, args);
+      if (result.isError) throw new Error(`${name} failed: ${textOf(result)}`);
+      return result.structuredContent as never;
+    },
+    async refused(name, args, code) {
+      const result = await call(name, args);
+      const text = textOf(result);
+      if (!result.isError || !text.startsWith(`${code}:`)) {
+        throw new Error(
+          `expected ${name} to be refused with ${code}, got: ${result.isError ? text : "success"}`,
+        );
+      }
+      return text;
+    },
+    close: () => client.close(),
+  };
+}
+
+export function textOf(result: CallToolResult): string {
+  const first = result.content[0];
+  return first && first.type === "text" ? first.text : "";
+}
+
+export function readAudit(path: string): Array<Record<string, unknown>> {
+  return readFileSync(path, "utf8")
+    .split("\n")
+    .filter((line) => line.length > 0)
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
+}
+
+/** Polls a condition (for process-table facts that have no event to wait on). */
+export async function eventually<T>(probe: () => T | undefined | false, timeoutMs = 10_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = probe();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error("condition not reached in time");
+    await new Promise((resolveDelay) => setTimeout(resolveDelay, 25));
+  }
+}
+
+/** Pids of live processes whose command line contains `marker`. */
+export function processesWith(marker: string): number[] {
+  const pids: number[] = [];
+  for (const entry of readdirSafe("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const cmdline = readFileSync(`/proc/${entry}/cmdline`, "utf8").replaceAll("\0", " ");
+      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+      const state = stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3);
+      if (cmdline.includes(marker) && state !== "Z") pids.push(Number(entry));
+    } catch {
+      // gone
+    }
+  }
+  return pids;
+}
+
+function readdirSafe(dir: string): string[] {
+  try {
+    return readdirSync(dir);
+  } catch {
+    return [];
+  }
+}

@@ -1,0 +1,72 @@
+import { describe, expect, it } from "vitest";
+import { pathParts } from "../../src/validation/path-like.js";
+
+describe("pathParts", () => {
+  it.each([["status"], ["-n"], ["5"], ["HEAD~1"], ["main..feature"], ["--oneline"], ["-xvf"], [""], ["a=b"]])(
+    "%j is not path-like",
+    (arg) => {
+      expect(pathParts(arg)).toEqual([]);
+    },
+  );
+
+  it.each([
+    ["/etc/passwd", ["/etc/passwd"]],
+    ["~", ["~"]],
+    ["~/x", ["~/x"]],
+    ["src/x.ts", ["src/x.ts"]],
+    ["..", [".."]],
+    [".", ["."]],
+    ["../x", ["../x"]],
+  ])("%j is checked as %j", (arg, parts) => {
+    expect(pathParts(arg)).toEqual(parts);
+  });
+
+  it("--output=/etc/x checks the value", () => {
+    expect(pathParts("--output=/etc/x")).toContain("/etc/x");
+  });
+
+  it("--output=sub/x checks the value too (it is allowed later, being inside)", () => {
+    expect(pathParts("--output=sub/x")).toEqual(["--output=sub/x", "sub/x"]);
+  });
+
+  it("-o=/etc/x checks the value", () => {
+    expect(pathParts("-o=/etc/x")).toContain("/etc/x");
+  });
+
+  it("an attached short-option value -o/etc/x is checked", () => {
+    expect(pathParts("-o/etc/x")).toContain("/etc/x");
+    expect(pathParts("-xzf../a.tar")).toContain("../a.tar");
+    expect(pathParts("-o~/x")).toContain("~/x");
+  });
+
+  it("-I./sub/dir has no absolute reading; -Isub/dir might mean -Isub + /dir", () => {
+    expect(pathParts("-I./sub/dir").some((p) => p.startsWith("/"))).toBe(false);
+    expect(pathParts("-Isub/dir")).toContain("/dir");
+  });
+
+  it("dd-style if=/etc/passwd and curl-style @/etc/passwd carry a path", () => {
+    expect(pathParts("if=/etc/passwd")).toContain("/etc/passwd");
+    expect(pathParts("@/etc/passwd")).toContain("/etc/passwd");
+  });
+
+  it("comma and colon lists carry paths: -Wl,-rpath,/x and host:/etc", () => {
+    expect(pathParts("-Wl,-rpath,/x")).toContain("/x");
+    expect(pathParts("host:/etc")).toContain("/etc");
+  });
+
+  it("file:///etc is a path in disguise", () => {
+    expect(pathParts("file:///etc/passwd")).toContain("///etc/passwd");
+    expect(pathParts("FILE:/etc/passwd")).toContain("/etc/passwd");
+  });
+
+  it("http(s) URLs are not paths, whole or as an option value", () => {
+    expect(pathParts("https://example.com/a/../b")).toEqual([]);
+    expect(pathParts("HTTP://example.com/x")).toEqual([]);
+    expect(pathParts("--url=https://example.com/x")).toEqual([]);
+  });
+
+  it("ssh:// and git@host:path forms are checked", () => {
+    expect(pathParts("ssh://host/srv/repo")).toContain("//host/srv/repo");
+    expect(pathParts("git@github.com:org/repo")).toContain("org/repo");
+  });
+});
