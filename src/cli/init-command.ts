@@ -1,4 +1,4 @@
-import { constants, openSync, writeSync, closeSync } from "node:fs";
+import { closeSync, constants, openSync, writeSync } from "node:fs";
 import { resolve } from "node:path";
 import { POLICY_FILE_NAME } from "./policy-file.js";
 

@@ -37,11 +37,9 @@ async function main(argv: string[]): Promise<number> {
     return command === undefined && !values.help ? 2 : 0;
   }
   switch (command) {
-    case "serve": {
-      const code = await serve({ config: values.config });
+    case "serve":
       // stdin and the transport may hold the event loop open after shutdown; serve is done.
-      process.exit(code);
-    }
+      return process.exit(await serve({ config: values.config }));
     case "init":
       return initPolicy({ force: values.force });
     case "schema":

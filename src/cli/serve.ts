@@ -3,13 +3,13 @@ import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js"
 import { AuditLog } from "../audit/audit-log.js";
 import { Redactor } from "../audit/redact.js";
 import { CcmuxError, isCcmuxError } from "../errors.js";
-import { EMULATED_TERM } from "../panes/pane-screen.js";
 import { PaneHost } from "../panes/pane-host.js";
+import { EMULATED_TERM } from "../panes/pane-screen.js";
 import { Connection } from "../tools/connection.js";
 import { createServer } from "../tools/create-server.js";
 import { DEFAULT_COLS, DEFAULT_ROWS } from "../tools/pane-fields.js";
-import { buildChildEnv, isSecretName } from "../validation/env-filter.js";
 import { isInside } from "../validation/canonical-path.js";
+import { buildChildEnv, isSecretName } from "../validation/env-filter.js";
 import type { CompiledPolicy } from "../validation/policy-compile.js";
 import { formatPolicyErrors, loadPolicy, locatePolicy } from "./policy-file.js";
 import { packageVersion } from "./version.js";

@@ -1,5 +1,5 @@
-import xtermHeadless from "@xterm/headless";
 import type { IDisposable, IMarker, Terminal as TerminalType } from "@xterm/headless";
+import xtermHeadless from "@xterm/headless";
 
 const { Terminal } = xtermHeadless;
 

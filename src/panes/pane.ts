@@ -1,7 +1,7 @@
 import { EventEmitter } from "node:events";
 import { OutputFeed } from "./output-feed.js";
 import { EMULATED_TERM, type HistoryMark, PaneScreen } from "./pane-screen.js";
-import { signalSession, sessionMembers } from "./process-session.js";
+import { sessionMembers, signalSession } from "./process-session.js";
 import { type ProcessExit, PtyProcess } from "./pty-process.js";
 import { isSafeReply } from "./terminal-replies.js";
 

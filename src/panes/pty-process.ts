@@ -1,3 +1,4 @@
+import { readSync } from "node:fs";
 import type { Socket } from "node:net";
 import * as nodePty from "node-pty";
 
@@ -23,6 +24,8 @@ export interface PtyProcessOptions {
 
 /** After the process exits, how long the output may stay silent before reading stops (grandchildren may hold the tty). */
 const DRAIN_IDLE_MS = 500;
+/** Bound on one synchronous drain, so a grandchild that keeps writing cannot hold the event loop. */
+const MAX_SYNC_DRAIN_BYTES = 4 * 1024 * 1024;
 
 /**
  * One child process on a pseudo-terminal. Output arrives as raw bytes (no string decoding on this thread);
@@ -108,33 +111,67 @@ export class PtyProcess {
   }
 
   /**
-   * Why: node-pty destroys its read socket 200 ms after the child exits if the socket has not closed by then
-   * (microsoft/node-pty #72, #85, #726). With flow control the socket is often paused at that moment, or the
-   * event loop is busy rendering, and the last kilobytes in the kernel buffer are thrown away. We take over
-   * that timer's destroy call: reading continues until the pty reports EIO (every writer gone) or stays idle
-   * for DRAIN_IDLE_MS while we are not paused (a grandchild still holds the tty).
+   * Why: two known ways to lose the end of a pane's output (microsoft/node-pty #72, #85, #726), both seen here
+   * with a 1 MB `cat`:
+   * 1. libuv reports EOF as soon as the pty hangs up after a short read, although the kernel still holds up to
+   *    tens of KB for us; the socket stops reading and that data is never delivered.
+   * 2. node-pty destroys its socket 200 ms after the child exits, even when the socket is paused (flow control)
+   *    or the event loop was busy rendering.
+   * We take over the socket's destroy: before the fd is closed, whatever the kernel still holds is read
+   * synchronously (the fd is non-blocking: EAGAIN means nothing more for now, EIO means every writer is gone).
+   * node-pty's post-exit destroy is deferred instead: reading goes on until EOF, or until output stays idle for
+   * DRAIN_IDLE_MS while we are not paused (a grandchild still holds the tty).
    */
   private guardDrainOnExit(): void {
-    const socket = (this.pty as unknown as { _socket?: Socket })._socket;
-    if (!socket || typeof socket.destroy !== "function") return;
+    const internals = this.pty as unknown as { _socket?: Socket; _fd?: number };
+    const socket = internals._socket;
+    const fd = internals._fd;
+    if (!socket || typeof socket.destroy !== "function" || typeof fd !== "number") return;
     const destroy = socket.destroy.bind(socket);
-    let allowed = false;
-    this.forceDestroy = () => {
-      allowed = true;
-      if (!socket.destroyed) destroy();
+    let ended = false;
+    let forced = false;
+    const drainAndDestroy = (error?: Error): void => {
+      if (!socket.destroyed) this.drainSync(fd);
+      if (!socket.destroyed) destroy(error);
     };
+    this.forceDestroy = () => {
+      forced = true;
+      drainAndDestroy();
+    };
+    socket.once("end", () => {
+      ended = true;
+      this.drainSync(fd);
+    });
     socket.destroy = ((error?: Error) => {
-      if (allowed || socket.destroyed) return destroy(error);
+      if (forced || ended || error || socket.destroyed) {
+        drainAndDestroy(error);
+        return socket;
+      }
       this.draining = true;
       this.armDrainTimer();
       return socket;
     }) as typeof socket.destroy;
   }
 
+  /** Reads what the kernel still buffers for this pty, without blocking, and delivers it. */
+  private drainSync(fd: number): void {
+    const buffer = Buffer.allocUnsafe(64 * 1024);
+    for (let total = 0; total < MAX_SYNC_DRAIN_BYTES; ) {
+      let read: number;
+      try {
+        read = readSync(fd, buffer, 0, buffer.length, null);
+      } catch {
+        return; // EAGAIN: nothing more now; EIO: all writers gone; EBADF: already closed
+      }
+      if (read <= 0) return;
+      total += read;
+      this.handlers.onData(Uint8Array.prototype.slice.call(buffer, 0, read));
+    }
+  }
+
   private armDrainTimer(): void {
     clearTimeout(this.drainTimer);
     if (this.paused || this.closed) return;
     this.drainTimer = setTimeout(() => this.forceDestroy?.(), DRAIN_IDLE_MS);
-    this.drainTimer.unref();
   }
 }

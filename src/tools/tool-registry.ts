@@ -1,15 +1,15 @@
 import type { Server } from "@modelcontextprotocol/sdk/server/index.js";
 import {
-  type CallToolResult,
   CallToolRequestSchema,
+  type CallToolResult,
   ListToolsRequestSchema,
   type ToolAnnotations,
 } from "@modelcontextprotocol/sdk/types.js";
 import { z } from "zod";
 import type { AuditRecord } from "../audit/audit-log.js";
 import { CcmuxError, isCcmuxError } from "../errors.js";
-import { errorResult, okResult } from "./tool-result.js";
 import type { ToolDeps } from "./tool-deps.js";
+import { errorResult, okResult } from "./tool-result.js";
 
 /** What a handler gets besides its parsed input. */
 export interface CallContext {

@@ -30,14 +30,14 @@ export function isInside(p: string, root: string): boolean {
 
 /** The canonical form of an existing directory, for use as a workspace root; PATH_INVALID otherwise. */
 export function canonicalRoot(dir: string): string {
-  if (dir.includes("\0") || !path.isAbsolute(dir)) throw invalid("a workspace root must be an absolute path");
+  if (dir.includes("\0") || !path.isAbsolute(dir)) throw invalid("the directory must be an absolute path");
   let real: string;
   try {
     real = fs.realpathSync.native(dir);
   } catch (cause) {
-    throw invalid("a workspace root does not exist", cause);
+    throw invalid("the directory does not exist", cause);
   }
-  if (!fs.statSync(real).isDirectory()) throw invalid("a workspace root is not a directory");
+  if (!fs.statSync(real).isDirectory()) throw invalid("the path is not a directory");
   return real;
 }
 

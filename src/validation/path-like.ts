@@ -6,7 +6,8 @@ const OPTION_LETTER = /[A-Za-z0-9]/;
 /** Bound on the attached-value split points tried in one short-option cluster. */
 const MAX_OPTION_CLUSTER = 64;
 
-function isPathLike(s: string): boolean {
+/** True when a program would resolve `s` somewhere other than an entry of its cwd: `.`, `..`, `~…`, `…/…`. */
+export function looksLikePath(s: string): boolean {
   return s === "." || s === ".." || s.startsWith("/") || s.startsWith("~") || s.includes("/");
 }
 
@@ -23,23 +24,20 @@ function attachedValues(piece: string): string[] {
 }
 
 /**
- * The parts of one argument that a program might open as a file, to be held to the workspace; empty when
- * the argument does not look like a path. Path-like: `.`, `..`, absolute, starting with `~`, or containing
- * `/`. Checked: the whole argument; each piece between `=`, `,` and `:` (so `--out=/etc/x`, `of=/etc/x`,
- * `file:///etc`), with a leading `@` or `+` dropped (`@/etc/passwd`); and every value a short-option
- * cluster may carry (`-o/etc/x`; `-Isub/dir` is refused as it might mean `-Isub` + `/dir`, write `-I./sub/dir`).
- * http(s) URLs are not paths; every other scheme is (`file:///etc` is `/etc`).
+ * Every substring of one argument that a program might open as a file: the whole argument; each piece
+ * between `=`, `,` and `:` (so `--out=/etc/x`, `of=/etc/x`, `file:///etc`, `host:/etc`), with a leading `@`
+ * or `+` dropped (`@/etc/passwd`); and every value a short-option cluster may carry (`-o/etc/x`; so
+ * `-Isub/dir` might be `-Isub` + `/dir` and is held to that reading: write `-I./sub/dir`). An http(s) URL,
+ * whole or as an option value, is not a file and yields nothing; every other scheme does (`file:///etc`).
  */
-export function pathParts(arg: string): string[] {
+export function argPieces(arg: string): string[] {
   const url = HTTP_URL.exec(arg);
   const head = url ? arg.slice(0, url.index + (url[1] ?? "").length) : arg;
-  const parts = new Set<string>();
-  const consider = (candidate: string): void => {
-    if (isPathLike(candidate)) parts.add(candidate);
-  };
-  consider(head);
   const pieces = head.split(DELIMITERS);
-  for (const piece of pieces) consider(piece.replace(/^[@+]+/, ""));
-  for (const value of attachedValues(pieces[0] ?? "")) consider(value);
-  return [...parts];
+  const all = [
+    head,
+    ...pieces.map((piece) => piece.replace(/^[@+]+/, "")),
+    ...attachedValues(pieces[0] ?? ""),
+  ];
+  return [...new Set(all)].filter((piece) => piece !== "");
 }

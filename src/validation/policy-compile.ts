@@ -100,6 +100,51 @@ function compileWorkspace(policy: PolicyFile, baseDir: string, problems: PolicyP
   return roots;
 }
 
+/** True when `command` is one plain word that the command-line parser reads back unchanged. */
+function isOneWord(command: string): boolean {
+  try {
+    const words = parseCommandLine(command, Buffer.byteLength(command, "utf8"));
+    return words.length === 1 && words[0] === command;
+  } catch {
+    return false;
+  }
+}
+
+/** Resolves a rule's program at load; not found is a warning (spawning it is then refused), not an error. */
+function compileExecutable(
+  command: string,
+  where: string,
+  ctx: { roots: readonly string[]; serverPath: string | undefined },
+  problems: PolicyProblem[],
+  warnings: string[],
+): ResolvedProgram | null {
+  if (!isOneWord(command)) {
+    problems.push({
+      path: `${where}.command`,
+      message: "must be one program name, without arguments or quoting",
+    });
+    return null;
+  }
+  if (command.includes("/") && !path.isAbsolute(command)) {
+    problems.push({
+      path: `${where}.command`,
+      message: "a relative path; use a bare name or an absolute path",
+    });
+    return null;
+  }
+  let executable: ResolvedProgram;
+  try {
+    executable = resolveProgram(command, ctx);
+  } catch (error) {
+    warnings.push(`${where}: ${messageOf(error)}; spawning it will be refused`);
+    return null;
+  }
+  if (ctx.roots.some((root) => isInside(executable.realpath, root))) {
+    warnings.push(`${where}: ${command} lies inside the workspace, where the agent can rewrite it`);
+  }
+  return executable;
+}
+
 function compileCommands(
   policy: PolicyFile,
   ctx: { roots: readonly string[]; serverPath: string | undefined },
@@ -117,36 +162,7 @@ function compileCommands(
         problems.push({ path: `${where}.args[${j}]`, message: messageOf(error) });
       }
     }
-    let executable: ResolvedProgram | null = null;
-    const words = (() => {
-      try {
-        return parseCommandLine(rule.command, 4096);
-      } catch {
-        return [];
-      }
-    })();
-    if (words.length !== 1 || words[0] !== rule.command) {
-      problems.push({
-        path: `${where}.command`,
-        message: "must be one program name, without arguments or quoting",
-      });
-    } else if (rule.command.includes("/") && !path.isAbsolute(rule.command)) {
-      problems.push({
-        path: `${where}.command`,
-        message: "a relative path; use a bare name or an absolute path",
-      });
-    } else {
-      try {
-        executable = resolveProgram(rule.command, ctx);
-        if (ctx.roots.some((root) => isInside((executable as ResolvedProgram).realpath, root))) {
-          warnings.push(
-            `${where}: ${rule.command} lies inside the workspace, where the agent can rewrite it`,
-          );
-        }
-      } catch (error) {
-        warnings.push(`${where}: ${messageOf(error)}; spawning it will be refused`);
-      }
-    }
+    const executable = compileExecutable(rule.command, where, ctx, problems, warnings);
     const compiled: CompiledCommandRule = {
       index,
       command: rule.command,

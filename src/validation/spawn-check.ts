@@ -1,11 +1,11 @@
 import fs from "node:fs";
 import path from "node:path";
 import { CcmuxError, isCcmuxError } from "../errors.js";
-import { matchArgs } from "./arg-pattern.js";
+import { type ArgsMatch, matchArgs } from "./arg-pattern.js";
 import { canonicalizeInside } from "./canonical-path.js";
 import { parseCommandLine } from "./command-line.js";
 import { buildChildEnv } from "./env-filter.js";
-import { pathParts } from "./path-like.js";
+import { argPieces, looksLikePath } from "./path-like.js";
 import type { CompiledCommandRule, CompiledPolicy } from "./policy-compile.js";
 import type { InputMode } from "./policy-schema.js";
 import { type ResolvedProgram, resolveProgram } from "./program-resolve.js";
@@ -76,14 +76,31 @@ function checkCwd(policy: CompiledPolicy, requested: string | undefined): string
   return cwd;
 }
 
-/** Re-throws a path refusal so that it names the argument (argv index), never the resolved internal path. */
-function checkArgPath(
-  parts: readonly string[],
+/** True when `cwd/name` exists, a dangling symlink included. */
+function entryExists(cwd: string, name: string): boolean {
+  try {
+    fs.lstatSync(path.join(cwd, name));
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Holds every piece of one argument that could name a file to the workspace: path-like pieces always, bare
+ * names when they exist in cwd. Re-throws so that the error names the argument (argv index), never a path.
+ */
+function checkArgPaths(
+  arg: string,
   argIndex: number,
-  ctx: { cwd: string; roots: readonly string[]; rule: number },
+  ctx: { cwd: string; roots: readonly string[]; rule: number; whole: boolean },
 ): void {
   try {
-    for (const part of parts) canonicalizeInside(part, ctx);
+    if (ctx.whole) canonicalizeInside(arg, ctx);
+    for (const piece of argPieces(arg)) {
+      // Security: a bare `notes.txt` planted by the repo as a symlink to ~/.ssh/id_rsa is a path too.
+      if (looksLikePath(piece) || entryExists(ctx.cwd, piece)) canonicalizeInside(piece, ctx);
+    }
   } catch (error) {
     const code = isCcmuxError(error) ? error.code : "PATH_INVALID";
     const why = code === "PATH_OUTSIDE_WORKSPACE" ? "is outside the workspace" : "is not an acceptable path";
@@ -92,6 +109,31 @@ function checkArgPath(
       cause: error,
     });
   }
+}
+
+interface ChosenRule extends ArgsMatch {
+  rule: CompiledCommandRule;
+}
+
+/** Among one program's entries, the first whose argument shapes match decides; else ARGS_NOT_ALLOWED. */
+function chooseRule(
+  rules: readonly CompiledCommandRule[],
+  args: readonly string[],
+  word: string,
+): ChosenRule {
+  for (const rule of rules) {
+    const found = matchArgs(rule.patterns, args);
+    if (found !== null) return { rule, ...found };
+  }
+  // Only this program's shapes: the message never lists the whole allowlist.
+  const shapes = rules.flatMap((rule) => rule.patternSources).map((s) => JSON.stringify(s));
+  throw new CcmuxError(
+    "ARGS_NOT_ALLOWED",
+    `these arguments are not allowed for "${word}"; allowed: ${shapes.join(", ")}`,
+    {
+      data: { program: word, rules: rules.map((rule) => rule.index) },
+    },
+  );
 }
 
 /**
@@ -111,26 +153,7 @@ export function checkSpawn(
   const args = words.slice(1);
   const { program, rules } = findRules(policy, word, serverEnv);
   const cwd = checkCwd(policy, req.cwd);
-  let chosen:
-    | { rule: CompiledCommandRule; patternIndex: number; pathArgs: number[]; wildcardArgs: number[] }
-    | undefined;
-  for (const rule of rules) {
-    const found = matchArgs(rule.patterns, args);
-    if (found !== null) {
-      chosen = { rule, ...found };
-      break;
-    }
-  }
-  if (chosen === undefined) {
-    const shapes = rules.flatMap((rule) => rule.patternSources).map((s) => JSON.stringify(s));
-    throw new CcmuxError(
-      "ARGS_NOT_ALLOWED",
-      `these arguments are not allowed for "${word}"; allowed: ${shapes.join(", ")}`,
-      {
-        data: { program: word, rules: rules.map((rule) => rule.index) },
-      },
-    );
-  }
+  const chosen = chooseRule(rules, args, word);
   const ctx = { cwd, roots: policy.workspace, rule: chosen.rule.index };
   for (const i of chosen.pathArgs) {
     const arg = args[i] as string;
@@ -138,15 +161,15 @@ export function checkSpawn(
     if (arg.startsWith("-")) {
       throw new CcmuxError(
         "PATH_INVALID",
-        `argument ${i + 1} must be a path, not an option (write ./${arg})`,
+        `argument ${i + 1} must be a path, not an option; prefix it with ./`,
         {
           data: { rule: chosen.rule.index, argIndex: i + 1 },
         },
       );
     }
-    checkArgPath([arg, ...pathParts(arg)], i + 1, ctx);
+    checkArgPaths(arg, i + 1, { ...ctx, whole: true });
   }
-  for (const i of chosen.wildcardArgs) checkArgPath(pathParts(args[i] as string), i + 1, ctx);
+  for (const i of chosen.wildcardArgs) checkArgPaths(args[i] as string, i + 1, { ...ctx, whole: false });
   const env = buildChildEnv({
     serverEnv,
     pass: policy.env.pass,

@@ -137,7 +137,8 @@ describe("ccmux serve over stdio with the real SDK client", () => {
     const { pane, pid } = await mcp.ok<{ pane: string; pid: number }>("spawn", {
       command: `sleep ${marker}`,
     });
-    expect(processesWith(`sleep ${marker}`)).toContain(pid);
+    // The pty child execs asynchronously: its command line is sleep's only once exec has happened.
+    await eventually(() => processesWith(`sleep ${marker}`).includes(pid));
     const killed = await mcp.ok<{ alive: boolean; signal: number }>("kill_pane", { pane });
     expect(killed.alive).toBe(false);
     expect(killed.signal).toBe(15);

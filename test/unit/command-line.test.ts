@@ -72,8 +72,10 @@ describe("parseCommandLine: seed §2.1 injection payloads", () => {
 
   it.each([
     ["echo $HOME"],
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a literal shell payload, not a template
     ["echo ${X}"],
     ['echo "$HOME"'],
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a literal shell payload, not a template
     ['echo "${HOME}"'],
     ["echo $$"],
     ["echo $'\\x41'"],

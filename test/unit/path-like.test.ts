@@ -1,7 +1,42 @@
 import { describe, expect, it } from "vitest";
-import { pathParts } from "../../src/validation/path-like.js";
+import { argPieces, looksLikePath } from "../../src/validation/path-like.js";
 
-describe("pathParts", () => {
+/** The pieces spawn-check holds to the workspace even when they do not exist. */
+const pathParts = (arg: string) => argPieces(arg).filter(looksLikePath);
+
+describe("looksLikePath", () => {
+  it("is true for ., .., absolute, ~ and anything with a slash", () => {
+    expect([".", "..", "/x", "~", "~u", "a/b", "a/"].map(looksLikePath)).toEqual([
+      true,
+      true,
+      true,
+      true,
+      true,
+      true,
+      true,
+    ]);
+  });
+
+  it("is false for bare names, which resolve to an entry of cwd", () => {
+    expect(["x", "...", "a..b", "-", "HEAD~1", "a\\b"].map(looksLikePath)).toEqual([
+      false,
+      false,
+      false,
+      false,
+      false,
+      false,
+    ]);
+  });
+});
+
+describe("argPieces", () => {
+  it("yields bare option values so that existing files among them can be checked", () => {
+    expect(argPieces("--file=notes.txt")).toEqual(["--file=notes.txt", "--file", "notes.txt"]);
+    expect(argPieces("notes.txt")).toEqual(["notes.txt"]);
+  });
+});
+
+describe("path-like pieces", () => {
   it.each([["status"], ["-n"], ["5"], ["HEAD~1"], ["main..feature"], ["--oneline"], ["-xvf"], [""], ["a=b"]])(
     "%j is not path-like",
     (arg) => {

@@ -1,0 +1,88 @@
+import { resolve } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import type { Pane } from "../../src/panes/pane.js";
+import { PaneHost } from "../../src/panes/pane-host.js";
+import { waitForOutput } from "../../src/panes/wait-for-output.js";
+
+const BURST = resolve(import.meta.dirname, "../fixtures/burst-then-exit.mjs");
+const ENV = { PATH: process.env.PATH ?? "/usr/bin:/bin", LANG: "C.UTF-8", TERM: "xterm-256color" };
+
+function spawnIn(host: PaneHost, argv: string[], scrollback = 20_000): Pane {
+  return host.spawn({
+    name: "t",
+    argv,
+    cwd: process.cwd(),
+    env: ENV,
+    cols: 100,
+    rows: 30,
+    scrollback,
+    owner: { kind: "agent", connection: "test" },
+    input: "raw",
+  });
+}
+
+describe("pane output", () => {
+  let host: PaneHost;
+  afterEach(async () => {
+    await host?.shutdown();
+  });
+
+  it("loses no output: 1 MB printed right before exit has its final line readable, 20 runs of 20", async () => {
+    host = new PaneHost({ maxPanes: 4, maxExitedPanes: 4 });
+    for (let run = 0; run < 20; run++) {
+      const pane = spawnIn(host, [process.execPath, BURST]);
+      const exit = await pane.exited();
+      expect(exit.exitCode).toBe(0);
+      const tail = pane.scrollbackText(2);
+      expect(tail, `run ${run}`).toContain("FINAL-LINE-MARKER");
+      expect(
+        pane
+          .scrollbackText()
+          .split("\n")
+          .filter((line) => line === "x".repeat(99)),
+      ).toHaveLength(10_000);
+      await host.kill(pane.id);
+    }
+  }, 120_000);
+
+  it("a flooding pane keeps server memory flat (flow control, bounded scrollback)", async () => {
+    host = new PaneHost({ maxPanes: 4, maxExitedPanes: 4 });
+    const pane = spawnIn(host, ["/usr/bin/yes", "flood"], 1000);
+    const rssAfter = async (ms: number) => {
+      await new Promise((r) => setTimeout(r, ms));
+      global.gc?.();
+      return process.memoryUsage().rss;
+    };
+    const warm = await rssAfter(1500);
+    const later = await rssAfter(4000);
+    expect(pane.alive).toBe(true);
+    expect(pane.screenText()).toContain("flood");
+    // Tens of MB of output went through; memory may wobble but must not track the volume.
+    expect(later - warm).toBeLessThan(48 * 1024 * 1024);
+  }, 30_000);
+
+  it("other panes stay responsive while one floods and one waits", async () => {
+    host = new PaneHost({ maxPanes: 4, maxExitedPanes: 4 });
+    spawnIn(host, ["/usr/bin/yes", "flood"], 1000);
+    const waiter = spawnIn(host, ["/usr/bin/sleep", "30"]);
+    const pending = waitForOutput(waiter, { matches: (t) => t.includes("never"), timeoutMs: 3000 });
+    const quiet = spawnIn(host, ["/usr/bin/bash", "--norc", "--noprofile"]);
+    quiet.write("echo responsive-$((40+2))\r");
+    const started = performance.now();
+    const outcome = await waitForOutput(quiet, {
+      matches: (t) => t.includes("responsive-42"),
+      timeoutMs: 5000,
+    });
+    expect(outcome).toBe("matched");
+    expect(performance.now() - started).toBeLessThan(2500);
+    expect(await pending).toBe("timeout");
+  }, 30_000);
+
+  it("wait_for sees text that scrolled off the screen since the wait began", async () => {
+    host = new PaneHost({ maxPanes: 4, maxExitedPanes: 4 });
+    const pane = spawnIn(host, ["/usr/bin/bash", "--norc", "--noprofile"]);
+    const waiting = waitForOutput(pane, { matches: (t) => t.includes("needle-7"), timeoutMs: 10_000 });
+    pane.write("for i in $(seq 1 500); do echo line-$i; done; echo needle-$((3+4)); seq 1 200\r");
+    expect(await waiting).toBe("matched");
+  });
+});
