@@ -1,4 +1,13 @@
-import { closeSync, constants, fstatSync, lstatSync, mkdirSync, openSync, writeSync } from "node:fs";
+import {
+  closeSync,
+  constants,
+  fstatSync,
+  ftruncateSync,
+  lstatSync,
+  mkdirSync,
+  openSync,
+  writeSync,
+} from "node:fs";
 import { dirname } from "node:path";
 import { CcmuxError } from "../errors.js";
 import type { Redactor } from "./redact.js";
@@ -86,12 +95,16 @@ export class AuditLog {
       args: record.args === undefined ? undefined : this.redactor.redact(record.args),
       reason: record.reason === undefined ? undefined : this.redactor.redactString(record.reason),
     })}\n`;
+    let sizeBefore: number | undefined;
     try {
       const bytes = Buffer.from(line, "utf8");
+      sizeBefore = fstatSync(this.fd).size;
       let offset = 0;
       while (offset < bytes.length) offset += writeSync(this.fd, bytes, offset);
       this.seq += 1;
     } catch (cause) {
+      // A record that did not fit (disk full, file size limit) must not leave half a line behind.
+      if (sizeBefore !== undefined) tryTruncate(this.fd, sizeBefore);
       throw new CcmuxError(
         "AUDIT_UNAVAILABLE",
         "The audit log could not be written, so the call was refused.",
@@ -109,6 +122,14 @@ export class AuditLog {
     } finally {
       this.fd = -1;
     }
+  }
+}
+
+function tryTruncate(fd: number, size: number): void {
+  try {
+    ftruncateSync(fd, size);
+  } catch {
+    // nothing more we can do; the reader skips a torn last line
   }
 }
 

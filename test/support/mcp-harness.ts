@@ -54,10 +54,13 @@ export interface Served {
 export async function serveWorkspace(
   ws: TestWorkspace,
   extraEnv: Record<string, string> = {},
+  /** A command prefix such as ["prlimit", "--fsize=4096", "--"] to run the server under. */
+  wrapper: string[] = [],
 ): Promise<Served> {
+  const argv = [...wrapper, process.execPath, CLI, "serve", "--config", ws.policyPath];
   const transport = new StdioClientTransport({
-    command: process.execPath,
-    args: [CLI, "serve", "--config", ws.policyPath],
+    command: argv[0] as string,
+    args: argv.slice(1),
     env: {
       PATH: process.env.PATH ?? "/usr/bin:/bin",
       HOME: process.env.HOME ?? "/root",
