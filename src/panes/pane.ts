@@ -26,6 +26,8 @@ export interface PaneSpec {
 
 /** Grace between the first signal and SIGKILL when a pane is killed. */
 export const KILL_GRACE_MS = 2000;
+/** Within the grace period, when a process that ignored the first signal also gets SIGHUP. */
+const HANGUP_AFTER_MS = 250;
 
 /**
  * One pane: a process on a pty, its output rendered by an emulator, and its life cycle. Events:
@@ -160,13 +162,19 @@ export class Pane extends EventEmitter {
   }
 
   /**
-   * Ends the process and every other member of its session: `signal` first, SIGKILL after the grace period.
+   * Ends the process and every other member of its session: `signal` first, SIGHUP if it lingers 250 ms, SIGKILL
+   * after the grace period.
    * Resolves once the pane's process has exited (or immediately if it already had).
    */
   async kill(signal: NodeJS.Signals = "SIGTERM", graceMs = KILL_GRACE_MS): Promise<void> {
     if (this.alive) {
       signalSession(this.pid, signal);
-      const gone = await within(this.exitPromise, graceMs);
+      let gone = await within(this.exitPromise, Math.min(HANGUP_AFTER_MS, graceMs));
+      // Interactive shells ignore SIGTERM; a hangup (what closing a terminal sends) ends them and their jobs.
+      if (!gone && signal !== "SIGKILL") {
+        signalSession(this.pid, "SIGHUP");
+        gone = await within(this.exitPromise, Math.max(0, graceMs - HANGUP_AFTER_MS));
+      }
       if (!gone) signalSession(this.pid, "SIGKILL");
       await within(this.exitPromise, 5000);
     }
