@@ -1,0 +1,64 @@
+import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { makeWorkspace, type Served, serveWorkspace, type TestWorkspace } from "../support/mcp-harness.js";
+
+describe("bounds and progress", () => {
+  let ws: TestWorkspace;
+  let mcp: Served;
+  beforeAll(async () => {
+    ws = makeWorkspace({
+      commands: [
+        { command: "echo", args: ["**"] },
+        { command: "sleep", args: ["*"] },
+        { command: "cat", args: [""], input: "raw" },
+      ],
+      limits: { maxExitedPanes: 2, maxInputBytes: 64, maxWaitMs: 1500 },
+    });
+    mcp = await serveWorkspace(ws);
+  });
+  afterAll(async () => {
+    await mcp?.close();
+    ws?.cleanup();
+  });
+
+  it("keeps at most maxExitedPanes exited panes, evicting the oldest", async () => {
+    const ids: string[] = [];
+    for (const word of ["one", "two", "three"]) {
+      const { pane } = await mcp.ok<{ pane: string }>("spawn", { command: `echo ${word}` });
+      await mcp.ok("wait_for", { pane, exit: true, timeout_ms: 5000 });
+      ids.push(pane);
+    }
+    const { panes } = await mcp.ok<{ panes: Array<{ pane: string }> }>("list_panes");
+    expect(panes.map((pane) => pane.pane)).toEqual(ids.slice(1));
+    await mcp.refused("read_pane", { pane: ids[0] as string }, "PANE_NOT_FOUND");
+    const kept = await mcp.ok<{ text: string; exitCode: number }>("read_pane", { pane: ids[2] as string });
+    expect(kept).toMatchObject({ text: "three", exitCode: 0 });
+    for (const id of ids.slice(1)) await mcp.ok("kill_pane", { pane: id });
+  });
+
+  it("send_keys to an exited pane is PANE_EXITED; oversized text is LIMIT_EXCEEDED", async () => {
+    const done = await mcp.ok<{ pane: string }>("spawn", { command: "echo bye" });
+    await mcp.ok("wait_for", { pane: done.pane, exit: true, timeout_ms: 5000 });
+    await mcp.refused("send_keys", { pane: done.pane, keys: ["Enter"] }, "PANE_EXITED");
+    const cat = await mcp.ok<{ pane: string }>("spawn", { command: "cat" });
+    await mcp.refused("send_keys", { pane: cat.pane, text: "x".repeat(65) }, "LIMIT_EXCEEDED");
+    await mcp.ok("send_keys", { pane: cat.pane, text: "x".repeat(64) });
+    await mcp.ok("kill_pane", { pane: cat.pane });
+    await mcp.ok("kill_pane", { pane: done.pane });
+  });
+
+  it("wait_for is capped by maxWaitMs and sends progress notifications while waiting", async () => {
+    const { pane } = await mcp.ok<{ pane: string }>("spawn", { command: "sleep 30" });
+    const progress: number[] = [];
+    const started = Date.now();
+    const result = (await mcp.client.callTool(
+      { name: "wait_for", arguments: { pane, text: "never", timeout_ms: 60_000 } },
+      undefined,
+      { onprogress: (p) => progress.push(p.progress) },
+    )) as CallToolResult;
+    expect(result.structuredContent).toMatchObject({ matched: false, reason: "timeout" });
+    expect(Date.now() - started).toBeLessThan(5000);
+    expect(progress.length).toBeGreaterThanOrEqual(1);
+    await mcp.ok("kill_pane", { pane });
+  });
+});
