@@ -1,19 +1,12 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { sanitizeText, truncateTail } from "../../src/panes/sanitize.js";
+import { FORBIDDEN_IN_OUTPUT } from "../support/forbidden-output.js";
 
 const runs = Number(process.env.CCMUX_FUZZ_RUNS ?? 300);
 const params = { seed: 42, numRuns: runs };
 
-const NONCHARACTERS = Array.from(
-  { length: 17 },
-  (_, p) => `\\u{${(p * 0x10000 + 0xfffe).toString(16)}}\\u{${(p * 0x10000 + 0xffff).toString(16)}}`,
-).join("");
-// Never allowed in output. ZWJ and VS15/VS16 are checked in context below.
-const FORBIDDEN = new RegExp(
-  String.raw`[[\p{Cc}\p{Cf}\p{Default_Ignorable_Code_Point}\p{Cs}\p{Zl}\p{Zp}\uFDD0-\uFDEF${NONCHARACTERS}]--[\n\u200D\uFE0E\uFE0F]]`,
-  "v",
-);
+const FORBIDDEN = FORBIDDEN_IN_OUTPUT;
 const EMOJI_ZWJ =
   // biome-ignore lint/suspicious/noMisleadingCharacterClass: an optional modifier or VS16 alone, as in sanitize.ts.
   /(?<=\p{Extended_Pictographic}[\p{Emoji_Modifier}\uFE0F]?)\u200D(?=\p{Extended_Pictographic})/gu;

@@ -1,0 +1,197 @@
+// Shared plumbing for bench/run.mjs: a temporary workspace + policy, the built CLI served over stdio with the
+// real MCP SDK client, statistics, file generation and machine facts. Plain Node ESM, no test/ imports.
+import { once } from "node:events";
+import { createWriteStream, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from "node:fs";
+import { cpus, totalmem, tmpdir, release, platform } from "node:os";
+import { join, resolve } from "node:path";
+import { performance } from "node:perf_hooks";
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
+
+export const CLI = resolve(import.meta.dirname, "../dist/cli/main.js");
+
+/** A temp dir holding `ws/` (the workspace root), `state/` (0700, audit log) and the policy file. */
+export function makeWorkspace(policy) {
+  const dir = realpathSync(mkdtempSync(join(tmpdir(), "ccmux-bench-")));
+  const root = join(dir, "ws");
+  mkdirSync(root);
+  mkdirSync(join(dir, "state"), { mode: 0o700 });
+  const auditPath = join(dir, "state", "audit.jsonl");
+  const policyPath = join(dir, "ccmux.json");
+  writeFileSync(
+    policyPath,
+    JSON.stringify({ workspace: ["ws"], audit: { path: auditPath }, ...policy }, null, 2),
+  );
+  return { dir, root, policyPath, auditPath, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** A tool call that came back with isError, reported with the tool, its arguments and the error text. */
+export class ToolError extends Error {
+  constructor(tool, args, text) {
+    super(`${tool} ${JSON.stringify(abbreviate(args))} -> isError: ${text}`);
+    this.tool = tool;
+    this.args = args;
+    this.text = text;
+  }
+}
+
+function abbreviate(args) {
+  const out = {};
+  for (const [key, value] of Object.entries(args ?? {})) {
+    out[key] = typeof value === "string" && value.length > 80 ? `${value.slice(0, 77)}...` : value;
+  }
+  return out;
+}
+
+export function textOf(result) {
+  const first = result?.content?.[0];
+  return first && first.type === "text" ? first.text : "";
+}
+
+/** Starts `node dist/cli/main.js serve --config <policy>` and connects the SDK client over stdio. */
+export async function serve(ws) {
+  const transport = new StdioClientTransport({
+    command: process.execPath,
+    args: [CLI, "serve", "--config", ws.policyPath],
+    env: {
+      PATH: process.env.PATH ?? "/usr/bin:/bin",
+      HOME: process.env.HOME ?? "/root",
+      LANG: "C.UTF-8",
+      XDG_STATE_HOME: join(ws.dir, "xdg-state"),
+      XDG_CONFIG_HOME: join(ws.dir, "xdg-config"),
+    },
+    cwd: ws.dir,
+    stderr: "pipe",
+  });
+  let stderr = "";
+  transport.stderr?.on("data", (chunk) => {
+    stderr += chunk.toString();
+  });
+  const client = new Client({ name: "ccmux-bench", version: "0.0.0" });
+  await client.connect(transport);
+  // An agent lists tools first; this also makes the client validate structuredContent like a real agent's would.
+  await client.listTools();
+  const panes = new Set();
+
+  /** Raw call: resolves with the CallToolResult (isError included). */
+  const call = (name, args = {}, options = {}) =>
+    client.callTool({ name, arguments: args }, undefined, options);
+
+  /** Call that must succeed; returns structuredContent, throws ToolError otherwise. */
+  const ok = async (name, args = {}, options = {}) => {
+    const result = await call(name, args, options);
+    if (result.isError) throw new ToolError(name, args, textOf(result));
+    if (!result.structuredContent) throw new ToolError(name, args, "no structuredContent in result");
+    return result.structuredContent;
+  };
+
+  return {
+    client,
+    transport,
+    pid: transport.pid,
+    stderr: () => stderr,
+    call,
+    ok,
+    panes,
+    async spawn(args) {
+      const result = await ok("spawn", args);
+      panes.add(result.pane);
+      return result;
+    },
+    async kill(pane) {
+      panes.delete(pane);
+      return ok("kill_pane", { pane, signal: "SIGKILL" });
+    },
+    /** Kills every pane this bench spawned (errors ignored), then closes the client (which ends the server). */
+    async close() {
+      for (const pane of [...panes]) {
+        try {
+          await call("kill_pane", { pane, signal: "SIGKILL" }, { timeout: 10_000 });
+        } catch {
+          // the server may already be gone
+        }
+        panes.delete(pane);
+      }
+      try {
+        await client.close();
+      } catch {
+        // already closed
+      }
+    },
+  };
+}
+
+/** Resident set size of a process, in KiB (VmRSS and VmHWM from /proc/<pid>/status). */
+export function memoryOf(pid) {
+  const status = readFileSync(`/proc/${pid}/status`, "utf8");
+  const field = (name) => {
+    const match = new RegExp(`^${name}:\\s+(\\d+) kB`, "m").exec(status);
+    return match ? Number(match[1]) : Number.NaN;
+  };
+  return { rssKiB: field("VmRSS"), hwmKiB: field("VmHWM") };
+}
+
+export const now = () => performance.now();
+
+/** Times `fn` `n` times (after `warmup` unrecorded runs); returns the samples in ms. */
+export async function sample(n, warmup, fn) {
+  for (let i = 0; i < warmup; i++) await fn(-1 - i);
+  const samples = new Array(n);
+  for (let i = 0; i < n; i++) {
+    const start = now();
+    await fn(i);
+    samples[i] = now() - start;
+  }
+  return samples;
+}
+
+export function median(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+/** Nearest-rank percentile. */
+export function percentile(values, p) {
+  const sorted = [...values].sort((a, b) => a - b);
+  const rank = Math.max(1, Math.ceil((p / 100) * sorted.length));
+  return sorted[rank - 1];
+}
+
+/**
+ * Writes `lines` lines of printable ASCII, each `width` characters before its newline, followed by an optional
+ * last line (no newline after it when `finalNewline` is false). Returns the byte size.
+ */
+export async function writeTextFile(path, { lines, width, last, finalNewline = true }) {
+  const alphabet = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 .,:;-_=+()[]{}<>/?!@#%&*";
+  const pattern = alphabet.repeat(Math.ceil((width * 2) / alphabet.length) + 1);
+  const out = createWriteStream(path);
+  let size = 0;
+  let chunk = "";
+  for (let i = 0; i < lines; i++) {
+    const head = `${String(i).padStart(9, "0")} `;
+    const offset = i % alphabet.length;
+    chunk += `${head}${pattern.slice(offset, offset + width - head.length)}\n`;
+    if (chunk.length >= 1 << 20) {
+      size += chunk.length;
+      if (!out.write(chunk)) await once(out, "drain");
+      chunk = "";
+    }
+  }
+  if (last !== undefined) chunk += finalNewline ? `${last}\n` : last;
+  size += chunk.length;
+  out.end(chunk);
+  await once(out, "finish");
+  return size;
+}
+
+export function machineInfo() {
+  const cpuList = cpus();
+  return {
+    cpus: cpuList.length,
+    cpuModel: cpuList[0]?.model ?? "unknown",
+    node: process.version,
+    platform: `${platform()} ${release()}`,
+    totalMemMiB: Math.round(totalmem() / 2 ** 20),
+  };
+}
