@@ -1,8 +1,16 @@
 // Shared plumbing for bench/run.mjs: a temporary workspace + policy, the built CLI served over stdio with the
 // real MCP SDK client, statistics, file generation and machine facts. Plain Node ESM, no test/ imports.
 import { once } from "node:events";
-import { createWriteStream, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from "node:fs";
-import { cpus, totalmem, tmpdir, release, platform } from "node:os";
+import {
+  createWriteStream,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  realpathSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
+import { cpus, platform, release, tmpdir, totalmem } from "node:os";
 import { join, resolve } from "node:path";
 import { performance } from "node:perf_hooks";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";

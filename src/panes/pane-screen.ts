@@ -119,16 +119,16 @@ export class PaneScreen {
     const buffer = this.term.buffer.active;
     const out: string[] = [];
     let current = "";
-    for (let y = Math.max(0, start); y < end; y++) {
-      const line = buffer.getLine(y);
-      if (!line) break;
-      const next = joinWrapped ? buffer.getLine(y + 1) : undefined;
-      const continues = next?.isWrapped === true;
+    let line = buffer.getLine(Math.max(0, start));
+    for (let y = Math.max(0, start); y < end && line; y++) {
+      const next = buffer.getLine(y + 1);
+      const continues = joinWrapped && next?.isWrapped === true;
       current += line.translateToString(!continues);
       if (!continues) {
         out.push(current);
         current = "";
       }
+      line = next;
     }
     if (current !== "") out.push(current);
     return out.join("\n");

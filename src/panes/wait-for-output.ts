@@ -14,8 +14,8 @@ export interface WaitOptions {
 
 export type WaitOutcome = "matched" | "exited" | "timeout" | "aborted";
 
-/** Re-check at most this often while output streams in. */
-const CHECK_COALESCE_MS = 20;
+/** Re-check at most this often while output streams in; checks that cost more are spaced further (duty cycle). */
+const MIN_CHECK_INTERVAL_MS = 1;
 /** History rows kept in view behind the last checked screen top, so a match may straddle it. */
 const OVERLAP_ROWS = 8;
 /** Only the newest text is searched (bounded input for the matcher). */
@@ -46,9 +46,21 @@ export function waitForOutput(pane: Pane, options: WaitOptions): Promise<WaitOut
       resolve(outcome);
     };
 
+    let lastCheck = Number.NEGATIVE_INFINITY;
+    let interval = MIN_CHECK_INTERVAL_MS;
     const check = (): boolean => {
       checkTimer = undefined;
       if (done || !options.matches) return false;
+      const began = performance.now();
+      lastCheck = began;
+      const matched = matchNow();
+      // Checks render every new line: under a flood, space them so they take at most ~20% of the thread.
+      interval = Math.max(MIN_CHECK_INTERVAL_MS, (performance.now() - began) * 4);
+      return matched;
+    };
+
+    const matchNow = (): boolean => {
+      if (!options.matches) return false;
       const { text } = pane.textFrom(mark);
       const window = text.length > MAX_SEARCH_CHARS ? text.slice(text.length - MAX_SEARCH_CHARS) : text;
       if (options.matches(window)) {
@@ -62,7 +74,11 @@ export function waitForOutput(pane: Pane, options: WaitOptions): Promise<WaitOut
     };
 
     const onOutput = (): void => {
-      if (checkTimer === undefined && !done) checkTimer = setTimeout(check, CHECK_COALESCE_MS);
+      if (checkTimer !== undefined || done) return;
+      // Leading edge: the first output after a quiet spell is checked at once (keystroke-to-visible latency).
+      const wait = lastCheck + interval - performance.now();
+      if (wait <= 0) check();
+      else checkTimer = setTimeout(check, wait);
     };
     const onExit = (): void => {
       if (check()) return;
