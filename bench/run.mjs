@@ -36,8 +36,17 @@ const OUT =
       : resolve(import.meta.dirname, "results.json");
 
 const CONFIG = QUICK
-  ? { readN: 100, sendN: 100, keyN: 50, ingestMB: 10, ingestReps: 3, memPanes: 10, warmup: 10 }
-  : { readN: 500, sendN: 500, keyN: 200, ingestMB: 100, ingestReps: 3, memPanes: 50, warmup: 20 };
+  ? { readN: 100, sendN: 100, keyN: 50, ingestMB: 10, ingestReps: 3, memPanes: 10, warmup: 10, floodMB: 50 }
+  : {
+      readN: 500,
+      sendN: 500,
+      keyN: 200,
+      ingestMB: 100,
+      ingestReps: 3,
+      memPanes: 50,
+      warmup: 20,
+      floodMB: 1000,
+    };
 const COLS = 120;
 const ROWS = 40;
 const SCROLLBACK = 10_000;
@@ -51,6 +60,7 @@ const POLICY = {
     { command: "cat", args: [""], input: "raw", description: "bench: echo pane" },
     { command: "cat", args: ["{path}"], description: "bench: print a workspace file" },
     { command: "bash", args: ["--norc --noprofile"], input: "raw", description: "bench: shell" },
+    { command: "node", args: ["{path} *"], description: "bench: flood writer" },
   ],
   env: { pass: ["PATH", "HOME", "LANG"], passSecrets: [], fromAgent: [] },
   limits: {
@@ -316,6 +326,52 @@ async function benchIngest(srv, ws, bigPath, bigBytes, marker) {
   throughputRow("ingest: cat > /dev/null", nullTimes, "machine limit incl. process start");
 }
 
+// 4b. flood: one pane prints CONFIG.floodMB of output; the server's memory must stay flat (flow control).
+async function benchFlood(srv, ws) {
+  const script = join(ws.root, "flood.mjs");
+  writeFileSync(
+    script,
+    [
+      "const total = Number(process.argv[2]);",
+      'const chunk = Buffer.from(`${"z".repeat(99)}\\n`.repeat(10_000));',
+      "for (let written = 0; written < total; written += chunk.length) process.stdout.write(chunk);",
+      'process.stdout.write("FLOOD-DONE\\n");',
+      "",
+    ].join("\n"),
+  );
+  const bytes = CONFIG.floodMB * 1e6;
+  log(`flood: ${CONFIG.floodMB} MB through one pane, sampling server RSS...`);
+  const before = memoryOf(srv.pid).rssKiB;
+  const samples = [];
+  const timer = setInterval(() => samples.push(memoryOf(srv.pid).rssKiB), 250);
+  const start = now();
+  try {
+    const { pane } = await srv.spawn({ command: `node flood.mjs ${bytes}`, cols: COLS, rows: ROWS });
+    const waited = await srv.ok(
+      "wait_for",
+      { pane, exit: true, timeout_ms: LONG_MS },
+      { timeout: LONG_MS + 30_000 },
+    );
+    if (waited.exitCode !== 0) throw new Error(`flood writer exited with ${waited.exitCode}`);
+    const screen = await srv.ok("read_pane", { pane });
+    if (!screen.text.includes("FLOOD-DONE")) throw new Error("flood: the final line is missing");
+    await srv.kill(pane);
+  } finally {
+    clearInterval(timer);
+  }
+  const seconds = (now() - start) / 1000;
+  const peak = Math.max(before, ...samples);
+  const mib = (kib) => round(kib / 1024, 1);
+  record({
+    name: `flood: server RSS while one pane prints ${CONFIG.floodMB} MB`,
+    unit: "MiB",
+    median: mib(median(samples.length > 0 ? samples : [before])),
+    p99: mib(peak),
+    n: samples.length,
+    notes: `RSS before ${mib(before)} MiB, peak ${mib(peak)} MiB (p99 column); ${round(CONFIG.floodMB / seconds, 1)} MB/s, final line read`,
+  });
+}
+
 // 5. memory: server RSS with N exited panes each holding a full scrollback (fresh server).
 async function benchMemory(ws) {
   const count = CONFIG.memPanes;
@@ -424,6 +480,7 @@ async function main() {
     await benchSendKeys(srv);
     await benchKeystroke(srv);
     await benchIngest(srv, ws, bigPath, bigBytes, marker);
+    await benchFlood(srv, ws);
     await srv.close();
     srv = undefined;
     await benchMemory(ws);
