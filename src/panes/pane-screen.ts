@@ -1,32 +1,51 @@
-import type { IDisposable, IMarker, Terminal as TerminalType } from "@xterm/headless";
+import type { IBuffer, IDisposable, IMarker, Terminal as TerminalType } from "@xterm/headless";
 import xtermHeadless from "@xterm/headless";
+import { RowHistory } from "./row-history.js";
+import { rowText } from "./row-text.js";
+import { splitByScrollBudget } from "./scroll-budget.js";
 
 const { Terminal } = xtermHeadless;
 
 /** The terminal type the emulator implements; children get it as TERM. */
 export const EMULATED_TERM = "xterm-256color";
 
-/** A position in the pane's history that moves as lines scroll and is lost when they are trimmed. */
+/**
+ * Rows the emulator itself keeps above the screen. Rows that scroll off are moved into a RowHistory (strings)
+ * after every write; the emulator only has to hold what one write can scroll.
+ */
+const EMULATOR_SCROLLBACK = 512;
+/** Each write to the emulator may scroll at most this many rows (see splitByScrollBudget). */
+const ROWS_PER_WRITE = 200;
+
+const LOST_ROWS_NOTE = "[… some rows were lost: output scrolled faster than ccmux could record it …]";
+
+/** A position in the pane's output: an absolute row number (rows count up forever; old ones are dropped). */
 export interface HistoryMark {
-  readonly marker: IMarker;
+  readonly row: number;
 }
 
 /**
- * The rendered state of one pane: an @xterm/headless terminal fed with the pane's raw output. Reads return
- * plain rows (unsanitized: the caller sanitizes); writes are asynchronous and acknowledged by callback.
+ * The rendered state of one pane: an @xterm/headless terminal fed with the pane's raw output, plus the rows
+ * that scrolled off its screen kept compactly as text. Reads return plain text (unsanitized: the caller
+ * sanitizes); writes are asynchronous and acknowledged by callback.
  */
 export class PaneScreen {
   private readonly term: TerminalType;
+  private readonly history: RowHistory;
   private readonly disposables: IDisposable[] = [];
+  /** First normal-buffer row not yet moved into history (it moves with the buffer as the emulator trims). */
+  private hot: IMarker | undefined;
 
   constructor(options: { cols: number; rows: number; scrollback: number }) {
     this.term = new Terminal({
       cols: options.cols,
       rows: options.rows,
-      scrollback: options.scrollback,
+      scrollback: EMULATOR_SCROLLBACK,
       allowProposedApi: true,
       logLevel: "off",
     });
+    this.history = new RowHistory(options.scrollback);
+    this.hot = this.term.registerMarker(0);
     // Security: clipboard writes (OSC 52) are swallowed here so no future emulator change can surface them.
     this.disposables.push(this.term.parser.registerOscHandler(52, () => true));
   }
@@ -36,8 +55,17 @@ export class PaneScreen {
     this.disposables.push(this.term.onData(listener));
   }
 
-  write(chunk: Uint8Array | string, done: () => void): void {
-    this.term.write(chunk, done);
+  /** Parses `chunk`; `done` runs once all of it is on the screen or in history. */
+  write(chunk: Uint8Array, done: () => void): void {
+    const pieces = splitByScrollBudget(chunk, this.term.cols, ROWS_PER_WRITE);
+    let left = pieces.length;
+    for (const piece of pieces) {
+      this.term.write(piece, () => {
+        this.harvest();
+        left -= 1;
+        if (left === 0) done();
+      });
+    }
   }
 
   resize(cols: number, rows: number): void {
@@ -69,70 +97,113 @@ export class PaneScreen {
   /** The visible screen, one row per line, trailing blank rows dropped. */
   renderScreen(): string {
     const buffer = this.term.buffer.active;
-    return dropTrailingBlank(this.renderRows(buffer.baseY, buffer.baseY + this.term.rows, false));
+    return dropTrailingBlank(joinRows(buffer, buffer.baseY, buffer.baseY + this.term.rows, false));
   }
 
   /** History and screen as logical lines (wrapped rows joined); the last `lines` of them when given. */
   renderScrollback(lines?: number): string {
-    const buffer = this.term.buffer.active;
-    const text = dropTrailingBlank(this.renderRows(0, buffer.length, true));
+    const { text } = this.renderFrom({ row: this.history.start });
     if (lines === undefined) return text;
     const all = text.split("\n");
     return all.slice(Math.max(0, all.length - lines)).join("\n");
   }
 
-  /** Marks the cursor's current line (offset rows up or down) so later reads can start there. */
+  /** Marks the cursor's current row (offset rows up or down) so later reads can start there. */
   mark(offset = 0): HistoryMark | undefined {
     if (this.isAlternateScreen) return undefined;
-    const marker = this.term.registerMarker(offset);
-    return marker ? { marker } : undefined;
+    const buffer = this.term.buffer.normal;
+    return { row: this.absoluteRow(buffer.baseY + buffer.cursorY) + offset };
   }
 
   /** Marks the top row of the visible screen (everything above it is history that will not change), or rows above it. */
   markScreenTop(overlapRows = 0): HistoryMark | undefined {
-    const buffer = this.term.buffer.active;
-    return this.mark(-Math.min(buffer.cursorY + overlapRows, buffer.baseY + buffer.cursorY));
+    if (this.isAlternateScreen) return undefined;
+    return {
+      row: Math.max(this.history.start, this.absoluteRow(this.term.buffer.normal.baseY) - overlapRows),
+    };
   }
 
   /**
-   * Logical lines from a mark to the end. `lost` is true when the mark's line was trimmed from history
+   * Logical lines from a mark to the end. `lost` is true when rows after the mark were dropped from history
    * (more output than the scrollback holds arrived since), in which case everything still held is returned.
    */
   renderFrom(mark: HistoryMark | undefined): { text: string; lost: boolean } {
-    const buffer = this.term.buffer.active;
     if (mark === undefined || this.isAlternateScreen) return { text: this.renderScreen(), lost: false };
-    const lost = mark.marker.isDisposed || mark.marker.line < 0;
-    const start = lost ? 0 : mark.marker.line;
-    return { text: dropTrailingBlank(this.renderRows(start, buffer.length, true)), lost };
-  }
-
-  release(mark: HistoryMark | undefined): void {
-    mark?.marker.dispose();
-  }
-
-  dispose(): void {
-    for (const disposable of this.disposables.splice(0)) disposable.dispose();
-    this.term.dispose();
-  }
-
-  private renderRows(start: number, end: number, joinWrapped: boolean): string {
-    const buffer = this.term.buffer.active;
+    const lost = mark.row < this.history.start;
+    const from = Math.max(mark.row, this.history.start);
     const out: string[] = [];
     let current = "";
-    let line = buffer.getLine(Math.max(0, start));
-    for (let y = Math.max(0, start); y < end && line; y++) {
-      const next = buffer.getLine(y + 1);
-      const continues = joinWrapped && next?.isWrapped === true;
-      current += line.translateToString(!continues);
-      if (!continues) {
+    for (let row = from; row < this.history.end; row++) {
+      current += this.history.text(row);
+      if (!this.history.joinsNext(row)) {
         out.push(current);
         current = "";
       }
+    }
+    const buffer = this.term.buffer.normal;
+    const hotLine = this.hotLine();
+    const tail = joinRows(buffer, hotLine + Math.max(0, from - this.history.end), buffer.length, true);
+    const text = out.length > 0 ? `${out.join("\n")}\n${current}${tail}` : `${current}${tail}`;
+    return { text: dropTrailingBlank(text), lost };
+  }
+
+  /** Marks are plain row numbers: nothing to release. Kept so callers need not know. */
+  release(_mark: HistoryMark | undefined): void {}
+
+  dispose(): void {
+    for (const disposable of this.disposables.splice(0)) disposable.dispose();
+    this.hot?.dispose();
+    this.term.dispose();
+  }
+
+  /** Absolute row number of normal-buffer row `y` (y at or below the hot marker). */
+  private absoluteRow(y: number): number {
+    return this.history.end + (y - this.hotLine());
+  }
+
+  private hotLine(): number {
+    const hot = this.hot;
+    return hot === undefined || hot.isDisposed || hot.line < 0 ? 0 : hot.line;
+  }
+
+  /** Moves the rows that scrolled off the normal screen since the last call into history. */
+  private harvest(): void {
+    if (this.isAlternateScreen) return; // the normal buffer does not scroll meanwhile
+    const buffer = this.term.buffer.normal;
+    const hot = this.hot;
+    // Rows trimmed before we got to them (one write scrolled more than the emulator holds): say so, visibly.
+    if (hot !== undefined && hot.isDisposed) this.history.push(LOST_ROWS_NOTE, false);
+    const from = this.hotLine();
+    if (from >= buffer.baseY) return;
+    let line = buffer.getLine(from);
+    for (let y = from; y < buffer.baseY && line; y++) {
+      const next = buffer.getLine(y + 1);
+      const joins = next?.isWrapped === true;
+      this.history.push(rowText(line, !joins), joins);
       line = next;
     }
-    if (current !== "") out.push(current);
-    return out.join("\n");
+    hot?.dispose();
+    this.hot = this.term.registerMarker(-buffer.cursorY);
   }
+}
+
+/** Rows [start, end) of a buffer as text: one line per row, or wrapped rows joined into logical lines. */
+function joinRows(buffer: IBuffer, start: number, end: number, joinWrapped: boolean): string {
+  const out: string[] = [];
+  let current = "";
+  let line = buffer.getLine(Math.max(0, start));
+  for (let y = Math.max(0, start); y < end && line; y++) {
+    const next = buffer.getLine(y + 1);
+    const continues = joinWrapped && next?.isWrapped === true;
+    current += rowText(line, !continues);
+    if (!continues) {
+      out.push(current);
+      current = "";
+    }
+    line = next;
+  }
+  if (current !== "") out.push(current);
+  return out.join("\n");
 }
 
 function dropTrailingBlank(text: string): string {
