@@ -33,6 +33,7 @@ export class PaneScreen {
   private readonly term: TerminalType;
   private readonly history: RowHistory;
   private readonly disposables: IDisposable[] = [];
+  private readonly writeSync: ((data: Uint8Array) => void) | undefined;
   /** First normal-buffer row not yet moved into history (it moves with the buffer as the emulator trims). */
   private hot: IMarker | undefined;
 
@@ -45,6 +46,12 @@ export class PaneScreen {
       logLevel: "off",
     });
     this.history = new RowHistory(options.scrollback);
+    // Why: term.write queues and starts parsing on a setTimeout, which left the thread idle 40% of the time
+    // while a pane streamed output (a 1 ms timer per refill of the queue). Parsing synchronously as the bytes
+    // arrive needs no queue at all; the pty is simply not read while we parse. We register no async parser
+    // handlers, the case in which xterm calls writeSync unreliable.
+    const core = (this.term as unknown as { _core?: { writeSync?: (data: Uint8Array) => void } })._core;
+    this.writeSync = typeof core?.writeSync === "function" ? (data) => core.writeSync?.(data) : undefined;
     this.hot = this.term.registerMarker(0);
     // Security: clipboard writes (OSC 52) are swallowed here so no future emulator change can surface them.
     this.disposables.push(this.term.parser.registerOscHandler(52, () => true));
@@ -58,6 +65,15 @@ export class PaneScreen {
   /** Parses `chunk`; `done` runs once all of it is on the screen or in history. */
   write(chunk: Uint8Array, done: () => void): void {
     const pieces = splitByScrollBudget(chunk, this.term.cols, ROWS_PER_WRITE);
+    const writeSync = this.writeSync;
+    if (writeSync) {
+      for (const piece of pieces) {
+        writeSync(piece);
+        this.harvest();
+      }
+      done();
+      return;
+    }
     let left = pieces.length;
     for (const piece of pieces) {
       this.term.write(piece, () => {
