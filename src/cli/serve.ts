@@ -3,8 +3,11 @@ import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js"
 import { AuditLog } from "../audit/audit-log.js";
 import { Redactor } from "../audit/redact.js";
 import { CcmuxError, isCcmuxError } from "../errors.js";
+import { LocalScreens } from "../panes/local-screens.js";
 import { PaneHost } from "../panes/pane-host.js";
 import { EMULATED_TERM } from "../panes/pane-screen.js";
+import type { ScreenFactory } from "../panes/screen-port.js";
+import { WorkerScreens } from "../panes/worker-screens.js";
 import { Connection } from "../tools/connection.js";
 import { createServer } from "../tools/create-server.js";
 import { DEFAULT_COLS, DEFAULT_ROWS } from "../tools/pane-fields.js";
@@ -99,6 +102,18 @@ export async function serve(options: { config?: string }): Promise<number> {
   await server.connect(transport);
   console.error(`ccmux: serving MCP on stdio (policy ${file}, audit ${policy.audit.path}).`);
   return stop(await closed);
+}
+
+/** The screen thread, so parsing runs beside pty reading; this thread if a worker cannot start. */
+function startScreens(): ScreenFactory {
+  try {
+    return new WorkerScreens();
+  } catch (error) {
+    console.error(
+      `ccmux: warning: no screen thread (${(error as Error).message}); parsing on the main thread.`,
+    );
+    return new LocalScreens();
+  }
 }
 
 function startPersonPanes(

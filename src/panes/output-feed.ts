@@ -1,4 +1,4 @@
-import type { PaneScreen } from "./pane-screen.js";
+import type { ScreenPort } from "./screen-port.js";
 
 /** Bytes handed to the emulator but not yet parsed, above which reading from the pty pauses. */
 const HIGH_WATER_BYTES = 512 * 1024;
@@ -16,7 +16,7 @@ export class OutputFeed {
   private idleWaiters: Array<() => void> = [];
 
   constructor(
-    private readonly screen: PaneScreen,
+    private readonly screen: Pick<ScreenPort, "write">,
     private readonly source: { pause(): void; resume(): void },
     private readonly onParsed: () => void,
   ) {}

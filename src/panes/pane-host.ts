@@ -1,8 +1,10 @@
 import { randomBytes } from "node:crypto";
 import { EventEmitter } from "node:events";
 import { CcmuxError } from "../errors.js";
+import { LocalScreens } from "./local-screens.js";
 import { Pane, type PaneSpec } from "./pane.js";
 import type { ProcessExit } from "./pty-process.js";
+import type { ScreenFactory } from "./screen-port.js";
 
 /** Grace between SIGHUP and SIGKILL when the server shuts down (a client waits about 2 s before it signals us). */
 const SHUTDOWN_GRACE_MS = 1000;
@@ -28,7 +30,13 @@ export class PaneHost extends EventEmitter<PaneHostEvents> {
   private readonly panes = new Map<string, Pane>();
   private shuttingDown = false;
 
-  constructor(private readonly limits: PaneHostLimits) {
+  /**
+   * @param screens where pane emulators run: the screen thread in `serve`, this thread in tests (default).
+   */
+  constructor(
+    private readonly limits: PaneHostLimits,
+    private readonly screens: ScreenFactory = new LocalScreens(),
+  ) {
     super();
   }
 
@@ -48,7 +56,7 @@ export class PaneHost extends EventEmitter<PaneHostEvents> {
     this.assertCanSpawn();
     let pane: Pane;
     try {
-      pane = new Pane({ ...spec, id: newPaneId() });
+      pane = new Pane({ ...spec, id: newPaneId() }, this.screens);
     } catch (cause) {
       throw new CcmuxError("SPAWN_FAILED", "The program could not be started.", {
         cause,
@@ -89,6 +97,7 @@ export class PaneHost extends EventEmitter<PaneHostEvents> {
   async shutdown(): Promise<void> {
     this.shuttingDown = true;
     await Promise.all(this.list().map((pane) => this.kill(pane.id, "SIGHUP", SHUTDOWN_GRACE_MS)));
+    await this.screens.close();
   }
 
   private evictExited(): void {

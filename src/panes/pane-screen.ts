@@ -2,6 +2,7 @@ import type { IBuffer, IDisposable, IMarker, Terminal as TerminalType } from "@x
 import xtermHeadless from "@xterm/headless";
 import { RowHistory } from "./row-history.js";
 import { rowText } from "./row-text.js";
+import type { ScreenSnapshot } from "./screen-port.js";
 import { splitByScrollBudget } from "./scroll-budget.js";
 
 const { Terminal } = xtermHeadless;
@@ -110,6 +111,11 @@ export class PaneScreen {
     return { row: buffer.cursorY, col: buffer.cursorX };
   }
 
+  /** The visible screen with the cursor and the cursor-key mode, read at one moment. */
+  snapshot(): ScreenSnapshot {
+    return { text: this.renderScreen(), cursor: this.cursor, applicationCursor: this.applicationCursor };
+  }
+
   /** The visible screen, one row per line, trailing blank rows dropped. */
   renderScreen(): string {
     const buffer = this.term.buffer.active;
@@ -162,9 +168,6 @@ export class PaneScreen {
     const text = out.length > 0 ? `${out.join("\n")}\n${current}${tail}` : `${current}${tail}`;
     return { text: dropTrailingBlank(text), lost };
   }
-
-  /** Marks are plain row numbers: nothing to release. Kept so callers need not know. */
-  release(_mark: HistoryMark | undefined): void {}
 
   dispose(): void {
     for (const disposable of this.disposables.splice(0)) disposable.dispose();

@@ -1,8 +1,9 @@
 import { EventEmitter } from "node:events";
 import { OutputFeed } from "./output-feed.js";
-import { EMULATED_TERM, type HistoryMark, PaneScreen } from "./pane-screen.js";
+import { EMULATED_TERM, type HistoryMark } from "./pane-screen.js";
 import { sessionMembers, signalSession } from "./process-session.js";
 import { type ProcessExit, PtyProcess } from "./pty-process.js";
+import type { ScreenFactory, ScreenPort, ScreenSnapshot } from "./screen-port.js";
 import { isSafeReply } from "./terminal-replies.js";
 
 /** Who a pane belongs to: the connection that spawned it, or the person (with the access granted to agents). */
@@ -43,7 +44,7 @@ export class Pane extends EventEmitter {
   readonly input: PaneSpec["input"];
   readonly pid: number;
   readonly startedAt = Date.now();
-  private readonly screen: PaneScreen;
+  private readonly screen: ScreenPort;
   private readonly process: PtyProcess;
   private readonly feed: OutputFeed;
   private readonly readMarks = new Map<string, HistoryMark | undefined>();
@@ -51,7 +52,7 @@ export class Pane extends EventEmitter {
   private disposed = false;
   private readonly exitPromise: Promise<ProcessExit>;
 
-  constructor(spec: PaneSpec) {
+  constructor(spec: PaneSpec, screens: ScreenFactory) {
     super();
     this.setMaxListeners(0);
     this.id = spec.id;
@@ -60,7 +61,7 @@ export class Pane extends EventEmitter {
     this.cwd = spec.cwd;
     this.owner = spec.owner;
     this.input = spec.input;
-    this.screen = new PaneScreen({ cols: spec.cols, rows: spec.rows, scrollback: spec.scrollback });
+    this.screen = screens.create({ cols: spec.cols, rows: spec.rows, scrollback: spec.scrollback });
     let settleExit: (exit: ProcessExit) => void = () => {};
     this.exitPromise = new Promise((resolve) => {
       settleExit = resolve;
@@ -105,14 +106,6 @@ export class Pane extends EventEmitter {
     return this.exitPromise;
   }
 
-  get applicationCursor(): boolean {
-    return this.screen.applicationCursor;
-  }
-
-  get cursor(): { row: number; col: number } {
-    return this.screen.cursor;
-  }
-
   write(bytes: string): void {
     if (this.alive && !this.disposed) this.process.write(bytes);
   }
@@ -122,38 +115,36 @@ export class Pane extends EventEmitter {
     this.process.resize(cols, rows);
   }
 
-  screenText(): string {
-    return this.disposed ? "" : this.screen.renderScreen();
+  /** The visible screen, cursor and cursor-key mode (empty once the pane is disposed). */
+  async snapshot(): Promise<ScreenSnapshot> {
+    if (this.disposed) return { text: "", cursor: { row: 0, col: 0 }, applicationCursor: false };
+    return this.screen.snapshot();
   }
 
-  scrollbackText(lines?: number): string {
-    return this.disposed ? "" : this.screen.renderScrollback(lines);
+  async scrollbackText(lines?: number): Promise<string> {
+    return this.disposed ? "" : this.screen.scrollback(lines);
   }
 
   /**
    * Lines since `reader`'s previous `newText` call on this pane, starting at the line its cursor was on then.
    * The first call returns everything held. `lost` says history was trimmed in between.
    */
-  newText(reader: string): { text: string; lost: boolean } {
+  async newText(reader: string): Promise<{ text: string; lost: boolean }> {
     if (this.disposed) return { text: "", lost: false };
-    const previous = this.readMarks.get(reader);
-    const result = this.readMarks.has(reader) ? this.screen.renderFrom(previous) : this.fullHistory();
-    this.screen.release(previous);
-    this.readMarks.set(reader, this.screen.mark());
+    const result = this.readMarks.has(reader)
+      ? await this.screen.renderFrom(this.readMarks.get(reader))
+      : { text: await this.screen.scrollback(), lost: false };
+    this.readMarks.set(reader, await this.screen.mark());
     return result;
   }
 
   /** A mark at the top of the visible screen (or `overlapRows` above it), for waiters that must see what scrolls away. */
-  markScreenTop(overlapRows = 0): HistoryMark | undefined {
-    return this.screen.markScreenTop(overlapRows);
+  async markScreenTop(overlapRows = 0): Promise<HistoryMark | undefined> {
+    return this.disposed ? undefined : this.screen.markScreenTop(overlapRows);
   }
 
-  textFrom(mark: HistoryMark | undefined): { text: string; lost: boolean } {
+  async textFrom(mark: HistoryMark | undefined): Promise<{ text: string; lost: boolean }> {
     return this.disposed ? { text: "", lost: false } : this.screen.renderFrom(mark);
-  }
-
-  releaseMark(mark: HistoryMark | undefined): void {
-    if (!this.disposed) this.screen.release(mark);
   }
 
   /** Everything pushed so far has been rendered. */
@@ -191,10 +182,6 @@ export class Pane extends EventEmitter {
     this.screen.dispose();
     this.readMarks.clear();
     this.removeAllListeners();
-  }
-
-  private fullHistory(): { text: string; lost: boolean } {
-    return { text: this.screen.renderScrollback(), lost: false };
   }
 
   private async finishExit(exit: ProcessExit): Promise<void> {

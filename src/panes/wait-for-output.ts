@@ -24,12 +24,17 @@ const MAX_SEARCH_CHARS = 256 * 1024;
 /**
  * Waits, without polling, until the pane's output matches, the process exits, or time runs out. The searched
  * text is the screen at the start plus everything printed since, so output that scrolled away still counts.
+ * One check runs at a time; output that arrives during a check triggers the next one.
  */
-export function waitForOutput(pane: Pane, options: WaitOptions): Promise<WaitOutcome> {
+export async function waitForOutput(pane: Pane, options: WaitOptions): Promise<WaitOutcome> {
+  let mark = await pane.markScreenTop();
   return new Promise((resolve) => {
-    let mark = pane.markScreenTop();
-    let checkTimer: NodeJS.Timeout | undefined;
     let done = false;
+    let checking = false;
+    let dirty = false;
+    let checkTimer: NodeJS.Timeout | undefined;
+    let lastCheck = Number.NEGATIVE_INFINITY;
+    let interval = MIN_CHECK_INTERVAL_MS;
     const started = Date.now();
 
     const finish = (outcome: WaitOutcome): void => {
@@ -42,53 +47,68 @@ export function waitForOutput(pane: Pane, options: WaitOptions): Promise<WaitOut
       pane.off("exit", onExit);
       pane.off("disposed", onDisposed);
       options.signal?.removeEventListener("abort", onAbort);
-      pane.releaseMark(mark);
       resolve(outcome);
     };
 
-    let lastCheck = Number.NEGATIVE_INFINITY;
-    let interval = MIN_CHECK_INTERVAL_MS;
-    const check = (): boolean => {
+    /** Checks the text once; resolves true when the wait matched (and is finished). */
+    const check = async (): Promise<boolean> => {
       checkTimer = undefined;
       if (done || !options.matches) return false;
+      if (checking) {
+        dirty = true;
+        return false;
+      }
+      checking = true;
+      dirty = false;
       const began = performance.now();
       lastCheck = began;
-      const matched = matchNow();
-      // Checks render every new line: under a flood, space them so they take at most ~20% of the thread.
-      interval = Math.max(MIN_CHECK_INTERVAL_MS, (performance.now() - began) * 4);
-      return matched;
-    };
-
-    const matchNow = (): boolean => {
-      if (!options.matches) return false;
-      const { text } = pane.textFrom(mark);
-      const window = text.length > MAX_SEARCH_CHARS ? text.slice(text.length - MAX_SEARCH_CHARS) : text;
-      if (options.matches(window)) {
-        finish("matched");
-        return true;
+      try {
+        const { text } = await pane.textFrom(mark);
+        const window = text.length > MAX_SEARCH_CHARS ? text.slice(text.length - MAX_SEARCH_CHARS) : text;
+        if (!done && options.matches(window)) {
+          finish("matched");
+          return true;
+        }
+        // Rows above the screen top are final now: later checks start near here.
+        mark = (await pane.markScreenTop(OVERLAP_ROWS)) ?? mark;
+      } catch {
+        // the pane went away mid-check: the disposed/exit events end the wait
+      } finally {
+        checking = false;
+        // Checks render every new line: under a flood, space them so they take at most ~20% of the time.
+        interval = Math.max(MIN_CHECK_INTERVAL_MS, (performance.now() - began) * 4);
       }
-      // Rows above the screen top are final now: later checks start near here.
-      pane.releaseMark(mark);
-      mark = pane.markScreenTop(OVERLAP_ROWS);
+      if (dirty && !done) schedule();
       return false;
     };
 
-    const onOutput = (): void => {
+    const schedule = (): void => {
       if (checkTimer !== undefined || done) return;
       // Leading edge: the first output after a quiet spell is checked at once (keystroke-to-visible latency).
       const wait = lastCheck + interval - performance.now();
-      if (wait <= 0) check();
-      else checkTimer = setTimeout(check, wait);
+      if (wait <= 0) void check();
+      else checkTimer = setTimeout(() => void check(), wait);
+    };
+
+    const onOutput = (): void => {
+      if (checking) dirty = true;
+      else schedule();
     };
     const onExit = (): void => {
-      if (check()) return;
-      finish("exited");
+      void waitIdle().then(async () => {
+        if (!(await check())) finish("exited");
+      });
+    };
+    const waitIdle = async (): Promise<void> => {
+      while (checking && !done) await new Promise((r) => setImmediate(r));
     };
     const onAbort = (): void => finish("aborted");
     const onDisposed = (): void => finish("exited");
 
     const timeout = setTimeout(() => {
-      if (!check()) finish("timeout");
+      void waitIdle().then(async () => {
+        if (!(await check())) finish("timeout");
+      });
     }, options.timeoutMs);
     const progress = options.onProgress
       ? setInterval(() => options.onProgress?.(Date.now() - started), options.progressIntervalMs ?? 1000)
@@ -99,7 +119,8 @@ export function waitForOutput(pane: Pane, options: WaitOptions): Promise<WaitOut
     pane.on("disposed", onDisposed);
     options.signal?.addEventListener("abort", onAbort);
     if (options.signal?.aborted) return finish("aborted");
-    if (check()) return;
-    if (!pane.alive) finish("exited");
+    void check().then((matched) => {
+      if (!matched && !pane.alive) finish("exited");
+    });
   });
 }

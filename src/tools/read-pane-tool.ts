@@ -52,11 +52,11 @@ export function registerReadPaneTool(registry: ToolRegistry): void {
     async handler(args, ctx) {
       const pane = paneFor(ctx.deps, args.pane, "read_pane");
       const mode = args.mode ?? "screen";
-      let raw: string;
+      const snapshot = await pane.snapshot();
+      let raw = snapshot.text;
       let lost = false;
-      if (mode === "screen") raw = pane.screenText();
-      else if (mode === "scrollback") raw = pane.scrollbackText(args.lines);
-      else ({ text: raw, lost } = pane.newText(ctx.deps.connection.id));
+      if (mode === "scrollback") raw = await pane.scrollbackText(args.lines);
+      else if (mode === "new") ({ text: raw, lost } = await pane.newText(ctx.deps.connection.id));
       ctx.note({ pane: pane.id });
       const { text, truncated } = agentText(raw);
       return {
@@ -65,7 +65,7 @@ export function registerReadPaneTool(registry: ToolRegistry): void {
         text,
         truncated,
         lost,
-        cursor: pane.cursor,
+        cursor: snapshot.cursor,
         alive: pane.alive,
         exitCode: pane.exit?.exitCode ?? null,
         signal: pane.exit?.signal ?? null,

@@ -38,12 +38,13 @@ export function registerSendKeysTool(registry: ToolRegistry): void {
       const pane = paneFor(ctx.deps, args.pane, "send_keys");
       if (!pane.alive)
         throw new CcmuxError("PANE_EXITED", "The pane's process has exited; read it or kill it.");
+      const { applicationCursor } = await pane.snapshot();
       const plan = planKeystrokes(
         { text: args.text, keys: args.keys, submit: args.submit },
         {
           input: pane.input,
           maxInputBytes: ctx.deps.policy.limits.maxInputBytes,
-          applicationCursor: pane.applicationCursor,
+          applicationCursor,
         },
       );
       ctx.allow({ pane: pane.id, pid: pane.pid, bytes: plan.byteLength });

@@ -87,7 +87,7 @@ export function registerWaitForTool(registry: ToolRegistry): void {
         waiting -= 1;
       }
       ctx.note({ pane: pane.id, outcome });
-      const { text, truncated } = agentText(pane.screenText());
+      const { text, truncated } = agentText((await pane.snapshot()).text);
       return {
         pane: pane.id,
         matched: outcome === "matched" || (outcome === "exited" && args.exit === true),

@@ -33,14 +33,10 @@ describe("pane output", () => {
       const pane = spawnIn(host, [process.execPath, BURST]);
       const exit = await pane.exited();
       expect(exit.exitCode).toBe(0);
-      const tail = pane.scrollbackText(2);
+      const tail = await pane.scrollbackText(2);
       expect(tail, `run ${run}`).toContain("FINAL-LINE-MARKER");
-      expect(
-        pane
-          .scrollbackText()
-          .split("\n")
-          .filter((line) => line === "x".repeat(99)),
-      ).toHaveLength(10_000);
+      const lines = (await pane.scrollbackText()).split("\n");
+      expect(lines.filter((line) => line === "x".repeat(99))).toHaveLength(10_000);
       await host.kill(pane.id);
     }
   }, 120_000);
@@ -56,7 +52,7 @@ describe("pane output", () => {
     const warm = await rssAfter(1500);
     const later = await rssAfter(4000);
     expect(pane.alive).toBe(true);
-    expect(pane.screenText()).toContain("flood");
+    expect((await pane.snapshot()).text).toContain("flood");
     // Tens of MB of output went through; memory may wobble but must not track the volume.
     expect(later - warm).toBeLessThan(48 * 1024 * 1024);
   }, 30_000);

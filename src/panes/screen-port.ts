@@ -1,0 +1,38 @@
+import type { HistoryMark } from "./pane-screen.js";
+
+/** What a read of the visible screen returns. */
+export interface ScreenSnapshot {
+  text: string;
+  cursor: { row: number; col: number };
+  /** DECCKM: arrow keys must be sent in application mode (ESC O A …). */
+  applicationCursor: boolean;
+}
+
+/**
+ * A pane's emulator as the pane sees it, wherever it runs (this thread or the screen thread). Writes are
+ * acknowledged by callback in order; reads answer after every earlier write has been parsed.
+ */
+export interface ScreenPort {
+  write(chunk: Uint8Array, done: () => void): void;
+  /** Replies the emulator generates to device queries; the pane filters them before they reach the pty. */
+  onReply(listener: (data: string) => void): void;
+  resize(cols: number, rows: number): void;
+  snapshot(): Promise<ScreenSnapshot>;
+  scrollback(lines?: number): Promise<string>;
+  mark(offset?: number): Promise<HistoryMark | undefined>;
+  markScreenTop(overlapRows?: number): Promise<HistoryMark | undefined>;
+  renderFrom(mark: HistoryMark | undefined): Promise<{ text: string; lost: boolean }>;
+  dispose(): void;
+}
+
+export interface ScreenOptions {
+  cols: number;
+  rows: number;
+  scrollback: number;
+}
+
+/** Creates screens; closing it releases whatever they share (the screen thread). */
+export interface ScreenFactory {
+  create(options: ScreenOptions): ScreenPort;
+  close(): Promise<void>;
+}

@@ -1,0 +1,24 @@
+import type { HistoryMark } from "./pane-screen.js";
+import type { ScreenOptions } from "./screen-port.js";
+
+/** The reads a screen answers across the thread boundary (method names of PaneScreen's read side). */
+export type ScreenCall =
+  | { method: "snapshot"; args: [] }
+  | { method: "scrollback"; args: [lines?: number] }
+  | { method: "mark"; args: [offset?: number] }
+  | { method: "markScreenTop"; args: [overlapRows?: number] }
+  | { method: "renderFrom"; args: [mark: HistoryMark | undefined] };
+
+/** Messages to the screen thread. */
+export type ToScreenThread =
+  | { op: "create"; id: number; options: ScreenOptions }
+  | { op: "write"; id: number; chunk: Uint8Array }
+  | { op: "resize"; id: number; cols: number; rows: number }
+  | ({ op: "call"; id: number; call: number } & ScreenCall)
+  | { op: "dispose"; id: number };
+
+/** Messages from the screen thread. */
+export type FromScreenThread =
+  | { op: "parsed"; id: number }
+  | { op: "reply"; id: number; data: string }
+  | { op: "result"; call: number; value?: unknown; error?: string };

@@ -1,0 +1,102 @@
+import { Worker } from "node:worker_threads";
+import type { HistoryMark } from "./pane-screen.js";
+import type { ScreenFactory, ScreenOptions, ScreenPort, ScreenSnapshot } from "./screen-port.js";
+import type { FromScreenThread, ScreenCall, ToScreenThread } from "./screen-protocol.js";
+
+interface PortState {
+  acks: Array<() => void>;
+  replies: Array<(data: string) => void>;
+}
+
+/**
+ * Screens parsed on one worker thread (screen-thread.js). The pty-reading thread only copies each chunk and
+ * posts it; on two cores that lets reading and parsing overlap. Acks come back per write, in order, which is
+ * what OutputFeed's flow control counts.
+ */
+export class WorkerScreens implements ScreenFactory {
+  private readonly worker: Worker;
+  private readonly ports = new Map<number, PortState>();
+  private readonly calls = new Map<number, { resolve(value: unknown): void; reject(error: Error): void }>();
+  private nextId = 1;
+  private nextCall = 1;
+  private failure: Error | undefined;
+
+  constructor() {
+    this.worker = new Worker(new URL("./screen-thread.js", import.meta.url));
+    this.worker.unref();
+    this.worker.on("message", (message: FromScreenThread) => this.receive(message));
+    this.worker.on("error", (error) => this.fail(error));
+    this.worker.on("exit", (code) => this.fail(new Error(`the screen thread exited (code ${code})`)));
+  }
+
+  create(options: ScreenOptions): ScreenPort {
+    if (this.failure) throw this.failure;
+    const id = this.nextId++;
+    const state: PortState = { acks: [], replies: [] };
+    this.ports.set(id, state);
+    this.post({ op: "create", id, options });
+    const call = <T>(request: ScreenCall): Promise<T> => this.call<T>(id, request);
+    return {
+      write: (chunk, done) => {
+        if (this.failure) return done(); // nothing will parse it: do not hold up exit and flow control
+        state.acks.push(done);
+        const copy = new Uint8Array(chunk); // node-pty's buffers may share memory: copy, then hand over
+        this.post({ op: "write", id, chunk: copy }, [copy.buffer]);
+      },
+      onReply: (listener) => {
+        state.replies.push(listener);
+      },
+      resize: (cols, rows) => this.post({ op: "resize", id, cols, rows }),
+      snapshot: () => call<ScreenSnapshot>({ method: "snapshot", args: [] }),
+      scrollback: (lines) => call<string>({ method: "scrollback", args: [lines] }),
+      mark: (offset) => call<HistoryMark | undefined>({ method: "mark", args: [offset] }),
+      markScreenTop: (overlap) => call<HistoryMark | undefined>({ method: "markScreenTop", args: [overlap] }),
+      renderFrom: (mark) => call<{ text: string; lost: boolean }>({ method: "renderFrom", args: [mark] }),
+      dispose: () => {
+        this.ports.delete(id);
+        this.post({ op: "dispose", id });
+      },
+    };
+  }
+
+  async close(): Promise<void> {
+    this.failure ??= new Error("the screen thread was closed");
+    await this.worker.terminate();
+  }
+
+  private call<T>(id: number, request: ScreenCall): Promise<T> {
+    if (this.failure) return Promise.reject(this.failure);
+    const call = this.nextCall++;
+    return new Promise<T>((resolve, reject) => {
+      this.calls.set(call, { resolve: resolve as (value: unknown) => void, reject });
+      this.post({ op: "call", id, call, ...request } as ToScreenThread);
+    });
+  }
+
+  private post(message: ToScreenThread, transfer: ArrayBuffer[] = []): void {
+    if (!this.failure) this.worker.postMessage(message, transfer);
+  }
+
+  private receive(message: FromScreenThread): void {
+    if (message.op === "result") {
+      const pending = this.calls.get(message.call);
+      this.calls.delete(message.call);
+      if (message.error === undefined) pending?.resolve(message.value);
+      else pending?.reject(new Error(message.error));
+      return;
+    }
+    const state = this.ports.get(message.id);
+    if (!state) return;
+    if (message.op === "parsed") state.acks.shift()?.();
+    else for (const listener of state.replies) listener(message.data);
+  }
+
+  private fail(error: Error): void {
+    if (this.failure) return;
+    this.failure = error;
+    console.error(`ccmux: the screen thread failed: ${error.message}`);
+    for (const pending of this.calls.values()) pending.reject(error);
+    this.calls.clear();
+    for (const state of this.ports.values()) for (const ack of state.acks.splice(0)) ack();
+  }
+}

@@ -1,0 +1,75 @@
+import { existsSync } from "node:fs";
+import { resolve } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+
+// The screen thread runs compiled JavaScript, so this suite drives the build (npm test builds first).
+const DIST = resolve(import.meta.dirname, "../../dist/panes");
+const built = existsSync(resolve(DIST, "screen-thread.js"));
+const BURST = resolve(import.meta.dirname, "../fixtures/burst-then-exit.mjs");
+
+type Host = import("../../src/panes/pane-host.js").PaneHost;
+
+async function workerHost(): Promise<Host> {
+  const { PaneHost } = (await import(
+    resolve(DIST, "pane-host.js")
+  )) as typeof import("../../src/panes/pane-host.js");
+  const { WorkerScreens } = (await import(
+    resolve(DIST, "worker-screens.js")
+  )) as typeof import("../../src/panes/worker-screens.js");
+  return new PaneHost({ maxPanes: 4, maxExitedPanes: 4 }, new WorkerScreens());
+}
+
+describe.skipIf(!built)("panes parsed on the screen thread (needs `npm run build`)", () => {
+  let host: Host | undefined;
+  afterEach(async () => {
+    await host?.shutdown();
+  });
+
+  it("loses no output across the thread boundary: 1 MB then exit, final line readable, 5 runs", async () => {
+    host = await workerHost();
+    for (let run = 0; run < 5; run++) {
+      const pane = host.spawn({
+        name: "t",
+        argv: [process.execPath, BURST],
+        cwd: process.cwd(),
+        env: { PATH: process.env.PATH ?? "/usr/bin:/bin" },
+        cols: 100,
+        rows: 30,
+        scrollback: 20_000,
+        owner: { kind: "agent", connection: "test" },
+        input: "raw",
+      });
+      await pane.exited();
+      expect(await pane.scrollbackText(1), `run ${run}`).toBe("FINAL-LINE-MARKER");
+      const lines = (await pane.scrollbackText()).split("\n");
+      expect(lines).toHaveLength(10_001);
+      await host.kill(pane.id);
+    }
+  }, 60_000);
+
+  it("answers device queries and keeps new-output marks in order with writes", async () => {
+    host = await workerHost();
+    const pane = host.spawn({
+      name: "sh",
+      argv: ["/usr/bin/bash", "--norc", "--noprofile"],
+      cwd: process.cwd(),
+      env: { PATH: process.env.PATH ?? "/usr/bin:/bin", TERM: "xterm-256color" },
+      cols: 80,
+      rows: 24,
+      scrollback: 1000,
+      owner: { kind: "agent", connection: "test" },
+      input: "raw",
+    });
+    const { waitForOutput } = (await import(
+      resolve(DIST, "wait-for-output.js")
+    )) as typeof import("../../src/panes/wait-for-output.js");
+    await pane.newText("reader");
+    // A cursor-position query answered by the emulator on the screen thread reaches the program.
+    pane.write("IFS=';' read -rs -d R -p $'\\e[6n' row col; echo \"cpr-${row#*[}-$col\"\r");
+    expect(await waitForOutput(pane, { matches: (t) => /cpr-\d+-\d+/.test(t), timeoutMs: 10_000 })).toBe(
+      "matched",
+    );
+    const fresh = await pane.newText("reader");
+    expect(fresh.text).toMatch(/cpr-\d+-\d+/);
+  });
+});
