@@ -774,7 +774,7 @@ async function benchExtras(ctx) {
     script,
     [
       "const total = Number(process.argv[2]);",
-      'const chunk = Buffer.from(`${"z".repeat(99)}\\n`.repeat(10_000));',
+      'const chunk = Buffer.from(("z".repeat(99) + "\\n").repeat(10_000));',
       "for (let written = 0; written < total; written += chunk.length) process.stdout.write(chunk);",
       'process.stdout.write("FLOOD-DONE\\n");',
       "",
