@@ -15,7 +15,7 @@ export interface WaitOptions {
 export type WaitOutcome = "matched" | "exited" | "timeout" | "aborted";
 
 /** Re-check at most this often while output streams in; checks that cost more are spaced further (duty cycle). */
-const MIN_CHECK_INTERVAL_MS = 1;
+const MIN_CHECK_INTERVAL_MS = 0.2;
 /** History rows kept in view behind the last checked screen top, so a match may straddle it. */
 const OVERLAP_ROWS = 8;
 /** Only the newest text is searched (bounded input for the matcher). */

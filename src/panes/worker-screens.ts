@@ -4,9 +4,17 @@ import type { ScreenFactory, ScreenOptions, ScreenPort, ScreenSnapshot } from ".
 import type { FromScreenThread, ScreenCall, ToScreenThread } from "./screen-protocol.js";
 
 interface PortState {
-  acks: Array<() => void>;
+  /** One entry per posted batch: the `done` callbacks of the chunks it carried. */
+  acks: Array<Array<() => void>>;
   replies: Array<(data: string) => void>;
+  /** Chunks read since the last post, sent together (one message per event-loop turn, not per 4 KB read). */
+  queued: Uint8Array[];
+  queuedBytes: number;
+  queuedDone: Array<() => void>;
 }
+
+/** A batch is posted at once when it reaches this size; otherwise at the end of the event-loop turn. */
+const MAX_BATCH_BYTES = 256 * 1024;
 
 /**
  * Screens parsed on one worker thread (screen-thread.js). The pty-reading thread only copies each chunk and
@@ -32,16 +40,21 @@ export class WorkerScreens implements ScreenFactory {
   create(options: ScreenOptions): ScreenPort {
     if (this.failure) throw this.failure;
     const id = this.nextId++;
-    const state: PortState = { acks: [], replies: [] };
+    const state: PortState = { acks: [], replies: [], queued: [], queuedBytes: 0, queuedDone: [] };
     this.ports.set(id, state);
     this.post({ op: "create", id, options });
-    const call = <T>(request: ScreenCall): Promise<T> => this.call<T>(id, request);
+    const call = <T>(request: ScreenCall): Promise<T> => {
+      this.flush(id, state); // a read answers after every write before it
+      return this.call<T>(id, request);
+    };
     return {
       write: (chunk, done) => {
         if (this.failure) return done(); // nothing will parse it: do not hold up exit and flow control
-        state.acks.push(done);
-        const copy = new Uint8Array(chunk); // node-pty's buffers may share memory: copy, then hand over
-        this.post({ op: "write", id, chunk: copy }, [copy.buffer]);
+        if (state.queued.length === 0) setImmediate(() => this.flush(id, state));
+        state.queued.push(chunk);
+        state.queuedBytes += chunk.byteLength;
+        state.queuedDone.push(done);
+        if (state.queuedBytes >= MAX_BATCH_BYTES) this.flush(id, state);
       },
       onReply: (listener) => {
         state.replies.push(listener);
@@ -62,6 +75,22 @@ export class WorkerScreens implements ScreenFactory {
   async close(): Promise<void> {
     this.failure ??= new Error("the screen thread was closed");
     await this.worker.terminate();
+  }
+
+  /** Posts the queued chunks of one screen as a single copied, transferred buffer. */
+  private flush(id: number, state: PortState): void {
+    if (state.queued.length === 0) return;
+    const batch = new Uint8Array(state.queuedBytes); // copying also detaches us from node-pty's buffers
+    let offset = 0;
+    for (const chunk of state.queued) {
+      batch.set(chunk, offset);
+      offset += chunk.byteLength;
+    }
+    state.acks.push(state.queuedDone);
+    state.queued = [];
+    state.queuedBytes = 0;
+    state.queuedDone = [];
+    this.post({ op: "write", id, chunk: batch }, [batch.buffer]);
   }
 
   private call<T>(id: number, request: ScreenCall): Promise<T> {
@@ -87,7 +116,7 @@ export class WorkerScreens implements ScreenFactory {
     }
     const state = this.ports.get(message.id);
     if (!state) return;
-    if (message.op === "parsed") state.acks.shift()?.();
+    if (message.op === "parsed") for (const done of state.acks.shift() ?? []) done();
     else for (const listener of state.replies) listener(message.data);
   }
 
@@ -97,6 +126,8 @@ export class WorkerScreens implements ScreenFactory {
     console.error(`ccmux: the screen thread failed: ${error.message}`);
     for (const pending of this.calls.values()) pending.reject(error);
     this.calls.clear();
-    for (const state of this.ports.values()) for (const ack of state.acks.splice(0)) ack();
+    for (const state of this.ports.values()) {
+      for (const done of [...state.acks.splice(0).flat(), ...state.queuedDone.splice(0)]) done();
+    }
   }
 }
