@@ -67,10 +67,10 @@ export async function serve(options: { config?: string }): Promise<number> {
     }
   };
 
-  const host = new PaneHost({
-    maxPanes: policy.limits.maxPanes,
-    maxExitedPanes: policy.limits.maxExitedPanes,
-  });
+  const host = new PaneHost(
+    { maxPanes: policy.limits.maxPanes, maxExitedPanes: policy.limits.maxExitedPanes },
+    startScreens(),
+  );
   host.on("exit", (pane, exit) =>
     logAudit({ event: "exit", decision: "info", pane: pane.id, pid: pane.pid, ...exit }),
   );

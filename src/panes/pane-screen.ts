@@ -191,7 +191,7 @@ export class PaneScreen {
     const buffer = this.term.buffer.normal;
     const hot = this.hot;
     // Rows trimmed before we got to them (one write scrolled more than the emulator holds): say so, visibly.
-    if (hot !== undefined && hot.isDisposed) this.history.push(LOST_ROWS_NOTE, false);
+    if (hot?.isDisposed) this.history.push(LOST_ROWS_NOTE, false);
     const from = this.hotLine();
     if (from >= buffer.baseY) return;
     let line = buffer.getLine(from);

@@ -65,7 +65,7 @@ describe.skipIf(!built)("panes parsed on the screen thread (needs `npm run build
     )) as typeof import("../../src/panes/wait-for-output.js");
     await pane.newText("reader");
     // A cursor-position query answered by the emulator on the screen thread reaches the program.
-    pane.write("IFS=';' read -rs -d R -p $'\\e[6n' row col; echo \"cpr-${row#*[}-$col\"\r");
+    pane.write(`IFS=';' read -rs -d R -p $'\\e[6n' row col; echo "cpr-\${row#*[}-$col"\r`);
     expect(await waitForOutput(pane, { matches: (t) => /cpr-\d+-\d+/.test(t), timeoutMs: 10_000 })).toBe(
       "matched",
     );
