@@ -14,9 +14,9 @@ export const EMULATED_TERM = "xterm-256color";
  * Rows the emulator itself keeps above the screen. Rows that scroll off are moved into a RowHistory (strings)
  * after every write; the emulator only has to hold what one write can scroll.
  */
-const EMULATOR_SCROLLBACK = 512;
+const EMULATOR_SCROLLBACK = 256;
 /** Each write to the emulator may scroll at most this many rows (see splitByScrollBudget). */
-const ROWS_PER_WRITE = 200;
+const ROWS_PER_WRITE = 100;
 
 const LOST_ROWS_NOTE = "[… some rows were lost: output scrolled faster than ccmux could record it …]";
 

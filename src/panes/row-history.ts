@@ -1,22 +1,32 @@
+/** Rows per block: the open block is an array; sealed blocks are one string, the rows joined by "\n". */
+const BLOCK_ROWS = 256;
+
+interface SealedBlock {
+  /** The block's rows joined by "\n" (a rendered row never contains a newline). */
+  text: string;
+  joins: Uint8Array;
+}
+
 /**
- * Rows that scrolled off a pane's screen, kept as plain strings (about one byte per ASCII character) instead of
- * the emulator's cell buffers (twelve bytes per cell). A ring of `capacity` rows with absolute numbering:
- * row numbers keep growing, and the oldest rows fall out when the ring is full.
+ * Rows that scrolled off a pane's screen, kept as text (about one byte per ASCII character plus a newline)
+ * instead of the emulator's cell buffers (twelve bytes per cell). Full blocks of rows are sealed into one
+ * string each, which saves the per-string overhead of 10 000 small strings. Rows are numbered absolutely:
+ * numbers keep growing, and the oldest rows fall out past `capacity`.
  */
 export class RowHistory {
-  private readonly texts: string[];
-  private readonly joins: Uint8Array;
-  private first = 0;
+  private readonly sealed: SealedBlock[] = [];
+  /** Absolute number of the first row of sealed[0] (or of the open block when nothing is sealed). */
+  private base = 0;
+  private openTexts: string[] = [];
+  private openJoins: number[] = [];
   private next = 0;
+  private cache: { block: SealedBlock; rows: string[] } | undefined;
 
-  constructor(readonly capacity: number) {
-    this.texts = new Array<string>(capacity);
-    this.joins = new Uint8Array(Math.max(1, capacity));
-  }
+  constructor(readonly capacity: number) {}
 
   /** Absolute number of the oldest row still held. */
   get start(): number {
-    return this.first;
+    return Math.max(this.base, this.next - this.capacity);
   }
 
   /** Absolute number the next pushed row will get. */
@@ -26,22 +36,47 @@ export class RowHistory {
 
   /** Appends a row; `joinsNext` means the row wrapped and continues on the next row (no line break). */
   push(text: string, joinsNext: boolean): void {
+    this.next += 1;
     if (this.capacity === 0) {
-      this.first = this.next = this.next + 1;
+      this.base = this.next;
       return;
     }
-    const slot = this.next % this.capacity;
-    this.texts[slot] = text;
-    this.joins[slot] = joinsNext ? 1 : 0;
-    this.next += 1;
-    if (this.next - this.first > this.capacity) this.first = this.next - this.capacity;
+    this.openTexts.push(text);
+    this.openJoins.push(joinsNext ? 1 : 0);
+    if (this.openTexts.length === BLOCK_ROWS) this.seal();
   }
 
   text(row: number): string {
-    return this.texts[row % this.capacity] ?? "";
+    const { index, offset } = this.locate(row);
+    if (index === this.sealed.length) return this.openTexts[offset] ?? "";
+    return this.rowsOf(this.sealed[index] as SealedBlock)[offset] ?? "";
   }
 
   joinsNext(row: number): boolean {
-    return this.joins[row % this.capacity] === 1;
+    const { index, offset } = this.locate(row);
+    if (index === this.sealed.length) return this.openJoins[offset] === 1;
+    return (this.sealed[index] as SealedBlock).joins[offset] === 1;
+  }
+
+  private locate(row: number): { index: number; offset: number } {
+    const relative = row - this.base;
+    return { index: Math.floor(relative / BLOCK_ROWS), offset: relative % BLOCK_ROWS };
+  }
+
+  private rowsOf(block: SealedBlock): string[] {
+    if (this.cache?.block !== block) this.cache = { block, rows: block.text.split("\n") };
+    return this.cache.rows;
+  }
+
+  private seal(): void {
+    this.sealed.push({ text: this.openTexts.join("\n"), joins: Uint8Array.from(this.openJoins) });
+    this.openTexts = [];
+    this.openJoins = [];
+    // Drop whole blocks once the rest still holds `capacity` rows.
+    while (this.sealed.length > 0 && this.next - (this.base + BLOCK_ROWS) >= this.capacity) {
+      const dropped = this.sealed.shift();
+      if (this.cache?.block === dropped) this.cache = undefined;
+      this.base += BLOCK_ROWS;
+    }
   }
 }
