@@ -72,4 +72,24 @@ describe.skipIf(!built)("panes parsed on the screen thread (needs `npm run build
     const fresh = await pane.newText("reader");
     expect(fresh.text).toMatch(/cpr-\d+-\d+/);
   });
+
+  it("a pane flooding the screen thread does not starve reads of another pane", async () => {
+    host = await workerHost();
+    const spec = (argv: string[]) => ({
+      name: "t",
+      argv,
+      cwd: process.cwd(),
+      env: { PATH: process.env.PATH ?? "/usr/bin:/bin" },
+      cols: 80,
+      rows: 24,
+      scrollback: 1000,
+      owner: { kind: "agent" as const, connection: "test" },
+      input: "raw" as const,
+    });
+    const quiet = host.spawn(spec(["/usr/bin/echo", "quiet-pane-text"]));
+    await quiet.exited();
+    host.spawn(spec(["/usr/bin/yes", "flood"]));
+    // Liveness (latency is benchmarked): every read is answered, with the quiet pane's own text.
+    for (let i = 0; i < 50; i++) expect((await quiet.snapshot()).text).toBe("quiet-pane-text");
+  });
 });
