@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { EventEmitter } from "node:events";
 import { CcmuxError } from "../errors.js";
+import { closeOnExecAll } from "./fd-flags.js";
 import { LocalScreens } from "./local-screens.js";
 import { Pane, type PaneSpec } from "./pane.js";
 import type { ProcessExit } from "./pty-process.js";
@@ -38,6 +39,8 @@ export class PaneHost extends EventEmitter<PaneHostEvents> {
     private readonly screens: ScreenFactory = new LocalScreens(),
   ) {
     super();
+    // Security: panes must inherit none of this process's descriptors (see fd-flags.ts).
+    closeOnExecAll();
   }
 
   /** Throws LIMIT_EXCEEDED when maxPanes are alive (checked before a spawn is allowed and audited). */

@@ -1,6 +1,7 @@
 import { readSync } from "node:fs";
 import type { Socket } from "node:net";
 import * as nodePty from "node-pty";
+import { setCloseOnExec } from "./fd-flags.js";
 
 /** How a pane's process ended. */
 export interface ProcessExit {
@@ -57,6 +58,14 @@ export class PtyProcess {
       encoding: null,
     });
     this.pid = this.pty.pid;
+    const masterFd = (this.pty as unknown as { _fd?: number })._fd;
+    // Security: forkpty leaves the master inheritable; every later pane would hold it and could type into this
+    // pane or read its output (pane escape, seed §6.1). Close-on-exec keeps it in this process only.
+    if (typeof masterFd !== "number") {
+      this.pty.kill("SIGKILL");
+      throw new Error("node-pty did not expose the pty master descriptor");
+    }
+    setCloseOnExec(masterFd);
     this.guardDrainOnExit();
     // node-pty rethrows read errors other than EIO when fewer than two listeners exist; a pane must never crash the server.
     (this.pty as unknown as { on(event: "error", listener: (error: Error) => void): void }).on(

@@ -1,0 +1,8 @@
+{
+  "targets": [
+    {
+      "target_name": "fd_flags",
+      "sources": ["native/fd-flags.c"]
+    }
+  ]
+}

@@ -1,0 +1,33 @@
+// Sets or clears FD_CLOEXEC on a file descriptor: Node has no fcntl. ccmux needs it twice:
+// - pty master fds opened by node-pty (forkpty) are inheritable, so every later pane would hold every earlier
+//   pane's master and could type into it or read it (seed §6.1); they are marked close-on-exec after spawn;
+// - the sandbox hands bwrap its seccomp program on an inherited fd, which must not be close-on-exec.
+#include <errno.h>
+#include <fcntl.h>
+#include <node_api.h>
+#include <string.h>
+
+static napi_value set_cloexec(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  int32_t fd = -1;
+  bool on = true;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc != 2 ||
+      napi_get_value_int32(env, argv[0], &fd) != napi_ok || napi_get_value_bool(env, argv[1], &on) != napi_ok) {
+    napi_throw_type_error(env, NULL, "setCloexec(fd: number, on: boolean)");
+    return NULL;
+  }
+  int flags = fcntl(fd, F_GETFD);
+  if (flags == -1 || fcntl(fd, F_SETFD, on ? (flags | FD_CLOEXEC) : (flags & ~FD_CLOEXEC)) == -1) {
+    napi_throw_error(env, "EBADF", strerror(errno));
+    return NULL;
+  }
+  return NULL;
+}
+
+NAPI_MODULE_INIT() {
+  napi_value fn;
+  napi_create_function(env, "setCloexec", NAPI_AUTO_LENGTH, set_cloexec, NULL, &fn);
+  napi_set_named_property(env, exports, "setCloexec", fn);
+  return exports;
+}
