@@ -1,4 +1,4 @@
-/** An http(s) URL, whole or as an option value, names a network resource, not a file. */
+/** An http(s) URL, whole or as an option value. */
 const HTTP_URL = /(^|=)https?:\/\//i;
 // Security: `of=/etc/x`, `-Wl,-rpath,/x`, `file:///etc`, `host:/etc` all carry a path after a delimiter.
 const DELIMITERS = /[=,:]/;
@@ -27,17 +27,27 @@ function attachedValues(piece: string): string[] {
  * Every substring of one argument that a program might open as a file: the whole argument; each piece
  * between `=`, `,` and `:` (so `--out=/etc/x`, `of=/etc/x`, `file:///etc`, `host:/etc`), with a leading `@`
  * or `+` dropped (`@/etc/passwd`); and every value a short-option cluster may carry (`-o/etc/x`; so
- * `-Isub/dir` might be `-Isub` + `/dir` and is held to that reading: write `-I./sub/dir`). An http(s) URL,
- * whole or as an option value, is not a file and yields nothing; every other scheme does (`file:///etc`).
+ * `-Isub/dir` might be `-Isub` + `/dir` and is held to that reading: write `-I./sub/dir`).
+ * An http(s) URL (whole or as an option value) is checked as one relative path, not split at its colon: a
+ * program that is given it as a file name resolves it that way.
  */
 export function argPieces(arg: string): string[] {
   const url = HTTP_URL.exec(arg);
-  const head = url ? arg.slice(0, url.index + (url[1] ?? "").length) : arg;
-  const pieces = head.split(DELIMITERS);
-  const all = [
-    head,
-    ...pieces.map((piece) => piece.replace(/^[@+]+/, "")),
-    ...attachedValues(pieces[0] ?? ""),
-  ];
-  return [...new Set(all)].filter((piece) => piece !== "");
+  if (!url) return plainPieces(arg);
+  const start = url.index + (url[1] ?? "").length;
+  const [address = "", ...rest] = arg.slice(start).split(",");
+  // Security: `https://../../etc/passwd` is a path to any program that opens it, through a directory named
+  // `https:` (which a cloned repository can ship): the URL is held to the workspace as a whole, and whatever
+  // follows a comma (`https://a,/etc`) is checked like any other piece.
+  const head = arg.slice(0, start);
+  return dedupe([...(head ? plainPieces(head) : []), address, ...rest.flatMap(plainPieces)]);
+}
+
+function plainPieces(arg: string): string[] {
+  const pieces = arg.split(DELIMITERS);
+  return dedupe([arg, ...pieces.map((piece) => piece.replace(/^[@+]+/, "")), ...attachedValues(pieces[0] ?? "")]);
+}
+
+function dedupe(pieces: string[]): string[] {
+  return [...new Set(pieces)].filter((piece) => piece !== "");
 }

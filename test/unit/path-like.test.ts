@@ -94,10 +94,14 @@ describe("path-like pieces", () => {
     expect(pathParts("FILE:/etc/passwd")).toContain("/etc/passwd");
   });
 
-  it("http(s) URLs are not paths, whole or as an option value", () => {
-    expect(pathParts("https://example.com/a/../b")).toEqual([]);
-    expect(pathParts("HTTP://example.com/x")).toEqual([]);
-    expect(pathParts("--url=https://example.com/x")).toEqual([]);
+  it("http(s) URLs are checked whole, as the relative path a program would open, not split at the colon", () => {
+    expect(argPieces("https://example.com/a/b")).toEqual(["https://example.com/a/b"]);
+    expect(argPieces("--url=https://example.com/x")).toContain("https://example.com/x");
+    expect(argPieces("--url=https://example.com/x")).not.toContain("//example.com/x");
+  });
+
+  it("a comma after a URL starts a new piece: --x=https://a,/etc", () => {
+    expect(pathParts("--x=https://a,/etc")).toContain("/etc");
   });
 
   it("ssh:// and git@host:path forms are checked", () => {

@@ -1,3 +1,4 @@
+import fs from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { isCcmuxError } from "../../src/errors.js";
@@ -69,6 +70,21 @@ describe("checkSpawn: allowed", () => {
 
   it("http(s) URLs pass a wildcard", () => {
     expect(check("tool write https://example.com/a/b").argv).toHaveLength(3);
+  });
+
+  it("a URL cannot climb out through a workspace directory named https:", () => {
+    fs.mkdirSync(path.join(tree.ws, "https:"), { recursive: true });
+    try {
+      expect(refusal("tool write https://../../../../etc/passwd")).toMatch(/^PATH_(OUTSIDE_WORKSPACE|INVALID)$/);
+      expect(refusal("tool write --output=https://../../../tmp/pwned")).toMatch(/^PATH_(OUTSIDE_WORKSPACE|INVALID)$/);
+      expect(check("tool write https://example.com/a/b").argv).toHaveLength(3);
+    } finally {
+      fs.rmdirSync(path.join(tree.ws, "https:"));
+    }
+  });
+
+  it("a path after a comma in a URL option is checked: --x=https://a,/etc", () => {
+    expect(refusal("tool write --x=https://a,/etc")).toBe("PATH_OUTSIDE_WORKSPACE");
   });
 
   it("accepts the absolute path of an allowed program", () => {
