@@ -8,6 +8,7 @@ import {
   openSync,
   writeSync,
 } from "node:fs";
+import { createHash } from "node:crypto";
 import { dirname } from "node:path";
 import { CcmuxError } from "../errors.js";
 import type { Redactor } from "./redact.js";
@@ -86,14 +87,14 @@ export class AuditLog {
 
   /** Appends one record; throws AUDIT_UNAVAILABLE when it cannot be written. */
   write(record: AuditRecord): void {
+    // Security: every field is redacted (argv, detail and reason echo agent input too), and long strings are
+    // cut so a flood of huge refused calls cannot fill the disk and take the log down.
     const line = `${JSON.stringify({
       v: 1,
       seq: this.seq + 1,
       time: new Date().toISOString(),
       session: this.runId,
-      ...record,
-      args: record.args === undefined ? undefined : this.redactor.redact(record.args),
-      reason: record.reason === undefined ? undefined : this.redactor.redactString(record.reason),
+      ...capStrings(this.redactor.redact(record) as AuditRecord),
     })}\n`;
     let sizeBefore: number | undefined;
     try {
@@ -123,6 +124,22 @@ export class AuditLog {
       this.fd = -1;
     }
   }
+}
+
+/** Longest string kept whole in a record; longer ones keep their start, length and digest. */
+const MAX_LOGGED_STRING = 4096;
+
+function capStrings<T>(value: T): T {
+  if (typeof value === "string") {
+    if (value.length <= MAX_LOGGED_STRING) return value;
+    const digest = createHash("sha256").update(value).digest("hex").slice(0, 16);
+    return `${value.slice(0, MAX_LOGGED_STRING)}…[${value.length} chars, sha256:${digest}]` as T;
+  }
+  if (Array.isArray(value)) return value.map(capStrings) as T;
+  if (value !== null && typeof value === "object") {
+    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, capStrings(item)])) as T;
+  }
+  return value;
 }
 
 function tryTruncate(fd: number, size: number): void {

@@ -11,6 +11,7 @@ describe("environment leakage (seed §1.2)", () => {
     ws = makeWorkspace({
       commands: [
         { command: "env", args: [""] },
+        { command: "echo", args: ["**"] },
         { command: "bash", args: ["--norc --noprofile"], input: "raw" },
       ],
       env: { pass: ["PATH", "LANG", "ANTHROPIC_API_KEY", "MY_SERVICE_TOKEN", "VISIBLE"], fromAgent: [] },
@@ -48,5 +49,16 @@ describe("environment leakage (seed §1.2)", () => {
     expect(log).not.toContain("tok-123456789");
     expect(log).toContain("[REDACTED]");
     await mcp.ok("kill_pane", { pane });
+  });
+
+  it("a credential in a command line is redacted everywhere in the record (args, argv, detail)", async () => {
+    const { pane } = await mcp.ok<{ pane: string }>("spawn", { command: `echo ${SECRET}` });
+    await mcp.ok("kill_pane", { pane });
+    const shell = await mcp.ok<{ pane: string }>("spawn", { command: "bash --norc --noprofile" });
+    await mcp.refused("send_keys", { pane: shell.pane, keys: [SECRET] }, "UNKNOWN_KEY");
+    await mcp.ok("kill_pane", { pane: shell.pane });
+    const log = readFileSync(ws.auditPath, "utf8");
+    expect(log).not.toContain(SECRET);
+    expect(log).toMatch(/"argv":\[[^\]]*\[REDACTED\]/);
   });
 });
