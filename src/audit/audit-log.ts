@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import {
   closeSync,
   constants,
@@ -8,7 +9,6 @@ import {
   openSync,
   writeSync,
 } from "node:fs";
-import { createHash } from "node:crypto";
 import { dirname } from "node:path";
 import { CcmuxError } from "../errors.js";
 import type { Redactor } from "./redact.js";

@@ -11,9 +11,8 @@ export class LocalScreens implements ScreenFactory {
       resize: (cols, rows) => screen.resize(cols, rows),
       snapshot: async () => screen.snapshot(),
       scrollback: async (lines) => screen.renderScrollback(lines),
-      mark: async (offset) => screen.mark(offset),
       markScreenTop: async (overlap) => screen.markScreenTop(overlap),
-      renderFrom: async (mark) => screen.renderFrom(mark),
+      renderFrom: async (mark, overlap) => screen.renderFrom(mark, overlap),
       dispose: () => screen.dispose(),
     };
   }

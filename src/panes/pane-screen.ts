@@ -25,6 +25,14 @@ export interface HistoryMark {
   readonly row: number;
 }
 
+/** Text from a mark, with the marks for the next read taken at the same moment (see PaneScreen.renderFrom). */
+export interface RenderedFrom {
+  text: string;
+  lost: boolean;
+  nextTop: HistoryMark | undefined;
+  cursor: HistoryMark | undefined;
+}
+
 /**
  * The rendered state of one pane: an @xterm/headless terminal fed with the pane's raw output, plus the rows
  * that scrolled off its screen kept compactly as text. Reads return plain text (unsanitized: the caller
@@ -56,6 +64,16 @@ export class PaneScreen {
     this.hot = this.term.registerMarker(0);
     // Security: clipboard writes (OSC 52) are swallowed here so no future emulator change can surface them.
     this.disposables.push(this.term.parser.registerOscHandler(52, () => true));
+    // Security: REP (CSI n b) costs time in proportion to n: a pane printing `ESC[999999999b` in a loop would
+    // hold the parser (and every other pane) for seconds per sequence and scroll rows faster than history
+    // can record them. Repeats longer than one screenful are dropped; anything longer only scrolls the same
+    // character past.
+    this.disposables.push(
+      this.term.parser.registerCsiHandler({ final: "b" }, (params) => {
+        const count = typeof params[0] === "number" ? params[0] : 1;
+        return count > this.term.cols * this.term.rows;
+      }),
+    );
   }
 
   /** Replies the emulator generates (device reports); the caller decides which may reach the pty. */
@@ -146,11 +164,17 @@ export class PaneScreen {
   }
 
   /**
-   * Logical lines from a mark to the end. `lost` is true when rows after the mark were dropped from history
-   * (more output than the scrollback holds arrived since), in which case everything still held is returned.
+   * Logical lines from a mark to the end, and, read at the same moment, where the next read should start:
+   * `nextTop` is the screen's top row (`overlapRows` above it), `cursor` the cursor's row. `lost` is true when
+   * rows after the mark were dropped from history (more output than the scrollback holds arrived since), in
+   * which case everything still held is returned.
    */
-  renderFrom(mark: HistoryMark | undefined): { text: string; lost: boolean } {
-    if (mark === undefined || this.isAlternateScreen) return { text: this.renderScreen(), lost: false };
+  renderFrom(mark: HistoryMark | undefined, overlapRows = 0): RenderedFrom {
+    const nextTop = this.markScreenTop(overlapRows);
+    const cursor = this.mark();
+    if (mark === undefined || this.isAlternateScreen) {
+      return { text: this.renderScreen(), lost: false, nextTop, cursor };
+    }
     const lost = mark.row < this.history.start;
     const from = Math.max(mark.row, this.history.start);
     const out: string[] = [];
@@ -166,7 +190,7 @@ export class PaneScreen {
     const hotLine = this.hotLine();
     const tail = joinRows(buffer, hotLine + Math.max(0, from - this.history.end), buffer.length, true);
     const text = out.length > 0 ? `${out.join("\n")}\n${current}${tail}` : `${current}${tail}`;
-    return { text: dropTrailingBlank(text), lost };
+    return { text: dropTrailingBlank(text), lost, nextTop, cursor };
   }
 
   dispose(): void {

@@ -1,6 +1,6 @@
 import { EventEmitter } from "node:events";
 import { OutputFeed } from "./output-feed.js";
-import { EMULATED_TERM, type HistoryMark } from "./pane-screen.js";
+import { EMULATED_TERM, type HistoryMark, type RenderedFrom } from "./pane-screen.js";
 import { sessionMembers, signalSession } from "./process-session.js";
 import { type ProcessExit, PtyProcess } from "./pty-process.js";
 import type { ScreenFactory, ScreenPort, ScreenSnapshot } from "./screen-port.js";
@@ -24,6 +24,9 @@ export interface PaneSpec {
   /** What send_keys may deliver, decided by the policy rule that allowed the command. */
   input: "none" | "keys" | "raw";
 }
+
+/** Where a reader's first `new` read starts: everything held. */
+const FIRST_ROW: HistoryMark = { row: 0 };
 
 /** Grace between the first signal and SIGKILL when a pane is killed. */
 export const KILL_GRACE_MS = 2000;
@@ -131,11 +134,11 @@ export class Pane extends EventEmitter {
    */
   async newText(reader: string): Promise<{ text: string; lost: boolean }> {
     if (this.disposed) return { text: "", lost: false };
-    const result = this.readMarks.has(reader)
-      ? await this.screen.renderFrom(this.readMarks.get(reader))
-      : { text: await this.screen.scrollback(), lost: false };
-    this.readMarks.set(reader, await this.screen.mark());
-    return result;
+    const first = !this.readMarks.has(reader);
+    // The next start is taken in the same screen call as the text, so nothing printed in between is skipped.
+    const read = await this.screen.renderFrom(first ? FIRST_ROW : this.readMarks.get(reader));
+    this.readMarks.set(reader, read.cursor);
+    return { text: read.text, lost: first ? false : read.lost };
   }
 
   /** A mark at the top of the visible screen (or `overlapRows` above it), for waiters that must see what scrolls away. */
@@ -143,8 +146,10 @@ export class Pane extends EventEmitter {
     return this.disposed ? undefined : this.screen.markScreenTop(overlapRows);
   }
 
-  async textFrom(mark: HistoryMark | undefined): Promise<{ text: string; lost: boolean }> {
-    return this.disposed ? { text: "", lost: false } : this.screen.renderFrom(mark);
+  /** Text from a mark, and the mark `overlapRows` above the screen top for the next call (one screen call). */
+  async textFrom(mark: HistoryMark | undefined, overlapRows = 0): Promise<RenderedFrom> {
+    if (this.disposed) return { text: "", lost: false, nextTop: mark, cursor: mark };
+    return this.screen.renderFrom(mark, overlapRows);
   }
 
   /** Everything pushed so far has been rendered. */

@@ -1,4 +1,4 @@
-import type { HistoryMark } from "./pane-screen.js";
+import type { HistoryMark, RenderedFrom } from "./pane-screen.js";
 
 /** What a read of the visible screen returns. */
 export interface ScreenSnapshot {
@@ -19,9 +19,8 @@ export interface ScreenPort {
   resize(cols: number, rows: number): void;
   snapshot(): Promise<ScreenSnapshot>;
   scrollback(lines?: number): Promise<string>;
-  mark(offset?: number): Promise<HistoryMark | undefined>;
   markScreenTop(overlapRows?: number): Promise<HistoryMark | undefined>;
-  renderFrom(mark: HistoryMark | undefined): Promise<{ text: string; lost: boolean }>;
+  renderFrom(mark: HistoryMark | undefined, overlapRows?: number): Promise<RenderedFrom>;
   dispose(): void;
 }
 

@@ -5,9 +5,8 @@ import type { ScreenOptions } from "./screen-port.js";
 export type ScreenCall =
   | { method: "snapshot"; args: [] }
   | { method: "scrollback"; args: [lines?: number] }
-  | { method: "mark"; args: [offset?: number] }
   | { method: "markScreenTop"; args: [overlapRows?: number] }
-  | { method: "renderFrom"; args: [mark: HistoryMark | undefined] };
+  | { method: "renderFrom"; args: [mark: HistoryMark | undefined, overlapRows?: number] };
 
 /** Messages to the screen thread. */
 export type ToScreenThread =

@@ -124,8 +124,6 @@ function answer(screen: PaneScreen, call: ToScreenThread & { op: "call" }): unkn
       return screen.snapshot();
     case "scrollback":
       return screen.renderScrollback(...call.args);
-    case "mark":
-      return screen.mark(...call.args);
     case "markScreenTop":
       return screen.markScreenTop(...call.args);
     case "renderFrom":

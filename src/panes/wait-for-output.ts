@@ -18,8 +18,20 @@ export type WaitOutcome = "matched" | "exited" | "timeout" | "aborted";
 const MIN_CHECK_INTERVAL_MS = 0.2;
 /** History rows kept in view behind the last checked screen top, so a match may straddle it. */
 const OVERLAP_ROWS = 8;
-/** Only the newest text is searched (bounded input for the matcher). */
-const MAX_SEARCH_CHARS = 256 * 1024;
+/** The matcher sees at most this much text at once (bounded input); longer text is searched in windows. */
+const WINDOW_CHARS = 256 * 1024;
+/** Consecutive windows overlap by this much, so a match up to this long is never cut in two. */
+const WINDOW_OVERLAP_CHARS = 8 * 1024;
+
+/** True when `matches` accepts any window of `text` (all of it, in overlapping windows when it is long). */
+function searchWindows(text: string, matches: (text: string) => boolean): boolean {
+  if (text.length <= WINDOW_CHARS) return matches(text);
+  for (let start = 0; start < text.length; start += WINDOW_CHARS - WINDOW_OVERLAP_CHARS) {
+    if (matches(text.slice(start, start + WINDOW_CHARS))) return true;
+    if (start + WINDOW_CHARS >= text.length) break;
+  }
+  return false;
+}
 
 /**
  * Waits, without polling, until the pane's output matches, the process exits, or time runs out. The searched
@@ -63,14 +75,14 @@ export async function waitForOutput(pane: Pane, options: WaitOptions): Promise<W
       const began = performance.now();
       lastCheck = began;
       try {
-        const { text } = await pane.textFrom(mark);
-        const window = text.length > MAX_SEARCH_CHARS ? text.slice(text.length - MAX_SEARCH_CHARS) : text;
-        if (!done && options.matches(window)) {
+        // Text and the next start come from one screen call: output parsed between two calls would be skipped.
+        const read = await pane.textFrom(mark, OVERLAP_ROWS);
+        if (!done && searchWindows(read.text, options.matches)) {
           finish("matched");
           return true;
         }
         // Rows above the screen top are final now: later checks start near here.
-        mark = (await pane.markScreenTop(OVERLAP_ROWS)) ?? mark;
+        mark = read.nextTop ?? mark;
       } catch {
         // the pane went away mid-check: the disposed/exit events end the wait
       } finally {

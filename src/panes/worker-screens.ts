@@ -1,5 +1,5 @@
 import { Worker } from "node:worker_threads";
-import type { HistoryMark } from "./pane-screen.js";
+import type { HistoryMark, RenderedFrom } from "./pane-screen.js";
 import type { ScreenFactory, ScreenOptions, ScreenPort, ScreenSnapshot } from "./screen-port.js";
 import type { FromScreenThread, ScreenCall, ToScreenThread } from "./screen-protocol.js";
 
@@ -62,9 +62,8 @@ export class WorkerScreens implements ScreenFactory {
       resize: (cols, rows) => this.post({ op: "resize", id, cols, rows }),
       snapshot: () => call<ScreenSnapshot>({ method: "snapshot", args: [] }),
       scrollback: (lines) => call<string>({ method: "scrollback", args: [lines] }),
-      mark: (offset) => call<HistoryMark | undefined>({ method: "mark", args: [offset] }),
       markScreenTop: (overlap) => call<HistoryMark | undefined>({ method: "markScreenTop", args: [overlap] }),
-      renderFrom: (mark) => call<{ text: string; lost: boolean }>({ method: "renderFrom", args: [mark] }),
+      renderFrom: (mark, overlap) => call<RenderedFrom>({ method: "renderFrom", args: [mark, overlap] }),
       dispose: () => {
         this.ports.delete(id);
         this.post({ op: "dispose", id });

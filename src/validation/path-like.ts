@@ -45,7 +45,11 @@ export function argPieces(arg: string): string[] {
 
 function plainPieces(arg: string): string[] {
   const pieces = arg.split(DELIMITERS);
-  return dedupe([arg, ...pieces.map((piece) => piece.replace(/^[@+]+/, "")), ...attachedValues(pieces[0] ?? "")]);
+  return dedupe([
+    arg,
+    ...pieces.map((piece) => piece.replace(/^[@+]+/, "")),
+    ...attachedValues(pieces[0] ?? ""),
+  ]);
 }
 
 function dedupe(pieces: string[]): string[] {

@@ -77,3 +77,19 @@ describe("compact history (rows that scrolled off the screen)", () => {
     expect(s.renderScrollback()).toBe("before\nafter");
   });
 });
+
+describe("parser cost bounds", () => {
+  it("a huge REP (CSI n b) is dropped instead of costing time in proportion to n", async () => {
+    const s = new PaneScreen({ cols: 40, rows: 10, scrollback: 100 });
+    try {
+      const started = performance.now();
+      await feed(s, `a\x1b[2000000000b`.repeat(20));
+      // Liveness bound, not a benchmark: unbounded, one such sequence takes about a minute.
+      expect(performance.now() - started).toBeLessThan(5000);
+      await feed(s, "\r\nb\x1b[3b");
+      expect(s.renderScreen().split("\n").at(-1)).toBe("bbbb");
+    } finally {
+      s.dispose();
+    }
+  });
+});

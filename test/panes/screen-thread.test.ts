@@ -92,4 +92,29 @@ describe.skipIf(!built)("panes parsed on the screen thread (needs `npm run build
     // Liveness (latency is benchmarked): every read is answered, with the quiet pane's own text.
     for (let i = 0; i < 50; i++) expect((await quiet.snapshot()).text).toBe("quiet-pane-text");
   });
+
+  it("wait_for sees every line that scrolls past, across the thread boundary", async () => {
+    host = await workerHost();
+    const { waitForOutput } = (await import(
+      resolve(DIST, "wait-for-output.js")
+    )) as typeof import("../../src/panes/wait-for-output.js");
+    const pane = host.spawn({
+      name: "seq",
+      argv: ["/usr/bin/seq", "1", "200000"],
+      cwd: process.cwd(),
+      env: { PATH: process.env.PATH ?? "/usr/bin:/bin" },
+      cols: 80,
+      rows: 24,
+      scrollback: 300_000,
+      owner: { kind: "agent", connection: "test" },
+      input: "raw",
+    });
+    const targets = ["50001", "123457", "177777", "199999"];
+    const outcomes = await Promise.all(
+      targets.map((line) =>
+        waitForOutput(pane, { matches: (t) => new RegExp(`^${line}$`, "m").test(t), timeoutMs: 30_000 }),
+      ),
+    );
+    expect(outcomes).toEqual(targets.map(() => "matched"));
+  });
 });

@@ -75,8 +75,12 @@ describe("checkSpawn: allowed", () => {
   it("a URL cannot climb out through a workspace directory named https:", () => {
     fs.mkdirSync(path.join(tree.ws, "https:"), { recursive: true });
     try {
-      expect(refusal("tool write https://../../../../etc/passwd")).toMatch(/^PATH_(OUTSIDE_WORKSPACE|INVALID)$/);
-      expect(refusal("tool write --output=https://../../../tmp/pwned")).toMatch(/^PATH_(OUTSIDE_WORKSPACE|INVALID)$/);
+      expect(refusal("tool write https://../../../../etc/passwd")).toMatch(
+        /^PATH_(OUTSIDE_WORKSPACE|INVALID)$/,
+      );
+      expect(refusal("tool write --output=https://../../../tmp/pwned")).toMatch(
+        /^PATH_(OUTSIDE_WORKSPACE|INVALID)$/,
+      );
       expect(check("tool write https://example.com/a/b").argv).toHaveLength(3);
     } finally {
       fs.rmdirSync(path.join(tree.ws, "https:"));
