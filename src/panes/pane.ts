@@ -1,4 +1,5 @@
 import { EventEmitter } from "node:events";
+import { existsSync } from "node:fs";
 import { OutputFeed } from "./output-feed.js";
 import { EMULATED_TERM, type HistoryMark, type RenderedFrom } from "./pane-screen.js";
 import { sessionMembers, signalSession } from "./process-session.js";
@@ -64,29 +65,20 @@ export class Pane extends EventEmitter {
     this.cwd = spec.cwd;
     this.owner = spec.owner;
     this.input = spec.input;
-    this.screen = screens.create({ cols: spec.cols, rows: spec.rows, scrollback: spec.scrollback });
+    const screen = screens.create({ cols: spec.cols, rows: spec.rows, scrollback: spec.scrollback });
+    this.screen = screen;
     let settleExit: (exit: ProcessExit) => void = () => {};
     this.exitPromise = new Promise((resolve) => {
       settleExit = resolve;
     });
     // The feed needs the process for flow control and the process needs the feed for data: bind late.
     let feed: OutputFeed | undefined;
-    this.process = new PtyProcess(
-      {
-        argv: spec.argv,
-        cwd: spec.cwd,
-        env: spec.env,
-        cols: spec.cols,
-        rows: spec.rows,
-        term: EMULATED_TERM,
+    this.process = this.startProcess(spec, screen, {
+      onData: (chunk) => feed?.push(chunk),
+      onExit: (exit) => {
+        void this.finishExit(exit).then(() => settleExit(exit));
       },
-      {
-        onData: (chunk) => feed?.push(chunk),
-        onExit: (exit) => {
-          void this.finishExit(exit).then(() => settleExit(exit));
-        },
-      },
-    );
+    });
     this.pid = this.process.pid;
     feed = new OutputFeed(this.screen, this.process, () => this.emit("output"));
     this.feed = feed;
@@ -94,6 +86,30 @@ export class Pane extends EventEmitter {
       // Security: only device reports without pane-controlled content go back (title/colour reports would type attacker text).
       if (isSafeReply(reply)) this.process.write(reply);
     });
+  }
+
+  /** Starts the process; if that fails, the screen made for it is released (nothing is left behind). */
+  private startProcess(
+    spec: PaneSpec,
+    screen: ScreenPort,
+    handlers: ConstructorParameters<typeof PtyProcess>[1],
+  ): PtyProcess {
+    try {
+      return new PtyProcess(
+        {
+          argv: spec.argv,
+          cwd: spec.cwd,
+          env: spec.env,
+          cols: spec.cols,
+          rows: spec.rows,
+          term: EMULATED_TERM,
+        },
+        handlers,
+      );
+    } catch (error) {
+      screen.dispose();
+      throw error;
+    }
   }
 
   get alive(): boolean {
@@ -175,7 +191,10 @@ export class Pane extends EventEmitter {
       await within(this.exitPromise, 5000);
     }
     // Jobs a shell left running in the session outlive the leader: end them too (no orphans).
-    if (sessionMembers(this.pid).length > 0) signalSession(this.pid, "SIGKILL");
+    // Security: once the leader is gone its pid can be reused by an unrelated session leader, but not while a
+    // member of our session still lives. So a live process at that pid means the session is someone else's.
+    if (!existsSync(`/proc/${this.pid}`) && sessionMembers(this.pid).length > 0)
+      signalSession(this.pid, "SIGKILL");
   }
 
   /** Releases the emulator and the pty. Call after `kill`. Idempotent. */

@@ -65,7 +65,12 @@ export class PtyProcess {
       this.pty.kill("SIGKILL");
       throw new Error("node-pty did not expose the pty master descriptor");
     }
-    setCloseOnExec(masterFd);
+    try {
+      setCloseOnExec(masterFd);
+    } catch (error) {
+      this.pty.kill("SIGKILL"); // never leave a process running that we could not secure
+      throw error;
+    }
     this.guardDrainOnExit();
     // node-pty rethrows read errors other than EIO when fewer than two listeners exist; a pane must never crash the server.
     (this.pty as unknown as { on(event: "error", listener: (error: Error) => void): void }).on(

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { sanitizeText } from "../panes/sanitize.js";
 import { isPaneListed } from "../validation/pane-target.js";
 import type { ToolRegistry } from "./tool-registry.js";
 
@@ -36,8 +37,8 @@ export function registerListPanesTool(registry: ToolRegistry): void {
         .map((pane) => ({
           pane: pane.id,
           name: pane.name,
-          argv: [...pane.argv],
-          cwd: pane.cwd,
+          argv: pane.argv.map(sanitizeText),
+          cwd: sanitizeText(pane.cwd),
           pid: pane.pid,
           alive: pane.alive,
           exitCode: pane.exit?.exitCode ?? null,

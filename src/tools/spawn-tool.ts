@@ -1,5 +1,6 @@
 import { basename } from "node:path";
 import { z } from "zod";
+import { sanitizeText } from "../panes/sanitize.js";
 import { checkSpawn } from "../validation/spawn-check.js";
 import { DEFAULT_COLS, DEFAULT_ROWS, paneNameField } from "./pane-fields.js";
 import type { ToolRegistry } from "./tool-registry.js";
@@ -63,8 +64,9 @@ export function registerSpawnTool(registry: ToolRegistry, policyDescription: str
         pane: pane.id,
         name: pane.name,
         pid: pane.pid,
-        argv: [...plan.argv],
-        cwd: plan.cwd,
+        // Security: a canonical path can carry a repo's symlink target with bidi or invisible characters.
+        argv: plan.argv.map(sanitizeText),
+        cwd: sanitizeText(plan.cwd),
         input: plan.input,
         rule,
       };

@@ -58,9 +58,11 @@ export function registerWaitForTool(registry: ToolRegistry): void {
       if (args.text === undefined && args.regex === undefined && !args.exit) {
         throw new CcmuxError("INVALID_ARGUMENT", "Give text, regex or exit: true.");
       }
+      // Both match what read_pane would show (sanitized text), so hidden characters cannot be probed.
+      const regex = args.regex === undefined ? undefined : compileWaitRegex(args.regex);
       const matches =
-        args.regex !== undefined
-          ? compileWaitRegex(args.regex)
+        regex !== undefined
+          ? (text: string) => regex(sanitizeText(text))
           : args.text !== undefined
             ? literalMatcher(args.text)
             : undefined;

@@ -178,8 +178,11 @@ export function checkSpawn(
     agentEnv: req.env,
     term: PANE_TERM,
   });
+  // Security: exec the path the policy resolved, not the agent's spelling of it: an absolute path through a
+  // workspace symlink matched the rule's file at check time but could be swapped before exec.
+  const executable = chosen.rule.executable?.path ?? program.path;
   return {
-    argv: [program.path, ...args],
+    argv: [executable, ...args],
     cwd,
     env,
     rule: {

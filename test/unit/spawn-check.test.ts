@@ -91,6 +91,17 @@ describe("checkSpawn: allowed", () => {
     expect(refusal("tool write --x=https://a,/etc")).toBe("PATH_OUTSIDE_WORKSPACE");
   });
 
+  it("a program named through a workspace symlink runs the policy's own path (no swap after the check)", () => {
+    const link = path.join(tree.ws, "tool-link");
+    fs.mkdirSync(link);
+    fs.symlinkSync(path.join(tree.bin, "tool"), path.join(link, "tool"));
+    try {
+      expect(check(`${link}/tool status`).argv[0]).toBe(path.join(tree.bin, "tool"));
+    } finally {
+      fs.rmSync(link, { recursive: true });
+    }
+  });
+
   it("accepts the absolute path of an allowed program", () => {
     expect(check(`${tree.bin}/tool status`).argv[0]).toBe(path.join(tree.bin, "tool"));
   });
