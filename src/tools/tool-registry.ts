@@ -1,4 +1,5 @@
 import type { Server } from "@modelcontextprotocol/sdk/server/index.js";
+import { Protocol } from "@modelcontextprotocol/sdk/shared/protocol.js";
 import {
   CallToolRequestSchema,
   type CallToolResult,
@@ -39,6 +40,13 @@ export interface ToolSpec<Input extends z.ZodType, Output extends z.ZodObject> {
 // biome-ignore lint/suspicious/noExplicitAny: a registry holds tools of every input/output type
 type AnyToolSpec = ToolSpec<any, any>;
 
+/** tools/call with any params: validation happens in the pipeline, where it is audited. */
+const LooseCallToolRequest = z.object({ method: z.literal("tools/call"), params: z.unknown().optional() });
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
 const ERROR_DECISION_CODES = new Set(["INTERNAL", "SPAWN_FAILED", "AUDIT_UNAVAILABLE"]);
 
 /**
@@ -66,21 +74,32 @@ export class ToolRegistry {
         annotations: tool.annotations,
       })),
     }));
-    server.setRequestHandler(CallToolRequestSchema, (request, extra) =>
-      this.call(request.params.name, request.params.arguments, {
-        signal: extra.signal,
-        progress: (progress, total, message) => {
-          const token = request.params._meta?.progressToken;
-          if (token === undefined) return;
-          void extra
-            .sendNotification({
-              method: "notifications/progress",
-              params: { progressToken: token, progress, total, message },
-            })
-            .catch(() => {});
+    // Security: the SDK's own tools/call schema would answer a malformed call (name not a string, arguments
+    // not an object) with a bare JSON-RPC error before our pipeline sees it: no code, no audit record, no
+    // rate-limit charge. A loose schema hands every call to the pipeline, which refuses it properly.
+    // Server.setRequestHandler re-wraps tools/call with that same strict schema, so the generic Protocol method
+    // registers ours (tests pin this: a malformed call gets our code and an audit record).
+    Protocol.prototype.setRequestHandler.call(server, LooseCallToolRequest, (request, extra) => {
+      const params = isRecord(request.params) ? request.params : {};
+      const meta = isRecord(params._meta) ? params._meta : {};
+      const token = meta.progressToken;
+      return this.call(
+        typeof params.name === "string" ? params.name : String(params.name ?? ""),
+        params.arguments,
+        {
+          signal: extra.signal,
+          progress: (progress, total, message) => {
+            if (typeof token !== "string" && typeof token !== "number") return;
+            void extra
+              .sendNotification({
+                method: "notifications/progress",
+                params: { progressToken: token, progress, total, message },
+              })
+              .catch(() => {});
+          },
         },
-      }),
-    );
+      );
+    });
   }
 
   /** Runs one call through the pipeline. Never throws: every failure becomes an error result. */
