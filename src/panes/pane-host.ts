@@ -29,6 +29,7 @@ export interface PaneHostEvents {
  */
 export class PaneHost extends EventEmitter<PaneHostEvents> {
   private readonly panes = new Map<string, Pane>();
+  private readonly killing = new Set<string>();
   private shuttingDown = false;
 
   /**
@@ -88,7 +89,12 @@ export class PaneHost extends EventEmitter<PaneHostEvents> {
   async kill(id: string, signal?: NodeJS.Signals, graceMs?: number): Promise<void> {
     const pane = this.panes.get(id);
     if (!pane) return;
-    await pane.kill(signal, graceMs);
+    this.killing.add(id);
+    try {
+      await pane.kill(signal, graceMs);
+    } finally {
+      this.killing.delete(id);
+    }
     this.panes.delete(id);
     pane.dispose();
   }
@@ -104,7 +110,8 @@ export class PaneHost extends EventEmitter<PaneHostEvents> {
   }
 
   private evictExited(): void {
-    const exited = this.list().filter((pane) => !pane.alive);
+    // A pane being killed leaves through kill(), not through eviction.
+    const exited = this.list().filter((pane) => !pane.alive && !this.killing.has(pane.id));
     for (const pane of exited.slice(0, Math.max(0, exited.length - this.limits.maxExitedPanes))) {
       this.panes.delete(pane.id);
       void pane.kill().finally(() => pane.dispose());

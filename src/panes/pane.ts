@@ -47,7 +47,6 @@ export class Pane extends EventEmitter {
   readonly owner: PaneOwner;
   readonly input: PaneSpec["input"];
   readonly pid: number;
-  readonly startedAt = Date.now();
   private readonly screen: ScreenPort;
   private readonly process: PtyProcess;
   private readonly feed: OutputFeed;
@@ -166,11 +165,6 @@ export class Pane extends EventEmitter {
   async textFrom(mark: HistoryMark | undefined, overlapRows = 0): Promise<RenderedFrom> {
     if (this.disposed) return { text: "", lost: false, nextTop: mark, cursor: mark };
     return this.screen.renderFrom(mark, overlapRows);
-  }
-
-  /** Everything pushed so far has been rendered. */
-  settled(): Promise<void> {
-    return this.feed.idle();
   }
 
   /**

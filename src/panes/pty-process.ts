@@ -36,7 +36,6 @@ const MAX_SYNC_DRAIN_BYTES = 4 * 1024 * 1024;
 export class PtyProcess {
   readonly pid: number;
   private readonly pty: nodePty.IPty;
-  private exited: ProcessExit | null = null;
   private paused = false;
   private closed = false;
   private drainTimer: NodeJS.Timeout | undefined;
@@ -84,13 +83,8 @@ export class PtyProcess {
     this.pty.onExit(({ exitCode, signal }) => {
       this.closed = true;
       clearTimeout(this.drainTimer);
-      this.exited = { exitCode: signal ? null : exitCode, signal: signal || null };
-      this.handlers.onExit(this.exited);
+      this.handlers.onExit({ exitCode: signal ? null : exitCode, signal: signal || null });
     });
-  }
-
-  get hasExited(): boolean {
-    return this.exited !== null;
   }
 
   write(bytes: string): void {

@@ -76,8 +76,28 @@ port.on("message", (message: ToScreenThread) => {
   }
 });
 
-/** Parses up to `limit` bytes of the pane's queue; acknowledges every write it finishes. */
+/**
+ * Parses up to `limit` bytes of the pane's queue; acknowledges every write it finishes. A pane whose output
+ * makes the emulator throw loses its screen (reads of it fail from then on) instead of taking the thread, and
+ * every other pane, down with it.
+ */
 function step(id: number, entry: Entry, limit: number): void {
+  try {
+    parseSome(id, entry, limit);
+  } catch (error) {
+    console.error(`ccmux: screen of pane #${id} failed and was dropped: ${(error as Error).message}`);
+    entries.delete(id);
+    for (const _ of entry.queue) send({ op: "parsed", id });
+    entry.queue = [];
+    try {
+      entry.screen.dispose();
+    } catch {
+      // already broken
+    }
+  }
+}
+
+function parseSome(id: number, entry: Entry, limit: number): void {
   let budget = limit;
   while (budget > 0 && entry.queue.length > 0) {
     const chunk = entry.queue[0] as Uint8Array;

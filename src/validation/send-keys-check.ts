@@ -2,7 +2,9 @@ import { CcmuxError } from "../errors.js";
 import { keyBytes } from "./key-table.js";
 
 /** A policy `input` mode `send_keys` can act on. */
-export type InputMode = "none" | "keys" | "raw";
+import type { InputMode } from "./policy-schema.js";
+
+export type { InputMode };
 
 export interface SendKeysRequest {
   /** Typed literally: "Enter" types E-n-t-e-r. An empty string counts as absent. */

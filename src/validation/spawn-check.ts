@@ -10,7 +10,7 @@ import type { CompiledCommandRule, CompiledPolicy } from "./policy-compile.js";
 import type { InputMode } from "./policy-schema.js";
 import { type ResolvedProgram, resolveProgram } from "./program-resolve.js";
 
-/** The terminal type panes emulate (@xterm/headless). */
+/** The terminal type panes emulate (@xterm/headless); the same value as EMULATED_TERM in src/panes, which this layer may not import. */
 const PANE_TERM = "xterm-256color";
 
 export interface SpawnRequest {
