@@ -4,6 +4,7 @@ import { RowHistory } from "./row-history.js";
 import { rowText } from "./row-text.js";
 import type { ScreenSnapshot } from "./screen-port.js";
 import { splitByScrollBudget } from "./scroll-budget.js";
+import { searchWindows } from "./text-query.js";
 
 const { Terminal } = xtermHeadless;
 
@@ -23,6 +24,13 @@ const LOST_ROWS_NOTE = "[… some rows were lost: output scrolled faster than cc
 /** A position in the pane's output: an absolute row number (rows count up forever; old ones are dropped). */
 export interface HistoryMark {
   readonly row: number;
+}
+
+/** The outcome of one search from a mark (see PaneScreen.search). */
+export interface SearchResult {
+  matched: boolean;
+  lost: boolean;
+  nextTop: HistoryMark | undefined;
 }
 
 /** Text from a mark, with the marks for the next read taken at the same moment (see PaneScreen.renderFrom). */
@@ -191,6 +199,19 @@ export class PaneScreen {
     const tail = joinRows(buffer, hotLine + Math.max(0, from - this.history.end), buffer.length, true);
     const text = out.length > 0 ? `${out.join("\n")}\n${current}${tail}` : `${current}${tail}`;
     return { text: dropTrailingBlank(text), lost, nextTop, cursor };
+  }
+
+  /**
+   * Searches the text from a mark for `matches` where the text is (no copy of it leaves this thread), and
+   * returns where the next search should start, taken at the same moment.
+   */
+  search(
+    mark: HistoryMark | undefined,
+    overlapRows: number,
+    matches: (text: string) => boolean,
+  ): SearchResult {
+    const read = this.renderFrom(mark, overlapRows);
+    return { matched: searchWindows(read.text, matches), lost: read.lost, nextTop: read.nextTop };
   }
 
   dispose(): void {

@@ -1,11 +1,12 @@
 import { EventEmitter } from "node:events";
 import { existsSync } from "node:fs";
 import { OutputFeed } from "./output-feed.js";
-import { EMULATED_TERM, type HistoryMark, type RenderedFrom } from "./pane-screen.js";
+import { EMULATED_TERM, type HistoryMark, type RenderedFrom, type SearchResult } from "./pane-screen.js";
 import { sessionMembers, signalSession } from "./process-session.js";
 import { type ProcessExit, PtyProcess } from "./pty-process.js";
 import type { ScreenFactory, ScreenPort, ScreenSnapshot } from "./screen-port.js";
 import { isSafeReply } from "./terminal-replies.js";
+import type { TextQuery } from "./text-query.js";
 
 /** Who a pane belongs to: the connection that spawned it, or the person (with the access granted to agents). */
 export type PaneOwner =
@@ -159,6 +160,12 @@ export class Pane extends EventEmitter {
   /** A mark at the top of the visible screen (or `overlapRows` above it), for waiters that must see what scrolls away. */
   async markScreenTop(overlapRows = 0): Promise<HistoryMark | undefined> {
     return this.disposed ? undefined : this.screen.markScreenTop(overlapRows);
+  }
+
+  /** Searches from a mark where the screen lives; returns the next start (taken in the same screen call). */
+  async search(mark: HistoryMark | undefined, overlapRows: number, query: TextQuery): Promise<SearchResult> {
+    if (this.disposed) return { matched: false, lost: false, nextTop: mark };
+    return this.screen.search(mark, overlapRows, query);
   }
 
   /** Text from a mark, and the mark `overlapRows` above the screen top for the next call (one screen call). */

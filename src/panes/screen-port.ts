@@ -1,4 +1,5 @@
-import type { HistoryMark, RenderedFrom } from "./pane-screen.js";
+import type { HistoryMark, RenderedFrom, SearchResult } from "./pane-screen.js";
+import type { TextQuery } from "./text-query.js";
 
 /** What a read of the visible screen returns. */
 export interface ScreenSnapshot {
@@ -21,6 +22,7 @@ export interface ScreenPort {
   scrollback(lines?: number): Promise<string>;
   markScreenTop(overlapRows?: number): Promise<HistoryMark | undefined>;
   renderFrom(mark: HistoryMark | undefined, overlapRows?: number): Promise<RenderedFrom>;
+  search(mark: HistoryMark | undefined, overlapRows: number, query: TextQuery): Promise<SearchResult>;
   dispose(): void;
 }
 

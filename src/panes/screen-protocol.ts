@@ -1,12 +1,14 @@
 import type { HistoryMark } from "./pane-screen.js";
 import type { ScreenOptions } from "./screen-port.js";
+import type { TextQuery } from "./text-query.js";
 
 /** The reads a screen answers across the thread boundary (method names of PaneScreen's read side). */
 export type ScreenCall =
   | { method: "snapshot"; args: [] }
   | { method: "scrollback"; args: [lines?: number] }
   | { method: "markScreenTop"; args: [overlapRows?: number] }
-  | { method: "renderFrom"; args: [mark: HistoryMark | undefined, overlapRows?: number] };
+  | { method: "renderFrom"; args: [mark: HistoryMark | undefined, overlapRows?: number] }
+  | { method: "search"; args: [mark: HistoryMark | undefined, overlapRows: number, query: TextQuery] };
 
 /** Messages to the screen thread. */
 export type ToScreenThread =

@@ -1,6 +1,7 @@
 import { parentPort } from "node:worker_threads";
 import { PaneScreen } from "./pane-screen.js";
 import type { FromScreenThread, ToScreenThread } from "./screen-protocol.js";
+import { QueryCache } from "./text-query.js";
 
 /**
  * The screen thread: every pane's emulator and history live here, so parsing and rendering never hold up the
@@ -26,6 +27,7 @@ interface Entry {
 }
 
 const entries = new Map<number, Entry>();
+const queries = new QueryCache();
 const send = (message: FromScreenThread): void => port.postMessage(message);
 let pumping = false;
 
@@ -148,5 +150,9 @@ function answer(screen: PaneScreen, call: ToScreenThread & { op: "call" }): unkn
       return screen.markScreenTop(...call.args);
     case "renderFrom":
       return screen.renderFrom(...call.args);
+    case "search": {
+      const [mark, overlap, query] = call.args;
+      return screen.search(mark, overlap, queries.get(query));
+    }
   }
 }

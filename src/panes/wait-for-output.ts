@@ -1,8 +1,9 @@
 import type { Pane } from "./pane.js";
+import type { TextQuery } from "./text-query.js";
 
 export interface WaitOptions {
-  /** True when the wait should end as soon as the rendered text matches. */
-  matches?: (text: string) => boolean;
+  /** End as soon as this appears (matched where the screen lives, against sanitized text). */
+  query?: TextQuery;
   /** End when the process exits. */
   exit?: boolean;
   timeoutMs: number;
@@ -18,21 +19,6 @@ export type WaitOutcome = "matched" | "exited" | "timeout" | "aborted";
 const MIN_CHECK_INTERVAL_MS = 0.2;
 /** History rows kept in view behind the last checked screen top, so a match may straddle it. */
 const OVERLAP_ROWS = 8;
-/** The matcher sees at most this much text at once (bounded input); longer text is searched in windows. */
-const WINDOW_CHARS = 256 * 1024;
-/** Consecutive windows overlap by this much, so a match up to this long is never cut in two. */
-const WINDOW_OVERLAP_CHARS = 8 * 1024;
-
-/** True when `matches` accepts any window of `text` (all of it, in overlapping windows when it is long). */
-function searchWindows(text: string, matches: (text: string) => boolean): boolean {
-  if (text.length <= WINDOW_CHARS) return matches(text);
-  for (let start = 0; start < text.length; start += WINDOW_CHARS - WINDOW_OVERLAP_CHARS) {
-    if (matches(text.slice(start, start + WINDOW_CHARS))) return true;
-    if (start + WINDOW_CHARS >= text.length) break;
-  }
-  return false;
-}
-
 /**
  * Waits, without polling, until the pane's output matches, the process exits, or time runs out. The searched
  * text is the screen at the start plus everything printed since, so output that scrolled away still counts.
@@ -65,7 +51,7 @@ export async function waitForOutput(pane: Pane, options: WaitOptions): Promise<W
     /** Checks the text once; resolves true when the wait matched (and is finished). */
     const check = async (): Promise<boolean> => {
       checkTimer = undefined;
-      if (done || !options.matches) return false;
+      if (done || !options.query) return false;
       if (checking) {
         dirty = true;
         return false;
@@ -75,9 +61,9 @@ export async function waitForOutput(pane: Pane, options: WaitOptions): Promise<W
       const began = performance.now();
       lastCheck = began;
       try {
-        // Text and the next start come from one screen call: output parsed between two calls would be skipped.
-        const read = await pane.textFrom(mark, OVERLAP_ROWS);
-        if (!done && searchWindows(read.text, options.matches)) {
+        // The search and the next start come from one screen call: output parsed in between is not skipped.
+        const read = await pane.search(mark, OVERLAP_ROWS, options.query);
+        if (!done && read.matched) {
           finish("matched");
           return true;
         }

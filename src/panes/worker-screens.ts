@@ -1,5 +1,5 @@
 import { Worker } from "node:worker_threads";
-import type { HistoryMark, RenderedFrom } from "./pane-screen.js";
+import type { HistoryMark, RenderedFrom, SearchResult } from "./pane-screen.js";
 import type { ScreenFactory, ScreenOptions, ScreenPort, ScreenSnapshot } from "./screen-port.js";
 import type { FromScreenThread, ScreenCall, ToScreenThread } from "./screen-protocol.js";
 
@@ -64,6 +64,8 @@ export class WorkerScreens implements ScreenFactory {
       scrollback: (lines) => call<string>({ method: "scrollback", args: [lines] }),
       markScreenTop: (overlap) => call<HistoryMark | undefined>({ method: "markScreenTop", args: [overlap] }),
       renderFrom: (mark, overlap) => call<RenderedFrom>({ method: "renderFrom", args: [mark, overlap] }),
+      search: (mark, overlap, query) =>
+        call<SearchResult>({ method: "search", args: [mark, overlap, query] }),
       dispose: () => {
         this.ports.delete(id);
         this.post({ op: "dispose", id });

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { CcmuxError } from "../errors.js";
-import { sanitizeText } from "../panes/sanitize.js";
+import type { TextQuery } from "../panes/text-query.js";
 import { waitForOutput } from "../panes/wait-for-output.js";
 import { compileWaitRegex } from "../validation/regex-check.js";
 import { agentText, paneFor } from "./pane-access.js";
@@ -58,13 +58,13 @@ export function registerWaitForTool(registry: ToolRegistry): void {
       if (args.text === undefined && args.regex === undefined && !args.exit) {
         throw new CcmuxError("INVALID_ARGUMENT", "Give text, regex or exit: true.");
       }
-      // Both match what read_pane would show (sanitized text), so hidden characters cannot be probed.
-      const regex = args.regex === undefined ? undefined : compileWaitRegex(args.regex);
-      const matches =
-        regex !== undefined
-          ? (text: string) => regex(sanitizeText(text))
+      // Refused here with a code when the pattern is not RE2 or too long; matched on the screen thread.
+      if (args.regex !== undefined) compileWaitRegex(args.regex);
+      const query: TextQuery | undefined =
+        args.regex !== undefined
+          ? { regex: args.regex }
           : args.text !== undefined
-            ? literalMatcher(args.text)
+            ? { text: args.text }
             : undefined;
       const pane = paneFor(ctx.deps, args.pane, "wait_for");
       if (waiting >= limits.maxWaiters) {
@@ -79,7 +79,7 @@ export function registerWaitForTool(registry: ToolRegistry): void {
       let outcome: Awaited<ReturnType<typeof waitForOutput>>;
       try {
         outcome = await waitForOutput(pane, {
-          matches,
+          query,
           exit: args.exit,
           timeoutMs,
           signal: ctx.signal,
@@ -102,8 +102,4 @@ export function registerWaitForTool(registry: ToolRegistry): void {
       };
     },
   });
-}
-
-function literalMatcher(needle: string): (text: string) => boolean {
-  return (text) => sanitizeText(text).includes(needle);
 }

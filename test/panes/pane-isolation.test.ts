@@ -22,7 +22,7 @@ const spec = (argv: string[]) => ({
 async function attack(host: PaneHost, beforeNeighbour: (victim: Pane) => void): Promise<string> {
   const victim = host.spawn(spec(["/usr/bin/bash", "--norc", "--noprofile"]));
   victim.write("echo victim-ready\r");
-  expect(await waitForOutput(victim, { matches: (t) => /^victim-ready$/m.test(t), timeoutMs: 10_000 })).toBe(
+  expect(await waitForOutput(victim, { query: { regex: "^victim-ready$" }, timeoutMs: 10_000 })).toBe(
     "matched",
   );
   beforeNeighbour(victim);
@@ -31,7 +31,7 @@ async function attack(host: PaneHost, beforeNeighbour: (victim: Pane) => void): 
   expect(await neighbour.scrollbackText()).toContain("neighbour-done");
   // A marker typed after the attack: once it shows, anything injected before it has been processed too.
   victim.write("echo victim-after\r");
-  await waitForOutput(victim, { matches: (t) => /^victim-after$/m.test(t), timeoutMs: 10_000 });
+  await waitForOutput(victim, { query: { regex: "^victim-after$" }, timeoutMs: 10_000 });
   return victim.scrollbackText();
 }
 

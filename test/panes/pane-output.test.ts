@@ -61,11 +61,11 @@ describe("pane output", () => {
     host = new PaneHost({ maxPanes: 4, maxExitedPanes: 4 });
     spawnIn(host, ["/usr/bin/yes", "flood"], 1000);
     const waiter = spawnIn(host, ["/usr/bin/sleep", "30"]);
-    const pending = waitForOutput(waiter, { matches: (t) => t.includes("never"), timeoutMs: 3000 });
+    const pending = waitForOutput(waiter, { query: { text: "never" }, timeoutMs: 3000 });
     const quiet = spawnIn(host, ["/usr/bin/bash", "--norc", "--noprofile"]);
     quiet.write("echo responsive-$((40+2))\r");
     const outcome = await waitForOutput(quiet, {
-      matches: (t) => t.includes("responsive-42"),
+      query: { text: "responsive-42" },
       timeoutMs: 5000,
     });
     // Liveness, not speed: the quiet pane answers well inside the wait while the flood runs (latency is benchmarked).
@@ -76,7 +76,7 @@ describe("pane output", () => {
   it("wait_for sees text that scrolled off the screen since the wait began", async () => {
     host = new PaneHost({ maxPanes: 4, maxExitedPanes: 4 });
     const pane = spawnIn(host, ["/usr/bin/bash", "--norc", "--noprofile"]);
-    const waiting = waitForOutput(pane, { matches: (t) => t.includes("needle-7"), timeoutMs: 10_000 });
+    const waiting = waitForOutput(pane, { query: { text: "needle-7" }, timeoutMs: 10_000 });
     pane.write("for i in $(seq 1 500); do echo line-$i; done; echo needle-$((3+4)); seq 1 200\r");
     expect(await waiting).toBe("matched");
   });

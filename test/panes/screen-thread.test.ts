@@ -66,7 +66,7 @@ describe.skipIf(!built)("panes parsed on the screen thread (needs `npm run build
     await pane.newText("reader");
     // A cursor-position query answered by the emulator on the screen thread reaches the program.
     pane.write(`IFS=';' read -rs -d R -p $'\\e[6n' row col; echo "cpr-\${row#*[}-$col"\r`);
-    expect(await waitForOutput(pane, { matches: (t) => /cpr-\d+-\d+/.test(t), timeoutMs: 10_000 })).toBe(
+    expect(await waitForOutput(pane, { query: { regex: "cpr-\\d+-\\d+" }, timeoutMs: 10_000 })).toBe(
       "matched",
     );
     const fresh = await pane.newText("reader");
@@ -111,9 +111,7 @@ describe.skipIf(!built)("panes parsed on the screen thread (needs `npm run build
     });
     const targets = ["50001", "123457", "177777", "199999"];
     const outcomes = await Promise.all(
-      targets.map((line) =>
-        waitForOutput(pane, { matches: (t) => new RegExp(`^${line}$`, "m").test(t), timeoutMs: 30_000 }),
-      ),
+      targets.map((line) => waitForOutput(pane, { query: { regex: `^${line}$` }, timeoutMs: 30_000 })),
     );
     expect(outcomes).toEqual(targets.map(() => "matched"));
   });
