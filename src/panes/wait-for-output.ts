@@ -74,7 +74,7 @@ export async function waitForOutput(pane: Pane, options: WaitOptions): Promise<W
       } finally {
         checking = false;
         // Checks render every new line: under a flood, space them so they take at most ~20% of the time.
-        interval = Math.max(MIN_CHECK_INTERVAL_MS, (performance.now() - began) * 4);
+        interval = Math.max(MIN_CHECK_INTERVAL_MS, (performance.now() - began) * 10);
       }
       if (dirty && !done) schedule();
       return false;
