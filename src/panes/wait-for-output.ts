@@ -73,7 +73,7 @@ export async function waitForOutput(pane: Pane, options: WaitOptions): Promise<W
         // the pane went away mid-check: the disposed/exit events end the wait
       } finally {
         checking = false;
-        // Checks render every new line: under a flood, space them so they take at most ~20% of the time.
+        // Checks render every new line: under a flood, space them so they take at most ~10% of the time.
         interval = Math.max(MIN_CHECK_INTERVAL_MS, (performance.now() - began) * 10);
       }
       if (dirty && !done) schedule();
