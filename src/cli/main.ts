@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { parseArgs } from "node:util";
+import { doctor } from "./doctor-command.js";
 import { initPolicy } from "./init-command.js";
 import { policyCheck } from "./policy-check.js";
 import { policyJsonSchema } from "./schema-command.js";
@@ -12,6 +13,7 @@ const USAGE = `Usage:
   ccmux policy check [--config FILE] [--cwd DIR] "<command line>"
                                          would spawn allow this? exit 0 allowed, 1 denied
   ccmux schema                           print the policy file's JSON Schema
+  ccmux doctor [--json]                  what this machine offers against pane escapes, and what it means
   ccmux --version`;
 
 async function main(argv: string[]): Promise<number> {
@@ -25,6 +27,7 @@ async function main(argv: string[]): Promise<number> {
       force: { type: "boolean" },
       help: { type: "boolean", short: "h" },
       version: { type: "boolean" },
+      json: { type: "boolean" },
     },
   });
   const [command, ...rest] = positionals;
@@ -42,6 +45,8 @@ async function main(argv: string[]): Promise<number> {
       return process.exit(await serve({ config: values.config }));
     case "init":
       return initPolicy({ force: values.force });
+    case "doctor":
+      return doctor({ json: values.json });
     case "schema":
       process.stdout.write(`${JSON.stringify(policyJsonSchema(), null, 2)}\n`);
       return 0;

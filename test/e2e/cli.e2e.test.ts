@@ -164,3 +164,32 @@ describe("ccmux serve refuses to start on a bad or missing policy", () => {
     }
   });
 });
+
+describe("ccmux doctor", () => {
+  const bwrapWorks =
+    spawnSync("bwrap", ["--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--unshare-pid", "true"])
+      .status === 0;
+
+  it("reports the machine's posture as JSON, matching what the kernel says", () => {
+    const out = ccmux(["doctor", "--json"]);
+    expect(out.code).toBe(0);
+    const report = JSON.parse(out.stdout) as Array<{ check: string; value: string; status: string }>;
+    const byName = new Map(report.map((item) => [item.check, item]));
+    expect(byName.get("pane sandbox")).toMatchObject({ value: "off", status: "warn" });
+    let legacy: string | undefined;
+    try {
+      legacy = readFileSync("/proc/sys/dev/tty/legacy_tiocsti", "utf8").trim();
+    } catch {
+      legacy = undefined;
+    }
+    if (legacy !== undefined) expect(byName.get("dev.tty.legacy_tiocsti")?.value).toBe(legacy);
+    const root = process.geteuid?.() === 0;
+    expect(byName.get("running as root")?.value).toBe(root ? "yes" : "no");
+  });
+
+  it.skipIf(!bwrapWorks)("finds bubblewrap working and ccmux's seccomp program accepted by it", () => {
+    const report = JSON.parse(ccmux(["doctor", "--json"]).stdout) as Array<{ check: string; value: string }>;
+    expect(report.find((item) => item.check === "bubblewrap")?.value).toBe("works");
+    expect(report.find((item) => item.check === "seccomp filter")?.value).toBe("loads");
+  });
+});
