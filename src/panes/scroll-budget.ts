@@ -6,7 +6,63 @@
  */
 export function splitByScrollBudget(chunk: Uint8Array, cols: number, maxRows: number): Uint8Array[] {
   const columnBudget = Math.max(1, cols) * maxRows;
-  if (chunk.length * 8 <= columnBudget) return [chunk]; // cannot wrap past the budget even if all tabs
+  if (chunk.length <= maxRows) return [chunk]; // every byte scrolls at most one row (a tab only moves right)
+  if (!hasRareFeeds(chunk)) return splitByLineFeeds(chunk, Math.max(1, cols), maxRows);
+  return splitByteByByte(chunk, cols, columnBudget);
+}
+
+const RARE = [[0x09], [0x0b], [0x0c], [0x1b, 0x44], [0x1b, 0x45], [0xc2, 0x84], [0xc2, 0x85]].map((bytes) =>
+  Buffer.from(bytes),
+);
+
+/** Tabs, VT, FF, IND, NEL: rare in program output, and what the fast path does not count. */
+function hasRareFeeds(chunk: Uint8Array): boolean {
+  const buffer = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+  return RARE.some((needle) => buffer.indexOf(needle) !== -1);
+}
+
+/**
+ * The common case, with native searches: pieces end at the line feed that would exceed the budget, where a
+ * line of n bytes counts as the ceil(n / cols) rows it can fill (escape sequences count as columns, so this
+ * only overestimates).
+ */
+function splitByLineFeeds(chunk: Uint8Array, cols: number, maxRows: number): Uint8Array[] {
+  const buffer = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+  const pieces: Uint8Array[] = [];
+  let start = 0;
+  let rows = 0;
+  let lineStart = 0;
+  for (;;) {
+    const feed = buffer.indexOf(0x0a, lineStart);
+    const lineEnd = feed === -1 ? buffer.length : feed + 1;
+    // A line of n bytes fills at most ceil(n / cols) rows; its feed scrolls by one more only when it is empty.
+    const lineRows = Math.max(
+      feed === -1 ? 0 : 1,
+      Math.ceil((lineEnd - (feed === -1 ? 0 : 1) - lineStart) / cols),
+    );
+    if (rows + lineRows > maxRows && lineStart > start) {
+      pieces.push(chunk.subarray(start, lineStart));
+      start = lineStart;
+      rows = 0;
+    }
+    rows += lineRows;
+    if (rows > maxRows) {
+      // one line longer than the whole budget: cut it by columns
+      const cut = start + Math.max(1, (maxRows - 1) * cols);
+      pieces.push(chunk.subarray(start, cut));
+      start = cut;
+      lineStart = cut;
+      rows = 0;
+      continue;
+    }
+    if (feed === -1) break;
+    lineStart = lineEnd;
+  }
+  if (start < chunk.length) pieces.push(chunk.subarray(start));
+  return pieces;
+}
+
+function splitByteByByte(chunk: Uint8Array, cols: number, columnBudget: number): Uint8Array[] {
   const pieces: Uint8Array[] = [];
   let start = 0;
   let feeds = 0;

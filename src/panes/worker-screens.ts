@@ -50,7 +50,10 @@ export class WorkerScreens implements ScreenFactory {
     return {
       write: (chunk, done) => {
         if (this.failure) return done(); // nothing will parse it: do not hold up exit and flow control
-        if (state.queued.length === 0) setImmediate(() => this.flush(id, state));
+        // Adaptive batching: when the screen thread is idle for this pane, post at the end of this turn (an
+        // echoed keystroke waits for nothing); while a batch is being parsed, gather until it is acknowledged
+        // or the batch is full, so a streaming pane sends few large messages instead of one per 4 KB read.
+        if (state.queued.length === 0 && state.acks.length === 0) setImmediate(() => this.flush(id, state));
         state.queued.push(chunk);
         state.queuedBytes += chunk.byteLength;
         state.queuedDone.push(done);
@@ -117,8 +120,10 @@ export class WorkerScreens implements ScreenFactory {
     }
     const state = this.ports.get(message.id);
     if (!state) return;
-    if (message.op === "parsed") for (const done of state.acks.shift() ?? []) done();
-    else for (const listener of state.replies) listener(message.data);
+    if (message.op === "parsed") {
+      for (const done of state.acks.shift() ?? []) done();
+      if (state.acks.length === 0) this.flush(message.id, state); // what gathered while that batch was parsed
+    } else for (const listener of state.replies) listener(message.data);
   }
 
   private fail(error: Error): void {
