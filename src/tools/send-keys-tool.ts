@@ -3,13 +3,14 @@ import { CcmuxError } from "../errors.js";
 import { KEY_NAMES } from "../validation/key-table.js";
 import { planKeystrokes } from "../validation/send-keys-check.js";
 import { paneFor } from "./pane-access.js";
-import { paneIdField } from "./pane-fields.js";
+import { MAX_TEXT_FIELD, paneIdField } from "./pane-fields.js";
 import type { ToolRegistry } from "./tool-registry.js";
 
 const input = z.strictObject({
   pane: paneIdField,
   text: z
     .string()
+    .max(MAX_TEXT_FIELD)
     .optional()
     .describe("Text typed literally, byte for byte (key names in it are just letters)."),
   keys: z

@@ -2,12 +2,13 @@ import { basename } from "node:path";
 import { z } from "zod";
 import { sanitizeText } from "../panes/sanitize.js";
 import { checkSpawn } from "../validation/spawn-check.js";
-import { DEFAULT_COLS, DEFAULT_ROWS, paneNameField } from "./pane-fields.js";
+import { DEFAULT_COLS, DEFAULT_ROWS, MAX_TEXT_FIELD, paneNameField } from "./pane-fields.js";
 import type { ToolRegistry } from "./tool-registry.js";
 
 const input = z.strictObject({
   command: z
     .string()
+    .max(MAX_TEXT_FIELD)
     .describe(
       "One command line: words split like a shell would (quotes group words; quoted metacharacters are data), never run by a shell. Operators, substitutions, $VARIABLES and unquoted globs are refused.",
     ),

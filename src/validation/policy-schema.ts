@@ -8,6 +8,9 @@ export type InputMode = (typeof INPUT_MODES)[number];
 export const PANE_ACCESS = ["read", "write", "none"] as const;
 export type PaneAccess = (typeof PANE_ACCESS)[number];
 
+/** A pane name, for person panes here and for spawn's `name`. */
+export const PANE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+
 const envName = z
   .string()
   .regex(
@@ -41,7 +44,7 @@ const personPane = z
   .strictObject({
     name: z
       .string()
-      .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, "a pane name: letters, digits, '.', '_' or '-', at most 64")
+      .regex(PANE_NAME, "a pane name: letters, digits, '.', '_' or '-', at most 64")
       .describe("The pane's name, unique among person panes."),
     command: z
       .string()
