@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { join } from "node:path";
 import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
 import { AuditLog } from "../audit/audit-log.js";
 import { Redactor } from "../audit/redact.js";
@@ -14,6 +15,7 @@ import { DEFAULT_COLS, DEFAULT_ROWS } from "../tools/pane-fields.js";
 import { isInside } from "../validation/canonical-path.js";
 import { buildChildEnv, isSecretName } from "../validation/env-filter.js";
 import type { CompiledPolicy } from "../validation/policy-compile.js";
+import { stateDir } from "./paths.js";
 import { formatPolicyErrors, loadPolicy, locatePolicy } from "./policy-file.js";
 import { packageVersion } from "./version.js";
 
@@ -79,7 +81,8 @@ export async function serve(options: { config?: string }): Promise<number> {
   startPersonPanes(policy, host, serverEnv, logAudit);
 
   const connection = new Connection(policy.limits);
-  const server = createServer({ policy, host, audit, connection, serverEnv }, packageVersion());
+  const sessionBase = join(stateDir(), "sessions");
+  const server = createServer({ policy, host, audit, connection, serverEnv, sessionBase }, packageVersion());
   const transport = new StdioServerTransport();
 
   let stopping: Promise<number> | undefined;

@@ -5,6 +5,7 @@ import { EMULATED_TERM, type HistoryMark, type RenderedFrom, type SearchResult }
 import { sessionMembers, signalSession } from "./process-session.js";
 import { type ProcessExit, PtyProcess } from "./pty-process.js";
 import type { ScreenFactory, ScreenPort, ScreenSnapshot } from "./screen-port.js";
+import type { SessionDir } from "./session-dir.js";
 import { isSafeReply } from "./terminal-replies.js";
 import type { TextQuery } from "./text-query.js";
 
@@ -25,6 +26,8 @@ export interface PaneSpec {
   owner: PaneOwner;
   /** What send_keys may deliver, decided by the policy rule that allowed the command. */
   input: "none" | "keys" | "raw";
+  /** The pane's private directory, removed with the pane unless `keep`. */
+  sessionDir?: { dir: SessionDir; keep: boolean };
 }
 
 /** Where a reader's first `new` read starts: everything held. */
@@ -48,6 +51,8 @@ export class Pane extends EventEmitter {
   readonly owner: PaneOwner;
   readonly input: PaneSpec["input"];
   readonly pid: number;
+  readonly sessionDir: string | undefined;
+  private readonly removeSessionDir: (() => void) | undefined;
   private readonly screen: ScreenPort;
   private readonly process: PtyProcess;
   private readonly feed: OutputFeed;
@@ -65,6 +70,9 @@ export class Pane extends EventEmitter {
     this.cwd = spec.cwd;
     this.owner = spec.owner;
     this.input = spec.input;
+    this.sessionDir = spec.sessionDir?.dir.path;
+    this.removeSessionDir =
+      spec.sessionDir && !spec.sessionDir.keep ? () => spec.sessionDir?.dir.remove() : undefined;
     const screen = screens.create({ cols: spec.cols, rows: spec.rows, scrollback: spec.scrollback });
     this.screen = screen;
     let settleExit: (exit: ProcessExit) => void = () => {};
@@ -204,6 +212,7 @@ export class Pane extends EventEmitter {
     this.disposed = true;
     this.emit("disposed");
     this.process.dispose();
+    this.removeSessionDir?.();
     this.screen.dispose();
     this.readMarks.clear();
     this.removeAllListeners();

@@ -1,6 +1,7 @@
 import { basename } from "node:path";
 import { z } from "zod";
 import { sanitizeText } from "../panes/sanitize.js";
+import { createSessionDir } from "../panes/session-dir.js";
 import { checkSpawn } from "../validation/spawn-check.js";
 import { DEFAULT_COLS, DEFAULT_ROWS, MAX_TEXT_FIELD, paneNameField } from "./pane-fields.js";
 import type { ToolRegistry } from "./tool-registry.js";
@@ -33,6 +34,12 @@ const output = z.object({
   cwd: z.string(),
   input: z.enum(["none", "keys", "raw"]).describe("What send_keys may deliver to this pane."),
   rule: z.string().describe("The policy rule that allowed the command."),
+  sessionDir: z
+    .string()
+    .optional()
+    .describe(
+      "The pane's private directory, when its policy rule gives it one (removed when the pane is killed).",
+    ),
 });
 
 export function registerSpawnTool(registry: ToolRegistry, policyDescription: string): void {
@@ -49,18 +56,27 @@ export function registerSpawnTool(registry: ToolRegistry, policyDescription: str
       host.assertCanSpawn();
       const rule = `commands[${plan.rule.index}] ${JSON.stringify(plan.rule.pattern === "" ? plan.rule.command : `${plan.rule.command} ${plan.rule.pattern}`)}`;
       ctx.allow({ rule, argv: plan.argv, cwd: plan.cwd });
-      const pane = host.spawn({
-        name: args.name ?? basename(plan.argv[0] ?? "pane"),
-        argv: plan.argv,
-        cwd: plan.cwd,
-        env: plan.env,
-        cols: args.cols ?? DEFAULT_COLS,
-        rows: args.rows ?? DEFAULT_ROWS,
-        scrollback: policy.limits.scrollbackLines,
-        owner: { kind: "agent", connection: connection.id },
-        input: plan.input,
-      });
-      ctx.note({ pane: pane.id, pid: pane.pid });
+      const session = plan.sessionDir ? createSessionDir(ctx.deps.sessionBase) : undefined;
+      if (session && plan.sessionDir) plan.env[plan.sessionDir.env] = session.path;
+      let pane: ReturnType<typeof host.spawn>;
+      try {
+        pane = host.spawn({
+          name: args.name ?? basename(plan.argv[0] ?? "pane"),
+          argv: plan.argv,
+          cwd: plan.cwd,
+          env: plan.env,
+          cols: args.cols ?? DEFAULT_COLS,
+          rows: args.rows ?? DEFAULT_ROWS,
+          scrollback: policy.limits.scrollbackLines,
+          owner: { kind: "agent", connection: connection.id },
+          input: plan.input,
+          ...(session && plan.sessionDir ? { sessionDir: { dir: session, keep: plan.sessionDir.keep } } : {}),
+        });
+      } catch (error) {
+        session?.remove();
+        throw error;
+      }
+      ctx.note({ pane: pane.id, pid: pane.pid, ...(session ? { sessionDir: session.path } : {}) });
       return {
         pane: pane.id,
         name: pane.name,
@@ -70,6 +86,7 @@ export function registerSpawnTool(registry: ToolRegistry, policyDescription: str
         cwd: sanitizeText(plan.cwd),
         input: plan.input,
         rule,
+        ...(session ? { sessionDir: session.path } : {}),
       };
     },
   });

@@ -11,4 +11,6 @@ export interface ToolDeps {
   readonly connection: Connection;
   /** The server's environment: the only source of variables passed to children. */
   readonly serverEnv: NodeJS.ProcessEnv;
+  /** Where panes' private session directories are made (per user, 0700). */
+  readonly sessionBase: string;
 }

@@ -3,7 +3,7 @@ import { CcmuxError, isCcmuxError } from "../errors.js";
 import { type CompiledPattern, compileArgPattern } from "./arg-pattern.js";
 import { canonicalRoot, isInside } from "./canonical-path.js";
 import { parseCommandLine } from "./command-line.js";
-import { isSecretName, validateFromAgentList } from "./env-filter.js";
+import { isHookName, isSecretName, validateFromAgentList } from "./env-filter.js";
 import {
   type InputMode,
   type PaneAccess,
@@ -25,6 +25,8 @@ export interface CompiledCommandRule {
   patternSources: readonly string[];
   input: InputMode;
   description?: string;
+  /** A private directory for each pane of this program, passed in this variable (seed §1.1). */
+  sessionDir?: { env: string; keep: boolean };
 }
 
 export interface CompiledPersonPane {
@@ -172,6 +174,16 @@ function compileCommands(
       input: rule.input ?? "none",
     };
     if (rule.description !== undefined) compiled.description = rule.description;
+    if (rule.sessionDir !== undefined) {
+      // Security: the directory's variable must not be one that makes programs load code (LD_PRELOAD, …).
+      if (isHookName(rule.sessionDir.env)) {
+        problems.push({
+          path: `${where}.sessionDir.env`,
+          message: "a loader or interpreter hook cannot name the session directory",
+        });
+      }
+      compiled.sessionDir = { env: rule.sessionDir.env, keep: rule.sessionDir.keep ?? false };
+    }
     return compiled;
   });
 }

@@ -37,6 +37,21 @@ const commandRule = z
         "What send_keys may deliver: `none` (default), `keys` (named keys only) or `raw` (text and keys).",
       ),
     description: z.string().optional().describe("A note for the agent, shown in the policy description."),
+    sessionDir: z
+      .strictObject({
+        env: z
+          .string()
+          .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "an environment variable name")
+          .describe("The variable that receives the directory's path, e.g. CLAUDE_CONFIG_DIR."),
+        keep: z
+          .boolean()
+          .optional()
+          .describe("Keep the directory after the pane is killed (default: remove it)."),
+      })
+      .optional()
+      .describe(
+        "Give each pane of this program its own new private directory (0700), named in an env variable.",
+      ),
   })
   .describe("One allowed program with the argument shapes it may be given.");
 

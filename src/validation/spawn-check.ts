@@ -31,6 +31,8 @@ export interface SpawnPlan {
   /** The policy entry and shape that allowed it. */
   rule: { index: number; command: string; pattern: string };
   input: InputMode;
+  /** Make a private directory for the pane and name it in this variable (see createSessionDir in src/panes). */
+  sessionDir?: { env: string; keep: boolean };
 }
 
 /** Same file and same name: multi-call binaries (busybox) dispatch on argv[0]'s basename. */
@@ -191,5 +193,6 @@ export function checkSpawn(
       pattern: chosen.rule.patternSources[chosen.patternIndex] ?? "",
     },
     input: chosen.rule.input,
+    ...(chosen.rule.sessionDir ? { sessionDir: { ...chosen.rule.sessionDir } } : {}),
   };
 }

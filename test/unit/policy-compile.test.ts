@@ -107,6 +107,14 @@ describe("compilePolicy", () => {
     expect(errors.find((e) => e.path === "env.fromAgent[1]")?.message).toContain("LD_PRELOAD");
   });
 
+  it("a session directory cannot be named in a loader hook variable (LD_PRELOAD)", () => {
+    const errors = errorsOf({
+      workspace: ["."],
+      commands: [{ command: "tool", sessionDir: { env: "LD_PRELOAD" } }],
+    });
+    expect(errors.map((e) => e.path)).toEqual(["commands[0].sessionDir.env"]);
+  });
+
   it("an unresolvable program is a warning and a rule with executable null, not an error", () => {
     const policy = compile({ workspace: ["."], commands: [{ command: "no-such-program" }] });
     expect(policy.commands[0]?.executable).toBeNull();

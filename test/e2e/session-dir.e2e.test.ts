@@ -1,0 +1,59 @@
+import { existsSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  makeWorkspace,
+  readAudit,
+  type Served,
+  serveWorkspace,
+  type TestWorkspace,
+} from "../support/mcp-harness.js";
+
+describe("private session directories from the policy (seed §1.1)", () => {
+  let ws: TestWorkspace;
+  let mcp: Served;
+  beforeAll(async () => {
+    ws = makeWorkspace({
+      commands: [
+        { command: "env", args: [""], sessionDir: { env: "CLAUDE_CONFIG_DIR" } },
+        { command: "printenv", args: ["*"], sessionDir: { env: "TOOL_STATE", keep: true } },
+      ],
+      env: { pass: ["PATH"], fromAgent: ["CLAUDE_CONFIG_DIR"] },
+    });
+    mcp = await serveWorkspace(ws);
+  });
+  afterAll(async () => {
+    await mcp?.close();
+    ws?.cleanup();
+  });
+
+  it("each pane gets a fresh 0700 directory under the per-user base, named in its variable, removed on kill", async () => {
+    const a = await mcp.ok<{ pane: string; sessionDir: string }>("spawn", {
+      command: "env",
+      env: { CLAUDE_CONFIG_DIR: "/home/victim/.claude" },
+    });
+    const b = await mcp.ok<{ pane: string; sessionDir: string }>("spawn", { command: "env" });
+    expect(a.sessionDir).not.toBe(b.sessionDir);
+    expect(a.sessionDir.startsWith(join(ws.dir, "xdg-state", "ccmux", "sessions"))).toBe(true);
+    expect(statSync(a.sessionDir).mode & 0o777).toBe(0o700);
+    await mcp.ok("wait_for", { pane: a.pane, exit: true, timeout_ms: 10_000 });
+    const { text } = await mcp.ok<{ text: string }>("read_pane", { pane: a.pane, mode: "scrollback" });
+    // The agent's own value for the variable does not win over the policy's directory.
+    expect(text).toContain(`CLAUDE_CONFIG_DIR=${a.sessionDir}`);
+    expect(text).not.toContain("/home/victim");
+    await mcp.ok("kill_pane", { pane: a.pane });
+    await mcp.ok("kill_pane", { pane: b.pane });
+    expect(existsSync(a.sessionDir)).toBe(false);
+    expect(existsSync(b.sessionDir)).toBe(false);
+    expect(readAudit(ws.auditPath).some((r) => r.sessionDir === a.sessionDir)).toBe(true);
+  });
+
+  it("keep: true leaves the directory after the pane is killed", async () => {
+    const c = await mcp.ok<{ pane: string; sessionDir: string }>("spawn", { command: "printenv TOOL_STATE" });
+    await mcp.ok("wait_for", { pane: c.pane, exit: true, timeout_ms: 10_000 });
+    const { text } = await mcp.ok<{ text: string }>("read_pane", { pane: c.pane });
+    expect(text).toBe(c.sessionDir);
+    await mcp.ok("kill_pane", { pane: c.pane });
+    expect(statSync(c.sessionDir).isDirectory()).toBe(true);
+  });
+});
