@@ -11,7 +11,6 @@ export class LocalScreens implements ScreenFactory {
     return {
       write: (chunk, done) => screen.write(chunk, done),
       onReply: (listener) => screen.onReply(listener),
-      resize: (cols, rows) => screen.resize(cols, rows),
       snapshot: async () => screen.snapshot(),
       scrollback: async (lines) => screen.renderScrollback(lines),
       markScreenTop: async (overlap) => screen.markScreenTop(overlap),

@@ -111,10 +111,6 @@ export class PaneScreen {
     }
   }
 
-  resize(cols: number, rows: number): void {
-    this.term.resize(cols, rows);
-  }
-
   get cols(): number {
     return this.term.cols;
   }

@@ -137,11 +137,6 @@ export class Pane extends EventEmitter {
     if (this.alive && !this.disposed) this.process.write(bytes);
   }
 
-  resize(cols: number, rows: number): void {
-    this.screen.resize(cols, rows);
-    this.process.resize(cols, rows);
-  }
-
   /** The visible screen, cursor and cursor-key mode (empty once the pane is disposed). */
   async snapshot(): Promise<ScreenSnapshot> {
     if (this.disposed) return { text: "", cursor: { row: 0, col: 0 }, applicationCursor: false };

@@ -91,10 +91,6 @@ export class PtyProcess {
     if (!this.closed) this.pty.write(bytes);
   }
 
-  resize(cols: number, rows: number): void {
-    if (!this.closed) this.pty.resize(cols, rows);
-  }
-
   /** Stop reading: the kernel buffer fills and the child blocks in write(2). */
   pause(): void {
     if (this.paused || this.closed) return;

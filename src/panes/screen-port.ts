@@ -17,7 +17,6 @@ export interface ScreenPort {
   write(chunk: Uint8Array, done: () => void): void;
   /** Replies the emulator generates to device queries; the pane filters them before they reach the pty. */
   onReply(listener: (data: string) => void): void;
-  resize(cols: number, rows: number): void;
   snapshot(): Promise<ScreenSnapshot>;
   scrollback(lines?: number): Promise<string>;
   markScreenTop(overlapRows?: number): Promise<HistoryMark | undefined>;

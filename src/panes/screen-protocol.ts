@@ -14,7 +14,6 @@ export type ScreenCall =
 export type ToScreenThread =
   | { op: "create"; id: number; options: ScreenOptions }
   | { op: "write"; id: number; chunk: Uint8Array }
-  | { op: "resize"; id: number; cols: number; rows: number }
   | ({ op: "call"; id: number; call: number } & ScreenCall)
   | { op: "dispose"; id: number };
 

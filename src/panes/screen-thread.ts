@@ -46,12 +46,6 @@ port.on("message", (message: ToScreenThread) => {
       schedulePump();
       return;
     }
-    case "resize": {
-      const entry = entries.get(message.id);
-      if (entry) drain(message.id, entry);
-      entry?.screen.resize(message.cols, message.rows);
-      return;
-    }
     case "call": {
       const entry = entries.get(message.id);
       if (!entry) return send({ op: "result", call: message.call, error: "the screen is gone" });

@@ -62,7 +62,6 @@ export class WorkerScreens implements ScreenFactory {
       onReply: (listener) => {
         state.replies.push(listener);
       },
-      resize: (cols, rows) => this.post({ op: "resize", id, cols, rows }),
       snapshot: () => call<ScreenSnapshot>({ method: "snapshot", args: [] }),
       scrollback: (lines) => call<string>({ method: "scrollback", args: [lines] }),
       markScreenTop: (overlap) => call<HistoryMark | undefined>({ method: "markScreenTop", args: [overlap] }),
