@@ -12,6 +12,7 @@ export class LocalScreens implements ScreenFactory {
       write: (chunk, done) => screen.write(chunk, done),
       onReply: (listener) => screen.onReply(listener),
       snapshot: async () => screen.snapshot(),
+      state: async () => screen.state(),
       scrollback: async (lines) => screen.renderScrollback(lines),
       markScreenTop: async (overlap) => screen.markScreenTop(overlap),
       renderFrom: async (mark, overlap) => screen.renderFrom(mark, overlap),

@@ -2,7 +2,7 @@ import type { IBuffer, IDisposable, IMarker, Terminal as TerminalType } from "@x
 import xtermHeadless from "@xterm/headless";
 import { RowHistory } from "./row-history.js";
 import { rowText } from "./row-text.js";
-import type { ScreenSnapshot } from "./screen-port.js";
+import type { ScreenSnapshot, ScreenState } from "./screen-port.js";
 import { splitByScrollBudget } from "./scroll-budget.js";
 import { searchWindows } from "./text-query.js";
 
@@ -131,6 +131,11 @@ export class PaneScreen {
   get cursor(): { row: number; col: number } {
     const buffer = this.term.buffer.active;
     return { row: buffer.cursorY, col: buffer.cursorX };
+  }
+
+  /** The cursor and the cursor-key mode, without rendering anything (what typing needs). */
+  state(): ScreenState {
+    return { cursor: this.cursor, applicationCursor: this.applicationCursor };
   }
 
   /** The visible screen with the cursor and the cursor-key mode, read at one moment. */

@@ -4,7 +4,7 @@ import { OutputFeed } from "./output-feed.js";
 import { EMULATED_TERM, type HistoryMark, type RenderedFrom, type SearchResult } from "./pane-screen.js";
 import { sessionMembers, signalSession } from "./process-session.js";
 import { type ProcessExit, PtyProcess } from "./pty-process.js";
-import type { ScreenFactory, ScreenPort, ScreenSnapshot } from "./screen-port.js";
+import type { ScreenFactory, ScreenPort, ScreenSnapshot, ScreenState } from "./screen-port.js";
 import type { SessionDir } from "./session-dir.js";
 import { isSafeReply } from "./terminal-replies.js";
 import type { TextQuery } from "./text-query.js";
@@ -141,6 +141,12 @@ export class Pane extends EventEmitter {
   async snapshot(): Promise<ScreenSnapshot> {
     if (this.disposed) return { text: "", cursor: { row: 0, col: 0 }, applicationCursor: false };
     return this.screen.snapshot();
+  }
+
+  /** Cursor and keyboard mode, without rendering the screen. */
+  async state(): Promise<ScreenState> {
+    if (this.disposed) return { cursor: { row: 0, col: 0 }, applicationCursor: false };
+    return this.screen.state();
   }
 
   async scrollbackText(lines?: number): Promise<string> {

@@ -1,12 +1,16 @@
 import type { HistoryMark, RenderedFrom, SearchResult } from "./pane-screen.js";
 import type { TextQuery } from "./text-query.js";
 
-/** What a read of the visible screen returns. */
-export interface ScreenSnapshot {
-  text: string;
+/** The cursor and the keyboard mode. */
+export interface ScreenState {
   cursor: { row: number; col: number };
   /** DECCKM: arrow keys must be sent in application mode (ESC O A …). */
   applicationCursor: boolean;
+}
+
+/** What a read of the visible screen returns. */
+export interface ScreenSnapshot extends ScreenState {
+  text: string;
 }
 
 /**
@@ -18,6 +22,7 @@ export interface ScreenPort {
   /** Replies the emulator generates to device queries; the pane filters them before they reach the pty. */
   onReply(listener: (data: string) => void): void;
   snapshot(): Promise<ScreenSnapshot>;
+  state(): Promise<ScreenState>;
   scrollback(lines?: number): Promise<string>;
   markScreenTop(overlapRows?: number): Promise<HistoryMark | undefined>;
   renderFrom(mark: HistoryMark | undefined, overlapRows?: number): Promise<RenderedFrom>;

@@ -138,6 +138,8 @@ function answer(screen: PaneScreen, call: ToScreenThread & { op: "call" }): unkn
   switch (call.method) {
     case "snapshot":
       return screen.snapshot();
+    case "state":
+      return screen.state();
     case "scrollback":
       return screen.renderScrollback(...call.args);
     case "markScreenTop":

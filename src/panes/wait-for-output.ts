@@ -29,6 +29,8 @@ export async function waitForOutput(pane: Pane, options: WaitOptions): Promise<W
   return new Promise((resolve) => {
     let done = false;
     let checking = false;
+    /** The check in flight, so a final check can wait for it instead of racing it. */
+    let inFlight: Promise<boolean> = Promise.resolve(false);
     let dirty = false;
     let checkTimer: NodeJS.Timeout | undefined;
     let lastCheck = Number.NEGATIVE_INFINITY;
@@ -49,20 +51,24 @@ export async function waitForOutput(pane: Pane, options: WaitOptions): Promise<W
     };
 
     /** Checks the text once; resolves true when the wait matched (and is finished). */
-    const check = async (): Promise<boolean> => {
+    const check = (): Promise<boolean> => {
       checkTimer = undefined;
-      if (done || !options.query) return false;
+      if (done || !options.query) return Promise.resolve(false);
       if (checking) {
         dirty = true;
-        return false;
+        return Promise.resolve(false);
       }
+      inFlight = checkOnce(options.query);
+      return inFlight;
+    };
+    const checkOnce = async (query: TextQuery): Promise<boolean> => {
       checking = true;
       dirty = false;
       const began = performance.now();
       lastCheck = began;
       try {
         // The search and the next start come from one screen call: output parsed in between is not skipped.
-        const read = await pane.search(mark, OVERLAP_ROWS, options.query);
+        const read = await pane.search(mark, OVERLAP_ROWS, query);
         if (!done && read.matched) {
           finish("matched");
           return true;
@@ -98,7 +104,7 @@ export async function waitForOutput(pane: Pane, options: WaitOptions): Promise<W
       });
     };
     const waitIdle = async (): Promise<void> => {
-      while (checking && !done) await new Promise((r) => setImmediate(r));
+      await inFlight;
     };
     const onAbort = (): void => finish("aborted");
     const onDisposed = (): void => finish("exited");

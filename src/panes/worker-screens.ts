@@ -1,6 +1,6 @@
 import { Worker } from "node:worker_threads";
 import type { HistoryMark, RenderedFrom, SearchResult } from "./pane-screen.js";
-import type { ScreenFactory, ScreenOptions, ScreenPort, ScreenSnapshot } from "./screen-port.js";
+import type { ScreenFactory, ScreenOptions, ScreenPort, ScreenSnapshot, ScreenState } from "./screen-port.js";
 import type { FromScreenThread, ScreenCall, ToScreenThread } from "./screen-protocol.js";
 
 interface PortState {
@@ -63,6 +63,7 @@ export class WorkerScreens implements ScreenFactory {
         state.replies.push(listener);
       },
       snapshot: () => call<ScreenSnapshot>({ method: "snapshot", args: [] }),
+      state: () => call<ScreenState>({ method: "state", args: [] }),
       scrollback: (lines) => call<string>({ method: "scrollback", args: [lines] }),
       markScreenTop: (overlap) => call<HistoryMark | undefined>({ method: "markScreenTop", args: [overlap] }),
       renderFrom: (mark, overlap) => call<RenderedFrom>({ method: "renderFrom", args: [mark, overlap] }),

@@ -39,7 +39,7 @@ export function registerSendKeysTool(registry: ToolRegistry): void {
       const pane = paneFor(ctx.deps, args.pane, "send_keys");
       if (!pane.alive)
         throw new CcmuxError("PANE_EXITED", "The pane's process has exited; read it or kill it.");
-      const { applicationCursor } = await pane.snapshot();
+      const { applicationCursor } = await pane.state();
       const plan = planKeystrokes(
         { text: args.text, keys: args.keys, submit: args.submit },
         {
