@@ -35,6 +35,8 @@ export type CcmuxErrorCode =
   | "AUDIT_UNAVAILABLE"
   /** The program was allowed but could not be started. */
   | "SPAWN_FAILED"
+  /** The policy requires a pane sandbox and bubblewrap is missing or cannot build one: nothing was started. */
+  | "SANDBOX_UNAVAILABLE"
   /** The policy file does not validate. */
   | "POLICY_INVALID"
   /** An unexpected server fault; nothing was acted on past the point of failure. */
@@ -57,6 +59,7 @@ export const ERROR_CODES: readonly CcmuxErrorCode[] = [
   "LIMIT_EXCEEDED",
   "AUDIT_UNAVAILABLE",
   "SPAWN_FAILED",
+  "SANDBOX_UNAVAILABLE",
   "POLICY_INVALID",
   "INTERNAL",
 ];

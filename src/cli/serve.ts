@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { homedir } from "node:os";
 import { join } from "node:path";
 import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
 import { AuditLog } from "../audit/audit-log.js";
@@ -7,7 +8,9 @@ import { CcmuxError, isCcmuxError } from "../errors.js";
 import { LocalScreens } from "../panes/local-screens.js";
 import { PaneHost } from "../panes/pane-host.js";
 import { EMULATED_TERM } from "../panes/pane-screen.js";
+import { PaneSandbox } from "../panes/sandbox/pane-sandbox.js";
 import type { ScreenFactory } from "../panes/screen-port.js";
+import { ensurePrivateBase } from "../panes/session-dir.js";
 import { WorkerScreens } from "../panes/worker-screens.js";
 import { Connection } from "../tools/connection.js";
 import { createServer } from "../tools/create-server.js";
@@ -15,7 +18,9 @@ import { DEFAULT_COLS, DEFAULT_ROWS } from "../tools/pane-fields.js";
 import { isInside } from "../validation/canonical-path.js";
 import { buildChildEnv, isSecretName } from "../validation/env-filter.js";
 import type { CompiledPolicy } from "../validation/policy-compile.js";
-import { stateDir } from "./paths.js";
+import { resolveProgram } from "../validation/program-resolve.js";
+import { decideSandbox } from "../validation/sandbox-mode.js";
+import { configDir, stateDir } from "./paths.js";
 import { formatPolicyErrors, loadPolicy, locatePolicy } from "./policy-file.js";
 import { packageVersion } from "./version.js";
 
@@ -69,20 +74,41 @@ export async function serve(options: { config?: string }): Promise<number> {
     }
   };
 
+  const sessionBase = join(stateDir(), "sessions");
+  let sandbox: PaneSandbox | undefined;
+  try {
+    sandbox = policy.sandbox.mode === "off" ? undefined : makeSandbox(policy, file, sessionBase, serverEnv);
+  } catch (error) {
+    console.error(`ccmux: ${(error as Error).message} Not starting.`);
+    return 2;
+  }
   const host = new PaneHost(
     { maxPanes: policy.limits.maxPanes, maxExitedPanes: policy.limits.maxExitedPanes },
     startScreens(),
+    sandbox,
   );
   host.on("exit", (pane, exit) =>
     logAudit({ event: "exit", decision: "info", pane: pane.id, pid: pane.pid, ...exit }),
   );
   host.on("evict", (pane) => logAudit({ event: "evict", decision: "info", pane: pane.id, pid: pane.pid }));
-  logAudit({ event: "start", decision: "info", policy: file, version: packageVersion(), pid: process.pid });
-  startPersonPanes(policy, host, serverEnv, logAudit);
+  const posture = sandboxPosture(policy, host);
+  console.error(`ccmux: ${posture.message}`);
+  logAudit({
+    event: "start",
+    decision: "info",
+    policy: file,
+    version: packageVersion(),
+    pid: process.pid,
+    sandbox: posture.record,
+  });
+  const warn = (message: string): void => console.error(`ccmux: WARNING: ${message}`);
+  startPersonPanes(policy, host, serverEnv, logAudit, warn);
 
   const connection = new Connection(policy.limits);
-  const sessionBase = join(stateDir(), "sessions");
-  const server = createServer({ policy, host, audit, connection, serverEnv, sessionBase }, packageVersion());
+  const server = createServer(
+    { policy, host, audit, connection, serverEnv, sessionBase, warn },
+    packageVersion(),
+  );
   const transport = new StdioServerTransport();
 
   let stopping: Promise<number> | undefined;
@@ -119,14 +145,83 @@ function startScreens(): ScreenFactory {
   }
 }
 
+/** The bubblewrap sandbox for this policy: what panes see, where bwrap is. */
+function makeSandbox(
+  policy: CompiledPolicy,
+  policyFile: string,
+  sessionBase: string,
+  serverEnv: NodeJS.ProcessEnv,
+): PaneSandbox {
+  let bwrap: string | undefined;
+  try {
+    // Found like any program: on the server's PATH, never in the workspace or a relative entry.
+    bwrap = resolveProgram("bwrap", { serverPath: serverEnv.PATH, roots: policy.workspace }).path;
+  } catch {
+    bwrap = undefined;
+  }
+  try {
+    ensurePrivateBase(sessionBase);
+  } catch (error) {
+    throw new Error(`the session directory ${sessionBase} is unsafe: ${(error as Error).message}.`);
+  }
+  return new PaneSandbox({
+    bwrap,
+    network: policy.sandbox.network,
+    scratchDir: sessionBase,
+    layout: {
+      workspace: policy.workspace,
+      hide: policy.sandbox.hide,
+      readOnly: policy.sandbox.readOnly,
+      // Security: panes never see ccmux's own config, state (session dirs of other panes) or audit log.
+      alwaysHide: [configDir(serverEnv), stateDir(serverEnv), policy.audit.path],
+      // Security: a policy file in the workspace would let a pane widen its own policy for the next run.
+      alwaysReadOnly: [policyFile],
+      home: homedir(),
+    },
+  });
+}
+
+/** What the person must know about confinement at start, for stderr and the audit log. */
+function sandboxPosture(
+  policy: CompiledPolicy,
+  host: PaneHost,
+): { message: string; record: Record<string, unknown> } {
+  const mode = policy.sandbox.mode;
+  if (mode === "off") {
+    return {
+      message: "WARNING: sandbox.mode is off: panes run UNSANDBOXED with the server's privileges.",
+      record: { mode, available: false },
+    };
+  }
+  const status = host.sandboxStatus();
+  if (status.available) {
+    const network = policy.sandbox.network ? "with network" : "without network";
+    return {
+      message: `panes run in the bubblewrap sandbox (${network}).`,
+      record: { mode, available: true },
+    };
+  }
+  const consequence =
+    mode === "required"
+      ? "every spawn will be refused with SANDBOX_UNAVAILABLE (sandbox.mode required)"
+      : "panes will run UNSANDBOXED (sandbox.mode auto)";
+  return {
+    message: `WARNING: the pane sandbox is unavailable: ${status.reason}; ${consequence}. See \`ccmux doctor\`.`,
+    record: { mode, available: false, reason: status.reason },
+  };
+}
+
 function startPersonPanes(
   policy: CompiledPolicy,
   host: PaneHost,
   serverEnv: NodeJS.ProcessEnv,
   logAudit: (record: Parameters<AuditLog["write"]>[0]) => void,
+  warn: (message: string) => void,
 ): void {
   for (const spec of policy.panes) {
     try {
+      const sandbox = decideSandbox(policy.sandbox.mode, () => host.sandboxStatus());
+      if (sandbox.warning) warn(`person pane "${spec.name}": ${sandbox.warning}`);
       const env = buildChildEnv({
         serverEnv,
         pass: policy.env.pass,
@@ -135,17 +230,20 @@ function startPersonPanes(
         agentEnv: undefined,
         term: EMULATED_TERM,
       });
-      const pane = host.spawn({
-        name: spec.name,
-        argv: spec.argv,
-        cwd: spec.cwd,
-        env,
-        cols: spec.cols ?? DEFAULT_COLS,
-        rows: spec.rows ?? DEFAULT_ROWS,
-        scrollback: policy.limits.scrollbackLines,
-        owner: { kind: "person", access: spec.access },
-        input: spec.input,
-      });
+      const pane = host.spawn(
+        {
+          name: spec.name,
+          argv: spec.argv,
+          cwd: spec.cwd,
+          env,
+          cols: spec.cols ?? DEFAULT_COLS,
+          rows: spec.rows ?? DEFAULT_ROWS,
+          scrollback: policy.limits.scrollbackLines,
+          owner: { kind: "person", access: spec.access },
+          input: spec.input,
+        },
+        { sandboxed: sandbox.sandboxed },
+      );
       logAudit({
         event: "start",
         decision: "info",
@@ -153,6 +251,8 @@ function startPersonPanes(
         pid: pane.pid,
         name: spec.name,
         argv: spec.argv,
+        sandboxed: pane.sandboxed,
+        ...(sandbox.warning ? { warning: sandbox.warning } : {}),
       });
     } catch (error) {
       const code = error instanceof CcmuxError ? error.code : "INTERNAL";

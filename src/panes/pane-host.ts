@@ -3,8 +3,9 @@ import { EventEmitter } from "node:events";
 import { CcmuxError } from "../errors.js";
 import { closeOnExecAll } from "./fd-flags.js";
 import { LocalScreens } from "./local-screens.js";
-import { Pane, type PaneSpec } from "./pane.js";
+import { Pane, type PaneLaunch, type PaneSpec } from "./pane.js";
 import type { ProcessExit } from "./pty-process.js";
+import type { PaneSandbox, SandboxLaunch, SandboxStatus } from "./sandbox/pane-sandbox.js";
 import type { ScreenFactory } from "./screen-port.js";
 
 /** Grace between SIGHUP and SIGKILL when the server shuts down (a client waits about 2 s before it signals us). */
@@ -38,6 +39,7 @@ export class PaneHost extends EventEmitter<PaneHostEvents> {
   constructor(
     private readonly limits: PaneHostLimits,
     private readonly screens: ScreenFactory = new LocalScreens(),
+    private readonly sandbox?: PaneSandbox,
   ) {
     super();
     // Security: panes must inherit none of this process's descriptors (see fd-flags.ts).
@@ -55,17 +57,29 @@ export class PaneHost extends EventEmitter<PaneHostEvents> {
     }
   }
 
-  /** Starts a pane; throws LIMIT_EXCEEDED when maxPanes are alive, SPAWN_FAILED when the pty cannot start. */
-  spawn(spec: Omit<PaneSpec, "id">): Pane {
+  /** Whether sandboxed panes can be started now (never, when this host has no sandbox). */
+  sandboxStatus(): SandboxStatus {
+    return this.sandbox?.status() ?? { available: false, reason: "this server has no pane sandbox" };
+  }
+
+  /**
+   * Starts a pane, inside the sandbox when `sandboxed`. Throws LIMIT_EXCEEDED when maxPanes are alive,
+   * SANDBOX_UNAVAILABLE when the sandbox cannot be built, SPAWN_FAILED when the pty cannot start.
+   */
+  spawn(spec: Omit<PaneSpec, "id">, options: { sandboxed: boolean } = { sandboxed: false }): Pane {
     this.assertCanSpawn();
+    const launch = options.sandboxed ? this.sandboxLaunch(spec) : undefined;
     let pane: Pane;
     try {
-      pane = new Pane({ ...spec, id: newPaneId() }, this.screens);
+      const how: PaneLaunch | undefined = launch && { ...launch, sandboxed: true };
+      pane = new Pane({ ...spec, id: newPaneId() }, this.screens, how);
     } catch (cause) {
       throw new CcmuxError("SPAWN_FAILED", "The program could not be started.", {
         cause,
         data: { error: cause instanceof Error ? cause.message : String(cause) },
       });
+    } finally {
+      launch?.release();
     }
     this.panes.set(pane.id, pane);
     void pane.exited().then((exit) => {
@@ -74,6 +88,25 @@ export class PaneHost extends EventEmitter<PaneHostEvents> {
       this.evictExited();
     });
     return pane;
+  }
+
+  private sandboxLaunch(spec: Omit<PaneSpec, "id">): SandboxLaunch {
+    // Security: fail closed — a pane asked to be sandboxed never starts without the sandbox.
+    const status = this.sandboxStatus();
+    if (!this.sandbox || !status.available) {
+      throw new CcmuxError("SANDBOX_UNAVAILABLE", "The pane sandbox cannot be built; nothing was started.", {
+        data: { reason: status.available ? "no sandbox" : status.reason },
+      });
+    }
+    try {
+      return this.sandbox.launch(spec.argv, spec.cwd, spec.sessionDir ? [spec.sessionDir.dir.path] : []);
+    } catch (cause) {
+      const reason = cause instanceof Error ? cause.message : String(cause);
+      throw new CcmuxError("SANDBOX_UNAVAILABLE", `The pane sandbox cannot be built: ${reason}`, {
+        cause,
+        data: { reason },
+      });
+    }
   }
 
   get(id: string): Pane | undefined {

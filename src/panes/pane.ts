@@ -30,6 +30,13 @@ export interface PaneSpec {
   sessionDir?: { dir: SessionDir; keep: boolean };
 }
 
+/** How the process is actually started when that differs from `argv` (the sandbox wraps it). */
+export interface PaneLaunch {
+  argv: readonly string[];
+  passFds: readonly number[];
+  sandboxed: boolean;
+}
+
 /** Where a reader's first `new` read starts: everything held. */
 const FIRST_ROW: HistoryMark = { row: 0 };
 
@@ -52,6 +59,8 @@ export class Pane extends EventEmitter {
   readonly input: PaneSpec["input"];
   readonly pid: number;
   readonly sessionDir: string | undefined;
+  /** True when the process runs inside the bubblewrap sandbox. */
+  readonly sandboxed: boolean;
   private readonly removeSessionDir: (() => void) | undefined;
   private readonly screen: ScreenPort;
   private readonly process: PtyProcess;
@@ -61,7 +70,7 @@ export class Pane extends EventEmitter {
   private disposed = false;
   private readonly exitPromise: Promise<ProcessExit>;
 
-  constructor(spec: PaneSpec, screens: ScreenFactory) {
+  constructor(spec: PaneSpec, screens: ScreenFactory, launch?: PaneLaunch) {
     super();
     this.setMaxListeners(0);
     this.id = spec.id;
@@ -71,6 +80,7 @@ export class Pane extends EventEmitter {
     this.owner = spec.owner;
     this.input = spec.input;
     this.sessionDir = spec.sessionDir?.dir.path;
+    this.sandboxed = launch?.sandboxed ?? false;
     this.removeSessionDir =
       spec.sessionDir && !spec.sessionDir.keep ? () => spec.sessionDir?.dir.remove() : undefined;
     const screen = screens.create({ cols: spec.cols, rows: spec.rows, scrollback: spec.scrollback });
@@ -81,7 +91,7 @@ export class Pane extends EventEmitter {
     });
     // The feed needs the process for flow control and the process needs the feed for data: bind late.
     let feed: OutputFeed | undefined;
-    this.process = this.startProcess(spec, screen, {
+    this.process = this.startProcess(spec, launch, screen, {
       onData: (chunk) => feed?.push(chunk),
       onExit: (exit) => {
         void this.finishExit(exit).then(() => settleExit(exit));
@@ -99,18 +109,20 @@ export class Pane extends EventEmitter {
   /** Starts the process; if that fails, the screen made for it is released (nothing is left behind). */
   private startProcess(
     spec: PaneSpec,
+    launch: PaneLaunch | undefined,
     screen: ScreenPort,
     handlers: ConstructorParameters<typeof PtyProcess>[1],
   ): PtyProcess {
     try {
       return new PtyProcess(
         {
-          argv: spec.argv,
+          argv: launch?.argv ?? spec.argv,
           cwd: spec.cwd,
           env: spec.env,
           cols: spec.cols,
           rows: spec.rows,
           term: EMULATED_TERM,
+          passFds: launch?.passFds ?? [],
         },
         handlers,
       );

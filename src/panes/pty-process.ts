@@ -21,6 +21,8 @@ export interface PtyProcessOptions {
   rows: number;
   /** TERM name handed to node-pty (it sets TERM itself from this). */
   term: string;
+  /** Descriptors the child must inherit (the sandbox's seccomp program); close-on-exec again after the fork. */
+  passFds?: readonly number[];
 }
 
 /** After the process exits, how long the output may stay silent before reading stops (grandchildren may hold the tty). */
@@ -48,14 +50,21 @@ export class PtyProcess {
   ) {
     const [file, ...args] = options.argv;
     if (file === undefined) throw new Error("argv must not be empty");
-    this.pty = nodePty.spawn(file, args, {
-      name: options.term,
-      cols: options.cols,
-      rows: options.rows,
-      cwd: options.cwd,
-      env: options.env,
-      encoding: null,
-    });
+    const passFds = options.passFds ?? [];
+    // node-pty forks synchronously on this thread, so no other spawn can inherit these in between.
+    for (const fd of passFds) setCloseOnExec(fd, false);
+    try {
+      this.pty = nodePty.spawn(file, args, {
+        name: options.term,
+        cols: options.cols,
+        rows: options.rows,
+        cwd: options.cwd,
+        env: options.env,
+        encoding: null,
+      });
+    } finally {
+      for (const fd of passFds) setCloseOnExec(fd, true);
+    }
     this.pid = this.pty.pid;
     const masterFd = (this.pty as unknown as { _fd?: number })._fd;
     // Security: forkpty leaves the master inheritable; every later pane would hold it and could type into this

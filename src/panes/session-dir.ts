@@ -25,8 +25,7 @@ const uid = (): number | undefined => (typeof process.getuid === "function" ? pr
  */
 export function createSessionDir(base: string, hooks: SessionDirHooks = {}): SessionDir {
   try {
-    mkdirSync(base, { recursive: true, mode: 0o700 });
-    assertPrivateDirectory(base, "the session base");
+    ensurePrivateBase(base);
     const path = join(base, `s-${randomBytes(12).toString("hex")}`);
     mkdirSync(path, { mode: 0o700 });
     hooks.afterCreate?.(path);
@@ -44,6 +43,12 @@ export function createSessionDir(base: string, hooks: SessionDirHooks = {}): Ses
       },
     );
   }
+}
+
+/** Creates `base` (0700) when missing; throws unless it is a real directory, ours, closed to others. */
+export function ensurePrivateBase(base: string): void {
+  mkdirSync(base, { recursive: true, mode: 0o700 });
+  assertPrivateDirectory(base, "the session base");
 }
 
 function assertPrivateDirectory(path: string, what: string): void {

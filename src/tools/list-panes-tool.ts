@@ -16,6 +16,7 @@ const paneShape = z.object({
     .enum(["read", "write", "none"])
     .describe("What you may do: read (read/wait), write (also type and kill), none."),
   input: z.enum(["none", "keys", "raw"]).describe("What send_keys may deliver."),
+  sandboxed: z.boolean().describe("True when the pane runs in the sandbox."),
 });
 
 const output = z.object({ panes: z.array(paneShape) });
@@ -45,6 +46,7 @@ export function registerListPanesTool(registry: ToolRegistry): void {
           owner: pane.owner.kind,
           access: pane.owner.kind === "person" ? pane.owner.access : ("write" as const),
           input: pane.input,
+          sandboxed: pane.sandboxed,
         }));
       return { panes };
     },

@@ -2,6 +2,7 @@ import { basename } from "node:path";
 import { z } from "zod";
 import { sanitizeText } from "../panes/sanitize.js";
 import { createSessionDir } from "../panes/session-dir.js";
+import { decideSandbox } from "../validation/sandbox-mode.js";
 import { checkSpawn } from "../validation/spawn-check.js";
 import { DEFAULT_COLS, DEFAULT_ROWS, MAX_TEXT_FIELD, paneNameField } from "./pane-fields.js";
 import type { ToolRegistry } from "./tool-registry.js";
@@ -34,6 +35,11 @@ const output = z.object({
   cwd: z.string(),
   input: z.enum(["none", "keys", "raw"]).describe("What send_keys may deliver to this pane."),
   rule: z.string().describe("The policy rule that allowed the command."),
+  sandboxed: z
+    .boolean()
+    .describe(
+      "True when the pane runs in the sandbox (private /proc and /dev, hidden secrets, no network unless the policy allows it).",
+    ),
   sessionDir: z
     .string()
     .optional()
@@ -55,23 +61,36 @@ export function registerSpawnTool(registry: ToolRegistry, policyDescription: str
       const plan = checkSpawn(policy, { command: args.command, cwd: args.cwd, env: args.env }, serverEnv);
       host.assertCanSpawn();
       const rule = `commands[${plan.rule.index}] ${JSON.stringify(plan.rule.pattern === "" ? plan.rule.command : `${plan.rule.command} ${plan.rule.pattern}`)}`;
-      ctx.allow({ rule, argv: plan.argv, cwd: plan.cwd });
+      const sandbox = decideSandbox(policy.sandbox.mode, () => host.sandboxStatus());
+      ctx.allow({
+        rule,
+        argv: plan.argv,
+        cwd: plan.cwd,
+        sandboxed: sandbox.sandboxed,
+        ...(sandbox.warning ? { warning: sandbox.warning } : {}),
+      });
+      if (sandbox.warning) ctx.deps.warn(sandbox.warning);
       const session = plan.sessionDir ? createSessionDir(ctx.deps.sessionBase) : undefined;
       if (session && plan.sessionDir) plan.env[plan.sessionDir.env] = session.path;
       let pane: ReturnType<typeof host.spawn>;
       try {
-        pane = host.spawn({
-          name: args.name ?? basename(plan.argv[0] ?? "pane"),
-          argv: plan.argv,
-          cwd: plan.cwd,
-          env: plan.env,
-          cols: args.cols ?? DEFAULT_COLS,
-          rows: args.rows ?? DEFAULT_ROWS,
-          scrollback: policy.limits.scrollbackLines,
-          owner: { kind: "agent", connection: connection.id },
-          input: plan.input,
-          ...(session && plan.sessionDir ? { sessionDir: { dir: session, keep: plan.sessionDir.keep } } : {}),
-        });
+        pane = host.spawn(
+          {
+            name: args.name ?? basename(plan.argv[0] ?? "pane"),
+            argv: plan.argv,
+            cwd: plan.cwd,
+            env: plan.env,
+            cols: args.cols ?? DEFAULT_COLS,
+            rows: args.rows ?? DEFAULT_ROWS,
+            scrollback: policy.limits.scrollbackLines,
+            owner: { kind: "agent", connection: connection.id },
+            input: plan.input,
+            ...(session && plan.sessionDir
+              ? { sessionDir: { dir: session, keep: plan.sessionDir.keep } }
+              : {}),
+          },
+          { sandboxed: sandbox.sandboxed },
+        );
       } catch (error) {
         session?.remove();
         throw error;
@@ -86,6 +105,7 @@ export function registerSpawnTool(registry: ToolRegistry, policyDescription: str
         cwd: sanitizeText(plan.cwd),
         input: plan.input,
         rule,
+        sandboxed: pane.sandboxed,
         ...(session ? { sessionDir: session.path } : {}),
       };
     },

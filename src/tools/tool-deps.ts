@@ -13,4 +13,6 @@ export interface ToolDeps {
   readonly serverEnv: NodeJS.ProcessEnv;
   /** Where panes' private session directories are made (per user, 0700). */
   readonly sessionBase: string;
+  /** Tells the person something they must see now (stderr in `serve`). */
+  readonly warn: (message: string) => void;
 }

@@ -11,8 +11,15 @@ import {
   type PolicyFile,
   type PolicyLimits,
   policySchema,
+  type SandboxMode,
 } from "./policy-schema.js";
 import { type ResolvedProgram, resolveProgram } from "./program-resolve.js";
+import {
+  DEFAULT_HIDDEN,
+  DEFAULT_READ_ONLY,
+  hidePatternProblem,
+  readOnlyPatternProblem,
+} from "./sandbox-paths.js";
 
 export interface CompiledCommandRule {
   /** Position in the policy's `commands`. */
@@ -49,8 +56,18 @@ export interface CompiledPolicy {
   panes: readonly CompiledPersonPane[];
   limits: Readonly<PolicyLimits & { burst: number }>;
   audit: { path: string };
+  sandbox: CompiledSandbox;
   /** Things that load but deserve the person's attention (a program not found, a secret in env.pass). */
   warnings: readonly string[];
+}
+
+export interface CompiledSandbox {
+  mode: SandboxMode;
+  network: boolean;
+  /** Hidden path patterns (absolute or ~/…): the defaults less `expose`, plus `hide`. */
+  hide: readonly string[];
+  /** Read-only patterns relative to each workspace root: the defaults plus `readOnly`. */
+  readOnly: readonly string[];
 }
 
 export interface CompileOptions {
@@ -188,6 +205,32 @@ function compileCommands(
   });
 }
 
+function compileSandbox(policy: PolicyFile, problems: PolicyProblem[]): CompiledSandbox {
+  const { mode, network, hide, expose, readOnly } = policy.sandbox;
+  for (const [i, entry] of expose.entries()) {
+    if (!DEFAULT_HIDDEN.includes(entry))
+      problems.push({
+        path: `sandbox.expose[${i}]`,
+        message: `"${entry}" is not one of the default hidden paths`,
+      });
+  }
+  for (const [i, entry] of hide.entries()) {
+    const problem = hidePatternProblem(entry);
+    if (problem) problems.push({ path: `sandbox.hide[${i}]`, message: problem });
+  }
+  for (const [i, entry] of readOnly.entries()) {
+    const problem = readOnlyPatternProblem(entry);
+    if (problem) problems.push({ path: `sandbox.readOnly[${i}]`, message: problem });
+  }
+  const hidden = [...DEFAULT_HIDDEN.filter((entry) => !expose.includes(entry)), ...hide];
+  return {
+    mode,
+    network,
+    hide: [...new Set(hidden)],
+    readOnly: [...new Set([...DEFAULT_READ_ONLY, ...readOnly])],
+  };
+}
+
 function compilePane(
   pane: PersonPaneFile,
   where: string,
@@ -277,6 +320,8 @@ export function compilePolicy(raw: unknown, opts: CompileOptions): CompiledPolic
     }
   }
   const panes = compilePanes(policy, ctx, problems);
+  const sandbox = compileSandbox(policy, problems);
+  if (sandbox.mode === "off") warnings.push("sandbox.mode is off: panes run with the server's privileges");
   if (problems.length > 0) {
     throw new CcmuxError("POLICY_INVALID", `the policy has ${problems.length} error(s)`, {
       data: { errors: problems },
@@ -292,6 +337,7 @@ export function compilePolicy(raw: unknown, opts: CompileOptions): CompiledPolic
     panes,
     limits: { ...policy.limits, burst: policy.limits.burst ?? policy.limits.callsPerMinute },
     audit: { path: path.resolve(auditPath) },
+    sandbox,
     warnings,
   });
 }

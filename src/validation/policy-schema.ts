@@ -8,6 +8,10 @@ export type InputMode = (typeof INPUT_MODES)[number];
 export const PANE_ACCESS = ["read", "write", "none"] as const;
 export type PaneAccess = (typeof PANE_ACCESS)[number];
 
+/** How panes are confined: see the `sandbox.mode` description. */
+export const SANDBOX_MODES = ["required", "auto", "off"] as const;
+export type SandboxMode = (typeof SANDBOX_MODES)[number];
+
 /** A pane name, for person panes here and for spawn's `name`. */
 export const PANE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 
@@ -175,13 +179,34 @@ export const policySchema = z
     sandbox: z
       .strictObject({
         mode: z
-          .literal("off")
+          .enum(SANDBOX_MODES)
+          .default("required")
           .describe(
-            "Pane confinement. Only `off` is implemented in this version; panes run with the server's privileges.",
+            "Pane confinement with bubblewrap: `required` (default; spawn is refused with SANDBOX_UNAVAILABLE when the sandbox cannot be built), `auto` (unsandboxed with a warning when it cannot), `off`.",
           ),
-        network: z.boolean().optional(),
+        network: z
+          .boolean()
+          .default(false)
+          .describe("Give sandboxed panes the network (default: none, not even the host's 127.0.0.1)."),
+        hide: z
+          .array(z.string().min(1))
+          .default([])
+          .describe(
+            "Paths hidden from panes in addition to the defaults: absolute or `~/…`; `*` allowed in the last segment.",
+          ),
+        expose: z
+          .array(z.string().min(1))
+          .default([])
+          .describe("Default hidden paths to leave visible, written exactly as in the defaults."),
+        readOnly: z
+          .array(z.string().min(1))
+          .default([])
+          .describe(
+            "Paths inside each workspace root that panes may read but not change, in addition to the defaults; `*` matches one name.",
+          ),
       })
-      .optional(),
+      .default({ mode: "required", network: false, hide: [], expose: [], readOnly: [] })
+      .describe("How panes are confined."),
   })
   .describe("ccmux policy (v1)");
 

@@ -1,0 +1,127 @@
+import { spawnSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { accessSync, closeSync, constants, existsSync, openSync, unlinkSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { bwrapArgs } from "./bwrap-args.js";
+import { planMounts, type SandboxLayout, SandboxLayoutError } from "./mount-plan.js";
+import { buildSeccompFilter } from "./seccomp-filter.js";
+
+/** Whether the sandbox can be built now, and if not, why (the same shape as src/validation's). */
+export type SandboxStatus = { available: true } | { available: false; reason: string };
+
+/** A sandboxed launch: exec `argv` passing `passFds` (inheritable), then `release()` in the parent. */
+export interface SandboxLaunch {
+  argv: string[];
+  passFds: number[];
+  release(): void;
+}
+
+export interface PaneSandboxOptions {
+  /** Absolute path of bwrap, or undefined when it was not found. */
+  bwrap: string | undefined;
+  layout: SandboxLayout;
+  network: boolean;
+  /** A private (0700, ours) directory for the moment the seccomp program is handed over. */
+  scratchDir: string;
+}
+
+/** Programs that exit 0 at once, for the probe. */
+const TRUE_PROGRAMS = ["/usr/bin/true", "/bin/true"];
+
+/**
+ * Builds bubblewrap launches for panes. Whether bwrap works is probed by running the real sandbox (same
+ * mounts, same seccomp program) around `true`; a success is remembered, a failure is probed again next time
+ * (the person may install bubblewrap while the server runs).
+ */
+export class PaneSandbox {
+  private readonly filter: Buffer;
+  private works = false;
+
+  constructor(private readonly options: PaneSandboxOptions) {
+    this.filter = buildSeccompFilter();
+  }
+
+  status(): SandboxStatus {
+    const bwrap = this.options.bwrap;
+    if (bwrap === undefined)
+      return { available: false, reason: "bubblewrap (bwrap) is not installed on the server's PATH" };
+    try {
+      accessSync(bwrap, constants.X_OK);
+    } catch {
+      this.works = false;
+      return { available: false, reason: `${bwrap} is no longer executable` };
+    }
+    if (this.works) return { available: true };
+    const reason = this.probe(bwrap);
+    this.works = reason === undefined;
+    return reason === undefined ? { available: true } : { available: false, reason };
+  }
+
+  /**
+   * The launch for `argv` in `cwd`, with `binds` (e.g. the pane's session directory) read-write. Throws
+   * SandboxLayoutError when the workspace cannot be protected as the policy says.
+   */
+  launch(argv: readonly string[], cwd: string, binds: readonly string[] = []): SandboxLaunch {
+    const bwrap = this.options.bwrap;
+    if (bwrap === undefined) throw new Error("bubblewrap is not available");
+    const mounts = planMounts(this.options.layout, binds);
+    const fd = this.seccompDescriptor();
+    return {
+      argv: [bwrap, ...bwrapArgs({ mounts, network: this.options.network, cwd, seccompFd: fd, argv })],
+      passFds: [fd],
+      release: () => closeSync(fd),
+    };
+  }
+
+  /**
+   * A fresh read descriptor holding the seccomp program at offset 0 (bwrap reads it to the end, and a shared
+   * offset would leave the next pane an empty program). The file is unlinked at once: nothing stays on disk.
+   */
+  private seccompDescriptor(): number {
+    const path = join(this.options.scratchDir, `seccomp-${randomBytes(8).toString("hex")}.bpf`);
+    writeFileSync(path, this.filter, { flag: "wx", mode: 0o600 });
+    try {
+      return openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW);
+    } finally {
+      unlinkSync(path);
+    }
+  }
+
+  /** Runs `true` in the full sandbox; undefined when it worked, else bwrap's complaint. */
+  private probe(bwrap: string): string | undefined {
+    const trueProgram = TRUE_PROGRAMS.find((path) => existsSync(path));
+    const cwd = this.options.layout.workspace[0];
+    if (trueProgram === undefined || cwd === undefined) return "no `true` program or workspace to probe with";
+    let fd: number;
+    let args: string[];
+    try {
+      fd = this.seccompDescriptor();
+      args = bwrapArgs({
+        mounts: planMounts(this.options.layout, []),
+        network: this.options.network,
+        cwd,
+        seccompFd: 3,
+        argv: [trueProgram],
+      });
+    } catch (error) {
+      return error instanceof SandboxLayoutError
+        ? error.message
+        : `cannot prepare the sandbox: ${(error as Error).message}`;
+    }
+    try {
+      // spawnSync dup2s the descriptor onto fd 3 of the child, which clears close-on-exec there.
+      const run = spawnSync(bwrap, args, {
+        stdio: ["ignore", "ignore", "pipe", fd],
+        encoding: "utf8",
+        timeout: 10_000,
+        env: {},
+      });
+      if (run.error) return `bwrap could not run: ${run.error.message}`;
+      if (run.status === 0) return undefined;
+      const said = (run.stderr ?? "").trim().split("\n")[0]?.slice(0, 200);
+      return `bwrap failed (status ${run.status ?? run.signal}): ${said || "no message"}`;
+    } finally {
+      closeSync(fd);
+    }
+  }
+}

@@ -1,0 +1,76 @@
+/**
+ * The sandbox's path lists: what panes never see (secrets) and what they may read but not change (files
+ * that make code run later, outside the sandbox). Patterns here are checked for shape only; src/panes
+ * resolves them against the filesystem at each spawn, since secrets and hooks appear over time.
+ */
+
+/**
+ * Hidden by default. Security: credentials an agent's program could read and send away (seed §1.2), and
+ * sockets that reach a more privileged process (a docker socket is root; an agent socket signs as you).
+ * The ccmux config and state directories and the audit log are hidden too, always (added by the server).
+ */
+export const DEFAULT_HIDDEN: readonly string[] = [
+  "~/.ssh",
+  "~/.aws",
+  "~/.gnupg",
+  "~/.config/gh",
+  "~/.claude*",
+  "~/.config/claude*",
+  "~/.docker",
+  "~/.kube",
+  "~/.netrc",
+  "~/.git-credentials",
+  "~/.config/git/credentials",
+  "~/.npmrc",
+  "~/.pypirc",
+  "~/.cargo/credentials*",
+  "~/.config/gcloud",
+  "~/.azure",
+  "~/.password-store",
+  "~/.local/share/keyrings",
+  "/run/user",
+  "/run/docker.sock",
+  "/var/run/docker.sock",
+  "/run/containerd",
+  "/run/podman",
+  "/run/dbus",
+  "/run/systemd/private",
+];
+
+/**
+ * Read-only inside every workspace root by default. Security: git and husky run these files on the person's
+ * next commit, outside any sandbox; `.git/config` can name hook, pager and filter commands. A trailing `/`
+ * marks a directory: where it is missing (inside an existing directory) an empty read-only one stands in.
+ */
+export const DEFAULT_READ_ONLY: readonly string[] = [
+  ".git/hooks/",
+  ".git/config",
+  ".git/modules/*/hooks/",
+  ".git/modules/*/config",
+  ".husky/",
+];
+
+const segments = (pattern: string): string[] => pattern.split("/").filter((s) => s !== "");
+
+/** Why a `sandbox.hide` entry is unusable, or undefined when it is fine. */
+export function hidePatternProblem(pattern: string): string | undefined {
+  if (!pattern.startsWith("/") && !pattern.startsWith("~/")) return "must be absolute or start with ~/";
+  return shapeProblem(segments(pattern.startsWith("~/") ? pattern.slice(2) : pattern), "last");
+}
+
+/** Why a `sandbox.readOnly` entry is unusable, or undefined when it is fine. */
+export function readOnlyPatternProblem(pattern: string): string | undefined {
+  if (pattern.startsWith("/") || pattern.startsWith("~")) return "must be relative to the workspace roots";
+  return shapeProblem(segments(pattern), "any");
+}
+
+function shapeProblem(parts: string[], wildcards: "last" | "any"): string | undefined {
+  if (parts.length === 0) return "names no path";
+  if (parts.some((part) => part === "." || part === "..")) return "must not contain . or .. segments";
+  if (parts.some((part) => part.includes("**"))) return "** is not supported; * matches one name";
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: refusing control characters is the point.
+  if (parts.some((part) => /[\u0000-\u001f\u007f]/.test(part))) return "contains control characters";
+  if (wildcards === "last" && parts.slice(0, -1).some((part) => part.includes("*")))
+    return "* is allowed only in the last segment";
+  return undefined;
+}
