@@ -3,13 +3,13 @@ import type { Served } from "./mcp-harness.js";
 let marker = 1000;
 
 /**
- * Types `command` into a shell pane followed by an echo of a fresh marker whose text only appears once the
+ * Types `command` into a shell pane and then an echo of a fresh marker whose text only appears once the
  * shell ran it (the typed line holds `$((n+0))`, the output `n`), waits for the marker and returns the
  * pane's whole scrollback.
  */
 export async function runInShell(mcp: Served, pane: string, command: string): Promise<string> {
   marker += 1;
-  await mcp.ok("send_keys", { pane, text: `${command}; echo "@@$((${marker}+0))@@"\n` });
+  await mcp.ok("send_keys", { pane, text: `${command}\necho "@@$((${marker}+0))@@"\n` });
   const waited = await mcp.ok<{ matched: boolean }>("wait_for", {
     pane,
     text: `@@${marker}@@`,

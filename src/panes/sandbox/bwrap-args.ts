@@ -9,14 +9,19 @@ export interface BwrapInvocation {
   seccompFd: number;
   /** The program's argv, absolute executable first. */
   argv: readonly string[];
+  /**
+   * An empty regular file to bind over hidden files. Not /dev/null: bwrap's binds are nodev, so a device
+   * would answer EACCES and break programs that merely read an optional file such as ~/.npmrc.
+   */
+  emptyFile: string;
 }
 
-function mountArgs(mount: Mount): string[] {
+function mountArgs(mount: Mount, emptyFile: string): string[] {
   switch (mount.op) {
     case "tmpfs":
       return ["--tmpfs", mount.path];
-    case "null":
-      return ["--ro-bind", "/dev/null", mount.path];
+    case "empty-file":
+      return ["--ro-bind", emptyFile, mount.path];
     case "bind":
       return ["--bind", mount.path, mount.path];
     case "ro-bind":
@@ -61,7 +66,7 @@ export function bwrapArgs(invocation: BwrapInvocation): string[] {
     "/proc",
     "--tmpfs",
     "/tmp",
-    ...invocation.mounts.flatMap(mountArgs),
+    ...invocation.mounts.flatMap((mount) => mountArgs(mount, invocation.emptyFile)),
     "--chdir",
     invocation.cwd,
     "--seccomp",

@@ -21,8 +21,8 @@ export interface SandboxLayout {
 export type Mount =
   /** An empty fresh tmpfs over a directory (hides it). */
   | { op: "tmpfs"; path: string }
-  /** /dev/null bound over a file or socket (hides it). */
-  | { op: "null"; path: string }
+  /** An empty read-only file bound over a file or socket (hides it; reads see nothing, connects fail). */
+  | { op: "empty-file"; path: string }
   /** The host path, read-write. */
   | { op: "bind"; path: string }
   /** The host path, read-only. */
@@ -105,7 +105,7 @@ function hiddenPaths(layout: SandboxLayout): string[] {
 }
 
 function hideMount(path: string): Mount {
-  return lstatOrNull(path)?.isDirectory() ? { op: "tmpfs", path } : { op: "null", path };
+  return lstatOrNull(path)?.isDirectory() ? { op: "tmpfs", path } : { op: "empty-file", path };
 }
 
 /**

@@ -1,6 +1,16 @@
 import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { accessSync, closeSync, constants, existsSync, openSync, unlinkSync, writeFileSync } from "node:fs";
+import {
+  accessSync,
+  closeSync,
+  constants,
+  existsSync,
+  lstatSync,
+  openSync,
+  rmSync,
+  unlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { join } from "node:path";
 import { bwrapArgs } from "./bwrap-args.js";
 import { planMounts, type SandboxLayout, SandboxLayoutError } from "./mount-plan.js";
@@ -65,9 +75,13 @@ export class PaneSandbox {
     const bwrap = this.options.bwrap;
     if (bwrap === undefined) throw new Error("bubblewrap is not available");
     const mounts = planMounts(this.options.layout, binds);
+    const emptyFile = this.emptyFile();
     const fd = this.seccompDescriptor();
     return {
-      argv: [bwrap, ...bwrapArgs({ mounts, network: this.options.network, cwd, seccompFd: fd, argv })],
+      argv: [
+        bwrap,
+        ...bwrapArgs({ mounts, network: this.options.network, cwd, seccompFd: fd, argv, emptyFile }),
+      ],
       passFds: [fd],
       release: () => closeSync(fd),
     };
@@ -87,6 +101,22 @@ export class PaneSandbox {
     }
   }
 
+  /** The empty file hidden files are covered with, (re)made when missing or no longer empty. */
+  private emptyFile(): string {
+    const path = join(this.options.scratchDir, "empty");
+    const stat = (() => {
+      try {
+        return lstatSync(path);
+      } catch {
+        return undefined;
+      }
+    })();
+    if (stat?.isFile() && stat.size === 0) return path;
+    rmSync(path, { force: true, recursive: true });
+    writeFileSync(path, "", { flag: "wx", mode: 0o400 });
+    return path;
+  }
+
   /** Runs `true` in the full sandbox; undefined when it worked, else bwrap's complaint. */
   private probe(bwrap: string): string | undefined {
     const trueProgram = TRUE_PROGRAMS.find((path) => existsSync(path));
@@ -102,6 +132,7 @@ export class PaneSandbox {
         cwd,
         seccompFd: 3,
         argv: [trueProgram],
+        emptyFile: this.emptyFile(),
       });
     } catch (error) {
       return error instanceof SandboxLayoutError
