@@ -152,3 +152,70 @@ describe("compilePolicy", () => {
     expect(policy.panes[1]).toMatchObject({ cwd: path.join(tree.ws, "a"), input: "keys", cols: 100 });
   });
 });
+
+describe("compilePolicy: sandbox", () => {
+  it("defaults to required, no network, the default hidden and read-only lists", () => {
+    const policy = compile({ workspace: ["."] });
+    expect(policy.sandbox.mode).toBe("required");
+    expect(policy.sandbox.network).toBe(false);
+    expect(policy.sandbox.hide).toEqual(
+      expect.arrayContaining(["~/.ssh", "~/.aws", "~/.gnupg", "~/.claude*"]),
+    );
+    expect(policy.sandbox.readOnly).toEqual(
+      expect.arrayContaining([".git/hooks/", ".git/config", ".husky/"]),
+    );
+  });
+
+  it("adds hide and readOnly entries to the defaults and takes exposed defaults out", () => {
+    const policy = compile({
+      workspace: ["."],
+      sandbox: {
+        mode: "auto",
+        hide: ["/srv/keys", "~/.vault*"],
+        expose: ["~/.npmrc"],
+        readOnly: ["deploy/"],
+      },
+    });
+    expect(policy.sandbox.hide).toEqual(expect.arrayContaining(["~/.ssh", "/srv/keys", "~/.vault*"]));
+    expect(policy.sandbox.hide).not.toContain("~/.npmrc");
+    expect(policy.sandbox.readOnly).toEqual(expect.arrayContaining([".git/hooks/", "deploy/"]));
+  });
+
+  it("refuses malformed entries, each with its path", () => {
+    const errors = errorsOf({
+      workspace: ["."],
+      sandbox: {
+        mode: "sometimes",
+        hide: ["relative/path", "/a/*/b", "/x/../etc"],
+        expose: ["~/.ssh-not-a-default"],
+        readOnly: ["/abs", "../up", "a/**"],
+      },
+    });
+    expect(errors.map((e) => e.path)).toEqual(["sandbox.mode"]);
+    const semantic = errorsOf({
+      workspace: ["."],
+      sandbox: {
+        hide: ["relative/path", "/a/*/b", "/x/../etc"],
+        expose: ["~/.ssh-not-a-default"],
+        readOnly: ["/abs", "../up", "a/**"],
+      },
+    });
+    expect(semantic.map((e) => e.path).sort()).toEqual(
+      [
+        "sandbox.expose[0]",
+        "sandbox.hide[0]",
+        "sandbox.hide[1]",
+        "sandbox.hide[2]",
+        "sandbox.readOnly[0]",
+        "sandbox.readOnly[1]",
+        "sandbox.readOnly[2]",
+      ].sort(),
+    );
+  });
+
+  it("warns that mode off runs panes with the server's privileges", () => {
+    expect(compile({ workspace: ["."], sandbox: { mode: "off" } }).warnings.join("\n")).toContain(
+      "sandbox.mode is off",
+    );
+  });
+});

@@ -1,0 +1,131 @@
+import { mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import {
+  type Mount,
+  planMounts,
+  type SandboxLayout,
+  SandboxLayoutError,
+} from "../../src/panes/sandbox/mount-plan.js";
+import { DEFAULT_READ_ONLY } from "../../src/validation/sandbox-paths.js";
+
+let dir: string;
+let ws: string;
+let home: string;
+
+function layout(extra: Partial<SandboxLayout> = {}): SandboxLayout {
+  return {
+    workspace: [ws],
+    hide: [],
+    readOnly: DEFAULT_READ_ONLY,
+    alwaysHide: [],
+    alwaysReadOnly: [],
+    home,
+    ...extra,
+  };
+}
+
+const index = (mounts: Mount[], op: Mount["op"], path: string): number =>
+  mounts.findIndex((m) => m.op === op && m.path === path);
+
+beforeEach(() => {
+  // Not under /tmp: every sandbox has a private /tmp, so hidden paths there are (rightly) left out of the plan.
+  dir = realpathSync(mkdtempSync("/var/tmp/ccmux-mounts-"));
+  ws = join(dir, "ws");
+  home = join(dir, "home");
+  mkdirSync(ws);
+  mkdirSync(home);
+});
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+describe("read-only protections", () => {
+  it("pins .git so it cannot be renamed away, then makes hooks and config read-only", () => {
+    mkdirSync(join(ws, ".git", "hooks"), { recursive: true });
+    writeFileSync(join(ws, ".git", "config"), "");
+    const mounts = planMounts(layout(), []);
+    const pin = index(mounts, "bind", join(ws, ".git"));
+    expect(pin).toBeGreaterThan(index(mounts, "bind", ws));
+    expect(index(mounts, "ro-bind", join(ws, ".git", "hooks"))).toBeGreaterThan(pin);
+    expect(index(mounts, "ro-bind", join(ws, ".git", "config"))).toBeGreaterThan(pin);
+    expect(mounts.filter((m) => m.path === join(ws, ".git"))).toHaveLength(1); // pinned once
+  });
+
+  it("stands an empty read-only directory in for a missing .git/hooks, but does not create .husky at the root", () => {
+    mkdirSync(join(ws, ".git"));
+    const mounts = planMounts(layout(), []);
+    expect(index(mounts, "ro-empty", join(ws, ".git", "hooks"))).toBeGreaterThan(-1);
+    expect(mounts.some((m) => m.path === join(ws, ".husky"))).toBe(false);
+  });
+
+  it("covers submodule hooks through the * pattern", () => {
+    mkdirSync(join(ws, ".git", "modules", "lib", "hooks"), { recursive: true });
+    const mounts = planMounts(layout(), []);
+    expect(index(mounts, "bind", join(ws, ".git", "modules", "lib"))).toBeGreaterThan(-1);
+    expect(index(mounts, "ro-bind", join(ws, ".git", "modules", "lib", "hooks"))).toBeGreaterThan(-1);
+  });
+
+  it("keeps a .git file (worktree pointer) read-only: rewriting it would redirect git to planted hooks", () => {
+    writeFileSync(join(ws, ".git"), "gitdir: /elsewhere\n");
+    const mounts = planMounts(layout(), []);
+    expect(index(mounts, "ro-bind", join(ws, ".git"))).toBeGreaterThan(-1);
+  });
+
+  it("refuses a symlinked hooks directory (a symlink cannot be pinned: it could be swapped for a writable one)", () => {
+    mkdirSync(join(ws, ".git"));
+    mkdirSync(join(ws, "tools-hooks"));
+    symlinkSync("../tools-hooks", join(ws, ".git", "hooks"));
+    expect(() => planMounts(layout(), [])).toThrow(SandboxLayoutError);
+    expect(() => planMounts(layout(), [])).toThrow(/symlink/);
+  });
+});
+
+describe("hidden paths", () => {
+  it("expands ~ and a * in the last segment, follows symlinks to what must be hidden, and skips what is absent", () => {
+    mkdirSync(join(home, ".claude"));
+    writeFileSync(join(home, ".claude.json"), "{}");
+    mkdirSync(join(dir, "real-ssh"));
+    symlinkSync(join(dir, "real-ssh"), join(home, ".ssh"));
+    const mounts = planMounts(layout({ hide: ["~/.claude*", "~/.ssh", "~/.aws"] }), []);
+    expect(mounts).toContainEqual({ op: "tmpfs", path: join(home, ".claude") });
+    expect(mounts).toContainEqual({ op: "empty-file", path: join(home, ".claude.json") });
+    expect(mounts).toContainEqual({ op: "tmpfs", path: join(dir, "real-ssh") });
+    expect(mounts.some((m) => m.path.endsWith(".aws"))).toBe(false);
+  });
+
+  it("hides outside paths before the workspace is bound and inside paths after, so both hold", () => {
+    mkdirSync(join(ws, "secrets"));
+    const outer = join(dir, "outer");
+    mkdirSync(outer);
+    const mounts = planMounts(layout({ hide: [outer, join(ws, "secrets")] }), []);
+    const bind = index(mounts, "bind", ws);
+    expect(index(mounts, "tmpfs", outer)).toBeGreaterThan(-1);
+    expect(index(mounts, "tmpfs", outer)).toBeLessThan(bind);
+    expect(index(mounts, "tmpfs", join(ws, "secrets"))).toBeGreaterThan(bind);
+  });
+
+  it("leaves out what lies under /tmp, which is a fresh tmpfs in every sandbox", () => {
+    const inTmp = realpathSync(mkdtempSync(join(tmpdir(), "ccmux-hidden-")));
+    try {
+      const mounts = planMounts(layout({ hide: [inTmp] }), []);
+      expect(mounts.some((m) => m.path === inTmp)).toBe(false);
+    } finally {
+      rmSync(inTmp, { recursive: true, force: true });
+    }
+  });
+
+  it("lets the workspace win over a hidden directory that contains it", () => {
+    const mounts = planMounts(layout({ hide: [dir] }), []);
+    expect(index(mounts, "tmpfs", dir)).toBeGreaterThan(-1);
+    expect(index(mounts, "tmpfs", dir)).toBeLessThan(index(mounts, "bind", ws));
+  });
+
+  it("binds extra directories (a session dir inside hidden state) after hiding their parent", () => {
+    const state = join(dir, "state");
+    const session = join(state, "sessions", "s-1");
+    mkdirSync(session, { recursive: true });
+    const mounts = planMounts(layout({ alwaysHide: [state] }), [session]);
+    expect(index(mounts, "tmpfs", state)).toBeGreaterThan(-1);
+    expect(index(mounts, "tmpfs", state)).toBeLessThan(index(mounts, "bind", session));
+  });
+});
