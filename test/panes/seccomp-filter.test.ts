@@ -81,6 +81,26 @@ describe.skipIf(!bwrapWorks)("seccomp program under real bubblewrap (needs bwrap
     },
   );
 
+  it.skipIf(process.arch !== "x64")(
+    "kernel keyring, bpf, perf_event_open and userfaultfd answer EPERM",
+    async () => {
+      // x86-64 numbers; each prints its errno (0 on success).
+      const calls = "keyctl:250:0,-3,0 bpf:321:0,0,0 perf:298:0,0,-1,-1,0 userfaultfd:323:0";
+      const probe = [
+        "python3",
+        "-c",
+        `import ctypes\nlibc = ctypes.CDLL(None, use_errno=True)\nfor spec in "${calls}".split():\n    name, nr, args = spec.split(":")\n    r = libc.syscall(int(nr), *[ctypes.c_long(int(a)) for a in args.split(",")])\n    print(name + "=" + str(0 if r >= 0 else ctypes.get_errno()))`,
+      ];
+      const control = await inSandbox(probe, false);
+      expect(control).toMatch(/keyctl=0/);
+      expect(control).toMatch(/userfaultfd=0/);
+      expect(control).not.toMatch(/(bpf|perf)=1\b/);
+      const filtered = await inSandbox(probe, true);
+      for (const name of ["keyctl", "bpf", "perf", "userfaultfd"])
+        expect(filtered).toMatch(new RegExp(`${name}=1\\b`));
+    },
+  );
+
   it("new user namespaces are refused, ordinary programs still run", async () => {
     const probe = [
       "/usr/bin/bash",

@@ -36,6 +36,8 @@ interface ArchTable {
   clone3: number;
   unshare: number;
   ioUring: readonly number[];
+  /** keyctl, add_key, request_key, bpf, perf_event_open, userfaultfd: refused with EPERM. */
+  refused: readonly number[];
 }
 
 /** Syscall numbers per architecture we run on (asm/unistd_64.h, asm-generic/unistd.h). */
@@ -48,6 +50,7 @@ export const ARCHES: Readonly<Record<"x64" | "arm64", ArchTable>> = {
     clone3: 435,
     unshare: 272,
     ioUring: [425, 426, 427],
+    refused: [250, 248, 249, 321, 298, 323],
   },
   arm64: {
     audit: 0xc00000b7,
@@ -57,6 +60,7 @@ export const ARCHES: Readonly<Record<"x64" | "arm64", ArchTable>> = {
     clone3: 435,
     unshare: 97,
     ioUring: [425, 426, 427],
+    refused: [219, 217, 218, 280, 241, 282],
   },
 };
 
@@ -82,6 +86,11 @@ const jeq = (k: number, jt: string): Insn => ({ code: BPF_JMP_JEQ_K, k, jt });
  * - New user namespaces (clone/unshare with CLONE_NEWUSER): a root-like view that widens the kernel surface.
  * - clone3 answers ENOSYS (its flags live in memory a filter cannot read; libc falls back to clone).
  * - io_uring answers ENOSYS: its operations are not syscalls and would slip past every rule.
+ * - The kernel keyring (keyctl, add_key, request_key) answers EPERM: keyrings are not namespaced, and the
+ *   session keyring the pane inherits may hold the user's credentials.
+ * - bpf, perf_event_open and userfaultfd answer EPERM: kernel attack surface (and side channels) that
+ *   terminal programs do not use; container runtimes refuse them by default for the same reason.
+ * ptrace stays allowed: debuggers inside the pane work, and the PID namespace leaves nothing outside to attach to.
  */
 export function buildSeccompFilter(arch: NodeJS.Architecture = process.arch): Buffer {
   const table = arch === "x64" || arch === "arm64" ? ARCHES[arch] : undefined;
@@ -96,6 +105,7 @@ export function buildSeccompFilter(arch: NodeJS.Architecture = process.arch): Bu
     jeq(table.unshare, "newuser"),
     jeq(table.clone3, "enosys"),
     ...table.ioUring.map((nr) => jeq(nr, "enosys")),
+    ...table.refused.map((nr) => jeq(nr, "eperm")),
     ret(RET_ALLOW),
     { label: "ioctl" },
     ld(argLow(1)), // the request: low 32 bits only
