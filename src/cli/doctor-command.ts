@@ -1,8 +1,10 @@
-import { spawnSync } from "node:child_process";
-import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { buildSeccompFilter } from "../panes/sandbox/seccomp-filter.js";
+import type { SandboxStatus } from "../panes/sandbox/pane-sandbox.js";
+import { type CompiledPolicy, compilePolicy } from "../validation/policy-compile.js";
+import { defaultAuditPath, stateDir } from "./paths.js";
+import { loadPolicy, locatePolicy } from "./policy-file.js";
+import { makeSandbox } from "./sandbox-setup.js";
 
 /** One line of the posture report. */
 export interface PostureCheck {
@@ -13,49 +15,76 @@ export interface PostureCheck {
   meaning: string;
 }
 
-const BWRAP_PROBE = [
-  "--ro-bind",
-  "/",
-  "/",
-  "--dev",
-  "/dev",
-  "--proc",
-  "/proc",
-  "--unshare-pid",
-  "--die-with-parent",
-];
+/** The policy doctor judges: the one serve would use, else a default one on the current directory. */
+function doctorPolicy(config: string | undefined): {
+  policy: CompiledPolicy;
+  file: string | undefined;
+  note: string;
+} {
+  const file = locatePolicy(config);
+  if (file !== undefined) {
+    try {
+      return { policy: loadPolicy(file), file, note: file };
+    } catch (error) {
+      return {
+        policy: defaultPolicy(),
+        file: undefined,
+        note: `${file} does not load (${(error as Error).message}); judged with the defaults instead`,
+      };
+    }
+  }
+  return {
+    policy: defaultPolicy(),
+    file: undefined,
+    note: "none found; judged with the defaults on this directory",
+  };
+}
+
+function defaultPolicy(): CompiledPolicy {
+  return compilePolicy(
+    { workspace: ["."] },
+    { baseDir: process.cwd(), serverPath: process.env.PATH, defaultAuditPath: defaultAuditPath() },
+  );
+}
 
 /** What this machine offers against the threats the sandbox answers (seed §1.2, §4.1), and what it means. */
-export function postureReport(): PostureCheck[] {
+export function postureReport(options: { config?: string } = {}): PostureCheck[] {
   const checks: PostureCheck[] = [];
+  const { policy, file, note } = doctorPolicy(options.config);
+  checks.push({ check: "policy", value: note, status: "info", meaning: "the sandbox settings judged below" });
+  const mode = policy.sandbox.mode;
   checks.push({
-    check: "pane sandbox",
-    value: "off",
-    status: "warn",
-    meaning:
-      "this version runs panes unsandboxed, with the server's privileges: the policy decides what starts, not what it can do",
+    check: "sandbox.mode",
+    value: mode,
+    status: mode === "required" ? "good" : "warn",
+    meaning: {
+      required: "panes run only inside the sandbox; a spawn is refused when it cannot be built",
+      auto: "panes run UNSANDBOXED, with a warning, whenever the sandbox cannot be built",
+      off: "panes run with the server's privileges: the policy decides what starts, not what it can do",
+    }[mode],
   });
-  const bwrap = spawnSync("bwrap", [...BWRAP_PROBE, "true"], { encoding: "utf8", timeout: 10_000 });
-  const bwrapOk = bwrap.status === 0;
+  let status: SandboxStatus;
+  try {
+    status = makeSandbox(policy, file, join(stateDir(), "sessions"), process.env).status();
+  } catch (error) {
+    status = { available: false, reason: (error as Error).message };
+  }
   checks.push({
-    check: "bubblewrap",
-    value: bwrapOk ? "works" : bwrap.error ? "not installed" : `fails: ${firstLine(bwrap.stderr)}`,
-    status: bwrapOk ? "good" : "warn",
-    meaning: bwrapOk
-      ? "namespaces for a pane sandbox are available here"
+    check: "pane sandbox (bubblewrap)",
+    value: status.available ? "works" : `unavailable: ${status.reason}`,
+    status: status.available ? "good" : "warn",
+    meaning: status.available
+      ? `panes get private PID/IPC/UTS${policy.sandbox.network ? "" : "/network"} namespaces, their own /proc and /dev/pts, a read-only system, hidden secrets and read-only git hooks`
       : "no pane sandbox is possible here (Debian: apt-get install bubblewrap)",
   });
-  if (bwrapOk) {
-    const seccomp = probeSeccomp();
-    checks.push({
-      check: "seccomp filter",
-      value: seccomp ? "loads" : "refused",
-      status: seccomp ? "good" : "warn",
-      meaning: seccomp
-        ? "ccmux's filter (TIOCSTI/TIOCLINUX, new user namespaces, io_uring) can be applied to panes"
-        : "bwrap refused ccmux's seccomp program: keystroke injection could not be blocked",
-    });
-  }
+  checks.push({
+    check: "seccomp filter",
+    value: status.available ? "active" : "inactive",
+    status: status.available ? "good" : "warn",
+    meaning: status.available
+      ? "bwrap loads ccmux's filter: TIOCSTI/TIOCLINUX, new user namespaces, io_uring, keyrings, bpf, perf and userfaultfd are refused in panes"
+      : "without the sandbox nothing stops a pane pushing keystrokes with TIOCSTI",
+  });
   const legacy = readTrimmed("/proc/sys/dev/tty/legacy_tiocsti");
   checks.push({
     check: "dev.tty.legacy_tiocsti",
@@ -64,7 +93,7 @@ export function postureReport(): PostureCheck[] {
     meaning:
       legacy === "0"
         ? "TIOCSTI needs CAP_SYS_ADMIN: ordinary processes cannot push keystrokes into a terminal"
-        : "any process may push keystrokes into its terminal with TIOCSTI (seed §4.1); only a seccomp filter stops it",
+        : `any process may push keystrokes into its terminal with TIOCSTI (seed §4.1); ${status.available ? "ccmux's seccomp filter stops it in sandboxed panes" : "only a seccomp filter stops it"}`,
   });
   const root = typeof process.geteuid === "function" && process.geteuid() === 0;
   checks.push({
@@ -72,7 +101,7 @@ export function postureReport(): PostureCheck[] {
     value: root ? "yes" : "no",
     status: root ? "warn" : "good",
     meaning: root
-      ? "panes run as root: TIOCSTI works on any terminal, /proc of every process is readable, nothing is private"
+      ? `panes run as root: unsandboxed, TIOCSTI works on any terminal and every /proc is readable${status.available ? "; the sandbox drops every capability" : ""}`
       : "panes run as your user",
   });
   const userns = readTrimmed("/proc/sys/user/max_user_namespaces");
@@ -93,14 +122,14 @@ export function postureReport(): PostureCheck[] {
     meaning:
       hidepid && hidepid !== "0" && hidepid !== "off"
         ? "other users' processes are hidden in /proc"
-        : "every process's command line is visible in /proc; environments only to the same user (seed §1.2)",
+        : `every process's command line is visible in /proc; environments only to the same user (seed §1.2)${status.available ? "; sandboxed panes see only their own /proc" : ""}`,
   });
   return checks;
 }
 
 /** `ccmux doctor [--json]`: prints the report. Always exit 0: it informs, it does not decide. */
-export function doctor(options: { json?: boolean }): number {
-  const report = postureReport();
+export function doctor(options: { json?: boolean; config?: string }): number {
+  const report = postureReport(options.config === undefined ? {} : { config: options.config });
   if (options.json) {
     process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
     return 0;
@@ -110,29 +139,6 @@ export function doctor(options: { json?: boolean }): number {
     process.stdout.write(`${mark[item.status]}  ${item.check}: ${item.value}\n        ${item.meaning}\n`);
   }
   return 0;
-}
-
-function probeSeccomp(): boolean {
-  const dir = mkdtempSync(join(tmpdir(), "ccmux-doctor-"));
-  const path = join(dir, "filter.bpf");
-  try {
-    writeFileSync(path, buildSeccompFilter());
-    const fd = openSync(path, "r");
-    try {
-      // spawnSync dup2s the descriptor onto fd 3 of the child, which clears close-on-exec there.
-      const run = spawnSync("bwrap", [...BWRAP_PROBE, "--seccomp", "3", "true"], {
-        stdio: ["ignore", "ignore", "ignore", fd],
-        timeout: 10_000,
-      });
-      return run.status === 0;
-    } finally {
-      closeSync(fd);
-    }
-  } catch {
-    return false;
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
 }
 
 function readTrimmed(path: string): string | undefined {
@@ -147,8 +153,4 @@ function procHidepid(): string | undefined {
   const mounts = readTrimmed("/proc/self/mounts") ?? "";
   const proc = mounts.split("\n").find((line) => line.split(" ")[1] === "/proc");
   return proc ? /hidepid=([^,\s]+)/.exec(proc)?.[1] : undefined;
-}
-
-function firstLine(text: string | undefined): string {
-  return (text ?? "").split("\n")[0]?.slice(0, 120) ?? "";
 }

@@ -13,7 +13,7 @@ const USAGE = `Usage:
   ccmux policy check [--config FILE] [--cwd DIR] "<command line>"
                                          would spawn allow this? exit 0 allowed, 1 denied
   ccmux schema                           print the policy file's JSON Schema
-  ccmux doctor [--json]                  what this machine offers against pane escapes, and what it means
+  ccmux doctor [--config FILE] [--json]  the pane sandbox on this machine and policy, and what each finding means
   ccmux --version`;
 
 async function main(argv: string[]): Promise<number> {
@@ -46,7 +46,7 @@ async function main(argv: string[]): Promise<number> {
     case "init":
       return initPolicy({ force: values.force });
     case "doctor":
-      return doctor({ json: values.json });
+      return doctor({ json: values.json, ...(values.config === undefined ? {} : { config: values.config }) });
     case "schema":
       process.stdout.write(`${JSON.stringify(policyJsonSchema(), null, 2)}\n`);
       return 0;

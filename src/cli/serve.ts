@@ -1,5 +1,4 @@
 import { randomBytes } from "node:crypto";
-import { homedir } from "node:os";
 import { join } from "node:path";
 import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
 import { AuditLog } from "../audit/audit-log.js";
@@ -8,7 +7,7 @@ import { CcmuxError, isCcmuxError } from "../errors.js";
 import { LocalScreens } from "../panes/local-screens.js";
 import { PaneHost } from "../panes/pane-host.js";
 import { EMULATED_TERM } from "../panes/pane-screen.js";
-import { PaneSandbox } from "../panes/sandbox/pane-sandbox.js";
+import type { PaneSandbox } from "../panes/sandbox/pane-sandbox.js";
 import type { ScreenFactory } from "../panes/screen-port.js";
 import { ensurePrivateBase } from "../panes/session-dir.js";
 import { WorkerScreens } from "../panes/worker-screens.js";
@@ -18,10 +17,10 @@ import { DEFAULT_COLS, DEFAULT_ROWS } from "../tools/pane-fields.js";
 import { isInside } from "../validation/canonical-path.js";
 import { buildChildEnv, isSecretName } from "../validation/env-filter.js";
 import type { CompiledPolicy } from "../validation/policy-compile.js";
-import { resolveProgram } from "../validation/program-resolve.js";
 import { decideSandbox } from "../validation/sandbox-mode.js";
-import { configDir, stateDir } from "./paths.js";
+import { stateDir } from "./paths.js";
 import { formatPolicyErrors, loadPolicy, locatePolicy } from "./policy-file.js";
+import { makeSandbox } from "./sandbox-setup.js";
 import { packageVersion } from "./version.js";
 
 /** `ccmux serve`: the MCP server over stdio. Returns the exit code once the client goes away. */
@@ -143,42 +142,6 @@ function startScreens(): ScreenFactory {
     );
     return new LocalScreens();
   }
-}
-
-/** The bubblewrap sandbox for this policy: what panes see, where bwrap is. */
-function makeSandbox(
-  policy: CompiledPolicy,
-  policyFile: string,
-  sessionBase: string,
-  serverEnv: NodeJS.ProcessEnv,
-): PaneSandbox {
-  let bwrap: string | undefined;
-  try {
-    // Found like any program: on the server's PATH, never in the workspace or a relative entry.
-    bwrap = resolveProgram("bwrap", { serverPath: serverEnv.PATH, roots: policy.workspace }).path;
-  } catch {
-    bwrap = undefined;
-  }
-  try {
-    ensurePrivateBase(sessionBase);
-  } catch (error) {
-    throw new Error(`the session directory ${sessionBase} is unsafe: ${(error as Error).message}.`);
-  }
-  return new PaneSandbox({
-    bwrap,
-    network: policy.sandbox.network,
-    scratchDir: sessionBase,
-    layout: {
-      workspace: policy.workspace,
-      hide: policy.sandbox.hide,
-      readOnly: policy.sandbox.readOnly,
-      // Security: panes never see ccmux's own config, state (session dirs of other panes) or audit log.
-      alwaysHide: [configDir(serverEnv), stateDir(serverEnv), policy.audit.path],
-      // Security: a policy file in the workspace would let a pane widen its own policy for the next run.
-      alwaysReadOnly: [policyFile],
-      home: homedir(),
-    },
-  });
 }
 
 /** What the person must know about confinement at start, for stderr and the audit log. */

@@ -40,6 +40,7 @@ describe("ccmux init", () => {
     expect(ccmux(["init"], { cwd: dir }).code).toBe(0);
     const policy = JSON.parse(readFileSync(join(dir, "ccmux.json"), "utf8"));
     expect(policy.workspace).toEqual(["."]);
+    expect(policy.sandbox.mode).toBe("required");
     const check = ccmux(["policy", "check", "git status"], { cwd: dir });
     expect(check.code).toBe(0);
     expect(check.stdout).toMatch(/^allowed: \[".*\/git","status"\]/);
@@ -175,7 +176,7 @@ describe("ccmux doctor", () => {
     expect(out.code).toBe(0);
     const report = JSON.parse(out.stdout) as Array<{ check: string; value: string; status: string }>;
     const byName = new Map(report.map((item) => [item.check, item]));
-    expect(byName.get("pane sandbox")).toMatchObject({ value: "off", status: "warn" });
+    expect(byName.get("sandbox.mode")).toMatchObject({ value: "required", status: "good" });
     let legacy: string | undefined;
     try {
       legacy = readFileSync("/proc/sys/dev/tty/legacy_tiocsti", "utf8").trim();
@@ -187,9 +188,24 @@ describe("ccmux doctor", () => {
     expect(byName.get("running as root")?.value).toBe(root ? "yes" : "no");
   });
 
-  it.skipIf(!bwrapWorks)("finds bubblewrap working and ccmux's seccomp program accepted by it", () => {
+  it.skipIf(!bwrapWorks)("finds the pane sandbox working with ccmux's seccomp program active", () => {
     const report = JSON.parse(ccmux(["doctor", "--json"]).stdout) as Array<{ check: string; value: string }>;
-    expect(report.find((item) => item.check === "bubblewrap")?.value).toBe("works");
-    expect(report.find((item) => item.check === "seccomp filter")?.value).toBe("loads");
+    expect(report.find((item) => item.check === "pane sandbox (bubblewrap)")?.value).toBe("works");
+    expect(report.find((item) => item.check === "seccomp filter")?.value).toBe("active");
+  });
+
+  it("reports the sandbox unavailable, and the policy's mode, when bwrap is not on the PATH", () => {
+    const ws = makeWorkspace({ sandbox: { mode: "auto" } });
+    try {
+      const out = ccmux(["doctor", "--json", "--config", ws.policyPath], { env: { PATH: "/nonexistent" } });
+      const report = JSON.parse(out.stdout) as Array<{ check: string; value: string; status: string }>;
+      const byName = new Map(report.map((item) => [item.check, item]));
+      expect(byName.get("policy")?.value).toBe(ws.policyPath);
+      expect(byName.get("sandbox.mode")).toMatchObject({ value: "auto", status: "warn" });
+      expect(byName.get("pane sandbox (bubblewrap)")?.value).toMatch(/unavailable: .*not installed/);
+      expect(byName.get("seccomp filter")?.value).toBe("inactive");
+    } finally {
+      ws.cleanup();
+    }
   });
 });

@@ -1,0 +1,42 @@
+import { homedir } from "node:os";
+import { PaneSandbox } from "../panes/sandbox/pane-sandbox.js";
+import { ensurePrivateBase } from "../panes/session-dir.js";
+import type { CompiledPolicy } from "../validation/policy-compile.js";
+import { resolveProgram } from "../validation/program-resolve.js";
+import { configDir, stateDir } from "./paths.js";
+
+/** The bubblewrap sandbox for this policy: what panes see, where bwrap is. */
+export function makeSandbox(
+  policy: CompiledPolicy,
+  policyFile: string | undefined,
+  sessionBase: string,
+  serverEnv: NodeJS.ProcessEnv,
+): PaneSandbox {
+  let bwrap: string | undefined;
+  try {
+    // Found like any program: on the server's PATH, never in the workspace or a relative entry.
+    bwrap = resolveProgram("bwrap", { serverPath: serverEnv.PATH, roots: policy.workspace }).path;
+  } catch {
+    bwrap = undefined;
+  }
+  try {
+    ensurePrivateBase(sessionBase);
+  } catch (error) {
+    throw new Error(`the session directory ${sessionBase} is unsafe: ${(error as Error).message}.`);
+  }
+  return new PaneSandbox({
+    bwrap,
+    network: policy.sandbox.network,
+    scratchDir: sessionBase,
+    layout: {
+      workspace: policy.workspace,
+      hide: policy.sandbox.hide,
+      readOnly: policy.sandbox.readOnly,
+      // Security: panes never see ccmux's own config, state (session dirs of other panes) or audit log.
+      alwaysHide: [configDir(serverEnv), stateDir(serverEnv), policy.audit.path],
+      // Security: a policy file in the workspace would let a pane widen its own policy for the next run.
+      alwaysReadOnly: policyFile === undefined ? [] : [policyFile],
+      home: homedir(),
+    },
+  });
+}
