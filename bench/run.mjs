@@ -427,6 +427,77 @@ async function benchSpawn(ctx) {
   });
 }
 
+// 5. The pane sandbox (issue 4): what bubblewrap adds to a spawn, and keystroke latency inside it. Spawns alternate
+// between a sandboxed server and the unsandboxed one, so drift on the machine hits both sides alike.
+async function benchSandbox(ctx) {
+  const { srv } = ctx;
+  log("sandbox: spawn → first output with and without bubblewrap, keystroke in a sandboxed pane...");
+  const sws = makeWorkspace({ ...POLICY, sandbox: { mode: "required", network: false } });
+  const sbx = await serve(sws);
+  try {
+    const spawnOnce = async (server) => {
+      const start = now();
+      const { pane, sandboxed } = await server.spawn({ command: "bash --norc --noprofile", cols: COLS, rows: ROWS });
+      await waitMatched(server, { pane, regex: "\\S", timeout_ms: 10_000 }, "bash's first output");
+      const elapsed = now() - start;
+      await server.kill(pane);
+      return { elapsed, sandboxed };
+    };
+    const warm = Math.min(3, CONFIG.warmup);
+    const inside = [];
+    const outside = [];
+    for (let i = -warm; i < CONFIG.spawnN; i++) {
+      const a = await spawnOnce(sbx);
+      const b = await spawnOnce(srv);
+      if (!a.sandboxed || b.sandboxed) throw new Error("the sandbox benchmark's servers are not configured as expected");
+      if (i >= 0) {
+        inside.push(a.elapsed);
+        outside.push(b.elapsed);
+      }
+    }
+    extra({
+      id: "spawn-sandboxed",
+      name: "spawn → first output of bash, sandboxed (bwrap: namespaces, mounts, seccomp)",
+      unit: "ms",
+      ...timing(inside, "spawn + wait_for regex \\S, sandbox.mode required"),
+    });
+    extra({
+      id: "spawn-unsandboxed",
+      name: "spawn → first output of bash, unsandboxed (interleaved with the row above)",
+      unit: "ms",
+      ...timing(outside, "spawn + wait_for regex \\S, sandbox.mode off"),
+    });
+    extra({
+      id: "sandbox-cost",
+      name: "sandbox cost per spawn (difference of the two medians)",
+      unit: "ms",
+      median: round(median(inside) - median(outside), 3),
+      p99: null,
+      n: inside.length,
+      notes: "target: well under 50 ms",
+    });
+
+    const { pane } = await sbx.spawn({ command: "bash --norc --noprofile", cols: COLS, rows: ROWS });
+    await sbx.ok("send_keys", { pane, text: "echo READY$((40+2))", submit: true });
+    await waitMatched(sbx, { pane, text: "READY42", timeout_ms: 10_000 }, "sandboxed bash to start");
+    const keys = await sample(CONFIG.keyN, CONFIG.warmup, async () => {
+      const { token, command } = echoToken();
+      await sbx.ok("send_keys", { pane, text: command, submit: true });
+      await waitMatched(sbx, { pane, text: token, timeout_ms: 10_000 }, "the echoed token");
+    });
+    await sbx.kill(pane);
+    extra({
+      id: "keystroke-sandboxed",
+      name: "keystroke→visible in a sandboxed bash (send_keys + wait_for)",
+      unit: "ms",
+      ...timing(keys, "same workload as the keystroke row, inside bubblewrap"),
+    });
+  } finally {
+    await sbx.close();
+    sws.cleanup();
+  }
+}
+
 // 6. Interference: read_pane / capture-pane p99 on a quiet pane, without and with `yes` in another pane.
 async function benchInterference(ctx) {
   const { srv, tm, ws } = ctx;
@@ -1086,7 +1157,11 @@ function limitsSection(json) {
   one \`capture-pane\` subprocess. ccmux (${v(key)} ms) is two round trips (send_keys, wait_for) around bash's
   own read-fork-echo${waitVsPoll}.
 - **Spawn → first output.** Both are dominated by starting bash (${v(spawn)} ms ccmux, ${v(spawn, "tmux")} ms
-  tmux); ccmux adds a policy check and an audit-log append, tmux two or more client subprocesses.
+  tmux); ccmux adds a policy check and an audit-log append, tmux two or more client subprocesses. The comparison
+  rows run ccmux unsandboxed, like tmux; the pane sandbox adds ${fmt(ext("sandbox-cost")?.median)} ms per spawn (median
+  ${fmt(ext("spawn-sandboxed")?.median)} ms against ${fmt(ext("spawn-unsandboxed")?.median)} ms interleaved): bwrap's clone into new
+  namespaces, its mounts and the seccomp load. Typing is unaffected: ${fmt(ext("keystroke-sandboxed")?.median)} ms
+  keystroke→visible inside the sandbox.
 - **Memory.** ccmux holds each pane's history in the server's JS heap; in the build measured here as rows of
   text, with only a small emulator scrollback kept as cells: ${perPane(memLarge, "ccmux")} MiB per pane over
   idle at ${paneCount(memLarge)} panes ${memSmall !== memLarge ? `(${perPane(memSmall, "ccmux")} MiB at ${paneCount(memSmall)}, where heap slack weighs more) ` : ""}against
@@ -1235,6 +1310,7 @@ async function main() {
     await benchRoundTrip(ctx);
     await benchKeystroke(ctx);
     await benchSpawn(ctx);
+    await benchSandbox(ctx);
     await benchInterference(ctx);
     await benchIngest(ctx);
     await benchExtras(ctx);
