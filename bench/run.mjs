@@ -437,7 +437,11 @@ async function benchSandbox(ctx) {
   try {
     const spawnOnce = async (server) => {
       const start = now();
-      const { pane, sandboxed } = await server.spawn({ command: "bash --norc --noprofile", cols: COLS, rows: ROWS });
+      const { pane, sandboxed } = await server.spawn({
+        command: "bash --norc --noprofile",
+        cols: COLS,
+        rows: ROWS,
+      });
       await waitMatched(server, { pane, regex: "\\S", timeout_ms: 10_000 }, "bash's first output");
       const elapsed = now() - start;
       await server.kill(pane);
@@ -449,7 +453,8 @@ async function benchSandbox(ctx) {
     for (let i = -warm; i < CONFIG.spawnN; i++) {
       const a = await spawnOnce(sbx);
       const b = await spawnOnce(srv);
-      if (!a.sandboxed || b.sandboxed) throw new Error("the sandbox benchmark's servers are not configured as expected");
+      if (!a.sandboxed || b.sandboxed)
+        throw new Error("the sandbox benchmark's servers are not configured as expected");
       if (i >= 0) {
         inside.push(a.elapsed);
         outside.push(b.elapsed);
