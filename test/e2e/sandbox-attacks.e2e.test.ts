@@ -9,16 +9,15 @@ import {
   writeFileSync,
 } from "node:fs";
 import { createServer, type Server } from "node:net";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { makeWorkspace, type Served, serveWorkspace, type TestWorkspace } from "../support/mcp-harness.js";
-import { runInShell } from "../support/shell-pane.js";
+import { attack, runInShell } from "../support/shell-pane.js";
 
 /**
  * Issue 4: every escape a pane's program might try, run for real twice — against an unsandboxed pane (the
  * control: the attack must work, proving the test can fail) and against a sandboxed pane (it must not).
  */
-const ATTACK = resolve(import.meta.dirname, "../fixtures/sandbox-attack.py");
 const isRoot = process.getuid?.() === 0;
 const SHELL = "bash --norc --noprofile";
 
@@ -77,8 +76,6 @@ async function victimShell(mcp: Served): Promise<{ pane: string; tty: string }> 
   if (!tty.startsWith("/dev/pts/")) throw new Error(`the victim's terminal is ${tty}`);
   return { pane: victim.pane, tty };
 }
-
-const attack = (...args: string[]): string => `python3 ${ATTACK} ${args.map((a) => `'${a}'`).join(" ")}`;
 
 for (const mode of ["off", "required"] as const) {
   const sandboxed = mode === "required";

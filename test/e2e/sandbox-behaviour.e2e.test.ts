@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:net";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   eventually,
@@ -11,11 +11,9 @@ import {
   serveWorkspace,
   type TestWorkspace,
 } from "../support/mcp-harness.js";
-import { runInShell } from "../support/shell-pane.js";
+import { attack, runInShell } from "../support/shell-pane.js";
 
-const ATTACK = resolve(import.meta.dirname, "../fixtures/sandbox-attack.py");
 const SHELL = "bash --norc --noprofile";
-const attack = (...args: string[]): string => `python3 ${ATTACK} ${args.map((a) => `'${a}'`).join(" ")}`;
 
 /** True once `pid` is in the foreground process group of its terminal (job control handed it the tty). */
 function inForeground(pid: number): boolean {

@@ -1,3 +1,4 @@
+import { resolve } from "node:path";
 import type { Served } from "./mcp-harness.js";
 
 let marker = 1000;
@@ -18,4 +19,11 @@ export async function runInShell(mcp: Served, pane: string, command: string): Pr
   if (!waited.matched) throw new Error(`the shell did not finish: ${command}`);
   const { text } = await mcp.ok<{ text: string }>("read_pane", { pane, mode: "scrollback" });
   return text;
+}
+
+const ATTACK = resolve(import.meta.dirname, "../fixtures/sandbox-attack.py");
+
+/** The shell command line running test/fixtures/sandbox-attack.py with these arguments, each single-quoted. */
+export function attack(...args: string[]): string {
+  return `python3 ${ATTACK} ${args.map((a) => `'${a}'`).join(" ")}`;
 }
