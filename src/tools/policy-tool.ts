@@ -19,6 +19,15 @@ const output = z.object({
     callsPerMinute: z.number(),
     maxWaitMs: z.number(),
   }),
+  sandbox: z
+    .object({
+      mode: z
+        .string()
+        .describe("`required`/`auto`: panes run in the sandbox (auto: when available); `off`: not."),
+      network: z.boolean().describe("Whether sandboxed panes have the network."),
+      readOnly: z.array(z.string()).describe("Workspace paths panes may read but not change."),
+    })
+    .describe("How panes are confined."),
 });
 
 export function registerPolicyTool(registry: ToolRegistry): void {
@@ -26,7 +35,7 @@ export function registerPolicyTool(registry: ToolRegistry): void {
     name: "policy",
     title: "Show what this server allows",
     description:
-      "Returns the policy as it applies to you: workspace roots, allowed command shapes with each program's input mode, the environment variables you may set, and limits.",
+      "Returns the policy as it applies to you: workspace roots, allowed command shapes with each program's input mode, the environment variables you may set, limits, and how panes are sandboxed.",
     input: z.strictObject({}),
     output,
     annotations: { readOnlyHint: true, openWorldHint: false },

@@ -6,6 +6,8 @@ export interface PolicySummary {
   commands: Array<{ command: string; args: string[]; input: string; description?: string }>;
   envFromAgent: string[];
   limits: { maxPanes: number; maxInputBytes: number; callsPerMinute: number; maxWaitMs: number };
+  /** How panes are confined. Not the hidden-path list: where the person keeps secrets is not the agent's business. */
+  sandbox: { mode: string; network: boolean; readOnly: string[] };
 }
 
 export function summarizePolicy(policy: CompiledPolicy): PolicySummary {
@@ -25,6 +27,11 @@ export function summarizePolicy(policy: CompiledPolicy): PolicySummary {
       maxInputBytes: policy.limits.maxInputBytes,
       callsPerMinute: policy.limits.callsPerMinute,
       maxWaitMs: policy.limits.maxWaitMs,
+    },
+    sandbox: {
+      mode: policy.sandbox.mode,
+      network: policy.sandbox.network,
+      readOnly: [...policy.sandbox.readOnly],
     },
   };
 }
@@ -48,5 +55,10 @@ export function describePolicy(policy: CompiledPolicy): string {
       ? `env may set: ${summary.envFromAgent.join(", ")}`
       : "env: the agent may set no variables",
   );
+  if (summary.sandbox.mode !== "off") {
+    lines.push(
+      `Panes run in a sandbox: the workspace is writable, the rest of the system read-only, /tmp private, some home files hidden, ${summary.sandbox.network ? "network available" : "no network"}; read-only in the workspace: ${summary.sandbox.readOnly.join(", ")}.`,
+    );
+  }
   return lines.join("\n");
 }

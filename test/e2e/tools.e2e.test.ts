@@ -57,6 +57,15 @@ describe("ccmux serve over stdio with the real SDK client", () => {
     const spawn = tools.find((tool) => tool.name === "spawn");
     expect(spawn?.description).toContain("cat: {path}");
     expect(spawn?.description).toContain(ws.root);
+    expect(spawn?.description).toContain("Panes run in a sandbox");
+    expect(spawn?.description).toContain("no network");
+  });
+
+  it("the policy tool tells the agent how panes are sandboxed, but not where the person's secrets are", async () => {
+    const summary = await mcp.ok<{ sandbox: { mode: string; network: boolean; readOnly: string[] } }>("policy");
+    expect(summary.sandbox).toMatchObject({ mode: "required", network: false });
+    expect(summary.sandbox.readOnly).toContain(".git/hooks/");
+    expect(JSON.stringify(summary)).not.toContain(".ssh");
   });
 
   it("spawns a program, waits for its exit and reads its output and exit code", async () => {
