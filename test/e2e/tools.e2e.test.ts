@@ -62,7 +62,9 @@ describe("ccmux serve over stdio with the real SDK client", () => {
   });
 
   it("the policy tool tells the agent how panes are sandboxed, but not where the person's secrets are", async () => {
-    const summary = await mcp.ok<{ sandbox: { mode: string; network: boolean; readOnly: string[] } }>("policy");
+    const summary = await mcp.ok<{ sandbox: { mode: string; network: boolean; readOnly: string[] } }>(
+      "policy",
+    );
     expect(summary.sandbox).toMatchObject({ mode: "required", network: false });
     expect(summary.sandbox.readOnly).toContain(".git/hooks/");
     expect(JSON.stringify(summary)).not.toContain(".ssh");
