@@ -21,7 +21,7 @@ function doctorPolicy(config: string | undefined): {
   file: string | undefined;
   note: string;
 } {
-  const file = locatePolicy(config);
+  const file = locatePolicy(config, { workingDirectory: false }); // the one serve would use
   if (file !== undefined) {
     try {
       return { policy: loadPolicy(file), file, note: file };

@@ -7,7 +7,7 @@ import { formatPolicyErrors, loadPolicy, locatePolicy } from "./policy-file.js";
  * Exit 0 when allowed, 1 when denied, 2 when the policy itself is missing or invalid.
  */
 export function policyCheck(options: { config?: string; command: string; cwd?: string }): number {
-  const file = locatePolicy(options.config);
+  const file = locatePolicy(options.config, { workingDirectory: true });
   if (file === undefined) {
     console.error("ccmux: no policy found; pass --config FILE or run `ccmux init`.");
     return 2;

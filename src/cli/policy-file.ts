@@ -6,13 +6,31 @@ import { configDir, defaultAuditPath } from "./paths.js";
 
 export const POLICY_FILE_NAME = "ccmux.json";
 
-/** The policy file to use: --config, else ./ccmux.json, else the user's config dir; undefined when none exists. */
-export function locatePolicy(explicit: string | undefined, cwd = process.cwd()): string | undefined {
+/**
+ * The policy file to use: --config, else ./ccmux.json (only when `workingDirectory`), else the user's config
+ * dir; undefined when none exists. Security: `serve` never picks up ./ccmux.json unasked — its working
+ * directory is usually a workspace, where a pane could write a policy for the next start (with the sandbox
+ * off); the user config dir is hidden from panes.
+ */
+export function locatePolicy(
+  explicit: string | undefined,
+  options: { workingDirectory: boolean; cwd?: string },
+): string | undefined {
+  const cwd = options.cwd ?? process.cwd();
   if (explicit !== undefined) return resolve(cwd, explicit);
-  for (const candidate of [join(cwd, POLICY_FILE_NAME), join(configDir(), POLICY_FILE_NAME)]) {
-    if (existsSync(candidate)) return candidate;
-  }
-  return undefined;
+  const candidates = [
+    ...(options.workingDirectory ? [join(cwd, POLICY_FILE_NAME)] : []),
+    join(configDir(), POLICY_FILE_NAME),
+  ];
+  return candidates.find((candidate) => existsSync(candidate));
+}
+
+/** Why `serve` found no policy, naming a ./ccmux.json it would not take unasked. */
+export function noPolicyMessage(cwd = process.cwd()): string {
+  const local = join(cwd, POLICY_FILE_NAME);
+  return existsSync(local)
+    ? `ccmux: not using ./${POLICY_FILE_NAME} unasked (a pane could have written it); start with --config ${POLICY_FILE_NAME} to use it.`
+    : `ccmux: no policy found (looked in ${join(configDir(), POLICY_FILE_NAME)}). Create one with \`ccmux init\` and pass it with --config FILE.`;
 }
 
 /** Reads, parses and compiles a policy file; throws POLICY_INVALID listing every problem. */

@@ -1,4 +1,6 @@
+import { realpathSync } from "node:fs";
 import { homedir } from "node:os";
+import { dirname } from "node:path";
 import { PaneSandbox } from "../panes/sandbox/pane-sandbox.js";
 import { ensurePrivateBase } from "../panes/session-dir.js";
 import type { CompiledPolicy } from "../validation/policy-compile.js";
@@ -35,8 +37,27 @@ export function makeSandbox(
       // Security: panes never see ccmux's own config, state (session dirs of other panes) or audit log.
       alwaysHide: [configDir(serverEnv), stateDir(serverEnv), policy.audit.path],
       // Security: a policy file in the workspace would let a pane widen its own policy for the next run.
-      alwaysReadOnly: policyFile === undefined ? [] : [policyFile],
+      alwaysReadOnly: policyFile === undefined ? [] : [realOrSelf(policyFile)],
       home: homedir(),
+      // With network, name resolution must work: /etc/resolv.conf often points into the hidden /run.
+      reveal: policy.sandbox.network ? resolverDirectory() : [],
     },
   });
+}
+
+function resolverDirectory(): string[] {
+  try {
+    return [dirname(realpathSync("/etc/resolv.conf"))];
+  } catch {
+    return [];
+  }
+}
+
+/** The canonical path: the workspace roots are canonical, so a policy named through a symlink must be too. */
+function realOrSelf(path: string): string {
+  try {
+    return realpathSync(path);
+  } catch {
+    return path;
+  }
 }

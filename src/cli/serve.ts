@@ -19,17 +19,15 @@ import { buildChildEnv, isSecretName } from "../validation/env-filter.js";
 import type { CompiledPolicy } from "../validation/policy-compile.js";
 import { decideSandbox } from "../validation/sandbox-mode.js";
 import { stateDir } from "./paths.js";
-import { formatPolicyErrors, loadPolicy, locatePolicy } from "./policy-file.js";
+import { formatPolicyErrors, loadPolicy, locatePolicy, noPolicyMessage } from "./policy-file.js";
 import { makeSandbox } from "./sandbox-setup.js";
 import { packageVersion } from "./version.js";
 
 /** `ccmux serve`: the MCP server over stdio. Returns the exit code once the client goes away. */
 export async function serve(options: { config?: string }): Promise<number> {
-  const file = locatePolicy(options.config);
+  const file = locatePolicy(options.config, { workingDirectory: false });
   if (file === undefined) {
-    console.error(
-      "ccmux: no policy found (looked for ./ccmux.json and the user config dir). Create one with `ccmux init`, or pass --config FILE.",
-    );
+    console.error(noPolicyMessage());
     return 2;
   }
   let policy: CompiledPolicy;

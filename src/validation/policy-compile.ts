@@ -17,6 +17,7 @@ import { type ResolvedProgram, resolveProgram } from "./program-resolve.js";
 import {
   DEFAULT_HIDDEN,
   DEFAULT_READ_ONLY,
+  GIT_WRITES_READ_ONLY,
   hidePatternProblem,
   readOnlyPatternProblem,
 } from "./sandbox-paths.js";
@@ -66,6 +67,8 @@ export interface CompiledSandbox {
   network: boolean;
   /** Hidden path patterns (absolute or ~/…): the defaults less `expose`, plus `hide`. */
   hide: readonly string[];
+  /** Panes may change .git except hooks and config. */
+  gitWrites: boolean;
   /** Read-only patterns relative to each workspace root: the defaults plus `readOnly`. */
   readOnly: readonly string[];
 }
@@ -206,7 +209,7 @@ function compileCommands(
 }
 
 function compileSandbox(policy: PolicyFile, problems: PolicyProblem[]): CompiledSandbox {
-  const { mode, network, hide, expose, readOnly } = policy.sandbox;
+  const { mode, network, hide, expose, gitWrites, readOnly } = policy.sandbox;
   for (const [i, entry] of expose.entries()) {
     if (!DEFAULT_HIDDEN.includes(entry))
       problems.push({
@@ -227,7 +230,8 @@ function compileSandbox(policy: PolicyFile, problems: PolicyProblem[]): Compiled
     mode,
     network,
     hide: [...new Set(hidden)],
-    readOnly: [...new Set([...DEFAULT_READ_ONLY, ...readOnly])],
+    gitWrites,
+    readOnly: [...new Set([...(gitWrites ? GIT_WRITES_READ_ONLY : DEFAULT_READ_ONLY), ...readOnly])],
   };
 }
 

@@ -198,6 +198,12 @@ export const policySchema = z
           .array(z.string().min(1))
           .default([])
           .describe("Default hidden paths to leave visible, written exactly as in the defaults."),
+        gitWrites: z
+          .boolean()
+          .default(false)
+          .describe(
+            "Let panes change .git (commit, fetch); only hooks and config stay read-only. Default: all of .git is read-only.",
+          ),
         readOnly: z
           .array(z.string().min(1))
           .default([])
@@ -205,7 +211,7 @@ export const policySchema = z
             "Paths inside each workspace root that panes may read but not change, in addition to the defaults; `*` matches one name.",
           ),
       })
-      .default({ mode: "required", network: false, hide: [], expose: [], readOnly: [] })
+      .default({ mode: "required", network: false, hide: [], expose: [], gitWrites: false, readOnly: [] })
       .describe("How panes are confined."),
   })
   .describe("ccmux policy (v1)");

@@ -6,7 +6,9 @@
 
 /**
  * Hidden by default. Security: credentials an agent's program could read and send away (seed §1.2), and
- * sockets that reach a more privileged process (a docker socket is root; an agent socket signs as you).
+ * sockets that reach a more privileged process (a docker socket is root; an agent socket signs as you; a
+ * database socket trusts your uid). A read-only mount does not stop connect(2) on a unix socket, so all of
+ * /run goes (with network, the directory /etc/resolv.conf points into is shown again).
  * The ccmux config and state directories and the audit log are hidden too, always (added by the server).
  */
 export const DEFAULT_HIDDEN: readonly string[] = [
@@ -28,21 +30,24 @@ export const DEFAULT_HIDDEN: readonly string[] = [
   "~/.azure",
   "~/.password-store",
   "~/.local/share/keyrings",
-  "/run/user",
-  "/run/docker.sock",
-  "/var/run/docker.sock",
-  "/run/containerd",
-  "/run/podman",
-  "/run/dbus",
-  "/run/systemd/private",
+  "/run",
+  "/var/run",
 ];
 
 /**
- * Read-only inside every workspace root by default. Security: git and husky run these files on the person's
- * next commit, outside any sandbox; `.git/config` can name hook, pager and filter commands. A trailing `/`
- * marks a directory: where it is missing (inside an existing directory) an empty read-only one stands in.
+ * Read-only inside every workspace root by default. Security: git and husky run code from these on the
+ * person's next git command, outside any sandbox. All of `.git` is read-only, not just hooks and config: a
+ * writable `.git` lets a pane add `.git/commondir` (git then takes config and hooks from a directory the pane
+ * made), and a read-only mount over a single file such as `.git/config` falls away as soon as the person's own
+ * `git config` renames a new file over it. A trailing `/` marks a directory.
  */
-export const DEFAULT_READ_ONLY: readonly string[] = [
+export const DEFAULT_READ_ONLY: readonly string[] = [".git/", ".husky/"];
+
+/**
+ * With `sandbox.gitWrites`, panes may commit: only hooks and config are protected. The person accepts what
+ * DEFAULT_READ_ONLY explains (commondir, a config replaced by the person's own git).
+ */
+export const GIT_WRITES_READ_ONLY: readonly string[] = [
   ".git/hooks/",
   ".git/config",
   ".git/modules/*/hooks/",

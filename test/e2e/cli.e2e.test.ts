@@ -98,6 +98,15 @@ describe("ccmux serve refuses to start on a bad or missing policy", () => {
     expect(out.stdout).toBe("");
   });
 
+  it("a policy planted at ./ccmux.json (where a pane could write) is not used unless named with --config", () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, "ccmux.json"), JSON.stringify({ workspace: ["."], sandbox: { mode: "off" } }));
+    const out = ccmux(["serve"], { cwd: dir, env: { XDG_CONFIG_HOME: join(dir, "cfg") } });
+    expect(out.code).toBe(2);
+    expect(out.stderr).toContain("not using ./ccmux.json unasked");
+    expect(out.stderr).toContain("--config ccmux.json");
+  });
+
   it("lists every error of an invalid policy with its JSON path, and writes nothing to stdout", () => {
     const dir = tempDir();
     const file = join(dir, "ccmux.json");

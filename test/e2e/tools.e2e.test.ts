@@ -66,7 +66,7 @@ describe("ccmux serve over stdio with the real SDK client", () => {
       "policy",
     );
     expect(summary.sandbox).toMatchObject({ mode: "required", network: false });
-    expect(summary.sandbox.readOnly).toContain(".git/hooks/");
+    expect(summary.sandbox.readOnly).toContain(".git/");
     expect(JSON.stringify(summary)).not.toContain(".ssh");
   });
 

@@ -8,7 +8,7 @@ import {
   type SandboxLayout,
   SandboxLayoutError,
 } from "../../src/panes/sandbox/mount-plan.js";
-import { DEFAULT_READ_ONLY } from "../../src/validation/sandbox-paths.js";
+import { DEFAULT_READ_ONLY, GIT_WRITES_READ_ONLY } from "../../src/validation/sandbox-paths.js";
 
 let dir: string;
 let ws: string;
@@ -18,9 +18,10 @@ function layout(extra: Partial<SandboxLayout> = {}): SandboxLayout {
   return {
     workspace: [ws],
     hide: [],
-    readOnly: DEFAULT_READ_ONLY,
+    readOnly: GIT_WRITES_READ_ONLY,
     alwaysHide: [],
     alwaysReadOnly: [],
+    reveal: [],
     home,
     ...extra,
   };
@@ -39,7 +40,46 @@ beforeEach(() => {
 });
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-describe("read-only protections", () => {
+describe("read-only protections (default: all of .git)", () => {
+  it("binds .git read-only as a whole, which also makes it a mount point that cannot be renamed", () => {
+    mkdirSync(join(ws, ".git", "hooks"), { recursive: true });
+    const mounts = planMounts(layout({ readOnly: DEFAULT_READ_ONLY }), []);
+    expect(mounts.filter((m) => m.path.startsWith(join(ws, ".git")))).toEqual([
+      { op: "ro-bind", path: join(ws, ".git") },
+    ]);
+  });
+
+  it("refuses a symlinked .git: the link itself could be swapped for a writable directory", () => {
+    mkdirSync(join(dir, "elsewhere"));
+    symlinkSync(join(dir, "elsewhere"), join(ws, ".git"));
+    expect(() => planMounts(layout({ readOnly: DEFAULT_READ_ONLY }), [])).toThrow(SandboxLayoutError);
+  });
+
+  it("protects the directory core.hooksPath names, with a stand-in when it does not exist yet", () => {
+    mkdirSync(join(ws, ".git"));
+    writeFileSync(join(ws, ".git", "config"), '[core]\n\thooksPath = ".githooks"\n');
+    const mounts = planMounts(layout({ readOnly: DEFAULT_READ_ONLY }), []);
+    expect(mounts).toContainEqual({ op: "ro-empty", path: join(ws, ".githooks") });
+    mkdirSync(join(ws, ".githooks"));
+    expect(planMounts(layout({ readOnly: DEFAULT_READ_ONLY }), [])).toContainEqual({
+      op: "ro-bind",
+      path: join(ws, ".githooks"),
+    });
+  });
+
+  it("applies hidden paths inside the workspace after the protections, so a pin cannot show them again", () => {
+    mkdirSync(join(ws, ".git", "secrets"), { recursive: true });
+    const mounts = planMounts(
+      layout({ readOnly: DEFAULT_READ_ONLY, hide: [join(ws, ".git", "secrets")] }),
+      [],
+    );
+    expect(index(mounts, "tmpfs", join(ws, ".git", "secrets"))).toBeGreaterThan(
+      index(mounts, "ro-bind", join(ws, ".git")),
+    );
+  });
+});
+
+describe("read-only protections with gitWrites (hooks and config only)", () => {
   it("pins .git so it cannot be renamed away, then makes hooks and config read-only", () => {
     mkdirSync(join(ws, ".git", "hooks"), { recursive: true });
     writeFileSync(join(ws, ".git", "config"), "");
@@ -88,7 +128,9 @@ describe("hidden paths", () => {
     symlinkSync(join(dir, "real-ssh"), join(home, ".ssh"));
     const mounts = planMounts(layout({ hide: ["~/.claude*", "~/.ssh", "~/.aws"] }), []);
     expect(mounts).toContainEqual({ op: "tmpfs", path: join(home, ".claude") });
-    expect(mounts).toContainEqual({ op: "empty-file", path: join(home, ".claude.json") });
+    // The hidden file's directory is rebuilt without it (see the next test).
+    expect(mounts).toContainEqual({ op: "tmpfs", path: home });
+    expect(mounts.some((m) => m.path === join(home, ".claude.json"))).toBe(false);
     expect(mounts).toContainEqual({ op: "tmpfs", path: join(dir, "real-ssh") });
     expect(mounts.some((m) => m.path.endsWith(".aws"))).toBe(false);
   });
@@ -102,6 +144,27 @@ describe("hidden paths", () => {
     expect(index(mounts, "tmpfs", outer)).toBeGreaterThan(-1);
     expect(index(mounts, "tmpfs", outer)).toBeLessThan(bind);
     expect(index(mounts, "tmpfs", join(ws, "secrets"))).toBeGreaterThan(bind);
+  });
+
+  it("hides a file by rebuilding its directory without it: a mount on the file would fall away when the host replaces it", () => {
+    writeFileSync(join(home, ".netrc"), "machine x password y\n");
+    writeFileSync(join(home, ".bashrc"), "# rc\n");
+    mkdirSync(join(home, "proj"));
+    symlinkSync("proj", join(home, "current"));
+    const mounts = planMounts(layout({ hide: ["~/.netrc"] }), []);
+    const rebuilt = index(mounts, "tmpfs", home);
+    expect(rebuilt).toBeGreaterThan(-1);
+    expect(index(mounts, "ro-bind", join(home, ".bashrc"))).toBeGreaterThan(rebuilt);
+    expect(index(mounts, "ro-bind", join(home, "proj"))).toBeGreaterThan(rebuilt);
+    expect(mounts).toContainEqual({ op: "symlink", path: join(home, "current"), target: "proj" });
+    expect(mounts.some((m) => m.path === join(home, ".netrc"))).toBe(false);
+  });
+
+  it("shows revealed paths again after hiding their parent, read-only", () => {
+    const run = join(dir, "run");
+    mkdirSync(join(run, "resolve"), { recursive: true });
+    const mounts = planMounts(layout({ hide: [run], reveal: [join(run, "resolve")] }), []);
+    expect(index(mounts, "ro-bind", join(run, "resolve"))).toBeGreaterThan(index(mounts, "tmpfs", run));
   });
 
   it("leaves out what lies under /tmp, which is a fresh tmpfs in every sandbox", () => {

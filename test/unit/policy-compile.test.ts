@@ -161,9 +161,8 @@ describe("compilePolicy: sandbox", () => {
     expect(policy.sandbox.hide).toEqual(
       expect.arrayContaining(["~/.ssh", "~/.aws", "~/.gnupg", "~/.claude*"]),
     );
-    expect(policy.sandbox.readOnly).toEqual(
-      expect.arrayContaining([".git/hooks/", ".git/config", ".husky/"]),
-    );
+    expect(policy.sandbox.readOnly).toEqual([".git/", ".husky/"]);
+    expect(policy.sandbox.gitWrites).toBe(false);
   });
 
   it("adds hide and readOnly entries to the defaults and takes exposed defaults out", () => {
@@ -178,7 +177,15 @@ describe("compilePolicy: sandbox", () => {
     });
     expect(policy.sandbox.hide).toEqual(expect.arrayContaining(["~/.ssh", "/srv/keys", "~/.vault*"]));
     expect(policy.sandbox.hide).not.toContain("~/.npmrc");
-    expect(policy.sandbox.readOnly).toEqual(expect.arrayContaining([".git/hooks/", "deploy/"]));
+    expect(policy.sandbox.readOnly).toEqual([".git/", ".husky/", "deploy/"]);
+  });
+
+  it("with gitWrites, protects only git's hooks and config", () => {
+    const policy = compile({ workspace: ["."], sandbox: { gitWrites: true } });
+    expect(policy.sandbox.readOnly).toEqual(
+      expect.arrayContaining([".git/hooks/", ".git/config", ".husky/"]),
+    );
+    expect(policy.sandbox.readOnly).not.toContain(".git/");
   });
 
   it("refuses malformed entries, each with its path", () => {

@@ -28,6 +28,8 @@ function mountArgs(mount: Mount, emptyFile: string): string[] {
       return ["--ro-bind", mount.path, mount.path];
     case "ro-empty":
       return ["--tmpfs", mount.path, "--remount-ro", mount.path];
+    case "symlink":
+      return ["--symlink", mount.target, mount.path];
   }
 }
 

@@ -127,7 +127,9 @@ export class PaneSandbox {
     try {
       fd = this.seccompDescriptor();
       args = bwrapArgs({
-        mounts: planMounts(this.options.layout, []),
+        // What the machine can do, not how this workspace looks: a protection that cannot hold is refused at
+        // launch (SANDBOX_UNAVAILABLE), never taken for a missing sandbox that `auto` would run without.
+        mounts: planMounts({ ...this.options.layout, readOnly: [], alwaysReadOnly: [] }, []),
         network: this.options.network,
         cwd,
         seccompFd: 3,
