@@ -23,7 +23,7 @@ export const STARTER_POLICY = {
   panes: [],
   limits: { maxPanes: 8, callsPerMinute: 120, scrollbackLines: 10000, maxInputBytes: 4096 },
   // Panes run only inside the bubblewrap sandbox; hide/expose/readOnly extend the built-in lists.
-  sandbox: { mode: "required", network: false, hide: [], expose: [], readOnly: [] },
+  sandbox: { mode: "required", network: false, hide: [], expose: [], gitWrites: false, readOnly: [] },
 };
 
 /** `ccmux init`: writes ./ccmux.json; never overwrites an existing file unless `force`. */
