@@ -40,17 +40,42 @@ export function makeSandbox(
       alwaysReadOnly: policyFile === undefined ? [] : [realOrSelf(policyFile)],
       home: homedir(),
       // With network, name resolution must work: /etc/resolv.conf often points into the hidden /run.
-      reveal: policy.sandbox.network ? resolverDirectory() : [],
+      reveal: policy.sandbox.network ? resolverFile() : [],
     },
   });
 }
 
-function resolverDirectory(): string[] {
+/** The resolver configuration /etc/resolv.conf points to (often inside the hidden /run). */
+function resolverFile(): string[] {
   try {
-    return [dirname(realpathSync("/etc/resolv.conf"))];
+    return [realpathSync("/etc/resolv.conf")];
   } catch {
     return [];
   }
+}
+
+/**
+ * What the person should know about how well this policy's layout can be protected, printed at start. Both
+ * are cases where a mount has to sit on a single file, which lasts only until the host replaces that file.
+ */
+export function sandboxWarnings(policy: CompiledPolicy, policyFile: string): string[] {
+  if (policy.sandbox.mode === "off") return [];
+  const warnings: string[] = [];
+  const file = realOrSelf(policyFile);
+  if (policy.workspace.includes(dirname(file))) {
+    warnings.push(
+      `the policy file ${file} lies directly in a workspace root: panes cannot change it, but once an editor replaces it while they run they can; keep it outside the workspace (e.g. ${configDir()}/ccmux.json)`,
+    );
+  }
+  const home = homedir();
+  for (const root of policy.workspace) {
+    if (home === root || home.startsWith(`${root}/`)) {
+      warnings.push(
+        `workspace root ${root} contains your home directory: hidden files there are covered one by one, which lasts only until the host replaces them`,
+      );
+    }
+  }
+  return warnings;
 }
 
 /** The canonical path: the workspace roots are canonical, so a policy named through a symlink must be too. */

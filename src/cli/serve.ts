@@ -20,7 +20,7 @@ import type { CompiledPolicy } from "../validation/policy-compile.js";
 import { decideSandbox } from "../validation/sandbox-mode.js";
 import { stateDir } from "./paths.js";
 import { formatPolicyErrors, loadPolicy, locatePolicy, noPolicyMessage } from "./policy-file.js";
-import { makeSandbox } from "./sandbox-setup.js";
+import { makeSandbox, sandboxWarnings } from "./sandbox-setup.js";
 import { packageVersion } from "./version.js";
 
 /** `ccmux serve`: the MCP server over stdio. Returns the exit code once the client goes away. */
@@ -41,7 +41,9 @@ export async function serve(options: { config?: string }): Promise<number> {
     }
     throw error;
   }
-  for (const warning of policy.warnings) console.error(`ccmux: warning: ${warning}`);
+  for (const warning of [...policy.warnings, ...sandboxWarnings(policy, file)]) {
+    console.error(`ccmux: warning: ${warning}`);
+  }
   if (policy.workspace.some((root) => isInside(policy.audit.path, root))) {
     console.error(
       "ccmux: warning: the audit log is inside the workspace, where pane processes can write to it.",

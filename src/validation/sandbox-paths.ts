@@ -32,6 +32,14 @@ export const DEFAULT_HIDDEN: readonly string[] = [
   "~/.local/share/keyrings",
   "/run",
   "/var/run",
+  // Root-equivalent or database sockets kept outside /run.
+  "/var/snap/lxd/common/lxd",
+  "/var/lib/lxd",
+  "/var/lib/incus",
+  "/var/lib/mysql",
+  "~/.colima",
+  "~/.lima",
+  "~/.rd",
 ];
 
 /**

@@ -1,6 +1,7 @@
 import { existsSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { fixturePath } from "../support/fixture-path.js";
 import {
   makeWorkspace,
   readAudit,
@@ -9,7 +10,7 @@ import {
   type TestWorkspace,
 } from "../support/mcp-harness.js";
 
-const FIXTURE = resolve(import.meta.dirname, "../fixtures/hostile-output.sh");
+const FIXTURE = fixturePath("hostile-output.sh");
 
 describe("pane output is data, never control", () => {
   let ws: TestWorkspace;

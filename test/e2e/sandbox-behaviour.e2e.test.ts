@@ -208,6 +208,8 @@ describe("the policy's sandbox lists", () => {
     expect(text).toContain("makefile:DENIED-EROFS");
     expect(text).toContain("policy:DENIED-EROFS");
     expect(text).toContain("policy-swap:DENIED-EBUSY");
+    // It lies directly in a workspace root, where only a mount on the file itself protects it: the person is told.
+    expect(mcp.stderr()).toContain("lies directly in a workspace root");
     expect(readFileSync(join(ws.root, "ccmux.json"), "utf8")).toContain("commands");
   });
 

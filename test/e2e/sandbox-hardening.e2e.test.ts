@@ -22,6 +22,8 @@ for (const mode of ["off", "required"] as const) {
     let home: string;
     let socketPath: string;
     let socketServer: Server;
+    let homeSocketPath: string;
+    let homeSocketServer: Server;
     let pane: string;
     beforeAll(async () => {
       home = mkdtempSync("/var/tmp/ccmux-home-");
@@ -39,12 +41,19 @@ for (const mode of ["off", "required"] as const) {
         socket.end("hello from the host\n");
       });
       await new Promise<void>((done) => socketServer.listen(socketPath, done));
+      homeSocketPath = join(home, "agent.sock");
+      homeSocketServer = createServer((socket) => {
+        socket.on("error", () => {});
+        socket.end("hello from the host\n");
+      });
+      await new Promise<void>((done) => homeSocketServer.listen(homeSocketPath, done));
       mcp = await serveWorkspace(ws, { HOME: home });
       pane = (await mcp.ok<{ pane: string }>("spawn", { command: SHELL })).pane;
     });
     afterAll(async () => {
       await mcp?.close();
       socketServer?.close();
+      homeSocketServer?.close();
       ws?.cleanup();
       rmSync(home, { recursive: true, force: true });
     });
@@ -64,10 +73,19 @@ for (const mode of ["off", "required"] as const) {
       }
     });
 
-    it("a unix socket under /run (docker, database, agent sockets) is reachable despite a read-only system", async () => {
-      const text = await runInShell(mcp, pane, attack("connect-unix", "run-socket", socketPath));
-      if (sandboxed) expect(text).toContain("run-socket:DENIED-ENOENT");
-      else expect(text).toContain("run-socket:OK");
+    it("a unix socket under /run or in a home directory (docker, database, agent sockets) is reachable despite a read-only system", async () => {
+      const text = await runInShell(
+        mcp,
+        pane,
+        `${attack("connect-unix", "run-socket", socketPath)}; ${attack("connect-unix", "home-socket", homeSocketPath)}`,
+      );
+      if (sandboxed) {
+        expect(text).toContain("run-socket:DENIED-ENOENT");
+        expect(text).toContain("home-socket:DENIED-ENOENT");
+      } else {
+        expect(text).toContain("run-socket:OK");
+        expect(text).toContain("home-socket:OK");
+      }
     });
 
     it("planting .git/commondir (git would take config and hooks from a directory the pane made)", async () => {

@@ -1,4 +1,4 @@
-import { resolve } from "node:path";
+import { fixturePath } from "./fixture-path.js";
 import type { Served } from "./mcp-harness.js";
 
 let marker = 1000;
@@ -21,9 +21,7 @@ export async function runInShell(mcp: Served, pane: string, command: string): Pr
   return text;
 }
 
-const ATTACK = resolve(import.meta.dirname, "../fixtures/sandbox-attack.py");
-
 /** The shell command line running test/fixtures/sandbox-attack.py with these arguments, each single-quoted. */
 export function attack(...args: string[]): string {
-  return `python3 ${ATTACK} ${args.map((a) => `'${a}'`).join(" ")}`;
+  return `python3 ${fixturePath("sandbox-attack.py")} ${args.map((a) => `'${a}'`).join(" ")}`;
 }

@@ -1,7 +1,9 @@
 import { mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { MAX_REBUILD_ENTRIES } from "../../src/panes/sandbox/hide-mounts.js";
 import {
   type Mount,
   planMounts,
@@ -65,6 +67,33 @@ describe("read-only protections (default: all of .git)", () => {
       op: "ro-bind",
       path: join(ws, ".githooks"),
     });
+  });
+
+  it("protects the .git of every repository up to two levels below a root (a workspace of checkouts)", () => {
+    mkdirSync(join(ws, "a", ".git"), { recursive: true });
+    mkdirSync(join(ws, "group", "b", ".git"), { recursive: true });
+    mkdirSync(join(ws, "node_modules", "c", ".git"), { recursive: true });
+    const mounts = planMounts(layout({ readOnly: DEFAULT_READ_ONLY }), []);
+    expect(mounts).toContainEqual({ op: "ro-bind", path: join(ws, "a", ".git") });
+    expect(mounts).toContainEqual({ op: "ro-bind", path: join(ws, "group", "b", ".git") });
+    expect(mounts.some((m) => m.path.includes("node_modules"))).toBe(false);
+  });
+
+  it("stands in for the first missing directory of a hooksPath (tools/ missing: tools/hooks cannot be made)", () => {
+    mkdirSync(join(ws, ".git"));
+    writeFileSync(join(ws, ".git", "config"), "[core]\n\thooksPath = tools/hooks ; team hooks\n");
+    const mounts = planMounts(layout({ readOnly: DEFAULT_READ_ONLY }), []);
+    expect(mounts).toContainEqual({ op: "ro-empty", path: join(ws, "tools") });
+  });
+
+  it("refuses a hooksPath that is the workspace root itself (hooks there cannot be made read-only)", () => {
+    mkdirSync(join(ws, ".git"));
+    writeFileSync(join(ws, ".git", "config"), "[core]\n\thooksPath = .\n");
+    expect(() => planMounts(layout({ readOnly: DEFAULT_READ_ONLY }), [])).toThrow(/hooksPath/);
+    // The probe judges the machine only: no protections, so no layout error.
+    expect(() =>
+      planMounts(layout({ readOnly: DEFAULT_READ_ONLY }), [], { protections: false }),
+    ).not.toThrow();
   });
 
   it("applies hidden paths inside the workspace after the protections, so a pin cannot show them again", () => {
@@ -154,17 +183,45 @@ describe("hidden paths", () => {
     const mounts = planMounts(layout({ hide: ["~/.netrc"] }), []);
     const rebuilt = index(mounts, "tmpfs", home);
     expect(rebuilt).toBeGreaterThan(-1);
-    expect(index(mounts, "ro-bind", join(home, ".bashrc"))).toBeGreaterThan(rebuilt);
-    expect(index(mounts, "ro-bind", join(home, "proj"))).toBeGreaterThan(rebuilt);
+    expect(index(mounts, "ro-bind-try", join(home, ".bashrc"))).toBeGreaterThan(rebuilt);
+    expect(index(mounts, "ro-bind-try", join(home, "proj"))).toBeGreaterThan(rebuilt);
     expect(mounts).toContainEqual({ op: "symlink", path: join(home, "current"), target: "proj" });
     expect(mounts.some((m) => m.path === join(home, ".netrc"))).toBe(false);
   });
 
-  it("shows revealed paths again after hiding their parent, read-only", () => {
+  it("shows a revealed file again after hiding its directory, and nothing that was not hidden", () => {
     const run = join(dir, "run");
     mkdirSync(join(run, "resolve"), { recursive: true });
-    const mounts = planMounts(layout({ hide: [run], reveal: [join(run, "resolve")] }), []);
-    expect(index(mounts, "ro-bind", join(run, "resolve"))).toBeGreaterThan(index(mounts, "tmpfs", run));
+    writeFileSync(join(run, "resolve", "stub-resolv.conf"), "nameserver 127.0.0.53\n");
+    const etc = join(dir, "etc");
+    mkdirSync(etc);
+    writeFileSync(join(etc, "resolv.conf"), "nameserver 1.1.1.1\n");
+    const resolver = join(run, "resolve", "stub-resolv.conf");
+    const mounts = planMounts(layout({ hide: [run], reveal: [resolver, join(etc, "resolv.conf")] }), []);
+    expect(index(mounts, "ro-bind", resolver)).toBeGreaterThan(index(mounts, "tmpfs", run));
+    // Not hidden in the first place: binding it again could only re-show something hidden below it.
+    expect(mounts.some((m) => m.path === join(etc, "resolv.conf"))).toBe(false);
+  });
+
+  it("leaves unix sockets out of a rebuilt directory: a read-only mount does not stop connect(2)", async () => {
+    writeFileSync(join(home, ".netrc"), "x\n");
+    const socketPath = join(home, "agent.sock");
+    const server = createServer();
+    await new Promise<void>((done) => server.listen(socketPath, done));
+    try {
+      const mounts = planMounts(layout({ hide: ["~/.netrc"] }), []);
+      expect(mounts.some((m) => m.path === socketPath)).toBe(false);
+    } finally {
+      server.close();
+    }
+  });
+
+  it("covers hidden files one by one in a directory too large to rebuild", () => {
+    writeFileSync(join(home, ".netrc"), "x\n");
+    for (let i = 0; i <= MAX_REBUILD_ENTRIES; i++) writeFileSync(join(home, `f${i}`), "");
+    const mounts = planMounts(layout({ hide: ["~/.netrc"] }), []);
+    expect(mounts).toContainEqual({ op: "empty-file", path: join(home, ".netrc") });
+    expect(mounts.some((m) => m.op === "tmpfs" && m.path === home)).toBe(false);
   });
 
   it("leaves out what lies under /tmp, which is a fresh tmpfs in every sandbox", () => {

@@ -30,6 +30,8 @@ function mountArgs(mount: Mount, emptyFile: string): string[] {
       return ["--tmpfs", mount.path, "--remount-ro", mount.path];
     case "symlink":
       return ["--symlink", mount.target, mount.path];
+    case "ro-bind-try":
+      return ["--ro-bind-try", mount.path, mount.path];
   }
 }
 

@@ -1,5 +1,7 @@
-import { lstatSync, readdirSync, readFileSync, readlinkSync, realpathSync, type Stats } from "node:fs";
-import { dirname, isAbsolute, join, resolve, sep } from "node:path";
+import { join, sep } from "node:path";
+import { gitProtections } from "./git-paths.js";
+import { hiddenPaths, hideInside, hideOutside, SANDBOX_OWN } from "./hide-mounts.js";
+import { expand, inside, lstatOrNull, splitPattern } from "./path-glob.js";
 
 /** What a sandboxed pane sees of the filesystem, before it is resolved against the disk. */
 export interface SandboxLayout {
@@ -13,7 +15,7 @@ export interface SandboxLayout {
   alwaysHide: readonly string[];
   /** Absolute paths read-only whatever the policy says: the policy file when it lies in the workspace. */
   alwaysReadOnly: readonly string[];
-  /** Paths inside hidden directories to show again, read-only (e.g. /run/systemd/resolve when there is network). */
+  /** Files inside hidden directories to show again, read-only (the resolver configuration when there is network). */
   reveal: readonly string[];
   /** The home directory `~/` stands for. */
   home: string;
@@ -32,129 +34,12 @@ export type Mount =
   /** An empty read-only directory where a protected directory does not exist yet (it cannot be created). */
   | { op: "ro-empty"; path: string }
   /** A symlink with this target, made at `path` (inside a rebuilt directory). */
-  | { op: "symlink"; path: string; target: string };
+  | { op: "symlink"; path: string; target: string }
+  /** The host path read-only if it still exists at launch (an entry of a rebuilt directory). */
+  | { op: "ro-bind-try"; path: string };
 
 /** A layout that cannot be enforced as written: spawning sandboxed is refused with this reason. */
 export class SandboxLayoutError extends Error {}
-
-const inside = (path: string, dir: string): boolean =>
-  path === dir || path.startsWith(dir.endsWith(sep) ? dir : dir + sep);
-
-function lstatOrNull(path: string): Stats | null {
-  try {
-    return lstatSync(path);
-  } catch {
-    return null;
-  }
-}
-
-/** Glob `*` within one path segment. */
-function segmentMatcher(segment: string): (name: string) => boolean {
-  if (!segment.includes("*")) return (name) => name === segment;
-  const source = segment
-    .split("*")
-    .map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"))
-    .join(".*");
-  const regex = new RegExp(`^${source}$`, "s");
-  return (name) => regex.test(name);
-}
-
-/** Existing paths under `base` matching the relative segments (`*` expanded by listing directories). */
-function expand(base: string, segments: readonly string[]): string[] {
-  let current = [base];
-  for (const segment of segments) {
-    const next: string[] = [];
-    for (const dir of current) {
-      if (!segment.includes("*")) {
-        next.push(join(dir, segment));
-        continue;
-      }
-      const match = segmentMatcher(segment);
-      let names: string[] = [];
-      try {
-        names = readdirSync(dir);
-      } catch {
-        // not a directory, or gone: matches nothing
-      }
-      for (const name of names.sort()) if (match(name)) next.push(join(dir, name));
-    }
-    current = next;
-  }
-  return current;
-}
-
-const splitPattern = (pattern: string): string[] => pattern.split("/").filter((part) => part !== "");
-
-/** Hidden patterns resolved to real, existing paths (symlinks followed: the target is what must be hidden). */
-function hiddenPaths(layout: SandboxLayout): string[] {
-  const found = new Set<string>();
-  const candidates = [
-    ...layout.alwaysHide,
-    ...layout.hide.flatMap((pattern) =>
-      pattern.startsWith("~/")
-        ? expand(layout.home, splitPattern(pattern.slice(2)))
-        : expand("/", splitPattern(pattern)),
-    ),
-  ];
-  for (const candidate of candidates) {
-    try {
-      found.add(realpathSync(candidate));
-    } catch {
-      // does not exist: nothing to hide
-    }
-  }
-  // A path inside another hidden directory is already hidden.
-  const sorted = [...found].sort((a, b) => a.length - b.length);
-  return sorted.filter((path, i) => !sorted.slice(0, i).some((other) => inside(path, other)));
-}
-
-/**
- * The mounts hiding `hidden` where nothing is writable. Directories get a tmpfs. Security: a mount over a single
- * file does not last — when the host replaces the file (rename over it, as `git credential-store` or an editor
- * does), the kernel detaches mounts on it in every namespace and the pane sees the new file. So the directory
- * holding hidden files is rebuilt instead: a tmpfs over it, every other entry bound back read-only (symlinks made
- * again), the hidden ones simply absent. A replaced entry then vanishes from the pane rather than showing through.
- */
-function hideOutside(hidden: readonly string[]): Mount[] {
-  const dirs = hidden.filter((path) => lstatOrNull(path)?.isDirectory());
-  // The root itself is never rebuilt (it holds /dev, /proc, /tmp): a file directly in / is covered instead.
-  const covered = hidden.filter((path) => !dirs.includes(path) && dirname(path) === sep);
-  const files = hidden.filter((path) => !dirs.includes(path) && !covered.includes(path));
-  const parents = [...new Set(files.map((path) => dirname(path)))].sort((a, b) => depth(a) - depth(b));
-  const mounts: Mount[] = covered.map((path): Mount => ({ op: "empty-file", path }));
-  for (const parent of parents) {
-    mounts.push({ op: "tmpfs", path: parent });
-    let names: string[] = [];
-    try {
-      names = readdirSync(parent);
-    } catch {
-      continue;
-    }
-    for (const name of names.sort()) {
-      const path = join(parent, name);
-      if (hidden.includes(path)) continue;
-      const stat = lstatOrNull(path);
-      if (stat === null) continue;
-      if (stat.isSymbolicLink()) {
-        try {
-          mounts.push({ op: "symlink", path, target: readlinkSync(path) });
-        } catch {
-          // gone meanwhile
-        }
-      } else {
-        mounts.push({ op: "ro-bind", path });
-      }
-    }
-  }
-  return [...mounts, ...dirs.map((path): Mount => ({ op: "tmpfs", path }))];
-}
-
-const depth = (path: string): number => path.split(sep).length;
-
-/** Inside a writable area a rebuilt parent would lose writes; a file there is covered by an empty file. */
-function hideInside(path: string): Mount {
-  return lstatOrNull(path)?.isDirectory() ? { op: "tmpfs", path } : { op: "empty-file", path };
-}
 
 /**
  * The mounts protecting one read-only pattern under `root`. Security: a read-only bind stops writes to the
@@ -181,9 +66,10 @@ function protect(
       const stat = lstatOrNull(path);
       const last = i === parts.length - 1;
       if (stat === null) {
-        // Missing: a directory deeper than the root's own entries gets an empty read-only stand-in, so that
-        // `.git/hooks` cannot be created; a missing entry at the root (no .husky) is left alone, not cluttered.
-        if (last && wantsDirectory && (i > 0 || standInAtRoot)) out.push({ op: "ro-empty", path });
+        // Missing: an empty read-only stand-in at the first missing directory, so that `.git/hooks` (or the
+        // whole `tools/hooks` a hooksPath names) cannot be created. At the root's own level only when asked:
+        // a missing .husky is left alone rather than cluttering the workspace.
+        if ((wantsDirectory || !last) && (i > 0 || standInAtRoot)) out.push({ op: "ro-empty", path });
         blocked = true;
         break;
       }
@@ -209,60 +95,57 @@ function protect(
 }
 
 /**
- * Workspace-relative directories that git's `core.hooksPath` names for the repository at `root` (its own
- * config, then ~/.gitconfig and ~/.config/git/config). Security: hooks there run at the person's next commit
- * just like `.git/hooks`. A plain reading of `hookspath = …` lines: `include`d files are not followed.
- */
-function hooksPathsIn(root: string, home: string): string[] {
-  const found: string[] = [];
-  for (const file of [
-    join(root, ".git", "config"),
-    join(home, ".gitconfig"),
-    join(home, ".config", "git", "config"),
-  ]) {
-    let text: string;
-    try {
-      text = readFileSync(file, "utf8");
-    } catch {
-      continue;
-    }
-    for (const match of text.matchAll(/^\s*hookspath\s*=\s*(.*?)\s*$/gim)) {
-      let value = (match[1] ?? "").replace(/^"(.*)"$/, "$1");
-      if (value.startsWith("~/")) value = join(home, value.slice(2));
-      const absolute = isAbsolute(value) ? value : resolve(root, value);
-      if (absolute !== root && inside(absolute, root)) found.push(`${absolute.slice(root.length + 1)}/`);
-    }
-  }
-  return found;
-}
-
-/**
  * Resolves the layout against the filesystem as it is now, in the order the mounts must be applied:
- * hidden paths outside the workspace, paths revealed again, the workspace roots and extra read-write
- * directories, the read-only protections, then hidden paths inside writable areas. Throws SandboxLayoutError
- * when a protection cannot hold.
+ * hidden paths outside the workspace, files revealed again, the workspace roots and extra read-write
+ * directories, the read-only protections (unless `protections` is false), then hidden paths inside writable
+ * areas. Throws SandboxLayoutError when a protection cannot hold.
  */
-export function planMounts(layout: SandboxLayout, extraBinds: readonly string[]): Mount[] {
+export function planMounts(
+  layout: SandboxLayout,
+  extraBinds: readonly string[],
+  options: { protections: boolean } = { protections: true },
+): Mount[] {
   const writable = [...layout.workspace, ...extraBinds];
   const hidden = hiddenPaths(layout);
-  // /tmp is a fresh tmpfs in every sandbox: what lies there on the host is hidden already.
-  const outer = hidden.filter((path) => !writable.some((dir) => inside(path, dir)) && !inside(path, "/tmp"));
+  const outer = hidden.filter(
+    (path) => !writable.some((dir) => inside(path, dir)) && !SANDBOX_OWN.some((own) => inside(path, own)),
+  );
   const inner = hidden.filter((path) => writable.some((dir) => inside(path, dir) && path !== dir));
-  const revealed = layout.reveal.filter((path) => lstatOrNull(path) !== null);
+  // Only what a hide took away is shown again, and nothing that is itself hidden.
+  const revealed = layout.reveal.filter(
+    (path) =>
+      lstatOrNull(path)?.isFile() &&
+      outer.some((dir) => inside(path, dir) && path !== dir) &&
+      !hidden.includes(path),
+  );
   const mounts: Mount[] = [
     ...hideOutside(outer),
     ...revealed.map((path): Mount => ({ op: "ro-bind", path })),
     ...writable.map((path): Mount => ({ op: "bind", path })),
   ];
+  if (options.protections) protectWorkspace(layout, mounts);
+  // Last, so that no pin or protection (a bind of the host directory) can show a hidden path again.
+  return [...mounts, ...inner.map(hideInside)];
+}
+
+function protectWorkspace(layout: SandboxLayout, mounts: Mount[]): void {
   const pins = new Set<string>();
-  for (const root of layout.workspace) {
-    for (const pattern of layout.readOnly) protect(root, pattern, pins, mounts);
-    // A configured hooks directory gets its stand-in even at the root: git will run what appears there.
-    for (const pattern of hooksPathsIn(root, layout.home)) protect(root, pattern, pins, mounts, true);
+  const git = layout.workspace.map((root) => gitProtections(root, layout.home));
+  const hookDirs = [...new Set(git.flatMap((found) => found.hookDirs))];
+  for (const [i, root] of layout.workspace.entries()) {
+    for (const pattern of [...layout.readOnly, ...(git[i]?.repos ?? [])])
+      protect(root, pattern, pins, mounts);
+    for (const dir of hookDirs) {
+      if (dir === root) {
+        throw new SandboxLayoutError(
+          `core.hooksPath points at the workspace root ${root}: hooks there cannot be made read-only`,
+        );
+      }
+      // A configured hooks directory gets its stand-in even at the root: git will run what appears there.
+      if (inside(dir, root)) protect(root, `${dir.slice(root.length + 1)}/`, pins, mounts, true);
+    }
     for (const file of layout.alwaysReadOnly) {
       if (inside(file, root) && file !== root) protect(root, file.slice(root.length + 1), pins, mounts);
     }
   }
-  // Last, so that no pin or protection (a bind of the host directory) can show a hidden path again.
-  return [...mounts, ...inner.map(hideInside)];
 }

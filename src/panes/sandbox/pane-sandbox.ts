@@ -129,7 +129,7 @@ export class PaneSandbox {
       args = bwrapArgs({
         // What the machine can do, not how this workspace looks: a protection that cannot hold is refused at
         // launch (SANDBOX_UNAVAILABLE), never taken for a missing sandbox that `auto` would run without.
-        mounts: planMounts({ ...this.options.layout, readOnly: [], alwaysReadOnly: [] }, []),
+        mounts: planMounts(this.options.layout, [], { protections: false }),
         network: this.options.network,
         cwd,
         seccompFd: 3,

@@ -1,0 +1,51 @@
+import { lstatSync, readdirSync, type Stats } from "node:fs";
+import { join, sep } from "node:path";
+
+/** True when `path` is `dir` or lies below it, by whole path segments. */
+export const inside = (path: string, dir: string): boolean =>
+  path === dir || path.startsWith(dir.endsWith(sep) ? dir : dir + sep);
+
+export function lstatOrNull(path: string): Stats | null {
+  try {
+    return lstatSync(path);
+  } catch {
+    return null;
+  }
+}
+
+export const splitPattern = (pattern: string): string[] => pattern.split("/").filter((part) => part !== "");
+
+/** Glob `*` within one path segment. */
+function segmentMatcher(segment: string): (name: string) => boolean {
+  if (!segment.includes("*")) return (name) => name === segment;
+  const source = segment
+    .split("*")
+    .map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"))
+    .join(".*");
+  const regex = new RegExp(`^${source}$`, "s");
+  return (name) => regex.test(name);
+}
+
+/** Paths under `base` matching the relative segments (`*` expanded by listing directories; literal ones kept). */
+export function expand(base: string, segments: readonly string[]): string[] {
+  let current = [base];
+  for (const segment of segments) {
+    const next: string[] = [];
+    for (const dir of current) {
+      if (!segment.includes("*")) {
+        next.push(join(dir, segment));
+        continue;
+      }
+      const match = segmentMatcher(segment);
+      let names: string[] = [];
+      try {
+        names = readdirSync(dir);
+      } catch {
+        // not a directory, or gone: matches nothing
+      }
+      for (const name of names.sort()) if (match(name)) next.push(join(dir, name));
+    }
+    current = next;
+  }
+  return current;
+}
