@@ -1,24 +1,32 @@
-import { createHash } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import {
   closeSync,
   constants,
+  fdatasyncSync,
   fstatSync,
   ftruncateSync,
   lstatSync,
   mkdirSync,
   openSync,
+  readSync,
+  renameSync,
+  rmSync,
+  type Stats,
   writeSync,
 } from "node:fs";
 import { dirname } from "node:path";
 import { CcmuxError } from "../errors.js";
+import { type ChainState, GENESIS, headerFields, seal } from "./audit-chain.js";
+import { shiftFiles } from "./audit-files.js";
+import { withFileLock } from "./file-lock.js";
 import type { Redactor } from "./redact.js";
 
 export type AuditDecision = "allow" | "deny" | "error" | "info";
 
-/** One line of the audit log. Later versions add a hash chain (`prev`, `hash`) after `seq`. */
+/** One line of the audit log, before the log adds `v`, `seq`, `time`, `session`, `prev` and `hash`. */
 export interface AuditRecord {
   /** What happened: a tool call, a process exit, server start/stop, an eviction. */
-  event: "call" | "outcome" | "exit" | "start" | "stop" | "evict";
+  event: "call" | "outcome" | "exit" | "start" | "stop" | "evict" | "security";
   decision: AuditDecision;
   connection?: string;
   tool?: string;
@@ -35,28 +43,62 @@ export interface AuditRecord {
   [extra: string]: unknown;
 }
 
+export interface AuditLogOptions {
+  /** Rotate when the file would grow past this many bytes. */
+  maxBytes: number;
+  /** Rotated files kept (`path.1` … `path.keep`). */
+  keep: number;
+  /** fdatasync each record before the call it allows goes on (survives power loss, not only a crash). */
+  fsync: boolean;
+  /** Keep only the length and digest of text typed with send_keys. */
+  redactInput: boolean;
+}
+
+export const DEFAULT_AUDIT_OPTIONS: AuditLogOptions = {
+  maxBytes: 16 * 1024 * 1024,
+  keep: 10,
+  fsync: true,
+  redactInput: false,
+};
+
+/** Bytes read from the end of a file to find its last record (records are capped well below this). */
+const TAIL_BYTES = 256 * 1024;
+
 /**
- * The append-only JSONL audit log. Every write is synchronous: the record is in the file (in the kernel's
- * hands) before the action it allows is taken, and a write that fails refuses the call (fail closed).
+ * The append-only, hash-chained JSONL audit log. Every record carries `seq`, the previous record's hash
+ * (`prev`) and its own (`hash`, SHA-256 over its canonical bytes); each file starts with a header anchored to a
+ * random nonce and, after rotation, to the previous file's last hash. Every write is synchronous and, with
+ * `fsync`, on disk before the action it allows is taken; a write that fails refuses the call (fail closed).
+ * Servers sharing the file take turns under flock(2) and extend one chain.
  */
 export class AuditLog {
-  private seq = 0;
+  private state: ChainState = { seq: 0, hash: GENESIS };
+  /** File size after our last write: a different size means another server appended meanwhile. */
+  private knownSize = -1;
+  private knownIno = -1;
 
   private constructor(
     readonly path: string,
     private fd: number,
     private readonly runId: string,
     private readonly redactor: Redactor,
+    private readonly options: AuditLogOptions,
   ) {}
 
   /**
    * Opens (creating when missing) the log at `path`. The directory is created 0700 when missing and must be a
    * real directory owned by this user and not writable by others; the file is opened 0600 without following
-   * symlinks and must be a regular file owned by this user.
+   * symlinks and must be a regular file owned by this user. A torn last line (a crash mid-write) is cut off; a
+   * file without a chain (an older ccmux) is set aside and a new chain begins.
    */
-  static open(path: string, runId: string, redactor: Redactor): AuditLog {
-    const dir = dirname(path);
+  static open(
+    path: string,
+    runId: string,
+    redactor: Redactor,
+    options: AuditLogOptions = DEFAULT_AUDIT_OPTIONS,
+  ): AuditLog {
     try {
+      const dir = dirname(path);
       mkdirSync(dir, { recursive: true, mode: 0o700 });
       const dirStat = lstatSync(dir);
       // Security: a log directory others can write lets them swap the log file between our runs.
@@ -65,18 +107,9 @@ export class AuditLog {
           "the audit directory must be a real directory owned by this user and not group/other-writable",
         );
       }
-      // Security: O_NOFOLLOW refuses a planted symlink that would redirect our records into another file.
-      const fd = openSync(
-        path,
-        constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW,
-        0o600,
-      );
-      const fileStat = fstatSync(fd);
-      if (!fileStat.isFile() || !ownedByUs(fileStat.uid) || (fileStat.mode & 0o077) !== 0) {
-        closeSync(fd);
-        throw new Error("the audit file must be a regular file owned by this user with mode 0600");
-      }
-      return new AuditLog(path, fd, runId, redactor);
+      const log = new AuditLog(path, openLogFile(path), runId, redactor, options);
+      log.withLock(() => undefined);
+      return log;
     } catch (cause) {
       throw new CcmuxError("AUDIT_UNAVAILABLE", `The audit log cannot be opened: ${reasonOf(cause)}.`, {
         cause,
@@ -89,23 +122,20 @@ export class AuditLog {
   write(record: AuditRecord): void {
     // Security: every field is redacted (argv, detail and reason echo agent input too), and long strings are
     // cut so a flood of huge refused calls cannot fill the disk and take the log down.
-    const line = `${JSON.stringify({
-      v: 1,
-      seq: this.seq + 1,
+    const fields = {
       time: new Date().toISOString(),
       session: this.runId,
-      ...capStrings(this.redactor.redact(record) as AuditRecord),
-    })}\n`;
-    let sizeBefore: number | undefined;
+      ...capStrings(
+        this.redactor.redact(this.options.redactInput ? digestInput(record) : record) as AuditRecord,
+      ),
+    };
     try {
-      const bytes = Buffer.from(line, "utf8");
-      sizeBefore = fstatSync(this.fd).size;
-      let offset = 0;
-      while (offset < bytes.length) offset += writeSync(this.fd, bytes, offset);
-      this.seq += 1;
+      this.withLock(() => {
+        const line = Buffer.byteLength(`${JSON.stringify(seal(fields, this.state).record)}\n`, "utf8");
+        if (this.knownSize > 0 && this.knownSize + line > this.options.maxBytes) this.rotate();
+        this.append(seal(fields, this.state));
+      });
     } catch (cause) {
-      // A record that did not fit (disk full, file size limit) must not leave half a line behind.
-      if (sizeBefore !== undefined) tryTruncate(this.fd, sizeBefore);
       throw new CcmuxError(
         "AUDIT_UNAVAILABLE",
         "The audit log could not be written, so the call was refused.",
@@ -124,6 +154,171 @@ export class AuditLog {
       this.fd = -1;
     }
   }
+
+  /**
+   * Runs `fn` holding the file lock, on the file now at `path` (another server may have rotated it), with the
+   * chain state caught up to whatever another server appended since our last write.
+   */
+  private withLock(fn: () => void): void {
+    for (;;) {
+      const fd = this.fd;
+      let ran = false;
+      withFileLock(fd, () => {
+        const onDisk = statOrNull(this.path);
+        const mine = fstatSync(fd);
+        if (onDisk === null || onDisk.ino !== mine.ino) return; // rotated away under us: reopen below
+        if (mine.size !== this.knownSize || mine.ino !== this.knownIno) this.catchUp(mine.size, mine.ino);
+        fn();
+        ran = true;
+      });
+      // A rotation inside replaced this.fd; the old descriptor is released only now, after its unlock.
+      if (this.fd !== fd) closeSync(fd);
+      if (ran) return;
+      closeSync(this.fd);
+      this.fd = openLogFile(this.path);
+      this.knownSize = -1;
+    }
+  }
+
+  /** Reads the chain's end from the file (after cutting a torn last line), or starts the file with a header. */
+  private catchUp(size: number, ino: number): void {
+    let end = size;
+    const tail = readTail(this.fd, size);
+    if (size > 0 && !tail.text.endsWith("\n")) {
+      // A crash or a full disk left half a line: cut it so the file parses, keeping every whole record.
+      end = tail.start + Buffer.byteLength(tail.text.slice(0, tail.text.lastIndexOf("\n") + 1), "utf8");
+      ftruncateSync(this.fd, end);
+    }
+    this.knownSize = end;
+    this.knownIno = ino;
+    const lines = readTail(this.fd, end)
+      .text.split("\n")
+      .filter((line) => line.length > 0);
+    const last = lines.at(-1);
+    if (last === undefined) {
+      this.append(seal(headerFields(new Date().toISOString(), null), { seq: 0, hash: GENESIS }));
+      return;
+    }
+    const parsed = parseChained(last);
+    if (parsed === null) {
+      // No chain to extend (an older ccmux's log, or a damaged end): set the file aside, begin a new one.
+      this.replaceFile(() => renameSync(this.path, `${this.path}.unchained-${Date.now()}`), null);
+      return;
+    }
+    this.state = parsed;
+  }
+
+  /** Moves this file to `path.1` and starts `path` with a header that continues the chain. */
+  private rotate(): void {
+    this.replaceFile(() => shiftFiles(this.path, this.options.keep), this.state);
+  }
+
+  /**
+   * Starts a new file at `path` whose header continues `continues` (null: a new chain). The header is written
+   * to a private name first and renamed into place, so another server never finds the new file headerless.
+   */
+  private replaceFile(moveOld: () => void, continues: ChainState | null): void {
+    const fresh = `${this.path}.new-${randomBytes(6).toString("hex")}`;
+    const fd = openLogFile(fresh, true);
+    const start = continues ?? { seq: 0, hash: GENESIS };
+    const sealed = seal(headerFields(new Date().toISOString(), continues), start);
+    const bytes = Buffer.from(`${JSON.stringify(sealed.record)}\n`, "utf8");
+    try {
+      let offset = 0;
+      while (offset < bytes.length) offset += writeSync(fd, bytes, offset);
+      if (this.options.fsync) fdatasyncSync(fd);
+      moveOld();
+      renameSync(fresh, this.path);
+    } catch (error) {
+      closeSync(fd);
+      rmSync(fresh, { force: true });
+      throw error;
+    }
+    this.fd = fd;
+    this.state = sealed.state;
+    this.knownIno = fstatSync(fd).ino;
+    this.knownSize = bytes.length;
+  }
+
+  private append(sealed: { record: Record<string, unknown>; state: ChainState }): void {
+    const bytes = Buffer.from(`${JSON.stringify(sealed.record)}\n`, "utf8");
+    const sizeBefore = fstatSync(this.fd).size;
+    try {
+      let offset = 0;
+      while (offset < bytes.length) offset += writeSync(this.fd, bytes, offset);
+      if (this.options.fsync) fdatasyncSync(this.fd);
+    } catch (error) {
+      // A record that did not fit (disk full, file size limit) must not leave half a line behind.
+      tryTruncate(this.fd, sizeBefore);
+      throw error;
+    }
+    this.state = sealed.state;
+    this.knownSize = sizeBefore + bytes.length;
+  }
+}
+
+function openLogFile(path: string, exclusive = false): number {
+  // Security: O_NOFOLLOW refuses a planted symlink that would redirect our records into another file.
+  const fd = openSync(
+    path,
+    constants.O_RDWR |
+      constants.O_APPEND |
+      constants.O_CREAT |
+      constants.O_NOFOLLOW |
+      (exclusive ? constants.O_EXCL : 0),
+    0o600,
+  );
+  const fileStat = fstatSync(fd);
+  if (!fileStat.isFile() || !ownedByUs(fileStat.uid) || (fileStat.mode & 0o077) !== 0) {
+    closeSync(fd);
+    throw new Error("the audit file must be a regular file owned by this user with mode 0600");
+  }
+  return fd;
+}
+
+function readTail(fd: number, size: number): { text: string; start: number } {
+  const start = Math.max(0, size - TAIL_BYTES);
+  const buffer = Buffer.alloc(size - start);
+  let read = 0;
+  while (read < buffer.length) {
+    const n = readSync(fd, buffer, read, buffer.length - read, start + read);
+    if (n <= 0) break;
+    read += n;
+  }
+  return { text: buffer.subarray(0, read).toString("utf8"), start };
+}
+
+/** The chain state a record line ends at, or null when the line is not a chained record. */
+function parseChained(line: string): ChainState | null {
+  try {
+    const record = JSON.parse(line) as { seq?: unknown; hash?: unknown };
+    if (
+      typeof record.seq === "number" &&
+      typeof record.hash === "string" &&
+      /^[0-9a-f]{64}$/.test(record.hash)
+    ) {
+      return { seq: record.seq, hash: record.hash };
+    }
+  } catch {
+    // not JSON
+  }
+  return null;
+}
+
+function statOrNull(path: string): Stats | null {
+  try {
+    return lstatSync(path);
+  } catch {
+    return null;
+  }
+}
+
+/** `audit.redactInput`: what the agent typed is kept as its length and digest only. */
+function digestInput(record: AuditRecord): AuditRecord {
+  const args = record.args as { text?: unknown } | undefined;
+  if (record.tool !== "send_keys" || typeof args?.text !== "string") return record;
+  const digest = createHash("sha256").update(args.text).digest("hex");
+  return { ...record, args: { ...args, text: { length: args.text.length, sha256: digest } } };
 }
 
 /** Longest string kept whole in a record; longer ones keep their start, length and digest. */

@@ -1,13 +1,5 @@
 import { readdirSync } from "node:fs";
-import { createRequire } from "node:module";
-
-interface FdFlagsAddon {
-  setCloexec(fd: number, on: boolean): void;
-}
-
-// The addon is built by `npm install` (binding.gyp, native/fd-flags.c) into build/Release, two levels above
-// both src/panes and dist/panes.
-const addon = createRequire(import.meta.url)("../../build/Release/fd_flags.node") as FdFlagsAddon;
+import { addon } from "../native/addon.js";
 
 /** Marks `fd` close-on-exec (or inheritable when `on` is false). Throws when fd is not open. */
 export function setCloseOnExec(fd: number, on = true): void {

@@ -176,7 +176,8 @@ describe("ccmux serve over stdio with the real SDK client", () => {
       const all = readAudit(ws.auditPath);
       return all.some((record) => record.tool === "kill_pane") ? all : undefined;
     });
-    expect(records[0]).toMatchObject({ event: "start", decision: "info" });
+    expect(records[0]).toMatchObject({ event: "header", seq: 1, continues: null });
+    expect(records[1]).toMatchObject({ event: "start", decision: "info" });
     const spawnAllow = records.find((record) => record.tool === "spawn" && record.decision === "allow");
     expect(spawnAllow).toMatchObject({ event: "call", args: { command: "cat notes.txt" } });
     expect(typeof spawnAllow?.connection).toBe("string");

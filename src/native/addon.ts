@@ -1,0 +1,10 @@
+import { createRequire } from "node:module";
+
+/** ccmux's small native helper (native/fd-flags.c): the descriptor calls Node lacks. */
+export interface FdAddon {
+  setCloexec(fd: number, on: boolean): void;
+  flock(fd: number, lock: boolean): void;
+}
+
+// Built by `npm install` (binding.gyp) into build/Release, two levels above both src/native and dist/native.
+export const addon = createRequire(import.meta.url)("../../build/Release/fd_flags.node") as FdAddon;
