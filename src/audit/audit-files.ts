@@ -1,14 +1,24 @@
-import { existsSync, renameSync, rmSync } from "node:fs";
+import { existsSync, readdirSync, renameSync, rmSync } from "node:fs";
+import { basename, dirname, join } from "node:path";
 
 /** The rotated file `n` generations back (1 = the newest rotated file). */
 export const rotatedName = (path: string, n: number): string => `${path}.${n}`;
 
-/** Every file of the log, oldest first: `path.N` … `path.1`, then `path` itself (those that exist). */
-export function logFiles(path: string, keep: number): string[] {
-  const files: string[] = [];
-  for (let n = keep; n >= 1; n--) if (existsSync(rotatedName(path, n))) files.push(rotatedName(path, n));
-  if (existsSync(path)) files.push(path);
-  return files;
+/** Every file of the log, oldest first: `path.N` … `path.1` (all that exist), then `path` itself. */
+export function logFiles(path: string): string[] {
+  const name = basename(path);
+  let entries: string[] = [];
+  try {
+    entries = readdirSync(dirname(path));
+  } catch {
+    return [];
+  }
+  const rotated = entries
+    .map((entry) => (entry.startsWith(`${name}.`) ? Number(entry.slice(name.length + 1)) : Number.NaN))
+    .filter((n) => Number.isInteger(n) && n >= 1)
+    .sort((a, b) => b - a)
+    .map((n) => join(dirname(path), `${name}.${n}`));
+  return existsSync(path) ? [...rotated, path] : rotated;
 }
 
 /** Shifts `path` to `path.1` (and `path.k` to `path.k+1`), dropping what would become `path.(keep+1)`. */

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { parseArgs } from "node:util";
+import { AUDIT_USAGE, auditCommand } from "./audit-command.js";
 import { doctor } from "./doctor-command.js";
 import { initPolicy } from "./init-command.js";
 import { policyCheck } from "./policy-check.js";
@@ -8,12 +9,13 @@ import { serve } from "./serve.js";
 import { packageVersion } from "./version.js";
 
 const USAGE = `Usage:
-  ccmux serve [--config FILE]            MCP server on stdio (policy: --config, ./ccmux.json, or ~/.config/ccmux/ccmux.json)
+  ccmux serve [--config FILE]            MCP server on stdio (policy: --config, or ~/.config/ccmux/ccmux.json)
   ccmux init [--force]                   write a starter ./ccmux.json
   ccmux policy check [--config FILE] [--cwd DIR] "<command line>"
                                          would spawn allow this? exit 0 allowed, 1 denied
   ccmux schema                           print the policy file's JSON Schema
   ccmux doctor [--config FILE] [--json]  the pane sandbox on this machine and policy, and what each finding means
+  ccmux audit show|tail|summary|verify   review the audit log (ccmux audit --help)
   ccmux --version`;
 
 async function main(argv: string[]): Promise<number> {
@@ -28,12 +30,30 @@ async function main(argv: string[]): Promise<number> {
       help: { type: "boolean", short: "h" },
       version: { type: "boolean" },
       json: { type: "boolean" },
+      file: { type: "string" },
+      follow: { type: "boolean", short: "f" },
+      lines: { type: "string", short: "n" },
+      since: { type: "string" },
+      until: { type: "string" },
+      tool: { type: "string" },
+      decision: { type: "string" },
+      pane: { type: "string" },
+      code: { type: "string" },
+      session: { type: "string" },
     },
   });
   const [command, ...rest] = positionals;
   if (values.version) {
     process.stdout.write(`${packageVersion()}\n`);
     return 0;
+  }
+  if (command === "audit") {
+    if (values.help) {
+      process.stdout.write(`${AUDIT_USAGE}\n`);
+      return 0;
+    }
+    const { help: _help, version: _version, force: _force, cwd: _cwd, ...audit } = values;
+    return auditCommand({ action: rest[0], ...audit });
   }
   if (values.help || command === undefined || command === "help") {
     (command === undefined && !values.help ? process.stderr : process.stdout).write(`${USAGE}\n`);

@@ -60,7 +60,8 @@ export async function serve(options: { config?: string }): Promise<number> {
   });
   let audit: AuditLog;
   try {
-    audit = AuditLog.open(policy.audit.path, session, redactor);
+    const { path, ...options } = policy.audit;
+    audit = AuditLog.open(path, session, redactor, options);
   } catch (error) {
     console.error(`ccmux: ${(error as Error).message} Not starting without an audit log.`);
     return 2;

@@ -56,7 +56,7 @@ export interface CompiledPolicy {
   env: { pass: readonly string[]; passSecrets: readonly string[]; fromAgent: readonly string[] };
   panes: readonly CompiledPersonPane[];
   limits: Readonly<PolicyLimits & { burst: number }>;
-  audit: { path: string };
+  audit: { path: string; maxBytes: number; keep: number; fsync: boolean; redactInput: boolean };
   sandbox: CompiledSandbox;
   /** Things that load but deserve the person's attention (a program not found, a secret in env.pass). */
   warnings: readonly string[];
@@ -340,7 +340,13 @@ export function compilePolicy(raw: unknown, opts: CompileOptions): CompiledPolic
     env: { pass: policy.env.pass, passSecrets: policy.env.passSecrets, fromAgent: policy.env.fromAgent },
     panes,
     limits: { ...policy.limits, burst: policy.limits.burst ?? policy.limits.callsPerMinute },
-    audit: { path: path.resolve(auditPath) },
+    audit: {
+      path: path.resolve(auditPath),
+      maxBytes: policy.audit.maxBytes,
+      keep: policy.audit.keep,
+      fsync: policy.audit.fsync,
+      redactInput: policy.audit.redactInput,
+    },
     sandbox,
     warnings,
   });

@@ -174,8 +174,26 @@ export const policySchema = z
           .string()
           .optional()
           .describe("Audit log file (relative to this file); default in the XDG state dir."),
+        maxBytes: z
+          .number()
+          .int()
+          .min(65_536)
+          .max(1_073_741_824)
+          .default(16_777_216)
+          .describe("Rotate the log when it would grow past this size; the chain continues in the new file."),
+        keep: z.number().int().min(1).max(1000).default(10).describe("Rotated files kept (path.1 … path.N)."),
+        fsync: z
+          .boolean()
+          .default(true)
+          .describe(
+            "Flush each record to disk before the call it allows goes on (false: a record survives a crash of ccmux, not a power loss).",
+          ),
+        redactInput: z
+          .boolean()
+          .default(false)
+          .describe("Log only the length and SHA-256 of text typed with send_keys, not the text."),
       })
-      .default({}),
+      .default({ maxBytes: 16_777_216, keep: 10, fsync: true, redactInput: false }),
     sandbox: z
       .strictObject({
         mode: z

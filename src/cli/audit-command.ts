@@ -1,0 +1,229 @@
+import { closeSync, fstatSync, openSync, readSync, statSync } from "node:fs";
+import { basename } from "node:path";
+import {
+  type AuditFilter,
+  type LoggedRecord,
+  matches,
+  parseTimeBound,
+  readRecords,
+  recordsIn,
+  summarize,
+} from "../audit/audit-query.js";
+import { verifyLog } from "../audit/audit-verify.js";
+import { sanitizeText } from "../panes/sanitize.js";
+import { defaultAuditPath } from "./paths.js";
+import { loadPolicy, locatePolicy } from "./policy-file.js";
+
+export interface AuditOptions {
+  action: string | undefined;
+  file?: string;
+  config?: string;
+  json?: boolean;
+  follow?: boolean;
+  lines?: string;
+  since?: string;
+  until?: string;
+  tool?: string;
+  decision?: string;
+  pane?: string;
+  code?: string;
+  session?: string;
+}
+
+export const AUDIT_USAGE = `Usage:
+  ccmux audit show    [filters] [--json]   records, oldest first (--json: one JSON record per line)
+  ccmux audit tail    [filters] [-n N] [-f] the last N records (default 20); -f follows new ones
+  ccmux audit summary [filters] [--json]   counts by tool, decision and code; refused commands; panes; alerts
+  ccmux audit verify  [--json]             check the hash chain across rotated files; exit 1 at the first break
+Filters: --since 2h|30m|ISO  --until …  --tool T  --decision allow|deny|error|info  --pane ID  --code CODE  --session S
+The log: --file PATH, else the policy's audit.path (--config FILE, ./ccmux.json, ~/.config/ccmux/ccmux.json), else ${defaultAuditPath()}.`;
+
+/** `ccmux audit …`: review the log. Exit 0, 1 (verify found a break), 2 (usage or unreadable log). */
+export async function auditCommand(options: AuditOptions): Promise<number> {
+  let path: string;
+  let filter: AuditFilter;
+  try {
+    path = logPath(options);
+    filter = filterOf(options);
+  } catch (error) {
+    console.error(`ccmux: ${(error as Error).message}`);
+    return 2;
+  }
+  switch (options.action) {
+    case "verify":
+      return verify(path, options.json === true);
+    case "show":
+      return show(path, filter, options.json === true);
+    case "summary":
+      return summary(path, filter, options.json === true);
+    case "tail":
+      return tail(path, filter, options);
+    default:
+      console.error(AUDIT_USAGE);
+      return 2;
+  }
+}
+
+function logPath(options: AuditOptions): string {
+  if (options.file !== undefined) return options.file;
+  const policyFile = locatePolicy(options.config, { workingDirectory: true });
+  return policyFile === undefined ? defaultAuditPath() : loadPolicy(policyFile).audit.path;
+}
+
+function filterOf(options: AuditOptions): AuditFilter {
+  const filter: AuditFilter = {};
+  if (options.since !== undefined) filter.since = parseTimeBound(options.since);
+  if (options.until !== undefined) filter.until = parseTimeBound(options.until);
+  for (const key of ["tool", "decision", "pane", "code", "session"] as const) {
+    if (options[key] !== undefined) filter[key] = options[key];
+  }
+  return filter;
+}
+
+function verify(path: string, json: boolean): number {
+  const result = verifyLog(path);
+  if (json) {
+    process.stdout.write(`${JSON.stringify(result)}\n`);
+  } else if (result.files.length === 0) {
+    process.stdout.write(`no audit log at ${path}\n`);
+  } else if (result.ok) {
+    process.stdout.write(
+      `ok: ${result.records} records in ${result.files.length} file(s), seq ${result.firstSeq}–${result.lastSeq}, last hash ${result.lastHash?.slice(0, 16)}…\n`,
+    );
+  } else {
+    const b = result.broken;
+    process.stdout.write(
+      `BROKEN at ${b?.file}:${b?.line}${b?.seq === undefined ? "" : ` (seq ${b.seq})`}: ${b?.reason}\n(${result.records} records verified before it)\n`,
+    );
+  }
+  for (const note of result.notes) if (!json) process.stdout.write(`note: ${note}\n`);
+  return result.ok && result.files.length > 0 ? 0 : result.ok ? 2 : 1;
+}
+
+function show(path: string, filter: AuditFilter, json: boolean): number {
+  const records = readRecords(path).filter((item) => matches(item.record, filter));
+  if (json) {
+    for (const item of records) process.stdout.write(`${JSON.stringify(item.record)}\n`);
+    return 0;
+  }
+  process.stdout.write(`${HEADER}\n`);
+  for (const item of records) process.stdout.write(`${row(item.record)}\n`);
+  return 0;
+}
+
+function summary(path: string, filter: AuditFilter, json: boolean): number {
+  const all = readRecords(path);
+  const result = summarize(all.filter((item) => matches(item.record, filter)).map((item) => item.record));
+  if (json) {
+    process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+    return 0;
+  }
+  const chain = verifyLog(path);
+  const lines = [
+    `records: ${result.records} from ${result.from ?? "—"} to ${result.to ?? "—"} in ${result.sessions} server run(s)`,
+    `chain: ${chain.ok ? `intact (${chain.records} records)` : `BROKEN at ${chain.broken?.file}:${chain.broken?.line}: ${chain.broken?.reason}`}`,
+    `calls by tool: ${pairs(result.byTool)}`,
+    `calls by decision: ${pairs(result.byDecision)}`,
+    `codes: ${pairs(result.byCode)}`,
+    "top refused commands:",
+    ...result.topRefusedCommands.map((c) => `  ${String(c.count).padStart(5)}  ${clean(c.command, 100)}`),
+    `panes touched: ${result.panes.length}`,
+    ...result.panes.map((p) => `  ${String(p.calls).padStart(5)}  ${p.pane}`),
+    `alerts: ${result.security.length === 0 ? "none" : ""}`,
+    ...result.security.map((s) => `  ${String(s.count).padStart(5)}  ${s.severity}  ${clean(s.rule, 60)}`),
+  ];
+  process.stdout.write(`${lines.join("\n")}\n`);
+  return 0;
+}
+
+async function tail(path: string, filter: AuditFilter, options: AuditOptions): Promise<number> {
+  const n = Number(options.lines ?? 20);
+  if (!Number.isInteger(n) || n < 0) {
+    console.error("ccmux: -n takes a whole number");
+    return 2;
+  }
+  const print = (item: LoggedRecord): void => {
+    if (matches(item.record, filter)) {
+      process.stdout.write(`${options.json ? JSON.stringify(item.record) : row(item.record)}\n`);
+    }
+  };
+  if (!options.json) process.stdout.write(`${HEADER}\n`);
+  const existing = readRecords(path).filter((item) => matches(item.record, filter));
+  for (const item of existing.slice(Math.max(0, existing.length - n))) print(item);
+  if (!options.follow) return 0;
+  await follow(path, print);
+  return 0;
+}
+
+/** Prints records as they are appended, across rotations, until the process is stopped. */
+async function follow(path: string, print: (item: LoggedRecord) => void): Promise<never> {
+  let fd = openSync(path, "r");
+  let offset = fstatSync(fd).size;
+  let pending = "";
+  const drain = (): void => {
+    const buffer = Buffer.alloc(64 * 1024);
+    for (;;) {
+      const read = readSync(fd, buffer, 0, buffer.length, offset);
+      if (read <= 0) break;
+      offset += read;
+      pending += buffer.subarray(0, read).toString("utf8");
+    }
+    const cut = pending.lastIndexOf("\n");
+    if (cut < 0) return;
+    for (const item of recordsIn(basename(path), pending.slice(0, cut + 1))) print(item);
+    pending = pending.slice(cut + 1);
+  };
+  for (;;) {
+    drain();
+    try {
+      if (statSync(path).ino !== fstatSync(fd).ino) {
+        drain(); // the rest of the file that was rotated away
+        closeSync(fd);
+        fd = openSync(path, "r");
+        offset = 0;
+        pending = "";
+        continue;
+      }
+    } catch {
+      // between the rotation's rename steps: try again shortly
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+const HEADER =
+  "TIME                 SEQ     SESSION   EVENT     TOOL        DECISION CODE                     PANE          DETAIL";
+
+/** One record as a table row. Security: everything from the log is sanitized — the agent wrote much of it. */
+function row(record: Record<string, unknown>): string {
+  const time = typeof record.time === "string" ? record.time.replace("T", " ").slice(0, 19) : "";
+  const args = (record.args ?? {}) as Record<string, unknown>;
+  const detail =
+    args.command ??
+    args.text ??
+    (Array.isArray(args.keys) ? args.keys.join(" ") : undefined) ??
+    record.reason ??
+    "";
+  return [
+    time.padEnd(20),
+    String(record.seq ?? "").padEnd(7),
+    clean(record.session, 9).padEnd(9),
+    clean(record.event, 9).padEnd(9),
+    clean(record.tool, 11).padEnd(11),
+    clean(record.decision, 8).padEnd(8),
+    clean(record.code, 24).padEnd(24),
+    clean(record.pane, 13).padEnd(13),
+    clean(typeof detail === "string" ? detail : JSON.stringify(detail), 100),
+  ].join(" ");
+}
+
+function clean(value: unknown, max: number): string {
+  if (value === undefined || value === null) return "";
+  const text = sanitizeText(String(value)).replace(/\s+/g, " ");
+  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+}
+
+function pairs(map: Record<string, number>): string {
+  const entries = Object.entries(map).sort((a, b) => b[1] - a[1]);
+  return entries.length === 0 ? "—" : entries.map(([key, n]) => `${key} ${n}`).join(", ");
+}
