@@ -819,6 +819,49 @@ async function benchIngest(ctx) {
   });
 }
 
+// The audit write path (issue 5): hash-chained records appended under flock, with and without fdatasync, straight
+// through AuditLog (what every tool call pays before it acts).
+async function benchAuditWrites(ctx) {
+  log("audit: chained record writes with and without fdatasync...");
+  const { AuditLog } = await import("../dist/audit/audit-log.js");
+  const { Redactor } = await import("../dist/audit/redact.js");
+  const redactor = new Redactor({ secretValues: [], isSecretName: () => false });
+  const n = QUICK ? 500 : 5000;
+  const record = {
+    event: "call",
+    decision: "deny",
+    connection: "c-bench",
+    tool: "spawn",
+    args: { command: "rm -rf / --no-preserve-root and some more words to be typical" },
+    code: "COMMAND_NOT_ALLOWED",
+    reason: '"rm" is not in the policy',
+  };
+  for (const fsync of [true, false]) {
+    const dir = join(ctx.ws.dir, `audit-bench-${fsync ? "sync" : "nosync"}`);
+    mkdirSync(dir, { mode: 0o700 });
+    const logFile = AuditLog.open(join(dir, "audit.jsonl"), "s-bench", redactor, {
+      maxBytes: 1024 * 1024 * 1024,
+      keep: 2,
+      fsync,
+      redactInput: false,
+    });
+    const start = now();
+    for (let i = 0; i < n; i++) logFile.write(record);
+    const seconds = (now() - start) / 1000;
+    logFile.close();
+    const bytes = statSync(join(dir, "audit.jsonl")).size;
+    extra({
+      id: fsync ? "audit-sync" : "audit-nosync",
+      name: `audit records appended per second, ${fsync ? "fdatasync each (the default)" : "audit.fsync: false"}`,
+      unit: "records/s",
+      median: round(n / seconds, 0),
+      p99: null,
+      n,
+      notes: `${round((seconds * 1000) / n, 3)} ms per record, ${Math.round(bytes / n)} bytes each, chained (SHA-256), under flock`,
+    });
+  }
+}
+
 // ccmux-only: send_keys round trip and memory under a long flood (flow control keeps RSS flat).
 async function benchExtras(ctx) {
   const { srv, ws } = ctx;
@@ -1319,6 +1362,7 @@ async function main() {
     await benchInterference(ctx);
     await benchIngest(ctx);
     await benchExtras(ctx);
+    await benchAuditWrites(ctx);
     await srv.close();
     srv = undefined;
     if (tm) {

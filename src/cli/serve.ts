@@ -9,7 +9,6 @@ import { PaneHost } from "../panes/pane-host.js";
 import { EMULATED_TERM } from "../panes/pane-screen.js";
 import type { PaneSandbox } from "../panes/sandbox/pane-sandbox.js";
 import type { ScreenFactory } from "../panes/screen-port.js";
-import { ensurePrivateBase } from "../panes/session-dir.js";
 import { WorkerScreens } from "../panes/worker-screens.js";
 import { Connection } from "../tools/connection.js";
 import { createServer } from "../tools/create-server.js";

@@ -258,3 +258,28 @@ describe("the chain across rotation and across servers sharing one log", () => {
     });
   });
 });
+
+describe("audit.redactInput", () => {
+  let ws: TestWorkspace;
+  beforeAll(() => {
+    ws = makeWorkspace(POLICY);
+    const policy = JSON.parse(readFileSync(ws.policyPath, "utf8"));
+    policy.audit = { path: ws.auditPath, redactInput: true };
+    writeFileSync(ws.policyPath, JSON.stringify(policy));
+  });
+  afterAll(() => ws?.cleanup());
+
+  it("keeps only the length and digest of what the agent typed", async () => {
+    const mcp = await serveWorkspace(ws);
+    const { pane } = await mcp.ok<{ pane: string }>("spawn", { command: "bash --norc --noprofile" });
+    await mcp.ok("send_keys", { pane, text: "echo typed-by-the-agent", submit: true });
+    await mcp.close();
+    const log = readFileSync(ws.auditPath, "utf8");
+    expect(log).not.toContain("typed-by-the-agent");
+    const record = readAudit(ws.auditPath).find((r) => r.tool === "send_keys");
+    expect((record?.args as { text?: unknown } | undefined)?.text).toEqual({
+      length: "echo typed-by-the-agent".length,
+      sha256: expect.stringMatching(/^[0-9a-f]{64}$/),
+    });
+  });
+});
