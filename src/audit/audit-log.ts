@@ -48,8 +48,12 @@ export interface AuditLogOptions {
   maxBytes: number;
   /** Rotated files kept (`path.1` … `path.keep`). */
   keep: number;
-  /** fdatasync each record before the call it allows goes on (survives power loss, not only a crash). */
-  fsync: boolean;
+  /**
+   * `each`: fdatasync every record before the call it allows goes on (survives power loss). `batched`: the
+   * record is in the kernel before the call goes on (a crash or SIGKILL of ccmux loses nothing) and is flushed
+   * to disk within BATCH_SYNC_MS, off the call's path.
+   */
+  sync: "batched" | "each";
   /** Keep only the length and digest of text typed with send_keys. */
   redactInput: boolean;
 }
@@ -57,9 +61,12 @@ export interface AuditLogOptions {
 export const DEFAULT_AUDIT_OPTIONS: AuditLogOptions = {
   maxBytes: 16 * 1024 * 1024,
   keep: 10,
-  fsync: true,
+  sync: "batched",
   redactInput: false,
 };
+
+/** With `sync: "batched"`, how long a record may stay in the page cache before it is flushed. */
+const BATCH_SYNC_MS = 100;
 
 /** Bytes read from the end of a file to find its last record (records are capped well below this). */
 const TAIL_BYTES = 256 * 1024;
@@ -68,7 +75,7 @@ const TAIL_BYTES = 256 * 1024;
  * The append-only, hash-chained JSONL audit log. Every record carries `seq`, the previous record's hash
  * (`prev`) and its own (`hash`, SHA-256 over its canonical bytes); each file starts with a header anchored to a
  * random nonce and, after rotation, to the previous file's last hash. Every write is synchronous and, with
- * `fsync`, on disk before the action it allows is taken; a write that fails refuses the call (fail closed).
+ * `sync: "each"`, on disk before the action it allows is taken; a write that fails refuses the call (fail closed).
  * Servers sharing the file take turns under flock(2) and extend one chain.
  */
 export class AuditLog {
@@ -76,6 +83,7 @@ export class AuditLog {
   /** File size after our last write: a different size means another server appended meanwhile. */
   private knownSize = -1;
   private knownIno = -1;
+  private syncTimer: NodeJS.Timeout | undefined;
 
   private constructor(
     readonly path: string,
@@ -146,8 +154,16 @@ export class AuditLog {
     }
   }
 
+  /** Flushes pending records now (batched mode), then releases the file. */
   close(): void {
     if (this.fd < 0) return;
+    clearTimeout(this.syncTimer);
+    this.syncTimer = undefined;
+    try {
+      fdatasyncSync(this.fd);
+    } catch {
+      // nothing more to do at close
+    }
     try {
       closeSync(this.fd);
     } finally {
@@ -172,7 +188,10 @@ export class AuditLog {
         ran = true;
       });
       // A rotation inside replaced this.fd; the old descriptor is released only now, after its unlock.
-      if (this.fd !== fd) closeSync(fd);
+      if (this.fd !== fd) {
+        fdatasyncSync(fd); // batched records of the file rotated away
+        closeSync(fd);
+      }
       if (ran) return;
       closeSync(this.fd);
       this.fd = openLogFile(this.path);
@@ -226,7 +245,7 @@ export class AuditLog {
     try {
       let offset = 0;
       while (offset < bytes.length) offset += writeSync(fd, bytes, offset);
-      if (this.options.fsync) fdatasyncSync(fd);
+      fdatasyncSync(fd); // a new file's first record: always on disk before the file is renamed into place
       moveOld();
       renameSync(fresh, this.path);
     } catch (error) {
@@ -240,13 +259,29 @@ export class AuditLog {
     this.knownSize = bytes.length;
   }
 
+  /** Batched mode: one fdatasync within BATCH_SYNC_MS for every record written since the last. */
+  private scheduleSync(): void {
+    if (this.syncTimer !== undefined) return;
+    this.syncTimer = setTimeout(() => {
+      this.syncTimer = undefined;
+      if (this.fd < 0) return;
+      try {
+        fdatasyncSync(this.fd);
+      } catch {
+        // a failing disk shows at the next write, which refuses its call
+      }
+    }, BATCH_SYNC_MS);
+    this.syncTimer.unref();
+  }
+
   private append(sealed: { record: Record<string, unknown>; state: ChainState }): void {
     const bytes = Buffer.from(`${JSON.stringify(sealed.record)}\n`, "utf8");
     const sizeBefore = fstatSync(this.fd).size;
     try {
       let offset = 0;
       while (offset < bytes.length) offset += writeSync(this.fd, bytes, offset);
-      if (this.options.fsync) fdatasyncSync(this.fd);
+      if (this.options.sync === "each") fdatasyncSync(this.fd);
+      else this.scheduleSync();
     } catch (error) {
       // A record that did not fit (disk full, file size limit) must not leave half a line behind.
       tryTruncate(this.fd, sizeBefore);

@@ -56,7 +56,7 @@ export interface CompiledPolicy {
   env: { pass: readonly string[]; passSecrets: readonly string[]; fromAgent: readonly string[] };
   panes: readonly CompiledPersonPane[];
   limits: Readonly<PolicyLimits & { burst: number }>;
-  audit: { path: string; maxBytes: number; keep: number; fsync: boolean; redactInput: boolean };
+  audit: { path: string; maxBytes: number; keep: number; sync: "batched" | "each"; redactInput: boolean };
   sandbox: CompiledSandbox;
   /** Things that load but deserve the person's attention (a program not found, a secret in env.pass). */
   warnings: readonly string[];
@@ -344,7 +344,7 @@ export function compilePolicy(raw: unknown, opts: CompileOptions): CompiledPolic
       path: path.resolve(auditPath),
       maxBytes: policy.audit.maxBytes,
       keep: policy.audit.keep,
-      fsync: policy.audit.fsync,
+      sync: policy.audit.sync,
       redactInput: policy.audit.redactInput,
     },
     sandbox,

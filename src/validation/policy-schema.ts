@@ -182,18 +182,18 @@ export const policySchema = z
           .default(16_777_216)
           .describe("Rotate the log when it would grow past this size; the chain continues in the new file."),
         keep: z.number().int().min(1).max(1000).default(10).describe("Rotated files kept (path.1 … path.N)."),
-        fsync: z
-          .boolean()
-          .default(true)
+        sync: z
+          .enum(["batched", "each"])
+          .default("batched")
           .describe(
-            "Flush each record to disk before the call it allows goes on (false: a record survives a crash of ccmux, not a power loss).",
+            "`batched` (default): each record reaches the kernel before the call it allows goes on (a crash or kill of ccmux loses nothing) and the disk within 100 ms. `each`: flushed to disk before the call goes on (survives power loss; about 0.15 ms per call on an SSD).",
           ),
         redactInput: z
           .boolean()
           .default(false)
           .describe("Log only the length and SHA-256 of text typed with send_keys, not the text."),
       })
-      .default({ maxBytes: 16_777_216, keep: 10, fsync: true, redactInput: false }),
+      .default({ maxBytes: 16_777_216, keep: 10, sync: "batched", redactInput: false }),
     sandbox: z
       .strictObject({
         mode: z

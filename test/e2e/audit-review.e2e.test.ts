@@ -283,3 +283,40 @@ describe("audit.redactInput", () => {
     });
   });
 });
+
+describe("audit.sync batched loses nothing when ccmux is killed", () => {
+  let ws: TestWorkspace;
+  beforeAll(() => {
+    ws = makeWorkspace(POLICY);
+  });
+  afterAll(() => ws?.cleanup());
+
+  it("every answered call has its record after kill -9, the chain verifies, and the next start extends it", async () => {
+    const mcp = await serveWorkspace(ws);
+    const answered: string[] = [];
+    for (let i = 0; i < 50; i++) {
+      await mcp.refused("spawn", { command: `rm -rf /killed-${i}` }, "COMMAND_NOT_ALLOWED");
+      answered.push(`rm -rf /killed-${i}`);
+    }
+    process.kill(mcp.serverPid, "SIGKILL");
+    await eventually(() => {
+      try {
+        process.kill(mcp.serverPid, 0);
+        return false;
+      } catch {
+        return true;
+      }
+    });
+    const commands = readAudit(ws.auditPath).map(
+      (r) => (r.args as { command?: string } | undefined)?.command,
+    );
+    for (const command of answered) expect(commands).toContain(command);
+    expect(ccmuxAudit(["verify", "--file", ws.auditPath]).code).toBe(0);
+    const next = await serveWorkspace(ws);
+    await next.ok("list_panes");
+    await next.close();
+    const verified = JSON.parse(ccmuxAudit(["verify", "--file", ws.auditPath, "--json"]).stdout);
+    expect(verified).toMatchObject({ ok: true, files: [ws.auditPath] });
+    expect(readAudit(ws.auditPath).filter((r) => r.event === "header")).toHaveLength(1);
+  });
+});
