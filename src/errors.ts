@@ -29,6 +29,8 @@ export type CcmuxErrorCode =
   | "PANE_EXITED"
   /** Too many calls in too short a time for this connection. */
   | "RATE_LIMITED"
+  /** An anomaly rule (repeated refusals, too many panes touched) holds this connection back for a while. */
+  | "ANOMALY_BLOCKED"
   /** A configured bound (panes, input bytes, waiters) would be exceeded. */
   | "LIMIT_EXCEEDED"
   /** The audit record could not be written, so the call was refused (fail closed). */
@@ -56,6 +58,7 @@ export const ERROR_CODES: readonly CcmuxErrorCode[] = [
   "PANE_FORBIDDEN",
   "PANE_EXITED",
   "RATE_LIMITED",
+  "ANOMALY_BLOCKED",
   "LIMIT_EXCEEDED",
   "AUDIT_UNAVAILABLE",
   "SPAWN_FAILED",

@@ -103,7 +103,7 @@ export async function serve(options: { config?: string }): Promise<number> {
   const warn = (message: string): void => console.error(`ccmux: WARNING: ${message}`);
   startPersonPanes(policy, host, serverEnv, logAudit, warn);
 
-  const connection = new Connection(policy.limits);
+  const connection = new Connection(policy.limits, policy.anomalies);
   const server = createServer(
     { policy, host, audit, connection, serverEnv, sessionBase, warn },
     packageVersion(),

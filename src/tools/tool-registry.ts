@@ -46,7 +46,7 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
-const ERROR_DECISION_CODES = new Set(["INTERNAL", "SPAWN_FAILED", "AUDIT_UNAVAILABLE"]);
+const ERROR_DECISION_CODES: ReadonlySet<string> = new Set(["INTERNAL", "SPAWN_FAILED", "AUDIT_UNAVAILABLE"]);
 
 /**
  * Serves tools/list and tools/call. Unlike the SDK's McpServer, every call — including an unknown tool or
@@ -87,6 +87,11 @@ export class ToolRegistry {
         params.arguments,
         {
           signal: extra.signal,
+          alert: (level, data) => {
+            void extra
+              .sendNotification({ method: "notifications/message", params: { level, logger: "ccmux", data } })
+              .catch(() => {});
+          },
           progress: (progress, total, message) => {
             if (typeof token !== "string" && typeof token !== "number") return;
             void extra
@@ -105,7 +110,58 @@ export class ToolRegistry {
   async call(
     name: string,
     rawArgs: unknown,
+    io: { signal: AbortSignal; progress: CallContext["progress"]; alert?: AlertSink },
+  ): Promise<CallToolResult> {
+    const pane = paneOf(rawArgs);
+    let gated = false;
+    const result = await this.decide(name, rawArgs, io, pane, () => {
+      gated = true;
+    });
+    // Calls the anomaly gate refused are not observed again: a blocked connection cannot extend its own block.
+    if (gated) this.observe(name, rawArgs, pane, result, io.alert);
+    return result;
+  }
+
+  /** The anomaly rules' view of a finished call: `security` records, and alerts to the client. */
+  private observe(
+    name: string,
+    args: unknown,
+    pane: string | undefined,
+    result: CallToolResult,
+    alert: AlertSink | undefined,
+  ): void {
+    const decision = !result.isError ? "allow" : errorDecision(result);
+    for (const event of this.deps.connection.anomalies.observe({
+      tool: name,
+      ...(pane === undefined ? {} : { pane }),
+      decision,
+      args,
+    })) {
+      try {
+        this.deps.audit.write({
+          event: "security",
+          decision: "info",
+          connection: this.deps.connection.id,
+          tool: name,
+          rule: event.rule,
+          severity: event.severity,
+          reason: event.message,
+          detail: event.detail,
+        });
+      } catch (error) {
+        console.error(`ccmux: a security record could not be written: ${(error as Error).message}`);
+      }
+      this.deps.warn(`security (${event.severity}): ${event.rule}: ${event.message}`);
+      alert?.(LEVELS[event.severity], { rule: event.rule, severity: event.severity, message: event.message });
+    }
+  }
+
+  private async decide(
+    name: string,
+    rawArgs: unknown,
     io: { signal: AbortSignal; progress: CallContext["progress"] },
+    pane: string | undefined,
+    passedGate: () => void,
   ): Promise<CallToolResult> {
     const base: AuditRecord = {
       event: "call",
@@ -121,6 +177,10 @@ export class ToolRegistry {
       base.args = rawArgs;
       // Security: a flood of calls (seed §6.2) is refused before any parsing or pane work.
       this.deps.connection.rateLimit.take();
+      // Security: anomaly rules (seed §6.2) hold a probing or roaming connection back before anything runs.
+      const { delayMs } = this.deps.connection.anomalies.gate(name, pane);
+      passedGate();
+      if (delayMs > 0) await sleep(delayMs, io.signal);
       if (!tool) throw new CcmuxError("INVALID_ARGUMENT", `Unknown tool "${truncate(name)}".`);
       const parsed = (tool.input as z.ZodType).safeParse(rawArgs ?? {});
       if (!parsed.success) {
@@ -169,6 +229,32 @@ export class ToolRegistry {
       return errorResult(error);
     }
   }
+}
+
+type AlertSink = (level: "notice" | "warning" | "alert", data: Record<string, unknown>) => void;
+
+const LEVELS = { low: "notice", medium: "warning", high: "alert" } as const;
+
+/** The pane a call targets, when its arguments name one. */
+function paneOf(args: unknown): string | undefined {
+  const pane = isRecord(args) ? args.pane : undefined;
+  return typeof pane === "string" && pane.length <= 64 ? pane : undefined;
+}
+
+function errorDecision(result: CallToolResult): "deny" | "error" {
+  const first = result.content[0];
+  const code = first && first.type === "text" ? first.text.split(":")[0] : "";
+  return ERROR_DECISION_CODES.has(code ?? "") ? "error" : "deny";
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    signal.addEventListener("abort", () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
 }
 
 function toCcmuxError(thrown: unknown): CcmuxError {

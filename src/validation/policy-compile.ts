@@ -1,5 +1,11 @@
 import path from "node:path";
 import { CcmuxError, isCcmuxError } from "../errors.js";
+import {
+  type AnomalyPolicy,
+  DEFAULT_NETWORK_PROGRAMS,
+  DEFAULT_READ_PROGRAMS,
+  DEFAULT_SENSITIVE_PATHS,
+} from "./anomaly-rules.js";
 import { type CompiledPattern, compileArgPattern } from "./arg-pattern.js";
 import { canonicalRoot, isInside } from "./canonical-path.js";
 import { parseCommandLine } from "./command-line.js";
@@ -58,6 +64,7 @@ export interface CompiledPolicy {
   limits: Readonly<PolicyLimits & { burst: number }>;
   audit: { path: string; maxBytes: number; keep: number; sync: "batched" | "each"; redactInput: boolean };
   sandbox: CompiledSandbox;
+  anomalies: AnomalyPolicy;
   /** Things that load but deserve the person's attention (a program not found, a secret in env.pass). */
   warnings: readonly string[];
 }
@@ -325,6 +332,9 @@ export function compilePolicy(raw: unknown, opts: CompileOptions): CompiledPolic
   }
   const panes = compilePanes(policy, ctx, problems);
   const sandbox = compileSandbox(policy, problems);
+  if (policy.anomalies.probing.blockAfter <= policy.anomalies.probing.slowAfter) {
+    problems.push({ path: "anomalies.probing.blockAfter", message: "must be greater than slowAfter" });
+  }
   if (sandbox.mode === "off") warnings.push("sandbox.mode is off: panes run with the server's privileges");
   if (problems.length > 0) {
     throw new CcmuxError("POLICY_INVALID", `the policy has ${problems.length} error(s)`, {
@@ -348,6 +358,18 @@ export function compilePolicy(raw: unknown, opts: CompileOptions): CompiledPolic
       redactInput: policy.audit.redactInput,
     },
     sandbox,
+    anomalies: {
+      lateral: policy.anomalies.lateral,
+      probing: policy.anomalies.probing,
+      sensitivePaths: [...new Set([...DEFAULT_SENSITIVE_PATHS, ...policy.anomalies.sensitivePaths])],
+      exfiltration: {
+        windowMs: policy.anomalies.exfiltration.windowMs,
+        readPrograms: DEFAULT_READ_PROGRAMS,
+        networkPrograms: [
+          ...new Set([...DEFAULT_NETWORK_PROGRAMS, ...policy.anomalies.exfiltration.networkPrograms]),
+        ],
+      },
+    },
     warnings,
   });
 }

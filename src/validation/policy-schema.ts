@@ -140,6 +140,66 @@ const limits = z
   })
   .describe("Bounds on what one server holds.");
 
+const ms = (fallback: number, what: string) =>
+  z.number().int().min(0).max(86_400_000).default(fallback).describe(what);
+
+const anomalies = z
+  .strictObject({
+    lateral: z
+      .strictObject({
+        panes: z
+          .number()
+          .int()
+          .min(1)
+          .max(1024)
+          .default(8)
+          .describe("Distinct panes one connection may touch within windowMs."),
+        windowMs: ms(60_000, "The window, in milliseconds."),
+        cooldownMs: ms(120_000, "How long calls on further panes are then blocked."),
+      })
+      .default({ panes: 8, windowMs: 60_000, cooldownMs: 120_000 })
+      .describe("Lateral movement: many panes touched in a short time."),
+    probing: z
+      .strictObject({
+        slowAfter: z
+          .number()
+          .int()
+          .min(1)
+          .max(100_000)
+          .default(10)
+          .describe("Refusals within windowMs after which each call is held back slowMs."),
+        blockAfter: z
+          .number()
+          .int()
+          .min(1)
+          .max(100_000)
+          .default(25)
+          .describe("Refusals within windowMs after which the connection is blocked."),
+        windowMs: ms(60_000, "The window, in milliseconds."),
+        slowMs: ms(1_000, "How long each call is held back once slowed."),
+        cooldownMs: ms(300_000, "How long the connection is then blocked."),
+      })
+      .default({ slowAfter: 10, blockAfter: 25, windowMs: 60_000, slowMs: 1_000, cooldownMs: 300_000 })
+      .describe("Probing: repeated refusals."),
+    sensitivePaths: z
+      .array(z.string().min(2))
+      .default([])
+      .describe(
+        "Text marking a sensitive path in a call's arguments, in addition to the defaults (~/.ssh, /etc/shadow, credential files).",
+      ),
+    exfiltration: z
+      .strictObject({
+        windowMs: ms(120_000, "How long after a file read a network-capable command raises an alert."),
+        networkPrograms: z
+          .array(z.string().min(1))
+          .default([])
+          .describe("Network-capable programs in addition to the defaults (curl, wget, nc, ssh, scp, …)."),
+      })
+      .default({ windowMs: 120_000, networkPrograms: [] })
+      .describe("A file read followed by a network-capable command."),
+  })
+  .describe("Anomaly rules (seed §6.2): each writes a `security` audit record and notifies the client.");
+
 export const policySchema = z
   .strictObject({
     $schema: z.string().optional().describe("Path or URL of this file's JSON Schema, for editors."),
@@ -194,6 +254,7 @@ export const policySchema = z
           .describe("Log only the length and SHA-256 of text typed with send_keys, not the text."),
       })
       .default({ maxBytes: 16_777_216, keep: 10, sync: "batched", redactInput: false }),
+    anomalies: anomalies.default(anomalies.parse({})),
     sandbox: z
       .strictObject({
         mode: z

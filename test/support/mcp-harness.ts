@@ -25,6 +25,15 @@ export interface TestWorkspace {
   cleanup(): void;
 }
 
+/**
+ * Anomaly thresholds out of reach for tests that refuse or roam on purpose (denials, limits, audit floods);
+ * the anomaly tests set their own.
+ */
+const QUIET_ANOMALIES = {
+  probing: { slowAfter: 99_999, blockAfter: 100_000 },
+  lateral: { panes: 1024 },
+};
+
 export function makeWorkspace(policy: Record<string, unknown>): TestWorkspace {
   const dir = realpathSync(mkdtempSync(join(tmpdir(), "ccmux-e2e-")));
   const root = join(dir, "ws");
@@ -34,7 +43,11 @@ export function makeWorkspace(policy: Record<string, unknown>): TestWorkspace {
   const policyPath = join(dir, "ccmux.json");
   writeFileSync(
     policyPath,
-    JSON.stringify({ workspace: ["ws"], audit: { path: auditPath }, ...policy }, null, 2),
+    JSON.stringify(
+      { workspace: ["ws"], audit: { path: auditPath }, anomalies: QUIET_ANOMALIES, ...policy },
+      null,
+      2,
+    ),
   );
   return { root, dir, policyPath, auditPath, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }

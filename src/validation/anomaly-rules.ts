@@ -1,0 +1,248 @@
+import { CcmuxError } from "../errors.js";
+
+/** The anomaly rules' settings (policy `anomalies`, seed §6.2). */
+export interface AnomalyPolicy {
+  /** Lateral movement: more than `panes` distinct panes touched within `windowMs`. */
+  lateral: { panes: number; windowMs: number; cooldownMs: number };
+  /** Probing: `slowAfter` denials within `windowMs` slow every call by `slowMs`; `blockAfter` block the connection. */
+  probing: { slowAfter: number; blockAfter: number; windowMs: number; slowMs: number; cooldownMs: number };
+  /** Text that marks a sensitive path when it appears in a call's arguments. */
+  sensitivePaths: readonly string[];
+  /** A file read and then a network-capable program within `windowMs`. */
+  exfiltration: { windowMs: number; readPrograms: readonly string[]; networkPrograms: readonly string[] };
+}
+
+export type Severity = "low" | "medium" | "high";
+
+/** One `security` audit record (and MCP logging notification) a rule produced. */
+export interface SecurityEvent {
+  rule: "lateral-movement" | "probing" | "sensitive-path" | "read-then-network";
+  severity: Severity;
+  message: string;
+  detail: Record<string, unknown>;
+}
+
+/** What a call did, as the rules need it. */
+export interface ObservedCall {
+  tool: string;
+  /** The pane the call targeted, if any. */
+  pane?: string;
+  decision: "allow" | "deny" | "error";
+  /** The call's arguments as the agent sent them. */
+  args: unknown;
+}
+
+export const DEFAULT_SENSITIVE_PATHS: readonly string[] = [
+  ".ssh/",
+  "/.ssh",
+  "id_rsa",
+  "id_ed25519",
+  "id_ecdsa",
+  "/etc/shadow",
+  "/etc/gshadow",
+  "/etc/sudoers",
+  ".aws/credentials",
+  ".aws/config",
+  ".netrc",
+  ".git-credentials",
+  ".docker/config.json",
+  ".kube/config",
+  ".npmrc",
+  ".pypirc",
+  ".gnupg",
+  ".config/gh/hosts.yml",
+  ".pem",
+  ".env",
+];
+
+export const DEFAULT_READ_PROGRAMS: readonly string[] = [
+  "cat",
+  "less",
+  "more",
+  "head",
+  "tail",
+  "grep",
+  "rg",
+  "base64",
+  "xxd",
+  "od",
+  "strings",
+  "find",
+  "tar",
+  "zip",
+];
+
+export const DEFAULT_NETWORK_PROGRAMS: readonly string[] = [
+  "curl",
+  "wget",
+  "nc",
+  "ncat",
+  "netcat",
+  "socat",
+  "ssh",
+  "scp",
+  "sftp",
+  "rsync",
+  "ftp",
+  "telnet",
+  "git push",
+  "npm publish",
+];
+
+/** The words a call would run: spawn's command line, and each line or `;`/`&&`/`|` segment of typed text. */
+function commandsIn(tool: string, args: unknown): string[] {
+  const record = (args ?? {}) as { command?: unknown; text?: unknown };
+  const texts = [
+    ...(tool === "spawn" && typeof record.command === "string" ? [record.command] : []),
+    ...(tool === "send_keys" && typeof record.text === "string" ? [record.text] : []),
+  ];
+  return texts
+    .flatMap((text) => text.split(/[\n;|&]+/))
+    .map((segment) => segment.trim())
+    .filter((segment) => segment.length > 0);
+}
+
+/** True when a command segment starts with `program` (by its last path component: /usr/bin/curl is curl). */
+function runs(segment: string, program: string): boolean {
+  const words = segment.split(/\s+/);
+  const first = (words[0] ?? "").split("/").pop() ?? "";
+  const wanted = program.split(/\s+/);
+  return first === wanted[0] && wanted.slice(1).every((word, i) => words[i + 1] === word);
+}
+
+/**
+ * Per-connection anomaly rules (seed §6.2), each configurable and each producing `security` events with a
+ * severity. Two rules also act: lateral movement blocks calls on further panes for a cool-down, and probing
+ * first slows the connection down, then blocks it. Pure apart from the clock.
+ */
+export class AnomalyDetector {
+  private readonly touched = new Map<string, number>();
+  private readonly denials: number[] = [];
+  private readonly reads: number[] = [];
+  private lateralUntil = 0;
+  private blockedUntil = 0;
+
+  constructor(
+    private readonly policy: AnomalyPolicy,
+    private readonly now: () => number = () => Date.now(),
+  ) {}
+
+  /**
+   * Before a call is handled: throws ANOMALY_BLOCKED while the connection is blocked, or for a pane not
+   * already touched during a lateral-movement cool-down; otherwise returns how long to hold the call back.
+   */
+  gate(tool: string, pane: string | undefined): { delayMs: number } {
+    const now = this.now();
+    if (now < this.blockedUntil) {
+      throw blocked("probing", this.blockedUntil - now, "this connection is blocked after repeated refusals");
+    }
+    if (pane !== undefined && now < this.lateralUntil && !this.touched.has(pane)) {
+      throw blocked(
+        "lateral-movement",
+        this.lateralUntil - now,
+        `calls on further panes are blocked after ${tool} reached too many panes in a short time`,
+      );
+    }
+    this.prune(now);
+    return { delayMs: this.denials.length >= this.policy.probing.slowAfter ? this.policy.probing.slowMs : 0 };
+  }
+
+  /** After a call was decided: the security events it raises (and the rules' state updated). */
+  observe(call: ObservedCall): SecurityEvent[] {
+    const now = this.now();
+    this.prune(now);
+    const events: SecurityEvent[] = [];
+    const text = JSON.stringify(call.args ?? {});
+    const sensitive = this.policy.sensitivePaths.filter((marker) => text.includes(marker));
+    if (sensitive.length > 0) {
+      events.push({
+        rule: "sensitive-path",
+        severity: "high",
+        message: `${call.tool} named a sensitive path (${sensitive.join(", ")})`,
+        detail: { tool: call.tool, markers: sensitive, decision: call.decision },
+      });
+    }
+    const commands = commandsIn(call.tool, call.args);
+    const { readPrograms, networkPrograms, windowMs } = this.policy.exfiltration;
+    const network = commands.filter((segment) => networkPrograms.some((program) => runs(segment, program)));
+    if (network.length > 0 && this.reads.some((at) => now - at <= windowMs)) {
+      events.push({
+        rule: "read-then-network",
+        severity: "high",
+        message: `a network-capable command followed a file read within ${windowMs} ms`,
+        detail: { tool: call.tool, commands: network, decision: call.decision },
+      });
+    }
+    if (
+      sensitive.length > 0 ||
+      commands.some((segment) => readPrograms.some((program) => runs(segment, program)))
+    ) {
+      this.reads.push(now);
+    }
+    if (call.pane !== undefined) events.push(...this.observePane(call.pane, call.tool, now));
+    if (call.decision === "deny") events.push(...this.observeDenial(now));
+    return events;
+  }
+
+  private observePane(pane: string, tool: string, now: number): SecurityEvent[] {
+    const fresh = !this.touched.has(pane);
+    this.touched.set(pane, now);
+    const { panes, windowMs, cooldownMs } = this.policy.lateral;
+    const recent = [...this.touched.values()].filter((at) => now - at <= windowMs).length;
+    if (!fresh || recent <= panes || now < this.lateralUntil) return [];
+    this.lateralUntil = now + cooldownMs;
+    return [
+      {
+        rule: "lateral-movement",
+        severity: "medium",
+        message: `${recent} distinct panes touched within ${windowMs} ms; calls on further panes blocked for ${cooldownMs} ms`,
+        detail: { tool, panes: recent, windowMs, cooldownMs },
+      },
+    ];
+  }
+
+  private observeDenial(now: number): SecurityEvent[] {
+    this.denials.push(now);
+    const { slowAfter, blockAfter, windowMs, slowMs, cooldownMs } = this.policy.probing;
+    const count = this.denials.length;
+    if (count === blockAfter) {
+      this.blockedUntil = now + cooldownMs;
+      this.denials.length = 0;
+      return [
+        {
+          rule: "probing",
+          severity: "high",
+          message: `${count} refusals within ${windowMs} ms; the connection is blocked for ${cooldownMs} ms`,
+          detail: { denials: count, windowMs, cooldownMs },
+        },
+      ];
+    }
+    if (count === slowAfter) {
+      return [
+        {
+          rule: "probing",
+          severity: "medium",
+          message: `${count} refusals within ${windowMs} ms; each call is now held back ${slowMs} ms`,
+          detail: { denials: count, windowMs, slowMs },
+        },
+      ];
+    }
+    return [];
+  }
+
+  private prune(now: number): void {
+    const { windowMs } = this.policy.probing;
+    while (this.denials.length > 0 && now - (this.denials[0] as number) > windowMs) this.denials.shift();
+    const keepReads = this.policy.exfiltration.windowMs;
+    while (this.reads.length > 0 && now - (this.reads[0] as number) > keepReads) this.reads.shift();
+    for (const [pane, at] of this.touched) {
+      if (now - at > this.policy.lateral.windowMs && now >= this.lateralUntil) this.touched.delete(pane);
+    }
+  }
+}
+
+function blocked(rule: SecurityEvent["rule"], retryAfterMs: number, why: string): CcmuxError {
+  return new CcmuxError("ANOMALY_BLOCKED", `Refused: ${why}; retry after ${Math.ceil(retryAfterMs)} ms.`, {
+    data: { rule, retryAfterMs: Math.ceil(retryAfterMs) },
+  });
+}

