@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { makeWorkspace, type Served, serveWorkspace, type TestWorkspace } from "../support/mcp-harness.js";
@@ -60,5 +61,40 @@ describe("bounds and progress", () => {
     expect(Date.now() - started).toBeLessThan(5000);
     expect(progress.length).toBeGreaterThanOrEqual(1);
     await mcp.ok("kill_pane", { pane });
+  });
+});
+
+describe("a 10k-call flood", () => {
+  let ws: TestWorkspace;
+  let mcp: Served;
+  beforeAll(async () => {
+    ws = makeWorkspace({ commands: [], limits: { callsPerMinute: 600, burst: 100 } });
+    mcp = await serveWorkspace(ws);
+  });
+  afterAll(async () => {
+    await mcp?.close();
+    ws?.cleanup();
+  });
+
+  it("is refused with RATE_LIMITED past the burst, every call audited, and the server stays responsive", async () => {
+    const results: CallToolResult[] = [];
+    for (let batch = 0; batch < 20; batch++) {
+      results.push(...(await Promise.all(Array.from({ length: 500 }, () => mcp.call("list_panes")))));
+    }
+    const refused = results.filter((r) => r.isError);
+    expect(results).toHaveLength(10_000);
+    expect(results.length - refused.length).toBeGreaterThanOrEqual(100);
+    expect(results.length - refused.length).toBeLessThan(200);
+    expect(refused.every((r) => (r.content[0] as { text: string }).text.startsWith("RATE_LIMITED:"))).toBe(
+      true,
+    );
+    const calls = readFileSync(ws.auditPath, "utf8")
+      .split("\n")
+      .filter((line) => line.includes('"tool":"list_panes"'));
+    expect(calls).toHaveLength(10_000);
+    expect(JSON.parse(calls.at(-1) as string)).toMatchObject({ decision: "deny", code: "RATE_LIMITED" });
+    // Still answering: the next call that has a token is served.
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    expect((await mcp.ok<{ panes: unknown[] }>("list_panes")).panes).toEqual([]);
   });
 });
