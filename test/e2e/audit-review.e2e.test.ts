@@ -6,6 +6,7 @@ import {
   CLI,
   eventually,
   makeWorkspace,
+  processGone,
   readAudit,
   serveWorkspace,
   type TestWorkspace,
@@ -299,14 +300,7 @@ describe("audit.sync batched loses nothing when ccmux is killed", () => {
       answered.push(`rm -rf /killed-${i}`);
     }
     process.kill(mcp.serverPid, "SIGKILL");
-    await eventually(() => {
-      try {
-        process.kill(mcp.serverPid, 0);
-        return false;
-      } catch {
-        return true;
-      }
-    });
+    await eventually(() => processGone(mcp.serverPid));
     const commands = readAudit(ws.auditPath).map(
       (r) => (r.args as { command?: string } | undefined)?.command,
     );

@@ -3,6 +3,7 @@ import {
   eventually,
   makeWorkspace,
   processesWith,
+  processGone,
   readAudit,
   serveWorkspace,
 } from "../support/mcp-harness.js";
@@ -23,14 +24,7 @@ describe("clean shutdown", () => {
         await eventually(() => processesWith(`sleep ${marker}`).length >= 2);
         if (how === "SIGTERM") process.kill(mcp.serverPid, "SIGTERM");
         else await mcp.close();
-        await eventually(() => {
-          try {
-            process.kill(mcp.serverPid, 0);
-            return false;
-          } catch {
-            return true;
-          }
-        });
+        await eventually(() => processGone(mcp.serverPid));
         await eventually(() => processesWith(`sleep ${marker}`).length === 0);
         expect(processesWith(`sleep ${marker}`)).toEqual([]);
         expect(readAudit(ws.auditPath).at(-1), mcp.stderr()).toMatchObject({ event: "stop" });

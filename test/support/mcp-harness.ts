@@ -142,6 +142,16 @@ export async function eventually<T>(probe: () => T | undefined | false, timeoutM
   }
 }
 
+/** True once no process has this pid (for waiting on a server to be gone). */
+export function processGone(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return false;
+  } catch {
+    return true;
+  }
+}
+
 /** Pids of live processes whose command line contains `marker`. */
 export function processesWith(marker: string): number[] {
   const pids: number[] = [];
