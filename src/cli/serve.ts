@@ -82,7 +82,11 @@ export async function serve(options: { config?: string }): Promise<number> {
     return 2;
   }
   const host = new PaneHost(
-    { maxPanes: policy.limits.maxPanes, maxExitedPanes: policy.limits.maxExitedPanes },
+    {
+      maxPanes: policy.limits.maxPanes,
+      maxExitedPanes: policy.limits.maxExitedPanes,
+      maxProcesses: policy.limits.maxProcesses,
+    },
     startScreens(),
     sandbox,
   );
@@ -90,6 +94,20 @@ export async function serve(options: { config?: string }): Promise<number> {
     logAudit({ event: "exit", decision: "info", pane: pane.id, pid: pane.pid, ...exit }),
   );
   host.on("evict", (pane) => logAudit({ event: "evict", decision: "info", pane: pane.id, pid: pane.pid }));
+  host.on("limit", (pane, processes, limit) => {
+    const reason = `pane ${pane.id} held ${processes} processes (limit ${limit}): killed`;
+    console.error(`ccmux: WARNING: security (high): process-limit: ${reason}`);
+    logAudit({
+      event: "security",
+      decision: "info",
+      rule: "process-limit",
+      severity: "high",
+      pane: pane.id,
+      pid: pane.pid,
+      reason,
+      detail: { processes, limit },
+    });
+  });
   const posture = sandboxPosture(policy, host);
   console.error(`ccmux: ${posture.message}`);
   logAudit({

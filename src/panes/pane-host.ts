@@ -4,6 +4,7 @@ import { CcmuxError } from "../errors.js";
 import { closeOnExecAll } from "./fd-flags.js";
 import { LocalScreens } from "./local-screens.js";
 import { Pane, type PaneLaunch, type PaneSpec } from "./pane.js";
+import { sessionMembers, sessionSizes, signalSession } from "./process-session.js";
 import type { ProcessExit } from "./pty-process.js";
 import type { PaneSandbox, SandboxLaunch, SandboxStatus } from "./sandbox/pane-sandbox.js";
 import type { ScreenFactory } from "./screen-port.js";
@@ -16,12 +17,19 @@ export interface PaneHostLimits {
   maxPanes: number;
   /** Exited panes kept readable; beyond this the oldest exited pane is evicted. */
   maxExitedPanes: number;
+  /** Processes one pane may hold at once; beyond this the pane is killed (a fork bomb). */
+  maxProcesses?: number;
 }
+
+/** How often live panes' process counts are checked against maxProcesses. */
+const PROCESS_CHECK_MS = 250;
 
 /** Events a host reports, for the audit log. */
 export interface PaneHostEvents {
   exit: [pane: Pane, exit: ProcessExit];
   evict: [pane: Pane];
+  /** A pane went past maxProcesses and was killed. */
+  limit: [pane: Pane, processes: number, limit: number];
 }
 
 /**
@@ -32,6 +40,7 @@ export class PaneHost extends EventEmitter<PaneHostEvents> {
   private readonly panes = new Map<string, Pane>();
   private readonly killing = new Set<string>();
   private shuttingDown = false;
+  private processWatch: NodeJS.Timeout | undefined;
 
   /**
    * @param screens where pane emulators run: the screen thread in `serve`, this thread in tests (default).
@@ -82,6 +91,7 @@ export class PaneHost extends EventEmitter<PaneHostEvents> {
       launch?.release();
     }
     this.panes.set(pane.id, pane);
+    this.watchProcesses();
     void pane.exited().then((exit) => {
       if (!this.panes.has(pane.id)) return;
       this.emit("exit", pane, exit);
@@ -138,8 +148,36 @@ export class PaneHost extends EventEmitter<PaneHostEvents> {
    */
   async shutdown(): Promise<void> {
     this.shuttingDown = true;
+    clearInterval(this.processWatch);
+    this.processWatch = undefined;
     await Promise.all(this.list().map((pane) => this.kill(pane.id, "SIGHUP", SHUTDOWN_GRACE_MS)));
     await this.screens.close();
+  }
+
+  /**
+   * Security: a fork bomb in one pane would take every pid (and the machine) down. While panes run, their
+   * sessions are counted every PROCESS_CHECK_MS and a pane past maxProcesses is killed outright — in the
+   * sandbox that is the whole PID namespace at once. Bounded in time, not prevented: see the README.
+   */
+  private watchProcesses(): void {
+    const limit = this.limits.maxProcesses;
+    if (limit === undefined || this.processWatch !== undefined) return;
+    this.processWatch = setInterval(() => {
+      const live = this.list().filter((pane) => pane.alive);
+      if (live.length === 0) {
+        clearInterval(this.processWatch);
+        this.processWatch = undefined;
+        return;
+      }
+      const sizes = sessionSizes(new Set(live.map((pane) => pane.pid)));
+      for (const pane of live) {
+        const processes = sizes.get(pane.pid) ?? 0;
+        if (processes <= limit) continue;
+        this.emit("limit", pane, processes, limit);
+        void killRunaway(pane);
+      }
+    }, PROCESS_CHECK_MS);
+    this.processWatch.unref();
   }
 
   private evictExited(): void {
@@ -150,6 +188,15 @@ export class PaneHost extends EventEmitter<PaneHostEvents> {
       void pane.kill().finally(() => pane.dispose());
       this.emit("evict", pane);
     }
+  }
+}
+
+/** SIGKILL for the whole session until it is empty: a fork bomb forks again between listing and killing. */
+async function killRunaway(pane: Pane): Promise<void> {
+  for (let round = 0; round < 100; round++) {
+    signalSession(pane.pid, "SIGKILL");
+    if (sessionMembers(pane.pid).length === 0) return;
+    await new Promise((resolve) => setTimeout(resolve, 10));
   }
 }
 

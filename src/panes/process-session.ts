@@ -7,11 +7,28 @@ import { readdirSync, readFileSync } from "node:fs";
  */
 export function sessionMembers(sessionId: number): number[] {
   const members: number[] = [];
+  scanProcesses((pid, session) => {
+    if (session === sessionId) members.push(pid);
+  });
+  return members;
+}
+
+/** How many live processes each of `sessionIds` holds, in one pass over /proc. */
+export function sessionSizes(sessionIds: ReadonlySet<number>): Map<number, number> {
+  const sizes = new Map<number, number>();
+  scanProcesses((_pid, session) => {
+    if (sessionIds.has(session)) sizes.set(session, (sizes.get(session) ?? 0) + 1);
+  });
+  return sizes;
+}
+
+/** Calls `visit` with the pid and session id of every live (not zombie) process. */
+function scanProcesses(visit: (pid: number, session: number) => void): void {
   let entries: string[];
   try {
     entries = readdirSync("/proc");
   } catch {
-    return members;
+    return;
   }
   for (const entry of entries) {
     if (!/^\d+$/.test(entry)) continue;
@@ -25,9 +42,8 @@ export function sessionMembers(sessionId: number): number[] {
     const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
     const state = fields[0];
     const session = Number(fields[3]);
-    if (session === sessionId && state !== "Z") members.push(Number(entry));
+    if (state !== "Z") visit(Number(entry), session);
   }
-  return members;
 }
 
 /** Sends `signal` to the session's process group and to every other member of the session. */

@@ -137,6 +137,13 @@ const limits = z
       .default(300_000)
       .describe("Cap on wait_for timeout_ms."),
     maxWaiters: z.number().int().min(1).max(1024).default(32).describe("wait_for calls pending at once."),
+    maxProcesses: z
+      .number()
+      .int()
+      .min(4)
+      .max(100_000)
+      .default(512)
+      .describe("Processes one pane may hold at once; a pane past it (a fork bomb) is killed."),
   })
   .describe("Bounds on what one server holds.");
 

@@ -1,7 +1,14 @@
 import { readFileSync } from "node:fs";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { makeWorkspace, type Served, serveWorkspace, type TestWorkspace } from "../support/mcp-harness.js";
+import {
+  eventually,
+  makeWorkspace,
+  processesWith,
+  type Served,
+  serveWorkspace,
+  type TestWorkspace,
+} from "../support/mcp-harness.js";
 
 describe("bounds and progress", () => {
   let ws: TestWorkspace;
@@ -96,5 +103,43 @@ describe("a 10k-call flood", () => {
     // Still answering: the next call that has a token is served.
     await new Promise((resolve) => setTimeout(resolve, 150));
     expect((await mcp.ok<{ panes: unknown[] }>("list_panes")).panes).toEqual([]);
+  });
+});
+
+describe("limits.maxProcesses", () => {
+  let ws: TestWorkspace;
+  let mcp: Served;
+  beforeAll(async () => {
+    ws = makeWorkspace({
+      commands: [{ command: "bash", args: ["--norc --noprofile"], input: "raw" }],
+      limits: { maxProcesses: 32 },
+    });
+    mcp = await serveWorkspace(ws);
+  });
+  afterAll(async () => {
+    await mcp?.close();
+    ws?.cleanup();
+  });
+
+  it("a pane flooding the process table (fork-bomb-like) is killed with all its processes, and it is audited", async () => {
+    const marker = `${4000 + (process.pid % 1000)}`;
+    const { pane, sandboxed } = await mcp.ok<{ pane: string; sandboxed: boolean }>("spawn", {
+      command: "bash --norc --noprofile",
+    });
+    expect(sandboxed).toBe(true);
+    // A few processes are fine.
+    await mcp.ok("send_keys", { pane, text: `for i in 1 2 3; do sleep ${marker}1 & done`, submit: true });
+    await eventually(() => processesWith(`sleep ${marker}1`).length === 3);
+    await mcp.ok("send_keys", { pane, text: `for i in $(seq 500); do sleep ${marker} & done`, submit: true });
+    const waited = await mcp.ok<{ reason: string }>("wait_for", { pane, exit: true, timeout_ms: 20_000 });
+    expect(waited.reason).toBe("exited");
+    await eventually(() => processesWith(`sleep ${marker}`).length === 0);
+    const record = readFileSync(ws.auditPath, "utf8")
+      .split("\n")
+      .filter((line) => line.includes('"process-limit"'))
+      .map((line) => JSON.parse(line));
+    expect(record).toHaveLength(1);
+    expect(record[0]).toMatchObject({ event: "security", severity: "high", pane, detail: { limit: 32 } });
+    expect(record[0].detail.processes).toBeGreaterThan(32);
   });
 });
