@@ -143,3 +143,51 @@ describe("limits.maxProcesses", () => {
     expect(record[0].detail.processes).toBeGreaterThan(32);
   });
 });
+
+describe("1 GB of output through a sandboxed pane", () => {
+  let ws: TestWorkspace;
+  let mcp: Served;
+  beforeAll(async () => {
+    ws = makeWorkspace({ commands: [{ command: "bash", args: ["--norc --noprofile"], input: "raw" }] });
+    mcp = await serveWorkspace(ws);
+  });
+  afterAll(async () => {
+    await mcp?.close();
+    ws?.cleanup();
+  });
+
+  const rssOf = (pid: number): number =>
+    Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1] ?? 0) * 1024;
+
+  it("keeps the server's memory flat while it streams, and the pane answers afterwards", async () => {
+    const { pane } = await mcp.ok<{ pane: string }>("spawn", { command: "bash --norc --noprofile" });
+    await mcp.ok("send_keys", { pane, text: "echo READY-$((40+2))", submit: true });
+    await mcp.ok("wait_for", { pane, text: "READY-42", timeout_ms: 10_000 });
+    const before = rssOf(mcp.serverPid);
+    let peak = before;
+    const sampler = setInterval(() => {
+      peak = Math.max(peak, rssOf(mcp.serverPid));
+    }, 100);
+    try {
+      await mcp.ok("send_keys", {
+        pane,
+        text: `yes ${"y".repeat(99)} | head -c 1000000000; echo STREAMED-$((1+1))`,
+        submit: true,
+      });
+      const waited = await mcp.ok<{ matched: boolean }>("wait_for", {
+        pane,
+        text: "STREAMED-2",
+        timeout_ms: 120_000,
+      });
+      expect(waited.matched).toBe(true);
+    } finally {
+      clearInterval(sampler);
+    }
+    // 1 GB went through; the server may grow by buffers and history, never by the volume.
+    expect(peak - before).toBeLessThan(128 * 1024 * 1024);
+    await mcp.ok("send_keys", { pane, text: "echo AFTER-$((2+2))", submit: true });
+    expect(
+      (await mcp.ok<{ matched: boolean }>("wait_for", { pane, text: "AFTER-4", timeout_ms: 10_000 })).matched,
+    ).toBe(true);
+  }, 180_000);
+});
