@@ -15,7 +15,7 @@ export interface ChainState {
  */
 export function canonicalJson(value: unknown): string {
   if (value === null || typeof value !== "object") return JSON.stringify(value) ?? "null";
-  if (Array.isArray(value)) return `[${value.map((item) => canonicalJson(item ?? null)).join(",")}]`;
+  if (Array.isArray(value)) return `[${Array.from(value, (item) => canonicalJson(item ?? null)).join(",")}]`;
   const entries = Object.entries(value as Record<string, unknown>)
     .filter(([, item]) => item !== undefined)
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
@@ -33,7 +33,9 @@ export function seal(
   fields: Record<string, unknown>,
   state: ChainState,
 ): { record: Record<string, unknown>; state: ChainState } {
-  const record: Record<string, unknown> = { v: 2, seq: state.seq + 1, ...fields, prev: state.hash };
+  // Security: the chain's own fields come last, so nothing in `fields` can set them.
+  const { v: _v, seq: _seq, prev: _prev, hash: _hash, ...rest } = fields;
+  const record: Record<string, unknown> = { v: 2, seq: state.seq + 1, ...rest, prev: state.hash };
   const hash = recordHash(record);
   record.hash = hash;
   return { record, state: { seq: state.seq + 1, hash } };

@@ -21,6 +21,18 @@ export function logFiles(path: string): string[] {
   return existsSync(path) ? [...rotated, path] : rotated;
 }
 
+/** Files beside the log that are not in its chain: `path.unchained-*` (older logs), `path.new-*` (leftovers). */
+export function setAside(path: string): string[] {
+  const name = basename(path);
+  try {
+    return readdirSync(dirname(path))
+      .filter((entry) => entry.startsWith(`${name}.unchained-`) || entry.startsWith(`${name}.new-`))
+      .map((entry) => join(dirname(path), entry));
+  } catch {
+    return [];
+  }
+}
+
 /** Shifts `path` to `path.1` (and `path.k` to `path.k+1`), dropping what would become `path.(keep+1)`. */
 export function shiftFiles(path: string, keep: number): void {
   rmSync(rotatedName(path, keep), { force: true });

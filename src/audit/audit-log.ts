@@ -68,9 +68,6 @@ export const DEFAULT_AUDIT_OPTIONS: AuditLogOptions = {
 /** With `sync: "batched"`, how long a record may stay in the page cache before it is flushed. */
 const BATCH_SYNC_MS = 100;
 
-/** Bytes read from the end of a file to find its last record (records are capped well below this). */
-const TAIL_BYTES = 256 * 1024;
-
 /**
  * The append-only, hash-chained JSONL audit log. Every record carries `seq`, the previous record's hash
  * (`prev`) and its own (`hash`, SHA-256 over its canonical bytes); each file starts with a header anchored to a
@@ -88,6 +85,7 @@ export class AuditLog {
   private constructor(
     readonly path: string,
     private fd: number,
+    private readonly lockFd: number,
     private readonly runId: string,
     private readonly redactor: Redactor,
     private readonly options: AuditLogOptions,
@@ -115,7 +113,14 @@ export class AuditLog {
           "the audit directory must be a real directory owned by this user and not group/other-writable",
         );
       }
-      const log = new AuditLog(path, openLogFile(path), runId, redactor, options);
+      const log = new AuditLog(
+        path,
+        openLogFile(path),
+        openLogFile(`${path}.lock`),
+        runId,
+        redactor,
+        options,
+      );
       log.withLock(() => undefined);
       return log;
     } catch (cause) {
@@ -130,13 +135,14 @@ export class AuditLog {
   write(record: AuditRecord): void {
     // Security: every field is redacted (argv, detail and reason echo agent input too), and long strings are
     // cut so a flood of huge refused calls cannot fill the disk and take the log down.
-    const fields = {
-      time: new Date().toISOString(),
-      session: this.runId,
-      ...capStrings(
-        this.redactor.redact(this.options.redactInput ? digestInput(record) : record) as AuditRecord,
-      ),
-    };
+    const {
+      time: _time,
+      session: _session,
+      ...safe
+    } = capStrings(
+      this.redactor.redact(this.options.redactInput ? digestInput(record) : record) as AuditRecord,
+    );
+    const fields = boundRecord({ time: new Date().toISOString(), session: this.runId, ...safe });
     try {
       this.withLock(() => {
         const line = Buffer.byteLength(`${JSON.stringify(seal(fields, this.state).record)}\n`, "utf8");
@@ -166,65 +172,58 @@ export class AuditLog {
     }
     try {
       closeSync(this.fd);
+      closeSync(this.lockFd);
     } finally {
       this.fd = -1;
     }
   }
 
   /**
-   * Runs `fn` holding the file lock, on the file now at `path` (another server may have rotated it), with the
-   * chain state caught up to whatever another server appended since our last write.
+   * Runs `fn` holding the log's lock, on the file now at `path` (another server may have rotated it), with the
+   * chain state caught up to whatever another server appended since our last write. Security: the lock is on
+   * `path.lock`, a file never renamed, so a rotation (move the old file, rename the new one in) is one step to
+   * every other server — none can append to a file being replaced or find `path` missing and make its own.
    */
   private withLock(fn: () => void): void {
-    for (;;) {
-      const fd = this.fd;
-      let ran = false;
-      withFileLock(fd, () => {
-        const onDisk = statOrNull(this.path);
-        const mine = fstatSync(fd);
-        if (onDisk === null || onDisk.ino !== mine.ino) return; // rotated away under us: reopen below
-        if (mine.size !== this.knownSize || mine.ino !== this.knownIno) this.catchUp(mine.size, mine.ino);
-        fn();
-        ran = true;
-      });
-      // A rotation inside replaced this.fd; the old descriptor is released only now, after its unlock.
-      if (this.fd !== fd) {
-        fdatasyncSync(fd); // batched records of the file rotated away
-        closeSync(fd);
+    withFileLock(this.lockFd, () => {
+      const onDisk = statOrNull(this.path);
+      if (onDisk === null || onDisk.ino !== fstatSync(this.fd).ino) {
+        // Another server rotated the log: flush what we wrote to the old file, then follow the name.
+        const old = this.fd;
+        this.fd = -1;
+        tryFlushAndClose(old);
+        this.fd = openLogFile(this.path);
       }
-      if (ran) return;
-      closeSync(this.fd);
-      this.fd = openLogFile(this.path);
-      this.knownSize = -1;
-    }
+      const mine = fstatSync(this.fd);
+      if (mine.size !== this.knownSize || mine.ino !== this.knownIno) this.catchUp(mine.size, mine.ino);
+      fn();
+    });
   }
 
   /** Reads the chain's end from the file (after cutting a torn last line), or starts the file with a header. */
   private catchUp(size: number, ino: number): void {
-    let end = size;
-    const tail = readTail(this.fd, size);
-    if (size > 0 && !tail.text.endsWith("\n")) {
-      // A crash or a full disk left half a line: cut it so the file parses, keeping every whole record.
-      end = tail.start + Buffer.byteLength(tail.text.slice(0, tail.text.lastIndexOf("\n") + 1), "utf8");
-      ftruncateSync(this.fd, end);
-    }
+    const end = lastNewlineEnd(this.fd, size);
+    // A crash or a full disk left half a line: cut it so the file parses, keeping every whole record.
+    if (end < size) ftruncateSync(this.fd, end);
     this.knownSize = end;
     this.knownIno = ino;
-    const lines = readTail(this.fd, end)
-      .text.split("\n")
-      .filter((line) => line.length > 0);
-    const last = lines.at(-1);
+    const last = lastLine(this.fd, end);
     if (last === undefined) {
       this.append(seal(headerFields(new Date().toISOString(), null), { seq: 0, hash: GENESIS }));
       return;
     }
     const parsed = parseChained(last);
-    if (parsed === null) {
-      // No chain to extend (an older ccmux's log, or a damaged end): set the file aside, begin a new one.
+    if (parsed !== null) {
+      this.state = parsed;
+      return;
+    }
+    if (isLegacyRecord(last)) {
+      // An older ccmux's log, without a chain: set it aside (named in `ccmux audit verify`), begin a new chain.
       this.replaceFile(() => renameSync(this.path, `${this.path}.unchained-${Date.now()}`), null);
       return;
     }
-    this.state = parsed;
+    // A damaged end: rotate it into the sequence, where `ccmux audit verify` names the broken record.
+    this.replaceFile(() => shiftFiles(this.path, this.options.keep), null);
   }
 
   /** Moves this file to `path.1` and starts `path` with a header that continues the chain. */
@@ -253,7 +252,9 @@ export class AuditLog {
       rmSync(fresh, { force: true });
       throw error;
     }
+    const old = this.fd;
     this.fd = fd;
+    tryFlushAndClose(old);
     this.state = sealed.state;
     this.knownIno = fstatSync(fd).ino;
     this.knownSize = bytes.length;
@@ -311,16 +312,49 @@ function openLogFile(path: string, exclusive = false): number {
   return fd;
 }
 
-function readTail(fd: number, size: number): { text: string; start: number } {
-  const start = Math.max(0, size - TAIL_BYTES);
-  const buffer = Buffer.alloc(size - start);
-  let read = 0;
-  while (read < buffer.length) {
-    const n = readSync(fd, buffer, read, buffer.length - read, start + read);
-    if (n <= 0) break;
-    read += n;
+/** Bytes read at a time when looking back through the file for a record boundary. */
+const BACK_CHUNK = 64 * 1024;
+
+/** The offset just past the file's last newline (0 when there is none): the end of its last whole record. */
+function lastNewlineEnd(fd: number, size: number): number {
+  const buffer = Buffer.alloc(BACK_CHUNK);
+  for (let end = size; end > 0; ) {
+    const start = Math.max(0, end - BACK_CHUNK);
+    const read = readSync(fd, buffer, 0, end - start, start);
+    const at = buffer.subarray(0, read).lastIndexOf(0x0a);
+    if (at >= 0) return start + at + 1;
+    end = start;
   }
-  return { text: buffer.subarray(0, read).toString("utf8"), start };
+  return 0;
+}
+
+/** The last whole line before `end` (which follows a newline), however long; undefined for an empty file. */
+function lastLine(fd: number, end: number): string | undefined {
+  if (end === 0) return undefined;
+  const start = lastNewlineEnd(fd, end - 1);
+  const buffer = Buffer.alloc(end - 1 - start);
+  readSync(fd, buffer, 0, buffer.length, start);
+  return buffer.toString("utf8");
+}
+
+/** A record an older ccmux wrote: JSON, but no chain. */
+function isLegacyRecord(line: string): boolean {
+  try {
+    const record = JSON.parse(line) as { v?: unknown };
+    return record !== null && typeof record === "object" && record.v === 1;
+  } catch {
+    return false;
+  }
+}
+
+function tryFlushAndClose(fd: number): void {
+  if (fd < 0) return;
+  try {
+    fdatasyncSync(fd); // batched records of a file rotated away
+  } catch {
+    // closing still releases it
+  }
+  closeSync(fd);
 }
 
 /** The chain state a record line ends at, or null when the line is not a chained record. */
@@ -359,17 +393,50 @@ function digestInput(record: AuditRecord): AuditRecord {
 /** Longest string kept whole in a record; longer ones keep their start, length and digest. */
 const MAX_LOGGED_STRING = 4096;
 
+/** Longest object key kept whole. */
+const MAX_LOGGED_KEY = 128;
+/** Largest record written whole; a bigger one keeps its fields' sizes and digests instead of their contents. */
+export const MAX_RECORD_BYTES = 64 * 1024;
+
+function capString(value: string, max: number): string {
+  if (value.length <= max) return value;
+  const digest = createHash("sha256").update(value).digest("hex").slice(0, 16);
+  return `${value.slice(0, max)}…[${value.length} chars, sha256:${digest}]`;
+}
+
 function capStrings<T>(value: T): T {
-  if (typeof value === "string") {
-    if (value.length <= MAX_LOGGED_STRING) return value;
-    const digest = createHash("sha256").update(value).digest("hex").slice(0, 16);
-    return `${value.slice(0, MAX_LOGGED_STRING)}…[${value.length} chars, sha256:${digest}]` as T;
-  }
-  if (Array.isArray(value)) return value.map(capStrings) as T;
+  if (typeof value === "string") return capString(value, MAX_LOGGED_STRING) as T;
+  if (Array.isArray(value)) return Array.from(value, (item) => capStrings(item)) as T;
   if (value !== null && typeof value === "object") {
-    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, capStrings(item)])) as T;
+    return Object.fromEntries(
+      Object.entries(value).map(([key, item]) => [capString(key, MAX_LOGGED_KEY), capStrings(item)]),
+    ) as T;
   }
   return value;
+}
+
+/**
+ * Security: one call's record stays under MAX_RECORD_BYTES however many strings its arguments hold — a huge
+ * record would make rotation churn away history. Oversized fields are replaced by their size and digest.
+ */
+function boundRecord(fields: Record<string, unknown>): Record<string, unknown> {
+  if (Buffer.byteLength(JSON.stringify(fields), "utf8") <= MAX_RECORD_BYTES) return fields;
+  const digestOf = (value: unknown) => {
+    const json = JSON.stringify(value) ?? "";
+    return {
+      oversized: true,
+      bytes: Buffer.byteLength(json, "utf8"),
+      sha256: createHash("sha256").update(json).digest("hex"),
+    };
+  };
+  const bounded = Object.fromEntries(
+    Object.entries(fields).map(([key, value]) =>
+      typeof value === "object" && value !== null ? [key, digestOf(value)] : [key, value],
+    ),
+  );
+  return Buffer.byteLength(JSON.stringify(bounded), "utf8") <= MAX_RECORD_BYTES
+    ? bounded
+    : { ...digestOf(fields), event: fields.event, decision: fields.decision };
 }
 
 function tryTruncate(fd: number, size: number): void {

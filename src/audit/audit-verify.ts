@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { type ChainState, GENESIS, recordHash } from "./audit-chain.js";
-import { logFiles } from "./audit-files.js";
+import { logFiles, setAside } from "./audit-files.js";
 
 export interface ChainBreak {
   file: string;
@@ -41,6 +41,11 @@ interface Chained {
 export function verifyLog(path: string): VerifyResult {
   const files = logFiles(path);
   const result: VerifyResult = { ok: true, files, records: 0, notes: [] };
+  for (const aside of setAside(path)) {
+    result.notes.push(
+      `${aside} is not part of the chain (an older log set aside, or a rotation that did not finish)`,
+    );
+  }
   let state: ChainState | null = null;
   for (const file of files) {
     const text = readFileSync(file, "utf8");

@@ -46,11 +46,13 @@ export class Redactor {
     if (typeof value === "string") return this.redactString(value);
     if (Array.isArray(value)) return value.map((item) => this.redact(item));
     if (value !== null && typeof value === "object") {
-      const out: Record<string, unknown> = {};
-      for (const [name, item] of Object.entries(value)) {
-        out[name] = key === "env" && this.options.isSecretName(name) ? REDACTED : this.redact(item, name);
-      }
-      return out;
+      // Object.fromEntries defines keys as data: an argument named `__proto__` is logged, not swallowed.
+      return Object.fromEntries(
+        Object.entries(value).map(([name, item]) => [
+          name,
+          key === "env" && this.options.isSecretName(name) ? REDACTED : this.redact(item, name),
+        ]),
+      );
     }
     return value;
   }

@@ -83,7 +83,7 @@ function filterOf(options: AuditOptions): AuditFilter {
 function verify(path: string, json: boolean): number {
   const result = verifyLog(path);
   if (json) {
-    process.stdout.write(`${JSON.stringify(result)}\n`);
+    process.stdout.write(`${terminalSafeJson(result)}\n`);
   } else if (result.files.length === 0) {
     process.stdout.write(`no audit log at ${path}\n`);
   } else if (result.ok) {
@@ -103,7 +103,7 @@ function verify(path: string, json: boolean): number {
 function show(path: string, filter: AuditFilter, json: boolean): number {
   const records = readRecords(path).filter((item) => matches(item.record, filter));
   if (json) {
-    for (const item of records) process.stdout.write(`${JSON.stringify(item.record)}\n`);
+    for (const item of records) process.stdout.write(`${terminalSafeJson(item.record)}\n`);
     return 0;
   }
   process.stdout.write(`${HEADER}\n`);
@@ -115,7 +115,7 @@ function summary(path: string, filter: AuditFilter, json: boolean): number {
   const all = readRecords(path);
   const result = summarize(all.filter((item) => matches(item.record, filter)).map((item) => item.record));
   if (json) {
-    process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+    process.stdout.write(`${terminalSafeJson(result, 2)}\n`);
     return 0;
   }
   const chain = verifyLog(path);
@@ -144,7 +144,7 @@ async function tail(path: string, filter: AuditFilter, options: AuditOptions): P
   }
   const print = (item: LoggedRecord): void => {
     if (matches(item.record, filter)) {
-      process.stdout.write(`${options.json ? JSON.stringify(item.record) : row(item.record)}\n`);
+      process.stdout.write(`${options.json ? terminalSafeJson(item.record) : row(item.record)}\n`);
     }
   };
   if (!options.json) process.stdout.write(`${HEADER}\n`);
@@ -225,5 +225,17 @@ function clean(value: unknown, max: number): string {
 
 function pairs(map: Record<string, number>): string {
   const entries = Object.entries(map).sort((a, b) => b[1] - a[1]);
-  return entries.length === 0 ? "—" : entries.map(([key, n]) => `${key} ${n}`).join(", ");
+  // Security: tool names and codes in the log can be whatever an agent sent.
+  return entries.length === 0 ? "—" : entries.map(([key, n]) => `${clean(key, 40)} ${n}`).join(", ");
+}
+
+/**
+ * JSON for a terminal: what JSON.stringify leaves raw and a terminal would act on — DEL, C1 controls, bidi
+ * and invisible characters — written as \u escapes (still the same JSON).
+ */
+function terminalSafeJson(value: unknown, indent?: number): string {
+  return JSON.stringify(value, null, indent).replace(
+    /[\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]/g,
+    (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, "0")}`,
+  );
 }

@@ -41,6 +41,8 @@ export class PaneHost extends EventEmitter<PaneHostEvents> {
   private readonly killing = new Set<string>();
   private shuttingDown = false;
   private processWatch: NodeJS.Timeout | undefined;
+  /** Panes past maxProcesses being killed (reported once). */
+  private readonly runaways = new Set<string>();
 
   /**
    * @param screens where pane emulators run: the screen thread in `serve`, this thread in tests (default).
@@ -172,9 +174,10 @@ export class PaneHost extends EventEmitter<PaneHostEvents> {
       const sizes = sessionSizes(new Set(live.map((pane) => pane.pid)));
       for (const pane of live) {
         const processes = sizes.get(pane.pid) ?? 0;
-        if (processes <= limit) continue;
+        if (processes <= limit || this.runaways.has(pane.id)) continue;
+        this.runaways.add(pane.id);
         this.emit("limit", pane, processes, limit);
-        void killRunaway(pane);
+        void killRunaway(pane).finally(() => this.runaways.delete(pane.id));
       }
     }, PROCESS_CHECK_MS);
     this.processWatch.unref();

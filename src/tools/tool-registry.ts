@@ -180,7 +180,11 @@ export class ToolRegistry {
       // Security: anomaly rules (seed §6.2) hold a probing or roaming connection back before anything runs.
       const { delayMs } = this.deps.connection.anomalies.gate(name, pane);
       passedGate();
-      if (delayMs > 0) await sleep(delayMs, io.signal);
+      if (delayMs > 0) {
+        await sleep(delayMs, io.signal);
+        // A block set while this call waited applies to it too.
+        this.deps.connection.anomalies.gate(name, pane);
+      }
       if (!tool) throw new CcmuxError("INVALID_ARGUMENT", `Unknown tool "${truncate(name)}".`);
       const parsed = (tool.input as z.ZodType).safeParse(rawArgs ?? {});
       if (!parsed.success) {

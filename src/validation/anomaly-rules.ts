@@ -102,12 +102,43 @@ function commandsIn(tool: string, args: unknown): string[] {
     .filter((segment) => segment.length > 0);
 }
 
-/** True when a command segment starts with `program` (by its last path component: /usr/bin/curl is curl). */
+/** Prefixes that run the next word as the program: `sudo curl`, `env X=1 curl`, `nohup curl`, … */
+const WRAPPERS = new Set([
+  "sudo",
+  "doas",
+  "env",
+  "nohup",
+  "time",
+  "exec",
+  "command",
+  "nice",
+  "timeout",
+  "xargs",
+  "busybox",
+  "stdbuf",
+]);
+
+/** The program a command segment runs (wrappers, assignments, options and brackets skipped) and what follows. */
+function programOf(segment: string): { program: string; rest: string[] } {
+  const words = segment.split(/\s+/).filter((word) => word.length > 0);
+  for (let i = 0; i < words.length; i++) {
+    const word = (words[i] as string).replace(/^[($`{]+/, "");
+    const name = word.split("/").pop() ?? "";
+    const skip = /^[A-Za-z_][A-Za-z0-9_]*=/.test(word) || word.startsWith("-") || /^\d+$/.test(word);
+    if (word === "" || skip || WRAPPERS.has(name)) continue;
+    return { program: name, rest: words.slice(i + 1) };
+  }
+  return { program: "", rest: [] };
+}
+
+/**
+ * True when a command segment runs `program` (by its last path component: /usr/bin/curl is curl). A two-word
+ * program (`git push`) matches when its second word is among the arguments (`git -C . push`).
+ */
 function runs(segment: string, program: string): boolean {
-  const words = segment.split(/\s+/);
-  const first = (words[0] ?? "").split("/").pop() ?? "";
+  const { program: first, rest } = programOf(segment);
   const wanted = program.split(/\s+/);
-  return first === wanted[0] && wanted.slice(1).every((word, i) => words[i + 1] === word);
+  return first === wanted[0] && wanted.slice(1).every((word) => rest.includes(word));
 }
 
 /**
@@ -164,6 +195,13 @@ export class AnomalyDetector {
     }
     const commands = commandsIn(call.tool, call.args);
     const { readPrograms, networkPrograms, windowMs } = this.policy.exfiltration;
+    // This call's own reads count too: `cat secrets | curl -d @- …` is one call.
+    if (
+      sensitive.length > 0 ||
+      commands.some((segment) => readPrograms.some((program) => runs(segment, program)))
+    ) {
+      this.reads.push(now);
+    }
     const network = commands.filter((segment) => networkPrograms.some((program) => runs(segment, program)));
     if (network.length > 0 && this.reads.some((at) => now - at <= windowMs)) {
       events.push({
@@ -172,12 +210,6 @@ export class AnomalyDetector {
         message: `a network-capable command followed a file read within ${windowMs} ms`,
         detail: { tool: call.tool, commands: network, decision: call.decision },
       });
-    }
-    if (
-      sensitive.length > 0 ||
-      commands.some((segment) => readPrograms.some((program) => runs(segment, program)))
-    ) {
-      this.reads.push(now);
     }
     if (call.pane !== undefined) events.push(...this.observePane(call.pane, call.tool, now));
     if (call.decision === "deny") events.push(...this.observeDenial(now));

@@ -170,11 +170,16 @@ describe("ccmux audit: verify, show, summary, tail", () => {
         { command: "rm \u001b]0;pwned\u0007 \u202eevil" },
         "COMMAND_SYNTAX_FORBIDDEN",
       );
+      await mcp.refused("\u001b]0;tool\u0007\u009b2J", {}, "INVALID_ARGUMENT");
       await mcp.close();
       const out = ccmuxAudit(["show", "--file", ws2.auditPath]).stdout;
       expect(out).not.toContain("\u001b");
       expect(out).not.toContain("\u202e");
       expect(out).toContain("⟨U+202E⟩");
+      for (const view of [["summary"], ["summary", "--json"], ["show", "--json"], ["tail", "--json"]]) {
+        const text = ccmuxAudit([...view, "--file", ws2.auditPath]).stdout;
+        for (const char of ["\u001b", "\u0007", "\u009b", "\u202e"]) expect(text).not.toContain(char);
+      }
     } finally {
       ws2.cleanup();
     }
