@@ -112,7 +112,8 @@ export class ToolRegistry {
     rawArgs: unknown,
     io: { signal: AbortSignal; progress: CallContext["progress"]; alert?: AlertSink },
   ): Promise<CallToolResult> {
-    const pane = paneOf(rawArgs);
+    // Lateral movement is about panes that are not this connection's own (see AnomalyDetector).
+    const pane = this.foreignPane(paneOf(rawArgs));
     let gated = false;
     const result = await this.decide(name, rawArgs, io, pane, () => {
       gated = true;
@@ -120,6 +121,13 @@ export class ToolRegistry {
     // Calls the anomaly gate refused are not observed again: a blocked connection cannot extend its own block.
     if (gated) this.observe(name, rawArgs, pane, result, io.alert);
     return result;
+  }
+
+  /** `pane` unless this connection spawned it. */
+  private foreignPane(pane: string | undefined): string | undefined {
+    if (pane === undefined) return undefined;
+    const owner = this.deps.host.get(pane)?.owner;
+    return owner?.kind === "agent" && owner.connection === this.deps.connection.id ? undefined : pane;
   }
 
   /** The anomaly rules' view of a finished call: `security` records, and alerts to the client. */

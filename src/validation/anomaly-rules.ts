@@ -2,7 +2,7 @@ import { CcmuxError } from "../errors.js";
 
 /** The anomaly rules' settings (policy `anomalies`, seed §6.2). */
 export interface AnomalyPolicy {
-  /** Lateral movement: more than `panes` distinct panes touched within `windowMs`. */
+  /** Lateral movement: more than `panes` distinct panes not its own touched within `windowMs`. */
   lateral: { panes: number; windowMs: number; cooldownMs: number };
   /** Probing: `slowAfter` denials within `windowMs` slow every call by `slowMs`; `blockAfter` block the connection. */
   probing: { slowAfter: number; blockAfter: number; windowMs: number; slowMs: number; cooldownMs: number };
@@ -25,7 +25,10 @@ export interface SecurityEvent {
 /** What a call did, as the rules need it. */
 export interface ObservedCall {
   tool: string;
-  /** The pane the call targeted, if any. */
+  /**
+   * The pane the call targeted when it is not one this connection spawned: a person's pane, another
+   * connection's, or an id it was never given. Its own panes are its business, however many.
+   */
   pane?: string;
   decision: "allow" | "deny" | "error";
   /** The call's arguments as the agent sent them. */

@@ -160,12 +160,16 @@ const anomalies = z
           .min(1)
           .max(1024)
           .default(8)
-          .describe("Distinct panes one connection may touch within windowMs."),
+          .describe(
+            "Distinct panes not its own (person panes, unknown ids) one connection may touch within windowMs.",
+          ),
         windowMs: ms(60_000, "The window, in milliseconds."),
         cooldownMs: ms(120_000, "How long calls on further panes are then blocked."),
       })
       .default({ panes: 8, windowMs: 60_000, cooldownMs: 120_000 })
-      .describe("Lateral movement: many panes touched in a short time."),
+      .describe(
+        "Lateral movement: many panes that are not the connection's own (person panes, unknown ids) touched in a short time.",
+      ),
     probing: z
       .strictObject({
         slowAfter: z
