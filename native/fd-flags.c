@@ -50,11 +50,36 @@ static napi_value flock_fd(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+// flock(fd, LOCK_EX | LOCK_NB): true when taken, false when another holds it (EWOULDBLOCK).
+static napi_value try_flock(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  int32_t fd = -1;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc != 1 ||
+      napi_get_value_int32(env, argv[0], &fd) != napi_ok) {
+    napi_throw_type_error(env, NULL, "tryFlock(fd: number)");
+    return NULL;
+  }
+  int result;
+  do {
+    result = flock(fd, LOCK_EX | LOCK_NB);
+  } while (result == -1 && errno == EINTR);
+  if (result == -1 && errno != EWOULDBLOCK) {
+    napi_throw_error(env, "EFLOCK", strerror(errno));
+    return NULL;
+  }
+  napi_value taken;
+  napi_get_boolean(env, result == 0, &taken);
+  return taken;
+}
+
 NAPI_MODULE_INIT() {
   napi_value fn;
   napi_create_function(env, "setCloexec", NAPI_AUTO_LENGTH, set_cloexec, NULL, &fn);
   napi_set_named_property(env, exports, "setCloexec", fn);
   napi_create_function(env, "flock", NAPI_AUTO_LENGTH, flock_fd, NULL, &fn);
   napi_set_named_property(env, exports, "flock", fn);
+  napi_create_function(env, "tryFlock", NAPI_AUTO_LENGTH, try_flock, NULL, &fn);
+  napi_set_named_property(env, exports, "tryFlock", fn);
   return exports;
 }

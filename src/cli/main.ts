@@ -82,6 +82,15 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
+// `ccmux audit show | head` closes the pipe early: that is the reader being done, not an error. (Not for
+// serve, whose stdout is the MCP channel: it shuts its panes down when the client goes.)
+if (process.argv[2] !== "serve") {
+  process.stdout.on("error", (error: NodeJS.ErrnoException) => {
+    if (error.code === "EPIPE") process.exit(process.exitCode ?? 0);
+    throw error;
+  });
+}
+
 main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;

@@ -32,10 +32,13 @@ export function makeSandbox(
     scratchDir: sessionBase,
     layout: {
       workspace: policy.workspace,
-      hide: policy.sandbox.hide,
+      // Security: the log and its siblings — its lock file (a pane holding it would stall every call) and its
+      // rotated files (what the agent typed before). Outside the workspace the directory is rebuilt without
+      // them, so files rotated later do not appear either.
+      hide: [...policy.sandbox.hide, `${policy.audit.path}*`],
       readOnly: policy.sandbox.readOnly,
       // Security: panes never see ccmux's own config, state (session dirs of other panes) or audit log.
-      alwaysHide: [configDir(serverEnv), stateDir(serverEnv), policy.audit.path],
+      alwaysHide: [configDir(serverEnv), stateDir(serverEnv)],
       // Security: a policy file in the workspace would let a pane widen its own policy for the next run.
       alwaysReadOnly: policyFile === undefined ? [] : [realOrSelf(policyFile)],
       home: homedir(),

@@ -4,6 +4,8 @@ import { createRequire } from "node:module";
 export interface FdAddon {
   setCloexec(fd: number, on: boolean): void;
   flock(fd: number, lock: boolean): void;
+  /** flock(LOCK_EX | LOCK_NB): true when taken. */
+  tryFlock(fd: number): boolean;
 }
 
 // Built by `npm install` (binding.gyp) into build/Release, two levels above both src/native and dist/native.

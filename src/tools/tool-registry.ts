@@ -139,10 +139,12 @@ export class ToolRegistry {
     alert: AlertSink | undefined,
   ): void {
     const decision = !result.isError ? "allow" : errorDecision(result);
+    const code = result.isError ? codeOf(result) : undefined;
     for (const event of this.deps.connection.anomalies.observe({
       tool: name,
       ...(pane === undefined ? {} : { pane }),
       decision,
+      ...(code === undefined ? {} : { code }),
       args,
     })) {
       try {
@@ -253,10 +255,14 @@ function paneOf(args: unknown): string | undefined {
   return typeof pane === "string" && pane.length <= 64 ? pane : undefined;
 }
 
-function errorDecision(result: CallToolResult): "deny" | "error" {
+/** The stable code an error result starts with (`CODE: sentence`). */
+function codeOf(result: CallToolResult): string {
   const first = result.content[0];
-  const code = first && first.type === "text" ? first.text.split(":")[0] : "";
-  return ERROR_DECISION_CODES.has(code ?? "") ? "error" : "deny";
+  return first && first.type === "text" ? (first.text.split(":")[0] ?? "") : "";
+}
+
+function errorDecision(result: CallToolResult): "deny" | "error" {
+  return ERROR_DECISION_CODES.has(codeOf(result)) ? "error" : "deny";
 }
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {

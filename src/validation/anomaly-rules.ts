@@ -9,7 +9,13 @@ export interface AnomalyPolicy {
   /** Text that marks a sensitive path when it appears in a call's arguments. */
   sensitivePaths: readonly string[];
   /** A file read and then a network-capable program within `windowMs`. */
-  exfiltration: { windowMs: number; readPrograms: readonly string[]; networkPrograms: readonly string[] };
+  exfiltration: {
+    /** Off when panes have no network to send anything through (sandbox required, network off). */
+    enabled: boolean;
+    windowMs: number;
+    readPrograms: readonly string[];
+    networkPrograms: readonly string[];
+  };
 }
 
 export type Severity = "low" | "medium" | "high";
@@ -31,6 +37,8 @@ export interface ObservedCall {
    */
   pane?: string;
   decision: "allow" | "deny" | "error";
+  /** The refusal's code, for a denied call. */
+  code?: string;
   /** The call's arguments as the agent sent them. */
   args: unknown;
 }
@@ -167,7 +175,8 @@ export class AnomalyDetector {
    */
   gate(tool: string, pane: string | undefined): { delayMs: number } {
     const now = this.now();
-    if (now < this.blockedUntil) {
+    // A blocked connection may still look at and stop its own panes; it may not start, type, or roam.
+    if (now < this.blockedUntil && (ACTING_TOOLS.has(tool) || pane !== undefined)) {
       throw blocked("probing", this.blockedUntil - now, "this connection is blocked after repeated refusals");
     }
     if (pane !== undefined && now < this.lateralUntil && !this.touched.has(pane)) {
@@ -187,7 +196,7 @@ export class AnomalyDetector {
     this.prune(now);
     const events: SecurityEvent[] = [];
     const text = JSON.stringify(call.args ?? {});
-    const sensitive = this.policy.sensitivePaths.filter((marker) => text.includes(marker));
+    const sensitive = this.policy.sensitivePaths.filter((marker) => mentions(text, marker));
     if (sensitive.length > 0) {
       events.push({
         rule: "sensitive-path",
@@ -206,7 +215,11 @@ export class AnomalyDetector {
       this.reads.push(now);
     }
     const network = commands.filter((segment) => networkPrograms.some((program) => runs(segment, program)));
-    if (network.length > 0 && this.reads.some((at) => now - at <= windowMs)) {
+    if (
+      this.policy.exfiltration.enabled &&
+      network.length > 0 &&
+      this.reads.some((at) => now - at <= windowMs)
+    ) {
       events.push({
         rule: "read-then-network",
         severity: "high",
@@ -215,7 +228,8 @@ export class AnomalyDetector {
       });
     }
     if (call.pane !== undefined) events.push(...this.observePane(call.pane, call.tool, now));
-    if (call.decision === "deny") events.push(...this.observeDenial(now));
+    if (call.decision === "deny" && PROBING_CODES.has(call.code ?? ""))
+      events.push(...this.observeDenial(now));
     return events;
   }
 
@@ -274,6 +288,42 @@ export class AnomalyDetector {
       if (now - at > this.policy.lateral.windowMs && now >= this.lateralUntil) this.touched.delete(pane);
     }
   }
+}
+
+/** Tools that act: what a blocked connection may no longer call. */
+const ACTING_TOOLS = new Set(["spawn", "send_keys"]);
+
+/** Refusals of the policy itself: what probing is made of (not a mistyped argument or a pane already gone). */
+const PROBING_CODES = new Set([
+  "COMMAND_SYNTAX_FORBIDDEN",
+  "COMMAND_NOT_ALLOWED",
+  "ARGS_NOT_ALLOWED",
+  "PATH_OUTSIDE_WORKSPACE",
+  "PATH_INVALID",
+  "ENV_NOT_ALLOWED",
+  "INPUT_NOT_ALLOWED",
+  "PANE_FORBIDDEN",
+]);
+
+/**
+ * True when `text` names `marker` as a path, not as part of another word: `~/.ssh/id_rsa` and `key.pem` yes,
+ * `process.env.NODE_ENV` and `certs.pem.md` no. After the marker comes the end, a separator or a quote; before
+ * it (unless it is a suffix such as `.pem`, or starts with `/`) the start, a separator or a quote.
+ */
+function mentions(text: string, marker: string): boolean {
+  const isSuffix =
+    marker.startsWith(".") &&
+    !marker.slice(1).includes("/") &&
+    !["env", "netrc", "npmrc", "pypirc", "gnupg", "git-credentials"].includes(marker.slice(1));
+  for (let at = text.indexOf(marker); at >= 0; at = text.indexOf(marker, at + 1)) {
+    const before = text[at - 1];
+    const after = text[at + marker.length];
+    const endOk = marker.endsWith("/") || after === undefined || /[\s/"'`;|&)=:,\]]/.test(after);
+    const startOk =
+      isSuffix || marker.startsWith("/") || before === undefined || /[\s/"'`~=:(,[]/.test(before);
+    if (endOk && startOk) return true;
+  }
+  return false;
 }
 
 function blocked(rule: SecurityEvent["rule"], retryAfterMs: number, why: string): CcmuxError {

@@ -78,11 +78,23 @@ function matchOne(
   return args.length === tokens.length ? { pathArgs, wildcardArgs } : null;
 }
 
-/** The first pattern that the arguments match, with the arguments still to be path-checked; or null. */
+/** True when a `{path}` slot holds an option (`--version`): a later shape may read it as the option it is. */
+export function optionInPathSlot(found: Pick<ArgsMatch, "pathArgs">, args: readonly string[]): boolean {
+  return found.pathArgs.some((i) => (args[i] ?? "").startsWith("-"));
+}
+
+/**
+ * The first pattern that the arguments match, with the arguments still to be path-checked; or null. A match
+ * that puts an option in a `{path}` slot counts only when no other pattern matches (`node {path}` must not
+ * shadow `node --version`; alone, it is refused as a path that is an option).
+ */
 export function matchArgs(patterns: readonly CompiledPattern[], args: readonly string[]): ArgsMatch | null {
+  let fallback: ArgsMatch | null = null;
   for (const [patternIndex, pattern] of patterns.entries()) {
     const found = matchOne(pattern.tokens, args);
-    if (found !== null) return { patternIndex, ...found };
+    if (found === null) continue;
+    if (!optionInPathSlot(found, args)) return { patternIndex, ...found };
+    fallback ??= { patternIndex, ...found };
   }
-  return null;
+  return fallback;
 }

@@ -363,6 +363,8 @@ export function compilePolicy(raw: unknown, opts: CompileOptions): CompiledPolic
       probing: policy.anomalies.probing,
       sensitivePaths: [...new Set([...DEFAULT_SENSITIVE_PATHS, ...policy.anomalies.sensitivePaths])],
       exfiltration: {
+        // Panes that cannot reach any network cannot send a file anywhere: no alert to raise.
+        enabled: !(policy.sandbox.mode === "required" && !policy.sandbox.network),
         windowMs: policy.anomalies.exfiltration.windowMs,
         readPrograms: DEFAULT_READ_PROGRAMS,
         networkPrograms: [

@@ -57,7 +57,7 @@ export function describePolicy(policy: CompiledPolicy): string {
   );
   if (summary.sandbox.mode !== "off") {
     lines.push(
-      `Panes run in a sandbox: the workspace is writable, the rest of the system read-only, /tmp private, some home files hidden, ${summary.sandbox.network ? "network available" : "no network"}; read-only in the workspace: ${summary.sandbox.readOnly.join(", ")}.`,
+      `Panes run in a sandbox: the workspace is writable, the rest of the system read-only, /tmp private, some home files hidden, ${summary.sandbox.network ? "network available" : "no network (each pane has its own loopback: a server in one pane is not reachable from another; run client and server in one pane)"}; read-only in the workspace: ${summary.sandbox.readOnly.join(", ")}.`,
     );
   }
   return lines.join("\n");

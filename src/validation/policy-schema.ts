@@ -177,20 +177,20 @@ const anomalies = z
           .int()
           .min(1)
           .max(100_000)
-          .default(10)
+          .default(15)
           .describe("Refusals within windowMs after which each call is held back slowMs."),
         blockAfter: z
           .number()
           .int()
           .min(1)
           .max(100_000)
-          .default(25)
+          .default(40)
           .describe("Refusals within windowMs after which the connection is blocked."),
         windowMs: ms(60_000, "The window, in milliseconds."),
         slowMs: ms(1_000, "How long each call is held back once slowed."),
         cooldownMs: ms(300_000, "How long the connection is then blocked."),
       })
-      .default({ slowAfter: 10, blockAfter: 25, windowMs: 60_000, slowMs: 1_000, cooldownMs: 300_000 })
+      .default({ slowAfter: 15, blockAfter: 40, windowMs: 60_000, slowMs: 1_000, cooldownMs: 300_000 })
       .describe("Probing: repeated refusals."),
     sensitivePaths: z
       .array(z.string().min(2))

@@ -30,6 +30,18 @@ export const DEFAULT_HIDDEN: readonly string[] = [
   "~/.azure",
   "~/.password-store",
   "~/.local/share/keyrings",
+  "~/.pgpass",
+  "~/.vault-token",
+  "~/.m2/settings.xml",
+  "~/.terraform.d/credentials.tfrc.json",
+  // Shell and REPL histories: what the person typed, passwords pasted by mistake included.
+  "~/.bash_history",
+  "~/.zsh_history",
+  "~/.python_history",
+  "~/.node_repl_history",
+  "~/.psql_history",
+  "~/.mysql_history",
+  "~/.local/share/fish/fish_history",
   "/run",
   "/var/run",
   // Root-equivalent or database sockets kept outside /run.

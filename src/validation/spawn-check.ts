@@ -1,7 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { CcmuxError, isCcmuxError } from "../errors.js";
-import { type ArgsMatch, matchArgs } from "./arg-pattern.js";
+import { type ArgsMatch, matchArgs, optionInPathSlot } from "./arg-pattern.js";
 import { canonicalizeInside } from "./canonical-path.js";
 import { parseCommandLine } from "./command-line.js";
 import { buildChildEnv } from "./env-filter.js";
@@ -123,10 +123,14 @@ function chooseRule(
   args: readonly string[],
   word: string,
 ): ChosenRule {
+  let fallback: ChosenRule | null = null;
   for (const rule of rules) {
     const found = matchArgs(rule.patterns, args);
-    if (found !== null) return { rule, ...found };
+    if (found === null) continue;
+    if (!optionInPathSlot(found, args)) return { rule, ...found };
+    fallback ??= { rule, ...found };
   }
+  if (fallback !== null) return fallback;
   // Only this program's shapes: the message never lists the whole allowlist.
   const shapes = rules.flatMap((rule) => rule.patternSources).map((s) => JSON.stringify(s));
   throw new CcmuxError(

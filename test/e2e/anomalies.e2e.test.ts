@@ -42,18 +42,24 @@ async function start(): Promise<{ mcp: Served; ws: TestWorkspace; alerts: Array<
 const security = (path: string) => readAudit(path).filter((r) => r.event === "security");
 
 describe("anomaly rules", () => {
-  it("probing: repeated refusals slow the connection, then block even allowed calls, audited and alerted", async () => {
+  it("probing: repeated refusals slow the connection, then block it from acting, audited and alerted", async () => {
     const { mcp, ws, alerts } = await start();
     for (let i = 0; i < 5; i++)
       await mcp.refused("spawn", { command: `rm -rf /probe-${i}` }, "COMMAND_NOT_ALLOWED");
-    const text = await mcp.refused("list_panes", {}, "ANOMALY_BLOCKED");
+    const text = await mcp.refused("spawn", { command: "echo allowed" }, "ANOMALY_BLOCKED");
     expect(text).toContain("retry after");
     expect(security(ws.auditPath).map((r) => [r.rule, r.severity])).toEqual([
       ["probing", "medium"],
       ["probing", "high"],
     ]);
-    expect(readAudit(ws.auditPath).at(-1)).toMatchObject({
-      tool: "list_panes",
+    // Looking at its own panes is still allowed; starting or typing is not.
+    expect((await mcp.ok<{ panes: unknown[] }>("list_panes")).panes).toEqual([]);
+    expect(
+      readAudit(ws.auditPath)
+        .filter((r) => r.code === "ANOMALY_BLOCKED")
+        .at(-1),
+    ).toMatchObject({
+      tool: "spawn",
       decision: "deny",
       code: "ANOMALY_BLOCKED",
     });

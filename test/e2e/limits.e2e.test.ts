@@ -75,7 +75,8 @@ describe("a 10k-call flood", () => {
   let ws: TestWorkspace;
   let mcp: Served;
   beforeAll(async () => {
-    ws = makeWorkspace({ commands: [], limits: { callsPerMinute: 600, burst: 100 } });
+    // One token a minute after the burst: how many get through does not depend on how fast the machine is.
+    ws = makeWorkspace({ commands: [], limits: { callsPerMinute: 1, burst: 100 } });
     mcp = await serveWorkspace(ws);
   });
   afterAll(async () => {
@@ -91,7 +92,7 @@ describe("a 10k-call flood", () => {
     const refused = results.filter((r) => r.isError);
     expect(results).toHaveLength(10_000);
     expect(results.length - refused.length).toBeGreaterThanOrEqual(100);
-    expect(results.length - refused.length).toBeLessThan(200);
+    expect(results.length - refused.length).toBeLessThanOrEqual(102);
     expect(refused.every((r) => (r.content[0] as { text: string }).text.startsWith("RATE_LIMITED:"))).toBe(
       true,
     );
@@ -100,9 +101,9 @@ describe("a 10k-call flood", () => {
       .filter((line) => line.includes('"tool":"list_panes"'));
     expect(calls).toHaveLength(10_000);
     expect(JSON.parse(calls.at(-1) as string)).toMatchObject({ decision: "deny", code: "RATE_LIMITED" });
-    // Still answering: the next call that has a token is served.
-    await new Promise((resolve) => setTimeout(resolve, 150));
-    expect((await mcp.ok<{ panes: unknown[] }>("list_panes")).panes).toEqual([]);
+    // Still answering, promptly and with the same stable refusal.
+    const after = await mcp.call("list_panes");
+    expect((after.content[0] as { text: string }).text).toMatch(/^RATE_LIMITED: .*retry after/);
   });
 });
 

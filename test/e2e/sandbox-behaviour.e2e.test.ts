@@ -224,6 +224,17 @@ describe("the policy's sandbox lists", () => {
     expect(existsSync(join(home, "state", "ccmux", "sessions"))).toBe(true); // on the host, not in the pane
     expect(text).toMatch(/^0$/m);
   });
+
+  it("holding the audit log's lock from a pane (to stall every call) takes a stand-in, not the real lock", async () => {
+    const lock = join(ws.root, "audit", "audit.jsonl.lock");
+    await runInShell(mcp, pane, `flock -x ${lock} sleep 300 &`);
+    await eventually(() => processesWith("sleep 300").length > 0);
+    // The server still writes its records: the call is answered and audited.
+    const { panes } = await mcp.ok<{ panes: unknown[] }>("list_panes");
+    expect(panes.length).toBeGreaterThan(0);
+    expect(readFileSync(join(ws.root, "audit", "audit.jsonl"), "utf8")).toContain('"tool":"list_panes"');
+    await runInShell(mcp, pane, "kill %1");
+  });
 });
 
 describe("sandbox.network: true gives the network back", () => {

@@ -13,6 +13,7 @@ const POLICY: AnomalyPolicy = {
   probing: { slowAfter: 3, blockAfter: 5, windowMs: 60_000, slowMs: 500, cooldownMs: 300_000 },
   sensitivePaths: DEFAULT_SENSITIVE_PATHS,
   exfiltration: {
+    enabled: true,
     windowMs: 120_000,
     readPrograms: DEFAULT_READ_PROGRAMS,
     networkPrograms: DEFAULT_NETWORK_PROGRAMS,
@@ -36,22 +37,34 @@ function codeOf(fn: () => unknown): string | undefined {
 describe("anomaly rules", () => {
   it("probing: repeated refusals slow the connection, then block it until the cool-down ends", () => {
     const { rules, advance } = detector();
-    const deny = () => rules.observe({ tool: "spawn", decision: "deny", args: { command: "rm -rf /" } });
+    const deny = () =>
+      rules.observe({
+        tool: "spawn",
+        decision: "deny",
+        code: "COMMAND_NOT_ALLOWED",
+        args: { command: "rm -rf /" },
+      });
     expect(deny()).toEqual([]);
     deny();
     expect(deny()).toMatchObject([{ rule: "probing", severity: "medium" }]);
     expect(rules.gate("list_panes", undefined).delayMs).toBe(500);
     deny();
     expect(deny()).toMatchObject([{ rule: "probing", severity: "high" }]);
-    expect(codeOf(() => rules.gate("list_panes", undefined))).toBe("ANOMALY_BLOCKED");
+    expect(codeOf(() => rules.gate("spawn", undefined))).toBe("ANOMALY_BLOCKED");
+    expect(codeOf(() => rules.gate("read_pane", "p-not-its-own"))).toBe("ANOMALY_BLOCKED");
+    // Its own panes stay readable and killable: the block stops the probing, not the clean-up.
+    expect(codeOf(() => rules.gate("read_pane", undefined))).toBeUndefined();
+    expect(codeOf(() => rules.gate("kill_pane", undefined))).toBeUndefined();
     advance(300_001);
-    expect(rules.gate("list_panes", undefined).delayMs).toBe(0);
+    expect(rules.gate("spawn", undefined).delayMs).toBe(0);
   });
 
   it("probing: refusals spread wider than the window never add up", () => {
     const { rules, advance } = detector();
     for (let i = 0; i < 10; i++) {
-      expect(rules.observe({ tool: "spawn", decision: "deny", args: {} })).toEqual([]);
+      expect(
+        rules.observe({ tool: "spawn", decision: "deny", code: "COMMAND_NOT_ALLOWED", args: {} }),
+      ).toEqual([]);
       advance(31_000);
     }
   });
@@ -113,5 +126,41 @@ describe("anomaly rules", () => {
         rules.observe({ tool: "send_keys", decision: "allow", args: { text } }).map((e) => e.rule),
       ).toContain("read-then-network");
     }
+  });
+
+  it("only refusals of the policy count as probing (a pane already gone or a malformed call does not)", () => {
+    const { rules } = detector();
+    for (let i = 0; i < 10; i++) {
+      expect(
+        rules.observe({ tool: "kill_pane", decision: "deny", code: "PANE_NOT_FOUND", args: {} }),
+      ).toEqual([]);
+      expect(rules.observe({ tool: "spawn", decision: "deny", code: "INVALID_ARGUMENT", args: {} })).toEqual(
+        [],
+      );
+    }
+  });
+
+  it("sensitive paths are matched as paths, not inside other words", () => {
+    const { rules } = detector();
+    const hit = (text: string) =>
+      rules
+        .observe({ tool: "send_keys", decision: "allow", args: { text } })
+        .some((e) => e.rule === "sensitive-path");
+    expect(hit("cat ~/.ssh/id_rsa")).toBe(true);
+    expect(hit("cat .env")).toBe(true);
+    expect(hit("openssl x509 -in server.pem")).toBe(true);
+    expect(hit("node -e 'console.log(process.env.NODE_ENV)'")).toBe(false);
+    expect(hit("echo docs/certs.pem.md")).toBe(false);
+  });
+
+  it("read-then-network is off when panes have no network to send anything through", () => {
+    const rules = new AnomalyDetector({
+      ...POLICY,
+      exfiltration: { ...POLICY.exfiltration, enabled: false },
+    });
+    rules.observe({ tool: "send_keys", decision: "allow", args: { text: "cat notes.txt" } });
+    expect(rules.observe({ tool: "send_keys", decision: "allow", args: { text: "curl x.example" } })).toEqual(
+      [],
+    );
   });
 });

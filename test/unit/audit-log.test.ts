@@ -1,4 +1,5 @@
-import { appendFileSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { spawn } from "node:child_process";
+import { appendFileSync, closeSync, mkdtempSync, openSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -81,5 +82,38 @@ describe("AuditLog", () => {
     log.close();
     expect(lines().at(-1)).toContain('"__proto__":{"x":1}');
     expect(verifyLog(path).ok).toBe(true);
+  });
+});
+
+describe("AuditLog lock", () => {
+  it("a lock another process never lets go of refuses the write (AUDIT_UNAVAILABLE) instead of freezing, and recovers", async () => {
+    const log = open();
+    log.write({ event: "start", decision: "info" });
+    // flock(1) passes the locked descriptor on to `sleep`: both go, as a process group, at the end.
+    const holder = spawn("flock", ["-x", `${path}.lock`, "sleep", "30"], { stdio: "ignore", detached: true });
+    try {
+      // Wait until the holder has the lock (a try-lock from here fails).
+      const { addon } = await import("../../src/native/addon.js");
+      const probe = openSync(`${path}.lock`, "r");
+      for (let i = 0; i < 500 && addon.tryFlock(probe); i++) {
+        addon.flock(probe, false);
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      closeSync(probe);
+      let code: string | undefined;
+      try {
+        log.write({ event: "call", decision: "allow", tool: "list_panes" });
+      } catch (error) {
+        code = (error as { code?: string }).code;
+      }
+      expect(code).toBe("AUDIT_UNAVAILABLE");
+    } finally {
+      const exited = new Promise((resolve) => holder.once("exit", resolve));
+      process.kill(-(holder.pid as number), "SIGKILL");
+      await exited;
+    }
+    log.write({ event: "stop", decision: "info" });
+    log.close();
+    expect(verifyLog(path)).toMatchObject({ ok: true, records: 3 });
   });
 });

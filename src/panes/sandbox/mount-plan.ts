@@ -125,7 +125,8 @@ export function planMounts(
   ];
   if (options.protections) protectWorkspace(layout, mounts);
   // Last, so that no pin or protection (a bind of the host directory) can show a hidden path again.
-  return [...mounts, ...inner.map(hideInside)];
+  // The pane's own directories go back on top: a workspace holding ccmux's state dir must not hide them.
+  return [...mounts, ...inner.map(hideInside), ...extraBinds.map((path): Mount => ({ op: "bind", path }))];
 }
 
 function protectWorkspace(layout: SandboxLayout, mounts: Mount[]): void {
