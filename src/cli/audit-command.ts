@@ -1,5 +1,6 @@
-import { closeSync, fstatSync, openSync, readSync, statSync } from "node:fs";
+import { closeSync, fstatSync, openSync, readFileSync, readSync, statSync } from "node:fs";
 import { basename } from "node:path";
+import { logFiles } from "../audit/audit-files.js";
 import {
   type AuditFilter,
   type LoggedRecord,
@@ -147,19 +148,42 @@ async function tail(path: string, filter: AuditFilter, options: AuditOptions): P
       process.stdout.write(`${options.json ? terminalSafeJson(item.record) : row(item.record)}\n`);
     }
   };
+  // Following starts from a snapshot taken before anything is read: a record appended meanwhile is printed
+  // once, by whichever side sees it first (sequence numbers tell).
+  const fd = options.follow ? openSync(path, "r") : -1;
+  const offset = fd >= 0 ? fstatSync(fd).size : 0;
+  const all = readRecords(path);
+  const existing = all.filter((item) => matches(item.record, filter));
   if (!options.json) process.stdout.write(`${HEADER}\n`);
-  const existing = readRecords(path).filter((item) => matches(item.record, filter));
   for (const item of existing.slice(Math.max(0, existing.length - n))) print(item);
-  if (!options.follow) return 0;
-  await follow(path, print);
+  if (fd < 0) return 0;
+  const seqs = all.map((item) => item.record.seq).filter((seq): seq is number => typeof seq === "number");
+  await follow(path, print, {
+    fd,
+    offset,
+    lastSeq: seqs.length > 0 ? Math.max(...seqs) : Number.NEGATIVE_INFINITY,
+  });
   return 0;
 }
 
-/** Prints records as they are appended, across rotations, until the process is stopped. */
-async function follow(path: string, print: (item: LoggedRecord) => void): Promise<never> {
-  let fd = openSync(path, "r");
-  let offset = fstatSync(fd).size;
+/**
+ * Prints records as they are appended, across rotations, until the process is stopped. Records are printed in
+ * sequence order once each: when the log rotated (perhaps several times between two looks), the rotated files
+ * are read for whatever came after the last record printed.
+ */
+async function follow(
+  path: string,
+  print: (item: LoggedRecord) => void,
+  from: { fd: number; offset: number; lastSeq: number },
+): Promise<never> {
+  let { fd, offset, lastSeq } = from;
   let pending = "";
+  const once = (item: LoggedRecord): void => {
+    const seq = typeof item.record.seq === "number" ? item.record.seq : undefined;
+    if (seq !== undefined && seq <= lastSeq) return;
+    if (seq !== undefined) lastSeq = seq;
+    print(item);
+  };
   const drain = (): void => {
     const buffer = Buffer.alloc(64 * 1024);
     for (;;) {
@@ -170,7 +194,7 @@ async function follow(path: string, print: (item: LoggedRecord) => void): Promis
     }
     const cut = pending.lastIndexOf("\n");
     if (cut < 0) return;
-    for (const item of recordsIn(basename(path), pending.slice(0, cut + 1))) print(item);
+    for (const item of recordsIn(basename(path), pending.slice(0, cut + 1))) once(item);
     pending = pending.slice(cut + 1);
   };
   for (;;) {
@@ -178,6 +202,7 @@ async function follow(path: string, print: (item: LoggedRecord) => void): Promis
     try {
       if (statSync(path).ino !== fstatSync(fd).ino) {
         drain(); // the rest of the file that was rotated away
+        for (const item of rotatedSince(path, lastSeq)) once(item); // files rotated since
         closeSync(fd);
         fd = openSync(path, "r");
         offset = 0;
@@ -189,6 +214,21 @@ async function follow(path: string, print: (item: LoggedRecord) => void): Promis
     }
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
+}
+
+/** Records after `lastSeq` in the rotated files (`path.1`, `path.2`, … back to the one holding `lastSeq`). */
+function rotatedSince(path: string, lastSeq: number): LoggedRecord[] {
+  const newestFirst = logFiles(path)
+    .filter((file) => file !== path)
+    .reverse();
+  const found: LoggedRecord[][] = [];
+  for (const file of newestFirst) {
+    const records = recordsIn(file, readFileSync(file, "utf8"));
+    found.unshift(records);
+    const first = records[0]?.record.seq;
+    if (typeof first !== "number" || first <= lastSeq) break;
+  }
+  return found.flat();
 }
 
 const HEADER =

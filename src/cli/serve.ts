@@ -203,6 +203,17 @@ function startPersonPanes(
     try {
       const sandbox = decideSandbox(policy.sandbox.mode, () => host.sandboxStatus());
       if (sandbox.warning) warn(`person pane "${spec.name}": ${sandbox.warning}`);
+      if (
+        sandbox.sandboxed &&
+        isInside(spec.cwd, "/tmp") &&
+        !policy.workspace.some((r) => isInside(spec.cwd, r))
+      ) {
+        // Every sandbox has its own empty /tmp: the directory would not exist for the pane.
+        throw new CcmuxError(
+          "SPAWN_FAILED",
+          `its cwd ${spec.cwd} is under /tmp, which is private in the sandbox`,
+        );
+      }
       const env = buildChildEnv({
         serverEnv,
         pass: policy.env.pass,

@@ -213,6 +213,59 @@ describe("ccmux audit tail -f follows a live server", () => {
   });
 });
 
+describe("ccmux audit tail -f across fast rotations", () => {
+  let ws: TestWorkspace;
+  let child: ChildProcess | undefined;
+  beforeAll(() => {
+    ws = makeWorkspace(POLICY);
+    const policy = JSON.parse(readFileSync(ws.policyPath, "utf8"));
+    policy.audit = { path: ws.auditPath, maxBytes: 65_536, keep: 20 };
+    writeFileSync(ws.policyPath, JSON.stringify(policy));
+  });
+  afterAll(() => {
+    child?.kill();
+    ws?.cleanup();
+  });
+
+  it("prints every record once, in order, though the log rotated several times between two looks", async () => {
+    const mcp = await serveWorkspace(ws);
+    let output = "";
+    child = spawn(process.execPath, [CLI, "audit", "tail", "-f", "-n", "0", "--file", ws.auditPath]);
+    child.stdout?.on("data", (chunk: Buffer) => {
+      output += chunk.toString();
+    });
+    await eventually(() => output.startsWith("TIME"));
+    for (let batch = 0; batch < 6; batch++) {
+      await Promise.all(
+        // Refused either way (not allowed, or rate limited): every call is a record.
+        Array.from({ length: 100 }, (_, i) =>
+          mcp.call("spawn", { command: `rm -rf /r${batch}-${i} ${"z".repeat(150)}` }),
+        ),
+      );
+    }
+    await mcp.close();
+    const files = JSON.parse(ccmuxAudit(["verify", "--file", ws.auditPath, "--json"]).stdout)
+      .files as string[];
+    expect(files.length).toBeGreaterThanOrEqual(4);
+    const lastSeq = readAudit(ws.auditPath).at(-1)?.seq as number;
+    const seqs = await eventually(() => {
+      const printed = output
+        .split("\n")
+        .slice(1)
+        .map((row) => Number(row.split(/\s+/)[2]))
+        .filter((n) => Number.isInteger(n));
+      return printed.at(-1) === lastSeq ? printed : undefined;
+    }, 15_000);
+    // Every record from the first printed on, across all files, headers aside (show and tail leave them out).
+    const all = ccmuxAudit(["show", "--file", ws.auditPath, "--json"])
+      .stdout.trim()
+      .split("\n")
+      .map((line) => JSON.parse(line).seq as number)
+      .filter((seq) => seq >= (seqs[0] as number));
+    expect(seqs).toEqual(all);
+  });
+});
+
 describe("the chain across rotation and across servers sharing one log", () => {
   let ws: TestWorkspace;
   beforeAll(() => {

@@ -116,3 +116,26 @@ describe("sandbox.mode auto and off run unsandboxed, loudly", () => {
     await mcp.ok("kill_pane", { pane: spawned.pane });
   });
 });
+
+describe("person panes under the sandbox", () => {
+  let ws: TestWorkspace | undefined;
+  let mcp: Served | undefined;
+  afterEach(async () => {
+    await mcp?.close();
+    ws?.cleanup();
+  });
+
+  it("a person pane whose cwd is under /tmp outside the workspace is refused at start, loudly, not left to die", async () => {
+    ws = makeWorkspace({
+      panes: [{ name: "tmp-pane", command: "sleep 7307", cwd: ".", access: "read" }],
+      sandbox: { mode: "required" },
+    });
+    mcp = await serveWorkspace(ws);
+    expect(mcp.stderr()).toMatch(/person pane "tmp-pane" did not start: .*private in the sandbox/);
+    expect(readAudit(ws.auditPath).find((r) => r.event === "start" && r.name === "tmp-pane")).toMatchObject({
+      decision: "error",
+      code: "SPAWN_FAILED",
+    });
+    expect(processesWith("sleep 7307")).toEqual([]);
+  });
+});
