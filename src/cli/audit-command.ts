@@ -202,9 +202,12 @@ async function follow(
     try {
       if (statSync(path).ino !== fstatSync(fd).ino) {
         drain(); // the rest of the file that was rotated away
+        // Take the file now at `path` before reading the rotated ones: should it rotate away meanwhile, it is
+        // among them, and what was printed from it is skipped when it is read from the start (by sequence).
+        const next = openSync(path, "r");
         for (const item of rotatedSince(path, lastSeq)) once(item); // files rotated since
         closeSync(fd);
-        fd = openSync(path, "r");
+        fd = next;
         offset = 0;
         pending = "";
         continue;

@@ -1,21 +1,36 @@
-import { copyFileSync, mkdtempSync, rmSync } from "node:fs";
+import { copyFileSync, lstatSync, mkdirSync, mkdtempSync, renameSync } from "node:fs";
 import { join, resolve } from "node:path";
 
 const SOURCE = resolve(import.meta.dirname, "../fixtures");
 let copies: string | undefined;
 
 /**
+ * A directory of ours outside /tmp: one per user, reused by every test run (so runs leave nothing new
+ * behind), used only when it is a real directory we own that nobody else can write; otherwise a fresh one.
+ */
+function copiesDir(): string {
+  const uid = process.getuid?.() ?? 0;
+  const dir = `/var/tmp/ccmux-test-fixtures-${uid}`;
+  try {
+    mkdirSync(dir, { mode: 0o700 });
+  } catch {
+    // exists: checked below
+  }
+  const stat = lstatSync(dir);
+  if (stat.isDirectory() && stat.uid === uid && (stat.mode & 0o077) === 0) return dir;
+  return mkdtempSync("/var/tmp/ccmux-test-fixtures-");
+}
+
+/**
  * The path of test/fixtures/<name> as a sandboxed pane can see it. A checkout under /tmp is invisible inside the
- * sandbox (every pane has a private /tmp), so fixtures are copied once per test process into /var/tmp, which
- * panes see read-only like the rest of the system.
+ * sandbox (every pane has a private /tmp), so fixtures are copied into /var/tmp, which panes see read-only like
+ * the rest of the system. Each copy is written beside its name and renamed into place (test files run at once).
  */
 export function fixturePath(name: string): string {
-  if (copies === undefined) {
-    const dir = mkdtempSync("/var/tmp/ccmux-fixtures-");
-    copies = dir;
-    process.once("exit", () => rmSync(dir, { recursive: true, force: true }));
-  }
+  copies ??= copiesDir();
   const target = join(copies, name);
-  copyFileSync(join(SOURCE, name), target);
+  const fresh = `${target}.${process.pid}.${Math.random().toString(36).slice(2)}`;
+  copyFileSync(join(SOURCE, name), fresh);
+  renameSync(fresh, target);
   return target;
 }
