@@ -142,12 +142,20 @@ export class AuditLog {
     } = capStrings(
       this.redactor.redact(this.options.redactInput ? digestInput(record) : record) as AuditRecord,
     );
-    const fields = boundRecord({ time: new Date().toISOString(), session: this.runId, ...safe });
+    let fields: Record<string, unknown> = { time: new Date().toISOString(), session: this.runId, ...safe };
     try {
       this.withLock(() => {
-        const line = Buffer.byteLength(`${JSON.stringify(seal(fields, this.state).record)}\n`, "utf8");
-        if (this.knownSize > 0 && this.knownSize + line > this.options.maxBytes) this.rotate();
-        this.append(seal(fields, this.state));
+        // One serialization on the common path; sealed again only when the record is too big or the file rotates.
+        let line = sealLine(fields, this.state);
+        if (line.bytes.length > MAX_RECORD_BYTES) {
+          fields = boundRecord(fields);
+          line = sealLine(fields, this.state);
+        }
+        if (this.knownSize > 0 && this.knownSize + line.bytes.length > this.options.maxBytes) {
+          this.rotate();
+          line = sealLine(fields, this.state);
+        }
+        this.append(line);
       });
     } catch (cause) {
       throw new CcmuxError(
@@ -209,7 +217,7 @@ export class AuditLog {
     this.knownIno = ino;
     const last = lastLine(this.fd, end);
     if (last === undefined) {
-      this.append(seal(headerFields(new Date().toISOString(), null), { seq: 0, hash: GENESIS }));
+      this.append(sealLine(headerFields(new Date().toISOString(), null), { seq: 0, hash: GENESIS }));
       return;
     }
     const parsed = parseChained(last);
@@ -238,12 +246,12 @@ export class AuditLog {
   private replaceFile(moveOld: () => void, continues: ChainState | null): void {
     const fresh = `${this.path}.new-${randomBytes(6).toString("hex")}`;
     const fd = openLogFile(fresh, true);
-    const start = continues ?? { seq: 0, hash: GENESIS };
-    const sealed = seal(headerFields(new Date().toISOString(), continues), start);
-    const bytes = Buffer.from(`${JSON.stringify(sealed.record)}\n`, "utf8");
+    const header = sealLine(
+      headerFields(new Date().toISOString(), continues),
+      continues ?? { seq: 0, hash: GENESIS },
+    );
     try {
-      let offset = 0;
-      while (offset < bytes.length) offset += writeSync(fd, bytes, offset);
+      writeAll(fd, header.bytes);
       fdatasyncSync(fd); // a new file's first record: always on disk before the file is renamed into place
       moveOld();
       renameSync(fresh, this.path);
@@ -255,9 +263,9 @@ export class AuditLog {
     const old = this.fd;
     this.fd = fd;
     tryFlushAndClose(old);
-    this.state = sealed.state;
+    this.state = header.state;
     this.knownIno = fstatSync(fd).ino;
-    this.knownSize = bytes.length;
+    this.knownSize = header.bytes.length;
   }
 
   /** Batched mode: one fdatasync within BATCH_SYNC_MS for every record written since the last. */
@@ -275,12 +283,11 @@ export class AuditLog {
     this.syncTimer.unref();
   }
 
-  private append(sealed: { record: Record<string, unknown>; state: ChainState }): void {
-    const bytes = Buffer.from(`${JSON.stringify(sealed.record)}\n`, "utf8");
+  private append(line: SealedLine): void {
+    const { bytes } = line;
     const sizeBefore = fstatSync(this.fd).size;
     try {
-      let offset = 0;
-      while (offset < bytes.length) offset += writeSync(this.fd, bytes, offset);
+      writeAll(this.fd, bytes);
       if (this.options.sync === "each") fdatasyncSync(this.fd);
       else this.scheduleSync();
     } catch (error) {
@@ -288,9 +295,25 @@ export class AuditLog {
       tryTruncate(this.fd, sizeBefore);
       throw error;
     }
-    this.state = sealed.state;
+    this.state = line.state;
     this.knownSize = sizeBefore + bytes.length;
   }
+}
+
+/** A record sealed onto the chain, as the bytes of its line, and where the chain stands after it. */
+interface SealedLine {
+  bytes: Buffer;
+  state: ChainState;
+}
+
+function sealLine(fields: Record<string, unknown>, state: ChainState): SealedLine {
+  const sealed = seal(fields, state);
+  return { bytes: Buffer.from(`${JSON.stringify(sealed.record)}\n`, "utf8"), state: sealed.state };
+}
+
+function writeAll(fd: number, bytes: Buffer): void {
+  let offset = 0;
+  while (offset < bytes.length) offset += writeSync(fd, bytes, offset);
 }
 
 function openLogFile(path: string, exclusive = false): number {
@@ -416,11 +439,10 @@ function capStrings<T>(value: T): T {
 }
 
 /**
- * Security: one call's record stays under MAX_RECORD_BYTES however many strings its arguments hold — a huge
+ * For a record over MAX_RECORD_BYTES. Security: one call's record stays under the bound however many strings its arguments hold — a huge
  * record would make rotation churn away history. Oversized fields are replaced by their size and digest.
  */
 function boundRecord(fields: Record<string, unknown>): Record<string, unknown> {
-  if (Buffer.byteLength(JSON.stringify(fields), "utf8") <= MAX_RECORD_BYTES) return fields;
   const digestOf = (value: unknown) => {
     const json = JSON.stringify(value) ?? "";
     return {
