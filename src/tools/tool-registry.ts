@@ -114,13 +114,10 @@ export class ToolRegistry {
   ): Promise<CallToolResult> {
     // Lateral movement is about panes that are not this connection's own (see AnomalyDetector).
     const pane = this.foreignPane(paneOf(rawArgs));
-    let gated = false;
-    const result = await this.decide(name, rawArgs, io, pane, () => {
-      gated = true;
-    });
+    const decided = await this.decide(name, rawArgs, io, pane);
     // Calls the anomaly gate refused are not observed again: a blocked connection cannot extend its own block.
-    if (gated) this.observe(name, rawArgs, pane, result, io.alert);
-    return result;
+    if (decided.gated) this.observe(name, rawArgs, pane, decided, io.alert);
+    return decided.result;
   }
 
   /** `pane` unless this connection spawned it. */
@@ -135,11 +132,9 @@ export class ToolRegistry {
     name: string,
     args: unknown,
     pane: string | undefined,
-    result: CallToolResult,
+    { decision, code }: Decided,
     alert: AlertSink | undefined,
   ): void {
-    const decision = !result.isError ? "allow" : errorDecision(result);
-    const code = result.isError ? codeOf(result) : undefined;
     for (const event of this.deps.connection.anomalies.observe({
       tool: name,
       ...(pane === undefined ? {} : { pane }),
@@ -171,8 +166,8 @@ export class ToolRegistry {
     rawArgs: unknown,
     io: { signal: AbortSignal; progress: CallContext["progress"] },
     pane: string | undefined,
-    passedGate: () => void,
-  ): Promise<CallToolResult> {
+  ): Promise<Decided> {
+    let gated = false;
     const base: AuditRecord = {
       event: "call",
       decision: "allow",
@@ -189,7 +184,7 @@ export class ToolRegistry {
       this.deps.connection.rateLimit.take();
       // Security: anomaly rules (seed §6.2) hold a probing or roaming connection back before anything runs.
       const { delayMs } = this.deps.connection.anomalies.gate(name, pane);
-      passedGate();
+      gated = true;
       if (delayMs > 0) {
         await sleep(delayMs, io.signal);
         // A block set while this call waited applies to it too.
@@ -223,7 +218,7 @@ export class ToolRegistry {
       if (!decided) audit({ ...base, ...noted, decision: "allow" });
       else if (Object.keys(noted).length > 0)
         audit({ ...base, ...noted, event: "outcome", decision: "allow", args: undefined });
-      return okResult(output);
+      return { result: okResult(output), decision: "allow", gated };
     } catch (thrown) {
       const error = toCcmuxError(thrown);
       const decision = ERROR_DECISION_CODES.has(error.code) ? "error" : "deny";
@@ -238,9 +233,10 @@ export class ToolRegistry {
           detail: Object.keys(error.data).length > 0 ? error.data : undefined,
         });
       } catch (auditError) {
-        return errorResult(toCcmuxError(auditError));
+        const unavailable = toCcmuxError(auditError);
+        return { result: errorResult(unavailable), decision: "error", code: unavailable.code, gated };
       }
-      return errorResult(error);
+      return { result: errorResult(error), decision, code: error.code, gated };
     }
   }
 }
@@ -255,14 +251,13 @@ function paneOf(args: unknown): string | undefined {
   return typeof pane === "string" && pane.length <= 64 ? pane : undefined;
 }
 
-/** The stable code an error result starts with (`CODE: sentence`). */
-function codeOf(result: CallToolResult): string {
-  const first = result.content[0];
-  return first && first.type === "text" ? (first.text.split(":")[0] ?? "") : "";
-}
-
-function errorDecision(result: CallToolResult): "deny" | "error" {
-  return ERROR_DECISION_CODES.has(codeOf(result)) ? "error" : "deny";
+/** A call's answer and how it was decided (what the audit record says), for the anomaly rules. */
+interface Decided {
+  result: CallToolResult;
+  decision: "allow" | "deny" | "error";
+  code?: string;
+  /** The call got past the anomaly gate (it was not refused by the rules themselves). */
+  gated: boolean;
 }
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
