@@ -4,7 +4,7 @@ import { CcmuxError } from "../errors.js";
 import { closeOnExecAll } from "./fd-flags.js";
 import { LocalScreens } from "./local-screens.js";
 import { Pane, type PaneLaunch, type PaneSpec } from "./pane.js";
-import { sessionMembers, sessionSizes, signalSession } from "./process-session.js";
+import { sessionSizes } from "./process-session.js";
 import type { ProcessExit } from "./pty-process.js";
 import type { PaneSandbox, SandboxLaunch, SandboxStatus } from "./sandbox/pane-sandbox.js";
 import type { ScreenFactory } from "./screen-port.js";
@@ -177,7 +177,7 @@ export class PaneHost extends EventEmitter<PaneHostEvents> {
         if (processes <= limit || this.runaways.has(pane.id)) continue;
         this.runaways.add(pane.id);
         this.emit("limit", pane, processes, limit);
-        void killRunaway(pane).finally(() => this.runaways.delete(pane.id));
+        void pane.kill("SIGKILL", 0).finally(() => this.runaways.delete(pane.id));
       }
     }, PROCESS_CHECK_MS);
     this.processWatch.unref();
@@ -191,15 +191,6 @@ export class PaneHost extends EventEmitter<PaneHostEvents> {
       void pane.kill().finally(() => pane.dispose());
       this.emit("evict", pane);
     }
-  }
-}
-
-/** SIGKILL for the whole session until it is empty: a fork bomb forks again between listing and killing. */
-async function killRunaway(pane: Pane): Promise<void> {
-  for (let round = 0; round < 100; round++) {
-    signalSession(pane.pid, "SIGKILL");
-    if (sessionMembers(pane.pid).length === 0) return;
-    await new Promise((resolve) => setTimeout(resolve, 10));
   }
 }
 

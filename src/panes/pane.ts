@@ -42,6 +42,8 @@ const FIRST_ROW: HistoryMark = { row: 0 };
 
 /** Grace between the first signal and SIGKILL when a pane is killed. */
 export const KILL_GRACE_MS = 2000;
+/** At most this many SIGKILL sweeps of a session left behind by its leader, 10 ms apart. */
+const SWEEP_ROUNDS = 100;
 /** Within the grace period, when a process that ignored the first signal also gets SIGHUP. */
 const HANGUP_AFTER_MS = 250;
 
@@ -212,11 +214,15 @@ export class Pane extends EventEmitter {
       if (!gone) signalSession(this.pid, "SIGKILL");
       await within(this.exitPromise, 5000);
     }
-    // Jobs a shell left running in the session outlive the leader: end them too (no orphans).
+    // Jobs a shell left running in the session outlive the leader: end them too (no orphans), round after round
+    // while they keep forking (a fork bomb forks again between listing and killing).
     // Security: once the leader is gone its pid can be reused by an unrelated session leader, but not while a
     // member of our session still lives. So a live process at that pid means the session is someone else's.
-    if (!existsSync(`/proc/${this.pid}`) && sessionMembers(this.pid).length > 0)
+    for (let round = 0; round < SWEEP_ROUNDS; round++) {
+      if (existsSync(`/proc/${this.pid}`) || sessionMembers(this.pid).length === 0) break;
       signalSession(this.pid, "SIGKILL");
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
   }
 
   /** Releases the emulator and the pty. Call after `kill`. Idempotent. */
