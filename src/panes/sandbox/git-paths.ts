@@ -13,10 +13,28 @@ const SKIP = new Set(["node_modules", "vendor", "target", "dist", "build"]);
  * absolute paths (they may lie in another workspace root). Security: git runs code from all of these at the
  * person's next git command, outside the sandbox.
  */
-export function gitProtections(root: string, home: string): { repos: string[]; hookDirs: string[] } {
+export function gitProtections(
+  root: string,
+  home: string,
+  userHooksPaths: readonly string[],
+): { repos: string[]; hookDirs: string[] } {
   const repos = nestedRepos(root, "", 0);
-  const hookDirs = [root, ...repos.map((rel) => join(root, rel))].flatMap((repo) => hooksPaths(repo, home));
+  const hookDirs = [root, ...repos.map((rel) => join(root, rel))].flatMap((repo) =>
+    [...hooksPathValues(join(repo, ".git", "config"), home), ...userHooksPaths].map((value) =>
+      isAbsolute(value) ? resolve(value) : resolve(repo, value),
+    ),
+  );
   return { repos: repos.map((rel) => `${join(rel, ".git")}/`), hookDirs };
+}
+
+/**
+ * The `core.hooksPath` values every repository inherits: the user's (~/.gitconfig, ~/.config/git/config) and
+ * the system's (/etc/gitconfig). Read once per spawn, not once per repository.
+ */
+export function userHooksPaths(home: string): string[] {
+  return [join(home, ".gitconfig"), join(home, ".config", "git", "config"), "/etc/gitconfig"].flatMap(
+    (file) => hooksPathValues(file, home),
+  );
 }
 
 /** Relative paths of directories below `root` (not the root itself) that hold a `.git`. */
@@ -44,33 +62,22 @@ function nestedRepos(root: string, rel: string, level: number): string[] {
 }
 
 /**
- * Absolute directories git's `core.hooksPath` names for the repository at `repo`: its own config, the user's
- * (~/.gitconfig, ~/.config/git/config) and the system's (/etc/gitconfig). A plain reading of `hookspath = …`
- * lines with comments stripped; `include`d files are not followed.
+ * The `hookspath = …` values of one git config file (`~/` expanded; relative ones are relative to the
+ * repository). A plain reading with comments stripped; `include`d files are not followed.
  */
-export function hooksPaths(repo: string, home: string): string[] {
-  const files = [
-    join(repo, ".git", "config"),
-    join(home, ".gitconfig"),
-    join(home, ".config", "git", "config"),
-    "/etc/gitconfig",
-  ];
-  const found: string[] = [];
-  for (const file of files) {
-    let text: string;
-    try {
-      text = readFileSync(file, "utf8");
-    } catch {
-      continue;
-    }
-    for (const match of text.matchAll(/^\s*hookspath\s*=\s*(.*)$/gim)) {
-      let value = stripComment(match[1] ?? "");
-      if (value === "") continue;
-      if (value.startsWith("~/")) value = join(home, value.slice(2));
-      found.push(isAbsolute(value) ? resolve(value) : resolve(repo, value));
-    }
+function hooksPathValues(file: string, home: string): string[] {
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch {
+    return [];
   }
-  return found;
+  const values: string[] = [];
+  for (const match of text.matchAll(/^\s*hookspath\s*=\s*(.*)$/gim)) {
+    const value = stripComment(match[1] ?? "");
+    if (value !== "") values.push(value.startsWith("~/") ? join(home, value.slice(2)) : value);
+  }
+  return values;
 }
 
 /** A git config value without its trailing `;`/`#` comment, quotes removed. */

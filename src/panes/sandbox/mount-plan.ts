@@ -1,5 +1,5 @@
 import { join, sep } from "node:path";
-import { gitProtections } from "./git-paths.js";
+import { gitProtections, userHooksPaths } from "./git-paths.js";
 import { hiddenPaths, hideInside, hideOutside, SANDBOX_OWN } from "./hide-mounts.js";
 import { expand, inside, lstatOrNull, splitPattern } from "./path-glob.js";
 
@@ -131,7 +131,8 @@ export function planMounts(
 
 function protectWorkspace(layout: SandboxLayout, mounts: Mount[]): void {
   const pins = new Set<string>();
-  const git = layout.workspace.map((root) => gitProtections(root, layout.home));
+  const inherited = userHooksPaths(layout.home);
+  const git = layout.workspace.map((root) => gitProtections(root, layout.home, inherited));
   const hookDirs = [...new Set(git.flatMap((found) => found.hookDirs))];
   for (const [i, root] of layout.workspace.entries()) {
     for (const pattern of [...layout.readOnly, ...(git[i]?.repos ?? [])])
