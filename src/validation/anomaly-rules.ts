@@ -62,7 +62,7 @@ export const DEFAULT_SENSITIVE_PATHS: readonly string[] = [
   ".pypirc",
   ".gnupg",
   ".config/gh/hosts.yml",
-  ".pem",
+  "*.pem",
   ".env",
 ];
 
@@ -308,19 +308,17 @@ const PROBING_CODES = new Set([
 /**
  * True when `text` names `marker` as a path, not as part of another word: `~/.ssh/id_rsa` and `key.pem` yes,
  * `process.env.NODE_ENV` and `certs.pem.md` no. After the marker comes the end, a separator or a quote; before
- * it (unless it is a suffix such as `.pem`, or starts with `/`) the start, a separator or a quote.
+ * it the start, a separator or a quote — unless the marker starts with `/`, or is a suffix written `*.pem`.
  */
 function mentions(text: string, marker: string): boolean {
-  const isSuffix =
-    marker.startsWith(".") &&
-    !marker.slice(1).includes("/") &&
-    !["env", "netrc", "npmrc", "pypirc", "gnupg", "git-credentials"].includes(marker.slice(1));
-  for (let at = text.indexOf(marker); at >= 0; at = text.indexOf(marker, at + 1)) {
+  const isSuffix = marker.startsWith("*");
+  const needle = isSuffix ? marker.slice(1) : marker;
+  for (let at = text.indexOf(needle); at >= 0; at = text.indexOf(needle, at + 1)) {
     const before = text[at - 1];
-    const after = text[at + marker.length];
-    const endOk = marker.endsWith("/") || after === undefined || /[\s/"'`;|&)=:,\]]/.test(after);
+    const after = text[at + needle.length];
+    const endOk = needle.endsWith("/") || after === undefined || /[\s/"'`;|&)=:,\]]/.test(after);
     const startOk =
-      isSuffix || marker.startsWith("/") || before === undefined || /[\s/"'`~=:(,[]/.test(before);
+      isSuffix || needle.startsWith("/") || before === undefined || /[\s/"'`~=:(,[]/.test(before);
     if (endOk && startOk) return true;
   }
   return false;

@@ -196,7 +196,7 @@ const anomalies = z
       .array(z.string().min(2))
       .default([])
       .describe(
-        "Text marking a sensitive path in a call's arguments, in addition to the defaults (~/.ssh, /etc/shadow, credential files).",
+        "Text marking a sensitive path in a call's arguments, in addition to the defaults (~/.ssh, /etc/shadow, credential files); `*.ext` marks a file suffix.",
       ),
     exfiltration: z
       .strictObject({
