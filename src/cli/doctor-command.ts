@@ -1,10 +1,11 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { SandboxStatus } from "../panes/sandbox/pane-sandbox.js";
+import type { UserSwitch } from "../panes/user-switch.js";
 import { type CompiledPolicy, compilePolicy } from "../validation/policy-compile.js";
 import { defaultAuditPath, stateDir } from "./paths.js";
 import { loadPolicy, locatePolicy } from "./policy-file.js";
-import { makeSandbox } from "./sandbox-setup.js";
+import { makeSandbox, paneUserSwitch, paneUserWarnings } from "./sandbox-setup.js";
 
 /** One line of the posture report. */
 export interface PostureCheck {
@@ -64,8 +65,15 @@ export function postureReport(options: { config?: string } = {}): PostureCheck[]
     }[mode],
   });
   let status: SandboxStatus;
+  let userSwitch: UserSwitch | undefined;
+  let userProblem: string | undefined;
   try {
-    status = makeSandbox(policy, file, join(stateDir(), "sessions"), process.env).status();
+    userSwitch = paneUserSwitch(policy, process.env);
+  } catch (error) {
+    userProblem = (error as Error).message;
+  }
+  try {
+    status = makeSandbox(policy, file, join(stateDir(), "sessions"), process.env, userSwitch).status();
   } catch (error) {
     status = { available: false, reason: (error as Error).message };
   }
@@ -101,7 +109,7 @@ export function postureReport(options: { config?: string } = {}): PostureCheck[]
     value: root ? "yes" : "no",
     status: root ? "warn" : "good",
     meaning: root
-      ? `panes run as root: unsandboxed, TIOCSTI works on any terminal and every /proc is readable${status.available ? "; the sandbox drops every capability" : ""}`
+      ? rootMeaning(userSwitch, userProblem, paneUserWarnings(policy, userSwitch?.user))
       : "panes run as your user",
   });
   const userns = readTrimmed("/proc/sys/user/max_user_namespaces");
@@ -125,6 +133,20 @@ export function postureReport(options: { config?: string } = {}): PostureCheck[]
         : `every process's command line is visible in /proc; environments only to the same user (seed §1.2)${status.available ? "; sandboxed panes see only their own /proc" : ""}`,
   });
   return checks;
+}
+
+/** Running as root is never called safe: say who panes run as instead, and what still depends on root. */
+function rootMeaning(
+  change: UserSwitch | undefined,
+  problem: string | undefined,
+  warnings: string[],
+): string {
+  if (problem !== undefined) return `serve will not start: ${problem}`;
+  if (change === undefined) return "panes would run as root";
+  const { name, uid } = change.user;
+  const fit =
+    warnings.length === 0 ? "it can write the workspace and run the policy's programs" : warnings.join("; ");
+  return `the server itself runs as root (every process it starts begins as root, its audit log and state are root's): run ccmux as your own user where you can. Panes run as ${name} (uid ${uid}, sandbox.user) with no capabilities; ${fit}`;
 }
 
 /** `ccmux doctor [--json]`: prints the report. Always exit 0: it informs, it does not decide. */

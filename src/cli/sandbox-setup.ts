@@ -1,11 +1,52 @@
-import { realpathSync } from "node:fs";
+import { accessSync, constants, realpathSync } from "node:fs";
 import { homedir } from "node:os";
 import { dirname } from "node:path";
+import { type PaneUser, resolvePaneUser, userCan } from "../panes/pane-user.js";
 import { PaneSandbox } from "../panes/sandbox/pane-sandbox.js";
 import { ensurePrivateBase } from "../panes/session-dir.js";
+import type { UserSwitch } from "../panes/user-switch.js";
 import type { CompiledPolicy } from "../validation/policy-compile.js";
 import { resolveProgram } from "../validation/program-resolve.js";
 import { configDir, stateDir } from "./paths.js";
+
+/** A program found like any other: on the server's PATH, never in the workspace or a relative entry. */
+function hostProgram(name: string, policy: CompiledPolicy, serverEnv: NodeJS.ProcessEnv): string | undefined {
+  try {
+    return resolveProgram(name, { serverPath: serverEnv.PATH, roots: policy.workspace }).path;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Where Debian and most distributions install util-linux's setpriv. */
+const SETPRIV_PATHS = ["/usr/bin/setpriv", "/bin/setpriv"];
+
+function isExecutable(path: string): boolean {
+  try {
+    accessSync(path, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Under a root server, who panes run as and the setpriv that switches to them; undefined otherwise.
+ * @throws Error (the server does not start) when `sandbox.user` names no account or root, or setpriv is missing.
+ */
+export function paneUserSwitch(policy: CompiledPolicy, serverEnv: NodeJS.ProcessEnv): UserSwitch | undefined {
+  const user = resolvePaneUser(policy.sandbox.user, policy.workspace);
+  if (user === undefined) return undefined;
+  // util-linux's own place as a fallback: a root server's odd PATH must not decide whether panes can drop root.
+  const setpriv =
+    hostProgram("setpriv", policy, serverEnv) ?? SETPRIV_PATHS.find((path) => isExecutable(path));
+  if (setpriv === undefined) {
+    throw new Error(
+      "the server runs as root and panes must not: setpriv (util-linux) is needed to run them as an unprivileged user, and it is not on the server's PATH.",
+    );
+  }
+  return { user, setpriv };
+}
 
 /** The bubblewrap sandbox for this policy: what panes see, where bwrap is. */
 export function makeSandbox(
@@ -13,14 +54,9 @@ export function makeSandbox(
   policyFile: string | undefined,
   sessionBase: string,
   serverEnv: NodeJS.ProcessEnv,
+  userSwitch?: UserSwitch,
 ): PaneSandbox {
-  let bwrap: string | undefined;
-  try {
-    // Found like any program: on the server's PATH, never in the workspace or a relative entry.
-    bwrap = resolveProgram("bwrap", { serverPath: serverEnv.PATH, roots: policy.workspace }).path;
-  } catch {
-    bwrap = undefined;
-  }
+  const bwrap = hostProgram("bwrap", policy, serverEnv);
   try {
     ensurePrivateBase(sessionBase);
   } catch (error) {
@@ -30,15 +66,20 @@ export function makeSandbox(
     bwrap,
     network: policy.sandbox.network,
     scratchDir: sessionBase,
+    userSwitch,
     layout: {
       workspace: policy.workspace,
       // Security: the log and its siblings — its lock file (a pane holding it would stall every call) and its
       // rotated files (what the agent typed before). Outside the workspace the directory is rebuilt without
       // them, so files rotated later do not appear either.
-      hide: [...policy.sandbox.hide, `${policy.audit.path}*`],
+      hide: [
+        ...policy.sandbox.hide,
+        `${policy.audit.path}*`,
+        ...otherHomeSecrets(policy.sandbox.hide, userSwitch?.user),
+      ],
       readOnly: policy.sandbox.readOnly,
       // Security: panes never see ccmux's own config, state (session dirs of other panes) or audit log.
-      alwaysHide: [configDir(serverEnv), stateDir(serverEnv)],
+      alwaysHide: [configDir(serverEnv), stateDir(serverEnv), sessionBase],
       // Security: a policy file in the workspace would let a pane widen its own policy for the next run.
       alwaysReadOnly: policyFile === undefined ? [] : [realOrSelf(policyFile)],
       home: homedir(),
@@ -46,6 +87,40 @@ export function makeSandbox(
       reveal: policy.sandbox.network ? resolverFile() : [],
     },
   });
+}
+
+/**
+ * Security: panes running as another user (a root server's `sandbox.user`) could read that user's own
+ * credentials, which `~/…` (the server's home) does not name: hide the same entries in their home too.
+ */
+function otherHomeSecrets(hidden: readonly string[], user: PaneUser | undefined): string[] {
+  const home = user?.home;
+  if (home === undefined || !home.startsWith("/") || home === homedir() || home === "/") return [];
+  return hidden.filter((entry) => entry.startsWith("~/")).map((entry) => `${home}/${entry.slice(2)}`);
+}
+
+/**
+ * What the person should fix when a root server runs panes as another user: workspace roots that user
+ * cannot write, programs of the policy it cannot run (a /root/.pyenv shim, say). Mode bits only.
+ */
+export function paneUserWarnings(policy: CompiledPolicy, user: PaneUser | undefined): string[] {
+  if (user === undefined) return [];
+  const who = `panes run as ${user.name} (uid ${user.uid})`;
+  const roots = policy.workspace
+    .filter((root) => !userCan(user, root, "w"))
+    .map(
+      (root) =>
+        `${who}, who cannot write workspace root ${root}: give it to them (chown -R ${user.uid} ${root}) or set sandbox.user to its owner`,
+    );
+  const programs = [
+    ...new Set(policy.commands.flatMap((rule) => (rule.executable ? [rule.executable.path] : []))),
+  ]
+    .filter((path) => !userCan(user, path, "x"))
+    .map(
+      (path) =>
+        `${who}, who cannot run ${path}: install it where they can reach it, or put such a place first on the server's PATH`,
+    );
+  return [...roots, ...programs];
 }
 
 /** The resolver configuration /etc/resolv.conf points to (often inside the hidden /run). */

@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { chmodSync, mkdtempSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
 import { AuditLog } from "../audit/audit-log.js";
@@ -19,7 +20,7 @@ import type { CompiledPolicy } from "../validation/policy-compile.js";
 import { decideSandbox } from "../validation/sandbox-mode.js";
 import { stateDir } from "./paths.js";
 import { formatPolicyErrors, loadPolicy, locatePolicy, noPolicyMessage } from "./policy-file.js";
-import { makeSandbox, sandboxWarnings } from "./sandbox-setup.js";
+import { makeSandbox, paneUserSwitch, paneUserWarnings, sandboxWarnings } from "./sandbox-setup.js";
 import { packageVersion } from "./version.js";
 
 /** `ccmux serve`: the MCP server over stdio. Returns the exit code once the client goes away. */
@@ -73,13 +74,25 @@ export async function serve(options: { config?: string }): Promise<number> {
     }
   };
 
-  const sessionBase = join(stateDir(), "sessions");
+  let sessionBase = join(stateDir(), "sessions");
   let sandbox: PaneSandbox | undefined;
+  let userSwitch: ReturnType<typeof paneUserSwitch>;
   try {
-    sandbox = policy.sandbox.mode === "off" ? undefined : makeSandbox(policy, file, sessionBase, serverEnv);
+    userSwitch = paneUserSwitch(policy, serverEnv);
+    if (userSwitch) sessionBase = searchableSessionBase();
+    sandbox =
+      policy.sandbox.mode === "off"
+        ? undefined
+        : makeSandbox(policy, file, sessionBase, serverEnv, userSwitch);
   } catch (error) {
     console.error(`ccmux: ${(error as Error).message} Not starting.`);
     return 2;
+  }
+  if (userSwitch) {
+    const { name, uid } = userSwitch.user;
+    console.error(`ccmux: the server runs as root; panes run as ${name} (uid ${uid}) (sandbox.user).`);
+    for (const warning of paneUserWarnings(policy, userSwitch.user))
+      console.error(`ccmux: warning: ${warning}.`);
   }
   const host = new PaneHost(
     {
@@ -89,6 +102,7 @@ export async function serve(options: { config?: string }): Promise<number> {
     },
     startScreens(),
     sandbox,
+    userSwitch,
   );
   host.on("exit", (pane, exit) =>
     logAudit({ event: "exit", decision: "info", pane: pane.id, pid: pane.pid, ...exit }),
@@ -117,6 +131,7 @@ export async function serve(options: { config?: string }): Promise<number> {
     version: packageVersion(),
     pid: process.pid,
     sandbox: posture.record,
+    ...(userSwitch ? { paneUser: { name: userSwitch.user.name, uid: userSwitch.user.uid } } : {}),
   });
   const warn = (message: string): void => console.error(`ccmux: WARNING: ${message}`);
   startPersonPanes(policy, host, serverEnv, logAudit, warn);
@@ -134,6 +149,7 @@ export async function serve(options: { config?: string }): Promise<number> {
       await host.shutdown();
       logAudit({ event: "stop", decision: "info", reason: why });
       audit.close();
+      if (userSwitch) rmSync(sessionBase, { recursive: true, force: true });
       await server.close().catch(() => {});
       return 0;
     })();
@@ -148,6 +164,18 @@ export async function serve(options: { config?: string }): Promise<number> {
   await server.connect(transport);
   console.error(`ccmux: serving MCP on stdio (policy ${file}, audit ${policy.audit.path}).`);
   return stop(await closed);
+}
+
+/**
+ * Session directories of a root server's panes: root's own state directory is closed to the pane user, so
+ * they live in a fresh directory that user may pass through (0711: search, no listing) but not read or change;
+ * each session directory inside is 0700 and the pane user's. Made with mkdtemp, so nobody can plant it
+ * beforehand; hidden from sandboxed panes like the state directory; removed at stop.
+ */
+function searchableSessionBase(): string {
+  const base = mkdtempSync("/var/tmp/ccmux-sessions-");
+  chmodSync(base, 0o711);
+  return base;
 }
 
 /** The screen thread, so parsing runs beside pty reading; this thread if a worker cannot start. */

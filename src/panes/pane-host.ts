@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { EventEmitter } from "node:events";
+import { chownSync } from "node:fs";
 import { CcmuxError } from "../errors.js";
 import { closeOnExecAll } from "./fd-flags.js";
 import { LocalScreens } from "./local-screens.js";
@@ -8,6 +9,7 @@ import { sessionSizes } from "./process-session.js";
 import type { ProcessExit } from "./pty-process.js";
 import type { PaneSandbox, SandboxLaunch, SandboxStatus } from "./sandbox/pane-sandbox.js";
 import type { ScreenFactory } from "./screen-port.js";
+import { switchUserArgv, type UserSwitch, userEnv } from "./user-switch.js";
 
 /** Grace between SIGHUP and SIGKILL when the server shuts down (a client waits about 2 s before it signals us). */
 const SHUTDOWN_GRACE_MS = 1000;
@@ -47,10 +49,15 @@ export class PaneHost extends EventEmitter<PaneHostEvents> {
   /**
    * @param screens where pane emulators run: the screen thread in `serve`, this thread in tests (default).
    */
+  /**
+   * @param userSwitch under a root server, the unprivileged user every pane runs as, sandboxed or not (the
+   *   sandbox was built with the same one).
+   */
   constructor(
     private readonly limits: PaneHostLimits,
     private readonly screens: ScreenFactory = new LocalScreens(),
     private readonly sandbox?: PaneSandbox,
+    private readonly userSwitch?: UserSwitch,
   ) {
     super();
     // Security: panes must inherit none of this process's descriptors (see fd-flags.ts).
@@ -82,8 +89,11 @@ export class PaneHost extends EventEmitter<PaneHostEvents> {
     const launch = options.sandboxed ? this.sandboxLaunch(spec) : undefined;
     let pane: Pane;
     try {
-      const how: PaneLaunch | undefined = launch && { ...launch, sandboxed: true };
-      pane = new Pane({ ...spec, id: newPaneId() }, this.screens, how);
+      pane = new Pane(
+        { ...this.asPaneUser(spec), id: newPaneId() },
+        this.screens,
+        this.launchFor(spec, launch),
+      );
     } catch (cause) {
       throw new CcmuxError("SPAWN_FAILED", "The program could not be started.", {
         cause,
@@ -100,6 +110,26 @@ export class PaneHost extends EventEmitter<PaneHostEvents> {
       this.evictExited();
     });
     return pane;
+  }
+
+  /** The spec as the pane user sees it: its own HOME/USER, its session directory handed to it. */
+  private asPaneUser(spec: Omit<PaneSpec, "id">): Omit<PaneSpec, "id"> {
+    const change = this.userSwitch;
+    if (!change) return spec;
+    if (spec.sessionDir) chownSync(spec.sessionDir.dir.path, change.user.uid, change.user.gid);
+    return { ...spec, env: userEnv(change.user, spec.env) };
+  }
+
+  /** How the process starts: through bwrap, through setpriv alone (root server, unsandboxed), or as is. */
+  private launchFor(
+    spec: Omit<PaneSpec, "id">,
+    sandboxed: SandboxLaunch | undefined,
+  ): PaneLaunch | undefined {
+    if (sandboxed) return { ...sandboxed, sandboxed: true };
+    // Security: an unsandboxed pane of a root server still never runs as root (see pane-user.ts).
+    if (this.userSwitch)
+      return { argv: switchUserArgv(this.userSwitch, spec.argv), passFds: [], sandboxed: false };
+    return undefined;
   }
 
   private sandboxLaunch(spec: Omit<PaneSpec, "id">): SandboxLaunch {

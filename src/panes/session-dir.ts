@@ -57,7 +57,8 @@ function assertPrivateDirectory(path: string, what: string): void {
   if (!stat.isDirectory()) throw new Error(`${what} is not a directory`);
   const me = uid();
   if (me !== undefined && stat.uid !== me) throw new Error(`${what} is not owned by this user`);
-  if ((stat.mode & 0o077) !== 0)
+  // Search (x) alone is allowed: a root server's base lets its pane user reach its own 0700 directory by name.
+  if ((stat.mode & 0o066) !== 0)
     throw new Error(`${what} is open to other users (mode ${(stat.mode & 0o777).toString(8)})`);
 }
 

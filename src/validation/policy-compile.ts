@@ -78,6 +78,8 @@ export interface CompiledSandbox {
   gitWrites: boolean;
   /** Read-only patterns relative to each workspace root: the defaults plus `readOnly`. */
   readOnly: readonly string[];
+  /** `sandbox.user` as written (resolved against the host's users when the server starts as root). */
+  user?: string | number;
 }
 
 export interface CompileOptions {
@@ -216,7 +218,7 @@ function compileCommands(
 }
 
 function compileSandbox(policy: PolicyFile, problems: PolicyProblem[]): CompiledSandbox {
-  const { mode, network, hide, expose, gitWrites, readOnly } = policy.sandbox;
+  const { mode, network, hide, expose, gitWrites, readOnly, user } = policy.sandbox;
   for (const [i, entry] of expose.entries()) {
     if (!DEFAULT_HIDDEN.includes(entry))
       problems.push({
@@ -239,6 +241,7 @@ function compileSandbox(policy: PolicyFile, problems: PolicyProblem[]): Compiled
     hide: [...new Set(hidden)],
     gitWrites,
     readOnly: [...new Set([...(gitWrites ? GIT_WRITES_READ_ONLY : DEFAULT_READ_ONLY), ...readOnly])],
+    ...(user === undefined ? {} : { user }),
   };
 }
 

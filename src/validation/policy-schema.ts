@@ -300,6 +300,18 @@ export const policySchema = z
           .describe(
             "Paths inside each workspace root that panes may read but not change, in addition to the defaults; `*` matches one name.",
           ),
+        user: z
+          .union([
+            z
+              .string()
+              .regex(/^[a-z_][a-z0-9_.-]*\$?$/i)
+              .max(64),
+            z.number().int().min(1).max(4_294_967_294),
+          ])
+          .optional()
+          .describe(
+            "The host user panes run as when the server runs as root (a name or a uid; never root). Default: the owner of the first workspace root, or `nobody` when root owns it. Ignored when the server is not root: panes then run as the server's user.",
+          ),
       })
       .default({ mode: "required", network: false, hide: [], expose: [], gitWrites: false, readOnly: [] })
       .describe("How panes are confined."),

@@ -11,14 +11,20 @@ import {
 import { createServer, type Server } from "node:net";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { makeWorkspace, type Served, serveWorkspace, type TestWorkspace } from "../support/mcp-harness.js";
+import {
+  giveToPanes,
+  makeWorkspace,
+  type Served,
+  serveWorkspace,
+  type TestWorkspace,
+  unprivilegedServer,
+} from "../support/mcp-harness.js";
 import { attack, runInShell } from "../support/shell-pane.js";
 
 /**
  * Issue 4: every escape a pane's program might try, run for real twice — against an unsandboxed pane (the
  * control: the attack must work, proving the test can fail) and against a sandboxed pane (it must not).
  */
-const isRoot = process.getuid?.() === 0;
 const SHELL = "bash --norc --noprofile";
 
 interface Setup {
@@ -45,7 +51,11 @@ async function setUp(mode: "off" | "required"): Promise<Setup> {
   mkdirSync(join(home, ".ssh"), { mode: 0o700 });
   writeFileSync(join(home, ".ssh", "id_rsa"), `${keyMaterial}\n`);
   const serverSecret = `server-secret-${randomBytes(6).toString("hex")}`;
-  const mcp = await serveWorkspace(ws, { HOME: home, SERVER_ONLY_SECRET: serverSecret });
+  // The control's server runs as an ordinary user; a root server's sandboxed panes get the planted files as
+  // their own, so that the sandbox alone stops them.
+  const wrapper = mode === "off" ? unprivilegedServer(ws, home) : [];
+  if (mode !== "off") giveToPanes(ws.root, home);
+  const mcp = await serveWorkspace(ws, { HOME: home, SERVER_ONLY_SECRET: serverSecret }, wrapper);
   const listener = createServer((socket) => socket.end());
   await new Promise<void>((done) => listener.listen(0, "127.0.0.1", done));
   const address = listener.address();
@@ -117,7 +127,9 @@ for (const mode of ["off", "required"] as const) {
     }
 
     for (const bits of ["plain", "high"] as const) {
-      it.skipIf(!isRoot && !sandboxed)(
+      // Pushing keys into a terminal other than one's own takes CAP_SYS_ADMIN: only a root pane could, and panes
+      // never run as root (a root server runs them as an unprivileged user), so there is no control to show.
+      it.skipIf(!sandboxed)(
         `TIOCSTI into another pane's terminal (${bits} request) runs a command there`,
         async () => {
           const victim = await victimShell(s.mcp);

@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   eventually,
+  giveToPanes,
   makeWorkspace,
   processesWith,
   type Served,
@@ -95,6 +96,7 @@ describe("session directories under the sandbox (seed §1.1)", () => {
           sandbox: { mode },
         });
         writeFileSync(join(ws.root, "notes.txt"), "workspace file\n");
+        giveToPanes(ws.root);
         mcp = await serveWorkspace(ws);
       });
       afterAll(async () => {
@@ -172,6 +174,12 @@ describe("the policy's sandbox lists", () => {
     writeFileSync(policyInside, JSON.stringify(policy));
     mkdirSync(join(ws.root, "deploy"));
     writeFileSync(join(ws.root, "Makefile"), "all:\n\ttrue\n");
+    giveToPanes(home, ws.root);
+    // The server's (0711: a root server's pane user may pass, so the sandbox alone hides the log in it).
+    mkdirSync(join(ws.root, "audit"), { mode: 0o711 });
+    // Something in the state directory for the pane not to see (a root server keeps session dirs elsewhere).
+    mkdirSync(join(home, "state", "ccmux"), { recursive: true, mode: 0o700 });
+    writeFileSync(join(home, "state", "ccmux", "planted"), "state\n");
     ws.policyPath = policyInside;
     // State outside /tmp (every sandbox has a private /tmp): only the always-hidden list can hide it.
     mcp = await serveWorkspace(ws, { HOME: home, XDG_STATE_HOME: join(home, "state") });
@@ -221,7 +229,7 @@ describe("the policy's sandbox lists", () => {
     );
     expect(text).toMatch(/audit:OK\s*$/m); // an empty file stands in: readable, nothing in it
     expect(readFileSync(join(ws.root, "audit", "audit.jsonl"), "utf8")).toContain('"tool":"spawn"');
-    expect(existsSync(join(home, "state", "ccmux", "sessions"))).toBe(true); // on the host, not in the pane
+    expect(existsSync(join(home, "state", "ccmux", "planted"))).toBe(true); // on the host, not in the pane
     expect(text).toMatch(/^0$/m);
   });
 

@@ -1,10 +1,26 @@
 import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  renameSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { createServer, type Server } from "node:net";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { makeWorkspace, type Served, serveWorkspace, type TestWorkspace } from "../support/mcp-harness.js";
+import {
+  giveToPanes,
+  makeWorkspace,
+  type Served,
+  serveWorkspace,
+  type TestWorkspace,
+  unprivilegedServer,
+} from "../support/mcp-harness.js";
 import { attack, runInShell } from "../support/shell-pane.js";
 
 /**
@@ -47,7 +63,11 @@ for (const mode of ["off", "required"] as const) {
         socket.end("hello from the host\n");
       });
       await new Promise<void>((done) => homeSocketServer.listen(homeSocketPath, done));
-      mcp = await serveWorkspace(ws, { HOME: home });
+      // Connecting to a unix socket takes write permission on it: open them, so only the sandbox stands between.
+      for (const path of [socketPath, homeSocketPath]) chmodSync(path, 0o666);
+      const wrapper = mode === "off" ? unprivilegedServer(ws, home) : [];
+      if (mode !== "off") giveToPanes(ws.root, home);
+      mcp = await serveWorkspace(ws, { HOME: home }, wrapper);
       pane = (await mcp.ok<{ pane: string }>("spawn", { command: SHELL })).pane;
     });
     afterAll(async () => {
@@ -131,18 +151,22 @@ describe("sandbox.gitWrites", () => {
       ["init", "-q"],
       ["commit", "-q", "--allow-empty", "-m", "person-commit"],
     ]) {
-      const run = spawnSync("git", ["-c", "user.name=p", "-c", "user.email=p@example.invalid", ...args], {
+      const identity = ["-c", "user.name=p", "-c", "user.email=p@example.invalid", "-c", "safe.directory=*"];
+      const run = spawnSync("git", [...identity, ...args], {
         cwd: ws.root,
       });
       if (run.status !== 0) throw new Error(`git ${args[0]} failed: ${run.stderr}`);
     }
+    giveToPanes(ws.root);
     const mcp = await serveWorkspace(ws);
     servers.push({ ws, mcp });
     const pane = (await mcp.ok<{ pane: string }>("spawn", { command: SHELL })).pane;
     return { ws, mcp, pane };
   }
   const log = (ws: TestWorkspace): string =>
-    spawnSync("git", ["log", "--format=%s"], { cwd: ws.root, encoding: "utf8" }).stdout;
+    // The repository may be nobody's (a root server's pane user): git would refuse it as dubious.
+    spawnSync("git", ["-c", "safe.directory=*", "log", "--format=%s"], { cwd: ws.root, encoding: "utf8" })
+      .stdout;
   afterAll(async () => {
     for (const { ws, mcp } of servers) {
       await mcp.close();

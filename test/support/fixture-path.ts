@@ -1,4 +1,4 @@
-import { copyFileSync, lstatSync, mkdirSync, mkdtempSync, renameSync } from "node:fs";
+import { chmodSync, copyFileSync, lstatSync, mkdirSync, mkdtempSync, renameSync } from "node:fs";
 import { join, resolve } from "node:path";
 
 const SOURCE = resolve(import.meta.dirname, "../fixtures");
@@ -7,18 +7,25 @@ let copies: string | undefined;
 /**
  * A directory of ours outside /tmp: one per user, reused by every test run (so runs leave nothing new
  * behind), used only when it is a real directory we own that nobody else can write; otherwise a fresh one.
+ * Fixtures are no secret: others may read them.
  */
 function copiesDir(): string {
   const uid = process.getuid?.() ?? 0;
   const dir = `/var/tmp/ccmux-test-fixtures-${uid}`;
   try {
-    mkdirSync(dir, { mode: 0o700 });
+    mkdirSync(dir, { mode: 0o755 });
   } catch {
     // exists: checked below
   }
   const stat = lstatSync(dir);
-  if (stat.isDirectory() && stat.uid === uid && (stat.mode & 0o077) === 0) return dir;
-  return mkdtempSync("/var/tmp/ccmux-test-fixtures-");
+  // Readable by all: a root server's panes run as an unprivileged user and must reach the fixtures.
+  if (stat.isDirectory() && stat.uid === uid && (stat.mode & 0o022) === 0) {
+    chmodSync(dir, 0o755);
+    return dir;
+  }
+  const fresh = mkdtempSync("/var/tmp/ccmux-test-fixtures-");
+  chmodSync(fresh, 0o755);
+  return fresh;
 }
 
 /**

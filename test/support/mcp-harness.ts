@@ -1,4 +1,8 @@
 import {
+  chmodSync,
+  chownSync,
+  lchownSync,
+  lstatSync,
   mkdirSync,
   mkdtempSync,
   readdirSync,
@@ -38,6 +42,7 @@ export function makeWorkspace(policy: Record<string, unknown>): TestWorkspace {
   const dir = realpathSync(mkdtempSync(join(tmpdir(), "ccmux-e2e-")));
   const root = join(dir, "ws");
   mkdirSync(root);
+  handToPaneUser(dir, root);
   mkdirSync(join(dir, "state"), { mode: 0o700 });
   const auditPath = join(dir, "state", "audit.jsonl");
   const policyPath = join(dir, "ccmux.json");
@@ -50,6 +55,65 @@ export function makeWorkspace(policy: Record<string, unknown>): TestWorkspace {
     ),
   );
   return { root, dir, policyPath, auditPath, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** The unprivileged account a root server runs panes as by default when root owns the workspace. */
+export const NOBODY = { uid: 65534, gid: 65534 };
+
+/** Whether this test process (and so the server it starts) runs as root. */
+export const AS_ROOT = process.getuid?.() === 0;
+
+/**
+ * Under root, a server's panes run as an unprivileged user (the workspace root's owner, see README): give the
+ * workspace to `nobody` and let it through the private temp directory, as a person would chown theirs.
+ */
+export function handToPaneUser(dir: string, root: string): void {
+  if (!AS_ROOT) return;
+  chmodSync(dir, 0o711);
+  chownSync(root, NOBODY.uid, NOBODY.gid);
+}
+
+/**
+ * The server's PATH for tests. Under root, entries inside root's private home (/root/.pyenv/shims, say) are
+ * left out: panes run as `nobody`, who cannot reach them, and `python3` must resolve to what they can run.
+ */
+export function serverPath(): string {
+  const path = process.env.PATH ?? "/usr/bin:/bin";
+  if (!AS_ROOT) return path;
+  const home = process.env.HOME ?? "/root";
+  return path
+    .split(":")
+    .filter((entry) => entry !== home && !entry.startsWith(`${home}/`))
+    .join(":");
+}
+
+/**
+ * Under root, gives these trees to the pane user (`nobody`), as a person gives a root server's panes their
+ * workspace: what a test plants there is then stopped by the sandbox alone, not by file ownership.
+ */
+export function giveToPanes(...paths: string[]): void {
+  if (!AS_ROOT) return;
+  for (const path of paths) chownTree(path);
+}
+
+function chownTree(path: string): void {
+  chownSync(path, NOBODY.uid, NOBODY.gid);
+  if (!lstatSync(path).isDirectory()) return;
+  for (const entry of readdirSync(path, { recursive: true, encoding: "utf8" })) {
+    lchownSync(join(path, entry), NOBODY.uid, NOBODY.gid);
+  }
+}
+
+/**
+ * A wrapper (for serveWorkspace) that runs the server itself as `nobody` when the tests run as root, so that
+ * an unsandboxed control pane runs as the server's own user, as it does for everyone who does not run ccmux as
+ * root (a root server's panes are `nobody` while the server is root, which would stop some controls by itself).
+ * The test's directory and `homes` become nobody's. Empty when not root.
+ */
+export function unprivilegedServer(ws: TestWorkspace, ...homes: string[]): string[] {
+  if (!AS_ROOT) return [];
+  for (const path of [ws.dir, ...homes]) chownTree(path);
+  return ["setpriv", `--reuid=${NOBODY.uid}`, `--regid=${NOBODY.gid}`, "--clear-groups", "--"];
 }
 
 export interface Served {
@@ -75,7 +139,7 @@ export async function serveWorkspace(
     command: argv[0] as string,
     args: argv.slice(1),
     env: {
-      PATH: process.env.PATH ?? "/usr/bin:/bin",
+      PATH: serverPath(),
       HOME: process.env.HOME ?? "/root",
       LANG: "C.UTF-8",
       XDG_STATE_HOME: join(ws.dir, "xdg-state"),

@@ -1,3 +1,4 @@
+import { SWITCH_CAPABILITIES, switchUserArgv, type UserSwitch } from "../user-switch.js";
 import type { Mount } from "./mount-plan.js";
 
 export interface BwrapInvocation {
@@ -14,6 +15,8 @@ export interface BwrapInvocation {
    * would answer EACCES and break programs that merely read an optional file such as ~/.npmrc.
    */
   emptyFile: string;
+  /** Under a root server: the unprivileged host user the program runs as (bwrap itself stays root). */
+  userSwitch?: UserSwitch;
 }
 
 function mountArgs(mount: Mount, emptyFile: string): string[] {
@@ -35,6 +38,37 @@ function mountArgs(mount: Mount, emptyFile: string): string[] {
   }
 }
 
+/** Every proper ancestor of an absolute path, outermost first ("/a/b/c" → "/a", "/a/b"). */
+function ancestors(path: string): string[] {
+  const parts = path.split("/").filter((part) => part !== "");
+  return parts.slice(0, -1).map((_, i) => `/${parts.slice(0, i + 1).join("/")}`);
+}
+
+/**
+ * The mounts' arguments. Under a user switch, each mount is preceded by `--dir` for its ancestors: bwrap run as
+ * root makes missing mount-point parents (inside /tmp or a hidden directory's tmpfs) mode 0700 and root's, which
+ * the pane user could not pass to reach its own workspace or session directory. `--dir` on an existing
+ * directory changes nothing; a new one is 0755 and empty but for the mount point.
+ */
+function mountsArgs(mounts: readonly Mount[], emptyFile: string, makeParents: boolean): string[] {
+  if (!makeParents) return mounts.flatMap((mount) => mountArgs(mount, emptyFile));
+  const made = new Set<string>();
+  const out: string[] = [];
+  for (const mount of mounts) {
+    for (const dir of ancestors(mount.path)) {
+      if (made.has(dir)) continue;
+      made.add(dir);
+      out.push("--dir", dir);
+    }
+    out.push(...mountArgs(mount, emptyFile));
+    // A fresh tmpfs covers the directories made beneath it: make them again for later mounts.
+    if (mount.op === "tmpfs" || mount.op === "ro-empty") {
+      for (const dir of made) if (dir.startsWith(`${mount.path}/`)) made.delete(dir);
+    }
+  }
+  return out;
+}
+
 /**
  * bubblewrap's argv for one pane (never a shell string). What each part stops:
  * - PID namespace and a private /proc: other panes and the server are invisible, so their
@@ -47,11 +81,14 @@ function mountArgs(mount: Mount, emptyFile: string): string[] {
  *   of the host are reachable too).
  * - `/` read-only, /tmp private, secrets hidden, workspace read-write, hooks read-only (see mount-plan.ts).
  * - All capabilities dropped (bwrap keeps them for root otherwise); bwrap always sets no_new_privs.
+ * - Under a root server, the program runs as an unprivileged host user (setpriv, after bwrap has built the
+ *   mounts as root): only the three capabilities setpriv needs to switch reach it, and it drops them.
  * - `--die-with-parent`: the pane cannot outlive a crashed server.
  * The environment is not passed with --setenv: bwrap's argv is world-readable in /proc/<pid>/cmdline. The
  * child gets bwrap's own environment, which the caller built from the policy alone.
  */
 export function bwrapArgs(invocation: BwrapInvocation): string[] {
+  const change = invocation.userSwitch;
   return [
     "--die-with-parent",
     "--unshare-pid",
@@ -61,6 +98,7 @@ export function bwrapArgs(invocation: BwrapInvocation): string[] {
     ...(invocation.network ? [] : ["--unshare-net"]),
     "--cap-drop",
     "ALL",
+    ...(change ? SWITCH_CAPABILITIES.flatMap((cap) => ["--cap-add", cap]) : []),
     "--ro-bind",
     "/",
     "/",
@@ -70,12 +108,12 @@ export function bwrapArgs(invocation: BwrapInvocation): string[] {
     "/proc",
     "--tmpfs",
     "/tmp",
-    ...invocation.mounts.flatMap((mount) => mountArgs(mount, invocation.emptyFile)),
+    ...mountsArgs(invocation.mounts, invocation.emptyFile, change !== undefined),
     "--chdir",
     invocation.cwd,
     "--seccomp",
     String(invocation.seccompFd),
     "--",
-    ...invocation.argv,
+    ...(change ? switchUserArgv(change, invocation.argv) : invocation.argv),
   ];
 }

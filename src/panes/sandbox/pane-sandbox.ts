@@ -2,6 +2,7 @@ import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import {
   accessSync,
+  chmodSync,
   closeSync,
   constants,
   existsSync,
@@ -12,6 +13,7 @@ import {
   writeFileSync,
 } from "node:fs";
 import { join } from "node:path";
+import type { UserSwitch } from "../user-switch.js";
 import { bwrapArgs } from "./bwrap-args.js";
 import { planMounts, type SandboxLayout, SandboxLayoutError } from "./mount-plan.js";
 import { buildSeccompFilter } from "./seccomp-filter.js";
@@ -33,6 +35,8 @@ export interface PaneSandboxOptions {
   network: boolean;
   /** A private (0700, ours) directory for the moment the seccomp program is handed over. */
   scratchDir: string;
+  /** Under a root server: the unprivileged user panes run as. */
+  userSwitch?: UserSwitch;
 }
 
 /** Programs that exit 0 at once, for the probe. */
@@ -80,7 +84,15 @@ export class PaneSandbox {
     return {
       argv: [
         bwrap,
-        ...bwrapArgs({ mounts, network: this.options.network, cwd, seccompFd: fd, argv, emptyFile }),
+        ...bwrapArgs({
+          mounts,
+          network: this.options.network,
+          cwd,
+          seccompFd: fd,
+          argv,
+          emptyFile,
+          userSwitch: this.options.userSwitch,
+        }),
       ],
       passFds: [fd],
       release: () => closeSync(fd),
@@ -111,9 +123,11 @@ export class PaneSandbox {
         return undefined;
       }
     })();
-    if (stat?.isFile() && stat.size === 0) return path;
+    // Readable by all (it is empty): a root server's pane user must read a hidden file as empty, not EACCES.
+    if (stat?.isFile() && stat.size === 0 && (stat.mode & 0o777) === 0o444) return path;
     rmSync(path, { force: true, recursive: true });
-    writeFileSync(path, "", { flag: "wx", mode: 0o400 });
+    writeFileSync(path, "", { flag: "wx", mode: 0o444 });
+    chmodSync(path, 0o444);
     return path;
   }
 
@@ -135,6 +149,7 @@ export class PaneSandbox {
         seccompFd: 3,
         argv: [trueProgram],
         emptyFile: this.emptyFile(),
+        userSwitch: this.options.userSwitch,
       });
     } catch (error) {
       return error instanceof SandboxLayoutError
