@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { chmodSync, mkdtempSync, rmSync } from "node:fs";
+import { chmodSync, mkdtempSync, rmdirSync } from "node:fs";
 import { join } from "node:path";
 import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
 import { AuditLog } from "../audit/audit-log.js";
@@ -88,6 +88,11 @@ export async function serve(options: { config?: string }): Promise<number> {
     console.error(`ccmux: ${(error as Error).message} Not starting.`);
     return 2;
   }
+  if (!userSwitch && policy.sandbox.user !== undefined) {
+    console.error(
+      "ccmux: warning: sandbox.user is ignored: the server is not root, so panes run as its own user.",
+    );
+  }
   if (userSwitch) {
     const { name, uid } = userSwitch.user;
     console.error(`ccmux: the server runs as root; panes run as ${name} (uid ${uid}) (sandbox.user).`);
@@ -149,7 +154,7 @@ export async function serve(options: { config?: string }): Promise<number> {
       await host.shutdown();
       logAudit({ event: "stop", decision: "info", reason: why });
       audit.close();
-      if (userSwitch) rmSync(sessionBase, { recursive: true, force: true });
+      if (userSwitch) removeIfEmpty(sessionBase);
       await server.close().catch(() => {});
       return 0;
     })();
@@ -170,12 +175,21 @@ export async function serve(options: { config?: string }): Promise<number> {
  * Session directories of a root server's panes: root's own state directory is closed to the pane user, so
  * they live in a fresh directory that user may pass through (0711: search, no listing) but not read or change;
  * each session directory inside is 0700 and the pane user's. Made with mkdtemp, so nobody can plant it
- * beforehand; hidden from sandboxed panes like the state directory; removed at stop.
+ * beforehand; hidden from sandboxed panes like the state directory; removed at stop unless a kept session
+ * directory is still in it.
  */
 function searchableSessionBase(): string {
   const base = mkdtempSync("/var/tmp/ccmux-sessions-");
   chmodSync(base, 0o711);
   return base;
+}
+
+function removeIfEmpty(dir: string): void {
+  try {
+    rmdirSync(dir);
+  } catch {
+    // kept session directories remain, and so does their base
+  }
 }
 
 /** The screen thread, so parsing runs beside pty reading; this thread if a worker cannot start. */

@@ -202,6 +202,28 @@ describe.skipIf(!AS_ROOT)("proc/sys writable as root: sandbox.user", () => {
     });
   }
 
+  it("doctor does not call root safe: it warns and names the user panes run as", () => {
+    const ws = makeWorkspace({ commands: [{ command: "true" }] });
+    try {
+      const run = spawnSync(
+        process.execPath,
+        [join(import.meta.dirname, "../../dist/cli/main.js"), "doctor", "--json", "--config", ws.policyPath],
+        {
+          encoding: "utf8",
+          env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: ws.dir },
+          timeout: 20_000,
+        },
+      );
+      const report = JSON.parse(run.stdout) as Array<{ check: string; status: string; meaning: string }>;
+      const root = report.find((item) => item.check === "running as root");
+      expect(root?.status).toBe("warn");
+      expect(root?.meaning).toContain("Panes run as nobody (uid 65534");
+      expect(root?.meaning).not.toMatch(/drops every capability/);
+    } finally {
+      ws.cleanup();
+    }
+  });
+
   it("panes run as the workspace owner when that is not root, with its HOME", async () => {
     const ws = makeWorkspace({
       commands: [{ command: "bash", args: ["--norc --noprofile"], input: "raw" }],

@@ -1,8 +1,11 @@
-import { existsSync, statSync } from "node:fs";
-import { join } from "node:path";
+import { existsSync, rmSync, statSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
+  AS_ROOT,
+  eventually,
   makeWorkspace,
+  processGone,
   readAudit,
   type Served,
   serveWorkspace,
@@ -34,7 +37,11 @@ describe("private session directories from the policy (seed §1.1)", () => {
     });
     const b = await mcp.ok<{ pane: string; sessionDir: string }>("spawn", { command: "env" });
     expect(a.sessionDir).not.toBe(b.sessionDir);
-    expect(a.sessionDir.startsWith(join(ws.dir, "xdg-state", "ccmux", "sessions"))).toBe(true);
+    // A root server's pane user cannot pass root's state directory: its panes' directories live in a fresh
+    // search-only base instead.
+    const base = AS_ROOT ? "/var/tmp/ccmux-sessions-" : `${join(ws.dir, "xdg-state", "ccmux", "sessions")}/`;
+    expect(a.sessionDir.startsWith(base)).toBe(true);
+    if (AS_ROOT) expect(statSync(dirname(a.sessionDir)).mode & 0o777).toBe(0o711);
     expect(statSync(a.sessionDir).mode & 0o777).toBe(0o700);
     await mcp.ok("wait_for", { pane: a.pane, exit: true, timeout_ms: 10_000 });
     const { text } = await mcp.ok<{ text: string }>("read_pane", { pane: a.pane, mode: "scrollback" });
@@ -55,5 +62,14 @@ describe("private session directories from the policy (seed §1.1)", () => {
     expect(text).toBe(c.sessionDir);
     await mcp.ok("kill_pane", { pane: c.pane });
     expect(statSync(c.sessionDir).isDirectory()).toBe(true);
+  });
+
+  it.skipIf(!AS_ROOT)("a root server's kept session directory outlives the server", async () => {
+    const d = await mcp.ok<{ pane: string; sessionDir: string }>("spawn", { command: "printenv TOOL_STATE" });
+    const pid = mcp.serverPid;
+    await mcp.close();
+    await eventually(() => processGone(pid));
+    expect(statSync(d.sessionDir).isDirectory()).toBe(true);
+    rmSync(dirname(d.sessionDir), { recursive: true, force: true });
   });
 });
