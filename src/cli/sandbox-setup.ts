@@ -37,6 +37,7 @@ export function makeSandbox(
       // them, so files rotated later do not appear either.
       hide: [...policy.sandbox.hide, `${policy.audit.path}*`],
       readOnly: policy.sandbox.readOnly,
+      agentConfig: policy.sandbox.agentConfig,
       // Security: panes never see ccmux's own config, state (session dirs of other panes) or audit log.
       alwaysHide: [configDir(serverEnv), stateDir(serverEnv)],
       // Security: a policy file in the workspace would let a pane widen its own policy for the next run.

@@ -21,6 +21,7 @@ import {
 } from "./policy-schema.js";
 import { type ResolvedProgram, resolveProgram } from "./program-resolve.js";
 import {
+  DEFAULT_AGENT_CONFIG,
   DEFAULT_HIDDEN,
   DEFAULT_READ_ONLY,
   GIT_WRITES_READ_ONLY,
@@ -78,6 +79,8 @@ export interface CompiledSandbox {
   gitWrites: boolean;
   /** Read-only patterns relative to each workspace root: the defaults plus `readOnly`. */
   readOnly: readonly string[];
+  /** Agent and editor configuration kept read-only: the defaults less `agentConfigWritable`. */
+  agentConfig: readonly string[];
 }
 
 export interface CompileOptions {
@@ -216,7 +219,14 @@ function compileCommands(
 }
 
 function compileSandbox(policy: PolicyFile, problems: PolicyProblem[]): CompiledSandbox {
-  const { mode, network, hide, expose, gitWrites, readOnly } = policy.sandbox;
+  const { mode, network, hide, expose, gitWrites, readOnly, agentConfigWritable } = policy.sandbox;
+  for (const [i, entry] of agentConfigWritable.entries()) {
+    if (entry !== "*" && !DEFAULT_AGENT_CONFIG.includes(entry))
+      problems.push({
+        path: `sandbox.agentConfigWritable[${i}]`,
+        message: `"${entry}" is not one of the default read-only agent configuration paths`,
+      });
+  }
   for (const [i, entry] of expose.entries()) {
     if (!DEFAULT_HIDDEN.includes(entry))
       problems.push({
@@ -239,6 +249,9 @@ function compileSandbox(policy: PolicyFile, problems: PolicyProblem[]): Compiled
     hide: [...new Set(hidden)],
     gitWrites,
     readOnly: [...new Set([...(gitWrites ? GIT_WRITES_READ_ONLY : DEFAULT_READ_ONLY), ...readOnly])],
+    agentConfig: agentConfigWritable.includes("*")
+      ? []
+      : DEFAULT_AGENT_CONFIG.filter((entry) => !agentConfigWritable.includes(entry)),
   };
 }
 

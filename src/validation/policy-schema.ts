@@ -300,8 +300,22 @@ export const policySchema = z
           .describe(
             "Paths inside each workspace root that panes may read but not change, in addition to the defaults; `*` matches one name.",
           ),
+        agentConfigWritable: z
+          .array(z.string().min(1))
+          .default([])
+          .describe(
+            "Default read-only agent and editor configuration (.claude/, CLAUDE.md, .mcp.json, .vscode/, …) that panes may change, written exactly as in the defaults; `*` for all.",
+          ),
       })
-      .default({ mode: "required", network: false, hide: [], expose: [], gitWrites: false, readOnly: [] })
+      .default({
+        mode: "required",
+        network: false,
+        hide: [],
+        expose: [],
+        gitWrites: false,
+        readOnly: [],
+        agentConfigWritable: [],
+      })
       .describe("How panes are confined."),
   })
   .describe("ccmux policy (v1)");

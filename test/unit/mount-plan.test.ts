@@ -3,8 +3,8 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { MAX_REBUILD_ENTRIES } from "../../src/panes/sandbox/hide-mounts.js";
 import { NESTED_REPO_DEPTH } from "../../src/panes/sandbox/git-paths.js";
+import { MAX_REBUILD_ENTRIES } from "../../src/panes/sandbox/hide-mounts.js";
 import { type Mount, planMounts, planSpawn, type SandboxLayout } from "../../src/panes/sandbox/mount-plan.js";
 import { DEFAULT_READ_ONLY, GIT_WRITES_READ_ONLY } from "../../src/validation/sandbox-paths.js";
 
@@ -128,7 +128,9 @@ describe("read-only protections (default: all of .git)", () => {
     writeFileSync(join(ws, "sub", ".git", "config"), "[core]\n\thooksPath = ..\n");
     const plan = planSpawn(layout({ readOnly: DEFAULT_READ_ONLY }), []);
     expect(plan.warnings.join("\n")).toMatch(/hooksPath names the workspace root/);
-    expect(planSpawn(layout({ readOnly: DEFAULT_READ_ONLY }), [], { protections: false }).warnings).toEqual([]);
+    expect(planSpawn(layout({ readOnly: DEFAULT_READ_ONLY }), [], { protections: false }).warnings).toEqual(
+      [],
+    );
   });
 
   it("applies hidden paths inside the workspace after the protections, so a pin cannot show them again", () => {

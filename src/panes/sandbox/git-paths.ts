@@ -1,4 +1,4 @@
-import { type Dirent, readdirSync, readFileSync } from "node:fs";
+import { type Dirent, opendirSync, readFileSync } from "node:fs";
 import { dirname, isAbsolute, join, resolve } from "node:path";
 import { lstatOrNull } from "./path-glob.js";
 import { quoteName } from "./quote-name.js";
@@ -14,6 +14,13 @@ export const NESTED_REPO_DEPTH = 6;
  * cold 5 000 on the 2-core CI machine). Past it the search stops with a warning.
  */
 export const MAX_SEARCHED_DIRECTORIES = 5000;
+/** At most this many entries are read per workspace root per spawn (a pane can fill one directory with millions). */
+export const MAX_SEARCHED_ENTRIES = 200_000;
+/**
+ * Nested repositories whose config is read (hooksPath, gitdir): no more can be protected within the mount
+ * budget, and reading 2 000 configs would cost every spawn a fifth of a second.
+ */
+const MAX_REPOS_READ = 300;
 
 /** A repository found under a root, relative to it: `.git` is a directory, a gitdir file, or a symlink. */
 export interface FoundRepo {
@@ -52,7 +59,7 @@ export function gitProtections(
   const repos = nestedRepos(root, warnings);
   const gitdirTargets: string[] = [];
   const hookDirs: string[] = [];
-  for (const repo of [root, ...repos.map((found) => join(root, found.dir))]) {
+  for (const repo of [root, ...repos.slice(0, MAX_REPOS_READ).map((found) => join(root, found.dir))]) {
     const dotGit = join(repo, ".git");
     const target = gitdirOf(dotGit);
     if (target !== undefined) gitdirTargets.push(target);
@@ -81,18 +88,21 @@ function nestedRepos(root: string, warnings: string[]): FoundRepo[] {
   const found: FoundRepo[] = [];
   let level: string[] = [""];
   let listed = 0;
+  let entries = 0;
   let unnamed = 0;
   for (let depth = 1; depth <= NESTED_REPO_DEPTH && level.length > 0; depth++) {
     const next: string[] = [];
     for (const rel of level) {
-      if (listed >= MAX_SEARCHED_DIRECTORIES) {
+      if (listed >= MAX_SEARCHED_DIRECTORIES || entries >= MAX_SEARCHED_ENTRIES) {
         warnings.push(
-          `the search for nested repositories under ${quoteName(root)} stopped after ${MAX_SEARCHED_DIRECTORIES} directories; repositories past that point are not read-only`,
+          `the search for nested repositories under ${quoteName(root)} stopped after ${listed} directories and ${entries} entries; repositories past that point are not read-only`,
         );
         return found;
       }
       listed++;
-      for (const entry of listBytes(join(root, rel))) {
+      const list = listBytes(join(root, rel), MAX_SEARCHED_ENTRIES - entries);
+      entries += list.length;
+      for (const entry of list) {
         if (!entry.isDirectory()) continue;
         const name = nameOf(entry.name as unknown as Buffer);
         if (name === undefined) {
@@ -115,12 +125,24 @@ function nestedRepos(root: string, warnings: string[]): FoundRepo[] {
   return found;
 }
 
-function listBytes(dir: string): Dirent[] {
+/** Up to `max` entries of `dir`, names as bytes; none when it cannot be read. */
+function listBytes(dir: string, max: number): Dirent[] {
+  let handle: ReturnType<typeof opendirSync>;
   try {
-    return readdirSync(dir, { withFileTypes: true, encoding: "buffer" }) as unknown as Dirent[];
+    handle = opendirSync(dir, { encoding: "buffer" as BufferEncoding });
   } catch {
     return [];
   }
+  const out: Dirent[] = [];
+  try {
+    for (let entry = handle.readSync(); entry !== null && out.length < max; entry = handle.readSync())
+      out.push(entry);
+  } catch {
+    // gone meanwhile: what was read is kept
+  } finally {
+    handle.closeSync();
+  }
+  return out;
 }
 
 /** A file name as a string, or undefined when its bytes are not UTF-8 (Node could not pass it to bwrap). */

@@ -41,6 +41,11 @@ export class MountBudget {
     },
   ) {}
 
+  /** Whether not even one more mount a pane could multiply fits. */
+  get full(): boolean {
+    return this.grown >= this.limits.grown || this.args + ARGS_PER_MOUNT > this.limits.args;
+  }
+
   /** Counts a mount that is made whatever the budget says. */
   always(mount: Mount): Mount {
     this.args += ARGS_PER_MOUNT;

@@ -286,14 +286,22 @@ function protectWorkspace(layout: SandboxLayout, mounts: Mount[], budget: MountB
   const nested = layout.workspace
     .flatMap((root, i) => (git[i]?.repos ?? []).map((repo) => ({ root, ...repo })))
     .sort((a, b) => a.depth - b.depth);
+  let unprotected = 0;
   for (const repo of nested) {
+    // Past the budget nothing more can be mounted: count what is left rather than plan it (2 000 repositories
+    // would otherwise cost seconds per spawn).
+    if (budget.full) {
+      unprotected++;
+      continue;
+    }
     protector.protect(repo.root, `${repo.dir}/.git/`, "none");
     for (const pattern of agentConfig) protector.protect(repo.root, `${repo.dir}/${pattern}`, "none");
   }
   warnings.push(...protector.warnings);
-  if (budget.skipped > skippedBefore) {
+  const skipped = budget.skipped - skippedBefore;
+  if (skipped > 0 || unprotected > 0) {
     warnings.push(
-      `${budget.skipped - skippedBefore} read-only protections were left out (deepest repositories first): a spawn makes at most ${MAX_PANE_GROWN_MOUNTS} mounts for protections and hidden paths inside the workspace`,
+      `read-only protections were left out (${unprotected} repositories, the deepest, and ${skipped} other paths): a spawn makes at most ${MAX_PANE_GROWN_MOUNTS} mounts for protections and hidden paths inside the workspace`,
     );
   }
   return warnings;
