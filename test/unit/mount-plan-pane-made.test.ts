@@ -77,13 +77,13 @@ describe("names and floods a pane leaves behind", () => {
     expect(plan.mounts).toContainEqual({ op: "ro-bind", path: join(ws, "r0", ".git") });
     expect(plan.mounts.some((m) => m.path.startsWith(join(ws, "deep", "r")))).toBe(false);
     expect(plan.warnings.join("\n")).toMatch(/read-only protections were left out/);
-  });
+  }, 60_000); // making 2 000 directories takes seconds on a busy machine
 
   it("more directories than the search lists: the search stops with a warning instead of costing every spawn", () => {
     for (let i = 0; i <= MAX_SEARCHED_DIRECTORIES; i++) mkdirSync(join(ws, `d${i}`));
     const plan = planSpawn(layout(), []);
     expect(plan.warnings.join("\n")).toMatch(/stopped after 5000 directories/);
-  });
+  }, 60_000);
 
   it("thousands of files matching a hidden pattern: the oldest (the person's) stay hidden, the rest are reported", () => {
     const homeInWs = join(ws, "home");
