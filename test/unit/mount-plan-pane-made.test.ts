@@ -26,6 +26,13 @@ const layout = (extra: Partial<SandboxLayout> = {}): SandboxLayout => ({
 // biome-ignore lint/suspicious/noControlCharactersInRegex: looking for raw controls is the point.
 const RAW_CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
 
+/** Waits on the filesystem clock (not a fixed delay) until a file made now is newer than `than`. */
+function waitForNewerCtime(than: number): void {
+  const tick = join(dir, "tick");
+  do writeFileSync(tick, "");
+  while (lstatSync(tick).ctimeMs <= than);
+}
+
 beforeEach(() => {
   dir = realpathSync(mkdtempSync("/var/tmp/ccmux-pane-made-"));
   ws = join(dir, "ws");
@@ -68,13 +75,16 @@ describe("names and floods a pane leaves behind", () => {
     expect(plan.warnings.join("\n")).toMatch(/not valid UTF-8/);
   });
 
-  it("2 000 nested repositories: the plan stays within bwrap's argument limit, shallowest first, and says so", () => {
+  it("2 000 nested repositories: the plan stays within bwrap's argument limit, the person's older ones first, and says so", () => {
+    mkdirSync(join(ws, "zz-person", ".git"), { recursive: true });
+    const personTime = lstatSync(join(ws, "zz-person", ".git")).ctimeMs;
+    waitForNewerCtime(personTime);
     for (let i = 0; i < 1000; i++) mkdirSync(join(ws, `r${i}`, ".git"), { recursive: true });
     for (let i = 0; i < 1000; i++) mkdirSync(join(ws, "deep", `r${i}`, ".git"), { recursive: true });
     const plan = planSpawn(layout(), []);
     expect(plan.mounts.length).toBeLessThanOrEqual(MAX_PANE_GROWN_MOUNTS + 2);
     expect(plan.mounts.length * 4).toBeLessThan(MAX_MOUNT_ARGS);
-    expect(plan.mounts).toContainEqual({ op: "ro-bind", path: join(ws, "r0", ".git") });
+    expect(plan.mounts).toContainEqual({ op: "ro-bind", path: join(ws, "zz-person", ".git") });
     expect(plan.mounts.some((m) => m.path.startsWith(join(ws, "deep", "r")))).toBe(false);
     expect(plan.warnings.join("\n")).toMatch(/read-only protections were left out/);
   }, 60_000); // making 2 000 directories takes seconds on a busy machine
@@ -91,9 +101,7 @@ describe("names and floods a pane leaves behind", () => {
     writeFileSync(join(homeInWs, ".claude.json"), "secret");
     const secretTime = lstatSync(join(homeInWs, ".claude.json")).ctimeMs;
     // The flood must be strictly newer than the secret: wait on the clock's tick, not a fixed delay.
-    const tick = join(dir, "tick");
-    do writeFileSync(tick, "");
-    while (lstatSync(tick).ctimeMs <= secretTime);
+    waitForNewerCtime(secretTime);
     for (let i = 0; i < 1200; i++) writeFileSync(join(homeInWs, `.claude-${i}`), "");
     const plan = planSpawn(layout({ home: homeInWs, hide: ["~/.claude*"] }), []);
     expect(plan.mounts).toContainEqual({ op: "empty-file", path: join(homeInWs, ".claude.json") });

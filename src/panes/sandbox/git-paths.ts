@@ -28,6 +28,8 @@ export interface FoundRepo {
   dir: string;
   /** Depth of `dir` below the root (1 = a child of the root). */
   depth: number;
+  /** When its `.git` last changed (ms): the person's repositories are older than a flood a pane makes. */
+  ctimeMs: number;
 }
 
 /** What git adds to the read-only list under one root, and what could not be searched. */
@@ -82,7 +84,8 @@ export function userHooksPaths(home: string): string[] {
 
 /**
  * Directories below `root` (not the root itself) that hold a `.git` of any kind, breadth first, so that a
- * search cut short by MAX_SEARCHED_DIRECTORIES keeps the shallow repositories.
+ * search cut short by MAX_SEARCHED_DIRECTORIES keeps the shallow repositories; at each depth the oldest first,
+ * so that a budget cut drops a pane's fresh flood before the person's repositories.
  */
 function nestedRepos(root: string, warnings: string[]): FoundRepo[] {
   const found: FoundRepo[] = [];
@@ -111,12 +114,14 @@ function nestedRepos(root: string, warnings: string[]): FoundRepo[] {
         }
         if (name === ".git") continue;
         const child = rel === "" ? name : join(rel, name);
-        if (lstatOrNull(join(root, child, ".git")) !== null) found.push({ dir: child, depth });
+        const dotGit = lstatOrNull(join(root, child, ".git"));
+        if (dotGit !== null) found.push({ dir: child, depth, ctimeMs: dotGit.ctimeMs });
         next.push(child);
       }
     }
     level = next;
   }
+  found.sort((a, b) => a.depth - b.depth || a.ctimeMs - b.ctimeMs);
   if (unnamed > 0) {
     warnings.push(
       `${unnamed} director${unnamed === 1 ? "y" : "ies"} under ${quoteName(root)} with names that are not valid UTF-8 cannot be named to the sandbox; repositories inside are not read-only`,

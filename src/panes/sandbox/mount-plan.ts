@@ -285,7 +285,7 @@ function protectWorkspace(layout: SandboxLayout, mounts: Mount[], budget: MountB
   }
   const nested = layout.workspace
     .flatMap((root, i) => (git[i]?.repos ?? []).map((repo) => ({ root, ...repo })))
-    .sort((a, b) => a.depth - b.depth);
+    .sort((a, b) => a.depth - b.depth || a.ctimeMs - b.ctimeMs);
   let unprotected = 0;
   for (const repo of nested) {
     // Past the budget nothing more can be mounted: count what is left rather than plan it (2 000 repositories
