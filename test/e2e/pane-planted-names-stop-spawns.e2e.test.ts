@@ -20,6 +20,14 @@ import { runInShell } from "../support/shell-pane.js";
  * every later spawn failed with SANDBOX_UNAVAILABLE carrying the raw name, even after a restart.
  */
 const SHELL = "bash --norc --noprofile";
+/**
+ * Whether the built PaneSandbox hands the plan's warnings over (pane-sandbox.ts calls planSpawn). That file is
+ * being changed on another branch for issue 9 item 1; the integrator applies the hand-over there.
+ */
+const HANDS_OVER_WARNINGS = readFileSync(
+  join(import.meta.dirname, "../../dist/panes/sandbox/pane-sandbox.js"),
+  "utf8",
+).includes("planSpawn(");
 // biome-ignore lint/suspicious/noControlCharactersInRegex: raw controls in what reaches the agent are the attack.
 const RAW_CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/;
 
@@ -32,8 +40,10 @@ describe("a pane cannot stop later spawns with names, symlinks or floods it leav
     env: { pass: ["PATH", "HOME", "LANG"] },
     sandbox: { mode: "required" },
   };
+  const results: Array<{ warnings?: string[] }> = [];
   const spawnShell = async (): Promise<string> => {
     const result = await mcp.call("spawn", { command: SHELL });
+    results.push(result.structuredContent as { warnings?: string[] });
     texts.push(JSON.stringify(result));
     expect(result.isError, textOf(result)).toBeFalsy();
     const { pane, sandboxed } = result.structuredContent as { pane: string; sandboxed: boolean };
@@ -102,6 +112,19 @@ describe("a pane cannot stop later spawns with names, symlinks or floods it leav
     const pane = await spawnShell();
     expect(await runInShell(mcp, pane, "echo again-$((1+1))")).toContain("again-2");
   });
+
+  it.skipIf(!HANDS_OVER_WARNINGS)(
+    "the spawn result and its audit record report what was not protected, names escaped (needs the pane-sandbox.ts hand-over)",
+    () => {
+      const warned = results.at(-1)?.warnings ?? [];
+      expect(warned.join("\n")).toContain("is a symlink");
+      expect(warned.join("\n")).toContain("\\u001b]0;pwned\\u0007\\n");
+      const audited = readFileSync(ws.auditPath, "utf8")
+        .split("\n")
+        .filter((line) => line.includes('"sandboxWarnings"'));
+      expect(audited.length).toBeGreaterThan(0);
+    },
+  );
 
   it("no raw control character from the planted name reaches the agent, the server's log or the audit", () => {
     for (const text of texts) expect(text).not.toMatch(RAW_CONTROL);
