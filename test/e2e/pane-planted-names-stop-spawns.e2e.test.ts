@@ -62,7 +62,7 @@ describe("a pane cannot stop later spawns with names, symlinks or floods it leav
         `d=$'x\\e]0;pwned\\a\\n{"fake":"json"}\\r'; mkdir "$d"; ln -s /etc "$d/.git"`,
         "ln -s /tmp .husky",
         "mkdir -p sub/.git; printf '[core]\\n\\thooksPath = ..\\n' > sub/.git/config",
-        "for i in $(seq 2000); do mkdir -p n/$i/.git; done",
+        "mkdir -p n/{1..2000}/.git",
       ].join("; "),
     );
   }, 120_000);
