@@ -78,6 +78,7 @@ export function makeSandbox(
         ...otherHomeSecrets(policy.sandbox.hide, userSwitch?.user),
       ],
       readOnly: policy.sandbox.readOnly,
+      agentConfig: policy.sandbox.agentConfig,
       // Security: panes never see ccmux's own config, state (session dirs of other panes) or audit log.
       alwaysHide: [configDir(serverEnv), stateDir(serverEnv), sessionBase],
       // Security: a policy file in the workspace would let a pane widen its own policy for the next run.

@@ -81,12 +81,19 @@ export class PaneHost extends EventEmitter<PaneHostEvents> {
   }
 
   /**
-   * Starts a pane, inside the sandbox when `sandboxed`. Throws LIMIT_EXCEEDED when maxPanes are alive,
+   * Starts a pane, inside the sandbox when `sandboxed`; what the sandbox could not protect is appended to
+   * `warnings` (pane-safe sentences). Throws LIMIT_EXCEEDED when maxPanes are alive,
    * SANDBOX_UNAVAILABLE when the sandbox cannot be built, SPAWN_FAILED when the pty cannot start.
    */
-  spawn(spec: Omit<PaneSpec, "id">, options: { sandboxed: boolean } = { sandboxed: false }): Pane {
+  spawn(
+    spec: Omit<PaneSpec, "id">,
+    options: { sandboxed: boolean; warnings?: string[] } = { sandboxed: false },
+  ): Pane {
     this.assertCanSpawn();
     const launch = options.sandboxed ? this.sandboxLaunch(spec) : undefined;
+    // What the sandbox could not protect (a planted symlink, a mount budget cut) goes to the caller, which
+    // reports it in the result and the audit; it never refuses the spawn.
+    if (launch && options.warnings) options.warnings.push(...launch.warnings);
     let pane: Pane;
     try {
       pane = new Pane(

@@ -46,6 +46,12 @@ const output = z.object({
     .describe(
       "The pane's private directory, when its policy rule gives it one (removed when the pane is killed).",
     ),
+  warnings: z
+    .array(z.string())
+    .optional()
+    .describe(
+      "What the sandbox could not protect for this pane (a symlink on a protected path, more repositories than the mount budget); the pane runs anyway.",
+    ),
 });
 
 export function registerSpawnTool(registry: ToolRegistry, policyDescription: string): void {
@@ -73,6 +79,7 @@ export function registerSpawnTool(registry: ToolRegistry, policyDescription: str
       const session = plan.sessionDir ? createSessionDir(ctx.deps.sessionBase) : undefined;
       if (session && plan.sessionDir) plan.env[plan.sessionDir.env] = session.path;
       let pane: ReturnType<typeof host.spawn>;
+      const sandboxWarnings: string[] = [];
       try {
         pane = host.spawn(
           {
@@ -89,13 +96,20 @@ export function registerSpawnTool(registry: ToolRegistry, policyDescription: str
               ? { sessionDir: { dir: session, keep: plan.sessionDir.keep } }
               : {}),
           },
-          { sandboxed: sandbox.sandboxed },
+          { sandboxed: sandbox.sandboxed, warnings: sandboxWarnings },
         );
       } catch (error) {
         session?.remove();
         throw error;
       }
-      ctx.note({ pane: pane.id, pid: pane.pid, ...(session ? { sessionDir: session.path } : {}) });
+      // Security: the plan quotes pane-chosen names; sanitized again because they reach the agent and the person.
+      const warnings = sandboxWarnings.map(sanitizeText);
+      ctx.note({
+        pane: pane.id,
+        pid: pane.pid,
+        ...(session ? { sessionDir: session.path } : {}),
+        ...(warnings.length > 0 ? { sandboxWarnings: warnings } : {}),
+      });
       return {
         pane: pane.id,
         name: pane.name,
@@ -107,6 +121,7 @@ export function registerSpawnTool(registry: ToolRegistry, policyDescription: str
         rule,
         sandboxed: pane.sandboxed,
         ...(session ? { sessionDir: session.path } : {}),
+        ...(warnings.length > 0 ? { warnings } : {}),
       };
     },
   });

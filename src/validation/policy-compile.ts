@@ -21,6 +21,7 @@ import {
 } from "./policy-schema.js";
 import { type ResolvedProgram, resolveProgram } from "./program-resolve.js";
 import {
+  DEFAULT_AGENT_CONFIG,
   DEFAULT_HIDDEN,
   DEFAULT_READ_ONLY,
   GIT_WRITES_READ_ONLY,
@@ -80,6 +81,8 @@ export interface CompiledSandbox {
   readOnly: readonly string[];
   /** `sandbox.user` as written (resolved against the host's users when the server starts as root). */
   user?: string | number;
+  /** Agent and editor configuration kept read-only: the defaults less `agentConfigWritable`. */
+  agentConfig: readonly string[];
 }
 
 export interface CompileOptions {
@@ -218,7 +221,14 @@ function compileCommands(
 }
 
 function compileSandbox(policy: PolicyFile, problems: PolicyProblem[]): CompiledSandbox {
-  const { mode, network, hide, expose, gitWrites, readOnly, user } = policy.sandbox;
+  const { mode, network, hide, expose, gitWrites, readOnly, agentConfigWritable, user } = policy.sandbox;
+  for (const [i, entry] of agentConfigWritable.entries()) {
+    if (entry !== "*" && !DEFAULT_AGENT_CONFIG.includes(entry))
+      problems.push({
+        path: `sandbox.agentConfigWritable[${i}]`,
+        message: `"${entry}" is not one of the default read-only agent configuration paths`,
+      });
+  }
   for (const [i, entry] of expose.entries()) {
     if (!DEFAULT_HIDDEN.includes(entry))
       problems.push({
@@ -242,6 +252,9 @@ function compileSandbox(policy: PolicyFile, problems: PolicyProblem[]): Compiled
     gitWrites,
     readOnly: [...new Set([...(gitWrites ? GIT_WRITES_READ_ONLY : DEFAULT_READ_ONLY), ...readOnly])],
     ...(user === undefined ? {} : { user }),
+    agentConfig: agentConfigWritable.includes("*")
+      ? []
+      : DEFAULT_AGENT_CONFIG.filter((entry) => !agentConfigWritable.includes(entry)),
   };
 }
 

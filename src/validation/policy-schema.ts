@@ -312,8 +312,22 @@ export const policySchema = z
           .describe(
             "The host user panes run as when the server runs as root (a name or a uid; never root). Default: the owner of the first workspace root, or `nobody` when root owns it. Ignored when the server is not root: panes then run as the server's user.",
           ),
+        agentConfigWritable: z
+          .array(z.string().min(1))
+          .default([])
+          .describe(
+            "Default read-only agent and editor configuration (.claude/, CLAUDE.md, .mcp.json, .vscode/, …) that panes may change, written exactly as in the defaults; `*` for all.",
+          ),
       })
-      .default({ mode: "required", network: false, hide: [], expose: [], gitWrites: false, readOnly: [] })
+      .default({
+        mode: "required",
+        network: false,
+        hide: [],
+        expose: [],
+        gitWrites: false,
+        readOnly: [],
+        agentConfigWritable: [],
+      })
       .describe("How panes are confined."),
   })
   .describe("ccmux policy (v1)");

@@ -12,28 +12,63 @@
  * The ccmux config and state directories and the audit log are hidden too, always (added by the server).
  */
 export const DEFAULT_HIDDEN: readonly string[] = [
-  "~/.ssh",
-  "~/.aws",
-  "~/.gnupg",
-  "~/.config/gh",
-  "~/.claude*",
+  // Cloud, registry and forge credentials, each where its tool's manual says it keeps them.
+  "~/.ssh", // ssh(1) FILES
+  "~/.aws", // AWS CLI "Configuration and credential file settings"
+  "~/.gnupg", // gpg(1) FILES
+  "~/.config/gh", // gh help environment (GH_CONFIG_DIR)
+  "~/.claude*", // Claude Code settings docs (~/.claude, ~/.claude.json)
   "~/.config/claude*",
-  "~/.docker",
-  "~/.kube",
-  "~/.netrc",
-  "~/.git-credentials",
-  "~/.config/git/credentials",
-  "~/.npmrc",
-  "~/.pypirc",
-  "~/.cargo/credentials*",
-  "~/.config/gcloud",
-  "~/.azure",
-  "~/.password-store",
-  "~/.local/share/keyrings",
-  "~/.pgpass",
-  "~/.vault-token",
-  "~/.m2/settings.xml",
-  "~/.terraform.d/credentials.tfrc.json",
+  "~/.docker", // docker login: ~/.docker/config.json
+  "~/.config/containers/auth.json", // containers-auth.json(5) (podman, buildah, skopeo)
+  "~/.kube", // kubectl "Organizing Cluster Access Using kubeconfig Files"
+  "~/.netrc", // netrc(5); curl, git, ftp
+  "~/.git-credentials", // git-credential-store(1) FILES
+  "~/.config/git/credentials", // git-credential-store(1) FILES
+  "~/.npmrc", // npmrc(5): _authToken
+  "~/.yarnrc.yml", // Yarn Berry settings: npmAuthToken
+  "~/.pypirc", // PyPA "The .pypirc file"
+  "~/.config/pip/pip.conf", // pip "Configuration": index-url may carry a password
+  "~/.gem/credentials", // RubyGems "gem push" API key
+  "~/.cargo/credentials*", // Cargo "Configuration: credentials"
+  "~/.nuget/NuGet/NuGet.Config", // NuGet "nuget.config reference": packageSourceCredentials
+  "~/.gradle/gradle.properties", // Gradle "Build Environment": repository passwords
+  "~/.m2/settings.xml", // Maven "Settings Reference": servers/password
+  "~/.config/gcloud", // gcloud "Credential storage"
+  "~/.azure", // Azure CLI "CLI configuration"
+  "~/.oci", // OCI CLI "SDK and CLI Configuration File"
+  "~/.config/doctl", // doctl auth init
+  "~/.terraform.d/credentials.tfrc.json", // Terraform CLI "credentials" block
+  "~/.pulumi/credentials.json", // Pulumi "pulumi login"
+  "~/.vault-token", // Vault "Token helpers"
+  "~/.config/rclone/rclone.conf", // rclone "Configuration file"
+  "~/.s3cfg", // s3cmd --configure
+  "~/.boto", // boto/gsutil "The .boto configuration file"
+  "~/.databrickscfg", // Databricks "configuration profiles"
+  "~/.config/hub", // hub(1) FILES
+  "~/.config/glab-cli", // glab "config"
+  // Database passwords.
+  "~/.pgpass", // PostgreSQL "The Password File"
+  "~/.my.cnf", // MySQL "Using Option Files" ([client] password)
+  "~/.mylogin.cnf", // mysql_config_editor(1)
+  // Password stores and keyrings.
+  "~/.password-store", // pass(1)
+  "~/.local/share/keyrings", // GNOME Keyring (gnome-keyring-daemon(1))
+  "~/.local/share/kwalletd", // KWallet
+  "~/.config/op", // 1Password CLI "config directory"
+  "~/.config/Bitwarden CLI", // Bitwarden CLI "data.json"
+  "~/.config/sops/age/keys.txt", // sops "age" key file
+  // Browser and mail profiles: cookies (live sessions), saved passwords, history.
+  "~/.mozilla", // Firefox "Profiles - where Firefox stores your bookmarks, passwords…"
+  "~/.thunderbird",
+  "~/snap/firefox",
+  "~/.config/google-chrome*", // Chromium docs "User Data Directory" (Linux)
+  "~/.config/chromium",
+  "~/snap/chromium",
+  "~/.config/BraveSoftware",
+  "~/.config/microsoft-edge*",
+  "~/.config/vivaldi*",
+  "~/.config/opera*",
   // Shell and REPL histories: what the person typed, passwords pasted by mistake included.
   "~/.bash_history",
   "~/.zsh_history",
@@ -62,6 +97,35 @@ export const DEFAULT_HIDDEN: readonly string[] = [
  * `git config` renames a new file over it. A trailing `/` marks a directory.
  */
 export const DEFAULT_READ_ONLY: readonly string[] = [".git/", ".husky/"];
+
+/**
+ * Agent and editor configuration, read-only by default at each workspace root and at the top of every
+ * repository below one; `sandbox.agentConfigWritable` opts entries out. Security: each of these runs code
+ * outside the sandbox on an action that is not "run this project" — opening the folder in an editor, starting
+ * the next agent, `cd`, `git commit` — or steers the next agent (a planted instruction file is a prompt
+ * injection that persists). A trailing `/` marks a directory; a missing one at a root gets an empty read-only
+ * stand-in, a missing file cannot be (see mount-plan.ts). Sources, per entry:
+ */
+export const DEFAULT_AGENT_CONFIG: readonly string[] = [
+  ".claude/", // Claude Code "Settings" and "Hooks": .claude/settings*.json hooks run shell commands
+  "CLAUDE.md", // Claude Code "Memory": project instructions loaded at start
+  "CLAUDE.local.md",
+  ".mcp.json", // Claude Code "MCP": project-scoped servers are commands it starts
+  "AGENTS.md", // agents.md: read by Codex, Cursor, Jules, Aider and others
+  "GEMINI.md", // Gemini CLI "Context files"
+  ".gemini/", // Gemini CLI "Configuration": settings.json mcpServers
+  ".cursor/", // Cursor "Rules" and "MCP" (.cursor/rules, .cursor/mcp.json)
+  ".cursorrules",
+  ".github/copilot-instructions.md", // GitHub Copilot "custom instructions"
+  ".vscode/", // VS Code "Tasks": runOptions.runOn "folderOpen" runs a task on opening the folder
+  ".idea/", // JetBrains: run configurations and startup tasks in the project directory
+  ".devcontainer/", // Dev Containers spec: initializeCommand runs on the host
+  ".envrc", // direnv(1): sourced by the shell on cd (once allowed)
+  ".pre-commit-config.yaml", // pre-commit.com: hooks it installs run on git commit
+  ".lintstagedrc*", // lint-staged README "Configuration": commands run on commit via husky
+  "lint-staged.config.*",
+  ".github/workflows/", // GitHub Actions: run with the repository's secrets on the person's next push
+];
 
 /**
  * With `sandbox.gitWrites`, panes may commit: only hooks and config are protected. The person accepts what

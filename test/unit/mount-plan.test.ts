@@ -3,13 +3,9 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { NESTED_REPO_DEPTH } from "../../src/panes/sandbox/git-paths.js";
 import { MAX_REBUILD_ENTRIES } from "../../src/panes/sandbox/hide-mounts.js";
-import {
-  type Mount,
-  planMounts,
-  type SandboxLayout,
-  SandboxLayoutError,
-} from "../../src/panes/sandbox/mount-plan.js";
+import { type Mount, planMounts, planSpawn, type SandboxLayout } from "../../src/panes/sandbox/mount-plan.js";
 import { DEFAULT_READ_ONLY, GIT_WRITES_READ_ONLY } from "../../src/validation/sandbox-paths.js";
 
 let dir: string;
@@ -51,10 +47,20 @@ describe("read-only protections (default: all of .git)", () => {
     ]);
   });
 
-  it("refuses a symlinked .git: the link itself could be swapped for a writable directory", () => {
+  it("a symlinked .git does not stop the spawn: its target in the workspace is read-only, the link is reported", () => {
+    mkdirSync(join(ws, "real-git", "hooks"), { recursive: true });
+    symlinkSync("real-git", join(ws, ".git"));
+    const plan = planSpawn(layout({ readOnly: DEFAULT_READ_ONLY }), []);
+    expect(plan.mounts).toContainEqual({ op: "ro-bind", path: join(ws, "real-git") });
+    expect(plan.warnings.join("\n")).toMatch(/\.git" is a symlink/);
+  });
+
+  it("a symlinked .git pointing outside the workspace is reported, not refused (the system is read-only there)", () => {
     mkdirSync(join(dir, "elsewhere"));
     symlinkSync(join(dir, "elsewhere"), join(ws, ".git"));
-    expect(() => planMounts(layout({ readOnly: DEFAULT_READ_ONLY }), [])).toThrow(SandboxLayoutError);
+    const plan = planSpawn(layout({ readOnly: DEFAULT_READ_ONLY }), []);
+    expect(plan.mounts.some((m) => m.path.startsWith(join(dir, "elsewhere")))).toBe(false);
+    expect(plan.warnings).toHaveLength(1);
   });
 
   it("protects the directory core.hooksPath names, with a stand-in when it does not exist yet", () => {
@@ -69,14 +75,45 @@ describe("read-only protections (default: all of .git)", () => {
     });
   });
 
-  it("protects the .git of every repository up to two levels below a root (a workspace of checkouts)", () => {
+  it("protects the .git of every repository below a root (a workspace of checkouts)", () => {
     mkdirSync(join(ws, "a", ".git"), { recursive: true });
     mkdirSync(join(ws, "group", "b", ".git"), { recursive: true });
-    mkdirSync(join(ws, "node_modules", "c", ".git"), { recursive: true });
     const mounts = planMounts(layout({ readOnly: DEFAULT_READ_ONLY }), []);
     expect(mounts).toContainEqual({ op: "ro-bind", path: join(ws, "a", ".git") });
     expect(mounts).toContainEqual({ op: "ro-bind", path: join(ws, "group", "b", ".git") });
-    expect(mounts.some((m) => m.path.includes("node_modules"))).toBe(false);
+  });
+
+  it("protects repositories whatever their parent is called: build, dist, vendor, target, node_modules/pkg, dot-directories", () => {
+    const repos = [
+      "build/x",
+      "dist/x",
+      "vendor/x",
+      "target/x",
+      "node_modules/pkg",
+      ".dotfiles",
+      "node_modules/@scope/pkg",
+    ];
+    for (const repo of repos) mkdirSync(join(ws, repo, ".git", "hooks"), { recursive: true });
+    const mounts = planMounts(layout({ readOnly: DEFAULT_READ_ONLY }), []);
+    for (const repo of repos) expect(mounts).toContainEqual({ op: "ro-bind", path: join(ws, repo, ".git") });
+  });
+
+  it(`protects repositories ${NESTED_REPO_DEPTH} levels deep, and pins every directory on the way`, () => {
+    const deep = Array.from({ length: NESTED_REPO_DEPTH }, (_, i) => `d${i}`);
+    mkdirSync(join(ws, ...deep, ".git"), { recursive: true });
+    const mounts = planMounts(layout({ readOnly: DEFAULT_READ_ONLY }), []);
+    expect(mounts).toContainEqual({ op: "ro-bind", path: join(ws, ...deep, ".git") });
+    for (let i = 1; i <= deep.length; i++)
+      expect(mounts).toContainEqual({ op: "bind", path: join(ws, ...deep.slice(0, i)) });
+  });
+
+  it("protects a .git file's gitdir when it lies in the workspace (a planted pointer to planted hooks)", () => {
+    mkdirSync(join(ws, "sub"));
+    mkdirSync(join(ws, "planted", "hooks"), { recursive: true });
+    writeFileSync(join(ws, "sub", ".git"), "gitdir: ../planted\n");
+    const mounts = planMounts(layout({ readOnly: DEFAULT_READ_ONLY }), []);
+    expect(mounts).toContainEqual({ op: "ro-bind", path: join(ws, "sub", ".git") });
+    expect(mounts).toContainEqual({ op: "ro-bind", path: join(ws, "planted") });
   });
 
   it("stands in for the first missing directory of a hooksPath (tools/ missing: tools/hooks cannot be made)", () => {
@@ -86,14 +123,14 @@ describe("read-only protections (default: all of .git)", () => {
     expect(mounts).toContainEqual({ op: "ro-empty", path: join(ws, "tools") });
   });
 
-  it("refuses a hooksPath that is the workspace root itself (hooks there cannot be made read-only)", () => {
-    mkdirSync(join(ws, ".git"));
-    writeFileSync(join(ws, ".git", "config"), "[core]\n\thooksPath = .\n");
-    expect(() => planMounts(layout({ readOnly: DEFAULT_READ_ONLY }), [])).toThrow(/hooksPath/);
-    // The probe judges the machine only: no protections, so no layout error.
-    expect(() =>
-      planMounts(layout({ readOnly: DEFAULT_READ_ONLY }), [], { protections: false }),
-    ).not.toThrow();
+  it("warns, never refuses, when a hooksPath is the workspace root (a nested repo's config can say so)", () => {
+    mkdirSync(join(ws, "sub", ".git"), { recursive: true });
+    writeFileSync(join(ws, "sub", ".git", "config"), "[core]\n\thooksPath = ..\n");
+    const plan = planSpawn(layout({ readOnly: DEFAULT_READ_ONLY }), []);
+    expect(plan.warnings.join("\n")).toMatch(/hooksPath names the workspace root/);
+    expect(planSpawn(layout({ readOnly: DEFAULT_READ_ONLY }), [], { protections: false }).warnings).toEqual(
+      [],
+    );
   });
 
   it("applies hidden paths inside the workspace after the protections, so a pin cannot show them again", () => {
@@ -140,12 +177,13 @@ describe("read-only protections with gitWrites (hooks and config only)", () => {
     expect(index(mounts, "ro-bind", join(ws, ".git"))).toBeGreaterThan(-1);
   });
 
-  it("refuses a symlinked hooks directory (a symlink cannot be pinned: it could be swapped for a writable one)", () => {
+  it("a symlinked hooks directory: its target is read-only and the link reported (a symlink cannot be pinned)", () => {
     mkdirSync(join(ws, ".git"));
     mkdirSync(join(ws, "tools-hooks"));
     symlinkSync("../tools-hooks", join(ws, ".git", "hooks"));
-    expect(() => planMounts(layout(), [])).toThrow(SandboxLayoutError);
-    expect(() => planMounts(layout(), [])).toThrow(/symlink/);
+    const plan = planSpawn(layout(), []);
+    expect(plan.mounts).toContainEqual({ op: "ro-bind", path: join(ws, "tools-hooks") });
+    expect(plan.warnings.join("\n")).toMatch(/hooks" is a symlink/);
   });
 });
 

@@ -1,30 +1,75 @@
-import { readdirSync, readFileSync } from "node:fs";
-import { isAbsolute, join, resolve } from "node:path";
-
-/** How deep below a workspace root other repositories are looked for (`~/code/project/.git` is depth 2). */
-const NESTED_REPO_DEPTH = 2;
-/** Directories never searched for repositories: big, and not where people keep checkouts. */
-const SKIP = new Set(["node_modules", "vendor", "target", "dist", "build"]);
+import { type Dirent, opendirSync, readFileSync } from "node:fs";
+import { dirname, isAbsolute, join, resolve } from "node:path";
+import { lstatOrNull } from "./path-glob.js";
+import { quoteName } from "./quote-name.js";
 
 /**
- * What git adds to the read-only list under `root`: every existing `.git` below the root up to
- * NESTED_REPO_DEPTH (a workspace such as `~/code` holds many repositories, each with hooks and config), as
- * patterns relative to the root, and the directories `core.hooksPath` names for the root's repositories, as
- * absolute paths (they may lie in another workspace root). Security: git runs code from all of these at the
- * person's next git command, outside the sandbox.
+ * How deep below a workspace root repositories are looked for (`~/code/group/team/project/.git` is depth 4).
+ * Security: git runs hooks from any repository's `.git`, whatever its parent is called; the depth only bounds
+ * the search cost, together with MAX_SEARCHED_DIRECTORIES.
+ */
+export const NESTED_REPO_DEPTH = 6;
+/**
+ * At most this many directories are listed per workspace root per spawn, shallowest first (about 30 ms for a
+ * cold 5 000 on the 2-core CI machine). Past it the search stops with a warning.
+ */
+export const MAX_SEARCHED_DIRECTORIES = 5000;
+/** At most this many entries are read per workspace root per spawn (a pane can fill one directory with millions). */
+export const MAX_SEARCHED_ENTRIES = 200_000;
+/**
+ * Nested repositories whose config is read (hooksPath, gitdir): no more can be protected within the mount
+ * budget, and reading 2 000 configs would cost every spawn a fifth of a second.
+ */
+const MAX_REPOS_READ = 300;
+
+/** A repository found under a root, relative to it: `.git` is a directory, a gitdir file, or a symlink. */
+export interface FoundRepo {
+  /** The repository's top directory relative to the root (never the root itself). */
+  dir: string;
+  /** Depth of `dir` below the root (1 = a child of the root). */
+  depth: number;
+  /** When its `.git` last changed (ms): the person's repositories are older than a flood a pane makes. */
+  ctimeMs: number;
+}
+
+/** What git adds to the read-only list under one root, and what could not be searched. */
+export interface GitProtections {
+  /** Nested repositories (not the root's own), shallowest first. */
+  repos: FoundRepo[];
+  /** Absolute directories `core.hooksPath` names for the root's repositories (may lie in another root). */
+  hookDirs: string[];
+  /** Where `.git` files point (`gitdir: …`), absolute: a planted pointer redirects git to planted hooks. */
+  gitdirTargets: string[];
+  /** Pane-safe sentences: what was not searched and why. */
+  warnings: string[];
+}
+
+/**
+ * What git adds to the read-only list under `root`: every `.git` below the root up to NESTED_REPO_DEPTH (a
+ * workspace such as `~/code` holds many repositories, each with hooks and config), the directories
+ * `core.hooksPath` names, and where `.git` files point. Security: git runs code from all of these at the
+ * person's next git command, outside the sandbox. Every directory is searched — `build/`, `node_modules/pkg/`
+ * and dot-directories too — since a name says nothing about whether a repository lies inside. `.git`
+ * directories themselves are not entered (the whole `.git` is protected already), nor symlinked directories.
  */
 export function gitProtections(
   root: string,
   home: string,
   userHooksPaths: readonly string[],
-): { repos: string[]; hookDirs: string[] } {
-  const repos = nestedRepos(root, "", 0);
-  const hookDirs = [root, ...repos.map((rel) => join(root, rel))].flatMap((repo) =>
-    [...hooksPathValues(join(repo, ".git", "config"), home), ...userHooksPaths].map((value) =>
-      isAbsolute(value) ? resolve(value) : resolve(repo, value),
-    ),
-  );
-  return { repos: repos.map((rel) => `${join(rel, ".git")}/`), hookDirs };
+): GitProtections {
+  const warnings: string[] = [];
+  const repos = nestedRepos(root, warnings);
+  const gitdirTargets: string[] = [];
+  const hookDirs: string[] = [];
+  for (const repo of [root, ...repos.slice(0, MAX_REPOS_READ).map((found) => join(root, found.dir))]) {
+    const dotGit = join(repo, ".git");
+    const target = gitdirOf(dotGit);
+    if (target !== undefined) gitdirTargets.push(target);
+    const configDir = target ?? dotGit;
+    for (const value of [...hooksPathValues(join(configDir, "config"), home), ...userHooksPaths])
+      hookDirs.push(isAbsolute(value) ? resolve(value) : resolve(repo, value));
+  }
+  return { repos, hookDirs: [...new Set(hookDirs)], gitdirTargets: [...new Set(gitdirTargets)], warnings };
 }
 
 /**
@@ -37,28 +82,93 @@ export function userHooksPaths(home: string): string[] {
   );
 }
 
-/** Relative paths of directories below `root` (not the root itself) that hold a `.git`. */
-function nestedRepos(root: string, rel: string, level: number): string[] {
-  if (level >= NESTED_REPO_DEPTH) return [];
-  let entries: import("node:fs").Dirent[];
+/**
+ * Directories below `root` (not the root itself) that hold a `.git` of any kind, breadth first, so that a
+ * search cut short by MAX_SEARCHED_DIRECTORIES keeps the shallow repositories; at each depth the oldest first,
+ * so that a budget cut drops a pane's fresh flood before the person's repositories.
+ */
+function nestedRepos(root: string, warnings: string[]): FoundRepo[] {
+  const found: FoundRepo[] = [];
+  let level: string[] = [""];
+  let listed = 0;
+  let entries = 0;
+  let unnamed = 0;
+  for (let depth = 1; depth <= NESTED_REPO_DEPTH && level.length > 0; depth++) {
+    const next: string[] = [];
+    for (const rel of level) {
+      if (listed >= MAX_SEARCHED_DIRECTORIES || entries >= MAX_SEARCHED_ENTRIES) {
+        warnings.push(
+          `the search for nested repositories under ${quoteName(root)} stopped after ${listed} directories and ${entries} entries; repositories past that point are not read-only`,
+        );
+        return found;
+      }
+      listed++;
+      const list = listBytes(join(root, rel), MAX_SEARCHED_ENTRIES - entries);
+      entries += list.length;
+      for (const entry of list) {
+        if (!entry.isDirectory()) continue;
+        const name = nameOf(entry.name as unknown as Buffer);
+        if (name === undefined) {
+          unnamed++;
+          continue;
+        }
+        if (name === ".git") continue;
+        const child = rel === "" ? name : join(rel, name);
+        const dotGit = lstatOrNull(join(root, child, ".git"));
+        if (dotGit !== null) found.push({ dir: child, depth, ctimeMs: dotGit.ctimeMs });
+        next.push(child);
+      }
+    }
+    level = next;
+  }
+  found.sort((a, b) => a.depth - b.depth || a.ctimeMs - b.ctimeMs);
+  if (unnamed > 0) {
+    warnings.push(
+      `${unnamed} director${unnamed === 1 ? "y" : "ies"} under ${quoteName(root)} with names that are not valid UTF-8 cannot be named to the sandbox; repositories inside are not read-only`,
+    );
+  }
+  return found;
+}
+
+/** Up to `max` entries of `dir`, names as bytes; none when it cannot be read. */
+function listBytes(dir: string, max: number): Dirent[] {
+  let handle: ReturnType<typeof opendirSync>;
   try {
-    entries = readdirSync(join(root, rel), { withFileTypes: true });
+    handle = opendirSync(dir, { encoding: "buffer" as BufferEncoding });
   } catch {
     return [];
   }
-  const found: string[] = [];
-  for (const entry of entries) {
-    if (!entry.isDirectory() || entry.name.startsWith(".") || SKIP.has(entry.name)) continue;
-    const child = rel === "" ? entry.name : join(rel, entry.name);
-    try {
-      readdirSync(join(root, child, ".git"));
-      found.push(child);
-    } catch {
-      // no repository here (or a .git file: a worktree pointer, which the default `.git/` pattern keeps)
-    }
-    found.push(...nestedRepos(root, child, level + 1));
+  const out: Dirent[] = [];
+  try {
+    for (let entry = handle.readSync(); entry !== null && out.length < max; entry = handle.readSync())
+      out.push(entry);
+  } catch {
+    // gone meanwhile: what was read is kept
+  } finally {
+    handle.closeSync();
   }
-  return found;
+  return out;
+}
+
+/** A file name as a string, or undefined when its bytes are not UTF-8 (Node could not pass it to bwrap). */
+function nameOf(bytes: Buffer): string | undefined {
+  const name = bytes.toString("utf8");
+  return Buffer.from(name, "utf8").equals(bytes) ? name : undefined;
+}
+
+/** Where a `.git` file (`gitdir: <path>`, a worktree or submodule pointer) sends git; undefined for others. */
+function gitdirOf(dotGit: string): string | undefined {
+  if (!lstatOrNull(dotGit)?.isFile()) return undefined;
+  let text: string;
+  try {
+    text = readFileSync(dotGit, "utf8").slice(0, 4096);
+  } catch {
+    return undefined;
+  }
+  const match = /^gitdir:\s*(.+?)\s*$/m.exec(text);
+  if (!match?.[1]) return undefined;
+  const target = match[1];
+  return isAbsolute(target) ? resolve(target) : resolve(dirname(dotGit), target);
 }
 
 /**

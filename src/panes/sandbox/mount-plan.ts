@@ -1,7 +1,10 @@
+import { realpathSync } from "node:fs";
 import { join, sep } from "node:path";
 import { gitProtections, userHooksPaths } from "./git-paths.js";
 import { hiddenPaths, hideInside, hideOutside, SANDBOX_OWN } from "./hide-mounts.js";
+import { MAX_PANE_GROWN_MOUNTS, MountBudget } from "./mount-budget.js";
 import { expand, inside, lstatOrNull, splitPattern } from "./path-glob.js";
+import { quoteName } from "./quote-name.js";
 
 /** What a sandboxed pane sees of the filesystem, before it is resolved against the disk. */
 export interface SandboxLayout {
@@ -11,6 +14,11 @@ export interface SandboxLayout {
   hide: readonly string[];
   /** Read-only patterns relative to each workspace root, `*` matching one name; a trailing `/` means a directory. */
   readOnly: readonly string[];
+  /**
+   * Agent and editor configuration, read-only at each workspace root and at the top of every repository found
+   * below one (same pattern shape as readOnly). Missing directories get an empty read-only stand-in at the roots.
+   */
+  agentConfig?: readonly string[];
   /** Absolute paths hidden whatever the policy says: ccmux's own config, state and audit log. */
   alwaysHide: readonly string[];
   /** Absolute paths read-only whatever the policy says: the policy file when it lies in the workspace. */
@@ -38,59 +46,134 @@ export type Mount =
   /** The host path read-only if it still exists at launch (an entry of a rebuilt directory). */
   | { op: "ro-bind-try"; path: string };
 
-/** A layout that cannot be enforced as written: spawning sandboxed is refused with this reason. */
+/**
+ * A layout that cannot be enforced as written. Nothing on disk raises it any more — a pane can plant whatever
+ * is on disk, and a spawn refused for it would let a pane stop every later spawn — so what cannot be protected
+ * becomes a warning of the plan instead. Kept for callers that still catch it.
+ */
 export class SandboxLayoutError extends Error {}
 
+/** The mounts of one spawn, in order, and what could not be protected (pane-safe sentences). */
+export interface MountPlan {
+  mounts: Mount[];
+  /** What was left unprotected and why; names quoted with quoteName. Never a reason to refuse the spawn. */
+  warnings: string[];
+}
+
 /**
- * The mounts protecting one read-only pattern under `root`. Security: a read-only bind stops writes to the
- * path, but not replacing it: `mv .git .git.old` and a fresh `.git/hooks` would defeat it. Every directory
- * between the root and the path is therefore bound onto itself, which makes it a mount point that cannot be
- * renamed or removed (EBUSY). A symlink on the way cannot be pinned (mounts follow symlinks, the link itself
- * stays replaceable), so the layout is refused rather than half-protected.
+ * Where a missing path gets an empty read-only stand-in, so that it cannot be created:
+ * `first-missing` at the first missing directory (a hooks directory: git runs what appears there);
+ * `below-root` the same but never directly in the root (a missing .husky is not made);
+ * `self` only the protected directory itself, when its parent exists (`.claude/`: an empty directory is
+ * harmless, a missing parent such as `.github` is not blocked); `none` never (nested repositories' config).
  */
-function protect(
-  root: string,
-  pattern: string,
-  pins: Set<string>,
-  out: Mount[],
-  standInAtRoot = false,
-): void {
-  const wantsDirectory = pattern.endsWith("/");
-  const segments = splitPattern(pattern);
-  for (const target of expand(root, segments)) {
+type StandIn = "first-missing" | "below-root" | "self" | "none";
+
+/** Longest path handed to bwrap (PATH_MAX is 4096 with its NUL); longer ones cannot be mounted. */
+const MAX_PATH_BYTES = 4000;
+/** Symlinks followed in a row when protecting what one points to. */
+const MAX_LINK_HOPS = 4;
+
+/** Adds read-only protections to a plan within a budget, collecting what it cannot protect. */
+class Protector {
+  private readonly pins = new Set<string>();
+  /** Paths already bound read-only: anything below them is covered (many repositories under one protection). */
+  private readonly covered: string[] = [];
+  readonly warnings: string[] = [];
+
+  constructor(
+    private readonly roots: readonly string[],
+    private readonly budget: MountBudget,
+    private readonly out: Mount[],
+  ) {}
+
+  /**
+   * The mounts protecting one read-only pattern under `root`. Security: a read-only bind stops writes to the
+   * path, but not replacing it: `mv .git .git.old` and a fresh `.git/hooks` would defeat it. Every directory
+   * between the root and the path is therefore bound onto itself, which makes it a mount point that cannot be
+   * renamed or removed (EBUSY). A symlink on the way cannot be pinned (mounts follow symlinks, the link itself
+   * stays replaceable): what it points to is protected when it lies in the workspace, and the link is reported.
+   */
+  protect(root: string, pattern: string, standIn: StandIn, hops = 0): void {
+    const wantsDirectory = pattern.endsWith("/");
+    for (const target of expand(root, splitPattern(pattern))) {
+      if (this.covered.some((dir) => inside(target, dir))) continue;
+      if (Buffer.byteLength(target) > MAX_PATH_BYTES) {
+        this.warnings.push(`${quoteName(target)} is too long a path to mount; it is not read-only`);
+        continue;
+      }
+      this.protectOne(root, target, wantsDirectory, standIn, hops);
+    }
+  }
+
+  private protectOne(
+    root: string,
+    target: string,
+    wantsDirectory: boolean,
+    standIn: StandIn,
+    hops: number,
+  ): void {
     const parts = target.slice(root.length + 1).split(sep);
     let path = root;
-    let blocked = false;
     for (const [i, part] of parts.entries()) {
       path = join(path, part);
       const stat = lstatOrNull(path);
       const last = i === parts.length - 1;
       if (stat === null) {
-        // Missing: an empty read-only stand-in at the first missing directory, so that `.git/hooks` (or the
-        // whole `tools/hooks` a hooksPath names) cannot be created. At the root's own level only when asked:
-        // a missing .husky is left alone rather than cluttering the workspace.
-        if ((wantsDirectory || !last) && (i > 0 || standInAtRoot)) out.push({ op: "ro-empty", path });
-        blocked = true;
-        break;
+        // Missing: an empty read-only stand-in, so that it (or the hooks directory below it) cannot be created.
+        const directory = wantsDirectory || !last;
+        const allowed =
+          standIn === "first-missing" ||
+          (standIn === "below-root" && i > 0) ||
+          (standIn === "self" && last && wantsDirectory);
+        if (directory && allowed) this.add({ op: "ro-empty", path });
+        return;
       }
       if (stat.isSymbolicLink()) {
-        throw new SandboxLayoutError(
-          `${path} is a symlink, so the read-only protection of ${pattern} cannot hold; replace it with the real directory or set sandbox.readOnly to its target`,
-        );
+        this.followLink(path, parts.slice(i + 1), wantsDirectory, hops);
+        return;
       }
       if (last) break;
       if (!stat.isDirectory()) {
         // A file where a directory was expected (`.git` as a worktree pointer): it redirects git, keep it.
-        out.push({ op: "ro-bind", path });
-        blocked = true;
-        break;
+        this.add({ op: "ro-bind", path });
+        return;
       }
-      if (!pins.has(path)) {
-        pins.add(path);
-        out.push({ op: "bind", path });
+      if (!this.pins.has(path)) {
+        if (!this.add({ op: "bind", path })) return;
+        this.pins.add(path);
       }
     }
-    if (!blocked) out.push({ op: "ro-bind", path: target });
+    if (this.add({ op: "ro-bind", path: target })) this.covered.push(target);
+  }
+
+  /**
+   * Security: a symlink (a `.git` pointing elsewhere, a planted link on a protected path) cannot be pinned.
+   * Refusing the spawn would let a pane stop all later spawns by planting one, so what the link points to is
+   * protected when it lies in a workspace root (outside, the system is read-only already), and the link is
+   * reported: a pane can still swap it.
+   */
+  private followLink(link: string, rest: readonly string[], wantsDirectory: boolean, hops: number): void {
+    this.warnings.push(
+      `${quoteName(link)} is a symlink, which a pane can replace; what it points to now is kept read-only`,
+    );
+    let real: string;
+    try {
+      real = realpathSync(link);
+    } catch {
+      return; // dangling: nothing to protect yet
+    }
+    const root = this.roots.find((dir) => inside(real, dir) && real !== dir);
+    if (root === undefined || hops >= MAX_LINK_HOPS) return;
+    const relative = [real.slice(root.length + 1), ...rest].join("/");
+    this.protect(root, wantsDirectory ? `${relative}/` : relative, "none", hops + 1);
+  }
+
+  /** Adds a mount when the budget allows it. */
+  private add(mount: Mount): boolean {
+    if (!this.budget.admit(mount)) return false;
+    this.out.push(mount);
+    return true;
   }
 }
 
@@ -98,13 +181,16 @@ function protect(
  * Resolves the layout against the filesystem as it is now, in the order the mounts must be applied:
  * hidden paths outside the workspace, files revealed again, the workspace roots and extra read-write
  * directories, the read-only protections (unless `protections` is false), then hidden paths inside writable
- * areas. Throws SandboxLayoutError when a protection cannot hold.
+ * areas. Never throws for what is on disk: what cannot be protected (a symlink, a name that is not UTF-8,
+ * more than the mount budget) is a warning in the plan.
  */
-export function planMounts(
+export function planSpawn(
   layout: SandboxLayout,
   extraBinds: readonly string[],
   options: { protections: boolean } = { protections: true },
-): Mount[] {
+): MountPlan {
+  const budget = new MountBudget();
+  const warnings: string[] = [];
   const writable = [...layout.workspace, ...extraBinds];
   const hidden = hiddenPaths(layout);
   const outer = hidden.filter(
@@ -122,32 +208,101 @@ export function planMounts(
     ...hideOutside(outer),
     ...revealed.map((path): Mount => ({ op: "ro-bind", path })),
     ...writable.map((path): Mount => ({ op: "bind", path })),
-  ];
-  if (options.protections) protectWorkspace(layout, mounts);
+  ].map((mount) => budget.always(mount));
+  const extras = extraBinds.map((path): Mount => budget.always({ op: "bind", path }));
+  // Hidden paths inside the workspace take the budget first: they keep secrets. Security: a pane can make
+  // thousands of files matching a hidden pattern (`~/.claude*` when home is in the workspace) to push bwrap
+  // past its argument limit; the oldest files (by ctime, which no one can set back) are hidden first, so the
+  // person's existing secrets stay hidden and only files made since are left out.
+  const innerMounts: Mount[] = [];
+  const byAge = [...inner].sort((a, b) => (lstatOrNull(a)?.ctimeMs ?? 0) - (lstatOrNull(b)?.ctimeMs ?? 0));
+  for (const path of byAge) {
+    const mount = hideInside(path);
+    if (budget.admit(mount)) innerMounts.push(mount);
+  }
+  if (budget.skipped > 0) {
+    warnings.push(
+      `${budget.skipped} hidden paths inside the workspace (the newest) are not hidden: a spawn makes at most ${MAX_PANE_GROWN_MOUNTS} such mounts`,
+    );
+  }
+  if (options.protections) warnings.push(...protectWorkspace(layout, mounts, budget));
   // Last, so that no pin or protection (a bind of the host directory) can show a hidden path again.
   // The pane's own directories go back on top: a workspace holding ccmux's state dir must not hide them.
-  return [...mounts, ...inner.map(hideInside), ...extraBinds.map((path): Mount => ({ op: "bind", path }))];
+  return { mounts: [...mounts, ...sortByPath(innerMounts), ...extras], warnings };
 }
 
-function protectWorkspace(layout: SandboxLayout, mounts: Mount[]): void {
-  const pins = new Set<string>();
+/** The mounts of planSpawn, without its warnings. */
+export function planMounts(
+  layout: SandboxLayout,
+  extraBinds: readonly string[],
+  options: { protections: boolean } = { protections: true },
+): Mount[] {
+  return planSpawn(layout, extraBinds, options).mounts;
+}
+
+/** Hides inside writable areas in a stable order, parents before children. */
+const sortByPath = (mounts: Mount[]): Mount[] => [...mounts].sort((a, b) => (a.path < b.path ? -1 : 1));
+
+/**
+ * The read-only protections, most important first so that a budget cut keeps them: the policy file, hooks
+ * directories, the roots' read-only patterns and agent configuration, where `.git` files point, then nested
+ * repositories shallowest first (their `.git` and their agent configuration).
+ */
+function protectWorkspace(layout: SandboxLayout, mounts: Mount[], budget: MountBudget): string[] {
+  const protector = new Protector(layout.workspace, budget, mounts);
   const inherited = userHooksPaths(layout.home);
   const git = layout.workspace.map((root) => gitProtections(root, layout.home, inherited));
+  const warnings = git.flatMap((found) => found.warnings);
+  const skippedBefore = budget.skipped;
   const hookDirs = [...new Set(git.flatMap((found) => found.hookDirs))];
-  for (const [i, root] of layout.workspace.entries()) {
-    for (const pattern of [...layout.readOnly, ...(git[i]?.repos ?? [])])
-      protect(root, pattern, pins, mounts);
-    for (const dir of hookDirs) {
-      if (dir === root) {
-        throw new SandboxLayoutError(
-          `core.hooksPath points at the workspace root ${root}: hooks there cannot be made read-only`,
-        );
-      }
-      // A configured hooks directory gets its stand-in even at the root: git will run what appears there.
-      if (inside(dir, root)) protect(root, `${dir.slice(root.length + 1)}/`, pins, mounts, true);
-    }
-    for (const file of layout.alwaysReadOnly) {
-      if (inside(file, root) && file !== root) protect(root, file.slice(root.length + 1), pins, mounts);
-    }
+  const gitdirs = [...new Set(git.flatMap((found) => found.gitdirTargets))];
+  const agentConfig = layout.agentConfig ?? [];
+  const within = (path: string, root: string, run: (relative: string) => void): void => {
+    if (inside(path, root) && path !== root) run(path.slice(root.length + 1));
+  };
+  for (const root of layout.workspace) {
+    for (const file of layout.alwaysReadOnly)
+      within(file, root, (rel) => protector.protect(root, rel, "below-root"));
   }
+  for (const dir of hookDirs) {
+    if (layout.workspace.includes(dir)) {
+      warnings.push(
+        `core.hooksPath names the workspace root ${quoteName(dir)}: hooks there cannot be made read-only`,
+      );
+      continue;
+    }
+    // A configured hooks directory gets its stand-in even at the root: git will run what appears there.
+    for (const root of layout.workspace)
+      within(dir, root, (rel) => protector.protect(root, `${rel}/`, "first-missing"));
+  }
+  for (const root of layout.workspace) {
+    for (const pattern of layout.readOnly) protector.protect(root, pattern, "below-root");
+    for (const pattern of agentConfig) protector.protect(root, pattern, "self");
+  }
+  for (const dir of gitdirs) {
+    for (const root of layout.workspace)
+      within(dir, root, (rel) => protector.protect(root, `${rel}/`, "none"));
+  }
+  const nested = layout.workspace
+    .flatMap((root, i) => (git[i]?.repos ?? []).map((repo) => ({ root, ...repo })))
+    .sort((a, b) => a.depth - b.depth || a.ctimeMs - b.ctimeMs);
+  let unprotected = 0;
+  for (const repo of nested) {
+    // Past the budget nothing more can be mounted: count what is left rather than plan it (2 000 repositories
+    // would otherwise cost seconds per spawn).
+    if (budget.full) {
+      unprotected++;
+      continue;
+    }
+    protector.protect(repo.root, `${repo.dir}/.git/`, "none");
+    for (const pattern of agentConfig) protector.protect(repo.root, `${repo.dir}/${pattern}`, "none");
+  }
+  warnings.push(...protector.warnings);
+  const skipped = budget.skipped - skippedBefore;
+  if (skipped > 0 || unprotected > 0) {
+    warnings.push(
+      `read-only protections were left out (${unprotected} repositories, the deepest, and ${skipped} other paths): a spawn makes at most ${MAX_PANE_GROWN_MOUNTS} mounts for protections and hidden paths inside the workspace`,
+    );
+  }
+  return warnings;
 }

@@ -3,19 +3,22 @@ import { randomBytes } from "node:crypto";
 import {
   accessSync,
   chmodSync,
+  chownSync,
   closeSync,
   constants,
   existsSync,
   lstatSync,
+  mkdirSync,
   openSync,
   rmSync,
+  statSync,
   unlinkSync,
   writeFileSync,
 } from "node:fs";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import type { UserSwitch } from "../user-switch.js";
 import { bwrapArgs } from "./bwrap-args.js";
-import { planMounts, type SandboxLayout, SandboxLayoutError } from "./mount-plan.js";
+import { type Mount, planMounts, planSpawn, type SandboxLayout, SandboxLayoutError } from "./mount-plan.js";
 import { buildSeccompFilter } from "./seccomp-filter.js";
 
 /** Whether the sandbox can be built now, and if not, why (the same shape as src/validation's). */
@@ -25,6 +28,8 @@ export type SandboxStatus = { available: true } | { available: false; reason: st
 export interface SandboxLaunch {
   argv: string[];
   passFds: number[];
+  /** What the mount plan could not protect (pane-safe sentences): reported with the spawn, never a refusal. */
+  warnings: readonly string[];
   release(): void;
 }
 
@@ -78,7 +83,8 @@ export class PaneSandbox {
   launch(argv: readonly string[], cwd: string, binds: readonly string[] = []): SandboxLaunch {
     const bwrap = this.options.bwrap;
     if (bwrap === undefined) throw new Error("bubblewrap is not available");
-    const mounts = planMounts(this.options.layout, binds);
+    const { mounts, warnings } = planSpawn(this.options.layout, binds);
+    if (this.options.userSwitch) makeStandInsAsOwner(mounts);
     const emptyFile = this.emptyFile();
     const fd = this.seccompDescriptor();
     return {
@@ -95,6 +101,7 @@ export class PaneSandbox {
         }),
       ],
       passFds: [fd],
+      warnings,
       release: () => closeSync(fd),
     };
   }
@@ -170,6 +177,24 @@ export class PaneSandbox {
       return `bwrap failed (status ${run.status ?? run.signal}): ${said || "no message"}`;
     } finally {
       closeSync(fd);
+    }
+  }
+}
+
+/**
+ * A stand-in (an empty read-only directory where a protected one is missing) needs a mount point, which bwrap
+ * makes on the host. Run by a root server it would be root's: an empty `.vscode` in the person's workspace
+ * they could no longer write into. Made here first, owned like the directory it is made in.
+ */
+function makeStandInsAsOwner(mounts: readonly Mount[]): void {
+  for (const mount of mounts) {
+    if (mount.op !== "ro-empty" || existsSync(mount.path)) continue;
+    try {
+      const parent = statSync(dirname(mount.path));
+      mkdirSync(mount.path, { mode: 0o755 });
+      chownSync(mount.path, parent.uid, parent.gid);
+    } catch {
+      // bwrap makes it then, as before
     }
   }
 }
