@@ -4,10 +4,12 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   CLI,
+  giveToPanes,
   makeWorkspace,
   type Served,
   serveWorkspace,
   type TestWorkspace,
+  unprivilegedServer,
 } from "../support/mcp-harness.js";
 import { attack, runInShell } from "../support/shell-pane.js";
 
@@ -22,7 +24,9 @@ const GIT = "git -c user.name=person -c user.email=person@example.invalid";
 const NESTED = ["build/lib", "dist/x", "vendor/y", "target/z", "node_modules/pkg", ".dotfiles", "a/b/c/d"];
 
 function seed(root: string): void {
-  spawnSync("sh", ["-c", `${GIT} init -q && ${GIT} commit -q --allow-empty -m first`], { cwd: root });
+  // The workspace may be nobody's (a root server's pane user): the test's own git must not call it dubious.
+  const git = `${GIT} -c safe.directory=*`;
+  spawnSync("sh", ["-c", `${git} init -q && ${git} commit -q --allow-empty -m first`], { cwd: root });
   mkdirSync(join(root, ".claude"));
   writeFileSync(join(root, ".claude", "settings.json"), "{}\n");
   writeFileSync(join(root, "CLAUDE.md"), "# notes\n");
@@ -30,6 +34,7 @@ function seed(root: string): void {
   writeFileSync(join(root, "Makefile"), "all:\n");
   for (const repo of NESTED) mkdirSync(join(root, repo, ".git", "hooks"), { recursive: true });
   mkdirSync(join(root, "build", "lib", ".claude"));
+  giveToPanes(root);
 }
 
 for (const mode of ["off", "required"] as const) {
@@ -45,7 +50,7 @@ for (const mode of ["off", "required"] as const) {
         sandbox: { mode },
       });
       seed(ws.root);
-      mcp = await serveWorkspace(ws);
+      mcp = await serveWorkspace(ws, {}, mode === "off" ? unprivilegedServer(ws) : []);
       pane = (await mcp.ok<{ pane: string }>("spawn", { command: SHELL })).pane;
     });
     afterAll(async () => {

@@ -1,7 +1,14 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { makeWorkspace, type Served, serveWorkspace, type TestWorkspace } from "../support/mcp-harness.js";
+import {
+  giveToPanes,
+  makeWorkspace,
+  type Served,
+  serveWorkspace,
+  type TestWorkspace,
+  unprivilegedServer,
+} from "../support/mcp-harness.js";
 import { attack, runInShell } from "../support/shell-pane.js";
 
 /**
@@ -38,7 +45,10 @@ for (const mode of ["off", "required"] as const) {
         env: { pass: ["PATH", "HOME", "LANG"] },
         sandbox: { mode },
       });
-      mcp = await serveWorkspace(ws, { HOME: home });
+      // The control's server is an ordinary user; a root server's sandboxed pane gets the files as its own,
+      // so the sandbox alone hides them.
+      if (mode !== "off") giveToPanes(home);
+      mcp = await serveWorkspace(ws, { HOME: home }, mode === "off" ? unprivilegedServer(ws, home) : []);
       pane = (await mcp.ok<{ pane: string }>("spawn", { command: SHELL })).pane;
     });
     afterAll(async () => {
