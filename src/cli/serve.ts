@@ -89,6 +89,8 @@ export async function serve(options: { config?: string }): Promise<number> {
     },
     startScreens(),
     sandbox,
+    // The server starts no asynchronous child processes of its own, so it may adopt and reap panes' orphans.
+    { adoptOrphans: true },
   );
   host.on("exit", (pane, exit) =>
     logAudit({ event: "exit", decision: "info", pane: pane.id, pid: pane.pid, ...exit }),

@@ -4,7 +4,7 @@ import { CcmuxError } from "../errors.js";
 import { closeOnExecAll } from "./fd-flags.js";
 import { LocalScreens } from "./local-screens.js";
 import { Pane, type PaneLaunch, type PaneSpec } from "./pane.js";
-import { sessionSizes } from "./process-session.js";
+import { PaneProcesses } from "./pane-processes.js";
 import type { ProcessExit } from "./pty-process.js";
 import type { PaneSandbox, SandboxLaunch, SandboxStatus } from "./sandbox/pane-sandbox.js";
 import type { ScreenFactory } from "./screen-port.js";
@@ -43,18 +43,25 @@ export class PaneHost extends EventEmitter<PaneHostEvents> {
   private processWatch: NodeJS.Timeout | undefined;
   /** Panes past maxProcesses being killed (reported once). */
   private readonly runaways = new Set<string>();
+  /** Which processes are whose (see PaneProcesses). */
+  private readonly processes: PaneProcesses;
 
   /**
    * @param screens where pane emulators run: the screen thread in `serve`, this thread in tests (default).
+   * @param options.adoptOrphans make this process a child subreaper, so that panes' orphaned processes stay
+   *   countable and killable (see PaneProcesses). `serve` sets it; only for a process that starts no
+   *   asynchronous child processes of its own.
    */
   constructor(
     private readonly limits: PaneHostLimits,
     private readonly screens: ScreenFactory = new LocalScreens(),
     private readonly sandbox?: PaneSandbox,
+    options: { adoptOrphans?: boolean } = {},
   ) {
     super();
     // Security: panes must inherit none of this process's descriptors (see fd-flags.ts).
     closeOnExecAll();
+    this.processes = new PaneProcesses(options.adoptOrphans ?? false);
   }
 
   /** Throws LIMIT_EXCEEDED when maxPanes are alive (checked before a spawn is allowed and audited). */
@@ -83,7 +90,7 @@ export class PaneHost extends EventEmitter<PaneHostEvents> {
     let pane: Pane;
     try {
       const how: PaneLaunch | undefined = launch && { ...launch, sandboxed: true };
-      pane = new Pane({ ...spec, id: newPaneId() }, this.screens, how);
+      pane = new Pane({ ...spec, id: newPaneId() }, this.screens, how, this.processes);
     } catch (cause) {
       throw new CcmuxError("SPAWN_FAILED", "The program could not be started.", {
         cause,
@@ -157,24 +164,26 @@ export class PaneHost extends EventEmitter<PaneHostEvents> {
   }
 
   /**
-   * Security: a fork bomb in one pane would take every pid (and the machine) down. While panes run, their
-   * sessions are counted every PROCESS_CHECK_MS and a pane past maxProcesses is killed outright — in the
-   * sandbox that is the whole PID namespace at once. Bounded in time, not prevented: see the README.
+   * Security: a fork bomb in one pane would take every pid (and the machine) down. While panes exist, the
+   * processes each started (PaneProcesses: descendants, setsid'd ones included; in the sandbox, its whole PID
+   * namespace) are counted every PROCESS_CHECK_MS, and a pane past maxProcesses is killed outright with all of
+   * them — also a pane whose first process already exited and left the rest running. The same pass reaps
+   * adopted orphans. Bounded in time, not prevented: see the README.
    */
   private watchProcesses(): void {
     const limit = this.limits.maxProcesses;
-    if (limit === undefined || this.processWatch !== undefined) return;
+    if ((limit === undefined && !this.processes.adopting) || this.processWatch !== undefined) return;
     this.processWatch = setInterval(() => {
-      const live = this.list().filter((pane) => pane.alive);
-      if (live.length === 0) {
+      if (this.panes.size === 0) {
         clearInterval(this.processWatch);
         this.processWatch = undefined;
         return;
       }
-      const sizes = sessionSizes(new Set(live.map((pane) => pane.pid)));
-      for (const pane of live) {
-        const processes = sizes.get(pane.pid) ?? 0;
-        if (processes <= limit || this.runaways.has(pane.id)) continue;
+      const members = this.processes.scan();
+      if (limit === undefined) return;
+      for (const pane of this.list()) {
+        const processes = members.get(pane.id)?.length ?? 0;
+        if (processes <= limit || this.runaways.has(pane.id) || this.killing.has(pane.id)) continue;
         this.runaways.add(pane.id);
         this.emit("limit", pane, processes, limit);
         void pane.kill("SIGKILL", 0).finally(() => this.runaways.delete(pane.id));

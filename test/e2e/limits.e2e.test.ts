@@ -192,3 +192,83 @@ describe("1 GB of output through a sandboxed pane", () => {
     ).toBe(true);
   }, 180_000);
 });
+
+/**
+ * Issue 9, item 8: processes that call setsid() left the pane's session, and the limit counted sessions: 41 ran
+ * under a limit of 8, with no kill and no record. Counted now by parent chain (the sandbox's whole PID
+ * namespace; outside it, descendants, with the server as the subreaper of their orphans). The control, that a
+ * session count misses them, is in test/panes/pane-processes.test.ts.
+ */
+for (const [index, mode] of (["required", "off"] as const).entries()) {
+  describe(`setsid children escape maxProcesses (sandbox.mode: ${mode})`, () => {
+    let ws: TestWorkspace;
+    let mcp: Served;
+    beforeAll(async () => {
+      ws = makeWorkspace({
+        commands: [{ command: "bash", args: ["--norc --noprofile"], input: "raw" }],
+        limits: { maxProcesses: 8 },
+        sandbox: { mode },
+      });
+      mcp = await serveWorkspace(ws);
+    });
+    afterAll(async () => {
+      await mcp?.close();
+      ws?.cleanup();
+    });
+
+    const limitRecords = (pane: string): Array<Record<string, unknown> & { detail: { processes: number } }> =>
+      readFileSync(ws.auditPath, "utf8")
+        .split("\n")
+        .filter((line) => line.includes('"process-limit"') && line.includes(pane))
+        .map((line) => JSON.parse(line));
+
+    async function shell(): Promise<string> {
+      const { pane, sandboxed } = await mcp.ok<{ pane: string; sandboxed: boolean }>("spawn", {
+        command: "bash --norc --noprofile",
+      });
+      expect(sandboxed).toBe(mode === "required");
+      return pane;
+    }
+
+    it("41 `setsid sleep &` jobs: the pane is killed whole, setsid'd ones included, with a security record", async () => {
+      const marker = `${5000 + (process.pid % 1000)}${index}1`;
+      const pane = await shell();
+      // A few detached processes are within the limit: nothing is killed.
+      await mcp.ok("send_keys", {
+        pane,
+        text: `for i in 1 2 3; do setsid sleep ${marker}1 & done`,
+        submit: true,
+      });
+      await eventually(() => processesWith(`sleep ${marker}1`).length === 3);
+      expect(limitRecords(pane)).toHaveLength(0);
+      await mcp.ok("send_keys", {
+        pane,
+        text: `for i in $(seq 41); do setsid sleep ${marker}2 & done`,
+        submit: true,
+      });
+      const waited = await mcp.ok<{ reason: string }>("wait_for", { pane, exit: true, timeout_ms: 20_000 });
+      expect(waited.reason).toBe("exited");
+      await eventually(() => processesWith(`sleep ${marker}`).length === 0);
+      const records = limitRecords(pane);
+      expect(records).toHaveLength(1);
+      expect(records[0]).toMatchObject({ event: "security", severity: "high", pane, detail: { limit: 8 } });
+      expect(records[0]?.detail.processes).toBeGreaterThan(8);
+    });
+
+    it("double-forked, setsid'd, terminal closed, and the shell gone: the leftovers are still counted and killed", async () => {
+      const marker = `${5000 + (process.pid % 1000)}${index}2`;
+      const pane = await shell();
+      // Each sleep's parent exits at once (an orphan before any look at /proc), it has its own session and no
+      // terminal, and the pane's shell exits right after starting them.
+      const detach = `(setsid sleep ${marker} </dev/null >/dev/null 2>&1 &)`;
+      await mcp.ok("send_keys", { pane, text: `for i in $(seq 41); do ${detach}; done; exit`, submit: true });
+      await mcp.ok("wait_for", { pane, exit: true, timeout_ms: 20_000 });
+      await eventually(() => processesWith(`sleep ${marker}`).length === 0, 20_000);
+      // In the sandbox the shell's exit ends the PID namespace's init, and the kernel kills the rest with it
+      // (the limit may or may not have fired first). Outside it, only the limit's kill sweep ends them.
+      const records = limitRecords(pane);
+      if (mode === "off") expect(records).toHaveLength(1);
+      for (const record of records) expect(record.detail.processes).toBeGreaterThan(8);
+    });
+  });
+}

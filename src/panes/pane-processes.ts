@@ -1,0 +1,167 @@
+import { addon } from "../native/addon.js";
+import { type ProcessEntry, readProcesses, readStat, standardTerminals } from "./process-session.js";
+
+/** A pane's first process: the program, or the outer bwrap of a sandboxed pane. */
+interface PaneRoot {
+  pid: number;
+  /** Start time of the root (see ProcessEntry.start); "" when it was gone before we could read it. */
+  start: string;
+  sandboxed: boolean;
+  /** The pane's terminal device, learnt from the root's controlling terminal. */
+  tty: number;
+}
+
+/**
+ * Which processes belong to which pane: everything the pane started, however it detached.
+ *
+ * Security: `setsid` (or a double fork) once took processes out of the pane's session, and with it out of
+ * limits.maxProcesses and out of the kill sweep (issue 9: 41 ran under a limit of 8). Membership is now by
+ * parent chain, not by session:
+ * - a sandboxed pane's root is bwrap, whose child is the init of the pane's PID namespace: an orphan in there
+ *   is reparented to that init (or to a subreaper that is itself a descendant), so the descendants of the
+ *   root are the whole namespace, and nothing inside can leave it (new namespaces need privileges the pane
+ *   does not have);
+ * - an unsandboxed pane's orphans are reparented to the nearest subreaper. With `adopt`, this process made
+ *   itself one (PR_SET_CHILD_SUBREAPER), so they come to the server, not to init, and are attributed back:
+ *   a process once seen as a member stays one (pid and start time remembered); else one still in the pane's
+ *   session; else one whose stdin/stdout/stderr is the pane's terminal; else (it closed them in the 250 ms
+ *   between two looks) it is charged to every unsandboxed pane, for the limit and for the kill sweep alike.
+ *   Adopted orphans that exit are reaped here (nothing else waits for them).
+ * Without `adopt` (tests embedding a host), orphans go to init and only the remembered ones are kept.
+ */
+export class PaneProcesses {
+  private readonly roots = new Map<string, PaneRoot>();
+  /** Pids of pane roots not yet reaped by node-pty: never reaped here. */
+  private readonly unreapedRoots = new Set<number>();
+  /** Members seen before, by pid: their start time and pane. */
+  private readonly known = new Map<number, { start: string; pane: string }>();
+  private readonly self = process.pid;
+
+  /**
+   * @param adopting make this process a child subreaper and reap the orphans it adopts. Only for a process whose
+   *   other children are waited for synchronously (spawnSync): a reap here would steal an async child's exit.
+   *   Throws EPRCTL when the kernel refuses.
+   */
+  constructor(readonly adopting = false) {
+    if (adopting) addon.setChildSubreaper();
+  }
+
+  /** Starts tracking a pane whose root process is `pid` (call right after it was started). */
+  add(pane: string, pid: number, sandboxed: boolean): void {
+    const stat = readStat(pid);
+    this.roots.set(pane, { pid, start: stat?.start ?? "", sandboxed, tty: stat?.tty ?? 0 });
+    this.unreapedRoots.add(pid);
+  }
+
+  /** The root process was reaped (its exit was reported): its pid may now be anyone's. */
+  rootReaped(pid: number): void {
+    this.unreapedRoots.delete(pid);
+  }
+
+  /** Stops tracking a pane (after its kill sweep) and forgets its members. */
+  remove(pane: string): void {
+    this.roots.delete(pane);
+    for (const [pid, member] of this.known) if (member.pane === pane) this.known.delete(pid);
+  }
+
+  /** Live (not zombie) processes of one pane, including its root while it lives. */
+  membersOf(pane: string): number[] {
+    return this.scan().get(pane) ?? [];
+  }
+
+  /** Live processes of every tracked pane, from one pass over /proc; reaps adopted orphans that exited. */
+  scan(): Map<string, number[]> {
+    const table = readProcesses();
+    const children = new Map<number, number[]>();
+    for (const entry of table.values()) {
+      const siblings = children.get(entry.ppid);
+      if (siblings) siblings.push(entry.pid);
+      else children.set(entry.ppid, [entry.pid]);
+    }
+    const rootPids = new Set([...this.roots.values()].map((root) => root.pid));
+    const seeds = new Map<string, Set<number>>();
+    for (const [pane, root] of this.roots) {
+      const seed = new Set<number>();
+      const rootEntry = table.get(root.pid);
+      const rootAlive = rootEntry !== undefined && rootEntry.start === root.start && !rootEntry.zombie;
+      if (rootAlive) {
+        seed.add(root.pid);
+        if (root.tty === 0) root.tty = rootEntry.tty;
+      }
+      // Security: once the root is gone its pid may be a new session leader's; the session is ours only while
+      // no other process holds that pid.
+      if (rootAlive || rootEntry === undefined || rootEntry.start === root.start) {
+        for (const entry of table.values()) if (entry.session === root.pid) seed.add(entry.pid);
+      }
+      seeds.set(pane, seed);
+    }
+    for (const [pid, member] of this.known) {
+      const entry = table.get(pid);
+      if (entry?.start === member.start) seeds.get(member.pane)?.add(pid);
+      else this.known.delete(pid);
+    }
+    const charged = this.adopting
+      ? this.attributeAdopted(table, children, rootPids, seeds)
+      : new Set<number>();
+
+    const members = new Map<string, number[]>();
+    for (const [pane, seed] of seeds) {
+      const found = descendants(seed, children, table);
+      members.set(pane, found);
+      for (const pid of found) {
+        const start = table.get(pid)?.start;
+        if (start !== undefined && !this.known.has(pid) && !charged.has(pid))
+          this.known.set(pid, { start, pane });
+      }
+    }
+    return members;
+  }
+
+  /**
+   * Seeds each orphan the server adopted into its pane (see the class comment) and reaps the exited ones.
+   * Returns the orphans charged to every unsandboxed pane for want of a better owner (not remembered as anyone's).
+   */
+  private attributeAdopted(
+    table: Map<number, ProcessEntry>,
+    children: Map<number, number[]>,
+    rootPids: ReadonlySet<number>,
+    seeds: Map<string, Set<number>>,
+  ): Set<number> {
+    const charged = new Set<number>();
+    const seeded = new Set<number>();
+    for (const seed of seeds.values()) for (const pid of seed) seeded.add(pid);
+    for (const pid of children.get(this.self) ?? []) {
+      const entry = table.get(pid);
+      if (!entry || rootPids.has(pid) || this.unreapedRoots.has(pid)) continue;
+      if (entry.zombie) {
+        addon.reapChild(pid);
+        continue;
+      }
+      if (seeded.has(pid)) continue;
+      const terminals = standardTerminals(pid);
+      const byTerminal = [...this.roots].filter(([, root]) => root.tty !== 0 && terminals.includes(root.tty));
+      const owners =
+        byTerminal.length > 0 ? byTerminal : [...this.roots].filter(([, root]) => !root.sandboxed);
+      if (byTerminal.length === 0) charged.add(pid);
+      for (const [pane] of owners) seeds.get(pane)?.add(pid);
+    }
+    return charged;
+  }
+}
+
+/** `seeds` and all their live descendants in `table`. */
+function descendants(
+  seeds: ReadonlySet<number>,
+  children: ReadonlyMap<number, number[]>,
+  table: ReadonlyMap<number, ProcessEntry>,
+): number[] {
+  const seen = new Set<number>();
+  const queue = [...seeds];
+  while (queue.length > 0) {
+    const pid = queue.pop() as number;
+    if (seen.has(pid)) continue;
+    seen.add(pid);
+    for (const child of children.get(pid) ?? []) queue.push(child);
+  }
+  return [...seen].filter((pid) => table.get(pid)?.zombie === false);
+}
