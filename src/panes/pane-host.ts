@@ -5,6 +5,7 @@ import { closeOnExecAll } from "./fd-flags.js";
 import { LocalScreens } from "./local-screens.js";
 import { Pane, type PaneLaunch, type PaneSpec } from "./pane.js";
 import { PaneProcesses } from "./pane-processes.js";
+import { trySignal } from "./process-session.js";
 import type { ProcessExit } from "./pty-process.js";
 import type { PaneSandbox, SandboxLaunch, SandboxStatus } from "./sandbox/pane-sandbox.js";
 import type { ScreenFactory } from "./screen-port.js";
@@ -30,6 +31,11 @@ export interface PaneHostEvents {
   evict: [pane: Pane];
   /** A pane went past maxProcesses and was killed. */
   limit: [pane: Pane, processes: number, limit: number];
+  /**
+   * Detached processes no pane could be named for (see PaneProcesses) went past maxProcesses and were killed;
+   * `panes` are the unsandboxed panes that could have started them.
+   */
+  "orphan-limit": [processes: number, limit: number, panes: readonly Pane[]];
 }
 
 /**
@@ -174,13 +180,27 @@ export class PaneHost extends EventEmitter<PaneHostEvents> {
     const limit = this.limits.maxProcesses;
     if ((limit === undefined && !this.processes.adopting) || this.processWatch !== undefined) return;
     this.processWatch = setInterval(() => {
+      const { panes: members, unattributed } = this.processes.scan();
       if (this.panes.size === 0) {
-        clearInterval(this.processWatch);
-        this.processWatch = undefined;
+        // Security: detached leftovers of panes that are all gone have no one left to answer to. The watch
+        // stops once they are gone and reaped.
+        for (const pid of unattributed) trySignal(pid, "SIGKILL");
+        if (unattributed.length === 0) {
+          clearInterval(this.processWatch);
+          this.processWatch = undefined;
+        }
         return;
       }
-      const members = this.processes.scan();
       if (limit === undefined) return;
+      if (unattributed.length > limit) {
+        for (const pid of unattributed) trySignal(pid, "SIGKILL");
+        this.emit(
+          "orphan-limit",
+          unattributed.length,
+          limit,
+          this.list().filter((pane) => !pane.sandboxed),
+        );
+      }
       for (const pane of this.list()) {
         const processes = members.get(pane.id)?.length ?? 0;
         if (processes <= limit || this.runaways.has(pane.id) || this.killing.has(pane.id)) continue;

@@ -24,8 +24,10 @@ interface PaneRoot {
  * - an unsandboxed pane's orphans are reparented to the nearest subreaper. With `adopt`, this process made
  *   itself one (PR_SET_CHILD_SUBREAPER), so they come to the server, not to init, and are attributed back:
  *   a process once seen as a member stays one (pid and start time remembered); else one still in the pane's
- *   session; else one whose stdin/stdout/stderr is the pane's terminal; else (it closed them in the 250 ms
- *   between two looks) it is charged to every unsandboxed pane, for the limit and for the kill sweep alike.
+ *   session; else one whose stdin/stdout/stderr is the pane's terminal; else, when only one unsandboxed pane
+ *   had processes left at the last look, that pane's. What is left (detached, terminal closed, parent gone within the 250 ms between
+ *   two looks, while several unsandboxed panes run) is `unattributed`: the host bounds and kills that pool on
+ *   its own rather than charge a pane, the person's perhaps, with another pane's processes.
  *   Adopted orphans that exit are reaped here (nothing else waits for them).
  * Without `adopt` (tests embedding a host), orphans go to init and only the remembered ones are kept.
  */
@@ -33,6 +35,8 @@ export class PaneProcesses {
   private readonly roots = new Map<string, PaneRoot>();
   /** Pids of pane roots not yet reaped by node-pty: never reaped here. */
   private readonly unreapedRoots = new Set<number>();
+  /** Panes that had a live process at the last look: only these can have left an orphan since. */
+  private active = new Set<string>();
   /** Members seen before, by pid: their start time and pane. */
   private readonly known = new Map<number, { start: string; pane: string }>();
   private readonly self = process.pid;
@@ -66,11 +70,14 @@ export class PaneProcesses {
 
   /** Live (not zombie) processes of one pane, including its root while it lives. */
   membersOf(pane: string): number[] {
-    return this.scan().get(pane) ?? [];
+    return this.scan().panes.get(pane) ?? [];
   }
 
-  /** Live processes of every tracked pane, from one pass over /proc; reaps adopted orphans that exited. */
-  scan(): Map<string, number[]> {
+  /**
+   * Live processes of every tracked pane, and adopted ones no pane can be named for (with their descendants),
+   * from one pass over /proc. Reaps adopted orphans that exited.
+   */
+  scan(): { panes: Map<string, number[]>; unattributed: number[] } {
     const table = readProcesses();
     const children = new Map<number, number[]>();
     for (const entry of table.values()) {
@@ -100,7 +107,7 @@ export class PaneProcesses {
       if (entry?.start === member.start) seeds.get(member.pane)?.add(pid);
       else this.known.delete(pid);
     }
-    const charged = this.adopting
+    const unattributed = this.adopting
       ? this.attributeAdopted(table, children, rootPids, seeds)
       : new Set<number>();
 
@@ -110,16 +117,16 @@ export class PaneProcesses {
       members.set(pane, found);
       for (const pid of found) {
         const start = table.get(pid)?.start;
-        if (start !== undefined && !this.known.has(pid) && !charged.has(pid))
-          this.known.set(pid, { start, pane });
+        if (start !== undefined && !this.known.has(pid)) this.known.set(pid, { start, pane });
       }
     }
-    return members;
+    this.active = new Set([...members].filter(([, pids]) => pids.length > 0).map(([pane]) => pane));
+    return { panes: members, unattributed: descendants(unattributed, children, table) };
   }
 
   /**
    * Seeds each orphan the server adopted into its pane (see the class comment) and reaps the exited ones.
-   * Returns the orphans charged to every unsandboxed pane for want of a better owner (not remembered as anyone's).
+   * Returns the orphans no pane can be named for.
    */
   private attributeAdopted(
     table: Map<number, ProcessEntry>,
@@ -127,7 +134,11 @@ export class PaneProcesses {
     rootPids: ReadonlySet<number>,
     seeds: Map<string, Set<number>>,
   ): Set<number> {
-    const charged = new Set<number>();
+    const unattributed = new Set<number>();
+    // Those that could have left an orphan: unsandboxed, with a process alive now or at the last look.
+    const unsandboxed = [...this.roots].filter(
+      ([pane, root]) => !root.sandboxed && (this.active.has(pane) || (seeds.get(pane)?.size ?? 0) > 0),
+    );
     const seeded = new Set<number>();
     for (const seed of seeds.values()) for (const pid of seed) seeded.add(pid);
     for (const pid of children.get(this.self) ?? []) {
@@ -140,12 +151,12 @@ export class PaneProcesses {
       if (seeded.has(pid)) continue;
       const terminals = standardTerminals(pid);
       const byTerminal = [...this.roots].filter(([, root]) => root.tty !== 0 && terminals.includes(root.tty));
-      const owners =
-        byTerminal.length > 0 ? byTerminal : [...this.roots].filter(([, root]) => !root.sandboxed);
-      if (byTerminal.length === 0) charged.add(pid);
-      for (const [pane] of owners) seeds.get(pane)?.add(pid);
+      const owner =
+        byTerminal.length === 1 ? byTerminal[0] : unsandboxed.length === 1 ? unsandboxed[0] : undefined;
+      if (owner) seeds.get(owner[0])?.add(pid);
+      else unattributed.add(pid);
     }
-    return charged;
+    return unattributed;
   }
 }
 

@@ -1,4 +1,4 @@
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
@@ -272,3 +272,75 @@ for (const [index, mode] of (["required", "off"] as const).entries()) {
     });
   });
 }
+
+/** Child processes of `pid` that are zombies (exited, not yet waited for). */
+function zombieChildren(pid: number): number[] {
+  return readdirSync("/proc")
+    .filter((entry) => /^\d+$/.test(entry))
+    .filter((entry) => {
+      try {
+        const stat = readFileSync(`/proc/${entry}/stat`, "latin1");
+        const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+        return fields[0] === "Z" && Number(fields[1]) === pid;
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
+}
+
+describe("setsid children escape maxProcesses: detached from every terminal, beside another pane (sandbox.mode: off)", () => {
+  let ws: TestWorkspace;
+  let mcp: Served;
+  beforeAll(async () => {
+    ws = makeWorkspace({
+      commands: [{ command: "bash", args: ["--norc --noprofile"], input: "raw" }],
+      limits: { maxProcesses: 8 },
+      sandbox: { mode: "off" },
+    });
+    mcp = await serveWorkspace(ws);
+  });
+  afterAll(async () => {
+    await mcp?.close();
+    ws?.cleanup();
+  });
+
+  it("orphans no pane can be named for are bounded and killed on their own; the other pane lives, nothing is left unreaped", async () => {
+    const marker = `${5000 + (process.pid % 1000)}93`;
+    const spawn = () => mcp.ok<{ pane: string }>("spawn", { command: "bash --norc --noprofile" });
+    const bystander = (await spawn()).pane;
+    const attacker = (await spawn()).pane;
+    // With two panes, an orphan whose parent is gone, in a session of its own, with no terminal open, cannot be
+    // told apart; the exited ones (`true`) must be reaped by the server.
+    const detach = `(setsid sleep ${marker} </dev/null >/dev/null 2>&1 &); (setsid true </dev/null >/dev/null 2>&1 &)`;
+    await mcp.ok("send_keys", {
+      pane: attacker,
+      text: `for i in $(seq 41); do ${detach}; done; echo DETACHED-$((40+1))`,
+      submit: true,
+    });
+    await mcp.ok("wait_for", { pane: attacker, text: "DETACHED-41", timeout_ms: 20_000 });
+    const record = await eventually(
+      () =>
+        readFileSync(ws.auditPath, "utf8")
+          .split("\n")
+          .filter((line) => line.includes('"process-limit"'))
+          .map((line) => JSON.parse(line))[0],
+      20_000,
+    );
+    // Bounded: what outlives the pool's kill stays within the limit.
+    await eventually(() => processesWith(`sleep ${marker}`).length <= 8);
+    expect(record).toMatchObject({ event: "security", severity: "high", detail: { limit: 8 } });
+    expect(record.detail.processes).toBeGreaterThan(8);
+    expect([...record.detail.panes].sort()).toEqual([bystander, attacker].sort());
+    // The bystander was not killed for processes it did not start.
+    await mcp.ok("send_keys", { pane: bystander, text: "echo ALIVE-$((40+2))", submit: true });
+    expect(
+      (await mcp.ok<{ matched: boolean }>("wait_for", { pane: bystander, text: "ALIVE-42" })).matched,
+    ).toBe(true);
+    // Once no pane is left that could own them, the rest are killed too, and everything is reaped.
+    await mcp.ok("kill_pane", { pane: attacker });
+    await mcp.ok("kill_pane", { pane: bystander });
+    await eventually(() => processesWith(`sleep ${marker}`).length === 0);
+    await eventually(() => zombieChildren(mcp.serverPid).length === 0);
+  });
+});
