@@ -18,7 +18,10 @@ export interface PaneHostLimits {
   maxPanes: number;
   /** Exited panes kept readable; beyond this the oldest exited pane is evicted. */
   maxExitedPanes: number;
-  /** Processes one pane may hold at once; beyond this the pane is killed (a fork bomb). */
+  /**
+   * Tasks (processes and their threads: each holds a pid) one pane may hold at once; beyond this the pane is
+   * killed (a fork or thread bomb).
+   */
   maxProcesses?: number;
 }
 
@@ -170,17 +173,18 @@ export class PaneHost extends EventEmitter<PaneHostEvents> {
   }
 
   /**
-   * Security: a fork bomb in one pane would take every pid (and the machine) down. While panes exist, the
-   * processes each started (PaneProcesses: descendants, setsid'd ones included; in the sandbox, its whole PID
-   * namespace) are counted every PROCESS_CHECK_MS, and a pane past maxProcesses is killed outright with all of
-   * them — also a pane whose first process already exited and left the rest running. The same pass reaps
-   * adopted orphans. Bounded in time, not prevented: see the README.
+   * Security: a fork (or thread) bomb in one pane would take every pid (and the machine) down. While panes
+   * exist, the processes each started (PaneProcesses: descendants, setsid'd ones included; in the sandbox, its
+   * whole PID namespace) and their threads are counted every PROCESS_CHECK_MS, and a pane past maxProcesses is
+   * killed outright with all of them — also a pane whose first process already exited and left the rest
+   * running. The same pass reaps adopted orphans. Bounded in time, not prevented: see the README.
    */
   private watchProcesses(): void {
     const limit = this.limits.maxProcesses;
     if ((limit === undefined && !this.processes.adopting) || this.processWatch !== undefined) return;
     this.processWatch = setInterval(() => {
-      const { panes: members, unattributed } = this.processes.scan();
+      // Security: tasks, not processes: a thread bomb takes pids as a fork bomb does.
+      const { tasks, unattributed, unattributedTasks } = this.processes.scan();
       if (this.panes.size === 0) {
         // Security: detached leftovers of panes that are all gone have no one left to answer to. The watch
         // stops once they are gone and reaped.
@@ -192,17 +196,17 @@ export class PaneHost extends EventEmitter<PaneHostEvents> {
         return;
       }
       if (limit === undefined) return;
-      if (unattributed.length > limit) {
+      if (unattributedTasks > limit) {
         for (const pid of unattributed) trySignal(pid, "SIGKILL");
         this.emit(
           "orphan-limit",
-          unattributed.length,
+          unattributedTasks,
           limit,
           this.list().filter((pane) => !pane.sandboxed),
         );
       }
       for (const pane of this.list()) {
-        const processes = members.get(pane.id)?.length ?? 0;
+        const processes = tasks.get(pane.id) ?? 0;
         if (processes <= limit || this.runaways.has(pane.id) || this.killing.has(pane.id)) continue;
         this.runaways.add(pane.id);
         this.emit("limit", pane, processes, limit);

@@ -75,9 +75,15 @@ export class PaneProcesses {
 
   /**
    * Live processes of every tracked pane, and adopted ones no pane can be named for (with their descendants),
-   * from one pass over /proc. Reaps adopted orphans that exited.
+   * from one pass over /proc, with how many tasks (pids: processes and their threads) each set holds. Reaps
+   * adopted orphans that exited.
    */
-  scan(): { panes: Map<string, number[]>; unattributed: number[] } {
+  scan(): {
+    panes: Map<string, number[]>;
+    tasks: Map<string, number>;
+    unattributed: number[];
+    unattributedTasks: number;
+  } {
     const table = readProcesses();
     const children = new Map<number, number[]>();
     for (const entry of table.values()) {
@@ -121,7 +127,15 @@ export class PaneProcesses {
       }
     }
     this.active = new Set([...members].filter(([, pids]) => pids.length > 0).map(([pane]) => pane));
-    return { panes: members, unattributed: descendants(unattributed, children, table) };
+    const tasks = (pids: readonly number[]): number =>
+      pids.reduce((sum, pid) => sum + (table.get(pid)?.threads ?? 1), 0);
+    const pool = descendants(unattributed, children, table);
+    return {
+      panes: members,
+      tasks: new Map([...members].map(([pane, pids]) => [pane, tasks(pids)])),
+      unattributed: pool,
+      unattributedTasks: tasks(pool),
+    };
   }
 
   /**

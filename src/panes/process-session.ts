@@ -11,6 +11,8 @@ export interface ProcessEntry {
   start: string;
   /** The controlling terminal's device number (0 when none, e.g. after setsid). */
   tty: number;
+  /** Its threads: each holds a pid as a process does. */
+  threads: number;
   zombie: boolean;
 }
 
@@ -40,13 +42,14 @@ export function readStat(pid: number): ProcessEntry | undefined {
     return undefined; // exited while we looked
   }
   // Fields after the parenthesised command name (which may itself contain spaces and parentheses):
-  // state(3) ppid(4) pgrp(5) session(6) tty_nr(7) ... starttime(22).
+  // state(3) ppid(4) pgrp(5) session(6) tty_nr(7) ... num_threads(20) itrealvalue(21) starttime(22).
   const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
   return {
     pid,
     ppid: Number(fields[1]),
     session: Number(fields[3]),
     tty: Number(fields[4]),
+    threads: Math.max(1, Number(fields[17]) || 1),
     start: fields[19] ?? "",
     zombie: fields[0] === "Z",
   };

@@ -255,6 +255,18 @@ for (const [index, mode] of (["required", "off"] as const).entries()) {
       expect(records[0]?.detail.processes).toBeGreaterThan(8);
     });
 
+    it("a thread bomb: 41 threads in one process count as 41 pids, and the pane is killed", async () => {
+      const marker = `${5000 + (process.pid % 1000)}${index}3`;
+      const pane = await shell();
+      const bomb = `import threading, time\nfor _ in range(41): threading.Thread(target=time.sleep, args=(${marker},), daemon=True).start()\ntime.sleep(${marker})`;
+      await mcp.ok("send_keys", { pane, text: `python3 -c $'${bomb}'`, submit: true });
+      const waited = await mcp.ok<{ reason: string }>("wait_for", { pane, exit: true, timeout_ms: 20_000 });
+      expect(waited.reason).toBe("exited");
+      const records = limitRecords(pane);
+      expect(records).toHaveLength(1);
+      expect(records[0]?.detail.processes).toBeGreaterThan(8);
+    });
+
     it("double-forked, setsid'd, terminal closed, and the shell gone: the leftovers are still counted and killed", async () => {
       const marker = `${5000 + (process.pid % 1000)}${index}2`;
       const pane = await shell();
