@@ -21,15 +21,16 @@ interface PaneRoot {
  *   is reparented to that init (or to a subreaper that is itself a descendant), so the descendants of the
  *   root are the whole namespace, and nothing inside can leave it (new namespaces need privileges the pane
  *   does not have);
- * - an unsandboxed pane's orphans are reparented to the nearest subreaper. With `adopt`, this process made
- *   itself one (PR_SET_CHILD_SUBREAPER), so they come to the server, not to init, and are attributed back:
- *   a process once seen as a member stays one (pid and start time remembered); else one still in the pane's
- *   session; else one whose stdin/stdout/stderr is the pane's terminal; else, when only one unsandboxed pane
- *   had processes left at the last look, that pane's. What is left (detached, terminal closed, parent gone within the 250 ms between
- *   two looks, while several unsandboxed panes run) is `unattributed`: the host bounds and kills that pool on
- *   its own rather than charge a pane, the person's perhaps, with another pane's processes.
- *   Adopted orphans that exit are reaped here (nothing else waits for them).
- * Without `adopt` (tests embedding a host), orphans go to init and only the remembered ones are kept.
+ * - an unsandboxed pane's orphans are reparented to the nearest subreaper. With `adopting`, this process
+ *   made itself one (PR_SET_CHILD_SUBREAPER), so they come to the server, not to init, and are attributed
+ *   back: a process once seen as a member stays one (pid and start time remembered); else one still in the
+ *   pane's session; else one whose stdin/stdout/stderr is the pane's terminal; else, when only one
+ *   unsandboxed pane had processes left at the last look, that pane's. What is left (detached, terminal
+ *   closed, parent gone within the 250 ms between two looks, while several unsandboxed panes run) is
+ *   `unattributed`: the host bounds and kills that pool on its own rather than charge a pane, the person's
+ *   perhaps, with another pane's processes. Adopted orphans that exit are reaped here (nothing else waits
+ *   for them).
+ * Without `adopting` (tests embedding a host), orphans go to init and only the remembered ones are kept.
  */
 export class PaneProcesses {
   private readonly roots = new Map<string, PaneRoot>();
