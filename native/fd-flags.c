@@ -4,9 +4,15 @@
 // - the sandbox hands bwrap its seccomp program on an inherited fd, which must not be close-on-exec.
 // It also takes and releases flock(2) locks, which Node lacks too: servers sharing one audit log take turns so
 // that each record extends the one hash chain.
+// And it makes the server a child subreaper and reaps the orphans that adopts (prctl and waitpid on a pid Node
+// did not spawn): a pane's processes that lose their parent come to the server, not to init, so they stay
+// countable against limits.maxProcesses and killable with their pane.
 #include <errno.h>
 #include <fcntl.h>
 #include <sys/file.h>
+#include <sys/prctl.h>
+#include <sys/types.h>
+#include <sys/wait.h>
 #include <node_api.h>
 #include <string.h>
 
@@ -73,6 +79,37 @@ static napi_value try_flock(napi_env env, napi_callback_info info) {
   return taken;
 }
 
+// prctl(PR_SET_CHILD_SUBREAPER, 1): orphaned descendants are reparented to this process instead of init.
+static napi_value set_child_subreaper(napi_env env, napi_callback_info info) {
+  (void)info;
+  if (prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == -1) {
+    napi_throw_error(env, "EPRCTL", strerror(errno));
+    return NULL;
+  }
+  return NULL;
+}
+
+// waitpid(pid, WNOHANG) for one exited child: true when it was reaped, false when it has not exited or is not
+// our child (ECHILD). Only for children Node's own machinery does not wait for (adopted orphans).
+static napi_value reap_child(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  int32_t pid = -1;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc != 1 ||
+      napi_get_value_int32(env, argv[0], &pid) != napi_ok || pid <= 0) {
+    napi_throw_type_error(env, NULL, "reapChild(pid: number > 0)");
+    return NULL;
+  }
+  pid_t result;
+  int status;
+  do {
+    result = waitpid(pid, &status, WNOHANG);
+  } while (result == -1 && errno == EINTR);
+  napi_value reaped;
+  napi_get_boolean(env, result == pid, &reaped);
+  return reaped;
+}
+
 NAPI_MODULE_INIT() {
   napi_value fn;
   napi_create_function(env, "setCloexec", NAPI_AUTO_LENGTH, set_cloexec, NULL, &fn);
@@ -81,5 +118,9 @@ NAPI_MODULE_INIT() {
   napi_set_named_property(env, exports, "flock", fn);
   napi_create_function(env, "tryFlock", NAPI_AUTO_LENGTH, try_flock, NULL, &fn);
   napi_set_named_property(env, exports, "tryFlock", fn);
+  napi_create_function(env, "setChildSubreaper", NAPI_AUTO_LENGTH, set_child_subreaper, NULL, &fn);
+  napi_set_named_property(env, exports, "setChildSubreaper", fn);
+  napi_create_function(env, "reapChild", NAPI_AUTO_LENGTH, reap_child, NULL, &fn);
+  napi_set_named_property(env, exports, "reapChild", fn);
   return exports;
 }

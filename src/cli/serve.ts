@@ -107,12 +107,25 @@ export async function serve(options: { config?: string }): Promise<number> {
     },
     startScreens(),
     sandbox,
-    userSwitch,
+    // The server starts no asynchronous child processes of its own, so it may adopt and reap panes' orphans.
+    { adoptOrphans: true, userSwitch },
   );
   host.on("exit", (pane, exit) =>
     logAudit({ event: "exit", decision: "info", pane: pane.id, pid: pane.pid, ...exit }),
   );
   host.on("evict", (pane) => logAudit({ event: "evict", decision: "info", pane: pane.id, pid: pane.pid }));
+  host.on("orphan-limit", (processes, limit, panes) => {
+    const reason = `${processes} detached processes of no known pane (limit ${limit}): killed`;
+    console.error(`ccmux: WARNING: security (high): process-limit: ${reason}`);
+    logAudit({
+      event: "security",
+      decision: "info",
+      rule: "process-limit",
+      severity: "high",
+      reason,
+      detail: { processes, limit, panes: panes.map((pane) => pane.id) },
+    });
+  });
   host.on("limit", (pane, processes, limit) => {
     const reason = `pane ${pane.id} held ${processes} processes (limit ${limit}): killed`;
     console.error(`ccmux: WARNING: security (high): process-limit: ${reason}`);

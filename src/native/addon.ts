@@ -1,11 +1,15 @@
 import { createRequire } from "node:module";
 
-/** ccmux's small native helper (native/fd-flags.c): the descriptor calls Node lacks. */
+/** ccmux's small native helper (native/fd-flags.c): the descriptor and process calls Node lacks. */
 export interface FdAddon {
   setCloexec(fd: number, on: boolean): void;
   flock(fd: number, lock: boolean): void;
   /** flock(LOCK_EX | LOCK_NB): true when taken. */
   tryFlock(fd: number): boolean;
+  /** prctl(PR_SET_CHILD_SUBREAPER, 1): orphaned descendants come to this process, not init. Throws EPRCTL. */
+  setChildSubreaper(): void;
+  /** waitpid(pid, WNOHANG): true when the exited child was reaped; false if still running or not our child. */
+  reapChild(pid: number): boolean;
 }
 
 // Built by `npm install` (binding.gyp) into build/Release, two levels above both src/native and dist/native.

@@ -5,7 +5,8 @@ import { CcmuxError } from "../errors.js";
 import { closeOnExecAll } from "./fd-flags.js";
 import { LocalScreens } from "./local-screens.js";
 import { Pane, type PaneLaunch, type PaneSpec } from "./pane.js";
-import { sessionSizes } from "./process-session.js";
+import { PaneProcesses } from "./pane-processes.js";
+import { trySignal } from "./process-session.js";
 import type { ProcessExit } from "./pty-process.js";
 import type { PaneSandbox, SandboxLaunch, SandboxStatus } from "./sandbox/pane-sandbox.js";
 import type { ScreenFactory } from "./screen-port.js";
@@ -19,7 +20,10 @@ export interface PaneHostLimits {
   maxPanes: number;
   /** Exited panes kept readable; beyond this the oldest exited pane is evicted. */
   maxExitedPanes: number;
-  /** Processes one pane may hold at once; beyond this the pane is killed (a fork bomb). */
+  /**
+   * Tasks (processes and their threads: each holds a pid) one pane may hold at once; beyond this the pane is
+   * killed (a fork or thread bomb).
+   */
   maxProcesses?: number;
 }
 
@@ -32,6 +36,11 @@ export interface PaneHostEvents {
   evict: [pane: Pane];
   /** A pane went past maxProcesses and was killed. */
   limit: [pane: Pane, processes: number, limit: number];
+  /**
+   * Detached processes no pane could be named for (see PaneProcesses) went past maxProcesses and were killed;
+   * `panes` are the unsandboxed panes that could have started them.
+   */
+  "orphan-limit": [processes: number, limit: number, panes: readonly Pane[]];
 }
 
 /**
@@ -45,23 +54,29 @@ export class PaneHost extends EventEmitter<PaneHostEvents> {
   private processWatch: NodeJS.Timeout | undefined;
   /** Panes past maxProcesses being killed (reported once). */
   private readonly runaways = new Set<string>();
+  /** Which processes are whose (see PaneProcesses). */
+  private readonly processes: PaneProcesses;
+  private readonly userSwitch: UserSwitch | undefined;
 
   /**
    * @param screens where pane emulators run: the screen thread in `serve`, this thread in tests (default).
-   */
-  /**
-   * @param userSwitch under a root server, the unprivileged user every pane runs as, sandboxed or not (the
-   *   sandbox was built with the same one).
+   * @param options.adoptOrphans make this process a child subreaper, so that panes' orphaned processes stay
+   *   countable and killable (see PaneProcesses). `serve` sets it; only for a process that starts no
+   *   asynchronous child processes of its own.
+   * @param options.userSwitch under a root server, the unprivileged user every pane runs as, sandboxed or not
+   *   (the sandbox was built with the same one).
    */
   constructor(
     private readonly limits: PaneHostLimits,
     private readonly screens: ScreenFactory = new LocalScreens(),
     private readonly sandbox?: PaneSandbox,
-    private readonly userSwitch?: UserSwitch,
+    options: { adoptOrphans?: boolean; userSwitch?: UserSwitch } = {},
   ) {
     super();
     // Security: panes must inherit none of this process's descriptors (see fd-flags.ts).
     closeOnExecAll();
+    this.processes = new PaneProcesses(options.adoptOrphans ?? false);
+    this.userSwitch = options.userSwitch;
   }
 
   /** Throws LIMIT_EXCEEDED when maxPanes are alive (checked before a spawn is allowed and audited). */
@@ -100,6 +115,7 @@ export class PaneHost extends EventEmitter<PaneHostEvents> {
         { ...this.asPaneUser(spec), id: newPaneId() },
         this.screens,
         this.launchFor(spec, launch),
+        this.processes,
       );
     } catch (cause) {
       throw new CcmuxError("SPAWN_FAILED", "The program could not be started.", {
@@ -194,24 +210,41 @@ export class PaneHost extends EventEmitter<PaneHostEvents> {
   }
 
   /**
-   * Security: a fork bomb in one pane would take every pid (and the machine) down. While panes run, their
-   * sessions are counted every PROCESS_CHECK_MS and a pane past maxProcesses is killed outright — in the
-   * sandbox that is the whole PID namespace at once. Bounded in time, not prevented: see the README.
+   * Security: a fork (or thread) bomb in one pane would take every pid (and the machine) down. While panes
+   * exist, the processes each started (PaneProcesses: descendants, setsid'd ones included; in the sandbox, its
+   * whole PID namespace) and their threads are counted every PROCESS_CHECK_MS, and a pane past maxProcesses is
+   * killed outright with all of them — also a pane whose first process already exited and left the rest
+   * running. The same pass reaps adopted orphans. Bounded in time, not prevented: see the README.
    */
   private watchProcesses(): void {
     const limit = this.limits.maxProcesses;
-    if (limit === undefined || this.processWatch !== undefined) return;
+    if ((limit === undefined && !this.processes.adopting) || this.processWatch !== undefined) return;
     this.processWatch = setInterval(() => {
-      const live = this.list().filter((pane) => pane.alive);
-      if (live.length === 0) {
-        clearInterval(this.processWatch);
-        this.processWatch = undefined;
+      // Security: tasks, not processes: a thread bomb takes pids as a fork bomb does.
+      const { tasks, unattributed, unattributedTasks } = this.processes.scan();
+      if (this.panes.size === 0) {
+        // Security: detached leftovers of panes that are all gone have no one left to answer to. The watch
+        // stops once they are gone and reaped.
+        for (const pid of unattributed) trySignal(pid, "SIGKILL");
+        if (unattributed.length === 0) {
+          clearInterval(this.processWatch);
+          this.processWatch = undefined;
+        }
         return;
       }
-      const sizes = sessionSizes(new Set(live.map((pane) => pane.pid)));
-      for (const pane of live) {
-        const processes = sizes.get(pane.pid) ?? 0;
-        if (processes <= limit || this.runaways.has(pane.id)) continue;
+      if (limit === undefined) return;
+      if (unattributedTasks > limit) {
+        for (const pid of unattributed) trySignal(pid, "SIGKILL");
+        this.emit(
+          "orphan-limit",
+          unattributedTasks,
+          limit,
+          this.list().filter((pane) => !pane.sandboxed),
+        );
+      }
+      for (const pane of this.list()) {
+        const processes = tasks.get(pane.id) ?? 0;
+        if (processes <= limit || this.runaways.has(pane.id) || this.killing.has(pane.id)) continue;
         this.runaways.add(pane.id);
         this.emit("limit", pane, processes, limit);
         void pane.kill("SIGKILL", 0).finally(() => this.runaways.delete(pane.id));

@@ -1,8 +1,8 @@
 import { EventEmitter } from "node:events";
-import { existsSync } from "node:fs";
 import { OutputFeed } from "./output-feed.js";
+import { PaneProcesses } from "./pane-processes.js";
 import { EMULATED_TERM, type HistoryMark, type RenderedFrom, type SearchResult } from "./pane-screen.js";
-import { sessionMembers, signalSession } from "./process-session.js";
+import { trySignal } from "./process-session.js";
 import { type ProcessExit, PtyProcess } from "./pty-process.js";
 import type { ScreenFactory, ScreenPort, ScreenSnapshot, ScreenState } from "./screen-port.js";
 import type { SessionDir } from "./session-dir.js";
@@ -42,7 +42,7 @@ const FIRST_ROW: HistoryMark = { row: 0 };
 
 /** Grace between the first signal and SIGKILL when a pane is killed. */
 export const KILL_GRACE_MS = 2000;
-/** At most this many SIGKILL sweeps of a session left behind by its leader, 10 ms apart. */
+/** At most this many SIGKILL sweeps of processes left behind by the pane's first one, 10 ms apart. */
 const SWEEP_ROUNDS = 100;
 /** Within the grace period, when a process that ignored the first signal also gets SIGHUP. */
 const HANGUP_AFTER_MS = 250;
@@ -72,7 +72,16 @@ export class Pane extends EventEmitter {
   private disposed = false;
   private readonly exitPromise: Promise<ProcessExit>;
 
-  constructor(spec: PaneSpec, screens: ScreenFactory, launch?: PaneLaunch) {
+  /**
+   * @param processes who tracks which processes are this pane's (the host shares one across its panes); the
+   *   pane registers its root there and removes itself when disposed.
+   */
+  constructor(
+    spec: PaneSpec,
+    screens: ScreenFactory,
+    launch?: PaneLaunch,
+    private readonly processes: PaneProcesses = new PaneProcesses(),
+  ) {
     super();
     this.setMaxListeners(0);
     this.id = spec.id;
@@ -96,10 +105,12 @@ export class Pane extends EventEmitter {
     this.process = this.startProcess(spec, launch, screen, {
       onData: (chunk) => feed?.push(chunk),
       onExit: (exit) => {
+        processes.rootReaped(this.pid);
         void this.finishExit(exit).then(() => settleExit(exit));
       },
     });
     this.pid = this.process.pid;
+    processes.add(this.id, this.pid, this.sandboxed);
     feed = new OutputFeed(this.screen, this.process, () => this.emit("output"));
     this.feed = feed;
     this.screen.onReply((reply) => {
@@ -198,31 +209,40 @@ export class Pane extends EventEmitter {
   }
 
   /**
-   * Ends the process and every other member of its session: `signal` first, SIGHUP if it lingers 250 ms, SIGKILL
-   * after the grace period.
-   * Resolves once the pane's process has exited (or immediately if it already had).
+   * Ends the process and every other process the pane started (see PaneProcesses: its descendants, including
+   * those that left its session): `signal` first, SIGHUP if it lingers 250 ms, SIGKILL after the grace period.
+   * Resolves once the pane's process has exited (or immediately if it already had) and the rest are killed.
    */
   async kill(signal: NodeJS.Signals = "SIGTERM", graceMs = KILL_GRACE_MS): Promise<void> {
     if (this.alive) {
-      signalSession(this.pid, signal);
+      this.signalAll(signal);
       let gone = await within(this.exitPromise, Math.min(HANGUP_AFTER_MS, graceMs));
       // Interactive shells ignore SIGTERM; a hangup (what closing a terminal sends) ends them and their jobs.
       if (!gone && signal !== "SIGKILL") {
-        signalSession(this.pid, "SIGHUP");
+        this.signalAll("SIGHUP");
         gone = await within(this.exitPromise, Math.max(0, graceMs - HANGUP_AFTER_MS));
       }
-      if (!gone) signalSession(this.pid, "SIGKILL");
+      if (!gone) this.signalAll("SIGKILL");
       await within(this.exitPromise, 5000);
     }
-    // Jobs a shell left running in the session outlive the leader: end them too (no orphans), round after round
-    // while they keep forking (a fork bomb forks again between listing and killing).
-    // Security: once the leader is gone its pid can be reused by an unrelated session leader, but not while a
-    // member of our session still lives. So a live process at that pid means the session is someone else's.
+    // Jobs and detached (setsid) processes outlive the first process: end them too (no orphans), round after
+    // round while they keep forking (a fork bomb forks again between listing and killing).
+    // Security: members are named by pid and start time, so a reused pid is never signalled.
     for (let round = 0; round < SWEEP_ROUNDS; round++) {
-      if (existsSync(`/proc/${this.pid}`) || sessionMembers(this.pid).length === 0) break;
-      signalSession(this.pid, "SIGKILL");
+      const members = this.processes.membersOf(this.id);
+      if (members.length === 0) break;
+      for (const pid of members) trySignal(pid, "SIGKILL");
       await new Promise((resolve) => setTimeout(resolve, 10));
     }
+  }
+
+  /** Signals every member and the pane's process group (while its leader lives, the group id cannot be reused). */
+  private signalAll(signal: NodeJS.Signals): void {
+    // Listed before anything is signalled: a first process that dies first hands its children to a subreaper
+    // or init, where only the list taken while they were its children (remembered) still names them.
+    const members = this.processes.membersOf(this.id);
+    if (this.alive) trySignal(-this.pid, signal);
+    for (const pid of members) trySignal(pid, signal);
   }
 
   /** Releases the emulator and the pty. Call after `kill`. Idempotent. */
@@ -231,6 +251,7 @@ export class Pane extends EventEmitter {
     this.disposed = true;
     this.emit("disposed");
     this.process.dispose();
+    this.processes.remove(this.id);
     this.removeSessionDir?.();
     this.screen.dispose();
     this.readMarks.clear();

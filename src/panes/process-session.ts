@@ -1,58 +1,79 @@
-import { readdirSync, readFileSync } from "node:fs";
+import { readdirSync, readFileSync, statSync } from "node:fs";
 
-/**
- * Every live process in a session, found through /proc. A pane's child is a session leader (node-pty calls
- * setsid), so its session holds the child, its process group and the jobs an interactive shell put in
- * other process groups — which signalling `-pid` alone would leave behind as orphans.
- */
-export function sessionMembers(sessionId: number): number[] {
-  const members: number[] = [];
-  scanProcesses((pid, session) => {
-    if (session === sessionId) members.push(pid);
-  });
-  return members;
+/** One process as /proc/<pid>/stat shows it (proc(5)). */
+export interface ProcessEntry {
+  pid: number;
+  /** Parent pid, as seen from this (the host's) PID namespace. */
+  ppid: number;
+  /** Session id. */
+  session: number;
+  /** Start time in clock ticks since boot: with the pid, it names one process (a pid is reused, this pair not). */
+  start: string;
+  /** The controlling terminal's device number (0 when none, e.g. after setsid). */
+  tty: number;
+  /** Its threads: each holds a pid as a process does. */
+  threads: number;
+  zombie: boolean;
 }
 
-/** How many live processes each of `sessionIds` holds, in one pass over /proc. */
-export function sessionSizes(sessionIds: ReadonlySet<number>): Map<number, number> {
-  const sizes = new Map<number, number>();
-  scanProcesses((_pid, session) => {
-    if (sessionIds.has(session)) sizes.set(session, (sizes.get(session) ?? 0) + 1);
-  });
-  return sizes;
-}
-
-/** Calls `visit` with the pid and session id of every live (not zombie) process. */
-function scanProcesses(visit: (pid: number, session: number) => void): void {
+/** Every process in /proc, read in one pass. Processes that exit while we look are left out. */
+export function readProcesses(): Map<number, ProcessEntry> {
+  const table = new Map<number, ProcessEntry>();
   let entries: string[];
   try {
     entries = readdirSync("/proc");
   } catch {
-    return;
+    return table;
   }
   for (const entry of entries) {
     if (!/^\d+$/.test(entry)) continue;
-    let stat: string;
-    try {
-      stat = readFileSync(`/proc/${entry}/stat`, "latin1");
-    } catch {
-      continue; // exited while we looked
-    }
-    // Fields after the parenthesised command name (which may itself contain spaces and parentheses).
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    const state = fields[0];
-    const session = Number(fields[3]);
-    if (state !== "Z") visit(Number(entry), session);
+    const parsed = readStat(Number(entry));
+    if (parsed) table.set(parsed.pid, parsed);
   }
+  return table;
 }
 
-/** Sends `signal` to the session's process group and to every other member of the session. */
-export function signalSession(sessionId: number, signal: NodeJS.Signals): void {
-  trySignal(-sessionId, signal);
-  for (const pid of sessionMembers(sessionId)) trySignal(pid, signal);
+/** One process's /proc/<pid>/stat, or undefined if it is gone. */
+export function readStat(pid: number): ProcessEntry | undefined {
+  let stat: string;
+  try {
+    stat = readFileSync(`/proc/${pid}/stat`, "latin1");
+  } catch {
+    return undefined; // exited while we looked
+  }
+  // Fields after the parenthesised command name (which may itself contain spaces and parentheses):
+  // state(3) ppid(4) pgrp(5) session(6) tty_nr(7) ... num_threads(20) itrealvalue(21) starttime(22).
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return {
+    pid,
+    ppid: Number(fields[1]),
+    session: Number(fields[3]),
+    tty: Number(fields[4]),
+    threads: Math.max(1, Number(fields[17]) || 1),
+    start: fields[19] ?? "",
+    zombie: fields[0] === "Z",
+  };
 }
 
-function trySignal(pid: number, signal: NodeJS.Signals): void {
+/**
+ * The terminal devices (st_rdev) a process holds open as stdin, stdout or stderr. A process that left its
+ * session (setsid) has no controlling terminal any more, but usually still writes to the pane's.
+ */
+export function standardTerminals(pid: number): number[] {
+  const devices: number[] = [];
+  for (const fd of [0, 1, 2]) {
+    try {
+      const stat = statSync(`/proc/${pid}/fd/${fd}`);
+      if (stat.isCharacterDevice()) devices.push(stat.rdev);
+    } catch {
+      // closed, gone, or not ours to look at
+    }
+  }
+  return devices;
+}
+
+/** Sends `signal` to `pid` (a negative pid: a process group); a process already gone is not an error. */
+export function trySignal(pid: number, signal: NodeJS.Signals): void {
   try {
     process.kill(pid, signal);
   } catch {

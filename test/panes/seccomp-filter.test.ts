@@ -5,7 +5,7 @@ import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { setCloseOnExec } from "../../src/panes/fd-flags.js";
 import { PaneHost } from "../../src/panes/pane-host.js";
-import { buildSeccompFilter } from "../../src/panes/sandbox/seccomp-filter.js";
+import { ARCHES, buildSeccompFilter } from "../../src/panes/sandbox/seccomp-filter.js";
 
 const TIOCSTI = resolve(import.meta.dirname, "../fixtures/tiocsti.py");
 const bwrapWorks =
@@ -24,6 +24,89 @@ describe("seccomp program encoding", () => {
     expect(buildSeccompFilter("x64").readUInt32LE(12)).toBe(0xc000003e);
     expect(buildSeccompFilter("arm64").readUInt32LE(12)).toBe(0xc00000b7);
     expect(() => buildSeccompFilter("ia32")).toThrow(/no seccomp syscall table/);
+  });
+});
+
+/**
+ * Runs a classic BPF seccomp program (the subset the generator emits: LD|W|ABS, JEQ/JGE/JSET|K, RET|K) on one
+ * struct seccomp_data and returns the action, as the kernel would.
+ */
+function runFilter(program: Buffer, data: { arch: number; nr: number; args?: readonly bigint[] }): number {
+  const field = (offset: number): number => {
+    if (offset === 0) return data.nr >>> 0;
+    if (offset === 4) return data.arch >>> 0;
+    const index = (offset - 16) >> 3;
+    const value = BigInt.asUintN(64, data.args?.[index] ?? 0n);
+    return Number(offset % 8 === 0 ? value & 0xffffffffn : value >> 32n);
+  };
+  let acc = 0;
+  for (let pc = 0; pc < program.length / 8; ) {
+    const code = program.readUInt16LE(pc * 8);
+    const jt = program.readUInt8(pc * 8 + 2);
+    const jf = program.readUInt8(pc * 8 + 3);
+    const k = program.readUInt32LE(pc * 8 + 4);
+    if (code === 0x20) acc = field(k);
+    else if (code === 0x06) return k;
+    else if (code === 0x15) pc += acc === k ? jt : jf;
+    else if (code === 0x35) pc += acc >= k ? jt : jf;
+    else if (code === 0x45) pc += (acc & k) !== 0 ? jt : jf;
+    else throw new Error(`unexpected opcode ${code}`);
+    pc += 1;
+  }
+  throw new Error("fell off the end of the program");
+}
+
+const ALLOW = 0x7fff0000;
+const EAFNOSUPPORT = 0x00050000 | 97;
+const KILL_PROCESS = 0x80000000;
+
+describe("socket address families (issue 9: AF_VSOCK out of a network-less pane)", () => {
+  for (const arch of ["x64", "arm64"] as const) {
+    const table = ARCHES[arch];
+    const program = buildSeccompFilter(arch);
+    const call = (nr: number, family: bigint): number =>
+      runFilter(program, { arch: table.audit, nr, args: [family] });
+
+    it(`${arch}: unix, inet, inet6 and netlink sockets are allowed, by socket and socketpair`, () => {
+      for (const family of [1n, 2n, 10n, 16n]) {
+        expect(call(table.socket, family)).toBe(ALLOW);
+        expect(call(table.socketpair, family)).toBe(ALLOW);
+      }
+    });
+
+    it(`${arch}: AF_VSOCK and every other family answer EAFNOSUPPORT, by socket and socketpair`, () => {
+      // AF_UNSPEC, AF_AX25, AF_PACKET, AF_KEY, AF_RDS, AF_TIPC, AF_BLUETOOTH, AF_ALG, AF_VSOCK, AF_KCM, AF_XDP,
+      // AF_MCTP, a family no kernel has yet, and the whole range.
+      for (const family of [0n, 3n, 15n, 17n, 21n, 30n, 31n, 38n, 40n, 41n, 44n, 45n, 46n, 200n]) {
+        expect(call(table.socket, family)).toBe(EAFNOSUPPORT);
+        expect(call(table.socketpair, family)).toBe(EAFNOSUPPORT);
+      }
+      for (let family = 0n; family < 64n; family++) {
+        const allowed = [1n, 2n, 10n, 16n].includes(family);
+        expect(call(table.socket, family)).toBe(allowed ? ALLOW : EAFNOSUPPORT);
+      }
+    });
+
+    it(`${arch}: only the low 32 bits of the family count, as the kernel reads an int`, () => {
+      // AF_VSOCK with garbage in the high half is still AF_VSOCK to the kernel; AF_INET with it is still AF_INET.
+      expect(call(table.socket, (1n << 32n) | 40n)).toBe(EAFNOSUPPORT);
+      expect(call(table.socket, (0xffffffffn << 32n) | 2n)).toBe(ALLOW);
+    });
+  }
+
+  it("x64: the i386 socketcall and the x32 socket are killed (foreign ABI), not left to the family rule", () => {
+    const program = buildSeccompFilter("x64");
+    expect(runFilter(program, { arch: 0x40000003, nr: 102, args: [1n, 0n] })).toBe(KILL_PROCESS); // i386 socketcall
+    expect(runFilter(program, { arch: 0x40000003, nr: 359, args: [40n] })).toBe(KILL_PROCESS); // i386 socket
+    expect(runFilter(program, { arch: ARCHES.x64.audit, nr: 0x40000000 + 41, args: [40n] })).toBe(
+      KILL_PROCESS,
+    );
+  });
+
+  it("other syscalls are untouched by the family rule", () => {
+    const program = buildSeccompFilter("x64");
+    expect(runFilter(program, { arch: ARCHES.x64.audit, nr: 0, args: [40n] })).toBe(ALLOW); // read(40, ...)
+    expect(runFilter(program, { arch: ARCHES.x64.audit, nr: 42, args: [40n] })).toBe(ALLOW); // connect(40, ...)
   });
 });
 
@@ -100,6 +183,36 @@ describe.skipIf(!bwrapWorks)("seccomp program under real bubblewrap (needs bwrap
         expect(filtered).toMatch(new RegExp(`${name}=1\\b`));
     },
   );
+
+  it("AF_VSOCK socket and bind succeed without the filter and answer EAFNOSUPPORT under it", async () => {
+    const probe = [
+      "python3",
+      "-c",
+      [
+        "import errno, socket",
+        "for name in ('AF_VSOCK', 'AF_PACKET', 'AF_UNIX', 'AF_INET'):",
+        "    try:",
+        "        s = socket.socket(getattr(socket, name), socket.SOCK_DGRAM)",
+        "        if name == 'AF_VSOCK': s.bind((socket.VMADDR_CID_ANY, 0))",
+        "        print(name + '=OK')",
+        "    except OSError as e:",
+        "        print(name + '=' + errno.errorcode.get(e.errno, str(e.errno)))",
+        "try:",
+        "    socket.socketpair(socket.AF_VSOCK)",
+        "except OSError as e:",
+        "    print('PAIR=' + errno.errorcode.get(e.errno, str(e.errno)))",
+      ].join("\n"),
+    ];
+    // Control: without the filter the kernel does not say EAFNOSUPPORT for vsock (OK, or another errno where
+    // the host has no vsock transport).
+    expect(await inSandbox(probe, false)).not.toMatch(/AF_VSOCK=EAFNOSUPPORT/);
+    const filtered = await inSandbox(probe, true);
+    expect(filtered).toContain("AF_VSOCK=EAFNOSUPPORT");
+    expect(filtered).toContain("AF_PACKET=EAFNOSUPPORT");
+    expect(filtered).toContain("PAIR=EAFNOSUPPORT");
+    expect(filtered).toContain("AF_UNIX=OK");
+    expect(filtered).toContain("AF_INET=OK");
+  });
 
   it("new user namespaces are refused, ordinary programs still run", async () => {
     const probe = [

@@ -17,6 +17,7 @@ const RET_KILL_PROCESS = 0x80000000;
 const RET_ERRNO = 0x00050000;
 const EPERM = 1;
 const ENOSYS = 38;
+const EAFNOSUPPORT = 97;
 
 // struct seccomp_data offsets: nr, arch, instruction pointer, then six 64-bit arguments (little-endian).
 const OFFSET_NR = 0;
@@ -28,6 +29,28 @@ const TIOCLINUX = 0x541c;
 const CLONE_NEWUSER = 0x10000000;
 const X32_SYSCALL_BIT = 0x40000000;
 
+/**
+ * The address families a pane may open sockets of (include/linux/socket.h): AF_UNIX 1, AF_INET 2, AF_INET6 10,
+ * AF_NETLINK 16. These four are confined by the pane's namespaces (the network namespace when `network: false`,
+ * the mount namespace for unix socket paths) and are what terminal programs use (netlink: getaddrinfo's
+ * AI_ADDRCONFIG, `ip`). Every other family is refused with EAFNOSUPPORT — the kernel's own answer for a family
+ * it lacks, so programs fall back as they would on a kernel without it. The same allowlist as Flatpak
+ * (common/flatpak-run.c, `socket_family_allowlist`: AF_UNSPEC, AF_LOCAL, AF_INET, AF_INET6, AF_NETLINK, others
+ * EAFNOSUPPORT); Docker's default profile (moby profiles/seccomp/default.json) refuses AF_VSOCK for the same reason.
+ * Refused, among others:
+ * - AF_VSOCK (40): host<->VM sockets; the vsock core keeps no per-network-namespace state, so a pane with
+ *   `network: false` could still reach the hypervisor or the host's VM services;
+ * - AF_BLUETOOTH, AF_NFC, AF_CAN, AF_IUCV, AF_QIPCRTR, AF_CAIF, AF_PHONET, AF_IEEE802154: hardware buses, not
+ *   the network namespace's to confine;
+ * - AF_ALG (38): the kernel crypto API, a large attack surface no terminal program needs;
+ * - AF_PACKET (17): per network namespace, but raw link-layer frames need CAP_NET_RAW, which panes never have,
+ *   and it has a long record of privilege-escalation bugs (CVE-2016-8655, CVE-2017-7308, CVE-2020-14386);
+ * - AF_KCM, AF_RDS, AF_TIPC, AF_XDP, AF_SMC, AF_LLC, AF_X25, AF_AX25, AF_ATMPVC, AF_PPPOX, AF_KEY, AF_RXRPC,
+ *   AF_MCTP and the rest: protocol modules autoloaded on first use, each more kernel code reachable from a pane.
+ * Families added by future kernels are refused too: this is an allowlist.
+ */
+export const ALLOWED_SOCKET_FAMILIES: readonly number[] = [1, 2, 10, 16];
+
 interface ArchTable {
   audit: number;
   hasX32: boolean;
@@ -35,6 +58,8 @@ interface ArchTable {
   clone: number;
   clone3: number;
   unshare: number;
+  socket: number;
+  socketpair: number;
   ioUring: readonly number[];
   /** keyctl, add_key, request_key, bpf, perf_event_open, userfaultfd: refused with EPERM. */
   refused: readonly number[];
@@ -49,6 +74,8 @@ export const ARCHES: Readonly<Record<"x64" | "arm64", ArchTable>> = {
     clone: 56,
     clone3: 435,
     unshare: 272,
+    socket: 41,
+    socketpair: 53,
     ioUring: [425, 426, 427],
     refused: [250, 248, 249, 321, 298, 323],
   },
@@ -59,6 +86,8 @@ export const ARCHES: Readonly<Record<"x64" | "arm64", ArchTable>> = {
     clone: 220,
     clone3: 435,
     unshare: 97,
+    socket: 198,
+    socketpair: 199,
     ioUring: [425, 426, 427],
     refused: [219, 217, 218, 280, 241, 282],
   },
@@ -90,6 +119,11 @@ const jeq = (k: number, jt: string): Insn => ({ code: BPF_JMP_JEQ_K, k, jt });
  *   session keyring the pane inherits may hold the user's credentials.
  * - bpf, perf_event_open and userfaultfd answer EPERM: kernel attack surface (and side channels) that
  *   terminal programs do not use; container runtimes refuse them by default for the same reason.
+ * - socket and socketpair of any address family outside ALLOWED_SOCKET_FAMILIES answer EAFNOSUPPORT, with or
+ *   without network: families no namespace confines (AF_VSOCK reaches the hypervisor from a network-less pane)
+ *   and kernel surface nothing in a terminal needs. The family is an int: the low 32 bits are compared, as the
+ *   kernel reads them. i386 `socketcall` needs no rule: a foreign architecture is killed before any of this,
+ *   and io_uring (whose IORING_OP_SOCKET would bypass these rules) answers ENOSYS.
  * ptrace stays allowed: debuggers inside the pane work, and the PID namespace leaves nothing outside to attach to.
  */
 export function buildSeccompFilter(arch: NodeJS.Architecture = process.arch): Buffer {
@@ -104,6 +138,9 @@ export function buildSeccompFilter(arch: NodeJS.Architecture = process.arch): Bu
     jeq(table.clone, "newuser"),
     jeq(table.unshare, "newuser"),
     jeq(table.clone3, "enosys"),
+    // Security: sockets of families no namespace confines (AF_VSOCK out of a network-less pane), kernel surface.
+    jeq(table.socket, "socket"),
+    jeq(table.socketpair, "socket"),
     ...table.ioUring.map((nr) => jeq(nr, "enosys")),
     ...table.refused.map((nr) => jeq(nr, "eperm")),
     ret(RET_ALLOW),
@@ -115,6 +152,12 @@ export function buildSeccompFilter(arch: NodeJS.Architecture = process.arch): Bu
     { label: "newuser" },
     ld(argLow(0)), // the clone/unshare flags
     { code: BPF_JMP_JSET_K, k: CLONE_NEWUSER, jt: "eperm" },
+    ret(RET_ALLOW),
+    { label: "socket" },
+    ld(argLow(0)), // the address family
+    ...ALLOWED_SOCKET_FAMILIES.map((family) => jeq(family, "allow")),
+    ret(RET_ERRNO | EAFNOSUPPORT),
+    { label: "allow" },
     ret(RET_ALLOW),
     { label: "enosys" },
     ret(RET_ERRNO | ENOSYS),

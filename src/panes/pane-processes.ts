@@ -1,0 +1,193 @@
+import { addon } from "../native/addon.js";
+import { type ProcessEntry, readProcesses, readStat, standardTerminals } from "./process-session.js";
+
+/** A pane's first process: the program, or the outer bwrap of a sandboxed pane. */
+interface PaneRoot {
+  pid: number;
+  /** Start time of the root (see ProcessEntry.start); "" when it was gone before we could read it. */
+  start: string;
+  sandboxed: boolean;
+  /** The pane's terminal device, learnt from the root's controlling terminal. */
+  tty: number;
+}
+
+/**
+ * Which processes belong to which pane: everything the pane started, however it detached.
+ *
+ * Security: `setsid` (or a double fork) once took processes out of the pane's session, and with it out of
+ * limits.maxProcesses and out of the kill sweep (issue 9: 41 ran under a limit of 8). Membership is now by
+ * parent chain, not by session:
+ * - a sandboxed pane's root is bwrap, whose child is the init of the pane's PID namespace: an orphan in there
+ *   is reparented to that init (or to a subreaper that is itself a descendant), so the descendants of the
+ *   root are the whole namespace, and nothing inside can leave it (new namespaces need privileges the pane
+ *   does not have);
+ * - an unsandboxed pane's orphans are reparented to the nearest subreaper. With `adopting`, this process
+ *   made itself one (PR_SET_CHILD_SUBREAPER), so they come to the server, not to init, and are attributed
+ *   back: a process once seen as a member stays one (pid and start time remembered); else one still in the
+ *   pane's session; else one whose stdin/stdout/stderr is the pane's terminal; else, when only one
+ *   unsandboxed pane had processes left at the last look, that pane's. What is left (detached, terminal
+ *   closed, parent gone within the 250 ms between two looks, while several unsandboxed panes run) is
+ *   `unattributed`: the host bounds and kills that pool on its own rather than charge a pane, the person's
+ *   perhaps, with another pane's processes. Adopted orphans that exit are reaped here (nothing else waits
+ *   for them).
+ * Without `adopting` (tests embedding a host), orphans go to init and only the remembered ones are kept.
+ */
+export class PaneProcesses {
+  private readonly roots = new Map<string, PaneRoot>();
+  /** Pids of pane roots not yet reaped by node-pty: never reaped here. */
+  private readonly unreapedRoots = new Set<number>();
+  /** Panes that had a live process at the last look: only these can have left an orphan since. */
+  private active = new Set<string>();
+  /** Members seen before, by pid: their start time and pane. */
+  private readonly known = new Map<number, { start: string; pane: string }>();
+  private readonly self = process.pid;
+
+  /**
+   * @param adopting make this process a child subreaper and reap the orphans it adopts. Only for a process whose
+   *   other children are waited for synchronously (spawnSync): a reap here would steal an async child's exit.
+   *   Throws EPRCTL when the kernel refuses.
+   */
+  constructor(readonly adopting = false) {
+    if (adopting) addon.setChildSubreaper();
+  }
+
+  /** Starts tracking a pane whose root process is `pid` (call right after it was started). */
+  add(pane: string, pid: number, sandboxed: boolean): void {
+    const stat = readStat(pid);
+    this.roots.set(pane, { pid, start: stat?.start ?? "", sandboxed, tty: stat?.tty ?? 0 });
+    this.unreapedRoots.add(pid);
+  }
+
+  /** The root process was reaped (its exit was reported): its pid may now be anyone's. */
+  rootReaped(pid: number): void {
+    this.unreapedRoots.delete(pid);
+  }
+
+  /** Stops tracking a pane (after its kill sweep) and forgets its members. */
+  remove(pane: string): void {
+    this.roots.delete(pane);
+    for (const [pid, member] of this.known) if (member.pane === pane) this.known.delete(pid);
+  }
+
+  /** Live (not zombie) processes of one pane, including its root while it lives. */
+  membersOf(pane: string): number[] {
+    return this.scan().panes.get(pane) ?? [];
+  }
+
+  /**
+   * Live processes of every tracked pane, and adopted ones no pane can be named for (with their descendants),
+   * from one pass over /proc, with how many tasks (pids: processes and their threads) each set holds. Reaps
+   * adopted orphans that exited.
+   */
+  scan(): {
+    panes: Map<string, number[]>;
+    tasks: Map<string, number>;
+    unattributed: number[];
+    unattributedTasks: number;
+  } {
+    const table = readProcesses();
+    const children = new Map<number, number[]>();
+    for (const entry of table.values()) {
+      const siblings = children.get(entry.ppid);
+      if (siblings) siblings.push(entry.pid);
+      else children.set(entry.ppid, [entry.pid]);
+    }
+    const rootPids = new Set([...this.roots.values()].map((root) => root.pid));
+    const seeds = new Map<string, Set<number>>();
+    for (const [pane, root] of this.roots) {
+      const seed = new Set<number>();
+      const rootEntry = table.get(root.pid);
+      const rootAlive = rootEntry !== undefined && rootEntry.start === root.start && !rootEntry.zombie;
+      if (rootAlive) {
+        seed.add(root.pid);
+        if (root.tty === 0) root.tty = rootEntry.tty;
+      }
+      // Security: once the root is gone its pid may be a new session leader's; the session is ours only while
+      // no other process holds that pid.
+      if (rootAlive || rootEntry === undefined || rootEntry.start === root.start) {
+        for (const entry of table.values()) if (entry.session === root.pid) seed.add(entry.pid);
+      }
+      seeds.set(pane, seed);
+    }
+    for (const [pid, member] of this.known) {
+      const entry = table.get(pid);
+      if (entry?.start === member.start) seeds.get(member.pane)?.add(pid);
+      else this.known.delete(pid);
+    }
+    const unattributed = this.adopting
+      ? this.attributeAdopted(table, children, rootPids, seeds)
+      : new Set<number>();
+
+    const members = new Map<string, number[]>();
+    for (const [pane, seed] of seeds) {
+      const found = descendants(seed, children, table);
+      members.set(pane, found);
+      for (const pid of found) {
+        const start = table.get(pid)?.start;
+        if (start !== undefined && !this.known.has(pid)) this.known.set(pid, { start, pane });
+      }
+    }
+    this.active = new Set([...members].filter(([, pids]) => pids.length > 0).map(([pane]) => pane));
+    const tasks = (pids: readonly number[]): number =>
+      pids.reduce((sum, pid) => sum + (table.get(pid)?.threads ?? 1), 0);
+    const pool = descendants(unattributed, children, table);
+    return {
+      panes: members,
+      tasks: new Map([...members].map(([pane, pids]) => [pane, tasks(pids)])),
+      unattributed: pool,
+      unattributedTasks: tasks(pool),
+    };
+  }
+
+  /**
+   * Seeds each orphan the server adopted into its pane (see the class comment) and reaps the exited ones.
+   * Returns the orphans no pane can be named for.
+   */
+  private attributeAdopted(
+    table: Map<number, ProcessEntry>,
+    children: Map<number, number[]>,
+    rootPids: ReadonlySet<number>,
+    seeds: Map<string, Set<number>>,
+  ): Set<number> {
+    const unattributed = new Set<number>();
+    // Those that could have left an orphan: unsandboxed, with a process alive now or at the last look.
+    const unsandboxed = [...this.roots].filter(
+      ([pane, root]) => !root.sandboxed && (this.active.has(pane) || (seeds.get(pane)?.size ?? 0) > 0),
+    );
+    const seeded = new Set<number>();
+    for (const seed of seeds.values()) for (const pid of seed) seeded.add(pid);
+    for (const pid of children.get(this.self) ?? []) {
+      const entry = table.get(pid);
+      if (!entry || rootPids.has(pid) || this.unreapedRoots.has(pid)) continue;
+      if (entry.zombie) {
+        addon.reapChild(pid);
+        continue;
+      }
+      if (seeded.has(pid)) continue;
+      const terminals = standardTerminals(pid);
+      const byTerminal = [...this.roots].filter(([, root]) => root.tty !== 0 && terminals.includes(root.tty));
+      const owner =
+        byTerminal.length === 1 ? byTerminal[0] : unsandboxed.length === 1 ? unsandboxed[0] : undefined;
+      if (owner) seeds.get(owner[0])?.add(pid);
+      else unattributed.add(pid);
+    }
+    return unattributed;
+  }
+}
+
+/** `seeds` and all their live descendants in `table`. */
+function descendants(
+  seeds: ReadonlySet<number>,
+  children: ReadonlyMap<number, number[]>,
+  table: ReadonlyMap<number, ProcessEntry>,
+): number[] {
+  const seen = new Set<number>();
+  const queue = [...seeds];
+  while (queue.length > 0) {
+    const pid = queue.pop() as number;
+    if (seen.has(pid)) continue;
+    seen.add(pid);
+    for (const child of children.get(pid) ?? []) queue.push(child);
+  }
+  return [...seen].filter((pid) => table.get(pid)?.zombie === false);
+}
