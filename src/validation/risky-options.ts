@@ -235,6 +235,46 @@ const LAUNCHERS: readonly ProgramRisks[] = [
   },
 ];
 
+/** Command shells: they run what they are given, and with `input: keys` Up then Enter re-runs history. */
+const SHELLS: ProgramRisks = {
+  names: [
+    "bash",
+    "sh",
+    "dash",
+    "zsh",
+    "ksh",
+    "mksh",
+    "fish",
+    "tcsh",
+    "csh",
+    "ash",
+    "rbash",
+    "yash",
+    "pwsh",
+    "nu",
+    "xonsh",
+    "elvish",
+  ],
+  runsCode: true,
+  optionsFirst: true,
+  options: [
+    opt(["-c", "--command"], RUN, "bash(1) -c string, dash(1) -c, zsh(1) -c, fish(1) -c/--command"),
+    opt(
+      ["--rcfile", "--init-file", "--init-command", "-C"],
+      LOAD,
+      "bash(1) --rcfile/--init-file, fish(1) -C/--init-command",
+    ),
+    opt(["-O", "-o"], LOAD, "bash(1) -O shopt_option, -o option (e.g. errtrace with an inherited trap)"),
+  ],
+  valueShort: "OoC",
+  valueLong: ["rcfile", "init-file", "init-command", "command"],
+};
+
+/** True when the basename names a command shell (bash(1), dash(1), zsh(1), fish(1), …). */
+export function isShellName(basename: string): boolean {
+  return SHELLS.names.includes(basename) || SHELLS.names.includes(programKey(basename));
+}
+
 const INTERPRETERS: readonly ProgramRisks[] = [
   {
     names: ["node", "nodejs"],
@@ -342,22 +382,7 @@ const INTERPRETERS: readonly ProgramRisks[] = [
     ],
     valueShort: "erIixCEFKT",
   },
-  {
-    names: ["bash", "sh", "dash", "zsh", "ksh", "mksh", "fish", "tcsh", "csh", "ash", "rbash"],
-    runsCode: true,
-    optionsFirst: true,
-    options: [
-      opt(["-c", "--command"], RUN, "bash(1) -c string, dash(1) -c, zsh(1) -c, fish(1) -c/--command"),
-      opt(
-        ["--rcfile", "--init-file", "--init-command", "-C"],
-        LOAD,
-        "bash(1) --rcfile/--init-file, fish(1) -C/--init-command",
-      ),
-      opt(["-O", "-o"], LOAD, "bash(1) -O shopt_option, -o option (e.g. errtrace with an inherited trap)"),
-    ],
-    valueShort: "OoC",
-    valueLong: ["rcfile", "init-file", "init-command", "command"],
-  },
+  SHELLS,
   {
     names: ["lua", "luajit"],
     runsCode: true,
