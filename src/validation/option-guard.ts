@@ -116,7 +116,8 @@ function readCluster(arg: string, ctx: Context): OptionReading {
     const hit = spec.options.find((option) => applies(option, ctx) && option.spell.includes(spelling));
     const rest = arg.slice(k + 1);
     if (hit !== undefined) {
-      return { hit, spelled: spelling, name: spelling, ...(rest ? { glued: rest } : {}), takesNext: false };
+      const takesNext = rest === "" && valueShort.includes(letter);
+      return { hit, spelled: spelling, name: spelling, ...(rest ? { glued: rest } : {}), takesNext };
     }
     if (valueShort.includes(letter)) {
       return { name: spelling, ...(rest ? { glued: rest } : {}), takesNext: rest === "" };
@@ -234,6 +235,14 @@ export function findRiskyArg(
             scripts.push(i + 1);
           }
         }
+      }
+      if (spec.moduleOption !== undefined && reading.name === spec.moduleOption) {
+        // `python -m pytest …`: the module is a program of its own; its arguments are checked as its.
+        const at = reading.glued === undefined ? i + 1 : i;
+        const module = reading.glued ?? args[at];
+        if (module === undefined || isWild(at)) return fromOption(i, reading);
+        const inner = findRiskyArg([module], args.slice(at + 1), (j) => isWild(at + 1 + j));
+        return inner === null ? null : { ...inner, argIndex: inner.argIndex + at + 1 };
       }
       if (reading.takesNext) i += 1;
       continue;

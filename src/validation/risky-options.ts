@@ -56,6 +56,8 @@ export interface ProgramRisks {
   readonly safeLong?: readonly string[];
   /** Short options taking a value after the subcommand (git: the subcommand's own), when they differ. */
   readonly subcommandValueShort?: string;
+  /** The option whose value names a module run as a program (`python -m pytest`): checked as that program. */
+  readonly moduleOption?: string;
   /** Every `-word` is a whole word, never a cluster of letters (find's expression). */
   readonly wordsOnly?: boolean;
   /** The first argument may be a cluster without its dash (tar's old style: `tar xzf a.tar`). */
@@ -296,6 +298,25 @@ const INTERPRETERS: readonly ProgramRisks[] = [
       opt(["--test-reporter"], LOAD, "node(1) --test-reporter: a module specifier"),
       opt(["--run"], RUN, "node(1) --run: a package.json script"),
       opt(
+        ["--experimental-policy", "--policy-integrity"],
+        LOAD,
+        "node(1) --experimental-policy: a policy manifest can redirect module loading",
+      ),
+      opt(
+        [
+          "--cpu-prof",
+          "--cpu-prof-name",
+          "--heap-prof",
+          "--heap-prof-name",
+          "--report-dir",
+          "--report-on-signal",
+          "--report-uncaught-exception",
+          "--perf-basic-prof",
+        ],
+        WRITE,
+        "node(1) --cpu-prof/--cpu-prof-name, --heap-prof/--heap-prof-name, --report-dir: write files under a chosen name",
+      ),
+      opt(
         [
           "--openssl-config",
           "--snapshot-blob",
@@ -351,6 +372,7 @@ const INTERPRETERS: readonly ProgramRisks[] = [
     names: ["python", "python2", "python3", "pypy", "pypy3"],
     runsCode: true,
     optionsFirst: true,
+    moduleOption: "-m",
     options: [
       opt("-c", RUN, "python(1) -c command"),
       opt("-m", RUN, "python(1) -m module-name: runs a module, found also in the working directory"),
@@ -437,6 +459,85 @@ const INTERPRETERS: readonly ProgramRisks[] = [
       ),
     ],
     valueShort: "pcokmx",
+  },
+  {
+    names: ["pip", "pip3", "uv", "pipx", "poetry"],
+    runsCode: true,
+    abbreviates: true,
+    options: [
+      opt(
+        ["-r", "--requirement", "-c", "--constraint", "-e", "--editable"],
+        LOAD,
+        "pip-install(1) -r/--requirement, -c/--constraint, -e/--editable (a local project's build runs)",
+      ),
+      opt(
+        [
+          "--target",
+          "-t",
+          "--prefix",
+          "--root",
+          "--src",
+          "--log",
+          "--log-file",
+          "--cache-dir",
+          "-d",
+          "--dest",
+        ],
+        WRITE,
+        "pip-install(1) --target/--prefix/--root/--src, pip(1) --log/--cache-dir, pip-download(1) -d/--dest",
+      ),
+      opt(
+        [
+          "--index-url",
+          "-i",
+          "--extra-index-url",
+          "--find-links",
+          "-f",
+          "--trusted-host",
+          "--cert",
+          "--client-cert",
+          "--proxy",
+        ],
+        LOAD,
+        "pip-install(1) --index-url, --extra-index-url, --find-links: where code comes from",
+      ),
+    ],
+    valueShort: "rceitdf",
+    valueLong: [
+      "requirement",
+      "constraint",
+      "editable",
+      "target",
+      "prefix",
+      "root",
+      "src",
+      "log",
+      "cache-dir",
+      "dest",
+      "index-url",
+      "extra-index-url",
+      "find-links",
+    ],
+    operands: [
+      {
+        kind: "subcommand",
+        safe: [
+          "list",
+          "show",
+          "freeze",
+          "check",
+          "help",
+          "search",
+          "inspect",
+          "index",
+          "debug",
+          "tree",
+          "version",
+        ],
+        source:
+          "pip(1) COMMANDS: install/download/wheel/uninstall build, fetch or remove code; uv(1) run, pipx(1) run",
+      },
+    ],
   },
 ];
 

@@ -168,7 +168,6 @@ const AWK_KEYWORDS = new Set([
   "printf",
   "return",
   "in",
-  "getline",
   "if",
   "while",
   "for",
@@ -214,6 +213,10 @@ function awkProblem(text: string): ScriptProblem | null {
       }
       if (word === "print" || word === "printf") printDepth = depth;
       afterOperand = !AWK_KEYWORDS.has(word);
+    } else if ((ch === "+" || ch === "-") && c.peek() === ch) {
+      // Security: `x++ / 1; print | "sh"; y = 2 / 1`: after a postfix ++ a slash divides; read as a regex it
+      // would hide the pipe. Postfix keeps an operand; prefix (`++x`) does not.
+      c.next();
     } else if (ch === "|") {
       if (c.peek() === "|") {
         c.next();

@@ -142,6 +142,30 @@ describe("options that run, load or write, let in by `**`", () => {
     expect(findRiskyArg(["xargs"], ["sed", "-n", "1e id"], (i) => i >= 1)?.option).toBe("sed e");
   });
 
+  it("awk: a slash after a postfix ++ divides, so a pipe after it is still seen", () => {
+    expect(findRiskyArg(["awk"], ['BEGIN{x++ /1; print | "sh"; y=2/1}'], all)?.option).toBe("awk |");
+    expect(findRiskyArg(["awk"], ["BEGIN{x = ++y; print x}"], all)).toBeNull();
+  });
+
+  it("python -m MODULE checks the rest as MODULE's arguments (pytest -p loads a plugin)", () => {
+    const args = ["-m", "pytest", "-p", "evil_plugin"];
+    expect(findRiskyArg(["python3"], args, (i) => i >= 2)).toMatchObject({ argIndex: 2, option: "-p" });
+    expect(findRiskyArg(["python3"], args, (i) => i >= 2 && i !== 2)).toBeNull();
+    expect(findRiskyArg(["python3"], ["-m", "pytest", "-q"], (i) => i >= 2)).toBeNull();
+    expect(findRiskyArg(["python3"], ["-mpytest", "-pevil"], (i) => i >= 1)?.option).toBe("-p");
+  });
+
+  it("pip: install runs a build; list does not", () => {
+    expect(findRiskyArg(["pip"], ["install", "./pkg"], all)?.option).toBe("install");
+    expect(findRiskyArg(["pip3"], ["list", "--outdated"], all)).toBeNull();
+  });
+
+  it("node: a profile or report written under a chosen name", () => {
+    expect(findRiskyArg(["node"], ["--cpu-prof-name=CLAUDE.md", "x.js"], all)?.option).toBe(
+      "--cpu-prof-name",
+    );
+  });
+
   it("every table entry names its source", () => {
     for (const program of RISKY_PROGRAMS) {
       for (const option of program.options) expect(option.source.length).toBeGreaterThan(5);
