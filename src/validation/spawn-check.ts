@@ -229,6 +229,9 @@ export function checkSpawn(
     agentEnv: req.env,
     term: PANE_TERM,
   });
+  // Security: a pager in an agent's pane (less, or man and git through it) runs `!cmd`, `|cmd`, `v` (editor),
+  // saves files (`s`, -o) and reads LESSOPEN: less(1) SECURITY, LESSSECURE=1 turns all of that off.
+  env.LESSSECURE = "1";
   // Security: exec the path the policy resolved, not the agent's spelling of it: an absolute path through a
   // workspace symlink matched the rule's file at check time but could be swapped before exec.
   const executable = chosen.rule.executable?.path ?? program.path;
