@@ -213,6 +213,8 @@ export function findRiskyArg(
   let firstOperand: number | undefined;
   let operandIndex = 0;
   let endOfOptions = false;
+  /** The first wildcard argument read as an option's value. */
+  let wildValue: number | undefined;
   for (let i = 0; i < args.length; i += 1) {
     const arg = args[i] as string;
     const wild = isWild(i);
@@ -244,7 +246,10 @@ export function findRiskyArg(
         const inner = findRiskyArg([module], args.slice(at + 1), (j) => isWild(at + 1 + j));
         return inner === null ? null : { ...inner, argIndex: inner.argIndex + at + 1 };
       }
-      if (reading.takesNext) i += 1;
+      if (reading.takesNext) {
+        if (isWild(i + 1)) wildValue ??= i + 1;
+        i += 1;
+      }
       continue;
     }
     if (spec.optionsFirst) endOfOptions = true;
@@ -266,6 +271,17 @@ export function findRiskyArg(
       ctx.subcommand = arg;
     }
     operandIndex += 1;
+  }
+  const launcher = spec.operands?.find((rule) => rule.kind === "launcher");
+  if (launcher !== undefined && wildValue !== undefined) {
+    // Security: a launcher that found no program may have read it as an option's value (`xargs --replace sh`
+    // if --replace's value were not optional): a wildcard value there is refused rather than trusted.
+    return {
+      argIndex: wildValue,
+      option: "a program name",
+      risk: "may name the program to run",
+      source: launcher.source,
+    };
   }
   if (spec.script !== undefined && !scriptGiven && firstOperand !== undefined) scripts.push(firstOperand);
   for (const i of scripts) if (isWild(i)) scriptTexts.set(i, args[i] as string);

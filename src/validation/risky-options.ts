@@ -96,7 +96,7 @@ const LAUNCHERS: readonly ProgramRisks[] = [
     runsCode: true,
     options: [opt(["-S", "--split-string"], RUN, "env(1) -S/--split-string: a whole command line")],
     valueShort: "uCS",
-    valueLong: ["unset", "chdir", "split-string", "block-signal", "default-signal", "ignore-signal"],
+    valueLong: ["unset", "chdir", "split-string"],
     operands: [
       { kind: "assignment", source: "env(1) NAME=VALUE (LD_PRELOAD=… loads code)" },
       { kind: "launcher", skip: 0, source: "env(1) COMMAND" },
@@ -107,12 +107,10 @@ const LAUNCHERS: readonly ProgramRisks[] = [
     abbreviates: true,
     runsCode: true,
     options: [],
-    valueShort: "aEeIiLlnPsd",
+    valueShort: "adEILnPs",
     valueLong: [
       "arg-file",
       "delimiter",
-      "eof",
-      "replace",
       "max-lines",
       "max-args",
       "max-procs",

@@ -166,6 +166,14 @@ describe("options that run, load or write, let in by `**`", () => {
     );
   });
 
+  it("launchers: optional-value options do not swallow the program; a wildcard value with no program is refused", () => {
+    expect(refused("xargs --replace sh")).toBe("a program name");
+    expect(refused("xargs -i sh")).toBe("a program name");
+    expect(refused("env --ignore-signal sh")).toBe("a program name");
+    expect(refused("xargs -n 5")).toBe("a program name");
+    expect(findRiskyArg(["xargs"], ["-n", "5", "grep", "x"], (i) => i === 1)).toBeNull();
+  });
+
   it("every table entry names its source", () => {
     for (const program of RISKY_PROGRAMS) {
       for (const option of program.options) expect(option.source.length).toBeGreaterThan(5);
