@@ -871,7 +871,6 @@ const BUILD_AND_PACKAGE: readonly ProgramRisks[] = [
           "explain",
           "why",
           "query",
-          "fund",
           "help",
           "get",
         ],
@@ -996,7 +995,17 @@ const BUILD_AND_PACKAGE: readonly ProgramRisks[] = [
 
 const NETWORK: readonly ProgramRisks[] = [
   {
-    names: ["ssh", "scp", "sftp", "slogin"],
+    names: ["sftp"],
+    runsCode: true,
+    options: [
+      opt(["-o", "-F", "-S"], LOAD, "sftp(1) -o ssh_option (ProxyCommand=), -F ssh_config, -S program"),
+      opt(["-D"], RUN, "sftp(1) -D sftp_server_command: run locally instead of over ssh"),
+      opt(["-b"], LOAD, "sftp(1) -b batchfile: `!command` lines run locally"),
+    ],
+    valueShort: "BbcDFilPRSsJ",
+  },
+  {
+    names: ["ssh", "scp", "slogin"],
     runsCode: true,
     options: [
       opt(
@@ -1051,6 +1060,7 @@ const NETWORK: readonly ProgramRisks[] = [
         WRITE,
         "curl(1) -o/--output, -O, -D/--dump-header, -c/--cookie-jar, --trace, --stderr, --libcurl, --etag-save, --hsts, --alt-svc",
       ),
+      opt(["-w", "--write-out"], WRITE, "curl(1) -w/--write-out: %output{file} writes to a file (curl 8.3+)"),
       opt(
         ["-K", "--config", "--engine"],
         LOAD,
