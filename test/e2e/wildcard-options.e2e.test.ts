@@ -203,3 +203,20 @@ describe("wildcards on programs that run code are warned about", () => {
     expect(denied.stdout).toMatch(/^denied: ARGS_NOT_ALLOWED: .*\(--output\) writes a file/);
   });
 });
+
+describe("input: keys on a shell is no boundary", () => {
+  it("a policy giving bash keys input does not load: policy check exits 2 and says why", () => {
+    const bad = join(ws.dir, "keys-shell.json");
+    writeFileSync(
+      bad,
+      JSON.stringify({ workspace: ["ws"], commands: [{ command: "bash", args: ["--norc"], input: "keys" }] }),
+    );
+    const out = spawnSync(process.execPath, [CLI, "policy", "check", "--config", bad, "bash --norc"], {
+      cwd: ws.dir,
+      encoding: "utf8",
+    });
+    expect(out.status).toBe(2);
+    expect(out.stderr).toMatch(/commands\[0\]\.input.*no boundary for the shell bash: Up then Enter re-runs/);
+    expect(out.stdout).toBe("");
+  });
+});
