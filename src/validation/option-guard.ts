@@ -314,7 +314,7 @@ export function assertNoRiskyWildcard(
   if (found === null) return;
   const how =
     found.literal !== undefined
-      ? `to allow it, write ${JSON.stringify(found.literal)} as a literal token in the rule's args (a \`*\` or \`**\` never admits it)`
+      ? `to allow it, write ${JSON.stringify(found.literal)} as a literal token in the rule's args (a value may follow as its own \`*\` or {path}); a \`*\` or \`**\` never admits it`
       : "no `*` or `**` admits it; spell the whole argument out in the rule's args, or use another rule";
   throw new CcmuxError(
     "ARGS_NOT_ALLOWED",
