@@ -15,7 +15,12 @@ export const STARTER_POLICY = {
       description: "List files; path arguments must stay in the workspace.",
     },
     { command: "cat", args: ["{path}"], description: "Print one workspace file." },
-    { command: "git", args: ["status **", "diff **", "log **", "show **"], description: "Read-only git." },
+    {
+      command: "git",
+      args: ["status **", "diff **", "log **", "show **"],
+      description:
+        "Read-only git: status, diff, log and show with any options except those that write files or run programs (--output, --ext-diff, --textconv, -c, …), which ccmux refuses unless a rule spells them out.",
+    },
     { command: "echo", args: ["**"] },
     { command: "pwd", description: "No arguments allowed: omitted args means none." },
   ],

@@ -21,6 +21,8 @@ export function policyCheck(options: { config?: string; command: string; cwd?: s
     for (const line of formatPolicyErrors(file, error)) console.error(`  ${line}`);
     return 2;
   }
+  // The same warnings `ccmux serve` prints at start (a wildcard on a program that runs code, a shim, …).
+  for (const warning of policy.warnings) console.error(`ccmux: warning: ${warning}`);
   try {
     const plan = checkSpawn(policy, { command: options.command, cwd: options.cwd }, process.env);
     const rule = policy.commands[plan.rule.index];
@@ -30,6 +32,10 @@ export function policyCheck(options: { config?: string; command: string; cwd?: s
         `  cwd:   ${plan.cwd}\n` +
         `  input: ${plan.input}\n`,
     );
+    const where = `commands[${plan.rule.index}]:`;
+    for (const warning of policy.warnings.filter((w) => w.startsWith(where))) {
+      process.stdout.write(`  warning: ${warning.slice(where.length).trim()}\n`);
+    }
     return 0;
   } catch (error) {
     if (!isCcmuxError(error)) throw error;

@@ -5,6 +5,11 @@ const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const MAX_AGENT_VALUE_BYTES = 32 * 1024;
 
 // Security: names that usually hold credentials (ANTHROPIC_API_KEY, AWS_SECRET_ACCESS_KEY, GITHUB_TOKEN, …).
+// Sources: the provider prefixes from GitHub's secret-scanning partner list; MySQL Reference Manual §6.2
+// "Environment Variables" (MYSQL_PWD); PostgreSQL libpq §34.15 "Environment Variables" (PGPASSWORD); redis-cli
+// docs (REDISCLI_AUTH); Slack/Discord/Teams "incoming webhooks" (the URL is the credential); 12-factor /
+// Heroku "DATABASE_URL" and Sentry "DSN" conventions (connection strings embed user:password);
+// 1Password CLI (OP_SESSION_*), Bitwarden CLI (BW_SESSION); Vault (VAULT_TOKEN); GitLab CI (CI_JOB_JWT).
 const SECRET_NAME = new RegExp(
   [
     "(^|_)(API_?)?KEYS?($|_)",
@@ -14,23 +19,50 @@ const SECRET_NAME = new RegExp(
     "SECRET",
     "PASSWORD",
     "PASSWD",
+    "PASSPHRASE",
+    "_PWD$",
+    "(^|_)PW$",
     "CREDENTIAL",
     "(^|_)PAT($|_)",
     "(^|_)AUTH($|_)",
     "COOKIE",
+    "(^|_)JWT($|_)",
+    "WEBHOOK",
     "(^|_)DSN$",
-    "^DATABASE_URL$",
-    "^(ANTHROPIC|OPENAI|AWS|AZURE|GITHUB|GH|NPM|CLAUDE|HF|HUGGING_?FACE|GCP|VAULT)_",
+    "(^|_)(CONN(ECTION)?_?STR(ING)?|CONNECTION_URI)$",
+    "^(DATABASE|DB|[A-Z0-9]+_DATABASE|REDIS|REDISCLOUD|REDISTOGO|MONGO(DB)?|MONGOLAB|MONGOHQ|POSTGRES(QL)?|PG|MYSQL|MARIADB|JAWSDB|CLEARDB|AMQP|RABBITMQ|CLOUDAMQP|CELERY_BROKER|CELERY_RESULT_BACKEND|BROKER|CACHE|ELASTICSEARCH|BONSAI|SEARCHBOX|KAFKA|NATS|MEMCACHE[DS]?|CLICKHOUSE|NEO4J|COUCHDB|CASSANDRA|SQLALCHEMY_DATABASE|SMTP|MAIL|EMAIL|FTP|SFTP|LDAP|PROXY)_(URL|URI)$",
+    "^(ANTHROPIC|OPENAI|AWS|AZURE|GITHUB|GH|GITLAB|NPM|CLAUDE|HF|HUGGING_?FACE|GCP|GOOGLE|VAULT|SLACK|DISCORD|STRIPE|TWILIO|SENDGRID|MAILGUN|DIGITALOCEAN|CLOUDFLARE|HEROKU|DOCKERHUB)_",
+    "^OP_SESSION_",
+    "^BW_SESSION$",
     "^SSH_AUTH_SOCK$",
     "^GPG_AGENT_INFO$",
     "^KRB5CCNAME$",
+    "^(PGPASSFILE|NETRC|MYSQL_HISTFILE)$",
   ].join("|"),
   "i",
 );
 
+// Security: a value that carries a password, whatever its name: `scheme://user:password@host`
+// (RFC 3986 §3.2.1 userinfo; libpq, SQLAlchemy, redis, amqp and mongodb URLs all take this form).
+const SECRET_VALUE = /[a-z][a-z0-9+.-]*:\/\/[^\s/@:]*:[^\s/@]+@/i;
+
 // Security: variables that make a program load code, read config or run commands chosen by whoever sets them
 // (LD_PRELOAD, NODE_OPTIONS=--require, BASH_ENV, GIT_SSH_COMMAND, PAGER, …). A denylist is never complete:
-// env.fromAgent is the real gate; this stops the known footguns.
+// env.fromAgent is the real gate; this stops the known footguns. Sources, by entry: ld.so(8) ENVIRONMENT
+// (LD_PRELOAD, LD_AUDIT, LD_LIBRARY_PATH) and dyld(1); git(1) ENVIRONMENT VARIABLES and git-config(1)
+// ENVIRONMENT (GIT_SSH_COMMAND, GIT_CONFIG_COUNT/KEY_n/VALUE_n, GIT_CONFIG_PARAMETERS); node(1) ENVIRONMENT
+// (NODE_OPTIONS, NODE_PATH); python(1) ENVIRONMENT (PYTHONSTARTUP, PYTHONPATH, PYTHONHOME); perlrun(1)
+// ENVIRONMENT (PERL5OPT, PERL5LIB, PERLLIB, PERL5DB); ruby(1) ENVIRONMENT (RUBYOPT, RUBYLIB); Lua manual §7
+// "Standalone Lua" (LUA_INIT, LUA_INIT_5_4, LUA_PATH, LUA_CPATH); pytest docs "Environment variables"
+// (PYTEST_ADDOPTS, PYTEST_PLUGINS); .NET docs "host startup hooks" and "runtime configuration"
+// (DOTNET_STARTUP_HOOKS, DOTNET_ADDITIONAL_DEPS, CORECLR_PROFILER*, COMPlus_*); JVMTI spec
+// "Command-Line Option" (JAVA_TOOL_OPTIONS), java(1) (JDK_JAVA_OPTIONS, _JAVA_OPTIONS, CLASSPATH);
+// php(1) (PHPRC, PHP_INI_SCAN_DIR); R "Startup" (R_PROFILE, R_PROFILE_USER, R_ENVIRON*, R_LIBS*);
+// erl(1) (ERL_AFLAGS, ERL_ZFLAGS, ERL_LIBS); gawk manual §2.5 (AWKPATH, AWKLIBPATH); tar(1) TAR_OPTIONS;
+// gzip(1) GZIP; zip(1) ZIPOPT; unzip(1) UNZIP/UNZIPOPT; xz(1) XZ_OPT; less(1) (LESSOPEN, LESSKEY*);
+// man(1) (MANOPT, MANPAGER); vim(1) (VIMINIT, EXINIT, MYVIMRC, VIMRUNTIME); readline(3) INPUTRC; bash(1)
+// (BASH_ENV, ENV, PROMPT_COMMAND, …); rsync(1) RSYNC_RSH, RSYNC_CONNECT_PROG; cvs(1) CVS_RSH; make(1) MAKEFLAGS;
+// Maven/Gradle/sbt/Ant launcher scripts (*_OPTS); curl(1) CURL_HOME; wget(1) WGETRC; hg(1) HGRCPATH.
 const HOOK_NAME = new RegExp(
   [
     "^(LD|DYLD|GIT|NODE|GEM|BUNDLE|NPM_CONFIG|YARN|PIP|UV|CARGO|GO|CGO|XDG|OPENSSL|SSL|MALLOC|GLIBC|BASH_FUNC|JAVA|JDK_JAVA)_",
@@ -38,6 +70,9 @@ const HOOK_NAME = new RegExp(
     "^GO(FLAGS|PATH|ROOT|ENV|TOOLCHAIN|PROXY|BIN|CACHE|MODCACHE|PRIVATE|NOSUMDB|INSECURE|EXPERIMENT|DEBUG|WORK)$",
     "_PROXY$",
     "^_JAVA_OPTIONS$",
+    "^(LUA|PYTEST|DOTNET|CORECLR|COMPLUS|COREHOST|R|ERL|ELIXIR|MIX|JULIA|DENO|BUN|PNPM|COMPOSER|PHP|TCL|CLASSPATH|HG|CONDA|PIPENV|POETRY|VIRTUAL_ENV|MAVEN|GRADLE|SBT|ANT|KOTLIN|SCALA|DART|FLUTTER|SWIFT|NIX)_",
+    "_OPTS$",
+    "^(PHPRC|AWKPATH|AWKLIBPATH|TAR_OPTIONS|GZIP|ZIPOPT|UNZIP|UNZIPOPT|XZ_OPT|XZ_DEFAULTS|BZIP2|BZIP|ZSTD_CLEVEL|GREP_OPTIONS|MANOPT|MANPATH|VIMINIT|EXINIT|MYVIMRC|VIMRUNTIME|GVIMINIT|INPUTRC|RSYNC_RSH|RSYNC_CONNECT_PROG|CVS_RSH|SVN_EDITOR|SVN_SSH|CURL_HOME|WGETRC|HGRCPATH|TCLLIBPATH|R_PROFILE|R_ENVIRON|SYSTEMD_PAGER|SYSTEMD_EDITOR|DIFF_OPTIONS|SDKMAN_DIR)$",
     "^(BASH_ENV|ENV|PROMPT_COMMAND|PS[0-4]|SHELLOPTS|BASHOPTS|PATH|IFS|CDPATH|GLOBIGNORE|HISTFILE|HOME|SHELL|ZDOTDIR|FPATH)$",
     "^(GCONV_PATH|HOSTALIASES|LOCALDOMAIN|RES_OPTIONS|LOCPATH|NLSPATH|TMPDIR|TMP|TEMP)$",
     "^(EDITOR|VISUAL|PAGER|MANPAGER|BROWSER|SUDO_ASKPASS|SSH_ASKPASS|CLASSPATH|CURL_CA_BUNDLE|REQUESTS_CA_BUNDLE)$",
@@ -47,6 +82,11 @@ const HOOK_NAME = new RegExp(
 );
 /** Selects behaviour, loads no code: the one NODE_* name an agent may be allowed to set. */
 const HOOK_EXCEPTIONS = new Set(["NODE_ENV"]);
+
+/** True for a value that embeds a password: `scheme://user:password@…` (a connection string). */
+export function isSecretValue(value: string): boolean {
+  return SECRET_VALUE.test(value);
+}
 
 /** True for names that usually hold credentials; such variables are not passed unless in env.passSecrets. */
 export function isSecretName(name: string): boolean {
@@ -124,6 +164,8 @@ export function buildChildEnv(opts: ChildEnvOptions): Record<string, string> {
     // Security: ANTHROPIC_API_KEY in env.pass by habit must not reach a program the agent chose.
     if (isSecretName(name) && !opts.passSecrets.includes(name)) continue;
     const value = opts.serverEnv[name];
+    // Security: `APP_BACKEND=postgres://app:hunter2@db/x` carries a password under an innocent name.
+    if (value !== undefined && isSecretValue(value) && !opts.passSecrets.includes(name)) continue;
     if (value !== undefined && !value.includes("\0")) entries.set(name, value);
   }
   for (const [name, value] of Object.entries(opts.agentEnv ?? {})) {

@@ -2,6 +2,9 @@
 const HTTP_URL = /(^|=)https?:\/\//i;
 // Security: `of=/etc/x`, `-Wl,-rpath,/x`, `file:///etc`, `host:/etc` all carry a path after a delimiter.
 const DELIMITERS = /[=,:]/;
+// Security: one argument can hold a whole program (`sed 'r /etc/hostname'`, awk `getline < "/etc/x"`,
+// `perl -e 'open(F,"/etc/x")'`): a path after a space, a quote, a bracket or a shell-like operator is a path.
+const WORD_BREAKS = /[\s'"`()<>|;&{}!]+/;
 const OPTION_LETTER = /[A-Za-z0-9]/;
 /** Bound on the attached-value split points tried in one short-option cluster. */
 const MAX_OPTION_CLUSTER = 64;
@@ -24,7 +27,9 @@ function attachedValues(piece: string): string[] {
 }
 
 /**
- * Every substring of one argument that a program might open as a file: the whole argument; each piece
+ * Every substring of one argument that a program might open as a file: the whole argument; each chunk
+ * between spaces, quotes, brackets and `<>|;&{}!` (program text: `r /etc/x`, `getline < "/etc/x"`), and in
+ * each chunk each piece
  * between `=`, `,` and `:` (so `--out=/etc/x`, `of=/etc/x`, `file:///etc`, `host:/etc`), with a leading `@`
  * or `+` dropped (`@/etc/passwd`); and every value a short-option cluster may carry (`-o/etc/x`; so
  * `-Isub/dir` might be `-Isub` + `/dir` and is held to that reading: write `-I./sub/dir`).
@@ -32,6 +37,11 @@ function attachedValues(piece: string): string[] {
  * program that is given it as a file name resolves it that way.
  */
 export function argPieces(arg: string): string[] {
+  const chunks = arg.split(WORD_BREAKS).filter((chunk) => chunk !== "");
+  return dedupe([arg, ...chunks.flatMap(chunkPieces)]);
+}
+
+function chunkPieces(arg: string): string[] {
   const url = HTTP_URL.exec(arg);
   if (!url) return plainPieces(arg);
   const start = url.index + (url[1] ?? "").length;

@@ -1,3 +1,4 @@
+import fs from "node:fs";
 import path from "node:path";
 import { CcmuxError, isCcmuxError } from "../errors.js";
 import {
@@ -19,7 +20,8 @@ import {
   policySchema,
   type SandboxMode,
 } from "./policy-schema.js";
-import { type ResolvedProgram, resolveProgram } from "./program-resolve.js";
+import { type ResolvedProgram, resolveProgram, versionManagerShim } from "./program-resolve.js";
+import { isShellName, risksOf } from "./risky-options.js";
 import {
   DEFAULT_AGENT_CONFIG,
   DEFAULT_HIDDEN,
@@ -176,7 +178,40 @@ function compileExecutable(
   if (ctx.roots.some((root) => isInside(executable.realpath, root))) {
     warnings.push(`${where}: ${command} lies inside the workspace, where the agent can rewrite it`);
   }
+  const shim = versionManagerShim(executable);
+  if (shim !== undefined) {
+    // Security: a pyenv/asdf/mise shim runs whatever interpreter `.python-version` (a workspace file) names.
+    warnings.push(
+      `${where}: ${command} is a ${shim} shim: the program it runs is chosen by files in the working directory (.python-version, .tool-versions, …) that the agent can write; name the real interpreter by its absolute path (e.g. the output of \`${shim} which ${path.basename(command)}\`)`,
+    );
+  }
   return executable;
+}
+
+/**
+ * Rule-level checks that need the program's kind: `input: keys` on a shell is refused (Up then Enter re-runs
+ * the history the shell loaded, the person's included); `*`/`**` on a program that runs code is a warning.
+ */
+function checkRuleRisks(
+  rule: { where: string; names: readonly string[]; input: InputMode; patternSources: readonly string[] },
+  problems: PolicyProblem[],
+  warnings: string[],
+): void {
+  const shell = rule.names.find(isShellName);
+  if (rule.input === "keys" && shell !== undefined) {
+    // Security: `keys` looks like a boundary but Up, Enter re-run any command in the shell's history.
+    problems.push({
+      path: `${rule.where}.input`,
+      message: `"keys" is no boundary for the shell ${shell}: Up then Enter re-runs commands from its history; use "none", or "raw" if the agent may type commands`,
+    });
+  }
+  const risks = risksOf(rule.names);
+  const wild = rule.patternSources.filter((source) => /(^| )\*\*?( |$)/.test(source));
+  if (risks?.runsCode && wild.length > 0) {
+    warnings.push(
+      `${rule.where}: ${rule.names[0]} runs code and ${wild.map((w) => JSON.stringify(w)).join(", ")} lets the agent choose its arguments: options that run, load or write are refused unless spelled out, but programs and scripts the agent writes in the workspace can still run`,
+    );
+  }
 }
 
 function compileCommands(
@@ -197,6 +232,8 @@ function compileCommands(
       }
     }
     const executable = compileExecutable(rule.command, where, ctx, problems, warnings);
+    const names = [rule.command, executable?.realpath ?? rule.command].map((p) => path.basename(p));
+    checkRuleRisks({ where, names, input: rule.input ?? "none", patternSources }, problems, warnings);
     const compiled: CompiledCommandRule = {
       index,
       command: rule.command,
@@ -284,16 +321,35 @@ function compilePane(
     problems.push({ path: `${where}.cwd`, message: messageOf(error) });
     return undefined;
   }
+  const input = pane.input ?? "raw";
+  const shell = [argv[0] as string, realpathOrSelf(argv[0] as string)]
+    .map((p) => path.basename(p))
+    .find(isShellName);
+  if (pane.access === "write" && input === "keys" && shell !== undefined) {
+    // Security: the person's own shell: Up then Enter re-runs the person's commands with the person's rights.
+    problems.push({
+      path: `${where}.input`,
+      message: `"keys" is no boundary for the shell ${shell}: Up then Enter re-runs the person's history; use access "read", or input "raw" if the agent may type commands`,
+    });
+  }
   const compiled: CompiledPersonPane = {
     name: pane.name,
     argv,
     cwd,
     access: pane.access,
-    input: pane.input ?? "raw",
+    input,
   };
   if (pane.cols !== undefined) compiled.cols = pane.cols;
   if (pane.rows !== undefined) compiled.rows = pane.rows;
   return compiled;
+}
+
+function realpathOrSelf(p: string): string {
+  try {
+    return fs.realpathSync.native(p);
+  } catch {
+    return p;
+  }
 }
 
 function compilePanes(

@@ -51,6 +51,9 @@ export function describePolicy(policy: CompiledPolicy): string {
     lines.push(`  ${command.command}: ${shapes.join(" | ")}  [input: ${command.input}]${note}`);
   }
   lines.push(
+    "A `*` or `**` never admits an option or script command that runs a program, loads code or writes a file (git --output, --ext-diff; sed e/w; awk system(); find -exec; node -e/--import; python -c; env/xargs/timeout PROGRAM; …): only a shape that spells it out does.",
+  );
+  lines.push(
     summary.envFromAgent.length > 0
       ? `env may set: ${summary.envFromAgent.join(", ")}`
       : "env: the agent may set no variables",

@@ -81,3 +81,58 @@ export function resolveProgram(word: string, opts: ResolveProgramOptions): Resol
   if (real === undefined) throw notAllowed("the program path is not an executable file", word);
   return { path: word, realpath: real };
 }
+
+/**
+ * Version managers whose shims pick the real interpreter from files in the working directory
+ * (`.python-version`, `.tool-versions`, `.nvmrc`, `mise.toml`, `.node-version`, `.ruby-version`,
+ * package.json "volta"), which an agent can write. Sources: pyenv README "Understanding Shims" and
+ * "Choosing the Python version"; asdf docs "Configuration: .tool-versions"; mise docs "Shims" and
+ * "Configuration"; nodenv README "Choosing the Node Version"; rbenv README "How It Works"; Volta docs
+ * "Understanding Volta: project pinning"; goenv/jenv/plenv/phpenv follow rbenv.
+ */
+const SHIM_DIRS: ReadonlyArray<readonly [string, RegExp]> = [
+  ["pyenv", /\/\.pyenv\/shims\//],
+  ["asdf", /\/\.asdf\/shims\//],
+  ["mise", /\/mise\/shims\/|\/\.rtx\/shims\//],
+  ["nodenv", /\/\.nodenv\/shims\//],
+  ["rbenv", /\/\.rbenv\/shims\//],
+  ["volta", /\/\.volta\/bin\/|\/volta-shim$/],
+  ["goenv", /\/\.goenv\/shims\//],
+  ["jenv", /\/\.jenv\/shims\//],
+  ["plenv", /\/\.plenv\/shims\//],
+  ["phpenv", /\/\.phpenv\/shims\//],
+  ["proto", /\/\.proto\/shims\//],
+];
+/** What a shim script runs: `pyenv exec`, `asdf exec`, `mise x`, … (the shims these tools generate). */
+const SHIM_SCRIPT =
+  /\b(pyenv|asdf|nodenv|rbenv|goenv|jenv|plenv|phpenv)\b[^\n]*\bexec\b|\b(mise|rtx)\b[^\n]*\b(x|exec)\b/;
+/** Bytes of a candidate read to recognise a shim script (generated shims are a few hundred bytes). */
+const SHIM_SNIFF_BYTES = 4096;
+
+function sniff(file: string): string {
+  let fd: number | undefined;
+  try {
+    fd = fs.openSync(file, "r");
+    const buffer = Buffer.alloc(SHIM_SNIFF_BYTES);
+    const n = fs.readSync(fd, buffer, 0, SHIM_SNIFF_BYTES, 0);
+    return buffer.subarray(0, n).toString("latin1");
+  } catch {
+    return "";
+  } finally {
+    if (fd !== undefined) fs.closeSync(fd);
+  }
+}
+
+/**
+ * The version manager whose shim this program is (`pyenv`, `asdf`, `mise`, …), or undefined. Recognised by
+ * the shim directory in its path or realpath, or by a `#!` script that runs `<manager> exec`.
+ */
+export function versionManagerShim(program: ResolvedProgram): string | undefined {
+  for (const [manager, dir] of SHIM_DIRS) {
+    if (dir.test(program.path) || dir.test(program.realpath)) return manager;
+  }
+  const head = sniff(program.realpath);
+  if (!head.startsWith("#!")) return undefined;
+  const found = SHIM_SCRIPT.exec(head);
+  return found ? (found[1] ?? found[2]) : undefined;
+}

@@ -5,6 +5,7 @@ import { type ArgsMatch, matchArgs, optionInPathSlot } from "./arg-pattern.js";
 import { canonicalizeInside } from "./canonical-path.js";
 import { parseCommandLine } from "./command-line.js";
 import { buildChildEnv } from "./env-filter.js";
+import { assertNoRiskyWildcard } from "./option-guard.js";
 import { argPieces, looksLikePath } from "./path-like.js";
 import type { CompiledCommandRule, CompiledPolicy } from "./policy-compile.js";
 import type { InputMode } from "./policy-schema.js";
@@ -117,19 +118,63 @@ interface ChosenRule extends ArgsMatch {
   rule: CompiledCommandRule;
 }
 
-/** Among one program's entries, the first whose argument shapes match decides; else ARGS_NOT_ALLOWED. */
+/** Basenames to look a rule's program up by in the risky-options table: the rule's, the exec'd, the real. */
+function programNames(rule: CompiledCommandRule, program: ResolvedProgram): string[] {
+  const paths = [
+    rule.command,
+    rule.executable?.path,
+    program.path,
+    rule.executable?.realpath,
+    program.realpath,
+  ];
+  return [...new Set(paths.filter((p): p is string => p !== undefined).map((p) => path.basename(p)))];
+}
+
+/** The refusal for arguments a wildcard let in that run, load or write (option-guard.ts); null when none. */
+function riskyRefusal(
+  found: ChosenRule,
+  args: readonly string[],
+  ctx: { word: string; names: readonly string[] },
+): CcmuxError | null {
+  const wild = new Set(found.wildcardArgs);
+  try {
+    assertNoRiskyWildcard(ctx.names, args, (i) => wild.has(i), { program: ctx.word, rule: found.rule.index });
+    return null;
+  } catch (error) {
+    if (isCcmuxError(error)) return error;
+    throw error;
+  }
+}
+
+/**
+ * Among one program's entries, the first shape that matches decides; else ARGS_NOT_ALLOWED. A shape whose
+ * `*`/`**` let in an option that runs, loads or writes is passed over for a later one that spells it out.
+ */
 function chooseRule(
   rules: readonly CompiledCommandRule[],
   args: readonly string[],
-  word: string,
+  ctx: { word: string; program: ResolvedProgram },
 ): ChosenRule {
+  const { word } = ctx;
   let fallback: ChosenRule | null = null;
+  let risky: CcmuxError | null = null;
   for (const rule of rules) {
-    const found = matchArgs(rule.patterns, args);
-    if (found === null) continue;
-    if (!optionInPathSlot(found, args)) return { rule, ...found };
-    fallback ??= { rule, ...found };
+    const names = programNames(rule, ctx.program);
+    for (const [patternIndex, pattern] of rule.patterns.entries()) {
+      const found = matchArgs([pattern], args);
+      if (found === null) continue;
+      const chosen = { rule, ...found, patternIndex };
+      if (optionInPathSlot(found, args)) {
+        fallback ??= chosen;
+        continue;
+      }
+      // Security: `git log **` must not admit `--output=FILE`, nor `sed -n **` a `1e cmd` script.
+      const refusal = riskyRefusal(chosen, args, { word, names });
+      if (refusal === null) return chosen;
+      risky ??= refusal;
+    }
   }
+  if (risky !== null) throw risky;
   if (fallback !== null) return fallback;
   // Only this program's shapes: the message never lists the whole allowlist.
   const shapes = rules.flatMap((rule) => rule.patternSources).map((s) => JSON.stringify(s));
@@ -159,7 +204,7 @@ export function checkSpawn(
   const args = words.slice(1);
   const { program, rules } = findRules(policy, word, serverEnv);
   const cwd = checkCwd(policy, req.cwd);
-  const chosen = chooseRule(rules, args, word);
+  const chosen = chooseRule(rules, args, { word, program });
   const ctx = { cwd, roots: policy.workspace, rule: chosen.rule.index };
   for (const i of chosen.pathArgs) {
     const arg = args[i] as string;
@@ -184,6 +229,9 @@ export function checkSpawn(
     agentEnv: req.env,
     term: PANE_TERM,
   });
+  // Security: a pager in an agent's pane (less, or man and git through it) runs `!cmd`, `|cmd`, `v` (editor),
+  // saves files (`s`, -o) and reads LESSOPEN: less(1) SECURITY, LESSSECURE=1 turns all of that off.
+  env.LESSSECURE = "1";
   // Security: exec the path the policy resolved, not the agent's spelling of it: an absolute path through a
   // workspace symlink matched the rule's file at check time but could be swapped before exec.
   const executable = chosen.rule.executable?.path ?? program.path;

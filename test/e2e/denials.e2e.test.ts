@@ -15,7 +15,8 @@ const POLICY = {
     { command: "cat", args: ["{path}"] },
     { command: "touch", args: ["{path}"] },
     { command: "sleep", args: ["*"] },
-    { command: "bash", args: ["--norc --noprofile"], input: "keys" },
+    // A keys-only pane that is not a shell (a shell with `keys` is refused at load: Up, Enter re-runs history).
+    { command: "cat", args: [""], input: "keys" },
   ],
   env: { pass: ["PATH"], fromAgent: ["GREETING"] },
   limits: { maxPanes: 2, callsPerMinute: 1000, maxInputBytes: 256 },
@@ -86,7 +87,7 @@ describe("every refusal has a stable code, is audited, and changes nothing", () 
   });
 
   it("send_keys: unknown key names, text to a keys-only pane, and panes that do not exist", async () => {
-    const { pane } = await mcp.ok<{ pane: string }>("spawn", { command: "bash --norc --noprofile" });
+    const { pane } = await mcp.ok<{ pane: string }>("spawn", { command: "cat" });
     await mcp.refused("send_keys", { pane, keys: ["Enter", "Hyper-X"] }, "UNKNOWN_KEY");
     await mcp.refused("send_keys", { pane, text: "touch ../pwned", submit: true }, "INPUT_NOT_ALLOWED");
     await mcp.refused("send_keys", { pane: "p-AAAAAAAAAAAAAAAA", keys: ["Enter"] }, "PANE_NOT_FOUND");

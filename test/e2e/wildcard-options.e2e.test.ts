@@ -1,0 +1,222 @@
+import { execFileSync, spawnSync } from "node:child_process";
+import { chownSync, existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  CLI,
+  eventually,
+  makeWorkspace,
+  readAudit,
+  type Served,
+  serveWorkspace,
+  type TestWorkspace,
+} from "../support/mcp-harness.js";
+
+/**
+ * Issue 9 items 3 and 4: rules with `*`/`**` let in options that write files or run programs. Each attack is
+ * refused through the real tools; each control runs the same arguments under a rule that spells the option
+ * out literally, and the attack works there (so the test can fail), in a real sandboxed pane.
+ */
+const importWriting = (file: string) =>
+  `--import=data:text/javascript,import{writeFileSync}from"node:fs";writeFileSync("${file}","x")`;
+const IMPORT = importWriting("pwned-node");
+
+const POLICY = {
+  commands: [
+    // What `ccmux init` and the README call read-only.
+    { command: "git", args: ["status **", "diff **", "log **", "show **"] },
+    // Control: the same option, spelled out.
+    { command: "git", args: ["log -1 * --output=control.md"] },
+    { command: "sed", args: ["-n **", "-n 1e {path}"] },
+    { command: "awk", args: ["**"] },
+    { command: "node", args: ["--test **", `--test ${IMPORT}`] },
+    { command: "find", args: ["**", ". -maxdepth 0 -exec touch pwned-find ;"] },
+    { command: "env", args: ["**"] },
+  ],
+  env: { pass: ["PATH", "HOME", "LANG"] },
+};
+
+let ws: TestWorkspace;
+let mcp: Served;
+
+/** Owner of the workspace root: files the test makes get it too, so a pane running as another uid can use them. */
+function giveToWorkspaceOwner(path: string): void {
+  const { uid, gid } = statSync(ws.root);
+  chownSync(path, uid, gid);
+  if (statSync(path).isDirectory())
+    for (const entry of readdirSync(path)) giveToWorkspaceOwner(join(path, entry));
+}
+
+function git(...args: string[]): void {
+  execFileSync("git", ["-C", ws.root, ...args], {
+    env: {
+      ...process.env,
+      GIT_AUTHOR_NAME: "t",
+      GIT_AUTHOR_EMAIL: "t@e",
+      GIT_COMMITTER_NAME: "t",
+      GIT_COMMITTER_EMAIL: "t@e",
+    },
+    stdio: "ignore",
+  });
+}
+
+beforeAll(async () => {
+  ws = makeWorkspace(POLICY);
+  writeFileSync(join(ws.root, "cmds.txt"), "touch pwned-sed\n");
+  writeFileSync(join(ws.root, "data.txt"), "inside-data\n");
+  writeFileSync(join(ws.root, "f.txt"), "one\n");
+  // node --test runs --import in each test file's process: give it one test file.
+  writeFileSync(join(ws.root, "a.test.js"), 'require("node:test")("t", () => {});\n');
+  git("init", "-q");
+  git("add", "f.txt");
+  git("commit", "-qm", "one");
+  giveToWorkspaceOwner(ws.root);
+  mcp = await serveWorkspace(ws);
+});
+afterAll(async () => {
+  await mcp?.close();
+  ws?.cleanup();
+});
+
+/** Spawns a control run and waits for the file it must write. */
+async function controlWrites(command: string, file: string, empty = false): Promise<string> {
+  const { pane } = await mcp.ok<{ pane: string }>("spawn", { command });
+  const path = join(ws.root, file);
+  // The program creates the file, then writes it: wait for content, or for the pane to have exited.
+  await eventually(() => existsSync(path) && (empty || statSync(path).size > 0), 20_000);
+  await mcp.call("kill_pane", { pane });
+  return readFileSync(path, "utf8");
+}
+
+describe("git rules sold as read-only do not write files", () => {
+  it("git log --output writes any bytes to CLAUDE.md: refused under `log **`, naming the option and the way to allow it", async () => {
+    const text = await mcp.refused(
+      "spawn",
+      { command: "git log -1 --format=%x7b%x22hooks%x22%x7d --output=CLAUDE.md" },
+      "ARGS_NOT_ALLOWED",
+    );
+    expect(text).toContain("(--output) writes a file");
+    expect(text).toContain('write "--output" as a literal token');
+    expect(existsSync(join(ws.root, "CLAUDE.md"))).toBe(false);
+    const last = readAudit(ws.auditPath)
+      .filter((r) => r.tool === "spawn")
+      .at(-1);
+    expect(last).toMatchObject({ decision: "deny", code: "ARGS_NOT_ALLOWED" });
+  });
+
+  it("sibling spellings: abbreviated --outp, a separate value, --ext-diff, -c before the subcommand", async () => {
+    for (const command of [
+      "git log -1 --outp=CLAUDE.md",
+      "git show --output CLAUDE.md",
+      "git diff --ext-diff",
+      "git status --textconv",
+    ]) {
+      await mcp.refused("spawn", { command }, "ARGS_NOT_ALLOWED");
+    }
+    expect(existsSync(join(ws.root, "CLAUDE.md"))).toBe(false);
+  });
+
+  it("control: the rule that spells --output out writes the file (the attack is real)", async () => {
+    expect(
+      await controlWrites("git log -1 --format=%x7b%x22hooks%x22%x7d --output=control.md", "control.md"),
+    ).toBe('{"hooks"}\n');
+  });
+});
+
+describe("sed, awk, find, env and node scripts let in by `**`", () => {
+  it("sed $e and 1e runs a program: refused under `-n **`; the `-n 1e {path}` rule runs it (control)", async () => {
+    await mcp.refused("spawn", { command: "sed -n '$e' cmds.txt" }, "ARGS_NOT_ALLOWED");
+    await mcp.refused("spawn", { command: "sed -n '1e sh cmds.txt' cmds.txt" }, "ARGS_NOT_ALLOWED");
+    await mcp.refused("spawn", { command: "sed -n 's/x/y/e' cmds.txt" }, "ARGS_NOT_ALLOWED");
+    expect(existsSync(join(ws.root, "pwned-sed"))).toBe(false);
+    await controlWrites("sed -n 1e cmds.txt", "pwned-sed", true);
+  });
+
+  it("sed 'r /etc/hostname' (a path after a space inside one argument) is refused", async () => {
+    await mcp.refused("spawn", { command: "sed -n 'r /etc/hostname' f.txt" }, "ARGS_NOT_ALLOWED");
+  });
+
+  it("awk getline from a path after a quote is held to the workspace; inside it reads (control)", async () => {
+    const outside = `awk 'BEGIN{while((getline l < "/etc/hostname")>0) print l}'`;
+    await mcp.refused("spawn", { command: outside }, "PATH_OUTSIDE_WORKSPACE");
+    const { pane } = await mcp.ok<{ pane: string }>("spawn", {
+      command: `awk 'BEGIN{while((getline l < "data.txt")>0) print l}'`,
+    });
+    await mcp.ok("wait_for", { pane, text: "inside-data", timeout_ms: 20_000 });
+    await mcp.call("kill_pane", { pane });
+  });
+
+  it("awk system() and pipes run programs: refused", async () => {
+    await mcp.refused("spawn", { command: `awk 'BEGIN{system("touch pwned-awk")}'` }, "ARGS_NOT_ALLOWED");
+    await mcp.refused("spawn", { command: `awk 'BEGIN{print | "sh"}'` }, "ARGS_NOT_ALLOWED");
+    expect(existsSync(join(ws.root, "pwned-awk"))).toBe(false);
+  });
+
+  it("find -exec under `**` is refused; the rule that spells it out runs it (control)", async () => {
+    const attack = "find . -maxdepth 0 -exec touch pwned-find2 ';'";
+    await mcp.refused("spawn", { command: attack }, "ARGS_NOT_ALLOWED");
+    expect(existsSync(join(ws.root, "pwned-find2"))).toBe(false);
+    await controlWrites("find . -maxdepth 0 -exec touch pwned-find ';'", "pwned-find", true);
+  });
+
+  it("env as a launcher: a program or LD_PRELOAD= chosen by `**` is refused", async () => {
+    await mcp.refused("spawn", { command: "env sh -c 'touch pwned-env'" }, "ARGS_NOT_ALLOWED");
+    await mcp.refused("spawn", { command: "env LD_PRELOAD=./x.so true" }, "ARGS_NOT_ALLOWED");
+    expect(existsSync(join(ws.root, "pwned-env"))).toBe(false);
+  });
+
+  it("node --test '--import=data:…' runs anything: refused under `--test **`; spelled out, it runs (control)", async () => {
+    const attack = `node --test '${importWriting("pwned-attack")}'`;
+    const text = await mcp.refused("spawn", { command: attack }, "ARGS_NOT_ALLOWED");
+    expect(text).toContain("(--import) loads code");
+    await mcp.refused("spawn", { command: "node --test --require ./x.js" }, "ARGS_NOT_ALLOWED");
+    await mcp.refused("spawn", { command: "node --test -r./x.js" }, "ARGS_NOT_ALLOWED");
+    await mcp.refused("spawn", { command: "node --test --experimental_loader=./x.js" }, "ARGS_NOT_ALLOWED");
+    expect(existsSync(join(ws.root, "pwned-attack"))).toBe(false);
+    await controlWrites(`node --test '${IMPORT}'`, "pwned-node");
+  });
+});
+
+describe("wildcards on programs that run code are warned about", () => {
+  it("serve prints the warning at start", () => {
+    expect(mcp.stderr()).toMatch(/warning: commands\[2\]: sed runs code and "-n \*\*"/);
+  });
+
+  it("policy check prints it with the decision, and denies the attack", () => {
+    const out = spawnSync(
+      process.execPath,
+      [CLI, "policy", "check", "--config", ws.policyPath, "sed -n 1p f.txt"],
+      {
+        cwd: ws.dir,
+        encoding: "utf8",
+      },
+    );
+    expect(out.status).toBe(0);
+    expect(out.stdout).toMatch(/warning: sed runs code/);
+    expect(out.stderr).toMatch(/warning: commands\[2\]: sed runs code/);
+    const denied = spawnSync(
+      process.execPath,
+      [CLI, "policy", "check", "--config", ws.policyPath, "git log --output=CLAUDE.md"],
+      { cwd: ws.dir, encoding: "utf8" },
+    );
+    expect(denied.status).toBe(1);
+    expect(denied.stdout).toMatch(/^denied: ARGS_NOT_ALLOWED: .*\(--output\) writes a file/);
+  });
+});
+
+describe("input: keys on a shell is no boundary", () => {
+  it("a policy giving bash keys input does not load: policy check exits 2 and says why", () => {
+    const bad = join(ws.dir, "keys-shell.json");
+    writeFileSync(
+      bad,
+      JSON.stringify({ workspace: ["ws"], commands: [{ command: "bash", args: ["--norc"], input: "keys" }] }),
+    );
+    const out = spawnSync(process.execPath, [CLI, "policy", "check", "--config", bad, "bash --norc"], {
+      cwd: ws.dir,
+      encoding: "utf8",
+    });
+    expect(out.status).toBe(2);
+    expect(out.stderr).toMatch(/commands\[0\]\.input.*no boundary for the shell bash: Up then Enter re-runs/);
+    expect(out.stdout).toBe("");
+  });
+});
