@@ -175,12 +175,13 @@ describe("1 GB of output through a sandboxed pane", () => {
         text: `yes ${"y".repeat(99)} | head -c 1000000000; echo STREAMED-$((1+1))`,
         submit: true,
       });
-      const waited = await mcp.ok<{ matched: boolean }>("wait_for", {
-        pane,
-        text: "STREAMED-2",
-        timeout_ms: 120_000,
-      });
-      expect(waited.matched).toBe(true);
+      // The client's own request timeout (60 s by default) must outlast the wait on a busy machine.
+      const waited = await mcp.client.callTool(
+        { name: "wait_for", arguments: { pane, text: "STREAMED-2", timeout_ms: 150_000 } },
+        undefined,
+        { timeout: 160_000 },
+      );
+      expect((waited.structuredContent as { matched: boolean }).matched).toBe(true);
     } finally {
       clearInterval(sampler);
     }
@@ -190,7 +191,7 @@ describe("1 GB of output through a sandboxed pane", () => {
     expect(
       (await mcp.ok<{ matched: boolean }>("wait_for", { pane, text: "AFTER-4", timeout_ms: 10_000 })).matched,
     ).toBe(true);
-  }, 180_000);
+  }, 200_000);
 });
 
 /**
