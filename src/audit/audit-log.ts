@@ -135,14 +135,12 @@ export class AuditLog {
   write(record: AuditRecord): void {
     // Security: every field is redacted (argv, detail and reason echo agent input too), and long strings are
     // cut so a flood of huge refused calls cannot fill the disk and take the log down.
-    const {
-      time: _time,
-      session: _session,
-      ...safe
-    } = capStrings(
-      this.redactor.redact(this.options.redactInput ? digestInput(record) : record) as AuditRecord,
-    );
+    const redaction = this.redactor.redactWithReport(this.options.redactInput ? digestInput(record) : record);
+    const { time: _time, session: _session, ...safe } = capStrings(redaction.value as AuditRecord);
     let fields: Record<string, unknown> = { time: new Date().toISOString(), session: this.runId, ...safe };
+    // Whenever redaction changed a string, the record says where, and the original's length and SHA-256.
+    if (redaction.changed.length > 0) fields.redacted = redaction.changed;
+    if (redaction.more > 0) fields.redactedMore = redaction.more;
     try {
       this.withLock(() => {
         // One serialization on the common path; sealed again only when the record is too big or the file rotates.
