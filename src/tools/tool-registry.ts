@@ -8,6 +8,8 @@ import {
 import { z } from "zod";
 import type { AuditRecord } from "../audit/audit-log.js";
 import { CcmuxError, isCcmuxError } from "../errors.js";
+import { sanitizeDeep } from "./agent-text.js";
+import { argsOverBound, MAX_ARGS_DEPTH, MAX_ARGS_NODES, type UnloggedArgs } from "./args-bound.js";
 import type { ToolDeps } from "./tool-deps.js";
 import { errorResult, okResult } from "./tool-result.js";
 
@@ -87,9 +89,13 @@ export class ToolRegistry {
         params.arguments,
         {
           signal: extra.signal,
+          // Security: notifications reach the agent and the person's terminal like results do: sanitized here.
           alert: (level, data) => {
             void extra
-              .sendNotification({ method: "notifications/message", params: { level, logger: "ccmux", data } })
+              .sendNotification({
+                method: "notifications/message",
+                params: { level, logger: "ccmux", data: sanitizeDeep(data) },
+              })
               .catch(() => {});
           },
           progress: (progress, total, message) => {
@@ -97,7 +103,7 @@ export class ToolRegistry {
             void extra
               .sendNotification({
                 method: "notifications/progress",
-                params: { progressToken: token, progress, total, message },
+                params: { progressToken: token, progress, total, message: sanitizeDeep(message) },
               })
               .catch(() => {});
           },
@@ -112,11 +118,21 @@ export class ToolRegistry {
     rawArgs: unknown,
     io: { signal: AbortSignal; progress: CallContext["progress"]; alert?: AlertSink },
   ): Promise<CallToolResult> {
+    // Security: arguments nested 20 000 deep overflowed the stack in redaction (JSON-RPC -32603, no record).
+    // The bound is checked iteratively before anything walks them; past it only their size and digest go on.
+    const over = argsOverBound(rawArgs);
+    const args = over ?? rawArgs;
     // Lateral movement is about panes that are not this connection's own (see AnomalyDetector).
-    const pane = this.foreignPane(paneOf(rawArgs));
-    const decided = await this.decide(name, rawArgs, io, pane);
+    const pane = over ? undefined : this.foreignPane(paneOf(rawArgs));
+    const decided = await this.decide(name, rawArgs, over, io, pane);
     // Calls the anomaly gate refused are not observed again: a blocked connection cannot extend its own block.
-    if (decided.gated) this.observe(name, rawArgs, pane, decided, io.alert);
+    if (decided.gated) {
+      try {
+        this.observe(name, args, pane, decided, io.alert);
+      } catch (error) {
+        console.error("ccmux: the anomaly rules failed on a call:", error);
+      }
+    }
     return decided.result;
   }
 
@@ -164,6 +180,7 @@ export class ToolRegistry {
   private async decide(
     name: string,
     rawArgs: unknown,
+    over: UnloggedArgs | null,
     io: { signal: AbortSignal; progress: CallContext["progress"] },
     pane: string | undefined,
   ): Promise<Decided> {
@@ -179,17 +196,19 @@ export class ToolRegistry {
     const audit = (record: AuditRecord): void => this.deps.audit.write(record);
     try {
       const tool = this.tools.get(name);
-      base.args = rawArgs;
+      base.args = over ?? rawArgs;
       // Security: a flood of calls (seed §6.2) is refused before any parsing or pane work.
       this.deps.connection.rateLimit.take();
       // Security: anomaly rules (seed §6.2) hold a probing or roaming connection back before anything runs.
       const { delayMs } = this.deps.connection.anomalies.gate(name, pane);
       gated = true;
       if (delayMs > 0) {
+        // Security: cancelling a held-back call used to end the hold early and run the call at once.
         await sleep(delayMs, io.signal);
         // A block set while this call waited applies to it too.
         this.deps.connection.anomalies.gate(name, pane);
       }
+      if (over) throw overBound(over);
       if (!tool) throw new CcmuxError("INVALID_ARGUMENT", `Unknown tool "${truncate(name)}".`);
       const parsed = (tool.input as z.ZodType).safeParse(rawArgs ?? {});
       if (!parsed.success) {
@@ -202,6 +221,8 @@ export class ToolRegistry {
           },
         });
       }
+      // A call the client cancelled before it started does not start.
+      if (io.signal.aborted) throw cancelled();
       const ctx: CallContext = {
         deps: this.deps,
         signal: io.signal,
@@ -260,13 +281,36 @@ interface Decided {
   gated: boolean;
 }
 
+/** Waits `ms`; rejects with CANCELLED as soon as `signal` aborts (the call then never runs). */
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    signal.addEventListener("abort", () => {
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) {
+      reject(cancelled());
+      return;
+    }
+    const onAbort = (): void => {
       clearTimeout(timer);
+      reject(cancelled());
+    };
+    const timer = setTimeout(() => {
+      signal.removeEventListener("abort", onAbort);
       resolve();
-    });
+    }, ms);
+    signal.addEventListener("abort", onAbort, { once: true });
+  });
+}
+
+function cancelled(): CcmuxError {
+  return new CcmuxError("CANCELLED", "The client cancelled the call before it ran; nothing was done.");
+}
+
+function overBound(over: UnloggedArgs): CcmuxError {
+  const why =
+    over.unlogged === "too-deep"
+      ? `nest deeper than ${MAX_ARGS_DEPTH} levels`
+      : `hold more than ${MAX_ARGS_NODES} values`;
+  return new CcmuxError("INVALID_ARGUMENT", `The arguments ${why}; nothing was parsed.`, {
+    data: { maxDepth: MAX_ARGS_DEPTH, maxValues: MAX_ARGS_NODES },
   });
 }
 
