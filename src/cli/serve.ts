@@ -121,7 +121,7 @@ export async function serve(options: { config?: string }): Promise<number> {
   const warn = (message: string): void => console.error(`ccmux: WARNING: ${message}`);
   startPersonPanes(policy, host, serverEnv, logAudit, warn);
 
-  const connection = new Connection(policy.limits, policy.anomalies);
+  const connection = new Connection(policy.limits, policy.anomalies, policy.audit);
   const server = createServer(
     { policy, host, audit, connection, serverEnv, sessionBase, warn },
     packageVersion(),
@@ -132,6 +132,9 @@ export async function serve(options: { config?: string }): Promise<number> {
   const stop = (why: string): Promise<number> => {
     stopping ??= (async () => {
       await host.shutdown();
+      // Refused calls folded past the connection's audit budget are accounted for before the log closes.
+      const summary = connection.auditBudget.takeSummary(connection.id);
+      if (summary) logAudit(summary);
       logAudit({ event: "stop", decision: "info", reason: why });
       audit.close();
       await server.close().catch(() => {});

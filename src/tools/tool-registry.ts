@@ -136,6 +136,27 @@ export class ToolRegistry {
     return decided.result;
   }
 
+  /**
+   * Writes one of this connection's records within its audit budget: whole, or — a refusal past the budget —
+   * folded into the connection's next `summary` record. Throws AUDIT_UNAVAILABLE like AuditLog.write.
+   */
+  private record(record: AuditRecord): void {
+    const budget = this.deps.connection.auditBudget;
+    if (budget.verdict(record) === "fold") {
+      if (budget.fold(record)) this.writeSummary();
+      return;
+    }
+    this.writeSummary();
+    budget.charge(this.deps.audit.write(record));
+  }
+
+  /** Writes what was folded since the last summary, if anything. */
+  private writeSummary(): void {
+    const budget = this.deps.connection.auditBudget;
+    const summary = budget.takeSummary(this.deps.connection.id);
+    if (summary) budget.charge(this.deps.audit.write(summary));
+  }
+
   /** `pane` unless this connection spawned it. */
   private foreignPane(pane: string | undefined): string | undefined {
     if (pane === undefined) return undefined;
@@ -159,7 +180,7 @@ export class ToolRegistry {
       args,
     })) {
       try {
-        this.deps.audit.write({
+        this.record({
           event: "security",
           decision: "info",
           connection: this.deps.connection.id,
@@ -193,7 +214,7 @@ export class ToolRegistry {
     };
     let decided = false;
     let noted: Partial<AuditRecord> = {};
-    const audit = (record: AuditRecord): void => this.deps.audit.write(record);
+    const audit = (record: AuditRecord): void => this.record(record);
     try {
       const tool = this.tools.get(name);
       base.args = over ?? rawArgs;

@@ -1,0 +1,134 @@
+import { createHash, type Hash } from "node:crypto";
+import { canonicalJson } from "./audit-chain.js";
+import type { AuditRecord } from "./audit-log.js";
+
+/** Hours of the kept history (all rotated files) one connection's records may take at most to fill. */
+const HISTORY_HOURS = 24;
+/** Smallest per-minute budget, whatever the rotation settings: a few dozen ordinary refusals. */
+const MIN_BYTES_PER_MINUTE = 16 * 1024;
+/** A pending summary is written at least this often while records keep being folded into it. */
+const SUMMARY_EVERY_MS = 60_000;
+/** Distinct tools / codes a summary counts by name; the rest are counted under "(other)". */
+const MAX_KEYS = 16;
+
+/**
+ * The bytes a minute one connection's records may take: the whole kept history (`maxBytes` × (`keep` + 1))
+ * spread over HISTORY_HOURS, at least MIN_BYTES_PER_MINUTE. So one connection needs a day or more to rotate
+ * the history away, whoever's records are in it.
+ */
+export function connectionBytesPerMinute(audit: { maxBytes: number; keep: number }): number {
+  const history = audit.maxBytes * (audit.keep + 1);
+  return Math.max(MIN_BYTES_PER_MINUTE, Math.floor(history / (HISTORY_HOURS * 60)));
+}
+
+/** Where a record goes: into the log whole, or counted in the connection's next `summary` record. */
+export type BudgetVerdict = "write" | "fold";
+
+/**
+ * One connection's share of the audit log: a token bucket of bytes (`bytesPerMinute`, up to one minute's
+ * worth saved). Records that act or alert are always written whole and charged; a refusal or error record
+ * that finds the bucket empty is folded: counted (by tool and code), its canonical bytes hashed, and written
+ * as one `summary` record — before the connection's next whole record, at least once a minute, and at close.
+ *
+ * Security: refused calls of about 62 KB each rotated the whole default history away in about 25 minutes,
+ * and calls past the rate limit were logged whole too. A connection's records now take at most its budget
+ * plus one summary a minute, whatever it sends.
+ */
+export class AuditBudget {
+  private tokens: number;
+  private updatedAt: number;
+  private pending: PendingSummary | undefined;
+
+  constructor(
+    readonly bytesPerMinute: number,
+    private readonly now: () => number = () => Date.now(),
+  ) {
+    this.tokens = bytesPerMinute;
+    this.updatedAt = now();
+  }
+
+  /** Whether `record` (of this connection) is written whole or folded into the summary. */
+  verdict(record: AuditRecord): BudgetVerdict {
+    if (record.decision === "allow" || record.decision === "info" || record.event !== "call") return "write";
+    this.refill();
+    return this.tokens > 0 ? "write" : "fold";
+  }
+
+  /** Charges bytes written for this connection. */
+  charge(bytes: number): void {
+    this.refill();
+    this.tokens -= bytes;
+  }
+
+  /** Counts a folded record. Returns true when the summary is due (the oldest folded record is a minute old). */
+  fold(record: AuditRecord): boolean {
+    const at = this.now();
+    this.pending ??= {
+      calls: 0,
+      firstAt: at,
+      lastAt: at,
+      byTool: {},
+      byCode: {},
+      bytes: 0,
+      hash: createHash("sha256"),
+    };
+    const pending = this.pending;
+    const text = canonicalJson(record);
+    pending.calls += 1;
+    pending.lastAt = at;
+    pending.bytes += Buffer.byteLength(text, "utf8");
+    pending.hash.update(text).update("\n");
+    count(pending.byTool, String(record.tool ?? "").slice(0, 64));
+    count(pending.byCode, String(record.code ?? ""));
+    return at - pending.firstAt >= SUMMARY_EVERY_MS;
+  }
+
+  /** The summary of what was folded since the last one (and resets it), or undefined when nothing was. */
+  takeSummary(connection: string): AuditRecord | undefined {
+    const pending = this.pending;
+    if (pending === undefined) return undefined;
+    this.pending = undefined;
+    return {
+      event: "summary",
+      decision: "info",
+      connection,
+      reason: `${pending.calls} refused call(s) past this connection's audit budget of ${this.bytesPerMinute} bytes a minute: counted here, not written one by one`,
+      calls: pending.calls,
+      from: new Date(pending.firstAt).toISOString(),
+      to: new Date(pending.lastAt).toISOString(),
+      byTool: pending.byTool,
+      byCode: pending.byCode,
+      // The folded records as canonical JSON lines: their total size and SHA-256.
+      bytes: pending.bytes,
+      sha256: pending.hash.digest("hex"),
+    };
+  }
+
+  private refill(): void {
+    const now = this.now();
+    const elapsed = Math.max(0, now - this.updatedAt);
+    this.tokens = Math.min(this.bytesPerMinute, this.tokens + (elapsed * this.bytesPerMinute) / 60_000);
+    this.updatedAt = now;
+  }
+}
+
+interface PendingSummary {
+  calls: number;
+  firstAt: number;
+  lastAt: number;
+  byTool: Record<string, number>;
+  byCode: Record<string, number>;
+  bytes: number;
+  hash: Hash;
+}
+
+function count(into: Record<string, number>, key: string): void {
+  const name = Object.hasOwn(into, key) || Object.keys(into).length < MAX_KEYS ? key : "(other)";
+  // Object keys from the agent: defined as data, never through the prototype.
+  Object.defineProperty(into, name, {
+    value: (Object.hasOwn(into, name) ? (into[name] as number) : 0) + 1,
+    enumerable: true,
+    writable: true,
+    configurable: true,
+  });
+}
