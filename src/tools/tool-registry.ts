@@ -8,7 +8,7 @@ import {
 import { z } from "zod";
 import type { AuditRecord } from "../audit/audit-log.js";
 import { CcmuxError, isCcmuxError } from "../errors.js";
-import { sanitizeDeep } from "./agent-text.js";
+import { sanitizeDeep, sanitizeLine } from "./agent-text.js";
 import { argsOverBound, MAX_ARGS_DEPTH, MAX_ARGS_NODES, type UnloggedArgs } from "./args-bound.js";
 import type { ToolDeps } from "./tool-deps.js";
 import { errorResult, okResult } from "./tool-result.js";
@@ -193,7 +193,8 @@ export class ToolRegistry {
       } catch (error) {
         console.error(`ccmux: a security record could not be written: ${(error as Error).message}`);
       }
-      this.deps.warn(`security (${event.severity}): ${event.rule}: ${event.message}`);
+      // Security: the message names the agent's tool name and arguments; stderr is the person's terminal.
+      this.deps.warn(sanitizeLine(`security (${event.severity}): ${event.rule}: ${event.message}`));
       alert?.(LEVELS[event.severity], { rule: event.rule, severity: event.severity, message: event.message });
     }
   }
