@@ -4,8 +4,8 @@ import type { AuditRecord } from "./audit-log.js";
 
 /** Hours of the kept history (all rotated files) one connection's records may take at most to fill. */
 const HISTORY_HOURS = 24;
-/** Smallest per-minute budget, whatever the rotation settings: a few dozen ordinary refusals. */
-const MIN_BYTES_PER_MINUTE = 16 * 1024;
+/** Smallest per-minute budget, whatever the rotation settings: a handful of ordinary refusals. */
+const MIN_BYTES_PER_MINUTE = 4 * 1024;
 /** A pending summary is written at least this often while records keep being folded into it. */
 const SUMMARY_EVERY_MS = 60_000;
 /** Distinct tools / codes a summary counts by name; the rest are counted under "(other)". */
@@ -21,8 +21,11 @@ export function connectionBytesPerMinute(audit: { maxBytes: number; keep: number
   return Math.max(MIN_BYTES_PER_MINUTE, Math.floor(history / (HISTORY_HOURS * 60)));
 }
 
-/** Where a record goes: into the log whole, or counted in the connection's next `summary` record. */
-export type BudgetVerdict = "write" | "fold";
+/**
+ * Where a record goes: into the log (at most `maxBytes`: a bigger one keeps its fields' sizes and digests), or
+ * counted in the connection's next `summary` record.
+ */
+export type BudgetVerdict = { write: true; maxBytes?: number } | { write: false };
 
 /**
  * One connection's share of the audit log: a token bucket of bytes (`bytesPerMinute`, up to one minute's
@@ -49,9 +52,11 @@ export class AuditBudget {
 
   /** Whether `record` (of this connection) is written whole or folded into the summary. */
   verdict(record: AuditRecord): BudgetVerdict {
-    if (record.decision === "allow" || record.decision === "info" || record.event !== "call") return "write";
+    if (record.decision === "allow" || record.decision === "info" || record.event !== "call")
+      return { write: true };
     this.refill();
-    return this.tokens > 0 ? "write" : "fold";
+    // A refusal may not overdraw what is left: a bigger one is written condensed (sizes and digests).
+    return this.tokens > 0 ? { write: true, maxBytes: Math.floor(this.tokens) } : { write: false };
   }
 
   /** Charges bytes written for this connection. */

@@ -131,8 +131,11 @@ export class AuditLog {
     }
   }
 
-  /** Appends one record and returns its size in bytes; throws AUDIT_UNAVAILABLE when it cannot be written. */
-  write(record: AuditRecord): number {
+  /**
+   * Appends one record and returns its size in bytes; throws AUDIT_UNAVAILABLE when it cannot be written. A
+   * record bigger than `maxBytes` (at most MAX_RECORD_BYTES) keeps its fields' sizes and digests instead.
+   */
+  write(record: AuditRecord, maxBytes = MAX_RECORD_BYTES): number {
     // Security: every field is redacted (argv, detail and reason echo agent input too), and long strings are
     // cut so a flood of huge refused calls cannot fill the disk and take the log down.
     const redaction = this.redactor.redactWithReport(this.options.redactInput ? digestInput(record) : record);
@@ -146,7 +149,7 @@ export class AuditLog {
       this.withLock(() => {
         // One serialization on the common path; sealed again only when the record is too big or the file rotates.
         let line = sealLine(fields, this.state);
-        if (line.bytes.length > MAX_RECORD_BYTES) {
+        if (line.bytes.length > Math.min(maxBytes, MAX_RECORD_BYTES)) {
           fields = boundRecord(fields);
           line = sealLine(fields, this.state);
         }

@@ -142,12 +142,13 @@ export class ToolRegistry {
    */
   private record(record: AuditRecord): void {
     const budget = this.deps.connection.auditBudget;
-    if (budget.verdict(record) === "fold") {
+    const verdict = budget.verdict(record);
+    if (!verdict.write) {
       if (budget.fold(record)) this.writeSummary();
       return;
     }
     this.writeSummary();
-    budget.charge(this.deps.audit.write(record));
+    budget.charge(this.deps.audit.write(record, verdict.maxBytes));
   }
 
   /** Writes what was folded since the last summary, if anything. */
