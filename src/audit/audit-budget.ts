@@ -29,9 +29,10 @@ export type BudgetVerdict = { write: true; maxBytes?: number } | { write: false 
 
 /**
  * One connection's share of the audit log: a token bucket of bytes (`bytesPerMinute`, up to one minute's
- * worth saved). Records that act or alert are always written whole and charged; a refusal or error record
- * that finds the bucket empty is folded: counted (by tool and code), its canonical bytes hashed, and written
- * as one `summary` record — before the connection's next whole record, at least once a minute, and at close.
+ * worth saved). Records of calls that act, and their outcomes, are always written whole and charged; a refusal,
+ * error or `security` record that finds the bucket empty is folded: counted (calls by tool and code, alerts by
+ * rule), its canonical bytes hashed, and written as one `summary` record — before the connection's next whole
+ * record, at least once a minute, and at close. Alerts still reach the client and stderr as they happen.
  *
  * Security: refused calls of about 62 KB each rotated the whole default history away in about 25 minutes,
  * and calls past the rate limit were logged whole too. A connection's records now take at most its budget
@@ -41,6 +42,8 @@ export class AuditBudget {
   private tokens: number;
   private updatedAt: number;
   private pending: PendingSummary | undefined;
+  /** Rules with a security record written whole since the last summary. */
+  private readonly alerted = new Set<string>();
 
   constructor(
     readonly bytesPerMinute: number,
@@ -52,8 +55,12 @@ export class AuditBudget {
 
   /** Whether `record` (of this connection) is written whole or folded into the summary. */
   verdict(record: AuditRecord): BudgetVerdict {
-    if (record.decision === "allow" || record.decision === "info" || record.event !== "call")
-      return { write: true };
+    const foldable =
+      (record.event === "call" && record.decision !== "allow") ||
+      // The first alert of each rule since the last summary is always written whole; repeats may fold.
+      (record.event === "security" && this.alerted.has(String(record.rule)));
+    if (record.event === "security") this.alerted.add(String(record.rule));
+    if (!foldable) return { write: true };
     this.refill();
     // A refusal may not overdraw what is left: a bigger one is written condensed (sizes and digests).
     return this.tokens > 0 ? { write: true, maxBytes: Math.floor(this.tokens) } : { write: false };
@@ -70,6 +77,7 @@ export class AuditBudget {
     const at = this.now();
     this.pending ??= {
       calls: 0,
+      alerts: {},
       firstAt: at,
       lastAt: at,
       byTool: {},
@@ -79,12 +87,15 @@ export class AuditBudget {
     };
     const pending = this.pending;
     const text = canonicalJson(record);
-    pending.calls += 1;
+    if (record.event === "security") count(pending.alerts, String(record.rule ?? ""));
+    else pending.calls += 1;
     pending.lastAt = at;
     pending.bytes += Buffer.byteLength(text, "utf8");
     pending.hash.update(text).update("\n");
-    count(pending.byTool, String(record.tool ?? "").slice(0, 64));
-    count(pending.byCode, String(record.code ?? ""));
+    if (record.event !== "security") {
+      count(pending.byTool, String(record.tool ?? "").slice(0, 64));
+      count(pending.byCode, String(record.code ?? ""));
+    }
     return at - pending.firstAt >= SUMMARY_EVERY_MS;
   }
 
@@ -93,12 +104,14 @@ export class AuditBudget {
     const pending = this.pending;
     if (pending === undefined) return undefined;
     this.pending = undefined;
+    this.alerted.clear();
     return {
       event: "summary",
       decision: "info",
       connection,
-      reason: `${pending.calls} refused call(s) past this connection's audit budget of ${this.bytesPerMinute} bytes a minute: counted here, not written one by one`,
+      reason: `records past this connection's audit budget of ${this.bytesPerMinute} bytes a minute: ${pending.calls} refused call(s) and ${sum(pending.alerts)} security alert(s), counted here, not written one by one`,
       calls: pending.calls,
+      alerts: pending.alerts,
       from: new Date(pending.firstAt).toISOString(),
       to: new Date(pending.lastAt).toISOString(),
       byTool: pending.byTool,
@@ -119,12 +132,18 @@ export class AuditBudget {
 
 interface PendingSummary {
   calls: number;
+  /** Security records folded, by rule. */
+  alerts: Record<string, number>;
   firstAt: number;
   lastAt: number;
   byTool: Record<string, number>;
   byCode: Record<string, number>;
   bytes: number;
   hash: Hash;
+}
+
+function sum(counts: Record<string, number>): number {
+  return Object.values(counts).reduce((total, n) => total + n, 0);
 }
 
 function count(into: Record<string, number>, key: string): void {

@@ -38,16 +38,27 @@ describe("per-connection audit budget (log flush by refused calls)", () => {
     expect(budget.verdict(refusal(99)).write).toBe(true);
   });
 
-  it("records that act or alert are never folded, however far over budget", () => {
+  it("records of calls that act, and their outcomes, are never folded, however far over budget", () => {
     const budget = new AuditBudget(16_384, () => 0);
     budget.charge(10_000_000);
     expect(
       budget.verdict({ event: "call", decision: "allow", tool: "spawn", args: { command: "rm x" } }),
     ).toEqual({ write: true });
-    expect(budget.verdict({ event: "security", decision: "info", rule: "probing" })).toEqual({ write: true });
     expect(budget.verdict({ event: "outcome", decision: "error", code: "SPAWN_FAILED" })).toEqual({
       write: true,
     });
+  });
+
+  it("repeated security records are folded too past the budget (a flood of calls naming ~/.ssh)", () => {
+    const budget = new AuditBudget(16_384, () => 0);
+    budget.charge(20_000);
+    const alert: AuditRecord = { event: "security", decision: "info", rule: "sensitive-path", tool: "spawn" };
+    // The first of its rule is written whole, whatever the budget; repeats fold.
+    expect(budget.verdict(alert)).toEqual({ write: true });
+    expect(budget.verdict({ ...alert, rule: "probing" })).toEqual({ write: true });
+    expect(budget.verdict(alert)).toEqual({ write: false });
+    budget.fold(alert);
+    expect(budget.takeSummary("c")).toMatchObject({ calls: 0, alerts: { "sensitive-path": 1 } });
   });
 
   it("a summary is due once its oldest folded record is a minute old", () => {
