@@ -77,7 +77,7 @@ describe("a private-key marker cannot erase a command from the audit log", () =>
         r.tool === "spawn" &&
         String((r.args as { command: string }).command).startsWith("echo"),
     );
-    expect((spawn?.args as { command: string }).command).toBe(
+    expect((spawn?.args as { command?: string } | undefined)?.command).toBe(
       "echo -----BEGIN PRIVATE KEY----- kept-argument",
     );
   });
