@@ -57,6 +57,7 @@ const ERROR_DECISION_CODES: ReadonlySet<string> = new Set(["INTERNAL", "SPAWN_FA
  */
 export class ToolRegistry {
   private readonly tools = new Map<string, AnyToolSpec>();
+  private summaryTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly deps: ToolDeps) {}
 
@@ -145,6 +146,15 @@ export class ToolRegistry {
     const verdict = budget.verdict(record);
     if (!verdict.write) {
       if (budget.fold(record)) this.writeSummary();
+      // A flood that stops is still accounted for within a minute, even if nothing follows it.
+      this.summaryTimer ??= setTimeout(() => {
+        this.summaryTimer = undefined;
+        try {
+          this.writeSummary();
+        } catch (error) {
+          console.error(`ccmux: a summary record could not be written: ${(error as Error).message}`);
+        }
+      }, SUMMARY_AFTER_MS).unref();
       return;
     }
     this.writeSummary();
@@ -284,6 +294,9 @@ export class ToolRegistry {
     }
   }
 }
+
+/** How soon records folded past the audit budget are written as a summary when no other record follows. */
+const SUMMARY_AFTER_MS = 60_000;
 
 type AlertSink = (level: "notice" | "warning" | "alert", data: Record<string, unknown>) => void;
 
