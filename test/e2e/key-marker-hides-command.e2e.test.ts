@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { createHash, generateKeyPairSync } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
@@ -25,11 +25,17 @@ afterEach(async () => {
 
 const sha256 = (text: string) => createHash("sha256").update(text).digest("hex");
 
-const KEY_BODY = [
-  "MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7VJTUt9Us8cKj",
-  "MzEfYyjiWA4R4/M2bS1GB4t7NXp98C3SC6dVMvDuictGeurT8jNbvJZHtCSuYEvu",
-  "agcEHqg8dwxFQ==",
-].join("\n");
+/** A real PKCS#8 key's body lines. */
+const KEY_BODY = (
+  generateKeyPairSync("ec", { namedCurve: "P-256" }).privateKey.export({
+    type: "pkcs8",
+    format: "pem",
+  }) as string
+)
+  .trim()
+  .split("\n")
+  .slice(1, -1)
+  .join("\n");
 
 async function start(): Promise<{ mcp: Served; ws: TestWorkspace; pane: string }> {
   ws = makeWorkspace({
@@ -62,10 +68,15 @@ describe("a private-key marker cannot erase a command from the audit log", () =>
 
   it("the same marker followed by command lines: every command line is logged", async () => {
     const { mcp, ws, pane } = await start();
-    await runInShell(mcp, pane, ": -----BEGIN RSA PRIVATE KEY-----\ntouch line-two\nMIIshort");
+    // A key-looking line, then a short command word (`true`: base64 letters too), then a command.
+    await runInShell(
+      mcp,
+      pane,
+      `: -----BEGIN PRIVATE KEY-----\n${KEY_BODY.split("\n")[0]}\ntrue\ntouch line-two`,
+    );
     await eventually(() => existsSync(join(ws.root, "line-two")));
-    const record = typed(ws.auditPath).find((r) => r.args.text.includes("BEGIN RSA PRIVATE KEY"));
-    expect(record?.args.text).toContain("\ntouch line-two\n");
+    const record = typed(ws.auditPath).find((r) => r.args.text.includes("BEGIN PRIVATE KEY"));
+    expect(record?.args.text).toContain("-----BEGIN PRIVATE KEY-----\n[REDACTED]\ntrue\ntouch line-two\n");
   });
 
   it("a spawn command line with the marker keeps its arguments", async () => {
@@ -89,7 +100,7 @@ describe("a private-key marker cannot erase a command from the audit log", () =>
     await eventually(() => existsSync(join(ws.root, "after-key")));
     expect(readFileSync(join(ws.root, "k.pem"), "utf8")).toContain(KEY_BODY);
     const record = typed(ws.auditPath).find((r) => r.args.text.includes("k.pem"));
-    expect(record?.args.text).not.toContain("MIIEvQIBADANBgkqhkiG9w0BAQEFAASC");
+    expect(record?.args.text).not.toContain(KEY_BODY.slice(0, 40));
     expect(record?.args.text).toContain(
       "cat > k.pem <<'E'\n-----BEGIN PRIVATE KEY-----\n[REDACTED]\n-----END PRIVATE KEY-----\nE\ntouch after-key",
     );
