@@ -25,11 +25,18 @@ export function connectionBytesPerMinute(audit: { maxBytes: number; keep: number
  * Where a record goes: into the log (at most `maxBytes`: a bigger one keeps its fields' sizes and digests), or
  * counted in the connection's next `summary` record.
  */
-export type BudgetVerdict = { write: true; maxBytes?: number } | { write: false };
+export type BudgetVerdict =
+  | { write: true; maxBytes?: number }
+  | {
+      write: false;
+      /** Set for a call that would act: it is refused (RATE_LIMITED) until the budget is back, this many ms. */
+      refuseForMs?: number;
+    };
 
 /**
  * One connection's share of the audit log: a token bucket of bytes (`bytesPerMinute`, up to one minute's
- * worth saved). Records of calls that act, and their outcomes, are always written whole and charged; a refusal,
+ * worth saved). Records of allowed calls, and their outcomes, are always written whole and charged — an allowed
+ * call that finds the bucket empty is refused with RATE_LIMITED instead (its refusal then folds); a refusal,
  * error or `security` record that finds the bucket empty is folded: counted (calls by tool and code, alerts by
  * rule), its canonical bytes hashed, and written as one `summary` record — before the connection's next whole
  * record, at least once a minute, and at close. Alerts still reach the client and stderr as they happen.
@@ -60,6 +67,13 @@ export class AuditBudget {
       // The first alert of each rule since the last summary is always written whole; repeats may fold.
       (record.event === "security" && this.alerted.has(String(record.rule)));
     if (record.event === "security") this.alerted.add(String(record.rule));
+    if (record.event === "call" && record.decision === "allow") {
+      this.refill();
+      // Security: calls that act are never logged condensed, so past the budget they wait instead.
+      if (this.tokens <= 0) {
+        return { write: false, refuseForMs: Math.ceil(((1 - this.tokens) * 60_000) / this.bytesPerMinute) };
+      }
+    }
     if (!foldable) return { write: true };
     this.refill();
     // A refusal may not overdraw what is left: a bigger one is written condensed (sizes and digests).

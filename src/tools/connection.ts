@@ -17,10 +17,10 @@ export class Connection {
   constructor(
     limits: Pick<PolicyLimits, "callsPerMinute" | "burst">,
     anomalies: AnomalyPolicy,
-    audit: { maxBytes: number; keep: number },
+    audit: { maxBytes: number; keep: number; connectionBytesPerMinute?: number },
   ) {
     this.rateLimit = new TokenBucket(limits.callsPerMinute, limits.burst ?? limits.callsPerMinute);
     this.anomalies = new AnomalyDetector(anomalies);
-    this.auditBudget = new AuditBudget(connectionBytesPerMinute(audit));
+    this.auditBudget = new AuditBudget(audit.connectionBytesPerMinute ?? connectionBytesPerMinute(audit));
   }
 }

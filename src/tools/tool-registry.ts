@@ -144,6 +144,13 @@ export class ToolRegistry {
   private record(record: AuditRecord): void {
     const budget = this.deps.connection.auditBudget;
     const verdict = budget.verdict(record);
+    if (!verdict.write && verdict.refuseForMs !== undefined) {
+      throw new CcmuxError(
+        "RATE_LIMITED",
+        `This connection's audit log budget is spent: retry after ${verdict.refuseForMs} ms.`,
+        { data: { retryAfterMs: verdict.refuseForMs, auditBytesPerMinute: budget.bytesPerMinute } },
+      );
+    }
     if (!verdict.write) {
       if (budget.fold(record)) this.writeSummary();
       // A flood that stops is still accounted for within a minute, even if nothing follows it.

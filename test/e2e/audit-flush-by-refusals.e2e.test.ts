@@ -30,9 +30,9 @@ function junk(i: number): Record<string, string> {
 }
 
 /** The smallest kept history the policy allows: 64 KiB files, one rotated file kept. */
-function smallestHistory(workspace: TestWorkspace): void {
+function smallestHistory(workspace: TestWorkspace, audit: Record<string, unknown> = {}): void {
   const policy = JSON.parse(readFileSync(workspace.policyPath, "utf8")) as { audit: Record<string, unknown> };
-  policy.audit = { ...policy.audit, maxBytes: 65_536, keep: 1 };
+  policy.audit = { ...policy.audit, maxBytes: 65_536, keep: 1, ...audit };
   writeFileSync(workspace.policyPath, JSON.stringify(policy));
 }
 
@@ -98,13 +98,56 @@ describe("one connection cannot flush the audit history away", () => {
     expect(verified.stdout).toContain(`${folded} refused call(s) past a connection's audit budget`);
   });
 
+  it("allowed calls typing 1 KB each: whole in the log until the budget is spent, then RATE_LIMITED", async () => {
+    ws = makeWorkspace({
+      commands: [{ command: "bash", args: ["--norc --noprofile"], input: "raw" }],
+      limits: { callsPerMinute: 100_000 },
+      sandbox: { mode: "off" },
+    });
+    smallestHistory(ws, { connectionBytesPerMinute: 8_192 });
+    mcp = await serveWorkspace(ws);
+    const { pane } = await mcp.ok<{ pane: string }>("spawn", { command: "bash --norc --noprofile" });
+    const answers: string[] = [];
+    for (let i = 0; i < 30; i++) {
+      const result = await mcp.call("send_keys", {
+        pane,
+        text: `: ${String(i).padStart(3, "0")} ${"t".repeat(1000)}`,
+      });
+      answers.push(
+        result.isError ? String((result.content[0] as { text: string }).text.split(":")[0]) : "ok",
+      );
+    }
+    const typed = answers.filter((a) => a === "ok").length;
+    expect(typed).toBeGreaterThan(2);
+    expect(typed).toBeLessThan(15);
+    // (The budget refills slowly: on a slow machine one more call may get through later.)
+    expect(new Set(answers.filter((a) => a !== "ok"))).toEqual(new Set(["RATE_LIMITED"]));
+    await mcp.close();
+    mcp = undefined;
+    const records = [
+      ...(existsSync(`${ws.auditPath}.1`) ? readAudit(`${ws.auditPath}.1`) : []),
+      ...readAudit(ws.auditPath),
+    ];
+    // Everything typed is in the log whole; the refused rest is counted.
+    const whole = records.filter((r) => r.tool === "send_keys" && r.decision === "allow");
+    expect(whole).toHaveLength(typed);
+    for (const r of whole) expect((r.args as { text: string }).text).toMatch(/^: \d{3} t{1000}$/);
+    const folded = records
+      .filter((r) => r.event === "summary")
+      .reduce((sum, r) => sum + (r.calls as number), 0);
+    const refusedWhole = records.filter((r) => r.tool === "send_keys" && r.decision === "deny").length;
+    expect(folded + refusedWhole).toBe(30 - typed);
+    expect(verify(ws.auditPath).stdout).not.toContain("history lost to rotation");
+  });
+
   it("`ccmux audit verify` reports history lost to rotation", async () => {
     ws = makeWorkspace({
       commands: [{ command: "echo", args: ["**"] }],
       limits: { callsPerMinute: 100_000 },
       sandbox: { mode: "off" },
     });
-    smallestHistory(ws);
+    // A budget out of reach: this test rotates the log on purpose.
+    smallestHistory(ws, { connectionBytesPerMinute: 100_000_000 });
     mcp = await serveWorkspace(ws);
     // Allowed calls are always logged whole: enough of them rotate the oldest file away.
     for (let i = 0; i < 600; i++) await mcp.ok("list_panes", {});

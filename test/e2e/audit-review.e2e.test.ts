@@ -219,8 +219,14 @@ describe("ccmux audit tail -f across fast rotations", () => {
   beforeAll(() => {
     ws = makeWorkspace(POLICY);
     const policy = JSON.parse(readFileSync(ws.policyPath, "utf8"));
-    policy.audit = { path: ws.auditPath, maxBytes: 65_536, keep: 20 };
-    // Allowed calls are always logged whole (refusals past a connection's audit budget are summarised).
+    policy.audit = {
+      path: ws.auditPath,
+      maxBytes: 65_536,
+      keep: 20,
+      connectionBytesPerMinute: 100_000_000,
+    };
+    // Allowed calls are logged whole (refusals past a connection's audit budget are summarised); the budget is
+    // set out of reach so one connection can rotate the log here.
     policy.limits = { callsPerMinute: 100_000 };
     writeFileSync(ws.policyPath, JSON.stringify(policy));
   });
@@ -269,7 +275,12 @@ describe("the chain across rotation and across servers sharing one log", () => {
     ws = makeWorkspace({ ...POLICY, audit: { maxBytes: 65_536, keep: 10 } });
     // makeWorkspace put audit.path in the policy; keep it alongside the new fields.
     const policy = JSON.parse(readFileSync(ws.policyPath, "utf8"));
-    policy.audit = { path: ws.auditPath, maxBytes: 65_536, keep: 10 };
+    policy.audit = {
+      path: ws.auditPath,
+      maxBytes: 65_536,
+      keep: 10,
+      connectionBytesPerMinute: 100_000_000,
+    };
     policy.limits = { callsPerMinute: 100_000 };
     writeFileSync(ws.policyPath, JSON.stringify(policy));
   });

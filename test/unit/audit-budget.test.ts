@@ -38,15 +38,18 @@ describe("per-connection audit budget (log flush by refused calls)", () => {
     expect(budget.verdict(refusal(99)).write).toBe(true);
   });
 
-  it("records of calls that act, and their outcomes, are never folded, however far over budget", () => {
-    const budget = new AuditBudget(16_384, () => 0);
-    budget.charge(10_000_000);
-    expect(
-      budget.verdict({ event: "call", decision: "allow", tool: "spawn", args: { command: "rm x" } }),
-    ).toEqual({ write: true });
+  it("allowed calls are never folded: past the budget they are refused until it is back; outcomes are written", () => {
+    let now = 0;
+    const budget = new AuditBudget(16_384, () => now);
+    const spawn: AuditRecord = { event: "call", decision: "allow", tool: "spawn", args: { command: "rm x" } };
+    expect(budget.verdict(spawn)).toEqual({ write: true });
+    budget.charge(16_384 + 8_192);
+    expect(budget.verdict(spawn)).toEqual({ write: false, refuseForMs: 30_004 });
     expect(budget.verdict({ event: "outcome", decision: "error", code: "SPAWN_FAILED" })).toEqual({
       write: true,
     });
+    now += 30_004;
+    expect(budget.verdict(spawn)).toEqual({ write: true });
   });
 
   it("repeated security records are folded too past the budget (a flood of calls naming ~/.ssh)", () => {
