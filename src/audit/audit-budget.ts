@@ -4,8 +4,11 @@ import type { AuditRecord } from "./audit-log.js";
 
 /** Hours of the kept history (all rotated files) one connection's records may take at most to fill. */
 const HISTORY_HOURS = 24;
-/** Smallest per-minute budget, whatever the rotation settings: a handful of ordinary refusals. */
-const MIN_BYTES_PER_MINUTE = 4 * 1024;
+/**
+ * Smallest per-minute budget, whatever the rotation settings: about 160 ordinary records, above the default
+ * call rate (120 a minute), so a small log does not slow an ordinary agent down.
+ */
+const MIN_BYTES_PER_MINUTE = 64 * 1024;
 /** A pending summary is written at least this often while records keep being folded into it. */
 const SUMMARY_EVERY_MS = 60_000;
 /** Distinct tools / codes a summary counts by name; the rest are counted under "(other)". */

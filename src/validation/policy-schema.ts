@@ -270,7 +270,7 @@ export const policySchema = z
           .max(1_073_741_824)
           .optional()
           .describe(
-            "Log bytes one connection's records may take a minute (one minute's worth can be saved up). Default: the kept history (maxBytes × (keep + 1)) spread over 24 hours, at least 4 KiB. Past it, refusals are counted in `summary` records and further calls are refused with RATE_LIMITED until it refills.",
+            "Log bytes one connection's records may take a minute (one minute's worth can be saved up). Default: the kept history (maxBytes × (keep + 1)) spread over 24 hours, at least 64 KiB. Past it, refusals are counted in `summary` records and further calls are refused with RATE_LIMITED until it refills.",
           ),
       })
       .default({ maxBytes: 16_777_216, keep: 10, sync: "batched", redactInput: false }),

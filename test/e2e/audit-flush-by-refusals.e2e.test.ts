@@ -51,7 +51,8 @@ describe("one connection cannot flush the audit history away", () => {
       anomalies: { probing: { slowAfter: 5, blockAfter: 10_000, slowMs: 1 }, lateral: { panes: 1024 } },
       sandbox: { mode: "off" },
     });
-    smallestHistory(ws);
+    // The budget a 16 MiB × 11 history gets, scaled to this 128 KiB one (below the 64 KiB floor).
+    smallestHistory(ws, { connectionBytesPerMinute: 8_192 });
     mcp = await serveWorkspace(ws);
     await mcp.ok("spawn", { command: "echo before-the-flood" });
     const codes = new Set<string>();
