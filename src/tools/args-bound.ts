@@ -12,7 +12,7 @@ export interface UnloggedArgs {
   depth: number;
   /** Values seen before the walk stopped. */
   values: number;
-  /** UTF-8 bytes of the arguments as canonical JSON (keys sorted), and that text's SHA-256 (hex). */
+  /** UTF-8 bytes of the arguments as JSON (JSON.stringify, keys in the order received), and its SHA-256. */
   bytes: number;
   sha256: string;
 }
@@ -23,6 +23,15 @@ export interface UnloggedArgs {
  * within MAX_ARGS_DEPTH and MAX_ARGS_NODES, otherwise what the log keeps instead of them.
  */
 export function argsOverBound(args: unknown): UnloggedArgs | null {
+  const shape = argsShapeOverBound(args);
+  return shape === null ? null : { ...shape, ...digestJson(args) };
+}
+
+/**
+ * Like argsOverBound, without the digest: the walk stops at the bound, so this costs at most
+ * MAX_ARGS_NODES steps whatever was sent (the digest walks everything; take it once the call is admitted).
+ */
+export function argsShapeOverBound(args: unknown): Omit<UnloggedArgs, "bytes" | "sha256"> | null {
   const stack: Array<{ value: unknown; depth: number }> = [{ value: args, depth: 0 }];
   let values = 0;
   let deepest = 0;
@@ -30,25 +39,41 @@ export function argsOverBound(args: unknown): UnloggedArgs | null {
     const { value, depth } = stack.pop() as { value: unknown; depth: number };
     values += 1;
     deepest = Math.max(deepest, depth);
-    if (depth > MAX_ARGS_DEPTH) return unlogged("too-deep", args, deepest, values);
-    if (values > MAX_ARGS_NODES) return unlogged("too-many-values", args, deepest, values);
+    if (depth > MAX_ARGS_DEPTH) return { unlogged: "too-deep", depth: deepest, values };
+    if (values > MAX_ARGS_NODES) return { unlogged: "too-many-values", depth: deepest, values };
     if (value !== null && typeof value === "object") {
+      // Stop before queueing more values than the bound allows (counting keys is cheaper than taking values).
+      const size = Array.isArray(value) ? value.length : Object.keys(value).length;
+      if (values + stack.length + size > MAX_ARGS_NODES) {
+        return { unlogged: "too-many-values", depth: deepest, values: values + stack.length + size };
+      }
       for (const item of Object.values(value)) stack.push({ value: item, depth: depth + 1 });
     }
   }
   return null;
 }
 
-function unlogged(why: UnloggedArgs["unlogged"], args: unknown, depth: number, values: number): UnloggedArgs {
-  const { bytes, sha256 } = digestJson(args);
-  return { unlogged: why, depth, values, bytes, sha256 };
-}
-
 /**
- * Canonical JSON (keys sorted, as the audit chain writes it) of any JSON value, hashed as it is produced:
- * an explicit stack instead of recursion, so 20 000 levels cost memory in proportion, never the call stack.
+ * The bytes and SHA-256 of `JSON.stringify(value)` for any JSON value (keys in the order received), hashed as
+ * they are produced: an explicit stack instead of recursion, so 20 000 levels cost memory in proportion, never
+ * the call stack. A reviewer holding the arguments can recompute it with JSON.stringify.
  */
 export function digestJson(value: unknown): { bytes: number; sha256: string } {
+  // The engine's own serializer is many times faster; it recurses, so very deep values take the walk below,
+  // which writes the same text.
+  try {
+    const text = JSON.stringify(value) ?? "null";
+    return {
+      bytes: Buffer.byteLength(text, "utf8"),
+      sha256: createHash("sha256").update(text).digest("hex"),
+    };
+  } catch (error) {
+    if (!(error instanceof RangeError)) throw error;
+  }
+  return digestByWalk(value);
+}
+
+function digestByWalk(value: unknown): { bytes: number; sha256: string } {
   const hash = createHash("sha256");
   let bytes = 0;
   const emit = (text: string): void => {
@@ -77,9 +102,7 @@ export function digestJson(value: unknown): { bytes: number; sha256: string } {
       });
       pieces.push({ text: "]" });
     } else {
-      const entries = Object.entries(item)
-        .filter(([, entry]) => entry !== undefined)
-        .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+      const entries = Object.entries(item).filter(([, entry]) => entry !== undefined);
       pieces.push({ text: "{" });
       entries.forEach(([key, entry], index) => {
         pieces.push({ text: `${index > 0 ? "," : ""}${JSON.stringify(key)}:` });

@@ -9,7 +9,7 @@ import { z } from "zod";
 import type { AuditRecord } from "../audit/audit-log.js";
 import { CcmuxError, isCcmuxError } from "../errors.js";
 import { sanitizeDeep, sanitizeLine } from "./agent-text.js";
-import { argsOverBound, MAX_ARGS_DEPTH, MAX_ARGS_NODES, type UnloggedArgs } from "./args-bound.js";
+import { argsShapeOverBound, digestJson, MAX_ARGS_DEPTH, MAX_ARGS_NODES } from "./args-bound.js";
 import type { ToolDeps } from "./tool-deps.js";
 import { errorResult, okResult } from "./tool-result.js";
 
@@ -121,7 +121,7 @@ export class ToolRegistry {
   ): Promise<CallToolResult> {
     // Security: arguments nested 20 000 deep overflowed the stack in redaction (JSON-RPC -32603, no record).
     // The bound is checked iteratively before anything walks them; past it only their size and digest go on.
-    const over = argsOverBound(rawArgs);
+    const over = argsShapeOverBound(rawArgs);
     const args = over ?? rawArgs;
     // Lateral movement is about panes that are not this connection's own (see AnomalyDetector).
     const pane = over ? undefined : this.foreignPane(paneOf(rawArgs));
@@ -220,7 +220,7 @@ export class ToolRegistry {
   private async decide(
     name: string,
     rawArgs: unknown,
-    over: UnloggedArgs | null,
+    over: OverBound | null,
     io: { signal: AbortSignal; progress: CallContext["progress"] },
     pane: string | undefined,
   ): Promise<Decided> {
@@ -239,6 +239,8 @@ export class ToolRegistry {
       base.args = over ?? rawArgs;
       // Security: a flood of calls (seed §6.2) is refused before any parsing or pane work.
       this.deps.connection.rateLimit.take();
+      // Arguments past the bound: their digest walks all of them, so only for a call within the rate limit.
+      if (over) base.args = { ...over, ...digestJson(rawArgs) };
       // Security: anomaly rules (seed §6.2) hold a probing or roaming connection back before anything runs.
       const { delayMs } = this.deps.connection.anomalies.gate(name, pane);
       gated = true;
@@ -347,7 +349,10 @@ function cancelled(): CcmuxError {
   return new CcmuxError("CANCELLED", "The client cancelled the call before it ran; nothing was done.");
 }
 
-function overBound(over: UnloggedArgs): CcmuxError {
+/** What the shape check says of arguments past the bound. */
+type OverBound = NonNullable<ReturnType<typeof argsShapeOverBound>>;
+
+function overBound(over: OverBound): CcmuxError {
   const why =
     over.unlogged === "too-deep"
       ? `nest deeper than ${MAX_ARGS_DEPTH} levels`

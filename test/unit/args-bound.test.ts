@@ -1,6 +1,5 @@
 import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { canonicalJson } from "../../src/audit/audit-chain.js";
 import { argsOverBound, digestJson, MAX_ARGS_DEPTH } from "../../src/tools/args-bound.js";
 
 function nested(depth: number): unknown {
@@ -27,9 +26,20 @@ describe("argument bounds (stack overflow in redaction left no audit record)", (
     });
   });
 
-  it("the digest is the SHA-256 of the canonical JSON the chain would write", () => {
-    const value = { b: [1, "two", null, { d: true }], a: "x" };
-    const text = canonicalJson(value);
+  it("too deep for JSON.stringify, the digest is still that of the same text", () => {
+    const depth = 200_000;
+    const deep = JSON.parse(`${"[".repeat(depth)}1${"]".repeat(depth)}`);
+    const text = `${"[".repeat(depth)}1${"]".repeat(depth)}`;
+    expect(() => JSON.stringify(deep)).toThrow(RangeError);
+    expect(digestJson(deep)).toEqual({
+      bytes: text.length,
+      sha256: createHash("sha256").update(text).digest("hex"),
+    });
+  });
+
+  it("the digest is the SHA-256 of JSON.stringify of the arguments, so a reviewer can recompute it", () => {
+    const value = { b: [1, "two", null, { d: true, u: undefined }], a: "x\u2028é" };
+    const text = JSON.stringify(value);
     expect(digestJson(value)).toEqual({
       bytes: Buffer.byteLength(text),
       sha256: createHash("sha256").update(text).digest("hex"),
