@@ -31,6 +31,8 @@ export type CcmuxErrorCode =
   | "RATE_LIMITED"
   /** An anomaly rule (repeated refusals, too many panes touched) holds this connection back for a while. */
   | "ANOMALY_BLOCKED"
+  /** The client cancelled the call before it ran (e.g. while it was held back): nothing was done. */
+  | "CANCELLED"
   /** A configured bound (panes, input bytes, waiters) would be exceeded. */
   | "LIMIT_EXCEEDED"
   /** The audit record could not be written, so the call was refused (fail closed). */
@@ -59,6 +61,7 @@ export const ERROR_CODES: readonly CcmuxErrorCode[] = [
   "PANE_EXITED",
   "RATE_LIMITED",
   "ANOMALY_BLOCKED",
+  "CANCELLED",
   "LIMIT_EXCEEDED",
   "AUDIT_UNAVAILABLE",
   "SPAWN_FAILED",

@@ -26,7 +26,7 @@ export type AuditDecision = "allow" | "deny" | "error" | "info";
 /** One line of the audit log, before the log adds `v`, `seq`, `time`, `session`, `prev` and `hash`. */
 export interface AuditRecord {
   /** What happened: a tool call, a process exit, server start/stop, an eviction. */
-  event: "call" | "outcome" | "exit" | "start" | "stop" | "evict" | "security";
+  event: "call" | "outcome" | "exit" | "start" | "stop" | "evict" | "security" | "summary";
   decision: AuditDecision;
   connection?: string;
   tool?: string;
@@ -131,23 +131,25 @@ export class AuditLog {
     }
   }
 
-  /** Appends one record; throws AUDIT_UNAVAILABLE when it cannot be written. */
-  write(record: AuditRecord): void {
+  /**
+   * Appends one record and returns its size in bytes; throws AUDIT_UNAVAILABLE when it cannot be written. A
+   * record bigger than `maxBytes` (at most MAX_RECORD_BYTES) keeps its fields' sizes and digests instead.
+   */
+  write(record: AuditRecord, maxBytes = MAX_RECORD_BYTES): number {
     // Security: every field is redacted (argv, detail and reason echo agent input too), and long strings are
     // cut so a flood of huge refused calls cannot fill the disk and take the log down.
-    const {
-      time: _time,
-      session: _session,
-      ...safe
-    } = capStrings(
-      this.redactor.redact(this.options.redactInput ? digestInput(record) : record) as AuditRecord,
-    );
+    const redaction = this.redactor.redactWithReport(this.options.redactInput ? digestInput(record) : record);
+    const { time: _time, session: _session, ...safe } = capStrings(redaction.value as AuditRecord);
     let fields: Record<string, unknown> = { time: new Date().toISOString(), session: this.runId, ...safe };
+    let written = 0;
+    // Whenever redaction changed a string, the record says where, and the original's length and SHA-256.
+    if (redaction.changed.length > 0) fields.redacted = redaction.changed;
+    if (redaction.more > 0) fields.redactedMore = redaction.more;
     try {
       this.withLock(() => {
         // One serialization on the common path; sealed again only when the record is too big or the file rotates.
         let line = sealLine(fields, this.state);
-        if (line.bytes.length > MAX_RECORD_BYTES) {
+        if (line.bytes.length > Math.min(maxBytes, MAX_RECORD_BYTES)) {
           fields = boundRecord(fields);
           line = sealLine(fields, this.state);
         }
@@ -156,6 +158,7 @@ export class AuditLog {
           line = sealLine(fields, this.state);
         }
         this.append(line);
+        written = line.bytes.length;
       });
     } catch (cause) {
       throw new CcmuxError(
@@ -166,6 +169,7 @@ export class AuditLog {
         },
       );
     }
+    return written;
   }
 
   /** Flushes pending records now (batched mode), then releases the file. */

@@ -21,6 +21,13 @@ export interface VerifyResult {
   broken?: ChainBreak;
   /** Facts that are not breaks: e.g. the oldest files were rotated away. */
   notes: string[];
+  /**
+   * History lost to rotation: the oldest kept file continues a chain whose records up to `lastSeq` are gone;
+   * `keptSince` is when that file began (ISO time), so everything before it is lost.
+   */
+  rotatedAway?: { lastSeq: number; keptSince: string };
+  /** Refused calls counted in `summary` records (past a connection's audit budget) instead of one by one. */
+  folded: number;
 }
 
 interface Chained {
@@ -40,7 +47,7 @@ interface Chained {
  */
 export function verifyLog(path: string): VerifyResult {
   const files = logFiles(path);
-  const result: VerifyResult = { ok: true, files, records: 0, notes: [] };
+  const result: VerifyResult = { ok: true, files, records: 0, notes: [], folded: 0 };
   for (const aside of setAside(path)) {
     result.notes.push(
       `${aside} is not part of the chain (an older log set aside, or a rotation that did not finish)`,
@@ -76,7 +83,12 @@ export function verifyLog(path: string): VerifyResult {
         const continues = record.continues ?? null;
         if (state === null) {
           if (continues !== null) {
-            result.notes.push(`the chain begins at seq ${seq}: older files were rotated away`);
+            const lostSeq = typeof continues.seq === "number" ? continues.seq : (seq ?? 1) - 1;
+            const keptSince = typeof record.time === "string" ? record.time : "?";
+            result.rotatedAway = { lastSeq: lostSeq, keptSince };
+            result.notes.push(
+              `history lost to rotation: records seq 1–${lostSeq} (everything before ${keptSince}) were rotated away`,
+            );
             if (record.prev !== continues.hash)
               return fail("the header's link does not match what it continues", seq);
           } else if (record.prev !== GENESIS) {
@@ -100,6 +112,7 @@ export function verifyLog(path: string): VerifyResult {
         if (record.prev !== state.hash)
           return fail("the record does not link to the one before it (deleted, inserted or reordered)", seq);
       }
+      if (record.event === "summary" && typeof record.calls === "number") result.folded += record.calls;
       result.firstSeq ??= seq;
       state = { seq, hash: record.hash };
       result.records += 1;
@@ -108,6 +121,11 @@ export function verifyLog(path: string): VerifyResult {
   if (state !== null) {
     result.lastSeq = state.seq;
     result.lastHash = state.hash;
+  }
+  if (result.folded > 0) {
+    result.notes.push(
+      `${result.folded} refused call(s) past a connection's audit budget are counted in summary records, not logged one by one`,
+    );
   }
   return result;
 }

@@ -1,18 +1,29 @@
-/** Well-known credential shapes, redacted wherever they appear in an audited string. */
+import { createHash } from "node:crypto";
+import { redactPem } from "./pem-redact.js";
+
+/**
+ * Well-known credential shapes, redacted wherever they appear in an audited string. Each matches the token
+ * alone: it starts where a token can start (not inside another word) and stops at the first character the
+ * token cannot hold, so redaction never takes text around a secret with it. Private-key blocks: pem-redact.ts.
+ */
 const SECRET_SHAPES: readonly RegExp[] = [
-  /sk-ant-[A-Za-z0-9_-]{8,}/g, // Anthropic API keys
-  /sk-(?:proj-)?[A-Za-z0-9_-]{20,}/g, // OpenAI-style keys
+  /(?<![A-Za-z0-9_-])sk-ant-[A-Za-z0-9_-]{8,}/g, // Anthropic API keys
+  /(?<![A-Za-z0-9_-])sk-(?:proj-)?[A-Za-z0-9_-]{20,}/g, // OpenAI-style keys
   /\b(?:AKIA|ASIA)[A-Z0-9]{16}\b/g, // AWS access key ids
   /\bgh[pousr]_[A-Za-z0-9]{30,}\b/g, // GitHub tokens
   /\bgithub_pat_[A-Za-z0-9_]{40,}\b/g,
   /\bxox[abprs]-[A-Za-z0-9-]{10,}\b/g, // Slack tokens
-  /-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?(?:-----END [A-Z ]*PRIVATE KEY-----|$)/g,
 ];
 
 export const REDACTED = "[REDACTED]";
 
 /** Values shorter than this are not treated as secrets to search for (too many false hits). */
 const MIN_SECRET_VALUE_LENGTH = 6;
+
+/** Most `redacted` entries one record lists; the rest are counted. */
+const MAX_LISTED = 32;
+/** Longest field path listed (argument names are the agent's). */
+const MAX_FIELD_PATH = 256;
 
 export interface RedactorOptions {
   /** Secret values known to the server (e.g. the values of its secret-named environment variables). */
@@ -22,8 +33,20 @@ export interface RedactorOptions {
 }
 
 /**
- * Removes secrets from what is written to the audit log: known secret values, common credential shapes, and
- * the values of secret-named keys in `env` objects. Everything else (including text the agent typed) is kept.
+ * One string redaction changed: where it was (a dotted path in the record, array indices as numbers), and
+ * the original's length (UTF-16 code units) and SHA-256 (hex, over its UTF-8), so a reviewer holding a
+ * candidate text can check it was what the agent sent.
+ */
+export interface RedactedString {
+  field: string;
+  length: number;
+  sha256: string;
+}
+
+/**
+ * Removes secrets from what is written to the audit log: known secret values, common credential shapes, the
+ * body lines of private-key blocks, and the values of secret-named keys in `env` objects. Everything else
+ * (including text the agent typed around a secret) is kept.
  */
 export class Redactor {
   private readonly values: readonly string[];
@@ -38,22 +61,55 @@ export class Redactor {
     let out = text;
     for (const value of this.values) if (out.includes(value)) out = out.split(value).join(REDACTED);
     for (const shape of SECRET_SHAPES) out = out.replace(shape, REDACTED);
-    return out;
+    return redactPem(out);
   }
 
   /** A deep copy of `value` with every string redacted and secret-named `env` entries blanked. */
-  redact(value: unknown, key?: string): unknown {
-    if (typeof value === "string") return this.redactString(value);
-    if (Array.isArray(value)) return value.map((item) => this.redact(item));
-    if (value !== null && typeof value === "object") {
-      // Object.fromEntries defines keys as data: an argument named `__proto__` is logged, not swallowed.
-      return Object.fromEntries(
-        Object.entries(value).map(([name, item]) => [
-          name,
-          key === "env" && this.options.isSecretName(name) ? REDACTED : this.redact(item, name),
-        ]),
-      );
-    }
-    return value;
+  redact(value: unknown): unknown {
+    return this.redactWithReport(value).value;
   }
+
+  /**
+   * Like `redact`, and lists every string it changed (at most MAX_LISTED, then `more` counts the rest).
+   * `value` must be bounded in depth by the caller (the tool registry bounds agent input first).
+   */
+  redactWithReport(value: unknown): { value: unknown; changed: RedactedString[]; more: number } {
+    const changed: RedactedString[] = [];
+    let more = 0;
+    const note = (field: string, original: string): void => {
+      if (changed.length >= MAX_LISTED) {
+        more += 1;
+        return;
+      }
+      const sha256 = createHash("sha256").update(original, "utf8").digest("hex");
+      changed.push({ field: field.slice(0, MAX_FIELD_PATH), length: original.length, sha256 });
+    };
+    const walk = (item: unknown, path: string, key: string | undefined): unknown => {
+      if (typeof item === "string") {
+        const out = this.redactString(item);
+        if (out !== item) note(path, item);
+        return out;
+      }
+      if (Array.isArray(item))
+        return item.map((element, index) => walk(element, join(path, index), undefined));
+      if (item !== null && typeof item === "object") {
+        // Object.fromEntries defines keys as data: an argument named `__proto__` is logged, not swallowed.
+        return Object.fromEntries(
+          Object.entries(item).map(([name, entry]) => {
+            if (key === "env" && this.options.isSecretName(name)) {
+              if (typeof entry === "string") note(join(path, name), entry);
+              return [name, REDACTED];
+            }
+            return [name, walk(entry, join(path, name), name)];
+          }),
+        );
+      }
+      return item;
+    };
+    return { value: walk(value, "", undefined), changed, more };
+  }
+}
+
+function join(path: string, name: string | number): string {
+  return path === "" ? String(name) : `${path}.${name}`;
 }

@@ -123,6 +123,14 @@ function summary(path: string, filter: AuditFilter, json: boolean): number {
   const lines = [
     `records: ${result.records} from ${result.from ?? "—"} to ${result.to ?? "—"} in ${result.sessions} server run(s)`,
     `chain: ${chain.ok ? `intact (${chain.records} records)` : `BROKEN at ${chain.broken?.file}:${chain.broken?.line}: ${chain.broken?.reason}`}`,
+    ...(chain.rotatedAway
+      ? [
+          `history lost to rotation: seq 1–${chain.rotatedAway.lastSeq} (before ${clean(chain.rotatedAway.keptSince, 40)})`,
+        ]
+      : []),
+    ...(chain.folded > 0
+      ? [`refused calls counted in summary records (past a connection's budget): ${chain.folded}`]
+      : []),
     `calls by tool: ${pairs(result.byTool)}`,
     `calls by decision: ${pairs(result.byDecision)}`,
     `codes: ${pairs(result.byCode)}`,

@@ -154,7 +154,7 @@ export async function serve(options: { config?: string }): Promise<number> {
   const warn = (message: string): void => console.error(`ccmux: WARNING: ${message}`);
   startPersonPanes(policy, host, serverEnv, logAudit, warn);
 
-  const connection = new Connection(policy.limits, policy.anomalies);
+  const connection = new Connection(policy.limits, policy.anomalies, policy.audit);
   const server = createServer(
     { policy, host, audit, connection, serverEnv, sessionBase, warn },
     packageVersion(),
@@ -165,6 +165,9 @@ export async function serve(options: { config?: string }): Promise<number> {
   const stop = (why: string): Promise<number> => {
     stopping ??= (async () => {
       await host.shutdown();
+      // Refused calls folded past the connection's audit budget are accounted for before the log closes.
+      const summary = connection.auditBudget.takeSummary(connection.id);
+      if (summary) logAudit(summary);
       logAudit({ event: "stop", decision: "info", reason: why });
       audit.close();
       if (userSwitch) removeIfEmpty(sessionBase);

@@ -8,6 +8,8 @@ import {
 import { z } from "zod";
 import type { AuditRecord } from "../audit/audit-log.js";
 import { CcmuxError, isCcmuxError } from "../errors.js";
+import { sanitizeDeep, sanitizeLine } from "./agent-text.js";
+import { argsShapeOverBound, digestJson, MAX_ARGS_DEPTH, MAX_ARGS_NODES } from "./args-bound.js";
 import type { ToolDeps } from "./tool-deps.js";
 import { errorResult, okResult } from "./tool-result.js";
 
@@ -55,6 +57,7 @@ const ERROR_DECISION_CODES: ReadonlySet<string> = new Set(["INTERNAL", "SPAWN_FA
  */
 export class ToolRegistry {
   private readonly tools = new Map<string, AnyToolSpec>();
+  private summaryTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly deps: ToolDeps) {}
 
@@ -87,9 +90,13 @@ export class ToolRegistry {
         params.arguments,
         {
           signal: extra.signal,
+          // Security: notifications reach the agent and the person's terminal like results do: sanitized here.
           alert: (level, data) => {
             void extra
-              .sendNotification({ method: "notifications/message", params: { level, logger: "ccmux", data } })
+              .sendNotification({
+                method: "notifications/message",
+                params: { level, logger: "ccmux", data: sanitizeDeep(data) },
+              })
               .catch(() => {});
           },
           progress: (progress, total, message) => {
@@ -97,7 +104,7 @@ export class ToolRegistry {
             void extra
               .sendNotification({
                 method: "notifications/progress",
-                params: { progressToken: token, progress, total, message },
+                params: { progressToken: token, progress, total, message: sanitizeDeep(message) },
               })
               .catch(() => {});
           },
@@ -112,12 +119,60 @@ export class ToolRegistry {
     rawArgs: unknown,
     io: { signal: AbortSignal; progress: CallContext["progress"]; alert?: AlertSink },
   ): Promise<CallToolResult> {
+    // Security: arguments nested 20 000 deep overflowed the stack in redaction (JSON-RPC -32603, no record).
+    // The bound is checked iteratively before anything walks them; past it only their size and digest go on.
+    const over = argsShapeOverBound(rawArgs);
+    const args = over ?? rawArgs;
     // Lateral movement is about panes that are not this connection's own (see AnomalyDetector).
-    const pane = this.foreignPane(paneOf(rawArgs));
-    const decided = await this.decide(name, rawArgs, io, pane);
+    const pane = over ? undefined : this.foreignPane(paneOf(rawArgs));
+    const decided = await this.decide(name, rawArgs, over, io, pane);
     // Calls the anomaly gate refused are not observed again: a blocked connection cannot extend its own block.
-    if (decided.gated) this.observe(name, rawArgs, pane, decided, io.alert);
+    if (decided.gated) {
+      try {
+        this.observe(name, args, pane, decided, io.alert);
+      } catch (error) {
+        console.error("ccmux: the anomaly rules failed on a call:", error);
+      }
+    }
     return decided.result;
+  }
+
+  /**
+   * Writes one of this connection's records within its audit budget: whole, or — a refusal past the budget —
+   * folded into the connection's next `summary` record. Throws AUDIT_UNAVAILABLE like AuditLog.write.
+   */
+  private record(record: AuditRecord): void {
+    const budget = this.deps.connection.auditBudget;
+    const verdict = budget.verdict(record);
+    if (!verdict.write && verdict.refuseForMs !== undefined) {
+      throw new CcmuxError(
+        "RATE_LIMITED",
+        `This connection's audit log budget is spent: retry after ${verdict.refuseForMs} ms.`,
+        { data: { retryAfterMs: verdict.refuseForMs, auditBytesPerMinute: budget.bytesPerMinute } },
+      );
+    }
+    if (!verdict.write) {
+      if (budget.fold(record)) this.writeSummary();
+      // A flood that stops is still accounted for within a minute, even if nothing follows it.
+      this.summaryTimer ??= setTimeout(() => {
+        this.summaryTimer = undefined;
+        try {
+          this.writeSummary();
+        } catch (error) {
+          console.error(`ccmux: a summary record could not be written: ${(error as Error).message}`);
+        }
+      }, SUMMARY_AFTER_MS).unref();
+      return;
+    }
+    this.writeSummary();
+    budget.charge(this.deps.audit.write(record, verdict.maxBytes));
+  }
+
+  /** Writes what was folded since the last summary, if anything. */
+  private writeSummary(): void {
+    const budget = this.deps.connection.auditBudget;
+    const summary = budget.takeSummary(this.deps.connection.id);
+    if (summary) budget.charge(this.deps.audit.write(summary));
   }
 
   /** `pane` unless this connection spawned it. */
@@ -143,7 +198,7 @@ export class ToolRegistry {
       args,
     })) {
       try {
-        this.deps.audit.write({
+        this.record({
           event: "security",
           decision: "info",
           connection: this.deps.connection.id,
@@ -156,7 +211,8 @@ export class ToolRegistry {
       } catch (error) {
         console.error(`ccmux: a security record could not be written: ${(error as Error).message}`);
       }
-      this.deps.warn(`security (${event.severity}): ${event.rule}: ${event.message}`);
+      // Security: the message names the agent's tool name and arguments; stderr is the person's terminal.
+      this.deps.warn(sanitizeLine(`security (${event.severity}): ${event.rule}: ${event.message}`));
       alert?.(LEVELS[event.severity], { rule: event.rule, severity: event.severity, message: event.message });
     }
   }
@@ -164,6 +220,7 @@ export class ToolRegistry {
   private async decide(
     name: string,
     rawArgs: unknown,
+    over: OverBound | null,
     io: { signal: AbortSignal; progress: CallContext["progress"] },
     pane: string | undefined,
   ): Promise<Decided> {
@@ -176,20 +233,24 @@ export class ToolRegistry {
     };
     let decided = false;
     let noted: Partial<AuditRecord> = {};
-    const audit = (record: AuditRecord): void => this.deps.audit.write(record);
+    const audit = (record: AuditRecord): void => this.record(record);
     try {
       const tool = this.tools.get(name);
-      base.args = rawArgs;
+      base.args = over ?? rawArgs;
       // Security: a flood of calls (seed §6.2) is refused before any parsing or pane work.
       this.deps.connection.rateLimit.take();
+      // Arguments past the bound: their digest walks all of them, so only for a call within the rate limit.
+      if (over) base.args = { ...over, ...digestJson(rawArgs) };
       // Security: anomaly rules (seed §6.2) hold a probing or roaming connection back before anything runs.
       const { delayMs } = this.deps.connection.anomalies.gate(name, pane);
       gated = true;
       if (delayMs > 0) {
+        // Security: cancelling a held-back call used to end the hold early and run the call at once.
         await sleep(delayMs, io.signal);
         // A block set while this call waited applies to it too.
         this.deps.connection.anomalies.gate(name, pane);
       }
+      if (over) throw overBound(over);
       if (!tool) throw new CcmuxError("INVALID_ARGUMENT", `Unknown tool "${truncate(name)}".`);
       const parsed = (tool.input as z.ZodType).safeParse(rawArgs ?? {});
       if (!parsed.success) {
@@ -202,6 +263,8 @@ export class ToolRegistry {
           },
         });
       }
+      // A call the client cancelled before it started does not start.
+      if (io.signal.aborted) throw cancelled();
       const ctx: CallContext = {
         deps: this.deps,
         signal: io.signal,
@@ -241,6 +304,9 @@ export class ToolRegistry {
   }
 }
 
+/** How soon records folded past the audit budget are written as a summary when no other record follows. */
+const SUMMARY_AFTER_MS = 60_000;
+
 type AlertSink = (level: "notice" | "warning" | "alert", data: Record<string, unknown>) => void;
 
 const LEVELS = { low: "notice", medium: "warning", high: "alert" } as const;
@@ -260,13 +326,39 @@ interface Decided {
   gated: boolean;
 }
 
+/** Waits `ms`; rejects with CANCELLED as soon as `signal` aborts (the call then never runs). */
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    signal.addEventListener("abort", () => {
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) {
+      reject(cancelled());
+      return;
+    }
+    const onAbort = (): void => {
       clearTimeout(timer);
+      reject(cancelled());
+    };
+    const timer = setTimeout(() => {
+      signal.removeEventListener("abort", onAbort);
       resolve();
-    });
+    }, ms);
+    signal.addEventListener("abort", onAbort, { once: true });
+  });
+}
+
+function cancelled(): CcmuxError {
+  return new CcmuxError("CANCELLED", "The client cancelled the call before it ran; nothing was done.");
+}
+
+/** What the shape check says of arguments past the bound. */
+type OverBound = NonNullable<ReturnType<typeof argsShapeOverBound>>;
+
+function overBound(over: OverBound): CcmuxError {
+  const why =
+    over.unlogged === "too-deep"
+      ? `nest deeper than ${MAX_ARGS_DEPTH} levels`
+      : `hold more than ${MAX_ARGS_NODES} values`;
+  return new CcmuxError("INVALID_ARGUMENT", `The arguments ${why}; nothing was parsed.`, {
+    data: { maxDepth: MAX_ARGS_DEPTH, maxValues: MAX_ARGS_NODES },
   });
 }
 

@@ -293,8 +293,15 @@ export class AnomalyDetector {
 /** Tools that act: what a blocked connection may no longer call. */
 const ACTING_TOOLS = new Set(["spawn", "send_keys"]);
 
-/** Refusals of the policy itself: what probing is made of (not a mistyped argument or a pane already gone). */
+/**
+ * Refusals that probing is made of: of the policy itself, and of malformed or oversized calls. Security:
+ * refused calls of unknown fields (INVALID_ARGUMENT) or past a size bound used to neither slow down nor count,
+ * and flooded the audit history. A pane already gone (PANE_NOT_FOUND, PANE_EXITED) is not probing.
+ */
 const PROBING_CODES = new Set([
+  "INVALID_ARGUMENT",
+  "UNKNOWN_KEY",
+  "LIMIT_EXCEEDED",
   "COMMAND_SYNTAX_FORBIDDEN",
   "COMMAND_NOT_ALLOWED",
   "ARGS_NOT_ALLOWED",

@@ -65,7 +65,14 @@ export interface CompiledPolicy {
   env: { pass: readonly string[]; passSecrets: readonly string[]; fromAgent: readonly string[] };
   panes: readonly CompiledPersonPane[];
   limits: Readonly<PolicyLimits & { burst: number }>;
-  audit: { path: string; maxBytes: number; keep: number; sync: "batched" | "each"; redactInput: boolean };
+  audit: {
+    path: string;
+    maxBytes: number;
+    keep: number;
+    sync: "batched" | "each";
+    redactInput: boolean;
+    connectionBytesPerMinute?: number;
+  };
   sandbox: CompiledSandbox;
   anomalies: AnomalyPolicy;
   /** Things that load but deserve the person's attention (a program not found, a secret in env.pass). */
@@ -428,6 +435,9 @@ export function compilePolicy(raw: unknown, opts: CompileOptions): CompiledPolic
       keep: policy.audit.keep,
       sync: policy.audit.sync,
       redactInput: policy.audit.redactInput,
+      ...(policy.audit.connectionBytesPerMinute === undefined
+        ? {}
+        : { connectionBytesPerMinute: policy.audit.connectionBytesPerMinute }),
     },
     sandbox,
     anomalies: {

@@ -263,6 +263,15 @@ export const policySchema = z
           .boolean()
           .default(false)
           .describe("Log only the length and SHA-256 of text typed with send_keys, not the text."),
+        connectionBytesPerMinute: z
+          .number()
+          .int()
+          .min(1024)
+          .max(1_073_741_824)
+          .optional()
+          .describe(
+            "Log bytes one connection's records may take a minute (one minute's worth can be saved up). Default: the kept history (maxBytes × (keep + 1)) spread over 24 hours, at least 64 KiB. Past it, refusals are counted in `summary` records and further calls are refused with RATE_LIMITED until it refills.",
+          ),
       })
       .default({ maxBytes: 16_777_216, keep: 10, sync: "batched", redactInput: false }),
     anomalies: anomalies.default(anomalies.parse({})),

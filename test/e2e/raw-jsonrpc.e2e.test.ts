@@ -70,3 +70,65 @@ describe("malformed JSON-RPC tool calls", () => {
     }
   });
 });
+
+/** `depth` levels of `{"a":…}` around 1, as raw JSON text (JSON.stringify would recurse as deep). */
+const deepJson = (depth: number): string => `${'{"a":'.repeat(depth)}1${"}".repeat(depth)}`;
+
+describe("arguments nested 20 000 deep (stack overflow in redaction, -32603 and no audit record)", () => {
+  it("every such call gets INVALID_ARGUMENT and exactly one audit record with the arguments' digest", async () => {
+    const ws = makeWorkspace({ commands: [{ command: "echo", args: ["**"] }] });
+    try {
+      const call = (id: number, name: string, args: string) =>
+        `{"jsonrpc":"2.0","id":${id},"method":"tools/call","params":{"name":"${name}","arguments":${args}}}`;
+      const answers = await rawSession(ws.policyPath, [
+        call(1, "spawn", `{"command":"echo hi","x":${deepJson(20_000)}}`),
+        // Siblings: an unknown tool, a deep array, deep inside `env` (redaction walks env specially).
+        call(2, "no_such_tool", deepJson(20_000)),
+        call(3, "send_keys", `{"pane":"p-x","text":${"[".repeat(20_000)}${"]".repeat(20_000)}}`),
+        call(4, "spawn", `{"command":"echo hi","env":{"A_TOKEN":${deepJson(20_000)}}}`),
+        { jsonrpc: "2.0", id: 5, method: "tools/list" },
+      ]);
+      for (const id of [1, 2, 3, 4]) {
+        const answer = answers.get(id) as {
+          result?: { isError?: boolean; content?: Array<{ text: string }> };
+        };
+        expect(answer.result?.isError, `id ${id}: ${JSON.stringify(answer).slice(0, 200)}`).toBe(true);
+        expect(answer.result?.content?.[0]?.text).toMatch(
+          /^INVALID_ARGUMENT: The arguments nest deeper than 32/,
+        );
+      }
+      expect(
+        (answers.get(5)?.result as { tools?: unknown[] } | undefined)?.tools?.length ?? 0,
+      ).toBeGreaterThan(0);
+      const calls = readAudit(ws.auditPath).filter((r) => r.event === "call");
+      expect(calls.map((r) => [r.tool, r.decision, r.code])).toEqual([
+        ["spawn", "deny", "INVALID_ARGUMENT"],
+        ["no_such_tool", "deny", "INVALID_ARGUMENT"],
+        ["send_keys", "deny", "INVALID_ARGUMENT"],
+        ["spawn", "deny", "INVALID_ARGUMENT"],
+      ]);
+      for (const record of calls) {
+        expect(record.args).toMatchObject({ unlogged: "too-deep", depth: 33, sha256: expect.any(String) });
+      }
+    } finally {
+      ws.cleanup();
+    }
+  });
+
+  it("arguments with 30 000 values are refused and audited the same way", async () => {
+    const ws = makeWorkspace({ commands: [{ command: "echo", args: ["**"] }] });
+    try {
+      const wide = JSON.stringify({ command: "echo hi", x: Array.from({ length: 30_000 }, () => 0) });
+      const answers = await rawSession(ws.policyPath, [
+        `{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"spawn","arguments":${wide}}}`,
+      ]);
+      const result = answers.get(1)?.result as { content: Array<{ text: string }> };
+      expect(result.content[0]?.text).toMatch(/^INVALID_ARGUMENT: The arguments hold more than 20000 values/);
+      const calls = readAudit(ws.auditPath).filter((r) => r.event === "call");
+      expect(calls).toHaveLength(1);
+      expect(calls[0]?.args).toMatchObject({ unlogged: "too-many-values" });
+    } finally {
+      ws.cleanup();
+    }
+  });
+});

@@ -128,17 +128,26 @@ describe("anomaly rules", () => {
     }
   });
 
-  it("only refusals of the policy count as probing (a pane already gone or a malformed call does not)", () => {
+  it("a pane already gone does not count as probing", () => {
     const { rules } = detector();
-    for (let i = 0; i < 10; i++) {
+    for (let i = 0; i < 20; i++) {
       expect(
         rules.observe({ tool: "kill_pane", decision: "deny", code: "PANE_NOT_FOUND", args: {} }),
       ).toEqual([]);
-      expect(rules.observe({ tool: "spawn", decision: "deny", code: "INVALID_ARGUMENT", args: {} })).toEqual(
-        [],
-      );
     }
   });
+
+  it.each(["INVALID_ARGUMENT", "UNKNOWN_KEY", "LIMIT_EXCEEDED"])(
+    "malformed or oversized calls (%s) count as probing: a flood of them is slowed, then blocked",
+    (code) => {
+      const { rules } = detector();
+      const events = Array.from({ length: POLICY.probing.blockAfter }, () =>
+        rules.observe({ tool: "spawn", decision: "deny", code, args: { junk: "x".repeat(100) } }),
+      ).flat();
+      expect(events.filter((e) => e.rule === "probing").map((e) => e.severity)).toEqual(["medium", "high"]);
+      expect(() => rules.gate("spawn", undefined)).toThrow(/blocked/);
+    },
+  );
 
   it("sensitive paths are matched as paths, not inside other words", () => {
     const { rules } = detector();
