@@ -3,7 +3,7 @@ import { CcmuxError } from "../errors.js";
 import type { TextQuery } from "../panes/text-query.js";
 import { waitForOutput } from "../panes/wait-for-output.js";
 import { compileWaitRegex } from "../validation/regex-check.js";
-import { agentText, paneFor } from "./pane-access.js";
+import { paneAgentText, paneFor } from "./pane-access.js";
 import { paneIdField } from "./pane-fields.js";
 import type { ToolRegistry } from "./tool-registry.js";
 
@@ -89,7 +89,7 @@ export function registerWaitForTool(registry: ToolRegistry): void {
         waiting -= 1;
       }
       ctx.note({ pane: pane.id, outcome });
-      const { text, truncated } = agentText((await pane.snapshot()).text);
+      const { text, truncated } = paneAgentText(pane, (await pane.snapshot()).text);
       return {
         pane: pane.id,
         matched: outcome === "matched" || (outcome === "exited" && args.exit === true),
