@@ -29,7 +29,7 @@ const OVERLAP_ROWS = 8;
  * At the timeout, the last check (or the one in flight) may take this long before the wait ends anyway; the
  * tool promises timeout_ms within 100 ms.
  */
-const FINAL_CHECK_MS = 50;
+const FINAL_CHECK_MS = 20;
 /**
  * Waits, without polling, until the pane's output matches, the process exits, or time runs out. The searched
  * text is the screen at the start plus everything printed since, so output that scrolled away still counts.
