@@ -33,7 +33,9 @@ describe.skipIf(!built)("a fault in the emulator never takes the server down (ne
     expect((await person.snapshot()).text).toBe("person-before");
     const chunk = `${"中".repeat(200)}\r\n`.repeat(1000);
     for (let i = 0; i < 500 && hog.lostNote === undefined; i++) await write(hog, chunk);
-    expect(hog.lostNote).toMatch(/screen was lost at .*\(its output crashed the screen thread: out of memory\)/);
+    expect(hog.lostNote).toMatch(
+      /screen was lost at .*\(its output crashed the screen thread: out of memory\)/,
+    );
     expect(person.lostNote).toMatch(
       /screen was lost at .* failed on another pane's output \(out of memory\)/,
     );
