@@ -86,12 +86,17 @@ export function registerEmulatorGuards(term: Terminal): IDisposable[] {
   return guards;
 }
 
-/** Code units of the cell REP would repeat (the one left of the cursor; two left after a wide character). */
+/**
+ * Code units of the cell REP would repeat, over-estimated: the most of the cells one and two left of the
+ * cursor, and under it (the cursor waiting to wrap at the last column is reported on the last cell).
+ */
 function precedingCellUnits(term: Terminal): number {
   const buffer = term.buffer.active;
   const line = buffer.getLine(buffer.baseY + buffer.cursorY);
-  if (!line || buffer.cursorX === 0) return 1;
-  let cell = line.getCell(buffer.cursorX - 1);
-  if (cell?.getWidth() === 0 && buffer.cursorX > 1) cell = line.getCell(buffer.cursorX - 2);
-  return Math.max(1, cell?.getChars().length ?? 1);
+  if (!line) return MAX_CELL_UNITS + 2;
+  let units = 1;
+  for (let col = Math.max(0, buffer.cursorX - 2); col <= buffer.cursorX && col < term.cols; col++) {
+    units = Math.max(units, line.getCell(col)?.getChars().length ?? 1);
+  }
+  return units;
 }

@@ -40,6 +40,12 @@ describe("the emulator's work and memory are bounded per byte of output", () => 
     screen.dispose();
   });
 
+  it("REP at the last column (cursor waiting to wrap) is costed by the cell it repeats", () => {
+    const { screen } = screenWith(`${"x".repeat(19)}a${"\u0301".repeat(31)}\x1b[90b`, 20, 5);
+    expect(screen.renderScreen().length).toBeLessThanOrEqual(19 + MAX_CELL_UNITS);
+    screen.dispose();
+  });
+
   it.each([
     ["SU", "S"],
     ["SD", "T"],
