@@ -1,4 +1,5 @@
 import { PaneScreen } from "./pane-screen.js";
+import { screenLostNote } from "./screen-lost.js";
 import type { ScreenFactory, ScreenOptions, ScreenPort } from "./screen-port.js";
 import { QueryCache } from "./text-query.js";
 
@@ -7,16 +8,34 @@ export class LocalScreens implements ScreenFactory {
   private readonly queries = new QueryCache();
 
   create(options: ScreenOptions): ScreenPort {
-    const screen = new PaneScreen(options);
+    let screen = new PaneScreen(options);
+    let lostNote: string | undefined;
+    const replies: Array<(data: string) => void> = [];
     return {
-      write: (chunk, done) => screen.write(chunk, done),
-      onReply: (listener) => screen.onReply(listener),
+      write: (chunk, done) => {
+        try {
+          screen.write(chunk, done);
+        } catch (error) {
+          // A pane whose output makes the emulator throw gets an empty screen, not the server's crash.
+          lostNote = screenLostNote(`its emulator failed: ${(error as Error).message}`);
+          screen = new PaneScreen(options);
+          for (const listener of replies) screen.onReply(listener);
+          done();
+        }
+      },
+      onReply: (listener) => {
+        replies.push(listener);
+        screen.onReply(listener);
+      },
       snapshot: async () => screen.snapshot(),
       state: async () => screen.state(),
       scrollback: async (lines) => screen.renderScrollback(lines),
       markScreenTop: async (overlap) => screen.markScreenTop(overlap),
       renderFrom: async (mark, overlap) => screen.renderFrom(mark, overlap),
       search: async (mark, overlap, query) => screen.search(mark, overlap, this.queries.get(query)),
+      get lostNote() {
+        return lostNote;
+      },
       dispose: () => screen.dispose(),
     };
   }

@@ -1,5 +1,6 @@
 import type { IBuffer, IDisposable, IMarker, Terminal as TerminalType } from "@xterm/headless";
 import xtermHeadless from "@xterm/headless";
+import { capCombiningMarks, registerEmulatorGuards } from "./emulator-guards.js";
 import { RowHistory } from "./row-history.js";
 import { rowText } from "./row-text.js";
 import type { ScreenSnapshot, ScreenState } from "./screen-port.js";
@@ -24,6 +25,8 @@ const LOST_ROWS_NOTE = "[… some rows were lost: output scrolled faster than cc
 /** A position in the pane's output: an absolute row number (rows count up forever; old ones are dropped). */
 export interface HistoryMark {
   readonly row: number;
+  /** The screen the mark was taken on; a mark from a screen that was since replaced (lost) reads from the start. */
+  readonly screen?: number;
 }
 
 /** The outcome of one search from a mark (see PaneScreen.search). */
@@ -53,6 +56,8 @@ export class PaneScreen {
   private readonly writeSync: ((data: Uint8Array) => void) | undefined;
   /** First normal-buffer row not yet moved into history (it moves with the buffer as the emulator trims). */
   private hot: IMarker | undefined;
+  /** Tells this screen's marks from those of a screen it replaced (random: replacements may run on a new thread). */
+  private readonly identity = Math.floor(Math.random() * Number.MAX_SAFE_INTEGER);
 
   constructor(options: { cols: number; rows: number; scrollback: number }) {
     this.term = new Terminal({
@@ -72,16 +77,8 @@ export class PaneScreen {
     this.hot = this.term.registerMarker(0);
     // Security: clipboard writes (OSC 52) are swallowed here so no future emulator change can surface them.
     this.disposables.push(this.term.parser.registerOscHandler(52, () => true));
-    // Security: REP (CSI n b) costs time in proportion to n: a pane printing `ESC[999999999b` in a loop would
-    // hold the parser (and every other pane) for seconds per sequence and scroll rows faster than history
-    // can record them. Repeats longer than one screenful are dropped; anything longer only scrolls the same
-    // character past.
-    this.disposables.push(
-      this.term.parser.registerCsiHandler({ final: "b" }, (params) => {
-        const count = typeof params[0] === "number" ? params[0] : 1;
-        return count > this.term.cols * this.term.rows;
-      }),
-    );
+    capCombiningMarks(this.term);
+    this.disposables.push(...registerEmulatorGuards(this.term));
   }
 
   /** Replies the emulator generates (device reports); the caller decides which may reach the pty. */
@@ -161,7 +158,7 @@ export class PaneScreen {
   mark(offset = 0): HistoryMark | undefined {
     if (this.isAlternateScreen) return undefined;
     const buffer = this.term.buffer.normal;
-    return { row: this.absoluteRow(buffer.baseY + buffer.cursorY) + offset };
+    return { row: this.absoluteRow(buffer.baseY + buffer.cursorY) + offset, screen: this.identity };
   }
 
   /** Marks the top row of the visible screen (everything above it is history that will not change), or rows above it. */
@@ -169,6 +166,7 @@ export class PaneScreen {
     if (this.isAlternateScreen) return undefined;
     return {
       row: Math.max(this.history.start, this.absoluteRow(this.term.buffer.normal.baseY) - overlapRows),
+      screen: this.identity,
     };
   }
 
@@ -184,8 +182,10 @@ export class PaneScreen {
     if (mark === undefined || this.isAlternateScreen) {
       return { text: this.renderScreen(), lost: false, nextTop, cursor };
     }
-    const lost = mark.row < this.history.start;
-    const from = Math.max(mark.row, this.history.start);
+    // A mark from a screen this one replaced (see screen-thread.ts): everything held is new to its reader.
+    const foreign = mark.screen !== undefined && mark.screen !== this.identity;
+    const lost = foreign || mark.row < this.history.start;
+    const from = foreign ? this.history.start : Math.max(mark.row, this.history.start);
     const out: string[] = [];
     let current = "";
     for (let row = from; row < this.history.end; row++) {

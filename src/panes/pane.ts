@@ -168,6 +168,11 @@ export class Pane extends EventEmitter {
     return this.screen.snapshot();
   }
 
+  /** Set once the pane's screen was lost to an emulator fault: one line for read results (ScreenPort.lostNote). */
+  get screenLostNote(): string | undefined {
+    return this.screen.lostNote;
+  }
+
   /** Cursor and keyboard mode, without rendering the screen. */
   async state(): Promise<ScreenState> {
     if (this.disposed) return { cursor: { row: 0, col: 0 }, applicationCursor: false };

@@ -1,5 +1,11 @@
 /** Rows per block: the open block is an array; sealed blocks are one string, the rows joined by "\n". */
 const BLOCK_ROWS = 256;
+/**
+ * UTF-16 code units of sealed history kept per pane (8 to 16 MB of heap). A row holds up to 400 columns of up
+ * to 32 code units each (emulator-guards.ts), so rows alone do not bound the memory; the default 10 000 rows
+ * of 120 columns stay well under it.
+ */
+export const MAX_HISTORY_UNITS = 8 * 1024 * 1024;
 
 interface SealedBlock {
   /** The block's rows joined by "\n" (a rendered row never contains a newline). */
@@ -21,8 +27,14 @@ export class RowHistory {
   private openJoins: number[] = [];
   private next = 0;
   private cache: { block: SealedBlock; rows: string[] } | undefined;
+  /** Code units held in sealed blocks. */
+  private sealedUnits = 0;
 
-  constructor(readonly capacity: number) {}
+  /** `capacity`: rows kept; `maxUnits`: UTF-16 code units kept in sealed blocks (whole blocks go first). */
+  constructor(
+    readonly capacity: number,
+    private readonly maxUnits = MAX_HISTORY_UNITS,
+  ) {}
 
   /** Absolute number of the oldest row still held. */
   get start(): number {
@@ -69,13 +81,21 @@ export class RowHistory {
   }
 
   private seal(): void {
-    this.sealed.push({ text: this.openTexts.join("\n"), joins: Uint8Array.from(this.openJoins) });
+    const text = this.openTexts.join("\n");
+    this.sealed.push({ text, joins: Uint8Array.from(this.openJoins) });
+    this.sealedUnits += text.length;
     this.openTexts = [];
     this.openJoins = [];
     // Drop whole blocks once the rest still holds `capacity` rows.
-    while (this.sealed.length > 0 && this.next - (this.base + BLOCK_ROWS) >= this.capacity) {
-      const dropped = this.sealed.shift();
+    // Security: wide rows of combining marks would make 10 000 rows hundreds of MB: history is bounded in
+    // code units too, so a pane's output cannot exhaust the screen thread's heap.
+    while (
+      this.sealed.length > 0 &&
+      (this.next - (this.base + BLOCK_ROWS) >= this.capacity || this.sealedUnits > this.maxUnits)
+    ) {
+      const dropped = this.sealed.shift() as SealedBlock;
       if (this.cache?.block === dropped) this.cache = undefined;
+      this.sealedUnits -= dropped.text.length;
       this.base += BLOCK_ROWS;
     }
   }

@@ -6,6 +6,36 @@ const CELL_SIZE = 3;
 const CODEPOINT_MASK = 0x1fffff;
 const IS_COMBINED_MASK = 0x200000;
 const WIDTH_SHIFT = 22;
+// The second and third words of a cell: foreground and background (Attributes, FgFlags in Constants.ts).
+const FG = 1;
+const BG = 2;
+const INVISIBLE = 0x40000000;
+const BOLD = 0x8000000;
+const CM_MASK = 0x3000000;
+const CM_P16 = 0x1000000;
+const CM_P256 = 0x2000000;
+const COLOR_MASK = 0x3ffffff; // colour mode and value
+
+/**
+ * What a run of hidden characters becomes: `⟨HIDDEN×12⟩` (or `⟨HIDDEN⟩` for one), counting the cells with a
+ * character in them. The characters themselves are never spelled out, so the placeholder cannot carry them.
+ */
+export function hiddenPlaceholder(count: number): string {
+  return count === 1 ? "⟨HIDDEN⟩" : `⟨HIDDEN×${count}⟩`;
+}
+
+/**
+ * True for a cell a person cannot see whatever their terminal's theme: concealed (SGR 8), or drawn in its
+ * own background colour, both set explicitly to the same palette entry or RGB value. Not hidden: bold text in
+ * palette colours 0-7 (terminals draw it in the bright variant, xterm.js's drawBoldTextInBrightColors), and
+ * default colours (their look depends on the theme), nor colours that are merely close.
+ */
+function hiddenCell(fg: number, bg: number): boolean {
+  if (fg & INVISIBLE) return true;
+  const mode = fg & CM_MASK;
+  if (mode === 0 || (fg & COLOR_MASK) !== (bg & COLOR_MASK)) return false;
+  return !(fg & BOLD && (mode === CM_P16 || mode === CM_P256) && (fg & 0xff) < 8);
+}
 
 interface BufferLineInternals {
   _data?: Uint32Array;
@@ -21,16 +51,17 @@ const wide = new Uint16Array(MAX_UNITS);
 const wideBytes = Buffer.from(wide.buffer);
 
 /**
- * The text of one emulator row, exactly as `line.translateToString(trimRight)` returns it, computed from the
- * row's cell array without allocating a string per cell (this runs for every row that scrolls off a screen).
- * Falls back to translateToString when the internals are not where this xterm version keeps them.
+ * The text of one emulator row, as `line.translateToString(trimRight)` returns it, computed from the row's
+ * cell array without allocating a string per cell (this runs for every row that scrolls off a screen) -
+ * except that each run of hidden cells (see hiddenCell) becomes hiddenPlaceholder(count). Falls back to the
+ * public cell API when the internals are not where this xterm version keeps them.
  */
 export function rowText(line: IBufferLine, trimRight: boolean): string {
   const internal = (line as unknown as { _line?: BufferLineInternals })._line;
   const data = internal?._data;
   const length = internal?.length;
   if (!data || typeof length !== "number" || length * CELL_SIZE > data.length) {
-    return line.translateToString(trimRight);
+    return publicRowText(line, trimRight);
   }
   // Mirrors BufferLine.translateToString and getTrimmedLength of @xterm/headless 6.
   let end = length;
@@ -44,13 +75,15 @@ export function rowText(line: IBufferLine, trimRight: boolean): string {
       }
     }
   }
-  if (end > MAX_UNITS) return line.translateToString(trimRight);
+  if (end > MAX_UNITS) return markedRowText(data, internal?._combined ?? {}, end);
   // Fast path: every cell one column wide and in Latin-1 (most program output). One byte per cell, one memcpy.
   let simple = 0;
   for (; simple < end; simple++) {
     const content = data[simple * CELL_SIZE] as number;
     const cp = content & CODEPOINT_MASK;
     if (cp >= 0x100 || content & IS_COMBINED_MASK || content >>> WIDTH_SHIFT > 1) break;
+    const fg = data[simple * CELL_SIZE + FG] as number;
+    if (fg & (INVISIBLE | CM_MASK) && hiddenCell(fg, data[simple * CELL_SIZE + BG] as number)) break;
     narrow[simple] = cp === 0 ? 0x20 : cp;
   }
   if (simple === end) return narrow.toString("latin1", 0, end);
@@ -70,10 +103,14 @@ export function rowText(line: IBufferLine, trimRight: boolean): string {
   };
   for (let col = 0; col < end; ) {
     const content = data[col * CELL_SIZE] as number;
-    if (n + 8 > MAX_UNITS) return line.translateToString(trimRight);
+    const fg = data[col * CELL_SIZE + FG] as number;
+    if (fg & (INVISIBLE | CM_MASK) && hiddenCell(fg, data[col * CELL_SIZE + BG] as number)) {
+      return markedRowText(data, combined, end);
+    }
+    if (n + 8 > MAX_UNITS) return markedRowText(data, combined, end);
     if (content & IS_COMBINED_MASK) {
       const chars = combined[col] ?? "";
-      if (n + chars.length + 8 > MAX_UNITS) return line.translateToString(trimRight);
+      if (n + chars.length + 8 > MAX_UNITS) return markedRowText(data, combined, end);
       for (let i = 0; i < chars.length; i++) put(chars.charCodeAt(i));
     } else {
       const cp = content & CODEPOINT_MASK;
@@ -88,4 +125,85 @@ export function rowText(line: IBufferLine, trimRight: boolean): string {
     col += content >> WIDTH_SHIFT || 1;
   }
   return oneByte ? narrow.toString("latin1", 0, n) : wideBytes.toString("utf16le", 0, n * 2);
+}
+
+/** The slow path: any row, hidden runs replaced; one string per cell (rows with hidden text are rare). */
+function markedRowText(data: Uint32Array, combined: Record<number, string>, end: number): string {
+  const parts: string[] = [];
+  let hidden = 0;
+  let blanks = "";
+  for (let col = 0; col < end; ) {
+    const content = data[col * CELL_SIZE] as number;
+    const width = content >> WIDTH_SHIFT || 1;
+    const cp = content & CODEPOINT_MASK;
+    const text =
+      content & IS_COMBINED_MASK ? (combined[col] ?? "") : cp === 0 ? " " : String.fromCodePoint(cp);
+    if (hiddenCell(data[col * CELL_SIZE + FG] as number, data[col * CELL_SIZE + BG] as number)) {
+      if (text === " ") blanks += " ";
+      else hidden += 1;
+    } else {
+      flushHidden();
+      parts.push(text);
+    }
+    col += width;
+  }
+  flushHidden();
+  return parts.join("");
+
+  function flushHidden(): void {
+    if (hidden > 0) parts.push(hiddenPlaceholder(hidden));
+    else parts.push(blanks);
+    hidden = 0;
+    blanks = "";
+  }
+}
+
+/** The same through xterm's public cell API, for a version whose internals moved. */
+function publicRowText(line: IBufferLine, trimRight: boolean): string {
+  const full = line.translateToString(trimRight);
+  const parts: string[] = [];
+  let hidden = 0;
+  let any = false;
+  for (let col = 0; col < line.length; col++) {
+    const cell = line.getCell(col);
+    if (!cell || cell.getWidth() === 0) continue;
+    const text = cell.getChars() || " ";
+    const fg = (cell.isInvisible() ? INVISIBLE : 0) | (cell.isBold() ? BOLD : 0) | fgWord(cell);
+    if (hiddenCell(fg, bgWord(cell)) && text !== " ") {
+      hidden += 1;
+      any = true;
+      continue;
+    }
+    if (hidden > 0) parts.push(hiddenPlaceholder(hidden));
+    hidden = 0;
+    parts.push(text);
+  }
+  if (hidden > 0) parts.push(hiddenPlaceholder(hidden));
+  if (!any) return full;
+  const text = parts.join("");
+  return trimRight ? text.replace(/\s+$/u, "") : text;
+}
+
+type PublicCell = NonNullable<ReturnType<IBufferLine["getCell"]>>;
+
+function fgWord(cell: PublicCell): number {
+  const mode = cell.isFgRGB()
+    ? CM_MASK
+    : cell.isFgPalette()
+      ? cell.getFgColor() < 16
+        ? CM_P16
+        : CM_P256
+      : 0;
+  return mode === 0 ? 0 : mode | (cell.getFgColor() & 0xffffff);
+}
+
+function bgWord(cell: PublicCell): number {
+  const mode = cell.isBgRGB()
+    ? CM_MASK
+    : cell.isBgPalette()
+      ? cell.getBgColor() < 16
+        ? CM_P16
+        : CM_P256
+      : 0;
+  return mode === 0 ? 0 : mode | (cell.getBgColor() & 0xffffff);
 }

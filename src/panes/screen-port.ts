@@ -27,6 +27,11 @@ export interface ScreenPort {
   markScreenTop(overlapRows?: number): Promise<HistoryMark | undefined>;
   renderFrom(mark: HistoryMark | undefined, overlapRows?: number): Promise<RenderedFrom>;
   search(mark: HistoryMark | undefined, overlapRows: number, query: TextQuery): Promise<SearchResult>;
+  /**
+   * Set once the emulator failed on this pane (or the screen thread died) and the screen was replaced by an
+   * empty one: one line saying when and why, for read results. Undefined while the screen is intact.
+   */
+  readonly lostNote: string | undefined;
   dispose(): void;
 }
 

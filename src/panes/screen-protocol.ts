@@ -14,6 +14,8 @@ export type ScreenCall =
 /** Messages to the screen thread. */
 export type ToScreenThread =
   | { op: "create"; id: number; options: ScreenOptions }
+  /** Sent once, first: where the thread records the pane it is parsing (read back after a fatal fault). */
+  | { op: "init"; busy: Int32Array }
   | { op: "write"; id: number; chunk: Uint8Array }
   | ({ op: "call"; id: number; call: number } & ScreenCall)
   | { op: "dispose"; id: number };
@@ -22,4 +24,6 @@ export type ToScreenThread =
 export type FromScreenThread =
   | { op: "parsed"; id: number }
   | { op: "reply"; id: number; data: string }
+  /** The pane's emulator threw; its screen was replaced by an empty one. `reason` is for the note. */
+  | { op: "lost"; id: number; reason: string }
   | { op: "result"; call: number; value?: unknown; error?: string };

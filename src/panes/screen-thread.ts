@@ -1,5 +1,6 @@
 import { parentPort } from "node:worker_threads";
 import { PaneScreen } from "./pane-screen.js";
+import type { ScreenOptions } from "./screen-port.js";
 import type { FromScreenThread, ToScreenThread } from "./screen-protocol.js";
 import { QueryCache } from "./text-query.js";
 
@@ -18,27 +19,50 @@ if (port === null) throw new Error("screen-thread.js must run as a worker thread
 const STEP_BYTES = 8 * 1024;
 /** Time one slice may take before other messages (reads) get their turn. */
 const SLICE_MS = 2;
+/**
+ * Bytes handed to the emulator at once, at most. Some sequences cost far more than plain text (a full reset,
+ * ESC c, allocates both screens: ~50 µs for two bytes), so the clock is read after every piece and a step
+ * ends once it has used its slice; a pane whose pieces run slow gets smaller ones (down to MIN_PIECE_BYTES),
+ * so only its first piece of such a flood can hold other panes (~50-90 ms). Smaller pieces cost throughput:
+ * every piece moves its rows into history with a new emulator marker (measured: 512 bytes +30% CPU on plain
+ * text, 2 KB within the noise of 8 KB).
+ */
+const MAX_PIECE_BYTES = 2048;
+const MIN_PIECE_BYTES = 32;
 
 interface Entry {
   screen: PaneScreen;
+  options: ScreenOptions;
   /** Queued writes; `offset` is how much of the first one is parsed already. */
   queue: Uint8Array[];
   offset: number;
+  pieceBytes: number;
+  /** How often this pane's emulator threw; each time its screen was replaced by an empty one. */
+  faults: number;
 }
 
 const entries = new Map<number, Entry>();
 const queries = new QueryCache();
 const send = (message: FromScreenThread): void => port.postMessage(message);
 let pumping = false;
+/** busy[0]: the pane being parsed (0 when none), so the owner can name it if this thread dies mid-parse. */
+let busy: Int32Array | undefined;
 
 port.on("message", (message: ToScreenThread) => {
   switch (message.op) {
-    case "create": {
-      const screen = new PaneScreen(message.options);
-      screen.onReply((data) => send({ op: "reply", id: message.id, data }));
-      entries.set(message.id, { screen, queue: [], offset: 0 });
+    case "init":
+      busy = message.busy;
       return;
-    }
+    case "create":
+      entries.set(message.id, {
+        screen: makeScreen(message.id, message.options),
+        options: message.options,
+        queue: [],
+        offset: 0,
+        pieceBytes: MAX_PIECE_BYTES,
+        faults: 0,
+      });
+      return;
     case "write": {
       const entry = entries.get(message.id);
       if (!entry) return send({ op: "parsed", id: message.id });
@@ -72,33 +96,52 @@ port.on("message", (message: ToScreenThread) => {
   }
 });
 
+function makeScreen(id: number, options: ScreenOptions): PaneScreen {
+  const screen = new PaneScreen(options);
+  screen.onReply((data) => send({ op: "reply", id, data }));
+  return screen;
+}
+
 /**
- * Parses up to `limit` bytes of the pane's queue; acknowledges every write it finishes. A pane whose output
- * makes the emulator throw loses its screen (reads of it fail from then on) instead of taking the thread, and
- * every other pane, down with it.
+ * Parses up to `limit` bytes of the pane's queue, or until the slice is used; acknowledges every write it
+ * finishes. A pane whose output makes the emulator throw gets a fresh, empty screen (its reads carry a note
+ * from then on) and its queued output is dropped; the thread and every other pane go on.
  */
-function step(id: number, entry: Entry, limit: number): void {
+function step(id: number, entry: Entry, limit: number, deadline: number): void {
+  if (busy) Atomics.store(busy, 0, id);
   try {
-    parseSome(id, entry, limit);
+    parseSome(id, entry, limit, deadline);
   } catch (error) {
-    console.error(`ccmux: screen of pane #${id} failed and was dropped: ${(error as Error).message}`);
-    entries.delete(id);
+    const reason = error instanceof Error ? error.message : String(error);
+    console.error(`ccmux: screen of pane #${id} failed and was replaced: ${reason}`);
     for (const _ of entry.queue) send({ op: "parsed", id });
     entry.queue = [];
+    entry.offset = 0;
     try {
       entry.screen.dispose();
     } catch {
       // already broken
     }
+    entry.faults += 1;
+    entry.screen = makeScreen(id, entry.options);
+    send({ op: "lost", id, reason: `its emulator failed: ${reason}` });
+  } finally {
+    if (busy) Atomics.store(busy, 0, 0);
   }
 }
 
-function parseSome(id: number, entry: Entry, limit: number): void {
+function parseSome(id: number, entry: Entry, limit: number, deadline: number): void {
   let budget = limit;
   while (budget > 0 && entry.queue.length > 0) {
     const chunk = entry.queue[0] as Uint8Array;
-    const end = Math.min(chunk.byteLength, entry.offset + budget);
+    const end = Math.min(chunk.byteLength, entry.offset + budget, entry.offset + entry.pieceBytes);
+    const began = performance.now();
     entry.screen.write(chunk.subarray(entry.offset, end), () => {});
+    const took = performance.now() - began;
+    // Security: a piece of costly sequences (ESC c floods) shrinks the next pieces, so a read of another
+    // pane never waits long behind this one.
+    if (took > SLICE_MS / 2) entry.pieceBytes = Math.max(MIN_PIECE_BYTES, entry.pieceBytes >> 3);
+    else if (took < SLICE_MS / 8) entry.pieceBytes = Math.min(MAX_PIECE_BYTES, entry.pieceBytes * 2);
     budget -= end - entry.offset;
     entry.offset = end;
     if (end === chunk.byteLength) {
@@ -106,11 +149,12 @@ function parseSome(id: number, entry: Entry, limit: number): void {
       entry.offset = 0;
       send({ op: "parsed", id });
     }
+    if (began + took > deadline) return;
   }
 }
 
 function drain(id: number, entry: Entry): void {
-  step(id, entry, Number.POSITIVE_INFINITY);
+  while (entry.queue.length > 0) step(id, entry, Number.POSITIVE_INFINITY, Number.POSITIVE_INFINITY);
 }
 
 function schedulePump(): void {
@@ -126,7 +170,7 @@ function pump(): void {
     busy = false;
     for (const [id, entry] of entries) {
       if (entry.queue.length === 0) continue;
-      step(id, entry, STEP_BYTES);
+      step(id, entry, STEP_BYTES, started + SLICE_MS);
       busy ||= entry.queue.length > 0;
     }
   }

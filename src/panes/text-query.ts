@@ -1,4 +1,4 @@
-import { RE2JS } from "re2js";
+import { compileWaitRegex } from "../validation/regex-check.js";
 import { sanitizeText } from "./sanitize.js";
 
 /** What wait_for looks for: literal text or an RE2 pattern, both matched against sanitized text. */
@@ -11,15 +11,17 @@ const WINDOW_OVERLAP_CHARS = 8 * 1024;
 
 /**
  * A predicate for `query` over rendered text. Text is sanitized first, so a query matches exactly what
- * read_pane would show (hidden characters cannot be probed). RE2 semantics: linear time in the input.
+ * read_pane would show (hidden characters cannot be probed). RE2 semantics: linear time in the input, the
+ * program bounded by compileWaitRegex (throws CcmuxError INVALID_ARGUMENT). wait_for matches regexes on a
+ * thread of their own (RegexMatcher), never on the screen thread.
  */
 export function compileQuery(query: TextQuery): (text: string) => boolean {
   if ("text" in query) {
     const needle = query.text;
     return (text) => sanitizeText(text).includes(needle);
   }
-  const pattern = RE2JS.compile(query.regex, RE2JS.MULTILINE);
-  return (text) => pattern.test(sanitizeText(text));
+  const test = compileWaitRegex(query.regex);
+  return (text) => test(sanitizeText(text));
 }
 
 /** True when `matches` accepts any window of `text` (all of it, in overlapping windows when it is long). */

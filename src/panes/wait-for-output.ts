@@ -1,9 +1,15 @@
 import type { Pane } from "./pane.js";
+import type { HistoryMark } from "./pane-screen.js";
+import { RegexMatcher } from "./regex-matcher.js";
 import type { TextQuery } from "./text-query.js";
 
 export interface WaitOptions {
-  /** End as soon as this appears (matched where the screen lives, against sanitized text). */
+  /**
+   * End as soon as this appears (matched against sanitized text): literal text where the screen lives, a
+   * regex on `matcher`'s thread (made here when not given). The wait closes the matcher when it ends.
+   */
   query?: TextQuery;
+  matcher?: RegexMatcher;
   /** End when the process exits. */
   exit?: boolean;
   timeoutMs: number;
@@ -20,12 +26,22 @@ const MIN_CHECK_INTERVAL_MS = 0.2;
 /** History rows kept in view behind the last checked screen top, so a match may straddle it. */
 const OVERLAP_ROWS = 8;
 /**
+ * At the timeout, the last check (or the one in flight) may take this long before the wait ends anyway; the
+ * tool promises timeout_ms within 100 ms.
+ */
+const FINAL_CHECK_MS = 20;
+/**
  * Waits, without polling, until the pane's output matches, the process exits, or time runs out. The searched
  * text is the screen at the start plus everything printed since, so output that scrolled away still counts.
  * One check runs at a time; output that arrives during a check triggers the next one.
  */
 export async function waitForOutput(pane: Pane, options: WaitOptions): Promise<WaitOutcome> {
+  const started = Date.now();
   let mark = await pane.markScreenTop();
+  const query = options.query;
+  // Security: a costly regex (issue 9: 15 s per check) runs on a thread of its own, stopped when the wait
+  // ends, not on the screen thread every pane shares; literal text is cheap and stays where the text is.
+  const matcher = query && "regex" in query ? (options.matcher ?? new RegexMatcher(query.regex)) : undefined;
   return new Promise((resolve) => {
     let done = false;
     let checking = false;
@@ -35,7 +51,6 @@ export async function waitForOutput(pane: Pane, options: WaitOptions): Promise<W
     let checkTimer: NodeJS.Timeout | undefined;
     let lastCheck = Number.NEGATIVE_INFINITY;
     let interval = MIN_CHECK_INTERVAL_MS;
-    const started = Date.now();
 
     const finish = (outcome: WaitOutcome): void => {
       if (done) return;
@@ -47,6 +62,7 @@ export async function waitForOutput(pane: Pane, options: WaitOptions): Promise<W
       pane.off("exit", onExit);
       pane.off("disposed", onDisposed);
       options.signal?.removeEventListener("abort", onAbort);
+      matcher?.close();
       resolve(outcome);
     };
 
@@ -68,7 +84,9 @@ export async function waitForOutput(pane: Pane, options: WaitOptions): Promise<W
       lastCheck = began;
       try {
         // The search and the next start come from one screen call: output parsed in between is not skipped.
-        const read = await pane.search(mark, OVERLAP_ROWS, query);
+        const read = matcher
+          ? await searchElsewhere(pane, mark, matcher)
+          : await pane.search(mark, OVERLAP_ROWS, query);
         if (!done && read.matched) {
           finish("matched");
           return true;
@@ -109,11 +127,17 @@ export async function waitForOutput(pane: Pane, options: WaitOptions): Promise<W
     const onAbort = (): void => finish("aborted");
     const onDisposed = (): void => finish("exited");
 
-    const timeout = setTimeout(() => {
-      void waitIdle().then(async () => {
-        if (!(await check())) finish("timeout");
-      });
-    }, options.timeoutMs);
+    // One last check at the deadline (output that arrived just before it counts), bounded by FINAL_CHECK_MS.
+    const timeout = setTimeout(
+      () => {
+        const last = waitIdle().then(() => check());
+        const late = new Promise<boolean>((resolve) => setTimeout(() => resolve(false), FINAL_CHECK_MS));
+        void Promise.race([last, late]).then((matched) => {
+          if (!matched) finish("timeout");
+        });
+      },
+      Math.max(0, options.timeoutMs - (Date.now() - started)),
+    );
     const progress = options.onProgress
       ? setInterval(() => options.onProgress?.(Date.now() - started), options.progressIntervalMs ?? 1000)
       : undefined;
@@ -127,4 +151,14 @@ export async function waitForOutput(pane: Pane, options: WaitOptions): Promise<W
       if (!matched && !pane.alive) finish("exited");
     });
   });
+}
+
+/** The text from `mark` rendered on the screen thread, matched on the matcher's thread. */
+async function searchElsewhere(
+  pane: Pane,
+  mark: HistoryMark | undefined,
+  matcher: RegexMatcher,
+): Promise<{ matched: boolean; nextTop: HistoryMark | undefined }> {
+  const read = await pane.textFrom(mark, OVERLAP_ROWS);
+  return { matched: await matcher.match(read.text), nextTop: read.nextTop };
 }

@@ -1,9 +1,11 @@
-import { Worker } from "node:worker_threads";
+import { type ResourceLimits, Worker } from "node:worker_threads";
 import type { HistoryMark, RenderedFrom, SearchResult } from "./pane-screen.js";
+import { screenLostNote } from "./screen-lost.js";
 import type { ScreenFactory, ScreenOptions, ScreenPort, ScreenSnapshot, ScreenState } from "./screen-port.js";
 import type { FromScreenThread, ScreenCall, ToScreenThread } from "./screen-protocol.js";
 
 interface PortState {
+  options: ScreenOptions;
   /** One entry per posted batch: the `done` callbacks of the chunks it carried. */
   acks: Array<Array<() => void>>;
   replies: Array<(data: string) => void>;
@@ -11,36 +13,70 @@ interface PortState {
   queued: Uint8Array[];
   queuedBytes: number;
   queuedDone: Array<() => void>;
+  lostNote: string | undefined;
+  /** Times this pane's output was being parsed when the screen thread died. */
+  crashes: number;
+}
+
+interface PendingCall {
+  id: number;
+  request: ScreenCall;
+  resolve(value: unknown): void;
+  reject(error: Error): void;
 }
 
 /** A batch is posted at once when it reaches this size; otherwise at the end of the event-loop turn. */
 const MAX_BATCH_BYTES = 256 * 1024;
 
 /**
+ * Heap of the screen thread. Each screen's memory is bounded (RowHistory's byte cap, the emulator guards);
+ * 16 live and 32 exited panes at their caps fit. Beyond it V8 ends the thread, not the server.
+ */
+export const SCREEN_THREAD_LIMITS: ResourceLimits = { maxOldGenerationSizeMb: 1536 };
+/** More deaths than this within RESTART_WINDOW_MS and the thread is not restarted again (reads then fail). */
+const MAX_RESTARTS = 5;
+const RESTART_WINDOW_MS = 60_000;
+/** A pane whose output was being parsed at this many deaths is not parsed any more (its writes are dropped). */
+const MAX_CRASHES_PER_PANE = 2;
+
+/**
  * Screens parsed on one worker thread (screen-thread.js). The pty-reading thread only copies each chunk and
  * posts it; on two cores that lets reading and parsing overlap. Acks come back per write, in order, which is
  * what OutputFeed's flow control counts.
+ *
+ * The thread runs under `resourceLimits`. When it dies (out of memory, an uncaught exception) it is started
+ * again: every screen is created anew, empty, and carries a `lostNote`; reads in flight are asked again;
+ * the pane whose output was being parsed (recorded by the thread in shared memory) loses its queued output,
+ * and after repeated deaths is no longer parsed. Pane processes, their input and the server go on.
  */
 export class WorkerScreens implements ScreenFactory {
-  private readonly worker: Worker;
+  private worker!: Worker;
+  private busy!: Int32Array;
   private readonly ports = new Map<number, PortState>();
-  private readonly calls = new Map<number, { resolve(value: unknown): void; reject(error: Error): void }>();
+  private readonly calls = new Map<number, PendingCall>();
   private nextId = 1;
   private nextCall = 1;
   private failure: Error | undefined;
+  private lastError: Error | undefined;
+  private readonly deaths: number[] = [];
 
-  constructor() {
-    this.worker = new Worker(new URL("./screen-thread.js", import.meta.url));
-    this.worker.unref();
-    this.worker.on("message", (message: FromScreenThread) => this.receive(message));
-    this.worker.on("error", (error) => this.fail(error));
-    this.worker.on("exit", (code) => this.fail(new Error(`the screen thread exited (code ${code})`)));
+  constructor(private readonly limits: ResourceLimits = SCREEN_THREAD_LIMITS) {
+    this.start();
   }
 
   create(options: ScreenOptions): ScreenPort {
     if (this.failure) throw this.failure;
     const id = this.nextId++;
-    const state: PortState = { acks: [], replies: [], queued: [], queuedBytes: 0, queuedDone: [] };
+    const state: PortState = {
+      options,
+      acks: [],
+      replies: [],
+      queued: [],
+      queuedBytes: 0,
+      queuedDone: [],
+      lostNote: undefined,
+      crashes: 0,
+    };
     this.ports.set(id, state);
     this.post({ op: "create", id, options });
     const call = <T>(request: ScreenCall): Promise<T> => {
@@ -49,7 +85,8 @@ export class WorkerScreens implements ScreenFactory {
     };
     return {
       write: (chunk, done) => {
-        if (this.failure) return done(); // nothing will parse it: do not hold up exit and flow control
+        // nothing will parse it: do not hold up exit and flow control
+        if (this.failure || state.crashes >= MAX_CRASHES_PER_PANE) return done();
         // Adaptive batching: when the screen thread is idle for this pane, post at the end of this turn (an
         // echoed keystroke waits for nothing); while a batch is being parsed, gather until it is acknowledged
         // or the batch is full, so a streaming pane sends few large messages instead of one per 4 KB read.
@@ -69,6 +106,9 @@ export class WorkerScreens implements ScreenFactory {
       renderFrom: (mark, overlap) => call<RenderedFrom>({ method: "renderFrom", args: [mark, overlap] }),
       search: (mark, overlap, query) =>
         call<SearchResult>({ method: "search", args: [mark, overlap, query] }),
+      get lostNote() {
+        return state.lostNote;
+      },
       dispose: () => {
         this.ports.delete(id);
         this.post({ op: "dispose", id });
@@ -79,6 +119,66 @@ export class WorkerScreens implements ScreenFactory {
   async close(): Promise<void> {
     this.failure ??= new Error("the screen thread was closed");
     await this.worker.terminate();
+  }
+
+  private start(): void {
+    this.busy = new Int32Array(new SharedArrayBuffer(4));
+    const worker = new Worker(new URL("./screen-thread.js", import.meta.url), {
+      resourceLimits: this.limits,
+    });
+    this.worker = worker;
+    worker.unref();
+    worker.on("message", (message: FromScreenThread) => this.receive(message));
+    worker.on("error", (error) => {
+      this.lastError = error;
+    });
+    worker.on("exit", (code) => {
+      if (worker === this.worker) this.died(code);
+    });
+    this.post({ op: "init", busy: this.busy });
+  }
+
+  /** The thread is gone: start it again with every screen empty, unless it keeps dying. */
+  private died(code: number): void {
+    if (this.failure) return;
+    const cause = this.lastError ?? new Error(`the screen thread exited (code ${code})`);
+    this.lastError = undefined;
+    const reason = describe(cause);
+    const now = Date.now();
+    this.deaths.push(now);
+    while ((this.deaths[0] ?? now) < now - RESTART_WINDOW_MS) this.deaths.shift();
+    if (this.deaths.length > MAX_RESTARTS) {
+      this.fail(cause);
+      return;
+    }
+    const culprit = Atomics.load(this.busy, 0);
+    console.error(`ccmux: the screen thread died (${reason}) while parsing pane #${culprit}; restarting it`);
+    this.start();
+    for (const [id, state] of this.ports) {
+      // Output that was in the dead thread is gone; the writers must not wait for it.
+      for (const done of state.acks.splice(0).flat()) done();
+      if (id === culprit) {
+        state.crashes += 1;
+        for (const done of state.queuedDone.splice(0)) done();
+        state.queued = [];
+        state.queuedBytes = 0;
+      }
+      state.lostNote = screenLostNote(
+        id === culprit
+          ? `its output crashed the screen thread: ${reason}${state.crashes >= MAX_CRASHES_PER_PANE ? "; its output is no longer rendered" : ""}`
+          : `the screen thread failed on another pane's output (${reason}) and was restarted`,
+      );
+      this.post({ op: "create", id, options: state.options });
+      this.flush(id, state);
+    }
+    for (const [call, pending] of this.calls) {
+      if (this.ports.has(pending.id)) {
+        this.post({ op: "call", id: pending.id, call, ...pending.request } as ToScreenThread);
+      } else {
+        this.calls.delete(call);
+        pending.reject(new Error("the screen is gone"));
+      }
+    }
   }
 
   /** Posts the queued chunks of one screen as a single copied, transferred buffer. */
@@ -101,7 +201,7 @@ export class WorkerScreens implements ScreenFactory {
     if (this.failure) return Promise.reject(this.failure);
     const call = this.nextCall++;
     return new Promise<T>((resolve, reject) => {
-      this.calls.set(call, { resolve: resolve as (value: unknown) => void, reject });
+      this.calls.set(call, { id, request, resolve: resolve as (value: unknown) => void, reject });
       this.post({ op: "call", id, call, ...request } as ToScreenThread);
     });
   }
@@ -123,17 +223,26 @@ export class WorkerScreens implements ScreenFactory {
     if (message.op === "parsed") {
       for (const done of state.acks.shift() ?? []) done();
       if (state.acks.length === 0) this.flush(message.id, state); // what gathered while that batch was parsed
-    } else for (const listener of state.replies) listener(message.data);
+    } else if (message.op === "lost") state.lostNote = screenLostNote(message.reason);
+    else for (const listener of state.replies) listener(message.data);
   }
 
   private fail(error: Error): void {
     if (this.failure) return;
     this.failure = error;
-    console.error(`ccmux: the screen thread failed: ${error.message}`);
+    console.error(`ccmux: the screen thread failed for good: ${error.message}`);
     for (const pending of this.calls.values()) pending.reject(error);
     this.calls.clear();
     for (const state of this.ports.values()) {
+      state.lostNote = screenLostNote(
+        `the screen thread kept failing (${describe(error)}); nothing is rendered`,
+      );
       for (const done of [...state.acks.splice(0).flat(), ...state.queuedDone.splice(0)]) done();
     }
   }
+}
+
+function describe(error: Error): string {
+  const code = (error as { code?: unknown }).code;
+  return code === "ERR_WORKER_OUT_OF_MEMORY" ? "out of memory" : error.message;
 }

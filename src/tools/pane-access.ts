@@ -14,3 +14,14 @@ export function paneFor(deps: ToolDeps, id: string, tool: PaneTool): Pane {
 export function agentText(raw: string, maxChars = MAX_RESULT_CHARS): { text: string; truncated: boolean } {
   return truncateTail(sanitizeText(raw), maxChars);
 }
+
+/**
+ * agentText for a pane's read results, led by a line saying so when the pane's screen was lost to an emulator
+ * fault (the line is never cut by truncation).
+ */
+export function paneAgentText(pane: Pane, raw: string): { text: string; truncated: boolean } {
+  const note = pane.screenLostNote;
+  if (note === undefined) return agentText(raw);
+  const { text, truncated } = agentText(raw, MAX_RESULT_CHARS - note.length - 1);
+  return { text: `${note}\n${text}`, truncated };
+}

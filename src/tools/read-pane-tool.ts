@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { agentText, paneFor } from "./pane-access.js";
+import { paneAgentText, paneFor } from "./pane-access.js";
 import { cursorShape, paneIdField } from "./pane-fields.js";
 import type { ToolRegistry } from "./tool-registry.js";
 
@@ -58,7 +58,7 @@ export function registerReadPaneTool(registry: ToolRegistry): void {
       if (mode === "scrollback") raw = await pane.scrollbackText(args.lines);
       else if (mode === "new") ({ text: raw, lost } = await pane.newText(ctx.deps.connection.id));
       ctx.note({ pane: pane.id });
-      const { text, truncated } = agentText(raw);
+      const { text, truncated } = paneAgentText(pane, raw);
       return {
         pane: pane.id,
         mode,

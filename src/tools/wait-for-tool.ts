@@ -1,9 +1,10 @@
 import { z } from "zod";
 import { CcmuxError } from "../errors.js";
+import { RegexMatcher } from "../panes/regex-matcher.js";
 import type { TextQuery } from "../panes/text-query.js";
 import { waitForOutput } from "../panes/wait-for-output.js";
-import { compileWaitRegex } from "../validation/regex-check.js";
-import { agentText, paneFor } from "./pane-access.js";
+import { checkWaitRegexShape } from "../validation/regex-check.js";
+import { paneAgentText, paneFor } from "./pane-access.js";
 import { paneIdField } from "./pane-fields.js";
 import type { ToolRegistry } from "./tool-registry.js";
 
@@ -58,8 +59,9 @@ export function registerWaitForTool(registry: ToolRegistry): void {
       if (args.text === undefined && args.regex === undefined && !args.exit) {
         throw new CcmuxError("INVALID_ARGUMENT", "Give text, regex or exit: true.");
       }
-      // Refused here with a code when the pattern is not RE2 or too long; matched on the screen thread.
-      if (args.regex !== undefined) compileWaitRegex(args.regex);
+      // Refused here with a code when the pattern is too long or too costly; its syntax and exact cost are
+      // checked where it is compiled and matched, on a thread of its own (RegexMatcher).
+      if (args.regex !== undefined) checkWaitRegexShape(args.regex);
       const query: TextQuery | undefined =
         args.regex !== undefined
           ? { regex: args.regex }
@@ -76,20 +78,24 @@ export function registerWaitForTool(registry: ToolRegistry): void {
       const timeoutMs = Math.min(args.timeout_ms ?? DEFAULT_TIMEOUT_MS, limits.maxWaitMs);
       const started = Date.now();
       waiting += 1;
+      const matcher = args.regex !== undefined ? new RegexMatcher(args.regex) : undefined;
       let outcome: Awaited<ReturnType<typeof waitForOutput>>;
       try {
+        await matcher?.ready;
         outcome = await waitForOutput(pane, {
           query,
+          matcher,
           exit: args.exit,
-          timeoutMs,
+          timeoutMs: Math.max(0, timeoutMs - (Date.now() - started)), // starting the matcher counts
           signal: ctx.signal,
           onProgress: (elapsed) => ctx.progress(elapsed, timeoutMs, "waiting"),
         });
       } finally {
         waiting -= 1;
+        matcher?.close();
       }
       ctx.note({ pane: pane.id, outcome });
-      const { text, truncated } = agentText((await pane.snapshot()).text);
+      const { text, truncated } = paneAgentText(pane, (await pane.snapshot()).text);
       return {
         pane: pane.id,
         matched: outcome === "matched" || (outcome === "exited" && args.exit === true),

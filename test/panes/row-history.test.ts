@@ -25,4 +25,15 @@ describe("RowHistory", () => {
     for (const row of rows) history.push(row, false);
     expect(Array.from({ length: 600 }, (_, i) => history.text(i))).toEqual(rows);
   });
+
+  it("is bounded in code units, not only rows: wide rows of combining marks drop the oldest blocks", () => {
+    const history = new RowHistory(1_000_000, 1_000_000);
+    const row = "e\u0301".repeat(2000); // 4000 code units
+    for (let i = 0; i < 5000; i++) history.push(`${i}:${row}`, false);
+    let held = 0;
+    for (let r = history.start; r < history.end; r++) held += history.text(r).length;
+    expect(held).toBeLessThan(1_000_000 + 256 * 4010);
+    expect(history.end - history.start).toBeLessThan(600);
+    expect(history.text(history.end - 1).startsWith("4999:")).toBe(true);
+  });
 });

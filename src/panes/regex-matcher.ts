@@ -1,0 +1,117 @@
+import { existsSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { Worker } from "node:worker_threads";
+import { CcmuxError } from "../errors.js";
+import { compileWaitRegex } from "../validation/regex-check.js";
+import { sanitizeText } from "./sanitize.js";
+import { searchWindows } from "./text-query.js";
+
+const SCRIPT = new URL("./regex-thread.js", import.meta.url);
+/** Run from TypeScript sources (unit tests) there is no compiled thread script: match on this thread. */
+const THREADED = existsSync(fileURLToPath(SCRIPT));
+
+/** Heap of one matcher thread: a 256 KB window, its sanitized copy and RE2's state fit many times over. */
+const MATCHER_HEAP_MB = 128;
+/** A pattern that takes longer than this to compile is refused (bounded patterns compile in well under 100 ms). */
+const COMPILE_TIMEOUT_MS = 5_000;
+
+type FromMatcher =
+  | { ready: true }
+  | { refused: { code?: string; message: string } }
+  | { check: number; matched: boolean };
+
+/**
+ * An RE2 pattern compiled and matched on a thread of its own (regex-thread.js), so that no pattern, however
+ * costly, holds the screen thread that every pane shares or the thread that answers tool calls; and so that
+ * a wait that times out or is cancelled can stop a check in the middle (close terminates the thread).
+ */
+export class RegexMatcher {
+  /** Resolves once the pattern compiled; rejects with CcmuxError INVALID_ARGUMENT when it was refused. */
+  readonly ready: Promise<void>;
+  private readonly worker: Worker | undefined;
+  private readonly local: ((text: string) => boolean) | undefined;
+  private readonly pending = new Map<
+    number,
+    { resolve(matched: boolean): void; reject(error: Error): void }
+  >();
+  private nextCheck = 1;
+  private failure: Error | undefined;
+  private settle: { resolve(): void; reject(error: Error): void } | undefined;
+
+  constructor(pattern: string) {
+    this.ready = new Promise<void>((resolve, reject) => {
+      this.settle = { resolve, reject };
+    });
+    this.ready.catch(() => {}); // a caller that never awaits it must not see an unhandled rejection
+    if (!THREADED) {
+      this.worker = undefined;
+      try {
+        const test = compileWaitRegex(pattern);
+        this.local = (text) => test(sanitizeText(text));
+        this.settle?.resolve();
+      } catch (error) {
+        this.refuse(error as CcmuxError);
+      }
+      return;
+    }
+    this.worker = new Worker(SCRIPT, {
+      workerData: { pattern },
+      resourceLimits: { maxOldGenerationSizeMb: MATCHER_HEAP_MB },
+    });
+    this.worker.unref();
+    const compileTimer = setTimeout(() => {
+      this.refuse(new CcmuxError("INVALID_ARGUMENT", "regex is too costly to compile."));
+      this.close();
+    }, COMPILE_TIMEOUT_MS);
+    compileTimer.unref();
+    this.worker.on("message", (message: FromMatcher) => {
+      if ("ready" in message) {
+        clearTimeout(compileTimer);
+        this.settle?.resolve();
+      } else if ("refused" in message) {
+        clearTimeout(compileTimer);
+        this.refuse(new CcmuxError("INVALID_ARGUMENT", message.refused.message));
+      } else {
+        const pending = this.pending.get(message.check);
+        this.pending.delete(message.check);
+        pending?.resolve(message.matched);
+      }
+    });
+    this.worker.on("error", (error) => this.fail(error));
+    this.worker.on("exit", (code) => {
+      clearTimeout(compileTimer);
+      this.fail(new Error(`the matcher thread exited (code ${code})`));
+    });
+  }
+
+  /** True when the pattern matches sanitized `text` (searched in overlapping windows, see searchWindows). */
+  match(text: string): Promise<boolean> {
+    if (this.failure) return Promise.reject(this.failure);
+    const worker = this.worker;
+    if (!worker) return Promise.resolve(this.local ? searchWindows(text, this.local) : false);
+    const check = this.nextCheck++;
+    return new Promise((resolve, reject) => {
+      this.pending.set(check, { resolve, reject });
+      worker.postMessage({ check, text });
+    });
+  }
+
+  /** Stops the thread, and with it any check in progress (its promise rejects). Idempotent. */
+  close(): void {
+    this.fail(new Error("the wait ended"));
+    void this.worker?.terminate();
+  }
+
+  private refuse(error: CcmuxError): void {
+    this.settle?.reject(error);
+    this.fail(error);
+  }
+
+  private fail(error: Error): void {
+    this.failure ??= error;
+    this.settle?.reject(this.failure);
+    this.settle = undefined;
+    for (const pending of this.pending.values()) pending.reject(this.failure);
+    this.pending.clear();
+  }
+}

@@ -1,0 +1,26 @@
+import { parentPort, workerData } from "node:worker_threads";
+import { compileWaitRegex } from "../validation/regex-check.js";
+import { sanitizeText } from "./sanitize.js";
+import { searchWindows } from "./text-query.js";
+
+/**
+ * A matcher thread: one per regex wait_for (see RegexMatcher). It compiles the pattern (refusals go back as
+ * `{ refused }`), then receives rendered text, sanitizes it and searches it, so a costly pattern spends its
+ * own thread's time, never the screen thread's, and the wait can stop it by terminating the thread.
+ */
+const port = parentPort;
+if (port === null) throw new Error("regex-thread.js must run as a worker thread");
+
+let matches: ((text: string) => boolean) | undefined;
+try {
+  const test = compileWaitRegex((workerData as { pattern: string }).pattern);
+  matches = (text) => test(sanitizeText(text));
+  port.postMessage({ ready: true });
+} catch (error) {
+  const { code, message } = error as { code?: string; message: string };
+  port.postMessage({ refused: { code, message } });
+}
+
+port.on("message", (message: { check: number; text: string }) => {
+  port.postMessage({ check: message.check, matched: matches ? searchWindows(message.text, matches) : false });
+});

@@ -1,0 +1,67 @@
+import { existsSync } from "node:fs";
+import { resolve } from "node:path";
+import { afterAll, afterEach, describe, expect, it } from "vitest";
+import type { ScreenPort } from "../../src/panes/screen-port.js";
+
+// The screen thread runs compiled JavaScript, so this suite drives the build (npm test builds first).
+const DIST = resolve(import.meta.dirname, "../../dist/panes");
+const built = existsSync(resolve(DIST, "screen-thread.js"));
+
+type Factory = import("../../src/panes/worker-screens.js").WorkerScreens;
+
+const write = (port: ScreenPort, text: string): Promise<void> =>
+  new Promise((done) => port.write(Buffer.from(text), done));
+
+describe.skipIf(!built)("a fault in the emulator never takes the server down (needs `npm run build`)", () => {
+  let screens: Factory | undefined;
+  // The worker is unref'd (the server's stdio keeps it alive); here a timer does.
+  const keepAlive = setInterval(() => {}, 1000);
+  afterEach(async () => {
+    await screens?.close();
+  });
+  afterAll(() => clearInterval(keepAlive));
+
+  it("screen thread out of memory: it restarts, every pane gets a note, the culprit is named, reads go on", async () => {
+    const { WorkerScreens } = (await import(
+      resolve(DIST, "worker-screens.js")
+    )) as typeof import("../../src/panes/worker-screens.js");
+    // A real out-of-memory: a heap far below what one pane's (bounded) history may hold.
+    screens = new WorkerScreens({ maxOldGenerationSizeMb: 24 });
+    const hog = screens.create({ cols: 400, rows: 50, scrollback: 1_000_000 });
+    const person = screens.create({ cols: 80, rows: 24, scrollback: 100 });
+    await write(person, "person-before\r\n");
+    expect((await person.snapshot()).text).toBe("person-before");
+    const chunk = `${"中".repeat(200)}\r\n`.repeat(1000);
+    for (let i = 0; i < 500 && hog.lostNote === undefined; i++) await write(hog, chunk);
+    expect(hog.lostNote).toMatch(
+      /screen was lost at .*\(its output crashed the screen thread: out of memory\)/,
+    );
+    expect(person.lostNote).toMatch(
+      /screen was lost at .* failed on another pane's output \(out of memory\)/,
+    );
+    // The other pane keeps going on the new thread.
+    await write(person, "person-after\r\n");
+    const started = performance.now();
+    expect((await person.snapshot()).text).toBe("person-after");
+    expect(performance.now() - started).toBeLessThan(1000);
+    await write(hog, "hog-after\r\n");
+    expect((await hog.snapshot()).text).toBe("hog-after");
+  }, 120_000);
+
+  it("new-output marks taken before the fault read everything held after it, flagged lost", async () => {
+    const { WorkerScreens } = (await import(
+      resolve(DIST, "worker-screens.js")
+    )) as typeof import("../../src/panes/worker-screens.js");
+    screens = new WorkerScreens({ maxOldGenerationSizeMb: 24 });
+    const hog = screens.create({ cols: 400, rows: 50, scrollback: 1_000_000 });
+    const person = screens.create({ cols: 80, rows: 24, scrollback: 100 });
+    for (let i = 0; i < 30; i++) await write(person, `line-${i}\r\n`);
+    const mark = (await person.renderFrom({ row: 0 })).cursor;
+    const chunk = `${"中".repeat(200)}\r\n`.repeat(1000);
+    for (let i = 0; i < 500 && hog.lostNote === undefined; i++) await write(hog, chunk);
+    await write(person, "after-restart\r\n");
+    const read = await person.renderFrom(mark);
+    expect(read.lost).toBe(true);
+    expect(read.text).toBe("after-restart");
+  }, 120_000);
+});
