@@ -2,7 +2,7 @@ import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
 import { CcmuxError } from "../errors.js";
-import { compileWaitRegex } from "../validation/regex-check.js";
+import { compileWaitRegex } from "../shared/wait-regex.js";
 import { sanitizeText } from "./sanitize.js";
 import { searchWindows } from "./text-query.js";
 

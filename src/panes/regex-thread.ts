@@ -1,5 +1,5 @@
 import { parentPort, workerData } from "node:worker_threads";
-import { compileWaitRegex } from "../validation/regex-check.js";
+import { compileWaitRegex } from "../shared/wait-regex.js";
 import { sanitizeText } from "./sanitize.js";
 import { searchWindows } from "./text-query.js";
 

@@ -1,4 +1,4 @@
-import { compileWaitRegex } from "../validation/regex-check.js";
+import { compileWaitRegex } from "../shared/wait-regex.js";
 import { sanitizeText } from "./sanitize.js";
 
 /** What wait_for looks for: literal text or an RE2 pattern, both matched against sanitized text. */

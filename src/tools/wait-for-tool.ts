@@ -3,7 +3,7 @@ import { CcmuxError } from "../errors.js";
 import { RegexMatcher } from "../panes/regex-matcher.js";
 import type { TextQuery } from "../panes/text-query.js";
 import { waitForOutput } from "../panes/wait-for-output.js";
-import { checkWaitRegexShape } from "../validation/regex-check.js";
+import { checkWaitRegexShape } from "../shared/wait-regex.js";
 import { paneAgentText, paneFor } from "./pane-access.js";
 import { paneIdField } from "./pane-fields.js";
 import type { ToolRegistry } from "./tool-registry.js";

@@ -5,7 +5,7 @@ import {
   compileWaitRegex,
   estimateProgramSize,
   withoutCaptures,
-} from "../../src/validation/regex-check.js";
+} from "../../src/shared/wait-regex.js";
 
 const ISSUE_PATTERN = `(?s)${"(".repeat(128)}.${")".repeat(128)}{1000}[0-9]`;
 
