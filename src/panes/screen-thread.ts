@@ -45,7 +45,7 @@ const entries = new Map<number, Entry>();
 const queries = new QueryCache();
 const send = (message: FromScreenThread): void => port.postMessage(message);
 let pumping = false;
-/** busy[0]: the pane being parsed (0 when none), so the owner can name it if this thread dies mid-parse. */
+/** busy[0]: the pane being parsed, or the last one parsed, so the owner can name it if this thread dies. */
 let busy: Int32Array | undefined;
 
 port.on("message", (message: ToScreenThread) => {
@@ -125,9 +125,9 @@ function step(id: number, entry: Entry, limit: number, deadline: number): void {
     entry.faults += 1;
     entry.screen = makeScreen(id, entry.options);
     send({ op: "lost", id, reason: `its emulator failed: ${reason}` });
-  } finally {
-    if (busy) Atomics.store(busy, 0, 0);
   }
+  // The slot keeps naming this pane after its piece: memory its output built up may run out only later, in a
+  // collection or a render, and the last pane parsed is then the one to blame.
 }
 
 function parseSome(id: number, entry: Entry, limit: number, deadline: number): void {

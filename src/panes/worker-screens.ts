@@ -152,7 +152,7 @@ export class WorkerScreens implements ScreenFactory {
       return;
     }
     const culprit = Atomics.load(this.busy, 0);
-    console.error(`ccmux: the screen thread died (${reason}) while parsing pane #${culprit}; restarting it`);
+    console.error(`ccmux: the screen thread died (${reason}) after parsing pane #${culprit}; restarting it`);
     this.start();
     for (const [id, state] of this.ports) {
       // Output that was in the dead thread is gone; the writers must not wait for it.
