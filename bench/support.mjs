@@ -2,6 +2,8 @@
 // real MCP SDK client, statistics, file generation and machine facts. Plain Node ESM, no test/ imports.
 import { once } from "node:events";
 import {
+  chmodSync,
+  chownSync,
   createWriteStream,
   mkdirSync,
   mkdtempSync,
@@ -26,10 +28,14 @@ export function makeWorkspace(policy) {
   mkdirSync(join(dir, "state"), { mode: 0o700 });
   const auditPath = join(dir, "state", "audit.jsonl");
   const policyPath = join(dir, "ccmux.json");
-  writeFileSync(
-    policyPath,
-    JSON.stringify({ workspace: ["ws"], audit: { path: auditPath }, ...policy }, null, 2),
-  );
+  // A root server runs panes as `nobody` when root owns the workspace (README): give it the workspace.
+  if (process.getuid?.() === 0) {
+    chmodSync(dir, 0o711);
+    chownSync(root, 65534, 65534);
+  }
+  // The bench drives thousands of calls a minute: the per-connection audit budget must not be what it measures.
+  const audit = { path: auditPath, connectionBytesPerMinute: 1_000_000_000 };
+  writeFileSync(policyPath, JSON.stringify({ workspace: ["ws"], audit, ...policy }, null, 2));
   return { dir, root, policyPath, auditPath, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
