@@ -5,8 +5,10 @@ import { type PaneUser, resolvePaneUser, userCan } from "../panes/pane-user.js";
 import { PaneSandbox } from "../panes/sandbox/pane-sandbox.js";
 import { ensurePrivateBase } from "../panes/session-dir.js";
 import type { UserSwitch } from "../panes/user-switch.js";
+import { isInside } from "../validation/canonical-path.js";
 import type { CompiledPolicy } from "../validation/policy-compile.js";
 import { resolveProgram } from "../validation/program-resolve.js";
+import { AGENT_CONFIG_STAND_INS } from "../validation/sandbox-paths.js";
 import { configDir, stateDir } from "./paths.js";
 
 /** A program found like any other: on the server's PATH, never in the workspace or a relative entry. */
@@ -69,16 +71,14 @@ export function makeSandbox(
     userSwitch,
     layout: {
       workspace: policy.workspace,
-      // Security: the log and its siblings — its lock file (a pane holding it would stall every call) and its
-      // rotated files (what the agent typed before). Outside the workspace the directory is rebuilt without
-      // them, so files rotated later do not appear either.
       hide: [
         ...policy.sandbox.hide,
-        `${policy.audit.path}*`,
+        auditHidden(policy),
         ...otherHomeSecrets(policy.sandbox.hide, userSwitch?.user),
       ],
       readOnly: policy.sandbox.readOnly,
       agentConfig: policy.sandbox.agentConfig,
+      agentConfigStandIns: AGENT_CONFIG_STAND_INS,
       // Security: panes never see ccmux's own config, state (session dirs of other panes) or audit log.
       alwaysHide: [configDir(serverEnv), stateDir(serverEnv), sessionBase],
       // Security: a policy file in the workspace would let a pane widen its own policy for the next run.
@@ -122,6 +122,19 @@ export function paneUserWarnings(policy: CompiledPolicy, user: PaneUser | undefi
         `${who}, who cannot run ${path}: install it where they can reach it, or put such a place first on the server's PATH`,
     );
   return [...roots, ...programs];
+}
+
+/**
+ * What hides the audit log. Security: the log and its siblings — its lock file (a pane holding it would stall
+ * every call) and its rotated files (what the agent typed before). Inside the workspace its whole directory
+ * goes: a mount on the files covers only those present when a pane starts, and the live log is replaced at
+ * each rotation (serve refuses a log directly in a workspace root). Outside, the directory is rebuilt
+ * without them, so files rotated later do not appear either.
+ */
+function auditHidden(policy: CompiledPolicy): string {
+  const dir = dirname(policy.audit.path);
+  const inWorkspace = policy.workspace.some((root) => dir !== root && isInside(dir, root));
+  return inWorkspace ? dir : `${policy.audit.path}*`;
 }
 
 /** The resolver configuration /etc/resolv.conf points to (often inside the hidden /run). */

@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { chmodSync, mkdtempSync, rmdirSync } from "node:fs";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
 import { AuditLog } from "../audit/audit-log.js";
 import { Redactor } from "../audit/redact.js";
@@ -44,9 +44,20 @@ export async function serve(options: { config?: string }): Promise<number> {
   for (const warning of [...policy.warnings, ...sandboxWarnings(policy, file)]) {
     console.error(`ccmux: warning: ${warning}`);
   }
+  const logDir = dirname(policy.audit.path);
+  // Security: a mount covers only the log file present when a pane starts; after a rotation the live log
+  // there would be a new, uncovered file a pane could read (what the agent typed) and truncate.
+  if (policy.sandbox.mode !== "off" && policy.workspace.includes(logDir)) {
+    console.error(
+      `ccmux: the audit log ${policy.audit.path} lies directly in workspace root ${logDir}, where a pane could read and erase it once it rotates; put it outside the workspace (the default, under $XDG_STATE_HOME) or in a directory of its own, which panes then do not see. Not starting.`,
+    );
+    return 2;
+  }
   if (policy.workspace.some((root) => isInside(policy.audit.path, root))) {
     console.error(
-      "ccmux: warning: the audit log is inside the workspace, where pane processes can write to it.",
+      policy.sandbox.mode === "off"
+        ? "ccmux: warning: the audit log is inside the workspace, where pane processes can write to it."
+        : `ccmux: warning: the audit log is inside the workspace: its directory ${logDir} is hidden from panes.`,
     );
   }
 

@@ -69,6 +69,28 @@ export const DEFAULT_HIDDEN: readonly string[] = [
   "~/.config/microsoft-edge*",
   "~/.config/vivaldi*",
   "~/.config/opera*",
+  // Other agents' and AI tools' logins: a pane's program could act as the person with them.
+  "~/.codex", // OpenAI Codex CLI "Authentication": auth.json
+  "~/.gemini", // Gemini CLI "Authentication": oauth_creds.json
+  "~/.config/github-copilot", // GitHub Copilot editors: hosts.json / apps.json hold the OAuth token
+  "~/.huggingface", // huggingface_hub (old releases): token
+  "~/.cache/huggingface/token", // huggingface_hub "Environment variables": HF_TOKEN_PATH default
+  "~/.cache/huggingface/stored_tokens",
+  // Build tools and CLIs that keep tokens in their own files.
+  "~/.ivy2/.credentials", // sbt "Publishing": credentials file
+  "~/.terraformrc", // Terraform "CLI Configuration File": credentials blocks
+  "~/.yarnrc", // Yarn 1 "yarnrc": npmAuthToken / _authToken
+  "~/.condarc", // conda "Using the .condarc conda configuration file": channel tokens
+  "~/.config/configstore", // configstore (npm): where many Node CLIs (firebase, vercel, …) keep their tokens
+  "~/.fly", // flyctl: config.yml access_token
+  "~/.wrangler", // Cloudflare wrangler (v1/v2): config/default.toml oauth_token
+  "~/.config/.wrangler",
+  "~/.config/stripe", // Stripe CLI "config.toml": live and test keys
+  "~/.config/hcloud", // hcloud CLI: cli.toml tokens
+  "~/.env", // dotenv files kept in the home directory
+  // X11 authority cookies: with one, a program can type into the person's desktop (xdotool) where it reaches it.
+  "~/.Xauthority",
+  "~/.ICEauthority",
   // Shell and REPL histories: what the person typed, passwords pasted by mistake included.
   "~/.bash_history",
   "~/.zsh_history",
@@ -96,7 +118,7 @@ export const DEFAULT_HIDDEN: readonly string[] = [
  * made), and a read-only mount over a single file such as `.git/config` falls away as soon as the person's own
  * `git config` renames a new file over it. A trailing `/` marks a directory.
  */
-export const DEFAULT_READ_ONLY: readonly string[] = [".git/", ".husky/"];
+export const DEFAULT_READ_ONLY: readonly string[] = [".git/", ".husky/", ".hg/", ".jj/"];
 
 /**
  * Agent and editor configuration, read-only by default at each workspace root and at the top of every
@@ -125,6 +147,45 @@ export const DEFAULT_AGENT_CONFIG: readonly string[] = [
   ".lintstagedrc*", // lint-staged README "Configuration": commands run on commit via husky
   "lint-staged.config.*",
   ".github/workflows/", // GitHub Actions: run with the repository's secrets on the person's next push
+  // Found missing by a review of this list; each runs code or steers an agent the same way.
+  ".codex/", // OpenAI Codex CLI: project config.toml (mcp_servers are commands it starts)
+  ".windsurf/", // Windsurf "Rules" and workflows
+  ".windsurfrules",
+  ".clinerules", // Cline "Rules"
+  ".roo/", // Roo Code rules and MCP settings
+  ".kiro/", // Kiro steering files and hooks
+  ".amazonq/", // Amazon Q Developer project rules and MCP configuration
+  ".continue/", // Continue config (MCP servers, rules)
+  ".junie/", // JetBrains Junie guidelines
+  ".aider.conf.yml", // aider "Configuration": lint-cmd/test-cmd it runs
+  "opencode.json", // opencode: project config (MCP servers, commands)
+  ".github/instructions/", // GitHub Copilot path-specific instructions
+  ".github/prompts/", // GitHub Copilot prompt files
+  ".github/chatmodes/", // GitHub Copilot chat modes
+  ".zed/", // Zed "Tasks" and project settings
+  ".nvim.lua", // Neovim 'exrc': sourced on start in the directory (once trusted)
+  ".exrc", // vi/Vim 'exrc'
+  "*.code-workspace", // VS Code workspace files: tasks and settings like .vscode/
+  ".npmrc", // npm "npmrc": script-shell, node-options apply to every npm command there
+  ".yarnrc.yml", // Yarn Berry "yarnPath": a JavaScript file run by every yarn command there
+  "mise.toml", // mise "Hooks": enter/cd hooks run by the shell integration
+  ".mise.toml",
+  ".gitlab-ci.yml", // GitLab CI: run with the project's CI secrets on push
+  ".circleci/", // CircleCI: the same
+];
+
+/**
+ * Entries of DEFAULT_AGENT_CONFIG that get an empty read-only stand-in at a workspace root while missing, so a
+ * pane cannot create them: directories whose contents run code when the folder is opened or the agent starts.
+ * The others are protected when present (a stand-in for every name would litter the person's workspace).
+ */
+export const AGENT_CONFIG_STAND_INS: readonly string[] = [
+  ".claude/",
+  ".vscode/",
+  ".idea/",
+  ".devcontainer/",
+  ".cursor/",
+  ".gemini/",
 ];
 
 /**

@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
@@ -34,6 +34,9 @@ function seed(root: string): void {
   writeFileSync(join(root, "Makefile"), "all:\n");
   for (const repo of NESTED) mkdirSync(join(root, repo, ".git", "hooks"), { recursive: true });
   mkdirSync(join(root, "build", "lib", ".claude"));
+  writeFileSync(join(root, ".yarnrc.yml"), "enableTelemetry: false\n");
+  // A bare repository under a name that says nothing: git finds it in the directory itself.
+  spawnSync("git", ["init", "-q", "--bare", join(root, "notes")]);
   giveToPanes(root);
 }
 
@@ -103,6 +106,35 @@ for (const mode of ["off", "required"] as const) {
       );
       for (const [i] of NESTED.entries())
         expect(text).toContain(sandboxed ? `nested-${i}:DENIED-EROFS` : `nested-${i}:OK`);
+    });
+
+    it("pointing yarnPath at a script (.yarnrc.yml runs it on any yarn command); no stand-in litters the root", async () => {
+      const text = await runInShell(
+        mcp,
+        pane,
+        attack("write", "yarnrc", join(ws.root, ".yarnrc.yml"), "yarnPath: ./x.cjs\n"),
+      );
+      expect(text).toContain(sandboxed ? "yarnrc:DENIED-EROFS" : "yarnrc:OK");
+      // Protected when present only: names such as .codex/ or .kiro/ are not made in the person's workspace.
+      expect(existsSync(join(ws.root, ".codex"))).toBe(false);
+    });
+
+    it("planting core.fsmonitor and a hook in a bare repository (notes/, no .git anywhere)", async () => {
+      const text = await runInShell(
+        mcp,
+        pane,
+        [
+          attack(
+            "write",
+            "bare-config",
+            join(ws.root, "notes", "config"),
+            "[core]\n\tfsmonitor = touch /tmp/x\n",
+          ),
+          attack("write", "bare-hook", join(ws.root, "notes", "hooks", "pre-receive"), "evil"),
+        ].join("; "),
+      );
+      for (const name of ["bare-config", "bare-hook"])
+        expect(text).toContain(sandboxed ? `${name}:DENIED-EROFS` : `${name}:OK`);
     });
 
     it("planting hooks in a nested repository's .claude/settings.json", async () => {

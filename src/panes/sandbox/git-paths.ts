@@ -30,6 +30,8 @@ export interface FoundRepo {
   depth: number;
   /** When its `.git` last changed (ms): the person's repositories are older than a flood a pane makes. */
   ctimeMs: number;
+  /** A bare repository: `dir` itself is the git directory (HEAD, objects/, refs/), so all of it is protected. */
+  bare?: boolean;
 }
 
 /** What git adds to the read-only list under one root, and what could not be searched. */
@@ -114,6 +116,13 @@ function nestedRepos(root: string, warnings: string[]): FoundRepo[] {
         }
         if (name === ".git") continue;
         const child = rel === "" ? name : join(rel, name);
+        // Security: a bare repository is found by git in the directory itself (`cd it; git status` reads its
+        // config and runs its hooks), whatever it is called: protect it whole, and do not search inside.
+        const head = bareHead(join(root, child));
+        if (head !== null) {
+          found.push({ dir: child, depth, ctimeMs: head.ctimeMs, bare: true });
+          continue;
+        }
         const dotGit = lstatOrNull(join(root, child, ".git"));
         if (dotGit !== null) found.push({ dir: child, depth, ctimeMs: dotGit.ctimeMs });
         next.push(child);
@@ -128,6 +137,15 @@ function nestedRepos(root: string, warnings: string[]): FoundRepo[] {
     );
   }
   return found;
+}
+
+/** The HEAD of `dir` when it has the shape git takes for a git directory (HEAD file, objects/ and refs/). */
+function bareHead(dir: string): ReturnType<typeof lstatOrNull> {
+  const head = lstatOrNull(join(dir, "HEAD"));
+  if (!head?.isFile()) return null;
+  if (!lstatOrNull(join(dir, "objects"))?.isDirectory() || !lstatOrNull(join(dir, "refs"))?.isDirectory())
+    return null;
+  return head;
 }
 
 /** Up to `max` entries of `dir`, names as bytes; none when it cannot be read. */

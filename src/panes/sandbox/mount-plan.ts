@@ -19,6 +19,8 @@ export interface SandboxLayout {
    * below one (same pattern shape as readOnly). Missing directories get an empty read-only stand-in at the roots.
    */
   agentConfig?: readonly string[];
+  /** Entries of `agentConfig` that get an empty read-only stand-in at a root while missing; others only when present. */
+  agentConfigStandIns?: readonly string[];
   /** Absolute paths hidden whatever the policy says: ccmux's own config, state and audit log. */
   alwaysHide: readonly string[];
   /** Absolute paths read-only whatever the policy says: the policy file when it lies in the workspace. */
@@ -257,6 +259,7 @@ function protectWorkspace(layout: SandboxLayout, mounts: Mount[], budget: MountB
   const hookDirs = [...new Set(git.flatMap((found) => found.hookDirs))];
   const gitdirs = [...new Set(git.flatMap((found) => found.gitdirTargets))];
   const agentConfig = layout.agentConfig ?? [];
+  const standIns = new Set(layout.agentConfigStandIns ?? agentConfig);
   const within = (path: string, root: string, run: (relative: string) => void): void => {
     if (inside(path, root) && path !== root) run(path.slice(root.length + 1));
   };
@@ -277,7 +280,8 @@ function protectWorkspace(layout: SandboxLayout, mounts: Mount[], budget: MountB
   }
   for (const root of layout.workspace) {
     for (const pattern of layout.readOnly) protector.protect(root, pattern, "below-root");
-    for (const pattern of agentConfig) protector.protect(root, pattern, "self");
+    for (const pattern of agentConfig)
+      protector.protect(root, pattern, standIns.has(pattern) ? "self" : "none");
   }
   for (const dir of gitdirs) {
     for (const root of layout.workspace)
@@ -294,7 +298,8 @@ function protectWorkspace(layout: SandboxLayout, mounts: Mount[], budget: MountB
       unprotected++;
       continue;
     }
-    protector.protect(repo.root, `${repo.dir}/.git/`, "none");
+    protector.protect(repo.root, repo.bare ? `${repo.dir}/` : `${repo.dir}/.git/`, "none");
+    if (repo.bare) continue;
     for (const pattern of agentConfig) protector.protect(repo.root, `${repo.dir}/${pattern}`, "none");
   }
   warnings.push(...protector.warnings);
