@@ -151,6 +151,76 @@ describe("options that run, load or write, let in by `**`", () => {
     expect(findRiskyArg(["awk"], ["BEGIN{x = ++y; print x}"], all)).toBeNull();
   });
 
+  it.each([
+    ":a e id",
+    ":a\te id",
+    ":a;:b e echo B",
+    ":a W path",
+    ":a w path",
+    "b a; e id",
+    "t a\ne id",
+    ":a#c\ne id",
+    "{:a}\ne id",
+    "v 4.2\ne id",
+    "/x/ I e id",
+    "$!{N;s/a/b/w x\n}",
+    "l 5;e",
+    "{p}#c\ne id",
+    "s/a/b/ e",
+  ])(
+    "sed: a label ends at whitespace, `;`, `}` or `#`, and what follows is a command: %j is refused",
+    (script) => {
+      expect(findRiskyArg(["sed"], ["-n", script], all)?.option).toMatch(/^sed (e|w|W|s\/\/\/e|s\/\/\/w)$/);
+    },
+  );
+
+  it.each([
+    ":a;N;$!ba;s/\\n/ /g",
+    "1,/x/{p;d}",
+    "{p}#c",
+    "a foo\\\ne id",
+    "/x/I,+2p",
+    ":a p",
+    "b;p",
+    "#n\np",
+    "y/a/b/",
+  ])("sed: %j (labels, blocks, continued text) is admitted", (script) => {
+    expect(findRiskyArg(["sed"], ["-n", script], all)).toBeNull();
+  });
+
+  it.each(["{:a }e id", "{p}p", "1!!e", "p x", ":a\u00a0e id", "s/a/b/q", "y/a/b/e id"])(
+    "sed: %j, which this reader cannot follow as GNU sed does, is refused (fail closed)",
+    (script) => {
+      expect(findRiskyArg(["sed"], ["-n", script], all)).not.toBeNull();
+    },
+  );
+
+  it("awk -e and --source carry program text: scanned like the first operand", () => {
+    expect(refused('awk -e BEGIN{system("id")}')).toBe("awk system()");
+    expect(refused('awk -eBEGIN{system("id")}')).toBe("awk system()");
+    expect(refused('gawk --so BEGIN{system("id")}')).toBe("awk system()");
+    expect(refused('gawk --source=BEGIN{print|"sh"}')).toBe("awk |");
+    expect(refused("gawk -i inc.awk 1")).toBe("-i");
+    expect(refused("gawk --load=x.so 1")).toBe("--load");
+    expect(refused("awk -e {print\u00a0$1} f")).toBeNull();
+  });
+
+  it("node: V8 and node flags that write files or load code; a value option does not end node's options", () => {
+    expect(refused("node --test --logfile=CLAUDE.md --log-all")).toBe("--logfile");
+    expect(refused("node --test --log_all")).toBe("--log-all");
+    expect(refused("node --test --prof")).toBe("--prof");
+    expect(refused("node --test --redirect-code-traces-to=x")).toBe("--redirect-code-traces-to");
+    expect(refused("node --test --trace-turbo-path=d")).toBe("--trace-turbo-path");
+    expect(refused("node --test --test-reporter=./evil.mjs")).toBe("--test-reporter");
+    expect(refused("node --test --test-reporter-destination=CLAUDE.md")).toBe("--test-reporter-destination");
+    expect(refused("node --test --trace-event-categories v8")).toBe("--trace-event-categories");
+    expect(refused("node --test --experimental-network-imports")).toBe("--experimental-network-imports");
+    expect(refused("node --test -i")).toBe("-i");
+    expect(refused("node --test --test-name-pattern x --import=data:x")).toBe("--import");
+    expect(refused("node --test --test-concurrency 2 --require ./x.js")).toBe("--require");
+    expect(refused("node --test --test-name-pattern x a.test.js")).toBeNull();
+  });
+
   it("python -m MODULE checks the rest as MODULE's arguments (pytest -p loads a plugin)", () => {
     const args = ["-m", "pytest", "-p", "evil_plugin"];
     expect(findRiskyArg(["python3"], args, (i) => i >= 2)).toMatchObject({ argIndex: 2, option: "-p" });
