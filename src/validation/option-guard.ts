@@ -64,11 +64,13 @@ function readLong(arg: string, ctx: Context): OptionReading {
     if (!applies(option, ctx)) continue;
     const found = option.spell.find((s) => {
       const full = longName(s);
-      return full !== undefined && matches(full);
+      if (full === undefined) return false;
+      // `--log*`: every option the name begins (V8's --log-all, --log-code, …).
+      return full.endsWith("*") ? name.startsWith(full.slice(0, -1)) : matches(full);
     });
     if (found !== undefined) {
       hit = option;
-      spelled = found;
+      spelled = found.endsWith("*") ? `--${name}` : found;
       break;
     }
   }
