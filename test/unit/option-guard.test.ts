@@ -221,6 +221,64 @@ describe("options that run, load or write, let in by `**`", () => {
     expect(refused("node --test --test-name-pattern x a.test.js")).toBeNull();
   });
 
+  it("tar/cpio: an archive named HOST:FILE runs rsh/ssh: refused when a wildcard or {path} chose it, unless --force-local is literal", () => {
+    const path =
+      (...at: number[]) =>
+      (i: number) =>
+        at.includes(i);
+    const none = () => false;
+    expect(findRiskyArg(["tar"], ["-tf", "u@-oProxyCommand=id:f"], none, path(1))?.option).toBe("-f");
+    expect(findRiskyArg(["tar"], ["-tzf", "host:a.tar"], none, path(1))?.option).toBe("-f");
+    expect(findRiskyArg(["tar"], ["tf", "host:a.tar"], none, path(1))?.option).toBe("-f");
+    expect(findRiskyArg(["tar"], ["-t", "--file", "h:a"], (i) => i === 2)?.option).toBe("--file");
+    expect(findRiskyArg(["cpio"], ["-t", "-F", "h:a"], none, path(2))?.option).toBe("-F");
+    expect(findRiskyArg(["cpio"], ["-t", "-Ih:a"], (i) => i === 1)?.option).toBe("-I");
+    expect(findRiskyArg(["tar"], ["-tf", "dir/a:b.tar"], none, path(1))).toBeNull();
+    expect(findRiskyArg(["tar"], ["-tf", "./h:a.tar"], none, path(1))).toBeNull();
+    expect(findRiskyArg(["tar"], ["--force-local", "-tf", "h:a.tar"], none, path(2))).toBeNull();
+    expect(findRiskyArg(["tar"], ["--force-local", "-tf", "h:a.tar"], (i) => i !== 1, path(2))?.option).toBe(
+      "-f",
+    );
+    expect(findRiskyArg(["rsync"], ["-a", "u@-oProxyCommand=id:x", "d"], all)?.option).toBe("HOST:PATH");
+    expect(findRiskyArg(["scp"], ["h:x", "d"], none, path(0))?.option).toBe("HOST:PATH");
+    expect(findRiskyArg(["rsync"], ["-a", "src/", "dst/"], all)).toBeNull();
+  });
+
+  it.each([
+    ["xxd -r in CLAUDE.md", "an output operand"],
+    ["xxd in out", "an output operand"],
+    ["uniq in out", "an output operand"],
+    ["uniq -c -f 2 in out", "an output operand"],
+    ["tee CLAUDE.md", "an output operand"],
+    ["dd if=a of=CLAUDE.md", "of="],
+    ["shuf -o x f", "-o"],
+    ["iconv -f utf8 -t ascii -o x f", "-o"],
+    ["tree -o x", "-o"],
+    ["tree -H . -R", "-R"],
+    ["split --filter=sh f", "--filter"],
+    ["split f out", "an output operand"],
+    ["file -C -m m", "-C"],
+    ["yq -i .a=1 f.yaml", "-i"],
+    ["sqlite3 db .shell\u00a0id", "an operand"],
+    ["sqlite3 -cmd .system\u00a0id db", "-cmd"],
+  ])("read-only helpers that write: %s is refused (%s)", (line, option) => {
+    expect(refused(line)).toBe(option);
+  });
+
+  it.each([
+    "xxd f",
+    "xxd -c 8 -s 16 f",
+    "uniq -c f",
+    "uniq -f 2 f",
+    "dd if=a count=1",
+    "tree -L 2",
+    "sqlite3 db",
+    "file -b f",
+    "shuf -n 3 f",
+  ])("read-only helpers: %s is admitted", (line) => {
+    expect(refused(line)).toBeNull();
+  });
+
   it("python -m MODULE checks the rest as MODULE's arguments (pytest -p loads a plugin)", () => {
     const args = ["-m", "pytest", "-p", "evil_plugin"];
     expect(findRiskyArg(["python3"], args, (i) => i >= 2)).toMatchObject({ argIndex: 2, option: "-p" });
