@@ -167,6 +167,8 @@ describe("options that run, load or write, let in by `**`", () => {
     "l 5;e",
     "{p}#c\ne id",
     "s/a/b/ e",
+    // An escaped backslash does not continue a/i/c text: the next line is a command.
+    "a foo\\\\\ne id",
   ])(
     "sed: a label ends at whitespace, `;`, `}` or `#`, and what follows is a command: %j is refused",
     (script) => {
