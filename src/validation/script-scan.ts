@@ -131,6 +131,11 @@ function sedLabel(c: Cursor): boolean {
     if (c.peek() > "\x7e") return false;
     c.next();
   }
+  // Security: busybox sed ends a label only at whitespace or `;`: `ba}#x;w f` is a comment to GNU sed and
+  // a `w` command to busybox. A `#` before that point is refused, whichever sed the pane runs.
+  for (let j = c.i; j < c.s.length && !SED_SPACE.test(c.s.charAt(j)) && c.s.charAt(j) !== ";"; j += 1) {
+    if (c.s.charAt(j) === "#") return false;
+  }
   return true;
 }
 
