@@ -33,7 +33,15 @@ const POLICY = {
     { command: "sed", args: ["-n **", "-n 1e {path}", "-n :a;e {path}"] },
     { command: "awk", args: ["**"] },
     { command: "tar", args: ["-tf {path}"] },
-    { command: "node", args: ["--test **", `--test ${IMPORT}`] },
+    {
+      command: "node",
+      args: [
+        "--test **",
+        `--test ${IMPORT}`,
+        "--test --logfile=v8-control.log --no-logfile-per-isolate --log",
+      ],
+    },
+    { command: "uniq", args: ["**", "f.txt uniq-control.txt"] },
     { command: "find", args: ["**", ". -maxdepth 0 -exec touch pwned-find ;"] },
     { command: "env", args: ["**"] },
   ],
@@ -227,6 +235,36 @@ describe("sed, awk, find, env and node scripts let in by `**`", () => {
     await mcp.refused("spawn", { command: "node --test --experimental_loader=./x.js" }, "ARGS_NOT_ALLOWED");
     expect(existsSync(join(ws.root, "pwned-attack"))).toBe(false);
     await controlWrites(`node --test '${IMPORT}'`, "pwned-node");
+  });
+});
+
+describe("flags and operands that write files, let in by `**`", () => {
+  it("node --test --logfile=CLAUDE.md --no-logfile-per-isolate (V8's log) is refused under `--test **`; spelled out, it writes (control)", async () => {
+    const text = await mcp.refused(
+      "spawn",
+      { command: "node --test --logfile=CLAUDE.md --no-logfile-per-isolate --log-all" },
+      "ARGS_NOT_ALLOWED",
+    );
+    expect(text).toContain("(--logfile) writes a file");
+    await mcp.refused("spawn", { command: "node --test --prof" }, "ARGS_NOT_ALLOWED");
+    await mcp.refused(
+      "spawn",
+      { command: "node --test --test-name-pattern x --logfile=CLAUDE.md" },
+      "ARGS_NOT_ALLOWED",
+    );
+    expect(existsSync(join(ws.root, "CLAUDE.md"))).toBe(false);
+    // V8 names the log per isolate unless --no-logfile-per-isolate: then the name is exactly the caller's.
+    await controlWrites(
+      "node --test --logfile=v8-control.log --no-logfile-per-isolate --log",
+      "v8-control.log",
+    );
+  });
+
+  it("uniq IN OUT writes OUT: refused under `uniq **`; spelled out, it writes (control)", async () => {
+    const text = await mcp.refused("spawn", { command: "uniq f.txt CLAUDE.md" }, "ARGS_NOT_ALLOWED");
+    expect(text).toContain("(an output operand) writes a file");
+    expect(existsSync(join(ws.root, "CLAUDE.md"))).toBe(false);
+    expect(await controlWrites("uniq f.txt uniq-control.txt", "uniq-control.txt")).toBe("one\n");
   });
 });
 
