@@ -64,11 +64,13 @@ function readLong(arg: string, ctx: Context): OptionReading {
     if (!applies(option, ctx)) continue;
     const found = option.spell.find((s) => {
       const full = longName(s);
-      return full !== undefined && matches(full);
+      if (full === undefined) return false;
+      // `--log*`: every option the name begins (V8's --log-all, --log-code, …).
+      return full.endsWith("*") ? name.startsWith(full.slice(0, -1)) : matches(full);
     });
     if (found !== undefined) {
       hit = option;
-      spelled = found;
+      spelled = found.endsWith("*") ? `--${name}` : found;
       break;
     }
   }
@@ -148,6 +150,9 @@ function fromOption(argIndex: number, reading: OptionReading): RiskyArg {
   };
 }
 
+/** `[USER@]HOST:PATH`: a colon before any slash (GNU tar rmt, cpio, rsync, scp read it as a remote name). */
+const REMOTE = /^[^/]*:/;
+
 const ASSIGNMENT = /^[A-Za-z_][A-Za-z0-9_.-]*[+?:!]?=/;
 
 /** An operand's finding under one operand rule, or a launcher's inner program to check. */
@@ -185,7 +190,18 @@ function readOperand(
         finding: { option: arg, risk: "runs code or writes files", source: rule.source, literal: arg },
       };
     case "every":
+      if (operandIndex < (rule.from ?? 0)) return {};
       return wild ? { finding: { option: "an operand", risk: "runs a program", source: rule.source } } : {};
+    case "output":
+      if (!wild || operandIndex < (rule.from ?? 0)) return {};
+      if (rule.prefix !== undefined && !arg.startsWith(rule.prefix)) return {};
+      return {
+        finding: { option: rule.prefix ?? "an output operand", risk: "writes a file", source: rule.source },
+      };
+    case "remote":
+      return wild && REMOTE.test(arg)
+        ? { finding: { option: "HOST:PATH", risk: "runs a remote shell (rsh/ssh)", source: rule.source } }
+        : {};
     case "plus-command":
       return wild && arg.startsWith("+")
         ? { finding: { option: "+command", risk: "runs a command at start", source: rule.source } }
@@ -194,15 +210,44 @@ function readOperand(
 }
 
 /**
+ * A remote archive name (tar/cpio `-f HOST:FILE`) the caller chose, as the value of `reading`; null otherwise
+ * or when the program's `--force-local` is a literal argument.
+ */
+function remoteValue(
+  spec: ProgramRisks,
+  reading: OptionReading,
+  args: readonly string[],
+  i: number,
+  isWild: WildcardTest,
+  isPath: WildcardTest,
+): RiskyArg | null {
+  const remote = spec.remoteFile;
+  if (remote === undefined || !remote.options.includes(reading.name)) return null;
+  const at = reading.glued !== undefined ? i : i + 1;
+  const value = reading.glued ?? (reading.takesNext ? args[at] : undefined);
+  if (value === undefined || !(isWild(at) || isPath(at)) || !REMOTE.test(value)) return null;
+  if (args.some((a, j) => a === remote.local && !isWild(j))) return null;
+  // Security: `tar -tf {path}` given `u@-oProxyCommand=CMD:f` runs rsh/ssh, which runs CMD.
+  return {
+    argIndex: at,
+    option: reading.name,
+    risk: `names a remote file (a colon before any slash) opened by running rsh/ssh; write ${remote.local} in the rule to read it as a local file`,
+    source: remote.source,
+  };
+}
+
+/**
  * The first argument a wildcard let in that would run a program, load code or write a file, reading the
  * arguments the way the program does (see risky-options.ts); or null. A launcher (env, xargs, timeout, …)
  * whose program is spelled literally has the rest of its arguments checked as that program's. `names` are
- * basenames to look the program up by (the rule's, then its realpath's).
+ * basenames to look the program up by (the rule's, then its realpath's). `isPath` marks `{path}` arguments: the
+ * caller chose them too, so a remote `HOST:FILE` there is refused as under a wildcard.
  */
 export function findRiskyArg(
   names: readonly string[],
   args: readonly string[],
   isWild: WildcardTest,
+  isPath: WildcardTest = () => false,
 ): RiskyArg | null {
   const spec = risksOf(names);
   if (spec === undefined) return null;
@@ -246,6 +291,8 @@ export function findRiskyArg(
         const inner = findRiskyArg([module], args.slice(at + 1), (j) => isWild(at + 1 + j));
         return inner === null ? null : { ...inner, argIndex: inner.argIndex + at + 1 };
       }
+      const remote = remoteValue(spec, reading, args, i, isWild, isPath);
+      if (remote !== null) return remote;
       if (reading.takesNext) {
         if (isWild(i + 1)) wildValue ??= i + 1;
         i += 1;
@@ -255,8 +302,9 @@ export function findRiskyArg(
     if (spec.optionsFirst) endOfOptions = true;
     let launch = false;
     let assignment = false;
+    const chosen = wild || isPath(i);
     for (const rule of spec.operands ?? []) {
-      const read = readOperand(rule, arg, operandIndex, wild);
+      const read = readOperand(rule, arg, operandIndex, rule.kind === "remote" ? chosen : wild);
       if (read.finding) return { argIndex: i, ...read.finding };
       if (read.assignment) assignment = true;
       if (read.launch && !assignment) launch = true;
@@ -309,8 +357,9 @@ export function assertNoRiskyWildcard(
   args: readonly string[],
   isWild: WildcardTest,
   where: { program: string; rule: number },
+  isPath: WildcardTest = () => false,
 ): void {
-  const found = findRiskyArg(names, args, isWild);
+  const found = findRiskyArg(names, args, isWild, isPath);
   if (found === null) return;
   const how =
     found.literal !== undefined

@@ -35,8 +35,12 @@ export type OperandRule =
   | { readonly kind: "subcommand"; readonly safe: readonly string[]; readonly source: string }
   /** The first operand is a subcommand; these run code or write files. */
   | { readonly kind: "risky-subcommand"; readonly risky: readonly string[]; readonly source: string }
-  /** Every operand names code to run (npx's package). */
-  | { readonly kind: "every"; readonly source: string }
+  /** Every operand (from the `from`th, 0-based) names code to run (npx's package, sqlite3's SQL). */
+  | { readonly kind: "every"; readonly from?: number; readonly source: string }
+  /** Operands from the `from`th (0-based), or those starting with `prefix`, name files written (`uniq IN OUT`, `dd of=`). */
+  | { readonly kind: "output"; readonly from?: number; readonly prefix?: string; readonly source: string }
+  /** An operand with a `:` before any `/` is HOST:PATH, reached by running rsh/ssh (rsync, scp). */
+  | { readonly kind: "remote"; readonly source: string }
   /** An operand starting with `+` is a command run at start (`vim +cmd`, `less +cmd`). */
   | { readonly kind: "plus-command"; readonly source: string };
 
@@ -67,6 +71,15 @@ export interface ProgramRisks {
   /** Option parsing stops at the first operand (interpreters: later words belong to the script). */
   readonly optionsFirst?: boolean;
   readonly operands?: readonly OperandRule[];
+  /**
+   * Options whose value is a file that, spelled `[USER@]HOST:FILE` (a `:` before any `/`), is reached by running
+   * rsh/ssh (GNU tar, cpio): refused when the caller chose the value, unless `local` is a literal argument.
+   */
+  readonly remoteFile?: {
+    readonly options: readonly string[];
+    readonly local: string;
+    readonly source: string;
+  };
   /** The program text is an argument: scanned for commands that run, read or write (script-scan.ts). */
   readonly script?: {
     readonly language: "sed" | "awk";
@@ -347,8 +360,56 @@ const INTERPRETERS: readonly ProgramRisks[] = [
         WRITE,
         "node(1) --redirect-warnings, --test-reporter-destination, --report-*, --*-prof-dir, --tls-keylog, --prof: write files",
       ),
+      opt(
+        [
+          "--build-snapshot-config",
+          "--heapsnapshot-near-heap-limit",
+          "--report-on-fatalerror",
+          "--trace-event-categories",
+          "--trace-events-enabled",
+          "--test-update-snapshots",
+          "--experimental-test-snapshots",
+        ],
+        WRITE,
+        "node(1) --build-snapshot-config, --heapsnapshot-near-heap-limit, --report-on-fatalerror, --trace-event-categories (node_trace.*.log), --test-update-snapshots: write files",
+      ),
+      // Security: V8's own flags pass through node; a trailing `*` is every flag the name begins (V8 also
+      // reads `_` as `-`). --logfile=CLAUDE.md --log-all writes any file; --trace-turbo* writes JSON beside it.
+      opt(
+        [
+          "--log*",
+          "--prof*",
+          "--ll-prof",
+          "--perf-prof*",
+          "--perf-basic-prof*",
+          "--gc-fake-mmap",
+          "--redirect-code-traces*",
+          "--trace-turbo*",
+          "--dump-wasm-module*",
+          "--gdbjit-dump*",
+          "--map-counters",
+          "--experimental-wasm-pgo-to-file",
+          "--turbo-profiling-output",
+          "--trace-ignition-dispatches-output-file",
+          "--startup-blob",
+          "--startup-src",
+          "--embedded-src",
+          "--static-roots-src",
+          "--heap-snapshot-on-oom",
+        ],
+        WRITE,
+        "node --v8-options: --logfile/--log*, --prof, --perf-prof, --redirect-code-traces-to, --trace-turbo-path, --dump-wasm-module-path, --gdbjit-dump, --map-counters, --startup-blob: write files",
+      ),
+      opt(
+        ["--experimental-network-imports"],
+        LOAD,
+        "node(1) --experimental-network-imports: import code over https",
+      ),
+      opt(["-i", "--interactive"], RUN, "node(1) -i/--interactive: a REPL runs what is typed into the pane"),
     ],
     valueShort: "erpC",
+    // Security: every option `node --help` shows taking a value (node 20): read as a value, not as the first
+    // operand that ends node's options (`--test-name-pattern x --import=…` still imports).
     valueLong: [
       "eval",
       "print",
@@ -358,12 +419,60 @@ const INTERPRETERS: readonly ProgramRisks[] = [
       "experimental-loader",
       "conditions",
       "env-file",
+      "env-file-if-exists",
       "test-reporter",
       "test-reporter-destination",
       "redirect-warnings",
       "run",
       "input-type",
       "title",
+      "allow-fs-read",
+      "allow-fs-write",
+      "build-snapshot-config",
+      "cpu-prof-dir",
+      "cpu-prof-interval",
+      "cpu-prof-name",
+      "debug-port",
+      "diagnostic-dir",
+      "disable-proto",
+      "disable-warning",
+      "dns-result-order",
+      "experimental-default-type",
+      "experimental-policy",
+      "experimental-sea-config",
+      "heap-prof-dir",
+      "heap-prof-interval",
+      "heap-prof-name",
+      "heapsnapshot-near-heap-limit",
+      "heapsnapshot-signal",
+      "icu-data-dir",
+      "inspect-port",
+      "inspect-publish-uid",
+      "max-http-header-size",
+      "network-family-autoselection-attempt-timeout",
+      "openssl-config",
+      "policy-integrity",
+      "report-dir",
+      "report-directory",
+      "report-filename",
+      "report-signal",
+      "secure-heap",
+      "secure-heap-min",
+      "snapshot-blob",
+      "test-concurrency",
+      "test-name-pattern",
+      "test-skip-pattern",
+      "test-shard",
+      "test-timeout",
+      "tls-cipher-list",
+      "tls-keylog",
+      "trace-event-categories",
+      "trace-event-file-pattern",
+      "trace-require-module",
+      "unhandled-rejections",
+      "use-largepages",
+      "v8-pool-size",
+      "watch-path",
     ],
   },
   {
@@ -570,7 +679,8 @@ const TEXT_TOOLS: readonly ProgramRisks[] = [
       ),
       opt("-W", LOAD, "mawk(1) -W exec file / -W dump; gawk(1) -W long-option"),
     ],
-    valueShort: "fFvEilopdDW",
+    // Security: `-e` takes the program text (gawk's --source, busybox awk's -e): read its value as the script.
+    valueShort: "efFvEilopdDW",
     valueLong: ["file", "field-separator", "assign", "exec", "include", "load", "source"],
     script: { language: "awk", options: ["-e", "--source"], fileOptions: ["-f", "--file", "-E", "--exec"] },
   },
@@ -596,6 +706,127 @@ const TEXT_TOOLS: readonly ProgramRisks[] = [
       "compress-program",
       "batch-size",
       "sort",
+    ],
+  },
+  {
+    names: ["xxd"],
+    runsCode: false,
+    options: [],
+    valueShort: "cglnosR",
+    operands: [
+      { kind: "output", from: 1, source: "xxd(1) xxd [options] [infile [outfile]]: outfile is written" },
+    ],
+  },
+  {
+    names: ["uniq"],
+    abbreviates: true,
+    runsCode: false,
+    options: [],
+    valueShort: "fsw",
+    valueLong: ["skip-fields", "skip-chars", "check-chars"],
+    operands: [
+      { kind: "output", from: 1, source: "uniq(1) uniq [OPTION]... [INPUT [OUTPUT]]: OUTPUT is written" },
+    ],
+  },
+  {
+    names: ["tee"],
+    abbreviates: true,
+    runsCode: false,
+    options: [],
+    operands: [{ kind: "output", from: 0, source: "tee(1) tee [OPTION]... [FILE]...: each FILE is written" }],
+  },
+  {
+    names: ["dd"],
+    runsCode: false,
+    options: [],
+    operands: [{ kind: "output", prefix: "of=", source: "dd(1) of=FILE: write to FILE" }],
+  },
+  {
+    names: ["shuf"],
+    abbreviates: true,
+    runsCode: false,
+    options: [opt(["-o", "--output"], WRITE, "shuf(1) -o/--output=FILE")],
+    valueShort: "inoe",
+    valueLong: ["head-count", "input-range", "output", "random-source"],
+  },
+  {
+    names: ["iconv"],
+    abbreviates: true,
+    runsCode: false,
+    options: [opt(["-o", "--output"], WRITE, "iconv(1) -o/--output=FILE")],
+    valueShort: "fto",
+    valueLong: ["from-code", "to-code", "output"],
+  },
+  {
+    names: ["tree"],
+    runsCode: false,
+    options: [
+      opt(["-o"], WRITE, "tree(1) -o filename: send output to filename"),
+      opt(["-R"], WRITE, "tree(1) -R: with -H, writes 00Tree.html in each directory (-o 00Tree.html)"),
+    ],
+    valueShort: "LPIoHT",
+  },
+  {
+    names: ["split"],
+    abbreviates: true,
+    runsCode: false,
+    options: [opt(["--filter"], RUN, "split(1) --filter=COMMAND: write to a shell COMMAND")],
+    valueShort: "abClnt",
+    valueLong: [
+      "suffix-length",
+      "additional-suffix",
+      "bytes",
+      "line-bytes",
+      "lines",
+      "number",
+      "separator",
+      "filter",
+    ],
+    operands: [
+      {
+        kind: "output",
+        from: 1,
+        source: "split(1) split [OPTION]... [FILE [PREFIX]]: files PREFIXaa… are written",
+      },
+    ],
+  },
+  {
+    names: ["file"],
+    abbreviates: true,
+    runsCode: false,
+    options: [opt(["-C", "--compile"], WRITE, "file(1) -C/--compile: writes magic.mgc")],
+    valueShort: "emfFP",
+    valueLong: ["exclude", "exclude-quiet", "files-from", "separator", "magic-file", "parameter"],
+  },
+  {
+    names: ["yq"],
+    runsCode: false,
+    options: [
+      opt(["-i", "--inplace"], WRITE, "yq(1) -i/--inplace: update the file in place"),
+      opt(
+        ["-s", "--split-exp"],
+        WRITE,
+        "yq(1) -s/--split-exp: write each result to a file named by the expression",
+      ),
+      opt(["--from-file"], LOAD, "yq(1) --from-file: the expression from a file"),
+    ],
+    valueShort: "ospI",
+  },
+  {
+    names: ["sqlite3"],
+    runsCode: true,
+    options: [
+      opt(["-cmd", "--cmd"], RUN, "sqlite3(1) -cmd COMMAND: a dot command (.shell, .system run programs)"),
+      opt(["-init", "--init"], LOAD, "sqlite3(1) -init FILE: SQL and dot commands from a file"),
+    ],
+    wordsOnly: true,
+    operands: [
+      {
+        kind: "every",
+        from: 1,
+        source:
+          "sqlite3(1) sqlite3 [OPTIONS] FILENAME [SQL...]: .shell/.system run programs, .output/VACUUM INTO/ATTACH write files, load_extension loads code",
+      },
     ],
   },
   {
@@ -736,6 +967,12 @@ const ARCHIVERS: readonly ProgramRisks[] = [
       ),
     ],
     valueShort: "fIFCbgHKLNTVX",
+    remoteFile: {
+      options: ["-f", "--file"],
+      local: "--force-local",
+      source:
+        "tar(1) -f [HOSTNAME:]FILE: a name with a colon is a remote archive opened by running rsh/ssh (--rsh-command); --force-local",
+    },
     valueLong: [
       "file",
       "directory",
@@ -751,6 +988,36 @@ const ARCHIVERS: readonly ProgramRisks[] = [
       "index-file",
       "volno-file",
     ],
+  },
+  {
+    names: ["cpio"],
+    abbreviates: true,
+    runsCode: false,
+    options: [
+      opt(["--rsh-command"], RUN, "cpio(1) --rsh-command=COMMAND"),
+      opt(
+        ["-i", "--extract", "-p", "--pass-through", "-o", "--create", "-O"],
+        WRITE,
+        "cpio(1) -i/--extract and -p/--pass-through write files; -o/--create and -O ARCHIVE write an archive",
+      ),
+    ],
+    valueShort: "FIOEDHMRC",
+    valueLong: [
+      "file",
+      "pattern-file",
+      "directory",
+      "format",
+      "message",
+      "owner",
+      "rsh-command",
+      "block-size",
+    ],
+    remoteFile: {
+      options: ["-F", "--file", "-I", "-O"],
+      local: "--force-local",
+      source:
+        "cpio(1) -F/-I/-O [[USER@]HOST:]FILE-NAME: a remote archive opened by running rsh/ssh; --force-local",
+    },
   },
   {
     names: ["zip"],
@@ -1016,6 +1283,9 @@ const NETWORK: readonly ProgramRisks[] = [
       opt("-E", WRITE, "ssh(1) -E log_file"),
     ],
     valueShort: "bcDEeFIiJLlmOoPpQRSWw",
+    operands: [
+      { kind: "remote", source: "scp(1) [user@]host:path: runs ssh(1) (or -S program) for the remote side" },
+    ],
   },
   {
     names: ["rsync"],
@@ -1030,6 +1300,13 @@ const NETWORK: readonly ProgramRisks[] = [
       ),
     ],
     valueShort: "eBfMT",
+    operands: [
+      {
+        kind: "remote",
+        source:
+          "rsync(1) [USER@]HOST:SRC: runs the remote shell (-e, default ssh) with the host as its argument",
+      },
+    ],
   },
   {
     names: ["curl"],

@@ -51,6 +51,15 @@ class Cursor {
   }
 }
 
+/** sed's ISSPACE (C locale): what ends a label and what sits between commands. */
+const SED_SPACE = /[ \t\n\v\f\r]/;
+/** sed's ISBLANK: what may sit between an address, `!` and a command, or inside a command's arguments. */
+const SED_BLANK = /[ \t]/;
+
+/**
+ * One address (GNU sed compile.c compile_address): `N`, `N~M`, `$`, `/re/` or `\cREc` with `I`/`M` flags,
+ * and (second address only) `+N`, `~N`. Returns false for text sed would refuse.
+ */
 function sedAddress(c: Cursor): boolean {
   const first = c.peek();
   if (/[0-9]/.test(first)) {
@@ -64,8 +73,18 @@ function sedAddress(c: Cursor): boolean {
   } else if (first === "/" || first === "\\") {
     c.next();
     const delim = first === "/" ? "/" : c.next();
-    if (!c.skipDelimited(delim)) return false;
-    c.skip(/[IM]/);
+    if (delim === "" || delim === "\n" || delim === "\\") return false;
+    if (!sedDelimited(c, delim)) return false;
+    // Flags may follow after blanks (`/x/ I p`).
+    for (;;) {
+      const save = c.i;
+      c.skip(SED_BLANK);
+      if (c.peek() !== "I" && c.peek() !== "M") {
+        c.i = save;
+        break;
+      }
+      c.next();
+    }
   } else if (first === "+" || first === "~") {
     c.next();
     c.skip(/[0-9]/);
@@ -73,23 +92,113 @@ function sedAddress(c: Cursor): boolean {
   return true;
 }
 
+/** Past the next unescaped `delim` on this line (compile.c match_slash: a raw newline is an error). */
+function sedDelimited(c: Cursor, delim: string): boolean {
+  while (!c.done) {
+    const ch = c.next();
+    if (ch === "\\") {
+      if (c.done) return false;
+      c.next();
+    } else if (ch === delim) return true;
+    else if (ch === "\n") return false;
+  }
+  return false;
+}
+
+/**
+ * compile.c read_end_of_cmd: blanks, then `;`, a newline or the end (consumed), or `}`/`#` (left for the next
+ * command). False when anything else follows: sed refuses "extra characters after command".
+ */
+function sedEndOfCommand(c: Cursor): boolean {
+  c.skip(SED_BLANK);
+  const ch = c.peek();
+  if (ch === "}" || ch === "#") return true;
+  if (c.done || ch === ";" || ch === "\n") {
+    c.next();
+    return true;
+  }
+  return false;
+}
+
+/**
+ * compile.c read_label (for `:`, `b`, `t`, `T`, `v`): blanks, then the label up to whitespace, `;`, `}` or `#`;
+ * what follows is a new command. False for a label byte sed's ctype might read otherwise (non-ASCII).
+ */
+function sedLabel(c: Cursor): boolean {
+  c.skip(SED_BLANK);
+  while (!c.done && !SED_SPACE.test(c.peek()) && !/[;}#]/.test(c.peek())) {
+    // Security: a locale where a non-ASCII byte is a space would end the label there, and start a command.
+    if (c.peek() > "\x7e") return false;
+    c.next();
+  }
+  // Security: busybox sed ends a label only at whitespace or `;`: `ba}#x;w f` is a comment to GNU sed and
+  // a `w` command to busybox. A `#` before that point is refused, whichever sed the pane runs.
+  for (let j = c.i; j < c.s.length && !SED_SPACE.test(c.s.charAt(j)) && c.s.charAt(j) !== ";"; j += 1) {
+    if (c.s.charAt(j) === "#") return false;
+  }
+  return true;
+}
+
+/** a/i/c text (compile.c read_text): to the first unescaped newline; a backslash escapes the next character. */
+function sedText(c: Cursor): boolean {
+  c.skip(SED_BLANK);
+  if (c.done) return false;
+  if (c.peek() === "\\") c.i += 2;
+  while (!c.done) {
+    const ch = c.next();
+    if (ch === "\\") c.next();
+    else if (ch === "\n") break;
+  }
+  return true;
+}
+
+/** The `s` command's flags (compile.c mark_subst_opts); blanks may sit between them. */
+function sedSubstFlags(c: Cursor): ScriptProblem | "ok" | "bad" {
+  for (;;) {
+    if (c.done) return "ok";
+    const flag = c.next();
+    if (flag === "e") return problem("s///e", "runs the pattern space as a command", SED);
+    if (flag === "w") return problem("s///w", "writes a file", SED);
+    if (/[gpiImM0-9 \t]/.test(flag)) continue;
+    if (flag === ";" || flag === "\n") return "ok";
+    if (flag === "}" || flag === "#") {
+      c.i -= 1;
+      return "ok";
+    }
+    if (flag === "\r" && c.peek() === "\n") return "ok";
+    return "bad";
+  }
+}
+
+/**
+ * GNU sed 4.9's grammar (compile.c compile_program, as `info sed` §3.8 describes it): commands separated by
+ * `;` or newlines; labels end at whitespace, `;`, `}` or `#`, so `:a e id` is a label and then an `e`
+ * command. Anything this reader cannot follow as sed would is refused (sed itself would refuse it, or it
+ * parses differently than we think).
+ */
 function sedProblem(text: string): ScriptProblem | null {
   const c = new Cursor(text);
   const unreadable = problem("(unreadable script)", "cannot be checked", SED);
   for (;;) {
-    c.skip(/[\s;]/);
+    while (!c.done && (c.peek() === ";" || SED_SPACE.test(c.peek()))) c.next();
     if (c.done) return null;
     if (!sedAddress(c)) return unreadable;
-    c.skip(/[ \t]/);
+    c.skip(SED_BLANK);
     if (c.peek() === ",") {
       c.next();
-      c.skip(/[ \t]/);
+      c.skip(SED_BLANK);
       if (!sedAddress(c)) return unreadable;
+      c.skip(SED_BLANK);
     }
-    c.skip(/[ \t!]/);
+    if (c.peek() === "!") {
+      c.next();
+      c.skip(SED_BLANK);
+    }
     const command = c.next();
+    let ok = true;
     switch (command) {
       case "{":
+        break;
       case "}":
       case "=":
       case "d":
@@ -105,12 +214,15 @@ function sedProblem(text: string): ScriptProblem | null {
       case "x":
       case "z":
       case "F":
+        ok = sedEndOfCommand(c);
         break;
       case "l":
       case "L":
       case "q":
       case "Q":
-        c.skip(/[ \t0-9]/);
+        c.skip(SED_BLANK);
+        c.skip(/[0-9]/);
+        ok = sedEndOfCommand(c);
         break;
       case "#":
         c.skipToEnd(false);
@@ -120,17 +232,12 @@ function sedProblem(text: string): ScriptProblem | null {
       case "t":
       case "T":
       case "v":
-        c.skipToEnd(true);
+        ok = sedLabel(c);
         break;
       case "a":
       case "i":
       case "c":
-        // Text to the end of the line; a trailing backslash continues it.
-        for (;;) {
-          c.skipToEnd(false);
-          if (c.s.charAt(c.i - 1) !== "\\" || c.done) break;
-          c.next();
-        }
+        ok = sedText(c);
         break;
       case "e":
         return problem("e", "runs a program", SED);
@@ -143,23 +250,22 @@ function sedProblem(text: string): ScriptProblem | null {
       case "y": {
         const delim = c.next();
         if (delim === "" || delim === "\\" || delim === "\n") return unreadable;
-        if (!c.skipDelimited(delim) || !c.skipDelimited(delim)) return unreadable;
+        ok = sedDelimited(c, delim) && sedDelimited(c, delim) && sedEndOfCommand(c);
         break;
       }
       case "s": {
         const delim = c.next();
         if (delim === "" || delim === "\\" || delim === "\n") return unreadable;
-        if (!c.skipDelimited(delim) || !c.skipDelimited(delim)) return unreadable;
-        while (!c.done && !/[;\n}#]/.test(c.peek())) {
-          const flag = c.next();
-          if (flag === "e") return problem("s///e", "runs the pattern space as a command", SED);
-          if (flag === "w") return problem("s///w", "writes a file", SED);
-        }
+        if (!sedDelimited(c, delim) || !sedDelimited(c, delim)) return unreadable;
+        const flags = sedSubstFlags(c);
+        if (flags === "bad") return unreadable;
+        if (flags !== "ok") return flags;
         break;
       }
       default:
         return problem(JSON.stringify(command), "is not a sed command ccmux can check", SED);
     }
+    if (!ok) return unreadable;
   }
 }
 

@@ -137,8 +137,15 @@ function riskyRefusal(
   ctx: { word: string; names: readonly string[] },
 ): CcmuxError | null {
   const wild = new Set(found.wildcardArgs);
+  const paths = new Set(found.pathArgs);
   try {
-    assertNoRiskyWildcard(ctx.names, args, (i) => wild.has(i), { program: ctx.word, rule: found.rule.index });
+    assertNoRiskyWildcard(
+      ctx.names,
+      args,
+      (i) => wild.has(i),
+      { program: ctx.word, rule: found.rule.index },
+      (i) => paths.has(i),
+    );
     return null;
   } catch (error) {
     if (isCcmuxError(error)) return error;

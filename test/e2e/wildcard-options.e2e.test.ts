@@ -1,5 +1,6 @@
 import { execFileSync, spawnSync } from "node:child_process";
-import { existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
@@ -28,9 +29,19 @@ const POLICY = {
     { command: "git", args: ["status **", "diff **", "log **", "show **"] },
     // Control: the same option, spelled out.
     { command: "git", args: ["log -1 * --output=control.md"] },
-    { command: "sed", args: ["-n **", "-n 1e {path}"] },
+    // Control for the label attack: a label, then `e` (the pattern space is the command), spelled out.
+    { command: "sed", args: ["-n **", "-n 1e {path}", "-n :a;e {path}"] },
     { command: "awk", args: ["**"] },
-    { command: "node", args: ["--test **", `--test ${IMPORT}`] },
+    { command: "tar", args: ["-tf {path}"] },
+    {
+      command: "node",
+      args: [
+        "--test **",
+        `--test ${IMPORT}`,
+        "--test --logfile=v8-control.log --no-logfile-per-isolate --log",
+      ],
+    },
+    { command: "uniq", args: ["**", "f.txt uniq-control.txt"] },
     { command: "find", args: ["**", ". -maxdepth 0 -exec touch pwned-find ;"] },
     { command: "env", args: ["**"] },
   ],
@@ -57,10 +68,12 @@ function git(...args: string[]): void {
 beforeAll(async () => {
   ws = makeWorkspace(POLICY);
   writeFileSync(join(ws.root, "cmds.txt"), "touch pwned-sed\n");
+  writeFileSync(join(ws.root, "label-cmds.txt"), "touch pwned-label\n");
   writeFileSync(join(ws.root, "data.txt"), "inside-data\n");
   writeFileSync(join(ws.root, "f.txt"), "one\n");
   // node --test runs --import in each test file's process: give it one test file.
   writeFileSync(join(ws.root, "a.test.js"), 'require("node:test")("t", () => {});\n');
+  execFileSync("tar", ["-cf", join(ws.root, "a.tar"), "-C", ws.root, "f.txt"]);
   git("init", "-q");
   git("add", "f.txt");
   git("commit", "-qm", "one");
@@ -126,6 +139,60 @@ describe("sed, awk, find, env and node scripts let in by `**`", () => {
     await controlWrites("sed -n 1e cmds.txt", "pwned-sed", true);
   });
 
+  it("sed ':a e CMD' runs CMD (a label ends at a blank; what follows is a command): refused under `-n **`; spelled out, it runs (control)", async () => {
+    const text = await mcp.refused(
+      "spawn",
+      { command: "sed -n ':a e touch pwned-label2' f.txt" },
+      "ARGS_NOT_ALLOWED",
+    );
+    expect(text).toContain("(sed e) runs a program");
+    // Siblings: a label ended by `;` then a second label and a blank; a label then W (writes a file).
+    await mcp.refused("spawn", { command: "sed -n ':a;:b e touch pwned-label2' f.txt" }, "ARGS_NOT_ALLOWED");
+    await mcp.refused("spawn", { command: "sed -n ':a W pwned-label3' f.txt" }, "ARGS_NOT_ALLOWED");
+    await mcp.refused("spawn", { command: "sed -n 'ba;:a e touch pwned-label2' f.txt" }, "ARGS_NOT_ALLOWED");
+    expect(existsSync(join(ws.root, "pwned-label2"))).toBe(false);
+    expect(existsSync(join(ws.root, "pwned-label3"))).toBe(false);
+    // Control: GNU sed itself reads `:a e CMD` as a label and then `e CMD` (run here, outside ccmux, in a
+    // scratch directory: no rule token can hold a blank), and a label then `e` runs in a pane when spelled out.
+    const scratch = mkdtempSync(join(tmpdir(), "ccmux-sed-label-"));
+    try {
+      writeFileSync(join(scratch, "f.txt"), "one\n");
+      spawnSync("sed", ["-n", ":a e touch pwned-direct", "f.txt"], { cwd: scratch });
+      expect(existsSync(join(scratch, "pwned-direct"))).toBe(true);
+    } finally {
+      rmSync(scratch, { recursive: true, force: true });
+    }
+    await controlWrites("sed -n ':a;e' label-cmds.txt", "pwned-label", true);
+  });
+
+  it("awk -e 'BEGIN{system(…)}' (gawk's --source) is scanned like the program operand: refused", async () => {
+    await mcp.refused(
+      "spawn",
+      { command: `awk -e 'BEGIN{system("touch pwned-awk-e")}'` },
+      "ARGS_NOT_ALLOWED",
+    );
+    await mcp.refused(
+      "spawn",
+      { command: `awk --source='BEGIN{system("touch pwned-awk-e")}'` },
+      "ARGS_NOT_ALLOWED",
+    );
+    expect(existsSync(join(ws.root, "pwned-awk-e"))).toBe(false);
+  });
+
+  it("tar -tf {path} given a HOST:FILE archive (rsh/ssh runs a ProxyCommand) is refused; a local archive lists", async () => {
+    const text = await mcp.refused(
+      "spawn",
+      { command: "tar -tf 'u@-oProxyCommand=touch pwned-tar:f'" },
+      "ARGS_NOT_ALLOWED",
+    );
+    expect(text).toContain("remote file");
+    await mcp.refused("spawn", { command: "tar -tf host:a.tar" }, "ARGS_NOT_ALLOWED");
+    expect(existsSync(join(ws.root, "pwned-tar"))).toBe(false);
+    const { pane } = await mcp.ok<{ pane: string }>("spawn", { command: "tar -tf a.tar" });
+    await mcp.ok("wait_for", { pane, text: "f.txt", timeout_ms: 20_000 });
+    await mcp.call("kill_pane", { pane });
+  });
+
   it("sed 'r /etc/hostname' (a path after a space inside one argument) is refused", async () => {
     await mcp.refused("spawn", { command: "sed -n 'r /etc/hostname' f.txt" }, "ARGS_NOT_ALLOWED");
   });
@@ -168,6 +235,36 @@ describe("sed, awk, find, env and node scripts let in by `**`", () => {
     await mcp.refused("spawn", { command: "node --test --experimental_loader=./x.js" }, "ARGS_NOT_ALLOWED");
     expect(existsSync(join(ws.root, "pwned-attack"))).toBe(false);
     await controlWrites(`node --test '${IMPORT}'`, "pwned-node");
+  });
+});
+
+describe("flags and operands that write files, let in by `**`", () => {
+  it("node --test --logfile=CLAUDE.md --no-logfile-per-isolate (V8's log) is refused under `--test **`; spelled out, it writes (control)", async () => {
+    const text = await mcp.refused(
+      "spawn",
+      { command: "node --test --logfile=CLAUDE.md --no-logfile-per-isolate --log-all" },
+      "ARGS_NOT_ALLOWED",
+    );
+    expect(text).toContain("(--logfile) writes a file");
+    await mcp.refused("spawn", { command: "node --test --prof" }, "ARGS_NOT_ALLOWED");
+    await mcp.refused(
+      "spawn",
+      { command: "node --test --test-name-pattern x --logfile=CLAUDE.md" },
+      "ARGS_NOT_ALLOWED",
+    );
+    expect(existsSync(join(ws.root, "CLAUDE.md"))).toBe(false);
+    // V8 names the log per isolate unless --no-logfile-per-isolate: then the name is exactly the caller's.
+    await controlWrites(
+      "node --test --logfile=v8-control.log --no-logfile-per-isolate --log",
+      "v8-control.log",
+    );
+  });
+
+  it("uniq IN OUT writes OUT: refused under `uniq **`; spelled out, it writes (control)", async () => {
+    const text = await mcp.refused("spawn", { command: "uniq f.txt CLAUDE.md" }, "ARGS_NOT_ALLOWED");
+    expect(text).toContain("(an output operand) writes a file");
+    expect(existsSync(join(ws.root, "CLAUDE.md"))).toBe(false);
+    expect(await controlWrites("uniq f.txt uniq-control.txt", "uniq-control.txt")).toBe("one\n");
   });
 });
 

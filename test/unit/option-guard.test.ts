@@ -151,6 +151,142 @@ describe("options that run, load or write, let in by `**`", () => {
     expect(findRiskyArg(["awk"], ["BEGIN{x = ++y; print x}"], all)).toBeNull();
   });
 
+  it.each([
+    ":a e id",
+    ":a\te id",
+    ":a;:b e echo B",
+    ":a W path",
+    ":a w path",
+    "b a; e id",
+    "t a\ne id",
+    "{:a}\ne id",
+    "v 4.2\ne id",
+    "/x/ I e id",
+    "$!{N;s/a/b/w x\n}",
+    "l 5;e",
+    "{p}#c\ne id",
+    "s/a/b/ e",
+    // An escaped backslash does not continue a/i/c text: the next line is a command.
+    "a foo\\\\\ne id",
+  ])(
+    "sed: a label ends at whitespace, `;`, `}` or `#`, and what follows is a command: %j is refused",
+    (script) => {
+      expect(findRiskyArg(["sed"], ["-n", script], all)?.option).toMatch(/^sed (e|w|W|s\/\/\/e|s\/\/\/w)$/);
+    },
+  );
+
+  it.each([
+    ":a;N;$!ba;s/\\n/ /g",
+    "1,/x/{p;d}",
+    "{p}#c",
+    "a foo\\\ne id",
+    "/x/I,+2p",
+    ":a p",
+    "b;p",
+    "#n\np",
+    "y/a/b/",
+  ])("sed: %j (labels, blocks, continued text) is admitted", (script) => {
+    expect(findRiskyArg(["sed"], ["-n", script], all)).toBeNull();
+  });
+
+  it.each([
+    "{:a }e id",
+    "ba}#x;w f",
+    ":a#x\nw f",
+    "{p}p",
+    "1!!e",
+    "p x",
+    ":a\u00a0e id",
+    "s/a/b/q",
+    "y/a/b/e id",
+  ])("sed: %j, which this reader cannot follow as GNU sed does, is refused (fail closed)", (script) => {
+    expect(findRiskyArg(["sed"], ["-n", script], all)).not.toBeNull();
+  });
+
+  it("awk -e and --source carry program text: scanned like the first operand", () => {
+    expect(refused('awk -e BEGIN{system("id")}')).toBe("awk system()");
+    expect(refused('awk -eBEGIN{system("id")}')).toBe("awk system()");
+    expect(refused('gawk --so BEGIN{system("id")}')).toBe("awk system()");
+    expect(refused('gawk --source=BEGIN{print|"sh"}')).toBe("awk |");
+    expect(refused("gawk -i inc.awk 1")).toBe("-i");
+    expect(refused("gawk --load=x.so 1")).toBe("--load");
+    expect(refused("awk -e {print\u00a0$1} f")).toBeNull();
+  });
+
+  it("node: V8 and node flags that write files or load code; a value option does not end node's options", () => {
+    expect(refused("node --test --logfile=CLAUDE.md --log-all")).toBe("--logfile");
+    expect(refused("node --test --log_all")).toBe("--log-all");
+    expect(refused("node --test --prof")).toBe("--prof");
+    expect(refused("node --test --redirect-code-traces-to=x")).toBe("--redirect-code-traces-to");
+    expect(refused("node --test --trace-turbo-path=d")).toBe("--trace-turbo-path");
+    expect(refused("node --test --test-reporter=./evil.mjs")).toBe("--test-reporter");
+    expect(refused("node --test --test-reporter-destination=CLAUDE.md")).toBe("--test-reporter-destination");
+    expect(refused("node --test --trace-event-categories v8")).toBe("--trace-event-categories");
+    expect(refused("node --test --experimental-network-imports")).toBe("--experimental-network-imports");
+    expect(refused("node --test -i")).toBe("-i");
+    expect(refused("node --test --test-name-pattern x --import=data:x")).toBe("--import");
+    expect(refused("node --test --test-concurrency 2 --require ./x.js")).toBe("--require");
+    expect(refused("node --test --test-name-pattern x a.test.js")).toBeNull();
+  });
+
+  it("tar/cpio: an archive named HOST:FILE runs rsh/ssh: refused when a wildcard or {path} chose it, unless --force-local is literal", () => {
+    const path =
+      (...at: number[]) =>
+      (i: number) =>
+        at.includes(i);
+    const none = () => false;
+    expect(findRiskyArg(["tar"], ["-tf", "u@-oProxyCommand=id:f"], none, path(1))?.option).toBe("-f");
+    expect(findRiskyArg(["tar"], ["-tzf", "host:a.tar"], none, path(1))?.option).toBe("-f");
+    expect(findRiskyArg(["tar"], ["tf", "host:a.tar"], none, path(1))?.option).toBe("-f");
+    expect(findRiskyArg(["tar"], ["-t", "--file", "h:a"], (i) => i === 2)?.option).toBe("--file");
+    expect(findRiskyArg(["cpio"], ["-t", "-F", "h:a"], none, path(2))?.option).toBe("-F");
+    expect(findRiskyArg(["cpio"], ["-t", "-Ih:a"], (i) => i === 1)?.option).toBe("-I");
+    expect(findRiskyArg(["tar"], ["-tf", "dir/a:b.tar"], none, path(1))).toBeNull();
+    expect(findRiskyArg(["tar"], ["-tf", "./h:a.tar"], none, path(1))).toBeNull();
+    expect(findRiskyArg(["tar"], ["--force-local", "-tf", "h:a.tar"], none, path(2))).toBeNull();
+    expect(findRiskyArg(["tar"], ["--force-local", "-tf", "h:a.tar"], (i) => i !== 1, path(2))?.option).toBe(
+      "-f",
+    );
+    expect(findRiskyArg(["rsync"], ["-a", "u@-oProxyCommand=id:x", "d"], all)?.option).toBe("HOST:PATH");
+    expect(findRiskyArg(["scp"], ["h:x", "d"], none, path(0))?.option).toBe("HOST:PATH");
+    expect(findRiskyArg(["rsync"], ["-a", "src/", "dst/"], all)).toBeNull();
+  });
+
+  it.each([
+    ["xxd -r in CLAUDE.md", "an output operand"],
+    ["xxd in out", "an output operand"],
+    ["uniq in out", "an output operand"],
+    ["uniq -c -f 2 in out", "an output operand"],
+    ["tee CLAUDE.md", "an output operand"],
+    ["dd if=a of=CLAUDE.md", "of="],
+    ["shuf -o x f", "-o"],
+    ["iconv -f utf8 -t ascii -o x f", "-o"],
+    ["tree -o x", "-o"],
+    ["tree -H . -R", "-R"],
+    ["split --filter=sh f", "--filter"],
+    ["split f out", "an output operand"],
+    ["file -C -m m", "-C"],
+    ["yq -i .a=1 f.yaml", "-i"],
+    ["sqlite3 db .shell\u00a0id", "an operand"],
+    ["sqlite3 -cmd .system\u00a0id db", "-cmd"],
+  ])("read-only helpers that write: %s is refused (%s)", (line, option) => {
+    expect(refused(line)).toBe(option);
+  });
+
+  it.each([
+    "xxd f",
+    "xxd -c 8 -s 16 f",
+    "uniq -c f",
+    "uniq -f 2 f",
+    "dd if=a count=1",
+    "tree -L 2",
+    "sqlite3 db",
+    "file -b f",
+    "shuf -n 3 f",
+  ])("read-only helpers: %s is admitted", (line) => {
+    expect(refused(line)).toBeNull();
+  });
+
   it("python -m MODULE checks the rest as MODULE's arguments (pytest -p loads a plugin)", () => {
     const args = ["-m", "pytest", "-p", "evil_plugin"];
     expect(findRiskyArg(["python3"], args, (i) => i >= 2)).toMatchObject({ argIndex: 2, option: "-p" });
