@@ -49,9 +49,10 @@ export function capCombiningMarks(term: Terminal): void {
 }
 
 /**
- * CSI handlers that cost each sequence by what it really does: REP by the code units it writes, and the
- * line scrolls (SU, SD, IL, DL), which xterm loops `n` times with no cap, clamped to the screen's height
- * (scrolling a region by more than its height leaves it exactly as blank as scrolling it by its height).
+ * CSI handlers that cost each sequence by what it really does: REP by the code units it writes; the line
+ * scrolls (SU, SD, IL, DL), which xterm loops `n` times with no cap, clamped to the screen's height
+ * (scrolling a region by more than its height leaves it exactly as blank as scrolling it by its height); the
+ * tab moves (CHT, CBT), also looped `n` times, clamped to the screen's width.
  */
 export function registerEmulatorGuards(term: Terminal): IDisposable[] {
   const inputHandler = (term as unknown as { _core?: { _inputHandler?: Record<string, unknown> } })._core
@@ -79,6 +80,23 @@ export function registerEmulatorGuards(term: Terminal): IDisposable[] {
         const count = typeof params[0] === "number" ? params[0] : 1;
         if (count <= term.rows) return false;
         handler.call(inputHandler, { params: [term.rows], length: 1 });
+        return true;
+      }),
+    );
+  }
+  for (const [final, method] of [
+    ["I", "cursorForwardTab"],
+    ["Z", "cursorBackwardTab"],
+  ] as const) {
+    const handler = inputHandler?.[method];
+    if (typeof handler !== "function") continue;
+    // Security: `ESC[999999999Z` loops a billion tab-stop searches (45 s of a stalled screen thread for 14
+    // bytes). A line has at most `cols` tab stops, so more moves than that end where `cols` moves end.
+    guards.push(
+      term.parser.registerCsiHandler({ final }, (params) => {
+        const count = typeof params[0] === "number" ? params[0] : 1;
+        if (count <= term.cols) return false;
+        handler.call(inputHandler, { params: [term.cols], length: 1 });
         return true;
       }),
     );

@@ -18,6 +18,8 @@ const FILES: Record<string, string> = {
   "combining-rep-16k.txt": `a${"\u0301".repeat(8_000)}\x1b[1000b\r\n`,
   // siblings: scroll and insert-line counts that xterm loops without a cap
   "scroll-flood.txt": "x\x1b[2147483647S\x1b[2147483647L\x1b[2147483647M\x1b[2147483647T".repeat(50),
+  // tab moves that xterm loops n times: 14 bytes held every pane for 45 s (a reviewer's find)
+  "tab-flood.txt": "x\x1b[999999999Z\x1b[999999999I".repeat(20),
   // a full reset costs ~50 µs for two bytes
   "reset-flood.txt": "\x1bc".repeat(32_000),
 };

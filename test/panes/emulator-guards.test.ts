@@ -58,6 +58,22 @@ describe("the emulator's work and memory are bounded per byte of output", () => 
     screen.dispose();
   });
 
+  for (const [final, start] of [
+    ["Z", "\x1b[1;70H"],
+    ["I", "\x1b[1;3H"],
+  ] as const) {
+    it(`tab moves (CSI n ${final}) of a billion cost what a screen's width of them costs, and end in the same place`, () => {
+      // The reviewer's 14 bytes `ESC[999999999Z` held the screen thread (every pane) for 45 s.
+      const { screen: huge, ms } = screenWith(`${start}\x1b[999999999${final}x`, 80, 5);
+      const { screen: width } = screenWith(`${start}\x1b[80${final}x`, 80, 5);
+      expect(huge.cursor).toEqual(width.cursor);
+      expect(huge.renderScreen()).toBe(width.renderScreen());
+      expect(ms).toBeLessThan(2000);
+      huge.dispose();
+      width.dispose();
+    });
+  }
+
   it("a scroll count above the height leaves the screen as scrolling by the height does", () => {
     const huge = screenWith("1\r\n2\r\n3\x1b[999S", 20, 5).screen;
     const height = screenWith("1\r\n2\r\n3\x1b[5S", 20, 5).screen;
