@@ -181,6 +181,7 @@ export async function serve(options: { config?: string }): Promise<number> {
       if (summary) logAudit(summary);
       logAudit({ event: "stop", decision: "info", reason: why });
       audit.close();
+      sandbox?.dispose();
       if (userSwitch) removeIfEmpty(sessionBase);
       await server.close().catch(() => {});
       return 0;

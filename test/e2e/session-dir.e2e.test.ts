@@ -73,3 +73,26 @@ describe("private session directories from the policy (seed §1.1)", () => {
     rmSync(dirname(d.sessionDir), { recursive: true, force: true });
   });
 });
+
+describe.skipIf(!AS_ROOT)("a root server's session base", () => {
+  it("is removed at stop when no kept directory remains (the sandbox's scratch file included)", async () => {
+    const ws = makeWorkspace({
+      commands: [{ command: "env", args: [""], sessionDir: { env: "TOOL_STATE" } }],
+      env: { pass: ["PATH"] },
+    });
+    try {
+      const mcp = await serveWorkspace(ws);
+      const { pane, sessionDir } = await mcp.ok<{ pane: string; sessionDir: string }>("spawn", {
+        command: "env",
+      });
+      await mcp.ok("wait_for", { pane, exit: true, timeout_ms: 10_000 });
+      await mcp.ok("kill_pane", { pane });
+      const pid = mcp.serverPid;
+      await mcp.close();
+      await eventually(() => processGone(pid));
+      expect(existsSync(dirname(sessionDir))).toBe(false);
+    } finally {
+      ws.cleanup();
+    }
+  });
+});

@@ -106,6 +106,11 @@ export class PaneSandbox {
     };
   }
 
+  /** Removes what the sandbox keeps in its scratch directory (the empty stand-in file), at server stop. */
+  dispose(): void {
+    rmSync(join(this.options.scratchDir, "empty"), { force: true });
+  }
+
   /**
    * A fresh read descriptor holding the seccomp program at offset 0 (bwrap reads it to the end, and a shared
    * offset would leave the next pane an empty program). The file is unlinked at once: nothing stays on disk.
