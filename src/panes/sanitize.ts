@@ -35,14 +35,16 @@ const NONCHARACTERS = [
 // Private-use characters (Nerd Font / powerline glyphs in prompts) and unassigned code points (emoji newer
 // than the runtime's Unicode tables) are kept: both render as visible glyphs or boxes, neither reorders nor
 // hides text.
-const ALWAYS = String.raw`[[\p{Cc}\p{Cf}\p{Default_Ignorable_Code_Point}\p{Cs}\p{Zl}\p{Zp}${NONCHARACTERS}]--[\n\t\r\u200D\uFE0E\uFE0F]]`;
+// U+2800 (braille pattern blank) draws nothing either, though Unicode files it as a symbol.
+const ALWAYS = String.raw`[[\p{Cc}\p{Cf}\p{Default_Ignorable_Code_Point}\p{Cs}\p{Zl}\p{Zp}\u2800${NONCHARACTERS}]--[\n\t\r\u200D\uFE0E\uFE0F]]`;
 const EMOJI_BEFORE_ZWJ = String.raw`\p{Extended_Pictographic}[\p{Emoji_Modifier}\uFE0F]?`;
 // ZWJ is kept only inside an emoji ZWJ sequence (👨‍👩‍👧, 🏳️‍🌈): right after an emoji (optionally with a
 // skin tone or VS16) and right before another. Anywhere else it is an invisible mark and is replaced.
 const LOOSE_ZWJ = String.raw`\u200D(?!(?<=${EMOJI_BEFORE_ZWJ}\u200D)\p{Extended_Pictographic})`;
 // VS15/VS16 choose text or emoji presentation and are kept once after a character; a run of variation
 // selectors is the "emoji smuggling" encoding, so every selector after another selector is replaced.
-const STACKED_VS = String.raw`[\uFE0E\uFE0F](?<=[\uFE00-\uFE0F\u{E0100}-\u{E01EF}][\uFE0E\uFE0F])`;
+// A selector with nothing visible before it (start of text, a blank, or a replaced character) selects nothing.
+const STACKED_VS = String.raw`[\uFE0E\uFE0F](?<=(?:^|[\n\t\r \uFE00-\uFE0F\u{E0100}-\u{E01EF}]|${ALWAYS})[\uFE0E\uFE0F])`;
 const LONE_CR = String.raw`\r(?!\n)`;
 
 // One pass over the text: CRLF becomes LF, a tab becomes a space (the emulator already expanded tabs
@@ -58,7 +60,7 @@ const PATTERN = new RegExp(String.raw`\r\n|\t|(?:${ALWAYS}|${LOOSE_ZWJ}|${STACKE
 const MAYBE_CONTROL = /[\0-\t\v-\x1f\x7f-\x9f\xad\u034f\u0600-\u0605\u061c\u06dd\u070f\u0890\u0891\u08e2]/;
 const MAYBE_FORMAT =
   // biome-ignore lint/suspicious/noMisleadingCharacterClass: single code units on purpose, surrogates included.
-  /[\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f\u2028-\u202e\u2060-\u206f\u3164\ud800-\udfff\ufdd0-\ufdef\ufe00-\ufe0f\ufeff\uffa0\ufff0-\ufffb\ufffe\uffff]/;
+  /[\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f\u2028-\u202e\u2060-\u206f\u2800\u3164\ud800-\udfff\ufdd0-\ufdef\ufe00-\ufe0f\ufeff\uffa0\ufff0-\ufffb\ufffe\uffff]/;
 
 /**
  * Returns `text` with no ESC, no C0 control but "\n", no DEL, no C1 control, no bidi control, no

@@ -9,6 +9,6 @@ const NONCHARACTERS = Array.from(
  * are excluded here because they are allowed in context (emoji sequences); tests check them separately.
  */
 export const FORBIDDEN_IN_OUTPUT = new RegExp(
-  String.raw`[[\p{Cc}\p{Cf}\p{Default_Ignorable_Code_Point}\p{Cs}\p{Zl}\p{Zp}\uFDD0-\uFDEF${NONCHARACTERS}]--[\n\u200D\uFE0E\uFE0F]]`,
+  String.raw`[[\p{Cc}\p{Cf}\p{Default_Ignorable_Code_Point}\p{Cs}\p{Zl}\p{Zp}\u2800\uFDD0-\uFDEF${NONCHARACTERS}]--[\n\u200D\uFE0E\uFE0F]]`,
   "v",
 );

@@ -256,3 +256,17 @@ describe("truncateTail", () => {
     expect(MAX_RESULT_CHARS).toBeGreaterThan(10_000);
   });
 });
+
+describe("blanks a reviewer found passing through", () => {
+  it("U+2800 (braille pattern blank) becomes a placeholder", () => {
+    expect(sanitizeText("say\u2800hi")).toBe("say⟨U+2800⟩hi");
+  });
+
+  it("a variation selector with nothing visible before it is replaced; after a character it is kept", () => {
+    expect(sanitizeText("\u200B\uFE0F")).toBe("⟨U+200B U+FE0F⟩");
+    expect(sanitizeText("\uFE0Fstart")).toBe("⟨U+FE0F⟩start");
+    expect(sanitizeText("a \uFE0F")).toBe("a ⟨U+FE0F⟩");
+    expect(sanitizeText("\u2764\uFE0F")).toBe("\u2764\uFE0F");
+    expect(sanitizeText(sanitizeText("\u200B\uFE0F"))).toBe(sanitizeText("\u200B\uFE0F"));
+  });
+});
