@@ -14,7 +14,6 @@ const BOLD = 0x8000000;
 const CM_MASK = 0x3000000;
 const CM_P16 = 0x1000000;
 const CM_P256 = 0x2000000;
-const COLOR_MASK = 0x3ffffff; // colour mode and value
 
 /**
  * What a run of hidden characters becomes: `⟨HIDDEN×12⟩` (or `⟨HIDDEN⟩` for one), counting the cells with a
@@ -26,15 +25,42 @@ export function hiddenPlaceholder(count: number): string {
 
 /**
  * True for a cell a person cannot see whatever their terminal's theme: concealed (SGR 8), or drawn in its
- * own background colour, both set explicitly to the same palette entry or RGB value. Not hidden: bold text in
- * palette colours 0-7 (terminals draw it in the bright variant, xterm.js's drawBoldTextInBrightColors), and
- * default colours (their look depends on the theme), nor colours that are merely close.
+ * own background colour, both set explicitly to the same colour however it was written: palette entries 0-15
+ * by index (SGR 31 and 38;5;1 are one entry), the fixed colours 16-255 and direct RGB by their RGB value
+ * (38;5;196 is #ff0000). Not hidden: bold text in palette colours 0-7 (terminals draw it in the bright
+ * variant, xterm.js's drawBoldTextInBrightColors), default colours and palette 0-15 against RGB (their look
+ * depends on the theme), nor colours that are merely close.
  */
 function hiddenCell(fg: number, bg: number): boolean {
   if (fg & INVISIBLE) return true;
-  const mode = fg & CM_MASK;
-  if (mode === 0 || (fg & COLOR_MASK) !== (bg & COLOR_MASK)) return false;
-  return !(fg & BOLD && (mode === CM_P16 || mode === CM_P256) && (fg & 0xff) < 8);
+  const key = colourKey(fg);
+  if (key < 0 || key !== colourKey(bg)) return false;
+  return !(fg & BOLD && key < 8);
+}
+
+const CUBE_LEVELS = [0, 0x5f, 0x87, 0xaf, 0xd7, 0xff];
+
+/**
+ * One number per colour a person sees: -1 for the default, the index for palette entries 0-15, else
+ * 0x1000000 + RGB (the xterm 256-colour cube and grey ramp for 16-255, as xterm.js draws them).
+ */
+function colourKey(word: number): number {
+  const mode = word & CM_MASK;
+  if (mode === 0) return -1;
+  if (mode === CM_P16 || mode === CM_P256) {
+    const index = word & 0xff;
+    if (index < 16) return index;
+    if (index >= 232) {
+      const grey = 8 + 10 * (index - 232);
+      return 0x1000000 + grey * 0x10101;
+    }
+    const i = index - 16;
+    const level = (n: number): number => CUBE_LEVELS[n] as number;
+    return (
+      0x1000000 + level(Math.floor(i / 36)) * 0x10000 + level(Math.floor(i / 6) % 6) * 0x100 + level(i % 6)
+    );
+  }
+  return 0x1000000 + (word & 0xffffff);
 }
 
 interface BufferLineInternals {
