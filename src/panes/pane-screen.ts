@@ -1,6 +1,7 @@
 import type { IBuffer, IDisposable, IMarker, Terminal as TerminalType } from "@xterm/headless";
 import xtermHeadless from "@xterm/headless";
 import { capCombiningMarks, registerEmulatorGuards } from "./emulator-guards.js";
+import { collapseIdempotentRuns } from "./idempotent-runs.js";
 import { RowHistory } from "./row-history.js";
 import { rowText } from "./row-text.js";
 import type { ScreenSnapshot, ScreenState } from "./screen-port.js";
@@ -101,7 +102,7 @@ export class PaneScreen {
 
   /** Parses `chunk`; `done` runs once all of it is on the screen or in history. */
   write(chunk: Uint8Array, done: () => void): void {
-    const pieces = splitByScrollBudget(chunk, this.term.cols, ROWS_PER_WRITE);
+    const pieces = splitByScrollBudget(collapseIdempotentRuns(chunk), this.term.cols, ROWS_PER_WRITE);
     const writeSync = this.writeSync;
     if (writeSync) {
       for (const piece of pieces) {

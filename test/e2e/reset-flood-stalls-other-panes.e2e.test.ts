@@ -31,7 +31,9 @@ describe("a flood of terminal resets stalls reads of other panes", () => {
   });
 
   const floods: [string, string, number][] = [
+    ["ESC c (RIS)", "\\ec", 2_000_000],
     ["ESC # 8 (DECALN)", "\\e#8", 600_000],
+    ["x ESC c (a visible character between resets)", "x\\ec", 60_000],
   ];
   for (const [name, sequence, bytes] of floods) {
     it(`${bytes} bytes of ${name}: the other pane's read_pane stays under ${MAX_VICTIM_READ_MS} ms`, async () => {
