@@ -11,10 +11,13 @@ import type { ToolRegistry } from "./tool-registry.js";
 
 const DEFAULT_TIMEOUT_MS = 30_000;
 /**
- * Past the timeout, the screen text for the answer may take this long; after that the wait answers with the
- * last screen text known (the tool promises timeout_ms within 100 ms).
+ * The screen text for the answer may take until this long past the timeout (the wait's own final check
+ * included); after that the wait answers with the last screen text known (the tool promises timeout_ms
+ * within 100 ms).
  */
-const SNAPSHOT_GRACE_MS = 50;
+const SNAPSHOT_GRACE_MS = 40;
+/** When the wait itself ended past that grace, the screen still gets this long to answer. */
+const SNAPSHOT_LATE_MS = 5;
 
 const input = z.strictObject({
   pane: paneIdField,
@@ -101,7 +104,7 @@ export function registerWaitForTool(registry: ToolRegistry): void {
         matcher?.close();
       }
       ctx.note({ pane: pane.id, outcome });
-      const deadline = Math.max(Date.now(), started + timeoutMs) + SNAPSHOT_GRACE_MS;
+      const deadline = Math.max(started + timeoutMs + SNAPSHOT_GRACE_MS, Date.now() + SNAPSHOT_LATE_MS);
       const { text, truncated } = paneAgentText(pane, await screenTextBy(pane, deadline));
       return {
         pane: pane.id,
