@@ -1,6 +1,7 @@
 import type { IBuffer, IDisposable, IMarker, Terminal as TerminalType } from "@xterm/headless";
 import xtermHeadless from "@xterm/headless";
 import { capCombiningMarks, registerEmulatorGuards } from "./emulator-guards.js";
+import { collapseIdempotentRuns } from "./idempotent-runs.js";
 import { RowHistory } from "./row-history.js";
 import { rowText } from "./row-text.js";
 import type { ScreenSnapshot, ScreenState } from "./screen-port.js";
@@ -58,6 +59,8 @@ export class PaneScreen {
   private hot: IMarker | undefined;
   /** Tells this screen's marks from those of a screen it replaced (random: replacements may run on a new thread). */
   private readonly identity = Math.floor(Math.random() * Number.MAX_SAFE_INTEGER);
+  /** Set by RIS before xterm replaces both buffers; the hot marker then moves to the new normal buffer. */
+  private resetting = false;
 
   constructor(options: { cols: number; rows: number; scrollback: number }) {
     this.term = new Terminal({
@@ -78,6 +81,17 @@ export class PaneScreen {
     // Security: clipboard writes (OSC 52) are swallowed here so no future emulator change can surface them.
     this.disposables.push(this.term.parser.registerOscHandler(52, () => true));
     capCombiningMarks(this.term);
+    // Security: RIS (ESC c) replaces both of xterm's buffers, leaving the hot marker on the discarded one: its
+    // stale line made every later mark and read skip the new screen, so wait_for never saw output again
+    // (issue 9: a 2 MB line, then ESC c). The rows not yet in history are recorded first (ESC handlers
+    // registered later run before xterm's own; false passes the sequence on), and the marker then restarts.
+    this.disposables.push(
+      this.term.parser.registerEscHandler({ final: "c" }, () => {
+        this.recordBeforeReset();
+        return false;
+      }),
+      this.term.buffer.onBufferChange(() => this.restartAfterReset()),
+    );
     this.disposables.push(...registerEmulatorGuards(this.term));
   }
 
@@ -88,7 +102,7 @@ export class PaneScreen {
 
   /** Parses `chunk`; `done` runs once all of it is on the screen or in history. */
   write(chunk: Uint8Array, done: () => void): void {
-    const pieces = splitByScrollBudget(chunk, this.term.cols, ROWS_PER_WRITE);
+    const pieces = splitByScrollBudget(collapseIdempotentRuns(chunk), this.term.cols, ROWS_PER_WRITE);
     const writeSync = this.writeSync;
     if (writeSync) {
       for (const piece of pieces) {
@@ -229,6 +243,35 @@ export class PaneScreen {
   private hotLine(): number {
     const hot = this.hot;
     return hot === undefined || hot.isDisposed || hot.line < 0 ? 0 : hot.line;
+  }
+
+  /**
+   * Moves every row of the normal buffer not yet in history into it, up to its last non-blank row: a reset
+   * is about to discard them (xterm's reset also drops its own scrollback; ccmux's history keeps what was shown).
+   */
+  private recordBeforeReset(): void {
+    this.harvest();
+    const buffer = this.term.buffer.normal;
+    const from = this.hotLine();
+    let last = buffer.length - 1;
+    while (last >= from && (buffer.getLine(last)?.translateToString(true) ?? "") === "") last--;
+    let line = buffer.getLine(from);
+    for (let y = from; y <= last && line; y++) {
+      const next = buffer.getLine(y + 1);
+      const joins = y < last && next?.isWrapped === true;
+      this.history.push(rowText(line, !joins), joins);
+      line = next;
+    }
+    this.resetting = true;
+  }
+
+  /** After a reset the normal buffer is new and empty: history continues at its first row. */
+  private restartAfterReset(): void {
+    if (!this.resetting) return;
+    this.resetting = false;
+    this.hot?.dispose();
+    // Runs inside xterm's reset, when the new normal buffer is active and its cursor at the top.
+    this.hot = this.term.registerMarker(0);
   }
 
   /** Moves the rows that scrolled off the normal screen since the last call into history. */

@@ -68,6 +68,8 @@ export class Pane extends EventEmitter {
   private readonly process: PtyProcess;
   private readonly feed: OutputFeed;
   private readonly readMarks = new Map<string, HistoryMark | undefined>();
+  /** The screen text of the last snapshot (unsanitized), for answers that cannot wait for the screen thread. */
+  private lastText = "";
   private exitInfo: ProcessExit | null = null;
   private disposed = false;
   private readonly exitPromise: Promise<ProcessExit>;
@@ -165,7 +167,14 @@ export class Pane extends EventEmitter {
   /** The visible screen, cursor and cursor-key mode (empty once the pane is disposed). */
   async snapshot(): Promise<ScreenSnapshot> {
     if (this.disposed) return { text: "", cursor: { row: 0, col: 0 }, applicationCursor: false };
-    return this.screen.snapshot();
+    const snapshot = await this.screen.snapshot();
+    this.lastText = snapshot.text;
+    return snapshot;
+  }
+
+  /** The screen text of the last snapshot taken (unsanitized; "" before the first). */
+  get lastScreenText(): string {
+    return this.lastText;
   }
 
   /** Set once the pane's screen was lost to an emulator fault: one line for read results (ScreenPort.lostNote). */

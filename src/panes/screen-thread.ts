@@ -9,8 +9,9 @@ import { QueryCache } from "./text-query.js";
  * thread that reads the ptys and answers tool calls.
  *
  * Writes are queued per pane and parsed in short time slices, round-robin over the panes, so one pane that
- * floods (`yes`) cannot make a read of another pane wait behind its backlog. A read first parses whatever its
- * own pane has queued, so it always answers after every write sent before it.
+ * floods (`yes`) cannot make a read of another pane wait behind its backlog. A read answers after every write
+ * to its pane sent before it: a pane with nothing queued is answered at once; otherwise the read waits while
+ * that backlog is parsed, first in every slice but still in slices, so reads of other panes get in between.
  */
 const port = parentPort;
 if (port === null) throw new Error("screen-thread.js must run as a worker thread");
@@ -39,6 +40,11 @@ interface Entry {
   pieceBytes: number;
   /** How often this pane's emulator threw; each time its screen was replaced by an empty one. */
   faults: number;
+  /** Bytes ever queued, and ever parsed (or dropped): a read waits until `parsed` reaches `queued` as of its arrival. */
+  queued: number;
+  parsed: number;
+  /** Reads waiting for the backlog before them, oldest first. */
+  calls: { call: ToScreenThread & { op: "call" }; after: number }[];
 }
 
 const entries = new Map<number, Entry>();
@@ -61,28 +67,27 @@ port.on("message", (message: ToScreenThread) => {
         offset: 0,
         pieceBytes: MAX_PIECE_BYTES,
         faults: 0,
+        queued: 0,
+        parsed: 0,
+        calls: [],
       });
       return;
     case "write": {
       const entry = entries.get(message.id);
       if (!entry) return send({ op: "parsed", id: message.id });
       entry.queue.push(message.chunk);
+      entry.queued += message.chunk.byteLength;
       schedulePump();
       return;
     }
     case "call": {
       const entry = entries.get(message.id);
       if (!entry) return send({ op: "result", call: message.call, error: "the screen is gone" });
-      drain(message.id, entry);
-      try {
-        send({ op: "result", call: message.call, value: answer(entry.screen, message) });
-      } catch (error) {
-        send({
-          op: "result",
-          call: message.call,
-          error: error instanceof Error ? error.message : String(error),
-        });
-      }
+      // Security: a read used to parse its pane's whole backlog at once (up to 512 KB): of ESC c, 13 s in which
+      // no other pane could be read (issue 9). The backlog is now parsed in slices like any other.
+      entry.calls.push({ call: message, after: entry.queued });
+      answerReady(entry);
+      if (entry.calls.length > 0) schedulePump();
       return;
     }
     case "dispose": {
@@ -90,6 +95,9 @@ port.on("message", (message: ToScreenThread) => {
       entries.delete(message.id);
       if (!entry) return;
       for (const _ of entry.queue) send({ op: "parsed", id: message.id });
+      for (const { call } of entry.calls.splice(0)) {
+        send({ op: "result", call: call.call, error: "the screen is gone" });
+      }
       entry.screen.dispose();
       return;
     }
@@ -117,6 +125,7 @@ function step(id: number, entry: Entry, limit: number, deadline: number): void {
     for (const _ of entry.queue) send({ op: "parsed", id });
     entry.queue = [];
     entry.offset = 0;
+    entry.parsed = entry.queued;
     try {
       entry.screen.dispose();
     } catch {
@@ -143,6 +152,7 @@ function parseSome(id: number, entry: Entry, limit: number, deadline: number): v
     if (took > SLICE_MS / 2) entry.pieceBytes = Math.max(MIN_PIECE_BYTES, entry.pieceBytes >> 3);
     else if (took < SLICE_MS / 8) entry.pieceBytes = Math.min(MAX_PIECE_BYTES, entry.pieceBytes * 2);
     budget -= end - entry.offset;
+    entry.parsed += end - entry.offset;
     entry.offset = end;
     if (end === chunk.byteLength) {
       entry.queue.shift();
@@ -153,8 +163,16 @@ function parseSome(id: number, entry: Entry, limit: number, deadline: number): v
   }
 }
 
-function drain(id: number, entry: Entry): void {
-  while (entry.queue.length > 0) step(id, entry, Number.POSITIVE_INFINITY, Number.POSITIVE_INFINITY);
+/** Answers, in order, the reads whose backlog is parsed. */
+function answerReady(entry: Entry): void {
+  while (entry.calls.length > 0 && entry.parsed >= (entry.calls[0]?.after ?? 0)) {
+    const { call } = entry.calls.shift() as Entry["calls"][number];
+    try {
+      send({ op: "result", call: call.call, value: answer(entry.screen, call) });
+    } catch (error) {
+      send({ op: "result", call: call.call, error: error instanceof Error ? error.message : String(error) });
+    }
+  }
 }
 
 function schedulePump(): void {
@@ -165,6 +183,13 @@ function schedulePump(): void {
 
 function pump(): void {
   const started = performance.now();
+  // Backlogs that reads wait for go first, within the slice.
+  for (const [id, entry] of entries) {
+    if (entry.calls.length === 0) continue;
+    const wanted = (entry.calls.at(-1)?.after ?? 0) - entry.parsed;
+    if (wanted > 0 && performance.now() - started < SLICE_MS) step(id, entry, wanted, started + SLICE_MS);
+    answerReady(entry);
+  }
   let busy = true;
   while (busy && performance.now() - started < SLICE_MS) {
     busy = false;
@@ -175,7 +200,9 @@ function pump(): void {
     }
   }
   pumping = false;
-  if (busy || [...entries.values()].some((entry) => entry.queue.length > 0)) schedulePump();
+  if (busy || [...entries.values()].some((entry) => entry.queue.length > 0 || entry.calls.length > 0)) {
+    schedulePump();
+  }
 }
 
 function answer(screen: PaneScreen, call: ToScreenThread & { op: "call" }): unknown {

@@ -37,7 +37,11 @@ const FINAL_CHECK_MS = 20;
  */
 export async function waitForOutput(pane: Pane, options: WaitOptions): Promise<WaitOutcome> {
   const started = Date.now();
-  let mark = await pane.markScreenTop();
+  // Security: the mark is not awaited before the timer starts: a screen thread held by another pane's output
+  // (issue 9: 11.8 s for timeout_ms 1000) must not stretch the wait past its timeout.
+  const marked = pane.markScreenTop().catch(() => undefined);
+  let mark: HistoryMark | undefined;
+  let haveMark = false;
   const query = options.query;
   // Security: a costly regex (issue 9: 15 s per check) runs on a thread of its own, stopped when the wait
   // ends, not on the screen thread every pane shares; literal text is cheap and stays where the text is.
@@ -83,6 +87,10 @@ export async function waitForOutput(pane: Pane, options: WaitOptions): Promise<W
       const began = performance.now();
       lastCheck = began;
       try {
+        if (!haveMark) {
+          mark = await marked;
+          haveMark = true;
+        }
         // The search and the next start come from one screen call: output parsed in between is not skipped.
         const read = matcher
           ? await searchElsewhere(pane, mark, matcher)

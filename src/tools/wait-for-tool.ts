@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { CcmuxError } from "../errors.js";
+import type { Pane } from "../panes/pane.js";
 import { RegexMatcher } from "../panes/regex-matcher.js";
 import type { TextQuery } from "../panes/text-query.js";
 import { waitForOutput } from "../panes/wait-for-output.js";
@@ -9,6 +10,14 @@ import { paneIdField } from "./pane-fields.js";
 import type { ToolRegistry } from "./tool-registry.js";
 
 const DEFAULT_TIMEOUT_MS = 30_000;
+/**
+ * The screen text for the answer may take until this long past the timeout (the wait's own final check
+ * included); after that the wait answers with the last screen text known (the tool promises timeout_ms
+ * within 100 ms).
+ */
+const SNAPSHOT_GRACE_MS = 40;
+/** When the wait itself ended past that grace, the screen still gets this long to answer. */
+const SNAPSHOT_LATE_MS = 5;
 
 const input = z.strictObject({
   pane: paneIdField,
@@ -95,7 +104,8 @@ export function registerWaitForTool(registry: ToolRegistry): void {
         matcher?.close();
       }
       ctx.note({ pane: pane.id, outcome });
-      const { text, truncated } = paneAgentText(pane, (await pane.snapshot()).text);
+      const deadline = Math.max(started + timeoutMs + SNAPSHOT_GRACE_MS, Date.now() + SNAPSHOT_LATE_MS);
+      const { text, truncated } = paneAgentText(pane, await screenTextBy(pane, deadline));
       return {
         pane: pane.id,
         matched: outcome === "matched" || (outcome === "exited" && args.exit === true),
@@ -108,4 +118,24 @@ export function registerWaitForTool(registry: ToolRegistry): void {
       };
     },
   });
+}
+
+/**
+ * The pane's screen text, or, when the screen thread has not answered by `deadline` (epoch ms; busy with other
+ * panes' output), the text of the last snapshot taken.
+ */
+async function screenTextBy(pane: Pane, deadline: number): Promise<string> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<undefined>((resolve) => {
+    timer = setTimeout(() => resolve(undefined), Math.max(0, deadline - Date.now()));
+  });
+  const fresh = pane.snapshot().then(
+    (snapshot) => snapshot.text,
+    () => undefined,
+  );
+  try {
+    return (await Promise.race([fresh, late])) ?? pane.lastScreenText;
+  } finally {
+    clearTimeout(timer);
+  }
 }
