@@ -15,7 +15,7 @@ const DEFAULT_TIMEOUT_MS = 30_000;
  * included); after that the wait answers with the last screen text known (the tool promises timeout_ms
  * within 100 ms).
  */
-const SNAPSHOT_GRACE_MS = 40;
+const SNAPSHOT_GRACE_MS = 25;
 /** When the wait itself ended past that grace, the screen still gets this long to answer. */
 const SNAPSHOT_LATE_MS = 5;
 
