@@ -15,6 +15,35 @@ const MATCHER_HEAP_MB = 128;
 /** A pattern that takes longer than this to compile is refused (bounded patterns compile in well under 100 ms). */
 const COMPILE_TIMEOUT_MS = 5_000;
 
+/**
+ * One matcher thread started ahead of need: starting a thread costs tens of milliseconds, which every regex
+ * wait_for paid before its first check. Each wait takes the spare (still idle, no pattern yet) and a new one
+ * is started behind it; a spare keeps nothing alive (unref'd).
+ */
+let spare: Worker | undefined;
+
+function startWorker(): Worker {
+  const worker = new Worker(SCRIPT, { resourceLimits: { maxOldGenerationSizeMb: MATCHER_HEAP_MB } });
+  worker.unref();
+  worker.on("error", () => {});
+  return worker;
+}
+
+function takeSpareWorker(): Worker {
+  const worker = spare ?? startWorker();
+  spare = undefined;
+  setImmediate(() => {
+    if (spare !== undefined) return;
+    const next = startWorker();
+    // A spare that dies idle is forgotten, and the next wait starts its own.
+    next.once("exit", () => {
+      if (spare === next) spare = undefined;
+    });
+    spare = next;
+  });
+  return worker;
+}
+
 type FromMatcher =
   | { ready: true }
   | { refused: { code?: string; message: string } }
@@ -54,11 +83,7 @@ export class RegexMatcher {
       }
       return;
     }
-    this.worker = new Worker(SCRIPT, {
-      workerData: { pattern },
-      resourceLimits: { maxOldGenerationSizeMb: MATCHER_HEAP_MB },
-    });
-    this.worker.unref();
+    this.worker = takeSpareWorker();
     const compileTimer = setTimeout(() => {
       this.refuse(new CcmuxError("INVALID_ARGUMENT", "regex is too costly to compile."));
       this.close();
@@ -82,6 +107,7 @@ export class RegexMatcher {
       clearTimeout(compileTimer);
       this.fail(new Error(`the matcher thread exited (code ${code})`));
     });
+    this.worker.postMessage({ pattern });
   }
 
   /** True when the pattern matches sanitized `text` (searched in overlapping windows, see searchWindows). */

@@ -1,4 +1,4 @@
-import { parentPort, workerData } from "node:worker_threads";
+import { parentPort } from "node:worker_threads";
 import { compileWaitRegex } from "../shared/wait-regex.js";
 import { sanitizeText } from "./sanitize.js";
 import { searchWindows } from "./text-query.js";
@@ -12,15 +12,20 @@ const port = parentPort;
 if (port === null) throw new Error("regex-thread.js must run as a worker thread");
 
 let matches: ((text: string) => boolean) | undefined;
-try {
-  const test = compileWaitRegex((workerData as { pattern: string }).pattern);
-  matches = (text) => test(sanitizeText(text));
-  port.postMessage({ ready: true });
-} catch (error) {
-  const { code, message } = error as { code?: string; message: string };
-  port.postMessage({ refused: { code, message } });
-}
 
-port.on("message", (message: { check: number; text: string }) => {
+// The first message is the pattern (the thread is started ahead of need, see RegexMatcher); every later one
+// is text to search.
+port.on("message", (message: { pattern: string } | { check: number; text: string }) => {
+  if ("pattern" in message) {
+    try {
+      const test = compileWaitRegex(message.pattern);
+      matches = (text) => test(sanitizeText(text));
+      port.postMessage({ ready: true });
+    } catch (error) {
+      const { code, message: why } = error as { code?: string; message: string };
+      port.postMessage({ refused: { code, message: why } });
+    }
+    return;
+  }
   port.postMessage({ check: message.check, matched: matches ? searchWindows(message.text, matches) : false });
 });
