@@ -66,37 +66,27 @@ export function registerEmulatorGuards(term: Terminal): IDisposable[] {
       return count * precedingCellUnits(term) > term.cols * term.rows;
     }),
   ];
-  for (const [final, method] of [
-    ["S", "scrollUp"],
-    ["T", "scrollDown"],
-    ["L", "insertLines"],
-    ["M", "deleteLines"],
+  const height = (): number => term.rows;
+  const width = (): number => term.cols;
+  // Security: each of these loops `n` times with no cap, so a handful of bytes stalls the screen thread that
+  // every pane shares: `ESC[2147483647S` two billion line splices, `ESC[999999999Z` a billion tab-stop
+  // searches (45 s for 14 bytes). Past the screen's height (line scrolls) or width (a line has at most `cols`
+  // tab stops) more moves end where that many do, so the count is clamped there.
+  for (const [final, method, limit] of [
+    ["S", "scrollUp", height],
+    ["T", "scrollDown", height],
+    ["L", "insertLines", height],
+    ["M", "deleteLines", height],
+    ["I", "cursorForwardTab", width],
+    ["Z", "cursorBackwardTab", width],
   ] as const) {
     const handler = inputHandler?.[method];
     if (typeof handler !== "function") continue;
-    // Security: `ESC[2147483647S` loops two billion line splices on the screen thread (every pane stalls).
     guards.push(
       term.parser.registerCsiHandler({ final }, (params) => {
         const count = typeof params[0] === "number" ? params[0] : 1;
-        if (count <= term.rows) return false;
-        handler.call(inputHandler, { params: [term.rows], length: 1 });
-        return true;
-      }),
-    );
-  }
-  for (const [final, method] of [
-    ["I", "cursorForwardTab"],
-    ["Z", "cursorBackwardTab"],
-  ] as const) {
-    const handler = inputHandler?.[method];
-    if (typeof handler !== "function") continue;
-    // Security: `ESC[999999999Z` loops a billion tab-stop searches (45 s of a stalled screen thread for 14
-    // bytes). A line has at most `cols` tab stops, so more moves than that end where `cols` moves end.
-    guards.push(
-      term.parser.registerCsiHandler({ final }, (params) => {
-        const count = typeof params[0] === "number" ? params[0] : 1;
-        if (count <= term.cols) return false;
-        handler.call(inputHandler, { params: [term.cols], length: 1 });
+        if (count <= limit()) return false;
+        handler.call(inputHandler, { params: [limit()], length: 1 });
         return true;
       }),
     );
