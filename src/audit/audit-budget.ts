@@ -48,6 +48,9 @@ export type BudgetVerdict =
  * and calls past the rate limit were logged whole too. A connection's records now take at most its budget
  * plus one summary a minute, whatever it sends.
  */
+/** The share of a minute's budget that refusals cannot spend: it stays for records of calls that act. */
+const ACTING_SHARE = 0.5;
+
 export class AuditBudget {
   private tokens: number;
   private updatedAt: number;
@@ -79,8 +82,10 @@ export class AuditBudget {
     }
     if (!foldable) return { write: true };
     this.refill();
-    // A refusal may not overdraw what is left: a bigger one is written condensed (sizes and digests).
-    return this.tokens > 0 ? { write: true, maxBytes: Math.floor(this.tokens) } : { write: false };
+    // A refusal may not overdraw what is left above the share kept for calls that act (a flood of refusals
+    // must not leave the connection's own allowed calls waiting): a bigger one is written condensed.
+    const spare = this.tokens - this.bytesPerMinute * ACTING_SHARE;
+    return spare > 0 ? { write: true, maxBytes: Math.floor(spare) } : { write: false };
   }
 
   /** Charges bytes written for this connection. */

@@ -14,10 +14,10 @@ describe("per-connection audit budget (log flush by refused calls)", () => {
   it("a flood of big refusals is folded once the minute's bytes are spent, and summarised", () => {
     let now = 0;
     const budget = new AuditBudget(16_384, () => now);
-    // The first refusal is written, but no bigger than what is left of the minute's bytes.
-    expect(budget.verdict(refusal(0))).toEqual({ write: true, maxBytes: 16_384 });
-    budget.charge(16_000);
-    expect(budget.verdict(refusal(0))).toEqual({ write: true, maxBytes: 384 });
+    // The first refusal is written, but no bigger than what is left of the refusals' half of the minute's bytes.
+    expect(budget.verdict(refusal(0))).toEqual({ write: true, maxBytes: 8_192 });
+    budget.charge(8_000);
+    expect(budget.verdict(refusal(0))).toEqual({ write: true, maxBytes: 192 });
     budget.charge(600);
     const folded = Array.from({ length: 50 }, (_, i) => budget.verdict(refusal(i + 1)));
     expect(new Set(folded.map((v) => v.write))).toEqual(new Set([false]));
@@ -36,6 +36,20 @@ describe("per-connection audit budget (log flush by refused calls)", () => {
     // Budget comes back with time.
     now += 10 * 60_000;
     expect(budget.verdict(refusal(99)).write).toBe(true);
+  });
+
+  it("a flood of refusals cannot starve the connection's own allowed calls (half the minute stays theirs)", () => {
+    const budget = new AuditBudget(16_384, () => 0);
+    for (let i = 0; i < 100; i++) {
+      const verdict = budget.verdict(refusal(i));
+      if (verdict.write) budget.charge(Math.min(400, verdict.maxBytes ?? 400));
+      else budget.fold(refusal(i));
+    }
+    const allowed: AuditRecord = { event: "call", decision: "allow", tool: "list_panes", args: {} };
+    for (let i = 0; i < 20; i++) {
+      expect(budget.verdict(allowed)).toEqual({ write: true });
+      budget.charge(400);
+    }
   });
 
   it("allowed calls are never folded: past the budget they are refused until it is back; outcomes are written", () => {
