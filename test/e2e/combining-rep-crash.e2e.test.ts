@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
@@ -50,17 +50,17 @@ describe("one workspace file crashes the whole server", () => {
   let mcp: Served;
   let neighbour: string;
   beforeAll(async () => {
-    ws = makeWorkspace({
-      commands: [
-        { command: "cat", args: ["{path}"] },
-        { command: "cat", args: [""], input: "raw" },
-      ],
-      limits: { callsPerMinute: 100_000 },
-    });
-    // Reads back to back for the whole run: this test is about the screen, not the audit budget.
-    const policy = JSON.parse(readFileSync(ws.policyPath, "utf8"));
-    policy.audit.connectionBytesPerMinute = 1_000_000_000;
-    writeFileSync(ws.policyPath, JSON.stringify(policy));
+    ws = makeWorkspace(
+      {
+        commands: [
+          { command: "cat", args: ["{path}"] },
+          { command: "cat", args: [""], input: "raw" },
+        ],
+        limits: { callsPerMinute: 100_000 },
+      },
+      // Reads back to back for the whole run: this test is about the screen, not the audit budget.
+      { busy: true },
+    );
     for (const [name, text] of Object.entries(FILES)) writeFileSync(join(ws.root, name), text);
     mcp = await serveWorkspace(ws);
     ({ pane: neighbour } = await mcp.ok<{ pane: string }>("spawn", { command: "cat" }));

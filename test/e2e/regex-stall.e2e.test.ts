@@ -35,13 +35,16 @@ describe("one regex freezes every pane, and timeout_ms is not honoured", () => {
   let person: string;
   let flood: string;
   beforeAll(async () => {
-    ws = makeWorkspace({
-      commands: [
-        { command: "sh", args: ["{path}"] },
-        { command: "cat", args: [""], input: "raw" },
-      ],
-      limits: { callsPerMinute: 100_000 },
-    });
+    ws = makeWorkspace(
+      {
+        commands: [
+          { command: "sh", args: ["{path}"] },
+          { command: "cat", args: [""], input: "raw" },
+        ],
+        limits: { callsPerMinute: 100_000 },
+      },
+      { busy: true },
+    );
     writeFileSync(join(ws.root, "ab.txt"), randomAbLines(12_000));
     writeFileSync(join(ws.root, "flood.sh"), "while :; do cat ab.txt; done\n");
     mcp = await serveWorkspace(ws);

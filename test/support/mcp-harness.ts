@@ -38,7 +38,15 @@ const QUIET_ANOMALIES = {
   lateral: { panes: 1024 },
 };
 
-export function makeWorkspace(policy: Record<string, unknown>): TestWorkspace {
+/**
+ * `options.busy`: the test makes calls far faster than an agent (hundreds a second) and then looks for its
+ * refusals in the log, so the connection's audit budget is raised out of reach (otherwise refusals past half
+ * a minute's bytes are folded into a summary written later).
+ */
+export function makeWorkspace(
+  policy: Record<string, unknown>,
+  options: { busy?: boolean } = {},
+): TestWorkspace {
   const dir = realpathSync(mkdtempSync(join(tmpdir(), "ccmux-e2e-")));
   const root = join(dir, "ws");
   mkdirSync(root);
@@ -49,7 +57,12 @@ export function makeWorkspace(policy: Record<string, unknown>): TestWorkspace {
   writeFileSync(
     policyPath,
     JSON.stringify(
-      { workspace: ["ws"], audit: { path: auditPath }, anomalies: QUIET_ANOMALIES, ...policy },
+      {
+        workspace: ["ws"],
+        audit: { path: auditPath, ...(options.busy ? { connectionBytesPerMinute: 1 << 30 } : {}) },
+        anomalies: QUIET_ANOMALIES,
+        ...policy,
+      },
       null,
       2,
     ),
