@@ -7,6 +7,8 @@ import { rowText } from "./row-text.js";
 import type { ScreenSnapshot, ScreenState } from "./screen-port.js";
 import { splitByScrollBudget } from "./scroll-budget.js";
 import { searchWindows } from "./text-query.js";
+import { useProgramWidths } from "./unicode-widths.js";
+import { wrappedRowText } from "./wrapped-row.js";
 
 const { Terminal } = xtermHeadless;
 
@@ -81,6 +83,7 @@ export class PaneScreen {
     // Security: clipboard writes (OSC 52) are swallowed here so no future emulator change can surface them.
     this.disposables.push(this.term.parser.registerOscHandler(52, () => true));
     capCombiningMarks(this.term);
+    useProgramWidths(this.term);
     // Security: RIS (ESC c) replaces both of xterm's buffers, leaving the hot marker on the discarded one: its
     // stale line made every later mark and read skip the new screen, so wait_for never saw output again
     // (issue 9: a 2 MB line, then ESC c). The rows not yet in history are recorded first (ESC handlers
@@ -259,7 +262,7 @@ export class PaneScreen {
     for (let y = from; y <= last && line; y++) {
       const next = buffer.getLine(y + 1);
       const joins = y < last && next?.isWrapped === true;
-      this.history.push(rowText(line, !joins), joins);
+      this.history.push(joins && next ? wrappedRowText(line, next) : rowText(line, true), joins);
       line = next;
     }
     this.resetting = true;
@@ -287,7 +290,7 @@ export class PaneScreen {
     for (let y = from; y < buffer.baseY && line; y++) {
       const next = buffer.getLine(y + 1);
       const joins = next?.isWrapped === true;
-      this.history.push(rowText(line, !joins), joins);
+      this.history.push(joins && next ? wrappedRowText(line, next) : rowText(line, true), joins);
       line = next;
     }
     hot?.dispose();
@@ -303,7 +306,7 @@ function joinRows(buffer: IBuffer, start: number, end: number, joinWrapped: bool
   for (let y = Math.max(0, start); y < end && line; y++) {
     const next = buffer.getLine(y + 1);
     const continues = joinWrapped && next?.isWrapped === true;
-    current += rowText(line, !continues);
+    current += continues && next ? wrappedRowText(line, next) : rowText(line, true);
     if (!continues) {
       out.push(current);
       current = "";
