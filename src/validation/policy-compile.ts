@@ -428,7 +428,7 @@ export function compilePolicy(raw: unknown, opts: CompileOptions): CompiledPolic
     sessionDirs: commands.flatMap((rule) =>
       rule.sessionDir ? [{ env: rule.sessionDir.env, where: `commands[${rule.index}]` }] : [],
     ),
-    pass: [...policy.env.pass, ...policy.env.passSecrets],
+    pass: policy.env.pass,
   });
   problems.push(...envSet.problems);
   warnings.push(...envSet.warnings);
