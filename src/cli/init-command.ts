@@ -24,7 +24,14 @@ export const STARTER_POLICY = {
     { command: "echo", args: ["**"] },
     { command: "pwd", description: "No arguments allowed: omitted args means none." },
   ],
-  env: { pass: ["PATH", "HOME", "LANG", "LC_ALL", "TZ", "USER"], passSecrets: [], fromAgent: [] },
+  // `set`: variables every pane gets with the value given here (names only are shown to the agent). Panes
+  // already get PAGER=cat and GIT_PAGER=cat, so git log and man print and exit; `set` can choose others.
+  env: {
+    pass: ["PATH", "HOME", "LANG", "LC_ALL", "TZ", "USER"],
+    passSecrets: [],
+    fromAgent: [],
+    set: {},
+  },
   panes: [],
   limits: { maxPanes: 8, callsPerMinute: 120, scrollbackLines: 10000, maxInputBytes: 4096 },
   // Panes run only inside the bubblewrap sandbox; hide/expose/readOnly extend the built-in lists.

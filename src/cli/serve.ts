@@ -15,7 +15,7 @@ import { Connection } from "../tools/connection.js";
 import { createServer } from "../tools/create-server.js";
 import { DEFAULT_COLS, DEFAULT_ROWS } from "../tools/pane-fields.js";
 import { isInside } from "../validation/canonical-path.js";
-import { buildChildEnv, isSecretName } from "../validation/env-filter.js";
+import { buildChildEnv, isSecretName, isSecretValue } from "../validation/env-filter.js";
 import type { CompiledPolicy } from "../validation/policy-compile.js";
 import { decideSandbox } from "../validation/sandbox-mode.js";
 import { stateDir } from "./paths.js";
@@ -65,9 +65,16 @@ export async function serve(options: { config?: string }): Promise<number> {
   const serverEnv = process.env;
   const redactor = new Redactor({
     isSecretName,
-    secretValues: Object.entries(serverEnv)
-      .filter(([name, value]) => value !== undefined && isSecretName(name))
-      .map(([, value]) => value as string),
+    secretValues: [
+      ...Object.entries(serverEnv)
+        .filter(([name, value]) => value !== undefined && isSecretName(name))
+        .map(([, value]) => value as string),
+      // Security: a token the person fixed in env.set reaches panes; one the agent reads there and types back
+      // (or passes in a command line) is redacted in the log like a server secret.
+      ...Object.entries(policy.env.set)
+        .filter(([name, value]) => isSecretName(name) || isSecretValue(value))
+        .map(([, value]) => value),
+    ],
   });
   let audit: AuditLog;
   try {
@@ -290,6 +297,7 @@ function startPersonPanes(
         passSecrets: policy.env.passSecrets,
         fromAgent: [],
         agentEnv: undefined,
+        set: policy.env.set,
         term: EMULATED_TERM,
       });
       const pane = host.spawn(

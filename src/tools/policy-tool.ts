@@ -13,6 +13,12 @@ const output = z.object({
     }),
   ),
   envFromAgent: z.array(z.string()),
+  envSet: z
+    .array(z.string())
+    .describe("Variables the person fixed for every pane (names only); you cannot change them."),
+  envDefaults: z
+    .record(z.string(), z.string())
+    .describe("ccmux's defaults every pane gets (PAGER=cat, GIT_PAGER=cat unless the person chose others)."),
   limits: z.object({
     maxPanes: z.number(),
     maxInputBytes: z.number(),
@@ -35,7 +41,7 @@ export function registerPolicyTool(registry: ToolRegistry): void {
     name: "policy",
     title: "Show what this server allows",
     description:
-      "Returns the policy as it applies to you: workspace roots, allowed command shapes with each program's input mode, the environment variables you may set, limits, and how panes are sandboxed.",
+      "Returns the policy as it applies to you: workspace roots, allowed command shapes with each program's input mode, the environment variables you may set and those fixed for you, limits, and how panes are sandboxed.",
     input: z.strictObject({}),
     output,
     annotations: { readOnlyHint: true, openWorldHint: false },

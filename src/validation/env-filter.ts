@@ -1,8 +1,9 @@
 import { CcmuxError } from "../errors.js";
+import { PANE_ENV_DEFAULTS } from "./pane-env-defaults.js";
 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
-/** Largest value an agent may set for one variable, in UTF-8 bytes. */
-const MAX_AGENT_VALUE_BYTES = 32 * 1024;
+/** Largest value of one variable the agent or env.set may give a pane, in UTF-8 bytes. */
+export const MAX_ENV_VALUE_BYTES = 32 * 1024;
 
 // Security: names that usually hold credentials (ANTHROPIC_API_KEY, AWS_SECRET_ACCESS_KEY, GITHUB_TOKEN, …).
 // Sources: the provider prefixes from GitHub's secret-scanning partner list; MySQL Reference Manual §6.2
@@ -62,9 +63,13 @@ const SECRET_VALUE = /[a-z][a-z0-9+.-]*:\/\/[^\s/@:]*:[^\s/@]+@/i;
 // gzip(1) GZIP; zip(1) ZIPOPT; unzip(1) UNZIP/UNZIPOPT; xz(1) XZ_OPT; less(1) (LESSOPEN, LESSKEY*);
 // man(1) (MANOPT, MANPAGER); vim(1) (VIMINIT, EXINIT, MYVIMRC, VIMRUNTIME); readline(3) INPUTRC; bash(1)
 // (BASH_ENV, ENV, PROMPT_COMMAND, …); rsync(1) RSYNC_RSH, RSYNC_CONNECT_PROG; cvs(1) CVS_RSH; make(1) MAKEFLAGS;
-// Maven/Gradle/sbt/Ant launcher scripts (*_OPTS); curl(1) CURL_HOME; wget(1) WGETRC; hg(1) HGRCPATH.
+// Maven/Gradle/sbt/Ant launcher scripts (*_OPTS); curl(1) CURL_HOME; wget(1) WGETRC; hg(1) HGRCPATH;
+// the pager/editor/browser/askpass family, each run as a command line by the tool that reads it: gh help
+// environment (GH_PAGER, GH_EDITOR, GH_BROWSER), psql(1) (PSQL_PAGER, PSQL_EDITOR), AWS CLI (AWS_PAGER),
+// bat (BAT_PAGER), delta (DELTA_PAGER), git(1) (GIT_ASKPASS), ssh(1) SSH_ASKPASS.
 const HOOK_NAME = new RegExp(
   [
+    "_(PAGER|EDITOR|BROWSER|ASKPASS)$",
     "^(LD|DYLD|GIT|NODE|GEM|BUNDLE|NPM_CONFIG|YARN|PIP|UV|CARGO|GO|CGO|XDG|OPENSSL|SSL|MALLOC|GLIBC|BASH_FUNC|JAVA|JDK_JAVA)_",
     "^(PYTHON|PERL|RUBY|RUST|LESS|TERM)",
     "^GO(FLAGS|PATH|ROOT|ENV|TOOLCHAIN|PROXY|BIN|CACHE|MODCACHE|PRIVATE|NOSUMDB|INSECURE|EXPERIMENT|DEBUG|WORK)$",
@@ -124,15 +129,23 @@ export interface ChildEnvOptions {
   fromAgent: readonly string[];
   /** What the agent asked to set, or undefined. */
   agentEnv: Record<string, string> | undefined;
+  /** The policy's env.set: variables the person fixed (validated at load). */
+  set: Readonly<Record<string, string>>;
   /** The terminal type of the pane; always set as TERM. */
   term: string;
 }
 
-function checkAgentVariable(name: string, value: unknown, fromAgent: readonly string[]): string {
+function checkAgentVariable(
+  name: string,
+  value: unknown,
+  opts: { fromAgent: readonly string[]; set: Readonly<Record<string, string>> },
+): string {
   if (!ENV_NAME.test(name)) {
     throw new CcmuxError("INVALID_ARGUMENT", "an environment variable name is malformed", { data: { name } });
   }
-  if (isHookName(name) || !fromAgent.includes(name)) {
+  // Security: the agent never overrides what the person fixed (env.set) or the pager defaults (GIT_PAGER=sh -c …).
+  const fixed = Object.hasOwn(opts.set, name) || Object.hasOwn(PANE_ENV_DEFAULTS, name);
+  if (fixed || isHookName(name) || !opts.fromAgent.includes(name)) {
     throw new CcmuxError("ENV_NOT_ALLOWED", `the agent may not set ${name}`, { data: { name } });
   }
   // Security: NUL would truncate the value in execve; the audit log would show a different value.
@@ -141,10 +154,10 @@ function checkAgentVariable(name: string, value: unknown, fromAgent: readonly st
       data: { name },
     });
   }
-  if (Buffer.byteLength(value, "utf8") > MAX_AGENT_VALUE_BYTES) {
+  if (Buffer.byteLength(value, "utf8") > MAX_ENV_VALUE_BYTES) {
     throw new CcmuxError(
       "LIMIT_EXCEEDED",
-      `the value of ${name} is longer than ${MAX_AGENT_VALUE_BYTES} bytes`,
+      `the value of ${name} is longer than ${MAX_ENV_VALUE_BYTES} bytes`,
       {
         data: { name },
       },
@@ -154,9 +167,12 @@ function checkAgentVariable(name: string, value: unknown, fromAgent: readonly st
 }
 
 /**
- * The environment a child gets: `pass` names present on the server (secret-looking ones only via
- * `passSecrets`), then the agent's variables (only `fromAgent` names, never hook names), then TERM.
- * Throws ENV_NOT_ALLOWED, INVALID_ARGUMENT or LIMIT_EXCEEDED; error data names the variable, never its value.
+ * The environment a child gets, each layer over the one before: `pass` names present on the server
+ * (secret-looking ones only via `passSecrets`); the agent's variables (only `fromAgent` names, never hook
+ * names, never a fixed name); the pager defaults (PANE_ENV_DEFAULTS) less the names in `set`; `set`; TERM.
+ * So env.set is the one way to change a default, and nothing the agent sends changes a fixed variable.
+ * checkSpawn then adds AGENT_PANE_ENV for agent panes. Throws ENV_NOT_ALLOWED, INVALID_ARGUMENT or
+ * LIMIT_EXCEEDED; error data names the variable, never its value.
  */
 export function buildChildEnv(opts: ChildEnvOptions): Record<string, string> {
   const entries = new Map<string, string>();
@@ -169,8 +185,9 @@ export function buildChildEnv(opts: ChildEnvOptions): Record<string, string> {
     if (value !== undefined && !value.includes("\0")) entries.set(name, value);
   }
   for (const [name, value] of Object.entries(opts.agentEnv ?? {})) {
-    entries.set(name, checkAgentVariable(name, value, opts.fromAgent));
+    entries.set(name, checkAgentVariable(name, value, opts));
   }
+  for (const [name, value] of Object.entries({ ...PANE_ENV_DEFAULTS, ...opts.set })) entries.set(name, value);
   entries.set("TERM", opts.term);
   // Object.fromEntries defines own properties, so a variable named __proto__ stays a plain entry.
   return Object.fromEntries(entries);

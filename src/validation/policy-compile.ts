@@ -11,6 +11,7 @@ import { type CompiledPattern, compileArgPattern } from "./arg-pattern.js";
 import { canonicalRoot, isInside } from "./canonical-path.js";
 import { parseCommandLine } from "./command-line.js";
 import { isHookName, isSecretName, validateFromAgentList } from "./env-filter.js";
+import { checkEnvSet } from "./env-set.js";
 import {
   type InputMode,
   type PaneAccess,
@@ -62,7 +63,13 @@ export interface CompiledPolicy {
   /** Canonical workspace roots. */
   workspace: readonly string[];
   commands: readonly CompiledCommandRule[];
-  env: { pass: readonly string[]; passSecrets: readonly string[]; fromAgent: readonly string[] };
+  env: {
+    pass: readonly string[];
+    passSecrets: readonly string[];
+    fromAgent: readonly string[];
+    /** Variables the person fixed for every pane (env.set); values may be secrets: never shown to the agent. */
+    set: Readonly<Record<string, string>>;
+  };
   panes: readonly CompiledPersonPane[];
   limits: Readonly<PolicyLimits & { burst: number }>;
   audit: {
@@ -351,6 +358,12 @@ function compilePane(
   return compiled;
 }
 
+/** `env.set` as written in the file, before the schema dropped anything from it. */
+function envSetOf(raw: unknown): unknown {
+  const env = raw !== null && typeof raw === "object" ? (raw as { env?: unknown }).env : undefined;
+  return env !== null && typeof env === "object" ? (env as { set?: unknown }).set : undefined;
+}
+
 function realpathOrSelf(p: string): string {
   try {
     return fs.realpathSync.native(p);
@@ -409,6 +422,16 @@ export function compilePolicy(raw: unknown, opts: CompileOptions): CompiledPolic
       );
     }
   }
+  const envSet = checkEnvSet(policy.env.set, {
+    raw: envSetOf(raw),
+    fromAgent: policy.env.fromAgent,
+    sessionDirs: commands.flatMap((rule) =>
+      rule.sessionDir ? [{ env: rule.sessionDir.env, where: `commands[${rule.index}]` }] : [],
+    ),
+    pass: policy.env.pass,
+  });
+  problems.push(...envSet.problems);
+  warnings.push(...envSet.warnings);
   const panes = compilePanes(policy, ctx, problems);
   const sandbox = compileSandbox(policy, problems);
   if (policy.anomalies.probing.blockAfter <= policy.anomalies.probing.slowAfter) {
@@ -426,7 +449,12 @@ export function compilePolicy(raw: unknown, opts: CompileOptions): CompiledPolic
     baseDir,
     workspace: roots,
     commands,
-    env: { pass: policy.env.pass, passSecrets: policy.env.passSecrets, fromAgent: policy.env.fromAgent },
+    env: {
+      pass: policy.env.pass,
+      passSecrets: policy.env.passSecrets,
+      fromAgent: policy.env.fromAgent,
+      set: policy.env.set,
+    },
     panes,
     limits: { ...policy.limits, burst: policy.limits.burst ?? policy.limits.callsPerMinute },
     audit: {

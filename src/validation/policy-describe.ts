@@ -1,3 +1,4 @@
+import { PANE_ENV_DEFAULTS } from "./pane-env-defaults.js";
 import type { CompiledPolicy } from "./policy-compile.js";
 
 /** The policy as the agent may know it: what it can run, where, and how it can type. Nothing else. */
@@ -5,6 +6,10 @@ export interface PolicySummary {
   workspace: string[];
   commands: Array<{ command: string; args: string[]; input: string; description?: string }>;
   envFromAgent: string[];
+  /** Names the person fixed in env.set. Security: names only: the person's values may be tokens. */
+  envSet: string[];
+  /** ccmux's own pager defaults still in effect (not renamed in env.set), with their values. */
+  envDefaults: Record<string, string>;
   limits: { maxPanes: number; maxInputBytes: number; callsPerMinute: number; maxWaitMs: number };
   /** How panes are confined. Not the hidden-path list: where the person keeps secrets is not the agent's business. */
   sandbox: { mode: string; network: boolean; readOnly: string[] };
@@ -22,6 +27,10 @@ export function summarizePolicy(policy: CompiledPolicy): PolicySummary {
         ...(rule.description === undefined ? {} : { description: rule.description }),
       })),
     envFromAgent: [...policy.env.fromAgent],
+    envSet: Object.keys(policy.env.set).sort(),
+    envDefaults: Object.fromEntries(
+      Object.entries(PANE_ENV_DEFAULTS).filter(([name]) => !Object.hasOwn(policy.env.set, name)),
+    ),
     limits: {
       maxPanes: policy.limits.maxPanes,
       maxInputBytes: policy.limits.maxInputBytes,
@@ -58,6 +67,15 @@ export function describePolicy(policy: CompiledPolicy): string {
       ? `env may set: ${summary.envFromAgent.join(", ")}`
       : "env: the agent may set no variables",
   );
+  const defaults = Object.entries(summary.envDefaults).map(([name, value]) => `${name}=${value}`);
+  if (defaults.length > 0) {
+    lines.push(
+      `Panes get ${defaults.join(" and ")}: git log, man and other paging commands print all their output and exit.`,
+    );
+  }
+  if (summary.envSet.length > 0) {
+    lines.push(`Fixed by the person for every pane (values not shown): ${summary.envSet.join(", ")}`);
+  }
   if (summary.sandbox.mode !== "off") {
     lines.push(
       `Panes run in a sandbox: the workspace is writable, the rest of the system read-only, /tmp private, some home files hidden, ${summary.sandbox.network ? "network available" : "no network (each pane has its own loopback: a server in one pane is not reachable from another; run client and server in one pane)"}; read-only in the workspace: ${summary.sandbox.readOnly.join(", ")}.`,

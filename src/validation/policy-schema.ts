@@ -230,11 +230,23 @@ export const policySchema = z
           .default([])
           .describe("Secret-looking variables the person explicitly passes."),
         fromAgent: z.array(envName).default([]).describe("The only variables an agent may set in spawn."),
+        set: z
+          .record(envName, z.string(), {
+            error: (issue) =>
+              issue.code === "invalid_key"
+                ? "not a variable name: letters, digits and _, not starting with a digit"
+                : undefined,
+          })
+          .default({})
+          .describe(
+            "Variables every pane gets with these exact values, chosen by the person: the agent can never change them, and sees their names only. Overrides the defaults PAGER=cat and GIT_PAGER=cat. Not TERM or LESSSECURE, nor a name in fromAgent.",
+          ),
       })
       .default({
         pass: ["PATH", "HOME", "LANG", "LC_ALL", "USER", "LOGNAME", "SHELL", "TZ"],
         passSecrets: [],
         fromAgent: [],
+        set: {},
       })
       .describe("Which environment children get."),
     panes: z.array(personPane).default([]).describe("Panes started with the server."),

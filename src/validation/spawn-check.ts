@@ -6,6 +6,7 @@ import { canonicalizeInside } from "./canonical-path.js";
 import { parseCommandLine } from "./command-line.js";
 import { buildChildEnv } from "./env-filter.js";
 import { assertNoRiskyWildcard } from "./option-guard.js";
+import { AGENT_PANE_ENV } from "./pane-env-defaults.js";
 import { argPieces, looksLikePath } from "./path-like.js";
 import type { CompiledCommandRule, CompiledPolicy } from "./policy-compile.js";
 import type { InputMode } from "./policy-schema.js";
@@ -234,11 +235,12 @@ export function checkSpawn(
     passSecrets: policy.env.passSecrets,
     fromAgent: policy.env.fromAgent,
     agentEnv: req.env,
+    set: policy.env.set,
     term: PANE_TERM,
   });
   // Security: a pager in an agent's pane (less, or man and git through it) runs `!cmd`, `|cmd`, `v` (editor),
   // saves files (`s`, -o) and reads LESSOPEN: less(1) SECURITY, LESSSECURE=1 turns all of that off.
-  env.LESSSECURE = "1";
+  Object.assign(env, AGENT_PANE_ENV);
   // Security: exec the path the policy resolved, not the agent's spelling of it: an absolute path through a
   // workspace symlink matched the rule's file at check time but could be swapped before exec.
   const executable = chosen.rule.executable?.path ?? program.path;

@@ -19,6 +19,8 @@ const serverEnv = {
   UNLISTED: "x",
 };
 
+const PAGERS = { PAGER: "cat", GIT_PAGER: "cat" };
+
 function build(over: Partial<Parameters<typeof buildChildEnv>[0]> = {}) {
   return buildChildEnv({
     serverEnv,
@@ -26,6 +28,7 @@ function build(over: Partial<Parameters<typeof buildChildEnv>[0]> = {}) {
     passSecrets: [],
     fromAgent: [],
     agentEnv: undefined,
+    set: {},
     term: "xterm-256color",
     ...over,
   });
@@ -118,7 +121,13 @@ describe("isHookName", () => {
 
 describe("buildChildEnv", () => {
   it("passes only listed names present on the server, and always sets TERM", () => {
-    expect(build()).toEqual({ PATH: "/usr/bin", HOME: "/home/u", LANG: "C.UTF-8", TERM: "xterm-256color" });
+    expect(build()).toEqual({
+      PATH: "/usr/bin",
+      HOME: "/home/u",
+      LANG: "C.UTF-8",
+      ...PAGERS,
+      TERM: "xterm-256color",
+    });
   });
 
   it("secret names are dropped even when listed in pass", () => {
@@ -132,12 +141,12 @@ describe("buildChildEnv", () => {
         "SSH_AUTH_SOCK",
       ],
     });
-    expect(env).toEqual({ PATH: "/usr/bin", TERM: "xterm-256color" });
+    expect(env).toEqual({ PATH: "/usr/bin", ...PAGERS, TERM: "xterm-256color" });
   });
 
   it("a secret listed in passSecrets is passed", () => {
     const env = build({ pass: ["PATH"], passSecrets: ["GITHUB_TOKEN"] });
-    expect(env).toEqual({ PATH: "/usr/bin", GITHUB_TOKEN: "ghp_secret", TERM: "xterm-256color" });
+    expect(env).toEqual({ PATH: "/usr/bin", GITHUB_TOKEN: "ghp_secret", ...PAGERS, TERM: "xterm-256color" });
   });
 
   it("TERM from the server or the agent is replaced by the pane's terminal type", () => {

@@ -1,6 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { buildChildEnv, isHookName, isSecretName, isSecretValue } from "../../src/validation/env-filter.js";
 
+const PAGERS = { PAGER: "cat", GIT_PAGER: "cat" };
+
 describe("secret variables: by name and by value", () => {
   it.each([
     "MYSQL_PWD",
@@ -48,15 +50,17 @@ describe("secret variables: by name and by value", () => {
       passSecrets: [],
       fromAgent: [],
       agentEnv: undefined,
+      set: {},
       term: "xterm-256color",
     });
-    expect(env).toEqual({ PATH: "/bin", PLAIN: "postgres://db/x", TERM: "xterm-256color" });
+    expect(env).toEqual({ PATH: "/bin", PLAIN: "postgres://db/x", ...PAGERS, TERM: "xterm-256color" });
     const passed = buildChildEnv({
       serverEnv: { APP_BACKEND: "postgres://app:hunter2@db/x" },
       pass: [],
       passSecrets: ["APP_BACKEND"],
       fromAgent: [],
       agentEnv: undefined,
+      set: {},
       term: "xterm-256color",
     });
     expect(passed.APP_BACKEND).toBe("postgres://app:hunter2@db/x");

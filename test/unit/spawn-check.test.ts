@@ -49,7 +49,14 @@ describe("checkSpawn: allowed", () => {
     expect(check("tool status")).toEqual({
       argv: [path.join(tree.bin, "tool"), "status"],
       cwd: tree.ws,
-      env: { PATH: tree.bin, HOME: "/home/u", TERM: "xterm-256color", LESSSECURE: "1" },
+      env: {
+        PATH: tree.bin,
+        HOME: "/home/u",
+        PAGER: "cat",
+        GIT_PAGER: "cat",
+        TERM: "xterm-256color",
+        LESSSECURE: "1",
+      },
       rule: { index: 0, command: "tool", pattern: "status" },
       input: "none",
     });
