@@ -135,10 +135,13 @@ static napi_value pty_input_queued(napi_env env, napi_callback_info info) {
     return NULL;
   }
   int queued = -1;
+  // Security: pane escape — a slave descriptor a later pane inherited would let it type into this pane:
+  // close-on-exec, and closed before returning (no spawn runs in between: this is synchronous on Node's thread).
   int slave = ioctl(fd, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
   if (slave >= 0) {
     struct pollfd probe = {.fd = slave, .events = POLLIN, .revents = 0};
-    (void)poll(&probe, 1, 0);
+    while (poll(&probe, 1, 0) == -1 && errno == EINTR) {
+    }
     if (ioctl(slave, TIOCINQ, &queued) == -1) queued = -1;
     close(slave);
   }

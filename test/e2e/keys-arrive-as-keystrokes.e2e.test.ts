@@ -8,6 +8,7 @@ import {
   type Served,
   serveWorkspace,
   type TestWorkspace,
+  unprivilegedServer,
 } from "../support/mcp-harness.js";
 
 /**
@@ -32,7 +33,9 @@ describe.each(["required", "off"] as const)("keys arrive as a terminal sends the
     });
     copyFileSync(FIXTURE, join(ws.root, "key-reads.py"));
     giveToPanes(ws.root);
-    mcp = await serveWorkspace(ws);
+    // Unsandboxed, the server itself runs unprivileged (as it does for everyone not running ccmux as root): the
+    // pty queue is asked without root's privileges too.
+    mcp = await serveWorkspace(ws, {}, mode === "off" ? unprivilegedServer(ws) : []);
   });
   afterAll(async () => {
     await mcp?.close();
