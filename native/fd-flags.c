@@ -7,14 +7,23 @@
 // And it makes the server a child subreaper and reaps the orphans that adopts (prctl and waitpid on a pid Node
 // did not spawn): a pane's processes that lose their parent come to the server, not to init, so they stay
 // countable against limits.maxProcesses and killable with their pane.
+// And it tells how much typed input a pane's program has not read yet (ioctls Node lacks), so that a lone
+// Escape reaches the program before the next key is written.
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
+#include <sys/ioctl.h>
 #include <sys/file.h>
 #include <sys/prctl.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <node_api.h>
 #include <string.h>
+#include <unistd.h>
+
+#ifndef TIOCGPTPEER
+#define TIOCGPTPEER _IO('T', 0x41)
+#endif
 
 static napi_value set_cloexec(napi_env env, napi_callback_info info) {
   size_t argc = 2;
@@ -110,6 +119,37 @@ static napi_value reap_child(napi_env env, napi_callback_info info) {
   return reaped;
 }
 
+// Bytes written to the pty master `fd` that the program has not read yet, or -1 when the kernel cannot tell.
+// TIOCOUTQ on a Linux pty master is always 0 (ptys keep no output queue), so this asks the slave side: a slave
+// descriptor from the master (TIOCGPTPEER, Linux 4.13+: no path lookup, no controlling-terminal change), poll()
+// first because n_tty_poll flushes the pty's pending buffer work into the line discipline (without it, bytes just
+// written are not counted yet), then TIOCINQ. In canonical mode only complete lines count: a partial line is all
+// the program can get anyway.
+static napi_value pty_input_queued(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  int32_t fd = -1;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc != 1 ||
+      napi_get_value_int32(env, argv[0], &fd) != napi_ok || fd < 0) {
+    napi_throw_type_error(env, NULL, "ptyInputQueued(fd: number >= 0)");
+    return NULL;
+  }
+  int queued = -1;
+  // Security: pane escape — a slave descriptor a later pane inherited would let it type into this pane:
+  // close-on-exec, and closed before returning (no spawn runs in between: this is synchronous on Node's thread).
+  int slave = ioctl(fd, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+  if (slave >= 0) {
+    struct pollfd probe = {.fd = slave, .events = POLLIN, .revents = 0};
+    while (poll(&probe, 1, 0) == -1 && errno == EINTR) {
+    }
+    if (ioctl(slave, TIOCINQ, &queued) == -1) queued = -1;
+    close(slave);
+  }
+  napi_value result;
+  napi_create_int32(env, queued, &result);
+  return result;
+}
+
 NAPI_MODULE_INIT() {
   napi_value fn;
   napi_create_function(env, "setCloexec", NAPI_AUTO_LENGTH, set_cloexec, NULL, &fn);
@@ -122,5 +162,7 @@ NAPI_MODULE_INIT() {
   napi_set_named_property(env, exports, "setChildSubreaper", fn);
   napi_create_function(env, "reapChild", NAPI_AUTO_LENGTH, reap_child, NULL, &fn);
   napi_set_named_property(env, exports, "reapChild", fn);
+  napi_create_function(env, "ptyInputQueued", NAPI_AUTO_LENGTH, pty_input_queued, NULL, &fn);
+  napi_set_named_property(env, exports, "ptyInputQueued", fn);
   return exports;
 }

@@ -10,6 +10,8 @@ export interface FdAddon {
   setChildSubreaper(): void;
   /** waitpid(pid, WNOHANG): true when the exited child was reaped; false if still running or not our child. */
   reapChild(pid: number): boolean;
+  /** Bytes written to the pty master `fd` that the program has not read yet; -1 when the kernel cannot tell. */
+  ptyInputQueued(fd: number): number;
 }
 
 // Built by `npm install` (binding.gyp) into build/Release, two levels above both src/native and dist/native.

@@ -1,4 +1,6 @@
 import { EventEmitter } from "node:events";
+import type { Keystroke } from "../shared/keystroke.js";
+import { KeystrokeWriter } from "./keystroke-writer.js";
 import { OutputFeed } from "./output-feed.js";
 import { PaneProcesses } from "./pane-processes.js";
 import { EMULATED_TERM, type HistoryMark, type RenderedFrom, type SearchResult } from "./pane-screen.js";
@@ -67,6 +69,7 @@ export class Pane extends EventEmitter {
   private readonly screen: ScreenPort;
   private readonly process: PtyProcess;
   private readonly feed: OutputFeed;
+  private readonly keystrokes: KeystrokeWriter;
   private readonly readMarks = new Map<string, HistoryMark | undefined>();
   /** The screen text of the last snapshot (unsanitized), for answers that cannot wait for the screen thread. */
   private lastText = "";
@@ -115,6 +118,11 @@ export class Pane extends EventEmitter {
     processes.add(this.id, this.pid, this.sandboxed);
     feed = new OutputFeed(this.screen, this.process, () => this.emit("output"));
     this.feed = feed;
+    this.keystrokes = new KeystrokeWriter({
+      write: (bytes) => this.write(bytes),
+      inputPending: () => this.process.inputPending(),
+      isOpen: () => this.alive && !this.disposed,
+    });
     this.screen.onReply((reply) => {
       // Security: only device reports without pane-controlled content go back (title/colour reports would type attacker text).
       if (isSafeReply(reply)) this.process.write(reply);
@@ -162,6 +170,11 @@ export class Pane extends EventEmitter {
 
   write(bytes: string): void {
     if (this.alive && !this.disposed) this.process.write(bytes);
+  }
+
+  /** Types keystrokes as a terminal sends keys (see KeystrokeWriter); resolves once all are written. */
+  type(strokes: readonly Keystroke[]): Promise<void> {
+    return this.keystrokes.type(strokes);
   }
 
   /** The visible screen, cursor and cursor-key mode (empty once the pane is disposed). */

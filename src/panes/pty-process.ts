@@ -1,6 +1,7 @@
 import { readSync } from "node:fs";
 import type { Socket } from "node:net";
 import * as nodePty from "node-pty";
+import { addon } from "../native/addon.js";
 import { setCloseOnExec } from "./fd-flags.js";
 
 /** How a pane's process ended. */
@@ -38,6 +39,7 @@ const MAX_SYNC_DRAIN_BYTES = 4 * 1024 * 1024;
 export class PtyProcess {
   readonly pid: number;
   private readonly pty: nodePty.IPty;
+  private readonly masterFd: number;
   private paused = false;
   private closed = false;
   private drainTimer: NodeJS.Timeout | undefined;
@@ -73,6 +75,7 @@ export class PtyProcess {
       this.pty.kill("SIGKILL");
       throw new Error("node-pty did not expose the pty master descriptor");
     }
+    this.masterFd = masterFd;
     try {
       setCloseOnExec(masterFd);
     } catch (error) {
@@ -98,6 +101,19 @@ export class PtyProcess {
 
   write(bytes: string): void {
     if (!this.closed) this.pty.write(bytes);
+  }
+
+  /**
+   * Whether input written so far is still unread by the program: queued in node-pty (its writes are
+   * asynchronous) or waiting in the kernel. Undefined when the kernel cannot tell (no TIOCGPTPEER).
+   */
+  inputPending(): boolean | undefined {
+    if (this.closed) return false;
+    const queue = (this.pty as unknown as { _writeStream?: { _writeQueue?: unknown[] } })._writeStream
+      ?._writeQueue;
+    if (Array.isArray(queue) && queue.length > 0) return true;
+    const queued = addon.ptyInputQueued(this.masterFd);
+    return queued < 0 ? undefined : queued > 0;
   }
 
   /** Stop reading: the kernel buffer fills and the child blocks in write(2). */

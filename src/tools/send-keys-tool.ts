@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { CcmuxError } from "../errors.js";
-import { KEY_NAMES } from "../validation/key-table.js";
+import { KEY_GRAMMAR } from "../validation/key-table.js";
 import { planKeystrokes } from "../validation/send-keys-check.js";
 import { paneFor } from "./pane-access.js";
 import { MAX_TEXT_FIELD, paneIdField } from "./pane-fields.js";
@@ -17,7 +17,7 @@ const input = z.strictObject({
     .array(z.string())
     .max(256)
     .optional()
-    .describe(`Named keys sent after the text, in order: ${KEY_NAMES.join(", ")}.`),
+    .describe(`Named keys sent after the text, in order, each as its own keystroke: ${KEY_GRAMMAR}.`),
   submit: z.boolean().optional().describe("Press Enter after the text and keys."),
 });
 
@@ -49,7 +49,7 @@ export function registerSendKeysTool(registry: ToolRegistry): void {
         },
       );
       ctx.allow({ pane: pane.id, pid: pane.pid, bytes: plan.byteLength });
-      pane.write(plan.bytes);
+      await pane.type(plan.strokes);
       return { pane: pane.id, bytes: plan.byteLength };
     },
   });

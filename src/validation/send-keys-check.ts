@@ -1,5 +1,7 @@
 import { CcmuxError } from "../errors.js";
-import { keyBytes } from "./key-table.js";
+import type { Keystroke } from "../shared/keystroke.js";
+import { keyBytes, resolveKey } from "./key-table.js";
+import { endsInOpenSequence } from "./open-sequence.js";
 
 /** A policy `input` mode `send_keys` can act on. */
 import type { InputMode } from "./policy-schema.js";
@@ -25,17 +27,21 @@ export interface SendKeysOptions {
 }
 
 export interface Keystrokes {
-  /** What to write to the pty: text, then keys, then "\r" when submitting. */
+  /** Everything to write to the pty: text, then keys, then "\r" when submitting. */
   bytes: string;
+  /** `bytes` as the terminal would send it: the text in one write, then each key (and submit's Enter) in its own. */
+  strokes: readonly Keystroke[];
   /** UTF-8 length of `bytes`. */
   byteLength: number;
 }
 
 /**
- * Checks one `send_keys` request against the pane's input mode and size limit and turns it into the bytes
- * to write. Order is fixed: text, then keys, then Enter if `submit`. In `raw` mode text may hold control
- * characters (a "\x03" is a C-c, as a person at the keyboard could type); only NUL and lone surrogates
- * are refused, since neither is a keystroke a terminal can send.
+ * Checks one `send_keys` request against the pane's input mode and size limit and turns it into the
+ * keystrokes to write. Under `keys`, every key of the table is allowed (C-] too: telnet's escape), including
+ * M- on named keys and control codes (M-Enter, C-M-x), but not M- on a printable character (see below).
+ * Order is fixed: text, then keys, then Enter if `submit`. In `raw` mode text may hold control characters
+ * (a "\x03" is a C-c, as a person at the keyboard could type); lone surrogates are refused (no keystroke
+ * sends one), and so is NUL (the key C-@ sends it: one way to say it, and no stray NUL in text).
  */
 export function planKeystrokes(request: SendKeysRequest, options: SendKeysOptions): Keystrokes {
   const text = request.text ?? "";
@@ -70,12 +76,30 @@ export function planKeystrokes(request: SendKeysRequest, options: SendKeysOption
     throw new CcmuxError("INVALID_ARGUMENT", "text contains a lone surrogate; expected well-formed Unicode");
   }
   const cursor = { applicationCursor: options.applicationCursor === true };
-  const bytes =
-    text + keys.map((name) => keyBytes(name, cursor)).join("") + (submit ? keyBytes("Enter") : "");
+  const parts = text === "" ? [] : [text];
+  for (const name of keys) {
+    const key = resolveKey(name, cursor);
+    // Security: input-mode bypass — under "keys", M-<character> would type that character (ESC, then the
+    // letter) into any program that has no Meta binding for it (vi, a C-v quoted insert): text by the back door.
+    if (options.input === "keys" && key.typesCharacter) {
+      throw new CcmuxError(
+        "INPUT_NOT_ALLOWED",
+        `this pane accepts named keys only (input mode "keys"); ${JSON.stringify(name)} sends a character after ESC`,
+        { data: { input: options.input } },
+      );
+    }
+    parts.push(key.bytes);
+  }
+  if (submit) parts.push(keyBytes("Enter"));
+  const bytes = parts.join("");
   const byteLength = Buffer.byteLength(bytes, "utf8");
   // Security: input flooding — one call cannot push more than the policy's maxInputBytes into a pane.
   if (byteLength > options.maxInputBytes) throw limitExceeded(byteLength, options.maxInputBytes, "");
-  return { bytes, byteLength };
+  const strokes = parts.map((part) => ({
+    bytes: part,
+    settle: endsInOpenSequence(part),
+  }));
+  return { bytes, strokes, byteLength };
 }
 
 function limitExceeded(got: number, limit: number, bound: "at least " | ""): CcmuxError {

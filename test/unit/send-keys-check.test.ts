@@ -28,7 +28,7 @@ function expectCode(request: SendKeysRequest, options: SendKeysOptions, code: Cc
 
 describe("send_keys planning", () => {
   it("text is typed literally: text 'Enter' types E-n-t-e-r, not a newline", () => {
-    expect(planKeystrokes({ text: "Enter" }, raw)).toEqual({ bytes: "Enter", byteLength: 5 });
+    expect(planKeystrokes({ text: "Enter" }, raw)).toMatchObject({ bytes: "Enter", byteLength: 5 });
   });
 
   it("sends text, then keys in order, then Enter for submit", () => {
@@ -37,11 +37,44 @@ describe("send_keys planning", () => {
   });
 
   it("submit alone is one Enter", () => {
-    expect(planKeystrokes({ submit: true }, keysOnly)).toEqual({ bytes: "\r", byteLength: 1 });
+    expect(planKeystrokes({ submit: true }, keysOnly)).toMatchObject({ bytes: "\r", byteLength: 1 });
   });
 
   it("counts UTF-8 bytes, not UTF-16 units", () => {
-    expect(planKeystrokes({ text: "é🙂" }, raw)).toEqual({ bytes: "é🙂", byteLength: 6 });
+    expect(planKeystrokes({ text: "é🙂" }, raw)).toMatchObject({ bytes: "é🙂", byteLength: 6 });
+  });
+
+  it("text goes out in one write, then each key and submit's Enter in its own", () => {
+    const plan = planKeystrokes({ text: "ls", keys: ["Left", "C-a"], submit: true }, raw);
+    expect(plan.strokes.map((s) => s.bytes)).toEqual(["ls", "\x1b[D", "\x01", "\r"]);
+  });
+
+  it("Escape then Enter are two keystrokes, and the program must read the Escape first", () => {
+    const plan = planKeystrokes({ keys: ["Escape", "Enter"] }, raw);
+    expect(plan.strokes).toEqual([
+      { bytes: "\x1b", settle: true },
+      { bytes: "\r", settle: false },
+    ]);
+  });
+
+  it.each([
+    ["C-[", true],
+    ["M-Escape", true],
+    ["M-[", true],
+    ["M-O", true],
+    ["M-x", false],
+    ["C-Left", false],
+    ["F1", false],
+    ["M-F5", false],
+    ["Up", false],
+  ])("%s settles before the next key: %s", (key, settle) => {
+    expect(planKeystrokes({ keys: [key] }, raw).strokes[0]?.settle).toBe(settle);
+  });
+
+  it("raw text that ends in ESC or an unfinished CSI settles too", () => {
+    expect(planKeystrokes({ text: "abc\x1b", submit: true }, raw).strokes[0]?.settle).toBe(true);
+    expect(planKeystrokes({ text: "\x1b[1;", submit: true }, raw).strokes[0]?.settle).toBe(true);
+    expect(planKeystrokes({ text: "\x1b[A", submit: true }, raw).strokes[0]?.settle).toBe(false);
   });
 
   it("cursor keys follow the pane's application cursor mode", () => {
@@ -75,6 +108,23 @@ describe("input modes cannot be widened by the agent", () => {
   it("input keys cannot smuggle text through key names", () => {
     expectCode({ keys: ["rm -rf ~"] }, keysOnly, "UNKNOWN_KEY");
     expectCode({ keys: ["\r"] }, keysOnly, "UNKNOWN_KEY");
+    expectCode({ keys: ["x"] }, keysOnly, "UNKNOWN_KEY");
+  });
+
+  it("input keys refuses M- on a character: ESC x types x into vi or after C-v", () => {
+    for (const key of ["M-x", "M-:", "M-!", "m-Q", "M--"]) {
+      const error = expectCode({ keys: [key] }, keysOnly, "INPUT_NOT_ALLOWED");
+      expect(error.message).toContain('"keys"');
+    }
+    expect(planKeystrokes({ keys: ["M-x"] }, raw).bytes).toBe("\x1bx");
+  });
+
+  it("input keys allows the new control keys and modified keys: C-], C-@, M-Enter, C-M-x, C-Left, S-Up, M-F5", () => {
+    const plan = planKeystrokes(
+      { keys: ["C-]", "C-@", "M-Enter", "C-M-x", "C-Left", "S-Up", "M-F5"] },
+      keysOnly,
+    );
+    expect(plan.bytes).toBe("\x1d\0\x1b\r\x1b\x18\x1b[1;5D\x1b[1;2A\x1b[15;3~");
   });
 });
 
