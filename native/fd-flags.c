@@ -7,6 +7,7 @@
 // And it makes the server a child subreaper and reaps the orphans that adopts (prctl and waitpid on a pid Node
 // did not spawn): a pane's processes that lose their parent come to the server, not to init, so they stay
 // countable against limits.maxProcesses and killable with their pane.
+#define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <sys/file.h>
@@ -15,6 +16,7 @@
 #include <sys/wait.h>
 #include <node_api.h>
 #include <string.h>
+#include <unistd.h>
 
 static napi_value set_cloexec(napi_env env, napi_callback_info info) {
   size_t argc = 2;
@@ -110,6 +112,33 @@ static napi_value reap_child(napi_env env, napi_callback_info info) {
   return reaped;
 }
 
+// pipe2(O_CLOEXEC) with a non-blocking read end: [readFd, writeFd]. Both close-on-exec; the write end is made
+// inheritable only around the one spawn it is meant for.
+static napi_value make_pipe(napi_env env, napi_callback_info info) {
+  (void)info;
+  int fds[2];
+  if (pipe2(fds, O_CLOEXEC) == -1) {
+    napi_throw_error(env, "EPIPE2", strerror(errno));
+    return NULL;
+  }
+  int flags = fcntl(fds[0], F_GETFL);
+  if (flags == -1 || fcntl(fds[0], F_SETFL, flags | O_NONBLOCK) == -1) {
+    int saved = errno;
+    close(fds[0]);
+    close(fds[1]);
+    napi_throw_error(env, "EPIPE2", strerror(saved));
+    return NULL;
+  }
+  napi_value pair;
+  napi_value fd;
+  napi_create_array_with_length(env, 2, &pair);
+  napi_create_int32(env, fds[0], &fd);
+  napi_set_element(env, pair, 0, fd);
+  napi_create_int32(env, fds[1], &fd);
+  napi_set_element(env, pair, 1, fd);
+  return pair;
+}
+
 NAPI_MODULE_INIT() {
   napi_value fn;
   napi_create_function(env, "setCloexec", NAPI_AUTO_LENGTH, set_cloexec, NULL, &fn);
@@ -122,5 +151,7 @@ NAPI_MODULE_INIT() {
   napi_set_named_property(env, exports, "setChildSubreaper", fn);
   napi_create_function(env, "reapChild", NAPI_AUTO_LENGTH, reap_child, NULL, &fn);
   napi_set_named_property(env, exports, "reapChild", fn);
+  napi_create_function(env, "makePipe", NAPI_AUTO_LENGTH, make_pipe, NULL, &fn);
+  napi_set_named_property(env, exports, "makePipe", fn);
   return exports;
 }

@@ -1,4 +1,5 @@
 import { createRequire } from "node:module";
+import { fileURLToPath } from "node:url";
 
 /** ccmux's small native helper (native/fd-flags.c): the descriptor and process calls Node lacks. */
 export interface FdAddon {
@@ -10,7 +11,15 @@ export interface FdAddon {
   setChildSubreaper(): void;
   /** waitpid(pid, WNOHANG): true when the exited child was reaped; false if still running or not our child. */
   reapChild(pid: number): boolean;
+  /** pipe2(O_CLOEXEC), read end non-blocking: [readFd, writeFd]. Throws EPIPE2. */
+  makePipe(): [number, number];
 }
 
 // Built by `npm install` (binding.gyp) into build/Release, two levels above both src/native and dist/native.
 export const addon = createRequire(import.meta.url)("../../build/Release/fd_flags.node") as FdAddon;
+
+/**
+ * The pane launcher executable (native/pane-launcher.c), built beside the addon: `hold` wraps bwrap on the host,
+ * `run` starts the program inside the sandbox and reports its real exit status.
+ */
+export const PANE_LAUNCHER = fileURLToPath(new URL("../../build/Release/pane_launcher", import.meta.url));
