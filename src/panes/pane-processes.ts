@@ -69,6 +69,23 @@ export class PaneProcesses {
     for (const [pid, member] of this.known) if (member.pane === pane) this.known.delete(pid);
   }
 
+  /**
+   * The process group in front on the pane's terminal (what a C-c from the keyboard reaches), numbered in this
+   * PID namespace, or undefined when there is none or the root is gone.
+   * Security: the number is read from the root's /proc stat and only returned while a live process of the root's
+   * session is in that group, so a group id the kernel freed and reused for someone else's is not named.
+   */
+  foregroundGroup(pane: string): number | undefined {
+    const root = this.roots.get(pane);
+    if (!root) return undefined;
+    const stat = readStat(root.pid);
+    if (!stat || stat.start !== root.start || stat.zombie || stat.tpgid <= 0) return undefined;
+    for (const entry of readProcesses().values()) {
+      if (entry.pgrp === stat.tpgid && entry.session === root.pid && !entry.zombie) return stat.tpgid;
+    }
+    return undefined;
+  }
+
   /** Live (not zombie) processes of one pane, including its root while it lives. */
   membersOf(pane: string): number[] {
     return this.scan().panes.get(pane) ?? [];
