@@ -238,6 +238,9 @@ export class Pane extends EventEmitter {
    */
   async kill(signal: NodeJS.Signals = "SIGTERM", graceMs = KILL_GRACE_MS): Promise<void> {
     if (this.alive) {
+      // Listed before anything is signalled: a first process that dies of the signal hands its children to a
+      // subreaper or init, where only the list taken while they were its children (remembered) still names them.
+      this.processes.membersOf(this.id);
       let gone = false;
       if (signal !== "SIGKILL") {
         this.signalForeground(signal);
