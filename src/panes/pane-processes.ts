@@ -93,8 +93,9 @@ export class PaneProcesses {
 
   /**
    * Live processes of every tracked pane, and adopted ones no pane can be named for (with their descendants),
-   * from one pass over /proc, with how many tasks (pids: processes and their threads) each set holds. Reaps
-   * adopted orphans that exited.
+   * from one pass over /proc, with how many tasks (pids: processes and their threads) each set holds — for a
+   * sandboxed pane, not counting the sandbox's own three (see sandboxOwn), so a limit means the same with and
+   * without the sandbox. Reaps adopted orphans that exited.
    */
   scan(): {
     panes: Map<string, number[]>;
@@ -148,9 +149,15 @@ export class PaneProcesses {
     const tasks = (pids: readonly number[]): number =>
       pids.reduce((sum, pid) => sum + (table.get(pid)?.threads ?? 1), 0);
     const pool = descendants(unattributed, children, table);
+    const programTasks = (pane: string, pids: readonly number[]): number => {
+      const root = this.roots.get(pane);
+      if (!root?.sandboxed) return tasks(pids);
+      const own = sandboxOwn(root.pid, children, table);
+      return tasks(pids.filter((pid) => !own.has(pid)));
+    };
     return {
       panes: members,
-      tasks: new Map([...members].map(([pane, pids]) => [pane, tasks(pids)])),
+      tasks: new Map([...members].map(([pane, pids]) => [pane, programTasks(pane, pids)])),
       unattributed: pool,
       unattributedTasks: tasks(pool),
     };
@@ -190,6 +197,28 @@ export class PaneProcesses {
     }
     return unattributed;
   }
+}
+
+/**
+ * A sandboxed pane's own processes, which run no code of the pane's: bwrap (the root), its one child (the PID
+ * namespace's init) and init's first child, the launcher that waits for the program (native/pane-launcher.c).
+ * The launcher is the oldest of init's children (by start time, then pid): orphans init adopts started later. A
+ * program that made the launcher's place its own would be spared at most this one process from the count.
+ */
+function sandboxOwn(
+  root: number,
+  children: ReadonlyMap<number, number[]>,
+  table: ReadonlyMap<number, ProcessEntry>,
+): Set<number> {
+  const own = new Set([root]);
+  for (const init of children.get(root) ?? []) {
+    own.add(init);
+    const first = (children.get(init) ?? [])
+      .map((pid) => ({ pid, start: Number(table.get(pid)?.start ?? Number.POSITIVE_INFINITY) }))
+      .sort((a, b) => a.start - b.start || a.pid - b.pid)[0];
+    if (first) own.add(first.pid);
+  }
+  return own;
 }
 
 /** `seeds` and all their live descendants in `table`. */

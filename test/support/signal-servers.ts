@@ -35,11 +35,18 @@ export interface SignalWorkspace {
   probe: string;
 }
 
-/** A workspace whose policy allows `python3 -i` and the signal probe (raw input), and a server on it. */
-export async function serveSignalWorkspace(server: SignalServer): Promise<SignalWorkspace> {
+/**
+ * A workspace whose policy allows `python3 -i` and the signal probe (raw input), with `policy` added, and a server
+ * on it.
+ */
+export async function serveSignalWorkspace(
+  server: SignalServer,
+  policy: Record<string, unknown> = {},
+): Promise<SignalWorkspace> {
   const ws = makeWorkspace({
     commands: [{ command: "python3", args: ["-i", "{path} **"], input: "raw" }],
     sandbox: { mode: server.mode },
+    ...policy,
   });
   const probe = join(ws.root, "signal-probe.py");
   copyFileSync(fixturePath("signal-probe.py"), probe);
