@@ -86,6 +86,23 @@ export class PaneProcesses {
     return undefined;
   }
 
+  /**
+   * Whether a sandboxed pane's program has been started: the launcher (see sandboxOwn) has a child. Until then
+   * the pane's processes are all the sandbox's own, which block every signal, so a signal sent then is lost.
+   * True for an unsandboxed pane, and once the sandbox is gone.
+   */
+  programStarted(pane: string): boolean {
+    const root = this.roots.get(pane);
+    if (!root?.sandboxed) return true;
+    const table = readProcesses();
+    const rootEntry = table.get(root.pid);
+    if (!rootEntry || rootEntry.start !== root.start || rootEntry.zombie) return true;
+    const children = childrenOf(table);
+    const own = sandboxOwn(root.pid, children, table);
+    const launcher = [...own].find((pid) => pid !== root.pid && !children.get(root.pid)?.includes(pid));
+    return launcher !== undefined && (children.get(launcher) ?? []).length > 0;
+  }
+
   /** Live (not zombie) processes of one pane, including its root while it lives. */
   membersOf(pane: string): number[] {
     return this.scan().panes.get(pane) ?? [];
@@ -104,12 +121,7 @@ export class PaneProcesses {
     unattributedTasks: number;
   } {
     const table = readProcesses();
-    const children = new Map<number, number[]>();
-    for (const entry of table.values()) {
-      const siblings = children.get(entry.ppid);
-      if (siblings) siblings.push(entry.pid);
-      else children.set(entry.ppid, [entry.pid]);
-    }
+    const children = childrenOf(table);
     const rootPids = new Set([...this.roots.values()].map((root) => root.pid));
     const seeds = new Map<string, Set<number>>();
     for (const [pane, root] of this.roots) {
@@ -197,6 +209,17 @@ export class PaneProcesses {
     }
     return unattributed;
   }
+}
+
+/** Each pid's children in `table`. */
+function childrenOf(table: ReadonlyMap<number, ProcessEntry>): Map<number, number[]> {
+  const children = new Map<number, number[]>();
+  for (const entry of table.values()) {
+    const siblings = children.get(entry.ppid);
+    if (siblings) siblings.push(entry.pid);
+    else children.set(entry.ppid, [entry.pid]);
+  }
+  return children;
 }
 
 /**

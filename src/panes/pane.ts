@@ -243,8 +243,14 @@ export class Pane extends EventEmitter {
       this.processes.membersOf(this.id);
       let gone = false;
       if (signal !== "SIGKILL") {
-        this.signalForeground(signal);
-        gone = await within(this.exitPromise, graceMs);
+        const deadline = Date.now() + graceMs;
+        // The sandbox starts the program some milliseconds after bwrap; a signal sent sooner would reach only the
+        // sandbox's own processes, which block it. Waiting for it is part of the grace.
+        gone = await this.untilProgramStarted(graceMs);
+        if (!gone) {
+          this.signalForeground(signal);
+          gone = await within(this.exitPromise, Math.max(0, deadline - Date.now()));
+        }
       }
       if (!gone) this.signalAll("SIGKILL");
       await within(this.exitPromise, 5000);
@@ -258,6 +264,15 @@ export class Pane extends EventEmitter {
       for (const pid of members) trySignal(pid, "SIGKILL");
       await new Promise((resolve) => setTimeout(resolve, 10));
     }
+  }
+
+  /** Polls (10 ms) until the pane's program runs or `ms` pass; true when the pane exited meanwhile. */
+  private async untilProgramStarted(ms: number): Promise<boolean> {
+    const deadline = Date.now() + ms;
+    while (!this.processes.programStarted(this.id) && Date.now() < deadline) {
+      if (await within(this.exitPromise, 10)) return true;
+    }
+    return false;
   }
 
   /**

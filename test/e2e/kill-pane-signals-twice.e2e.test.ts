@@ -76,6 +76,15 @@ describe.each(SIGNAL_SERVERS)("kill_pane: one signal, then SIGKILL after the gra
     expect(performance.now() - started).toBeLessThan(GRACE_MS);
   });
 
+  it("kill_pane at once after spawn (the sandbox may not have started the program yet) still ends it with the signal", async () => {
+    const { mcp, probe } = env;
+    const { pane } = await mcp.ok<{ pane: string }>("spawn", { command: `python3 ${probe} echo` });
+    const started = performance.now();
+    const killed = await mcp.ok<{ exitCode: number | null; signal: number | null }>("kill_pane", { pane });
+    expect(killed).toMatchObject({ exitCode: null, signal: 15 });
+    expect(performance.now() - started).toBeLessThan(GRACE_MS);
+  });
+
   it("SIGKILL asked for is sent at once", async () => {
     const { mcp, probe, ws } = env;
     const file = join(ws.root, "counted-kill.json");
