@@ -3,6 +3,11 @@
     {
       "target_name": "fd_flags",
       "sources": ["native/fd-flags.c"]
+    },
+    {
+      "target_name": "pane_launcher",
+      "type": "executable",
+      "sources": ["native/pane-launcher.c"]
     }
   ]
 }

@@ -9,6 +9,7 @@
 // countable against limits.maxProcesses and killable with their pane.
 // And it tells how much typed input a pane's program has not read yet (ioctls Node lacks), so that a lone
 // Escape reaches the program before the next key is written.
+#define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -150,6 +151,33 @@ static napi_value pty_input_queued(napi_env env, napi_callback_info info) {
   return result;
 }
 
+// pipe2(O_CLOEXEC) with a non-blocking read end: [readFd, writeFd]. Both close-on-exec; the write end is made
+// inheritable only around the one spawn it is meant for.
+static napi_value make_pipe(napi_env env, napi_callback_info info) {
+  (void)info;
+  int fds[2];
+  if (pipe2(fds, O_CLOEXEC) == -1) {
+    napi_throw_error(env, "EPIPE2", strerror(errno));
+    return NULL;
+  }
+  int flags = fcntl(fds[0], F_GETFL);
+  if (flags == -1 || fcntl(fds[0], F_SETFL, flags | O_NONBLOCK) == -1) {
+    int saved = errno;
+    close(fds[0]);
+    close(fds[1]);
+    napi_throw_error(env, "EPIPE2", strerror(saved));
+    return NULL;
+  }
+  napi_value pair;
+  napi_value fd;
+  napi_create_array_with_length(env, 2, &pair);
+  napi_create_int32(env, fds[0], &fd);
+  napi_set_element(env, pair, 0, fd);
+  napi_create_int32(env, fds[1], &fd);
+  napi_set_element(env, pair, 1, fd);
+  return pair;
+}
+
 NAPI_MODULE_INIT() {
   napi_value fn;
   napi_create_function(env, "setCloexec", NAPI_AUTO_LENGTH, set_cloexec, NULL, &fn);
@@ -164,5 +192,7 @@ NAPI_MODULE_INIT() {
   napi_set_named_property(env, exports, "reapChild", fn);
   napi_create_function(env, "ptyInputQueued", NAPI_AUTO_LENGTH, pty_input_queued, NULL, &fn);
   napi_set_named_property(env, exports, "ptyInputQueued", fn);
+  napi_create_function(env, "makePipe", NAPI_AUTO_LENGTH, make_pipe, NULL, &fn);
+  napi_set_named_property(env, exports, "makePipe", fn);
   return exports;
 }

@@ -1,4 +1,5 @@
 import { createRequire } from "node:module";
+import { fileURLToPath } from "node:url";
 
 /** ccmux's small native helper (native/fd-flags.c): the descriptor and process calls Node lacks. */
 export interface FdAddon {
@@ -12,7 +13,15 @@ export interface FdAddon {
   reapChild(pid: number): boolean;
   /** Bytes written to the pty master `fd` that the program has not read yet; -1 when the kernel cannot tell. */
   ptyInputQueued(fd: number): number;
+  /** pipe2(O_CLOEXEC), read end non-blocking: [readFd, writeFd]. Throws EPIPE2. */
+  makePipe(): [number, number];
 }
 
 // Built by `npm install` (binding.gyp) into build/Release, two levels above both src/native and dist/native.
 export const addon = createRequire(import.meta.url)("../../build/Release/fd_flags.node") as FdAddon;
+
+/**
+ * The pane launcher executable (native/pane-launcher.c), built beside the addon: `hold` wraps bwrap on the host,
+ * `run` starts the program inside the sandbox and reports its real exit status.
+ */
+export const PANE_LAUNCHER = fileURLToPath(new URL("../../build/Release/pane_launcher", import.meta.url));

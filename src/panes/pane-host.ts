@@ -118,6 +118,7 @@ export class PaneHost extends EventEmitter<PaneHostEvents> {
         this.processes,
       );
     } catch (cause) {
+      launch?.exitStatus.close();
       throw new CcmuxError("SPAWN_FAILED", "The program could not be started.", {
         cause,
         data: { error: cause instanceof Error ? cause.message : String(cause) },

@@ -69,6 +69,40 @@ export class PaneProcesses {
     for (const [pid, member] of this.known) if (member.pane === pane) this.known.delete(pid);
   }
 
+  /**
+   * The process group in front on the pane's terminal (what a C-c from the keyboard reaches), numbered in this
+   * PID namespace, or undefined when there is none or the root is gone.
+   * Security: the number is read from the root's /proc stat and only returned while a live process of the root's
+   * session is in that group, so a group id the kernel freed and reused for someone else's is not named.
+   */
+  foregroundGroup(pane: string): number | undefined {
+    const root = this.roots.get(pane);
+    if (!root) return undefined;
+    const stat = readStat(root.pid);
+    if (!stat || stat.start !== root.start || stat.zombie || stat.tpgid <= 0) return undefined;
+    for (const entry of readProcesses().values()) {
+      if (entry.pgrp === stat.tpgid && entry.session === root.pid && !entry.zombie) return stat.tpgid;
+    }
+    return undefined;
+  }
+
+  /**
+   * Whether a sandboxed pane's program has been started: the launcher (see sandboxOwn) has a child. Until then
+   * the pane's processes are all the sandbox's own, which block every signal, so a signal sent then is lost.
+   * True for an unsandboxed pane, and once the sandbox is gone.
+   */
+  programStarted(pane: string): boolean {
+    const root = this.roots.get(pane);
+    if (!root?.sandboxed) return true;
+    const table = readProcesses();
+    const rootEntry = table.get(root.pid);
+    if (!rootEntry || rootEntry.start !== root.start || rootEntry.zombie) return true;
+    const children = childrenOf(table);
+    const own = sandboxOwn(root.pid, children, table);
+    const launcher = [...own].find((pid) => pid !== root.pid && !children.get(root.pid)?.includes(pid));
+    return launcher !== undefined && (children.get(launcher) ?? []).length > 0;
+  }
+
   /** Live (not zombie) processes of one pane, including its root while it lives. */
   membersOf(pane: string): number[] {
     return this.scan().panes.get(pane) ?? [];
@@ -76,8 +110,9 @@ export class PaneProcesses {
 
   /**
    * Live processes of every tracked pane, and adopted ones no pane can be named for (with their descendants),
-   * from one pass over /proc, with how many tasks (pids: processes and their threads) each set holds. Reaps
-   * adopted orphans that exited.
+   * from one pass over /proc, with how many tasks (pids: processes and their threads) each set holds — for a
+   * sandboxed pane, not counting the sandbox's own three (see sandboxOwn), so a limit means the same with and
+   * without the sandbox. Reaps adopted orphans that exited.
    */
   scan(): {
     panes: Map<string, number[]>;
@@ -86,12 +121,7 @@ export class PaneProcesses {
     unattributedTasks: number;
   } {
     const table = readProcesses();
-    const children = new Map<number, number[]>();
-    for (const entry of table.values()) {
-      const siblings = children.get(entry.ppid);
-      if (siblings) siblings.push(entry.pid);
-      else children.set(entry.ppid, [entry.pid]);
-    }
+    const children = childrenOf(table);
     const rootPids = new Set([...this.roots.values()].map((root) => root.pid));
     const seeds = new Map<string, Set<number>>();
     for (const [pane, root] of this.roots) {
@@ -131,9 +161,15 @@ export class PaneProcesses {
     const tasks = (pids: readonly number[]): number =>
       pids.reduce((sum, pid) => sum + (table.get(pid)?.threads ?? 1), 0);
     const pool = descendants(unattributed, children, table);
+    const programTasks = (pane: string, pids: readonly number[]): number => {
+      const root = this.roots.get(pane);
+      if (!root?.sandboxed) return tasks(pids);
+      const own = sandboxOwn(root.pid, children, table);
+      return tasks(pids.filter((pid) => !own.has(pid)));
+    };
     return {
       panes: members,
-      tasks: new Map([...members].map(([pane, pids]) => [pane, tasks(pids)])),
+      tasks: new Map([...members].map(([pane, pids]) => [pane, programTasks(pane, pids)])),
       unattributed: pool,
       unattributedTasks: tasks(pool),
     };
@@ -173,6 +209,39 @@ export class PaneProcesses {
     }
     return unattributed;
   }
+}
+
+/** Each pid's children in `table`. */
+function childrenOf(table: ReadonlyMap<number, ProcessEntry>): Map<number, number[]> {
+  const children = new Map<number, number[]>();
+  for (const entry of table.values()) {
+    const siblings = children.get(entry.ppid);
+    if (siblings) siblings.push(entry.pid);
+    else children.set(entry.ppid, [entry.pid]);
+  }
+  return children;
+}
+
+/**
+ * A sandboxed pane's own processes, which run no code of the pane's: bwrap (the root), its one child (the PID
+ * namespace's init) and init's first child, the launcher that waits for the program (native/pane-launcher.c).
+ * The launcher is the oldest of init's children (by start time, then pid): orphans init adopts started later. A
+ * program that made the launcher's place its own would be spared at most this one process from the count.
+ */
+function sandboxOwn(
+  root: number,
+  children: ReadonlyMap<number, number[]>,
+  table: ReadonlyMap<number, ProcessEntry>,
+): Set<number> {
+  const own = new Set([root]);
+  for (const init of children.get(root) ?? []) {
+    own.add(init);
+    const first = (children.get(init) ?? [])
+      .map((pid) => ({ pid, start: Number(table.get(pid)?.start ?? Number.POSITIVE_INFINITY) }))
+      .sort((a, b) => a.start - b.start || a.pid - b.pid)[0];
+    if (first) own.add(first.pid);
+  }
+  return own;
 }
 
 /** `seeds` and all their live descendants in `table`. */

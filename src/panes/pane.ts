@@ -37,17 +37,20 @@ export interface PaneLaunch {
   argv: readonly string[];
   passFds: readonly number[];
   sandboxed: boolean;
+  /**
+   * Where the program's own end is learnt when the process started is a wrapper (the sandbox reports 128+N for
+   * signal N): `resolve` maps the wrapper's exit to the program's; `close` releases it (idempotent).
+   */
+  exitStatus?: { resolve(exit: ProcessExit): ProcessExit; close(): void };
 }
 
 /** Where a reader's first `new` read starts: everything held. */
 const FIRST_ROW: HistoryMark = { row: 0 };
 
-/** Grace between the first signal and SIGKILL when a pane is killed. */
+/** Grace between the first signal and SIGKILL when a pane is killed (the README's "SIGKILL after 2 s"). */
 export const KILL_GRACE_MS = 2000;
 /** At most this many SIGKILL sweeps of processes left behind by the pane's first one, 10 ms apart. */
 const SWEEP_ROUNDS = 100;
-/** Within the grace period, when a process that ignored the first signal also gets SIGHUP. */
-const HANGUP_AFTER_MS = 250;
 
 /**
  * One pane: a process on a pty, its output rendered by an emulator, and its life cycle. Events:
@@ -66,6 +69,7 @@ export class Pane extends EventEmitter {
   /** True when the process runs inside the bubblewrap sandbox. */
   readonly sandboxed: boolean;
   private readonly removeSessionDir: (() => void) | undefined;
+  private readonly exitStatus: PaneLaunch["exitStatus"];
   private readonly screen: ScreenPort;
   private readonly process: PtyProcess;
   private readonly feed: OutputFeed;
@@ -97,6 +101,7 @@ export class Pane extends EventEmitter {
     this.input = spec.input;
     this.sessionDir = spec.sessionDir?.dir.path;
     this.sandboxed = launch?.sandboxed ?? false;
+    this.exitStatus = launch?.exitStatus;
     this.removeSessionDir =
       spec.sessionDir && !spec.sessionDir.keep ? () => spec.sessionDir?.dir.remove() : undefined;
     const screen = screens.create({ cols: spec.cols, rows: spec.rows, scrollback: spec.scrollback });
@@ -109,8 +114,9 @@ export class Pane extends EventEmitter {
     let feed: OutputFeed | undefined;
     this.process = this.startProcess(spec, launch, screen, {
       onData: (chunk) => feed?.push(chunk),
-      onExit: (exit) => {
+      onExit: (outer) => {
         processes.rootReaped(this.pid);
+        const exit = this.exitStatus?.resolve(outer) ?? outer;
         void this.finishExit(exit).then(() => settleExit(exit));
       },
     });
@@ -236,18 +242,28 @@ export class Pane extends EventEmitter {
   }
 
   /**
-   * Ends the process and every other process the pane started (see PaneProcesses: its descendants, including
-   * those that left its session): `signal` first, SIGHUP if it lingers 250 ms, SIGKILL after the grace period.
-   * Resolves once the pane's process has exited (or immediately if it already had) and the rest are killed.
+   * Ends the pane. `signal` goes once to the process group in front on the pane's terminal, as a C-c from the
+   * keyboard would: the program, or the job a shell runs in front (in the sandbox too: its own processes share
+   * that group but block the signal, see native/pane-launcher.c). If the pane's process has not exited within
+   * `graceMs`, SIGKILL goes to every process the pane started (see PaneProcesses: its descendants, including
+   * those that left its session); `signal` SIGKILL does that at once. Resolves once the pane's process has
+   * exited (or immediately if it already had) and the rest are killed.
    */
   async kill(signal: NodeJS.Signals = "SIGTERM", graceMs = KILL_GRACE_MS): Promise<void> {
     if (this.alive) {
-      this.signalAll(signal);
-      let gone = await within(this.exitPromise, Math.min(HANGUP_AFTER_MS, graceMs));
-      // Interactive shells ignore SIGTERM; a hangup (what closing a terminal sends) ends them and their jobs.
-      if (!gone && signal !== "SIGKILL") {
-        this.signalAll("SIGHUP");
-        gone = await within(this.exitPromise, Math.max(0, graceMs - HANGUP_AFTER_MS));
+      // Listed before anything is signalled: a first process that dies of the signal hands its children to a
+      // subreaper or init, where only the list taken while they were its children (remembered) still names them.
+      this.processes.membersOf(this.id);
+      let gone = false;
+      if (signal !== "SIGKILL") {
+        const deadline = Date.now() + graceMs;
+        // The sandbox starts the program some milliseconds after bwrap; a signal sent sooner would reach only the
+        // sandbox's own processes, which block it. Waiting for it is part of the grace.
+        gone = await this.untilProgramStarted(graceMs);
+        if (!gone) {
+          this.signalForeground(signal);
+          gone = await within(this.exitPromise, Math.max(0, deadline - Date.now()));
+        }
       }
       if (!gone) this.signalAll("SIGKILL");
       await within(this.exitPromise, 5000);
@@ -261,6 +277,25 @@ export class Pane extends EventEmitter {
       for (const pid of members) trySignal(pid, "SIGKILL");
       await new Promise((resolve) => setTimeout(resolve, 10));
     }
+  }
+
+  /** Polls (10 ms) until the pane's program runs or `ms` pass; true when the pane exited meanwhile. */
+  private async untilProgramStarted(ms: number): Promise<boolean> {
+    const deadline = Date.now() + ms;
+    while (!this.processes.programStarted(this.id) && Date.now() < deadline) {
+      if (await within(this.exitPromise, 10)) return true;
+    }
+    return false;
+  }
+
+  /**
+   * `signal`, once, to the terminal's foreground process group; to the pane's own group when the terminal has
+   * none (while its leader lives, that group id cannot be reused).
+   */
+  private signalForeground(signal: NodeJS.Signals): void {
+    const group = this.processes.foregroundGroup(this.id);
+    if (group !== undefined && trySignal(-group, signal)) return;
+    trySignal(-this.pid, signal);
   }
 
   /** Signals every member and the pane's process group (while its leader lives, the group id cannot be reused). */
@@ -278,6 +313,7 @@ export class Pane extends EventEmitter {
     this.disposed = true;
     this.emit("disposed");
     this.process.dispose();
+    this.exitStatus?.close();
     this.processes.remove(this.id);
     this.removeSessionDir?.();
     this.screen.dispose();

@@ -5,12 +5,16 @@ export interface ProcessEntry {
   pid: number;
   /** Parent pid, as seen from this (the host's) PID namespace. */
   ppid: number;
+  /** Process group id. */
+  pgrp: number;
   /** Session id. */
   session: number;
   /** Start time in clock ticks since boot: with the pid, it names one process (a pid is reused, this pair not). */
   start: string;
   /** The controlling terminal's device number (0 when none, e.g. after setsid). */
   tty: number;
+  /** The controlling terminal's foreground process group, as this PID namespace numbers it (-1 when none). */
+  tpgid: number;
   /** Its threads: each holds a pid as a process does. */
   threads: number;
   zombie: boolean;
@@ -42,13 +46,15 @@ export function readStat(pid: number): ProcessEntry | undefined {
     return undefined; // exited while we looked
   }
   // Fields after the parenthesised command name (which may itself contain spaces and parentheses):
-  // state(3) ppid(4) pgrp(5) session(6) tty_nr(7) ... num_threads(20) itrealvalue(21) starttime(22).
+  // state(3) ppid(4) pgrp(5) session(6) tty_nr(7) tpgid(8) ... num_threads(20) itrealvalue(21) starttime(22).
   const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
   return {
     pid,
     ppid: Number(fields[1]),
+    pgrp: Number(fields[2]),
     session: Number(fields[3]),
     tty: Number(fields[4]),
+    tpgid: Number(fields[5]),
     threads: Math.max(1, Number(fields[17]) || 1),
     start: fields[19] ?? "",
     zombie: fields[0] === "Z",
@@ -72,11 +78,15 @@ export function standardTerminals(pid: number): number[] {
   return devices;
 }
 
-/** Sends `signal` to `pid` (a negative pid: a process group); a process already gone is not an error. */
-export function trySignal(pid: number, signal: NodeJS.Signals): void {
+/**
+ * Sends `signal` to `pid` (a negative pid: a process group); a process already gone is not an error. Returns
+ * whether it was sent.
+ */
+export function trySignal(pid: number, signal: NodeJS.Signals): boolean {
   try {
     process.kill(pid, signal);
+    return true;
   } catch {
-    // already gone, or never ours
+    return false; // already gone, or never ours
   }
 }

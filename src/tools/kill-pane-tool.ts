@@ -9,15 +9,15 @@ const input = z.strictObject({
     .enum(["SIGTERM", "SIGINT", "SIGHUP", "SIGQUIT", "SIGKILL"])
     .optional()
     .describe(
-      "The first signal (default SIGTERM); SIGKILL follows after a short grace if the process lingers.",
+      "Sent once (default SIGTERM) to the processes in front on the pane's terminal, as a C-c from the keyboard would be; if the pane's process has not ended 2 s later, SIGKILL goes to everything the pane started.",
     ),
 });
 
 const output = z.object({
   pane: z.string(),
   alive: z.boolean().describe("Always false: the call returns once the process is gone."),
-  exitCode: z.number().int().nullable(),
-  signal: z.number().int().nullable(),
+  exitCode: z.number().int().nullable().describe("The program's exit code, or null when a signal ended it."),
+  signal: z.number().int().nullable().describe("The number of the signal that ended the program, or null."),
 });
 
 export function registerKillPaneTool(registry: ToolRegistry): void {

@@ -2,6 +2,7 @@ import { spawnSync } from "node:child_process";
 import { closeSync, existsSync, openSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { PANE_LAUNCHER } from "../../src/native/addon.js";
 import { bwrapArgs } from "../../src/panes/sandbox/bwrap-args.js";
 import { buildSeccompFilter } from "../../src/panes/sandbox/seccomp-filter.js";
 import { switchUserArgv } from "../../src/panes/user-switch.js";
@@ -58,11 +59,15 @@ function probeUnderBwrap(switched: boolean): Report {
       seccompFd: 3,
       argv,
       emptyFile: filterPath,
+      launcher: { path: PANE_LAUNCHER, statusFd: 4 },
       ...(switched
         ? { userSwitch: { user: { ...NOBODY, name: "nobody", home: "" }, setpriv: "/usr/bin/setpriv" } }
         : {}),
     });
-    const run = spawnSync(BWRAP as string, args, { stdio: ["ignore", "pipe", "pipe", fd], encoding: "utf8" });
+    const run = spawnSync(BWRAP as string, args, {
+      stdio: ["ignore", "pipe", "pipe", fd, "pipe"],
+      encoding: "utf8",
+    });
     if (run.status !== 0) throw new Error(`bwrap failed: ${run.stderr}`);
     return parseReport(run.stdout, "REPORT");
   } finally {

@@ -17,6 +17,30 @@ export interface BwrapInvocation {
   emptyFile: string;
   /** Under a root server: the unprivileged host user the program runs as (bwrap itself stays root). */
   userSwitch?: UserSwitch;
+  /** The pane launcher (native/pane-launcher.c) on the host, and the inherited descriptor it reports on. */
+  launcher: { path: string; statusFd: number };
+}
+
+/**
+ * Where the launcher is bound, read-only, inside every sandbox: bwrap's own /dev tmpfs, which exists in every
+ * sandbox and is nobody's workspace. The host path may be one the pane user cannot reach (under /root).
+ */
+export const LAUNCHER_IN_SANDBOX = "/dev/.ccmux-pane-launcher";
+
+/**
+ * The program's argv behind the launcher's `run`: it forks the program with default signal dispositions and
+ * reports its real end on `statusFd` (see native/pane-launcher.c).
+ */
+export function launcherRunArgv(statusFd: number, argv: readonly string[]): string[] {
+  return [LAUNCHER_IN_SANDBOX, "run", String(statusFd), "--", ...argv];
+}
+
+/**
+ * The host argv that starts bwrap through the launcher's `hold`: every signal blocked, so bwrap and what runs
+ * before the program stay in the terminal's foreground group without being killed by its signals.
+ */
+export function launcherHoldArgv(launcher: string, bwrapArgv: readonly string[]): string[] {
+  return [launcher, "hold", "--", ...bwrapArgv];
 }
 
 function mountArgs(mount: Mount, emptyFile: string): string[] {
@@ -84,11 +108,14 @@ function mountsArgs(mounts: readonly Mount[], emptyFile: string, makeParents: bo
  * - Under a root server, the program runs as an unprivileged host user (setpriv, after bwrap has built the
  *   mounts as root): only the three capabilities setpriv needs to switch reach it, and it drops them.
  * - `--die-with-parent`: the pane cannot outlive a crashed server.
+ * - The launcher's `run` is the last exec before the program: the program gets default signal dispositions, and
+ *   its real exit status (or the signal that ended it) reaches the server, which bwrap would report as 128+N.
  * The environment is not passed with --setenv: bwrap's argv is world-readable in /proc/<pid>/cmdline. The
  * child gets bwrap's own environment, which the caller built from the policy alone.
  */
 export function bwrapArgs(invocation: BwrapInvocation): string[] {
   const change = invocation.userSwitch;
+  const run = launcherRunArgv(invocation.launcher.statusFd, invocation.argv);
   return [
     "--die-with-parent",
     "--unshare-pid",
@@ -109,11 +136,14 @@ export function bwrapArgs(invocation: BwrapInvocation): string[] {
     "--tmpfs",
     "/tmp",
     ...mountsArgs(invocation.mounts, invocation.emptyFile, change !== undefined),
+    "--ro-bind",
+    invocation.launcher.path,
+    LAUNCHER_IN_SANDBOX,
     "--chdir",
     invocation.cwd,
     "--seccomp",
     String(invocation.seccompFd),
     "--",
-    ...(change ? switchUserArgv(change, invocation.argv) : invocation.argv),
+    ...(change ? switchUserArgv(change, run) : run),
   ];
 }

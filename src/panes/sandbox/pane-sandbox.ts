@@ -16,8 +16,10 @@ import {
   writeFileSync,
 } from "node:fs";
 import { dirname, join } from "node:path";
+import { PANE_LAUNCHER } from "../../native/addon.js";
 import type { UserSwitch } from "../user-switch.js";
-import { bwrapArgs } from "./bwrap-args.js";
+import { bwrapArgs, launcherHoldArgv } from "./bwrap-args.js";
+import { ExitStatusPipe } from "./exit-status.js";
 import { type Mount, planMounts, planSpawn, type SandboxLayout, SandboxLayoutError } from "./mount-plan.js";
 import { buildSeccompFilter } from "./seccomp-filter.js";
 
@@ -30,6 +32,9 @@ export interface SandboxLaunch {
   passFds: number[];
   /** What the mount plan could not protect (pane-safe sentences): reported with the spawn, never a refusal. */
   warnings: readonly string[];
+  /** Where the program's real end is read from once bwrap exits; the pane owns it (closes it when disposed). */
+  exitStatus: ExitStatusPipe;
+  /** Closes the server's copies of the passed descriptors: call once the spawn has happened or failed. */
   release(): void;
 }
 
@@ -87,8 +92,15 @@ export class PaneSandbox {
     if (this.options.userSwitch) makeStandInsAsOwner(mounts);
     const emptyFile = this.emptyFile();
     const fd = this.seccompDescriptor();
+    let exitStatus: ExitStatusPipe;
+    try {
+      exitStatus = new ExitStatusPipe();
+    } catch (error) {
+      closeSync(fd);
+      throw error;
+    }
     return {
-      argv: [
+      argv: launcherHoldArgv(PANE_LAUNCHER, [
         bwrap,
         ...bwrapArgs({
           mounts,
@@ -98,11 +110,16 @@ export class PaneSandbox {
           argv,
           emptyFile,
           userSwitch: this.options.userSwitch,
+          launcher: { path: PANE_LAUNCHER, statusFd: exitStatus.writeFd },
         }),
-      ],
-      passFds: [fd],
+      ]),
+      passFds: [fd, exitStatus.writeFd],
       warnings,
-      release: () => closeSync(fd),
+      exitStatus,
+      release: () => {
+        closeSync(fd);
+        exitStatus.releaseWriteEnd();
+      },
     };
   }
 
@@ -162,6 +179,7 @@ export class PaneSandbox {
         argv: [trueProgram],
         emptyFile: this.emptyFile(),
         userSwitch: this.options.userSwitch,
+        launcher: { path: PANE_LAUNCHER, statusFd: 4 },
       });
     } catch (error) {
       return error instanceof SandboxLayoutError
@@ -169,15 +187,18 @@ export class PaneSandbox {
         : `cannot prepare the sandbox: ${(error as Error).message}`;
     }
     try {
-      // spawnSync dup2s the descriptor onto fd 3 of the child, which clears close-on-exec there.
-      const run = spawnSync(bwrap, args, {
-        stdio: ["ignore", "ignore", "pipe", fd],
+      // spawnSync dup2s the descriptor onto fd 3 of the child, which clears close-on-exec there; fd 4 is the
+      // launcher's status pipe. The launch is the panes' own: launcher `hold`, bwrap, launcher `run`, `true`.
+      const [file, ...rest] = launcherHoldArgv(PANE_LAUNCHER, [bwrap, ...args]);
+      const run = spawnSync(file as string, rest, {
+        stdio: ["ignore", "ignore", "pipe", fd, "pipe"],
         encoding: "utf8",
         timeout: 10_000,
         env: {},
       });
-      if (run.error) return `bwrap could not run: ${run.error.message}`;
-      if (run.status === 0) return undefined;
+      if (run.error) return `bwrap (through the pane launcher) could not run: ${run.error.message}`;
+      if (run.status === 0 && run.output[4] === "exit 0\n") return undefined;
+      if (run.status === 0) return "the pane launcher did not report the program's exit status";
       const said = (run.stderr ?? "").trim().split("\n")[0]?.slice(0, 200);
       return `bwrap failed (status ${run.status ?? run.signal}): ${said || "no message"}`;
     } finally {
