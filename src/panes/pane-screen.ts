@@ -324,9 +324,10 @@ export class PaneScreen {
   private recordClear(start: number): void {
     this.clears += 1;
     this.clearStarts.push(start);
-    if (this.clearStarts.length > MAX_CLEARS) {
-      this.clearStarts.shift();
-      this.clearBase += 1;
+    // Dropped in halves, not one by one: a flood of clears (ESC c, ESC[2J) stays O(1) each.
+    if (this.clearStarts.length > 2 * MAX_CLEARS) {
+      this.clearStarts.splice(0, MAX_CLEARS);
+      this.clearBase += MAX_CLEARS;
     }
   }
 
@@ -352,7 +353,7 @@ export class PaneScreen {
     this.harvest();
     const normal = this.term.buffer.normal;
     let last = this.term.rows - 1;
-    while (last >= 0 && (normal.getLine(normal.baseY + last)?.translateToString(true) ?? "") === "") last--;
+    while (last >= 0 && (buffer.lines.get(buffer.ybase + last)?.getTrimmedLength() ?? 0) === 0) last--;
     if (last >= 0) {
       const { scrollTop, scrollBottom } = buffer;
       buffer.scrollTop = 0;
@@ -488,10 +489,11 @@ function dropTrailingBlank(text: string, keep = 0): string {
   return trimmed.length >= keep ? trimmed : text.slice(0, keep);
 }
 
-/** Maximum clears remembered for marks (HistoryMark.clears): a reader this many clears behind reads from the oldest. */
+/** Clears remembered for marks (HistoryMark.clears), at least: a reader further behind reads from the oldest kept. */
 const MAX_CLEARS = 4096;
 
 interface InternalBuffer {
+  readonly lines: { get(index: number): { getTrimmedLength(): number } | undefined };
   ybase: number;
   x: number;
   y: number;
@@ -526,7 +528,8 @@ function bufferInternals(term: TerminalType): BufferInternals | undefined {
     !service ||
     typeof service.scroll !== "function" ||
     typeof eraseAttrData !== "function" ||
-    typeof service.buffers?.normal?.scrollTop !== "number"
+    typeof service.buffers?.normal?.scrollTop !== "number" ||
+    typeof service.buffers.normal.lines?.get(0)?.getTrimmedLength !== "function"
   ) {
     return undefined;
   }
