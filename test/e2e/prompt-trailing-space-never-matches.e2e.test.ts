@@ -29,7 +29,7 @@ describe.each(["off", "required"] as const)("a prompt that ends in a space (sand
       commands: [{ command: "bash", args: ["{path}"], input: "raw" }],
       sandbox: { mode },
     });
-    PROMPTS.forEach(([, script], i) => writeFileSync(join(ws.root, `prompt-${i}.sh`), script));
+    for (const [i, [, script]] of PROMPTS.entries()) writeFileSync(join(ws.root, `prompt-${i}.sh`), script);
     giveToPanes(ws.root);
     mcp = await serveWorkspace(ws);
   });
