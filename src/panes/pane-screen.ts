@@ -30,6 +30,12 @@ export interface HistoryMark {
   readonly row: number;
   /** The screen the mark was taken on; a mark from a screen that was since replaced (lost) reads from the start. */
   readonly screen?: number;
+  /**
+   * How many screen clears (ED 2) the screen had seen when the mark was taken. A clear pushes the screen's
+   * lines into history and starts a fresh screen below them; a mark into the old screen's blank rows then
+   * reads from the fresh screen's first row (see PaneScreen.clamp).
+   */
+  readonly clears?: number;
 }
 
 /** The outcome of one search from a mark (see PaneScreen.search). */
@@ -51,18 +57,49 @@ export interface RenderedFrom {
  * The rendered state of one pane: an @xterm/headless terminal fed with the pane's raw output, plus the rows
  * that scrolled off its screen kept compactly as text. Reads return plain text (unsanitized: the caller
  * sanitizes); writes are asynchronous and acknowledged by callback.
+ *
+ * The lines a pane printed (what `new` reads return once each, in order; issue 10): every row of the normal
+ * screen has a place in the pane's output, numbered from the first row ever, and keeps it as it scrolls up
+ * into history. A read returns the rows from a place to the last non-blank row, each as it reads at that
+ * moment; the next `new` read starts at the row the cursor was on. So:
+ * - a line above the cursor is finished and is returned once; the cursor's line, and any rows below it, may
+ *   still change (a prompt being typed at, a progress bar redrawn with CR) and are returned again, as they
+ *   then stand, by the next read. Joining the reads, each read's rows from the cursor's line down replaced
+ *   by the next read's, gives every line once, in order.
+ * - rows the program rewrites above the cursor's line after they were read (it moved the cursor up: a
+ *   multi-line progress display) are not returned again: the place was read.
+ * - a screen clear (ED 2: `clear`, Ctrl-L, test watchers; also ED 0 from the top-left corner) does not erase
+ *   lines: the screen's lines up to its last non-blank row move into history (as in PuTTY and VTE), and the
+ *   cleared screen starts at the next place. ED 3 (erase scrollback) leaves ccmux's history as it is. RIS
+ *   records the screen into history first.
+ * - a line that scrolls out of a scroll region (DECSTBM) moves into history, also when the region does not
+ *   start at the top row (xterm would drop it): rows above such a region (a status line) get the next places.
+ * - the alternate screen (vim, less, top) is a picture, not lines printed: it never enters history; while it
+ *   is shown, reads show it as it stands.
+ * - lines the program erases itself (EL, DL, SU, ED 0/1 elsewhere, a reverse index scrolling the bottom
+ *   row off) were not lines printed unless a read saw them first.
  */
 export class PaneScreen {
   private readonly term: TerminalType;
   private readonly history: RowHistory;
   private readonly disposables: IDisposable[] = [];
   private readonly writeSync: ((data: Uint8Array) => void) | undefined;
-  /** First normal-buffer row not yet moved into history (it moves with the buffer as the emulator trims). */
-  private hot: IMarker | undefined;
+  /**
+   * The last normal-buffer row already moved into history (it moves with the buffer as the emulator trims);
+   * the row after it is the first not yet moved (the "hot" row). Undefined: none is left in the buffer, row 0
+   * is hot. It sits above the screen, where no erase reaches: a marker on a screen row is disposed when the
+   * row is erased (xterm's clearMarkers), which made every ED 2 look like lost rows (issue 10).
+   */
+  private moved: IMarker | undefined;
   /** Tells this screen's marks from those of a screen it replaced (random: replacements may run on a new thread). */
   private readonly identity = Math.floor(Math.random() * Number.MAX_SAFE_INTEGER);
-  /** Set by RIS before xterm replaces both buffers; the hot marker then moves to the new normal buffer. */
+  /** Set by RIS before xterm replaces both buffers; history then continues at the new normal buffer's first row. */
   private resetting = false;
+  /** Screen clears seen (ED 2); marks record it (HistoryMark.clears). */
+  private clears = 0;
+  /** The first place of the screen each of the last MAX_CLEARS clears started, the clear numbered `clearBase` first. */
+  private clearStarts: number[] = [];
+  private clearBase = 0;
 
   constructor(options: { cols: number; rows: number; scrollback: number }) {
     this.term = new Terminal({
@@ -79,7 +116,6 @@ export class PaneScreen {
     // handlers, the case in which xterm calls writeSync unreliable.
     const core = (this.term as unknown as { _core?: { writeSync?: (data: Uint8Array) => void } })._core;
     this.writeSync = typeof core?.writeSync === "function" ? (data) => core.writeSync?.(data) : undefined;
-    this.hot = this.term.registerMarker(0);
     // Security: clipboard writes (OSC 52) are swallowed here so no future emulator change can surface them.
     this.disposables.push(this.term.parser.registerOscHandler(52, () => true));
     capCombiningMarks(this.term);
@@ -96,6 +132,20 @@ export class PaneScreen {
       this.term.buffer.onBufferChange(() => this.restartAfterReset()),
     );
     this.disposables.push(...registerEmulatorGuards(this.term));
+    const internals = bufferInternals(this.term);
+    if (internals) {
+      // Registered last, so it runs first: xterm's own ED handler then only erases a blank screen.
+      this.disposables.push(
+        this.term.parser.registerCsiHandler({ final: "J" }, (params) => {
+          this.beforeEraseInDisplay(internals, params);
+          return false;
+        }),
+      );
+      this.keepRegionScrolls(internals);
+    } else {
+      // xterm's own option does the same for a screen without scroll regions.
+      this.term.options.scrollOnEraseInDisplay = true;
+    }
   }
 
   /** Replies the emulator generates (device reports); the caller decides which may reach the pty. */
@@ -157,10 +207,15 @@ export class PaneScreen {
     return { text: this.renderScreen(), cursor: this.cursor, applicationCursor: this.applicationCursor };
   }
 
-  /** The visible screen, one row per line, trailing blank rows dropped. */
+  /**
+   * The visible screen, one row per line, trailing blank rows dropped; the cursor's row keeps its blanks up
+   * to the cursor (a prompt that ends in a space reads as printed).
+   */
   renderScreen(): string {
     const buffer = this.term.buffer.active;
-    return dropTrailingBlank(joinRows(buffer, buffer.baseY, buffer.baseY + this.term.rows, false));
+    const cursor = { y: buffer.baseY + buffer.cursorY, x: buffer.cursorX };
+    const { text, keep } = joinRows(buffer, buffer.baseY, buffer.baseY + this.term.rows, false, cursor);
+    return dropTrailingBlank(text, keep);
   }
 
   /** History and screen as logical lines (wrapped rows joined); the last `lines` of them when given. */
@@ -175,7 +230,11 @@ export class PaneScreen {
   mark(offset = 0): HistoryMark | undefined {
     if (this.isAlternateScreen) return undefined;
     const buffer = this.term.buffer.normal;
-    return { row: this.absoluteRow(buffer.baseY + buffer.cursorY) + offset, screen: this.identity };
+    return {
+      row: this.absoluteRow(buffer.baseY + buffer.cursorY) + offset,
+      screen: this.identity,
+      clears: this.clears,
+    };
   }
 
   /** Marks the top row of the visible screen (everything above it is history that will not change), or rows above it. */
@@ -184,6 +243,7 @@ export class PaneScreen {
     return {
       row: Math.max(this.history.start, this.absoluteRow(this.term.buffer.normal.baseY) - overlapRows),
       screen: this.identity,
+      clears: this.clears,
     };
   }
 
@@ -201,8 +261,9 @@ export class PaneScreen {
     }
     // A mark from a screen this one replaced (see screen-thread.ts): everything held is new to its reader.
     const foreign = mark.screen !== undefined && mark.screen !== this.identity;
-    const lost = foreign || mark.row < this.history.start;
-    const from = foreign ? this.history.start : Math.max(mark.row, this.history.start);
+    const start = foreign ? this.history.start : this.clamp(mark);
+    const lost = foreign || start < this.history.start;
+    const from = Math.max(start, this.history.start);
     const out: string[] = [];
     let current = "";
     for (let row = from; row < this.history.end; row++) {
@@ -214,9 +275,17 @@ export class PaneScreen {
     }
     const buffer = this.term.buffer.normal;
     const hotLine = this.hotLine();
-    const tail = joinRows(buffer, hotLine + Math.max(0, from - this.history.end), buffer.length, true);
-    const text = out.length > 0 ? `${out.join("\n")}\n${current}${tail}` : `${current}${tail}`;
-    return { text: dropTrailingBlank(text), lost, nextTop, cursor };
+    const cursorAt = { y: buffer.baseY + buffer.cursorY, x: buffer.cursorX };
+    const tail = joinRows(
+      buffer,
+      hotLine + Math.max(0, from - this.history.end),
+      buffer.length,
+      true,
+      cursorAt,
+    );
+    const head = out.length > 0 ? `${out.join("\n")}\n${current}` : current;
+    const keep = tail.keep > 0 ? head.length + tail.keep : 0;
+    return { text: dropTrailingBlank(`${head}${tail.text}`, keep), lost, nextTop, cursor };
   }
 
   /**
@@ -234,7 +303,7 @@ export class PaneScreen {
 
   dispose(): void {
     for (const disposable of this.disposables.splice(0)) disposable.dispose();
-    this.hot?.dispose();
+    this.moved?.dispose();
     this.term.dispose();
   }
 
@@ -243,9 +312,90 @@ export class PaneScreen {
     return this.history.end + (y - this.hotLine());
   }
 
+  /**
+   * Where a mark reads from: its row, or, when a clear (ED 2, RIS) came after it and the row was one of the
+   * old screen's blank rows (its place now belongs to the cleared screen), the cleared screen's first row.
+   */
+  private clamp(mark: HistoryMark): number {
+    const seen = mark.clears;
+    if (seen === undefined || seen >= this.clears) return mark.row;
+    const start = this.clearStarts[Math.max(0, seen - this.clearBase)] ?? mark.row;
+    return Math.min(mark.row, start);
+  }
+
+  /** Notes a clear whose fresh screen starts at place `start` (see clamp). */
+  private recordClear(start: number): void {
+    this.clears += 1;
+    this.clearStarts.push(start);
+    // Dropped in halves, not one by one: a flood of clears (ESC c, ESC[2J) stays O(1) each.
+    if (this.clearStarts.length > 2 * MAX_CLEARS) {
+      this.clearStarts.splice(0, MAX_CLEARS);
+      this.clearBase += MAX_CLEARS;
+    }
+  }
+
+  /**
+   * ED 2, and ED 0 from the top-left corner (the same picture): before xterm erases the normal screen, its
+   * rows up to the last non-blank one scroll up into history, so a clear never erases a line printed (what
+   * xterm's scrollOnEraseInDisplay does, but for the whole screen also when a scroll region is set, where
+   * that option scrolls only the region and leaves the rest un-erased).
+   */
+  private beforeEraseInDisplay(internals: BufferInternals, params: (number | number[])[]): void {
+    const { service } = internals;
+    const buffer = service.buffer;
+    if (buffer !== service.buffers.normal) return;
+    const mode = params[0] ?? 0;
+    if (mode === 3) {
+      // ED 3 trims every row above the screen: move them into history first (ccmux's history keeps them).
+      this.harvest();
+      this.moved?.dispose();
+      this.moved = undefined;
+      return;
+    }
+    if (!(mode === 2 || (mode === 0 && buffer.x === 0 && buffer.y === 0))) return;
+    this.harvest();
+    const normal = this.term.buffer.normal;
+    let last = this.term.rows - 1;
+    while (last >= 0 && (buffer.lines.get(buffer.ybase + last)?.getTrimmedLength() ?? 0) === 0) last--;
+    if (last >= 0) {
+      const { scrollTop, scrollBottom } = buffer;
+      buffer.scrollTop = 0;
+      buffer.scrollBottom = this.term.rows - 1;
+      try {
+        for (let row = 0; row <= last; row++) service.scroll(internals.eraseAttr(), false);
+      } finally {
+        buffer.scrollTop = scrollTop;
+        buffer.scrollBottom = scrollBottom;
+      }
+      this.harvest();
+    }
+    this.recordClear(this.absoluteRow(normal.baseY));
+  }
+
+  /**
+   * A line scrolled out of a scroll region that does not start at the top row is dropped by xterm (only the
+   * top row's scrolls reach its scrollback): ccmux moves it into history first. One check per scrolled row.
+   */
+  private keepRegionScrolls(internals: BufferInternals): void {
+    const { service } = internals;
+    const scroll = service.scroll;
+    service.scroll = (eraseAttr, isWrapped) => {
+      const buffer = service.buffer;
+      if (buffer.scrollTop > 0 && buffer === service.buffers.normal) {
+        this.harvest(); // rows that left the top row before this one come first
+        const top = buffer.ybase + buffer.scrollTop;
+        const normal = this.term.buffer.normal;
+        const line = normal.getLine(top);
+        const joins = buffer.scrollBottom > buffer.scrollTop && normal.getLine(top + 1)?.isWrapped === true;
+        this.history.push(line ? rowText(line, !joins) : "", joins);
+      }
+      scroll.call(service, eraseAttr, isWrapped);
+    };
+  }
+
   private hotLine(): number {
-    const hot = this.hot;
-    return hot === undefined || hot.isDisposed || hot.line < 0 ? 0 : hot.line;
+    const moved = this.moved;
+    return moved === undefined || moved.isDisposed || moved.line < 0 ? 0 : moved.line + 1;
   }
 
   /**
@@ -258,13 +408,19 @@ export class PaneScreen {
     const from = this.hotLine();
     let last = buffer.length - 1;
     while (last >= from && (buffer.getLine(last)?.translateToString(true) ?? "") === "") last--;
+    const cursorY = buffer.baseY + buffer.cursorY;
+    if (cursorY > last && buffer.cursorX > 0) last = cursorY;
     let line = buffer.getLine(from);
     for (let y = from; y <= last && line; y++) {
       const next = buffer.getLine(y + 1);
       const joins = y < last && next?.isWrapped === true;
-      this.history.push(joins && next ? wrappedRowText(line, next) : rowText(line, true), joins);
+      this.history.push(
+        joins && next ? wrappedRowText(line, next) : rowText(line, true, y === cursorY ? buffer.cursorX : 0),
+        joins,
+      );
       line = next;
     }
+    this.recordClear(this.history.end);
     this.resetting = true;
   }
 
@@ -272,18 +428,19 @@ export class PaneScreen {
   private restartAfterReset(): void {
     if (!this.resetting) return;
     this.resetting = false;
-    this.hot?.dispose();
-    // Runs inside xterm's reset, when the new normal buffer is active and its cursor at the top.
-    this.hot = this.term.registerMarker(0);
+    this.moved?.dispose();
+    this.moved = undefined;
   }
 
   /** Moves the rows that scrolled off the normal screen since the last call into history. */
   private harvest(): void {
     if (this.isAlternateScreen) return; // the normal buffer does not scroll meanwhile
     const buffer = this.term.buffer.normal;
-    const hot = this.hot;
     // Rows trimmed before we got to them (one write scrolled more than the emulator holds): say so, visibly.
-    if (hot?.isDisposed) this.history.push(LOST_ROWS_NOTE, false);
+    if (this.moved?.isDisposed) {
+      this.history.push(LOST_ROWS_NOTE, false);
+      this.moved = undefined;
+    }
     const from = this.hotLine();
     if (from >= buffer.baseY) return;
     let line = buffer.getLine(from);
@@ -293,30 +450,95 @@ export class PaneScreen {
       this.history.push(joins && next ? wrappedRowText(line, next) : rowText(line, true), joins);
       line = next;
     }
-    hot?.dispose();
-    this.hot = this.term.registerMarker(-buffer.cursorY);
+    this.moved?.dispose();
+    this.moved = this.term.registerMarker(-buffer.cursorY - 1);
   }
 }
 
-/** Rows [start, end) of a buffer as text: one line per row, or wrapped rows joined into logical lines. */
-function joinRows(buffer: IBuffer, start: number, end: number, joinWrapped: boolean): string {
+/**
+ * Rows [start, end) of a buffer as text: one line per row, or wrapped rows joined into logical lines. The row
+ * `cursor.y` keeps its columns up to `cursor.x`; `keep` is where that row's text ends in `text` (0 when the
+ * cursor is not in the range or sits in column 0).
+ */
+function joinRows(
+  buffer: IBuffer,
+  start: number,
+  end: number,
+  joinWrapped: boolean,
+  cursor?: { y: number; x: number },
+): { text: string; keep: number } {
   const out: string[] = [];
+  let done = 0;
+  let keep = 0;
   let current = "";
   let line = buffer.getLine(Math.max(0, start));
   for (let y = Math.max(0, start); y < end && line; y++) {
     const next = buffer.getLine(y + 1);
     const continues = joinWrapped && next?.isWrapped === true;
-    current += continues && next ? wrappedRowText(line, next) : rowText(line, true);
+    const atCursor = cursor !== undefined && y === cursor.y;
+    current +=
+      continues && next ? wrappedRowText(line, next) : rowText(line, true, atCursor ? cursor.x : 0);
+    if (atCursor && cursor.x > 0) keep = done + current.length;
     if (!continues) {
       out.push(current);
+      done += current.length + 1;
       current = "";
     }
     line = next;
   }
   if (current !== "") out.push(current);
-  return out.join("\n");
+  return { text: out.join("\n"), keep };
 }
 
-function dropTrailingBlank(text: string): string {
-  return text.replace(/\s+$/u, "");
+/** `text` without trailing blank lines and blanks, except the first `keep` characters (up to the cursor). */
+function dropTrailingBlank(text: string, keep = 0): string {
+  const trimmed = text.replace(/\s+$/u, "");
+  return trimmed.length >= keep ? trimmed : text.slice(0, keep);
+}
+
+/** Clears remembered for marks (HistoryMark.clears), at least: a reader further behind reads from the oldest kept. */
+const MAX_CLEARS = 4096;
+
+interface InternalBuffer {
+  readonly lines: { get(index: number): { getTrimmedLength(): number } | undefined };
+  ybase: number;
+  x: number;
+  y: number;
+  scrollTop: number;
+  scrollBottom: number;
+}
+
+/** The parts of @xterm/headless 6's BufferService (src/common/services/BufferService.ts) used to keep lines. */
+interface BufferInternals {
+  service: {
+    readonly buffer: InternalBuffer;
+    readonly buffers: { readonly normal: InternalBuffer };
+    scroll(eraseAttr: unknown, isWrapped?: boolean): void;
+  };
+  /** The attributes erased cells get (InputHandler._eraseAttrData). */
+  eraseAttr(): unknown;
+}
+
+function bufferInternals(term: TerminalType): BufferInternals | undefined {
+  const core = (
+    term as unknown as {
+      _core?: {
+        _bufferService?: BufferInternals["service"];
+        _inputHandler?: { _eraseAttrData?: () => unknown };
+      };
+    }
+  )._core;
+  const service = core?._bufferService;
+  const handler = core?._inputHandler;
+  const eraseAttrData = handler?._eraseAttrData;
+  if (
+    !service ||
+    typeof service.scroll !== "function" ||
+    typeof eraseAttrData !== "function" ||
+    typeof service.buffers?.normal?.scrollTop !== "number" ||
+    typeof service.buffers.normal.lines?.get(0)?.getTrimmedLength !== "function"
+  ) {
+    return undefined;
+  }
+  return { service, eraseAttr: () => eraseAttrData.call(handler) };
 }

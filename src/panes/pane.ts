@@ -212,16 +212,19 @@ export class Pane extends EventEmitter {
   }
 
   /**
-   * Lines since `reader`'s previous `newText` call on this pane, starting at the line its cursor was on then.
-   * The first call returns everything held. `lost` says history was trimmed in between.
+   * Lines since `reader`'s previous `newText` call on this pane, starting at the line its cursor was on then
+   * (the lines a pane printed are defined on PaneScreen). The first call returns everything held. `lost` says
+   * lines the reader had not read were dropped from history first (more output than the scrollback holds),
+   * on the first call too. While the alternate screen is shown the call returns that screen and the reader
+   * keeps its place in the lines.
    */
   async newText(reader: string): Promise<{ text: string; lost: boolean }> {
     if (this.disposed) return { text: "", lost: false };
-    const first = !this.readMarks.has(reader);
+    const mark = this.readMarks.get(reader) ?? FIRST_ROW;
     // The next start is taken in the same screen call as the text, so nothing printed in between is skipped.
-    const read = await this.screen.renderFrom(first ? FIRST_ROW : this.readMarks.get(reader));
-    this.readMarks.set(reader, read.cursor);
-    return { text: read.text, lost: first ? false : read.lost };
+    const read = await this.screen.renderFrom(mark);
+    this.readMarks.set(reader, read.cursor ?? mark);
+    return { text: read.text, lost: read.lost };
   }
 
   /** A mark at the top of the visible screen (or `overlapRows` above it), for waiters that must see what scrolls away. */

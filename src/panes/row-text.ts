@@ -81,13 +81,17 @@ const wideBytes = Buffer.from(wide.buffer);
  * cell array without allocating a string per cell (this runs for every row that scrolls off a screen) -
  * except that each run of hidden cells (see hiddenCell) becomes hiddenPlaceholder(count). Falls back to the
  * public cell API when the internals are not where this xterm version keeps them.
+ *
+ * `keepColumns`: when trimming, the first this many columns are kept even if blank: the cursor's row passes
+ * the cursor's column, so a prompt that ends in a space (`>>> `, or a gap made by a cursor move) reads as
+ * printed (issue 10).
  */
-export function rowText(line: IBufferLine, trimRight: boolean): string {
+export function rowText(line: IBufferLine, trimRight: boolean, keepColumns = 0): string {
   const internal = (line as unknown as { _line?: BufferLineInternals })._line;
   const data = internal?._data;
   const length = internal?.length;
   if (!data || typeof length !== "number" || length * CELL_SIZE > data.length) {
-    return publicRowText(line, trimRight);
+    return publicRowText(line, trimRight, keepColumns);
   }
   // Mirrors BufferLine.translateToString and getTrimmedLength of @xterm/headless 6.
   let end = length;
@@ -100,6 +104,7 @@ export function rowText(line: IBufferLine, trimRight: boolean): string {
         break;
       }
     }
+    if (end < keepColumns) end = Math.min(length, keepColumns);
   }
   if (end > MAX_UNITS) return markedRowText(data, internal?._combined ?? {}, end);
   // Fast path: every cell one column wide and in Latin-1 (most program output). One byte per cell, one memcpy.
@@ -185,14 +190,16 @@ function markedRowText(data: Uint32Array, combined: Record<number, string>, end:
 }
 
 /** The same through xterm's public cell API, for a version whose internals moved. */
-function publicRowText(line: IBufferLine, trimRight: boolean): string {
-  const full = line.translateToString(trimRight);
+function publicRowText(line: IBufferLine, trimRight: boolean, keepColumns: number): string {
   const parts: string[] = [];
   let hidden = 0;
   let any = false;
+  /** Columns up to the end of the last cell with a character in it. */
+  let used = 0;
   for (let col = 0; col < line.length; col++) {
     const cell = line.getCell(col);
     if (!cell || cell.getWidth() === 0) continue;
+    if (cell.getChars() !== "") used = col + cell.getWidth();
     const text = cell.getChars() || " ";
     const fg = (cell.isInvisible() ? INVISIBLE : 0) | (cell.isBold() ? BOLD : 0) | fgWord(cell);
     if (hiddenCell(fg, bgWord(cell)) && text !== " ") {
@@ -205,9 +212,11 @@ function publicRowText(line: IBufferLine, trimRight: boolean): string {
     parts.push(text);
   }
   if (hidden > 0) parts.push(hiddenPlaceholder(hidden));
-  if (!any) return full;
+  // Blank columns up to the cursor, as spaces (never the cells' own text: hidden cells stay hidden).
+  const pad = trimRight ? " ".repeat(Math.max(0, Math.min(line.length, keepColumns) - used)) : "";
+  if (!any) return line.translateToString(trimRight) + pad;
   const text = parts.join("");
-  return trimRight ? text.replace(/\s+$/u, "") : text;
+  return trimRight ? text.replace(/\s+$/u, "") + pad : text;
 }
 
 type PublicCell = NonNullable<ReturnType<IBufferLine["getCell"]>>;

@@ -131,6 +131,21 @@ export function truncateTail(text: string, maxChars: number): { text: string; tr
   return { text: `${header}\n${text.slice(start)}`, truncated: true };
 }
 
+/**
+ * Keeps the last `maxLines` lines of `text`, led by the same marker line as truncateTail when earlier lines
+ * were cut.
+ */
+export function truncateLines(text: string, maxLines: number): { text: string; truncated: boolean } {
+  let start = text.length;
+  for (let kept = 0; kept < maxLines; kept++) {
+    if (start === 0) return { text, truncated: false };
+    start = text.lastIndexOf("\n", start - 1);
+    if (start < 0) return { text, truncated: false };
+  }
+  const cut = countNewlines(text, start) + 1;
+  return { text: `${marker(cut, false)}\n${text.slice(start + 1)}`, truncated: true };
+}
+
 function marker(lines: number, midLine: boolean): string {
   const noun = lines === 1 ? "line" : "lines";
   return midLine

@@ -17,11 +17,15 @@ export function agentText(raw: string, maxChars = MAX_RESULT_CHARS): { text: str
 
 /**
  * agentText for a pane's read results, led by a line saying so when the pane's screen was lost to an emulator
- * fault (the line is never cut by truncation).
+ * fault (the line is never cut by truncation). `maxChars`: the result's budget (default MAX_RESULT_CHARS).
  */
-export function paneAgentText(pane: Pane, raw: string): { text: string; truncated: boolean } {
+export function paneAgentText(
+  pane: Pane,
+  raw: string,
+  maxChars = MAX_RESULT_CHARS,
+): { text: string; truncated: boolean } {
   const note = pane.screenLostNote;
-  if (note === undefined) return agentText(raw);
-  const { text, truncated } = agentText(raw, MAX_RESULT_CHARS - note.length - 1);
+  if (note === undefined) return agentText(raw, maxChars);
+  const { text, truncated } = agentText(raw, maxChars - note.length - 1);
   return { text: `${note}\n${text}`, truncated };
 }
