@@ -7,7 +7,7 @@ import { rowText } from "./row-text.js";
 import type { ScreenSnapshot, ScreenState } from "./screen-port.js";
 import { splitByScrollBudget } from "./scroll-budget.js";
 import { SinceMarks } from "./since-marks.js";
-import { searchWindows } from "./text-query.js";
+import { excerptOfMatch, type Locate, searchWindows } from "./text-query.js";
 
 const { Terminal } = xtermHeadless;
 
@@ -36,6 +36,8 @@ export interface HistoryMark {
 /** The outcome of one search from a mark (see PaneScreen.search). */
 export interface SearchResult {
   matched: boolean;
+  /** With a locator: the match and the lines around it (matchExcerpt), sanitized. */
+  excerpt?: string;
   lost: boolean;
   nextTop: HistoryMark | undefined;
 }
@@ -271,8 +273,13 @@ export class PaneScreen {
     mark: HistoryMark | undefined,
     overlapRows: number,
     matches: (text: string) => boolean,
+    locate?: Locate,
   ): SearchResult {
     const read = this.renderFrom(mark, overlapRows);
+    if (locate) {
+      const excerpt = excerptOfMatch(read.text, locate);
+      return { matched: excerpt !== undefined, excerpt, lost: read.lost, nextTop: read.nextTop };
+    }
     return { matched: searchWindows(read.text, matches), lost: read.lost, nextTop: read.nextTop };
   }
 
