@@ -276,11 +276,9 @@ export class PaneScreen {
     locate?: Locate,
   ): SearchResult {
     const read = this.renderFrom(mark, overlapRows);
-    if (locate) {
-      const excerpt = excerptOfMatch(read.text, locate);
-      return { matched: excerpt !== undefined, excerpt, lost: read.lost, nextTop: read.nextTop };
-    }
-    return { matched: searchWindows(read.text, matches), lost: read.lost, nextTop: read.nextTop };
+    const matched = searchWindows(read.text, matches);
+    const excerpt = matched && locate ? excerptOfMatch(read.text, locate) : undefined;
+    return { matched, ...(excerpt === undefined ? {} : { excerpt }), lost: read.lost, nextTop: read.nextTop };
   }
 
   dispose(): void {

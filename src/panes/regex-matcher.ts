@@ -123,9 +123,12 @@ export class RegexMatcher {
     const worker = this.worker;
     if (!worker) {
       if (!this.local) return Promise.resolve({ matched: false });
-      if (!excerpt) return Promise.resolve({ matched: searchWindows(text, this.local) });
-      const found = excerptOfMatch(text, compileWaitRegexLocator(this.pattern));
-      return Promise.resolve({ matched: found !== undefined, excerpt: found });
+      const matched = searchWindows(text, this.local);
+      if (!matched || !excerpt) return Promise.resolve({ matched });
+      return Promise.resolve({
+        matched,
+        excerpt: excerptOfMatch(text, compileWaitRegexLocator(this.pattern)),
+      });
     }
     const check = this.nextCheck++;
     return new Promise((resolve, reject) => {

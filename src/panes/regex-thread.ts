@@ -31,11 +31,12 @@ port.on("message", (message: { pattern: string } | { check: number; text: string
     }
     return;
   }
-  if (message.excerpt && matches) {
+  const matched = matches ? searchWindows(message.text, matches) : false;
+  // Where the match is only once there is one: locating costs more than testing (no lazy DFA for positions).
+  if (matched && message.excerpt) {
     locate ??= compileWaitRegexLocator(pattern);
-    const excerpt = excerptOfMatch(message.text, locate);
-    port.postMessage({ check: message.check, matched: excerpt !== undefined, excerpt });
+    port.postMessage({ check: message.check, matched, excerpt: excerptOfMatch(message.text, locate) });
     return;
   }
-  port.postMessage({ check: message.check, matched: matches ? searchWindows(message.text, matches) : false });
+  port.postMessage({ check: message.check, matched });
 });
