@@ -123,8 +123,11 @@ export class SinceMarks {
 
   /** Called for each normal-buffer row as it moves into history (absolute number `row`), before it is gone. */
   recorded(row: number, line: IBufferLine | undefined, joinsNext: boolean): void {
+    const cells = line && cellsOf(line);
     if (!line) return;
     for (const tracker of this.live.values()) {
+      // A flood's rows are all fresh: a scan of the background words (no strings) tells them apart.
+      if (cells && row !== tracker.startRow && !anyStale(cells, tracker.fresh.get(row))) continue;
       const piece = this.piece(tracker, row, line, row);
       if (!piece.all) tracker.recorded.set(row, { ...piece, joinsNext });
     }
@@ -285,6 +288,13 @@ function cellsOf(line: IBufferLine): Cells | undefined {
   const length = internal?.length;
   if (!data || typeof length !== "number" || length * CELL_SIZE > data.length) return undefined;
   return { data, length, combined: internal?._combined ?? {} };
+}
+
+function anyStale(cells: Cells, kept: Uint8Array | undefined): boolean {
+  for (let col = 0; col < cells.length; col++) {
+    if (((cells.data[col * CELL_SIZE + BG] as number) & STALE) !== 0 && kept?.[col] !== 1) return true;
+  }
+  return false;
 }
 
 function tagStale(line: IBufferLine | undefined): void {
