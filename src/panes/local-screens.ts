@@ -32,7 +32,15 @@ export class LocalScreens implements ScreenFactory {
       scrollback: async (lines) => screen.renderScrollback(lines),
       markScreenTop: async (overlap) => screen.markScreenTop(overlap),
       renderFrom: async (mark, overlap) => screen.renderFrom(mark, overlap),
-      search: async (mark, overlap, query) => screen.search(mark, overlap, this.queries.get(query)),
+      search: async (mark, overlap, query, excerpt) =>
+        screen.search(
+          mark,
+          overlap,
+          this.queries.get(query),
+          excerpt ? this.queries.locator(query) : undefined,
+        ),
+      markSince: async () => screen.markSince(),
+      releaseSince: async (id) => screen.releaseSince(id),
       get lostNote() {
         return lostNote;
       },

@@ -6,7 +6,8 @@ import { RowHistory } from "./row-history.js";
 import { rowText } from "./row-text.js";
 import type { ScreenSnapshot, ScreenState } from "./screen-port.js";
 import { splitByScrollBudget } from "./scroll-budget.js";
-import { searchWindows } from "./text-query.js";
+import { SinceMarks } from "./since-marks.js";
+import { excerptOfMatch, type Locate, searchWindows } from "./text-query.js";
 import { useProgramWidths } from "./unicode-widths.js";
 import { wrappedRowText } from "./wrapped-row.js";
 
@@ -36,11 +37,15 @@ export interface HistoryMark {
    * reads from the fresh screen's first row (see PaneScreen.clamp).
    */
   readonly clears?: number;
+  /** A since-mark (PaneScreen.markSince): reads from it return only text printed after it was taken. */
+  readonly since?: number;
 }
 
 /** The outcome of one search from a mark (see PaneScreen.search). */
 export interface SearchResult {
   matched: boolean;
+  /** With a locator: the match and the lines around it (matchExcerpt), sanitized. */
+  excerpt?: string;
   lost: boolean;
   nextTop: HistoryMark | undefined;
 }
@@ -100,6 +105,8 @@ export class PaneScreen {
   /** The first place of the screen each of the last MAX_CLEARS clears started, the clear numbered `clearBase` first. */
   private clearStarts: number[] = [];
   private clearBase = 0;
+  /** Which cells were printed since each live since-mark (wait_for `since: "now"`). */
+  private readonly since: SinceMarks;
 
   constructor(options: { cols: number; rows: number; scrollback: number }) {
     this.term = new Terminal({
@@ -116,6 +123,16 @@ export class PaneScreen {
     // handlers, the case in which xterm calls writeSync unreliable.
     const core = (this.term as unknown as { _core?: { writeSync?: (data: Uint8Array) => void } })._core;
     this.writeSync = typeof core?.writeSync === "function" ? (data) => core.writeSync?.(data) : undefined;
+    this.since = new SinceMarks(this.term);
+    // A clear of the whole screen (ED 2; ED 0 from the home position) makes all that is drawn after it new.
+    this.disposables.push(
+      this.term.parser.registerCsiHandler({ final: "J" }, (params) => {
+        const mode = params[0] ?? 0;
+        const home = this.term.buffer.active.cursorX === 0 && this.term.buffer.active.cursorY === 0;
+        if (this.since.active && (mode === 2 || (mode === 0 && home))) this.since.cleared();
+        return false;
+      }),
+    );
     // Security: clipboard writes (OSC 52) are swallowed here so no future emulator change can surface them.
     this.disposables.push(this.term.parser.registerOscHandler(52, () => true));
     capCombiningMarks(this.term);
@@ -127,6 +144,7 @@ export class PaneScreen {
     this.disposables.push(
       this.term.parser.registerEscHandler({ final: "c" }, () => {
         this.recordBeforeReset();
+        this.since.cleared();
         return false;
       }),
       this.term.buffer.onBufferChange(() => this.restartAfterReset()),
@@ -248,6 +266,21 @@ export class PaneScreen {
   }
 
   /**
+   * A mark for text printed from now on (wait_for `since: "now"`): reads from it (renderFrom, search) return
+   * only what is printed after this call, and the marks for the next read keep that meaning. Release it with
+   * releaseSince when the wait ends. See SinceMarks for what counts as printed.
+   */
+  markSince(): HistoryMark {
+    const top = this.absoluteRow(this.term.buffer.normal.baseY);
+    return { row: top, screen: this.identity, since: this.since.mark(top) };
+  }
+
+  /** Ends a since-mark (reads from it then treat only cells untouched by every later mark as old). */
+  releaseSince(id: number): void {
+    this.since.release(id);
+  }
+
+  /**
    * Logical lines from a mark to the end, and, read at the same moment, where the next read should start:
    * `nextTop` is the screen's top row (`overlapRows` above it), `cursor` the cursor's row. `lost` is true when
    * rows after the mark were dropped from history (more output than the scrollback holds arrived since), in
@@ -256,6 +289,8 @@ export class PaneScreen {
   renderFrom(mark: HistoryMark | undefined, overlapRows = 0): RenderedFrom {
     const nextTop = this.markScreenTop(overlapRows);
     const cursor = this.mark();
+    if (mark?.since !== undefined && mark.screen === this.identity)
+      return this.renderSince(mark, overlapRows);
     if (mark === undefined || this.isAlternateScreen) {
       return { text: this.renderScreen(), lost: false, nextTop, cursor };
     }
@@ -288,6 +323,20 @@ export class PaneScreen {
     return { text: dropTrailingBlank(`${head}${tail.text}`, keep), lost, nextTop, cursor };
   }
 
+  /** renderFrom for a since-mark: fresh text only; the next marks are since-marks of the same id. */
+  private renderSince(mark: HistoryMark, overlapRows: number): RenderedFrom {
+    const top = this.absoluteRow(this.term.buffer.normal.baseY);
+    const next = (row: number): HistoryMark => ({ row, screen: this.identity, since: mark.since });
+    const text = this.since.render(mark.since as number, mark.row, this.history, this.hotLine());
+    return {
+      // Trailing blank lines go; trailing spaces a program printed stay (a prompt `>>> ` is matched as printed).
+      text: text.replace(/(\n[ \t\0]*)+$/u, "").replace(/^[ \t\0\n]*$/u, ""),
+      lost: mark.row < this.history.start,
+      nextTop: next(Math.max(this.history.start, top - overlapRows, mark.row)),
+      cursor: next(top + this.term.buffer.normal.cursorY),
+    };
+  }
+
   /**
    * Searches the text from a mark for `matches` where the text is (no copy of it leaves this thread), and
    * returns where the next search should start, taken at the same moment.
@@ -296,9 +345,12 @@ export class PaneScreen {
     mark: HistoryMark | undefined,
     overlapRows: number,
     matches: (text: string) => boolean,
+    locate?: Locate,
   ): SearchResult {
     const read = this.renderFrom(mark, overlapRows);
-    return { matched: searchWindows(read.text, matches), lost: read.lost, nextTop: read.nextTop };
+    const matched = searchWindows(read.text, matches);
+    const excerpt = matched && locate ? excerptOfMatch(read.text, locate) : undefined;
+    return { matched, ...(excerpt === undefined ? {} : { excerpt }), lost: read.lost, nextTop: read.nextTop };
   }
 
   dispose(): void {
@@ -387,6 +439,7 @@ export class PaneScreen {
         const normal = this.term.buffer.normal;
         const line = normal.getLine(top);
         const joins = buffer.scrollBottom > buffer.scrollTop && normal.getLine(top + 1)?.isWrapped === true;
+        if (line && this.since.active) this.since.recorded(this.history.end, line, joins);
         this.history.push(line ? rowText(line, !joins) : "", joins);
       }
       scroll.call(service, eraseAttr, isWrapped);
@@ -414,6 +467,7 @@ export class PaneScreen {
     for (let y = from; y <= last && line; y++) {
       const next = buffer.getLine(y + 1);
       const joins = y < last && next?.isWrapped === true;
+      if (this.since.active) this.since.recorded(this.history.end, line, joins);
       this.history.push(
         joins && next ? wrappedRowText(line, next) : rowText(line, true, y === cursorY ? buffer.cursorX : 0),
         joins,
@@ -447,6 +501,7 @@ export class PaneScreen {
     for (let y = from; y < buffer.baseY && line; y++) {
       const next = buffer.getLine(y + 1);
       const joins = next?.isWrapped === true;
+      if (this.since.active) this.since.recorded(this.history.end, line, joins);
       this.history.push(joins && next ? wrappedRowText(line, next) : rowText(line, true), joins);
       line = next;
     }

@@ -232,10 +232,32 @@ export class Pane extends EventEmitter {
     return this.disposed ? undefined : this.screen.markScreenTop(overlapRows);
   }
 
-  /** Searches from a mark where the screen lives; returns the next start (taken in the same screen call). */
-  async search(mark: HistoryMark | undefined, overlapRows: number, query: TextQuery): Promise<SearchResult> {
+  /**
+   * Searches from a mark where the screen lives; returns the next start (taken in the same screen call), and
+   * with `excerpt` the match's excerpt.
+   */
+  async search(
+    mark: HistoryMark | undefined,
+    overlapRows: number,
+    query: TextQuery,
+    excerpt = false,
+  ): Promise<SearchResult> {
     if (this.disposed) return { matched: false, lost: false, nextTop: mark };
-    return this.screen.search(mark, overlapRows, query);
+    return this.screen.search(mark, overlapRows, query, excerpt);
+  }
+
+  /**
+   * A mark for text printed from now on (wait_for `since: "now"`; see SinceMarks). The request reaches the
+   * screen before any output read after this call, so it may be awaited after typing. Undefined once disposed.
+   */
+  markSince(): Promise<HistoryMark | undefined> {
+    return this.disposed ? Promise.resolve(undefined) : this.screen.markSince();
+  }
+
+  /** Ends a since-mark (no-op once disposed). */
+  releaseSince(mark: HistoryMark | undefined): void {
+    if (this.disposed || mark?.since === undefined) return;
+    this.screen.releaseSince(mark.since).catch(() => {});
   }
 
   /** Text from a mark, and the mark `overlapRows` above the screen top for the next call (one screen call). */

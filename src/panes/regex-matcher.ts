@@ -2,9 +2,9 @@ import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
 import { CcmuxError } from "../errors.js";
-import { compileWaitRegex } from "../shared/wait-regex.js";
+import { compileWaitRegex, compileWaitRegexLocator } from "../shared/wait-regex.js";
 import { sanitizeText } from "./sanitize.js";
-import { searchWindows } from "./text-query.js";
+import { excerptOfMatch, searchWindows } from "./text-query.js";
 
 const SCRIPT = new URL("./regex-thread.js", import.meta.url);
 /** Run from TypeScript sources (unit tests) there is no compiled thread script: match on this thread. */
@@ -47,7 +47,7 @@ function takeSpareWorker(): Worker {
 type FromMatcher =
   | { ready: true }
   | { refused: { code?: string; message: string } }
-  | { check: number; matched: boolean };
+  | { check: number; matched: boolean; excerpt?: string };
 
 /**
  * An RE2 pattern compiled and matched on a thread of its own (regex-thread.js), so that no pattern, however
@@ -59,15 +59,17 @@ export class RegexMatcher {
   readonly ready: Promise<void>;
   private readonly worker: Worker | undefined;
   private readonly local: ((text: string) => boolean) | undefined;
+  private readonly pattern: string;
   private readonly pending = new Map<
     number,
-    { resolve(matched: boolean): void; reject(error: Error): void }
+    { resolve(found: { matched: boolean; excerpt?: string }): void; reject(error: Error): void }
   >();
   private nextCheck = 1;
   private failure: Error | undefined;
   private settle: { resolve(): void; reject(error: Error): void } | undefined;
 
   constructor(pattern: string) {
+    this.pattern = pattern;
     this.ready = new Promise<void>((resolve, reject) => {
       this.settle = { resolve, reject };
     });
@@ -99,7 +101,7 @@ export class RegexMatcher {
       } else {
         const pending = this.pending.get(message.check);
         this.pending.delete(message.check);
-        pending?.resolve(message.matched);
+        pending?.resolve({ matched: message.matched, excerpt: message.excerpt });
       }
     });
     this.worker.on("error", (error) => this.fail(error));
@@ -111,14 +113,27 @@ export class RegexMatcher {
   }
 
   /** True when the pattern matches sanitized `text` (searched in overlapping windows, see searchWindows). */
-  match(text: string): Promise<boolean> {
+  async match(text: string): Promise<boolean> {
+    return (await this.find(text, false)).matched;
+  }
+
+  /** match, and with `excerpt` the match's excerpt (see matchExcerpt), found on the matcher's thread too. */
+  find(text: string, excerpt: boolean): Promise<{ matched: boolean; excerpt?: string }> {
     if (this.failure) return Promise.reject(this.failure);
     const worker = this.worker;
-    if (!worker) return Promise.resolve(this.local ? searchWindows(text, this.local) : false);
+    if (!worker) {
+      if (!this.local) return Promise.resolve({ matched: false });
+      const matched = searchWindows(text, this.local);
+      if (!matched || !excerpt) return Promise.resolve({ matched });
+      return Promise.resolve({
+        matched,
+        excerpt: excerptOfMatch(text, compileWaitRegexLocator(this.pattern)),
+      });
+    }
     const check = this.nextCheck++;
     return new Promise((resolve, reject) => {
       this.pending.set(check, { resolve, reject });
-      worker.postMessage({ check, text });
+      worker.postMessage({ check, text, excerpt });
     });
   }
 

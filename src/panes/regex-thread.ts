@@ -1,7 +1,7 @@
 import { parentPort } from "node:worker_threads";
-import { compileWaitRegex } from "../shared/wait-regex.js";
+import { compileWaitRegex, compileWaitRegexLocator } from "../shared/wait-regex.js";
 import { sanitizeText } from "./sanitize.js";
-import { searchWindows } from "./text-query.js";
+import { excerptOfMatch, type Locate, searchWindows } from "./text-query.js";
 
 /**
  * A matcher thread: one per regex wait_for (see RegexMatcher). It compiles the pattern (refusals go back as
@@ -12,11 +12,15 @@ const port = parentPort;
 if (port === null) throw new Error("regex-thread.js must run as a worker thread");
 
 let matches: ((text: string) => boolean) | undefined;
+let pattern = "";
+/** Compiled on the first check that asks for an excerpt (the pattern already passed compileWaitRegex). */
+let locate: Locate | undefined;
 
 // The first message is the pattern (the thread is started ahead of need, see RegexMatcher); every later one
 // is text to search.
-port.on("message", (message: { pattern: string } | { check: number; text: string }) => {
+port.on("message", (message: { pattern: string } | { check: number; text: string; excerpt?: boolean }) => {
   if ("pattern" in message) {
+    pattern = message.pattern;
     try {
       const test = compileWaitRegex(message.pattern);
       matches = (text) => test(sanitizeText(text));
@@ -27,5 +31,12 @@ port.on("message", (message: { pattern: string } | { check: number; text: string
     }
     return;
   }
-  port.postMessage({ check: message.check, matched: matches ? searchWindows(message.text, matches) : false });
+  const matched = matches ? searchWindows(message.text, matches) : false;
+  // Where the match is only once there is one: locating costs more than testing (no lazy DFA for positions).
+  if (matched && message.excerpt) {
+    locate ??= compileWaitRegexLocator(pattern);
+    port.postMessage({ check: message.check, matched, excerpt: excerptOfMatch(message.text, locate) });
+    return;
+  }
+  port.postMessage({ check: message.check, matched });
 });

@@ -31,7 +31,7 @@ export function hiddenPlaceholder(count: number): string {
  * variant, xterm.js's drawBoldTextInBrightColors), default colours and palette 0-15 against RGB (their look
  * depends on the theme), nor colours that are merely close.
  */
-function hiddenCell(fg: number, bg: number): boolean {
+export function hiddenCell(fg: number, bg: number): boolean {
   if (fg & INVISIBLE) return true;
   const key = colourKey(fg);
   if (key < 0 || key !== colourKey(bg)) return false;

@@ -26,7 +26,16 @@ export interface ScreenPort {
   scrollback(lines?: number): Promise<string>;
   markScreenTop(overlapRows?: number): Promise<HistoryMark | undefined>;
   renderFrom(mark: HistoryMark | undefined, overlapRows?: number): Promise<RenderedFrom>;
-  search(mark: HistoryMark | undefined, overlapRows: number, query: TextQuery): Promise<SearchResult>;
+  /** With `excerpt`, a match also returns its excerpt (SearchResult.excerpt). */
+  search(
+    mark: HistoryMark | undefined,
+    overlapRows: number,
+    query: TextQuery,
+    excerpt?: boolean,
+  ): Promise<SearchResult>;
+  /** A mark for text printed from now on (PaneScreen.markSince); end it with releaseSince. */
+  markSince(): Promise<HistoryMark>;
+  releaseSince(id: number): Promise<void>;
   /**
    * Set once the emulator failed on this pane (or the screen thread died) and the screen was replaced by an
    * empty one: one line saying when and why, for read results. Undefined while the screen is intact.

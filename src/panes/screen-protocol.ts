@@ -9,7 +9,12 @@ export type ScreenCall =
   | { method: "scrollback"; args: [lines?: number] }
   | { method: "markScreenTop"; args: [overlapRows?: number] }
   | { method: "renderFrom"; args: [mark: HistoryMark | undefined, overlapRows?: number] }
-  | { method: "search"; args: [mark: HistoryMark | undefined, overlapRows: number, query: TextQuery] };
+  | {
+      method: "search";
+      args: [mark: HistoryMark | undefined, overlapRows: number, query: TextQuery, excerpt?: boolean];
+    }
+  | { method: "markSince"; args: [] }
+  | { method: "releaseSince"; args: [id: number] };
 
 /** Messages to the screen thread. */
 export type ToScreenThread =

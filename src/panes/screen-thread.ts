@@ -218,8 +218,12 @@ function answer(screen: PaneScreen, call: ToScreenThread & { op: "call" }): unkn
     case "renderFrom":
       return screen.renderFrom(...call.args);
     case "search": {
-      const [mark, overlap, query] = call.args;
-      return screen.search(mark, overlap, queries.get(query));
+      const [mark, overlap, query, excerpt] = call.args;
+      return screen.search(mark, overlap, queries.get(query), excerpt ? queries.locator(query) : undefined);
     }
+    case "markSince":
+      return screen.markSince();
+    case "releaseSince":
+      return screen.releaseSince(...call.args);
   }
 }

@@ -12,6 +12,15 @@ export interface WaitOptions {
   matcher?: RegexMatcher;
   /** End when the process exits. */
   exit?: boolean;
+  /**
+   * Only text printed after the wait began counts (wait_for `since: "now"`, see SinceMarks): a since-mark is
+   * taken now, or `sinceMark` is used when the caller took one earlier (send_keys takes it before typing, so
+   * the fastest answer is not missed). The wait releases the mark when it ends.
+   */
+  since?: boolean;
+  sinceMark?: Promise<HistoryMark | undefined>;
+  /** Also find where the match is, and return it with its lines (WaitResult.excerpt; see matchExcerpt). */
+  excerpt?: boolean;
   timeoutMs: number;
   signal?: AbortSignal;
   /** Called at most every progressIntervalMs while waiting. */
@@ -20,6 +29,12 @@ export interface WaitOptions {
 }
 
 export type WaitOutcome = "matched" | "exited" | "timeout" | "aborted";
+
+export interface WaitResult {
+  outcome: WaitOutcome;
+  /** With `excerpt` and a match: the match and the lines around it, sanitized. */
+  excerpt?: string;
+}
 
 /** Re-check at most this often while output streams in; checks that cost more are spaced further (duty cycle). */
 const MIN_CHECK_INTERVAL_MS = 0.2;
@@ -36,10 +51,20 @@ const FINAL_CHECK_MS = 20;
  * One check runs at a time; output that arrives during a check triggers the next one.
  */
 export async function waitForOutput(pane: Pane, options: WaitOptions): Promise<WaitOutcome> {
+  return (await waitForOutputResult(pane, options)).outcome;
+}
+
+/** waitForOutput, with the match's excerpt when `options.excerpt` is set. */
+export async function waitForOutputResult(pane: Pane, options: WaitOptions): Promise<WaitResult> {
   const started = Date.now();
+  const since = options.since === true || options.sinceMark !== undefined;
   // Security: the mark is not awaited before the timer starts: a screen thread held by another pane's output
   // (issue 9: 11.8 s for timeout_ms 1000) must not stretch the wait past its timeout.
-  const marked = pane.markScreenTop().catch(() => undefined);
+  const marked = (options.sinceMark ?? (since ? pane.markSince() : pane.markScreenTop())).catch(
+    () => undefined,
+  );
+  /** The since-mark to release when the wait ends (later marks are read positions of the same one). */
+  let sinceMark: HistoryMark | undefined;
   let mark: HistoryMark | undefined;
   let haveMark = false;
   const query = options.query;
@@ -56,9 +81,11 @@ export async function waitForOutput(pane: Pane, options: WaitOptions): Promise<W
     let lastCheck = Number.NEGATIVE_INFINITY;
     let interval = MIN_CHECK_INTERVAL_MS;
 
+    let excerpt: string | undefined;
     const finish = (outcome: WaitOutcome): void => {
       if (done) return;
       done = true;
+      if (since) void marked.then((first) => pane.releaseSince(first ?? sinceMark));
       clearTimeout(checkTimer);
       clearTimeout(timeout);
       clearInterval(progress);
@@ -67,7 +94,7 @@ export async function waitForOutput(pane: Pane, options: WaitOptions): Promise<W
       pane.off("disposed", onDisposed);
       options.signal?.removeEventListener("abort", onAbort);
       matcher?.close();
-      resolve(outcome);
+      resolve(outcome === "matched" && excerpt !== undefined ? { outcome, excerpt } : { outcome });
     };
 
     /** Checks the text once; resolves true when the wait matched (and is finished). */
@@ -91,11 +118,19 @@ export async function waitForOutput(pane: Pane, options: WaitOptions): Promise<W
           mark = await marked;
           haveMark = true;
         }
+        if (since && mark === undefined) {
+          // Security: without its since-mark a read would search the old screen (a stale match): take a new one.
+          mark = await pane.markSince();
+          sinceMark = mark;
+          return false;
+        }
         // The search and the next start come from one screen call: output parsed in between is not skipped.
+        const excerptWanted = options.excerpt === true;
         const read = matcher
-          ? await searchElsewhere(pane, mark, matcher)
-          : await pane.search(mark, OVERLAP_ROWS, query);
+          ? await searchElsewhere(pane, mark, matcher, excerptWanted)
+          : await pane.search(mark, OVERLAP_ROWS, query, excerptWanted);
         if (!done && read.matched) {
+          excerpt = read.excerpt;
           finish("matched");
           return true;
         }
@@ -154,7 +189,10 @@ export async function waitForOutput(pane: Pane, options: WaitOptions): Promise<W
     pane.on("exit", onExit);
     pane.on("disposed", onDisposed);
     options.signal?.addEventListener("abort", onAbort);
-    if (options.signal?.aborted) return finish("aborted");
+    if (options.signal?.aborted) {
+      finish("aborted");
+      return;
+    }
     void check().then((matched) => {
       if (!matched && !pane.alive) finish("exited");
     });
@@ -166,7 +204,8 @@ async function searchElsewhere(
   pane: Pane,
   mark: HistoryMark | undefined,
   matcher: RegexMatcher,
-): Promise<{ matched: boolean; nextTop: HistoryMark | undefined }> {
+  excerpt: boolean,
+): Promise<{ matched: boolean; excerpt?: string; nextTop: HistoryMark | undefined }> {
   const read = await pane.textFrom(mark, OVERLAP_ROWS);
-  return { matched: await matcher.match(read.text), nextTop: read.nextTop };
+  return { ...(await matcher.find(read.text, excerpt)), nextTop: read.nextTop };
 }

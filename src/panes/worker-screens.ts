@@ -104,8 +104,10 @@ export class WorkerScreens implements ScreenFactory {
       scrollback: (lines) => call<string>({ method: "scrollback", args: [lines] }),
       markScreenTop: (overlap) => call<HistoryMark | undefined>({ method: "markScreenTop", args: [overlap] }),
       renderFrom: (mark, overlap) => call<RenderedFrom>({ method: "renderFrom", args: [mark, overlap] }),
-      search: (mark, overlap, query) =>
-        call<SearchResult>({ method: "search", args: [mark, overlap, query] }),
+      search: (mark, overlap, query, excerpt) =>
+        call<SearchResult>({ method: "search", args: [mark, overlap, query, excerpt] }),
+      markSince: () => call<HistoryMark>({ method: "markSince", args: [] }),
+      releaseSince: (since) => call<void>({ method: "releaseSince", args: [since] }),
       get lostNote() {
         return state.lostNote;
       },

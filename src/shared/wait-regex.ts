@@ -21,6 +21,25 @@ export const MAX_REGEX_INSTRUCTIONS = 5000;
  * re2js's NFA 100 times slower (`(?:(.)(.)){600}`: 16 s on 256 KB, 0.13 s without captures).
  */
 export function compileWaitRegex(pattern: string): (text: string) => boolean {
+  const compiled = compileChecked(pattern);
+  return (text) => compiled.test(text);
+}
+
+/**
+ * compileWaitRegex, answering where the first match is: UTF-16 offsets into `text`, `end` exclusive (for the
+ * excerpt wait_for returns). Same checks and errors.
+ */
+export function compileWaitRegexLocator(
+  pattern: string,
+): (text: string) => { start: number; end: number } | undefined {
+  const compiled = compileChecked(pattern);
+  return (text) => {
+    const matcher = compiled.matcher(text);
+    return matcher.find() ? { start: matcher.start(), end: matcher.end() } : undefined;
+  };
+}
+
+function compileChecked(pattern: string): RE2JS {
   const estimate = checkWaitRegexShape(pattern);
   let compiled: RE2JS;
   try {
@@ -34,7 +53,7 @@ export function compileWaitRegex(pattern: string): (text: string) => boolean {
     ?.prog;
   const instructions = typeof program?.numInst === "function" ? program.numInst() : estimate.instructions;
   if (instructions > MAX_REGEX_INSTRUCTIONS) tooCostly(instructions);
-  return (text) => compiled.test(text);
+  return compiled;
 }
 
 /**

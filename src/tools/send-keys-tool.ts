@@ -4,6 +4,7 @@ import { KEY_GRAMMAR } from "../validation/key-table.js";
 import { planKeystrokes } from "../validation/send-keys-check.js";
 import { paneFor } from "./pane-access.js";
 import { MAX_TEXT_FIELD, paneIdField } from "./pane-fields.js";
+import { type PaneWaits, type PreparedWait, sendKeysWaitField, waitResult } from "./pane-wait.js";
 import type { ToolRegistry } from "./tool-registry.js";
 
 const input = z.strictObject({
@@ -19,23 +20,28 @@ const input = z.strictObject({
     .optional()
     .describe(`Named keys sent after the text, in order, each as its own keystroke: ${KEY_GRAMMAR}.`),
   submit: z.boolean().optional().describe("Press Enter after the text and keys."),
+  wait: sendKeysWaitField,
 });
 
 const output = z.object({
   pane: z.string(),
   bytes: z.number().int().describe("How many bytes were written to the terminal."),
+  wait: waitResult.optional().describe("With `wait`: the wait's result, as wait_for returns it."),
 });
 
-export function registerSendKeysTool(registry: ToolRegistry): void {
+/** send_keys; `waits` is shared with wait_for (one maxWaiters budget). */
+export function registerSendKeysTool(registry: ToolRegistry, waits: PaneWaits): void {
   registry.add({
     name: "send_keys",
     title: "Type into a pane",
     description:
-      "Types text and/or named keys into a pane's terminal, as a person at the keyboard would. Whether a pane accepts text, only named keys, or nothing is set by the policy for its program (see the spawn result's `input`).",
+      'Types text and/or named keys into a pane\'s terminal, as a person at the keyboard would. Whether a pane accepts text, only named keys, or nothing is set by the policy for its program (see the spawn result\'s `input`). With `wait` (wait_for\'s fields), it then waits for output printed after the keys, e.g. `{text: "x", submit: true, wait: {text: ">>> "}}` types a line into a REPL and returns its answer in one call.',
     input,
     output,
     annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: true },
     async handler(args, ctx) {
+      // The wait is checked like wait_for's, before anything is typed: a refused wait sends nothing.
+      if (args.wait) waits.check(args.wait);
       const pane = paneFor(ctx.deps, args.pane, "send_keys");
       if (!pane.alive)
         throw new CcmuxError("PANE_EXITED", "The pane's process has exited; read it or kill it.");
@@ -48,9 +54,18 @@ export function registerSendKeysTool(registry: ToolRegistry): void {
           applicationCursor,
         },
       );
-      ctx.allow({ pane: pane.id, pid: pane.pid, bytes: plan.byteLength });
+      const prepared: PreparedWait | undefined = args.wait ? await waits.prepare(args.wait, ctx) : undefined;
+      try {
+        ctx.allow({ pane: pane.id, pid: pane.pid, bytes: plan.byteLength });
+      } catch (error) {
+        if (prepared) waits.discard(prepared);
+        throw error;
+      }
+      // "Now" is taken before the keys are written: the mark reaches the screen ahead of any output they cause.
+      const sinceMark = prepared ? pane.markSince() : undefined;
       await pane.type(plan.strokes);
-      return { pane: pane.id, bytes: plan.byteLength };
+      if (!prepared) return { pane: pane.id, bytes: plan.byteLength };
+      return { pane: pane.id, bytes: plan.byteLength, wait: await waits.run(prepared, pane, ctx, sinceMark) };
     },
   });
 }
