@@ -531,8 +531,7 @@ function joinRows(
     const next = buffer.getLine(y + 1);
     const continues = joinWrapped && next?.isWrapped === true;
     const atCursor = cursor !== undefined && y === cursor.y;
-    current +=
-      continues && next ? wrappedRowText(line, next) : rowText(line, true, atCursor ? cursor.x : 0);
+    current += continues && next ? wrappedRowText(line, next) : rowText(line, true, atCursor ? cursor.x : 0);
     if (atCursor && cursor.x > 0) keep = done + current.length;
     if (!continues) {
       out.push(current);
