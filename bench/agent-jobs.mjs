@@ -26,7 +26,7 @@ const SCRIPTS = {
 
 const ws = makeWorkspace({
   commands: [
-    { command: "sh", args: ["{path}"] },
+    { command: "sh", args: ["{path}"], input: "raw" },
     { command: "python3", args: ["{path}"], input: "raw" },
     { command: "python3", args: ["-i"], input: "raw" },
   ],
