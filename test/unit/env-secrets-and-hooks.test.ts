@@ -116,6 +116,11 @@ describe("loader and interpreter hooks an agent may never set", () => {
     "HGRCPATH",
     "WGETRC",
     "CURL_HOME",
+    "FCEDIT",
+    "GROFF_COMMAND_PREFIX",
+    "MANROFFOPT",
+    "SYSTEMD_LESS",
+    "READNULLCMD",
   ])("%s is a hook", (name) => {
     expect(isHookName(name)).toBe(true);
   });

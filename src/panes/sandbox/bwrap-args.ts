@@ -133,6 +133,10 @@ export function bwrapArgs(invocation: BwrapInvocation): string[] {
     "/dev",
     "--proc",
     "/proc",
+    // A root server's pane runs as an unprivileged user: the private /tmp must be writable by it, as the host's
+    // is (sticky, so panes of other users could not remove each other's files were they to share it).
+    "--perms",
+    "01777",
     "--tmpfs",
     "/tmp",
     ...mountsArgs(invocation.mounts, invocation.emptyFile, change !== undefined),
