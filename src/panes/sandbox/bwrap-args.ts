@@ -115,7 +115,11 @@ function mountsArgs(mounts: readonly Mount[], emptyFile: string, makeParents: bo
  */
 export function bwrapArgs(invocation: BwrapInvocation): string[] {
   const change = invocation.userSwitch;
-  const run = launcherRunArgv(invocation.launcher.statusFd, invocation.argv);
+  // Security: hidden exit status (`kill -STOP $PPID` from the program). Under a root server the launcher runs
+  // before setpriv, as root without the capabilities bwrap dropped, so the program (another uid) cannot signal
+  // it; a non-root server's launcher shares the program's uid (README: known difference).
+  const program = change ? switchUserArgv(change, invocation.argv) : invocation.argv;
+  const run = launcherRunArgv(invocation.launcher.statusFd, program);
   return [
     "--die-with-parent",
     "--unshare-pid",
@@ -148,6 +152,6 @@ export function bwrapArgs(invocation: BwrapInvocation): string[] {
     "--seccomp",
     String(invocation.seccompFd),
     "--",
-    ...(change ? switchUserArgv(change, run) : run),
+    ...run,
   ];
 }
