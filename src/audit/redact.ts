@@ -13,6 +13,14 @@ const SECRET_SHAPES: readonly RegExp[] = [
   /\bgh[pousr]_[A-Za-z0-9]{30,}\b/g, // GitHub tokens
   /\bgithub_pat_[A-Za-z0-9_]{40,}\b/g,
   /\bxox[abprs]-[A-Za-z0-9-]{10,}\b/g, // Slack tokens
+  /\bglpat-[A-Za-z0-9_-]{20,}/g, // GitLab personal access tokens
+  /\bnpm_[A-Za-z0-9]{36}\b/g, // npm access tokens
+  /\bhf_[A-Za-z]{30,}\b/g, // Hugging Face tokens
+  /\bAIza[0-9A-Za-z_-]{35}(?![0-9A-Za-z_-])/g, // Google API keys
+  /\b[rs]k_(?:live|test)_[0-9A-Za-z]{16,}\b/g, // Stripe secret and restricted keys
+  /\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{16,}/g, // JSON Web Tokens (signed)
+  // The password of a URL's userinfo (`postgres://app:hunter2@db`, RFC 3986 §3.2.1): scheme, user, host kept.
+  /(?<=\b[a-z][a-z0-9+.-]*:\/\/[^\s/@:]*:)[^\s/@]+(?=@)/gi,
 ];
 
 export const REDACTED = "[REDACTED]";

@@ -3,7 +3,6 @@ import { chmodSync, mkdtempSync, rmdirSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
 import { AuditLog } from "../audit/audit-log.js";
-import { Redactor } from "../audit/redact.js";
 import { CcmuxError, isCcmuxError } from "../errors.js";
 import { LocalScreens } from "../panes/local-screens.js";
 import { PaneHost } from "../panes/pane-host.js";
@@ -15,9 +14,10 @@ import { Connection } from "../tools/connection.js";
 import { createServer } from "../tools/create-server.js";
 import { DEFAULT_COLS, DEFAULT_ROWS } from "../tools/pane-fields.js";
 import { isInside } from "../validation/canonical-path.js";
-import { buildChildEnv, isSecretName, isSecretValue } from "../validation/env-filter.js";
+import { buildChildEnv } from "../validation/env-filter.js";
 import type { CompiledPolicy } from "../validation/policy-compile.js";
 import { decideSandbox } from "../validation/sandbox-mode.js";
+import { auditRedactor } from "./audit-redactor.js";
 import { stateDir } from "./paths.js";
 import { formatPolicyErrors, loadPolicy, locatePolicy, noPolicyMessage } from "./policy-file.js";
 import { makeSandbox, paneUserSwitch, paneUserWarnings, sandboxWarnings } from "./sandbox-setup.js";
@@ -63,19 +63,7 @@ export async function serve(options: { config?: string }): Promise<number> {
 
   const session = `s-${randomBytes(6).toString("hex")}`;
   const serverEnv = process.env;
-  const redactor = new Redactor({
-    isSecretName,
-    secretValues: [
-      ...Object.entries(serverEnv)
-        .filter(([name, value]) => value !== undefined && isSecretName(name))
-        .map(([, value]) => value as string),
-      // Security: a token the person fixed in env.set reaches panes; one the agent reads there and types back
-      // (or passes in a command line) is redacted in the log like a server secret.
-      ...Object.entries(policy.env.set)
-        .filter(([name, value]) => isSecretName(name) || isSecretValue(value))
-        .map(([, value]) => value),
-    ],
-  });
+  const redactor = auditRedactor(serverEnv, policy);
   let audit: AuditLog;
   try {
     const { path, ...options } = policy.audit;

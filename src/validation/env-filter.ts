@@ -1,51 +1,10 @@
 import { CcmuxError } from "../errors.js";
 import { PANE_ENV_DEFAULTS } from "./pane-env-defaults.js";
+import { isSecretName, isSecretValue } from "./secret-names.js";
 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 /** Largest value of one variable the agent or env.set may give a pane, in UTF-8 bytes. */
 export const MAX_ENV_VALUE_BYTES = 32 * 1024;
-
-// Security: names that usually hold credentials (ANTHROPIC_API_KEY, AWS_SECRET_ACCESS_KEY, GITHUB_TOKEN, …).
-// Sources: the provider prefixes from GitHub's secret-scanning partner list; MySQL Reference Manual §6.2
-// "Environment Variables" (MYSQL_PWD); PostgreSQL libpq §34.15 "Environment Variables" (PGPASSWORD); redis-cli
-// docs (REDISCLI_AUTH); Slack/Discord/Teams "incoming webhooks" (the URL is the credential); 12-factor /
-// Heroku "DATABASE_URL" and Sentry "DSN" conventions (connection strings embed user:password);
-// 1Password CLI (OP_SESSION_*), Bitwarden CLI (BW_SESSION); Vault (VAULT_TOKEN); GitLab CI (CI_JOB_JWT).
-const SECRET_NAME = new RegExp(
-  [
-    "(^|_)(API_?)?KEYS?($|_)",
-    "APIKEY",
-    "(^|_)TOKENS?($|_)",
-    "TOKEN$",
-    "SECRET",
-    "PASSWORD",
-    "PASSWD",
-    "PASSPHRASE",
-    "_PWD$",
-    "(^|_)PW$",
-    "CREDENTIAL",
-    "(^|_)PAT($|_)",
-    "(^|_)AUTH($|_)",
-    "COOKIE",
-    "(^|_)JWT($|_)",
-    "WEBHOOK",
-    "(^|_)DSN$",
-    "(^|_)(CONN(ECTION)?_?STR(ING)?|CONNECTION_URI)$",
-    "^(DATABASE|DB|[A-Z0-9]+_DATABASE|REDIS|REDISCLOUD|REDISTOGO|MONGO(DB)?|MONGOLAB|MONGOHQ|POSTGRES(QL)?|PG|MYSQL|MARIADB|JAWSDB|CLEARDB|AMQP|RABBITMQ|CLOUDAMQP|CELERY_BROKER|CELERY_RESULT_BACKEND|BROKER|CACHE|ELASTICSEARCH|BONSAI|SEARCHBOX|KAFKA|NATS|MEMCACHE[DS]?|CLICKHOUSE|NEO4J|COUCHDB|CASSANDRA|SQLALCHEMY_DATABASE|SMTP|MAIL|EMAIL|FTP|SFTP|LDAP|PROXY)_(URL|URI)$",
-    "^(ANTHROPIC|OPENAI|AWS|AZURE|GITHUB|GH|GITLAB|NPM|CLAUDE|HF|HUGGING_?FACE|GCP|GOOGLE|VAULT|SLACK|DISCORD|STRIPE|TWILIO|SENDGRID|MAILGUN|DIGITALOCEAN|CLOUDFLARE|HEROKU|DOCKERHUB)_",
-    "^OP_SESSION_",
-    "^BW_SESSION$",
-    "^SSH_AUTH_SOCK$",
-    "^GPG_AGENT_INFO$",
-    "^KRB5CCNAME$",
-    "^(PGPASSFILE|NETRC|MYSQL_HISTFILE)$",
-  ].join("|"),
-  "i",
-);
-
-// Security: a value that carries a password, whatever its name: `scheme://user:password@host`
-// (RFC 3986 §3.2.1 userinfo; libpq, SQLAlchemy, redis, amqp and mongodb URLs all take this form).
-const SECRET_VALUE = /[a-z][a-z0-9+.-]*:\/\/[^\s/@:]*:[^\s/@]+@/i;
 
 // Security: variables that make a program load code, read config or run commands chosen by whoever sets them
 // (LD_PRELOAD, NODE_OPTIONS=--require, BASH_ENV, GIT_SSH_COMMAND, PAGER, …). A denylist is never complete:
@@ -92,16 +51,6 @@ const HOOK_NAME = new RegExp(
 );
 /** Selects behaviour, loads no code: the one NODE_* name an agent may be allowed to set. */
 const HOOK_EXCEPTIONS = new Set(["NODE_ENV"]);
-
-/** True for a value that embeds a password: `scheme://user:password@…` (a connection string). */
-export function isSecretValue(value: string): boolean {
-  return SECRET_VALUE.test(value);
-}
-
-/** True for names that usually hold credentials; such variables are not passed unless in env.passSecrets. */
-export function isSecretName(name: string): boolean {
-  return SECRET_NAME.test(name);
-}
 
 /** True for names that make a program load code or run commands (LD_PRELOAD, NODE_OPTIONS, GIT_*, …). */
 export function isHookName(name: string): boolean {

@@ -10,7 +10,7 @@ import {
 import { type CompiledPattern, compileArgPattern } from "./arg-pattern.js";
 import { canonicalRoot, isInside } from "./canonical-path.js";
 import { parseCommandLine } from "./command-line.js";
-import { isHookName, isSecretName, validateFromAgentList } from "./env-filter.js";
+import { isHookName, validateFromAgentList } from "./env-filter.js";
 import { checkEnvSet } from "./env-set.js";
 import {
   type InputMode,
@@ -31,6 +31,7 @@ import {
   hidePatternProblem,
   readOnlyPatternProblem,
 } from "./sandbox-paths.js";
+import { isSecretName } from "./secret-names.js";
 
 export interface CompiledCommandRule {
   /** Position in the policy's `commands`. */

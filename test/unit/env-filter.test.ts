@@ -1,10 +1,6 @@
 import { describe, expect, it } from "vitest";
-import {
-  buildChildEnv,
-  isHookName,
-  isSecretName,
-  validateFromAgentList,
-} from "../../src/validation/env-filter.js";
+import { buildChildEnv, isHookName, validateFromAgentList } from "../../src/validation/env-filter.js";
+import { isSecretName } from "../../src/validation/secret-names.js";
 import { codeOf } from "../fixtures/validation-tree.js";
 
 const serverEnv = {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { buildChildEnv, isHookName, isSecretName, isSecretValue } from "../../src/validation/env-filter.js";
+import { buildChildEnv, isHookName } from "../../src/validation/env-filter.js";
+import { isSecretName, isSecretValue } from "../../src/validation/secret-names.js";
 
 const PAGERS = { PAGER: "cat", GIT_PAGER: "cat" };
 

@@ -1,7 +1,7 @@
 import { createHash, generateKeyPairSync } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { REDACTED, Redactor } from "../../src/audit/redact.js";
-import { isSecretName } from "../../src/validation/env-filter.js";
+import { isCredentialName } from "../../src/validation/secret-names.js";
 
 const sha256 = (text: string) => createHash("sha256").update(text).digest("hex");
 
@@ -31,7 +31,10 @@ const KEYS: Array<[string, string]> = [
 const BODY = KEYS[0]?.[1] as string;
 
 describe("audit redaction", () => {
-  const redactor = new Redactor({ secretValues: ["hunter2-server-secret", "abc"], isSecretName });
+  const redactor = new Redactor({
+    secretValues: ["hunter2-server-secret", "abc"],
+    isSecretName: isCredentialName,
+  });
 
   it("removes the server's secret values wherever they appear", () => {
     expect(redactor.redactString("echo hunter2-server-secret | nc")).toBe(`echo ${REDACTED} | nc`);
@@ -123,5 +126,46 @@ describe("audit redaction", () => {
       env: { GITHUB_TOKEN: REDACTED, NODE_ENV: "test" },
       text: "plain",
     });
+  });
+});
+
+describe("audit redaction: credential shapes beyond the first six", () => {
+  const redactor = new Redactor({ secretValues: [], isSecretName: isCredentialName });
+  it.each([
+    ["glpat-AbCdEf0123456789_xyzw"],
+    [`npm_${"a1B2".repeat(9)}`],
+    [`hf_${"abcdefghij".repeat(3)}x`],
+    [`AIza${"Sy0123456789abcdefghijklmnopqrstuvw".slice(0, 35)}`],
+    [`sk_live_${"4eC39HqLyjWDarjtT1zdp7dc"}`],
+    ["eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U"],
+  ])("removes %s and keeps the text around it", (secret) => {
+    expect(redactor.redactString(`before ${secret} after`)).toBe(`before ${REDACTED} after`);
+  });
+
+  it("removes only the password of a URL: scheme, user and host stay readable", () => {
+    expect(redactor.redactString("psql postgres://app:hunter2@db.internal:5432/app -c 'select 1'")).toBe(
+      `psql postgres://app:${REDACTED}@db.internal:5432/app -c 'select 1'`,
+    );
+    expect(redactor.redactString("redis-cli -u redis://:s3cret@cache:6379/0")).toBe(
+      `redis-cli -u redis://:${REDACTED}@cache:6379/0`,
+    );
+  });
+
+  it("keeps URLs without a password, paths and e-mail addresses", () => {
+    for (const text of [
+      "https://example.com/a:b@c",
+      "git@github.com:org/repo.git",
+      "ssh://git@host/x",
+      "/usr/bin:/bin",
+    ]) {
+      expect(redactor.redactString(text)).toBe(text);
+    }
+  });
+
+  it("stays linear on a long run of colons and slashes (no backtracking blow-up)", () => {
+    const text = `x://${"a:".repeat(20_000)}${"b".repeat(20_000)}`;
+    const started = performance.now();
+    redactor.redactString(text);
+    expect(performance.now() - started).toBeLessThan(2000);
   });
 });

@@ -1,0 +1,25 @@
+import { Redactor } from "../audit/redact.js";
+import type { CompiledPolicy } from "../validation/policy-compile.js";
+import { isCredentialName, isSecretValue } from "../validation/secret-names.js";
+
+/**
+ * The redactor of `serve`'s audit log: it searches for the values of the server's credential-named variables
+ * and connection strings with a password, and of env.set entries of either kind. Only credentials: variables
+ * Claude Code sets that hold paths and settings (CLAUDE_PROJECT_DIR, CLAUDE_CONFIG_DIR, CLAUDE_CODE_ENTRYPOINT)
+ * are kept, or the project's path would read `[REDACTED]` throughout the log. Which variables panes inherit is
+ * a separate, stricter rule (isSecretName in buildChildEnv).
+ */
+export function auditRedactor(serverEnv: NodeJS.ProcessEnv, policy: Pick<CompiledPolicy, "env">): Redactor {
+  const isSecret = (name: string, value: string): boolean => isCredentialName(name) || isSecretValue(value);
+  return new Redactor({
+    isSecretName: isCredentialName,
+    secretValues: [
+      ...Object.entries(serverEnv).flatMap(([name, value]) =>
+        value !== undefined && isSecret(name, value) ? [value] : [],
+      ),
+      // Security: a token the person fixed in env.set reaches panes; one the agent reads there and types back
+      // (or passes in a command line) is redacted in the log like a server secret.
+      ...Object.entries(policy.env.set).flatMap(([name, value]) => (isSecret(name, value) ? [value] : [])),
+    ],
+  });
+}
