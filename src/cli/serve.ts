@@ -3,22 +3,19 @@ import { chmodSync, mkdtempSync, rmdirSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
 import { AuditLog } from "../audit/audit-log.js";
-import { CcmuxError, isCcmuxError } from "../errors.js";
+import { isCcmuxError } from "../errors.js";
 import { LocalScreens } from "../panes/local-screens.js";
 import { PaneHost } from "../panes/pane-host.js";
-import { EMULATED_TERM } from "../panes/pane-screen.js";
 import type { PaneSandbox } from "../panes/sandbox/pane-sandbox.js";
 import type { ScreenFactory } from "../panes/screen-port.js";
 import { WorkerScreens } from "../panes/worker-screens.js";
 import { Connection } from "../tools/connection.js";
 import { createServer } from "../tools/create-server.js";
-import { DEFAULT_COLS, DEFAULT_ROWS } from "../tools/pane-fields.js";
 import { isInside } from "../validation/canonical-path.js";
-import { buildChildEnv } from "../validation/env-filter.js";
 import type { CompiledPolicy } from "../validation/policy-compile.js";
-import { decideSandbox } from "../validation/sandbox-mode.js";
 import { auditRedactor } from "./audit-redactor.js";
 import { stateDir } from "./paths.js";
+import { personPanesOnFirstUse } from "./person-panes.js";
 import { formatPolicyErrors, loadPolicy, locatePolicy, noPolicyMessage } from "./policy-file.js";
 import { makeSandbox, paneUserSwitch, paneUserWarnings, sandboxWarnings } from "./sandbox-setup.js";
 import { packageVersion } from "./version.js";
@@ -158,11 +155,12 @@ export async function serve(options: { config?: string }): Promise<number> {
     ...(userSwitch ? { paneUser: { name: userSwitch.user.name, uid: userSwitch.user.uid } } : {}),
   });
   const warn = (message: string): void => console.error(`ccmux: WARNING: ${message}`);
-  startPersonPanes(policy, host, serverEnv, logAudit, warn);
+  // Person panes start with the first tool call, not here: a health check that only lists tools starts none.
+  const startPersonPanes = personPanesOnFirstUse({ policy, host, serverEnv, logAudit, warn });
 
   const connection = new Connection(policy.limits, policy.anomalies, policy.audit);
   const server = createServer(
-    { policy, host, audit, connection, serverEnv, sessionBase, warn },
+    { policy, host, audit, connection, serverEnv, sessionBase, warn, startPersonPanes },
     packageVersion(),
   );
   const transport = new StdioServerTransport();
@@ -255,73 +253,4 @@ function sandboxPosture(
     message: `WARNING: the pane sandbox is unavailable: ${status.reason}; ${consequence}. See \`ccmux doctor\`.`,
     record: { mode, available: false, reason: status.reason },
   };
-}
-
-function startPersonPanes(
-  policy: CompiledPolicy,
-  host: PaneHost,
-  serverEnv: NodeJS.ProcessEnv,
-  logAudit: (record: Parameters<AuditLog["write"]>[0]) => void,
-  warn: (message: string) => void,
-): void {
-  for (const spec of policy.panes) {
-    try {
-      const sandbox = decideSandbox(policy.sandbox.mode, () => host.sandboxStatus());
-      if (sandbox.warning) warn(`person pane "${spec.name}": ${sandbox.warning}`);
-      if (
-        sandbox.sandboxed &&
-        isInside(spec.cwd, "/tmp") &&
-        !policy.workspace.some((r) => isInside(spec.cwd, r))
-      ) {
-        // Every sandbox has its own empty /tmp: the directory would not exist for the pane.
-        throw new CcmuxError(
-          "SPAWN_FAILED",
-          `its cwd ${spec.cwd} is under /tmp, which is private in the sandbox`,
-        );
-      }
-      const env = buildChildEnv({
-        serverEnv,
-        pass: policy.env.pass,
-        passSecrets: policy.env.passSecrets,
-        fromAgent: [],
-        agentEnv: undefined,
-        set: policy.env.set,
-        term: EMULATED_TERM,
-      });
-      const pane = host.spawn(
-        {
-          name: spec.name,
-          argv: spec.argv,
-          cwd: spec.cwd,
-          env,
-          cols: spec.cols ?? DEFAULT_COLS,
-          rows: spec.rows ?? DEFAULT_ROWS,
-          scrollback: policy.limits.scrollbackLines,
-          owner: { kind: "person", access: spec.access },
-          input: spec.input,
-        },
-        { sandboxed: sandbox.sandboxed },
-      );
-      logAudit({
-        event: "start",
-        decision: "info",
-        pane: pane.id,
-        pid: pane.pid,
-        name: spec.name,
-        argv: spec.argv,
-        sandboxed: pane.sandboxed,
-        ...(sandbox.warning ? { warning: sandbox.warning } : {}),
-      });
-    } catch (error) {
-      const code = error instanceof CcmuxError ? error.code : "INTERNAL";
-      console.error(`ccmux: person pane "${spec.name}" did not start: ${(error as Error).message}`);
-      logAudit({
-        event: "start",
-        decision: "error",
-        name: spec.name,
-        code,
-        reason: (error as Error).message,
-      });
-    }
-  }
 }

@@ -15,4 +15,9 @@ export interface ToolDeps {
   readonly sessionBase: string;
   /** Tells the person something they must see now (stderr in `serve`). */
   readonly warn: (message: string) => void;
+  /**
+   * Starts the policy's person panes the first time it is called, then does nothing (src/cli/person-panes.ts).
+   * Called before every tool call, so person panes start on first use, not when a client only lists tools.
+   */
+  readonly startPersonPanes: () => void;
 }

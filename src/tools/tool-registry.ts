@@ -119,6 +119,8 @@ export class ToolRegistry {
     rawArgs: unknown,
     io: { signal: AbortSignal; progress: CallContext["progress"]; alert?: AlertSink },
   ): Promise<CallToolResult> {
+    // Person panes start on first use: the first call of any kind, before it runs (it may name one of them).
+    this.deps.startPersonPanes();
     // Security: arguments nested 20 000 deep overflowed the stack in redaction (JSON-RPC -32603, no record).
     // The bound is checked iteratively before anything walks them; past it only their size and digest go on.
     const over = argsShapeOverBound(rawArgs);

@@ -2,6 +2,7 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, symlinkSync, writeFileS
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import {
+  eventually,
   makeWorkspace,
   processesWith,
   readAudit,
@@ -131,7 +132,12 @@ describe("person panes under the sandbox", () => {
       sandbox: { mode: "required" },
     });
     mcp = await serveWorkspace(ws);
-    expect(mcp.stderr()).toMatch(/person pane "tmp-pane" did not start: .*private in the sandbox/);
+    // Person panes start with the first tool call (issue 11: a health check starts none).
+    const { panes } = await mcp.ok<{ panes: unknown[] }>("list_panes");
+    expect(panes).toEqual([]);
+    await eventually(() =>
+      /person pane "tmp-pane" did not start: .*private in the sandbox/.test(mcp?.stderr() ?? ""),
+    );
     expect(readAudit(ws.auditPath).find((r) => r.event === "start" && r.name === "tmp-pane")).toMatchObject({
       decision: "error",
       code: "SPAWN_FAILED",
