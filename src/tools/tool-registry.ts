@@ -12,6 +12,7 @@ import { sanitizeDeep, sanitizeLine } from "./agent-text.js";
 import { argsShapeOverBound, digestJson, MAX_ARGS_DEPTH, MAX_ARGS_NODES } from "./args-bound.js";
 import type { ToolDeps } from "./tool-deps.js";
 import { errorResult, okResult } from "./tool-result.js";
+import { UnknownToolError } from "./unknown-tool-error.js";
 
 /** What a handler gets besides its parsed input. */
 export interface CallContext {
@@ -113,7 +114,11 @@ export class ToolRegistry {
     });
   }
 
-  /** Runs one call through the pipeline. Never throws: every failure becomes an error result. */
+  /**
+   * Runs one call through the pipeline. Every refusal and failure becomes an error result, except a tool name
+   * this server does not have: MCP makes that a protocol error, so it throws UnknownToolError (JSON-RPC -32602)
+   * once the call is audited and observed like any other refusal.
+   */
   async call(
     name: string,
     rawArgs: unknown,
@@ -136,6 +141,7 @@ export class ToolRegistry {
         console.error("ccmux: the anomaly rules failed on a call:", error);
       }
     }
+    if (decided.unknownTool) throw new UnknownToolError(decided.result);
     return decided.result;
   }
 
@@ -234,6 +240,7 @@ export class ToolRegistry {
       tool: name,
     };
     let decided = false;
+    let unknownTool = false;
     let noted: Partial<AuditRecord> = {};
     const audit = (record: AuditRecord): void => this.record(record);
     try {
@@ -252,8 +259,14 @@ export class ToolRegistry {
         // A block set while this call waited applies to it too.
         this.deps.connection.anomalies.gate(name, pane);
       }
+      if (!tool) {
+        unknownTool = true;
+        throw new CcmuxError(
+          "INVALID_ARGUMENT",
+          `Unknown tool "${truncate(name)}"; tools/list names the tools.`,
+        );
+      }
       if (over) throw overBound(over);
-      if (!tool) throw new CcmuxError("INVALID_ARGUMENT", `Unknown tool "${truncate(name)}".`);
       const parsed = (tool.input as z.ZodType).safeParse(rawArgs ?? {});
       if (!parsed.success) {
         throw new CcmuxError("INVALID_ARGUMENT", describeIssues(parsed.error), {
@@ -301,7 +314,7 @@ export class ToolRegistry {
         const unavailable = toCcmuxError(auditError);
         return { result: errorResult(unavailable), decision: "error", code: unavailable.code, gated };
       }
-      return { result: errorResult(error), decision, code: error.code, gated };
+      return { result: errorResult(error), decision, code: error.code, gated, unknownTool };
     }
   }
 }
@@ -326,6 +339,8 @@ interface Decided {
   code?: string;
   /** The call got past the anomaly gate (it was not refused by the rules themselves). */
   gated: boolean;
+  /** Refused because no tool has that name: answered as a protocol error (UnknownToolError). */
+  unknownTool?: boolean;
 }
 
 /** Waits `ms`; rejects with CANCELLED as soon as `signal` aborts (the call then never runs). */

@@ -77,8 +77,8 @@ describe("every refusal has a stable code, is audited, and changes nothing", () 
     expect(panes).toEqual([]);
   });
 
-  it("an unknown tool is refused and audited", async () => {
-    await mcp.refused("exec", { command: "id" }, "INVALID_ARGUMENT");
+  it("an unknown tool is refused (a JSON-RPC error, see unknown-tool-is-a-protocol-error) and audited", async () => {
+    await expect(mcp.call("exec", { command: "id" })).rejects.toMatchObject({ code: -32602 });
     expect(readAudit(ws.auditPath).at(-1)).toMatchObject({
       tool: "exec",
       decision: "deny",

@@ -1,6 +1,6 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { LoggingMessageNotificationSchema } from "@modelcontextprotocol/sdk/types.js";
+import { LoggingMessageNotificationSchema, type McpError } from "@modelcontextprotocol/sdk/types.js";
 import { afterEach, describe, expect, it } from "vitest";
 import {
   eventually,
@@ -8,7 +8,6 @@ import {
   type Served,
   serveWorkspace,
   type TestWorkspace,
-  textOf,
 } from "../support/mcp-harness.js";
 
 /**
@@ -45,12 +44,16 @@ describe("pane- and agent-chosen names reach the agent sanitized", () => {
   it("an unknown tool name with ESC, OSC, newlines and a fake JSON line: one clean error line", async () => {
     ws = makeWorkspace({ commands: [{ command: "echo", args: ["**"] }], sandbox: { mode: "off" } });
     mcp = await serveWorkspace(ws);
-    const result = await mcp.call(HOSTILE, {});
-    const text = textOf(result);
-    expect(result.isError).toBe(true);
+    // An unknown tool is a JSON-RPC error (issue 11); its message and data are sanitized like a result.
+    const error = (await mcp.call(HOSTILE, {}).then(
+      () => expect.fail("an unknown tool must be a JSON-RPC error"),
+      (thrown: unknown) => thrown,
+    )) as McpError;
+    expect(error.code).toBe(-32602);
+    const text = error.message.replace(/^MCP error -32602: /, "");
     expect(text.split("\n")).toHaveLength(1);
     expect(text).toMatch(/^INVALID_ARGUMENT: Unknown tool "x⟨U\+001B⟩\]0;owned⟨U\+0007⟩⟨U\+000A⟩\{/);
-    for (const s of strings(result)) expect(s).not.toMatch(RAW_CONTROL);
+    for (const s of strings({ message: error.message, data: error.data })) expect(s).not.toMatch(RAW_CONTROL);
   });
 
   it("an anomaly notification naming that tool is sanitized, and so is the person's stderr", async () => {
@@ -60,7 +63,7 @@ describe("pane- and agent-chosen names reach the agent sanitized", () => {
     mcp.client.setNotificationHandler(LoggingMessageNotificationSchema, (n) => {
       alerts.push(n.params);
     });
-    await mcp.call(HOSTILE, { path: "~/.ssh/id_rsa" });
+    await mcp.call(HOSTILE, { path: "~/.ssh/id_rsa" }).catch(() => undefined); // a JSON-RPC error
     const alert = await eventually(() => alerts[0]);
     expect(JSON.stringify(alert)).toContain("sensitive-path");
     for (const s of strings(alert)) expect(s).not.toMatch(RAW_CONTROL);

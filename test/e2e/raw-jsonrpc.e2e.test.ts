@@ -56,11 +56,17 @@ describe("malformed JSON-RPC tool calls", () => {
         { jsonrpc: "2.0", id: 3, method: "tools/call" },
         { jsonrpc: "2.0", id: 4, method: "tools/list" },
       ]);
-      for (const id of [1, 2, 3]) {
-        const result = answers.get(id)?.result as { isError?: boolean; content?: Array<{ text: string }> };
-        expect(result?.isError, `id ${id}`).toBe(true);
-        expect(result?.content?.[0]?.text).toMatch(/^INVALID_ARGUMENT: /);
+      // No tool name (a number, none at all) names no tool: a JSON-RPC error, as MCP wants an unknown tool.
+      for (const id of [1, 3]) {
+        const error = answers.get(id)?.error as { code?: number; message?: string; data?: unknown };
+        expect(error?.code, `id ${id}`).toBe(-32602);
+        expect(error?.message).toMatch(/^INVALID_ARGUMENT: Unknown tool/);
+        expect(error?.data).toEqual({ code: "INVALID_ARGUMENT" });
       }
+      // Arguments of the wrong shape for a real tool are a tool result the model can correct from.
+      const result = answers.get(2)?.result as { isError?: boolean; content?: Array<{ text: string }> };
+      expect(result?.isError).toBe(true);
+      expect(result?.content?.[0]?.text).toMatch(/^INVALID_ARGUMENT: /);
       const listed = answers.get(4)?.result as { tools: unknown[] } | undefined;
       expect(listed?.tools.length ?? 0).toBeGreaterThan(0);
       const denials = readAudit(ws.auditPath).filter((r) => r.event === "call" && r.decision === "deny");
@@ -88,7 +94,7 @@ describe("arguments nested 20 000 deep (stack overflow in redaction, -32603 and 
         call(4, "spawn", `{"command":"echo hi","env":{"A_TOKEN":${deepJson(20_000)}}}`),
         { jsonrpc: "2.0", id: 5, method: "tools/list" },
       ]);
-      for (const id of [1, 2, 3, 4]) {
+      for (const id of [1, 3, 4]) {
         const answer = answers.get(id) as {
           result?: { isError?: boolean; content?: Array<{ text: string }> };
         };
@@ -97,6 +103,8 @@ describe("arguments nested 20 000 deep (stack overflow in redaction, -32603 and 
           /^INVALID_ARGUMENT: The arguments nest deeper than 32/,
         );
       }
+      // The tool name is checked before its arguments: no such tool is a JSON-RPC error, however deep.
+      expect((answers.get(2)?.error as { code?: number } | undefined)?.code).toBe(-32602);
       expect(
         (answers.get(5)?.result as { tools?: unknown[] } | undefined)?.tools?.length ?? 0,
       ).toBeGreaterThan(0);
