@@ -3,16 +3,18 @@ import { AuditBudget, connectionBytesPerMinute } from "../audit/audit-budget.js"
 import { AnomalyDetector, type AnomalyPolicy } from "../validation/anomaly-rules.js";
 import type { PolicyLimits } from "../validation/policy-schema.js";
 import { TokenBucket } from "../validation/rate-limit.js";
+import { RecentKills } from "./recent-kills.js";
 
 /**
- * One MCP client connected to this server: its id (in every audit record), call budget, anomaly rules and
- * share of the audit log.
+ * One MCP client connected to this server: its id (in every audit record), call budget, anomaly rules, share of
+ * the audit log and the panes it killed (so that a second kill_pane answers like the first).
  */
 export class Connection {
   readonly id = `c-${randomBytes(6).toString("hex")}`;
   readonly rateLimit: TokenBucket;
   readonly anomalies: AnomalyDetector;
   readonly auditBudget: AuditBudget;
+  readonly killedPanes = new RecentKills();
 
   constructor(
     limits: Pick<PolicyLimits, "callsPerMinute" | "burst">,

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { paneFor } from "./pane-access.js";
 import { paneIdField } from "./pane-fields.js";
+import type { KillResult } from "./recent-kills.js";
 import type { ToolRegistry } from "./tool-registry.js";
 
 const input = z.strictObject({
@@ -25,20 +26,30 @@ export function registerKillPaneTool(registry: ToolRegistry): void {
     name: "kill_pane",
     title: "Kill a pane",
     description:
-      "Ends a pane's process and everything it started (its whole terminal session), then removes the pane. Returns when the process is gone.",
+      "Ends a pane's process and everything it started (its whole terminal session), then removes the pane. Returns when the process is gone. Idempotent: killing a pane you already killed answers the same again.",
     input,
     output,
     annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: false },
     async handler(args, ctx) {
+      const killed = ctx.deps.connection.killedPanes;
+      // idempotentHint: a pane this connection killed (or is killing) answers as the first kill did; nothing is
+      // signalled again (a second C-c would make some programs force-quit). Other connections: PANE_NOT_FOUND.
+      const earlier = killed.get(args.pane);
+      if (earlier !== undefined) {
+        ctx.allow({ pane: args.pane, repeated: true });
+        return await earlier;
+      }
       const pane = paneFor(ctx.deps, args.pane, "kill_pane");
       ctx.allow({ pane: pane.id, pid: pane.pid, killSignal: args.signal ?? "SIGTERM" });
-      await ctx.deps.host.kill(pane.id, args.signal);
-      return {
-        pane: pane.id,
-        alive: false,
-        exitCode: pane.exit?.exitCode ?? null,
-        signal: pane.exit?.signal ?? null,
-      };
+      const kill = ctx.deps.host.kill(pane.id, args.signal).then(
+        (): KillResult => ({
+          pane: pane.id,
+          alive: false,
+          exitCode: pane.exit?.exitCode ?? null,
+          signal: pane.exit?.signal ?? null,
+        }),
+      );
+      return await killed.add(pane.id, kill);
     },
   });
 }
