@@ -170,7 +170,8 @@ describe("ccmux audit: verify, show, summary, tail", () => {
         { command: "rm \u001b]0;pwned\u0007 \u202eevil" },
         "COMMAND_SYNTAX_FORBIDDEN",
       );
-      await mcp.refused("\u001b]0;tool\u0007\u009b2J", {}, "INVALID_ARGUMENT");
+      // An unknown tool is a JSON-RPC error (issue 11), still audited with its hostile name.
+      await expect(mcp.call("\u001b]0;tool\u0007\u009b2J", {})).rejects.toMatchObject({ code: -32602 });
       await mcp.close();
       const out = ccmuxAudit(["show", "--file", ws2.auditPath]).stdout;
       expect(out).not.toContain("\u001b");
