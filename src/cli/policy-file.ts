@@ -150,9 +150,3 @@ export function formatProblems(file: string, problems: readonly PolicyProblem[])
     return `${where}: ${problem.path === "" ? "" : `${problem.path}: `}${problem.message}`;
   });
 }
-
-/** Human lines for a POLICY_INVALID error: one per problem, with the file, line, column and JSON path. */
-export function formatPolicyErrors(file: string, error: CcmuxError): string[] {
-  const errors = (error.data.errors as PolicyProblem[] | undefined) ?? [];
-  return errors.length === 0 ? [`${file}: ${error.message}`] : formatProblems(file, errors);
-}
