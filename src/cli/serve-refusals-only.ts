@@ -9,6 +9,7 @@ import { AuditLog, type AuditRecord, DEFAULT_AUDIT_OPTIONS } from "../audit/audi
 import { Redactor } from "../audit/redact.js";
 import { CcmuxError, type CcmuxErrorCode } from "../errors.js";
 import { sanitizeLine } from "../tools/agent-text.js";
+import { argsShapeOverBound } from "../tools/args-bound.js";
 import { SERVER_NAME } from "../tools/create-server.js";
 import { errorResult } from "../tools/tool-result.js";
 import { isSecretName } from "../validation/env-filter.js";
@@ -39,6 +40,9 @@ const TOOL = {
   annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: false },
 };
 
+/** Refusals printed one by one on stderr when there is no audit log; the rest are counted. */
+const MAX_STDERR_REFUSALS = 20;
+
 /** tools/call with any params: every call, even a malformed one, is refused the same way and audited. */
 const AnyCallToolRequest = z.object({ method: z.literal("tools/call"), params: z.unknown().optional() });
 
@@ -62,9 +66,12 @@ export async function serveRefusalsOnly(broken: NotServing): Promise<number> {
   const budget = new AuditBudget(
     broken.audit?.options.connectionBytesPerMinute ?? connectionBytesPerMinute(options),
   );
+  let unaudited = 0;
   const log = (record: AuditRecord, stderrLine?: string): void => {
     if (audit === undefined) {
-      if (stderrLine !== undefined) console.error(`ccmux: ${stderrLine}`);
+      // A client that calls in a loop must not flood the person's terminal: the rest are counted at stop.
+      if (stderrLine !== undefined && ++unaudited <= MAX_STDERR_REFUSALS)
+        console.error(`ccmux: ${stderrLine}`);
       return;
     }
     try {
@@ -117,7 +124,9 @@ export async function serveRefusalsOnly(broken: NotServing): Promise<number> {
         decision: "deny",
         connection,
         tool,
-        args,
+        // Security: arguments nested thousands deep overflow the stack in redaction; past the bound only
+        // their shape is logged (as the working server does).
+        args: argsShapeOverBound(args) ?? args,
         code,
         reason: refusal.message,
       },
@@ -139,6 +148,7 @@ export async function serveRefusalsOnly(broken: NotServing): Promise<number> {
       : `ccmux: serving ${code} refusals on stdio (audit ${audit.path}).`,
   );
   const why = await closed;
+  if (unaudited > MAX_STDERR_REFUSALS) console.error(`ccmux: ${unaudited} calls refused in all.`);
   writeSummary();
   log({ event: "stop", decision: "info", reason: why });
   audit?.log.close();

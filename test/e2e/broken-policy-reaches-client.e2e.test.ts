@@ -1,3 +1,4 @@
+import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
@@ -6,6 +7,7 @@ import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { afterEach, describe, expect, it } from "vitest";
 import {
   CLI,
+  eventually,
   makeWorkspace,
   readAudit,
   type Served,
@@ -204,5 +206,45 @@ describe("a broken policy reaches the person through the client", () => {
     const refusal = textOf(await mcp.call("list_panes"));
     expect(refusal).toMatch(/^AUDIT_UNAVAILABLE: ccmux is not serving: the audit log cannot be opened/);
     expect(mcp.client.getInstructions()).toContain("The audit log cannot be opened");
+  });
+
+  it("malformed and 20 000-deep calls are refused and audited too, with the server still up", async () => {
+    ws = makeWorkspace({ commands: [{ command: "ls" }], limits: { maxPanes: "many" } });
+    const child = spawn(process.execPath, [CLI, "serve", "--config", ws.policyPath], {
+      stdio: ["pipe", "pipe", "pipe"],
+      env: { PATH: serverPath(), HOME: ws.dir, XDG_STATE_HOME: join(ws.dir, "xdg-state") },
+    });
+    let out = "";
+    child.stdout.on("data", (chunk: Buffer) => {
+      out += chunk.toString();
+    });
+    const deep = `${'{"a":'.repeat(20_000)}1${"}".repeat(20_000)}`;
+    for (const line of [
+      '{"jsonrpc":"2.0","id":0,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"raw","version":"0"}}}',
+      '{"jsonrpc":"2.0","method":"notifications/initialized"}',
+      `{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"spawn","arguments":${deep}}}`,
+      '{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":5,"arguments":"x"}}',
+      '{"jsonrpc":"2.0","id":3,"method":"tools/list"}',
+    ]) {
+      child.stdin.write(`${line}\n`);
+    }
+    const answers = await eventually(() => {
+      const lines = out.split("\n").filter((line) => line.trim());
+      return lines.length >= 4 && lines.map((line) => JSON.parse(line) as { id: number; result?: unknown });
+    });
+    child.stdin.end();
+    await new Promise((resolve) => child.once("exit", resolve));
+    for (const id of [1, 2]) {
+      const result = answers.find((answer) => answer.id === id)?.result as {
+        isError: boolean;
+        content: { text: string }[];
+      };
+      expect(result.isError).toBe(true);
+      expect(result.content[0]?.text).toMatch(/^POLICY_INVALID: /);
+    }
+    const calls = readAudit(ws.auditPath).filter((record) => record.event === "call");
+    expect(calls).toHaveLength(2);
+    expect(calls[0]?.args).toMatchObject({ unlogged: "too-deep" });
+    expect(calls[1]).toMatchObject({ tool: "5", code: "POLICY_INVALID" });
   });
 });
