@@ -26,7 +26,7 @@ import { packageVersion } from "./version.js";
 
 /**
  * `ccmux serve`: the MCP server over stdio. Returns the exit code once the client goes away. A missing or
- * broken policy still answers the client, with every problem (see serve-policy-invalid.ts).
+ * broken policy still answers the client, with every problem (see serve-refusals-only.ts).
  */
 export async function serve(options: { config?: string }): Promise<number> {
   const found = findPolicy(options.config);
