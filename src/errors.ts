@@ -41,7 +41,10 @@ export type CcmuxErrorCode =
   | "SPAWN_FAILED"
   /** The policy requires a pane sandbox and bubblewrap is missing or cannot build one: nothing was started. */
   | "SANDBOX_UNAVAILABLE"
-  /** The policy file does not validate. */
+  /**
+   * The policy file is missing or does not validate: the CLI exits 2; a server started on it answers the client
+   * and refuses every tool call with this code, listing every problem at file:line:column.
+   */
   | "POLICY_INVALID"
   /** An unexpected server fault; nothing was acted on past the point of failure. */
   | "INTERNAL";

@@ -7,9 +7,10 @@ import { isCredentialName, isSecretValue } from "../validation/secret-names.js";
  * and connection strings with a password, and of env.set entries of either kind. Only credentials: variables
  * Claude Code sets that hold paths and settings (CLAUDE_PROJECT_DIR, CLAUDE_CONFIG_DIR, CLAUDE_CODE_ENTRYPOINT)
  * are kept, or the project's path would read `[REDACTED]` throughout the log. Which variables panes inherit is
- * a separate, stricter rule (isSecretName in buildChildEnv).
+ * a separate, stricter rule (isSecretName in buildChildEnv). Without a policy (serve on a broken one) only the
+ * server's variables are searched.
  */
-export function auditRedactor(serverEnv: NodeJS.ProcessEnv, policy: Pick<CompiledPolicy, "env">): Redactor {
+export function auditRedactor(serverEnv: NodeJS.ProcessEnv, policy?: Pick<CompiledPolicy, "env">): Redactor {
   const isSecret = (name: string, value: string): boolean => isCredentialName(name) || isSecretValue(value);
   return new Redactor({
     isSecretName: isCredentialName,
@@ -19,7 +20,9 @@ export function auditRedactor(serverEnv: NodeJS.ProcessEnv, policy: Pick<Compile
       ),
       // Security: a token the person fixed in env.set reaches panes; one the agent reads there and types back
       // (or passes in a command line) is redacted in the log like a server secret.
-      ...Object.entries(policy.env.set).flatMap(([name, value]) => (isSecret(name, value) ? [value] : [])),
+      ...Object.entries(policy?.env.set ?? {}).flatMap(([name, value]) =>
+        isSecret(name, value) ? [value] : [],
+      ),
     ],
   });
 }

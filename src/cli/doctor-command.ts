@@ -4,41 +4,77 @@ import type { SandboxStatus } from "../panes/sandbox/pane-sandbox.js";
 import type { UserSwitch } from "../panes/user-switch.js";
 import { type CompiledPolicy, compilePolicy } from "../validation/policy-compile.js";
 import { defaultAuditPath, stateDir } from "./paths.js";
-import { loadPolicy, locatePolicy } from "./policy-file.js";
+import { findPolicy, formatProblems, readPolicy } from "./policy-file.js";
 import { makeSandbox, paneUserSwitch, paneUserWarnings } from "./sandbox-setup.js";
 
 /** One line of the posture report. */
 export interface PostureCheck {
   check: string;
   value: string;
-  /** good: protects panes; warn: a known gap; info: context. */
-  status: "good" | "warn" | "info";
+  /** good: protects panes; warn: a known gap; info: context; fail: serve would refuse every call. */
+  status: "good" | "warn" | "info" | "fail";
   meaning: string;
 }
 
-/** The policy doctor judges: the one serve would use, else a default one on the current directory. */
+/**
+ * The policy doctor judges — found as serve finds it — with a line for each of its problems and warnings;
+ * a policy that does not validate, or none, is judged on with the defaults on the current directory.
+ */
 function doctorPolicy(config: string | undefined): {
   policy: CompiledPolicy;
   file: string | undefined;
-  note: string;
+  checks: PostureCheck[];
 } {
-  const file = locatePolicy(config, { workingDirectory: false }); // the one serve would use
-  if (file !== undefined) {
-    try {
-      return { policy: loadPolicy(file), file, note: file };
-    } catch (error) {
-      return {
-        policy: defaultPolicy(),
-        file: undefined,
-        note: `${file} does not load (${(error as Error).message}); judged with the defaults instead`,
-      };
-    }
+  const found = findPolicy(config);
+  if (found.file === undefined) {
+    return {
+      policy: defaultPolicy(),
+      file: undefined,
+      checks: [
+        {
+          check: "policy",
+          value: "none found; judged with the defaults on this directory",
+          status: "warn",
+          meaning: `serve would refuse every call with POLICY_INVALID: ${found.problem}`,
+        },
+      ],
+    };
+  }
+  const note: PostureCheck[] =
+    found.note === undefined ? [] : [{ check: "policy", value: found.note, status: "info", meaning: "" }];
+  const load = readPolicy(found.file);
+  if (!load.ok) {
+    return {
+      policy: defaultPolicy(),
+      file: undefined,
+      checks: [
+        ...note,
+        {
+          check: "policy",
+          value: `${found.file} does not validate (${load.problems.length} problem${load.problems.length === 1 ? "" : "s"}); judged with the defaults instead`,
+          status: "fail",
+          meaning: "serve would refuse every call with POLICY_INVALID, listing these problems",
+        },
+        ...formatProblems(found.file, load.problems).map(
+          (line): PostureCheck => ({ check: "policy problem", value: line, status: "fail", meaning: "" }),
+        ),
+        ...load.warnings.map(warningCheck),
+      ],
+    };
   }
   return {
-    policy: defaultPolicy(),
-    file: undefined,
-    note: "none found; judged with the defaults on this directory",
+    policy: load.policy,
+    file: found.file,
+    checks: [
+      ...note,
+      { check: "policy", value: found.file, status: "info", meaning: "the sandbox settings judged below" },
+      ...load.policy.warnings.map(warningCheck),
+    ],
   };
+}
+
+function warningCheck(warning: string): PostureCheck {
+  return { check: "policy warning", value: warning, status: "warn", meaning: "" };
 }
 
 function defaultPolicy(): CompiledPolicy {
@@ -50,9 +86,7 @@ function defaultPolicy(): CompiledPolicy {
 
 /** What this machine offers against the threats the sandbox answers (seed §1.2, §4.1), and what it means. */
 export function postureReport(options: { config?: string } = {}): PostureCheck[] {
-  const checks: PostureCheck[] = [];
-  const { policy, file, note } = doctorPolicy(options.config);
-  checks.push({ check: "policy", value: note, status: "info", meaning: "the sandbox settings judged below" });
+  const { policy, file, checks } = doctorPolicy(options.config);
   const mode = policy.sandbox.mode;
   checks.push({
     check: "sandbox.mode",
@@ -107,7 +141,8 @@ export function postureReport(options: { config?: string } = {}): PostureCheck[]
   checks.push({
     check: "running as root",
     value: root ? "yes" : "no",
-    status: root ? "warn" : "good",
+    // A pane user that cannot be set up makes serve refuse every call (SANDBOX_UNAVAILABLE).
+    status: root ? (userProblem === undefined ? "warn" : "fail") : "good",
     meaning: root
       ? rootMeaning(userSwitch, userProblem, paneUserWarnings(policy, userSwitch?.user))
       : "panes run as your user",
@@ -141,7 +176,7 @@ function rootMeaning(
   problem: string | undefined,
   warnings: string[],
 ): string {
-  if (problem !== undefined) return `serve will not start: ${problem}`;
+  if (problem !== undefined) return `serve would refuse every call (SANDBOX_UNAVAILABLE): ${problem}`;
   if (change === undefined) return "panes would run as root";
   const { name, uid } = change.user;
   const fit =
@@ -149,18 +184,23 @@ function rootMeaning(
   return `the server itself runs as root (every process it starts begins as root, its audit log and state are root's): run ccmux as your own user where you can. Panes run as ${name} (uid ${uid}, sandbox.user) with no capabilities; ${fit}`;
 }
 
-/** `ccmux doctor [--json]`: prints the report. Always exit 0: it informs, it does not decide. */
+/**
+ * `ccmux doctor [--json]`: prints the report. Exit 1 when something in it makes serve refuse every call (a
+ * policy that does not validate, a pane user that does not exist), else 0: the rest informs.
+ */
 export function doctor(options: { json?: boolean; config?: string }): number {
   const report = postureReport(options.config === undefined ? {} : { config: options.config });
+  const code = report.some((item) => item.status === "fail") ? 1 : 0;
   if (options.json) {
     process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
-    return 0;
+    return code;
   }
-  const mark = { good: "ok  ", warn: "WARN", info: "    " } as const;
+  const mark = { good: "ok  ", warn: "WARN", info: "    ", fail: "FAIL" } as const;
   for (const item of report) {
-    process.stdout.write(`${mark[item.status]}  ${item.check}: ${item.value}\n        ${item.meaning}\n`);
+    const meaning = item.meaning === "" ? "" : `\n        ${item.meaning}`;
+    process.stdout.write(`${mark[item.status]}  ${item.check}: ${item.value}${meaning}\n`);
   }
-  return 0;
+  return code;
 }
 
 function readTrimmed(path: string): string | undefined {

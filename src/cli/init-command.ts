@@ -63,6 +63,8 @@ export function initPolicy(options: { force?: boolean; cwd?: string }): number {
   } finally {
     closeSync(fd);
   }
-  process.stdout.write(`Wrote ${path}. Check a command against it with: ccmux policy check "git status"\n`);
+  process.stdout.write(
+    `Wrote ${path}. Check a command against it with: ccmux policy check --config ${POLICY_FILE_NAME} "git status"\n`,
+  );
   return 0;
 }

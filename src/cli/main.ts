@@ -1,84 +1,136 @@
 #!/usr/bin/env node
-import { parseArgs } from "node:util";
-import { AUDIT_USAGE, auditCommand } from "./audit-command.js";
+import { type ParseArgsConfig, parseArgs } from "node:util";
+import { auditCommand } from "./audit-command.js";
 import { doctor } from "./doctor-command.js";
 import { initPolicy } from "./init-command.js";
 import { policyCheck } from "./policy-check.js";
 import { policyJsonSchema } from "./schema-command.js";
 import { serve } from "./serve.js";
+import { COMMAND_USAGE, USAGE } from "./usage.js";
 import { packageVersion } from "./version.js";
 
-const USAGE = `Usage:
-  ccmux serve [--config FILE]            MCP server on stdio (policy: --config, or ~/.config/ccmux/ccmux.json)
-  ccmux init [--force]                   write a starter ./ccmux.json
-  ccmux policy check [--config FILE] [--cwd DIR] "<command line>"
-                                         would spawn allow this? exit 0 allowed, 1 denied
-  ccmux schema                           print the policy file's JSON Schema
-  ccmux doctor [--config FILE] [--json]  the pane sandbox on this machine and policy, and what each finding means
-  ccmux audit show|tail|summary|verify   review the audit log (ccmux audit --help)
-  ccmux --version`;
+type Options = NonNullable<ParseArgsConfig["options"]>;
+
+const HELP: Options = { help: { type: "boolean", short: "h" } };
+const CONFIG: Options = { config: { type: "string" } };
+
+/** The options each command takes; anything else is refused, naming that command's help. */
+const COMMAND_OPTIONS: Readonly<Record<string, Options>> = {
+  serve: { ...HELP, ...CONFIG },
+  init: { ...HELP, force: { type: "boolean" } },
+  policy: { ...HELP, ...CONFIG, cwd: { type: "string" } },
+  schema: { ...HELP },
+  doctor: { ...HELP, ...CONFIG, json: { type: "boolean" } },
+  audit: {
+    ...HELP,
+    ...CONFIG,
+    file: { type: "string" },
+    json: { type: "boolean" },
+    follow: { type: "boolean", short: "f" },
+    lines: { type: "string", short: "n" },
+    since: { type: "string" },
+    until: { type: "string" },
+    tool: { type: "string" },
+    decision: { type: "string" },
+    pane: { type: "string" },
+    code: { type: "string" },
+    session: { type: "string" },
+  },
+};
+
+/** A command line that does not fit: the message names the help to read. Exit 2. */
+class UsageError extends Error {}
+
+function parseCommand(command: string, args: string[]) {
+  try {
+    return parseArgs({ args, allowPositionals: true, strict: true, options: COMMAND_OPTIONS[command] ?? {} });
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const option = /'(-[^']*)'/.exec((error as Error).message)?.[1];
+    const what =
+      code === "ERR_PARSE_ARGS_UNKNOWN_OPTION" && option !== undefined
+        ? `unknown option ${option}`
+        : (error as Error).message.split(". ")[0];
+    throw new UsageError(`ccmux ${command}: ${what}. See \`ccmux ${command} --help\`.`);
+  }
+}
+
+function expectNoPositionals(command: string, positionals: string[]): void {
+  if (positionals.length > 0) {
+    throw new UsageError(
+      `ccmux ${command}: unexpected argument ${JSON.stringify(positionals[0])}. See \`ccmux ${command} --help\`.`,
+    );
+  }
+}
 
 async function main(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    strict: true,
-    options: {
-      config: { type: "string" },
-      cwd: { type: "string" },
-      force: { type: "boolean" },
-      help: { type: "boolean", short: "h" },
-      version: { type: "boolean" },
-      json: { type: "boolean" },
-      file: { type: "string" },
-      follow: { type: "boolean", short: "f" },
-      lines: { type: "string", short: "n" },
-      since: { type: "string" },
-      until: { type: "string" },
-      tool: { type: "string" },
-      decision: { type: "string" },
-      pane: { type: "string" },
-      code: { type: "string" },
-      session: { type: "string" },
-    },
-  });
-  const [command, ...rest] = positionals;
-  if (values.version) {
+  const [command, ...args] = argv;
+  if (command === undefined) {
+    process.stderr.write(`${USAGE}\n`);
+    return 2;
+  }
+  if (command === "--help" || command === "-h") {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  if (command === "--version") {
     process.stdout.write(`${packageVersion()}\n`);
     return 0;
   }
-  if (command === "audit") {
-    if (values.help) {
-      process.stdout.write(`${AUDIT_USAGE}\n`);
-      return 0;
-    }
-    const { help: _help, version: _version, force: _force, cwd: _cwd, ...audit } = values;
-    return auditCommand({ action: rest[0], ...audit });
+  if (command === "help") {
+    const usage = args[0] === undefined ? USAGE : COMMAND_USAGE[args[0]];
+    if (usage === undefined) throw new UsageError(`ccmux help: no command "${args[0]}".\n${USAGE}`);
+    process.stdout.write(`${usage}\n`);
+    return 0;
   }
-  if (values.help || command === undefined || command === "help") {
-    (command === undefined && !values.help ? process.stderr : process.stdout).write(`${USAGE}\n`);
-    return command === undefined && !values.help ? 2 : 0;
+  const usage = COMMAND_USAGE[command];
+  if (usage === undefined) {
+    throw new UsageError(
+      command.startsWith("-")
+        ? `ccmux: the command comes first, its options after it (got ${command}).\n${USAGE}`
+        : `ccmux: unknown command "${command}".\n${USAGE}`,
+    );
   }
+  const { values, positionals } = parseCommand(command, args);
+  if (values.help) {
+    process.stdout.write(`${usage}\n`);
+    return 0;
+  }
+  const config = typeof values.config === "string" ? values.config : undefined;
   switch (command) {
     case "serve":
+      expectNoPositionals(command, positionals);
       // stdin and the transport may hold the event loop open after shutdown; serve is done.
-      return process.exit(await serve({ config: values.config }));
+      return process.exit(await serve({ ...(config === undefined ? {} : { config }) }));
     case "init":
-      return initPolicy({ force: values.force });
+      expectNoPositionals(command, positionals);
+      return initPolicy({ force: values.force === true });
     case "doctor":
-      return doctor({ json: values.json, ...(values.config === undefined ? {} : { config: values.config }) });
+      expectNoPositionals(command, positionals);
+      return doctor({ json: values.json === true, ...(config === undefined ? {} : { config }) });
     case "schema":
+      expectNoPositionals(command, positionals);
       process.stdout.write(`${JSON.stringify(policyJsonSchema(), null, 2)}\n`);
       return 0;
-    case "policy":
-      if (rest[0] !== "check" || rest.length !== 2 || rest[1] === undefined) {
-        console.error('Usage: ccmux policy check [--config FILE] [--cwd DIR] "<command line>"');
-        return 2;
+    case "policy": {
+      const [action, line, ...extra] = positionals;
+      if (action !== "check" || line === undefined || extra.length > 0) {
+        throw new UsageError(
+          action !== "check"
+            ? `ccmux policy: ${action === undefined ? "which action?" : `unknown action "${action}".`} The one action is check.\n${usage}`
+            : `ccmux policy check: give exactly one command line, quoted.\n${usage}`,
+        );
       }
-      return policyCheck({ config: values.config, command: rest[1], cwd: values.cwd });
-    default:
-      console.error(`ccmux: unknown command "${command}".\n${USAGE}`);
-      return 2;
+      return policyCheck({
+        command: line,
+        ...(config === undefined ? {} : { config }),
+        ...(typeof values.cwd === "string" ? { cwd: values.cwd } : {}),
+      });
+    }
+    default: {
+      const { help: _help, ...audit } = values as Record<string, string | boolean | undefined>;
+      return auditCommand({ action: positionals[0], ...audit });
+    }
   }
 }
 
@@ -96,7 +148,9 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (error: unknown) => {
-    console.error(`ccmux: ${error instanceof Error ? error.message : String(error)}`);
+    console.error(
+      error instanceof UsageError ? error.message : `ccmux: ${(error as Error).message ?? error}`,
+    );
     process.exitCode = 2;
   },
 );

@@ -1,26 +1,26 @@
 import { isCcmuxError } from "../errors.js";
 import { checkSpawn } from "../validation/spawn-check.js";
-import { formatPolicyErrors, loadPolicy, locatePolicy } from "./policy-file.js";
+import { findPolicy, formatProblems, readPolicy } from "./policy-file.js";
 
 /**
  * `ccmux policy check "<command line>"`: the same decision spawn would make, without running anything.
  * Exit 0 when allowed, 1 when denied, 2 when the policy itself is missing or invalid.
  */
 export function policyCheck(options: { config?: string; command: string; cwd?: string }): number {
-  const file = locatePolicy(options.config, { workingDirectory: true });
-  if (file === undefined) {
-    console.error("ccmux: no policy found; pass --config FILE or run `ccmux init`.");
+  const found = findPolicy(options.config);
+  if (found.file === undefined) {
+    console.error(`ccmux: ${found.problem}`);
     return 2;
   }
-  let policy: ReturnType<typeof loadPolicy>;
-  try {
-    policy = loadPolicy(file);
-  } catch (error) {
-    if (!isCcmuxError(error)) throw error;
-    console.error("ccmux: the policy does not validate:");
-    for (const line of formatPolicyErrors(file, error)) console.error(`  ${line}`);
+  if (found.note !== undefined) console.error(`ccmux: ${found.note}.`);
+  const load = readPolicy(found.file);
+  if (!load.ok) {
+    console.error(`ccmux: the policy does not validate (${load.problems.length} problem(s)):`);
+    for (const line of formatProblems(found.file, load.problems)) console.error(`  ${line}`);
+    for (const warning of load.warnings) console.error(`ccmux: warning: ${warning}`);
     return 2;
   }
+  const policy = load.policy;
   // The same warnings `ccmux serve` prints at start (a wildcard on a program that runs code, a shim, …).
   for (const warning of policy.warnings) console.error(`ccmux: warning: ${warning}`);
   try {

@@ -1,16 +1,45 @@
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
-import { CcmuxError } from "../errors.js";
+import type { AuditLogOptions } from "../audit/audit-log.js";
+import { CcmuxError, isCcmuxError } from "../errors.js";
+import { positionOfPath, type SourcePosition, scanJson } from "../validation/json-source.js";
 import { type CompiledPolicy, compilePolicy } from "../validation/policy-compile.js";
+import { policySchema } from "../validation/policy-schema.js";
 import { configDir, defaultAuditPath } from "./paths.js";
 
 export const POLICY_FILE_NAME = "ccmux.json";
 
+/** Where the policy is: a file to read (and a note for stderr), or why there is none. */
+export type PolicyLocation = { file: string; note?: string } | { file?: undefined; problem: string };
+
+/**
+ * The one way `serve`, `policy check` and `doctor` find the policy: `--config FILE` (relative to the current
+ * directory), else `$XDG_CONFIG_HOME/ccmux/ccmux.json` (`~/.config/ccmux/ccmux.json`).
+ * Security: ./ccmux.json is never picked up unasked — the current directory is usually a workspace, where a
+ * pane could write a policy for the next start (with the sandbox off); the user config dir is hidden from
+ * panes. A ./ccmux.json that is passed over is named in the note or the problem.
+ */
+export function findPolicy(
+  explicit: string | undefined,
+  env: NodeJS.ProcessEnv = process.env,
+  cwd = process.cwd(),
+): PolicyLocation {
+  if (explicit !== undefined) return { file: resolve(cwd, explicit) };
+  const user = join(configDir(env), POLICY_FILE_NAME);
+  const local = existsSync(join(cwd, POLICY_FILE_NAME));
+  const unasked = `./${POLICY_FILE_NAME} is not used unasked (a pane could have written it); pass --config ${POLICY_FILE_NAME} to use it`;
+  if (existsSync(user)) return local ? { file: user, note: `using ${user}; ${unasked}` } : { file: user };
+  return {
+    problem: local
+      ? `no policy at ${user}, and ${unasked}.`
+      : `no policy found (looked in ${user}). Create one with \`ccmux init\` and pass it with --config FILE.`,
+  };
+}
+
 /**
  * The policy file to use: --config, else ./ccmux.json (only when `workingDirectory`), else the user's config
- * dir; undefined when none exists. Security: `serve` never picks up ./ccmux.json unasked — its working
- * directory is usually a workspace, where a pane could write a policy for the next start (with the sandbox
- * off); the user config dir is hidden from panes.
+ * dir; undefined when none exists. Kept for `ccmux audit`; `findPolicy` is the rule serve, policy check and
+ * doctor share, and audit should move to it (a planted ./ccmux.json can name a forged log).
  */
 export function locatePolicy(
   explicit: string | undefined,
@@ -25,44 +54,99 @@ export function locatePolicy(
   return candidates.find((candidate) => existsSync(candidate));
 }
 
-/** Why `serve` found no policy, naming a ./ccmux.json it would not take unasked. */
-export function noPolicyMessage(cwd = process.cwd()): string {
-  const local = join(cwd, POLICY_FILE_NAME);
-  return existsSync(local)
-    ? `ccmux: not using ./${POLICY_FILE_NAME} unasked (a pane could have written it); start with --config ${POLICY_FILE_NAME} to use it.`
-    : `ccmux: no policy found (looked in ${join(configDir(), POLICY_FILE_NAME)}). Create one with \`ccmux init\` and pass it with --config FILE.`;
+/** One thing wrong with a policy file: where (JSON path, and line and column when the text has them) and what. */
+export interface PolicyProblem extends Partial<SourcePosition> {
+  /** JSON path (`commands[0].args[1]`); "" for the file as a whole. */
+  path: string;
+  message: string;
 }
 
-/** Reads, parses and compiles a policy file; throws POLICY_INVALID listing every problem. */
-export function loadPolicy(path: string, env: NodeJS.ProcessEnv = process.env): CompiledPolicy {
+/** Where refusals of a server whose policy is broken can be audited: what the policy's `audit` section says. */
+export interface AuditTarget {
+  path: string;
+  options: AuditLogOptions & { connectionBytesPerMinute?: number };
+}
+
+/** A policy file read and compiled, or every problem found in it (with the audit log, if it can be told). */
+export type PolicyLoad =
+  | { ok: true; file: string; policy: CompiledPolicy }
+  | {
+      ok: false;
+      file: string;
+      problems: PolicyProblem[];
+      warnings: string[];
+      /** Undefined when the file is too broken to say where its audit log is (unreadable, not JSON, bad `audit`). */
+      audit: AuditTarget | undefined;
+    };
+
+/**
+ * Reads, parses and compiles a policy file, collecting every problem: JSON syntax errors with line and column,
+ * then schema and meaning errors together, each at the line and column of the value it names.
+ */
+export function readPolicy(file: string, env: NodeJS.ProcessEnv = process.env): PolicyLoad {
   let text: string;
   try {
-    text = readFileSync(path, "utf8");
+    // A byte order mark some editors write is whitespace here (a space keeps columns where they were).
+    text = readFileSync(file, "utf8").replace(/^\uFEFF/, " ");
   } catch (cause) {
-    throw new CcmuxError("POLICY_INVALID", `Cannot read the policy file: ${(cause as Error).message}`, {
-      cause,
-      data: { errors: [{ path: "", message: (cause as Error).message }] },
-    });
+    const problem = { path: "", message: `cannot read the policy file: ${(cause as Error).message}` };
+    return { ok: false, file, problems: [problem], warnings: [], audit: undefined };
   }
-  let raw: unknown;
+  const scan = scanJson(text);
+  if (scan.error) {
+    const { line, column, message } = scan.error;
+    return {
+      ok: false,
+      file,
+      problems: [{ path: "", message, line, column }],
+      warnings: [],
+      audit: undefined,
+    };
+  }
+  const raw: unknown = JSON.parse(text);
   try {
-    raw = JSON.parse(text);
-  } catch (cause) {
-    throw new CcmuxError("POLICY_INVALID", "The policy file is not valid JSON.", {
-      cause,
-      data: { errors: [{ path: "", message: (cause as Error).message }] },
+    const policy = compilePolicy(raw, {
+      baseDir: dirname(file),
+      serverPath: env.PATH,
+      defaultAuditPath: defaultAuditPath(env),
     });
+    return { ok: true, file, policy };
+  } catch (error) {
+    if (!isCcmuxError(error) || error.code !== "POLICY_INVALID") throw error;
+    const listed = (error.data.errors as PolicyProblem[] | undefined) ?? [
+      { path: "", message: error.message },
+    ];
+    const problems = listed.map((problem) => ({
+      ...problem,
+      ...positionOfPath(text, scan.starts, problem.path),
+    }));
+    const warnings = (error.data.warnings as string[] | undefined) ?? [];
+    return { ok: false, file, problems, warnings, audit: auditTarget(raw, file, env) };
   }
-  return compilePolicy(raw, {
-    baseDir: dirname(path),
-    serverPath: env.PATH,
-    defaultAuditPath: defaultAuditPath(env),
+}
+
+/** The audit log a broken policy names, when its `audit` section itself is valid. */
+function auditTarget(raw: unknown, file: string, env: NodeJS.ProcessEnv): AuditTarget | undefined {
+  const section = raw !== null && typeof raw === "object" ? (raw as { audit?: unknown }).audit : undefined;
+  const parsed = policySchema.shape.audit.safeParse(section);
+  if (!parsed.success) return undefined;
+  const { path, ...options } = parsed.data;
+  return { path: path === undefined ? defaultAuditPath(env) : resolve(dirname(file), path), options };
+}
+
+/** Reads and compiles a policy file; throws POLICY_INVALID with `data.errors` listing every problem. */
+export function loadPolicy(file: string, env: NodeJS.ProcessEnv = process.env): CompiledPolicy {
+  const load = readPolicy(file, env);
+  if (load.ok) return load.policy;
+  throw new CcmuxError("POLICY_INVALID", `the policy has ${load.problems.length} error(s)`, {
+    data: { errors: load.problems, warnings: load.warnings },
   });
 }
 
-/** Human lines for a POLICY_INVALID error: one per problem, with the file and JSON path. */
-export function formatPolicyErrors(file: string, error: CcmuxError): string[] {
-  const errors = (error.data.errors as Array<{ path: string; message: string }> | undefined) ?? [];
-  if (errors.length === 0) return [`${file}: ${error.message}`];
-  return errors.map((item) => `${file}${item.path ? ` at ${item.path}` : ""}: ${item.message}`);
+/** One line per problem, as compilers write them: `FILE:LINE:COLUMN: PATH: MESSAGE`. */
+export function formatProblems(file: string, problems: readonly PolicyProblem[]): string[] {
+  return problems.map((problem) => {
+    const where = problem.line === undefined ? file : `${file}:${problem.line}:${problem.column}`;
+    return `${where}: ${problem.path === "" ? "" : `${problem.path}: `}${problem.message}`;
+  });
 }

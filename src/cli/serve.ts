@@ -3,7 +3,6 @@ import { chmodSync, mkdtempSync, rmdirSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
 import { AuditLog } from "../audit/audit-log.js";
-import { isCcmuxError } from "../errors.js";
 import { LocalScreens } from "../panes/local-screens.js";
 import { PaneHost } from "../panes/pane-host.js";
 import type { PaneSandbox } from "../panes/sandbox/pane-sandbox.js";
@@ -16,40 +15,45 @@ import type { CompiledPolicy } from "../validation/policy-compile.js";
 import { auditRedactor } from "./audit-redactor.js";
 import { stateDir } from "./paths.js";
 import { personPanesOnFirstUse } from "./person-panes.js";
-import { formatPolicyErrors, loadPolicy, locatePolicy, noPolicyMessage } from "./policy-file.js";
+import { findPolicy, formatProblems, readPolicy } from "./policy-file.js";
 import { makeSandbox, paneUserSwitch, paneUserWarnings, sandboxWarnings } from "./sandbox-setup.js";
+import { serveRefusalsOnly } from "./serve-refusals-only.js";
 import { packageVersion } from "./version.js";
 
-/** `ccmux serve`: the MCP server over stdio. Returns the exit code once the client goes away. */
+/**
+ * `ccmux serve`: the MCP server over stdio. Returns the exit code once the client goes away. A missing or
+ * broken policy still answers the client, with every problem (see serve-refusals-only.ts).
+ */
 export async function serve(options: { config?: string }): Promise<number> {
-  const file = locatePolicy(options.config, { workingDirectory: false });
-  if (file === undefined) {
-    console.error(noPolicyMessage());
-    return 2;
+  const found = findPolicy(options.config);
+  if (found.file === undefined) {
+    return serveRefusalsOnly({
+      code: "POLICY_INVALID",
+      what: "no policy",
+      file: undefined,
+      problems: [found.problem],
+      warnings: [],
+      audit: undefined,
+    });
   }
-  let policy: CompiledPolicy;
-  try {
-    policy = loadPolicy(file);
-  } catch (error) {
-    if (isCcmuxError(error) && error.code === "POLICY_INVALID") {
-      console.error(`ccmux: the policy does not validate; not starting.`);
-      for (const line of formatPolicyErrors(file, error)) console.error(`  ${line}`);
-      return 2;
-    }
-    throw error;
+  const file = found.file;
+  if (found.note !== undefined) console.error(`ccmux: ${found.note}.`);
+  const load = readPolicy(file);
+  if (!load.ok) {
+    return serveRefusalsOnly({
+      code: "POLICY_INVALID",
+      what: "the policy does not validate",
+      file,
+      problems: formatProblems(file, load.problems),
+      warnings: load.warnings,
+      audit: load.audit,
+    });
   }
+  const policy = load.policy;
   for (const warning of [...policy.warnings, ...sandboxWarnings(policy, file)]) {
     console.error(`ccmux: warning: ${warning}`);
   }
   const logDir = dirname(policy.audit.path);
-  // Security: a mount covers only the log file present when a pane starts; after a rotation the live log
-  // there would be a new, uncovered file a pane could read (what the agent typed) and truncate.
-  if (policy.sandbox.mode !== "off" && policy.workspace.includes(logDir)) {
-    console.error(
-      `ccmux: the audit log ${policy.audit.path} lies directly in workspace root ${logDir}, where a pane could read and erase it once it rotates; put it outside the workspace (the default, under $XDG_STATE_HOME) or in a directory of its own, which panes then do not see. Not starting.`,
-    );
-    return 2;
-  }
   if (policy.workspace.some((root) => isInside(policy.audit.path, root))) {
     console.error(
       policy.sandbox.mode === "off"
@@ -62,12 +66,18 @@ export async function serve(options: { config?: string }): Promise<number> {
   const serverEnv = process.env;
   const redactor = auditRedactor(serverEnv, policy);
   let audit: AuditLog;
+  const { path: auditPath, ...auditOptions } = policy.audit;
   try {
-    const { path, ...options } = policy.audit;
-    audit = AuditLog.open(path, session, redactor, options);
+    audit = AuditLog.open(auditPath, session, redactor, auditOptions);
   } catch (error) {
-    console.error(`ccmux: ${(error as Error).message} Not starting without an audit log.`);
-    return 2;
+    return serveRefusalsOnly({
+      code: "AUDIT_UNAVAILABLE",
+      what: "the audit log cannot be opened",
+      file,
+      problems: [(error as Error).message],
+      warnings: [],
+      audit: undefined,
+    });
   }
   const logAudit = (record: Parameters<AuditLog["write"]>[0]): void => {
     try {
@@ -88,8 +98,16 @@ export async function serve(options: { config?: string }): Promise<number> {
         ? undefined
         : makeSandbox(policy, file, sessionBase, serverEnv, userSwitch);
   } catch (error) {
-    console.error(`ccmux: ${(error as Error).message} Not starting.`);
-    return 2;
+    // The refusals are written to the log by the server that serves them, which opens it again.
+    audit.close();
+    return serveRefusalsOnly({
+      code: "SANDBOX_UNAVAILABLE",
+      what: "the panes cannot be set up safely",
+      file,
+      problems: [(error as Error).message],
+      warnings: [],
+      audit: { path: auditPath, options: auditOptions },
+    });
   }
   if (!userSwitch && policy.sandbox.user !== undefined) {
     console.error(
@@ -97,8 +115,6 @@ export async function serve(options: { config?: string }): Promise<number> {
     );
   }
   if (userSwitch) {
-    const { name, uid } = userSwitch.user;
-    console.error(`ccmux: the server runs as root; panes run as ${name} (uid ${uid}) (sandbox.user).`);
     for (const warning of paneUserWarnings(policy, userSwitch.user))
       console.error(`ccmux: warning: ${warning}.`);
   }
@@ -144,7 +160,8 @@ export async function serve(options: { config?: string }): Promise<number> {
     });
   });
   const posture = sandboxPosture(policy, host);
-  console.error(`ccmux: ${posture.message}`);
+  // A warning is a line of its own; otherwise the posture is part of the one line that says serve is up.
+  if (posture.warning) console.error(`ccmux: ${posture.message}`);
   logAudit({
     event: "start",
     decision: "info",
@@ -188,7 +205,9 @@ export async function serve(options: { config?: string }): Promise<number> {
     for (const signal of ["SIGTERM", "SIGINT", "SIGHUP"] as const) process.on(signal, () => resolve(signal));
   });
   await server.connect(transport);
-  console.error(`ccmux: serving MCP on stdio (policy ${file}, audit ${policy.audit.path}).`);
+  console.error(
+    `ccmux: serving MCP on stdio (policy ${file}, audit ${policy.audit.path})${posture.warning ? "" : `; ${posture.message}`}${userSwitch ? `; the server runs as root; panes run as ${userSwitch.user.name} (uid ${userSwitch.user.uid}) (sandbox.user)` : ""}.`,
+  );
   return stop(await closed);
 }
 
@@ -229,11 +248,12 @@ function startScreens(): ScreenFactory {
 function sandboxPosture(
   policy: CompiledPolicy,
   host: PaneHost,
-): { message: string; record: Record<string, unknown> } {
+): { message: string; warning: boolean; record: Record<string, unknown> } {
   const mode = policy.sandbox.mode;
   if (mode === "off") {
     return {
       message: "WARNING: sandbox.mode is off: panes run UNSANDBOXED with the server's privileges.",
+      warning: true,
       record: { mode, available: false },
     };
   }
@@ -241,7 +261,8 @@ function sandboxPosture(
   if (status.available) {
     const network = policy.sandbox.network ? "with network" : "without network";
     return {
-      message: `panes run in the bubblewrap sandbox (${network}).`,
+      message: `panes run in the bubblewrap sandbox (${network})`,
+      warning: false,
       record: { mode, available: true },
     };
   }
@@ -251,6 +272,7 @@ function sandboxPosture(
       : "panes will run UNSANDBOXED (sandbox.mode auto)";
   return {
     message: `WARNING: the pane sandbox is unavailable: ${status.reason}; ${consequence}. See \`ccmux doctor\`.`,
+    warning: true,
     record: { mode, available: false, reason: status.reason },
   };
 }

@@ -12,6 +12,7 @@ import { canonicalRoot, isInside } from "./canonical-path.js";
 import { parseCommandLine } from "./command-line.js";
 import { isHookName, validateFromAgentList } from "./env-filter.js";
 import { checkEnvSet } from "./env-set.js";
+import { salvagePolicy } from "./policy-salvage.js";
 import {
   type InputMode,
   type PaneAccess,
@@ -114,6 +115,12 @@ export interface CompileOptions {
 interface PolicyProblem {
   path: string;
   message: string;
+}
+
+/** A warning's leading `commands[2]:` as the file numbers it. */
+function restoreWarning(warning: string, restorePath: (p: string) => string): string {
+  const colon = warning.indexOf(": ");
+  return colon === -1 ? warning : `${restorePath(warning.slice(0, colon))}${warning.slice(colon)}`;
 }
 
 function formatPath(keys: readonly PropertyKey[]): string {
@@ -391,21 +398,21 @@ function compilePanes(
 }
 
 /**
- * Validates and compiles a parsed policy file: schema, then every semantic check in one pass (workspace roots
- * exist, argument shapes compile, no hook name in env.fromAgent, person panes parse and resolve, unique pane
- * names). Throws POLICY_INVALID with `data.errors` listing every problem as {path, message}. Programs not on
- * the PATH are warnings, not errors. The result is deeply frozen.
+ * Validates and compiles a parsed policy file: the schema, and every meaning check in the same pass (workspace
+ * roots exist, argument shapes compile, no hook name in env.fromAgent, person panes parse and resolve, unique
+ * pane names, the audit log not directly in a root) — on the parts that pass the schema when the whole does
+ * not (see policy-salvage.ts). Throws POLICY_INVALID with `data.errors` listing every problem as
+ * {path, message}, schema problems first, and `data.warnings`. Programs not on the PATH are warnings, not
+ * errors. The result is deeply frozen.
  */
 export function compilePolicy(raw: unknown, opts: CompileOptions): CompiledPolicy {
   const parsed = policySchema.safeParse(raw);
-  if (!parsed.success) {
-    const errors = parsed.error.issues.map((issue) => ({
-      path: formatPath(issue.path),
-      message: issue.message,
-    }));
-    throw new CcmuxError("POLICY_INVALID", `the policy has ${errors.length} error(s)`, { data: { errors } });
-  }
-  const policy = parsed.data;
+  const schemaProblems: PolicyProblem[] = parsed.success
+    ? []
+    : parsed.error.issues.map((issue) => ({ path: formatPath(issue.path), message: issue.message }));
+  const { policy, restorePath } = parsed.success
+    ? { policy: parsed.data, restorePath: (p: string) => p }
+    : salvagePolicy(raw);
   const baseDir = path.resolve(opts.baseDir);
   const problems: PolicyProblem[] = [];
   const warnings: string[] = [];
@@ -438,14 +445,28 @@ export function compilePolicy(raw: unknown, opts: CompileOptions): CompiledPolic
   if (policy.anomalies.probing.blockAfter <= policy.anomalies.probing.slowAfter) {
     problems.push({ path: "anomalies.probing.blockAfter", message: "must be greater than slowAfter" });
   }
-  if (sandbox.mode === "off") warnings.push("sandbox.mode is off: panes run with the server's privileges");
-  if (problems.length > 0) {
-    throw new CcmuxError("POLICY_INVALID", `the policy has ${problems.length} error(s)`, {
-      data: { errors: problems },
+  const auditPath = path.resolve(
+    policy.audit.path === undefined ? opts.defaultAuditPath : path.resolve(baseDir, policy.audit.path),
+  );
+  const logDir = path.dirname(auditPath);
+  // Security: a mount covers only the log file present when a pane starts; after a rotation the live log
+  // there would be a new, uncovered file a pane could read (what the agent typed) and truncate.
+  if (sandbox.mode !== "off" && roots.includes(logDir)) {
+    problems.push({
+      path: "audit.path",
+      message: `the audit log ${auditPath} lies directly in workspace root ${logDir}, where a pane could read and erase it once it rotates; put it outside the workspace (the default, under $XDG_STATE_HOME) or in a directory of its own, which panes then do not see`,
     });
   }
-  const auditPath =
-    policy.audit.path === undefined ? opts.defaultAuditPath : path.resolve(baseDir, policy.audit.path);
+  if (sandbox.mode === "off") warnings.push("sandbox.mode is off: panes run with the server's privileges");
+  if (schemaProblems.length + problems.length > 0) {
+    const errors = [
+      ...schemaProblems,
+      ...problems.map((problem) => ({ ...problem, path: restorePath(problem.path) })),
+    ];
+    throw new CcmuxError("POLICY_INVALID", `the policy has ${errors.length} error(s)`, {
+      data: { errors, warnings: warnings.map((warning) => restoreWarning(warning, restorePath)) },
+    });
+  }
   return deepFreeze({
     baseDir,
     workspace: roots,
@@ -459,7 +480,7 @@ export function compilePolicy(raw: unknown, opts: CompileOptions): CompiledPolic
     panes,
     limits: { ...policy.limits, burst: policy.limits.burst ?? policy.limits.callsPerMinute },
     audit: {
-      path: path.resolve(auditPath),
+      path: auditPath,
       maxBytes: policy.audit.maxBytes,
       keep: policy.audit.keep,
       sync: policy.audit.sync,

@@ -37,11 +37,14 @@ afterEach(() => {
 describe("ccmux init", () => {
   it("writes a starter policy that validates and refuses to overwrite it", () => {
     const dir = tempDir();
-    expect(ccmux(["init"], { cwd: dir }).code).toBe(0);
+    const init = ccmux(["init"], { cwd: dir });
+    expect(init.code).toBe(0);
+    // The hint it prints works: like serve, policy check takes ./ccmux.json only when named.
+    expect(init.stdout).toContain('ccmux policy check --config ccmux.json "git status"');
     const policy = JSON.parse(readFileSync(join(dir, "ccmux.json"), "utf8"));
     expect(policy.workspace).toEqual(["."]);
     expect(policy.sandbox.mode).toBe("required");
-    const check = ccmux(["policy", "check", "git status"], { cwd: dir });
+    const check = ccmux(["policy", "check", "--config", "ccmux.json", "git status"], { cwd: dir });
     expect(check.code).toBe(0);
     expect(check.stdout).toMatch(/^allowed: \[".*\/git","status"\]/);
     const again = ccmux(["init"], { cwd: dir });
@@ -89,7 +92,7 @@ describe("ccmux schema", () => {
   });
 });
 
-describe("ccmux serve refuses to start on a bad or missing policy", () => {
+describe("ccmux serve on a bad or missing policy lists every problem and serves nothing else", () => {
   it("without a policy it says how to make one", () => {
     const dir = tempDir();
     const out = ccmux(["serve"], { cwd: dir, env: { XDG_CONFIG_HOME: join(dir, "cfg") } });
@@ -103,7 +106,7 @@ describe("ccmux serve refuses to start on a bad or missing policy", () => {
     writeFileSync(join(dir, "ccmux.json"), JSON.stringify({ workspace: ["."], sandbox: { mode: "off" } }));
     const out = ccmux(["serve"], { cwd: dir, env: { XDG_CONFIG_HOME: join(dir, "cfg") } });
     expect(out.code).toBe(2);
-    expect(out.stderr).toContain("not using ./ccmux.json unasked");
+    expect(out.stderr).toContain("./ccmux.json is not used unasked");
     expect(out.stderr).toContain("--config ccmux.json");
   });
 

@@ -140,7 +140,9 @@ describe("a bad env.set is refused when the server starts", () => {
         timeout: 20_000,
       });
       expect(run.status).toBe(2);
-      expect(run.stderr).toContain("the policy does not validate; not starting");
+      expect(run.stderr).toContain(
+        "the policy does not validate; every tool call is refused with POLICY_INVALID",
+      );
       expect(run.stderr).toContain(message);
       expect(run.stderr).not.toContain(TOKEN);
     } finally {

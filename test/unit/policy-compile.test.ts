@@ -188,7 +188,7 @@ describe("compilePolicy: sandbox", () => {
     expect(policy.sandbox.readOnly).not.toContain(".git/");
   });
 
-  it("refuses malformed entries, each with its path", () => {
+  it("refuses malformed entries, each with its path, schema and meaning errors in one round", () => {
     const errors = errorsOf({
       workspace: ["."],
       sandbox: {
@@ -198,7 +198,16 @@ describe("compilePolicy: sandbox", () => {
         readOnly: ["/abs", "../up", "a/**"],
       },
     });
-    expect(errors.map((e) => e.path)).toEqual(["sandbox.mode"]);
+    expect(errors.map((e) => e.path)).toEqual([
+      "sandbox.mode",
+      "sandbox.expose[0]",
+      "sandbox.hide[0]",
+      "sandbox.hide[1]",
+      "sandbox.hide[2]",
+      "sandbox.readOnly[0]",
+      "sandbox.readOnly[1]",
+      "sandbox.readOnly[2]",
+    ]);
     const semantic = errorsOf({
       workspace: ["."],
       sandbox: {
