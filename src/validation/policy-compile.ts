@@ -21,6 +21,7 @@ import {
   policySchema,
   type SandboxMode,
 } from "./policy-schema.js";
+import type { ProbingPolicy } from "./probing-brake.js";
 import { type ResolvedProgram, resolveProgram, versionManagerShim } from "./program-resolve.js";
 import { isShellName, risksOf } from "./risky-options.js";
 import {
@@ -81,7 +82,7 @@ export interface CompiledPolicy {
     connectionBytesPerMinute?: number;
   };
   sandbox: CompiledSandbox;
-  anomalies: AnomalyPolicy;
+  anomalies: AnomalyPolicy & { probing: ProbingPolicy };
   /** Things that load but deserve the person's attention (a program not found, a secret in env.pass). */
   warnings: readonly string[];
 }
@@ -434,9 +435,6 @@ export function compilePolicy(raw: unknown, opts: CompileOptions): CompiledPolic
   warnings.push(...envSet.warnings);
   const panes = compilePanes(policy, ctx, problems);
   const sandbox = compileSandbox(policy, problems);
-  if (policy.anomalies.probing.blockAfter <= policy.anomalies.probing.slowAfter) {
-    problems.push({ path: "anomalies.probing.blockAfter", message: "must be greater than slowAfter" });
-  }
   if (sandbox.mode === "off") warnings.push("sandbox.mode is off: panes run with the server's privileges");
   if (problems.length > 0) {
     throw new CcmuxError("POLICY_INVALID", `the policy has ${problems.length} error(s)`, {
