@@ -188,9 +188,9 @@ const anomalies = z
           .int()
           .min(1)
           .max(100_000)
-          .default(10)
+          .default(12)
           .describe(
-            "Probe points within probeWindowMs after which the connection may not spawn, type or reach panes not its own: refusals that reach for hidden paths or /proc (2), path tricks (2), invisible characters (2), loader or secret variable names (2), paths outside the workspace (1), pane ids it was never given (1), risky options (1), each distinct program refused past the fourth (1). Shell habits (pipes, &&, $VAR, NAME=value, globs, a program or option not allowed) count nothing.",
+            "Probe points within probeWindowMs after which the connection may not spawn, type or reach panes not its own: refusals that reach for credentials, /proc, /sys or /root (3), encoded or NUL path tricks (4), invisible characters (4), loader variables such as LD_PRELOAD (4), secret-looking variable names (2), a person's pane it may not use (2), other paths outside the workspace (1), pane ids it was never given (1), options that run or write (1), each distinct program refused past the tenth (1); the same target counts once. Shell habits (pipes, &&, $VAR, NAME=value, globs, a program or option not allowed) count nothing.",
           ),
         probeWindowMs: ms(600_000, "The window for blockAfter, in milliseconds."),
         cooldownMs: ms(300_000, "How long the connection is then blocked."),
@@ -199,7 +199,7 @@ const anomalies = z
         slowAfter: 10,
         windowMs: 60_000,
         slowMs: 1_000,
-        blockAfter: 10,
+        blockAfter: 12,
         probeWindowMs: 600_000,
         cooldownMs: 300_000,
       })

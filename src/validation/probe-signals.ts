@@ -38,10 +38,10 @@ export interface RefusedCall {
 
 /** Where secrets and other people's things live: reaching for these outside the workspace is reconnaissance. */
 // Security: credential theft and host reconnaissance (seed §6.2 "sensitive path access"): /proc/<pid>/environ
-// and cmdline leak other processes' secrets, /sys and /dev map the machine, /root and /home hold other users'
+// and cmdline leak other processes' secrets, /sys and /dev map the machine, /root and ~user hold other users'
 // keys, /etc/shadow and friends the accounts.
 const HIDDEN_PLACES =
-  /^(\/proc(\/|$)|\/sys(\/|$)|\/dev\/(?!null$|stdout$|stderr$|tty$)|\/root(\/|$)|\/home\/|\/run\/|\/var\/run\/|\/etc\/(shadow|gshadow|sudoers|passwd|group|ssh\/)|~[^/]|\$HOME\/\.|~\/\.)/;
+  /^(\/proc(\/|$)|\/sys(\/|$)|\/dev\/(?!null$|stdout$|stderr$|tty$)|\/root(\/|$)|\/run\/|\/var\/run\/|\/etc\/(shadow|gshadow|sudoers|passwd|group|ssh\/)|~[^/])/;
 
 /**
  * Variables that load code into a program or run commands, which no ordinary task needs to set (narrower than
@@ -78,7 +78,7 @@ export function probeSignals(call: RefusedCall, sensitive: (text: string) => str
   if (pathish) {
     for (const word of outsideWords(callText(call.args))) {
       if (HIDDEN_PLACES.test(word) || sensitive(word).length > 0) {
-        signals.push({ kind: "hidden-path", weight: 2, key: word });
+        signals.push({ kind: "hidden-path", weight: 3, key: word });
       } else if (call.code === "PATH_OUTSIDE_WORKSPACE") {
         signals.push({ kind: "outside-workspace", weight: 1, key: word });
       }
@@ -87,7 +87,7 @@ export function probeSignals(call: RefusedCall, sensitive: (text: string) => str
   const reason = typeof call.data.reason === "string" ? call.data.reason : "";
   // Security: encoded traversal, NUL truncation and /proc-self tricks are written to get past a path check.
   if (call.code === "PATH_INVALID" && /percent|NUL|\/proc/.test(reason)) {
-    signals.push({ kind: "path-trick", weight: 2, key: reason });
+    signals.push({ kind: "path-trick", weight: 4, key: reason });
   }
   // Security: bidi overrides, zero-width characters and quoting two parsers read differently hide a second
   // command from the person reading the log; no shell habit produces them (newlines are a habit, not this).
@@ -95,12 +95,12 @@ export function probeSignals(call: RefusedCall, sensitive: (text: string) => str
     call.code === "COMMAND_SYNTAX_FORBIDDEN" &&
     ["invisible", "quoting"].includes(String(call.data.syntax))
   ) {
-    signals.push({ kind: "smuggling", weight: 2, key: String(call.data.syntax) });
+    signals.push({ kind: "smuggling", weight: 4, key: String(call.data.syntax) });
   }
   const name = typeof call.data.name === "string" ? call.data.name : "";
   // Security: LD_PRELOAD, NODE_OPTIONS, BASH_ENV, … load the attacker's code; *_TOKEN names fish for secrets.
   if (call.code === "ENV_NOT_ALLOWED" && LOADER_NAMES.test(name))
-    signals.push({ kind: "hook-env", weight: 2, key: name });
+    signals.push({ kind: "hook-env", weight: 4, key: name });
   else if (call.code === "ENV_NOT_ALLOWED" && isSecretName(name))
     signals.push({ kind: "secret-env", weight: 2, key: name });
   const pane = paneOf(call.args);
@@ -109,7 +109,7 @@ export function probeSignals(call: RefusedCall, sensitive: (text: string) => str
     signals.push({ kind: "unknown-pane", weight: 1, key: pane });
   }
   if (call.code === "PANE_FORBIDDEN" && pane !== undefined)
-    signals.push({ kind: "forbidden-pane", weight: 1, key: pane });
+    signals.push({ kind: "forbidden-pane", weight: 2, key: pane });
   // Security: options that run a program or write a file through an allowed program (`git log --output=`).
   if (call.code === "ARGS_NOT_ALLOWED" && typeof call.data.option === "string") {
     signals.push({ kind: "risky-option", weight: 1, key: call.data.option.slice(0, 128) });

@@ -30,7 +30,7 @@ export interface BrakeVerdict {
 }
 
 /** Distinct programs refused as not allowed within the probe window before each further one is a signal. */
-const FREE_DENIED_PROGRAMS = 4;
+const FREE_DENIED_PROGRAMS = 10;
 /** Tools that act: what a blocked connection may no longer call. */
 const ACTING_TOOLS = new Set(["spawn", "send_keys"]);
 /** Pane ids remembered as given to this connection (spawned, listed); the oldest are forgotten past it. */

@@ -50,6 +50,7 @@ describe("shell habits get a stable code and what to do instead", () => {
     ["tool write x 2>&1", "redirection", /stdout and stderr both reach the pane/],
     ["tool write x < in.txt", "redirection", /send_keys/],
     ["tool write $PATH", "variable", /env argument/],
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: the agent's literal text, not a template
     ["tool write ${HOME}", "variable", /env argument/],
     ["tool write $(pwd)", "substitution", /pane of its own/],
     ["tool write `pwd`", "substitution", /pane of its own/],
