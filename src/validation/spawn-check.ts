@@ -266,10 +266,11 @@ export function checkSpawn(
   for (const i of chosen.pathArgs) {
     const arg = args[i] as string;
     // Security: `node {path}` given `--require=/x` would be read as an option, not as the path we checked.
+    // (chooseRule already refuses such a match; this holds even if it changes.)
     if (arg.startsWith("-")) {
       throw new CcmuxError(
-        "PATH_INVALID",
-        `argument ${i + 1} must be a path, not an option; prefix it with ./`,
+        "ARGS_NOT_ALLOWED",
+        `argument ${i + 1} is an option where the shape takes a path`,
         {
           data: { rule: chosen.rule.index, argIndex: i + 1 },
         },
