@@ -8,7 +8,8 @@ import {
 import { z } from "zod";
 import type { AuditRecord } from "../audit/audit-log.js";
 import { CcmuxError, isCcmuxError } from "../errors.js";
-import { sanitizeDeep, sanitizeLine } from "./agent-text.js";
+import { sanitizeDeep } from "./agent-text.js";
+import { type AlertSink, gateCall, holdAnswer, watchCall, withNotice } from "./anomaly-watch.js";
 import { argsShapeOverBound, digestJson, MAX_ARGS_DEPTH, MAX_ARGS_NODES } from "./args-bound.js";
 import type { ToolDeps } from "./tool-deps.js";
 import { errorResult, okResult } from "./tool-result.js";
@@ -134,15 +135,20 @@ export class ToolRegistry {
     const pane = over ? undefined : this.foreignPane(paneOf(rawArgs));
     const decided = await this.decide(name, rawArgs, over, io, pane);
     // Calls the anomaly gate refused are not observed again: a blocked connection cannot extend its own block.
-    if (decided.gated) {
-      try {
-        this.observe(name, args, pane, decided, io.alert);
-      } catch (error) {
-        console.error("ccmux: the anomaly rules failed on a call:", error);
-      }
+    if (!decided.gated) {
+      if (decided.unknownTool) throw new UnknownToolError(decided.result);
+      return decided.result;
     }
+    const { holdMs, notice } = watchCall(
+      this.deps,
+      { tool: name, args, pane, ...decided },
+      { record: (record) => this.record(record), alert: io.alert },
+    );
+    // Security: a connection that keeps being refused gets its refusals answered one at a time, slowMs apart
+    // (probing the policy by trial and error); allowed calls are never held back.
+    if (holdMs > 0) await holdAnswer(holdMs, io.signal);
     if (decided.unknownTool) throw new UnknownToolError(decided.result);
-    return decided.result;
+    return notice === undefined ? decided.result : withNotice(decided.result, notice);
   }
 
   /**
@@ -190,41 +196,6 @@ export class ToolRegistry {
     return owner?.kind === "agent" && owner.connection === this.deps.connection.id ? undefined : pane;
   }
 
-  /** The anomaly rules' view of a finished call: `security` records, and alerts to the client. */
-  private observe(
-    name: string,
-    args: unknown,
-    pane: string | undefined,
-    { decision, code }: Decided,
-    alert: AlertSink | undefined,
-  ): void {
-    for (const event of this.deps.connection.anomalies.observe({
-      tool: name,
-      ...(pane === undefined ? {} : { pane }),
-      decision,
-      ...(code === undefined ? {} : { code }),
-      args,
-    })) {
-      try {
-        this.record({
-          event: "security",
-          decision: "info",
-          connection: this.deps.connection.id,
-          tool: name,
-          rule: event.rule,
-          severity: event.severity,
-          reason: event.message,
-          detail: event.detail,
-        });
-      } catch (error) {
-        console.error(`ccmux: a security record could not be written: ${(error as Error).message}`);
-      }
-      // Security: the message names the agent's tool name and arguments; stderr is the person's terminal.
-      this.deps.warn(sanitizeLine(`security (${event.severity}): ${event.rule}: ${event.message}`));
-      alert?.(LEVELS[event.severity], { rule: event.rule, severity: event.severity, message: event.message });
-    }
-  }
-
   private async decide(
     name: string,
     rawArgs: unknown,
@@ -250,15 +221,8 @@ export class ToolRegistry {
       this.deps.connection.rateLimit.take();
       // Arguments past the bound: their digest walks all of them, so only for a call within the rate limit.
       if (over) base.args = { ...over, ...digestJson(rawArgs) };
-      // Security: anomaly rules (seed §6.2) hold a probing or roaming connection back before anything runs.
-      const { delayMs } = this.deps.connection.anomalies.gate(name, pane);
+      gateCall(this.deps, name, pane);
       gated = true;
-      if (delayMs > 0) {
-        // Security: cancelling a held-back call used to end the hold early and run the call at once.
-        await sleep(delayMs, io.signal);
-        // A block set while this call waited applies to it too.
-        this.deps.connection.anomalies.gate(name, pane);
-      }
       if (!tool) {
         unknownTool = true;
         throw new CcmuxError(
@@ -314,17 +278,13 @@ export class ToolRegistry {
         const unavailable = toCcmuxError(auditError);
         return { result: errorResult(unavailable), decision: "error", code: unavailable.code, gated };
       }
-      return { result: errorResult(error), decision, code: error.code, gated, unknownTool };
+      return { result: errorResult(error), decision, code: error.code, data: error.data, gated, unknownTool };
     }
   }
 }
 
 /** How soon records folded past the audit budget are written as a summary when no other record follows. */
 const SUMMARY_AFTER_MS = 60_000;
-
-type AlertSink = (level: "notice" | "warning" | "alert", data: Record<string, unknown>) => void;
-
-const LEVELS = { low: "notice", medium: "warning", high: "alert" } as const;
 
 /** The pane a call targets, when its arguments name one. */
 function paneOf(args: unknown): string | undefined {
@@ -337,29 +297,12 @@ interface Decided {
   result: CallToolResult;
   decision: "allow" | "deny" | "error";
   code?: string;
+  /** The refusal's data, for the probing brake. */
+  data?: Readonly<Record<string, unknown>>;
   /** The call got past the anomaly gate (it was not refused by the rules themselves). */
   gated: boolean;
   /** Refused because no tool has that name: answered as a protocol error (UnknownToolError). */
   unknownTool?: boolean;
-}
-
-/** Waits `ms`; rejects with CANCELLED as soon as `signal` aborts (the call then never runs). */
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal.aborted) {
-      reject(cancelled());
-      return;
-    }
-    const onAbort = (): void => {
-      clearTimeout(timer);
-      reject(cancelled());
-    };
-    const timer = setTimeout(() => {
-      signal.removeEventListener("abort", onAbort);
-      resolve();
-    }, ms);
-    signal.addEventListener("abort", onAbort, { once: true });
-  });
 }
 
 function cancelled(): CcmuxError {

@@ -4,8 +4,6 @@ import { CcmuxError } from "../errors.js";
 export interface AnomalyPolicy {
   /** Lateral movement: more than `panes` distinct panes not its own touched within `windowMs`. */
   lateral: { panes: number; windowMs: number; cooldownMs: number };
-  /** Probing: `slowAfter` denials within `windowMs` slow every call by `slowMs`; `blockAfter` block the connection. */
-  probing: { slowAfter: number; blockAfter: number; windowMs: number; slowMs: number; cooldownMs: number };
   /** Text that marks a sensitive path when it appears in a call's arguments. */
   sensitivePaths: readonly string[];
   /** A file read and then a network-capable program within `windowMs`. */
@@ -22,7 +20,7 @@ export type Severity = "low" | "medium" | "high";
 
 /** One `security` audit record (and MCP logging notification) a rule produced. */
 export interface SecurityEvent {
-  rule: "lateral-movement" | "probing" | "sensitive-path" | "read-then-network";
+  rule: "lateral-movement" | "sensitive-path" | "read-then-network";
   severity: Severity;
   message: string;
   detail: Record<string, unknown>;
@@ -154,15 +152,13 @@ function runs(segment: string, program: string): boolean {
 
 /**
  * Per-connection anomaly rules (seed §6.2), each configurable and each producing `security` events with a
- * severity. Two rules also act: lateral movement blocks calls on further panes for a cool-down, and probing
- * first slows the connection down, then blocks it. Pure apart from the clock.
+ * severity. Lateral movement also acts: it blocks calls on further panes for a cool-down. (Repeated refusals
+ * are the probing brake's, probing-brake.ts.) Pure apart from the clock.
  */
 export class AnomalyDetector {
   private readonly touched = new Map<string, number>();
-  private readonly denials: number[] = [];
   private readonly reads: number[] = [];
   private lateralUntil = 0;
-  private blockedUntil = 0;
 
   constructor(
     private readonly policy: AnomalyPolicy,
@@ -170,15 +166,11 @@ export class AnomalyDetector {
   ) {}
 
   /**
-   * Before a call is handled: throws ANOMALY_BLOCKED while the connection is blocked, or for a pane not
-   * already touched during a lateral-movement cool-down; otherwise returns how long to hold the call back.
+   * Before a call is handled: throws ANOMALY_BLOCKED for a pane not already touched during a
+   * lateral-movement cool-down.
    */
-  gate(tool: string, pane: string | undefined): { delayMs: number } {
+  gate(tool: string, pane: string | undefined): void {
     const now = this.now();
-    // A blocked connection may still look at and stop its own panes; it may not start, type, or roam.
-    if (now < this.blockedUntil && (ACTING_TOOLS.has(tool) || pane !== undefined)) {
-      throw blocked("probing", this.blockedUntil - now, "this connection is blocked after repeated refusals");
-    }
     if (pane !== undefined && now < this.lateralUntil && !this.touched.has(pane)) {
       throw blocked(
         "lateral-movement",
@@ -186,8 +178,6 @@ export class AnomalyDetector {
         `calls on further panes are blocked after ${tool} reached too many panes in a short time`,
       );
     }
-    this.prune(now);
-    return { delayMs: this.denials.length >= this.policy.probing.slowAfter ? this.policy.probing.slowMs : 0 };
   }
 
   /** After a call was decided: the security events it raises (and the rules' state updated). */
@@ -196,7 +186,7 @@ export class AnomalyDetector {
     this.prune(now);
     const events: SecurityEvent[] = [];
     const text = JSON.stringify(call.args ?? {});
-    const sensitive = this.policy.sensitivePaths.filter((marker) => mentions(text, marker));
+    const sensitive = this.sensitiveIn(text);
     if (sensitive.length > 0) {
       events.push({
         rule: "sensitive-path",
@@ -228,9 +218,12 @@ export class AnomalyDetector {
       });
     }
     if (call.pane !== undefined) events.push(...this.observePane(call.pane, call.tool, now));
-    if (call.decision === "deny" && PROBING_CODES.has(call.code ?? ""))
-      events.push(...this.observeDenial(now));
     return events;
+  }
+
+  /** The sensitive-path markers `text` names as paths (see `mentions`). */
+  sensitiveIn(text: string): string[] {
+    return this.policy.sensitivePaths.filter((marker) => mentions(text, marker));
   }
 
   private observePane(pane: string, tool: string, now: number): SecurityEvent[] {
@@ -250,38 +243,7 @@ export class AnomalyDetector {
     ];
   }
 
-  private observeDenial(now: number): SecurityEvent[] {
-    this.denials.push(now);
-    const { slowAfter, blockAfter, windowMs, slowMs, cooldownMs } = this.policy.probing;
-    const count = this.denials.length;
-    if (count === blockAfter) {
-      this.blockedUntil = now + cooldownMs;
-      this.denials.length = 0;
-      return [
-        {
-          rule: "probing",
-          severity: "high",
-          message: `${count} refusals within ${windowMs} ms; the connection is blocked for ${cooldownMs} ms`,
-          detail: { denials: count, windowMs, cooldownMs },
-        },
-      ];
-    }
-    if (count === slowAfter) {
-      return [
-        {
-          rule: "probing",
-          severity: "medium",
-          message: `${count} refusals within ${windowMs} ms; each call is now held back ${slowMs} ms`,
-          detail: { denials: count, windowMs, slowMs },
-        },
-      ];
-    }
-    return [];
-  }
-
   private prune(now: number): void {
-    const { windowMs } = this.policy.probing;
-    while (this.denials.length > 0 && now - (this.denials[0] as number) > windowMs) this.denials.shift();
     const keepReads = this.policy.exfiltration.windowMs;
     while (this.reads.length > 0 && now - (this.reads[0] as number) > keepReads) this.reads.shift();
     for (const [pane, at] of this.touched) {
@@ -289,28 +251,6 @@ export class AnomalyDetector {
     }
   }
 }
-
-/** Tools that act: what a blocked connection may no longer call. */
-const ACTING_TOOLS = new Set(["spawn", "send_keys"]);
-
-/**
- * Refusals that probing is made of: of the policy itself, and of malformed or oversized calls. Security:
- * refused calls of unknown fields (INVALID_ARGUMENT) or past a size bound used to neither slow down nor count,
- * and flooded the audit history. A pane already gone (PANE_NOT_FOUND, PANE_EXITED) is not probing.
- */
-const PROBING_CODES = new Set([
-  "INVALID_ARGUMENT",
-  "UNKNOWN_KEY",
-  "LIMIT_EXCEEDED",
-  "COMMAND_SYNTAX_FORBIDDEN",
-  "COMMAND_NOT_ALLOWED",
-  "ARGS_NOT_ALLOWED",
-  "PATH_OUTSIDE_WORKSPACE",
-  "PATH_INVALID",
-  "ENV_NOT_ALLOWED",
-  "INPUT_NOT_ALLOWED",
-  "PANE_FORBIDDEN",
-]);
 
 /**
  * True when `text` names `marker` as a path, not as part of another word: `~/.ssh/id_rsa` and `key.pem` yes,

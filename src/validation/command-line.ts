@@ -1,5 +1,6 @@
 import { parse } from "shell-quote";
 import { CcmuxError } from "../errors.js";
+import { type ShellSyntax, SYNTAX_HINTS } from "./refusal-hints.js";
 
 // Security: invisible or line-breaking characters (NUL, C0 incl. TAB/CR/LF, DEL, C1 incl. U+0085, zero-width
 // and bidi format characters, U+2028/U+2029, non-ASCII spaces, lone surrogates) hide a second command or a
@@ -10,10 +11,44 @@ const GLOB_CHARS = new Set(["*", "?", "["]);
 const BRACE_CHARS = new Set(["{", "}"]);
 const DQ_ESCAPABLE = new Set(['"', "\\"]);
 
-function forbidden(what: string, offset: number): CcmuxError {
-  return new CcmuxError("COMMAND_SYNTAX_FORBIDDEN", `the command line uses ${what}; ccmux runs no shell`, {
-    data: { offset },
-  });
+/** The refusal of one piece of shell syntax: what it is, that no shell runs, and what to do instead. */
+function forbidden(syntax: ShellSyntax, what: string, offset: number): CcmuxError {
+  return new CcmuxError(
+    "COMMAND_SYNTAX_FORBIDDEN",
+    `the command line uses ${what}; ccmux runs no shell. Instead: ${SYNTAX_HINTS[syntax]}`,
+    { data: { syntax, offset } },
+  );
+}
+
+/** Which habit an operator character at `i` starts: `|` or `||`, `&&`, `;`, `>`/`2>&1`, …; `cd x && …` first. */
+function operatorSyntax(line: string, i: number): { syntax: ShellSyntax; what: string } {
+  const c = line.charAt(i);
+  const next = line.charAt(i + 1);
+  const chains = (c === "&" && next === "&") || (c === "|" && next === "|") || c === ";";
+  if (chains && /^\s*(cd|pushd)(\s|$)/.test(line)) {
+    return { syntax: "cd", what: `\`cd\` followed by \`${c === ";" ? c : c + next}\`` };
+  }
+  if (c === "|")
+    return next === "|" ? { syntax: "and-or", what: "`||`" } : { syntax: "pipe", what: "`|` (a pipe)" };
+  if (c === "&") {
+    if (next === "&") return { syntax: "and-or", what: "`&&`" };
+    if (next === ">") return { syntax: "redirection", what: "`&>` (a redirection)" };
+    return { syntax: "background", what: "`&` (run in the background)" };
+  }
+  if (c === ";") return { syntax: "sequence", what: "`;` (a second command)" };
+  if (c === "<" || c === ">") return { syntax: "redirection", what: `\`${c}\` (a redirection)` };
+  return { syntax: "subshell", what: `\`${c}\` (a subshell)` };
+}
+
+/** `$(`/backtick is substitution; any other `$` a variable. */
+function dollarSyntax(line: string, i: number): { syntax: ShellSyntax; what: string } {
+  if (line.charAt(i) === "`" || line.charAt(i + 1) === "(") {
+    return {
+      syntax: "substitution",
+      what: `\`${line.charAt(i) === "`" ? "`" : "$("}\` (command substitution)`,
+    };
+  }
+  return { syntax: "variable", what: "`$` (a variable expansion)" };
 }
 
 /**
@@ -36,21 +71,27 @@ function splitLikeBash(line: string): string[] {
     }
     // Security: `$(…)`, `${…}`, `$VAR`, `$'…'` and backticks are substitution outside single quotes, even
     // when escaped (shell-quote and bash disagree on escaped backticks inside double quotes).
-    if (c === "$" || c === "`") throw forbidden(`\`${c}\` (substitution or expansion)`, i);
-    if (c === "#" && !inWord) throw forbidden("`#` (a comment)", i);
+    if (c === "$" || c === "`") {
+      const { syntax, what } = dollarSyntax(line, i);
+      throw forbidden(syntax, what, i);
+    }
+    if (c === "#" && !inWord) throw forbidden("comment", "`#` (a comment)", i);
     inWord = true;
     if (c === "'") {
       const end = line.indexOf("'", i + 1);
-      if (end < 0) throw forbidden("an unterminated single quote", i);
+      if (end < 0) throw forbidden("quote", "an unterminated single quote", i);
       word += line.slice(i + 1, end);
       i = end + 1;
     } else if (c === '"') {
       i += 1;
       for (;;) {
-        if (i >= line.length) throw forbidden("an unterminated double quote", i);
+        if (i >= line.length) throw forbidden("quote", "an unterminated double quote", i);
         const d = line.charAt(i);
         if (d === '"') break;
-        if (d === "$" || d === "`") throw forbidden(`\`${d}\` (substitution or expansion)`, i);
+        if (d === "$" || d === "`") {
+          const { syntax, what } = dollarSyntax(line, i);
+          throw forbidden(syntax, what, i);
+        }
         if (d === "\\" && DQ_ESCAPABLE.has(line.charAt(i + 1))) {
           word += line.charAt(i + 1);
           i += 2;
@@ -62,18 +103,22 @@ function splitLikeBash(line: string): string[] {
       i += 1;
     } else if (c === "\\") {
       // Security: bash keeps a trailing backslash, shell-quote drops it; a word-list gap either way.
-      if (i + 1 >= line.length) throw forbidden("a trailing backslash", i);
+      if (i + 1 >= line.length) throw forbidden("quote", "a trailing backslash", i);
       const next = line.charAt(i + 1);
-      if (next === "$" || next === "`") throw forbidden(`\`${next}\` (substitution or expansion)`, i + 1);
+      if (next === "$" || next === "`") {
+        const { syntax, what } = dollarSyntax(line, i + 1);
+        throw forbidden(syntax, what, i + 1);
+      }
       word += next;
       i += 2;
     } else if (OPERATOR_CHARS.has(c)) {
-      throw forbidden(`\`${c}\` (a shell operator)`, i);
+      const { syntax, what } = operatorSyntax(line, i);
+      throw forbidden(syntax, what, i);
     } else if (GLOB_CHARS.has(c)) {
-      throw forbidden(`\`${c}\` unquoted (a glob)`, i);
+      throw forbidden("glob", `\`${c}\` unquoted (a glob)`, i);
     } else if (BRACE_CHARS.has(c)) {
       // Security: bash turns `{a,b}` into two words; shell-quote keeps one.
-      throw forbidden(`\`${c}\` unquoted (brace expansion)`, i);
+      throw forbidden("brace", `\`${c}\` unquoted (brace expansion)`, i);
     } else {
       word += c;
       i += 1;
@@ -90,12 +135,12 @@ function splitWithShellQuote(line: string): string[] {
     lookups.push(name);
     return undefined;
   });
-  if (lookups.length > 0) throw forbidden("a variable expansion", -1);
+  if (lookups.length > 0) throw forbidden("variable", "a variable expansion", -1);
   return entries.map((entry) => {
     if (typeof entry === "string") return entry;
-    if ("comment" in entry) throw forbidden("a comment", -1);
-    if (entry.op === "glob") throw forbidden("an unquoted glob", -1);
-    throw forbidden(`\`${entry.op}\` (a shell operator)`, -1);
+    if ("comment" in entry) throw forbidden("comment", "a comment", -1);
+    if (entry.op === "glob") throw forbidden("glob", "an unquoted glob", -1);
+    throw forbidden("subshell", `\`${entry.op}\` (a shell operator)`, -1);
   });
 }
 
@@ -115,14 +160,15 @@ export function parseCommandLine(line: string, maxBytes: number): string[] {
   if (bad) {
     const code = bad[0].codePointAt(0) ?? 0;
     const hex = `U+${code.toString(16).toUpperCase().padStart(4, "0")}`;
-    throw forbidden(`the control or invisible character ${hex}`, bad.index);
+    const syntax = bad[0] === "\n" || bad[0] === "\r" ? "newline" : "invisible";
+    throw forbidden(syntax, `the control or invisible character ${hex}`, bad.index);
   }
   const ours = splitLikeBash(line);
   const theirs = splitWithShellQuote(line);
   // Security: a gap between the words we check and the words a shell would see is the injection.
   if (ours.length !== theirs.length || ours.some((w, i) => w !== theirs[i])) {
-    throw forbidden("quoting that two parsers read differently", -1);
+    throw forbidden("quoting", "quoting that two parsers read differently", -1);
   }
-  if (ours.length === 0) throw forbidden("no program (an empty command)", 0);
+  if (ours.length === 0) throw forbidden("empty", "no program (an empty command)", 0);
   return ours;
 }

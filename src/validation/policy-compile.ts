@@ -22,6 +22,7 @@ import {
   policySchema,
   type SandboxMode,
 } from "./policy-schema.js";
+import type { ProbingPolicy } from "./probing-brake.js";
 import { type ResolvedProgram, resolveProgram, versionManagerShim } from "./program-resolve.js";
 import { isShellName, risksOf } from "./risky-options.js";
 import {
@@ -83,7 +84,7 @@ export interface CompiledPolicy {
     connectionBytesPerMinute?: number;
   };
   sandbox: CompiledSandbox;
-  anomalies: AnomalyPolicy;
+  anomalies: AnomalyPolicy & { probing: ProbingPolicy };
   /** Things that load but deserve the person's attention (a program not found, a secret in env.pass). */
   warnings: readonly string[];
 }
@@ -442,9 +443,6 @@ export function compilePolicy(raw: unknown, opts: CompileOptions): CompiledPolic
   warnings.push(...envSet.warnings);
   const panes = compilePanes(policy, ctx, problems);
   const sandbox = compileSandbox(policy, problems);
-  if (policy.anomalies.probing.blockAfter <= policy.anomalies.probing.slowAfter) {
-    problems.push({ path: "anomalies.probing.blockAfter", message: "must be greater than slowAfter" });
-  }
   const auditPath = path.resolve(
     policy.audit.path === undefined ? opts.defaultAuditPath : path.resolve(baseDir, policy.audit.path),
   );

@@ -177,21 +177,33 @@ const anomalies = z
           .int()
           .min(1)
           .max(100_000)
-          .default(15)
-          .describe("Refusals within windowMs after which each call is held back slowMs."),
+          .default(10)
+          .describe(
+            "Refusals within windowMs after which each further refused call is answered slowMs later (one at a time). Allowed calls are never held back.",
+          ),
+        windowMs: ms(60_000, "The window for slowAfter, in milliseconds."),
+        slowMs: ms(1_000, "How long each refused call is held back once the brake is on."),
         blockAfter: z
           .number()
           .int()
           .min(1)
           .max(100_000)
-          .default(40)
-          .describe("Refusals within windowMs after which the connection is blocked."),
-        windowMs: ms(60_000, "The window, in milliseconds."),
-        slowMs: ms(1_000, "How long each call is held back once slowed."),
+          .default(12)
+          .describe(
+            "Probe points within probeWindowMs after which the connection may not spawn, type or reach panes not its own: refusals that reach for credentials, /proc, /sys or /root (3), encoded or NUL path tricks (4), invisible characters (4), loader variables such as LD_PRELOAD (4), secret-looking variable names (2), a person's pane it may not use (2), other paths outside the workspace (1), pane ids it was never given (1), options that run or write (1), each distinct program refused past the tenth (1); the same target counts once. Shell habits (pipes, &&, $VAR, NAME=value, globs, a program or option not allowed) count nothing.",
+          ),
+        probeWindowMs: ms(600_000, "The window for blockAfter, in milliseconds."),
         cooldownMs: ms(300_000, "How long the connection is then blocked."),
       })
-      .default({ slowAfter: 15, blockAfter: 40, windowMs: 60_000, slowMs: 1_000, cooldownMs: 300_000 })
-      .describe("Probing: repeated refusals."),
+      .default({
+        slowAfter: 10,
+        windowMs: 60_000,
+        slowMs: 1_000,
+        blockAfter: 12,
+        probeWindowMs: 600_000,
+        cooldownMs: 300_000,
+      })
+      .describe("The probing brake: repeated refusals slow refused calls; probing beyond the policy blocks."),
     sensitivePaths: z
       .array(z.string().min(2))
       .default([])

@@ -11,6 +11,7 @@ import { argPieces, looksLikePath } from "./path-like.js";
 import type { CompiledCommandRule, CompiledPolicy } from "./policy-compile.js";
 import type { InputMode } from "./policy-schema.js";
 import { type ResolvedProgram, resolveProgram } from "./program-resolve.js";
+import { ASSIGNMENT, allowedProgramsHint, builtinHint, SYNTAX_HINTS } from "./refusal-hints.js";
 
 /** The terminal type panes emulate (@xterm/headless); the same value as EMULATED_TERM in src/panes, which this layer may not import. */
 const PANE_TERM = "xterm-256color";
@@ -53,15 +54,43 @@ function findRules(
   word: string,
   serverEnv: NodeJS.ProcessEnv,
 ): { program: ResolvedProgram; rules: CompiledCommandRule[] } {
-  // Throws COMMAND_NOT_ALLOWED for relative paths and names not found on the server's PATH.
-  const program = resolveProgram(word, { serverPath: serverEnv.PATH, roots: policy.workspace });
-  const rules = policy.commands.filter((rule) => sameProgram(rule, program));
-  if (rules.length === 0) {
-    throw new CcmuxError("COMMAND_NOT_ALLOWED", `"${word}" is not in the policy`, {
-      data: { program: word },
-    });
+  let program: ResolvedProgram;
+  try {
+    // Throws COMMAND_NOT_ALLOWED for relative paths and names not found on the server's PATH.
+    program = resolveProgram(word, { serverPath: serverEnv.PATH, roots: policy.workspace });
+  } catch (error) {
+    if (!isCcmuxError(error) || error.code !== "COMMAND_NOT_ALLOWED") throw error;
+    throw notAllowed(policy, word, error.message);
   }
+  const rules = policy.commands.filter((rule) => sameProgram(rule, program));
+  if (rules.length === 0) throw notAllowed(policy, word, `"${word}" is not in the policy`);
   return { program, rules };
+}
+
+/** COMMAND_NOT_ALLOWED with what to do instead: the builtin's replacement, else the programs allowed. */
+function notAllowed(policy: CompiledPolicy, word: string, why: string): CcmuxError {
+  const allowed = policy.commands.filter((rule) => rule.executable !== null).map((rule) => rule.command);
+  const hint = builtinHint(word) ?? allowedProgramsHint(allowed);
+  return new CcmuxError("COMMAND_NOT_ALLOWED", `${why}. Instead: ${hint}`, { data: { program: word } });
+}
+
+/** `NODE_ENV=test node …`: a shell would set a variable; ccmux would look for a program named `NODE_ENV=test`. */
+function refuseAssignment(policy: CompiledPolicy, words: readonly string[]): void {
+  const names: string[] = [];
+  for (const w of words) {
+    if (!ASSIGNMENT.test(w)) break;
+    names.push(w.slice(0, w.indexOf("=")));
+  }
+  if (names.length === 0) return;
+  const settable =
+    policy.env.fromAgent.length > 0
+      ? `this policy lets you set ${policy.env.fromAgent.join(", ")}`
+      : "this policy lets you set no variable";
+  throw new CcmuxError(
+    "COMMAND_SYNTAX_FORBIDDEN",
+    `the command line starts with a variable assignment (${names.join(", ")}), which is shell syntax; ccmux runs no shell. Instead: ${SYNTAX_HINTS.assignment} (${settable})`,
+    { data: { syntax: "assignment", names } },
+  );
 }
 
 function checkCwd(policy: CompiledPolicy, requested: string | undefined): string {
@@ -108,11 +137,24 @@ function checkArgPaths(
   } catch (error) {
     const code = isCcmuxError(error) ? error.code : "PATH_INVALID";
     const why = code === "PATH_OUTSIDE_WORKSPACE" ? "is outside the workspace" : "is not an acceptable path";
-    throw new CcmuxError(code, `argument ${argIndex} ${why}`, {
+    throw new CcmuxError(code, `argument ${argIndex} ${why}${pathHint(arg, code)}`, {
       data: { rule: ctx.rule, argIndex, reason: error instanceof Error ? error.message : String(error) },
       cause: error,
     });
   }
+}
+
+/** What to do instead of a path outside the workspace; `~` first, since no shell expands it. */
+function pathHint(arg: string, code: string): string {
+  if (code !== "PATH_OUTSIDE_WORKSPACE") return "";
+  if (argPieces(arg).some((piece) => piece.startsWith("~"))) {
+    return ". Instead: `~` is not expanded and the home directory is outside the workspace; use a path relative to cwd";
+  }
+  return ". Instead: use a path inside the workspace (the policy tool lists its roots), relative to cwd";
+}
+
+function truncate(text: string): string {
+  return text.length > 64 ? `${text.slice(0, 64)}…` : text;
 }
 
 interface ChosenRule extends ArgsMatch {
@@ -183,12 +225,18 @@ function chooseRule(
     }
   }
   if (risky !== null) throw risky;
-  if (fallback !== null) return fallback;
   // Only this program's shapes: the message never lists the whole allowlist.
   const shapes = rules.flatMap((rule) => rule.patternSources).map((s) => JSON.stringify(s));
+  // An option where a shape wants a path (`cat -n`, `node --inspect`) is an option the policy does not allow,
+  // not a badly written path: the advice is the program's shapes, not `./`.
+  const option = fallback?.pathArgs.find((i) => (args[i] ?? "").startsWith("-"));
+  const why =
+    option === undefined
+      ? ""
+      : ` (argument ${option + 1} is an option where a shape takes a path; a file whose name starts with - is written ./${truncate(args[option] ?? "")})`;
   throw new CcmuxError(
     "ARGS_NOT_ALLOWED",
-    `these arguments are not allowed for "${word}"; allowed: ${shapes.join(", ")}`,
+    `these arguments are not allowed for "${word}"; allowed: ${shapes.join(", ")}${why}`,
     {
       data: { program: word, rules: rules.map((rule) => rule.index) },
     },
@@ -208,6 +256,7 @@ export function checkSpawn(
   serverEnv: NodeJS.ProcessEnv,
 ): SpawnPlan {
   const words = parseCommandLine(req.command, policy.limits.maxInputBytes);
+  refuseAssignment(policy, words);
   const word = words[0] as string;
   const args = words.slice(1);
   const { program, rules } = findRules(policy, word, serverEnv);
@@ -217,10 +266,11 @@ export function checkSpawn(
   for (const i of chosen.pathArgs) {
     const arg = args[i] as string;
     // Security: `node {path}` given `--require=/x` would be read as an option, not as the path we checked.
+    // (chooseRule already refuses such a match; this holds even if it changes.)
     if (arg.startsWith("-")) {
       throw new CcmuxError(
-        "PATH_INVALID",
-        `argument ${i + 1} must be a path, not an option; prefix it with ./`,
+        "ARGS_NOT_ALLOWED",
+        `argument ${i + 1} is an option where the shape takes a path`,
         {
           data: { rule: chosen.rule.index, argIndex: i + 1 },
         },

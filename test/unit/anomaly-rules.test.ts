@@ -10,7 +10,6 @@ import {
 
 const POLICY: AnomalyPolicy = {
   lateral: { panes: 3, windowMs: 60_000, cooldownMs: 120_000 },
-  probing: { slowAfter: 3, blockAfter: 5, windowMs: 60_000, slowMs: 500, cooldownMs: 300_000 },
   sensitivePaths: DEFAULT_SENSITIVE_PATHS,
   exfiltration: {
     enabled: true,
@@ -35,40 +34,6 @@ function codeOf(fn: () => unknown): string | undefined {
 }
 
 describe("anomaly rules", () => {
-  it("probing: repeated refusals slow the connection, then block it until the cool-down ends", () => {
-    const { rules, advance } = detector();
-    const deny = () =>
-      rules.observe({
-        tool: "spawn",
-        decision: "deny",
-        code: "COMMAND_NOT_ALLOWED",
-        args: { command: "rm -rf /" },
-      });
-    expect(deny()).toEqual([]);
-    deny();
-    expect(deny()).toMatchObject([{ rule: "probing", severity: "medium" }]);
-    expect(rules.gate("list_panes", undefined).delayMs).toBe(500);
-    deny();
-    expect(deny()).toMatchObject([{ rule: "probing", severity: "high" }]);
-    expect(codeOf(() => rules.gate("spawn", undefined))).toBe("ANOMALY_BLOCKED");
-    expect(codeOf(() => rules.gate("read_pane", "p-not-its-own"))).toBe("ANOMALY_BLOCKED");
-    // Its own panes stay readable and killable: the block stops the probing, not the clean-up.
-    expect(codeOf(() => rules.gate("read_pane", undefined))).toBeUndefined();
-    expect(codeOf(() => rules.gate("kill_pane", undefined))).toBeUndefined();
-    advance(300_001);
-    expect(rules.gate("spawn", undefined).delayMs).toBe(0);
-  });
-
-  it("probing: refusals spread wider than the window never add up", () => {
-    const { rules, advance } = detector();
-    for (let i = 0; i < 10; i++) {
-      expect(
-        rules.observe({ tool: "spawn", decision: "deny", code: "COMMAND_NOT_ALLOWED", args: {} }),
-      ).toEqual([]);
-      advance(31_000);
-    }
-  });
-
   it("lateral movement: too many panes in the window blocks further panes, not the ones already touched", () => {
     const { rules, advance } = detector();
     for (const pane of ["p-1", "p-2", "p-3"]) {
@@ -78,9 +43,9 @@ describe("anomaly rules", () => {
       rules.observe({ tool: "read_pane", pane: "p-4", decision: "allow", args: { pane: "p-4" } }),
     ).toMatchObject([{ rule: "lateral-movement", severity: "medium" }]);
     expect(codeOf(() => rules.gate("read_pane", "p-5"))).toBe("ANOMALY_BLOCKED");
-    expect(rules.gate("read_pane", "p-1").delayMs).toBe(0);
+    expect(codeOf(() => rules.gate("read_pane", "p-1"))).toBeUndefined();
     advance(120_001);
-    expect(rules.gate("read_pane", "p-5").delayMs).toBe(0);
+    expect(codeOf(() => rules.gate("read_pane", "p-5"))).toBeUndefined();
   });
 
   it("sensitive paths raise a high-severity event, allowed or not", () => {
@@ -127,27 +92,6 @@ describe("anomaly rules", () => {
       ).toContain("read-then-network");
     }
   });
-
-  it("a pane already gone does not count as probing", () => {
-    const { rules } = detector();
-    for (let i = 0; i < 20; i++) {
-      expect(
-        rules.observe({ tool: "kill_pane", decision: "deny", code: "PANE_NOT_FOUND", args: {} }),
-      ).toEqual([]);
-    }
-  });
-
-  it.each(["INVALID_ARGUMENT", "UNKNOWN_KEY", "LIMIT_EXCEEDED"])(
-    "malformed or oversized calls (%s) count as probing: a flood of them is slowed, then blocked",
-    (code) => {
-      const { rules } = detector();
-      const events = Array.from({ length: POLICY.probing.blockAfter }, () =>
-        rules.observe({ tool: "spawn", decision: "deny", code, args: { junk: "x".repeat(100) } }),
-      ).flat();
-      expect(events.filter((e) => e.rule === "probing").map((e) => e.severity)).toEqual(["medium", "high"]);
-      expect(() => rules.gate("spawn", undefined)).toThrow(/blocked/);
-    },
-  );
 
   it("sensitive paths are matched as paths, not inside other words", () => {
     const { rules } = detector();
