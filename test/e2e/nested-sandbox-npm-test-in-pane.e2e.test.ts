@@ -1,6 +1,6 @@
 import { spawnSync } from "node:child_process";
-import { cpSync, mkdirSync, readFileSync, realpathSync, writeFileSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
+import { cpSync, readFileSync, realpathSync, writeFileSync } from "node:fs";
+import { join, relative, resolve, sep } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LAUNCHER_IN_SANDBOX } from "../../src/panes/sandbox/bwrap-args.js";
 import {
@@ -41,19 +41,16 @@ function exampleWorkspace(): TestWorkspace {
   return ws;
 }
 
+/** Left out of the copy: rebuilt in the pane (dist), or not part of the tree a person works in. */
+const NOT_COPIED = new Set(["node_modules", "dist", ".git", "coverage", ".vitest-tmp"]);
+
 /** This working tree as a person has it: sources as they are now, the built addon, installed node_modules. */
 function copyRepository(to: string): void {
-  const listed = spawnSync("git", ["ls-files", "-z", "-c", "-o", "--exclude-standard"], {
-    cwd: REPO,
-    encoding: "utf8",
+  cpSync(REPO, to, {
+    recursive: true,
+    verbatimSymlinks: true,
+    filter: (source) => source === REPO || !NOT_COPIED.has(relative(REPO, source).split(sep)[0] ?? ""),
   });
-  if (listed.status !== 0) throw new Error(`git ls-files failed: ${listed.stderr}`);
-  for (const file of listed.stdout.split("\0")) {
-    if (file === "" || file === "node_modules") continue;
-    mkdirSync(dirname(join(to, file)), { recursive: true });
-    cpSync(join(REPO, file), join(to, file), { verbatimSymlinks: true });
-  }
-  cpSync(join(REPO, "build"), join(to, "build"), { recursive: true });
   cpSync(realpathSync(join(REPO, "node_modules")), join(to, "node_modules"), {
     recursive: true,
     verbatimSymlinks: true,
