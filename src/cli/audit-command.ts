@@ -32,8 +32,8 @@ export interface AuditOptions extends AuditFilterOptions {
 }
 
 /**
- * `ccmux audit …`: review the log. Exit 0, 1 (verify found a break), 2 (usage, a filter value no record can
- * hold, or an unreadable log). Errors go to stderr as one sanitized line.
+ * `ccmux audit …`: review the log. Exit 0, 1 (verify found a break), 2 (usage, an unknown filter value, an
+ * ambiguous or unknown pane, or an unreadable log). Errors go to stderr as one sanitized line.
  */
 export async function auditCommand(options: AuditOptions): Promise<number> {
   if (options.help) {
