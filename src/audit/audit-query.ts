@@ -1,5 +1,9 @@
 import { readFileSync } from "node:fs";
 import { logFiles } from "./audit-files.js";
+import type { AuditDecision } from "./audit-log.js";
+
+/** Every decision a record can carry (AuditRecord.decision), for checking `--decision`. */
+export const AUDIT_DECISIONS: readonly AuditDecision[] = ["allow", "deny", "error", "info"];
 
 /** One record as read back, with where it came from. */
 export interface LoggedRecord {
@@ -14,8 +18,10 @@ export interface AuditFilter {
   until?: number;
   tool?: string;
   decision?: string;
+  /** A whole pane id (see resolvePane): the records about it, and the calls that named it. */
   pane?: string;
   code?: string;
+  /** A prefix of the server run's id. */
   session?: string;
 }
 
@@ -53,9 +59,56 @@ export function matches(record: Record<string, unknown>, filter: AuditFilter): b
   return (
     equal("tool", "tool") &&
     equal("decision", "decision") &&
-    equal("pane", "pane") &&
+    (filter.pane === undefined || paneOfRecord(record) === filter.pane) &&
     equal("code", "code") &&
     (filter.session === undefined || String(record.session ?? "").startsWith(filter.session))
+  );
+}
+
+/**
+ * The pane a record is about: its `pane` field (spawn outcomes, exits, evictions), else the pane its call's
+ * arguments named (read_pane, send_keys, …, refused ones included).
+ */
+export function paneOfRecord(record: Record<string, unknown>): string | undefined {
+  if (typeof record.pane === "string") return record.pane;
+  const args = record.args;
+  if (args !== null && typeof args === "object" && !Array.isArray(args)) {
+    const named = (args as Record<string, unknown>).pane;
+    if (typeof named === "string") return named;
+  }
+  return undefined;
+}
+
+/**
+ * The whole pane id `given` stands for among the panes `records` mention: the id itself, or the one id it is a
+ * prefix of (a trailing `…`, as the table cuts long ids, is ignored). Throws when no pane, or more than one,
+ * matches: the message lists the candidates.
+ */
+export function resolvePane(records: readonly LoggedRecord[], given: string): string {
+  const prefix = given.replace(/…$/, "");
+  const ids = new Set<string>();
+  for (const item of records) {
+    const pane = paneOfRecord(item.record);
+    if (pane !== undefined) ids.add(pane);
+  }
+  if (prefix.length > 0 && ids.has(prefix)) return prefix;
+  const candidates = [...ids].filter((id) => prefix.length > 0 && id.startsWith(prefix)).sort();
+  if (candidates.length === 1) return candidates[0] as string;
+  // Ids come from the log (an agent can name any pane in a refused call): cut, and the caller sanitizes.
+  const cut = (id: string): string => (id.length > 40 ? `${id.slice(0, 39)}…` : id);
+  const shown = (list: string[]): string =>
+    list.length <= 5
+      ? list.map(cut).join(", ")
+      : `${list.slice(0, 5).map(cut).join(", ")} and ${list.length - 5} more`;
+  if (candidates.length > 1) {
+    throw new Error(
+      `--pane "${given}" matches ${candidates.length} panes (${shown(candidates)}): give more of the id`,
+    );
+  }
+  throw new Error(
+    ids.size === 0
+      ? `--pane "${given}": no record in this log names a pane`
+      : `--pane "${given}": no pane id in this log starts so; the log names ${shown([...ids].sort())}`,
   );
 }
 

@@ -5,63 +5,67 @@ import {
   type AuditFilter,
   type LoggedRecord,
   matches,
-  parseTimeBound,
   readRecords,
   recordsIn,
   summarize,
 } from "../audit/audit-query.js";
 import { verifyLog } from "../audit/audit-verify.js";
 import { sanitizeText } from "../panes/sanitize.js";
+import { type AuditFilterOptions, auditFilter } from "./audit-filter.js";
+import { AUDIT_USAGE, auditHelp } from "./audit-help.js";
+import { AUDIT_TABLE_HEADER, auditRow, clean } from "./audit-table.js";
 import { defaultAuditPath } from "./paths.js";
 import { loadPolicy, locatePolicy } from "./policy-file.js";
 
-export interface AuditOptions {
+export { AUDIT_ACTIONS, auditHelp, isAuditAction } from "./audit-help.js";
+export { AUDIT_USAGE };
+
+export interface AuditOptions extends AuditFilterOptions {
   action: string | undefined;
+  /** Print the action's help (auditHelp) to stdout and exit 0. */
+  help?: boolean;
   file?: string;
   config?: string;
   json?: boolean;
   follow?: boolean;
   lines?: string;
-  since?: string;
-  until?: string;
-  tool?: string;
-  decision?: string;
-  pane?: string;
-  code?: string;
-  session?: string;
 }
 
-export const AUDIT_USAGE = `Usage:
-  ccmux audit show    [filters] [--json]   records, oldest first (--json: one JSON record per line)
-  ccmux audit tail    [filters] [-n N] [-f] the last N records (default 20); -f follows new ones
-  ccmux audit summary [filters] [--json]   counts by tool, decision and code; refused commands; panes; alerts
-  ccmux audit verify  [--json]             check the hash chain across rotated files; exit 1 at the first break
-Filters: --since 2h|30m|ISO  --until …  --tool T  --decision allow|deny|error|info  --pane ID  --code CODE  --session S
-The log: --file PATH, else the policy's audit.path (--config FILE, ./ccmux.json, ~/.config/ccmux/ccmux.json), else ${defaultAuditPath()}.`;
-
-/** `ccmux audit …`: review the log. Exit 0, 1 (verify found a break), 2 (usage or unreadable log). */
+/**
+ * `ccmux audit …`: review the log. Exit 0, 1 (verify found a break), 2 (usage, an unknown filter value, an
+ * ambiguous or unknown pane, or an unreadable log). Errors go to stderr as one sanitized line.
+ */
 export async function auditCommand(options: AuditOptions): Promise<number> {
-  let path: string;
-  let filter: AuditFilter;
-  try {
-    path = logPath(options);
-    filter = filterOf(options);
-  } catch (error) {
-    console.error(`ccmux: ${(error as Error).message}`);
-    return 2;
+  if (options.help) {
+    process.stdout.write(`${auditHelp(options.action)}\n`);
+    return 0;
   }
-  switch (options.action) {
-    case "verify":
-      return verify(path, options.json === true);
-    case "show":
-      return show(path, filter, options.json === true);
-    case "summary":
-      return summary(path, filter, options.json === true);
-    case "tail":
-      return tail(path, filter, options);
-    default:
-      console.error(AUDIT_USAGE);
-      return 2;
+  try {
+    const path = logPath(options);
+    switch (options.action) {
+      case "verify":
+        return verify(path, options.json === true);
+      case "show": {
+        const all = readRecords(path);
+        return show(all, auditFilter(options, all), options.json === true);
+      }
+      case "summary": {
+        const all = readRecords(path);
+        return summary(path, all, auditFilter(options, all), options.json === true);
+      }
+      case "tail":
+        return await tail(path, options);
+      case undefined:
+        console.error(AUDIT_USAGE);
+        return 2;
+      default:
+        console.error(`ccmux: unknown audit action "${clean(options.action, 40)}".\n${AUDIT_USAGE}`);
+        return 2;
+    }
+  } catch (error) {
+    // Security: the message can quote values from the log (pane ids, tool names an agent sent).
+    console.error(`ccmux: ${sanitizeText((error as Error).message)}`);
+    return 2;
   }
 }
 
@@ -69,16 +73,6 @@ function logPath(options: AuditOptions): string {
   if (options.file !== undefined) return options.file;
   const policyFile = locatePolicy(options.config, { workingDirectory: true });
   return policyFile === undefined ? defaultAuditPath() : loadPolicy(policyFile).audit.path;
-}
-
-function filterOf(options: AuditOptions): AuditFilter {
-  const filter: AuditFilter = {};
-  if (options.since !== undefined) filter.since = parseTimeBound(options.since);
-  if (options.until !== undefined) filter.until = parseTimeBound(options.until);
-  for (const key of ["tool", "decision", "pane", "code", "session"] as const) {
-    if (options[key] !== undefined) filter[key] = options[key];
-  }
-  return filter;
 }
 
 function verify(path: string, json: boolean): number {
@@ -101,19 +95,18 @@ function verify(path: string, json: boolean): number {
   return result.ok && result.files.length > 0 ? 0 : result.ok ? 2 : 1;
 }
 
-function show(path: string, filter: AuditFilter, json: boolean): number {
-  const records = readRecords(path).filter((item) => matches(item.record, filter));
+function show(all: readonly LoggedRecord[], filter: AuditFilter, json: boolean): number {
+  const records = all.filter((item) => matches(item.record, filter));
   if (json) {
     for (const item of records) process.stdout.write(`${terminalSafeJson(item.record)}\n`);
     return 0;
   }
-  process.stdout.write(`${HEADER}\n`);
-  for (const item of records) process.stdout.write(`${row(item.record)}\n`);
+  process.stdout.write(`${AUDIT_TABLE_HEADER}\n`);
+  for (const item of records) process.stdout.write(`${auditRow(item.record)}\n`);
   return 0;
 }
 
-function summary(path: string, filter: AuditFilter, json: boolean): number {
-  const all = readRecords(path);
+function summary(path: string, all: readonly LoggedRecord[], filter: AuditFilter, json: boolean): number {
   const result = summarize(all.filter((item) => matches(item.record, filter)).map((item) => item.record));
   if (json) {
     process.stdout.write(`${terminalSafeJson(result, 2)}\n`);
@@ -145,24 +138,28 @@ function summary(path: string, filter: AuditFilter, json: boolean): number {
   return 0;
 }
 
-async function tail(path: string, filter: AuditFilter, options: AuditOptions): Promise<number> {
+async function tail(path: string, options: AuditOptions): Promise<number> {
   const n = Number(options.lines ?? 20);
-  if (!Number.isInteger(n) || n < 0) {
-    console.error("ccmux: -n takes a whole number");
-    return 2;
-  }
-  const print = (item: LoggedRecord): void => {
-    if (matches(item.record, filter)) {
-      process.stdout.write(`${options.json ? terminalSafeJson(item.record) : row(item.record)}\n`);
-    }
-  };
+  if (!Number.isInteger(n) || n < 0) throw new Error("-n takes a whole number");
   // Following starts from a snapshot taken before anything is read: a record appended meanwhile is printed
   // once, by whichever side sees it first (sequence numbers tell).
   const fd = options.follow ? openSync(path, "r") : -1;
   const offset = fd >= 0 ? fstatSync(fd).size : 0;
   const all = readRecords(path);
+  let filter: AuditFilter;
+  try {
+    filter = auditFilter(options, all);
+  } catch (error) {
+    if (fd >= 0) closeSync(fd);
+    throw error;
+  }
+  const print = (item: LoggedRecord): void => {
+    if (matches(item.record, filter)) {
+      process.stdout.write(`${options.json ? terminalSafeJson(item.record) : auditRow(item.record)}\n`);
+    }
+  };
   const existing = all.filter((item) => matches(item.record, filter));
-  if (!options.json) process.stdout.write(`${HEADER}\n`);
+  if (!options.json) process.stdout.write(`${AUDIT_TABLE_HEADER}\n`);
   for (const item of existing.slice(Math.max(0, existing.length - n))) print(item);
   if (fd < 0) return 0;
   const seqs = all.map((item) => item.record.seq).filter((seq): seq is number => typeof seq === "number");
@@ -240,38 +237,6 @@ function rotatedSince(path: string, lastSeq: number): LoggedRecord[] {
     if (typeof first !== "number" || first <= lastSeq) break;
   }
   return found.flat();
-}
-
-const HEADER =
-  "TIME                 SEQ     SESSION   EVENT     TOOL        DECISION CODE                     PANE          DETAIL";
-
-/** One record as a table row. Security: everything from the log is sanitized — the agent wrote much of it. */
-function row(record: Record<string, unknown>): string {
-  const time = typeof record.time === "string" ? record.time.replace("T", " ").slice(0, 19) : "";
-  const args = (record.args ?? {}) as Record<string, unknown>;
-  const detail =
-    args.command ??
-    args.text ??
-    (Array.isArray(args.keys) ? args.keys.join(" ") : undefined) ??
-    record.reason ??
-    "";
-  return [
-    time.padEnd(20),
-    String(record.seq ?? "").padEnd(7),
-    clean(record.session, 9).padEnd(9),
-    clean(record.event, 9).padEnd(9),
-    clean(record.tool, 11).padEnd(11),
-    clean(record.decision, 8).padEnd(8),
-    clean(record.code, 24).padEnd(24),
-    clean(record.pane, 13).padEnd(13),
-    clean(typeof detail === "string" ? detail : JSON.stringify(detail), 100),
-  ].join(" ");
-}
-
-function clean(value: unknown, max: number): string {
-  if (value === undefined || value === null) return "";
-  const text = sanitizeText(String(value)).replace(/\s+/g, " ");
-  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
 }
 
 function pairs(map: Record<string, number>): string {
