@@ -15,7 +15,7 @@ import { type AuditFilterOptions, auditFilter } from "./audit-filter.js";
 import { AUDIT_USAGE, auditHelp } from "./audit-help.js";
 import { AUDIT_TABLE_HEADER, auditRow, clean } from "./audit-table.js";
 import { defaultAuditPath } from "./paths.js";
-import { loadPolicy, locatePolicy } from "./policy-file.js";
+import { findPolicy, loadPolicy } from "./policy-file.js";
 
 export { AUDIT_ACTIONS, auditHelp, isAuditAction } from "./audit-help.js";
 export { AUDIT_USAGE };
@@ -71,8 +71,11 @@ export async function auditCommand(options: AuditOptions): Promise<number> {
 
 function logPath(options: AuditOptions): string {
   if (options.file !== undefined) return options.file;
-  const policyFile = locatePolicy(options.config, { workingDirectory: true });
-  return policyFile === undefined ? defaultAuditPath() : loadPolicy(policyFile).audit.path;
+  // Security: found as serve finds it, never ./ccmux.json unasked: a pane could plant one naming a forged log.
+  const found = findPolicy(options.config);
+  if (found.file === undefined) return defaultAuditPath();
+  if (found.note !== undefined) console.error(`ccmux: ${found.note}`);
+  return loadPolicy(found.file).audit.path;
 }
 
 function verify(path: string, json: boolean): number {

@@ -15,7 +15,7 @@ const FILTERS = `Filters (all given must hold; an unknown value is refused, and 
   --pane ID                  one pane: its whole id or any prefix of exactly one (the calls that named it too)
   --session S                server runs: an id (shown whole in the table) or a prefix of some`;
 
-const LOG = `The log: --file PATH, else the policy's audit.path (--config FILE, ./ccmux.json, ~/.config/ccmux/ccmux.json), else ${defaultAuditPath()}.`;
+const LOG = `The log: --file PATH, else the policy's audit.path (--config FILE, else ~/.config/ccmux/ccmux.json; ./ccmux.json only when named), else ${defaultAuditPath()}.`;
 
 /** `ccmux audit --help`: every action in one screen (what `ccmux audit` with no action prints too). */
 export const AUDIT_USAGE = `Usage:

@@ -92,7 +92,8 @@ async function main(argv: string[]): Promise<number> {
     );
   }
   const { values, positionals } = parseCommand(command, args);
-  if (values.help) {
+  // audit prints each action's own help (`ccmux audit show --help`).
+  if (values.help && command !== "audit") {
     process.stdout.write(`${usage}\n`);
     return 0;
   }
@@ -128,8 +129,10 @@ async function main(argv: string[]): Promise<number> {
       });
     }
     default: {
-      const { help: _help, ...audit } = values as Record<string, string | boolean | undefined>;
-      return auditCommand({ action: positionals[0], ...audit });
+      return auditCommand({
+        action: positionals[0],
+        ...(values as Record<string, string | boolean | undefined>),
+      });
     }
   }
 }

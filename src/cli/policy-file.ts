@@ -36,24 +36,6 @@ export function findPolicy(
   };
 }
 
-/**
- * The policy file to use: --config, else ./ccmux.json (only when `workingDirectory`), else the user's config
- * dir; undefined when none exists. Kept for `ccmux audit`; `findPolicy` is the rule serve, policy check and
- * doctor share, and audit should move to it (a planted ./ccmux.json can name a forged log).
- */
-export function locatePolicy(
-  explicit: string | undefined,
-  options: { workingDirectory: boolean; cwd?: string },
-): string | undefined {
-  const cwd = options.cwd ?? process.cwd();
-  if (explicit !== undefined) return resolve(cwd, explicit);
-  const candidates = [
-    ...(options.workingDirectory ? [join(cwd, POLICY_FILE_NAME)] : []),
-    join(configDir(), POLICY_FILE_NAME),
-  ];
-  return candidates.find((candidate) => existsSync(candidate));
-}
-
 /** One thing wrong with a policy file: where (JSON path, and line and column when the text has them) and what. */
 export interface PolicyProblem extends Partial<SourcePosition> {
   /** JSON path (`commands[0].args[1]`); "" for the file as a whole. */
