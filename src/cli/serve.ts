@@ -11,6 +11,7 @@ import { EMULATED_TERM } from "../panes/pane-screen.js";
 import type { PaneSandbox } from "../panes/sandbox/pane-sandbox.js";
 import type { ScreenFactory } from "../panes/screen-port.js";
 import { WorkerScreens } from "../panes/worker-screens.js";
+import { oneSendAtATime } from "../shared/one-send-at-a-time.js";
 import { Connection } from "../tools/connection.js";
 import { createServer } from "../tools/create-server.js";
 import { DEFAULT_COLS, DEFAULT_ROWS } from "../tools/pane-fields.js";
@@ -177,7 +178,7 @@ export async function serve(options: { config?: string }): Promise<number> {
     { policy, host, audit, connection, serverEnv, sessionBase, warn },
     packageVersion(),
   );
-  const transport = new StdioServerTransport();
+  const transport = oneSendAtATime(new StdioServerTransport());
 
   let stopping: Promise<number> | undefined;
   const stop = (why: string): Promise<number> => {
