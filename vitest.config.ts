@@ -12,6 +12,7 @@ export default defineConfig({
   test: {
     include: ["test/**/*.test.ts"],
     exclude: [...configDefaults.exclude, ...(INSIDE_PANE_SANDBOX ? NEEDS_THE_HOST : [])],
+    setupFiles: ["test/support/no-leak-warnings.ts"],
     testTimeout: 30_000,
     hookTimeout: 30_000,
     // PTY-heavy suites share two cores; a bounded pool keeps timing-sensitive tests honest.

@@ -8,6 +8,7 @@ import { PaneHost } from "../panes/pane-host.js";
 import type { PaneSandbox } from "../panes/sandbox/pane-sandbox.js";
 import type { ScreenFactory } from "../panes/screen-port.js";
 import { WorkerScreens } from "../panes/worker-screens.js";
+import { oneSendAtATime } from "../shared/one-send-at-a-time.js";
 import { Connection } from "../tools/connection.js";
 import { createServer } from "../tools/create-server.js";
 import { isInside } from "../validation/canonical-path.js";
@@ -180,7 +181,7 @@ export async function serve(options: { config?: string }): Promise<number> {
     { policy, host, audit, connection, serverEnv, sessionBase, warn, startPersonPanes },
     packageVersion(),
   );
-  const transport = new StdioServerTransport();
+  const transport = oneSendAtATime(new StdioServerTransport());
 
   let stopping: Promise<number> | undefined;
   const stop = (why: string): Promise<number> => {

@@ -30,9 +30,14 @@ const MAX_BATCH_BYTES = 256 * 1024;
 
 /**
  * Heap of the screen thread. Each screen's memory is bounded (RowHistory's byte cap, the emulator guards);
- * 16 live and 32 exited panes at their caps fit. Beyond it V8 ends the thread, not the server.
+ * 16 live and 32 exited panes at their caps fit. Beyond it V8 ends the thread, not the server. The young
+ * generation is Node 20/22's default (16 MB semi-spaces): Node 24's V8 doubles it, and a pane streaming 1 GB
+ * grew the server by 90 MB more for it.
  */
-export const SCREEN_THREAD_LIMITS: ResourceLimits = { maxOldGenerationSizeMb: 1536 };
+export const SCREEN_THREAD_LIMITS: ResourceLimits = {
+  maxOldGenerationSizeMb: 1536,
+  maxYoungGenerationSizeMb: 48,
+};
 /** More deaths than this within RESTART_WINDOW_MS and the thread is not restarted again (reads then fail). */
 const MAX_RESTARTS = 5;
 const RESTART_WINDOW_MS = 60_000;

@@ -405,11 +405,30 @@ const INTERPRETERS: readonly ProgramRisks[] = [
         LOAD,
         "node(1) --experimental-network-imports: import code over https",
       ),
+      // Security: Node 22 and 24 added these: a config file (named, or node.config.json in the working
+      // directory) sets --import and --require; a global setup module and a package map load code; an entry
+      // URL makes the script operand a URL, and a data: URL is code.
+      opt(
+        [
+          "--experimental-config-file",
+          "--experimental-default-config-file",
+          "--test-global-setup",
+          "--experimental-package-map",
+          "--entry-url",
+        ],
+        LOAD,
+        "node(1) 22/24 --experimental-config-file, --experimental-default-config-file (node.config.json), --test-global-setup, --experimental-package-map, --entry-url",
+      ),
+      opt(
+        ["--localstorage-file", "--test-rerun-failures"],
+        WRITE,
+        "node(1) 22/24 --localstorage-file, --test-rerun-failures: write a file under a chosen name",
+      ),
       opt(["-i", "--interactive"], RUN, "node(1) -i/--interactive: a REPL runs what is typed into the pane"),
     ],
     valueShort: "erpC",
-    // Security: every option `node --help` shows taking a value (node 20): read as a value, not as the first
-    // operand that ends node's options (`--test-name-pattern x --import=…` still imports).
+    // Security: every option `node --help` shows taking a value (Node 20, 22 and 24): read as a value, not as
+    // the first operand that ends node's options (`--test-name-pattern x --import=…` still imports).
     valueLong: [
       "eval",
       "print",
@@ -473,6 +492,21 @@ const INTERPRETERS: readonly ProgramRisks[] = [
       "use-largepages",
       "v8-pool-size",
       "watch-path",
+      "experimental-config-file",
+      "experimental-package-map",
+      "experimental-test-isolation",
+      "experimental-test-tag-filter",
+      "localstorage-file",
+      "max-old-space-size-percentage",
+      "test-coverage-branches",
+      "test-coverage-exclude",
+      "test-coverage-functions",
+      "test-coverage-include",
+      "test-coverage-lines",
+      "test-global-setup",
+      "test-random-seed",
+      "test-rerun-failures",
+      "watch-kill-signal",
     ],
   },
   {

@@ -194,8 +194,10 @@ describe("1 GB of output through a sandboxed pane", () => {
     } finally {
       clearInterval(sampler);
     }
-    // 1 GB went through; the server may grow by buffers and history, never by the volume.
-    expect(peak - before).toBeLessThan(128 * 1024 * 1024);
+    // 1 GB went through; the server may grow by buffers and history, never by the volume. Node 24's V8 gives
+    // the main thread twice Node 22's young generation (64 MB of new space, not 32): a fixed cost, not volume.
+    const youngGrowth = Number(process.versions.node.split(".")[0]) >= 24 ? 32 : 0;
+    expect(peak - before).toBeLessThan((128 + youngGrowth) * 1024 * 1024);
     await mcp.ok("send_keys", { pane, text: "echo AFTER-$((2+2))", submit: true });
     expect(
       (await mcp.ok<{ matched: boolean }>("wait_for", { pane, text: "AFTER-4", timeout_ms: 10_000 })).matched,

@@ -16,6 +16,7 @@ import { join, resolve } from "node:path";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+import { oneSendAtATime } from "../../src/shared/one-send-at-a-time.js";
 
 export const CLI = resolve(import.meta.dirname, "../../dist/cli/main.js");
 
@@ -148,20 +149,24 @@ export async function serveWorkspace(
   wrapper: string[] = [],
 ): Promise<Served> {
   const argv = [...wrapper, process.execPath, CLI, "serve", "--config", ws.policyPath];
-  const transport = new StdioClientTransport({
-    command: argv[0] as string,
-    args: argv.slice(1),
-    env: {
-      PATH: serverPath(),
-      HOME: process.env.HOME ?? "/root",
-      LANG: "C.UTF-8",
-      XDG_STATE_HOME: join(ws.dir, "xdg-state"),
-      XDG_CONFIG_HOME: join(ws.dir, "xdg-config"),
-      ...extraEnv,
-    },
-    cwd: ws.dir,
-    stderr: "pipe",
-  });
+  // Calls go out one write at a time, as the server's answers do: tests that fire hundreds of calls at once
+  // otherwise park a 'drain' listener per call on the server's stdin (MaxListenersExceededWarning).
+  const transport = oneSendAtATime(
+    new StdioClientTransport({
+      command: argv[0] as string,
+      args: argv.slice(1),
+      env: {
+        PATH: serverPath(),
+        HOME: process.env.HOME ?? "/root",
+        LANG: "C.UTF-8",
+        XDG_STATE_HOME: join(ws.dir, "xdg-state"),
+        XDG_CONFIG_HOME: join(ws.dir, "xdg-config"),
+        ...extraEnv,
+      },
+      cwd: ws.dir,
+      stderr: "pipe",
+    }),
+  );
   let stderr = "";
   transport.stderr?.on("data", (chunk: Buffer) => {
     stderr += chunk.toString();
@@ -192,7 +197,13 @@ export async function serveWorkspace(
       }
       return text;
     },
-    close: () => client.close(),
+    async close() {
+      await client.close();
+      // npm test prints no listener-leak warnings: a server that printed one fails the test that drove it.
+      if (stderr.includes("MaxListenersExceededWarning")) {
+        throw new Error(`the server warned of an EventEmitter listener leak:\n${stderr}`);
+      }
+    },
   };
 }
 
