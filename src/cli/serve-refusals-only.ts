@@ -7,12 +7,14 @@ import { z } from "zod";
 import { AuditBudget, connectionBytesPerMinute } from "../audit/audit-budget.js";
 import { AuditLog, type AuditRecord, DEFAULT_AUDIT_OPTIONS } from "../audit/audit-log.js";
 import { CcmuxError, type CcmuxErrorCode } from "../errors.js";
+import { oneSendAtATime } from "../shared/one-send-at-a-time.js";
 import { sanitizeLine } from "../tools/agent-text.js";
 import { argsShapeOverBound } from "../tools/args-bound.js";
 import { SERVER_NAME } from "../tools/create-server.js";
 import { errorResult } from "../tools/tool-result.js";
 import { auditRedactor } from "./audit-redactor.js";
 import type { AuditTarget } from "./policy-file.js";
+import { whenStdioClosed } from "./stdio-closed.js";
 import { packageVersion } from "./version.js";
 
 /** What keeps `serve` from serving: the code every call gets, why, the problems, and where to audit. */
@@ -134,12 +136,9 @@ export async function serveRefusalsOnly(broken: NotServing): Promise<number> {
     return errorResult(refusal);
   });
 
-  const transport = new StdioServerTransport();
-  const closed = new Promise<string>((resolve) => {
-    transport.onclose = () => resolve("the client closed the connection");
-    process.stdin.once("end", () => resolve("stdin closed"));
-    for (const signal of ["SIGTERM", "SIGINT", "SIGHUP"] as const) process.on(signal, () => resolve(signal));
-  });
+  // One answer at a time: a burst of refusals must not queue a drain listener per answer on a slow client.
+  const transport = oneSendAtATime(new StdioServerTransport());
+  const closed = whenStdioClosed(transport);
   await server.connect(transport);
   console.error(
     audit === undefined

@@ -19,6 +19,7 @@ import { personPanesOnFirstUse } from "./person-panes.js";
 import { findPolicy, formatProblems, readPolicy } from "./policy-file.js";
 import { makeSandbox, paneUserSwitch, paneUserWarnings, sandboxWarnings } from "./sandbox-setup.js";
 import { serveRefusalsOnly } from "./serve-refusals-only.js";
+import { whenStdioClosed } from "./stdio-closed.js";
 import { packageVersion } from "./version.js";
 
 /**
@@ -199,12 +200,7 @@ export async function serve(options: { config?: string }): Promise<number> {
     })();
     return stopping;
   };
-  const closed = new Promise<string>((resolve) => {
-    transport.onclose = () => resolve("the client closed the connection");
-    process.stdin.once("end", () => resolve("stdin closed"));
-    // Persistent handlers: a second signal during shutdown must not kill us before the panes are gone.
-    for (const signal of ["SIGTERM", "SIGINT", "SIGHUP"] as const) process.on(signal, () => resolve(signal));
-  });
+  const closed = whenStdioClosed(transport);
   await server.connect(transport);
   console.error(
     `ccmux: serving MCP on stdio (policy ${file}, audit ${policy.audit.path})${posture.warning ? "" : `; ${posture.message}`}${userSwitch ? `; the server runs as root; panes run as ${userSwitch.user.name} (uid ${userSwitch.user.uid}) (sandbox.user)` : ""}.`,
