@@ -79,9 +79,10 @@ describe("one workspace file crashes the whole server", () => {
       const exited = mcp.ok<{ reason: string }>("wait_for", { pane, exit: true, timeout_ms: 60_000 });
       const latencies = await readWhile(mcp, neighbour, exited);
       expect((await exited).reason).toBe("exited");
-      // Generous bounds for a busy shared machine; the old code died (60 KB file) or froze every read ~5 s.
-      expect(median(latencies)).toBeLessThan(50);
-      expect(Math.max(...latencies)).toBeLessThan(1000);
+      // Bounds that hold on a loaded machine (70 ms medians seen with both cores busy); the old code died (60 KB
+      // file) or froze every read ~5 s.
+      expect(median(latencies)).toBeLessThan(250);
+      expect(Math.max(...latencies)).toBeLessThan(3000);
       // The hostile pane still renders, bounded: each cell keeps at most 32 code units.
       const hostile = await mcp.ok<{ text: string }>("read_pane", { pane, mode: "scrollback" });
       expect(hostile.text.length).toBeLessThan(200_000);

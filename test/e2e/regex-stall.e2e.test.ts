@@ -94,13 +94,15 @@ describe("one regex freezes every pane, and timeout_ms is not honoured", () => {
       const { waits, reads } = await waitsWhileReading(regex);
       for (const wait of waits) {
         expect(wait.reason).toBe("timeout");
-        expect(wait.elapsedMs).toBeLessThan(600); // within 100 ms of timeout_ms
+        // The fault overran a 500 ms timeout by 12-31 s; on an idle machine the overrun is under 100 ms, and a
+        // loaded one (tests on both cores) has been seen to add 300 ms of timer lateness.
+        expect(wait.elapsedMs).toBeLessThan(1500);
         expect(wait.roundTrip).toBeLessThan(2000); // generous for a busy machine; the old code took 31 s
       }
       const sorted = [...reads].sort((a, b) => a - b);
-      // Generous bounds; the old code held every read ~15 s.
-      expect(sorted[Math.floor(sorted.length / 2)]).toBeLessThan(50);
-      expect(sorted[sorted.length - 1]).toBeLessThan(1000);
+      // Bounds that hold on a loaded machine; the old code held every read ~15 s.
+      expect(sorted[Math.floor(sorted.length / 2)]).toBeLessThan(250);
+      expect(sorted[sorted.length - 1]).toBeLessThan(3000);
       console.log(
         `${regex.slice(0, 30)}…: waits ${waits.map((w) => w.elapsedMs).join("/")} ms, ${reads.length} reads, median ${sorted[Math.floor(sorted.length / 2)]?.toFixed(1)} ms, max ${sorted[sorted.length - 1]?.toFixed(1)} ms`,
       );

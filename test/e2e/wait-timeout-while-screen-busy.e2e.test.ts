@@ -4,7 +4,8 @@ import { makeWorkspace, type Served, serveWorkspace, type TestWorkspace } from "
 // Issue 9 (second review): a text wait_for with timeout_ms 1000 returned after 11.8 s while the screen thread
 // was busy: the wait first asked the screen for a mark, and only then started its timer.
 const TIMEOUT_MS = 1000;
-const SLACK_MS = 150;
+// The fault overran by 10.8 s; an idle machine overruns by under 100 ms, a loaded one by a few hundred.
+const SLACK_MS = 1000;
 
 describe("wait_for ignores timeout_ms while the screen thread is busy", () => {
   let ws: TestWorkspace;
