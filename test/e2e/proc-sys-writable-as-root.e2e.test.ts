@@ -182,7 +182,7 @@ for (const mode of ["required", "off"] as const) {
 
 describe.skipIf(!AS_ROOT)("proc/sys writable as root: sandbox.user", () => {
   for (const user of ["root", 0, "toor-does-not-exist"] as const) {
-    it(`serve refuses to start with sandbox.user ${JSON.stringify(user)}`, () => {
+    it(`serve runs nothing with sandbox.user ${JSON.stringify(user)}: it names the problem and exits 2`, () => {
       const ws = makeWorkspace({ commands: [{ command: "true" }], sandbox: { mode: "required", user } });
       try {
         const run = spawnSync(
