@@ -27,6 +27,8 @@ export const REDACTED = "[REDACTED]";
 
 /** Values shorter than this are not treated as secrets to search for (too many false hits). */
 const MIN_SECRET_VALUE_LENGTH = 6;
+/** A secret's first characters from this many on are redacted where they appear cut short ("…"). */
+const MIN_CUT_SECRET_LENGTH = 10;
 
 /** Most `redacted` entries one record lists; the rest are counted. */
 const MAX_LISTED = 32;
@@ -65,11 +67,31 @@ export class Redactor {
     ].sort((a, b) => b.length - a.length);
   }
 
-  redactString(text: string): string {
+  /** `text` without secrets; `found` are credential-shaped tokens seen elsewhere in the same record. */
+  redactString(text: string, found: readonly string[] = []): string {
     let out = text;
     for (const value of this.values) if (out.includes(value)) out = out.split(value).join(REDACTED);
     for (const shape of SECRET_SHAPES) out = out.replace(shape, REDACTED);
+    // Security: refusal reasons quote the agent's input cut short ("C-wJalrXUtnFEMI/K7MDENG/bPxRfiCY…"); a cut
+    // secret no longer matches its value or its shape, so its leading characters are redacted as well.
+    for (const value of [...this.values, ...found]) out = redactCutPrefix(out, value);
     return redactPem(out);
+  }
+
+  /** Credential-shaped tokens in the strings of `value` (names included): what a cut quote may begin with. */
+  private shapedTokens(value: unknown): string[] {
+    const found = new Set<string>();
+    const stack: unknown[] = [value];
+    while (stack.length > 0) {
+      const item = stack.pop();
+      if (typeof item === "string") {
+        for (const shape of SECRET_SHAPES) for (const match of item.matchAll(shape)) found.add(match[0]);
+      } else if (Array.isArray(item)) stack.push(...item);
+      else if (item !== null && typeof item === "object") {
+        for (const [name, entry] of Object.entries(item)) stack.push(name, entry);
+      }
+    }
+    return [...found].filter((token) => token.length >= MIN_CUT_SECRET_LENGTH);
   }
 
   /** A deep copy of `value` with every string redacted and secret-named `env` entries blanked. */
@@ -92,9 +114,10 @@ export class Redactor {
       const sha256 = createHash("sha256").update(original, "utf8").digest("hex");
       changed.push({ field: field.slice(0, MAX_FIELD_PATH), length: original.length, sha256 });
     };
+    const found = this.shapedTokens(value);
     const walk = (item: unknown, path: string, key: string | undefined): unknown => {
       if (typeof item === "string") {
-        const out = this.redactString(item);
+        const out = this.redactString(item, found);
         if (out !== item) note(path, item);
         return out;
       }
@@ -103,8 +126,12 @@ export class Redactor {
       if (item !== null && typeof item === "object") {
         // Object.fromEntries defines keys as data: an argument named `__proto__` is logged, not swallowed.
         return Object.fromEntries(
-          Object.entries(item).map(([name, entry]) => {
-            if (key === "env" && this.options.isSecretName(name)) {
+          Object.entries(item).map(([rawName, entry]) => {
+            // Security: an argument *named* after a secret (`{"ghp_…": 1}`) was logged whole while its
+            // value was checked; names are redacted like values, and the listed field path uses the result.
+            const name = this.redactString(rawName, found);
+            if (name !== rawName) note(join(path, name), rawName);
+            if (key === "env" && this.options.isSecretName(rawName)) {
               if (typeof entry === "string") note(join(path, name), entry);
               return [name, REDACTED];
             }
@@ -120,4 +147,22 @@ export class Redactor {
 
 function join(path: string, name: string | number): string {
   return path === "" ? String(name) : `${path}.${name}`;
+}
+
+/** `text` with every run that is `value`'s first MIN_CUT_SECRET_LENGTH or more characters replaced. */
+function redactCutPrefix(text: string, value: string): string {
+  if (value.length < MIN_CUT_SECRET_LENGTH) return text;
+  const head = value.slice(0, MIN_CUT_SECRET_LENGTH);
+  let at = text.indexOf(head);
+  if (at < 0) return text;
+  let out = "";
+  let from = 0;
+  while (at >= 0) {
+    let end = at + head.length;
+    while (end < text.length && end - at < value.length && text[end] === value[end - at]) end += 1;
+    out += text.slice(from, at) + REDACTED;
+    from = end;
+    at = text.indexOf(head, end);
+  }
+  return out + text.slice(from);
 }

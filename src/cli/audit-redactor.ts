@@ -12,17 +12,32 @@ import { isCredentialName, isSecretValue } from "../validation/secret-names.js";
  */
 export function auditRedactor(serverEnv: NodeJS.ProcessEnv, policy?: Pick<CompiledPolicy, "env">): Redactor {
   const isSecret = (name: string, value: string): boolean => isCredentialName(name) || isSecretValue(value);
+  const secrets = [
+    ...Object.entries(serverEnv).flatMap(([name, value]) =>
+      value !== undefined && isSecret(name, value) ? [value] : [],
+    ),
+    // Security: a token the person fixed in env.set reaches panes; one the agent reads there and types back
+    // (or passes in a command line) is redacted in the log like a server secret.
+    ...Object.entries(policy?.env.set ?? {}).flatMap(([name, value]) =>
+      isSecret(name, value) ? [value] : [],
+    ),
+  ];
   return new Redactor({
     isSecretName: isCredentialName,
-    secretValues: [
-      ...Object.entries(serverEnv).flatMap(([name, value]) =>
-        value !== undefined && isSecret(name, value) ? [value] : [],
-      ),
-      // Security: a token the person fixed in env.set reaches panes; one the agent reads there and types back
-      // (or passes in a command line) is redacted in the log like a server secret.
-      ...Object.entries(policy?.env.set ?? {}).flatMap(([name, value]) =>
-        isSecret(name, value) ? [value] : [],
-      ),
-    ],
+    // Security: the password of a connection string, typed on its own (`--password=hunter22`), is as secret as
+    // the whole URL (a reviewer's find: only the whole URL was redacted).
+    secretValues: [...secrets, ...secrets.flatMap(urlPasswords)],
+  });
+}
+
+/** The passwords in `scheme://user:password@…` userinfo parts of `value` (RFC 3986 §3.2.1), percent-decoded too. */
+function urlPasswords(value: string): string[] {
+  return [...value.matchAll(/[a-z][a-z0-9+.-]*:\/\/[^\s/@:]*:([^\s/@]+)@/gi)].flatMap((match) => {
+    const password = match[1] ?? "";
+    let decoded = password;
+    try {
+      decoded = decodeURIComponent(password);
+    } catch {}
+    return [...new Set([password, decoded])];
   });
 }

@@ -30,6 +30,8 @@ const CREDENTIAL_NAME = new RegExp(
     "PASSPHRASE",
     "_PWD$",
     "(^|_)PW$",
+    // DB_PASS, SMTP_PASS, REDIS_PASS (a reviewer's find: DB_PASS reached panes and the log).
+    "(^|_)PASS$",
     "CREDENTIAL",
     "(^|_)PAT($|_)",
     "(^|_)AUTH($|_)",
