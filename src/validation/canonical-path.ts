@@ -46,8 +46,12 @@ function errno(error: unknown): string | undefined {
 }
 
 /** Joins the not-yet-existing tail onto the canonical existing head. */
-function appendMissing(head: string, rest: readonly string[]): string {
+function appendMissing(head: string, rest: readonly string[], onTheWay: (dir: string) => boolean): string {
   const parts = rest.filter((part) => part !== "" && part !== ".");
+  // Security: what is missing outside the workspace is answered as what exists there (see resolvePhysical).
+  if (!onTheWay(head) || !onTheWay(path.join(head, parts[0] ?? ""))) {
+    throw outside("the path passes through a directory outside the workspace");
+  }
   // Security: `new/../../x` climbs out through a directory that does not exist yet; we cannot resolve it.
   if (parts.includes("..")) throw invalid("the path climbs `..` out of a directory that does not exist");
   return parts.length === 0 ? head : path.join(head, ...parts);
@@ -57,13 +61,20 @@ function appendMissing(head: string, rest: readonly string[]): string {
  * Resolves an absolute path the way the kernel does: component by component, `..` applied to the physical
  * parent after symlinks (fs.realpathSync, unlike realpath(3), normalizes `link/..` lexically first).
  */
-function resolvePhysical(absolute: string): string {
+function resolvePhysical(absolute: string, roots: readonly string[]): string {
   const todo = absolute.split("/").reverse();
   let current = "/";
   let links = 0;
+  // A directory the walk may look into: inside a root, or on the way to one.
+  const onTheWay = (dir: string): boolean => roots.some((root) => isInside(dir, root) || isInside(root, dir));
   while (todo.length > 0) {
     const part = todo.pop() as string;
     if (part === "" || part === ".") continue;
+    // Security: `ws/../../root/.cargo/../../ws/x` was allowed when /root/.cargo existed and PATH_INVALID when it
+    // did not, so an agent could map the host's private directories through the answers. The walk never looks
+    // into a directory that is neither inside the workspace nor on the way to it: it refuses there, whatever
+    // lies below.
+    if (!onTheWay(current)) throw outside("the path passes through a directory outside the workspace");
     if (part === "..") {
       current = path.dirname(current);
       continue;
@@ -76,7 +87,8 @@ function resolvePhysical(absolute: string): string {
       stat = fs.lstatSync(next);
     } catch (error) {
       const code = errno(error);
-      if (code === "ENOENT" || code === "ENOTDIR") return appendMissing(current, [part, ...todo.reverse()]);
+      if (code === "ENOENT" || code === "ENOTDIR")
+        return appendMissing(current, [part, ...todo.reverse()], onTheWay);
       throw invalid("the path cannot be checked", error);
     }
     if (stat.isSymbolicLink()) {
@@ -90,7 +102,7 @@ function resolvePhysical(absolute: string): string {
     }
     current = next;
     if (!stat.isDirectory() && todo.some((p) => p !== "" && p !== ".")) {
-      return appendMissing(current, todo.reverse());
+      return appendMissing(current, todo.reverse(), onTheWay);
     }
   }
   return current;
@@ -125,7 +137,7 @@ export function canonicalizeInside(input: string, opts: CanonicalizeOptions): st
   if (input.startsWith("~")) throw outside("the path starts with `~`");
   if (!path.isAbsolute(opts.cwd)) throw invalid("the working directory is not absolute");
   const joined = path.isAbsolute(input) ? input : `${opts.cwd}/${input}`;
-  const canonical = resolvePhysical(joined);
+  const canonical = resolvePhysical(joined, opts.roots);
   assertStillCanonical(canonical);
   if (!opts.roots.some((root) => isInside(canonical, root))) {
     throw outside("the path resolves outside every workspace root");

@@ -122,11 +122,25 @@ describe("canonicalizeInside: seed §2.2 traversal payloads", () => {
   });
 
   it("`link/..` is resolved physically, like the kernel, not lexically", () => {
-    // Lexically link-out/.. is the workspace; physically it is the parent of `outside`.
-    expect(refusal("link-out/../ws/file.txt")).toBe("NO_ERROR");
-    expect(canon("link-out/../ws/file.txt")).toBe(path.join(tree.ws, "file.txt"));
+    // Lexically link-out/.. is the workspace; physically it is the parent of `outside`, which is outside the
+    // workspace: the walk refuses there, even though ../ws/file.txt would lead back in.
+    expect(refusal("link-out/../ws/file.txt")).toBe("PATH_OUTSIDE_WORKSPACE");
     expect(refusal("link-out/../outside/secret.txt")).toBe("PATH_OUTSIDE_WORKSPACE");
     expect(refusal("link-in/../../outside")).toBe("PATH_OUTSIDE_WORKSPACE");
+  });
+
+  it("an agent cannot map directories outside the workspace: existing and missing ones answer alike", () => {
+    // Attack review: `ws/../outside/../ws/x` was allowed when `outside` existed and PATH_INVALID when not.
+    const ws = path.basename(tree.ws);
+    for (const probe of ["outside", "no-such-dir", "outside/secret.txt", "link-out"]) {
+      expect(refusal(`../${probe}/../${ws}/file.txt`), probe).toBe("PATH_OUTSIDE_WORKSPACE");
+      expect(refusal(`../${probe}/../../${path.basename(path.dirname(tree.ws))}/${ws}/file.txt`), probe).toBe(
+        "PATH_OUTSIDE_WORKSPACE",
+      );
+    }
+    for (const probe of ["/root/.cargo", "/root/.no-such", "/etc", "/etc/no-such", "/etc/passwd"]) {
+      expect(refusal(`${probe}/../../..${tree.ws}/file.txt`), probe).toBe("PATH_OUTSIDE_WORKSPACE");
+    }
   });
 
   it("`..` under a directory that does not exist yet is refused", () => {
