@@ -54,6 +54,17 @@ function findRules(
   word: string,
   serverEnv: NodeJS.ProcessEnv,
 ): { program: ResolvedProgram; rules: CompiledCommandRule[] } {
+  // Security: a program the policy cannot name is refused before the filesystem is asked. Answers that told
+  // "not in the policy" from "not found on the server's PATH" or "not an executable file" mapped the host's
+  // installed programs and the files in private directories (/root/.cargo/bin/x) for the agent.
+  const name = path.basename(word);
+  const named = policy.commands.filter(
+    (rule) => path.basename(rule.executable?.path ?? rule.command) === name,
+  );
+  if (named.length === 0) throw notAllowed(policy, word, `"${word}" is not in the policy`);
+  if (named.every((rule) => rule.executable === null)) {
+    throw notAllowed(policy, word, `"${word}" is in the policy but not installed on the server`);
+  }
   let program: ResolvedProgram;
   try {
     // Throws COMMAND_NOT_ALLOWED for relative paths and names not found on the server's PATH.

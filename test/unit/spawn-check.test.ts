@@ -246,3 +246,24 @@ describe("checkSpawn: bare names that exist in cwd", () => {
     expect(check("tool write file.txt link-in missing.txt --x=%5d").argv).toHaveLength(6);
   });
 });
+
+describe("checkSpawn: an agent cannot map the host's programs through refusals", () => {
+  // Attack review: "not in the policy" for installed programs and "not found on the server's PATH" for missing
+  // ones listed what the host had installed; "not an executable file" told files in private directories apart.
+  const reason = (command: string): string =>
+    errorOf(command)
+      .message.replaceAll(command, "WORD")
+      .replace(/^"[^"]*"/, "");
+
+  it("an installed program outside the policy and a missing one get the same answer", () => {
+    expect(errorOf("multi").code).toBe("COMMAND_NOT_ALLOWED");
+    expect(reason("multi")).toBe(reason("no-such-tool-here"));
+    expect(reason(path.join(tree.bin, "multi"))).toBe(reason(path.join(tree.bin, "no-such-tool-here")));
+    expect(reason(path.join(tree.bin, "plain.txt"))).toBe(reason(path.join(tree.bin, "missing.txt")));
+    expect(errorOf("/root/.cargo/bin/cargo").message).toContain("is not in the policy");
+  });
+
+  it("a program the policy names but the server lacks says so (the policy is the agent's to read)", () => {
+    expect(errorOf("no-such-program").message).toContain("is in the policy but not installed on the server");
+  });
+});
