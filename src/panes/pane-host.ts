@@ -50,6 +50,8 @@ export interface PaneHostEvents {
 export class PaneHost extends EventEmitter<PaneHostEvents> {
   private readonly panes = new Map<string, Pane>();
   private readonly killing = new Set<string>();
+  /** Ids of exited panes in the order they exited (eviction takes the longest exited first). */
+  private exitOrder: string[] = [];
   private shuttingDown = false;
   private processWatch: NodeJS.Timeout | undefined;
   /** Panes past maxProcesses being killed (reported once). */
@@ -130,6 +132,7 @@ export class PaneHost extends EventEmitter<PaneHostEvents> {
     this.watchProcesses();
     void pane.exited().then((exit) => {
       if (!this.panes.has(pane.id)) return;
+      this.exitOrder.push(pane.id);
       this.emit("exit", pane, exit);
       this.evictExited();
     });
@@ -255,8 +258,12 @@ export class PaneHost extends EventEmitter<PaneHostEvents> {
   }
 
   private evictExited(): void {
-    // A pane being killed leaves through kill(), not through eviction.
-    const exited = this.list().filter((pane) => !pane.alive && !this.killing.has(pane.id));
+    // The longest exited go first: by spawn order, a long-lived pane (a shell the agent just left) was evicted
+    // the moment it exited, before its exit status could be read. A pane being killed leaves through kill().
+    this.exitOrder = this.exitOrder.filter((id) => this.panes.has(id));
+    const exited = this.exitOrder
+      .map((id) => this.panes.get(id) as Pane)
+      .filter((pane) => !this.killing.has(pane.id));
     for (const pane of exited.slice(0, Math.max(0, exited.length - this.limits.maxExitedPanes))) {
       this.panes.delete(pane.id);
       void pane.kill().finally(() => pane.dispose());
