@@ -1,7 +1,7 @@
 import type { AuditRecord } from "../audit/audit-log.js";
 import { CcmuxError } from "../errors.js";
 import type { PaneHost } from "../panes/pane-host.js";
-import { EMULATED_TERM } from "../panes/pane-screen.js";
+import { PANE_TERM } from "../shared/pane-words.js";
 import { DEFAULT_COLS, DEFAULT_ROWS } from "../tools/pane-fields.js";
 import { isInside } from "../validation/canonical-path.js";
 import { buildChildEnv } from "../validation/env-filter.js";
@@ -58,7 +58,7 @@ function startPersonPanes({ policy, host, serverEnv, logAudit, warn }: PersonPan
         fromAgent: [],
         agentEnv: undefined,
         set: policy.env.set,
-        term: EMULATED_TERM,
+        term: PANE_TERM,
       });
       const pane = host.spawn(
         {

@@ -13,9 +13,6 @@ import { wrappedRowText } from "./wrapped-row.js";
 
 const { Terminal } = xtermHeadless;
 
-/** The terminal type the emulator implements; children get it as TERM. */
-export const EMULATED_TERM = "xterm-256color";
-
 /**
  * Rows the emulator itself keeps above the screen. Rows that scroll off are moved into a RowHistory (strings)
  * after every write; the emulator only has to hold what one write can scroll.

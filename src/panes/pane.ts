@@ -1,9 +1,10 @@
 import { EventEmitter } from "node:events";
 import type { Keystroke } from "../shared/keystroke.js";
+import { type InputMode, PANE_TERM, type PaneOwner } from "../shared/pane-words.js";
 import { KeystrokeWriter } from "./keystroke-writer.js";
 import { OutputFeed } from "./output-feed.js";
 import { PaneProcesses } from "./pane-processes.js";
-import { EMULATED_TERM, type HistoryMark, type RenderedFrom, type SearchResult } from "./pane-screen.js";
+import type { HistoryMark, RenderedFrom, SearchResult } from "./pane-screen.js";
 import { trySignal } from "./process-session.js";
 import { type ProcessExit, PtyProcess } from "./pty-process.js";
 import type { ScreenFactory, ScreenPort, ScreenSnapshot, ScreenState } from "./screen-port.js";
@@ -11,10 +12,7 @@ import type { SessionDir } from "./session-dir.js";
 import { isSafeReply } from "./terminal-replies.js";
 import type { TextQuery } from "./text-query.js";
 
-/** Who a pane belongs to: the connection that spawned it, or the person (with the access granted to agents). */
-export type PaneOwner =
-  | { kind: "agent"; connection: string }
-  | { kind: "person"; access: "read" | "write" | "none" };
+export type { PaneOwner } from "../shared/pane-words.js";
 
 export interface PaneSpec {
   id: string;
@@ -27,7 +25,7 @@ export interface PaneSpec {
   scrollback: number;
   owner: PaneOwner;
   /** What send_keys may deliver, decided by the policy rule that allowed the command. */
-  input: "none" | "keys" | "raw";
+  input: InputMode;
   /** The pane's private directory, removed with the pane unless `keep`. */
   sessionDir?: { dir: SessionDir; keep: boolean };
 }
@@ -150,7 +148,7 @@ export class Pane extends EventEmitter {
           env: spec.env,
           cols: spec.cols,
           rows: spec.rows,
-          term: EMULATED_TERM,
+          term: PANE_TERM,
           passFds: launch?.passFds ?? [],
         },
         handlers,

@@ -1,12 +1,11 @@
 import { CcmuxError } from "../errors.js";
+import type { PaneOwner } from "../shared/pane-words.js";
 
 /** The tools that name a pane, and the access each needs on a person's pane. */
 export type PaneTool = "read_pane" | "wait_for" | "send_keys" | "kill_pane";
 
-/** What authorization needs to know about a pane (the pane layer's owner field, seen from here). */
-export type PaneOwnerView =
-  | { kind: "agent"; connection: string }
-  | { kind: "person"; access: "read" | "write" | "none" };
+/** What authorization needs to know about a pane: its owner. */
+export type PaneOwnerView = PaneOwner;
 
 const NEEDS_WRITE: ReadonlySet<PaneTool> = new Set(["send_keys", "kill_pane"]);
 

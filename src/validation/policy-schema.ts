@@ -1,12 +1,8 @@
 import { z } from "zod";
 
-/** What `send_keys` may deliver to panes of a program. `validated` is reserved for a later version. */
-export const INPUT_MODES = ["none", "keys", "raw"] as const;
-export type InputMode = (typeof INPUT_MODES)[number];
+import { INPUT_MODES, PANE_ACCESS } from "../shared/pane-words.js";
 
-/** What the agent may do to a pane the person started with the server. */
-export const PANE_ACCESS = ["read", "write", "none"] as const;
-export type PaneAccess = (typeof PANE_ACCESS)[number];
+export { INPUT_MODES, type InputMode, PANE_ACCESS, type PaneAccess } from "../shared/pane-words.js";
 
 /** How panes are confined: see the `sandbox.mode` description. */
 export const SANDBOX_MODES = ["required", "auto", "off"] as const;

@@ -1,6 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { CcmuxError, isCcmuxError } from "../errors.js";
+import { PANE_TERM } from "../shared/pane-words.js";
 import { type ArgsMatch, matchArgs, optionInPathSlot } from "./arg-pattern.js";
 import { canonicalizeInside } from "./canonical-path.js";
 import { parseCommandLine } from "./command-line.js";
@@ -12,9 +13,6 @@ import type { CompiledCommandRule, CompiledPolicy } from "./policy-compile.js";
 import type { InputMode } from "./policy-schema.js";
 import { type ResolvedProgram, resolveProgram } from "./program-resolve.js";
 import { ASSIGNMENT, allowedProgramsHint, builtinHint, SYNTAX_HINTS } from "./refusal-hints.js";
-
-/** The terminal type panes emulate (@xterm/headless); the same value as EMULATED_TERM in src/panes, which this layer may not import. */
-const PANE_TERM = "xterm-256color";
 
 export interface SpawnRequest {
   /** One command line, split like a shell would, never run by one. */

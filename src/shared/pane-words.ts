@@ -1,0 +1,18 @@
+/**
+ * The words the policy (src/validation) and the pane host (src/panes) share about a pane, in one place below
+ * both: neither layer may import the other, and each used to keep its own copy.
+ */
+
+/** What `send_keys` may deliver to panes of a program. `validated` is reserved for a later version. */
+export const INPUT_MODES = ["none", "keys", "raw"] as const;
+export type InputMode = (typeof INPUT_MODES)[number];
+
+/** What the agent may do to a pane the person started: read_pane/wait_for, also send_keys/kill_pane, or nothing. */
+export const PANE_ACCESS = ["read", "write", "none"] as const;
+export type PaneAccess = (typeof PANE_ACCESS)[number];
+
+/** Who a pane belongs to: the connection that spawned it, or the person (with the access granted to agents). */
+export type PaneOwner = { kind: "agent"; connection: string } | { kind: "person"; access: PaneAccess };
+
+/** The terminal type panes emulate (@xterm/headless), given to their programs as TERM. */
+export const PANE_TERM = "xterm-256color";
