@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import type { SandboxStatus } from "../panes/sandbox/pane-sandbox.js";
 import type { UserSwitch } from "../panes/user-switch.js";
+import type { SandboxStatus } from "../shared/pane-words.js";
 import { type CompiledPolicy, compilePolicy } from "../validation/policy-compile.js";
 import { defaultAuditPath, stateDir } from "./paths.js";
 import { findPolicy, formatProblems, readPolicy } from "./policy-file.js";

@@ -2,13 +2,14 @@ import { randomBytes } from "node:crypto";
 import { EventEmitter } from "node:events";
 import { chownSync } from "node:fs";
 import { CcmuxError } from "../errors.js";
+import type { SandboxStatus } from "../shared/pane-words.js";
 import { closeOnExecAll } from "./fd-flags.js";
 import { LocalScreens } from "./local-screens.js";
 import { Pane, type PaneLaunch, type PaneSpec } from "./pane.js";
 import { PaneProcesses } from "./pane-processes.js";
 import { trySignal } from "./process-session.js";
 import type { ProcessExit } from "./pty-process.js";
-import type { PaneSandbox, SandboxLaunch, SandboxStatus } from "./sandbox/pane-sandbox.js";
+import type { PaneSandbox, SandboxLaunch } from "./sandbox/pane-sandbox.js";
 import type { ScreenFactory } from "./screen-port.js";
 import { switchUserArgv, type UserSwitch, userEnv } from "./user-switch.js";
 

@@ -16,3 +16,6 @@ export type PaneOwner = { kind: "agent"; connection: string } | { kind: "person"
 
 /** The terminal type panes emulate (@xterm/headless), given to their programs as TERM. */
 export const PANE_TERM = "xterm-256color";
+
+/** Whether the pane sandbox can be built on this machine now, and if not, why (bubblewrap's probe). */
+export type SandboxStatus = { available: true } | { available: false; reason: string };

@@ -1,8 +1,6 @@
 import { CcmuxError } from "../errors.js";
+import type { SandboxStatus } from "../shared/pane-words.js";
 import type { SandboxMode } from "./policy-schema.js";
-
-/** Whether the pane sandbox can be built on this machine now, and if not, why. */
-export type SandboxAvailability = { available: true } | { available: false; reason: string };
 
 export interface SandboxDecision {
   sandboxed: boolean;
@@ -14,7 +12,7 @@ export interface SandboxDecision {
  * Decides whether a pane runs sandboxed. Security: `required` fails closed — a missing or broken bubblewrap
  * refuses the spawn (SANDBOX_UNAVAILABLE) before anything starts, never a silent fallback to no sandbox.
  */
-export function decideSandbox(mode: SandboxMode, availability: () => SandboxAvailability): SandboxDecision {
+export function decideSandbox(mode: SandboxMode, availability: () => SandboxStatus): SandboxDecision {
   if (mode === "off") return { sandboxed: false };
   const now = availability();
   if (now.available) return { sandboxed: true };

@@ -17,14 +17,12 @@ import {
 } from "node:fs";
 import { dirname, join } from "node:path";
 import { PANE_LAUNCHER } from "../../native/addon.js";
+import type { SandboxStatus } from "../../shared/pane-words.js";
 import type { UserSwitch } from "../user-switch.js";
 import { bwrapArgs, launcherHoldArgv } from "./bwrap-args.js";
 import { ExitStatusPipe } from "./exit-status.js";
 import { type Mount, planMounts, planSpawn, type SandboxLayout, SandboxLayoutError } from "./mount-plan.js";
 import { buildSeccompFilter } from "./seccomp-filter.js";
-
-/** Whether the sandbox can be built now, and if not, why (the same shape as src/validation's). */
-export type SandboxStatus = { available: true } | { available: false; reason: string };
 
 /** A sandboxed launch: exec `argv` passing `passFds` (inheritable), then `release()` in the parent. */
 export interface SandboxLaunch {
