@@ -1,6 +1,6 @@
 import { Redactor } from "../audit/redact.js";
 import type { CompiledPolicy } from "../validation/policy-compile.js";
-import { isCredentialName, isSecretValue } from "../validation/secret-names.js";
+import { isCredentialName, isSecretValue, urlPasswords } from "../validation/secret-names.js";
 
 /**
  * The redactor of `serve`'s audit log: it searches for the values of the server's credential-named variables
@@ -27,17 +27,5 @@ export function auditRedactor(serverEnv: NodeJS.ProcessEnv, policy?: Pick<Compil
     // Security: the password of a connection string, typed on its own (`--password=hunter22`), is as secret as
     // the whole URL (a reviewer's find: only the whole URL was redacted).
     secretValues: [...secrets, ...secrets.flatMap(urlPasswords)],
-  });
-}
-
-/** The passwords in `scheme://user:password@…` userinfo parts of `value` (RFC 3986 §3.2.1), percent-decoded too. */
-function urlPasswords(value: string): string[] {
-  return [...value.matchAll(/[a-z][a-z0-9+.-]*:\/\/[^\s/@:]*:([^\s/@]+)@/gi)].flatMap((match) => {
-    const password = match[1] ?? "";
-    let decoded = password;
-    try {
-      decoded = decodeURIComponent(password);
-    } catch {}
-    return [...new Set([password, decoded])];
   });
 }

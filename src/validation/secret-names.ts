@@ -71,7 +71,7 @@ const VENDOR_NAME =
 
 // Security: a value that carries a password, whatever its name: `scheme://user:password@host`
 // (RFC 3986 §3.2.1 userinfo; libpq, SQLAlchemy, redis, amqp and mongodb URLs all take this form).
-const SECRET_VALUE = /[a-z][a-z0-9+.-]*:\/\/[^\s/@:]*:[^\s/@]+@/i;
+const SECRET_VALUE = /[a-z][a-z0-9+.-]*:\/\/[^\s/@:]*:([^\s/@]+)@/i;
 
 /**
  * True for names whose value is a credential (ANTHROPIC_API_KEY, CLAUDE_CODE_OAUTH_TOKEN, DB_PASSWORD,
@@ -93,4 +93,16 @@ export function isSecretName(name: string): boolean {
 /** True for a value that embeds a password: `scheme://user:password@…` (a connection string). */
 export function isSecretValue(value: string): boolean {
   return SECRET_VALUE.test(value);
+}
+
+/** The passwords of the connection strings in `value` (`hunter22` in `pg://app:hunter22@db`), also percent-decoded. */
+export function urlPasswords(value: string): string[] {
+  return [...value.matchAll(new RegExp(SECRET_VALUE.source, "gi"))].flatMap((match) => {
+    const password = match[1] ?? "";
+    let decoded = password;
+    try {
+      decoded = decodeURIComponent(password);
+    } catch {}
+    return [...new Set([password, decoded])];
+  });
 }
