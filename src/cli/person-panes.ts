@@ -21,21 +21,20 @@ export interface PersonPaneDeps {
 
 /**
  * The policy's person panes (`panes`), started on first use: the returned function starts them all the first
- * time it is called and does nothing afterwards. `serve` hands it to the tool registry, which calls it before
+ * time it is called; every call resolves once they have started (or failed to). `serve` hands it to the tool registry, which calls it before
  * every tool call. A client that only connects, initializes and lists tools — `claude mcp list`'s health check,
  * the Inspector opening — starts no process. Each pane's start is audited (`start`, `info` or `error`); a pane
  * that cannot start is reported on stderr and does not stop the others.
  */
-export function personPanesOnFirstUse(deps: PersonPaneDeps): () => void {
-  let started = false;
+export function personPanesOnFirstUse(deps: PersonPaneDeps): () => Promise<void> {
+  let started: Promise<void> | undefined;
   return () => {
-    if (started) return;
-    started = true;
-    startPersonPanes(deps);
+    started ??= startPersonPanes(deps);
+    return started;
   };
 }
 
-function startPersonPanes({ policy, host, serverEnv, logAudit, warn }: PersonPaneDeps): void {
+async function startPersonPanes({ policy, host, serverEnv, logAudit, warn }: PersonPaneDeps): Promise<void> {
   for (const spec of policy.panes) {
     try {
       const sandbox = decideSandbox(policy.sandbox.mode, () => host.sandboxStatus());
@@ -60,20 +59,18 @@ function startPersonPanes({ policy, host, serverEnv, logAudit, warn }: PersonPan
         set: policy.env.set,
         term: PANE_TERM,
       });
-      const pane = host.spawn(
-        {
-          name: spec.name,
-          argv: spec.argv,
-          cwd: spec.cwd,
-          env,
-          cols: spec.cols ?? DEFAULT_COLS,
-          rows: spec.rows ?? DEFAULT_ROWS,
-          scrollback: policy.limits.scrollbackLines,
-          owner: { kind: "person", access: spec.access },
-          input: spec.input,
-        },
-        { sandboxed: sandbox.sandboxed },
-      );
+      const { pane } = await host.spawn({
+        name: spec.name,
+        argv: spec.argv,
+        cwd: spec.cwd,
+        env,
+        cols: spec.cols ?? DEFAULT_COLS,
+        rows: spec.rows ?? DEFAULT_ROWS,
+        scrollback: policy.limits.scrollbackLines,
+        owner: { kind: "person", access: spec.access },
+        input: spec.input,
+        sandboxed: sandbox.sandboxed,
+      });
       logAudit({
         event: "start",
         decision: "info",

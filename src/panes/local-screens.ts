@@ -7,7 +7,8 @@ import { QueryCache } from "./text-query.js";
 export class LocalScreens implements ScreenFactory {
   private readonly queries = new QueryCache();
 
-  create(options: ScreenOptions): ScreenPort {
+  create(created: ScreenOptions): ScreenPort {
+    let options = created;
     let screen = new PaneScreen(options);
     let lostNote: string | undefined;
     const replies: Array<(data: string) => void> = [];
@@ -41,6 +42,10 @@ export class LocalScreens implements ScreenFactory {
         ),
       markSince: async () => screen.markSince(),
       releaseSince: async (id) => screen.releaseSince(id),
+      resize: async (cols, rows) => {
+        options = { ...options, cols, rows };
+        screen.resize(cols, rows);
+      },
       get lostNote() {
         return lostNote;
       },

@@ -1,279 +1,169 @@
-import { randomBytes } from "node:crypto";
-import { EventEmitter } from "node:events";
-import { chownSync } from "node:fs";
-import { CcmuxError } from "../errors.js";
-import type { SandboxStatus } from "../shared/pane-words.js";
-import { closeOnExecAll } from "./fd-flags.js";
-import { LocalScreens } from "./local-screens.js";
-import { Pane, type PaneLaunch, type PaneSpec } from "./pane.js";
-import { PaneProcesses } from "./pane-processes.js";
-import { trySignal } from "./process-session.js";
+import type { Keystroke } from "../shared/keystroke.js";
+import type { InputMode, PaneOwner, SandboxStatus } from "../shared/pane-words.js";
+import type { HistoryMark } from "./pane-screen.js";
 import type { ProcessExit } from "./pty-process.js";
-import type { PaneSandbox, SandboxLaunch } from "./sandbox/pane-sandbox.js";
-import type { ScreenFactory } from "./screen-port.js";
-import { switchUserArgv, type UserSwitch, userEnv } from "./user-switch.js";
+import type { RegexMatcher } from "./regex-matcher.js";
+import type { ScreenState } from "./screen-port.js";
+import type { TextQuery } from "./text-query.js";
 
-/** Grace between SIGHUP and SIGKILL when the server shuts down (a client waits about 2 s before it signals us). */
-const SHUTDOWN_GRACE_MS = 1000;
-
-export interface PaneHostLimits {
-  /** Live panes at once. */
-  maxPanes: number;
-  /** Exited panes kept readable; beyond this the oldest exited pane is evicted. */
-  maxExitedPanes: number;
+/**
+ * Where panes live, as the tools see it: an interface over pane ids, plain data in and out. The embedded host
+ * (src/panes/embedded) keeps panes in this process; `ccmux serve` uses it directly and the ccmux daemon
+ * (src/daemon) shares one across its connections. No live pane object crosses this seam.
+ */
+export interface PaneHost {
+  /** Whether sandboxed panes can be started now (never, when this host has no sandbox). */
+  sandboxStatus(): SandboxStatus;
+  /** Throws LIMIT_EXCEEDED when maxPanes are alive, INTERNAL while shutting down (checked before a spawn is allowed). */
+  assertCanSpawn(): void;
   /**
-   * Tasks (processes and their threads: each holds a pid) one pane may hold at once; beyond this the pane is
-   * killed (a fork or thread bomb).
+   * Starts a pane, inside the sandbox when `spec.sandboxed`. Throws LIMIT_EXCEEDED when maxPanes are alive,
+   * SANDBOX_UNAVAILABLE when the sandbox cannot be built, SPAWN_FAILED when the pty or the session directory
+   * cannot be made; nothing is left behind when it throws.
    */
-  maxProcesses?: number;
+  spawn(spec: PaneSpawnSpec): Promise<SpawnedPane>;
+  /** Every pane the host holds, in start order (authorization is the caller's: see validation/pane-target). */
+  list(): Promise<PaneInfo[]>;
+  /** One pane, or undefined when there is no such pane (killed, evicted, never was). */
+  info(id: string): Promise<PaneInfo | undefined>;
+  /** The cursor and keyboard mode (DECCKM), without rendering the screen. Throws PANE_NOT_FOUND. */
+  keyboard(id: string): Promise<ScreenState>;
+  /** Types keystrokes as a terminal sends keys; resolves once all are written. Throws PANE_NOT_FOUND. */
+  write(id: string, strokes: readonly Keystroke[]): Promise<void>;
+  /**
+   * A mark for text printed from now on (wait_for `since: "now"`). The request reaches the screen before any
+   * output read after this call returns (not resolves), so it may be taken before typing and awaited later.
+   * Undefined when the pane is gone.
+   */
+  markSince(id: string): Promise<HistoryMark | undefined>;
+  /**
+   * Reads a pane: the visible screen and cursor, and `text` in `mode`. `new` reads advance `reader`'s cursor on
+   * this pane (readers are agent sessions: a reconnecting session keeps its place). Throws PANE_NOT_FOUND.
+   */
+  read(id: string, mode: ReadMode, reader: string): Promise<PaneRead>;
+  /** Waits for output, exit, or time (see WaitOptions), then answers with the screen. Throws PANE_NOT_FOUND. */
+  wait(id: string, options: PaneWaitOptions): Promise<PaneWaitResult>;
+  /**
+   * Ends a pane (signal once to the terminal's foreground process group, SIGKILL to everything it started
+   * after the grace) and forgets it. Resolves with how it ended; undefined when there was no such pane.
+   */
+  kill(id: string, signal?: NodeJS.Signals): Promise<PaneInfo | undefined>;
+  /** Resizes the terminal (and the emulator with it); the program gets SIGWINCH. Throws PANE_NOT_FOUND. */
+  resize(id: string, cols: number, rows: number): Promise<void>;
+  /** Subscribes to an event; the returned function unsubscribes. */
+  on<E extends keyof PaneHostEvents>(event: E, listener: (...args: PaneHostEvents[E]) => void): () => void;
+  /** Kills every pane (SIGHUP, then the shutdown grace, then SIGKILL) and refuses new ones. */
+  shutdown(): Promise<void>;
 }
 
-/** How often live panes' process counts are checked against maxProcesses. */
-const PROCESS_CHECK_MS = 250;
+/** A pane as data: what it runs, whose it is, and how it is doing. */
+export interface PaneInfo {
+  id: string;
+  name: string;
+  /** The argv executed: absolute executable first. */
+  argv: readonly string[];
+  cwd: string;
+  pid: number;
+  owner: PaneOwner;
+  /** What send_keys may deliver. */
+  input: InputMode;
+  /** True when the process runs inside the bubblewrap sandbox. */
+  sandboxed: boolean;
+  /** The pane's private directory, when it has one. */
+  sessionDir?: string;
+  alive: boolean;
+  /** How the process ended; null while it runs. */
+  exit: ProcessExit | null;
+  /** Set once the pane's screen was lost to an emulator fault: one line for read results. */
+  screenLost?: string;
+}
+
+/** What a pane is started with. */
+export interface PaneSpawnSpec {
+  name: string;
+  /** argv[0] is the absolute executable; exec'd directly, no shell. */
+  argv: readonly string[];
+  cwd: string;
+  /** The complete environment; nothing is inherited. */
+  env: Record<string, string>;
+  cols: number;
+  rows: number;
+  /** Lines of history kept. */
+  scrollback: number;
+  owner: PaneOwner;
+  input: InputMode;
+  sandboxed: boolean;
+  /**
+   * A private directory for the pane (0700, fresh, see session-dir.ts), named to the program in `env`'s
+   * variable `envName`; removed with the pane unless `keep`.
+   */
+  sessionDir?: { envName: string; keep: boolean };
+}
+
+/** A started pane, and what the sandbox could not protect for it (pane-safe sentences, possibly empty). */
+export interface SpawnedPane {
+  pane: PaneInfo;
+  warnings: string[];
+}
+
+export type ReadMode = "screen" | "scrollback" | "new";
+
+export interface PaneRead {
+  /** The visible screen (unsanitized). */
+  screen: string;
+  cursor: ScreenState["cursor"];
+  /** `screen`: the screen; `scrollback`: history and screen; `new`: lines since the reader's last `new` read. */
+  text: string;
+  /** `new`: unread lines were dropped from history before this read. */
+  lost: boolean;
+  pane: PaneInfo;
+}
+
+/** A wait on one pane (see embedded/wait-for-output.ts for how it runs). */
+export interface PaneWaitOptions {
+  /** End as soon as this appears (matched against sanitized text). */
+  query?: TextQuery;
+  /** The compiled regex for a `regex` query (compiled by the caller, so a bad one is refused before it acts). */
+  matcher?: RegexMatcher;
+  /** End when the process exits. */
+  exit?: boolean;
+  /** Only text printed after the wait began counts (a since-mark is taken now)... */
+  since?: boolean;
+  /** ...or after this since-mark, taken earlier with markSince (send_keys, before typing). */
+  sinceMark?: Promise<HistoryMark | undefined>;
+  /** Return the match with its lines (PaneWaitResult.excerpt). */
+  excerpt?: boolean;
+  timeoutMs: number;
+  /**
+   * The screen for the answer may take until this time (epoch ms); after it, the last screen text known is used
+   * (a screen thread busy with other panes' output must not stretch the answer).
+   */
+  screenBy: number;
+  signal?: AbortSignal;
+  /** Called about every second while waiting, with the milliseconds waited. */
+  onProgress?: (elapsedMs: number) => void;
+}
+
+export type WaitOutcome = "matched" | "exited" | "timeout" | "aborted";
+
+export interface PaneWaitResult {
+  outcome: WaitOutcome;
+  /** With `excerpt` and a match: the match and the lines around it, sanitized. */
+  excerpt?: string;
+  /** The screen when the wait ended (unsanitized), when there is no excerpt. */
+  screen?: string;
+  pane: PaneInfo;
+}
 
 /** Events a host reports, for the audit log. */
 export interface PaneHostEvents {
-  exit: [pane: Pane, exit: ProcessExit];
-  evict: [pane: Pane];
+  exit: [pane: PaneInfo, exit: ProcessExit];
+  evict: [pane: PaneInfo];
   /** A pane went past maxProcesses and was killed. */
-  limit: [pane: Pane, processes: number, limit: number];
+  limit: [pane: PaneInfo, processes: number, limit: number];
   /**
-   * Detached processes no pane could be named for (see PaneProcesses) went past maxProcesses and were killed;
-   * `panes` are the unsandboxed panes that could have started them.
+   * Detached processes no pane could be named for went past maxProcesses and were killed; `panes` are the
+   * unsandboxed panes that could have started them.
    */
-  "orphan-limit": [processes: number, limit: number, panes: readonly Pane[]];
-}
-
-/**
- * Where panes live. The embedded host keeps them in this process; a daemon host (later) keeps them in a
- * long-lived process behind a socket. Tools talk only to this seam.
- */
-export class PaneHost extends EventEmitter<PaneHostEvents> {
-  private readonly panes = new Map<string, Pane>();
-  private readonly killing = new Set<string>();
-  /** Ids of exited panes in the order they exited (eviction takes the longest exited first). */
-  private exitOrder: string[] = [];
-  private shuttingDown = false;
-  private processWatch: NodeJS.Timeout | undefined;
-  /** Panes past maxProcesses being killed (reported once). */
-  private readonly runaways = new Set<string>();
-  /** Which processes are whose (see PaneProcesses). */
-  private readonly processes: PaneProcesses;
-  private readonly userSwitch: UserSwitch | undefined;
-
-  /**
-   * @param screens where pane emulators run: the screen thread in `serve`, this thread in tests (default).
-   * @param options.adoptOrphans make this process a child subreaper, so that panes' orphaned processes stay
-   *   countable and killable (see PaneProcesses). `serve` sets it; only for a process that starts no
-   *   asynchronous child processes of its own.
-   * @param options.userSwitch under a root server, the unprivileged user every pane runs as, sandboxed or not
-   *   (the sandbox was built with the same one).
-   */
-  constructor(
-    private readonly limits: PaneHostLimits,
-    private readonly screens: ScreenFactory = new LocalScreens(),
-    private readonly sandbox?: PaneSandbox,
-    options: { adoptOrphans?: boolean; userSwitch?: UserSwitch } = {},
-  ) {
-    super();
-    // Security: panes must inherit none of this process's descriptors (see fd-flags.ts).
-    closeOnExecAll();
-    this.processes = new PaneProcesses(options.adoptOrphans ?? false);
-    this.userSwitch = options.userSwitch;
-  }
-
-  /** Throws LIMIT_EXCEEDED when maxPanes are alive (checked before a spawn is allowed and audited). */
-  assertCanSpawn(): void {
-    if (this.shuttingDown) throw new CcmuxError("INTERNAL", "The server is shutting down.");
-    const live = this.list().filter((pane) => pane.alive).length;
-    if (live >= this.limits.maxPanes) {
-      throw new CcmuxError("LIMIT_EXCEEDED", `At most ${this.limits.maxPanes} panes may run at once.`, {
-        data: { limit: "maxPanes", value: this.limits.maxPanes },
-      });
-    }
-  }
-
-  /** Whether sandboxed panes can be started now (never, when this host has no sandbox). */
-  sandboxStatus(): SandboxStatus {
-    return this.sandbox?.status() ?? { available: false, reason: "this server has no pane sandbox" };
-  }
-
-  /**
-   * Starts a pane, inside the sandbox when `sandboxed`; what the sandbox could not protect is appended to
-   * `warnings` (pane-safe sentences). Throws LIMIT_EXCEEDED when maxPanes are alive,
-   * SANDBOX_UNAVAILABLE when the sandbox cannot be built, SPAWN_FAILED when the pty cannot start.
-   */
-  spawn(
-    spec: Omit<PaneSpec, "id">,
-    options: { sandboxed: boolean; warnings?: string[] } = { sandboxed: false },
-  ): Pane {
-    this.assertCanSpawn();
-    const launch = options.sandboxed ? this.sandboxLaunch(spec) : undefined;
-    // What the sandbox could not protect (a planted symlink, a mount budget cut) goes to the caller, which
-    // reports it in the result and the audit; it never refuses the spawn.
-    if (launch && options.warnings) options.warnings.push(...launch.warnings);
-    let pane: Pane;
-    try {
-      pane = new Pane(
-        { ...this.asPaneUser(spec), id: newPaneId() },
-        this.screens,
-        this.launchFor(spec, launch),
-        this.processes,
-      );
-    } catch (cause) {
-      launch?.exitStatus.close();
-      throw new CcmuxError("SPAWN_FAILED", "The program could not be started.", {
-        cause,
-        data: { error: cause instanceof Error ? cause.message : String(cause) },
-      });
-    } finally {
-      launch?.release();
-    }
-    this.panes.set(pane.id, pane);
-    this.watchProcesses();
-    void pane.exited().then((exit) => {
-      if (!this.panes.has(pane.id)) return;
-      this.exitOrder.push(pane.id);
-      this.emit("exit", pane, exit);
-      this.evictExited();
-    });
-    return pane;
-  }
-
-  /** The spec as the pane user sees it: its own HOME/USER, its session directory handed to it. */
-  private asPaneUser(spec: Omit<PaneSpec, "id">): Omit<PaneSpec, "id"> {
-    const change = this.userSwitch;
-    if (!change) return spec;
-    if (spec.sessionDir) chownSync(spec.sessionDir.dir.path, change.user.uid, change.user.gid);
-    return { ...spec, env: userEnv(change.user, spec.env) };
-  }
-
-  /** How the process starts: through bwrap, through setpriv alone (root server, unsandboxed), or as is. */
-  private launchFor(
-    spec: Omit<PaneSpec, "id">,
-    sandboxed: SandboxLaunch | undefined,
-  ): PaneLaunch | undefined {
-    if (sandboxed) return { ...sandboxed, sandboxed: true };
-    // Security: an unsandboxed pane of a root server still never runs as root (see pane-user.ts).
-    if (this.userSwitch)
-      return { argv: switchUserArgv(this.userSwitch, spec.argv), passFds: [], sandboxed: false };
-    return undefined;
-  }
-
-  private sandboxLaunch(spec: Omit<PaneSpec, "id">): SandboxLaunch {
-    // Security: fail closed — a pane asked to be sandboxed never starts without the sandbox.
-    const status = this.sandboxStatus();
-    if (!this.sandbox || !status.available) {
-      throw new CcmuxError("SANDBOX_UNAVAILABLE", "The pane sandbox cannot be built; nothing was started.", {
-        data: { reason: status.available ? "no sandbox" : status.reason },
-      });
-    }
-    try {
-      return this.sandbox.launch(spec.argv, spec.cwd, spec.sessionDir ? [spec.sessionDir.dir.path] : []);
-    } catch (cause) {
-      const reason = cause instanceof Error ? cause.message : String(cause);
-      throw new CcmuxError("SANDBOX_UNAVAILABLE", `The pane sandbox cannot be built: ${reason}`, {
-        cause,
-        data: { reason },
-      });
-    }
-  }
-
-  get(id: string): Pane | undefined {
-    return this.panes.get(id);
-  }
-
-  /** Panes in start order. */
-  list(): Pane[] {
-    return [...this.panes.values()];
-  }
-
-  /** Kills the pane's process (see Pane.kill) and forgets the pane. */
-  async kill(id: string, signal?: NodeJS.Signals, graceMs?: number): Promise<void> {
-    const pane = this.panes.get(id);
-    if (!pane) return;
-    this.killing.add(id);
-    try {
-      await pane.kill(signal, graceMs);
-    } finally {
-      this.killing.delete(id);
-    }
-    this.panes.delete(id);
-    pane.dispose();
-  }
-
-  /**
-   * Kills every pane (in parallel) and refuses new ones. SIGHUP first, as when a terminal window closes:
-   * interactive shells ignore SIGTERM but exit on hangup (and pass it to their jobs).
-   */
-  async shutdown(): Promise<void> {
-    this.shuttingDown = true;
-    clearInterval(this.processWatch);
-    this.processWatch = undefined;
-    await Promise.all(this.list().map((pane) => this.kill(pane.id, "SIGHUP", SHUTDOWN_GRACE_MS)));
-    await this.screens.close();
-  }
-
-  /**
-   * Security: a fork (or thread) bomb in one pane would take every pid (and the machine) down. While panes
-   * exist, the processes each started (PaneProcesses: descendants, setsid'd ones included; in the sandbox, its
-   * whole PID namespace) and their threads are counted every PROCESS_CHECK_MS, and a pane past maxProcesses is
-   * killed outright with all of them — also a pane whose first process already exited and left the rest
-   * running. The same pass reaps adopted orphans. Bounded in time, not prevented: see the README.
-   */
-  private watchProcesses(): void {
-    const limit = this.limits.maxProcesses;
-    if ((limit === undefined && !this.processes.adopting) || this.processWatch !== undefined) return;
-    this.processWatch = setInterval(() => {
-      // Security: tasks, not processes: a thread bomb takes pids as a fork bomb does.
-      const { tasks, unattributed, unattributedTasks } = this.processes.scan();
-      if (this.panes.size === 0) {
-        // Security: detached leftovers of panes that are all gone have no one left to answer to. The watch
-        // stops once they are gone and reaped.
-        for (const pid of unattributed) trySignal(pid, "SIGKILL");
-        if (unattributed.length === 0) {
-          clearInterval(this.processWatch);
-          this.processWatch = undefined;
-        }
-        return;
-      }
-      if (limit === undefined) return;
-      if (unattributedTasks > limit) {
-        for (const pid of unattributed) trySignal(pid, "SIGKILL");
-        this.emit(
-          "orphan-limit",
-          unattributedTasks,
-          limit,
-          this.list().filter((pane) => !pane.sandboxed),
-        );
-      }
-      for (const pane of this.list()) {
-        const processes = tasks.get(pane.id) ?? 0;
-        if (processes <= limit || this.runaways.has(pane.id) || this.killing.has(pane.id)) continue;
-        this.runaways.add(pane.id);
-        this.emit("limit", pane, processes, limit);
-        void pane.kill("SIGKILL", 0).finally(() => this.runaways.delete(pane.id));
-      }
-    }, PROCESS_CHECK_MS);
-    this.processWatch.unref();
-  }
-
-  private evictExited(): void {
-    // The longest exited go first: by spawn order, a long-lived pane (a shell the agent just left) was evicted
-    // the moment it exited, before its exit status could be read. A pane being killed leaves through kill().
-    this.exitOrder = this.exitOrder.filter((id) => this.panes.has(id));
-    const exited = this.exitOrder
-      .map((id) => this.panes.get(id) as Pane)
-      .filter((pane) => !this.killing.has(pane.id));
-    for (const pane of exited.slice(0, Math.max(0, exited.length - this.limits.maxExitedPanes))) {
-      this.panes.delete(pane.id);
-      void pane.kill().finally(() => pane.dispose());
-      this.emit("evict", pane);
-    }
-  }
-}
-
-function newPaneId(): string {
-  // Security: ids are unguessable (96 random bits), so a pane cannot be named without being listed first.
-  return `p-${randomBytes(12).toString("base64url")}`;
+  "orphan-limit": [processes: number, limit: number, panes: readonly PaneInfo[]];
 }

@@ -190,6 +190,11 @@ export class PaneScreen {
     }
   }
 
+  /** Resizes the terminal; xterm re-wraps the lines it holds. */
+  resize(cols: number, rows: number): void {
+    this.term.resize(cols, rows);
+  }
+
   get cols(): number {
     return this.term.cols;
   }

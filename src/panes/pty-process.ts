@@ -99,6 +99,11 @@ export class PtyProcess {
     });
   }
 
+  /** Resizes the pty (TIOCSWINSZ): the program gets SIGWINCH. */
+  resize(cols: number, rows: number): void {
+    if (!this.closed) this.pty.resize(cols, rows);
+  }
+
   write(bytes: string): void {
     if (!this.closed) this.pty.write(bytes);
   }

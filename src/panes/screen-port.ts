@@ -36,6 +36,8 @@ export interface ScreenPort {
   /** A mark for text printed from now on (PaneScreen.markSince); end it with releaseSince. */
   markSince(): Promise<HistoryMark>;
   releaseSince(id: number): Promise<void>;
+  /** Resizes the emulator (xterm re-wraps the lines it holds); answers after every earlier write. */
+  resize(cols: number, rows: number): Promise<void>;
   /**
    * Set once the emulator failed on this pane (or the screen thread died) and the screen was replaced by an
    * empty one: one line saying when and why, for read results. Undefined while the screen is intact.

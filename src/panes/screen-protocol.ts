@@ -14,7 +14,8 @@ export type ScreenCall =
       args: [mark: HistoryMark | undefined, overlapRows: number, query: TextQuery, excerpt?: boolean];
     }
   | { method: "markSince"; args: [] }
-  | { method: "releaseSince"; args: [id: number] };
+  | { method: "releaseSince"; args: [id: number] }
+  | { method: "resize"; args: [cols: number, rows: number] };
 
 /** Messages to the screen thread. */
 export type ToScreenThread =

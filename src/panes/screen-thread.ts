@@ -225,5 +225,7 @@ function answer(screen: PaneScreen, call: ToScreenThread & { op: "call" }): unkn
       return screen.markSince();
     case "releaseSince":
       return screen.releaseSince(...call.args);
+    case "resize":
+      return screen.resize(...call.args);
   }
 }

@@ -113,6 +113,11 @@ export class WorkerScreens implements ScreenFactory {
         call<SearchResult>({ method: "search", args: [mark, overlap, query, excerpt] }),
       markSince: () => call<HistoryMark>({ method: "markSince", args: [] }),
       releaseSince: (since) => call<void>({ method: "releaseSince", args: [since] }),
+      resize: (cols, rows) => {
+        // A screen made again after a screen-thread crash gets the size the pane has now.
+        state.options = { ...state.options, cols, rows };
+        return call<void>({ method: "resize", args: [cols, rows] });
+      },
       get lostNote() {
         return state.lostNote;
       },

@@ -11,8 +11,11 @@ export type InputMode = (typeof INPUT_MODES)[number];
 export const PANE_ACCESS = ["read", "write", "none"] as const;
 export type PaneAccess = (typeof PANE_ACCESS)[number];
 
-/** Who a pane belongs to: the connection that spawned it, or the person (with the access granted to agents). */
-export type PaneOwner = { kind: "agent"; connection: string } | { kind: "person"; access: PaneAccess };
+/**
+ * Who a pane belongs to: the agent session that spawned it (`ccmux serve`: its one connection; the daemon: the
+ * session named by `--session`), or the person (with the access granted to agents).
+ */
+export type PaneOwner = { kind: "agent"; session: string } | { kind: "person"; access: PaneAccess };
 
 /** The terminal type panes emulate (@xterm/headless), given to their programs as TERM. */
 export const PANE_TERM = "xterm-256color";

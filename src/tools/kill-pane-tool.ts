@@ -32,24 +32,27 @@ export function registerKillPaneTool(registry: ToolRegistry): void {
     annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: false },
     async handler(args, ctx) {
       const killed = ctx.deps.connection.killedPanes;
-      // idempotentHint: a pane this connection killed (or is killing) answers as the first kill did; nothing is
-      // signalled again (a second C-c would make some programs force-quit). Other connections: PANE_NOT_FOUND.
       const earlier = killed.get(args.pane);
       if (earlier !== undefined) {
+        // A repeat shares the first call's answer: its refusal too, when the first was refused.
+        const answer = await earlier;
         ctx.allow({ pane: args.pane, repeated: true });
-        return await earlier;
+        return answer;
       }
-      const pane = paneFor(ctx.deps, args.pane, "kill_pane");
-      ctx.allow({ pane: pane.id, pid: pane.pid, killSignal: args.signal ?? "SIGTERM" });
-      const kill = ctx.deps.host.kill(pane.id, args.signal).then(
-        (): KillResult => ({
+      // Recorded before anything is awaited, so that a second kill_pane arriving meanwhile waits for this one
+      // instead of signalling the pane again.
+      const kill = (async (): Promise<KillResult> => {
+        const pane = await paneFor(ctx.deps, args.pane, "kill_pane");
+        ctx.allow({ pane: pane.id, pid: pane.pid, killSignal: args.signal ?? "SIGTERM" });
+        const ended = await ctx.deps.host.kill(pane.id, args.signal);
+        return {
           pane: pane.id,
           alive: false,
-          exitCode: pane.exit?.exitCode ?? null,
-          signal: pane.exit?.signal ?? null,
-        }),
-      );
-      return await killed.add(pane.id, kill);
+          exitCode: ended?.exit?.exitCode ?? null,
+          signal: ended?.exit?.signal ?? null,
+        };
+      })();
+      return await killed.add(args.pane, kill);
     },
   });
 }

@@ -31,10 +31,9 @@ export function registerListPanesTool(registry: ToolRegistry): void {
     output,
     annotations: { readOnlyHint: true, openWorldHint: false },
     async handler(_args, ctx) {
-      const { host, connection } = ctx.deps;
-      const panes = host
-        .list()
-        .filter((pane) => isPaneListed(pane.owner, connection.id))
+      const { host, session } = ctx.deps;
+      const panes = (await host.list())
+        .filter((pane) => isPaneListed(pane.owner, session))
         .map((pane) => ({
           pane: pane.id,
           name: pane.name,

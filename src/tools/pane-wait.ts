@@ -1,10 +1,9 @@
 import { z } from "zod";
 import { CcmuxError } from "../errors.js";
-import type { Pane } from "../panes/pane.js";
+import type { PaneWaitResult } from "../panes/pane-host.js";
 import type { HistoryMark } from "../panes/pane-screen.js";
 import { RegexMatcher } from "../panes/regex-matcher.js";
 import type { TextQuery } from "../panes/text-query.js";
-import { type WaitResult, waitForOutputResult } from "../panes/wait-for-output.js";
 import { checkWaitRegexShape } from "../shared/wait-regex.js";
 import { paneAgentText } from "./pane-access.js";
 import type { CallContext } from "./tool-registry.js";
@@ -13,7 +12,7 @@ export const DEFAULT_TIMEOUT_MS = 30_000;
 /**
  * The screen text for the answer may take until this long past the timeout (the wait's own final check
  * included); after that the wait answers with the last screen text known (the tool promises timeout_ms
- * within 100 ms).
+ * within 100 ms). Passed to the host as the wait's `screenBy`.
  */
 const SNAPSHOT_GRACE_MS = 25;
 /** When the wait itself ended past that grace, the screen still gets this long to answer. */
@@ -156,20 +155,20 @@ export class PaneWaits {
   }
 
   /**
-   * Runs a prepared wait on `pane`. `sinceMark`: a since-mark the caller took (send_keys, before typing);
+   * Runs a prepared wait on pane `id`. `sinceMark`: a since-mark the caller took (send_keys, before typing);
    * otherwise `args.since` decides. Notes the outcome for the audit log.
    */
   async run(
     wait: PreparedWait,
-    pane: Pane,
+    id: string,
     ctx: CallContext,
     sinceMark?: Promise<HistoryMark | undefined>,
   ): Promise<WaitAnswer> {
     const { args, started, timeoutMs, query, matcher } = wait;
     const excerpt = (args.return ?? "match") === "match";
-    let result: WaitResult;
+    let result: PaneWaitResult;
     try {
-      result = await waitForOutputResult(pane, {
+      result = await ctx.deps.host.wait(id, {
         query,
         matcher,
         exit: args.exit,
@@ -177,6 +176,8 @@ export class PaneWaits {
         sinceMark,
         excerpt,
         timeoutMs: Math.max(0, timeoutMs - (Date.now() - started)), // starting the matcher counts
+        // The screen for the answer may take until shortly past the timeout, never much longer.
+        screenBy: Math.max(started + timeoutMs + SNAPSHOT_GRACE_MS, Date.now() + SNAPSHOT_LATE_MS),
         signal: ctx.signal,
         onProgress: (elapsed) => ctx.progress(elapsed, timeoutMs, "waiting"),
       });
@@ -184,13 +185,12 @@ export class PaneWaits {
       this.waiting -= 1;
       matcher?.close();
     }
-    const { outcome } = result;
+    const { outcome, pane } = result;
     ctx.note({ pane: pane.id, outcome });
     let raw: string;
     if (excerpt && result.excerpt !== undefined) raw = result.excerpt;
     else {
-      const deadline = Math.max(started + timeoutMs + SNAPSHOT_GRACE_MS, Date.now() + SNAPSHOT_LATE_MS);
-      const screen = await screenTextBy(pane, deadline);
+      const screen = result.screen ?? "";
       raw = excerpt ? screen.split("\n").slice(-UNMATCHED_TAIL_LINES).join("\n") : screen;
     }
     const { text, truncated } = paneAgentText(pane, raw);
@@ -204,25 +204,5 @@ export class PaneWaits {
       text,
       truncated,
     };
-  }
-}
-
-/**
- * The pane's screen text, or, when the screen thread has not answered by `deadline` (epoch ms; busy with other
- * panes' output), the text of the last snapshot taken.
- */
-async function screenTextBy(pane: Pane, deadline: number): Promise<string> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<undefined>((resolve) => {
-    timer = setTimeout(() => resolve(undefined), Math.max(0, deadline - Date.now()));
-  });
-  const fresh = pane.snapshot().then(
-    (snapshot) => snapshot.text,
-    () => undefined,
-  );
-  try {
-    return (await Promise.race([fresh, late])) ?? pane.lastScreenText;
-  } finally {
-    clearTimeout(timer);
   }
 }

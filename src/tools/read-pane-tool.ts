@@ -69,15 +69,12 @@ export function registerReadPaneTool(registry: ToolRegistry): void {
     output,
     annotations: { readOnlyHint: true, openWorldHint: false },
     async handler(args, ctx) {
-      const pane = paneFor(ctx.deps, args.pane, "read_pane");
+      const { id } = await paneFor(ctx.deps, args.pane, "read_pane");
       const mode = args.mode ?? "screen";
-      const snapshot = await pane.snapshot();
-      let raw = snapshot.text;
-      let lost = false;
-      if (mode === "scrollback") raw = await pane.scrollbackText();
-      else if (mode === "new") ({ text: raw, lost } = await pane.newText(ctx.deps.connection.id));
+      const read = await ctx.deps.host.read(id, mode, ctx.deps.session);
+      const { pane, cursor, lost } = read;
       ctx.note({ pane: pane.id });
-      const cut = truncateLines(raw, args.lines ?? DEFAULT_READ_LINES);
+      const cut = truncateLines(read.text, args.lines ?? DEFAULT_READ_LINES);
       const maxChars = args.lines === undefined ? DEFAULT_READ_CHARS : MAX_RESULT_CHARS;
       const { text, truncated } = paneAgentText(pane, cut.text, maxChars);
       return {
@@ -86,7 +83,7 @@ export function registerReadPaneTool(registry: ToolRegistry): void {
         text,
         truncated: truncated || cut.truncated,
         lost,
-        cursor: snapshot.cursor,
+        cursor,
         alive: pane.alive,
         exitCode: pane.exit?.exitCode ?? null,
         signal: pane.exit?.signal ?? null,

@@ -42,10 +42,11 @@ export function registerSendKeysTool(registry: ToolRegistry, waits: PaneWaits): 
     async handler(args, ctx) {
       // The wait is checked like wait_for's, before anything is typed: a refused wait sends nothing.
       if (args.wait) waits.check(args.wait);
-      const pane = paneFor(ctx.deps, args.pane, "send_keys");
+      const { host } = ctx.deps;
+      const pane = await paneFor(ctx.deps, args.pane, "send_keys");
       if (!pane.alive)
         throw new CcmuxError("PANE_EXITED", "The pane's process has exited; read it or kill it.");
-      const { applicationCursor } = await pane.state();
+      const { applicationCursor } = await host.keyboard(pane.id);
       const plan = planKeystrokes(
         { text: args.text, keys: args.keys, submit: args.submit },
         {
@@ -62,10 +63,14 @@ export function registerSendKeysTool(registry: ToolRegistry, waits: PaneWaits): 
         throw error;
       }
       // "Now" is taken before the keys are written: the mark reaches the screen ahead of any output they cause.
-      const sinceMark = prepared ? pane.markSince() : undefined;
-      await pane.type(plan.strokes);
+      const sinceMark = prepared ? host.markSince(pane.id) : undefined;
+      await host.write(pane.id, plan.strokes);
       if (!prepared) return { pane: pane.id, bytes: plan.byteLength };
-      return { pane: pane.id, bytes: plan.byteLength, wait: await waits.run(prepared, pane, ctx, sinceMark) };
+      return {
+        pane: pane.id,
+        bytes: plan.byteLength,
+        wait: await waits.run(prepared, pane.id, ctx, sinceMark),
+      };
     },
   });
 }

@@ -1,7 +1,6 @@
 import { basename } from "node:path";
 import { z } from "zod";
 import { sanitizeText } from "../panes/sanitize.js";
-import { createSessionDir } from "../panes/session-dir.js";
 import { decideSandbox } from "../validation/sandbox-mode.js";
 import { checkSpawn } from "../validation/spawn-check.js";
 import { DEFAULT_COLS, DEFAULT_ROWS, MAX_TEXT_FIELD, paneNameField } from "./pane-fields.js";
@@ -63,7 +62,7 @@ export function registerSpawnTool(registry: ToolRegistry, policyDescription: str
     output,
     annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
     async handler(args, ctx) {
-      const { policy, host, serverEnv, connection } = ctx.deps;
+      const { policy, host, serverEnv, session } = ctx.deps;
       const plan = checkSpawn(policy, { command: args.command, cwd: args.cwd, env: args.env }, serverEnv);
       host.assertCanSpawn();
       const rule = `commands[${plan.rule.index}] ${JSON.stringify(plan.rule.pattern === "" ? plan.rule.command : `${plan.rule.command} ${plan.rule.pattern}`)}`;
@@ -76,38 +75,26 @@ export function registerSpawnTool(registry: ToolRegistry, policyDescription: str
         ...(sandbox.warning ? { warning: sandbox.warning } : {}),
       });
       if (sandbox.warning) ctx.deps.warn(sandbox.warning);
-      const session = plan.sessionDir ? createSessionDir(ctx.deps.sessionBase) : undefined;
-      if (session && plan.sessionDir) plan.env[plan.sessionDir.env] = session.path;
-      let pane: ReturnType<typeof host.spawn>;
-      const sandboxWarnings: string[] = [];
-      try {
-        pane = host.spawn(
-          {
-            name: args.name ?? basename(plan.argv[0] ?? "pane"),
-            argv: plan.argv,
-            cwd: plan.cwd,
-            env: plan.env,
-            cols: args.cols ?? DEFAULT_COLS,
-            rows: args.rows ?? DEFAULT_ROWS,
-            scrollback: policy.limits.scrollbackLines,
-            owner: { kind: "agent", connection: connection.id },
-            input: plan.input,
-            ...(session && plan.sessionDir
-              ? { sessionDir: { dir: session, keep: plan.sessionDir.keep } }
-              : {}),
-          },
-          { sandboxed: sandbox.sandboxed, warnings: sandboxWarnings },
-        );
-      } catch (error) {
-        session?.remove();
-        throw error;
-      }
-      // Security: the plan quotes pane-chosen names; sanitized again because they reach the agent and the person.
+      const { pane, warnings: sandboxWarnings } = await host.spawn({
+        name: args.name ?? basename(plan.argv[0] ?? "pane"),
+        argv: plan.argv,
+        cwd: plan.cwd,
+        env: plan.env,
+        cols: args.cols ?? DEFAULT_COLS,
+        rows: args.rows ?? DEFAULT_ROWS,
+        scrollback: policy.limits.scrollbackLines,
+        owner: { kind: "agent", session },
+        input: plan.input,
+        sandboxed: sandbox.sandboxed,
+        ...(plan.sessionDir
+          ? { sessionDir: { envName: plan.sessionDir.env, keep: plan.sessionDir.keep } }
+          : {}),
+      });
       const warnings = sandboxWarnings.map(sanitizeText);
       ctx.note({
         pane: pane.id,
         pid: pane.pid,
-        ...(session ? { sessionDir: session.path } : {}),
+        ...(pane.sessionDir !== undefined ? { sessionDir: pane.sessionDir } : {}),
         ...(warnings.length > 0 ? { sandboxWarnings: warnings } : {}),
       });
       return {
@@ -120,7 +107,7 @@ export function registerSpawnTool(registry: ToolRegistry, policyDescription: str
         input: plan.input,
         rule,
         sandboxed: pane.sandboxed,
-        ...(session ? { sessionDir: session.path } : {}),
+        ...(pane.sessionDir !== undefined ? { sessionDir: pane.sessionDir } : {}),
         ...(warnings.length > 0 ? { warnings } : {}),
       };
     },

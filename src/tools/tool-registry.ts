@@ -126,13 +126,13 @@ export class ToolRegistry {
     io: { signal: AbortSignal; progress: CallContext["progress"]; alert?: AlertSink },
   ): Promise<CallToolResult> {
     // Person panes start on first use: the first call of any kind, before it runs (it may name one of them).
-    this.deps.startPersonPanes();
+    await this.deps.startPersonPanes();
     // Security: arguments nested 20 000 deep overflowed the stack in redaction (JSON-RPC -32603, no record).
     // The bound is checked iteratively before anything walks them; past it only their size and digest go on.
     const over = argsShapeOverBound(rawArgs);
     const args = over ?? rawArgs;
     // Lateral movement is about panes that are not this connection's own (see AnomalyDetector).
-    const pane = over ? undefined : this.foreignPane(paneOf(rawArgs));
+    const pane = over ? undefined : await this.foreignPane(paneOf(rawArgs));
     const decided = await this.decide(name, rawArgs, over, io, pane);
     // Calls the anomaly gate refused are not observed again: a blocked connection cannot extend its own block.
     if (!decided.gated) {
@@ -189,11 +189,11 @@ export class ToolRegistry {
     if (summary) budget.charge(this.deps.audit.write(summary));
   }
 
-  /** `pane` unless this connection spawned it. */
-  private foreignPane(pane: string | undefined): string | undefined {
+  /** `pane` unless this connection's session spawned it. */
+  private async foreignPane(pane: string | undefined): Promise<string | undefined> {
     if (pane === undefined) return undefined;
-    const owner = this.deps.host.get(pane)?.owner;
-    return owner?.kind === "agent" && owner.connection === this.deps.connection.id ? undefined : pane;
+    const owner = (await this.deps.host.info(pane))?.owner;
+    return owner?.kind === "agent" && owner.session === this.deps.session ? undefined : pane;
   }
 
   private async decide(
@@ -208,6 +208,7 @@ export class ToolRegistry {
       event: "call",
       decision: "allow",
       connection: this.deps.connection.id,
+      ...(this.deps.session === this.deps.connection.id ? {} : { agentSession: this.deps.session }),
       tool: name,
     };
     let decided = false;

@@ -21,9 +21,9 @@ export function registerWaitForTool(registry: ToolRegistry, waits: PaneWaits): v
     async handler(args, ctx) {
       const { pane: id, ...wait } = args;
       waits.check(wait);
-      const pane = paneFor(ctx.deps, id, "wait_for");
+      const pane = await paneFor(ctx.deps, id, "wait_for");
       const prepared = await waits.prepare(wait, ctx);
-      return { pane: pane.id, ...(await waits.run(prepared, pane, ctx)) };
+      return { pane: pane.id, ...(await waits.run(prepared, pane.id, ctx)) };
     },
   });
 }

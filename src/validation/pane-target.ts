@@ -10,16 +10,12 @@ export type PaneOwnerView = PaneOwner;
 const NEEDS_WRITE: ReadonlySet<PaneTool> = new Set(["send_keys", "kill_pane"]);
 
 /**
- * Decides whether `connection` may use `tool` on a pane (seed §6.1, pane escape). A connection reaches the
+ * Decides whether agent `session` may use `tool` on a pane (seed §6.1, pane escape). A session reaches the
  * panes it spawned and the person's panes whose access allows the tool; any other pane does not exist for it.
  */
-export function authorizePaneTarget(
-  owner: PaneOwnerView | undefined,
-  connection: string,
-  tool: PaneTool,
-): void {
-  // Security: another connection's pane answers exactly like a missing one, so ids cannot be probed.
-  if (owner === undefined || (owner.kind === "agent" && owner.connection !== connection)) {
+export function authorizePaneTarget(owner: PaneOwnerView | undefined, session: string, tool: PaneTool): void {
+  // Security: another session's pane answers exactly like a missing one, so ids cannot be probed.
+  if (owner === undefined || (owner.kind === "agent" && owner.session !== session)) {
     throw new CcmuxError("PANE_NOT_FOUND", "No such pane: use list_panes to see the panes you can reach.");
   }
   if (owner.kind === "agent") return;
@@ -33,7 +29,7 @@ export function authorizePaneTarget(
   }
 }
 
-/** Whether a pane appears in list_panes for `connection` (its own panes and every person pane). */
-export function isPaneListed(owner: PaneOwnerView, connection: string): boolean {
-  return owner.kind === "person" || owner.connection === connection;
+/** Whether a pane appears in list_panes for agent `session` (its own panes and every person pane). */
+export function isPaneListed(owner: PaneOwnerView, session: string): boolean {
+  return owner.kind === "person" || owner.session === session;
 }

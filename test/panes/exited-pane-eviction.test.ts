@@ -1,11 +1,11 @@
 import { afterEach, describe, expect, it } from "vitest";
-import type { Pane } from "../../src/panes/pane.js";
-import { PaneHost } from "../../src/panes/pane-host.js";
+import { EmbeddedPaneHost } from "../../src/panes/embedded/embedded-pane-host.js";
+import type { Pane } from "../../src/panes/embedded/pane.js";
 
 const ENV = { PATH: process.env.PATH ?? "/usr/bin:/bin", LANG: "C.UTF-8", TERM: "xterm-256color" };
 
-function spawnIn(host: PaneHost, argv: string[]): Pane {
-  return host.spawn({
+function spawnIn(host: EmbeddedPaneHost, argv: string[]): Pane {
+  return host.startPane({
     name: "t",
     argv,
     cwd: process.cwd(),
@@ -13,7 +13,7 @@ function spawnIn(host: PaneHost, argv: string[]): Pane {
     cols: 80,
     rows: 24,
     scrollback: 1000,
-    owner: { kind: "agent", connection: "test" },
+    owner: { kind: "agent", session: "test" },
     input: "raw",
   });
 }
@@ -22,13 +22,13 @@ function spawnIn(host: PaneHost, argv: string[]): Pane {
 // answered PANE_NOT_FOUND to the wait for its exit. Eviction took exited panes in spawn order, so a long-lived
 // pane was the "oldest" the moment it exited and went at once, before its exit status could be read.
 describe("exited panes are evicted longest-exited first", () => {
-  let host: PaneHost;
+  let host: EmbeddedPaneHost;
   afterEach(async () => {
     await host?.shutdown();
   });
 
   it("a pane spawned first and exiting last stays readable; the earliest exited one goes", async () => {
-    host = new PaneHost({ maxPanes: 8, maxExitedPanes: 2 });
+    host = new EmbeddedPaneHost({ maxPanes: 8, maxExitedPanes: 2 });
     const longLived = spawnIn(host, ["/bin/cat"]);
     const quick: Pane[] = [];
     for (let index = 0; index < 2; index++) {
@@ -36,13 +36,13 @@ describe("exited panes are evicted longest-exited first", () => {
       await pane.exited();
       quick.push(pane);
     }
-    expect(host.get(quick[0]?.id ?? "")).toBeDefined();
+    expect(host.pane(quick[0]?.id ?? "")).toBeDefined();
     longLived.write("\x04"); // EOF: cat exits
     expect((await longLived.exited()).exitCode).toBe(0);
     // The exit handler evicts in the same turn as the exit; let it run.
     await new Promise((resolve) => setImmediate(resolve));
-    expect(host.get(longLived.id), "the pane that just exited").toBeDefined();
-    expect(host.get(quick[0]?.id ?? ""), "the pane that exited first").toBeUndefined();
-    expect(host.get(quick[1]?.id ?? "")).toBeDefined();
+    expect(host.pane(longLived.id), "the pane that just exited").toBeDefined();
+    expect(host.pane(quick[0]?.id ?? ""), "the pane that exited first").toBeUndefined();
+    expect(host.pane(quick[1]?.id ?? "")).toBeDefined();
   });
 });

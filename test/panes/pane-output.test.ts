@@ -1,14 +1,14 @@
 import { resolve } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import type { Pane } from "../../src/panes/pane.js";
-import { PaneHost } from "../../src/panes/pane-host.js";
-import { waitForOutput } from "../../src/panes/wait-for-output.js";
+import { EmbeddedPaneHost } from "../../src/panes/embedded/embedded-pane-host.js";
+import type { Pane } from "../../src/panes/embedded/pane.js";
+import { waitForOutput } from "../../src/panes/embedded/wait-for-output.js";
 
 const BURST = resolve(import.meta.dirname, "../fixtures/burst-then-exit.mjs");
 const ENV = { PATH: process.env.PATH ?? "/usr/bin:/bin", LANG: "C.UTF-8", TERM: "xterm-256color" };
 
-function spawnIn(host: PaneHost, argv: string[], scrollback = 20_000): Pane {
-  return host.spawn({
+function spawnIn(host: EmbeddedPaneHost, argv: string[], scrollback = 20_000): Pane {
+  return host.startPane({
     name: "t",
     argv,
     cwd: process.cwd(),
@@ -16,19 +16,19 @@ function spawnIn(host: PaneHost, argv: string[], scrollback = 20_000): Pane {
     cols: 100,
     rows: 30,
     scrollback,
-    owner: { kind: "agent", connection: "test" },
+    owner: { kind: "agent", session: "test" },
     input: "raw",
   });
 }
 
 describe("pane output", () => {
-  let host: PaneHost;
+  let host: EmbeddedPaneHost;
   afterEach(async () => {
     await host?.shutdown();
   });
 
   it("loses no output: 1 MB printed right before exit has its final line readable, 20 runs of 20", async () => {
-    host = new PaneHost({ maxPanes: 4, maxExitedPanes: 4 });
+    host = new EmbeddedPaneHost({ maxPanes: 4, maxExitedPanes: 4 });
     for (let run = 0; run < 20; run++) {
       const pane = spawnIn(host, [process.execPath, BURST]);
       const exit = await pane.exited();
@@ -42,7 +42,7 @@ describe("pane output", () => {
   }, 120_000);
 
   it("a flooding pane keeps server memory flat (flow control, bounded scrollback)", async () => {
-    host = new PaneHost({ maxPanes: 4, maxExitedPanes: 4 });
+    host = new EmbeddedPaneHost({ maxPanes: 4, maxExitedPanes: 4 });
     const pane = spawnIn(host, ["/usr/bin/yes", "flood"], 1000);
     const rssAfter = async (ms: number) => {
       await new Promise((r) => setTimeout(r, ms));
@@ -58,7 +58,7 @@ describe("pane output", () => {
   }, 30_000);
 
   it("other panes stay responsive while one floods and one waits", async () => {
-    host = new PaneHost({ maxPanes: 4, maxExitedPanes: 4 });
+    host = new EmbeddedPaneHost({ maxPanes: 4, maxExitedPanes: 4 });
     spawnIn(host, ["/usr/bin/yes", "flood"], 1000);
     const waiter = spawnIn(host, ["/usr/bin/sleep", "30"]);
     const pending = waitForOutput(waiter, { query: { text: "never" }, timeoutMs: 3000 });
@@ -74,7 +74,7 @@ describe("pane output", () => {
   }, 30_000);
 
   it("wait_for sees text that scrolled off the screen since the wait began", async () => {
-    host = new PaneHost({ maxPanes: 4, maxExitedPanes: 4 });
+    host = new EmbeddedPaneHost({ maxPanes: 4, maxExitedPanes: 4 });
     const pane = spawnIn(host, ["/usr/bin/bash", "--norc", "--noprofile"]);
     const waiting = waitForOutput(pane, { query: { text: "needle-7" }, timeoutMs: 10_000 });
     pane.write("for i in $(seq 1 500); do echo line-$i; done; echo needle-$((3+4)); seq 1 200\r");

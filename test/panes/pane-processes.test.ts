@@ -2,8 +2,9 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import type { Pane } from "../../src/panes/pane.js";
-import { PaneHost } from "../../src/panes/pane-host.js";
+import { EmbeddedPaneHost } from "../../src/panes/embedded/embedded-pane-host.js";
+import type { Pane } from "../../src/panes/embedded/pane.js";
+import type { PaneInfo } from "../../src/panes/pane-host.js";
 
 /** Live processes whose command line is `command` (not the shell that will run it). */
 function processesWith(command: string): number[] {
@@ -47,8 +48,8 @@ async function until(probe: () => boolean, timeoutMs = 10_000): Promise<void> {
 
 describe("setsid children escape maxProcesses (issue 9, item 8)", () => {
   let dir: string;
-  let host: PaneHost;
-  const limits: Array<{ pane: Pane; processes: number; limit: number }> = [];
+  let host: EmbeddedPaneHost;
+  const limits: Array<{ pane: PaneInfo; processes: number; limit: number }> = [];
   beforeEach(() => {
     dir = mkdtempSync(join(tmpdir(), "ccmux-processes-"));
     limits.length = 0;
@@ -59,7 +60,7 @@ describe("setsid children escape maxProcesses (issue 9, item 8)", () => {
   });
 
   function spawn(script: string): Pane {
-    return host.spawn({
+    return host.startPane({
       name: "setsid",
       argv: ["bash", "-c", script],
       cwd: dir,
@@ -67,19 +68,19 @@ describe("setsid children escape maxProcesses (issue 9, item 8)", () => {
       cols: 80,
       rows: 10,
       scrollback: 10,
-      owner: { kind: "agent", connection: "test" },
+      owner: { kind: "agent", session: "test" },
       input: "none",
     });
   }
 
   it("12 setsid'd children under a limit of 8: the pane is killed with all of them and the limit reported", async () => {
     const marker = `${6000 + (process.pid % 1000)}1`;
-    host = new PaneHost({ maxPanes: 2, maxExitedPanes: 2, maxProcesses: 8 });
+    host = new EmbeddedPaneHost({ maxPanes: 2, maxExitedPanes: 2, maxProcesses: 8 });
     host.on("limit", (pane, processes, limit) => limits.push({ pane, processes, limit }));
     // A non-interactive shell's jobs are not group leaders, so setsid needs no fork: each stays bash's child.
     const pane = spawn(`for i in $(seq 12); do setsid sleep ${marker} & done; exec sleep ${marker}0`);
     await until(() => limits.length === 1);
-    expect(limits[0]).toMatchObject({ pane, limit: 8 });
+    expect(limits[0]).toMatchObject({ pane: { id: pane.id, pid: pane.pid }, limit: 8 });
     expect(limits[0]?.processes).toBeGreaterThan(8);
     await until(
       () => processesWith(`sleep ${marker}`).length + processesWith(`sleep ${marker}0`).length === 0,
@@ -88,7 +89,7 @@ describe("setsid children escape maxProcesses (issue 9, item 8)", () => {
 
   it("kill_pane's sweep ends setsid'd children too, while they are under the limit", async () => {
     const marker = `${6000 + (process.pid % 1000)}2`;
-    host = new PaneHost({ maxPanes: 2, maxExitedPanes: 2 });
+    host = new EmbeddedPaneHost({ maxPanes: 2, maxExitedPanes: 2 });
     const pane = spawn(`for i in 1 2 3; do setsid sleep ${marker} & done; exec sleep ${marker}0`);
     await until(
       () => processesWith(`sleep ${marker}`).length === 3 && processesWith(`sleep ${marker}0`).length === 1,

@@ -7,16 +7,16 @@ const DIST = resolve(import.meta.dirname, "../../dist/panes");
 const built = existsSync(resolve(DIST, "screen-thread.js"));
 const BURST = resolve(import.meta.dirname, "../fixtures/burst-then-exit.mjs");
 
-type Host = import("../../src/panes/pane-host.js").PaneHost;
+type Host = import("../../src/panes/embedded/embedded-pane-host.js").EmbeddedPaneHost;
 
 async function workerHost(): Promise<Host> {
-  const { PaneHost } = (await import(
-    resolve(DIST, "pane-host.js")
-  )) as typeof import("../../src/panes/pane-host.js");
+  const { EmbeddedPaneHost } = (await import(
+    resolve(DIST, "embedded/embedded-pane-host.js")
+  )) as typeof import("../../src/panes/embedded/embedded-pane-host.js");
   const { WorkerScreens } = (await import(
     resolve(DIST, "worker-screens.js")
   )) as typeof import("../../src/panes/worker-screens.js");
-  return new PaneHost({ maxPanes: 4, maxExitedPanes: 4 }, new WorkerScreens());
+  return new EmbeddedPaneHost({ maxPanes: 4, maxExitedPanes: 4 }, new WorkerScreens());
 }
 
 describe.skipIf(!built)("panes parsed on the screen thread (needs `npm run build`)", () => {
@@ -28,7 +28,7 @@ describe.skipIf(!built)("panes parsed on the screen thread (needs `npm run build
   it("loses no output across the thread boundary: 1 MB then exit, final line readable, 5 runs", async () => {
     host = await workerHost();
     for (let run = 0; run < 5; run++) {
-      const pane = host.spawn({
+      const pane = host.startPane({
         name: "t",
         argv: [process.execPath, BURST],
         cwd: process.cwd(),
@@ -36,7 +36,7 @@ describe.skipIf(!built)("panes parsed on the screen thread (needs `npm run build
         cols: 100,
         rows: 30,
         scrollback: 20_000,
-        owner: { kind: "agent", connection: "test" },
+        owner: { kind: "agent", session: "test" },
         input: "raw",
       });
       await pane.exited();
@@ -49,7 +49,7 @@ describe.skipIf(!built)("panes parsed on the screen thread (needs `npm run build
 
   it("answers device queries and keeps new-output marks in order with writes", async () => {
     host = await workerHost();
-    const pane = host.spawn({
+    const pane = host.startPane({
       name: "sh",
       argv: ["/usr/bin/bash", "--norc", "--noprofile"],
       cwd: process.cwd(),
@@ -57,12 +57,12 @@ describe.skipIf(!built)("panes parsed on the screen thread (needs `npm run build
       cols: 80,
       rows: 24,
       scrollback: 1000,
-      owner: { kind: "agent", connection: "test" },
+      owner: { kind: "agent", session: "test" },
       input: "raw",
     });
     const { waitForOutput } = (await import(
-      resolve(DIST, "wait-for-output.js")
-    )) as typeof import("../../src/panes/wait-for-output.js");
+      resolve(DIST, "embedded/wait-for-output.js")
+    )) as typeof import("../../src/panes/embedded/wait-for-output.js");
     await pane.newText("reader");
     // A cursor-position query answered by the emulator on the screen thread reaches the program.
     pane.write(`IFS=';' read -rs -d R -p $'\\e[6n' row col; echo "cpr-\${row#*[}-$col"\r`);
@@ -83,12 +83,12 @@ describe.skipIf(!built)("panes parsed on the screen thread (needs `npm run build
       cols: 80,
       rows: 24,
       scrollback: 1000,
-      owner: { kind: "agent" as const, connection: "test" },
+      owner: { kind: "agent" as const, session: "test" },
       input: "raw" as const,
     });
-    const quiet = host.spawn(spec(["/usr/bin/echo", "quiet-pane-text"]));
+    const quiet = host.startPane(spec(["/usr/bin/echo", "quiet-pane-text"]));
     await quiet.exited();
-    host.spawn(spec(["/usr/bin/yes", "flood"]));
+    host.startPane(spec(["/usr/bin/yes", "flood"]));
     // Liveness (latency is benchmarked): every read is answered, with the quiet pane's own text.
     for (let i = 0; i < 50; i++) expect((await quiet.snapshot()).text).toBe("quiet-pane-text");
   });
@@ -96,9 +96,9 @@ describe.skipIf(!built)("panes parsed on the screen thread (needs `npm run build
   it("wait_for sees every line that scrolls past, across the thread boundary", async () => {
     host = await workerHost();
     const { waitForOutput } = (await import(
-      resolve(DIST, "wait-for-output.js")
-    )) as typeof import("../../src/panes/wait-for-output.js");
-    const pane = host.spawn({
+      resolve(DIST, "embedded/wait-for-output.js")
+    )) as typeof import("../../src/panes/embedded/wait-for-output.js");
+    const pane = host.startPane({
       name: "seq",
       argv: ["/usr/bin/seq", "1", "200000"],
       cwd: process.cwd(),
@@ -106,7 +106,7 @@ describe.skipIf(!built)("panes parsed on the screen thread (needs `npm run build
       cols: 80,
       rows: 24,
       scrollback: 300_000,
-      owner: { kind: "agent", connection: "test" },
+      owner: { kind: "agent", session: "test" },
       input: "raw",
     });
     const targets = ["50001", "123457", "177777", "199999"];

@@ -3,8 +3,8 @@ import { closeSync, mkdtempSync, openSync, rmSync, writeFileSync } from "node:fs
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { EmbeddedPaneHost } from "../../src/panes/embedded/embedded-pane-host.js";
 import { setCloseOnExec } from "../../src/panes/fd-flags.js";
-import { PaneHost } from "../../src/panes/pane-host.js";
 import { ARCHES, buildSeccompFilter } from "../../src/panes/sandbox/seccomp-filter.js";
 
 const TIOCSTI = resolve(import.meta.dirname, "../fixtures/tiocsti.py");
@@ -122,7 +122,7 @@ describe.skipIf(!bwrapWorks)("seccomp program under real bubblewrap (needs bwrap
 
   /** Runs argv inside bwrap on a real pty, with or without the filter, and returns what it printed. */
   async function inSandbox(argv: string[], withFilter: boolean): Promise<string> {
-    const host = new PaneHost({ maxPanes: 2, maxExitedPanes: 2 });
+    const host = new EmbeddedPaneHost({ maxPanes: 2, maxExitedPanes: 2 });
     const fd = openSync(filterPath, "r");
     try {
       if (withFilter) setCloseOnExec(fd, false); // bwrap reads the program from an inherited descriptor
@@ -137,7 +137,7 @@ describe.skipIf(!bwrapWorks)("seccomp program under real bubblewrap (needs bwrap
         "/proc",
         "--unshare-pid",
       ];
-      const pane = host.spawn({
+      const pane = host.startPane({
         name: "sandboxed",
         argv: [...bwrap, "--die-with-parent", ...(withFilter ? ["--seccomp", String(fd)] : []), ...argv],
         cwd: dir,
@@ -145,7 +145,7 @@ describe.skipIf(!bwrapWorks)("seccomp program under real bubblewrap (needs bwrap
         cols: 100,
         rows: 20,
         scrollback: 100,
-        owner: { kind: "agent", connection: "test" },
+        owner: { kind: "agent", session: "test" },
         input: "raw",
       });
       closeSync(fd);

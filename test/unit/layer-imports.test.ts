@@ -4,7 +4,9 @@ import { describe, expect, it } from "vitest";
 
 /**
  * The layers' import directions (README, Development): tools → validation, panes, audit; those three never
- * import each other or anything above them; shared, native and errors.ts sit below all.
+ * import each other or anything above them; shared, native and errors.ts sit below all. src/daemon (the
+ * daemon's socket, lock and peer checks) sits below cli, which runs the daemon; tools never import cli or
+ * daemon, nor the embedded pane host behind the PaneHost seam.
  */
 const SRC = resolve(import.meta.dirname, "../../src");
 const MAY_IMPORT: Record<string, readonly string[]> = {
@@ -13,7 +15,12 @@ const MAY_IMPORT: Record<string, readonly string[]> = {
   audit: ["shared", "native", "errors.ts"],
   shared: ["errors.ts"],
   native: [],
+  tools: ["validation", "panes", "audit", "shared", "native", "errors.ts"],
+  daemon: ["shared", "native", "errors.ts"],
 };
+
+/** Folders inside a layer that a layer above it must not reach into: the tools see panes only through the seam. */
+const SEALED: Record<string, readonly string[]> = { tools: ["panes/embedded/"] };
 
 function sources(dir: string): string[] {
   return readdirSync(dir, { recursive: true, encoding: "utf8" })
@@ -29,7 +36,9 @@ describe("layer imports", () => {
         for (const [, spec] of readFileSync(file, "utf8").matchAll(/from "(\.[^"]+)"/g)) {
           const target = relative(SRC, resolve(join(file, ".."), spec as string)).replace(/\.js$/, ".ts");
           const top = target.split("/")[0] as string;
-          if (top !== layer && !allowed.includes(top)) wrong.push(`${relative(SRC, file)} → ${target}`);
+          const sealed = (SEALED[layer] ?? []).some((folder) => target.startsWith(folder));
+          if ((top !== layer && !allowed.includes(top)) || sealed)
+            wrong.push(`${relative(SRC, file)} → ${target}`);
         }
       }
       expect(wrong).toEqual([]);

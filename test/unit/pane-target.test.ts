@@ -13,18 +13,16 @@ const codeOf = (fn: () => void): string | undefined => {
 describe("pane-target authorization (seed §6.1 pane escape)", () => {
   it("a connection reaches its own panes with every tool", () => {
     for (const tool of ["read_pane", "wait_for", "send_keys", "kill_pane"] as const) {
-      expect(
-        codeOf(() => authorizePaneTarget({ kind: "agent", connection: "c1" }, "c1", tool)),
-      ).toBeUndefined();
+      expect(codeOf(() => authorizePaneTarget({ kind: "agent", session: "c1" }, "c1", tool))).toBeUndefined();
     }
   });
 
   it("another connection's pane answers exactly like a missing one", () => {
-    expect(codeOf(() => authorizePaneTarget({ kind: "agent", connection: "c2" }, "c1", "read_pane"))).toBe(
+    expect(codeOf(() => authorizePaneTarget({ kind: "agent", session: "c2" }, "c1", "read_pane"))).toBe(
       "PANE_NOT_FOUND",
     );
     expect(codeOf(() => authorizePaneTarget(undefined, "c1", "read_pane"))).toBe("PANE_NOT_FOUND");
-    expect(isPaneListed({ kind: "agent", connection: "c2" }, "c1")).toBe(false);
+    expect(isPaneListed({ kind: "agent", session: "c2" }, "c1")).toBe(false);
   });
 
   it.each([

@@ -1,7 +1,7 @@
+import type { HistoryMark } from "../pane-screen.js";
+import { RegexMatcher } from "../regex-matcher.js";
+import type { TextQuery } from "../text-query.js";
 import type { Pane } from "./pane.js";
-import type { HistoryMark } from "./pane-screen.js";
-import { RegexMatcher } from "./regex-matcher.js";
-import type { TextQuery } from "./text-query.js";
 
 export interface WaitOptions {
   /**

@@ -1,18 +1,18 @@
 import { EventEmitter } from "node:events";
-import type { Keystroke } from "../shared/keystroke.js";
-import { type InputMode, PANE_TERM, type PaneOwner } from "../shared/pane-words.js";
-import { KeystrokeWriter } from "./keystroke-writer.js";
-import { OutputFeed } from "./output-feed.js";
-import { PaneProcesses } from "./pane-processes.js";
-import type { HistoryMark, RenderedFrom, SearchResult } from "./pane-screen.js";
-import { trySignal } from "./process-session.js";
-import { type ProcessExit, PtyProcess } from "./pty-process.js";
-import type { ScreenFactory, ScreenPort, ScreenSnapshot, ScreenState } from "./screen-port.js";
-import type { SessionDir } from "./session-dir.js";
-import { isSafeReply } from "./terminal-replies.js";
-import type { TextQuery } from "./text-query.js";
+import type { Keystroke } from "../../shared/keystroke.js";
+import { type InputMode, PANE_TERM, type PaneOwner } from "../../shared/pane-words.js";
+import { KeystrokeWriter } from "../keystroke-writer.js";
+import { OutputFeed } from "../output-feed.js";
+import { PaneProcesses } from "../pane-processes.js";
+import type { HistoryMark, RenderedFrom, SearchResult } from "../pane-screen.js";
+import { trySignal } from "../process-session.js";
+import { type ProcessExit, PtyProcess } from "../pty-process.js";
+import type { ScreenFactory, ScreenPort, ScreenSnapshot, ScreenState } from "../screen-port.js";
+import type { SessionDir } from "../session-dir.js";
+import { isSafeReply } from "../terminal-replies.js";
+import type { TextQuery } from "../text-query.js";
 
-export type { PaneOwner } from "../shared/pane-words.js";
+export type { PaneOwner } from "../../shared/pane-words.js";
 
 export interface PaneSpec {
   id: string;
@@ -174,6 +174,13 @@ export class Pane extends EventEmitter {
 
   write(bytes: string): void {
     if (this.alive && !this.disposed) this.process.write(bytes);
+  }
+
+  /** Resizes the terminal and its emulator (the program gets SIGWINCH); answers once the screen has the size. */
+  async resize(cols: number, rows: number): Promise<void> {
+    if (!this.alive || this.disposed) return;
+    this.process.resize(cols, rows);
+    await this.screen.resize(cols, rows);
   }
 
   /** Types keystrokes as a terminal sends keys (see KeystrokeWriter); resolves once all are written. */

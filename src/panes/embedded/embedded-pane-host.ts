@@ -1,0 +1,417 @@
+import { randomBytes } from "node:crypto";
+import { EventEmitter } from "node:events";
+import { chownSync } from "node:fs";
+import { CcmuxError } from "../../errors.js";
+import type { Keystroke } from "../../shared/keystroke.js";
+import type { SandboxStatus } from "../../shared/pane-words.js";
+import { closeOnExecAll } from "../fd-flags.js";
+import { LocalScreens } from "../local-screens.js";
+import type {
+  PaneHost,
+  PaneHostEvents,
+  PaneInfo,
+  PaneRead,
+  PaneSpawnSpec,
+  PaneWaitOptions,
+  PaneWaitResult,
+  ReadMode,
+  SpawnedPane,
+} from "../pane-host.js";
+import { PaneProcesses } from "../pane-processes.js";
+import type { HistoryMark } from "../pane-screen.js";
+import { trySignal } from "../process-session.js";
+import type { PaneSandbox, SandboxLaunch } from "../sandbox/pane-sandbox.js";
+import type { ScreenFactory, ScreenState } from "../screen-port.js";
+import { createSessionDir, type SessionDir } from "../session-dir.js";
+import { switchUserArgv, type UserSwitch, userEnv } from "../user-switch.js";
+import { Pane, type PaneLaunch, type PaneSpec } from "./pane.js";
+import { waitForOutputResult } from "./wait-for-output.js";
+
+/** Grace between SIGHUP and SIGKILL when the server shuts down (a client waits about 2 s before it signals us). */
+const SHUTDOWN_GRACE_MS = 1000;
+
+export interface PaneHostLimits {
+  /** Live panes at once. */
+  maxPanes: number;
+  /** Exited panes kept readable; beyond this the oldest exited pane is evicted. */
+  maxExitedPanes: number;
+  /**
+   * Tasks (processes and their threads: each holds a pid) one pane may hold at once; beyond this the pane is
+   * killed (a fork or thread bomb).
+   */
+  maxProcesses?: number;
+}
+
+/** How often live panes' process counts are checked against maxProcesses. */
+const PROCESS_CHECK_MS = 250;
+
+/**
+ * The pane host that keeps panes in this process: `ccmux serve`'s, and the one the ccmux daemon shares across
+ * its connections. It owns the panes (Pane), their waits, their session directories, the screens (this thread
+ * or the screen thread) and the sandbox launch; callers see only PaneHost's ids and data.
+ */
+export class EmbeddedPaneHost implements PaneHost {
+  private readonly events = new EventEmitter<PaneHostEvents>();
+  private readonly panes = new Map<string, Pane>();
+  private readonly killing = new Set<string>();
+  /** Ids of exited panes in the order they exited (eviction takes the longest exited first). */
+  private exitOrder: string[] = [];
+  private shuttingDown = false;
+  private processWatch: NodeJS.Timeout | undefined;
+  /** Panes past maxProcesses being killed (reported once). */
+  private readonly runaways = new Set<string>();
+  /** Which processes are whose (see PaneProcesses). */
+  private readonly processes: PaneProcesses;
+  private readonly userSwitch: UserSwitch | undefined;
+  private readonly sessionBase: string | undefined;
+
+  /**
+   * @param screens where pane emulators run: the screen thread in `serve`, this thread in tests (default).
+   * @param options.adoptOrphans make this process a child subreaper, so that panes' orphaned processes stay
+   *   countable and killable (see PaneProcesses). `serve` sets it; only for a process that starts no
+   *   asynchronous child processes of its own.
+   * @param options.userSwitch under a root server, the unprivileged user every pane runs as, sandboxed or not
+   *   (the sandbox was built with the same one).
+   * @param options.sessionBase where panes' private session directories are made (see session-dir.ts); a
+   *   spawn that asks for one fails with SPAWN_FAILED when it is not set.
+   */
+  constructor(
+    private readonly limits: PaneHostLimits,
+    private readonly screens: ScreenFactory = new LocalScreens(),
+    private readonly sandbox?: PaneSandbox,
+    options: { adoptOrphans?: boolean; userSwitch?: UserSwitch; sessionBase?: string } = {},
+  ) {
+    this.events.setMaxListeners(0);
+    // Security: panes must inherit none of this process's descriptors (see fd-flags.ts).
+    closeOnExecAll();
+    this.processes = new PaneProcesses(options.adoptOrphans ?? false);
+    this.userSwitch = options.userSwitch;
+    this.sessionBase = options.sessionBase;
+  }
+
+  /** Throws LIMIT_EXCEEDED when maxPanes are alive (checked before a spawn is allowed and audited). */
+  assertCanSpawn(): void {
+    if (this.shuttingDown) throw new CcmuxError("INTERNAL", "The server is shutting down.");
+    const live = this.livePanes().filter((pane) => pane.alive).length;
+    if (live >= this.limits.maxPanes) {
+      throw new CcmuxError("LIMIT_EXCEEDED", `At most ${this.limits.maxPanes} panes may run at once.`, {
+        data: { limit: "maxPanes", value: this.limits.maxPanes },
+      });
+    }
+  }
+
+  /** Whether sandboxed panes can be started now (never, when this host has no sandbox). */
+  sandboxStatus(): SandboxStatus {
+    return this.sandbox?.status() ?? { available: false, reason: "this server has no pane sandbox" };
+  }
+
+  async spawn(spec: PaneSpawnSpec): Promise<SpawnedPane> {
+    const warnings: string[] = [];
+    const pane = this.startPane(spec, warnings);
+    return { pane: paneInfo(pane), warnings };
+  }
+
+  /**
+   * `spawn` for code in this process that drives the Pane itself (the host's own tests, the benchmarks): the
+   * live Pane, started unsandboxed unless `spec.sandboxed`; what the sandbox could not protect is appended to
+   * `warnings`. Not part of PaneHost: tools never see a Pane.
+   */
+  startPane(spec: Omit<PaneSpawnSpec, "sandboxed"> & { sandboxed?: boolean }, warnings: string[] = []): Pane {
+    this.assertCanSpawn();
+    const { sandboxed = false, sessionDir: wanted, ...rest } = spec;
+    const dir = wanted ? this.sessionDir() : undefined;
+    const paneSpec: Omit<PaneSpec, "id"> = {
+      ...rest,
+      ...(dir && wanted
+        ? { env: { ...rest.env, [wanted.envName]: dir.path }, sessionDir: { dir, keep: wanted.keep } }
+        : {}),
+    };
+    try {
+      return this.start(paneSpec, sandboxed, warnings);
+    } catch (error) {
+      dir?.remove();
+      throw error;
+    }
+  }
+
+  private sessionDir(): SessionDir {
+    if (this.sessionBase === undefined)
+      throw new CcmuxError("SPAWN_FAILED", "This pane host has no place for session directories.");
+    return createSessionDir(this.sessionBase);
+  }
+
+  private start(spec: Omit<PaneSpec, "id">, sandboxed: boolean, warnings: string[]): Pane {
+    const launch = sandboxed ? this.sandboxLaunch(spec) : undefined;
+    // What the sandbox could not protect (a planted symlink, a mount budget cut) goes to the caller, which
+    // reports it in the result and the audit; it never refuses the spawn.
+    if (launch) warnings.push(...launch.warnings);
+    let pane: Pane;
+    try {
+      pane = new Pane(
+        { ...this.asPaneUser(spec), id: newPaneId() },
+        this.screens,
+        this.launchFor(spec, launch),
+        this.processes,
+      );
+    } catch (cause) {
+      launch?.exitStatus.close();
+      throw new CcmuxError("SPAWN_FAILED", "The program could not be started.", {
+        cause,
+        data: { error: cause instanceof Error ? cause.message : String(cause) },
+      });
+    } finally {
+      launch?.release();
+    }
+    this.panes.set(pane.id, pane);
+    this.watchProcesses();
+    void pane.exited().then((exit) => {
+      if (!this.panes.has(pane.id)) return;
+      this.exitOrder.push(pane.id);
+      this.events.emit("exit", paneInfo(pane), exit);
+      this.evictExited();
+    });
+    return pane;
+  }
+
+  /** The spec as the pane user sees it: its own HOME/USER, its session directory handed to it. */
+  private asPaneUser(spec: Omit<PaneSpec, "id">): Omit<PaneSpec, "id"> {
+    const change = this.userSwitch;
+    if (!change) return spec;
+    if (spec.sessionDir) chownSync(spec.sessionDir.dir.path, change.user.uid, change.user.gid);
+    return { ...spec, env: userEnv(change.user, spec.env) };
+  }
+
+  /** How the process starts: through bwrap, through setpriv alone (root server, unsandboxed), or as is. */
+  private launchFor(
+    spec: Omit<PaneSpec, "id">,
+    sandboxed: SandboxLaunch | undefined,
+  ): PaneLaunch | undefined {
+    if (sandboxed) return { ...sandboxed, sandboxed: true };
+    // Security: an unsandboxed pane of a root server still never runs as root (see pane-user.ts).
+    if (this.userSwitch)
+      return { argv: switchUserArgv(this.userSwitch, spec.argv), passFds: [], sandboxed: false };
+    return undefined;
+  }
+
+  private sandboxLaunch(spec: Omit<PaneSpec, "id">): SandboxLaunch {
+    // Security: fail closed — a pane asked to be sandboxed never starts without the sandbox.
+    const status = this.sandboxStatus();
+    if (!this.sandbox || !status.available) {
+      throw new CcmuxError("SANDBOX_UNAVAILABLE", "The pane sandbox cannot be built; nothing was started.", {
+        data: { reason: status.available ? "no sandbox" : status.reason },
+      });
+    }
+    try {
+      return this.sandbox.launch(spec.argv, spec.cwd, spec.sessionDir ? [spec.sessionDir.dir.path] : []);
+    } catch (cause) {
+      const reason = cause instanceof Error ? cause.message : String(cause);
+      throw new CcmuxError("SANDBOX_UNAVAILABLE", `The pane sandbox cannot be built: ${reason}`, {
+        cause,
+        data: { reason },
+      });
+    }
+  }
+
+  /**
+   * The live Pane object, for code in this process that drives a pane directly (the host's own tests, the
+   * benchmarks). Not part of PaneHost: tools never see it.
+   */
+  pane(id: string): Pane | undefined {
+    return this.panes.get(id);
+  }
+
+  async list(): Promise<PaneInfo[]> {
+    return this.livePanes().map(paneInfo);
+  }
+
+  async info(id: string): Promise<PaneInfo | undefined> {
+    const pane = this.panes.get(id);
+    return pane ? paneInfo(pane) : undefined;
+  }
+
+  async keyboard(id: string): Promise<ScreenState> {
+    return this.required(id).state();
+  }
+
+  async write(id: string, strokes: readonly Keystroke[]): Promise<void> {
+    await this.required(id).type(strokes);
+  }
+
+  markSince(id: string): Promise<HistoryMark | undefined> {
+    // Not async: the request must reach the screen before this call returns (see PaneHost.markSince).
+    return this.panes.get(id)?.markSince() ?? Promise.resolve(undefined);
+  }
+
+  async read(id: string, mode: ReadMode, reader: string): Promise<PaneRead> {
+    const pane = this.required(id);
+    const snapshot = await pane.snapshot();
+    let text = snapshot.text;
+    let lost = false;
+    if (mode === "scrollback") text = await pane.scrollbackText();
+    else if (mode === "new") ({ text, lost } = await pane.newText(reader));
+    return { screen: snapshot.text, cursor: snapshot.cursor, text, lost, pane: paneInfo(pane) };
+  }
+
+  async wait(id: string, options: PaneWaitOptions): Promise<PaneWaitResult> {
+    const pane = this.required(id);
+    const { screenBy, ...waitOptions } = options;
+    const result = await waitForOutputResult(pane, waitOptions);
+    if (result.excerpt !== undefined) return { ...result, pane: paneInfo(pane) };
+    return { ...result, screen: await screenTextBy(pane, screenBy), pane: paneInfo(pane) };
+  }
+
+  async resize(id: string, cols: number, rows: number): Promise<void> {
+    await this.required(id).resize(cols, rows);
+  }
+
+  on<E extends keyof PaneHostEvents>(event: E, listener: (...args: PaneHostEvents[E]) => void): () => void {
+    // EventEmitter's typing wants the listener in its own generic form; the shapes are the same.
+    const typed = listener as Parameters<EventEmitter<PaneHostEvents>["on"]>[1];
+    this.events.on(event, typed);
+    return () => this.events.off(event, typed);
+  }
+
+  private required(id: string): Pane {
+    const pane = this.panes.get(id);
+    if (!pane)
+      throw new CcmuxError("PANE_NOT_FOUND", "No such pane: use list_panes to see the panes you can reach.");
+    return pane;
+  }
+
+  /** Panes in start order. */
+  private livePanes(): Pane[] {
+    return [...this.panes.values()];
+  }
+
+  /** Kills the pane's process (see Pane.kill) and forgets the pane; `graceMs` before SIGKILL (default 2 s). */
+  async kill(id: string, signal?: NodeJS.Signals, graceMs?: number): Promise<PaneInfo | undefined> {
+    const pane = this.panes.get(id);
+    if (!pane) return undefined;
+    this.killing.add(id);
+    try {
+      await pane.kill(signal, graceMs);
+    } finally {
+      this.killing.delete(id);
+    }
+    this.panes.delete(id);
+    const ended = paneInfo(pane);
+    pane.dispose();
+    return ended;
+  }
+
+  /**
+   * Kills every pane (in parallel) and refuses new ones. SIGHUP first, as when a terminal window closes:
+   * interactive shells ignore SIGTERM but exit on hangup (and pass it to their jobs).
+   */
+  async shutdown(): Promise<void> {
+    this.shuttingDown = true;
+    clearInterval(this.processWatch);
+    this.processWatch = undefined;
+    await Promise.all(this.livePanes().map((pane) => this.kill(pane.id, "SIGHUP", SHUTDOWN_GRACE_MS)));
+    await this.screens.close();
+  }
+
+  /**
+   * Security: a fork (or thread) bomb in one pane would take every pid (and the machine) down. While panes
+   * exist, the processes each started (PaneProcesses: descendants, setsid'd ones included; in the sandbox, its
+   * whole PID namespace) and their threads are counted every PROCESS_CHECK_MS, and a pane past maxProcesses is
+   * killed outright with all of them — also a pane whose first process already exited and left the rest
+   * running. The same pass reaps adopted orphans. Bounded in time, not prevented: see the README.
+   */
+  private watchProcesses(): void {
+    const limit = this.limits.maxProcesses;
+    if ((limit === undefined && !this.processes.adopting) || this.processWatch !== undefined) return;
+    this.processWatch = setInterval(() => {
+      // Security: tasks, not processes: a thread bomb takes pids as a fork bomb does.
+      const { tasks, unattributed, unattributedTasks } = this.processes.scan();
+      if (this.panes.size === 0) {
+        // Security: detached leftovers of panes that are all gone have no one left to answer to. The watch
+        // stops once they are gone and reaped.
+        for (const pid of unattributed) trySignal(pid, "SIGKILL");
+        if (unattributed.length === 0) {
+          clearInterval(this.processWatch);
+          this.processWatch = undefined;
+        }
+        return;
+      }
+      if (limit === undefined) return;
+      if (unattributedTasks > limit) {
+        for (const pid of unattributed) trySignal(pid, "SIGKILL");
+        this.events.emit(
+          "orphan-limit",
+          unattributedTasks,
+          limit,
+          this.livePanes()
+            .filter((pane) => !pane.sandboxed)
+            .map(paneInfo),
+        );
+      }
+      for (const pane of this.livePanes()) {
+        const processes = tasks.get(pane.id) ?? 0;
+        if (processes <= limit || this.runaways.has(pane.id) || this.killing.has(pane.id)) continue;
+        this.runaways.add(pane.id);
+        this.events.emit("limit", paneInfo(pane), processes, limit);
+        void pane.kill("SIGKILL", 0).finally(() => this.runaways.delete(pane.id));
+      }
+    }, PROCESS_CHECK_MS);
+    this.processWatch.unref();
+  }
+
+  private evictExited(): void {
+    // The longest exited go first: by spawn order, a long-lived pane (a shell the agent just left) was evicted
+    // the moment it exited, before its exit status could be read. A pane being killed leaves through kill().
+    this.exitOrder = this.exitOrder.filter((id) => this.panes.has(id));
+    const exited = this.exitOrder
+      .map((id) => this.panes.get(id) as Pane)
+      .filter((pane) => !this.killing.has(pane.id));
+    for (const pane of exited.slice(0, Math.max(0, exited.length - this.limits.maxExitedPanes))) {
+      this.panes.delete(pane.id);
+      void pane.kill().finally(() => pane.dispose());
+      this.events.emit("evict", paneInfo(pane));
+    }
+  }
+}
+
+function newPaneId(): string {
+  // Security: ids are unguessable (96 random bits), so a pane cannot be named without being listed first.
+  return `p-${randomBytes(12).toString("base64url")}`;
+}
+
+/** A pane as data (see PaneInfo). */
+function paneInfo(pane: Pane): PaneInfo {
+  const lost = pane.screenLostNote;
+  return {
+    id: pane.id,
+    name: pane.name,
+    argv: pane.argv,
+    cwd: pane.cwd,
+    pid: pane.pid,
+    owner: pane.owner,
+    input: pane.input,
+    sandboxed: pane.sandboxed,
+    ...(pane.sessionDir !== undefined ? { sessionDir: pane.sessionDir } : {}),
+    alive: pane.alive,
+    exit: pane.exit,
+    ...(lost !== undefined ? { screenLost: lost } : {}),
+  };
+}
+
+/**
+ * The pane's screen text, or, when the screen thread has not answered by `deadline` (epoch ms; busy with other
+ * panes' output), the text of the last snapshot taken.
+ */
+async function screenTextBy(pane: Pane, deadline: number): Promise<string> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<undefined>((resolve) => {
+    timer = setTimeout(() => resolve(undefined), Math.max(0, deadline - Date.now()));
+  });
+  const fresh = pane.snapshot().then(
+    (snapshot) => snapshot.text,
+    () => undefined,
+  );
+  try {
+    return (await Promise.race([fresh, late])) ?? pane.lastScreenText;
+  } finally {
+    clearTimeout(timer);
+  }
+}
