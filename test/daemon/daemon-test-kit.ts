@@ -1,8 +1,14 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
-import { connect } from "node:net";
+import { createHash, randomBytes } from "node:crypto";
+import { mkdtempSync, realpathSync, rmSync, writeFileSync } from "node:fs";
+import { connect, createServer, type Server, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { type DaemonFiles, daemonFiles, newSocketPath } from "../../src/daemon/daemon-files.js";
+import { DaemonLock } from "../../src/daemon/daemon-lock.js";
+import { type DaemonInfo, writeInfo } from "../../src/daemon/info-file.js";
+import { ensureSocketDir } from "../../src/daemon/runtime-dir.js";
+import { listenPrivate } from "../../src/daemon/socket-listen.js";
 
 /** The stand-in daemon / planted server (test/fixtures/unix-socket-server.mjs). */
 export const SOCKET_SERVER = resolve(import.meta.dirname, "../fixtures/unix-socket-server.mjs");
@@ -76,8 +82,14 @@ export function start(command: string, args: string[], options: { cwd?: string }
   };
 }
 
+/** Creates `lock` as a daemon does (0600) if missing: flock(1) would create it 0644 under the usual umask. */
+function lockFileAsDaemonMakesIt(lock: string): void {
+  writeFileSync(lock, "", { mode: 0o600, flag: "a" });
+}
+
 /** A process holding flock on `lock` (flock -F: the lock is taken and held by this very pid). */
 export async function holdLock(lock: string): Promise<Child> {
+  lockFileAsDaemonMakesIt(lock);
   const child = start("flock", ["-n", "-F", lock, "sh", "-c", "echo locked; exec sleep 1000"]);
   await child.waitFor("locked");
   return child;
@@ -85,6 +97,7 @@ export async function holdLock(lock: string): Promise<Child> {
 
 /** The fixture server on `socket`, alone (a planted server) or holding `lock` (a stand-in daemon). */
 export async function serveSocket(socket: string, lock?: string): Promise<Child> {
+  if (lock) lockFileAsDaemonMakesIt(lock);
   const child = lock
     ? start("flock", ["-n", "-F", lock, process.execPath, SOCKET_SERVER, socket])
     : start(process.execPath, [SOCKET_SERVER, socket]);
@@ -93,7 +106,7 @@ export async function serveSocket(socket: string, lock?: string): Promise<Child>
 }
 
 /**
- * How many connections `server` had accepted before ours: connects, sends "control", waits until the server
+ * How many connections `server` had accepted before ours: connects, sends a fresh marker, waits until the server
  * reports that line and returns its connection number minus one. Accepts are served in order, so any earlier
  * connection (the one the test says never happened) has been counted by then.
  */
@@ -103,8 +116,68 @@ export async function connectionsBefore(server: Child, socket: string): Promise<
     client.once("connect", settle);
     client.once("error", fail);
   });
-  client.write("control\n");
-  const line = await server.waitFor(/data (\d+) control\n/);
+  const marker = `control-${randomBytes(4).toString("hex")}`;
+  client.write(`${marker}\n`);
+  const line = await server.waitFor(new RegExp(`data (\\d+) ${marker}\n`));
   client.destroy();
   return Number(/data (\d+)/.exec(line)?.[1]) - 1;
+}
+
+/** A policy file in `base` and its sha256, as a daemon records it. */
+export function policyFile(base: string, text = '{"commands": []}\n'): { path: string; hash: string } {
+  const path = join(base, "policy.json");
+  writeFileSync(path, text);
+  return { path, hash: createHash("sha256").update(text).digest("hex") };
+}
+
+/** An in-process daemon, set up as the real one must be: directory, lock, private socket, info file. */
+export interface HonestDaemon {
+  dir: string;
+  files: DaemonFiles;
+  info: DaemonInfo;
+  server: Server;
+  lock: DaemonLock;
+  /** Connections the server has accepted, in order. */
+  accepted: Socket[];
+  close(): Promise<void>;
+}
+
+export async function honestDaemon(
+  dir: string,
+  policy: { path: string; hash: string },
+): Promise<HonestDaemon> {
+  ensureSocketDir(dir);
+  const files = daemonFiles(dir, policy.path);
+  const lock = DaemonLock.acquire(files.lock);
+  if (!lock) throw new Error("the test daemon's lock is taken");
+  const accepted: Socket[] = [];
+  const server = createServer((socket) => {
+    accepted.push(socket);
+    socket.on("error", () => {});
+  });
+  const socket = newSocketPath(dir);
+  await listenPrivate(server, socket);
+  const info: DaemonInfo = {
+    version: 1,
+    policy: realpathSync(policy.path),
+    policyHash: policy.hash,
+    socket,
+    pid: process.pid,
+    started: new Date().toISOString(),
+    ccmux: "0.1.0",
+  };
+  writeInfo(files.info, info);
+  return {
+    dir,
+    files,
+    info,
+    server,
+    lock,
+    accepted,
+    async close() {
+      for (const connection of accepted) connection.destroy();
+      await new Promise<void>((settle) => server.close(() => settle()));
+      lock.release();
+    },
+  };
 }
