@@ -76,21 +76,18 @@ describe("peer of another uid (seed §5.2)", () => {
     },
   );
 
-  it.skipIf(!IS_ROOT)(
-    `control: the same server accepts a client of our own uid (${NOT_ROOT_REASON})`,
-    async () => {
-      base = privateDir();
-      const socket = newSocketPath(base);
-      const judge = judgingServer();
-      server = judge.server;
-      await new Promise<void>((settle) => server?.listen(socket, settle));
-      const first = judge.next();
-      const client = start(process.execPath, ["-e", CLIENT, socket]);
-      children.push(client);
-      const verdict = await first;
-      expect(verdict).toMatchObject({ ok: true, peer: { uid: process.getuid?.(), pid: client.pid } });
-    },
-  );
+  it("control: the same server accepts a client of our own uid", async () => {
+    base = privateDir();
+    const socket = newSocketPath(base);
+    const judge = judgingServer();
+    server = judge.server;
+    await new Promise<void>((settle) => server?.listen(socket, settle));
+    const first = judge.next();
+    const client = start(process.execPath, ["-e", CLIENT, socket]);
+    children.push(client);
+    const verdict = await first;
+    expect(verdict).toMatchObject({ ok: true, peer: { uid: process.getuid?.(), pid: client.pid } });
+  });
 
   it.skipIf(!IS_ROOT)(
     `nobody cannot even connect to a listenPrivate socket, the directory being passable (${NOT_ROOT_REASON})`,
