@@ -84,17 +84,38 @@ export class DaemonLock {
 }
 
 /** Linux's dev_t encoding (glibc's gnu_dev_major/minor), for st_dev as a bigint. */
-function majorMinor(dev: bigint): [bigint, bigint] {
+export function majorMinor(dev: bigint): [bigint, bigint] {
   const major = ((dev >> 8n) & 0xfffn) | ((dev >> 32n) & ~0xfffn);
   const minor = (dev & 0xffn) | ((dev >> 12n) & ~0xffn);
   return [major, minor];
 }
 
 /**
- * The pid of the process holding an FLOCK lock on the file at `path`, read from /proc/locks by device and inode
- * (`MAJ:MIN:INODE`, device numbers in hex). Undefined when no process holds one (or `path` is missing or not a
- * regular file). 0 when the holder is in a pid namespace this process cannot see (the kernel shows its pid as 0).
- * Waiters (`->` lines) are not holders. Linux only; source: proc(5), fs/locks.c lock_get_status.
+ * The pid holding an FLOCK lock on the file `dev`:`ino` according to `locks` (the text of /proc/locks: lines like
+ * `1: FLOCK  ADVISORY  WRITE 1234 fe:00:2146377 0 EOF`, device major:minor in hex). Waiters (`1: -> FLOCK …`) are
+ * not holders. Undefined when none; 0 when the kernel shows the holder's pid as 0 (another pid namespace).
+ */
+export function flockHolder(locks: string, dev: bigint, ino: bigint): number | undefined {
+  const [major, minor] = majorMinor(dev);
+  for (const line of locks.split("\n")) {
+    const fields = line.trim().split(/\s+/);
+    if (fields[1] !== "FLOCK") continue;
+    const id = /^([0-9a-f]+):([0-9a-f]+):(\d+)$/.exec(fields[5] ?? "");
+    if (!id) continue;
+    // Security: the same inode number on another filesystem is another file; its lock says nothing about ours.
+    if (BigInt(`0x${id[1]}`) !== major || BigInt(`0x${id[2]}`) !== minor || BigInt(id[3] as string) !== ino)
+      continue;
+    const pid = Number(fields[4]);
+    if (Number.isInteger(pid) && pid >= 0) return pid;
+  }
+  return undefined;
+}
+
+/**
+ * The pid of the process holding an FLOCK lock on the file at `path` (lstat: never through a symlink), from
+ * /proc/locks by device and inode. Undefined when no process holds one, or `path` is missing or not a regular
+ * file. 0 when the holder is in a pid namespace this process cannot see. Linux only; source: proc(5),
+ * fs/locks.c lock_get_status.
  */
 export function lockHolderPid(path: string): number | undefined {
   let st: BigIntStats;
@@ -104,21 +125,5 @@ export function lockHolderPid(path: string): number | undefined {
     return undefined;
   }
   if (!st.isFile()) return undefined;
-  const [major, minor] = majorMinor(st.dev);
-  for (const line of readFileSync("/proc/locks", "utf8").split("\n")) {
-    // "1: FLOCK  ADVISORY  WRITE 1234 fe:00:2146377 0 EOF"; a blocked waiter reads "1: -> FLOCK …".
-    const fields = line.trim().split(/\s+/);
-    if (fields[1] !== "FLOCK") continue;
-    const id = /^([0-9a-f]+):([0-9a-f]+):(\d+)$/.exec(fields[5] ?? "");
-    if (!id) continue;
-    if (
-      BigInt(`0x${id[1]}`) !== major ||
-      BigInt(`0x${id[2]}`) !== minor ||
-      BigInt(id[3] as string) !== st.ino
-    )
-      continue;
-    const pid = Number(fields[4]);
-    if (Number.isInteger(pid) && pid >= 0) return pid;
-  }
-  return undefined;
+  return flockHolder(readFileSync("/proc/locks", "utf8"), st.dev, st.ino);
 }

@@ -32,6 +32,24 @@ describe("a daemon socket other users could connect to (seed §5.1)", () => {
     expect(st.uid).toBe(process.getuid?.());
   });
 
+  it("the socket is never connectable by others, not even between bind and chmod (it is born 0700 under umask 077)", async () => {
+    base = privateDir();
+    const socket = newSocketPath(base);
+    const server = createServer();
+    servers.push(server);
+    let bornMode = -1;
+    server.once("listening", () => {
+      bornMode = lstatSync(socket).mode & 0o777; // runs before listenPrivate's chmod
+    });
+    const previous = process.umask(0o022);
+    try {
+      await listenPrivate(server, socket);
+    } finally {
+      process.umask(previous);
+    }
+    expect(bornMode).toBe(0o700);
+  });
+
   it("control: a plain listen under that umask leaves the socket world-connectable (0777)", async () => {
     base = privateDir();
     const socket = newSocketPath(base);

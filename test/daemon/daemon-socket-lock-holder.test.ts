@@ -1,8 +1,8 @@
-import { chownSync, existsSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
+import { chownSync, existsSync, lstatSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { DaemonUntrusted } from "../../src/daemon/daemon-errors.js";
-import { DaemonLock, lockHolderPid } from "../../src/daemon/daemon-lock.js";
+import { DaemonLock, flockHolder, lockHolderPid } from "../../src/daemon/daemon-lock.js";
 import {
   type Child,
   cleanup,
@@ -131,5 +131,39 @@ describe("planted lock file", () => {
     symlinkSync(lock, join(base, "link.lock"));
     expect(lockHolderPid(lock)).toBe(holder.pid);
     expect(lockHolderPid(join(base, "link.lock"))).toBeUndefined();
+  });
+});
+
+describe("reading /proc/locks", () => {
+  // Linux dev_t: major 259 minor 3 (an NVMe partition) is 0x10303; major 0xfe minor 0 (virtio disk) is 0xfe00.
+  const nvme = (259n << 8n) | 3n;
+  const table = [
+    "1: FLOCK  ADVISORY  WRITE 111 fe:00:4242 0 EOF",
+    "2: -> FLOCK  ADVISORY  WRITE 222 103:03:4242 0 EOF",
+    "3: POSIX  ADVISORY  WRITE 333 103:03:4242 0 EOF",
+    "4: FLOCK  ADVISORY  WRITE 444 103:03:4242 0 EOF",
+    "5: FLOCK  ADVISORY  WRITE 0 103:03:77 0 EOF",
+  ].join("\n");
+
+  it("matches device by major:minor in hex and the inode: the same inode on another device is another file", () => {
+    expect(flockHolder(table, nvme, 4242n)).toBe(444);
+    expect(flockHolder(table, 0xfe00n, 4242n)).toBe(111);
+    expect(flockHolder(table, 0xfe01n, 4242n)).toBeUndefined();
+    expect(flockHolder(table, nvme, 4243n)).toBeUndefined();
+  });
+
+  it("a waiter (->) and a POSIX lock are not the daemon's flock; pid 0 (another pid namespace) is reported as 0", () => {
+    expect(flockHolder(table.split("\n").slice(1, 3).join("\n"), nvme, 4242n)).toBeUndefined();
+    expect(flockHolder(table, nvme, 77n)).toBe(0);
+  });
+
+  it("the real /proc/locks line of a real lock matches the real lstat of its file", () => {
+    base = privateDir();
+    const lock = lockFile(base);
+    const mine = DaemonLock.acquire(lock) as DaemonLock;
+    locks.push(mine);
+    const st = lstatSync(lock, { bigint: true });
+    expect(flockHolder(readFileSync("/proc/locks", "utf8"), st.dev, st.ino)).toBe(process.pid);
+    expect(flockHolder(readFileSync("/proc/locks", "utf8"), st.dev + 1n, st.ino)).toBeUndefined();
   });
 });
