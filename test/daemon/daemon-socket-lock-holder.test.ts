@@ -148,7 +148,8 @@ describe("reading /proc/locks", () => {
   it("matches device by major:minor in hex and the inode: the same inode on another device is another file", () => {
     expect(flockHolder(table, nvme, 4242n)).toBe(444);
     expect(flockHolder(table, 0xfe00n, 4242n)).toBe(111);
-    expect(flockHolder(table, 0xfe01n, 4242n)).toBeUndefined();
+    expect(flockHolder(table, 0xfe01n, 4242n)).toBeUndefined(); // same major, other minor
+    expect(flockHolder(table, 259n << 8n, 4242n)).toBeUndefined(); // same minor (0), other major
     expect(flockHolder(table, nvme, 4243n)).toBeUndefined();
   });
 
