@@ -2,12 +2,25 @@ import { chmodSync, lstatSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { DaemonDirError } from "../../src/daemon/daemon-errors.js";
+import { verifyDaemon } from "../../src/daemon/daemon-verify.js";
 import { checkSocketDir, ensureSocketDir, socketDirPath } from "../../src/daemon/runtime-dir.js";
-import { cleanup, privateDir } from "./daemon-test-kit.js";
+import {
+  cleanup,
+  type HonestDaemon,
+  honestConnectionsBefore,
+  honestDaemon,
+  policyFile,
+  privateDir,
+} from "./daemon-test-kit.js";
 
 const uid = process.getuid?.() ?? 0;
 let base: string;
-afterEach(() => cleanup(base));
+let daemon: HonestDaemon | undefined;
+afterEach(async () => {
+  await daemon?.close();
+  daemon = undefined;
+  cleanup(base);
+});
 
 describe("loose socket directory (seed §5.1)", () => {
   it.each([0o755, 0o750, 0o701, 0o770, 0o1777, 0o707])(
@@ -61,5 +74,16 @@ describe("loose socket directory (seed §5.1)", () => {
     expect(socketDirPath({ XDG_RUNTIME_DIR: base }, uid)).toBe(`/tmp/ccmux-${uid}`);
     chmodSync(base, 0o755); // /run/user/UID style: readable by others is fine, writable is not
     expect(socketDirPath({ XDG_RUNTIME_DIR: base }, uid)).toBe(join(base, "ccmux"));
+  });
+
+  it("a client refuses a daemon whose directory was loosened after it started (0755), without connecting", async () => {
+    base = privateDir();
+    const policy = policyFile(base);
+    daemon = await honestDaemon(join(base, "ccmux"), policy);
+    chmodSync(daemon.dir, 0o755);
+    const verdict = await verifyDaemon(daemon.dir, policy.path);
+    expect(verdict).toMatchObject({ ok: false, stale: false });
+    if (!verdict.ok) expect(verdict.reason).toContain("chmod 700");
+    expect(await honestConnectionsBefore(daemon)).toBe(0);
   });
 });

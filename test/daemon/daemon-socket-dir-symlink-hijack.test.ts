@@ -2,12 +2,25 @@ import { lstatSync, mkdirSync, readdirSync, statSync, symlinkSync } from "node:f
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { DaemonDirError } from "../../src/daemon/daemon-errors.js";
+import { verifyDaemon } from "../../src/daemon/daemon-verify.js";
 import { ensureSocketDir, socketDirPath } from "../../src/daemon/runtime-dir.js";
-import { cleanup, privateDir } from "./daemon-test-kit.js";
+import {
+  cleanup,
+  type HonestDaemon,
+  honestConnectionsBefore,
+  honestDaemon,
+  policyFile,
+  privateDir,
+} from "./daemon-test-kit.js";
 
 const uid = process.getuid?.() ?? 0;
 let base: string;
-afterEach(() => cleanup(base));
+let daemon: HonestDaemon | undefined;
+afterEach(async () => {
+  await daemon?.close();
+  daemon = undefined;
+  cleanup(base);
+});
 
 function refusal(path: string): DaemonDirError {
   try {
@@ -77,5 +90,20 @@ describe("socket directory symlink hijack (seed §5.1)", () => {
     expect(socketDirPath({ XDG_RUNTIME_DIR: real }, uid)).toBe(join(real, "ccmux"));
     expect(socketDirPath({ XDG_RUNTIME_DIR: "relative/dir" }, uid)).toBe(`/tmp/ccmux-${uid}`);
     expect(socketDirPath({}, uid)).toBe(`/tmp/ccmux-${uid}`);
+  });
+
+  it("a client whose socket directory is a symlink to a working daemon's directory refuses it without connecting", async () => {
+    base = privateDir();
+    const policy = policyFile(base);
+    daemon = await honestDaemon(join(base, "elsewhere"), policy);
+    const dir = join(base, "ccmux");
+    symlinkSync(daemon.dir, dir);
+    const verdict = await verifyDaemon(dir, policy.path);
+    expect(verdict).toMatchObject({ ok: false, stale: false });
+    if (!verdict.ok) expect(verdict.reason).toContain("is a symbolic link");
+    expect(await honestConnectionsBefore(daemon)).toBe(0);
+    const control = await verifyDaemon(daemon.dir, policy.path);
+    expect(control.ok).toBe(true);
+    if (control.ok) control.socket.destroy();
   });
 });

@@ -22,7 +22,7 @@ describe("a daemon socket other users could connect to (seed §5.1)", () => {
     const previous = process.umask(0);
     try {
       await listenPrivate(server, socket);
-      expect(process.umask()).toBe(0);
+      expect(process.umask(0)).toBe(0); // restored (reading it means setting it)
     } finally {
       process.umask(previous);
     }

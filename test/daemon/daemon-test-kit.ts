@@ -181,3 +181,28 @@ export async function honestDaemon(
     },
   };
 }
+
+/**
+ * connectionsBefore for the in-process daemon: connects, sends a marker, and returns the index of the accepted
+ * connection that received it (the number accepted before ours).
+ */
+export async function honestConnectionsBefore(daemon: HonestDaemon): Promise<number> {
+  const marker = `control-${randomBytes(4).toString("hex")}`;
+  const index = new Promise<number>((settle) => {
+    const watch = (socket: Socket) =>
+      socket.on("data", (chunk) => {
+        if (chunk.toString().includes(marker)) {
+          daemon.server.off("connection", watch);
+          settle(daemon.accepted.indexOf(socket));
+        }
+      });
+    for (const socket of daemon.accepted) watch(socket);
+    daemon.server.on("connection", watch);
+  });
+  const client = connect(daemon.info.socket);
+  client.on("error", () => {});
+  client.write(`${marker}\n`);
+  const before = await index;
+  client.destroy();
+  return before;
+}
