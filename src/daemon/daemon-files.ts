@@ -28,6 +28,14 @@ export function daemonFiles(dir: string, policyPath: string): DaemonFiles {
   };
 }
 
+/**
+ * DaemonInfo.policyHash: sha256 (hex) of the policy file's bytes. Hash the very bytes the daemon parsed (read the
+ * file once), so the hash cannot describe a different version than the one enforced.
+ */
+export function policyHash(bytes: Uint8Array): string {
+  return createHash("sha256").update(bytes).digest("hex");
+}
+
 /** The shape of a socket name newSocketPath makes: 16 random hex digits and `.sock`. */
 export const SOCKET_NAME = /^[0-9a-f]{16}\.sock$/;
 

@@ -1,7 +1,7 @@
 import { mkdirSync, symlinkSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { daemonFiles, newSocketPath, SOCKET_NAME } from "../../src/daemon/daemon-files.js";
+import { daemonFiles, newSocketPath, policyHash, SOCKET_NAME } from "../../src/daemon/daemon-files.js";
 import { cleanup, privateDir } from "./daemon-test-kit.js";
 
 let base: string;
@@ -42,5 +42,12 @@ describe("daemon file names", () => {
       expect(SOCKET_NAME.test(name.slice("/tmp/ccmux-4294967294/".length))).toBe(true);
       expect(Buffer.byteLength(name)).toBeLessThan(108);
     }
+  });
+
+  it("policyHash is the sha256 of the bytes, in hex (sha256 of the empty string is e3b0…b855)", () => {
+    expect(policyHash(new Uint8Array())).toBe(
+      "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
+    );
+    expect(policyHash(Buffer.from("{}"))).toMatch(/^[0-9a-f]{64}$/);
   });
 });

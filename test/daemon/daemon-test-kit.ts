@@ -1,10 +1,10 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { createHash, randomBytes } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import { mkdtempSync, realpathSync, rmSync, writeFileSync } from "node:fs";
 import { connect, createServer, type Server, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { type DaemonFiles, daemonFiles, newSocketPath } from "../../src/daemon/daemon-files.js";
+import { type DaemonFiles, daemonFiles, newSocketPath, policyHash } from "../../src/daemon/daemon-files.js";
 import { DaemonLock } from "../../src/daemon/daemon-lock.js";
 import { type DaemonInfo, writeInfo } from "../../src/daemon/info-file.js";
 import { ensureSocketDir } from "../../src/daemon/runtime-dir.js";
@@ -127,7 +127,7 @@ export async function connectionsBefore(server: Child, socket: string): Promise<
 export function policyFile(base: string, text = '{"commands": []}\n'): { path: string; hash: string } {
   const path = join(base, "policy.json");
   writeFileSync(path, text);
-  return { path, hash: createHash("sha256").update(text).digest("hex") };
+  return { path, hash: policyHash(Buffer.from(text)) };
 }
 
 /** An in-process daemon, set up as the real one must be: directory, lock, private socket, info file. */
