@@ -38,6 +38,24 @@ export async function verifyDaemon(
   uid: number = currentUid(),
   options: VerifyOptions = {},
 ): Promise<DaemonVerdict> {
+  try {
+    return await inspect(dir, policyPath, uid, options);
+  } catch (error) {
+    // e.g. /proc/locks unreadable (no /proc): fail closed, never treated as stale
+    return {
+      ok: false,
+      reason: `cannot check the daemon for ${policyPath}: ${(error as Error).message}`,
+      stale: false,
+    };
+  }
+}
+
+async function inspect(
+  dir: string,
+  policyPath: string,
+  uid: number,
+  options: VerifyOptions,
+): Promise<DaemonVerdict> {
   const refuse = (reason: string, retry = false): DaemonVerdict => ({
     ok: false,
     reason,
