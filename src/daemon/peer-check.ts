@@ -1,6 +1,7 @@
 import { existsSync } from "node:fs";
 import type { Socket } from "node:net";
 import { currentUid } from "./owner-check.js";
+import { isDescendant } from "./process-ancestry.js";
 import { type PeerCredentials, peerCredentials } from "./socket-fd.js";
 
 /** The daemon's verdict on one accepted connection; `reason` is a sentence for the audit log and stderr. */
@@ -8,12 +9,25 @@ export type PeerVerdict =
   | { ok: true; peer: PeerCredentials }
   | { ok: false; peer?: PeerCredentials; reason: string };
 
+export interface PeerCheckOptions {
+  /**
+   * Refuse peers running below this pid (pass the daemon's own process.pid): its panes and whatever they start.
+   * With the daemon a child subreaper, a pane's orphans are reparented to it, so they stay below it.
+   */
+  refuseDescendantsOf?: number;
+}
+
 /**
- * Checks an accepted connection's peer (SO_PEERCRED, seed §5.2): its uid must be `uid` (the daemon's own) and its
- * pid must still exist in this pid namespace. Never throws: a connection whose credentials cannot be read is
- * refused too. The caller destroys a refused socket and audits the reason.
+ * Checks an accepted connection's peer (SO_PEERCRED, seed §5.2): its uid must be `uid` (the daemon's own), its
+ * pid must still exist in this pid namespace, and (with `refuseDescendantsOf`) it must not run below the daemon.
+ * Never throws: a connection whose credentials cannot be read is refused too. The caller destroys a refused
+ * socket and audits the reason.
  */
-export function checkPeer(socket: Socket, uid: number = currentUid()): PeerVerdict {
+export function checkPeer(
+  socket: Socket,
+  uid: number = currentUid(),
+  options: PeerCheckOptions = {},
+): PeerVerdict {
   let peer: PeerCredentials;
   try {
     peer = peerCredentials(socket);
@@ -46,6 +60,14 @@ export function checkPeer(socket: Socket, uid: number = currentUid()): PeerVerdi
       ok: false,
       peer,
       reason: `connection refused: the connecting process (pid ${peer.pid}) no longer exists`,
+    };
+  // Security: a pane of the same uid (sandbox off, or one that can see the socket) connecting back to its own
+  // daemon could attach to any session by name and read or type into its panes, outside its own sandbox.
+  if (options.refuseDescendantsOf !== undefined && isDescendant(peer.pid, options.refuseDescendantsOf))
+    return {
+      ok: false,
+      peer,
+      reason: `connection refused: pid ${peer.pid} runs inside the daemon's own panes (below pid ${options.refuseDescendantsOf})`,
     };
   return { ok: true, peer };
 }
