@@ -53,10 +53,7 @@ const ORPHAN = resolve(import.meta.dirname, "../fixtures/orphan-connect.mjs");
 describe("a pane connecting back to its own daemon", () => {
   it("a process the daemon started (a pane's shell and its child) is refused with refuseDescendantsOf", async () => {
     const { socket, verdict } = await daemonJudging({ refuseDescendantsOf: process.pid });
-    const pane = start("sh", [
-      "-c",
-      `${JSON.stringify(process.execPath)} -e '${CONNECT}' ${socket} & wait`,
-    ]);
+    const pane = start("sh", ["-c", `${JSON.stringify(process.execPath)} -e '${CONNECT}' ${socket} & wait`]);
     children.push(pane);
     const result = await verdict;
     expect(result.ok).toBe(false);
