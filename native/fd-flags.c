@@ -7,6 +7,8 @@
 // And it makes the server a child subreaper and reaps the orphans that adopts (prctl and waitpid on a pid Node
 // did not spawn): a pane's processes that lose their parent come to the server, not to init, so they stay
 // countable against limits.maxProcesses and killable with their pane.
+// And it reads a Unix socket's peer credentials (SO_PEERCRED), which Node does not expose: the daemon refuses a
+// connection from another uid, and a client checks that the daemon it reached is its own.
 // And it tells how much typed input a pane's program has not read yet (ioctls Node lacks), so that a lone
 // Escape reaches the program before the next key is written.
 #define _GNU_SOURCE
@@ -16,9 +18,11 @@
 #include <sys/ioctl.h>
 #include <sys/file.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <node_api.h>
+#include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -178,6 +182,40 @@ static napi_value make_pipe(napi_env env, napi_callback_info info) {
   return pair;
 }
 
+// getsockopt(fd, SOL_SOCKET, SO_PEERCRED): { pid, uid, gid } of the process at the other end of a connected Unix
+// socket, as the kernel recorded them at connect() (client side) or listen() (server side). Throws EPEERCRED with
+// errno's text.
+static napi_value peer_cred(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  int32_t fd = -1;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc != 1 ||
+      napi_get_value_int32(env, argv[0], &fd) != napi_ok || fd < 0) {
+    napi_throw_type_error(env, NULL, "peerCred(fd: number >= 0)");
+    return NULL;
+  }
+  struct ucred cred;
+  socklen_t len = sizeof(cred);
+  if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) == -1 || len != sizeof(cred)) {
+    char message[160];
+    int saved = errno;
+    snprintf(message, sizeof(message), "SO_PEERCRED on fd %d failed: %s (errno %d)", fd,
+             len != sizeof(cred) && saved == 0 ? "short answer" : strerror(saved), saved);
+    napi_throw_error(env, "EPEERCRED", message);
+    return NULL;
+  }
+  napi_value result;
+  napi_value value;
+  napi_create_object(env, &result);
+  napi_create_int64(env, (int64_t)cred.pid, &value);
+  napi_set_named_property(env, result, "pid", value);
+  napi_create_int64(env, (int64_t)cred.uid, &value);
+  napi_set_named_property(env, result, "uid", value);
+  napi_create_int64(env, (int64_t)cred.gid, &value);
+  napi_set_named_property(env, result, "gid", value);
+  return result;
+}
+
 NAPI_MODULE_INIT() {
   napi_value fn;
   napi_create_function(env, "setCloexec", NAPI_AUTO_LENGTH, set_cloexec, NULL, &fn);
@@ -194,5 +232,7 @@ NAPI_MODULE_INIT() {
   napi_set_named_property(env, exports, "ptyInputQueued", fn);
   napi_create_function(env, "makePipe", NAPI_AUTO_LENGTH, make_pipe, NULL, &fn);
   napi_set_named_property(env, exports, "makePipe", fn);
+  napi_create_function(env, "peerCred", NAPI_AUTO_LENGTH, peer_cred, NULL, &fn);
+  napi_set_named_property(env, exports, "peerCred", fn);
   return exports;
 }

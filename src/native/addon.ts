@@ -15,6 +15,12 @@ export interface FdAddon {
   ptyInputQueued(fd: number): number;
   /** pipe2(O_CLOEXEC), read end non-blocking: [readFd, writeFd]. Throws EPIPE2. */
   makePipe(): [number, number];
+  /**
+   * getsockopt(fd, SOL_SOCKET, SO_PEERCRED) on a connected Unix socket: the peer's pid, uid and gid as the kernel
+   * recorded them at connect() (for the server's side) or listen() (for the client's side). Throws EPEERCRED with
+   * errno's text and number (e.g. ENOTSOCK, ENOTCONN, EBADF).
+   */
+  peerCred(fd: number): { pid: number; uid: number; gid: number };
 }
 
 // Built by `npm install` (binding.gyp) into build/Release, two levels above both src/native and dist/native.

@@ -1,0 +1,154 @@
+import { randomBytes } from "node:crypto";
+import {
+  closeSync,
+  constants,
+  fstatSync,
+  fsyncSync,
+  openSync,
+  readSync,
+  renameSync,
+  unlinkSync,
+  writeSync,
+} from "node:fs";
+import { isAbsolute } from "node:path";
+import { z } from "zod";
+import { DaemonUntrusted } from "./daemon-errors.js";
+import { currentUid, privacyProblem } from "./owner-check.js";
+
+/** The info file's shape, strictly: an unknown field or a wrong type makes the file untrusted. */
+const daemonInfoSchema = z.strictObject({
+  version: z.literal(1),
+  policy: z.string().min(1).refine(isAbsolute, "must be an absolute path"),
+  policyHash: z.string().regex(/^[0-9a-f]{64}$/, "must be 64 lowercase hex digits"),
+  socket: z.string().min(1).refine(isAbsolute, "must be an absolute path"),
+  pid: z.number().int().positive(),
+  started: z.iso.datetime(),
+  ccmux: z.string().min(1),
+});
+
+/** `<key>.json`: which socket and pid serve one policy file. */
+export type DaemonInfo = {
+  version: 1;
+  /** The policy file's realpath. */
+  policy: string;
+  /** sha256 (hex) of the policy file's bytes when the daemon started: the policy is frozen at start. */
+  policyHash: string;
+  /** The daemon's socket, an absolute path inside the socket directory. */
+  socket: string;
+  /** The daemon's pid (the lock holder, and the listening process). */
+  pid: number;
+  /** When the daemon started, ISO 8601. */
+  started: string;
+  /** The ccmux package version that started it. */
+  ccmux: string;
+};
+
+/** An info file is tiny; anything bigger was not written by ccmux. */
+const MAX_INFO_BYTES = 16 * 1024;
+
+/**
+ * Writes `info` to `path` atomically: a fresh `<path>.tmp-<random>` (O_EXCL|O_NOFOLLOW, mode 0600), fsync, then
+ * rename over `path`. A reader sees the old file or the new one, never half of one; a symlink at `path` is
+ * replaced, not followed. Throws on invalid `info` (zod) and on I/O errors (the temporary file is removed).
+ */
+export function writeInfo(path: string, info: DaemonInfo): void {
+  const text = `${JSON.stringify(daemonInfoSchema.parse(info))}\n`;
+  const temporary = `${path}.tmp-${randomBytes(8).toString("hex")}`;
+  // Security: a file or symlink planted at a predictable temporary name would receive the info (O_EXCL|O_NOFOLLOW).
+  const fd = openSync(
+    temporary,
+    constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW,
+    0o600,
+  );
+  try {
+    try {
+      writeSync(fd, text);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(temporary, path);
+  } catch (error) {
+    try {
+      unlinkSync(temporary);
+    } catch {
+      // already renamed or gone
+    }
+    throw error;
+  }
+}
+
+/**
+ * Reads and validates the info file at `path`. Throws DaemonUntrusted unless it is (by fstat of the opened file,
+ * never following a symlink) a regular file owned by `uid` with no group/other bits, at most 16 KiB of JSON that
+ * matches DaemonInfo exactly. `reason` is `missing` when there is no file.
+ */
+export function readInfo(path: string, uid: number = currentUid()): DaemonInfo {
+  let fd: number;
+  try {
+    // Security: a symlink (O_NOFOLLOW) or a FIFO (O_NONBLOCK: open would wait for a writer forever) planted at the
+    // info file's name is refused, not followed or waited on.
+    fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === "ENOENT")
+      throw new DaemonUntrusted("missing", path, `${path} does not exist`, { cause: error });
+    if (code === "ELOOP")
+      throw new DaemonUntrusted(
+        "symlink",
+        path,
+        `the daemon info file ${path} is a symbolic link; remove it (rm ${path})`,
+        {
+          cause: error,
+        },
+      );
+    throw new DaemonUntrusted(
+      "io",
+      path,
+      `cannot open the daemon info file ${path}: ${(error as Error).message}`,
+      {
+        cause: error,
+      },
+    );
+  }
+  try {
+    const st = fstatSync(fd);
+    const problem = privacyProblem(st, path, "file", uid);
+    // Security: an info file another user wrote, or could have rewritten, could point us at their socket.
+    if (problem) throw new DaemonUntrusted(problem.reason, path, `the daemon info file ${problem.message}`);
+    const buffer = Buffer.alloc(MAX_INFO_BYTES + 1);
+    let length = 0;
+    while (length < buffer.length) {
+      const n = readSync(fd, buffer, length, buffer.length - length, null);
+      if (n === 0) break;
+      length += n;
+    }
+    if (length > MAX_INFO_BYTES)
+      throw new DaemonUntrusted(
+        "malformed",
+        path,
+        `the daemon info file ${path} is larger than ${MAX_INFO_BYTES} bytes; remove it`,
+      );
+    let json: unknown;
+    try {
+      json = JSON.parse(buffer.subarray(0, length).toString("utf8"));
+    } catch (error) {
+      throw new DaemonUntrusted("malformed", path, `the daemon info file ${path} is not JSON; remove it`, {
+        cause: error,
+      });
+    }
+    const parsed = daemonInfoSchema.safeParse(json);
+    if (!parsed.success) {
+      const first = parsed.error.issues[0];
+      const where = first && first.path.length > 0 ? `${first.path.join(".")}: ` : "";
+      throw new DaemonUntrusted(
+        "malformed",
+        path,
+        `the daemon info file ${path} is not one this ccmux writes (${where}${first?.message ?? "invalid"}); remove it`,
+      );
+    }
+    return parsed.data;
+  } finally {
+    closeSync(fd);
+  }
+}

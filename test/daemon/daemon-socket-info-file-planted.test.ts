@@ -1,0 +1,133 @@
+import { execFileSync } from "node:child_process";
+import {
+  chmodSync,
+  chownSync,
+  lstatSync,
+  readdirSync,
+  readFileSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { DaemonUntrusted } from "../../src/daemon/daemon-errors.js";
+import { type DaemonInfo, readInfo, writeInfo } from "../../src/daemon/info-file.js";
+import { cleanup, IS_ROOT, NOT_ROOT_REASON, privateDir } from "./daemon-test-kit.js";
+
+let base: string;
+afterEach(() => cleanup(base));
+
+const INFO: DaemonInfo = {
+  version: 1,
+  policy: "/srv/app/ccmux.json",
+  policyHash: "a".repeat(64),
+  socket: "/tmp/ccmux-0/0123456789abcdef.sock",
+  pid: 4242,
+  started: "2026-12-01T05:00:00.000Z",
+  ccmux: "0.1.0",
+};
+
+function untrusted(path: string, uid?: number): DaemonUntrusted {
+  try {
+    readInfo(path, uid);
+  } catch (error) {
+    if (error instanceof DaemonUntrusted) return error;
+    throw error;
+  }
+  throw new Error("trusted");
+}
+
+describe("info file written by ccmux (control)", () => {
+  it("round-trips, is 0600 even under umask 000, and leaves no temporary file", () => {
+    base = privateDir();
+    const path = join(base, "k.json");
+    const previous = process.umask(0);
+    try {
+      writeInfo(path, INFO);
+    } finally {
+      process.umask(previous);
+    }
+    expect(readInfo(path)).toEqual(INFO);
+    expect(lstatSync(path).mode & 0o777).toBe(0o600);
+    expect(readdirSync(base)).toEqual(["k.json"]);
+  });
+
+  it("refuses to write an info file that does not match the shape", () => {
+    base = privateDir();
+    expect(() => writeInfo(join(base, "k.json"), { ...INFO, pid: -1 })).toThrow();
+    expect(readdirSync(base)).toEqual([]);
+  });
+});
+
+describe("planted or tampered info file", () => {
+  it("a symlink at the info file's name is refused on read, and replaced (not followed) on write", () => {
+    base = privateDir();
+    const victim = join(base, "victim");
+    writeFileSync(victim, "keep me", { mode: 0o600 });
+    const path = join(base, "k.json");
+    symlinkSync(victim, path);
+    expect(untrusted(path).reason).toBe("symlink");
+    writeInfo(path, INFO);
+    expect(readFileSync(victim, "utf8")).toBe("keep me");
+    expect(lstatSync(path).isFile()).toBe(true);
+  });
+
+  it("a FIFO at the info file's name is refused at once (the read does not wait for a writer)", () => {
+    base = privateDir();
+    const path = join(base, "k.json");
+    execFileSync("mkfifo", ["-m", "600", path]);
+    expect(untrusted(path).reason).toBe("wrong-type");
+  });
+
+  it.each([0o644, 0o640, 0o606])("an info file of mode %o is refused", (mode) => {
+    base = privateDir();
+    const path = join(base, "k.json");
+    writeInfo(path, INFO);
+    chmodSync(path, mode);
+    const error = untrusted(path);
+    expect(error.reason).toBe("loose-mode");
+    expect(error.message).toContain(`chmod 600 ${path}`);
+  });
+
+  it.skipIf(!IS_ROOT)(`an info file of another uid is refused (${NOT_ROOT_REASON})`, () => {
+    base = privateDir();
+    const path = join(base, "k.json");
+    writeInfo(path, INFO);
+    chownSync(path, 65534, 65534);
+    expect(untrusted(path).message).toContain("belongs to uid 65534");
+  });
+
+  it("an info file of ours is refused to a reader of another uid", () => {
+    base = privateDir();
+    const path = join(base, "k.json");
+    writeInfo(path, INFO);
+    expect(untrusted(path, (process.getuid?.() ?? 0) + 1).reason).toBe("foreign-owner");
+  });
+
+  it.each([
+    ["an unknown field", { ...INFO, exec: "/bin/sh" }],
+    ["another version", { ...INFO, version: 2 }],
+    ["a relative socket", { ...INFO, socket: "evil.sock" }],
+    ["a pid that is not a number", { ...INFO, pid: "4242" }],
+    ["a short policy hash", { ...INFO, policyHash: "abc" }],
+  ])("content with %s is refused as malformed", (_, content) => {
+    base = privateDir();
+    const path = join(base, "k.json");
+    writeFileSync(path, JSON.stringify(content), { mode: 0o600 });
+    expect(untrusted(path).reason).toBe("malformed");
+  });
+
+  it("not JSON, or too big, is refused as malformed", () => {
+    base = privateDir();
+    const path = join(base, "k.json");
+    writeFileSync(path, "{", { mode: 0o600 });
+    expect(untrusted(path).reason).toBe("malformed");
+    writeFileSync(path, JSON.stringify({ ...INFO, ccmux: "x".repeat(20_000) }), { mode: 0o600 });
+    expect(untrusted(path).message).toContain("larger than");
+  });
+
+  it("a missing info file says so (reason missing)", () => {
+    base = privateDir();
+    expect(untrusted(join(base, "k.json")).reason).toBe("missing");
+  });
+});
