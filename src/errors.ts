@@ -46,6 +46,11 @@ export type CcmuxErrorCode =
    * and refuses every tool call with this code, listing every problem at file:line:column.
    */
   | "POLICY_INVALID"
+  /**
+   * `serve --daemon` cannot reach a daemon it may trust (the socket directory is not private, a socket or info
+   * file is not ours, the daemon did not start, or it went away): nothing was run.
+   */
+  | "DAEMON_UNAVAILABLE"
   /** An unexpected server fault; nothing was acted on past the point of failure. */
   | "INTERNAL";
 
@@ -70,6 +75,7 @@ export const ERROR_CODES: readonly CcmuxErrorCode[] = [
   "SPAWN_FAILED",
   "SANDBOX_UNAVAILABLE",
   "POLICY_INVALID",
+  "DAEMON_UNAVAILABLE",
   "INTERNAL",
 ];
 

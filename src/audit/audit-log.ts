@@ -26,7 +26,19 @@ export type AuditDecision = "allow" | "deny" | "error" | "info";
 /** One line of the audit log, before the log adds `v`, `seq`, `time`, `session`, `prev` and `hash`. */
 export interface AuditRecord {
   /** What happened: a tool call, a process exit, server start/stop, an eviction. */
-  event: "call" | "outcome" | "exit" | "start" | "stop" | "evict" | "security" | "summary";
+  event:
+    | "call"
+    | "outcome"
+    | "exit"
+    | "start"
+    | "stop"
+    | "evict"
+    | "security"
+    | "summary"
+    /** A client connected to the daemon (allowed, or refused by its peer credentials or its hello). */
+    | "connect"
+    /** A daemon client went away. */
+    | "disconnect";
   decision: AuditDecision;
   connection?: string;
   tool?: string;

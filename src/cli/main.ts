@@ -1,11 +1,15 @@
 #!/usr/bin/env node
 import { type ParseArgsConfig, parseArgs } from "node:util";
+import { SESSION_NAME } from "../daemon/hello.js";
 import { auditCommand } from "./audit-command.js";
+import { runDaemon, stopDaemon } from "./daemon-command.js";
 import { doctor } from "./doctor-command.js";
 import { initPolicy } from "./init-command.js";
+import { lsCommand } from "./ls-command.js";
 import { policyCheck } from "./policy-check.js";
 import { policyJsonSchema } from "./schema-command.js";
 import { serve } from "./serve.js";
+import { serveBridge } from "./serve-bridge.js";
 import { COMMAND_USAGE, USAGE } from "./usage.js";
 import { packageVersion } from "./version.js";
 
@@ -16,7 +20,9 @@ const CONFIG: Options = { config: { type: "string" } };
 
 /** The options each command takes; anything else is refused, naming that command's help. */
 const COMMAND_OPTIONS: Readonly<Record<string, Options>> = {
-  serve: { ...HELP, ...CONFIG },
+  serve: { ...HELP, ...CONFIG, daemon: { type: "boolean" }, session: { type: "string" } },
+  daemon: { ...HELP, ...CONFIG },
+  ls: { ...HELP, ...CONFIG, json: { type: "boolean" } },
   init: { ...HELP, force: { type: "boolean" } },
   policy: { ...HELP, ...CONFIG, cwd: { type: "string" } },
   schema: { ...HELP },
@@ -99,10 +105,33 @@ async function main(argv: string[]): Promise<number> {
   }
   const config = typeof values.config === "string" ? values.config : undefined;
   switch (command) {
-    case "serve":
+    case "serve": {
       expectNoPositionals(command, positionals);
+      const session = typeof values.session === "string" ? values.session : undefined;
+      if (session !== undefined && values.daemon !== true)
+        throw new UsageError("ccmux serve: --session needs --daemon. See `ccmux serve --help`.");
+      if (session !== undefined && !SESSION_NAME.test(session))
+        throw new UsageError(
+          `ccmux serve: --session ${JSON.stringify(session)}: 1 to 64 of A-Z a-z 0-9 . _ -, starting with a letter or digit.`,
+        );
+      const withConfig = config === undefined ? {} : { config };
       // stdin and the transport may hold the event loop open after shutdown; serve is done.
-      return process.exit(await serve({ ...(config === undefined ? {} : { config }) }));
+      if (values.daemon === true)
+        return process.exit(await serveBridge({ ...withConfig, session: session ?? "default" }));
+      return process.exit(await serve(withConfig));
+    }
+    case "daemon": {
+      const [action, ...extra] = positionals;
+      if ((action !== undefined && action !== "stop") || extra.length > 0)
+        throw new UsageError(`ccmux daemon: unknown action "${action ?? extra[0]}".\n${usage}`);
+      const withConfig = config === undefined ? {} : { config };
+      if (action === "stop") return stopDaemon(withConfig);
+      // The panes' pty readers may hold the event loop open after shutdown; the daemon is done.
+      return process.exit(await runDaemon(withConfig));
+    }
+    case "ls":
+      expectNoPositionals(command, positionals);
+      return lsCommand({ json: values.json === true, ...(config === undefined ? {} : { config }) });
     case "init":
       expectNoPositionals(command, positionals);
       return initPolicy({ force: values.force === true });
@@ -138,8 +167,9 @@ async function main(argv: string[]): Promise<number> {
 }
 
 // `ccmux audit show | head` closes the pipe early: that is the reader being done, not an error. (Not for
-// serve, whose stdout is the MCP channel: it shuts its panes down when the client goes.)
-if (process.argv[2] !== "serve") {
+// serve, whose stdout is the MCP channel: it shuts its panes down when the client goes; nor the daemon, whose
+// stdout is read once by the client that started it.)
+if (process.argv[2] !== "serve" && process.argv[2] !== "daemon") {
   process.stdout.on("error", (error: NodeJS.ErrnoException) => {
     if (error.code === "EPIPE") process.exit(process.exitCode ?? 0);
     throw error;

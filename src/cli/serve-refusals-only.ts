@@ -20,7 +20,10 @@ import { packageVersion } from "./version.js";
 /** What keeps `serve` from serving: the code every call gets, why, the problems, and where to audit. */
 export interface NotServing {
   /** POLICY_INVALID (no policy, or it does not validate), AUDIT_UNAVAILABLE, SANDBOX_UNAVAILABLE. */
-  code: Extract<CcmuxErrorCode, "POLICY_INVALID" | "AUDIT_UNAVAILABLE" | "SANDBOX_UNAVAILABLE">;
+  code: Extract<
+    CcmuxErrorCode,
+    "POLICY_INVALID" | "AUDIT_UNAVAILABLE" | "SANDBOX_UNAVAILABLE" | "DAEMON_UNAVAILABLE"
+  >;
   /** Why, in a few words: "the policy does not validate". */
   what: string;
   /** The policy file, or undefined when none was found. */

@@ -9,7 +9,7 @@ const HELP_OPTION = "  -h, --help      this help";
 
 /** Each command's help, printed by `ccmux COMMAND --help` and `ccmux help COMMAND`. */
 export const COMMAND_USAGE: Readonly<Record<string, string>> = {
-  serve: `Usage: ccmux serve [--config FILE]
+  serve: `Usage: ccmux serve [--config FILE] [--daemon [--session NAME]]
 
 The MCP server on stdio, for a client to start, e.g.:
   claude mcp add ccmux -- ccmux serve --config /abs/path/ccmux.json
@@ -17,11 +17,42 @@ stdout carries only JSON-RPC; stderr gets any warnings, then one line saying it 
 A missing or invalid policy does not stop it: it answers the client and refuses every tool call with
 POLICY_INVALID, listing every problem (also on stderr), and never runs anything.
 
+With --daemon, panes outlive the client: serve bridges stdio to the policy's daemon (\`ccmux daemon\`), starting
+it when none runs; the daemon enforces the policy as it was when it started. Panes belong to the session, so the
+next \`serve --daemon\` of the same session finds them and its \`new\` reads where they were.
+
+Options:
+${CONFIG_OPTION}
+  --daemon        bridge to the policy's daemon instead of holding panes in this process
+  --session NAME  the agent session (default "default"): 1-64 of A-Z a-z 0-9 . _ -
+${HELP_OPTION}
+
+Exit: 0 when the client goes away; 1 when the daemon went away first; 2 when it served only refusals (no or
+invalid policy, no audit log, no daemon it may trust: DAEMON_UNAVAILABLE).`,
+  daemon: `Usage: ccmux daemon [--config FILE]
+       ccmux daemon stop [--config FILE]
+
+Runs the policy's daemon in the foreground (logs on stderr): one per policy file, holding panes for
+\`serve --daemon\` clients behind a Unix socket in $XDG_RUNTIME_DIR/ccmux (else /tmp/ccmux-UID), private to you.
+\`serve --daemon\` starts it detached when none runs (its log is beside the socket).
+\`stop\` ends the policy's daemon: its panes get SIGHUP, then 1 s, then SIGKILL.
+
 Options:
 ${CONFIG_OPTION}
 ${HELP_OPTION}
 
-Exit: 0 when the client goes away; 2 when it served only refusals (no or invalid policy, no audit log).`,
+Exit: daemon: 0 after stop or a signal, 1 it cannot start (another runs; the socket directory is not private),
+2 the policy does not validate. stop: 0 stopped, 1 none running or not reachable.`,
+  ls: `Usage: ccmux ls [--config FILE] [--json]
+
+Lists your running ccmux daemons (or the one of FILE), their agent sessions, and their panes.
+
+Options:
+  --config FILE   only the daemon of this policy
+  --json          as JSON
+${HELP_OPTION}
+
+Exit: 0, or 1 when a daemon could not be listed (the reason on stderr).`,
   init: `Usage: ccmux init [--force]
 
 Writes a starter ./ccmux.json: workspace ".", a few read-only commands, the sandbox required.
@@ -67,6 +98,9 @@ Exit: 0, or 1 when serve would refuse every call (the policy does not validate, 
 /** `ccmux --help`. */
 export const USAGE = `Usage: ccmux COMMAND [options]     (ccmux COMMAND --help for each)
   ccmux serve [--config FILE]            MCP server on stdio
+  ccmux serve --daemon [--session NAME]  the same, with panes in the policy's daemon (they outlive the client)
+  ccmux daemon [stop] [--config FILE]    run (or stop) the policy's daemon
+  ccmux ls [--json]                      running daemons, their sessions and panes
   ccmux init [--force]                   write a starter ./ccmux.json
   ccmux policy check [--config FILE] [--cwd DIR] "<command line>"
                                          would spawn allow this? exit 0 allowed, 1 denied

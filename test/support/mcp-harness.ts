@@ -147,8 +147,10 @@ export async function serveWorkspace(
   extraEnv: Record<string, string> = {},
   /** A command prefix such as ["prlimit", "--fsize=4096", "--"] to run the server under. */
   wrapper: string[] = [],
+  /** More arguments for `serve`: ["--daemon", "--session", "a"] bridges to the policy's daemon. */
+  serveArgs: string[] = [],
 ): Promise<Served> {
-  const argv = [...wrapper, process.execPath, CLI, "serve", "--config", ws.policyPath];
+  const argv = [...wrapper, process.execPath, CLI, "serve", "--config", ws.policyPath, ...serveArgs];
   // Calls go out one write at a time, as the server's answers do: tests that fire hundreds of calls at once
   // otherwise park a 'drain' listener per call on the server's stdin (MaxListenersExceededWarning).
   const transport = oneSendAtATime(

@@ -1,0 +1,289 @@
+import { createHash } from "node:crypto";
+import { readFileSync, realpathSync, unlinkSync } from "node:fs";
+import { createServer as createSocketServer, type Socket, type Server as SocketServer } from "node:net";
+import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
+import { daemonFiles, newSocketPath } from "../daemon/daemon-files.js";
+import { DaemonLock, lockHolderPid } from "../daemon/daemon-lock.js";
+import { Hello, type HelloReply, READY_LINE, readFirstLine, writeLine } from "../daemon/hello.js";
+import { readInfo, writeInfo } from "../daemon/info-file.js";
+import { checkPeer } from "../daemon/peer-check.js";
+import { ensureSocketDir, socketDirPath } from "../daemon/runtime-dir.js";
+import { listenPrivate, removeStaleSocket } from "../daemon/socket-listen.js";
+import { oneSendAtATime } from "../shared/one-send-at-a-time.js";
+import { Connection } from "../tools/connection.js";
+import { createServer } from "../tools/create-server.js";
+import { askDaemon, reachDaemon } from "./daemon-client.js";
+import { describeSessions } from "./daemon-sessions.js";
+import { openPaneServer, type PaneServer } from "./pane-server.js";
+import { findPolicy } from "./policy-file.js";
+import { loadServedPolicy } from "./serve.js";
+import { packageVersion } from "./version.js";
+
+/**
+ * `ccmux daemon --config FILE`: panes that outlive their clients. One daemon per policy file, in the
+ * foreground, logging to stderr; `serve --daemon` starts it detached when none runs. The policy is read once, at
+ * start, and enforced here: every connection gets its own MCP server (tools, validation, audit) over the one pane
+ * host. Clients reach it through a Unix socket in a private per-user directory (see src/daemon). Returns the exit
+ * code: 0 after `ccmux daemon stop` or a signal, 1 when it cannot start (the reason on stderr), 2 for a policy
+ * that does not validate.
+ */
+export async function runDaemon(options: { config?: string }): Promise<number> {
+  const loaded = loadServedPolicy(options.config);
+  if ("code" in loaded) {
+    console.error(`ccmux daemon: ${loaded.what}:`);
+    for (const problem of loaded.problems) console.error(`  ${problem}`);
+    return 2;
+  }
+  const file = realpathSync(loaded.file);
+  const policyHash = createHash("sha256").update(readFileSync(file)).digest("hex");
+  const dir = socketDirPath();
+  try {
+    ensureSocketDir(dir);
+  } catch (error) {
+    console.error(`ccmux daemon: ${(error as Error).message}`);
+    return 1;
+  }
+  const files = daemonFiles(dir, file);
+  const lock = DaemonLock.acquire(files.lock);
+  if (!lock) {
+    console.error(`ccmux daemon: a daemon already runs for ${file} (its lock ${files.lock} is held).`);
+    return 1;
+  }
+  // Security: only the holder of the lock removes a socket: a live daemon's socket is never taken over.
+  removePreviousSocket(files.info, dir);
+  const socketPath = newSocketPath(dir);
+  const opened = openPaneServer(file, loaded.policy, { daemon: true, socket: socketPath });
+  if ("code" in opened) {
+    console.error(`ccmux daemon: ${opened.what} (${opened.code}):`);
+    for (const problem of opened.problems) console.error(`  ${problem}`);
+    lock.release();
+    return 1;
+  }
+  const daemon = new Daemon(opened, socketPath);
+  try {
+    await listenPrivate(daemon.server, socketPath);
+    writeInfo(files.info, {
+      version: 1,
+      policy: file,
+      policyHash,
+      socket: socketPath,
+      pid: process.pid,
+      started: new Date().toISOString(),
+      ccmux: packageVersion(),
+    });
+  } catch (error) {
+    console.error(`ccmux daemon: the socket cannot be set up: ${(error as Error).message}`);
+    await opened.stop("the socket could not be set up");
+    lock.release();
+    return 1;
+  }
+  console.error(
+    `ccmux: daemon serving MCP on ${socketPath} (pid ${process.pid}; policy ${file}, audit ${opened.policy.audit.path})${opened.postureLine}.`,
+  );
+  process.stdout.write(`${READY_LINE}\n`);
+  const why = await daemon.stopped;
+  await daemon.close(why);
+  removeOwnFiles(files.info, socketPath);
+  lock.release();
+  return 0;
+}
+
+/** The connections of one daemon, by agent session. */
+class Daemon {
+  readonly server: SocketServer;
+  readonly sessions = new Map<string, Set<Connection>>();
+  private readonly sockets = new Set<Socket>();
+  private stopWith: (why: string) => void = () => {};
+  readonly stopped = new Promise<string>((resolve) => {
+    this.stopWith = resolve;
+  });
+
+  constructor(
+    private readonly core: PaneServer,
+    private readonly socketPath: string,
+  ) {
+    this.server = createSocketServer((socket) => void this.accept(socket));
+    for (const signal of ["SIGTERM", "SIGINT", "SIGHUP"] as const)
+      process.on(signal, () => this.stopWith(signal));
+  }
+
+  private async accept(socket: Socket): Promise<void> {
+    this.sockets.add(socket);
+    socket.on("close", () => this.sockets.delete(socket));
+    // A client that goes away mid-answer is its own loss, never the daemon's crash.
+    socket.on("error", () => {});
+    // Security: the daemon's own panes (and what they start) never reach the tools, whatever their uid.
+    const peer = checkPeer(socket, undefined, { refuseDescendantsOf: process.pid });
+    if (!peer.ok) {
+      // Security: another user's process (a pane run as the pane user, another login) never reaches the tools.
+      console.error(`ccmux daemon: refused a connection: ${peer.reason}`);
+      this.core.logAudit({
+        event: "connect",
+        decision: "deny",
+        reason: peer.reason,
+        ...(peer.peer ? { peer: peer.peer } : {}),
+      });
+      socket.destroy();
+      return;
+    }
+    let hello: Hello;
+    try {
+      const line = await readFirstLine(socket);
+      const parsed = Hello.safeParse(JSON.parse(line));
+      if (!parsed.success)
+        throw new Error("not a ccmux hello (or a session name outside [A-Za-z0-9._-], 1-64)");
+      hello = parsed.data;
+    } catch (error) {
+      const reason = (error as Error).message;
+      this.core.logAudit({
+        event: "connect",
+        decision: "deny",
+        code: "INVALID_ARGUMENT",
+        reason,
+        peer: peer.peer,
+      });
+      this.reply(socket, { ok: false, code: "INVALID_ARGUMENT", message: reason });
+      socket.end();
+      return;
+    }
+    if (hello.op !== "connect")
+      this.core.logAudit({ event: "connect", decision: "allow", op: hello.op, peer: peer.peer });
+    if (hello.op === "ls") {
+      this.reply(socket, {
+        ok: true,
+        ...(await describeSessions(this.core.host, this.sessions)),
+        pid: process.pid,
+      });
+      socket.end();
+      return;
+    }
+    if (hello.op === "stop") {
+      this.reply(socket, { ok: true, pid: process.pid });
+      socket.end();
+      this.stopWith("ccmux daemon stop");
+      return;
+    }
+    await this.serveSession(socket, hello.session, peer.peer);
+  }
+
+  private reply(socket: Socket, reply: HelloReply): void {
+    if (!socket.destroyed) writeLine(socket, reply);
+  }
+
+  /** One MCP connection of agent session `session` over `socket`, until either side closes it. */
+  private async serveSession(
+    socket: Socket,
+    session: string,
+    peer: { pid: number; uid: number },
+  ): Promise<void> {
+    const { policy, host, audit, serverEnv, warn, startPersonPanes, logAudit } = this.core;
+    const connection = new Connection(policy.limits, policy.anomalies, policy.audit);
+    const members = this.sessions.get(session) ?? new Set<Connection>();
+    members.add(connection);
+    this.sessions.set(session, members);
+    logAudit({
+      event: "connect",
+      decision: "allow",
+      op: "connect",
+      connection: connection.id,
+      agentSession: session,
+      peer,
+    });
+    const server = createServer(
+      { policy, host, audit, connection, session, serverEnv, warn, startPersonPanes },
+      packageVersion(),
+    );
+    const transport = oneSendAtATime(new StdioServerTransport(socket, socket));
+    const closed = new Promise<string>((resolve) => {
+      socket.once("close", () => resolve("the client went away"));
+      transport.onclose = () => resolve("the client closed the connection");
+    });
+    this.reply(socket, { ok: true, pid: process.pid, connection: connection.id, session });
+    await server.connect(transport);
+    // The hello's reader paused the socket; the transport's reader takes over from the byte after the hello.
+    socket.resume();
+    const why = await closed;
+    members.delete(connection);
+    if (members.size === 0) this.sessions.delete(session);
+    const summary = connection.auditBudget.takeSummary(connection.id);
+    if (summary) logAudit(summary);
+    logAudit({
+      event: "disconnect",
+      decision: "info",
+      connection: connection.id,
+      agentSession: session,
+      reason: why,
+    });
+    await server.close().catch(() => {});
+  }
+
+  /** Stops accepting, ends every connection, then the panes (SIGHUP, the grace, SIGKILL) and the log. */
+  async close(why: string): Promise<void> {
+    this.server.close();
+    for (const socket of this.sockets) socket.destroy();
+    try {
+      unlinkSync(this.socketPath);
+    } catch {
+      // already gone
+    }
+    await this.core.stop(why);
+  }
+}
+
+/** The socket a previous daemon of this policy left (it was killed): removed, now that we hold the lock. */
+function removePreviousSocket(infoPath: string, dir: string): void {
+  try {
+    const previous = readInfo(infoPath);
+    if (previous.socket.startsWith(`${dir}/`)) removeStaleSocket(previous.socket);
+  } catch {
+    // no previous daemon, or its info file is not ours: nothing of it is touched
+  }
+}
+
+function removeOwnFiles(infoPath: string, socketPath: string): void {
+  try {
+    if (readInfo(infoPath).pid === process.pid) unlinkSync(infoPath);
+  } catch {
+    // gone, or a newer daemon's
+  }
+  try {
+    unlinkSync(socketPath);
+  } catch {
+    // gone
+  }
+}
+
+/**
+ * `ccmux daemon stop --config FILE`: asks the policy's daemon (verified first) to end: its panes get SIGHUP,
+ * then the shutdown grace, then SIGKILL. Waits until it has exited. Exit 0 stopped, 1 none running or it could
+ * not be reached, 2 no policy.
+ */
+export async function stopDaemon(options: { config?: string }): Promise<number> {
+  const found = findPolicy(options.config);
+  if (found.file === undefined) {
+    console.error(`ccmux daemon stop: ${found.problem}`);
+    return 2;
+  }
+  const file = realpathSync(found.file);
+  const dir = socketDirPath();
+  const reached = await reachDaemon(dir, file, false);
+  if (!reached.ok) {
+    console.error(`ccmux daemon stop: ${reached.reason}.`);
+    return 1;
+  }
+  const { socket, info } = reached;
+  try {
+    const reply = await askDaemon(socket, { ccmux: 1, op: "stop" });
+    if (!reply.ok) throw new Error(`${reply.code}: ${reply.message}`);
+  } catch (error) {
+    console.error(`ccmux daemon stop: ${(error as Error).message}`);
+    socket.destroy();
+    return 1;
+  }
+  socket.destroy();
+  // Done when the daemon has let go of its lock (it does so last, after its panes and log).
+  const { lock } = daemonFiles(dir, file);
+  while (lockHolderPid(lock) === info.pid) await new Promise((resolve) => setTimeout(resolve, 20));
+  console.error(`ccmux: the daemon (pid ${info.pid}) for ${file} has stopped.`);
+  return 0;
+}

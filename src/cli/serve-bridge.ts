@@ -1,0 +1,150 @@
+import { createHash } from "node:crypto";
+import { readFileSync, realpathSync } from "node:fs";
+import type { Socket } from "node:net";
+import { ensureSocketDir, socketDirPath } from "../daemon/runtime-dir.js";
+import type { CompiledPolicy } from "../validation/policy-compile.js";
+import { askDaemon, reachDaemon } from "./daemon-client.js";
+import { loadServedPolicy } from "./serve.js";
+import { type NotServing, serveRefusalsOnly } from "./serve-refusals-only.js";
+
+/** JSON-RPC's "internal error": what a request pending when the daemon went away is answered with. */
+const JSONRPC_INTERNAL_ERROR = -32603;
+
+/**
+ * `ccmux serve --daemon [--session NAME]`: the MCP client's stdio, bridged to the daemon of the policy (started
+ * when none runs). The bridge holds no policy of its own: it checks the policy only to report a broken one the
+ * way `serve` does, then forwards JSON-RPC lines unchanged both ways; tools, validation, panes and audit live in
+ * the daemon. Panes belong to the session, so a later bridge of the same session finds them. Returns the exit
+ * code: 0 when the client goes away, 1 when the daemon went away first (pending requests get a JSON-RPC error
+ * saying so), 2 when it served only refusals.
+ */
+export async function serveBridge(options: { config?: string; session: string }): Promise<number> {
+  const loaded = loadServedPolicy(options.config);
+  if ("code" in loaded) return serveRefusalsOnly(loaded);
+  const file = realpathSync(loaded.file);
+  const unavailable = (problem: string): Promise<number> =>
+    serveRefusalsOnly(daemonUnavailable(file, loaded.policy.audit, problem));
+  const dir = socketDirPath();
+  try {
+    ensureSocketDir(dir);
+  } catch (error) {
+    return unavailable((error as Error).message);
+  }
+  const reached = await reachDaemon(dir, file, true);
+  if (!reached.ok) return unavailable(reached.reason);
+  const { socket, info } = reached;
+  socket.on("error", () => {});
+  const hash = createHash("sha256").update(readFileSync(file)).digest("hex");
+  if (hash !== info.policyHash) {
+    console.error(
+      `ccmux: warning: ${file} changed after the daemon (pid ${info.pid}) started on ${info.started}; it still enforces the policy as it was then. To apply the change: ccmux daemon stop --config ${file} (its panes end), then restart this MCP server.`,
+    );
+  }
+  let reply: Awaited<ReturnType<typeof askDaemon>>;
+  try {
+    reply = await askDaemon(socket, { ccmux: 1, op: "connect", session: options.session });
+  } catch (error) {
+    socket.destroy();
+    return unavailable(`the daemon did not answer: ${(error as Error).message}`);
+  }
+  if (!reply.ok) {
+    socket.destroy();
+    return unavailable(`the daemon refused the connection: ${reply.code}: ${reply.message}`);
+  }
+  console.error(
+    `ccmux: serving MCP on stdio through the daemon (pid ${info.pid}, policy ${file}, session ${options.session}).`,
+  );
+  return bridge(socket, info.pid);
+}
+
+function daemonUnavailable(file: string, audit: CompiledPolicy["audit"], problem: string): NotServing {
+  const { path, ...options } = audit;
+  return {
+    code: "DAEMON_UNAVAILABLE",
+    what: "the ccmux daemon cannot be reached safely",
+    file,
+    problems: [problem],
+    warnings: [],
+    audit: { path, options },
+  };
+}
+
+/**
+ * Forwards stdin to the daemon and the daemon to stdout, byte for byte, with backpressure both ways. It reads
+ * the request ids going in and the answers coming back only to know which requests are pending when the daemon
+ * goes away, so that each gets an answer instead of hanging the client.
+ */
+function bridge(socket: Socket, daemonPid: number): Promise<number> {
+  const pending = new Set<string | number>();
+  const requests = new LineIds((message) => {
+    if (typeof message.method === "string" && message.id !== undefined) pending.add(message.id);
+  });
+  const answers = new LineIds((message) => {
+    if (message.method === undefined && message.id !== undefined) pending.delete(message.id);
+  });
+  return new Promise<number>((resolve) => {
+    let clientGone = false;
+    process.stdin.on("data", (chunk: Buffer) => {
+      requests.push(chunk);
+      if (!socket.write(chunk)) {
+        process.stdin.pause();
+        socket.once("drain", () => process.stdin.resume());
+      }
+    });
+    process.stdin.once("end", () => {
+      clientGone = true;
+      socket.end();
+    });
+    socket.on("data", (chunk: Buffer) => {
+      answers.push(chunk);
+      if (!process.stdout.write(chunk)) {
+        socket.pause();
+        process.stdout.once("drain", () => socket.resume());
+      }
+    });
+    // The reply's reader paused the socket: forwarding starts from the byte after the reply.
+    socket.resume();
+    socket.once("close", () => {
+      if (clientGone) return resolve(0);
+      console.error(
+        `ccmux: the ccmux daemon (pid ${daemonPid}) went away; ${pending.size} pending request(s) failed. Restart this MCP server: a new daemon starts (panes of the old one are gone).`,
+      );
+      for (const id of pending) {
+        const message = `DAEMON_UNAVAILABLE: the ccmux daemon (pid ${daemonPid}) went away before answering; restart the MCP server.`;
+        process.stdout.write(
+          `${JSON.stringify({ jsonrpc: "2.0", id, error: { code: JSONRPC_INTERNAL_ERROR, message, data: { code: "DAEMON_UNAVAILABLE" } } })}\n`,
+        );
+      }
+      resolve(1);
+    });
+    for (const signal of ["SIGTERM", "SIGINT", "SIGHUP"] as const) {
+      process.on(signal, () => {
+        clientGone = true;
+        socket.end();
+      });
+    }
+  });
+}
+
+/** Splits a byte stream into JSON-RPC lines and hands each parsed message (or nothing, if not JSON) to `seen`. */
+class LineIds {
+  private partial = "";
+
+  constructor(private readonly seen: (message: { id?: string | number; method?: unknown }) => void) {}
+
+  push(chunk: Buffer): void {
+    const lines = (this.partial + chunk.toString("utf8")).split("\n");
+    this.partial = lines.pop() ?? "";
+    // A line too long to be a request worth tracking is dropped from tracking, never from the stream.
+    if (this.partial.length > 1 << 20) this.partial = "";
+    for (const line of lines) {
+      if (line.trim() === "") continue;
+      try {
+        const message = JSON.parse(line) as unknown;
+        if (message !== null && typeof message === "object") this.seen(message as { id?: string | number });
+      } catch {
+        // not JSON: the daemon answers it (or drops it); nothing to track
+      }
+    }
+  }
+}

@@ -1,0 +1,84 @@
+import type { Socket } from "node:net";
+import { z } from "zod";
+
+/**
+ * The daemon socket's first exchange. The client writes one JSON line saying what it wants; the daemon answers
+ * one JSON line. After an accepted `connect`, the socket carries MCP's JSON-RPC messages, one per line, both
+ * ways (the same framing as MCP's stdio transport, so the bridge forwards lines without rewriting them).
+ */
+
+/** Agent session names: what `--session` accepts (also a safe audit and `ccmux ls` field). */
+export const SESSION_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+
+export const Hello = z.discriminatedUnion("op", [
+  /** Become an MCP connection of agent session `session`. */
+  z.strictObject({ ccmux: z.literal(1), op: z.literal("connect"), session: z.string().regex(SESSION_NAME) }),
+  /** Describe the daemon: its sessions and their panes (`ccmux ls`). */
+  z.strictObject({ ccmux: z.literal(1), op: z.literal("ls") }),
+  /** End the daemon: panes get SIGHUP, then the shutdown grace, then SIGKILL (`ccmux daemon stop`). */
+  z.strictObject({ ccmux: z.literal(1), op: z.literal("stop") }),
+]);
+export type Hello = z.infer<typeof Hello>;
+
+/** The daemon's answer: `ok` with what was asked, or a stable code and a sentence. */
+export type HelloReply =
+  | ({ ok: true } & Record<string, unknown>)
+  | { ok: false; code: string; message: string };
+
+/** What the daemon prints as its first stdout line once it accepts connections (a starting client waits for it). */
+export const READY_LINE = "ccmux-daemon-ready";
+
+/** A hello is one short line; anything longer is not a ccmux client. */
+export const MAX_HELLO_BYTES = 4096;
+/** A client that connects and says nothing is dropped after this long. */
+export const HELLO_TIMEOUT_MS = 10_000;
+
+/**
+ * Reads the first line from `socket` (at most `maxBytes`, within `timeoutMs`) and puts back whatever followed it
+ * in the same chunk, so the next reader sees the stream from the byte after the newline. Rejects with a sentence
+ * when the line is too long, the time runs out, or the socket closes first; the socket is paused either way.
+ */
+export function readFirstLine(
+  socket: Socket,
+  maxBytes = MAX_HELLO_BYTES,
+  timeoutMs = HELLO_TIMEOUT_MS,
+): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const done = (error: Error | undefined, line?: string, rest?: Buffer): void => {
+      clearTimeout(timer);
+      socket.off("data", onData);
+      socket.off("close", onClose);
+      socket.off("error", onError);
+      socket.pause();
+      if (rest && rest.length > 0) socket.unshift(rest);
+      if (error) reject(error);
+      else resolve(line as string);
+    };
+    const onData = (chunk: Buffer): void => {
+      const newline = chunk.indexOf(0x0a);
+      if (newline < 0) {
+        chunks.push(chunk);
+        size += chunk.length;
+        if (size > maxBytes) done(new Error(`the first line is longer than ${maxBytes} bytes`));
+        return;
+      }
+      chunks.push(chunk.subarray(0, newline));
+      size += newline;
+      if (size > maxBytes) done(new Error(`the first line is longer than ${maxBytes} bytes`));
+      else done(undefined, Buffer.concat(chunks).toString("utf8"), chunk.subarray(newline + 1));
+    };
+    const onClose = (): void => done(new Error("the other side closed the connection"));
+    const onError = (error: Error): void => done(error);
+    const timer = setTimeout(() => done(new Error(`nothing was said within ${timeoutMs} ms`)), timeoutMs);
+    socket.on("data", onData);
+    socket.on("close", onClose);
+    socket.on("error", onError);
+  });
+}
+
+/** Writes one JSON line. */
+export function writeLine(socket: Socket, message: unknown): void {
+  socket.write(`${JSON.stringify(message)}\n`);
+}

@@ -1,0 +1,234 @@
+import {
+  chmodSync,
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  realpathSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
+import { createServer, type Server } from "node:net";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { processGone, type TestDaemons, testDaemons } from "../support/daemon-harness.js";
+import {
+  AS_ROOT,
+  eventually,
+  makeWorkspace,
+  readAudit,
+  type Served,
+  type TestWorkspace,
+  textOf,
+} from "../support/mcp-harness.js";
+
+/**
+ * The daemon's socket (seed §5.1 socket hijacking, §5.2 peer credentials) and its failures, attacked through
+ * `serve --daemon` and the real MCP client. The building blocks have their own tests in test/daemon.
+ */
+const BASH = "bash --norc --noprofile";
+
+describe("the daemon socket under attack", () => {
+  let ws: TestWorkspace | undefined;
+  let daemons: TestDaemons | undefined;
+  const clients: Served[] = [];
+  const servers: Server[] = [];
+  afterEach(async () => {
+    for (const client of clients.splice(0)) await client.close().catch(() => {});
+    for (const server of servers.splice(0)) server.close();
+    await daemons?.stopAll();
+    ws?.cleanup();
+    ws = undefined;
+    daemons = undefined;
+  });
+
+  function setup(mode: "off" | "required" = "off"): TestDaemons {
+    ws = makeWorkspace({
+      commands: [{ command: "bash", args: ["--norc --noprofile"], input: "raw" }],
+      sandbox: { mode },
+    });
+    daemons = testDaemons(ws);
+    return daemons;
+  }
+
+  async function connect(session = "default"): Promise<Served> {
+    const client = await (daemons as TestDaemons).connect(session);
+    clients.push(client);
+    return client;
+  }
+
+  it("kill -9 of the daemon: a pending call gets a clear error, the log has no torn line, the next bridge starts a fresh daemon", async () => {
+    const d = setup();
+    const client = await connect();
+    const { pane, pid: panePid } = await client.ok<{ pane: string; pid: number }>("spawn", { command: BASH });
+    await client.ok("send_keys", {
+      pane,
+      text: "echo alive-$((2+2))",
+      submit: true,
+      wait: { text: "alive-4" },
+    });
+    const first = d.daemonPid() as number;
+    const pending = client.call("send_keys", {
+      pane,
+      text: "echo typed-$((3*3))",
+      submit: true,
+      wait: { text: "never-printed", timeout_ms: 60_000 },
+    });
+    pending.catch(() => {});
+    // The call is in the daemon, waiting (its keys were typed), before the daemon dies.
+    await client.ok("wait_for", { pane, text: "typed-9" });
+    process.kill(first, "SIGKILL");
+    await expect(pending).rejects.toThrow(/DAEMON_UNAVAILABLE: the ccmux daemon \(pid \d+\) went away/);
+    await eventually(() => processGone(first));
+    // The pane's terminal closed with the daemon: its shell got SIGHUP (what survives is in the README).
+    await eventually(() => processGone(panePid));
+    const verify = d.cli(["audit", "verify", "--config", (ws as TestWorkspace).policyPath]);
+    expect(verify.status, verify.stdout + verify.stderr).toBe(0);
+    const next = await connect();
+    expect((await next.ok<{ panes: unknown[] }>("list_panes")).panes).toEqual([]);
+    const second = d.daemonPid() as number;
+    expect(second).not.toBe(first);
+    expect(processGone(second)).toBe(false);
+    // The new daemon's start is recorded after the dead one's last record, in the same chain.
+    const records = readAudit((ws as TestWorkspace).auditPath);
+    expect(records.filter((r) => r.event === "start" && r.daemon === true).map((r) => r.pid)).toEqual([
+      first,
+      second,
+    ]);
+  });
+
+  it("a planted socket and info file (no daemon holds the lock) are never connected to", async () => {
+    const d = setup();
+    mkdirSync(d.socketDir, { mode: 0o700 });
+    // The attacker's server, in our own directory (what a same-uid pane could do if it could reach it).
+    const planted = join(d.socketDir, "00000000000000aa.sock");
+    let reached = 0;
+    const server = createServer((socket) => {
+      reached += 1;
+      socket.destroy();
+    });
+    servers.push(server);
+    await new Promise<void>((resolve) => server.listen(planted, resolve));
+    chmodSync(planted, 0o600);
+    const infoName = readdirSync(d.socketDir).find((n) => n.endsWith(".json"));
+    expect(infoName).toBeUndefined();
+    // The info file a real daemon of this policy would write, naming the planted socket and the test's own pid.
+    const { daemonFiles } = await import("../../src/daemon/daemon-files.js");
+    const files = daemonFiles(d.socketDir, realpathSync((ws as TestWorkspace).policyPath));
+    writeFileSync(
+      files.info,
+      JSON.stringify({
+        version: 1,
+        policy: realpathSync((ws as TestWorkspace).policyPath),
+        policyHash: "0".repeat(64),
+        socket: planted,
+        pid: process.pid,
+        started: new Date().toISOString(),
+        ccmux: "0.1.0",
+      }),
+      { mode: 0o600 },
+    );
+    const client = await connect();
+    await client.ok("list_panes");
+    expect(reached).toBe(0);
+    const pid = d.daemonPid() as number;
+    expect(pid).not.toBe(process.pid);
+  });
+
+  for (const [attack, arrange, expected] of [
+    [
+      "a symlinked socket directory",
+      (dir: string, other: string) => {
+        mkdirSync(other, { mode: 0o700 });
+        symlinkSync(other, dir);
+      },
+      /is a symbolic link/,
+    ],
+    [
+      "a socket directory open to others (0755)",
+      (dir: string) => {
+        mkdirSync(dir);
+        chmodSync(dir, 0o755);
+      },
+      /0755/,
+    ],
+  ] as const) {
+    it(`${attack}: every call answers DAEMON_UNAVAILABLE, nothing starts, the directory is left as it was`, async () => {
+      const d = setup();
+      const other = join((ws as TestWorkspace).dir, "elsewhere");
+      arrange(d.socketDir, other);
+      const before = lstatSync(d.socketDir);
+      const client = await connect();
+      const result = await client.call("list_panes");
+      expect(result.isError).toBe(true);
+      expect(textOf(result)).toMatch(/^DAEMON_UNAVAILABLE: /);
+      expect(JSON.stringify(result)).toMatch(expected);
+      expect(client.stderr()).toMatch(expected);
+      const after = lstatSync(d.socketDir);
+      expect([after.mode, after.uid, after.isSymbolicLink()]).toEqual([
+        before.mode,
+        before.uid,
+        before.isSymbolicLink(),
+      ]);
+      expect(d.daemonPid()).toBeUndefined();
+      if (attack.includes("symlink")) expect(readdirSync(other)).toEqual([]);
+      const refusals = readAudit((ws as TestWorkspace).auditPath).filter(
+        (r) => r.code === "DAEMON_UNAVAILABLE",
+      );
+      expect(refusals.length).toBeGreaterThan(0);
+    });
+  }
+
+  it("a sandboxed pane cannot see the socket directory; an unsandboxed one can (control)", async () => {
+    // The default place, /tmp/ccmux-UID (no XDG_RUNTIME_DIR), as on a machine without a runtime directory.
+    const results: Record<string, string> = {};
+    for (const mode of ["required", "off"] as const) {
+      ws = makeWorkspace({
+        commands: [{ command: "bash", args: ["--norc --noprofile"], input: "raw" }],
+        sandbox: { mode },
+      });
+      const d = testDaemons(ws, { runtimeDir: false });
+      daemons = d;
+      const client = await d.connect();
+      clients.push(client);
+      const { pane } = await client.ok<{ pane: string }>("spawn", { command: BASH });
+      const answer = await client.ok<{ wait: { text: string } }>("send_keys", {
+        pane,
+        text: `if [ -e ${d.socketDir} ]; then echo "SEEN-$((1))"; else echo "HIDDEN-$((1))"; fi`,
+        submit: true,
+        wait: { regex: "(SEEN|HIDDEN)-1" },
+      });
+      results[mode] = /SEEN-1/.test(answer.wait.text) ? "seen" : "hidden";
+      await client.close();
+      clients.splice(0);
+      await d.stopAll();
+      ws.cleanup();
+      ws = undefined;
+      daemons = undefined;
+    }
+    expect(results).toEqual({ required: "hidden", off: "seen" });
+  });
+
+  it.runIf(AS_ROOT)(
+    "a pane of a root daemon (running as nobody) cannot reach the socket: its directory is closed",
+    async () => {
+      const d = setup("off");
+      const client = await connect();
+      const { pane } = await client.ok<{ pane: string }>("spawn", { command: BASH });
+      await client.ok("send_keys", {
+        pane,
+        text: "echo ready-$((1))",
+        submit: true,
+        wait: { text: "ready-1" },
+      });
+      const socketName = readdirSync(d.socketDir).find((n) => n.endsWith(".sock")) as string;
+      const answer = await client.ok<{ wait: { text: string } }>("send_keys", {
+        pane,
+        text: `ls ${d.socketDir} >/dev/null 2>&1; echo "ls-rc-$?"; : > ${join(d.socketDir, socketName)} 2>/dev/null; echo "open-rc-$?"`,
+        submit: true,
+        wait: { regex: "open-rc-\\d" },
+      });
+      expect(answer.wait.text).toMatch(/ls-rc-2/);
+      expect(answer.wait.text).toMatch(/open-rc-1/);
+    },
+  );
+});

@@ -1,0 +1,93 @@
+import { spawnSync } from "node:child_process";
+import { mkdirSync, readFileSync, realpathSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import { daemonFiles } from "../../src/daemon/daemon-files.js";
+import { CLI, type Served, serverPath, serveWorkspace, type TestWorkspace } from "./mcp-harness.js";
+
+/**
+ * Daemons for e2e tests, each test's in a runtime directory of its own (XDG_RUNTIME_DIR inside the test's
+ * private directory), so that tests never share a daemon and a test's daemon never outlives it.
+ */
+export interface TestDaemons {
+  /** The environment every client and CLI call of the test gets. */
+  env: Record<string, string>;
+  /** The socket directory ccmux uses under it. */
+  socketDir: string;
+  /** `serve --daemon --session NAME` through the real MCP client. */
+  connect(session?: string): Promise<Served>;
+  /** Runs the built CLI with the test's environment. */
+  cli(args: string[]): { status: number | null; stdout: string; stderr: string };
+  /** The pid in the policy's info file, once a daemon wrote one. */
+  daemonPid(): number | undefined;
+  /** Stops every daemon of the test (`ccmux daemon stop`; SIGKILL if that fails) and waits until each is gone. */
+  stopAll(): Promise<void>;
+}
+
+/**
+ * `options.runtimeDir: false`: no XDG_RUNTIME_DIR, so the daemon uses the machine's default directory
+ * (/tmp/ccmux-UID), shared with other daemons of this user; the test touches only its own policy's files there.
+ */
+export function testDaemons(ws: TestWorkspace, options: { runtimeDir?: boolean } = {}): TestDaemons {
+  const runtime = join(ws.dir, "run");
+  const own = options.runtimeDir !== false;
+  if (own) mkdirSync(runtime, { mode: 0o700, recursive: true });
+  const socketDir = own ? join(runtime, "ccmux") : `/tmp/ccmux-${process.getuid?.() ?? 0}`;
+  const runtimeEnv: Record<string, string> = own ? { XDG_RUNTIME_DIR: runtime } : {};
+  const env = {
+    PATH: serverPath(),
+    HOME: process.env.HOME ?? "/root",
+    LANG: "C.UTF-8",
+    XDG_STATE_HOME: join(ws.dir, "xdg-state"),
+    XDG_CONFIG_HOME: join(ws.dir, "xdg-config"),
+    ...runtimeEnv,
+  };
+  const files = daemonFiles(socketDir, realpathSync(ws.policyPath));
+  const cli = (args: string[]) => {
+    const run = spawnSync(process.execPath, [CLI, ...args], {
+      env,
+      cwd: ws.dir,
+      encoding: "utf8",
+      timeout: 60_000,
+    });
+    return { status: run.status, stdout: run.stdout, stderr: run.stderr };
+  };
+  const pids = (): number[] => {
+    try {
+      return [(JSON.parse(readFileSync(files.info, "utf8")) as { pid: number }).pid];
+    } catch {
+      return [];
+    }
+  };
+  return {
+    env,
+    socketDir,
+    connect: (session = "default") => serveWorkspace(ws, runtimeEnv, [], ["--daemon", "--session", session]),
+    cli,
+    daemonPid: () => pids()[0],
+    async stopAll() {
+      const running = pids();
+      cli(["daemon", "stop", "--config", ws.policyPath]);
+      for (const pid of running) {
+        if (!processGone(pid)) {
+          try {
+            process.kill(pid, "SIGKILL");
+          } catch {
+            // gone meanwhile
+          }
+        }
+        while (!processGone(pid)) await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      if (!own) for (const path of [files.info, files.lock, files.log]) rmSync(path, { force: true });
+    },
+  };
+}
+
+/** True once no process has this pid, or only its zombie is left (a detached daemon's parent may not reap it). */
+export function processGone(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3) === "Z";
+  } catch {
+    return true;
+  }
+}
