@@ -4,7 +4,6 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   AS_ROOT,
-  CLI,
   eventually,
   makeWorkspace,
   NOBODY,
@@ -12,7 +11,13 @@ import {
   type Served,
   type TestWorkspace,
 } from "../support/mcp-harness.js";
-import { REMOTE_SERVE_FORMS, remoteServePids, serveOverSsh, stdinOf } from "../support/ssh-serve.js";
+import {
+  REMOTE_SERVE_FORMS,
+  remoteServePids,
+  serveOverSsh,
+  stdinOf,
+  stopRemoteDaemon,
+} from "../support/ssh-serve.js";
 import { SSHD_UNAVAILABLE, startSshd, type TestSshd } from "../support/sshd.js";
 
 // `claude mcp add ccmux -- ssh HOST ccmux serve --config …`: the MCP client speaks to ssh's stdio, and the
@@ -48,12 +53,7 @@ describe.skipIf(SSHD_UNAVAILABLE)(
           });
           afterAll(async () => {
             await mcp?.close();
-            if (serveArgs.includes("--daemon") && sshd && ws) {
-              execFileSync(
-                "ssh",
-                sshd.sshArgs([process.execPath, CLI, "daemon", "stop", "--config", ws.policyPath]),
-              );
-            }
+            if (sshd && ws) stopRemoteDaemon(sshd, ws, serveArgs);
             await sshd?.stop();
             ws?.cleanup();
           });

@@ -1,3 +1,4 @@
+import { execFileSync } from "node:child_process";
 import { readdirSync, readFileSync, readlinkSync } from "node:fs";
 import { join } from "node:path";
 import { CLI, connectServer, type Served, type TestWorkspace } from "./mcp-harness.js";
@@ -55,6 +56,15 @@ export function serveOverSsh(
     ...options.localEnv,
   };
   return connectServer(["ssh", ...sshd.sshArgs(remoteCommand, options.sshOptions)], localEnv, ws.dir);
+}
+
+/**
+ * Stops the daemon a `--daemon` form started for `ws`'s policy on the remote side (through ssh, as a person
+ * would); nothing for the embedded form, whose server ends with its connection.
+ */
+export function stopRemoteDaemon(sshd: TestSshd, ws: TestWorkspace, serveArgs: string[]): void {
+  if (!serveArgs.includes("--daemon")) return;
+  execFileSync("ssh", sshd.sshArgs([process.execPath, CLI, "daemon", "stop", "--config", ws.policyPath]));
 }
 
 /**

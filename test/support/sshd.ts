@@ -3,6 +3,7 @@ import {
   existsSync,
   mkdirSync,
   mkdtempSync,
+  readdirSync,
   readFileSync,
   realpathSync,
   rmSync,
@@ -158,11 +159,46 @@ function running(state: {
     },
     log: () => (existsSync(logPath) ? readFileSync(logPath, "utf8") : ""),
     async stop() {
+      // The listener's SIGTERM leaves its connections and their commands running: end the whole tree.
+      if (child.pid !== undefined) for (const pid of descendantsOf(child.pid)) signal(pid, "SIGTERM");
       if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
       await ended(child);
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** Pids below `root` in the process tree (from /proc: sshd's connections and the commands they run). */
+function descendantsOf(root: number): number[] {
+  const parents = new Map<number, number>();
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+      parents.set(Number(entry), Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]));
+    } catch {
+      // gone
+    }
+  }
+  const found: number[] = [];
+  const queue = [root];
+  for (let parent = queue.shift(); parent !== undefined; parent = queue.shift()) {
+    for (const [pid, ppid] of parents) {
+      if (ppid === parent) {
+        found.push(pid);
+        queue.push(pid);
+      }
+    }
+  }
+  return found;
+}
+
+function signal(pid: number, name: NodeJS.Signals): void {
+  try {
+    process.kill(pid, name);
+  } catch {
+    // already gone
+  }
 }
 
 function keygen(path: string, comment: string): void {
