@@ -26,36 +26,47 @@ export interface SshServeOptions {
 
 /**
  * Runs `ccmux serve --config POLICY` on `sshd`'s host through a real `ssh`, and connects the real SDK client to
- * ssh's stdio: the setup of `claude mcp add ccmux -- ssh HOST ccmux serve --config …`. The remote command names
- * node and the built CLI by absolute path (the remote PATH is the login's), and keeps the server's XDG
- * directories inside the test's directory.
+ * ssh's stdio: the setup of `claude mcp add ccmux -- ssh HOST ccmux serve --config …` (see remoteServeCommand).
  */
 export function serveOverSsh(
   sshd: TestSshd,
   ws: TestWorkspace,
   options: SshServeOptions = {},
 ): Promise<Served> {
-  const remoteEnv = {
-    XDG_STATE_HOME: join(ws.dir, "xdg-state"),
-    XDG_CONFIG_HOME: join(ws.dir, "xdg-config"),
-    ...options.remoteEnv,
-  };
-  const remoteCommand = [
-    "env",
-    ...Object.entries(remoteEnv).map(([name, value]) => `${name}=${value}`),
-    process.execPath,
-    CLI,
-    "serve",
-    ...(options.serveArgs ?? []),
-    "--config",
-    ws.policyPath,
-  ];
+  const remoteCommand = remoteServeCommand(ws, options.serveArgs ?? [], options.remoteEnv);
   const localEnv = {
     PATH: process.env.PATH ?? "/usr/bin:/bin",
     HOME: process.env.HOME ?? "/",
     ...options.localEnv,
   };
   return connectServer(["ssh", ...sshd.sshArgs(remoteCommand, options.sshOptions)], localEnv, ws.dir);
+}
+
+/**
+ * The remote command for `ws`: `env XDG_…=… [remoteEnv] NODE CLI serve [serveArgs] --config POLICY`, with node
+ * and the built CLI by absolute path (the remote PATH is the login's) and the server's XDG directories inside
+ * the test's directory.
+ */
+export function remoteServeCommand(
+  ws: TestWorkspace,
+  serveArgs: string[],
+  remoteEnv: Record<string, string> = {},
+): string[] {
+  const env = {
+    XDG_STATE_HOME: join(ws.dir, "xdg-state"),
+    XDG_CONFIG_HOME: join(ws.dir, "xdg-config"),
+    ...remoteEnv,
+  };
+  return [
+    "env",
+    ...Object.entries(env).map(([name, value]) => `${name}=${value}`),
+    process.execPath,
+    CLI,
+    "serve",
+    ...serveArgs,
+    "--config",
+    ws.policyPath,
+  ];
 }
 
 /**

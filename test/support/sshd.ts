@@ -40,6 +40,8 @@ export interface TestSshd {
 export interface SshdOptions {
   /** `AcceptEnv` patterns (default none, so the client's `SendEnv` is ignored): for control runs only. */
   acceptEnv?: string[];
+  /** authorized_keys options before the client's key, e.g. `restrict,command="…"` (see authorizedKeyCommand). */
+  keyOptions?: string;
 }
 
 /**
@@ -81,7 +83,8 @@ export async function startSshd(options: SshdOptions = {}): Promise<TestSshd> {
     const clientKey = join(dir, "client_ed25519");
     keygen(hostKey, "ccmux-test-host");
     keygen(clientKey, "ccmux-test-client");
-    writeFileSync(join(dir, "authorized_keys"), readFileSync(`${clientKey}.pub`), { mode: 0o600 });
+    const keyLine = `${options.keyOptions ? `${options.keyOptions} ` : ""}${readFileSync(`${clientKey}.pub`, "utf8")}`;
+    writeFileSync(join(dir, "authorized_keys"), keyLine, { mode: 0o600 });
     const hostPublic = readFileSync(`${hostKey}.pub`, "utf8").trim().split(" ").slice(0, 2).join(" ");
     let lastError: unknown;
     // The port is free when bound and released; another process may take it before sshd does: try again.
@@ -114,6 +117,15 @@ export async function startSshd(options: SshdOptions = {}): Promise<TestSshd> {
     rmSync(dir, { recursive: true, force: true });
     throw error;
   }
+}
+
+/**
+ * `command="…"` for authorized_keys: sshd runs `argv` (shell-quoted) whatever command the client asks for
+ * (the client's own is in SSH_ORIGINAL_COMMAND).
+ */
+export function authorizedKeyCommand(argv: string[]): string {
+  // sshd's option parser turns \" into " and copies every other character, backslashes included.
+  return `command="${quote(argv).replaceAll('"', '\\"')}"`;
 }
 
 function running(state: {
