@@ -40,6 +40,8 @@ export interface TestSshd {
 export interface SshdOptions {
   /** `AcceptEnv` patterns (default none, so the client's `SendEnv` is ignored): for control runs only. */
   acceptEnv?: string[];
+  /** Let clients forward their ssh agent (`ssh -A`; default no): for showing what a forwarded agent reaches. */
+  allowAgentForwarding?: boolean;
   /** authorized_keys options before the client's key, e.g. `restrict,command="…"` (see authorizedKeyCommand). */
   keyOptions?: string;
 }
@@ -92,9 +94,20 @@ export async function startSshd(options: SshdOptions = {}): Promise<TestSshd> {
       const port = await freePort();
       const config = join(dir, "sshd_config");
       const logPath = join(dir, `sshd-${port}.log`);
-      writeFileSync(config, sshdConfig({ dir, port, hostKey, user, acceptEnv: options.acceptEnv ?? [] }), {
-        mode: 0o600,
-      });
+      writeFileSync(
+        config,
+        sshdConfig({
+          dir,
+          port,
+          hostKey,
+          user,
+          acceptEnv: options.acceptEnv ?? [],
+          agent: options.allowAgentForwarding ?? false,
+        }),
+        {
+          mode: 0o600,
+        },
+      );
       writeFileSync(join(dir, "known_hosts"), `[127.0.0.1]:${port} ${hostPublic}\n`, { mode: 0o600 });
       const child = spawn(SSHD, ["-D", "-f", config, "-E", logPath], { stdio: "ignore" });
       let spawnError: Error | undefined;
@@ -225,6 +238,7 @@ function sshdConfig(options: {
   hostKey: string;
   user: string;
   acceptEnv: string[];
+  agent: boolean;
 }): string {
   const lines = [
     "ListenAddress 127.0.0.1",
@@ -240,7 +254,7 @@ function sshdConfig(options: {
     "PasswordAuthentication no",
     "KbdInteractiveAuthentication no",
     "PermitUserEnvironment no",
-    "AllowAgentForwarding no",
+    `AllowAgentForwarding ${options.agent ? "yes" : "no"}`,
     "AllowTcpForwarding no",
     "X11Forwarding no",
     "PrintMotd no",
