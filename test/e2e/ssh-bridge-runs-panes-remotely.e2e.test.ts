@@ -52,10 +52,13 @@ describe.skipIf(SSHD_UNAVAILABLE)(
             mcp = await serveOverSsh(sshd, ws, { serveArgs });
           });
           afterAll(async () => {
-            await mcp?.close();
-            if (sshd && ws) stopRemoteDaemon(sshd, ws, serveArgs);
-            await sshd?.stop();
-            ws?.cleanup();
+            try {
+              await mcp?.close();
+            } finally {
+              if (sshd && ws) stopRemoteDaemon(sshd, ws, serveArgs);
+              await sshd?.stop();
+              ws?.cleanup();
+            }
           });
 
           it("tools/list answers through ssh", async () => {

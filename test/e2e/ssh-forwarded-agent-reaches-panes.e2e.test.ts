@@ -4,7 +4,7 @@ import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { AS_ROOT, eventually, makeWorkspace } from "../support/mcp-harness.js";
+import { AS_ROOT, eventually, makeWorkspace, type Served } from "../support/mcp-harness.js";
 import { serveOverSsh } from "../support/ssh-serve.js";
 import { SSHD_UNAVAILABLE, startSshd, type TestSshd } from "../support/sshd.js";
 
@@ -79,11 +79,12 @@ describe.skipIf(SSHD_UNAVAILABLE)(
           : "the pane gets no SSH_AUTH_SOCK and cannot reach the forwarded agent",
         async () => {
           const ws = makeWorkspace(policyFor(mode));
-          const mcp = await serveOverSsh(sshd, ws, {
-            sshOptions: ["-A"],
-            localEnv: { SSH_AUTH_SOCK: agentSocket },
-          });
+          let mcp: Served | undefined;
           try {
+            mcp = await serveOverSsh(sshd, ws, {
+              sshOptions: ["-A"],
+              localEnv: { SSH_AUTH_SOCK: agentSocket },
+            });
             const { pane } = await mcp.ok<{ pane: string }>("spawn", { command: "bash --norc --noprofile" });
             await mcp.ok("send_keys", { pane, text: AGENT_PROBE, submit: true });
             await mcp.ok("wait_for", { pane, text: "probe-42", timeout_ms: 10_000 });
@@ -92,8 +93,11 @@ describe.skipIf(SSHD_UNAVAILABLE)(
             expect(text.includes(PERSON_KEY)).toBe(reachable);
             await mcp.ok("kill_pane", { pane });
           } finally {
-            await mcp.close();
-            ws.cleanup();
+            try {
+              await mcp?.close();
+            } finally {
+              ws.cleanup();
+            }
           }
         },
       );

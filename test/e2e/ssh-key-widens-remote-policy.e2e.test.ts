@@ -47,12 +47,15 @@ describe.skipIf(SSHD_UNAVAILABLE)(
             open = await startSshd();
           });
           afterAll(async () => {
-            await mcp?.close();
-            if (open && remote) stopRemoteDaemon(open, remote, serveArgs);
-            await pinned?.stop();
-            await open?.stop();
-            remote?.cleanup();
-            wider?.cleanup();
+            try {
+              await mcp?.close();
+            } finally {
+              for (const ws of [remote, wider]) if (open && ws) stopRemoteDaemon(open, ws, serveArgs);
+              await pinned?.stop();
+              await open?.stop();
+              remote?.cleanup();
+              wider?.cleanup();
+            }
           });
 
           it("a client asking for ccmux with a wider policy gets the remote person's policy", async () => {

@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { makeWorkspace } from "../support/mcp-harness.js";
+import { makeWorkspace, type Served } from "../support/mcp-harness.js";
 import {
   REMOTE_SERVE_FORMS,
   type SshServeOptions,
@@ -52,23 +52,24 @@ async function remotePaneEnv(
   options: SshServeOptions,
 ): Promise<string> {
   const ws = makeWorkspace(policyFor(mode));
+  let mcp: Served | undefined;
   try {
-    const mcp = await serveOverSsh(sshd, ws, {
+    mcp = await serveOverSsh(sshd, ws, {
       ...options,
       serveArgs,
       remoteEnv: { LC_CCMUX_REMOTE: REMOTE_VISIBLE },
       localEnv: LOCAL_SECRETS,
     });
-    try {
-      const { pane } = await mcp.ok<{ pane: string }>("spawn", { command: "env" });
-      await mcp.ok("wait_for", { pane, exit: true, timeout_ms: 10_000 });
-      return (await mcp.ok<{ text: string }>("read_pane", { pane, mode: "scrollback" })).text;
-    } finally {
-      await mcp.close();
-      stopRemoteDaemon(sshd, ws, serveArgs);
-    }
+    const { pane } = await mcp.ok<{ pane: string }>("spawn", { command: "env" });
+    await mcp.ok("wait_for", { pane, exit: true, timeout_ms: 10_000 });
+    return (await mcp.ok<{ text: string }>("read_pane", { pane, mode: "scrollback" })).text;
   } finally {
-    ws.cleanup();
+    try {
+      await mcp?.close();
+    } finally {
+      stopRemoteDaemon(sshd, ws, serveArgs);
+      ws.cleanup();
+    }
   }
 }
 

@@ -1,4 +1,4 @@
-import { execFileSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { readdirSync, readFileSync, readlinkSync } from "node:fs";
 import { join } from "node:path";
 import { CLI, connectServer, type Served, type TestWorkspace } from "./mcp-harness.js";
@@ -75,7 +75,10 @@ export function remoteServeCommand(
  */
 export function stopRemoteDaemon(sshd: TestSshd, ws: TestWorkspace, serveArgs: string[]): void {
   if (!serveArgs.includes("--daemon")) return;
-  execFileSync("ssh", sshd.sshArgs([process.execPath, CLI, "daemon", "stop", "--config", ws.policyPath]));
+  const argv = [process.execPath, CLI, "daemon", "stop", "--config", ws.policyPath];
+  // Cleanup goes on past a failed stop (a test that failed may never have started the daemon); it is reported.
+  const stopped = spawnSync("ssh", sshd.sshArgs(argv), { input: "", encoding: "utf8" });
+  if (stopped.status !== 0) process.stderr.write(`ccmux daemon stop failed: ${stopped.stderr}\n`);
 }
 
 /**
