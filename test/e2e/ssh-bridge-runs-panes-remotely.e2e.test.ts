@@ -1,4 +1,4 @@
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -13,6 +13,7 @@ import {
 } from "../support/mcp-harness.js";
 import {
   REMOTE_SERVE_FORMS,
+  remoteServeCommand,
   remoteServePids,
   serveOverSsh,
   stdinOf,
@@ -32,6 +33,16 @@ const POLICY = {
 };
 
 /** Prints what its stdin is: `pipe:[…]`, or `/dev/pts/N` in a terminal. */
+const INITIALIZE = JSON.stringify({
+  jsonrpc: "2.0",
+  id: 1,
+  method: "initialize",
+  params: {
+    protocolVersion: "2025-06-18",
+    capabilities: {},
+    clientInfo: { name: "tty-probe", version: "0" },
+  },
+});
 const STDIN_PROBE = [process.execPath, "-p", "require('node:fs').readlinkSync('/proc/self/fd/0')"];
 
 describe.skipIf(SSHD_UNAVAILABLE)(
@@ -133,11 +144,30 @@ describe.skipIf(SSHD_UNAVAILABLE)(
 
           // An unprivileged sshd cannot hand out a terminal: it must chown the pty to the tty group.
           it.skipIf(!AS_ROOT)(
-            "control: with -tt the remote command gets a terminal (needs a root sshd)",
-            () => {
-              // A terminal echoes what it is sent and turns \n into \r\n: JSON-RPC through it is mangled.
+            "control: through ssh -tt the terminal echoes requests and merges stderr into the JSON-RPC stream",
+            async () => {
               const withTty = execFileSync("ssh", sshd.sshArgs(STDIN_PROBE, ["-tt"]), { encoding: "utf8" });
               expect(withTty).toMatch(/^\/dev\/pts\/\d+\r\n$/);
+              const served = spawn("ssh", sshd.sshArgs(remoteServeCommand(ws, serveArgs), ["-tt"]), {
+                stdio: ["pipe", "pipe", "pipe"],
+              });
+              let out = "";
+              served.stdout.on("data", (chunk: Buffer) => {
+                out += chunk.toString();
+              });
+              try {
+                served.stdin.write(`${INITIALIZE}\n`);
+                await eventually(() => out.includes('"serverInfo"'));
+                // The client reads its own request back, then the server's log line, then the answer; all in \r\n.
+                expect(out.startsWith(`${INITIALIZE}\r\n`)).toBe(true);
+                expect(out).toMatch(/^ccmux: /m);
+              } finally {
+                const exited = new Promise((resolveExit) => served.once("exit", resolveExit));
+                served.kill("SIGTERM");
+                await exited;
+              }
+              // sshd hangs up the terminal: that serve ends, the test's own stays.
+              await eventually(() => remoteServePids(ws.policyPath).length === 1);
             },
           );
 
