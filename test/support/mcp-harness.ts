@@ -151,23 +151,33 @@ export async function serveWorkspace(
   serveArgs: string[] = [],
 ): Promise<Served> {
   const argv = [...wrapper, process.execPath, CLI, "serve", "--config", ws.policyPath, ...serveArgs];
+  return connectServer(argv, { ...serverEnv(ws), ...extraEnv }, ws.dir);
+}
+
+/** The environment serveWorkspace gives the server: PATH, HOME, LANG and XDG directories inside the test's dir. */
+export function serverEnv(ws: TestWorkspace): Record<string, string> {
+  return {
+    PATH: serverPath(),
+    HOME: process.env.HOME ?? "/root",
+    LANG: "C.UTF-8",
+    XDG_STATE_HOME: join(ws.dir, "xdg-state"),
+    XDG_CONFIG_HOME: join(ws.dir, "xdg-config"),
+  };
+}
+
+/**
+ * Starts `argv` (any command whose stdio speaks MCP: `ccmux serve`, or ssh running it on another host) with
+ * `env` in `cwd`, and connects the real SDK client to it over stdio.
+ */
+export async function connectServer(
+  argv: string[],
+  env: Record<string, string>,
+  cwd: string,
+): Promise<Served> {
   // Calls go out one write at a time, as the server's answers do: tests that fire hundreds of calls at once
   // otherwise park a 'drain' listener per call on the server's stdin (MaxListenersExceededWarning).
   const transport = oneSendAtATime(
-    new StdioClientTransport({
-      command: argv[0] as string,
-      args: argv.slice(1),
-      env: {
-        PATH: serverPath(),
-        HOME: process.env.HOME ?? "/root",
-        LANG: "C.UTF-8",
-        XDG_STATE_HOME: join(ws.dir, "xdg-state"),
-        XDG_CONFIG_HOME: join(ws.dir, "xdg-config"),
-        ...extraEnv,
-      },
-      cwd: ws.dir,
-      stderr: "pipe",
-    }),
+    new StdioClientTransport({ command: argv[0] as string, args: argv.slice(1), env, cwd, stderr: "pipe" }),
   );
   let stderr = "";
   transport.stderr?.on("data", (chunk: Buffer) => {
