@@ -12,6 +12,7 @@ import { listenPrivate, removeStaleSocket } from "../daemon/socket-listen.js";
 import { oneSendAtATime } from "../shared/one-send-at-a-time.js";
 import { Connection } from "../tools/connection.js";
 import { createServer } from "../tools/create-server.js";
+import { answerMalformedFrames } from "../tools/malformed-frames.js";
 import { askDaemon, reachDaemon } from "./daemon-client.js";
 import { describeSessions } from "./daemon-sessions.js";
 import { openPaneServer, type PaneServer } from "./pane-server.js";
@@ -194,6 +195,7 @@ class Daemon {
       packageVersion(),
     );
     const transport = oneSendAtATime(new StdioServerTransport(socket, socket));
+    answerMalformedFrames(transport, { audit, connection });
     const closed = new Promise<string>((resolve) => {
       socket.once("close", () => resolve("the client went away"));
       transport.onclose = () => resolve("the client closed the connection");

@@ -77,7 +77,9 @@ function daemonUnavailable(file: string, audit: CompiledPolicy["audit"], problem
 function bridge(socket: Socket, daemonPid: number): Promise<number> {
   const pending = new Set<string | number>();
   const requests = new LineIds((message) => {
-    if (typeof message.method === "string" && message.id !== undefined) pending.add(message.id);
+    // Only what the daemon will answer by id: a malformed frame is answered with id null.
+    if (message.jsonrpc === "2.0" && typeof message.method === "string" && message.id !== undefined)
+      pending.add(message.id);
   });
   const answers = new LineIds((message) => {
     if (message.method === undefined && message.id !== undefined) pending.delete(message.id);
@@ -130,7 +132,9 @@ function bridge(socket: Socket, daemonPid: number): Promise<number> {
 class LineIds {
   private partial = "";
 
-  constructor(private readonly seen: (message: { id?: string | number; method?: unknown }) => void) {}
+  constructor(
+    private readonly seen: (message: { jsonrpc?: unknown; id?: string | number; method?: unknown }) => void,
+  ) {}
 
   push(chunk: Buffer): void {
     const lines = (this.partial + chunk.toString("utf8")).split("\n");

@@ -2,6 +2,7 @@ import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js"
 import { oneSendAtATime } from "../shared/one-send-at-a-time.js";
 import { Connection } from "../tools/connection.js";
 import { createServer } from "../tools/create-server.js";
+import { answerMalformedFrames } from "../tools/malformed-frames.js";
 import type { CompiledPolicy } from "../validation/policy-compile.js";
 import { openPaneServer } from "./pane-server.js";
 import { findPolicy, formatProblems, readPolicy } from "./policy-file.js";
@@ -26,6 +27,7 @@ export async function serve(options: { config?: string }): Promise<number> {
     packageVersion(),
   );
   const transport = oneSendAtATime(new StdioServerTransport());
+  answerMalformedFrames(transport, { audit, connection });
 
   let stopping: Promise<number> | undefined;
   const stop = (why: string): Promise<number> => {
