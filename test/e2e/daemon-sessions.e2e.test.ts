@@ -1,6 +1,9 @@
+import { spawn } from "node:child_process";
+import { readFileSync, realpathSync, writeFileSync } from "node:fs";
 import { afterEach, describe, expect, it } from "vitest";
 import { processGone, type TestDaemons, testDaemons } from "../support/daemon-harness.js";
 import {
+  CLI,
   eventually,
   makeWorkspace,
   readAudit,
@@ -13,6 +16,7 @@ import {
  * the agent session, not to one connection. Real daemon, real socket, real MCP client over stdio.
  */
 const BASH = "bash --norc --noprofile";
+const BASH_LINE = BASH;
 const DEV_SERVER =
   'i=0; echo "dev server ready"; while :; do i=$((i+1)); read -r line; echo "served $line"; done';
 
@@ -133,5 +137,103 @@ describe.each([
     const records = readAudit((ws as TestWorkspace).auditPath);
     expect(records.at(-1)).toMatchObject({ event: "stop", reason: "ccmux daemon stop" });
     expect(records.some((r) => r.event === "start" && r.daemon === true)).toBe(true);
+  });
+});
+
+describe("one daemon per policy", () => {
+  let ws: TestWorkspace | undefined;
+  let daemons: TestDaemons | undefined;
+  const clients: Served[] = [];
+  afterEach(async () => {
+    for (const client of clients.splice(0)) await client.close().catch(() => {});
+    await daemons?.stopAll();
+    ws?.cleanup();
+    ws = undefined;
+    daemons = undefined;
+  });
+
+  async function connect(session: string): Promise<Served> {
+    const client = await (daemons as TestDaemons).connect(session);
+    clients.push(client);
+    return client;
+  }
+
+  it("the policy is frozen at start: a changed file is reported by the next bridge and not applied", async () => {
+    ws = makeWorkspace({
+      commands: [{ command: "bash", args: ["--norc --noprofile"], input: "raw" }],
+      sandbox: { mode: "off" },
+    });
+    daemons = testDaemons(ws);
+    const first = await connect("frozen");
+    await first.refused("spawn", { command: "echo hi" }, "COMMAND_NOT_ALLOWED");
+    const policy = JSON.parse(readFileSync(ws.policyPath, "utf8")) as { commands: unknown[] };
+    policy.commands.push({ command: "echo", args: ["**"] });
+    writeFileSync(ws.policyPath, JSON.stringify(policy));
+    const second = await connect("frozen");
+    expect(second.stderr()).toMatch(/changed after the daemon \(pid \d+\) started/);
+    expect(second.stderr()).toContain(`ccmux daemon stop --config ${realpathSync(ws.policyPath)}`);
+    // Still the old policy, for the new connection and the old one.
+    await second.refused("spawn", { command: "echo hi" }, "COMMAND_NOT_ALLOWED");
+    await first.refused("spawn", { command: "echo hi" }, "COMMAND_NOT_ALLOWED");
+  });
+
+  it("person panes start once for the daemon and keep their access in every session", async () => {
+    ws = makeWorkspace({
+      commands: [{ command: "bash", args: ["--norc --noprofile"], input: "raw" }],
+      panes: [{ name: "person-log", command: "bash --norc --noprofile", access: "read" }],
+      sandbox: { mode: "off" },
+    });
+    daemons = testDaemons(ws);
+    const listings: Array<Array<{ name: string; owner: string; access: string; pane: string }>> = [];
+    for (const session of ["one", "two"]) {
+      const client = await connect(session);
+      listings.push((await client.ok<{ panes: (typeof listings)[0] }>("list_panes")).panes);
+    }
+    expect(listings[0]).toEqual([
+      expect.objectContaining({ name: "person-log", owner: "person", access: "read" }),
+    ]);
+    expect(listings[1]?.map((p) => p.pane)).toEqual(listings[0]?.map((p) => p.pane));
+    const pane = listings[0]?.[0]?.pane as string;
+    await (clients[1] as Served).refused("send_keys", { pane, text: "x" }, "PANE_FORBIDDEN");
+    await (clients[1] as Served).ok("read_pane", { pane });
+  });
+
+  it("two bridges starting at once end up on one daemon", async () => {
+    ws = makeWorkspace({
+      commands: [{ command: "bash", args: ["--norc --noprofile"], input: "raw" }],
+      sandbox: { mode: "off" },
+    });
+    daemons = testDaemons(ws);
+    const [a, b] = await Promise.all([connect("race"), connect("race")]);
+    const { pane } = await (a as Served).ok<{ pane: string }>("spawn", { command: BASH_LINE });
+    expect(
+      (await (b as Served).ok<{ panes: Array<{ pane: string }> }>("list_panes")).panes.map((p) => p.pane),
+    ).toEqual([pane]);
+    const starts = readAudit(ws.auditPath).filter((r) => r.event === "start" && r.daemon === true);
+    expect(starts).toHaveLength(1);
+  });
+
+  it("ccmux daemon runs in the foreground, logs to stderr, and stops on SIGTERM with its panes", async () => {
+    ws = makeWorkspace({
+      commands: [{ command: "bash", args: ["--norc --noprofile"], input: "raw" }],
+      sandbox: { mode: "off" },
+    });
+    daemons = testDaemons(ws);
+    const foreground = spawn(process.execPath, [CLI, "daemon", "--config", ws.policyPath], {
+      env: daemons.env,
+    });
+    let stderr = "";
+    foreground.stderr.on("data", (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
+    await eventually(() => stderr.includes("daemon serving MCP on"), 30_000);
+    const client = await connect("fg");
+    const { pid } = await client.ok<{ pid: number }>("spawn", { command: BASH_LINE });
+    expect(daemons.daemonPid()).toBe(foreground.pid);
+    const exited = new Promise<number | null>((resolve) => foreground.once("exit", resolve));
+    foreground.kill("SIGTERM");
+    expect(await exited).toBe(0);
+    await eventually(() => processGone(pid));
+    expect(readAudit(ws.auditPath).at(-1)).toMatchObject({ event: "stop", reason: "SIGTERM" });
   });
 });
