@@ -47,8 +47,6 @@ export type UntrustedReason =
   | "loose-mode"
   /** The content is not a daemon info file of this version (unknown field, wrong type, too big, not JSON). */
   | "malformed"
-  /** It names a path it must not (a socket outside the socket directory, another policy). */
-  | "misplaced"
   /** open/read/fstat failed for another reason (errno in the message). */
   | "io";
 
