@@ -4,7 +4,7 @@ import type { Socket } from "node:net";
 import { fileURLToPath } from "node:url";
 import { daemonFiles } from "../daemon/daemon-files.js";
 import { lockHolderPid } from "../daemon/daemon-lock.js";
-import { verifyDaemon } from "../daemon/daemon-verify.js";
+import { type DaemonVerdict, verifyDaemon } from "../daemon/daemon-verify.js";
 import { type Hello, type HelloReply, READY_LINE, readFirstLine, writeLine } from "../daemon/hello.js";
 import type { DaemonInfo } from "../daemon/info-file.js";
 
@@ -24,20 +24,29 @@ export type Reached = { ok: true; info: DaemonInfo; socket: Socket } | { ok: fal
  * once end up on the same daemon.
  */
 export async function reachDaemon(dir: string, policyFile: string, start: boolean): Promise<Reached> {
-  const first = await verifyDaemon(dir, policyFile);
+  const first = await settled(dir, policyFile, Date.now() + RACE_TIMEOUT_MS);
   if (first.ok) return first;
   if (!first.stale) return { ok: false, reason: first.reason };
   if (!start) return { ok: false, reason: `no daemon runs for ${policyFile}` };
   const started = await startDaemon(dir, policyFile);
-  const files = daemonFiles(dir, policyFile);
   // Another client may have started one first (ours then exits: the lock is held): wait for that one.
-  const deadline = Date.now() + (started.ok ? 0 : RACE_TIMEOUT_MS);
+  const found = await settled(dir, policyFile, Date.now() + RACE_TIMEOUT_MS);
+  if (found.ok) return found;
+  return { ok: false, reason: started.ok ? found.reason : started.reason };
+}
+
+/**
+ * verifyDaemon, asked again every 50 ms until `deadline` while a daemon holds the lock but has not finished
+ * starting (`retry`: no info file yet, or one naming another pid).
+ */
+async function settled(dir: string, policyFile: string, deadline: number): Promise<DaemonVerdict> {
   for (;;) {
-    const found = await verifyDaemon(dir, policyFile);
-    if (found.ok) return found;
-    if (!found.stale || Date.now() >= deadline || lockHolderPid(files.lock) === undefined) {
-      return { ok: false, reason: started.ok ? found.reason : started.reason };
-    }
+    const verdict = await verifyDaemon(dir, policyFile);
+    const starting =
+      !verdict.ok &&
+      (verdict.retry === true ||
+        (verdict.stale && lockHolderPid(daemonFiles(dir, policyFile).lock) !== undefined));
+    if (!starting || Date.now() >= deadline) return verdict;
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }

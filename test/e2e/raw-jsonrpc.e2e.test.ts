@@ -25,7 +25,10 @@ async function rawSession(
     ...requests,
   ];
   for (const line of lines) child.stdin.write(`${typeof line === "string" ? line : JSON.stringify(line)}\n`);
-  const wanted = requests.filter((r) => typeof r === "object" && r !== null && "id" in r).length + 1;
+  // Every request with an id is answered, and so is every line that is not JSON (with id null).
+  const wanted =
+    requests.filter((r) => typeof r === "string" || (typeof r === "object" && r !== null && "id" in r))
+      .length + 1;
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`no answers: ${out}`)), 10_000);
     child.stdout.on("data", () => {
@@ -69,8 +72,10 @@ describe("malformed JSON-RPC tool calls", () => {
       expect(result?.content?.[0]?.text).toMatch(/^INVALID_ARGUMENT: /);
       const listed = answers.get(4)?.result as { tools: unknown[] } | undefined;
       expect(listed?.tools.length ?? 0).toBeGreaterThan(0);
+      // The line that is not JSON is answered with JSON-RPC's parse error and audited like the rest.
+      expect(answers.get(null as unknown as number)?.error).toMatchObject({ code: -32700 });
       const denials = readAudit(ws.auditPath).filter((r) => r.event === "call" && r.decision === "deny");
-      expect(denials).toHaveLength(3);
+      expect(denials).toHaveLength(4);
     } finally {
       ws.cleanup();
     }
