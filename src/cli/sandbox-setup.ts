@@ -1,6 +1,7 @@
 import { accessSync, constants, realpathSync } from "node:fs";
 import { homedir } from "node:os";
 import { dirname } from "node:path";
+import { socketDirPath } from "../daemon/runtime-dir.js";
 import { type PaneUser, resolvePaneUser, userCan } from "../panes/pane-user.js";
 import { PaneSandbox } from "../panes/sandbox/pane-sandbox.js";
 import { ensurePrivateBase } from "../panes/session-dir.js";
@@ -79,8 +80,9 @@ export function makeSandbox(
       readOnly: policy.sandbox.readOnly,
       agentConfig: policy.sandbox.agentConfig,
       agentConfigStandIns: AGENT_CONFIG_STAND_INS,
-      // Security: panes never see ccmux's own config, state (session dirs of other panes) or audit log.
-      alwaysHide: [configDir(serverEnv), stateDir(serverEnv), sessionBase],
+      // Security: panes never see ccmux's own config, state (session dirs of other panes) or audit log, nor the
+      // daemons' socket directory (seed §5.1: a pane that reaches a socket could talk to the daemon).
+      alwaysHide: [configDir(serverEnv), stateDir(serverEnv), sessionBase, socketDirPath(serverEnv)],
       // Security: a policy file in the workspace would let a pane widen its own policy for the next run.
       alwaysReadOnly: policyFile === undefined ? [] : [realOrSelf(policyFile)],
       home: homedir(),

@@ -2,8 +2,10 @@ import {
   chmodSync,
   lstatSync,
   mkdirSync,
+  mkdtempSync,
   readdirSync,
   realpathSync,
+  rmSync,
   symlinkSync,
   writeFileSync,
 } from "node:fs";
@@ -178,35 +180,53 @@ describe("the daemon socket under attack", () => {
     });
   }
 
-  it("a sandboxed pane cannot see the socket directory; an unsandboxed one can (control)", async () => {
-    // The default place, /tmp/ccmux-UID (no XDG_RUNTIME_DIR), as on a machine without a runtime directory.
-    const results: Record<string, string> = {};
-    for (const mode of ["required", "off"] as const) {
-      ws = makeWorkspace({
-        commands: [{ command: "bash", args: ["--norc --noprofile"], input: "raw" }],
-        sandbox: { mode },
-      });
-      const d = testDaemons(ws, { runtimeDir: false });
-      daemons = d;
-      const client = await d.connect();
-      clients.push(client);
-      const { pane } = await client.ok<{ pane: string }>("spawn", { command: BASH });
-      const answer = await client.ok<{ wait: { text: string } }>("send_keys", {
-        pane,
-        text: `if [ -e ${d.socketDir} ]; then echo "SEEN-$((1))"; else echo "HIDDEN-$((1))"; fi`,
-        submit: true,
-        wait: { regex: "(SEEN|HIDDEN)-1" },
-      });
-      results[mode] = /SEEN-1/.test(answer.wait.text) ? "seen" : "hidden";
-      await client.close();
-      clients.splice(0);
-      await d.stopAll();
-      ws.cleanup();
-      ws = undefined;
-      daemons = undefined;
-    }
-    expect(results).toEqual({ required: "hidden", off: "seen" });
-  });
+  for (const [where, place] of [
+    ["the default /tmp/ccmux-UID (no XDG_RUNTIME_DIR)", "default"],
+    ["an XDG_RUNTIME_DIR outside /tmp and /run (ccmux hides it itself)", "var-tmp"],
+  ] as const) {
+    it(`a sandboxed pane cannot see the socket directory in ${where}; an unsandboxed one can (control)`, async () => {
+      const results: Record<string, string> = {};
+      for (const mode of ["required", "off"] as const) {
+        ws = makeWorkspace({
+          commands: [{ command: "bash", args: ["--norc --noprofile"], input: "raw" }],
+          sandbox: { mode },
+        });
+        const base = place === "var-tmp" ? mkdtempSync("/var/tmp/ccmux-e2e-run-") : undefined;
+        // The server runs as nobody under root, so the unsandboxed control pane is the daemon's own user.
+        const d = testDaemons(
+          ws,
+          place === "default"
+            ? { runtimeDir: false, asNobody: true }
+            : { runtimeBase: base as string, asNobody: true },
+        );
+        // Searchable by the pane user (a root server's panes are nobody), so only the sandbox can hide it.
+        if (base) for (const dir of [base, join(base, "run")]) chmodSync(dir, 0o711);
+        daemons = d;
+        try {
+          const client = await d.connect();
+          clients.push(client);
+          const { pane } = await client.ok<{ pane: string }>("spawn", { command: BASH });
+          const answer = await client.ok<{ wait: { text: string } }>("send_keys", {
+            pane,
+            // Hidden means nothing in it can be seen (a hidden directory may remain as an empty mount point).
+            text: `if [ -e ${d.socketPath()} ]; then echo "SEEN-$((1))"; else echo "HIDDEN-$((1))"; fi`,
+            submit: true,
+            wait: { regex: "(SEEN|HIDDEN)-1" },
+          });
+          results[mode] = /SEEN-1/.test(answer.wait.text) ? "seen" : "hidden";
+          await client.close();
+          clients.splice(0);
+        } finally {
+          await d.stopAll();
+          if (base) rmSync(base, { recursive: true, force: true });
+          ws.cleanup();
+          ws = undefined;
+          daemons = undefined;
+        }
+      }
+      expect(results).toEqual({ required: "hidden", off: "seen" });
+    });
+  }
 
   it.runIf(AS_ROOT)(
     "a pane of a root daemon (running as nobody) cannot reach the socket: its directory is closed",

@@ -46,7 +46,8 @@ describe.each([
 
   it("each gets a JSON-RPC error with id null and a deny record; the next valid request is answered", async () => {
     ws = makeWorkspace({ commands: [{ command: "ls" }], sandbox: { mode: "off" } });
-    const env = viaDaemon ? (daemons = testDaemons(ws)).env : serverEnv(ws);
+    if (viaDaemon) daemons = testDaemons(ws);
+    const env = daemons ? daemons.env : serverEnv(ws);
     const args = [CLI, "serve", "--config", ws.policyPath, ...(viaDaemon ? ["--daemon"] : [])];
     server = spawn(process.execPath, args, { env, cwd: ws.dir });
     const lines: Array<Record<string, unknown>> = [];

@@ -2,7 +2,15 @@ import { spawnSync } from "node:child_process";
 import { mkdirSync, readFileSync, realpathSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { daemonFiles } from "../../src/daemon/daemon-files.js";
-import { CLI, type Served, serverPath, serveWorkspace, type TestWorkspace } from "./mcp-harness.js";
+import {
+  CLI,
+  NOBODY,
+  type Served,
+  serverPath,
+  serveWorkspace,
+  type TestWorkspace,
+  unprivilegedServer,
+} from "./mcp-harness.js";
 
 /**
  * Daemons for e2e tests, each test's in a runtime directory of its own (XDG_RUNTIME_DIR inside the test's
@@ -19,6 +27,8 @@ export interface TestDaemons {
   cli(args: string[]): { status: number | null; stdout: string; stderr: string };
   /** The pid in the policy's info file, once a daemon wrote one. */
   daemonPid(): number | undefined;
+  /** The socket in the policy's info file, once a daemon wrote one. */
+  socketPath(): string | undefined;
   /** Stops every daemon of the test (`ccmux daemon stop`; SIGKILL if that fails) and waits until each is gone. */
   stopAll(): Promise<void>;
 }
@@ -26,12 +36,20 @@ export interface TestDaemons {
 /**
  * `options.runtimeDir: false`: no XDG_RUNTIME_DIR, so the daemon uses the machine's default directory
  * (/tmp/ccmux-UID), shared with other daemons of this user; the test touches only its own policy's files there.
+ * `options.runtimeBase`: where XDG_RUNTIME_DIR (`BASE/run`) is made instead of the test's directory.
+ * `options.asNobody`: under root, bridges, daemon and CLI calls run as `nobody` (see unprivilegedServer), so that
+ * an unsandboxed pane runs as the daemon's own user, as it does for everyone who does not run ccmux as root.
  */
-export function testDaemons(ws: TestWorkspace, options: { runtimeDir?: boolean } = {}): TestDaemons {
-  const runtime = join(ws.dir, "run");
+export function testDaemons(
+  ws: TestWorkspace,
+  options: { runtimeDir?: boolean; runtimeBase?: string; asNobody?: boolean } = {},
+): TestDaemons {
+  const runtime = join(options.runtimeBase ?? ws.dir, "run");
   const own = options.runtimeDir !== false;
   if (own) mkdirSync(runtime, { mode: 0o700, recursive: true });
-  const socketDir = own ? join(runtime, "ccmux") : `/tmp/ccmux-${process.getuid?.() ?? 0}`;
+  const wrapper = options.asNobody ? unprivilegedServer(ws, ...(own ? [runtime] : [])) : [];
+  const uid = wrapper.length > 0 ? NOBODY.uid : (process.getuid?.() ?? 0);
+  const socketDir = own ? join(runtime, "ccmux") : `/tmp/ccmux-${uid}`;
   const runtimeEnv: Record<string, string> = own ? { XDG_RUNTIME_DIR: runtime } : {};
   const env = {
     PATH: serverPath(),
@@ -43,7 +61,8 @@ export function testDaemons(ws: TestWorkspace, options: { runtimeDir?: boolean }
   };
   const files = daemonFiles(socketDir, realpathSync(ws.policyPath));
   const cli = (args: string[]) => {
-    const run = spawnSync(process.execPath, [CLI, ...args], {
+    const argv = [...wrapper, process.execPath, CLI, ...args];
+    const run = spawnSync(argv[0] as string, argv.slice(1), {
       env,
       cwd: ws.dir,
       encoding: "utf8",
@@ -61,9 +80,17 @@ export function testDaemons(ws: TestWorkspace, options: { runtimeDir?: boolean }
   return {
     env,
     socketDir,
-    connect: (session = "default") => serveWorkspace(ws, runtimeEnv, [], ["--daemon", "--session", session]),
+    connect: (session = "default") =>
+      serveWorkspace(ws, runtimeEnv, wrapper, ["--daemon", "--session", session]),
     cli,
     daemonPid: () => pids()[0],
+    socketPath: () => {
+      try {
+        return (JSON.parse(readFileSync(files.info, "utf8")) as { socket: string }).socket;
+      } catch {
+        return undefined;
+      }
+    },
     async stopAll() {
       const running = pids();
       cli(["daemon", "stop", "--config", ws.policyPath]);
