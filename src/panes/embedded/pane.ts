@@ -1,8 +1,9 @@
 import { EventEmitter } from "node:events";
 import type { Keystroke } from "../../shared/keystroke.js";
-import { type InputMode, PANE_TERM, type PaneOwner } from "../../shared/pane-words.js";
+import { PANE_TERM, type PaneOwner } from "../../shared/pane-words.js";
 import { KeystrokeWriter } from "../keystroke-writer.js";
 import { OutputFeed } from "../output-feed.js";
+import type { PaneSpawnSpec } from "../pane-host.js";
 import { PaneProcesses } from "../pane-processes.js";
 import type { HistoryMark, RenderedFrom, SearchResult } from "../pane-screen.js";
 import { trySignal } from "../process-session.js";
@@ -14,18 +15,9 @@ import type { TextQuery } from "../text-query.js";
 
 export type { PaneOwner } from "../../shared/pane-words.js";
 
-export interface PaneSpec {
+/** What a Pane is made from: the spawn spec (PaneSpawnSpec), its id, and its session directory once made. */
+export interface PaneSpec extends Omit<PaneSpawnSpec, "sandboxed" | "sessionDir"> {
   id: string;
-  name: string;
-  argv: readonly string[];
-  cwd: string;
-  env: Record<string, string>;
-  cols: number;
-  rows: number;
-  scrollback: number;
-  owner: PaneOwner;
-  /** What send_keys may deliver, decided by the policy rule that allowed the command. */
-  input: InputMode;
   /** The pane's private directory, removed with the pane unless `keep`. */
   sessionDir?: { dir: SessionDir; keep: boolean };
 }

@@ -1,34 +1,20 @@
+import type { PaneWaitOptions, WaitOutcome } from "../pane-host.js";
 import type { HistoryMark } from "../pane-screen.js";
 import { RegexMatcher } from "../regex-matcher.js";
 import type { TextQuery } from "../text-query.js";
 import type { Pane } from "./pane.js";
 
-export interface WaitOptions {
-  /**
-   * End as soon as this appears (matched against sanitized text): literal text where the screen lives, a
-   * regex on `matcher`'s thread (made here when not given). The wait closes the matcher when it ends.
-   */
-  query?: TextQuery;
-  matcher?: RegexMatcher;
-  /** End when the process exits. */
-  exit?: boolean;
-  /**
-   * Only text printed after the wait began counts (wait_for `since: "now"`, see SinceMarks): a since-mark is
-   * taken now, or `sinceMark` is used when the caller took one earlier (send_keys takes it before typing, so
-   * the fastest answer is not missed). The wait releases the mark when it ends.
-   */
-  since?: boolean;
-  sinceMark?: Promise<HistoryMark | undefined>;
-  /** Also find where the match is, and return it with its lines (WaitResult.excerpt; see matchExcerpt). */
-  excerpt?: boolean;
-  timeoutMs: number;
-  signal?: AbortSignal;
-  /** Called at most every progressIntervalMs while waiting. */
-  onProgress?: (elapsedMs: number) => void;
+/**
+ * A wait as the host's `wait` takes it (PaneWaitOptions: query, matcher, exit, since, sinceMark, excerpt,
+ * timeoutMs, signal, onProgress), less the answer's screen deadline, which the host applies. A regex `query`
+ * without a `matcher` gets one here; the wait closes the matcher and releases its since-mark when it ends.
+ */
+export interface WaitOptions extends Omit<PaneWaitOptions, "screenBy"> {
+  /** onProgress is called at most this often (default 1000 ms). */
   progressIntervalMs?: number;
 }
 
-export type WaitOutcome = "matched" | "exited" | "timeout" | "aborted";
+export type { WaitOutcome } from "../pane-host.js";
 
 export interface WaitResult {
   outcome: WaitOutcome;
