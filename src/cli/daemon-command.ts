@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import { readFileSync, realpathSync, unlinkSync } from "node:fs";
 import { createServer as createSocketServer, type Socket, type Server as SocketServer } from "node:net";
 import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
+import type { AuditRecord } from "../audit/audit-log.js";
 import { daemonFiles, newSocketPath } from "../daemon/daemon-files.js";
 import { DaemonLock, lockHolderPid } from "../daemon/daemon-lock.js";
 import { Hello, type HelloReply, READY_LINE, readFirstLine, writeLine } from "../daemon/hello.js";
@@ -89,11 +90,17 @@ export async function runDaemon(options: { config?: string }): Promise<number> {
   return 0;
 }
 
+/** Clients connected at once (each holds a descriptor and, once connected, an MCP server). */
+export const MAX_CLIENTS = 64;
+/** Refused connections audited one by one per minute; the rest are counted (see Daemon.refuse). */
+const REFUSALS_PER_MINUTE = 20;
+
 /** The connections of one daemon, by agent session. */
 class Daemon {
   readonly server: SocketServer;
   readonly sessions = new Map<string, Set<Connection>>();
   private readonly sockets = new Set<Socket>();
+  private refusals = { since: 0, written: 0, folded: 0 };
   private stopWith: (why: string) => void = () => {};
   readonly stopped = new Promise<string>((resolve) => {
     this.stopWith = resolve;
@@ -117,14 +124,28 @@ class Daemon {
     const peer = checkPeer(socket, undefined, { refuseDescendantsOf: process.pid });
     if (!peer.ok) {
       // Security: another user's process (a pane run as the pane user, another login) never reaches the tools.
-      console.error(`ccmux daemon: refused a connection: ${peer.reason}`);
-      this.core.logAudit({
+      this.refuse({
         event: "connect",
         decision: "deny",
         reason: peer.reason,
         ...(peer.peer ? { peer: peer.peer } : {}),
       });
       socket.destroy();
+      return;
+    }
+    // Security: one client of our uid opening connection after connection cannot take every descriptor and
+    // megabyte of the daemon from the sessions it serves.
+    if (this.sockets.size > MAX_CLIENTS) {
+      const message = `The daemon serves at most ${MAX_CLIENTS} clients at once.`;
+      this.refuse({
+        event: "connect",
+        decision: "deny",
+        code: "LIMIT_EXCEEDED",
+        reason: message,
+        peer: peer.peer,
+      });
+      this.reply(socket, { ok: false, code: "LIMIT_EXCEEDED", message });
+      socket.end();
       return;
     }
     let hello: Hello;
@@ -136,13 +157,7 @@ class Daemon {
       hello = parsed.data;
     } catch (error) {
       const reason = (error as Error).message;
-      this.core.logAudit({
-        event: "connect",
-        decision: "deny",
-        code: "INVALID_ARGUMENT",
-        reason,
-        peer: peer.peer,
-      });
+      this.refuse({ event: "connect", decision: "deny", code: "INVALID_ARGUMENT", reason, peer: peer.peer });
       this.reply(socket, { ok: false, code: "INVALID_ARGUMENT", message: reason });
       socket.end();
       return;
@@ -165,6 +180,25 @@ class Daemon {
       return;
     }
     await this.serveSession(socket, hello.session, peer.peer);
+  }
+
+  /**
+   * Audits a refused connection, at most REFUSALS_PER_MINUTE records a minute; past that they are counted and the
+   * count goes into the next record written (`alsoRefused`), so a flood of connections cannot flood the log.
+   */
+  private refuse(record: AuditRecord): void {
+    const now = Date.now();
+    if (now - this.refusals.since >= 60_000)
+      this.refusals = { since: now, written: 0, folded: this.refusals.folded };
+    if (this.refusals.written >= REFUSALS_PER_MINUTE) {
+      this.refusals.folded += 1;
+      return;
+    }
+    this.refusals.written += 1;
+    const folded = this.refusals.folded;
+    this.refusals.folded = 0;
+    console.error(`ccmux daemon: refused a connection: ${record.reason}`);
+    this.core.logAudit(folded > 0 ? { ...record, alsoRefused: folded } : record);
   }
 
   private reply(socket: Socket, reply: HelloReply): void {

@@ -9,9 +9,10 @@ import {
   symlinkSync,
   writeFileSync,
 } from "node:fs";
-import { createServer, type Server } from "node:net";
+import { connect as connectSocket, createServer, type Server, type Socket } from "node:net";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
+import { MAX_CLIENTS } from "../../src/cli/daemon-command.js";
 import { processGone, type TestDaemons, testDaemons } from "../support/daemon-harness.js";
 import {
   AS_ROOT,
@@ -251,4 +252,70 @@ describe("the daemon socket under attack", () => {
       expect(answer.wait.text).toMatch(/open-rc-1/);
     },
   );
+});
+
+describe("a client flooding the daemon's socket", () => {
+  let ws: TestWorkspace | undefined;
+  let daemons: TestDaemons | undefined;
+  const sockets: Socket[] = [];
+  afterEach(async () => {
+    for (const socket of sockets.splice(0)) socket.destroy();
+    await daemons?.stopAll();
+    ws?.cleanup();
+    ws = undefined;
+    daemons = undefined;
+  });
+
+  /** A raw connection to the daemon that says `hello` and resolves with the daemon's one-line answer. */
+  async function hello(path: string, line: string): Promise<Record<string, unknown>> {
+    const socket = connectSocket(path);
+    sockets.push(socket);
+    socket.write(`${line}\n`);
+    // Read with a listener: leaving a for-await loop would destroy the socket, and the client with it.
+    const text = await new Promise<string>((resolve, reject) => {
+      let got = "";
+      socket.on("data", (chunk: Buffer) => {
+        got += chunk.toString("utf8");
+        if (got.includes("\n")) resolve(got);
+      });
+      socket.once("error", reject);
+      socket.once("close", () => resolve(got));
+    });
+    return JSON.parse(text.split("\n")[0] as string) as Record<string, unknown>;
+  }
+
+  it(`past ${MAX_CLIENTS} clients the next is refused with LIMIT_EXCEEDED, and served again once one leaves; refusals do not flood the log`, async () => {
+    ws = makeWorkspace({
+      commands: [{ command: "bash", args: ["--norc --noprofile"], input: "raw" }],
+      sandbox: { mode: "off" },
+    });
+    daemons = testDaemons(ws);
+    const first = await daemons.connect("flood");
+    await first.ok("list_panes");
+    const path = daemons.socketPath() as string;
+    const connect = JSON.stringify({ ccmux: 1, op: "connect", session: "flood" });
+    // The bridge above is one client; fill the rest.
+    const answers = await Promise.all(Array.from({ length: MAX_CLIENTS - 1 }, () => hello(path, connect)));
+    expect(answers.every((a) => a.ok === true)).toBe(true);
+    const refused = await hello(path, connect);
+    expect(refused).toMatchObject({ ok: false, code: "LIMIT_EXCEEDED" });
+    // Half the clients leave: the daemon serves again.
+    for (const socket of sockets.splice(0, 40)) socket.destroy();
+    for (let served = false; !served; ) {
+      const answer = await hello(path, connect);
+      (sockets.pop() as Socket).destroy();
+      served = answer.ok === true;
+    }
+    // Garbage hellos are refused too, and past 20 refusals a minute they are only counted.
+    for (let i = 0; i < 30; i++) {
+      expect(await hello(path, "not a hello")).toMatchObject({ ok: false, code: "INVALID_ARGUMENT" });
+      (sockets.pop() as Socket).destroy();
+    }
+    // The bridge's own session still works.
+    expect((await first.ok<{ panes: unknown[] }>("list_panes")).panes).toEqual([]);
+    const denied = readAudit(ws.auditPath).filter((r) => r.event === "connect" && r.decision === "deny");
+    expect(denied.length).toBeLessThanOrEqual(20);
+    expect(denied.some((r) => r.code === "LIMIT_EXCEEDED")).toBe(true);
+    await first.close();
+  });
 });
