@@ -229,6 +229,39 @@ describe("the daemon socket under attack", () => {
     });
   }
 
+  it("an unsandboxed pane of the daemon's own user connecting back to the socket is refused (its own panes never reach the tools)", async () => {
+    // Under root the daemon runs as nobody, so the pane is the daemon's own uid, as for everyone not root.
+    ws = makeWorkspace({
+      commands: [{ command: "bash", args: ["--norc --noprofile"], input: "raw" }],
+      sandbox: { mode: "off" },
+    });
+    const d = testDaemons(ws, { asNobody: true });
+    daemons = d;
+    const client = await d.connect("victim");
+    clients.push(client);
+    const { pane } = await client.ok<{ pane: string }>("spawn", { command: BASH });
+    const socket = d.socketPath() as string;
+    const probe = `python3 -c 'import socket;s=socket.socket(socket.AF_UNIX);s.connect("${socket}");s.sendall(b"{\\"ccmux\\":1,\\"op\\":\\"ls\\"}\\n");print("GOT-"+str(len(s.recv(65536))))'`;
+    const answer = await client.ok<{ wait: { text: string } }>("send_keys", {
+      pane,
+      text: probe,
+      submit: true,
+      wait: { regex: "GOT-\\d+|Error" },
+    });
+    // It could connect (same uid, directory reachable), but the daemon closed it unanswered.
+    expect(answer.wait.text).toMatch(/GOT-0\b|Connection reset by peer/);
+    expect(answer.wait.text).not.toMatch(/GOT-[1-9]/);
+    const denied = readAudit((ws as TestWorkspace).auditPath).filter(
+      (r) => r.event === "connect" && r.decision === "deny",
+    );
+    expect(denied.map((r) => r.reason)).toEqual([
+      expect.stringMatching(/runs inside the daemon's own panes/),
+    ]);
+    // Control: the same hello from outside the daemon's tree is answered.
+    const listed = d.cli(["ls", "--json"]);
+    expect(listed.status, listed.stderr).toBe(0);
+  });
+
   it.runIf(AS_ROOT)(
     "a pane of a root daemon (running as nobody) cannot reach the socket: its directory is closed",
     async () => {
