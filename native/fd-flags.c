@@ -93,6 +93,17 @@ static napi_value try_flock(napi_env env, napi_callback_info info) {
   return taken;
 }
 
+// prctl(PR_SET_DUMPABLE, 0): processes of the same uid can no longer ptrace this one, read its memory, environ or
+// descriptors through /proc, or copy its descriptors with pidfd_getfd; no core dump is written.
+static napi_value set_non_dumpable(napi_env env, napi_callback_info info) {
+  (void)info;
+  if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) == -1) {
+    napi_throw_error(env, "EPRCTL", strerror(errno));
+    return NULL;
+  }
+  return NULL;
+}
+
 // prctl(PR_SET_CHILD_SUBREAPER, 1): orphaned descendants are reparented to this process instead of init.
 static napi_value set_child_subreaper(napi_env env, napi_callback_info info) {
   (void)info;
@@ -226,6 +237,8 @@ NAPI_MODULE_INIT() {
   napi_set_named_property(env, exports, "tryFlock", fn);
   napi_create_function(env, "setChildSubreaper", NAPI_AUTO_LENGTH, set_child_subreaper, NULL, &fn);
   napi_set_named_property(env, exports, "setChildSubreaper", fn);
+  napi_create_function(env, "setNonDumpable", NAPI_AUTO_LENGTH, set_non_dumpable, NULL, &fn);
+  napi_set_named_property(env, exports, "setNonDumpable", fn);
   napi_create_function(env, "reapChild", NAPI_AUTO_LENGTH, reap_child, NULL, &fn);
   napi_set_named_property(env, exports, "reapChild", fn);
   napi_create_function(env, "ptyInputQueued", NAPI_AUTO_LENGTH, pty_input_queued, NULL, &fn);

@@ -10,6 +10,7 @@ import { readInfo, writeInfo } from "../daemon/info-file.js";
 import { checkPeer } from "../daemon/peer-check.js";
 import { ensureSocketDir, socketDirPath } from "../daemon/runtime-dir.js";
 import { listenPrivate, removeStaleSocket } from "../daemon/socket-listen.js";
+import { addon } from "../native/addon.js";
 import { oneSendAtATime } from "../shared/one-send-at-a-time.js";
 import { Connection } from "../tools/connection.js";
 import { createServer } from "../tools/create-server.js";
@@ -30,6 +31,9 @@ import { packageVersion } from "./version.js";
  * that does not validate.
  */
 export async function runDaemon(options: { config?: string }): Promise<number> {
+  // Security: the same uid's processes (unsandboxed panes included) cannot ptrace the daemon, read its memory or
+  // environment, or copy its descriptors (the audit log, clients' sockets) through /proc or pidfd_getfd.
+  addon.setNonDumpable();
   const loaded = loadServedPolicy(options.config);
   if ("code" in loaded) {
     console.error(`ccmux daemon: ${loaded.what}:`);

@@ -9,6 +9,11 @@ export interface FdAddon {
   tryFlock(fd: number): boolean;
   /** prctl(PR_SET_CHILD_SUBREAPER, 1): orphaned descendants come to this process, not init. Throws EPRCTL. */
   setChildSubreaper(): void;
+  /**
+   * prctl(PR_SET_DUMPABLE, 0): same-uid processes can no longer ptrace this one, read its memory, environ or fds
+   * in /proc, or copy its descriptors (pidfd_getfd); no core dumps. Throws EPRCTL.
+   */
+  setNonDumpable(): void;
   /** waitpid(pid, WNOHANG): true when the exited child was reaped; false if still running or not our child. */
   reapChild(pid: number): boolean;
   /** Bytes written to the pty master `fd` that the program has not read yet; -1 when the kernel cannot tell. */

@@ -262,6 +262,35 @@ describe("the daemon socket under attack", () => {
     expect(listed.status, listed.stderr).toBe(0);
   });
 
+  it("a pane of the same uid cannot read the bridge's or the daemon's descriptors, memory or environment (pidfd_getfd, /proc)", async () => {
+    ws = makeWorkspace({
+      commands: [{ command: "bash", args: ["--norc --noprofile"], input: "raw" }],
+      sandbox: { mode: "off" },
+    });
+    const d = testDaemons(ws, { asNobody: true });
+    daemons = d;
+    const client = await d.connect("victim");
+    clients.push(client);
+    const { pane } = await client.ok<{ pane: string }>("spawn", { command: BASH });
+    const bridge = client.serverPid;
+    const daemon = d.daemonPid() as number;
+    const probe = [
+      `ls /proc/${bridge}/fd >/dev/null 2>&1; echo "bridge-fd-$?"`,
+      `cat /proc/${daemon}/environ >/dev/null 2>&1; echo "daemon-env-$?"`,
+      `ls /proc/$$/fd >/dev/null 2>&1; echo "own-fd-$?"`,
+    ].join("; ");
+    const answer = await client.ok<{ wait: { text: string } }>("send_keys", {
+      pane,
+      text: probe,
+      submit: true,
+      wait: { regex: "own-fd-\\d" },
+    });
+    expect(answer.wait.text).toMatch(/bridge-fd-[12]/);
+    expect(answer.wait.text).toMatch(/daemon-env-1/);
+    // Control: the pane reads its own.
+    expect(answer.wait.text).toMatch(/own-fd-0/);
+  });
+
   it.runIf(AS_ROOT)(
     "a pane of a root daemon (running as nobody) cannot reach the socket: its directory is closed",
     async () => {
