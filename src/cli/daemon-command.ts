@@ -17,6 +17,7 @@ import { createServer } from "../tools/create-server.js";
 import { answerMalformedFrames } from "../tools/malformed-frames.js";
 import { askDaemon, reachDaemon } from "./daemon-client.js";
 import { describeSessions } from "./daemon-sessions.js";
+import { LineLimit, MAX_FRAME_BYTES } from "./line-limit.js";
 import { openPaneServer, type PaneServer } from "./pane-server.js";
 import { findPolicy } from "./policy-file.js";
 import { loadServedPolicy } from "./serve.js";
@@ -232,8 +233,13 @@ class Daemon {
       { policy, host, audit, connection, session, serverEnv, warn, startPersonPanes },
       packageVersion(),
     );
-    const transport = oneSendAtATime(new StdioServerTransport(socket, socket));
-    answerMalformedFrames(transport, { audit, connection });
+    const input = new LineLimit();
+    const transport = oneSendAtATime(new StdioServerTransport(input, socket));
+    answerMalformedFrames(
+      transport,
+      { audit, connection },
+      { take: () => input.takeOversized(), limit: MAX_FRAME_BYTES },
+    );
     const closed = new Promise<string>((resolve) => {
       socket.once("close", () => resolve("the client went away"));
       transport.onclose = () => resolve("the client closed the connection");
@@ -241,8 +247,10 @@ class Daemon {
     this.reply(socket, { ok: true, pid: process.pid, connection: connection.id, session });
     await server.connect(transport);
     // The hello's reader paused the socket; the transport's reader takes over from the byte after the hello.
-    socket.resume();
+    socket.pipe(input);
     const why = await closed;
+    // A transport that closed on its own lets the socket go too, after what it wrote.
+    socket.end();
     members.delete(connection);
     if (members.size === 0) this.sessions.delete(session);
     const summary = connection.auditBudget.takeSummary(connection.id);

@@ -4,6 +4,7 @@ import { Connection } from "../tools/connection.js";
 import { createServer } from "../tools/create-server.js";
 import { answerMalformedFrames } from "../tools/malformed-frames.js";
 import type { CompiledPolicy } from "../validation/policy-compile.js";
+import { LineLimit, MAX_FRAME_BYTES } from "./line-limit.js";
 import { openPaneServer } from "./pane-server.js";
 import { findPolicy, formatProblems, readPolicy } from "./policy-file.js";
 import { type NotServing, serveRefusalsOnly } from "./serve-refusals-only.js";
@@ -26,8 +27,14 @@ export async function serve(options: { config?: string }): Promise<number> {
     { policy, host, audit, connection, session: connection.id, serverEnv, warn, startPersonPanes },
     packageVersion(),
   );
-  const transport = oneSendAtATime(new StdioServerTransport());
-  answerMalformedFrames(transport, { audit, connection });
+  const input = new LineLimit();
+  process.stdin.pipe(input);
+  const transport = oneSendAtATime(new StdioServerTransport(input, process.stdout));
+  answerMalformedFrames(
+    transport,
+    { audit, connection },
+    { take: () => input.takeOversized(), limit: MAX_FRAME_BYTES },
+  );
 
   let stopping: Promise<number> | undefined;
   const stop = (why: string): Promise<number> => {

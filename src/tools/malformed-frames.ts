@@ -18,12 +18,19 @@ const INVALID_REQUEST = -32600;
 export function answerMalformedFrames(
   transport: Transport,
   deps: Pick<ToolDeps, "audit" | "connection">,
+  /** The size of a frame dropped for its length (the input's LineLimit), in the order they came. */
+  oversized?: { take(): number | undefined; limit: number },
 ): void {
   transport.onerror = (error) => {
     const kind = malformedKind(error);
     if (kind === undefined) return;
+    const bytes = kind === "jsonrpc" ? oversized?.take() : undefined;
     const reason =
-      kind === "json" ? "a frame that is not JSON" : "a JSON frame that is not a JSON-RPC message";
+      bytes !== undefined
+        ? `a frame of ${bytes} bytes, over the limit of ${oversized?.limit} bytes`
+        : kind === "json"
+          ? "a frame that is not JSON"
+          : "a JSON frame that is not a JSON-RPC message";
     recordRefusal(deps, {
       event: "call",
       decision: "deny",

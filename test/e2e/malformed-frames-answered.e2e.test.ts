@@ -25,6 +25,12 @@ const FRAMES = [
     '{"id":3,"method":"tools/call","params":{"name":"spawn","arguments":{"command":"ls"}}}',
     -32600,
   ],
+  // The SDK's transport closed the whole connection past 10 MiB: `serve` ended with its panes, the bridge hung.
+  [
+    "a frame over 4 MiB",
+    `{"jsonrpc":"2.0","id":5,"method":"tools/call","params":{"name":"send_keys","arguments":{"pane":"p-x","text":"${"x".repeat(11 * 1024 * 1024)}"}}}`,
+    -32600,
+  ],
 ] as const;
 
 describe.each([
@@ -91,6 +97,7 @@ describe.each([
       "a JSON frame that is not a JSON-RPC message",
       "a JSON frame that is not a JSON-RPC message",
       "a JSON frame that is not a JSON-RPC message",
+      expect.stringMatching(/^a frame of 1153\d{4} bytes, over the limit of 4194304 bytes$/),
     ]);
     // Nothing ran: the tools/call inside a frame without "jsonrpc" never reached the tools.
     expect(readAudit(ws.auditPath).some((r) => r.tool === "spawn")).toBe(false);
