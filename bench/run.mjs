@@ -1634,6 +1634,7 @@ function limitsSection(json) {
         ? `: tmux is smaller up to ${paneCount(memRows[memRows.indexOf(firstSmaller) - 1])} panes, ccmux from ${paneCount(firstSmaller)}`
         : ": tmux is smaller at every pane count measured";
   const perPane = (row, side) => /([\d.]+) MiB\/pane/.exec(row?.[side]?.notes ?? "")?.[1] ?? "?";
+  const daemonLine = daemonLimits(json);
   const rawOverCcmux = raw && exit ? round(raw.median / exit.ccmux.median, 2) : null;
   const waitVsPoll =
     key && keyPoll
@@ -1675,7 +1676,45 @@ function limitsSection(json) {
   ${fmt(flood?.p99)} MiB peak): flow control, not buffering.
 - **Interference.** With \`yes\` flooding another pane, both servers parse continuously. A read_pane of a quiet
   pane goes from p99 ${v(quiet, "ccmux", "p99")} to ${v(yes, "ccmux", "p99")} ms; tmux's single-threaded server
-  goes from ${v(quiet, "tmux", "p99")} to ${v(yes, "tmux", "p99")} ms on top of its per-call process cost.`;
+  goes from ${v(quiet, "tmux", "p99")} to ${v(yes, "tmux", "p99")} ms on top of its per-call process cost.${daemonLine ? `\n${daemonLine}` : ""}`;
+}
+
+/** The "Daemon" bullet of "What limits each row", or "" when the run has no daemon rows. */
+function daemonLimits(json) {
+  const find = (list, id) => list.find((r) => r.id === id);
+  const trip = find(json.comparisons, "round-trip-daemon");
+  const key = find(json.comparisons, "keystroke-daemon");
+  if (!trip || !key) return "";
+  const ext = (id) => find(json.extras, id);
+  const embedded = ext("round-trip-embedded-interleaved");
+  const keyEmbedded = ext("keystroke-embedded-interleaved");
+  const direct = ext("round-trip-daemon-direct");
+  const cpu = ext("cpu-per-read");
+  const reconnect = ext("reconnect-daemon");
+  const start = ext("start-embedded");
+  const idle = find(json.comparisons, "memory-daemon-idle");
+  const full = json.comparisons.find((r) => /^memory-daemon-\d+$/.test(r.id));
+  const diff = (a, b) => (a && b ? round(a.median - b.median, 3) : null);
+  const signed = (value) => (value === null ? "—" : `${value >= 0 ? "+" : ""}${value}`);
+  const note = (row, pattern) => pattern.exec(row?.ccmux?.notes ?? row?.notes ?? "")?.[1] ?? "?";
+  const verdict = (row) => (row.met === null ? "not judged" : row.met ? "met" : "**not met**");
+  return `- **Daemon.** \`serve --daemon\` adds a process: the agent's SDK client talks to the bridge over stdio, the
+  bridge to the daemon over its Unix socket. A read_pane through both takes ${fmt(trip.ccmux.median)} ms against
+  ${fmt(embedded?.median)} ms embedded, measured in alternating blocks (${signed(diff(trip.ccmux, embedded))} ms at the
+  median; p99 ${fmt(trip.ccmux.p99)} against ${fmt(embedded?.p99)} ms), and keystroke→visible ${fmt(key.ccmux.median)} ms
+  against ${fmt(keyEmbedded?.median)} ms (${signed(diff(key.ccmux, keyEmbedded))} ms): the 0.3 ms target is
+  ${verdict(trip)} for the round trip and ${verdict(key)} for the keystroke, and ccmux stays ${trip.ratio ? round(1 / trip.ratio, 1) : "?"}× and
+  ${key.ratio ? round(1 / key.ratio, 1) : "?"}× faster than tmux. The SDK client straight on the daemon's socket
+  (no bridge) takes ${fmt(direct?.median)} ms (${signed(diff(direct, embedded))} ms against embedded: the daemon's
+  own share); the rest, ${signed(diff(trip.ccmux, direct))} ms, is the bridge's extra hop: two more process
+  wake-ups and pipe/socket copies per call, ${fmt(cpu?.median)} µs of the bridge's CPU per read_pane. A fresh bridge
+  finds a session's ${RECONNECT_PANES} live panes in ${fmt(reconnect?.median)} ms (initialize
+  ${note(reconnect, /initialize done at median ([\d.]+) ms/)} ms), against ${fmt(start?.median)} ms to start an embedded
+  server and list its (no) panes: both are mostly Node starting and loading the CLI. The daemon idles at
+  ${fmt(idle?.ccmux.median)} MiB RSS (${note(idle, /^PSS ([\d.]+) MiB/)} MiB PSS), screen thread included (an
+  embedded server: ${note(idle, /embedded serve idle ([\d.]+) MiB/)} MiB), and holds ${fmt(full?.ccmux.median)} MiB with ${full?.workload.match(/(\d+) live/)?.[1] ?? "?"} live
+  idle panes (${note(full, /([\d.]+) MiB\/pane/)} MiB per pane); each bridge is a Node process of its own
+  (${note(idle, /each bridge process ([\d.]+) MiB/)} MiB RSS).`;
 }
 
 function renderMarkdown(json) {
@@ -1690,6 +1729,10 @@ client subprocess per call. This page puts both on the same machine in one run. 
 private server (\`tmux -S <tmp>/sock -f /dev/null\`, \`history-limit ${SCROLLBACK}\` like ccmux's scrollback,
 \`remain-on-exit on\`) driven with one \`execFile("tmux", …)\` per call. Every workload checks its result (the
 marker is on screen, the token was echoed, the panes hold their history), so a fast wrong answer cannot count.
+The daemon rows run the same workloads through \`ccmux serve --daemon\` (a stdio bridge to the policy's
+long-lived daemon over its Unix socket; the daemon is started by the first bridge and stopped with
+\`ccmux daemon stop\`), interleaved in blocks with the embedded server and tmux so that both sides see the same
+machine.
 
 ## How to run
 
