@@ -47,7 +47,9 @@ class SocketTransport {
 
 /**
  * Connects to the verified daemon of `policyFile` (a real path) in `socketDir` as agent session `session` and
- * returns { client, call(name, args), close() }. Throws when no daemon runs or it refuses the hello.
+ * returns { client, call(name, args, options), ok(name, args, options), close() }, like support.mjs's serve()
+ * (`ok` returns structuredContent, or throws with the error text). Throws when no daemon runs or it refuses the
+ * hello.
  */
 export async function connectDirect(socketDir, policyFile, session) {
   const reached = await reachDaemon(socketDir, policyFile, false);
@@ -60,9 +62,17 @@ export async function connectDirect(socketDir, policyFile, session) {
   }
   const client = new Client({ name: "ccmux-bench-direct", version: "0.0.0" });
   await client.connect(new SocketTransport(socket));
+  const call = (name, args = {}, options = {}) =>
+    client.callTool({ name, arguments: args }, undefined, options);
   return {
     client,
-    call: (name, args = {}) => client.callTool({ name, arguments: args }),
+    call,
+    async ok(name, args = {}, options = {}) {
+      const result = await call(name, args, options);
+      const text = result.content?.[0]?.type === "text" ? result.content[0].text : "";
+      if (result.isError) throw new Error(`daemon-direct: ${name} -> isError: ${text}`);
+      return result.structuredContent;
+    },
     close: async () => {
       await client.close().catch(() => {});
       socket.destroy();

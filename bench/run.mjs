@@ -527,6 +527,7 @@ async function benchDaemon(ctx) {
     };
     const embeddedBash = await bash(srv);
     const daemonBash = await bash(dsrv);
+    const directBash = await bash(dsrv);
     const viaWait = (server, pane) => async () => {
       const { token, command } = echoToken();
       await server.ok("send_keys", { pane, text: command, submit: true });
@@ -546,6 +547,7 @@ async function benchDaemon(ctx) {
       {
         embedded: viaWait(srv, embeddedBash),
         daemon: viaWait(dsrv, daemonBash),
+        direct: viaWait(direct, directBash),
         ...(tm
           ? {
               tmux: async (i) => {
@@ -565,6 +567,7 @@ async function benchDaemon(ctx) {
     );
     await srv.kill(embeddedBash);
     await dsrv.kill(daemonBash);
+    await dsrv.kill(directBash);
     if (tm) await tmuxKillPane(tm, tmuxBash);
 
     const interleaving = `interleaved with embedded serve${tm ? " and tmux" : ""} in blocks of ${CONFIG.block}`;
@@ -640,6 +643,15 @@ async function benchDaemon(ctx) {
       name: "keystroke→visible, embedded serve (the peer of the daemon row, interleaved with it)",
       unit: "ms",
       ...timing(keys.embedded, `send_keys + wait_for; ${tails(keys.embedded)}`),
+    });
+    extra({
+      id: "keystroke-daemon-direct",
+      name: "keystroke→visible, SDK client straight on the daemon's socket (no bridge; interleaved)",
+      unit: "ms",
+      ...timing(
+        keys.direct,
+        `${tails(keys.direct)}; minus embedded: ${gaps(keys.direct, keys.embedded)}; the bridge adds ${gaps(keys.daemon, keys.direct)} (median / p95 / p99)`,
+      ),
     });
   } finally {
     await direct?.close();
@@ -1689,6 +1701,7 @@ function daemonLimits(json) {
   const embedded = ext("round-trip-embedded-interleaved");
   const keyEmbedded = ext("keystroke-embedded-interleaved");
   const direct = ext("round-trip-daemon-direct");
+  const keyDirect = ext("keystroke-daemon-direct");
   const cpu = ext("cpu-per-read");
   const reconnect = ext("reconnect-daemon");
   const start = ext("start-embedded");
@@ -1707,7 +1720,10 @@ function daemonLimits(json) {
   ${key.ratio ? round(1 / key.ratio, 1) : "?"}× faster than tmux. The SDK client straight on the daemon's socket
   (no bridge) takes ${fmt(direct?.median)} ms (${signed(diff(direct, embedded))} ms against embedded: the daemon's
   own share); the rest, ${signed(diff(trip.ccmux, direct))} ms, is the bridge's extra hop: two more process
-  wake-ups and pipe/socket copies per call, ${fmt(cpu?.median)} µs of the bridge's CPU per read_pane. A fresh bridge
+  wake-ups and pipe/socket copies per call, ${fmt(cpu?.median)} µs of the bridge's CPU per read_pane. Keystroke→visible
+  is two round trips (send_keys, wait_for) with bash running as well: straight on the socket it takes
+  ${fmt(keyDirect?.median)} ms (${signed(diff(keyDirect, keyEmbedded))} ms against embedded), the bridge adds
+  ${signed(diff(key.ccmux, keyDirect))} ms. A fresh bridge
   finds a session's ${RECONNECT_PANES} live panes in ${fmt(reconnect?.median)} ms (initialize
   ${note(reconnect, /initialize done at median ([\d.]+) ms/)} ms), against ${fmt(start?.median)} ms to start an embedded
   server and list its (no) panes: both are mostly Node starting and loading the CLI. The daemon idles at
