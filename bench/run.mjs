@@ -13,11 +13,14 @@
 // from the same data as results.json, so the two never drift apart.
 import { spawn as spawnChild, spawnSync } from "node:child_process";
 import { once } from "node:events";
-import { closeSync, mkdirSync, openSync, statSync, writeFileSync } from "node:fs";
+import { closeSync, mkdirSync, openSync, realpathSync, statSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import xtermHeadless from "@xterm/headless";
 import * as nodePty from "node-pty";
+import { connectDirect } from "./daemon-direct.mjs";
 import {
+  cpuMsOf,
+  daemonFor,
   machineInfo,
   makeWorkspace,
   median,
@@ -26,6 +29,7 @@ import {
   percentile,
   sample,
   serve,
+  stopAllDaemons,
   textOf,
   writeTextFile,
 } from "./support.mjs";
@@ -54,6 +58,9 @@ const CONFIG = QUICK
       memCounts: [10],
       warmup: 5,
       floodMB: 50,
+      block: 25,
+      reconnectN: 3,
+      daemonPanes: 20,
     }
   : {
       roundN: 500,
@@ -66,6 +73,9 @@ const CONFIG = QUICK
       memCounts: [10, 50, 100],
       warmup: 20,
       floodMB: 1000,
+      block: 50,
+      reconnectN: 12,
+      daemonPanes: 100,
     };
 const COLS = 120;
 const ROWS = 40;
@@ -76,7 +86,9 @@ const MEM_LINES = 12_000;
 const INGEST_WIDTH = 100; // characters per line before the newline
 const LONG_MS = 600_000;
 const DEAD_POLL_MS = 25; // tmux pane_dead polling interval for tmux's own ingest rate
-const MAX_PANES = Math.max(...CONFIG.memCounts) + 20;
+const MAX_PANES = Math.max(...CONFIG.memCounts, CONFIG.daemonPanes) + 20;
+const RECONNECT_PANES = 16;
+const DAEMON_TARGET_MS = 0.3; // the issue's target: a round trip through bridge and daemon within this of embedded
 
 const POLICY = {
   commands: [
@@ -127,10 +139,11 @@ function fmt(value) {
   return value === null || value === undefined ? "—" : String(value);
 }
 
-/** Median and nearest-rank p99 of latency samples (ms). */
+/** Median and nearest-rank p95 and p99 of latency samples (ms). */
 function timing(samples, notes = "") {
   return {
     median: round(median(samples), 3),
+    p95: round(percentile(samples, 95), 3),
     p99: round(percentile(samples, 99), 3),
     n: samples.length,
     notes,
@@ -384,6 +397,461 @@ async function benchKeystroke(ctx) {
     name: "keystroke→visible: send_keys + polling read_pane (the tmux pattern, on ccmux)",
     unit: "ms",
     ...timing(viaPoll, `${(readPolls / CONFIG.keyN).toFixed(2)} read_pane calls per iteration`),
+  });
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// The daemon (issue 12): `serve --daemon` is a stdio bridge to the policy's long-lived daemon. Its rows measure the
+// same workloads as the embedded server's, in the same run, interleaved with it and with tmux.
+
+/**
+ * Samples every side of `sides` ({ name: async fn(i) }) `n` times, in rounds: in each round every side runs
+ * `block` times back to back after two unrecorded runs, so each keeps its hot path while drift on the shared
+ * machine hits every side alike. `fn` gets the sample's index, negative for unrecorded runs. Returns
+ * { name: samples (ms) }.
+ */
+async function interleave(sides, n, block) {
+  const entries = Object.entries(sides);
+  const out = Object.fromEntries(entries.map(([name]) => [name, []]));
+  for (const [, fn] of entries) for (let i = 0; i < CONFIG.warmup; i++) await fn(-1 - i);
+  while (out[entries[0][0]].length < n) {
+    for (const [name, fn] of entries) {
+      for (let i = 0; i < 2; i++) await fn(-1 - i);
+      const count = Math.min(block, n - out[name].length);
+      for (let i = 0; i < count; i++) {
+        const start = now();
+        await fn(out[name].length);
+        out[name].push(now() - start);
+      }
+    }
+  }
+  return out;
+}
+
+/** "p95 X, p99 Y" of samples, for notes. */
+const tails = (samples) =>
+  `p95 ${round(percentile(samples, 95), 3)}, p99 ${round(percentile(samples, 99), 3)}`;
+
+/** The difference of two sample sets at the median, p95 and p99, for notes ("+0.12 / +0.2 / +0.5 ms"). */
+function gaps(samples, peer) {
+  const sign = (value) => `${value >= 0 ? "+" : ""}${round(value, 3)}`;
+  return `${sign(median(samples) - median(peer))} / ${sign(percentile(samples, 95) - percentile(peer, 95))} / ${sign(percentile(samples, 99) - percentile(peer, 99))} ms`;
+}
+
+/** The daemon target: within DAEMON_TARGET_MS of embedded at the median, and ≥ 3× faster than tmux. */
+function daemonTarget(daemonSamples, embeddedSamples) {
+  const gap = median(daemonSamples) - median(embeddedSamples);
+  return {
+    text: `within ${DAEMON_TARGET_MS} ms of embedded serve (median) and ≥ 3× faster than tmux (ratio ≤ 0.33)`,
+    check: (r) => r.ratio !== null && r.ratio <= 1 / 3 && gap <= DAEMON_TARGET_MS,
+    detail: () =>
+      `daemon − embedded, interleaved: median / p95 / p99 ${gaps(daemonSamples, embeddedSamples)}`,
+  };
+}
+
+/** CPU the processes of `pids` ({ name: pid }) spend while `fn` runs, in ms each. */
+async function cpuDuring(pids, fn) {
+  const before = Object.fromEntries(Object.entries(pids).map(([name, pid]) => [name, cpuMsOf(pid)]));
+  await fn();
+  return Object.fromEntries(Object.entries(pids).map(([name, pid]) => [name, cpuMsOf(pid) - before[name]]));
+}
+
+/**
+ * Round trip and keystroke→visible through bridge and daemon, against the embedded server and tmux in the same
+ * run, plus the SDK client straight on the daemon's socket (no bridge), which splits the difference into the
+ * bridge's hop and the daemon's own cost. Then the reconnect to a session holding live panes.
+ */
+async function benchDaemon(ctx) {
+  const { srv, tm, ws, dws, daemon } = ctx;
+  log(
+    "daemon: read_pane, ping and keystroke→visible through serve --daemon, interleaved with embedded serve and tmux...",
+  );
+  const dsrv = await daemon.connect("bench");
+  const daemonPid = daemon.pid();
+  log(`ccmux daemon pid ${daemonPid}, bridge pid ${dsrv.pid}`);
+  let direct;
+  try {
+    const screen = await dsrv.spawn({ command: "cat screen.txt", cols: COLS, rows: ROWS });
+    await dsrv.ok("wait_for", { pane: screen.pane, exit: true, timeout_ms: 30_000 });
+    const first = await dsrv.ok("read_pane", { pane: screen.pane });
+    if (!first.text.includes("SCREEN-LAST-LINE"))
+      throw new Error(
+        `daemon read_pane lacks the last line of screen.txt: ${JSON.stringify(first.text.slice(-200))}`,
+      );
+    direct = await connectDirect(daemon.socketDir, realpathSync(dws.policyPath), "bench");
+    await direct.client.listTools();
+    const directRead = async () => {
+      const result = await direct.call("read_pane", { pane: screen.pane });
+      if (result.isError) throw new Error(`direct read_pane -> isError: ${textOf(result)}`);
+    };
+
+    const calls = { embedded: 0, daemon: 0, direct: 0 };
+    let reads;
+    const cpu = await cpuDuring({ embedded: srv.pid, daemon: daemonPid, bridge: dsrv.pid }, async () => {
+      reads = await interleave(
+        {
+          embedded: () => {
+            calls.embedded++;
+            return readPane(srv, ctx.screenPane);
+          },
+          daemon: () => {
+            calls.daemon++;
+            return readPane(dsrv, screen.pane);
+          },
+          direct: () => {
+            calls.direct++;
+            return directRead();
+          },
+          ...(tm ? { tmux: () => tmuxCapture(tm, ctx.tmuxScreenPane) } : {}),
+        },
+        CONFIG.roundN,
+        CONFIG.block,
+      );
+    });
+    const pings = await interleave(
+      {
+        embedded: () => srv.client.ping(),
+        daemon: () => dsrv.client.ping(),
+        direct: () => direct.client.ping(),
+      },
+      CONFIG.roundN,
+      CONFIG.block,
+    );
+
+    // Keystroke→visible: bash in each, the same echo workload as the keystroke row.
+    const bash = async (server) => {
+      const { pane } = await server.spawn({ command: "bash --norc --noprofile", cols: COLS, rows: ROWS });
+      await server.ok("send_keys", { pane, text: "echo READY$((40+2))", submit: true });
+      await waitMatched(server, { pane, text: "READY42", timeout_ms: 10_000 }, "bash to start");
+      return pane;
+    };
+    const embeddedBash = await bash(srv);
+    const daemonBash = await bash(dsrv);
+    const directBash = await bash(dsrv);
+    const viaWait = (server, pane) => async () => {
+      const { token, command } = echoToken();
+      await server.ok("send_keys", { pane, text: command, submit: true });
+      await waitMatched(server, { pane, text: token, timeout_ms: 10_000 }, "the echoed token");
+    };
+    let tmuxBash;
+    let tmuxPolls = 0;
+    if (tm) {
+      tmuxBash = await tmuxNewWindow(tm, ws, "bench", "bash", "--norc", "--noprofile");
+      await tm.run("send-keys", "-t", tmuxBash, "echo READY$((40+2))", "Enter");
+      await pollUntil(async () => (await tmuxCapture(tm, tmuxBash)).includes("READY42"), {
+        timeoutMs: 10_000,
+        what: "tmux bash to start",
+      });
+    }
+    const keys = await interleave(
+      {
+        embedded: viaWait(srv, embeddedBash),
+        daemon: viaWait(dsrv, daemonBash),
+        direct: viaWait(direct, directBash),
+        ...(tm
+          ? {
+              tmux: async (i) => {
+                const { token, command } = echoToken();
+                await tm.run("send-keys", "-t", tmuxBash, command, "Enter");
+                const done = await pollUntil(async () => (await tmuxCapture(tm, tmuxBash)).includes(token), {
+                  timeoutMs: 10_000,
+                  what: `token ${token} in tmux`,
+                });
+                if (i >= 0) tmuxPolls += done.polls;
+              },
+            }
+          : {}),
+      },
+      CONFIG.keyN,
+      CONFIG.block,
+    );
+    await srv.kill(embeddedBash);
+    await dsrv.kill(daemonBash);
+    await dsrv.kill(directBash);
+    if (tm) await tmuxKillPane(tm, tmuxBash);
+
+    const interleaving = `interleaved with embedded serve${tm ? " and tmux" : ""} in blocks of ${CONFIG.block}`;
+    compare({
+      id: "round-trip-daemon",
+      workload:
+        "daemon round trip: read_pane of a full 120×40 screen through `serve --daemon` (bridge + daemon) / `tmux capture-pane -p`",
+      unit: "ms",
+      better: "lower",
+      ccmux: timing(
+        reads.daemon,
+        `SDK client → bridge → daemon socket → back; ${tails(reads.daemon)}; ${interleaving}`,
+      ),
+      tmux: tm ? timing(reads.tmux, `capture-pane -p, ${tails(reads.tmux)}`) : null,
+      target: daemonTarget(reads.daemon, reads.embedded),
+    });
+    compare({
+      id: "keystroke-daemon",
+      workload: "daemon keystroke→visible: bash echo through `serve --daemon`, until its output line shows",
+      unit: "ms",
+      better: "lower",
+      ccmux: timing(
+        keys.daemon,
+        `send_keys + wait_for through the bridge; ${tails(keys.daemon)}; ${interleaving}`,
+      ),
+      tmux: tm
+        ? timing(
+            keys.tmux,
+            `send-keys + capture-pane -p back-to-back (${(tmuxPolls / CONFIG.keyN).toFixed(2)} captures per iteration), ${tails(keys.tmux)}`,
+          )
+        : null,
+      target: daemonTarget(keys.daemon, keys.embedded),
+    });
+    extra({
+      id: "round-trip-embedded-interleaved",
+      name: "read_pane round trip, embedded serve (the peer of the daemon row, interleaved with it)",
+      unit: "ms",
+      ...timing(reads.embedded, tails(reads.embedded)),
+    });
+    extra({
+      id: "round-trip-daemon-direct",
+      name: "read_pane round trip, SDK client straight on the daemon's socket (no bridge; interleaved)",
+      unit: "ms",
+      ...timing(
+        reads.direct,
+        `${tails(reads.direct)}; minus embedded: ${gaps(reads.direct, reads.embedded)}; the bridge adds ${gaps(reads.daemon, reads.direct)} (median / p95 / p99)`,
+      ),
+    });
+    const perCall = (ms, n) => round((ms * 1000) / n, 0);
+    extra({
+      id: "cpu-per-read",
+      name: "CPU per read_pane round trip: embedded server / daemon / bridge",
+      unit: "µs",
+      median: perCall(cpu.bridge, calls.daemon),
+      p99: null,
+      n: calls.daemon,
+      notes: `the bridge process (median column), from /proc schedstat over the interleaved run; embedded server ${perCall(cpu.embedded, calls.embedded)} µs, daemon ${perCall(cpu.daemon, calls.daemon + calls.direct)} µs per call (all threads)`,
+    });
+    for (const [side, name] of [
+      ["embedded", "embedded serve (stdio)"],
+      ["direct", "daemon socket, no bridge"],
+      ["daemon", "serve --daemon (bridge + daemon)"],
+    ]) {
+      extra({
+        id: `ping-${side}`,
+        name: `MCP ping round trip, ${name}; interleaved`,
+        unit: "ms",
+        ...timing(pings[side], tails(pings[side])),
+      });
+    }
+    extra({
+      id: "keystroke-embedded-interleaved",
+      name: "keystroke→visible, embedded serve (the peer of the daemon row, interleaved with it)",
+      unit: "ms",
+      ...timing(keys.embedded, `send_keys + wait_for; ${tails(keys.embedded)}`),
+    });
+    extra({
+      id: "keystroke-daemon-direct",
+      name: "keystroke→visible, SDK client straight on the daemon's socket (no bridge; interleaved)",
+      unit: "ms",
+      ...timing(
+        keys.direct,
+        `${tails(keys.direct)}; minus embedded: ${gaps(keys.direct, keys.embedded)}; the bridge adds ${gaps(keys.daemon, keys.direct)} (median / p95 / p99)`,
+      ),
+    });
+  } finally {
+    await direct?.close();
+    await dsrv.close();
+  }
+  await benchReconnect(ctx);
+}
+
+/**
+ * Reconnect: a fresh `serve --daemon --session S` process + MCP initialize + the first list_panes, which must
+ * list all RECONNECT_PANES live panes of the session; against starting embedded `serve` + initialize + its first
+ * (empty) list_panes. The two alternate.
+ */
+async function benchReconnect(ctx) {
+  const { ws, daemon } = ctx;
+  log(`reconnect: fresh bridge + initialize + list_panes of a session with ${RECONNECT_PANES} live panes...`);
+  const setup = await daemon.connect("reconnect");
+  const ids = new Set();
+  try {
+    for (let i = 0; i < RECONNECT_PANES; i++) {
+      const { pane } = await setup.spawn({ command: "cat", cols: MEM_COLS, rows: MEM_ROWS });
+      ids.add(pane);
+    }
+  } finally {
+    await setup.detach();
+  }
+  const bridged = { total: [], init: [] };
+  const embedded = { total: [], init: [] };
+  const startAndList = async (start, check) => {
+    const began = now();
+    const server = await start();
+    const init = now() - began;
+    try {
+      const listed = await server.ok("list_panes");
+      const total = now() - began;
+      check(listed);
+      return { server, init, total };
+    } catch (error) {
+      await server.close();
+      throw error;
+    }
+  };
+  for (let i = -1; i < CONFIG.reconnectN; i++) {
+    const b = await startAndList(
+      () => daemon.connect("reconnect", { listTools: false }),
+      (listed) => {
+        const live = listed.panes.filter((p) => ids.has(p.pane) && p.alive).length;
+        if (live !== RECONNECT_PANES)
+          throw new Error(
+            `reconnect: list_panes shows ${live} of the session's ${RECONNECT_PANES} live panes`,
+          );
+      },
+    );
+    await b.server.detach();
+    const e = await startAndList(
+      () => serve(ws, { listTools: false }),
+      (listed) => {
+        if (listed.panes.length !== 0)
+          throw new Error(`a fresh embedded serve lists ${listed.panes.length} panes`);
+      },
+    );
+    await e.server.close();
+    if (i < 0) continue;
+    bridged.total.push(b.total);
+    bridged.init.push(b.init);
+    embedded.total.push(e.total);
+    embedded.init.push(e.init);
+  }
+  // The session's panes end with the daemon; kill them now so later rows see a daemon without them.
+  const cleanup = await daemon.connect("reconnect", { listTools: false });
+  for (const pane of ids) cleanup.panes.add(pane);
+  await cleanup.close();
+  extra({
+    id: "reconnect-daemon",
+    name: `reconnect: start \`serve --daemon --session S\` + initialize + first list_panes listing the session's ${RECONNECT_PANES} live panes`,
+    unit: "ms",
+    ...timing(
+      bridged.total,
+      `a fresh bridge process each time, daemon running; initialize done at median ${round(median(bridged.init), 1)} ms`,
+    ),
+  });
+  extra({
+    id: "start-embedded",
+    name: "peer: start embedded `serve` + initialize + first list_panes (empty)",
+    unit: "ms",
+    ...timing(
+      embedded.total,
+      `alternating with the row above; initialize done at median ${round(median(embedded.init), 1)} ms`,
+    ),
+  });
+}
+
+/**
+ * Daemon memory: RSS and PSS of the daemon process (its screen thread is a worker in the same process) with no
+ * panes after one connection closed, and with CONFIG.daemonPanes live idle `cat` panes; the embedded server and a
+ * tmux server with the same panes as peers, all fresh.
+ */
+async function benchDaemonMemory(ctx) {
+  const { ws, daemon, tmuxAvailable } = ctx;
+  const count = CONFIG.daemonPanes;
+  const mib = (kib) => round(kib / 1024, 1);
+  log(
+    `daemon memory: a fresh daemon idle, then ${count} live \`cat\` panes; embedded serve and tmux alike...`,
+  );
+  const spawnCats = async (server) => {
+    const ids = new Set();
+    for (let i = 0; i < count; i++) {
+      const { pane } = await server.spawn({ command: "cat", cols: MEM_COLS, rows: MEM_ROWS });
+      ids.add(pane);
+    }
+    const listed = await server.ok("list_panes");
+    const live = listed.panes.filter((p) => ids.has(p.pane) && p.alive).length;
+    if (live !== count) throw new Error(`list_panes shows ${live} of ${count} cat panes alive`);
+  };
+
+  const d = {};
+  const first = await daemon.connect("memory");
+  let pid;
+  try {
+    await first.ok("list_panes");
+    pid = daemon.pid();
+    d.bridge = memoryOf(first.pid);
+  } finally {
+    await first.close();
+  }
+  // The daemon has seen the connection close once `ccmux ls` shows no session left.
+  const sessions = () =>
+    JSON.parse(daemon.cli("ls", "--json", "--config", ctx.dws.policyPath).stdout || "[]");
+  await pollUntil(async () => sessions()[0]?.sessions.length === 0, {
+    timeoutMs: 30_000,
+    intervalMs: 50,
+    what: "the daemon to drop the closed connection",
+  });
+  d.idle = memoryOf(pid);
+  const second = await daemon.connect("memory");
+  try {
+    await spawnCats(second);
+    d.full = memoryOf(pid);
+    d.bridgeFull = memoryOf(second.pid);
+  } finally {
+    await second.close();
+  }
+  daemon.stop();
+  log(`    daemon: idle RSS ${mib(d.idle.rssKiB)} MiB, ${count} panes RSS ${mib(d.full.rssKiB)} MiB`);
+
+  const e = {};
+  const srv = await serve(ws);
+  try {
+    await srv.ok("list_panes");
+    e.idle = memoryOf(srv.pid);
+    await spawnCats(srv);
+    e.full = memoryOf(srv.pid);
+  } finally {
+    await srv.close();
+  }
+  log(`    embedded: idle RSS ${mib(e.idle.rssKiB)} MiB, ${count} panes RSS ${mib(e.full.rssKiB)} MiB`);
+
+  let t = null;
+  if (tmuxAvailable) {
+    t = {};
+    const dir = join(ws.dir, "tmux-cats");
+    mkdirSync(dir);
+    const tm = await startTmux(dir, { historyLimit: SCROLLBACK, env: TMUX_ENV });
+    try {
+      t.idle = memoryOf(tm.pid);
+      const geometry = ["-x", String(MEM_COLS), "-y", String(MEM_ROWS)];
+      await tm.run("new-session", "-d", "-s", "cats", ...geometry, "-c", ws.root, "cat");
+      for (let i = 1; i < count; i++) await tmuxNewWindow(tm, ws, "cats", "cat");
+      const alive = (await tm.run("list-panes", "-s", "-t", "cats", "-F", "#{pane_dead}"))
+        .trim()
+        .split("\n")
+        .filter((dead) => dead === "0").length;
+      if (alive !== count) throw new Error(`tmux shows ${alive} of ${count} cat panes alive`);
+      t.full = memoryOf(tm.pid);
+    } finally {
+      tm.kill();
+    }
+  }
+  const perPane = (side) => round((side.full.rssKiB - side.idle.rssKiB) / 1024 / count, 2);
+  compare({
+    id: "memory-daemon-idle",
+    workload: "daemon memory: daemon RSS, no panes, after one connection closed",
+    unit: "MiB",
+    better: "lower",
+    ccmux: single(
+      mib(d.idle.rssKiB),
+      `PSS ${mib(d.idle.pssKiB)} MiB; daemon process incl. its screen thread; embedded serve idle ${mib(e.idle.rssKiB)} MiB; each bridge process ${mib(d.bridge.rssKiB)} MiB RSS (PSS ${mib(d.bridge.pssKiB)})`,
+    ),
+    tmux: t && single(mib(t.idle.rssKiB), "tmux server, no session"),
+  });
+  compare({
+    id: `memory-daemon-${count}`,
+    workload: `daemon memory: daemon RSS, ${count} live idle \`cat\` panes (${MEM_COLS}×${MEM_ROWS})`,
+    unit: "MiB",
+    better: "lower",
+    ccmux: single(
+      mib(d.full.rssKiB),
+      `PSS ${mib(d.full.pssKiB)} MiB; ${perPane(d)} MiB/pane over idle; peak (VmHWM) ${mib(d.full.hwmKiB)} MiB; embedded serve with the same panes ${mib(e.full.rssKiB)} MiB (${perPane(e)} MiB/pane); the bridge meanwhile ${mib(d.bridgeFull.rssKiB)} MiB`,
+    ),
+    tmux: t && single(mib(t.full.rssKiB), `${perPane(t)} MiB/pane over idle`),
   });
 }
 
@@ -1178,6 +1646,7 @@ function limitsSection(json) {
         ? `: tmux is smaller up to ${paneCount(memRows[memRows.indexOf(firstSmaller) - 1])} panes, ccmux from ${paneCount(firstSmaller)}`
         : ": tmux is smaller at every pane count measured";
   const perPane = (row, side) => /([\d.]+) MiB\/pane/.exec(row?.[side]?.notes ?? "")?.[1] ?? "?";
+  const daemonLine = daemonLimits(json);
   const rawOverCcmux = raw && exit ? round(raw.median / exit.ccmux.median, 2) : null;
   const waitVsPoll =
     key && keyPoll
@@ -1219,7 +1688,49 @@ function limitsSection(json) {
   ${fmt(flood?.p99)} MiB peak): flow control, not buffering.
 - **Interference.** With \`yes\` flooding another pane, both servers parse continuously. A read_pane of a quiet
   pane goes from p99 ${v(quiet, "ccmux", "p99")} to ${v(yes, "ccmux", "p99")} ms; tmux's single-threaded server
-  goes from ${v(quiet, "tmux", "p99")} to ${v(yes, "tmux", "p99")} ms on top of its per-call process cost.`;
+  goes from ${v(quiet, "tmux", "p99")} to ${v(yes, "tmux", "p99")} ms on top of its per-call process cost.${daemonLine ? `\n${daemonLine}` : ""}`;
+}
+
+/** The "Daemon" bullet of "What limits each row", or "" when the run has no daemon rows. */
+function daemonLimits(json) {
+  const find = (list, id) => list.find((r) => r.id === id);
+  const trip = find(json.comparisons, "round-trip-daemon");
+  const key = find(json.comparisons, "keystroke-daemon");
+  if (!trip || !key) return "";
+  const ext = (id) => find(json.extras, id);
+  const embedded = ext("round-trip-embedded-interleaved");
+  const keyEmbedded = ext("keystroke-embedded-interleaved");
+  const direct = ext("round-trip-daemon-direct");
+  const keyDirect = ext("keystroke-daemon-direct");
+  const cpu = ext("cpu-per-read");
+  const reconnect = ext("reconnect-daemon");
+  const start = ext("start-embedded");
+  const idle = find(json.comparisons, "memory-daemon-idle");
+  const full = json.comparisons.find((r) => /^memory-daemon-\d+$/.test(r.id));
+  const diff = (a, b) => (a && b ? round(a.median - b.median, 3) : null);
+  const signed = (value) => (value === null ? "—" : `${value >= 0 ? "+" : ""}${value}`);
+  const note = (row, pattern) => pattern.exec(row?.ccmux?.notes ?? row?.notes ?? "")?.[1] ?? "?";
+  const verdict = (row) => (row.met === null ? "not judged" : row.met ? "met" : "**not met**");
+  return `- **Daemon.** \`serve --daemon\` adds a process: the agent's SDK client talks to the bridge over stdio, the
+  bridge to the daemon over its Unix socket. A read_pane through both takes ${fmt(trip.ccmux.median)} ms against
+  ${fmt(embedded?.median)} ms embedded, measured in alternating blocks (${signed(diff(trip.ccmux, embedded))} ms at the
+  median; p99 ${fmt(trip.ccmux.p99)} against ${fmt(embedded?.p99)} ms), and keystroke→visible ${fmt(key.ccmux.median)} ms
+  against ${fmt(keyEmbedded?.median)} ms (${signed(diff(key.ccmux, keyEmbedded))} ms): the 0.3 ms target is
+  ${verdict(trip)} for the round trip and ${verdict(key)} for the keystroke, and ccmux stays ${trip.ratio ? round(1 / trip.ratio, 1) : "?"}× and
+  ${key.ratio ? round(1 / key.ratio, 1) : "?"}× faster than tmux. The SDK client straight on the daemon's socket
+  (no bridge) takes ${fmt(direct?.median)} ms (${signed(diff(direct, embedded))} ms against embedded: the daemon's
+  own share); the rest, ${signed(diff(trip.ccmux, direct))} ms, is the bridge's extra hop: two more process
+  wake-ups and pipe/socket copies per call, ${fmt(cpu?.median)} µs of the bridge's CPU per read_pane. Keystroke→visible
+  is two round trips (send_keys, wait_for) with bash running as well: straight on the socket it takes
+  ${fmt(keyDirect?.median)} ms (${signed(diff(keyDirect, keyEmbedded))} ms against embedded), the bridge adds
+  ${signed(diff(key.ccmux, keyDirect))} ms. A fresh bridge
+  finds a session's ${RECONNECT_PANES} live panes in ${fmt(reconnect?.median)} ms (initialize
+  ${note(reconnect, /initialize done at median ([\d.]+) ms/)} ms), against ${fmt(start?.median)} ms to start an embedded
+  server and list its (no) panes: both are mostly Node starting and loading the CLI. The daemon idles at
+  ${fmt(idle?.ccmux.median)} MiB RSS (${note(idle, /^PSS ([\d.]+) MiB/)} MiB PSS), screen thread included (an
+  embedded server: ${note(idle, /embedded serve idle ([\d.]+) MiB/)} MiB), and holds ${fmt(full?.ccmux.median)} MiB with ${full?.workload.match(/(\d+) live/)?.[1] ?? "?"} live
+  idle panes (${note(full, /([\d.]+) MiB\/pane/)} MiB per pane); each bridge is a Node process of its own
+  (${note(idle, /each bridge process ([\d.]+) MiB/)} MiB RSS).`;
 }
 
 function renderMarkdown(json) {
@@ -1234,6 +1745,10 @@ client subprocess per call. This page puts both on the same machine in one run. 
 private server (\`tmux -S <tmp>/sock -f /dev/null\`, \`history-limit ${SCROLLBACK}\` like ccmux's scrollback,
 \`remain-on-exit on\`) driven with one \`execFile("tmux", …)\` per call. Every workload checks its result (the
 marker is on screen, the token was echoed, the panes hold their history), so a fast wrong answer cannot count.
+The daemon rows run the same workloads through \`ccmux serve --daemon\` (a stdio bridge to the policy's
+long-lived daemon over its Unix socket; the daemon is started by the first bridge and stopped with
+\`ccmux daemon stop\`), interleaved in blocks with the embedded server and tmux so that both sides see the same
+machine.
 
 ## How to run
 
@@ -1304,10 +1819,15 @@ async function main() {
       : tmuxInfo.note,
   );
   const ws = makeWorkspace(POLICY);
+  // The daemon's own policy file (one daemon per file), audit log and runtime directory.
+  const dws = makeWorkspace(POLICY);
+  const daemon = daemonFor(dws);
   for (const signal of ["SIGINT", "SIGTERM"]) {
     process.once(signal, () => {
       killAllTmux();
+      stopAllDaemons();
       ws.cleanup();
+      dws.cleanup();
       process.exit(130);
     });
   }
@@ -1316,6 +1836,12 @@ async function main() {
   try {
     const lastScreenLine = `SCREEN-LAST-LINE ${"=".repeat(COLS)}`.slice(0, COLS);
     await writeTextFile(join(ws.root, "screen.txt"), {
+      lines: ROWS - 1,
+      width: COLS,
+      last: lastScreenLine,
+      finalNewline: false,
+    });
+    await writeTextFile(join(dws.root, "screen.txt"), {
       lines: ROWS - 1,
       width: COLS,
       last: lastScreenLine,
@@ -1331,7 +1857,7 @@ async function main() {
 
     srv = await serve(ws);
     log(`ccmux server pid ${srv.pid}`);
-    const ctx = { srv, ws, bigPath, bigBytes, marker, tmuxAvailable: Boolean(tmuxInfo.version) };
+    const ctx = { srv, ws, dws, daemon, bigPath, bigBytes, marker, tmuxAvailable: Boolean(tmuxInfo.version) };
 
     // The quiet pane both sides read: a full 120x40 screen left by `cat screen.txt`.
     const screen = await srv.spawn({ command: "cat screen.txt", cols: COLS, rows: ROWS });
@@ -1357,6 +1883,8 @@ async function main() {
 
     await benchRoundTrip(ctx);
     await benchKeystroke(ctx);
+    await benchDaemon(ctx);
+    daemon.stop();
     await benchSpawn(ctx);
     await benchSandbox(ctx);
     await benchInterference(ctx);
@@ -1370,6 +1898,7 @@ async function main() {
       tm = undefined;
     }
     await benchMemory(ctx);
+    await benchDaemonMemory(ctx);
 
     // Targets are judged once every row is in.
     for (const row of comparisons) {
@@ -1417,7 +1946,9 @@ async function main() {
   } finally {
     if (srv) await srv.close();
     if (tm) tm.kill();
+    stopAllDaemons();
     ws.cleanup();
+    dws.cleanup();
   }
 }
 

@@ -1,5 +1,6 @@
 // Shared plumbing for bench/run.mjs: a temporary workspace + policy, the built CLI served over stdio with the
 // real MCP SDK client, statistics, file generation and machine facts. Plain Node ESM, no test/ imports.
+import { spawnSync } from "node:child_process";
 import { once } from "node:events";
 import {
   chmodSync,
@@ -7,6 +8,7 @@ import {
   createWriteStream,
   mkdirSync,
   mkdtempSync,
+  readdirSync,
   readFileSync,
   realpathSync,
   rmSync,
@@ -17,6 +19,7 @@ import { join, resolve } from "node:path";
 import { performance } from "node:perf_hooks";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
+import { daemonFiles } from "../dist/daemon/daemon-files.js";
 
 export const CLI = resolve(import.meta.dirname, "../dist/cli/main.js");
 
@@ -62,18 +65,27 @@ export function textOf(result) {
   return first && first.type === "text" ? first.text : "";
 }
 
-/** Starts `node dist/cli/main.js serve --config <policy>` and connects the SDK client over stdio. */
-export async function serve(ws) {
+/** The environment every ccmux process of the bench gets: PATH, HOME, LANG and XDG directories inside ws.dir. */
+function cliEnv(ws) {
+  return {
+    PATH: process.env.PATH ?? "/usr/bin:/bin",
+    HOME: process.env.HOME ?? "/root",
+    LANG: "C.UTF-8",
+    XDG_STATE_HOME: join(ws.dir, "xdg-state"),
+    XDG_CONFIG_HOME: join(ws.dir, "xdg-config"),
+  };
+}
+
+/**
+ * Starts `node dist/cli/main.js serve --config <policy> [args]` and connects the SDK client over stdio.
+ * `options.args`: more `serve` arguments (`--daemon --session S` bridges to the policy's daemon); `options.env`:
+ * more environment (the daemon's XDG_RUNTIME_DIR); `options.listTools: false` skips the initial tools/list.
+ */
+export async function serve(ws, options = {}) {
   const transport = new StdioClientTransport({
     command: process.execPath,
-    args: [CLI, "serve", "--config", ws.policyPath],
-    env: {
-      PATH: process.env.PATH ?? "/usr/bin:/bin",
-      HOME: process.env.HOME ?? "/root",
-      LANG: "C.UTF-8",
-      XDG_STATE_HOME: join(ws.dir, "xdg-state"),
-      XDG_CONFIG_HOME: join(ws.dir, "xdg-config"),
-    },
+    args: [CLI, "serve", "--config", ws.policyPath, ...(options.args ?? [])],
+    env: { ...cliEnv(ws), ...options.env },
     cwd: ws.dir,
     stderr: "pipe",
   });
@@ -84,7 +96,7 @@ export async function serve(ws) {
   const client = new Client({ name: "ccmux-bench", version: "0.0.0" });
   await client.connect(transport);
   // An agent lists tools first; this also makes the client validate structuredContent like a real agent's would.
-  await client.listTools();
+  if (options.listTools !== false) await client.listTools();
   const panes = new Set();
 
   /** Raw call: resolves with the CallToolResult (isError included). */
@@ -116,6 +128,15 @@ export async function serve(ws) {
       panes.delete(pane);
       return ok("kill_pane", { pane, signal: "SIGKILL" });
     },
+    /** Closes the client (which ends the server, or the bridge) and leaves the panes to the daemon's session. */
+    async detach() {
+      panes.clear();
+      try {
+        await client.close();
+      } catch {
+        // already closed
+      }
+    },
     /** Kills every pane this bench spawned (errors ignored), then closes the client (which ends the server). */
     async close() {
       for (const pane of [...panes]) {
@@ -135,14 +156,119 @@ export async function serve(ws) {
   };
 }
 
-/** Resident set size of a process, in KiB (VmRSS and VmHWM from /proc/<pid>/status). */
+/**
+ * The daemon of `ws`'s policy (`ccmux serve --daemon` starts it), in a runtime directory of its own
+ * (XDG_RUNTIME_DIR=<ws.dir>/run), so the bench never meets another daemon of this user. `connect(session)` is a
+ * fresh bridge (serve's options apply); `pid()` reads the info file (undefined before a daemon wrote one);
+ * `stop()` runs `ccmux daemon stop`, SIGKILLs the pid if it is still there, and waits until it is gone.
+ */
+export function daemonFor(ws) {
+  const runtime = join(ws.dir, "run");
+  mkdirSync(runtime, { mode: 0o700, recursive: true });
+  const env = { XDG_RUNTIME_DIR: runtime };
+  const socketDir = join(runtime, "ccmux");
+  const files = daemonFiles(socketDir, ws.policyPath);
+  const pid = () => {
+    try {
+      return JSON.parse(readFileSync(files.info, "utf8")).pid;
+    } catch {
+      return undefined;
+    }
+  };
+  const cli = (...args) =>
+    spawnSync(process.execPath, [CLI, ...args], {
+      env: { ...cliEnv(ws), ...env },
+      cwd: ws.dir,
+      encoding: "utf8",
+      timeout: 60_000,
+    });
+  const stop = () => {
+    live.delete(stop);
+    const running = pid();
+    cli("daemon", "stop", "--config", ws.policyPath);
+    if (running === undefined) return;
+    if (!processGone(running)) {
+      try {
+        process.kill(running, "SIGKILL");
+      } catch {
+        // gone meanwhile
+      }
+    }
+    // SIGKILL is not ignorable: the wait ends (spawnSync's clock keeps this synchronous for signal handlers).
+    while (!processGone(running)) spawnSync("sleep", ["0.02"]);
+  };
+  return {
+    env,
+    socketDir,
+    files,
+    pid,
+    cli,
+    connect(session, options = {}) {
+      live.add(stop);
+      return serve(ws, {
+        ...options,
+        args: ["--daemon", "--session", session, ...(options.args ?? [])],
+        env: { ...env, ...options.env },
+      });
+    },
+    stop,
+  };
+}
+
+/** Stop functions of the daemons started and not yet stopped. */
+const live = new Set();
+
+/** Stops every daemon this process started (for signal handlers and failures). */
+export function stopAllDaemons() {
+  for (const stop of [...live]) stop();
+}
+
+/** True once no process has this pid, or only its zombie is left (a detached daemon is not our child). */
+export function processGone(pid) {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3) === "Z";
+  } catch {
+    return true;
+  }
+}
+
+/**
+ * CPU time a process has run so far, in ms, summed over its threads (/proc/<pid>/task/<tid>/schedstat, first
+ * field, ns), or from utime+stime in clock ticks when schedstat is missing (10 ms resolution).
+ */
+export function cpuMsOf(pid) {
+  try {
+    let ns = 0;
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      ns += Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, "utf8").split(" ")[0]);
+    }
+    return ns / 1e6;
+  } catch {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  }
+}
+
+/**
+ * Memory of a process, in KiB: resident set size and its peak (VmRSS, VmHWM from /proc/<pid>/status), and the
+ * proportional set size (Pss from /proc/<pid>/smaps_rollup: shared pages divided among their sharers; NaN where
+ * the kernel has no smaps_rollup).
+ */
 export function memoryOf(pid) {
-  const status = readFileSync(`/proc/${pid}/status`, "utf8");
-  const field = (name) => {
-    const match = new RegExp(`^${name}:\\s+(\\d+) kB`, "m").exec(status);
+  const field = (text, name) => {
+    const match = new RegExp(`^${name}:\\s+(\\d+) kB`, "m").exec(text);
     return match ? Number(match[1]) : Number.NaN;
   };
-  return { rssKiB: field("VmRSS"), hwmKiB: field("VmHWM") };
+  const status = readFileSync(`/proc/${pid}/status`, "utf8");
+  let pssKiB = Number.NaN;
+  try {
+    pssKiB = field(readFileSync(`/proc/${pid}/smaps_rollup`, "utf8"), "Pss");
+  } catch {
+    // no smaps_rollup (kernel before 4.14)
+  }
+  return { rssKiB: field(status, "VmRSS"), hwmKiB: field(status, "VmHWM"), pssKiB };
 }
 
 export const now = () => performance.now();
