@@ -8,6 +8,9 @@ import { askDaemon, reachDaemon } from "./daemon-client.js";
 import { loadServedPolicy } from "./serve.js";
 import { type NotServing, serveRefusalsOnly } from "./serve-refusals-only.js";
 
+/** How long a bridge whose client has gone waits for the daemon to close the connection. */
+const BRIDGE_LINGER_MS = 2000;
+
 /** JSON-RPC's "internal error": what a request pending when the daemon went away is answered with. */
 const JSONRPC_INTERNAL_ERROR = -32603;
 
@@ -98,10 +101,17 @@ function bridge(socket: Socket, daemonPid: number): Promise<number> {
         socket.once("drain", () => process.stdin.resume());
       }
     });
-    process.stdin.once("end", () => {
+    // The client is gone: the daemon gets an orderly end, and BRIDGE_LINGER_MS to take it, then the bridge goes
+    // anyway (a daemon that stopped reading must not keep it alive; an attack review found it could).
+    const leave = (): void => {
       clientGone = true;
       socket.end();
-    });
+      setTimeout(() => {
+        socket.destroy();
+        resolve(0);
+      }, BRIDGE_LINGER_MS).unref();
+    };
+    process.stdin.once("end", leave);
     socket.on("data", (chunk: Buffer) => {
       answers.push(chunk);
       if (!process.stdout.write(chunk)) {
@@ -124,12 +134,7 @@ function bridge(socket: Socket, daemonPid: number): Promise<number> {
       }
       resolve(1);
     });
-    for (const signal of ["SIGTERM", "SIGINT", "SIGHUP"] as const) {
-      process.on(signal, () => {
-        clientGone = true;
-        socket.end();
-      });
-    }
+    for (const signal of ["SIGTERM", "SIGINT", "SIGHUP"] as const) process.on(signal, leave);
   });
 }
 

@@ -4,7 +4,7 @@ import type { Pane } from "../../src/panes/embedded/pane.js";
 
 const ENV = { PATH: process.env.PATH ?? "/usr/bin:/bin", LANG: "C.UTF-8", TERM: "xterm-256color" };
 
-function spawnIn(host: EmbeddedPaneHost, argv: string[]): Pane {
+function spawnIn(host: EmbeddedPaneHost, argv: string[], session = "test"): Pane {
   return host.startPane({
     name: "t",
     argv,
@@ -13,7 +13,7 @@ function spawnIn(host: EmbeddedPaneHost, argv: string[]): Pane {
     cols: 80,
     rows: 24,
     scrollback: 1000,
-    owner: { kind: "agent", session: "test" },
+    owner: { kind: "agent", session },
     input: "raw",
   });
 }
@@ -44,5 +44,21 @@ describe("exited panes are evicted longest-exited first", () => {
     expect(host.pane(longLived.id), "the pane that just exited").toBeDefined();
     expect(host.pane(quick[0]?.id ?? ""), "the pane that exited first").toBeUndefined();
     expect(host.pane(quick[1]?.id ?? "")).toBeDefined();
+  });
+
+  it("one session's exited panes never evict another session's (the limit counts per owner)", async () => {
+    host = new EmbeddedPaneHost({ maxPanes: 8, maxExitedPanes: 2 });
+    const victim = spawnIn(host, ["/bin/true"], "victim");
+    await victim.exited();
+    const hog: Pane[] = [];
+    for (let index = 0; index < 4; index++) {
+      const pane = spawnIn(host, ["/bin/true"], "hog");
+      await pane.exited();
+      hog.push(pane);
+    }
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(host.pane(victim.id), "the victim session's only exited pane").toBeDefined();
+    // The hog keeps its own two most recently exited.
+    expect(hog.map((pane) => host.pane(pane.id) !== undefined)).toEqual([false, false, true, true]);
   });
 });

@@ -33,7 +33,7 @@ const SHUTDOWN_GRACE_MS = 1000;
 export interface PaneHostLimits {
   /** Live panes at once. */
   maxPanes: number;
-  /** Exited panes kept readable; beyond this the oldest exited pane is evicted. */
+  /** Exited panes kept readable per owner (each agent session, and the person); past it the longest exited goes. */
   maxExitedPanes: number;
   /**
    * Tasks (processes and their threads: each holds a pid) one pane may hold at once; beyond this the pane is
@@ -364,10 +364,20 @@ export class EmbeddedPaneHost implements PaneHost {
     const exited = this.exitOrder
       .map((id) => this.panes.get(id) as Pane)
       .filter((pane) => !this.killing.has(pane.id));
-    for (const pane of exited.slice(0, Math.max(0, exited.length - this.limits.maxExitedPanes))) {
-      this.panes.delete(pane.id);
-      void pane.kill().finally(() => pane.dispose());
-      this.events.emit("evict", paneInfo(pane));
+    // Security: maxExitedPanes counts per owner (each agent session, and the person), so one session's exited
+    // panes never evict another's (an attack review: 40 exited panes of one session made a victim session's
+    // own pane answer PANE_NOT_FOUND).
+    const byOwner = new Map<string, Pane[]>();
+    for (const pane of exited) {
+      const key = pane.owner.kind === "agent" ? `agent:${pane.owner.session}` : "person";
+      byOwner.set(key, [...(byOwner.get(key) ?? []), pane]);
+    }
+    for (const panes of byOwner.values()) {
+      for (const pane of panes.slice(0, Math.max(0, panes.length - this.limits.maxExitedPanes))) {
+        this.panes.delete(pane.id);
+        void pane.kill().finally(() => pane.dispose());
+        this.events.emit("evict", paneInfo(pane));
+      }
     }
   }
 }
