@@ -35,6 +35,9 @@ export async function runDaemon(options: { config?: string }): Promise<number> {
   // Security: the same uid's processes (unsandboxed panes included) cannot ptrace the daemon, read its memory or
   // environment, or copy its descriptors (the audit log, clients' sockets) through /proc or pidfd_getfd.
   addon.setNonDumpable();
+  // Security: the daemon's log is a file on a filesystem that can fill (an attack review filled a small
+  // XDG_RUNTIME_DIR with refusals): a failed write to it loses that line, never the daemon with every session.
+  process.stderr.on("error", () => {});
   const loaded = loadServedPolicy(options.config);
   if ("code" in loaded) {
     console.error(`ccmux daemon: ${loaded.what}:`);

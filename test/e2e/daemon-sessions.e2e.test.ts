@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process";
-import { readFileSync, realpathSync, writeFileSync } from "node:fs";
+import { closeSync, openSync, readFileSync, realpathSync, writeFileSync } from "node:fs";
 import { afterEach, describe, expect, it } from "vitest";
 import { processGone, type TestDaemons, testDaemons } from "../support/daemon-harness.js";
 import {
@@ -235,5 +235,32 @@ describe("one daemon per policy", () => {
     expect(await exited).toBe(0);
     await eventually(() => processGone(pid));
     expect(readAudit(ws.auditPath).at(-1)).toMatchObject({ event: "stop", reason: "SIGTERM" });
+  });
+
+  it("a daemon whose log cannot be written (a full filesystem) keeps serving", async () => {
+    ws = makeWorkspace({
+      commands: [{ command: "bash", args: ["--norc --noprofile"], input: "raw" }],
+      sandbox: { mode: "off" },
+    });
+    daemons = testDaemons(ws);
+    const full = openSync("/dev/full", "w");
+    const foreground = spawn(process.execPath, [CLI, "daemon", "--config", ws.policyPath], {
+      env: daemons.env,
+      stdio: ["ignore", "pipe", full],
+    });
+    closeSync(full);
+    let ready = "";
+    foreground.stdout?.on("data", (chunk: Buffer) => {
+      ready += chunk.toString();
+    });
+    const exited = new Promise<number | null>((resolve) => foreground.once("exit", resolve));
+    await Promise.race([eventually(() => ready.includes("ccmux-daemon-ready"), 30_000), exited]);
+    const client = await connect("full");
+    // Refusals write to the log too; the daemon must survive them.
+    await client.refused("spawn", { command: "rm -rf /" }, "COMMAND_NOT_ALLOWED");
+    expect((await client.ok<{ panes: unknown[] }>("list_panes")).panes).toEqual([]);
+    expect(foreground.exitCode).toBeNull();
+    foreground.kill("SIGTERM");
+    expect(await exited).toBe(0);
   });
 });
