@@ -20,7 +20,7 @@ import { describeSessions } from "./daemon-sessions.js";
 import { LineLimit, MAX_FRAME_BYTES } from "./line-limit.js";
 import { openPaneServer, type PaneServer } from "./pane-server.js";
 import { findPolicy } from "./policy-file.js";
-import { loadServedPolicy } from "./serve.js";
+import { loadServedPolicy } from "./served-policy.js";
 import { packageVersion } from "./version.js";
 
 /**

@@ -5,8 +5,8 @@ import { ensureSocketDir, socketDirPath } from "../daemon/runtime-dir.js";
 import { addon } from "../native/addon.js";
 import type { CompiledPolicy } from "../validation/policy-compile.js";
 import { askDaemon, reachDaemon } from "./daemon-client.js";
-import { loadServedPolicy } from "./serve.js";
-import { type NotServing, serveRefusalsOnly } from "./serve-refusals-only.js";
+import type { NotServing } from "./serve-refusals-only.js";
+import { loadServedPolicy } from "./served-policy.js";
 
 /** How long a bridge whose client has gone waits for the daemon to close the connection. */
 const BRIDGE_LINGER_MS = 2000;
@@ -63,6 +63,11 @@ export async function serveBridge(options: { config?: string; session: string })
     `ccmux: serving MCP on stdio through the daemon (pid ${info.pid}, policy ${file}, session ${options.session}).`,
   );
   return bridge(socket, info.pid);
+}
+
+/** serve-refusals-only, loaded only when needed: it brings the MCP server and the tools' result types. */
+async function serveRefusalsOnly(broken: NotServing): Promise<number> {
+  return (await import("./serve-refusals-only.js")).serveRefusalsOnly(broken);
 }
 
 function daemonUnavailable(file: string, audit: CompiledPolicy["audit"], problem: string): NotServing {

@@ -3,11 +3,10 @@ import { oneSendAtATime } from "../shared/one-send-at-a-time.js";
 import { Connection } from "../tools/connection.js";
 import { createServer } from "../tools/create-server.js";
 import { answerMalformedFrames } from "../tools/malformed-frames.js";
-import type { CompiledPolicy } from "../validation/policy-compile.js";
 import { LineLimit, MAX_FRAME_BYTES } from "./line-limit.js";
 import { openPaneServer } from "./pane-server.js";
-import { findPolicy, formatProblems, readPolicy } from "./policy-file.js";
-import { type NotServing, serveRefusalsOnly } from "./serve-refusals-only.js";
+import { serveRefusalsOnly } from "./serve-refusals-only.js";
+import { loadServedPolicy } from "./served-policy.js";
 import { whenStdioClosed } from "./stdio-closed.js";
 import { packageVersion } from "./version.js";
 
@@ -53,38 +52,4 @@ export async function serve(options: { config?: string }): Promise<number> {
     `ccmux: serving MCP on stdio (policy ${file}, audit ${policy.audit.path})${opened.postureLine}.`,
   );
   return stop(await closed);
-}
-
-/**
- * The policy `serve` (and the daemon and its bridge) would serve: found (findPolicy) and compiled, its warnings
- * printed on stderr; or what keeps it from serving (POLICY_INVALID, with every problem).
- */
-export function loadServedPolicy(
-  config: string | undefined,
-): { file: string; policy: CompiledPolicy } | NotServing {
-  const found = findPolicy(config);
-  if (found.file === undefined) {
-    return {
-      code: "POLICY_INVALID",
-      what: "no policy",
-      file: undefined,
-      problems: [found.problem],
-      warnings: [],
-      audit: undefined,
-    };
-  }
-  const file = found.file;
-  if (found.note !== undefined) console.error(`ccmux: ${found.note}.`);
-  const load = readPolicy(file);
-  if (!load.ok) {
-    return {
-      code: "POLICY_INVALID",
-      what: "the policy does not validate",
-      file,
-      problems: formatProblems(file, load.problems),
-      warnings: load.warnings,
-      audit: load.audit,
-    };
-  }
-  return { file, policy: load.policy };
 }

@@ -1,4 +1,4 @@
-import { AUDIT_USAGE } from "./audit-command.js";
+import { AUDIT_USAGE } from "./audit-help.js";
 
 /** How serve, policy check and doctor find the policy (findPolicy), for every help text that names it. */
 export const POLICY_LOOKUP =
