@@ -15,6 +15,7 @@ import { oneSendAtATime } from "../shared/one-send-at-a-time.js";
 import { Connection } from "../tools/connection.js";
 import { createServer } from "../tools/create-server.js";
 import { answerMalformedFrames } from "../tools/malformed-frames.js";
+import { RecentKills } from "../tools/recent-kills.js";
 import { askDaemon, reachDaemon } from "./daemon-client.js";
 import { describeSessions } from "./daemon-sessions.js";
 import { LineLimit, MAX_FRAME_BYTES } from "./line-limit.js";
@@ -109,6 +110,8 @@ class Daemon {
   readonly sessions = new Map<string, Set<Connection>>();
   private readonly sockets = new Set<Socket>();
   private refusals = { since: 0, written: 0, folded: 0 };
+  /** Each session's kills, so kill_pane answers a repeat the same after a reconnect (bounded per session). */
+  private readonly kills = new Map<string, RecentKills>();
   private stopWith: (why: string) => void = () => {};
   readonly stopped = new Promise<string>((resolve) => {
     this.stopWith = resolve;
@@ -220,7 +223,9 @@ class Daemon {
     peer: { pid: number; uid: number },
   ): Promise<void> {
     const { policy, host, audit, serverEnv, warn, startPersonPanes, logAudit } = this.core;
-    const connection = new Connection(policy.limits, policy.anomalies, policy.audit);
+    const kills = this.kills.get(session) ?? new RecentKills();
+    this.kills.set(session, kills);
+    const connection = new Connection(policy.limits, policy.anomalies, policy.audit, kills);
     const members = this.sessions.get(session) ?? new Set<Connection>();
     members.add(connection);
     this.sessions.set(session, members);

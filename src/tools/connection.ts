@@ -8,7 +8,8 @@ import { RecentKills } from "./recent-kills.js";
 
 /**
  * One MCP client connected to this server: its id (in every audit record), call budget, anomaly rules, probing
- * brake, share of the audit log and the panes it killed (so that a second kill_pane answers like the first).
+ * brake, share of the audit log and the panes its session killed (so that a second kill_pane answers like the
+ * first).
  */
 export class Connection {
   readonly id = `c-${randomBytes(6).toString("hex")}`;
@@ -16,12 +17,15 @@ export class Connection {
   readonly anomalies: AnomalyDetector;
   readonly brake: ProbingBrake;
   readonly auditBudget: AuditBudget;
-  readonly killedPanes = new RecentKills();
-
+  /**
+   * @param killedPanes the kills kill_pane answers again: the connection's own, or (in the daemon) its agent
+   *   session's, shared by every connection of that session so a reconnect finds them too.
+   */
   constructor(
     limits: Pick<PolicyLimits, "callsPerMinute" | "burst">,
     anomalies: AnomalyPolicy & { probing: ProbingPolicy },
     audit: { maxBytes: number; keep: number; connectionBytesPerMinute?: number },
+    readonly killedPanes = new RecentKills(),
   ) {
     this.rateLimit = new TokenBucket(limits.callsPerMinute, limits.burst ?? limits.callsPerMinute);
     this.anomalies = new AnomalyDetector(anomalies);

@@ -74,6 +74,15 @@ describe.each([
     expect(after.text).toContain("served two");
     expect(after.text).not.toContain("served one");
     expect(after.text).not.toContain("dev server ready");
+    // kill_pane stays idempotent across a reconnect of the session.
+    const killed = await second.ok("kill_pane", { pane });
+    await disconnect(second);
+    const third = await connect("work");
+    expect(await third.ok("kill_pane", { pane })).toEqual(killed);
+    const repeats = readAudit((ws as TestWorkspace).auditPath).filter(
+      (r) => r.tool === "kill_pane" && r.repeated === true,
+    );
+    expect(repeats).toHaveLength(1);
   });
 
   it("two sessions cannot see each other's panes; the audit names the session and the connection", async () => {
