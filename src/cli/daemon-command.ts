@@ -132,7 +132,10 @@ class Daemon {
     // A client that goes away mid-answer is its own loss, never the daemon's crash.
     socket.on("error", () => {});
     // Security: the daemon's own panes (and what they start) never reach the tools, whatever their uid.
-    const peer = checkPeer(socket, undefined, { refuseDescendantsOf: process.pid });
+    const peer = checkPeer(socket, undefined, {
+      refuseDescendantsOf: process.pid,
+      refuseNestedPidNamespaces: true,
+    });
     if (!peer.ok) {
       // Security: another user's process (a pane run as the pane user, another login) never reaches the tools.
       this.refuse({

@@ -1,4 +1,4 @@
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import type { Socket } from "node:net";
 import { currentUid } from "./owner-check.js";
 import { isDescendant } from "./process-ancestry.js";
@@ -15,6 +15,11 @@ export interface PeerCheckOptions {
    * With the daemon a child subreaper, a pane's orphans are reparented to it, so they stay below it.
    */
   refuseDescendantsOf?: number;
+  /**
+   * Refuse peers inside a pid namespace nested below the daemon's (every ccmux pane sandbox has its own): a
+   * sandboxed pane of any ccmux server that can see some daemon's socket never reaches its tools.
+   */
+  refuseNestedPidNamespaces?: boolean;
 }
 
 /**
@@ -69,5 +74,31 @@ export function checkPeer(
       peer,
       reason: `connection refused: pid ${peer.pid} runs inside the daemon's own panes (below pid ${options.refuseDescendantsOf})`,
     };
+  // Security: a sandboxed pane of another daemon (or of a plain serve) is not below this daemon, yet has our uid:
+  // an attack review reached a second daemon's socket from one (a custom XDG_RUNTIME_DIR that pane's server did
+  // not hide) and typed into an unsandboxed pane of it. Sandboxes run in a pid namespace of their own, which
+  // /proc/PID/status shows (NSpid: one pid per namespace level; readable even for non-dumpable processes).
+  if (options.refuseNestedPidNamespaces) {
+    const depth = pidNamespaceDepth(peer.pid);
+    const own = pidNamespaceDepth(process.pid);
+    if (depth === undefined || own === undefined || depth > own)
+      return {
+        ok: false,
+        peer,
+        reason: `connection refused: pid ${peer.pid} runs in a pid namespace below the daemon's (a sandbox)`,
+      };
+  }
   return { ok: true, peer };
+}
+
+/** How many pid namespaces `pid` is nested in, as seen from our /proc (the NSpid line's count). */
+function pidNamespaceDepth(pid: number): number | undefined {
+  try {
+    const line = readFileSync(`/proc/${pid}/status`, "utf8")
+      .split("\n")
+      .find((entry) => entry.startsWith("NSpid:"));
+    return line === undefined ? undefined : line.slice("NSpid:".length).trim().split(/\s+/).length;
+  } catch {
+    return undefined;
+  }
 }

@@ -263,6 +263,50 @@ describe("the daemon socket under attack", () => {
     expect(listed.status, listed.stderr).toBe(0);
   });
 
+  it("a sandboxed pane of one daemon that can see another daemon's socket is refused by it (it runs in a nested pid namespace)", async () => {
+    // Daemon B (unsandboxed panes) keeps its socket under /var/tmp, which daemon A's sandbox does not hide; both
+    // run as the same user (nobody under root), so only the namespace check stands between A's pane and B.
+    const wsB = makeWorkspace({
+      commands: [{ command: "bash", args: ["--norc --noprofile"], input: "raw" }],
+      sandbox: { mode: "off" },
+    });
+    const baseB = mkdtempSync("/var/tmp/ccmux-e2e-run-");
+    const b = testDaemons(wsB, { runtimeBase: baseB, asNobody: true });
+    for (const dir of [baseB, join(baseB, "run")]) chmodSync(dir, 0o711);
+    ws = makeWorkspace({
+      commands: [{ command: "bash", args: ["--norc --noprofile"], input: "raw" }],
+      sandbox: { mode: "required" },
+    });
+    const a = testDaemons(ws, { asNobody: true });
+    daemons = a;
+    try {
+      const victim = await b.connect("victim");
+      clients.push(victim);
+      await victim.ok("spawn", { command: BASH });
+      const attacker = await a.connect("attacker");
+      clients.push(attacker);
+      const { pane } = await attacker.ok<{ pane: string }>("spawn", { command: BASH });
+      const socket = b.socketPath() as string;
+      const probe = `python3 -c 'import socket;s=socket.socket(socket.AF_UNIX)\ntry:\n s.connect("${socket}");s.sendall(b"{\\"ccmux\\":1,\\"op\\":\\"ls\\"}\\n");print("GOT-"+str(len(s.recv(65536))))\nexcept OSError as e:\n print("CLOSED-"+type(e).__name__)'`;
+      const answer = await attacker.ok<{ wait: { text: string } }>("send_keys", {
+        pane,
+        text: probe,
+        submit: true,
+        wait: { regex: "GOT-\\d+|CLOSED-\\w+" },
+      });
+      // It reached the socket (the path is visible and ours), and B closed it unanswered.
+      expect(answer.wait.text).toMatch(/GOT-0\b|CLOSED-(ConnectionResetError|BrokenPipeError)/);
+      const denied = readAudit(wsB.auditPath).filter((r) => r.event === "connect" && r.decision === "deny");
+      expect(denied.map((r) => r.reason)).toEqual([
+        expect.stringMatching(/pid namespace below the daemon's/),
+      ]);
+    } finally {
+      await b.stopAll();
+      wsB.cleanup();
+      rmSync(baseB, { recursive: true, force: true });
+    }
+  });
+
   it("a pane of the same uid cannot read the bridge's or the daemon's descriptors, memory or environment (pidfd_getfd, /proc)", async () => {
     ws = makeWorkspace({
       commands: [{ command: "bash", args: ["--norc --noprofile"], input: "raw" }],
