@@ -22,6 +22,7 @@ import { LineLimit, MAX_FRAME_BYTES } from "./line-limit.js";
 import { openPaneServer, type PaneServer } from "./pane-server.js";
 import { findPolicy } from "./policy-file.js";
 import { loadServedPolicy } from "./served-policy.js";
+import { socketDirProblem } from "./socket-dir-place.js";
 import { packageVersion } from "./version.js";
 
 /**
@@ -48,6 +49,11 @@ export async function runDaemon(options: { config?: string }): Promise<number> {
   const file = realpathSync(loaded.file);
   const policyHash = createHash("sha256").update(readFileSync(file)).digest("hex");
   const dir = socketDirPath();
+  const misplaced = socketDirProblem(dir, loaded.policy);
+  if (misplaced !== undefined) {
+    console.error(`ccmux daemon: ${misplaced}.`);
+    return 1;
+  }
   try {
     ensureSocketDir(dir);
   } catch (error) {

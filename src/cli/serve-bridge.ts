@@ -7,6 +7,7 @@ import type { CompiledPolicy } from "../validation/policy-compile.js";
 import { askDaemon, reachDaemon } from "./daemon-client.js";
 import type { NotServing } from "./serve-refusals-only.js";
 import { loadServedPolicy } from "./served-policy.js";
+import { socketDirProblem } from "./socket-dir-place.js";
 
 /** How long a bridge whose client has gone waits for the daemon to close the connection. */
 const BRIDGE_LINGER_MS = 2000;
@@ -33,6 +34,8 @@ export async function serveBridge(options: { config?: string; session: string })
   const unavailable = (problem: string): Promise<number> =>
     serveRefusalsOnly(daemonUnavailable(file, loaded.policy.audit, problem));
   const dir = socketDirPath();
+  const misplaced = socketDirProblem(dir, loaded.policy);
+  if (misplaced !== undefined) return unavailable(misplaced);
   try {
     ensureSocketDir(dir);
   } catch (error) {

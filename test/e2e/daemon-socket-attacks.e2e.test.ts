@@ -307,6 +307,21 @@ describe("the daemon socket under attack", () => {
     }
   });
 
+  it("a socket directory inside the workspace (where a pane could replace it) is refused: DAEMON_UNAVAILABLE, nothing starts", async () => {
+    ws = makeWorkspace({
+      commands: [{ command: "bash", args: ["--norc --noprofile"], input: "raw" }],
+      sandbox: { mode: "required" },
+    });
+    const d = testDaemons(ws, { runtimeBase: (ws as TestWorkspace).root });
+    daemons = d;
+    const client = await d.connect();
+    clients.push(client);
+    const result = await client.call("list_panes");
+    expect(textOf(result)).toMatch(/^DAEMON_UNAVAILABLE: /);
+    expect(JSON.stringify(result)).toMatch(/overlap, so panes could replace the socket directory/);
+    expect(d.daemonPid()).toBeUndefined();
+  });
+
   it("a pane of the same uid cannot read the bridge's or the daemon's descriptors, memory or environment (pidfd_getfd, /proc)", async () => {
     ws = makeWorkspace({
       commands: [{ command: "bash", args: ["--norc --noprofile"], input: "raw" }],
