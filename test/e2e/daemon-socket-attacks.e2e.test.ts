@@ -18,6 +18,7 @@ import {
   AS_ROOT,
   eventually,
   makeWorkspace,
+  processesWith,
   readAudit,
   type Served,
   type TestWorkspace,
@@ -320,6 +321,23 @@ describe("the daemon socket under attack", () => {
     expect(textOf(result)).toMatch(/^DAEMON_UNAVAILABLE: /);
     expect(JSON.stringify(result)).toMatch(/overlap, so panes could replace the socket directory/);
     expect(d.daemonPid()).toBeUndefined();
+  });
+
+  it("a pane's detached process (double fork, setsid) does not outlive ccmux daemon stop to reach the next daemon", async () => {
+    const d = setup("off");
+    const client = await connect();
+    const { pane } = await client.ok<{ pane: string }>("spawn", { command: BASH });
+    const marker = `${7000 + (process.pid % 1000)}3`;
+    await client.ok("send_keys", {
+      pane,
+      text: `(setsid sleep ${marker} &) ; echo "forked-$((1))"`,
+      submit: true,
+      wait: { text: "forked-1" },
+    });
+    await eventually(() => processesWith(`sleep ${marker}`).length === 1);
+    const stop = d.cli(["daemon", "stop", "--config", (ws as TestWorkspace).policyPath]);
+    expect(stop.status, stop.stderr).toBe(0);
+    expect(processesWith(`sleep ${marker}`)).toEqual([]);
   });
 
   it("a pane of the same uid cannot read the bridge's or the daemon's descriptors, memory or environment (pidfd_getfd, /proc)", async () => {

@@ -308,7 +308,24 @@ export class EmbeddedPaneHost implements PaneHost {
     clearInterval(this.processWatch);
     this.processWatch = undefined;
     await Promise.all(this.livePanes().map((pane) => this.kill(pane.id, "SIGHUP", SHUTDOWN_GRACE_MS)));
+    await this.killLeftovers();
     await this.screens.close();
+  }
+
+  /**
+   * Security: detached processes of panes (double fork and setsid, adopted by this child subreaper) that no pane
+   * can be named for outlive their panes; at shutdown they go too, round after round while they fork. An attack
+   * review kept one alive across `ccmux daemon stop`; the next daemon, which it was not below, took it for a
+   * stranger and served it any session.
+   */
+  private async killLeftovers(): Promise<void> {
+    if (!this.processes.adopting) return;
+    for (let round = 0; round < 100; round++) {
+      const { unattributed } = this.processes.scan();
+      if (unattributed.length === 0) return;
+      for (const pid of unattributed) trySignal(pid, "SIGKILL");
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
   }
 
   /**
