@@ -10,7 +10,6 @@ import { readInfo, writeInfo } from "../daemon/info-file.js";
 import { checkPeer } from "../daemon/peer-check.js";
 import { ensureSocketDir, socketDirPath } from "../daemon/runtime-dir.js";
 import { listenPrivate, removeStaleSocket } from "../daemon/socket-listen.js";
-import { addon } from "../native/addon.js";
 import { oneSendAtATime } from "../shared/one-send-at-a-time.js";
 import { Connection } from "../tools/connection.js";
 import { createServer } from "../tools/create-server.js";
@@ -34,9 +33,6 @@ import { packageVersion } from "./version.js";
  * that does not validate.
  */
 export async function runDaemon(options: { config?: string }): Promise<number> {
-  // Security: the same uid's processes (unsandboxed panes included) cannot ptrace the daemon, read its memory or
-  // environment, or copy its descriptors (the audit log, clients' sockets) through /proc or pidfd_getfd.
-  addon.setNonDumpable();
   // Security: the daemon's log is a file on a filesystem that can fill (an attack review filled a small
   // XDG_RUNTIME_DIR with refusals): a failed write to it loses that line, never the daemon with every session.
   process.stderr.on("error", () => {});

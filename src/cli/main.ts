@@ -2,7 +2,8 @@
 import { type ParseArgsConfig, parseArgs } from "node:util";
 // Each command is imported when it runs: a bridge (serve --daemon) starts in less time and memory without the
 // tools, the emulator and the audit reader it never uses.
-import { SESSION_NAME } from "../daemon/hello.js";
+import { SESSION_NAME } from "../daemon/session-name.js";
+import { becomeUntraceable } from "./untraced.js";
 import { COMMAND_USAGE, USAGE } from "./usage.js";
 import { packageVersion } from "./version.js";
 
@@ -181,6 +182,18 @@ if (process.argv[2] !== "serve" && process.argv[2] !== "daemon") {
     if (error.code === "EPIPE") process.exit(process.exitCode ?? 0);
     throw error;
   });
+}
+
+// The bridge and the daemon hold other sessions' connections: untraceable before anything else runs.
+const [firstArg, ...restArgs] = process.argv.slice(2);
+const holdsSessions =
+  (firstArg === "serve" && restArgs.includes("--daemon")) ||
+  (firstArg === "daemon" && restArgs[0] !== "stop");
+try {
+  if (holdsSessions) becomeUntraceable();
+} catch (error) {
+  console.error(`ccmux: ${(error as Error).message}`);
+  process.exit(1);
 }
 
 main(process.argv.slice(2)).then(

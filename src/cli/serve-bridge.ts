@@ -2,7 +2,6 @@ import { createHash } from "node:crypto";
 import { readFileSync, realpathSync } from "node:fs";
 import type { Socket } from "node:net";
 import { ensureSocketDir, socketDirPath } from "../daemon/runtime-dir.js";
-import { addon } from "../native/addon.js";
 import type { CompiledPolicy } from "../validation/policy-compile.js";
 import { askDaemon, reachDaemon } from "./daemon-client.js";
 import type { NotServing } from "./serve-refusals-only.js";
@@ -24,10 +23,6 @@ const JSONRPC_INTERNAL_ERROR = -32603;
  * saying so), 2 when it served only refusals.
  */
 export async function serveBridge(options: { config?: string; session: string }): Promise<number> {
-  // Security: a process of the same uid (an unsandboxed pane) copied a live bridge's socket with pidfd_getfd and
-  // spoke for its session (an attack review's find); a non-dumpable bridge cannot be ptraced or have its
-  // descriptors or memory read through /proc by the same uid.
-  addon.setNonDumpable();
   const loaded = loadServedPolicy(options.config);
   if ("code" in loaded) return serveRefusalsOnly(loaded);
   const file = realpathSync(loaded.file);

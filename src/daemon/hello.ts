@@ -1,5 +1,6 @@
 import type { Socket } from "node:net";
 import { z } from "zod";
+import { SESSION_NAME } from "./session-name.js";
 
 /**
  * The daemon socket's first exchange. The client writes one JSON line saying what it wants; the daemon answers
@@ -7,8 +8,7 @@ import { z } from "zod";
  * ways (the same framing as MCP's stdio transport, so the bridge forwards lines without rewriting them).
  */
 
-/** Agent session names: what `--session` accepts (also a safe audit and `ccmux ls` field). */
-export const SESSION_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+export { SESSION_NAME } from "./session-name.js";
 
 export const Hello = z.discriminatedUnion("op", [
   /** Become an MCP connection of agent session `session`. */

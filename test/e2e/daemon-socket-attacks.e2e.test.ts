@@ -1,5 +1,7 @@
+import { spawnSync } from "node:child_process";
 import {
   chmodSync,
+  existsSync,
   lstatSync,
   mkdirSync,
   mkdtempSync,
@@ -16,6 +18,7 @@ import { MAX_CLIENTS } from "../../src/cli/daemon-command.js";
 import { processGone, type TestDaemons, testDaemons } from "../support/daemon-harness.js";
 import {
   AS_ROOT,
+  CLI,
   eventually,
   makeWorkspace,
   processesWith,
@@ -368,6 +371,27 @@ describe("the daemon socket under attack", () => {
     // Control: the pane reads its own.
     expect(answer.wait.text).toMatch(/own-fd-0/);
   });
+
+  it.skipIf(!existsSync("/usr/bin/strace"))(
+    "a bridge or daemon started under a tracer (ptrace attached before it turned non-dumpable) refuses to run",
+    async () => {
+      const d = setup();
+      for (const args of [
+        ["serve", "--daemon", "--config", (ws as TestWorkspace).policyPath],
+        ["daemon", "--config", (ws as TestWorkspace).policyPath],
+      ]) {
+        const run = spawnSync("/usr/bin/strace", ["-f", "-o", "/dev/null", process.execPath, CLI, ...args], {
+          env: d.env,
+          input: "",
+          encoding: "utf8",
+          timeout: 60_000,
+        });
+        expect(run.status, run.stderr).toBe(1);
+        expect(run.stderr).toMatch(/is tracing this one \(ptrace\); refusing to run/);
+      }
+      expect(d.daemonPid()).toBeUndefined();
+    },
+  );
 
   it.runIf(AS_ROOT)(
     "a pane of a root daemon (running as nobody) cannot reach the socket: its directory is closed",
