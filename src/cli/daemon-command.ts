@@ -112,6 +112,7 @@ class Daemon {
   readonly sessions = new Map<string, Set<Connection>>();
   private readonly sockets = new Set<Socket>();
   private refusals = { since: 0, written: 0, folded: 0 };
+  private refusalTimer: NodeJS.Timeout | undefined;
   /** Each session's kills, so kill_pane answers a repeat the same after a reconnect (bounded per session). */
   private readonly kills = new Map<string, RecentKills>();
   private stopWith: (why: string) => void = () => {};
@@ -199,22 +200,41 @@ class Daemon {
   }
 
   /**
-   * Audits a refused connection, at most REFUSALS_PER_MINUTE records a minute; past that they are counted and the
-   * count goes into the next record written (`alsoRefused`), so a flood of connections cannot flood the log.
+   * Audits a refused connection, at most REFUSALS_PER_MINUTE records a minute; past that they are counted, and the
+   * count is written as a record of its own (`alsoRefused`) when the minute ends, and at stop — so a flood of
+   * connections cannot flood the log, and none goes unrecorded (a second review found counts lost at stop).
    */
   private refuse(record: AuditRecord): void {
     const now = Date.now();
-    if (now - this.refusals.since >= 60_000)
-      this.refusals = { since: now, written: 0, folded: this.refusals.folded };
+    if (now - this.refusals.since >= 60_000) {
+      this.flushRefusals();
+      this.refusals = { since: now, written: 0, folded: 0 };
+    }
     if (this.refusals.written >= REFUSALS_PER_MINUTE) {
       this.refusals.folded += 1;
+      this.refusalTimer ??= setTimeout(() => {
+        this.refusalTimer = undefined;
+        this.flushRefusals();
+      }, 60_000).unref();
       return;
     }
     this.refusals.written += 1;
-    const folded = this.refusals.folded;
-    this.refusals.folded = 0;
     console.error(`ccmux daemon: refused a connection: ${record.reason}`);
-    this.core.logAudit(folded > 0 ? { ...record, alsoRefused: folded } : record);
+    this.core.logAudit(record);
+  }
+
+  /** Writes how many refused connections were only counted since the last such record, if any. */
+  private flushRefusals(): void {
+    const folded = this.refusals.folded;
+    if (folded === 0) return;
+    this.refusals.folded = 0;
+    console.error(`ccmux daemon: refused ${folded} more connections (counted, not recorded one by one)`);
+    this.core.logAudit({
+      event: "connect",
+      decision: "deny",
+      reason: `${folded} more refused connections, counted, not recorded one by one`,
+      alsoRefused: folded,
+    });
   }
 
   private reply(socket: Socket, reply: HelloReply): void {
@@ -281,6 +301,8 @@ class Daemon {
   /** Stops accepting, ends every connection, then the panes (SIGHUP, the grace, SIGKILL) and the log. */
   async close(why: string): Promise<void> {
     this.server.close();
+    clearTimeout(this.refusalTimer);
+    this.flushRefusals();
     for (const socket of this.sockets) socket.destroy();
     try {
       unlinkSync(this.socketPath);

@@ -463,23 +463,35 @@ describe("a client flooding the daemon's socket", () => {
     expect(answers.every((a) => a.ok === true)).toBe(true);
     const refused = await hello(path, connect);
     expect(refused).toMatchObject({ ok: false, code: "LIMIT_EXCEEDED" });
+    let refusals = 1;
     // Half the clients leave: the daemon serves again.
     for (const socket of sockets.splice(0, 40)) socket.destroy();
     for (let served = false; !served; ) {
       const answer = await hello(path, connect);
       (sockets.pop() as Socket).destroy();
       served = answer.ok === true;
+      if (!served) refusals += 1;
     }
     // Garbage hellos are refused too, and past 20 refusals a minute they are only counted.
     for (let i = 0; i < 30; i++) {
       expect(await hello(path, "not a hello")).toMatchObject({ ok: false, code: "INVALID_ARGUMENT" });
       (sockets.pop() as Socket).destroy();
+      refusals += 1;
     }
     // The bridge's own session still works.
     expect((await first.ok<{ panes: unknown[] }>("list_panes")).panes).toEqual([]);
-    const denied = readAudit(ws.auditPath).filter((r) => r.event === "connect" && r.decision === "deny");
-    expect(denied.length).toBeLessThanOrEqual(20);
-    expect(denied.some((r) => r.code === "LIMIT_EXCEEDED")).toBe(true);
+    const during = readAudit(ws.auditPath).filter((r) => r.event === "connect" && r.decision === "deny");
+    expect(during.length).toBeLessThanOrEqual(20);
+    expect(during.some((r) => r.code === "LIMIT_EXCEEDED")).toBe(true);
     await first.close();
+    // At stop the refusals only counted are written: every refusal is accounted for, one by one or in a count.
+    for (const socket of sockets.splice(0)) socket.destroy();
+    expect(daemons.cli(["daemon", "stop", "--config", ws.policyPath]).status).toBe(0);
+    const denied = readAudit(ws.auditPath).filter((r) => r.event === "connect" && r.decision === "deny");
+    const counted = denied.reduce(
+      (sum, r) => sum + (typeof r.alsoRefused === "number" ? r.alsoRefused : 1),
+      0,
+    );
+    expect(counted).toBe(refusals);
   });
 });
