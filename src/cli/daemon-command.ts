@@ -367,6 +367,20 @@ export async function stopDaemon(options: { config?: string }): Promise<number> 
   // Done when the daemon has let go of its lock (it does so last, after its panes and log).
   const { lock } = daemonFiles(dir, file);
   while (lockHolderPid(lock) === info.pid) await new Promise((resolve) => setTimeout(resolve, 20));
+  // Then until its process has ended (it lets go of the lock a moment before it exits).
+  for (let waited = 0; waited < 10_000 && running(info.pid); waited += 20) {
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
   console.error(`ccmux: the daemon (pid ${info.pid}) for ${file} has stopped.`);
   return 0;
+}
+
+/** Whether `pid` is a live process (not gone, not a zombie waiting for a parent that may never reap it). */
+function running(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3) !== "Z";
+  } catch {
+    return false;
+  }
 }

@@ -140,7 +140,7 @@ describe.each([
     const daemonPid = d.daemonPid() as number;
     const stop = d.cli(["daemon", "stop", "--config", (ws as TestWorkspace).policyPath]);
     expect(stop.status, stop.stderr).toBe(0);
-    expect(processGone(daemonPid)).toBe(true);
+    await eventually(() => processGone(daemonPid));
     await eventually(() => processGone(pid));
     expect(d.cli(["ls"]).stdout).toContain("No ccmux daemon is running.");
     const records = readAudit((ws as TestWorkspace).auditPath);
