@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import type { AuditLogOptions } from "../audit/audit-log.js";
+import { policyHash } from "../daemon/daemon-files.js";
 import { CcmuxError, isCcmuxError } from "../errors.js";
 import { positionOfPath, type SourcePosition, scanJson } from "../validation/json-source.js";
 import { type CompiledPolicy, compilePolicy } from "../validation/policy-compile.js";
@@ -51,7 +52,13 @@ export interface AuditTarget {
 
 /** A policy file read and compiled, or every problem found in it (with the audit log, if it can be told). */
 export type PolicyLoad =
-  | { ok: true; file: string; policy: CompiledPolicy }
+  | {
+      ok: true;
+      file: string;
+      policy: CompiledPolicy;
+      /** SHA-256 (hex) of the bytes compiled: what a daemon records, and a bridge compares, to tell a changed file. */
+      sha256: string;
+    }
   | {
       ok: false;
       file: string;
@@ -67,9 +74,11 @@ export type PolicyLoad =
  */
 export function readPolicy(file: string, env: NodeJS.ProcessEnv = process.env): PolicyLoad {
   let text: string;
+  let bytes: Buffer;
   try {
+    bytes = readFileSync(file);
     // A byte order mark some editors write is whitespace here (a space keeps columns where they were).
-    text = readFileSync(file, "utf8").replace(/^\uFEFF/, " ");
+    text = bytes.toString("utf8").replace(/^\uFEFF/, " ");
   } catch (cause) {
     const problem = { path: "", message: `cannot read the policy file: ${(cause as Error).message}` };
     return { ok: false, file, problems: [problem], warnings: [], audit: undefined };
@@ -92,7 +101,7 @@ export function readPolicy(file: string, env: NodeJS.ProcessEnv = process.env): 
       serverPath: env.PATH,
       defaultAuditPath: defaultAuditPath(env),
     });
-    return { ok: true, file, policy };
+    return { ok: true, file, policy, sha256: policyHash(bytes) };
   } catch (error) {
     if (!isCcmuxError(error) || error.code !== "POLICY_INVALID") throw error;
     const listed = (error.data.errors as PolicyProblem[] | undefined) ?? [

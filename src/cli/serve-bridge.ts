@@ -1,5 +1,4 @@
-import { createHash } from "node:crypto";
-import { readFileSync, realpathSync } from "node:fs";
+import { realpathSync } from "node:fs";
 import type { Socket } from "node:net";
 import { ensureSocketDir, socketDirPath } from "../daemon/runtime-dir.js";
 import type { CompiledPolicy } from "../validation/policy-compile.js";
@@ -40,8 +39,7 @@ export async function serveBridge(options: { config?: string; session: string })
   if (!reached.ok) return unavailable(reached.reason);
   const { socket, info } = reached;
   socket.on("error", () => {});
-  const hash = createHash("sha256").update(readFileSync(file)).digest("hex");
-  if (hash !== info.policyHash) {
+  if (loaded.sha256 !== info.policyHash) {
     console.error(
       `ccmux: warning: ${file} changed after the daemon (pid ${info.pid}) started on ${info.started}; it still enforces the policy as it was then. To apply the change: ccmux daemon stop --config ${file} (its panes end), then restart this MCP server.`,
     );

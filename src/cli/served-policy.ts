@@ -8,7 +8,7 @@ import type { NotServing } from "./serve-refusals-only.js";
  */
 export function loadServedPolicy(
   config: string | undefined,
-): { file: string; policy: CompiledPolicy } | NotServing {
+): { file: string; policy: CompiledPolicy; sha256: string } | NotServing {
   const found = findPolicy(config);
   if (found.file === undefined) {
     return {
@@ -33,5 +33,5 @@ export function loadServedPolicy(
       audit: load.audit,
     };
   }
-  return { file, policy: load.policy };
+  return { file, policy: load.policy, sha256: load.sha256 };
 }
