@@ -1,7 +1,5 @@
-import { createHash } from "node:crypto";
-import { readFileSync, realpathSync, unlinkSync } from "node:fs";
+import { realpathSync, unlinkSync } from "node:fs";
 import { createServer as createSocketServer, type Socket, type Server as SocketServer } from "node:net";
-import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
 import type { AuditRecord } from "../audit/audit-log.js";
 import { daemonFiles, newSocketPath } from "../daemon/daemon-files.js";
 import { DaemonLock, lockHolderPid } from "../daemon/daemon-lock.js";
@@ -10,14 +8,13 @@ import { readInfo, writeInfo } from "../daemon/info-file.js";
 import { checkPeer } from "../daemon/peer-check.js";
 import { ensureSocketDir, socketDirPath } from "../daemon/runtime-dir.js";
 import { listenPrivate, removeStaleSocket } from "../daemon/socket-listen.js";
-import { oneSendAtATime } from "../shared/one-send-at-a-time.js";
+import { readStat } from "../panes/process-session.js";
 import { Connection } from "../tools/connection.js";
 import { createServer } from "../tools/create-server.js";
-import { answerMalformedFrames } from "../tools/malformed-frames.js";
 import { RecentKills } from "../tools/recent-kills.js";
+import { clientTransport } from "./client-transport.js";
 import { askDaemon, reachDaemon } from "./daemon-client.js";
 import { describeSessions } from "./daemon-sessions.js";
-import { LineLimit, MAX_FRAME_BYTES } from "./line-limit.js";
 import { openPaneServer, type PaneServer } from "./pane-server.js";
 import { findPolicy } from "./policy-file.js";
 import { loadServedPolicy } from "./served-policy.js";
@@ -43,7 +40,6 @@ export async function runDaemon(options: { config?: string }): Promise<number> {
     return 2;
   }
   const file = realpathSync(loaded.file);
-  const policyHash = createHash("sha256").update(readFileSync(file)).digest("hex");
   const dir = socketDirPath();
   const misplaced = socketDirProblem(dir, loaded.policy);
   if (misplaced !== undefined) {
@@ -78,7 +74,7 @@ export async function runDaemon(options: { config?: string }): Promise<number> {
     writeInfo(files.info, {
       version: 1,
       policy: file,
-      policyHash,
+      policyHash: loaded.sha256,
       socket: socketPath,
       pid: process.pid,
       started: new Date().toISOString(),
@@ -96,7 +92,7 @@ export async function runDaemon(options: { config?: string }): Promise<number> {
   process.stdout.write(`${READY_LINE}\n`);
   const why = await daemon.stopped;
   await daemon.close(why);
-  removeOwnFiles(files.info, socketPath);
+  removeOwnInfo(files.info);
   lock.release();
   return 0;
 }
@@ -266,13 +262,7 @@ class Daemon {
       { policy, host, audit, connection, session, serverEnv, warn, startPersonPanes },
       packageVersion(),
     );
-    const input = new LineLimit();
-    const transport = oneSendAtATime(new StdioServerTransport(input, socket));
-    answerMalformedFrames(
-      transport,
-      { audit, connection },
-      { take: () => input.takeOversized(), limit: MAX_FRAME_BYTES },
-    );
+    const { transport, input } = clientTransport(socket, { audit, connection });
     const closed = new Promise<string>((resolve) => {
       socket.once("close", () => resolve("the client went away"));
       transport.onclose = () => resolve("the client closed the connection");
@@ -323,16 +313,12 @@ function removePreviousSocket(infoPath: string, dir: string): void {
   }
 }
 
-function removeOwnFiles(infoPath: string, socketPath: string): void {
+/** The info file, if it is still ours (Daemon.close removed the socket). */
+function removeOwnInfo(infoPath: string): void {
   try {
     if (readInfo(infoPath).pid === process.pid) unlinkSync(infoPath);
   } catch {
     // gone, or a newer daemon's
-  }
-  try {
-    unlinkSync(socketPath);
-  } catch {
-    // gone
   }
 }
 
@@ -377,10 +363,6 @@ export async function stopDaemon(options: { config?: string }): Promise<number> 
 
 /** Whether `pid` is a live process (not gone, not a zombie waiting for a parent that may never reap it). */
 function running(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3) !== "Z";
-  } catch {
-    return false;
-  }
+  const entry = readStat(pid);
+  return entry !== undefined && !entry.zombie;
 }

@@ -1,9 +1,6 @@
-import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
-import { oneSendAtATime } from "../shared/one-send-at-a-time.js";
 import { Connection } from "../tools/connection.js";
 import { createServer } from "../tools/create-server.js";
-import { answerMalformedFrames } from "../tools/malformed-frames.js";
-import { LineLimit, MAX_FRAME_BYTES } from "./line-limit.js";
+import { clientTransport } from "./client-transport.js";
 import { openPaneServer } from "./pane-server.js";
 import { serveRefusalsOnly } from "./serve-refusals-only.js";
 import { loadServedPolicy } from "./served-policy.js";
@@ -26,14 +23,8 @@ export async function serve(options: { config?: string }): Promise<number> {
     { policy, host, audit, connection, session: connection.id, serverEnv, warn, startPersonPanes },
     packageVersion(),
   );
-  const input = new LineLimit();
+  const { transport, input } = clientTransport(process.stdout, { audit, connection });
   process.stdin.pipe(input);
-  const transport = oneSendAtATime(new StdioServerTransport(input, process.stdout));
-  answerMalformedFrames(
-    transport,
-    { audit, connection },
-    { take: () => input.takeOversized(), limit: MAX_FRAME_BYTES },
-  );
 
   let stopping: Promise<number> | undefined;
   const stop = (why: string): Promise<number> => {
