@@ -80,7 +80,8 @@ export function checkPeer(
   // /proc/PID/status shows (NSpid: one pid per namespace level; readable even for non-dumpable processes).
   if (options.refuseNestedPidNamespaces) {
     const depth = pidNamespaceDepth(peer.pid);
-    const own = pidNamespaceDepth(process.pid);
+    ownDepth ??= pidNamespaceDepth(process.pid);
+    const own = ownDepth;
     if (depth === undefined || own === undefined || depth > own)
       return {
         ok: false,
@@ -90,6 +91,9 @@ export function checkPeer(
   }
   return { ok: true, peer };
 }
+
+/** This process's pid namespace depth, read once (it cannot change). */
+let ownDepth: number | undefined;
 
 /** How many pid namespaces `pid` is nested in, as seen from our /proc (the NSpid line's count). */
 function pidNamespaceDepth(pid: number): number | undefined {

@@ -387,7 +387,9 @@ export class EmbeddedPaneHost implements PaneHost {
     const byOwner = new Map<string, Pane[]>();
     for (const pane of exited) {
       const key = pane.owner.kind === "agent" ? `agent:${pane.owner.session}` : "person";
-      byOwner.set(key, [...(byOwner.get(key) ?? []), pane]);
+      const panes = byOwner.get(key);
+      if (panes) panes.push(pane);
+      else byOwner.set(key, [pane]);
     }
     for (const panes of byOwner.values()) {
       for (const pane of panes.slice(0, Math.max(0, panes.length - this.limits.maxExitedPanes))) {
