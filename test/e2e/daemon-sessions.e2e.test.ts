@@ -1,11 +1,12 @@
 import { spawn } from "node:child_process";
 import { closeSync, openSync, readFileSync, realpathSync, writeFileSync } from "node:fs";
 import { afterEach, describe, expect, it } from "vitest";
-import { processGone, type TestDaemons, testDaemons } from "../support/daemon-harness.js";
+import { type TestDaemons, testDaemons } from "../support/daemon-harness.js";
 import {
   CLI,
   eventually,
   makeWorkspace,
+  processGone,
   readAudit,
   type Served,
   type TestWorkspace,

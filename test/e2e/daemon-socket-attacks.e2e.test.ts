@@ -15,13 +15,14 @@ import { connect as connectSocket, createServer, type Server, type Socket } from
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { MAX_CLIENTS } from "../../src/cli/daemon-command.js";
-import { processGone, type TestDaemons, testDaemons } from "../support/daemon-harness.js";
+import { type TestDaemons, testDaemons } from "../support/daemon-harness.js";
 import {
   AS_ROOT,
   CLI,
   eventually,
   makeWorkspace,
   processesWith,
+  processGone,
   readAudit,
   type Served,
   type TestWorkspace,

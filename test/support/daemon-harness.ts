@@ -5,6 +5,7 @@ import { daemonFiles } from "../../src/daemon/daemon-files.js";
 import {
   CLI,
   NOBODY,
+  processGone,
   type Served,
   serverPath,
   serveWorkspace,
@@ -107,14 +108,4 @@ export function testDaemons(
       if (!own) for (const path of [files.info, files.lock, files.log]) rmSync(path, { force: true });
     },
   };
-}
-
-/** True once no process has this pid, or only its zombie is left (a detached daemon's parent may not reap it). */
-export function processGone(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3) === "Z";
-  } catch {
-    return true;
-  }
 }

@@ -16,6 +16,7 @@ import { join, resolve } from "node:path";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+import { readStat } from "../../src/panes/process-session.js";
 import { oneSendAtATime } from "../../src/shared/one-send-at-a-time.js";
 
 export const CLI = resolve(import.meta.dirname, "../../dist/cli/main.js");
@@ -242,14 +243,13 @@ export async function eventually<T>(probe: () => T | undefined | false, timeoutM
   }
 }
 
-/** True once no process has this pid (for waiting on a server to be gone). */
+/**
+ * True once no process has this pid, or only its zombie is left (for waiting on a server to be gone; a detached
+ * daemon's new parent may never reap it).
+ */
 export function processGone(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return false;
-  } catch {
-    return true;
-  }
+  const entry = readStat(pid);
+  return entry === undefined || entry.zombie;
 }
 
 /** Pids of live processes whose command line contains `marker`. */
