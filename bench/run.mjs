@@ -1440,7 +1440,8 @@ async function benchMemory(ctx) {
       if (retained !== count)
         throw new Error(`list_panes shows ${retained} of ${count} exited bench panes (evicted?)`);
       // The scrollback of the newest pane: a truncation marker counts the lines it holds beyond the returned ones.
-      const history = await srv.ok("read_pane", { pane: panes.at(-1), mode: "scrollback" });
+      // `lines` past the history: only the character cap cuts, and its marker counts every line it cut.
+      const history = await srv.ok("read_pane", { pane: panes.at(-1), mode: "scrollback", lines: 1_000_000 });
       const lines = history.text.split("\n");
       const truncated = /^\[… (\d+) earlier lines? truncated …\]$/.exec(lines[0] ?? "");
       const held = truncated ? Number(truncated[1]) + lines.length - 1 : lines.length;
