@@ -50,6 +50,27 @@ export interface PaneHost {
   kill(id: string, signal?: NodeJS.Signals): Promise<PaneInfo | undefined>;
   /** Resizes the terminal (and the emulator with it); the program gets SIGWINCH. Throws PANE_NOT_FOUND. */
   resize(id: string, cols: number, rows: number): Promise<void>;
+  /**
+   * Calls `listener` whenever the pane's screen may have changed (output parsed, a resize), and with `gone` once
+   * when the pane is killed or evicted (its last call). Returns the unsubscribe. Throws PANE_NOT_FOUND.
+   */
+  watch(id: string, listener: (change: PaneChange) => void): () => void;
+  /**
+   * Types a person's text into the pane as it is (`ccmux attach --write`): the policy's input modes bind the
+   * agent, not the person, whose rights ccmux runs with. Throws PANE_NOT_FOUND; a no-op once the pane exited.
+   */
+  typePersonText(id: string, text: string): void;
+  /** Starts counting a person who watches the pane (read-only). Throws PANE_NOT_FOUND. */
+  addViewer(id: string, viewer: { pid: number; uid: number }): PaneViewer;
+  /**
+   * Gives a viewer write (the agent's send_keys then answers PANE_BUSY), or takes it back. Returns false, and
+   * changes nothing, when another viewer holds write. Throws PANE_NOT_FOUND.
+   */
+  setViewerWrite(id: string, viewerId: string, write: boolean): boolean;
+  /** Stops counting a viewer (and releases its write); a no-op for a pane or viewer that is gone. */
+  removeViewer(id: string, viewerId: string): void;
+  /** Who watches the pane now (empty for a pane that is gone). */
+  viewers(id: string): PaneViewer[];
   /** Subscribes to an event; the returned function unsubscribes. */
   on<E extends keyof PaneHostEvents>(event: E, listener: (...args: PaneHostEvents[E]) => void): () => void;
   /** Kills every pane (SIGHUP, then the shutdown grace, then SIGKILL) and refuses new ones. */
@@ -76,7 +97,27 @@ export interface PaneInfo {
   exit: ProcessExit | null;
   /** Set once the pane's screen was lost to an emulator fault: one line for read results. */
   screenLost?: string;
+  /** People watching the pane through `ccmux attach`. */
+  viewers: number;
+  /** A person holds write (`ccmux attach --write`): the agent's send_keys answers PANE_BUSY meanwhile. */
+  personTyping: boolean;
 }
+
+/** A person watching a pane through `ccmux attach` (seed §6.1). */
+export interface PaneViewer {
+  /** Given by the host, unique within the pane. */
+  id: string;
+  /** The attaching process, as the daemon socket's peer credentials name it. */
+  pid: number;
+  uid: number;
+  /** Holds write: the person's keystrokes go to the pane. At most one viewer per pane holds it. */
+  write: boolean;
+  /** When the viewer attached (ISO 8601). */
+  since: string;
+}
+
+/** Why a pane watcher is called: its screen may have changed, or the pane is gone (the last call). */
+export type PaneChange = "screen" | "exit" | "gone";
 
 /** What a pane is started with. */
 export interface PaneSpawnSpec {

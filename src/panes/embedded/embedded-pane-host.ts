@@ -7,11 +7,13 @@ import type { SandboxStatus } from "../../shared/pane-words.js";
 import { closeOnExecAll } from "../fd-flags.js";
 import { LocalScreens } from "../local-screens.js";
 import type {
+  PaneChange,
   PaneHost,
   PaneHostEvents,
   PaneInfo,
   PaneRead,
   PaneSpawnSpec,
+  PaneViewer,
   PaneWaitOptions,
   PaneWaitResult,
   ReadMode,
@@ -19,6 +21,7 @@ import type {
 } from "../pane-host.js";
 import { PaneProcesses } from "../pane-processes.js";
 import type { HistoryMark } from "../pane-screen.js";
+import { PaneViewers } from "../pane-viewers.js";
 import { trySignal } from "../process-session.js";
 import type { PaneSandbox, SandboxLaunch } from "../sandbox/pane-sandbox.js";
 import type { ScreenFactory, ScreenState } from "../screen-port.js";
@@ -64,6 +67,7 @@ export class EmbeddedPaneHost implements PaneHost {
   private readonly processes: PaneProcesses;
   private readonly userSwitch: UserSwitch | undefined;
   private readonly sessionBase: string | undefined;
+  private readonly paneViewers = new PaneViewers();
 
   /**
    * @param screens where pane emulators run: the screen thread in `serve`, this thread in tests (default).
@@ -108,7 +112,7 @@ export class EmbeddedPaneHost implements PaneHost {
   async spawn(spec: PaneSpawnSpec): Promise<SpawnedPane> {
     const warnings: string[] = [];
     const pane = this.startPane(spec, warnings);
-    return { pane: paneInfo(pane), warnings };
+    return { pane: this.infoOf(pane), warnings };
   }
 
   /**
@@ -167,7 +171,7 @@ export class EmbeddedPaneHost implements PaneHost {
     void pane.exited().then((exit) => {
       if (!this.panes.has(pane.id)) return;
       this.exitOrder.push(pane.id);
-      this.events.emit("exit", paneInfo(pane), exit);
+      this.events.emit("exit", this.infoOf(pane), exit);
       this.evictExited();
     });
     return pane;
@@ -221,12 +225,12 @@ export class EmbeddedPaneHost implements PaneHost {
   }
 
   async list(): Promise<PaneInfo[]> {
-    return this.livePanes().map(paneInfo);
+    return this.livePanes().map((pane) => this.infoOf(pane));
   }
 
   async info(id: string): Promise<PaneInfo | undefined> {
     const pane = this.panes.get(id);
-    return pane ? paneInfo(pane) : undefined;
+    return pane ? this.infoOf(pane) : undefined;
   }
 
   async keyboard(id: string): Promise<ScreenState> {
@@ -249,19 +253,67 @@ export class EmbeddedPaneHost implements PaneHost {
     let lost = false;
     if (mode === "scrollback") text = await pane.scrollbackText();
     else if (mode === "new") ({ text, lost } = await pane.newText(reader));
-    return { screen: snapshot.text, cursor: snapshot.cursor, text, lost, pane: paneInfo(pane) };
+    return { screen: snapshot.text, cursor: snapshot.cursor, text, lost, pane: this.infoOf(pane) };
   }
 
   async wait(id: string, options: PaneWaitOptions): Promise<PaneWaitResult> {
     const pane = this.required(id);
     const { screenBy, ...waitOptions } = options;
     const result = await waitForOutputResult(pane, waitOptions);
-    if (result.excerpt !== undefined) return { ...result, pane: paneInfo(pane) };
-    return { ...result, screen: await screenTextBy(pane, screenBy), pane: paneInfo(pane) };
+    if (result.excerpt !== undefined) return { ...result, pane: this.infoOf(pane) };
+    return { ...result, screen: await screenTextBy(pane, screenBy), pane: this.infoOf(pane) };
   }
 
   async resize(id: string, cols: number, rows: number): Promise<void> {
     await this.required(id).resize(cols, rows);
+  }
+
+  watch(id: string, listener: (change: PaneChange) => void): () => void {
+    const pane = this.required(id);
+    const onScreen = (): void => listener("screen");
+    const onExit = (): void => listener("exit");
+    const onGone = (): void => {
+      unwatch();
+      listener("gone");
+    };
+    const unwatch = (): void => {
+      pane.off("output", onScreen);
+      pane.off("resized", onScreen);
+      pane.off("exit", onExit);
+      pane.off("disposed", onGone);
+    };
+    pane.on("output", onScreen);
+    pane.on("resized", onScreen);
+    pane.on("exit", onExit);
+    pane.on("disposed", onGone);
+    return unwatch;
+  }
+
+  typePersonText(id: string, text: string): void {
+    this.required(id).write(text);
+  }
+
+  addViewer(id: string, viewer: { pid: number; uid: number }): PaneViewer {
+    this.required(id);
+    return this.paneViewers.add(id, viewer);
+  }
+
+  setViewerWrite(id: string, viewerId: string, write: boolean): boolean {
+    this.required(id);
+    return this.paneViewers.setWrite(id, viewerId, write);
+  }
+
+  removeViewer(id: string, viewerId: string): void {
+    this.paneViewers.remove(id, viewerId);
+  }
+
+  viewers(id: string): PaneViewer[] {
+    return this.paneViewers.of(id);
+  }
+
+  /** A pane as data (see PaneInfo). */
+  private infoOf(pane: Pane): PaneInfo {
+    return paneInfo(pane, this.paneViewers);
   }
 
   on<E extends keyof PaneHostEvents>(event: E, listener: (...args: PaneHostEvents[E]) => void): () => void {
@@ -294,7 +346,8 @@ export class EmbeddedPaneHost implements PaneHost {
       this.killing.delete(id);
     }
     this.panes.delete(id);
-    const ended = paneInfo(pane);
+    const ended = this.infoOf(pane);
+    this.paneViewers.forget(id);
     pane.dispose();
     return ended;
   }
@@ -360,14 +413,14 @@ export class EmbeddedPaneHost implements PaneHost {
           limit,
           this.livePanes()
             .filter((pane) => !pane.sandboxed)
-            .map(paneInfo),
+            .map((pane) => this.infoOf(pane)),
         );
       }
       for (const pane of this.livePanes()) {
         const processes = tasks.get(pane.id) ?? 0;
         if (processes <= limit || this.runaways.has(pane.id) || this.killing.has(pane.id)) continue;
         this.runaways.add(pane.id);
-        this.events.emit("limit", paneInfo(pane), processes, limit);
+        this.events.emit("limit", this.infoOf(pane), processes, limit);
         void pane.kill("SIGKILL", 0).finally(() => this.runaways.delete(pane.id));
       }
     }, PROCESS_CHECK_MS);
@@ -394,8 +447,9 @@ export class EmbeddedPaneHost implements PaneHost {
     for (const panes of byOwner.values()) {
       for (const pane of panes.slice(0, Math.max(0, panes.length - this.limits.maxExitedPanes))) {
         this.panes.delete(pane.id);
+        this.events.emit("evict", this.infoOf(pane));
+        this.paneViewers.forget(pane.id);
         void pane.kill().finally(() => pane.dispose());
-        this.events.emit("evict", paneInfo(pane));
       }
     }
   }
@@ -406,8 +460,8 @@ function newPaneId(): string {
   return `p-${randomBytes(12).toString("base64url")}`;
 }
 
-/** A pane as data (see PaneInfo). */
-function paneInfo(pane: Pane): PaneInfo {
+/** A pane as data (see PaneInfo), with who watches it. */
+function paneInfo(pane: Pane, viewers: PaneViewers): PaneInfo {
   const lost = pane.screenLostNote;
   return {
     id: pane.id,
@@ -422,6 +476,8 @@ function paneInfo(pane: Pane): PaneInfo {
     alive: pane.alive,
     exit: pane.exit,
     ...(lost !== undefined ? { screenLost: lost } : {}),
+    viewers: viewers.count(pane.id),
+    personTyping: viewers.writing(pane.id),
   };
 }
 

@@ -44,8 +44,8 @@ const SWEEP_ROUNDS = 100;
 
 /**
  * One pane: a process on a pty, its output rendered by an emulator, and its life cycle. Events:
- * `output` after the emulator parsed a chunk, `exit` once the process is gone and all its output rendered,
- * `disposed` when the pane is released.
+ * `output` after the emulator parsed a chunk, `resized` once the screen has a new size, `exit` once the process
+ * is gone and all its output rendered, `disposed` when the pane is released.
  */
 export class Pane extends EventEmitter {
   readonly id: string;
@@ -173,6 +173,7 @@ export class Pane extends EventEmitter {
     if (!this.alive || this.disposed) return;
     this.process.resize(cols, rows);
     await this.screen.resize(cols, rows);
+    this.emit("resized");
   }
 
   /** Types keystrokes as a terminal sends keys (see KeystrokeWriter); resolves once all are written. */

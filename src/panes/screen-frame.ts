@@ -1,0 +1,43 @@
+/**
+ * A pane's screen as a person's terminal draws it (`ccmux attach`, seed §4.2): styled text runs per row, read
+ * from the emulator's cells. Nothing of the pane's byte stream survives into a frame but printable text (the same
+ * sanitized text read_pane gives the agent) and a fixed set of attributes, so a painter that builds its escape
+ * sequences from a frame cannot pass on a title change, a clipboard write, a hyperlink, a mode change or a query.
+ */
+
+/** One run of cells sharing a style: `[text, fg, bg, attrs]` (compact, as it crosses the daemon socket as JSON). */
+export type FrameRun = [text: string, fg: number, bg: number, attrs: number];
+
+/** A colour: DEFAULT_COLOR, a palette index 0–255, or RGB_COLOR + 0xRRGGBB. */
+export const DEFAULT_COLOR = -1;
+export const RGB_COLOR = 0x1000000;
+
+/** Attribute bits of a run (SGR 1, 2, 3, 4, 5, 7, 9, 53). Concealed text (SGR 8) is drawn: the agent reads it. */
+export const ATTR = {
+  bold: 1,
+  dim: 2,
+  italic: 4,
+  underline: 8,
+  blink: 16,
+  inverse: 32,
+  strike: 64,
+  overline: 128,
+} as const;
+
+/** The visible screen of a pane at one moment. */
+export interface PaneFrame {
+  cols: number;
+  rows: number;
+  /**
+   * `rows` rows, top to bottom; each a list of runs left to right. A run's text is sanitized (sanitizeText: no
+   * control, bidi or invisible character, each such run a `⟨U+…⟩` placeholder) and holds no newline. A wide
+   * character's second cell is not repeated. Trailing blanks in the default style may be left out.
+   */
+  lines: FrameRun[][];
+  /** 0-based cursor position on the screen. */
+  cursor: { row: number; col: number };
+  /** The program has not hidden the cursor (DECTCEM). */
+  cursorVisible: boolean;
+  /** The alternate screen is shown (vim, less, top). */
+  alternate: boolean;
+}
