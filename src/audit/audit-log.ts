@@ -38,7 +38,17 @@ export interface AuditRecord {
     /** A client connected to the daemon (allowed, or refused by its peer credentials or its hello). */
     | "connect"
     /** A daemon client went away. */
-    | "disconnect";
+    | "disconnect"
+    /** A person attached to a pane (`ccmux attach`), or was refused. */
+    | "attach"
+    /** A person's view of a pane ended. */
+    | "detach"
+    /** A person took (`take: true`) or released write on a pane they watch. */
+    | "person-write"
+    /** What a person holding write typed into a pane (`text`; its length and SHA-256 under redactInput). */
+    | "person-input"
+    /** A person's terminal size set the pane's (`ccmux attach --resize`). */
+    | "person-resize";
   decision: AuditDecision;
   connection?: string;
   tool?: string;
@@ -421,8 +431,12 @@ function statOrNull(path: string): Stats | null {
   }
 }
 
-/** `audit.redactInput`: what the agent typed is kept as its length and digest only. */
+/** `audit.redactInput`: what the agent, or a person, typed is kept as its length and digest only. */
 function digestInput(record: AuditRecord): AuditRecord {
+  if (record.event === "person-input" && typeof record.text === "string") {
+    const digest = createHash("sha256").update(record.text).digest("hex");
+    return { ...record, text: { length: record.text.length, sha256: digest } };
+  }
   const args = record.args as { text?: unknown } | undefined;
   if (record.tool !== "send_keys" || typeof args?.text !== "string") return record;
   const digest = createHash("sha256").update(args.text).digest("hex");

@@ -9,9 +9,12 @@ import { checkPeer } from "../daemon/peer-check.js";
 import { ensureSocketDir, socketDirPath } from "../daemon/runtime-dir.js";
 import { listenPrivate, removeStaleSocket } from "../daemon/socket-listen.js";
 import { readStat } from "../panes/process-session.js";
+import { CcmuxError } from "../errors.js";
 import { Connection } from "../tools/connection.js";
 import { createServer } from "../tools/create-server.js";
 import { RecentKills } from "../tools/recent-kills.js";
+import { findAttachTarget } from "./attach/attach-target.js";
+import { ViewerSession } from "./attach/viewer-session.js";
 import { clientTransport } from "./client-transport.js";
 import { askDaemon, reachDaemon } from "./daemon-client.js";
 import { describeSessions } from "./daemon-sessions.js";
@@ -109,6 +112,8 @@ class Daemon {
   private readonly sockets = new Set<Socket>();
   private refusals = { since: 0, written: 0, folded: 0 };
   private refusalTimer: NodeJS.Timeout | undefined;
+  /** The people attached to each pane (`ccmux attach`). */
+  private readonly viewers = new Map<string, Set<ViewerSession>>();
   /** Each session's kills, so kill_pane answers a repeat the same after a reconnect (bounded per session). */
   private readonly kills = new Map<string, RecentKills>();
   private stopWith: (why: string) => void = () => {};
@@ -192,7 +197,49 @@ class Daemon {
       this.stopWith("ccmux daemon stop");
       return;
     }
+    if (hello.op === "attach") return this.attach(socket, hello, peer.peer);
     await this.serveSession(socket, hello.session, peer.peer);
+  }
+
+  /** A person's terminal attaches to a pane (`ccmux attach`): refused, audited, when there is no such pane. */
+  private async attach(
+    socket: Socket,
+    hello: Extract<Hello, { op: "attach" }>,
+    peer: { pid: number; uid: number },
+  ): Promise<void> {
+    let pane: Awaited<ReturnType<typeof findAttachTarget>>;
+    try {
+      pane = await findAttachTarget(this.core.host, hello.session, hello.pane);
+    } catch (error) {
+      const code = error instanceof CcmuxError ? error.code : "INTERNAL";
+      const message = (error as Error).message;
+      this.core.logAudit({
+        event: "attach",
+        decision: "deny",
+        origin: "person",
+        code,
+        reason: message,
+        args: { pane: hello.pane, session: hello.session },
+        peer,
+      });
+      this.reply(socket, { ok: false, code, message });
+      socket.end();
+      return;
+    }
+    const sessions = this.viewers.get(pane.id) ?? new Set<ViewerSession>();
+    this.viewers.set(pane.id, sessions);
+    const session = new ViewerSession(socket, pane, hello, peer, {
+      host: this.core.host,
+      logAudit: this.core.logAudit,
+      viewersChanged: (id) => {
+        for (const each of this.viewers.get(id) ?? []) each.sendStatus();
+      },
+    });
+    sessions.add(session);
+    socket.once("close", () => {
+      sessions.delete(session);
+      if (sessions.size === 0 && this.viewers.get(pane.id) === sessions) this.viewers.delete(pane.id);
+    });
   }
 
   /**
@@ -293,6 +340,7 @@ class Daemon {
     this.server.close();
     clearTimeout(this.refusalTimer);
     this.flushRefusals();
+    for (const sessions of this.viewers.values()) for (const viewer of sessions) viewer.end(`the daemon stopped (${why})`);
     for (const socket of this.sockets) socket.destroy();
     try {
       unlinkSync(this.socketPath);

@@ -1,4 +1,4 @@
-import type { PaneHost, PaneInfo } from "../panes/pane-host.js";
+import type { PaneHost, PaneInfo, PaneViewer } from "../panes/pane-host.js";
 import type { Connection } from "../tools/connection.js";
 
 /** One pane as `ccmux ls` shows it. */
@@ -10,6 +10,8 @@ export interface ListedPane {
   alive: boolean;
   exitCode: number | null;
   sandboxed: boolean;
+  /** People watching the pane (`ccmux attach`): their pid and uid, and whether they hold write. */
+  viewers: { pid: number; uid: number; write: boolean; since: string }[];
 }
 
 /** An agent session as `ccmux ls` shows it: its live connections and its panes. */
@@ -39,13 +41,14 @@ export async function describeSessions(
   for (const name of connected.keys()) session(name);
   const personPanes: ListedPane[] = [];
   for (const pane of await host.list()) {
-    if (pane.owner.kind === "person") personPanes.push(listed(pane));
-    else session(pane.owner.session).panes.push(listed(pane));
+    const entry = listed(pane, host.viewers(pane.id));
+    if (pane.owner.kind === "person") personPanes.push(entry);
+    else session(pane.owner.session).panes.push(entry);
   }
   return { sessions: [...sessions.values()].sort((a, b) => a.name.localeCompare(b.name)), personPanes };
 }
 
-function listed(pane: PaneInfo): ListedPane {
+function listed(pane: PaneInfo, viewers: readonly PaneViewer[]): ListedPane {
   return {
     pane: pane.id,
     name: pane.name,
@@ -54,5 +57,6 @@ function listed(pane: PaneInfo): ListedPane {
     alive: pane.alive,
     exitCode: pane.exit?.exitCode ?? null,
     sandboxed: pane.sandboxed,
+    viewers: viewers.map(({ pid, uid, write, since }) => ({ pid, uid, write, since })),
   };
 }

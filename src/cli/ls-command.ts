@@ -104,5 +104,11 @@ function formatListings(listings: readonly DaemonListing[]): string {
 function paneLine(pane: ListedPane): string {
   const state = pane.alive ? `pid ${pane.pid}` : `exited ${pane.exitCode ?? "by signal"}`;
   // The argv is the person's own policy's programs with the agent's arguments: shown as JSON, never raw.
-  return `${pane.pane}  ${JSON.stringify(pane.name)}  ${state}${pane.sandboxed ? "  sandboxed" : ""}  ${JSON.stringify(pane.argv)}`;
+  const watched = (pane.viewers ?? []).map(
+    (viewer) => `attached: pid ${viewer.pid} uid ${viewer.uid}${viewer.write ? " (typing)" : ""}`,
+  );
+  return [
+    `${pane.pane}  ${JSON.stringify(pane.name)}  ${state}${pane.sandboxed ? "  sandboxed" : ""}  ${JSON.stringify(pane.argv)}`,
+    ...watched,
+  ].join("\n      ");
 }

@@ -17,6 +17,14 @@ const COMMAND_OPTIONS: Readonly<Record<string, Options>> = {
   serve: { ...HELP, ...CONFIG, daemon: { type: "boolean" }, session: { type: "string" } },
   daemon: { ...HELP, ...CONFIG },
   ls: { ...HELP, ...CONFIG, json: { type: "boolean" } },
+  attach: {
+    ...HELP,
+    ...CONFIG,
+    session: { type: "string" },
+    write: { type: "boolean" },
+    resize: { type: "boolean" },
+    "escape-key": { type: "string" },
+  },
   init: { ...HELP, force: { type: "boolean" } },
   policy: { ...HELP, ...CONFIG, cwd: { type: "string" } },
   schema: { ...HELP },
@@ -135,6 +143,27 @@ async function main(argv: string[]): Promise<number> {
         json: values.json === true,
         ...(config === undefined ? {} : { config }),
       });
+    case "attach": {
+      const [pane, ...extra] = positionals;
+      if (pane === undefined || extra.length > 0)
+        throw new UsageError(`ccmux attach: name exactly one pane (its id or name; see ccmux ls).\n${usage}`);
+      const session = typeof values.session === "string" ? values.session : "default";
+      if (!SESSION_NAME.test(session))
+        throw new UsageError(
+          `ccmux attach: --session ${JSON.stringify(session)}: 1 to 64 of A-Z a-z 0-9 . _ -, starting with a letter or digit.`,
+        );
+      if (values.resize === true && values.write !== true)
+        throw new UsageError("ccmux attach: --resize needs --write (the pane follows the person who types).");
+      const escapeKey = values["escape-key"];
+      return (await import("./attach/attach-command.js")).attachCommand({
+        session,
+        pane,
+        write: values.write === true,
+        resize: values.resize === true,
+        ...(typeof escapeKey === "string" ? { escapeKey } : {}),
+        ...(config === undefined ? {} : { config }),
+      });
+    }
     case "init":
       expectNoPositionals(command, positionals);
       return (await import("./init-command.js")).initPolicy({ force: values.force === true });

@@ -53,6 +53,33 @@ Options:
 ${HELP_OPTION}
 
 Exit: 0, or 1 when a daemon could not be listed (the reason on stderr).`,
+  attach: `Usage: ccmux attach [--config FILE] [--session NAME] [--write [--resize]] [--escape-key KEY] PANE
+
+Shows a pane of the policy's daemon in this terminal, live, with a status line (name, program, agent or person,
+read-only or read-write). PANE is a pane id (ccmux ls), or a pane name in the session or among your own panes.
+The pane is drawn from ccmux's terminal emulator: nothing the pane prints reaches this terminal but text, colours
+and cursor moves (no title, clipboard, hyperlink, mode change or query). Several people may watch one pane.
+
+Read-only unless --write. With --write you type into the pane as yourself: the policy's input rules bind the
+agent, not you. While you hold write, the agent's send_keys to the pane answers PANE_BUSY. Every attach, detach,
+take and release of write, and what you type (its length and SHA-256 with audit.redactInput) is audited with
+origin "person".
+
+Keys: the escape key (default C-]) then
+  d   detach (closing the terminal, or the pane exiting, also returns)
+  w   release write, or take it again (with --write)
+  r   redraw
+  the escape key again types it
+
+Options:
+${CONFIG_OPTION}
+  --session NAME  the agent session whose pane names are meant (default "default")
+  --write         type into the pane (one viewer at a time holds write)
+  --resize        with --write: the pane takes this terminal's size while you hold write
+  --escape-key KEY  C-x or ^x (default C-])
+${HELP_OPTION}
+
+Exit: 0 detached, or the pane or the daemon ended; 1 it could not attach (no daemon, no such pane); 2 usage.`,
   init: `Usage: ccmux init [--force]
 
 Writes a starter ./ccmux.json: workspace ".", a few read-only commands, the sandbox required.
@@ -101,6 +128,7 @@ export const USAGE = `Usage: ccmux COMMAND [options]     (ccmux COMMAND --help f
   ccmux serve --daemon [--session NAME]  the same, with panes in the policy's daemon (they outlive the client)
   ccmux daemon [stop] [--config FILE]    run (or stop) the policy's daemon
   ccmux ls [--json]                      running daemons, their sessions and panes
+  ccmux attach [--write] PANE            watch (or type into) a pane of the daemon, live
   ccmux init [--force]                   write a starter ./ccmux.json
   ccmux policy check [--config FILE] [--cwd DIR] "<command line>"
                                          would spawn allow this? exit 0 allowed, 1 denied

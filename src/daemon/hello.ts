@@ -5,14 +5,34 @@ import { SESSION_NAME } from "./session-name.js";
 /**
  * The daemon socket's first exchange. The client writes one JSON line saying what it wants; the daemon answers
  * one JSON line. After an accepted `connect`, the socket carries MCP's JSON-RPC messages, one per line, both
- * ways (the same framing as MCP's stdio transport, so the bridge forwards lines without rewriting them).
+ * ways (the same framing as MCP's stdio transport, so the bridge forwards lines without rewriting them). After an
+ * accepted `attach`, it carries the attach protocol's JSON lines (src/cli/attach/attach-protocol.ts).
  */
+
+/** The largest terminal side an attaching person's terminal may report (columns or rows). */
+export const MAX_TERMINAL_SIDE = 1000;
+const terminalSide = z.number().int().min(1).max(MAX_TERMINAL_SIDE);
 
 export { SESSION_NAME } from "./session-name.js";
 
 export const Hello = z.discriminatedUnion("op", [
   /** Become an MCP connection of agent session `session`. */
   z.strictObject({ ccmux: z.literal(1), op: z.literal("connect"), session: z.string().regex(SESSION_NAME) }),
+  /**
+   * A person watches pane `pane` (an id, or a name in `session` or among the person's panes) on a terminal of
+   * `cols`×`rows` (`ccmux attach`); with `write` they ask to type into it, with `resize` the pane follows their
+   * terminal's size while they hold write.
+   */
+  z.strictObject({
+    ccmux: z.literal(1),
+    op: z.literal("attach"),
+    session: z.string().regex(SESSION_NAME),
+    pane: z.string().min(1).max(64),
+    write: z.boolean(),
+    resize: z.boolean(),
+    cols: terminalSide,
+    rows: terminalSide,
+  }),
   /** Describe the daemon: its sessions and their panes (`ccmux ls`). */
   z.strictObject({ ccmux: z.literal(1), op: z.literal("ls") }),
   /** End the daemon: panes get SIGHUP, then the shutdown grace, then SIGKILL (`ccmux daemon stop`). */

@@ -1,0 +1,230 @@
+import { realpathSync } from "node:fs";
+import type { Socket } from "node:net";
+import { StringDecoder } from "node:string_decoder";
+import { socketDirPath } from "../../daemon/runtime-dir.js";
+import type { PaneFrame } from "../../panes/screen-frame.js";
+import { askDaemon, reachDaemon } from "../daemon-client.js";
+import { findPolicy } from "../policy-file.js";
+import {
+  type AttachAccepted,
+  type FromViewer,
+  MAX_KEYS_PER_MESSAGE,
+  type ToViewer,
+  type ViewerStatus,
+} from "./attach-protocol.js";
+import { DEFAULT_ESCAPE_KEY, EscapeKeyReader, escapeKeyByte } from "./escape-key.js";
+import { ENTER_TERMINAL, FramePainter, LEAVE_TERMINAL } from "./frame-painter.js";
+import { readJsonLines } from "./json-lines.js";
+import { statusLine } from "./status-line.js";
+
+/** The longest line the attach client reads from the daemon (a frame of a 400×200 pane in many styles). */
+const MAX_DAEMON_LINE = 64 * 1024 * 1024;
+
+export interface AttachOptions {
+  config?: string;
+  session: string;
+  pane: string;
+  write: boolean;
+  resize: boolean;
+  escapeKey?: string;
+}
+
+/**
+ * `ccmux attach [--config FILE] [--session NAME] [--write] [--resize] [--escape-key KEY] PANE`: this terminal
+ * shows the pane, live, from the daemon's emulator (FramePainter: the pane's bytes never reach this terminal),
+ * with a status line. Read-only unless `--write`; the escape key then `d` detaches. Returns the exit code: 0 after
+ * a detach, the pane's end or the daemon's stop; 1 when it could not attach; 2 for a command line that does not fit
+ * (no terminal, a bad escape key, no policy).
+ */
+export async function attachCommand(options: AttachOptions): Promise<number> {
+  const escapeName = options.escapeKey ?? DEFAULT_ESCAPE_KEY;
+  const escape = escapeKeyByte(escapeName);
+  if (escape === undefined) {
+    console.error(
+      `ccmux attach: --escape-key ${JSON.stringify(escapeName)}: give a control key, C-x or ^x (x one of @ A-Z [ \\ ] ^ _).`,
+    );
+    return 2;
+  }
+  if (!process.stdin.isTTY || !process.stdout.isTTY) {
+    console.error("ccmux attach: stdin and stdout must be a terminal.");
+    return 2;
+  }
+  const found = findPolicy(options.config);
+  if (found.file === undefined) {
+    console.error(`ccmux attach: ${found.problem}`);
+    return 2;
+  }
+  const file = realpathSync(found.file);
+  const reached = await reachDaemon(socketDirPath(), file, false);
+  if (!reached.ok) {
+    console.error(
+      `ccmux attach: ${reached.reason} (panes outlive their clients only in the daemon: \`ccmux serve --daemon\`).`,
+    );
+    return 1;
+  }
+  const socket = reached.socket;
+  let accepted: AttachAccepted;
+  try {
+    const reply = await askDaemon(socket, {
+      ccmux: 1,
+      op: "attach",
+      session: options.session,
+      pane: options.pane,
+      write: options.write,
+      resize: options.resize,
+      ...paneArea(),
+    });
+    if (!reply.ok) {
+      console.error(`ccmux attach: ${reply.code}: ${reply.message}`);
+      socket.destroy();
+      return 1;
+    }
+    accepted = reply as unknown as AttachAccepted;
+  } catch (error) {
+    console.error(`ccmux attach: ${(error as Error).message}`);
+    socket.destroy();
+    return 1;
+  }
+  return new AttachedTerminal(socket, accepted, options, escape, escapeName).run();
+}
+
+/** The area of this terminal the pane is drawn in: all but the status line. */
+function paneArea(): { cols: number; rows: number } {
+  return {
+    cols: Math.max(1, process.stdout.columns || 80),
+    rows: Math.max(1, (process.stdout.rows || 24) - 1),
+  };
+}
+
+/** This terminal while attached: raw input to the daemon, frames to the screen, until the view ends. */
+class AttachedTerminal {
+  private readonly painter = new FramePainter();
+  private readonly keys: EscapeKeyReader;
+  private readonly decoder = new StringDecoder("utf8");
+  private frame: PaneFrame | undefined;
+  private status: ViewerStatus;
+  private note: string | undefined;
+  private noteTimer: NodeJS.Timeout | undefined;
+  private finish: (result: { code: number; message: string }) => void = () => {};
+
+  constructor(
+    private readonly socket: Socket,
+    private readonly accepted: AttachAccepted,
+    private readonly options: AttachOptions,
+    escape: number,
+    private readonly escapeName: string,
+  ) {
+    this.keys = new EscapeKeyReader(escape);
+    this.status = accepted.status;
+    if (options.write && !accepted.status.write) this.flash("write is held by another viewer");
+  }
+
+  async run(): Promise<number> {
+    const ended = new Promise<{ code: number; message: string }>((resolve) => {
+      this.finish = resolve;
+    });
+    const stdin = process.stdin;
+    const stdout = process.stdout;
+    stdout.write(ENTER_TERMINAL);
+    stdin.setRawMode(true);
+    const onInput = (chunk: Buffer): void => this.onInput(this.decoder.write(chunk));
+    const onResize = (): void => {
+      this.painter.invalidate();
+      this.paint();
+      if (this.options.resize) this.send({ size: paneArea() });
+    };
+    // A closed terminal (SIGHUP) or a kill ends the view; the daemon sees the socket close and detaches.
+    const onSignal = (): void => this.finish({ code: 0, message: "" });
+    stdin.on("data", onInput);
+    stdin.resume();
+    stdout.on("resize", onResize);
+    for (const signal of ["SIGHUP", "SIGTERM", "SIGINT"] as const) process.on(signal, onSignal);
+    this.socket.on("close", () =>
+      this.finish({ code: 1, message: "ccmux attach: the daemon closed the connection." }),
+    );
+    readJsonLines(
+      this.socket,
+      MAX_DAEMON_LINE,
+      (value) => this.onMessage(value as ToViewer),
+      (why) => this.finish({ code: 1, message: `ccmux attach: the daemon sent ${why}.` }),
+    );
+    this.paint();
+    const result = await ended;
+    stdin.off("data", onInput);
+    stdout.off("resize", onResize);
+    for (const signal of ["SIGHUP", "SIGTERM", "SIGINT"] as const) process.off(signal, onSignal);
+    clearTimeout(this.noteTimer);
+    this.socket.destroy();
+    try {
+      stdin.setRawMode(false);
+    } catch {
+      // the terminal is gone
+    }
+    stdin.pause();
+    stdout.write(LEAVE_TERMINAL);
+    if (result.message !== "") process.stderr.write(`${result.message}\n`);
+    return result.code;
+  }
+
+  private onMessage(message: ToViewer): void {
+    if ("frame" in message) this.frame = message.frame;
+    else if ("status" in message) this.status = message.status;
+    else if ("end" in message) {
+      this.paint();
+      return this.finish({ code: 0, message: `ccmux attach: ${message.end}.` });
+    }
+    this.paint();
+  }
+
+  private onInput(chunk: string): void {
+    const { text, commands } = this.keys.read(chunk);
+    if (text !== "") {
+      if (this.status.write) {
+        for (let at = 0; at < text.length; at += MAX_KEYS_PER_MESSAGE)
+          this.send({ keys: text.slice(at, at + MAX_KEYS_PER_MESSAGE) });
+      } else this.flash(this.options.write ? `read-only: ${this.escapeName} w to type` : "read-only");
+    }
+    for (const command of commands) {
+      if (command === "detach") return this.finish({ code: 0, message: "ccmux attach: detached." });
+      if (command === "redraw") {
+        this.painter.invalidate();
+        this.paint();
+      } else if (command === "toggle-write") {
+        if (this.options.write) this.send({ write: !this.status.write });
+        else this.flash("attach with --write to type");
+      } else this.flash(`${this.escapeName} then d detaches, w takes or releases write, r redraws`);
+    }
+  }
+
+  private flash(note: string): void {
+    this.note = note;
+    clearTimeout(this.noteTimer);
+    this.noteTimer = setTimeout(() => {
+      this.note = undefined;
+      this.paint();
+    }, 3000);
+    this.paint();
+  }
+
+  private paint(): void {
+    if (!this.frame) return;
+    const view = { cols: Math.max(1, process.stdout.columns || 80), rows: Math.max(2, process.stdout.rows || 24) };
+    const clipped =
+      this.frame.cols > view.cols || this.frame.rows > view.rows - 1
+        ? `showing ${Math.min(view.cols, this.frame.cols)}×${Math.min(view.rows - 1, this.frame.rows)} of ${this.frame.cols}×${this.frame.rows}`
+        : undefined;
+    const status = statusLine({
+      pane: this.accepted.pane,
+      status: this.status,
+      escapeKey: this.escapeName,
+      mayWrite: this.options.write,
+      ...(clipped ? { clipped } : {}),
+      ...(this.note ? { note: this.note } : {}),
+    });
+    process.stdout.write(this.painter.paint(this.frame, view, status));
+  }
+
+  private send(message: FromViewer): void {
+    if (!this.socket.destroyed) this.socket.write(`${JSON.stringify(message)}\n`);
+  }
+}

@@ -1,0 +1,29 @@
+import { CcmuxError } from "../../errors.js";
+import type { PaneHost, PaneInfo } from "../../panes/pane-host.js";
+
+/**
+ * The pane a person asked to attach to: `wanted` is a pane id (any pane of the daemon: the person runs ccmux with
+ * their own rights), or a name among agent session `session`'s panes and the person's panes. Throws
+ * PANE_NOT_FOUND when nothing matches, INVALID_ARGUMENT when a name matches several panes (use the id).
+ */
+export async function findAttachTarget(host: PaneHost, session: string, wanted: string): Promise<PaneInfo> {
+  const panes = await host.list();
+  const byId = panes.find((pane) => pane.id === wanted);
+  if (byId) return byId;
+  const named = panes.filter(
+    (pane) =>
+      pane.name === wanted && (pane.owner.kind === "person" || pane.owner.session === session),
+  );
+  const [only, ...more] = named;
+  if (only && more.length === 0) return only;
+  if (only) {
+    throw new CcmuxError(
+      "INVALID_ARGUMENT",
+      `${named.length} panes are named ${JSON.stringify(wanted)} in session ${session}: attach by id (see ccmux ls).`,
+    );
+  }
+  throw new CcmuxError(
+    "PANE_NOT_FOUND",
+    `No pane ${JSON.stringify(wanted)} in session ${session} or among the person's panes (see ccmux ls).`,
+  );
+}

@@ -1,0 +1,270 @@
+import type { Socket } from "node:net";
+import type { AuditRecord } from "../../audit/audit-log.js";
+import type { PaneChange, PaneHost, PaneInfo, PaneViewer } from "../../panes/pane-host.js";
+import {
+  type AttachAccepted,
+  FromViewer,
+  MAX_ATTACH_LINE,
+  type ToViewer,
+  type ViewerStatus,
+} from "./attach-protocol.js";
+import { FramePump } from "./frame-pump.js";
+import { readJsonLines } from "./json-lines.js";
+
+/** A viewer's socket holding more than this many bytes unsent gets no new frame until it drains. */
+const BACKED_UP_BYTES = 1024 * 1024;
+/** What a person typed is audited once this much has gathered, or after INPUT_QUIET_MS without typing. */
+const INPUT_AUDIT_CHARS = 4096;
+const INPUT_QUIET_MS = 1000;
+/** The pane sizes `--resize` may set (those spawn allows). */
+const RESIZE_COLS = { min: 20, max: 400 };
+const RESIZE_ROWS = { min: 5, max: 200 };
+
+/** What a viewer session needs from the daemon. */
+export interface ViewerDeps {
+  host: PaneHost;
+  logAudit: (record: AuditRecord) => void;
+  /** Tells every viewer of a pane that who watches it, or who holds write, changed. */
+  viewersChanged: (paneId: string) => void;
+}
+
+/** The attach request, as the daemon accepted it (src/daemon/hello.ts). */
+export interface ViewerRequest {
+  write: boolean;
+  resize: boolean;
+  cols: number;
+  rows: number;
+}
+
+/**
+ * One person watching one pane through `ccmux attach`, on the daemon's side of the socket (seed §4.2, §6.1). The
+ * person gets frames of the pane's screen (FramePump; built from the emulator, never the pane's bytes) and status
+ * lines; while they hold write, what they type goes to the pane as it is (the policy's input modes bind the
+ * agent, not the person), and the agent's send_keys answers PANE_BUSY. Every step is audited with
+ * `origin: "person"`: attach, detach, taking and releasing write, the text typed (length and SHA-256 under
+ * `audit.redactInput`), a resize.
+ */
+export class ViewerSession {
+  private readonly viewer: PaneViewer;
+  private readonly pump: FramePump;
+  private readonly unwatch: () => void;
+  private typed = "";
+  private typedTimer: NodeJS.Timeout | undefined;
+  private size: { cols: number; rows: number };
+  private ended = false;
+  private exit: ViewerStatus["exit"];
+  private paneSize: { cols: number; rows: number };
+
+  /** Attaches (the pane must exist: see findAttachTarget) and answers the hello; the session runs until either side ends it. */
+  constructor(
+    private readonly socket: Socket,
+    private readonly pane: PaneInfo,
+    private readonly request: ViewerRequest,
+    private readonly peer: { pid: number; uid: number },
+    private readonly deps: ViewerDeps,
+  ) {
+    const { host } = deps;
+    this.size = { cols: request.cols, rows: request.rows };
+    this.paneSize = { cols: 0, rows: 0 };
+    this.exit = pane.exit ? { exitCode: pane.exit.exitCode, signal: pane.exit.signal ?? null } : undefined;
+    this.viewer = host.addViewer(pane.id, peer);
+    this.pump = new FramePump({
+      fetch: () => host.frame(pane.id),
+      send: (frame) => {
+        const sized = frame as { cols: number; rows: number };
+        if (sized.cols !== this.paneSize.cols || sized.rows !== this.paneSize.rows) {
+          this.paneSize = { cols: sized.cols, rows: sized.rows };
+          this.send({ frame: frame as never });
+          this.sendStatus();
+        } else this.send({ frame: frame as never });
+      },
+      backedUp: () => socket.writableLength > BACKED_UP_BYTES,
+      drained: () => new Promise((resolve) => socket.once("drain", resolve).once("close", resolve)),
+      onError: () => this.end("the pane's screen cannot be read"),
+    });
+    this.unwatch = host.watch(pane.id, (change) => this.onChange(change));
+    this.audit({ event: "attach", decision: "allow", peer, wantsWrite: request.write, resize: request.resize });
+    const granted = request.write && this.takeWrite();
+    const accepted: AttachAccepted = {
+      pane: {
+        id: pane.id,
+        name: pane.name,
+        argv: pane.argv,
+        owner: pane.owner.kind,
+        ...(pane.owner.kind === "agent" ? { session: pane.owner.session } : {}),
+      },
+      viewer: this.viewer.id,
+      status: this.status(),
+    };
+    this.send({ ok: true, ...accepted } as never);
+    deps.viewersChanged(pane.id);
+    if (granted) this.followSize();
+    socket.once("close", () => this.detach("the person's terminal closed the connection"));
+    readJsonLines(
+      socket,
+      MAX_ATTACH_LINE,
+      (value) => this.onMessage(value),
+      (why) => this.end(`the attach client sent ${why}`),
+    );
+    this.pump.changed();
+  }
+
+  /** Sends this viewer the current status (who watches, who holds write). */
+  sendStatus(): void {
+    this.send({ status: this.status() });
+  }
+
+  /** Ends the view with a reason the client prints (the daemon stopping, the pane gone). */
+  end(why: string): void {
+    if (this.ended) return;
+    this.send({ end: why });
+    this.socket.end();
+    this.detach(why);
+  }
+
+  private status(): ViewerStatus {
+    const viewers = this.deps.host.viewers(this.pane.id);
+    const holder = viewers.find((each) => each.write);
+    return {
+      viewers: viewers.length,
+      write: holder?.id === this.viewer.id,
+      ...(holder && holder.id !== this.viewer.id ? { writeHeldBy: holder.pid } : {}),
+      ...(this.exit ? { exit: this.exit } : {}),
+      cols: this.paneSize.cols,
+      rows: this.paneSize.rows,
+    };
+  }
+
+  private onChange(change: PaneChange): void {
+    if (change === "screen") return this.pump.changed();
+    if (change === "gone") return this.end("the pane was killed");
+    void this.deps.host.info(this.pane.id).then((info) => {
+      if (!info?.exit) return;
+      this.exit = { exitCode: info.exit.exitCode, signal: info.exit.signal ?? null };
+      const how = info.exit.signal ? `signal ${info.exit.signal}` : `code ${info.exit.exitCode}`;
+      // The last frame first, so the person sees what the program printed last.
+      void this.deps.host.frame(this.pane.id).then(
+        (frame) => {
+          this.send({ frame });
+          this.end(`the pane exited (${how})`);
+        },
+        () => this.end(`the pane exited (${how})`),
+      );
+    });
+  }
+
+  private onMessage(value: unknown): void {
+    const parsed = FromViewer.safeParse(value);
+    if (!parsed.success) return this.end("the attach client sent a message ccmux does not know");
+    const message = parsed.data;
+    if ("keys" in message) return this.type(message.keys);
+    if ("write" in message) {
+      if (message.write) {
+        if (this.takeWrite()) this.followSize();
+      } else this.releaseWrite("released");
+      this.deps.viewersChanged(this.pane.id);
+      return;
+    }
+    this.size = message.size;
+    this.followSize();
+  }
+
+  /** The person's text, to the pane as it is, while they hold write (dropped otherwise: read-only). */
+  private type(text: string): void {
+    if (!this.holdsWrite() || this.exit) return;
+    try {
+      this.deps.host.typePersonText(this.pane.id, text);
+    } catch {
+      return;
+    }
+    this.typed += text;
+    if (this.typed.length >= INPUT_AUDIT_CHARS) this.auditTyped();
+    else {
+      clearTimeout(this.typedTimer);
+      this.typedTimer = setTimeout(() => this.auditTyped(), INPUT_QUIET_MS);
+    }
+  }
+
+  /** Audits what was typed since the last record (the audit log keeps length and SHA-256 under redactInput). */
+  private auditTyped(): void {
+    clearTimeout(this.typedTimer);
+    this.typedTimer = undefined;
+    if (this.typed === "") return;
+    const text = this.typed;
+    this.typed = "";
+    this.audit({ event: "person-input", decision: "allow", bytes: Buffer.byteLength(text), text });
+  }
+
+  private holdsWrite(): boolean {
+    return this.deps.host.viewers(this.pane.id).some((each) => each.id === this.viewer.id && each.write);
+  }
+
+  private takeWrite(): boolean {
+    if (this.holdsWrite()) return true;
+    let taken = false;
+    try {
+      taken = this.deps.host.setViewerWrite(this.pane.id, this.viewer.id, true);
+    } catch {
+      // the pane is gone: its watch ends the view
+    }
+    const holder = this.deps.host.viewers(this.pane.id).find((each) => each.write);
+    this.audit({
+      event: "person-write",
+      decision: taken ? "allow" : "deny",
+      take: true,
+      ...(taken ? {} : { reason: `pid ${holder?.pid ?? "?"} holds write` }),
+    });
+    return taken;
+  }
+
+  private releaseWrite(how: string): void {
+    if (!this.holdsWrite()) return;
+    this.auditTyped();
+    try {
+      this.deps.host.setViewerWrite(this.pane.id, this.viewer.id, false);
+    } catch {
+      // the pane is gone
+    }
+    this.audit({ event: "person-write", decision: "allow", take: false, reason: how });
+  }
+
+  /** With `--resize`, while holding write: the pane takes the person's terminal size (within spawn's bounds). */
+  private followSize(): void {
+    if (!this.request.resize || !this.holdsWrite() || this.exit) return;
+    const cols = clamp(this.size.cols, RESIZE_COLS);
+    const rows = clamp(this.size.rows, RESIZE_ROWS);
+    if (cols === this.paneSize.cols && rows === this.paneSize.rows) return;
+    this.audit({ event: "person-resize", decision: "allow", cols, rows });
+    this.deps.host.resize(this.pane.id, cols, rows).catch(() => {});
+  }
+
+  private detach(why: string): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.pump.stop();
+    this.unwatch();
+    this.releaseWrite("detached");
+    this.auditTyped();
+    this.deps.host.removeViewer(this.pane.id, this.viewer.id);
+    this.audit({ event: "detach", decision: "info", reason: why });
+    this.deps.viewersChanged(this.pane.id);
+  }
+
+  private send(message: ToViewer): void {
+    if (!this.socket.destroyed && this.socket.writable) this.socket.write(`${JSON.stringify(message)}\n`);
+  }
+
+  private audit(record: AuditRecord): void {
+    this.deps.logAudit({
+      origin: "person",
+      pane: this.pane.id,
+      paneName: this.pane.name,
+      viewer: this.viewer.id,
+      ...record,
+    });
+  }
+}
+
+function clamp(value: number, range: { min: number; max: number }): number {
+  return Math.min(range.max, Math.max(range.min, value));
+}
