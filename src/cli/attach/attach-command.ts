@@ -208,7 +208,10 @@ class AttachedTerminal {
 
   private paint(): void {
     if (!this.frame) return;
-    const view = { cols: Math.max(1, process.stdout.columns || 80), rows: Math.max(2, process.stdout.rows || 24) };
+    const view = {
+      cols: Math.max(1, process.stdout.columns || 80),
+      rows: Math.max(2, process.stdout.rows || 24),
+    };
     const clipped =
       this.frame.cols > view.cols || this.frame.rows > view.rows - 1
         ? `showing ${Math.min(view.cols, this.frame.cols)}×${Math.min(view.rows - 1, this.frame.rows)} of ${this.frame.cols}×${this.frame.rows}`

@@ -11,8 +11,7 @@ export async function findAttachTarget(host: PaneHost, session: string, wanted: 
   const byId = panes.find((pane) => pane.id === wanted);
   if (byId) return byId;
   const named = panes.filter(
-    (pane) =>
-      pane.name === wanted && (pane.owner.kind === "person" || pane.owner.session === session),
+    (pane) => pane.name === wanted && (pane.owner.kind === "person" || pane.owner.session === session),
   );
   const [only, ...more] = named;
   if (only && more.length === 0) return only;

@@ -83,7 +83,13 @@ export class ViewerSession {
       onError: () => this.end("the pane's screen cannot be read"),
     });
     this.unwatch = host.watch(pane.id, (change) => this.onChange(change));
-    this.audit({ event: "attach", decision: "allow", peer, wantsWrite: request.write, resize: request.resize });
+    this.audit({
+      event: "attach",
+      decision: "allow",
+      peer,
+      wantsWrite: request.write,
+      resize: request.resize,
+    });
     const granted = request.write && this.takeWrite();
     const accepted: AttachAccepted = {
       pane: {
