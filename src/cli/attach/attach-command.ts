@@ -38,8 +38,8 @@ export interface AttachOptions {
  */
 export async function attachCommand(options: AttachOptions): Promise<number> {
   const escapeName = options.escapeKey ?? DEFAULT_ESCAPE_KEY;
-  const escape = escapeKeyByte(escapeName);
-  if (escape === undefined) {
+  const escapeByte = escapeKeyByte(escapeName);
+  if (escapeByte === undefined) {
     console.error(
       `ccmux attach: --escape-key ${JSON.stringify(escapeName)}: give a control key, C-x or ^x (x one of @ A-Z [ \\ ] ^ _).`,
     );
@@ -85,7 +85,7 @@ export async function attachCommand(options: AttachOptions): Promise<number> {
     socket.destroy();
     return 1;
   }
-  return new AttachedTerminal(socket, accepted, options, escape, escapeName).run();
+  return new AttachedTerminal(socket, accepted, options, escapeByte, escapeName).run();
 }
 
 /** The area of this terminal the pane is drawn in: all but the status line. */
@@ -111,10 +111,10 @@ class AttachedTerminal {
     private readonly socket: Socket,
     private readonly accepted: AttachAccepted,
     private readonly options: AttachOptions,
-    escape: number,
+    escapeByte: number,
     private readonly escapeName: string,
   ) {
-    this.keys = new EscapeKeyReader(escape);
+    this.keys = new EscapeKeyReader(escapeByte);
     this.status = accepted.status;
     if (options.write && !accepted.status.write) this.flash("write is held by another viewer");
   }
@@ -171,7 +171,8 @@ class AttachedTerminal {
     else if ("status" in message) this.status = message.status;
     else if ("end" in message) {
       this.paint();
-      return this.finish({ code: 0, message: `ccmux attach: ${message.end}.` });
+      this.finish({ code: 0, message: `ccmux attach: ${message.end}.` });
+      return;
     }
     this.paint();
   }
@@ -185,7 +186,10 @@ class AttachedTerminal {
       } else this.flash(this.options.write ? `read-only: ${this.escapeName} w to type` : "read-only");
     }
     for (const command of commands) {
-      if (command === "detach") return this.finish({ code: 0, message: "ccmux attach: detached." });
+      if (command === "detach") {
+        this.finish({ code: 0, message: "ccmux attach: detached." });
+        return;
+      }
       if (command === "redraw") {
         this.painter.invalidate();
         this.paint();

@@ -24,7 +24,7 @@ export type AttachCommand = "detach" | "toggle-write" | "redraw";
 export class EscapeKeyReader {
   private pending = false;
 
-  constructor(private readonly escape: number) {}
+  constructor(private readonly key: number) {}
 
   /** Text to type (possibly empty), and the commands, in order, of one chunk of input. */
   read(chunk: string): { text: string; commands: (AttachCommand | "unknown")[] } {
@@ -33,9 +33,9 @@ export class EscapeKeyReader {
     for (const char of chunk) {
       if (this.pending) {
         this.pending = false;
-        if (char.charCodeAt(0) === this.escape) text += char;
+        if (char.charCodeAt(0) === this.key) text += char;
         else commands.push(COMMANDS[char] ?? "unknown");
-      } else if (char.charCodeAt(0) === this.escape) this.pending = true;
+      } else if (char.charCodeAt(0) === this.key) this.pending = true;
       else text += char;
     }
     return { text, commands };

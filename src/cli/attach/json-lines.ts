@@ -25,7 +25,10 @@ export function readJsonLines(
       const newline = chunk.indexOf(0x0a, start);
       const end = newline < 0 ? chunk.length : newline;
       size += end - start;
-      if (size > maxBytes) return stop(`a line longer than ${maxBytes} bytes`);
+      if (size > maxBytes) {
+        stop(`a line longer than ${maxBytes} bytes`);
+        return;
+      }
       pending.push(chunk.subarray(start, end));
       if (newline < 0) return;
       const line = Buffer.concat(pending).toString("utf8");
@@ -36,7 +39,8 @@ export function readJsonLines(
       try {
         value = JSON.parse(line);
       } catch {
-        return stop("a line that is not JSON");
+        stop("a line that is not JSON");
+        return;
       }
       onValue(value);
     }

@@ -60,7 +60,7 @@ export class ViewerSession {
     private readonly socket: Socket,
     private readonly pane: PaneInfo,
     private readonly request: ViewerRequest,
-    private readonly peer: { pid: number; uid: number },
+    peer: { pid: number; uid: number },
     private readonly deps: ViewerDeps,
   ) {
     const { host } = deps;
@@ -142,8 +142,13 @@ export class ViewerSession {
   }
 
   private onChange(change: PaneChange): void {
-    if (change === "screen") return this.pump.changed();
-    if (change === "gone") return this.end("the pane was killed");
+    if (change === "screen") this.pump.changed();
+    else if (change === "gone") this.end("the pane was killed");
+    else this.exited();
+  }
+
+  /** The pane's program ended: its last screen, then the end of the view (the person is back at their shell). */
+  private exited(): void {
     void this.deps.host.info(this.pane.id).then((info) => {
       if (!info?.exit) return;
       this.exit = { exitCode: info.exit.exitCode, signal: info.exit.signal ?? null };
@@ -161,18 +166,21 @@ export class ViewerSession {
 
   private onMessage(value: unknown): void {
     const parsed = FromViewer.safeParse(value);
-    if (!parsed.success) return this.end("the attach client sent a message ccmux does not know");
+    if (!parsed.success) {
+      this.end("the attach client sent a message ccmux does not know");
+      return;
+    }
     const message = parsed.data;
-    if ("keys" in message) return this.type(message.keys);
-    if ("write" in message) {
+    if ("keys" in message) this.type(message.keys);
+    else if ("write" in message) {
       if (message.write) {
         if (this.takeWrite()) this.followSize();
       } else this.releaseWrite("released");
       this.deps.viewersChanged(this.pane.id);
-      return;
+    } else {
+      this.size = message.size;
+      this.followSize();
     }
-    this.size = message.size;
-    this.followSize();
   }
 
   /** The person's text, to the pane as it is, while they hold write (dropped otherwise: read-only). */
