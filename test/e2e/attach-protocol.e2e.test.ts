@@ -1,0 +1,174 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { AttachClient } from "../support/attach-client.js";
+import { type TestDaemons, testDaemons } from "../support/daemon-harness.js";
+import { makeWorkspace, readAudit, type Served, type TestWorkspace } from "../support/mcp-harness.js";
+
+/**
+ * The daemon's side of `ccmux attach` (issue 13), spoken directly over the real socket: who may type, what the
+ * agent sees while a person watches or types, and what the audit log records with `origin: "person"`.
+ */
+const BASH = "bash --norc --noprofile";
+const ECHO_LOOP = 'echo "loop ready"; while read -r line; do echo "got:$line"; done';
+
+describe.each([
+  ["sandbox.mode: off", "off"],
+  ["sandbox.mode: required", "required"],
+] as const)("attach protocol (%s)", (_label, mode) => {
+  let ws: TestWorkspace | undefined;
+  let daemons: TestDaemons | undefined;
+  const clients: Served[] = [];
+  const viewers: AttachClient[] = [];
+  afterEach(async () => {
+    for (const viewer of viewers.splice(0)) viewer.close();
+    for (const client of clients.splice(0)) await client.close().catch(() => {});
+    await daemons?.stopAll();
+    ws?.cleanup();
+    ws = undefined;
+    daemons = undefined;
+  });
+
+  /** A daemon with an agent session "work" running an echo loop in a bash pane. */
+  async function agentPane(): Promise<{ agent: Served; pane: string; socket: string }> {
+    ws = makeWorkspace({
+      commands: [{ command: "bash", args: ["--norc --noprofile"], input: "raw" }],
+      sandbox: { mode },
+    });
+    daemons = testDaemons(ws);
+    const agent = await daemons.connect("work");
+    clients.push(agent);
+    const { pane } = await agent.ok<{ pane: string }>("spawn", { command: BASH, name: "loop" });
+    await agent.ok("send_keys", { pane, text: ECHO_LOOP, submit: true, wait: { text: "loop ready" } });
+    return { agent, pane, socket: daemons.socketPath() as string };
+  }
+
+  async function attach(
+    socket: string,
+    hello: Parameters<typeof AttachClient.attach>[1],
+  ): Promise<AttachClient> {
+    const viewer = await AttachClient.attach(socket, hello);
+    viewers.push(viewer);
+    return viewer;
+  }
+
+  function audit(): Array<Record<string, unknown>> {
+    return readAudit((ws as TestWorkspace).auditPath);
+  }
+
+  it("a read-only viewer sees the screen at once, is counted, and what it types reaches nothing", async () => {
+    const { agent, pane, socket } = await agentPane();
+    const viewer = await attach(socket, { pane: "loop", session: "work" });
+    expect(viewer.reply).toMatchObject({
+      ok: true,
+      pane: { id: pane, name: "loop", owner: "agent", session: "work" },
+    });
+    await viewer.untilScreen("loop ready");
+    const listed = await agent.ok<{ panes: Array<Record<string, unknown>> }>("list_panes");
+    expect(listed.panes[0]).toMatchObject({ pane, viewers: 1, personTyping: false });
+    // Typing without write changes nothing: the agent's next line is the first the loop answers.
+    viewer.send({ keys: "sneaky\r" });
+    await agent.ok("send_keys", { pane, text: "from-agent", submit: true, wait: { text: "got:from-agent" } });
+    await viewer.untilScreen("got:from-agent");
+    expect(viewer.screen().join("\n")).not.toContain("sneaky");
+    const read = await agent.ok<{ text: string }>("read_pane", { pane, mode: "scrollback" });
+    expect(read.text).not.toContain("sneaky");
+    viewer.close();
+    await expect
+      .poll(
+        async () => (await agent.ok<{ panes: Array<{ viewers: number }> }>("list_panes")).panes[0]?.viewers,
+      )
+      .toBe(0);
+    const records = audit().filter((record) => record.origin === "person");
+    expect(records.map((record) => record.event)).toEqual(["attach", "detach"]);
+    expect(records.some((record) => record.event === "person-input")).toBe(false);
+  });
+
+  it("a viewer with write types into the pane, the agent gets PANE_BUSY until it is released", async () => {
+    const { agent, pane, socket } = await agentPane();
+    const viewer = await attach(socket, { pane, write: true });
+    expect(viewer.reply).toMatchObject({ ok: true, status: { write: true, viewers: 1 } });
+    viewer.send({ keys: "typed by a person\r" });
+    await viewer.untilScreen("got:typed by a person");
+    const busy = await agent.refused("send_keys", { pane, text: "agent text", submit: true }, "PANE_BUSY");
+    expect(busy).toMatch(/person/i);
+    const read = await agent.ok<{ personTyping: boolean; viewers: number }>("read_pane", { pane });
+    expect(read).toMatchObject({ personTyping: true, viewers: 1 });
+    viewer.send({ write: false });
+    await viewer.until(() => viewer.statuses.at(-1)?.write === false, "write released");
+    await agent.ok("send_keys", {
+      pane,
+      text: "agent again",
+      submit: true,
+      wait: { text: "got:agent again" },
+    });
+    const person = audit().filter((record) => record.origin === "person");
+    expect(person.map((record) => record.event)).toEqual([
+      "attach",
+      "person-write",
+      "person-input",
+      "person-write",
+    ]);
+    expect(person[1]).toMatchObject({ take: true, decision: "allow", pane });
+    expect(person[2]).toMatchObject({ bytes: 18, text: "typed by a person\r" });
+    expect(person[3]).toMatchObject({ take: false });
+    const refusal = audit().find((record) => record.code === "PANE_BUSY");
+    expect(refusal).toMatchObject({ tool: "send_keys", decision: "deny", origin: "agent" });
+  });
+
+  it("only one viewer holds write; the second is told who does and its typing is dropped", async () => {
+    const { pane, socket } = await agentPane();
+    const first = await attach(socket, { pane, write: true });
+    const second = await attach(socket, { pane, write: true });
+    expect(second.reply).toMatchObject({ ok: true, status: { write: false, viewers: 2 } });
+    const status = second.reply?.status as { writeHeldBy?: number } | undefined;
+    expect(status?.writeHeldBy).toBeGreaterThan(0);
+    await first.until(() => first.statuses.at(-1)?.viewers === 2, "the first viewer to count two");
+    second.send({ keys: "second viewer\r" });
+    first.send({ keys: "first viewer\r" });
+    await first.untilScreen("got:first viewer");
+    expect(first.screen().join("\n")).not.toContain("second viewer");
+    const listing = JSON.parse(
+      (daemons as TestDaemons).cli(["ls", "--json", "--config", (ws as TestWorkspace).policyPath]).stdout,
+    );
+    const listed = listing[0].sessions[0].panes[0];
+    expect(listed.viewers).toHaveLength(2);
+    expect(listed.viewers.filter((viewer: { write: boolean }) => viewer.write)).toHaveLength(1);
+  });
+
+  it("the view ends when the pane exits, after its last screen", async () => {
+    const { agent, pane, socket } = await agentPane();
+    const viewer = await attach(socket, { pane });
+    await viewer.untilScreen("loop ready");
+    // C-d ends the loop's read; bash then runs the next line and exits.
+    await agent.ok("send_keys", { pane, keys: ["C-d"] });
+    await agent.ok("send_keys", { pane, text: "echo last words; exit 3", submit: true });
+    await viewer.until(() => viewer.end !== undefined, "the end of the view");
+    expect(viewer.end).toMatch(/exited \(code 3\)/);
+    expect(viewer.screen().join("\n")).toContain("last words");
+    await viewer.until(() => viewer.closed, "the socket to close");
+  });
+
+  it("an attach to a pane that is not there is refused, audited, and counts no viewer", async () => {
+    const { agent, socket } = await agentPane();
+    const viewer = await attach(socket, { pane: "no-such-pane" });
+    expect(viewer.reply).toMatchObject({ ok: false, code: "PANE_NOT_FOUND" });
+    // Another session's pane names are not in reach by name either.
+    const other = await attach(socket, { pane: "loop", session: "other" });
+    expect(other.reply).toMatchObject({ ok: false, code: "PANE_NOT_FOUND" });
+    const denied = audit().filter((record) => record.event === "attach");
+    expect(denied).toHaveLength(2);
+    expect(denied.every((record) => record.decision === "deny" && record.origin === "person")).toBe(true);
+    const listed = await agent.ok<{ panes: Array<{ viewers: number }> }>("list_panes");
+    expect(listed.panes[0]?.viewers).toBe(0);
+  });
+
+  it("a client that sends what the protocol does not know is detached, and its write released", async () => {
+    const { agent, pane, socket } = await agentPane();
+    const viewer = await attach(socket, { pane, write: true });
+    viewer.send({ keys: "x", extra: "field" });
+    await viewer.until(() => viewer.closed, "the daemon to end the view");
+    expect(viewer.end).toMatch(/does not know/);
+    const read = await agent.ok<{ personTyping: boolean; viewers: number }>("read_pane", { pane });
+    expect(read).toMatchObject({ personTyping: false, viewers: 0 });
+    await agent.ok("send_keys", { pane, text: "still mine", submit: true, wait: { text: "got:still mine" } });
+  });
+});
