@@ -38,9 +38,10 @@ export interface PaneFrame {
    * character's second cell is not repeated. Trailing blanks in the default style may be left out.
    *
    * A row's runs joined read exactly as that row of read_pane's screen text (sanitized), up to trailing blanks
-   * (frame-of.ts). So a row's text can take more or fewer columns than `cols`: a placeholder is wider than the
-   * cells it replaces. A painter clips each row at `cols`. Blanks past the row's text keep their colours (an
-   * erased line's background).
+   * (frame-of.ts): the row is sanitized as one text, so a ZWJ or variation selector kept inside an emoji
+   * sequence may end one run and its emoji begin the next (do not sanitize runs again one by one). A row's text
+   * can take more or fewer columns than `cols`: a placeholder is wider than the cells it replaces. A painter
+   * clips each row at `cols`. Blanks past the row's text keep their colours (an erased line's background).
    */
   lines: FrameRun[][];
   /** 0-based cursor position on the screen, in cells; a cursor waiting to wrap is on the last column. */
