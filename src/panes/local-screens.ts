@@ -29,6 +29,7 @@ export class LocalScreens implements ScreenFactory {
         screen.onReply(listener);
       },
       snapshot: async () => screen.snapshot(),
+      frame: async () => screen.frame(),
       state: async () => screen.state(),
       scrollback: async (lines) => screen.renderScrollback(lines),
       markScreenTop: async (overlap) => screen.markScreenTop(overlap),

@@ -3,6 +3,7 @@ import type { InputMode, PaneOwner, SandboxStatus } from "../shared/pane-words.j
 import type { HistoryMark } from "./pane-screen.js";
 import type { ProcessExit } from "./pty-process.js";
 import type { RegexMatcher } from "./regex-matcher.js";
+import type { PaneFrame } from "./screen-frame.js";
 import type { ScreenState } from "./screen-port.js";
 import type { TextQuery } from "./text-query.js";
 
@@ -41,6 +42,11 @@ export interface PaneHost {
    * this pane (readers are agent sessions: a reconnecting session keeps its place). Throws PANE_NOT_FOUND.
    */
   read(id: string, mode: ReadMode, reader: string): Promise<PaneRead>;
+  /**
+   * The visible screen as styled runs (what `ccmux attach` draws; text sanitized as read_pane's). Answers after
+   * every chunk parsed before the call. Throws PANE_NOT_FOUND.
+   */
+  frame(id: string): Promise<PaneFrame>;
   /** Waits for output, exit, or time (see WaitOptions), then answers with the screen. Throws PANE_NOT_FOUND. */
   wait(id: string, options: PaneWaitOptions): Promise<PaneWaitResult>;
   /**

@@ -1,9 +1,12 @@
 import type { IBuffer, IDisposable, IMarker, Terminal as TerminalType } from "@xterm/headless";
 import xtermHeadless from "@xterm/headless";
+import { showCursorOnReset } from "./cursor-visibility.js";
 import { capCombiningMarks, registerEmulatorGuards } from "./emulator-guards.js";
+import { frameOf } from "./frame-of.js";
 import { collapseIdempotentRuns } from "./idempotent-runs.js";
 import { RowHistory } from "./row-history.js";
 import { rowText } from "./row-text.js";
+import type { PaneFrame } from "./screen-frame.js";
 import type { ScreenSnapshot, ScreenState } from "./screen-port.js";
 import { splitByScrollBudget } from "./scroll-budget.js";
 import { SinceMarks } from "./since-marks.js";
@@ -142,6 +145,7 @@ export class PaneScreen {
       this.term.parser.registerEscHandler({ final: "c" }, () => {
         this.recordBeforeReset();
         this.since.cleared();
+        showCursorOnReset(this.term);
         return false;
       }),
       this.term.buffer.onBufferChange(() => this.restartAfterReset()),
@@ -225,6 +229,14 @@ export class PaneScreen {
   /** The visible screen with the cursor and the cursor-key mode, read at one moment. */
   snapshot(): ScreenSnapshot {
     return { text: this.renderScreen(), cursor: this.cursor, applicationCursor: this.applicationCursor };
+  }
+
+  /**
+   * The visible screen as styled runs, with the cursor, whether it shows, and which screen is shown (see
+   * frameOf): each row's runs read as that row of renderScreen, sanitized, up to trailing blanks.
+   */
+  frame(): PaneFrame {
+    return frameOf(this.term);
   }
 
   /**
@@ -546,9 +558,13 @@ function joinRows(
   return { text: out.join("\n"), keep };
 }
 
-/** `text` without trailing blank lines and blanks, except the first `keep` characters (up to the cursor). */
+/**
+ * `text` without trailing blank lines and blanks, except the first `keep` characters (up to the cursor). Only
+ * the spaces of blank cells and newlines go: a last line ending in a character that JavaScript counts as
+ * whitespace (U+3000, U+00A0, U+FEFF) reads as any other line does (and as `ccmux attach` draws it).
+ */
 function dropTrailingBlank(text: string, keep = 0): string {
-  const trimmed = text.replace(/\s+$/u, "");
+  const trimmed = text.replace(/[ \n]+$/u, "");
   return trimmed.length >= keep ? trimmed : text.slice(0, keep);
 }
 

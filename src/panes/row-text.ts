@@ -201,8 +201,7 @@ function publicRowText(line: IBufferLine, trimRight: boolean, keepColumns: numbe
     if (!cell || cell.getWidth() === 0) continue;
     if (cell.getChars() !== "") used = col + cell.getWidth();
     const text = cell.getChars() || " ";
-    const fg = (cell.isInvisible() ? INVISIBLE : 0) | (cell.isBold() ? BOLD : 0) | fgWord(cell);
-    if (hiddenCell(fg, bgWord(cell)) && text !== " ") {
+    if (hiddenPublicCell(cell) && text !== " ") {
       hidden += 1;
       any = true;
       continue;
@@ -220,6 +219,12 @@ function publicRowText(line: IBufferLine, trimRight: boolean, keepColumns: numbe
 }
 
 type PublicCell = NonNullable<ReturnType<IBufferLine["getCell"]>>;
+
+/** hiddenCell for a cell read through xterm's public cell API (IBufferCell). */
+export function hiddenPublicCell(cell: PublicCell): boolean {
+  const fg = (cell.isInvisible() ? INVISIBLE : 0) | (cell.isBold() ? BOLD : 0) | fgWord(cell);
+  return hiddenCell(fg, bgWord(cell));
+}
 
 function fgWord(cell: PublicCell): number {
   const mode = cell.isFgRGB()

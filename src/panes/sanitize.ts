@@ -73,6 +73,45 @@ export function sanitizeText(text: string): string {
   return text.replace(PATTERN, replaceMatch);
 }
 
+/**
+ * sanitizeText over text made of pieces (a screen row's styled runs): each piece's share of
+ * `sanitizeText(pieces.join(""))`, so the shares joined are exactly that text. A placeholder belongs to the
+ * piece in which the characters it replaces begin; a piece wholly inside another's placeholder becomes "".
+ * Sanitizing each piece alone could differ: a run of invisible characters across two pieces would give two
+ * placeholders, and an emoji ZWJ sequence split between pieces would lose its ZWJ.
+ */
+export function sanitizePieces(pieces: readonly string[]): string[] {
+  const text = pieces.join("");
+  if (!MAYBE_CONTROL.test(text) && !MAYBE_FORMAT.test(text)) return [...pieces];
+  const out = pieces.map(() => "");
+  let piece = 0;
+  let pieceEnd = pieces[0]?.length ?? 0;
+  let at = 0;
+  /** Moves to the piece holding the character at `at`. */
+  const seek = (): void => {
+    while (at >= pieceEnd && piece < pieces.length - 1) {
+      piece += 1;
+      pieceEnd += (pieces[piece] as string).length;
+    }
+  };
+  const copyTo = (end: number): void => {
+    while (at < end) {
+      seek();
+      const stop = Math.min(end, pieceEnd);
+      out[piece] += text.slice(at, stop);
+      at = stop;
+    }
+  };
+  for (const match of text.matchAll(PATTERN)) {
+    copyTo(match.index);
+    seek();
+    out[piece] += replaceMatch(match[0]);
+    at = match.index + match[0].length;
+  }
+  copyTo(text.length);
+  return out;
+}
+
 function replaceMatch(match: string): string {
   if (match === "\r\n") return "\n";
   if (match === "\t") return " ";

@@ -12,7 +12,11 @@ export type FrameRun = [text: string, fg: number, bg: number, attrs: number];
 export const DEFAULT_COLOR = -1;
 export const RGB_COLOR = 0x1000000;
 
-/** Attribute bits of a run (SGR 1, 2, 3, 4, 5, 7, 9, 53). Concealed text (SGR 8) is drawn: the agent reads it. */
+/**
+ * Attribute bits of a run (SGR 1, 2, 3, 4, 5, 7, 9, 53). Concealed text (SGR 8) has no bit: concealed cells,
+ * and cells drawn in their own background colour, show as the `⟨HIDDEN×n⟩` placeholder the agent reads, in
+ * the default style (blanks among them stay blanks, in their colours).
+ */
 export const ATTR = {
   bold: 1,
   dim: 2,
@@ -32,9 +36,15 @@ export interface PaneFrame {
    * `rows` rows, top to bottom; each a list of runs left to right. A run's text is sanitized (sanitizeText: no
    * control, bidi or invisible character, each such run a `⟨U+…⟩` placeholder) and holds no newline. A wide
    * character's second cell is not repeated. Trailing blanks in the default style may be left out.
+   *
+   * A row's runs joined read exactly as that row of read_pane's screen text (sanitized), up to trailing blanks
+   * (frame-of.ts): the row is sanitized as one text, so a ZWJ or variation selector kept inside an emoji
+   * sequence may end one run and its emoji begin the next (do not sanitize runs again one by one). A row's text
+   * can take more or fewer columns than `cols`: a placeholder is wider than the cells it replaces. A painter
+   * clips each row at `cols`. Blanks past the row's text keep their colours (an erased line's background).
    */
   lines: FrameRun[][];
-  /** 0-based cursor position on the screen. */
+  /** 0-based cursor position on the screen, in cells; a cursor waiting to wrap is on the last column. */
   cursor: { row: number; col: number };
   /** The program has not hidden the cursor (DECTCEM). */
   cursorVisible: boolean;

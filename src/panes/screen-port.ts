@@ -1,4 +1,5 @@
 import type { HistoryMark, RenderedFrom, SearchResult } from "./pane-screen.js";
+import type { PaneFrame } from "./screen-frame.js";
 import type { TextQuery } from "./text-query.js";
 
 /** The cursor and the keyboard mode. */
@@ -22,6 +23,8 @@ export interface ScreenPort {
   /** Replies the emulator generates to device queries; the pane filters them before they reach the pty. */
   onReply(listener: (data: string) => void): void;
   snapshot(): Promise<ScreenSnapshot>;
+  /** The visible screen as styled runs (PaneScreen.frame). */
+  frame(): Promise<PaneFrame>;
   state(): Promise<ScreenState>;
   scrollback(lines?: number): Promise<string>;
   markScreenTop(overlapRows?: number): Promise<HistoryMark | undefined>;

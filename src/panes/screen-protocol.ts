@@ -5,6 +5,7 @@ import type { TextQuery } from "./text-query.js";
 /** The reads a screen answers across the thread boundary (method names of PaneScreen's read side). */
 export type ScreenCall =
   | { method: "snapshot"; args: [] }
+  | { method: "frame"; args: [] }
   | { method: "state"; args: [] }
   | { method: "scrollback"; args: [lines?: number] }
   | { method: "markScreenTop"; args: [overlapRows?: number] }

@@ -209,6 +209,8 @@ function answer(screen: PaneScreen, call: ToScreenThread & { op: "call" }): unkn
   switch (call.method) {
     case "snapshot":
       return screen.snapshot();
+    case "frame":
+      return screen.frame();
     case "state":
       return screen.state();
     case "scrollback":

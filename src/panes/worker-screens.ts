@@ -1,5 +1,6 @@
 import { type ResourceLimits, Worker } from "node:worker_threads";
 import type { HistoryMark, RenderedFrom, SearchResult } from "./pane-screen.js";
+import type { PaneFrame } from "./screen-frame.js";
 import { screenLostNote } from "./screen-lost.js";
 import type { ScreenFactory, ScreenOptions, ScreenPort, ScreenSnapshot, ScreenState } from "./screen-port.js";
 import type { FromScreenThread, ScreenCall, ToScreenThread } from "./screen-protocol.js";
@@ -105,6 +106,7 @@ export class WorkerScreens implements ScreenFactory {
         state.replies.push(listener);
       },
       snapshot: () => call<ScreenSnapshot>({ method: "snapshot", args: [] }),
+      frame: () => call<PaneFrame>({ method: "frame", args: [] }),
       state: () => call<ScreenState>({ method: "state", args: [] }),
       scrollback: (lines) => call<string>({ method: "scrollback", args: [lines] }),
       markScreenTop: (overlap) => call<HistoryMark | undefined>({ method: "markScreenTop", args: [overlap] }),

@@ -46,6 +46,8 @@ describe.skipIf(!built)("a fault in the emulator never takes the server down (ne
     expect(performance.now() - started).toBeLessThan(1000);
     await write(hog, "hog-after\r\n");
     expect((await hog.snapshot()).text).toBe("hog-after");
+    // What a person attached to it sees is the new screen too.
+    expect((await hog.frame()).lines[0]).toEqual([["hog-after", -1, -1, 0]]);
   }, 120_000);
 
   it("new-output marks taken before the fault read everything held after it, flagged lost", async () => {

@@ -24,6 +24,7 @@ import type { HistoryMark } from "../pane-screen.js";
 import { PaneViewers } from "../pane-viewers.js";
 import { trySignal } from "../process-session.js";
 import type { PaneSandbox, SandboxLaunch } from "../sandbox/pane-sandbox.js";
+import type { PaneFrame } from "../screen-frame.js";
 import type { ScreenFactory, ScreenState } from "../screen-port.js";
 import { createSessionDir, type SessionDir } from "../session-dir.js";
 import { switchUserArgv, type UserSwitch, userEnv } from "../user-switch.js";
@@ -254,6 +255,10 @@ export class EmbeddedPaneHost implements PaneHost {
     if (mode === "scrollback") text = await pane.scrollbackText();
     else if (mode === "new") ({ text, lost } = await pane.newText(reader));
     return { screen: snapshot.text, cursor: snapshot.cursor, text, lost, pane: this.infoOf(pane) };
+  }
+
+  async frame(id: string): Promise<PaneFrame> {
+    return this.required(id).frame();
   }
 
   async wait(id: string, options: PaneWaitOptions): Promise<PaneWaitResult> {

@@ -8,6 +8,7 @@ import { PaneProcesses } from "../pane-processes.js";
 import type { HistoryMark, RenderedFrom, SearchResult } from "../pane-screen.js";
 import { trySignal } from "../process-session.js";
 import { type ProcessExit, PtyProcess } from "../pty-process.js";
+import type { PaneFrame } from "../screen-frame.js";
 import type { ScreenFactory, ScreenPort, ScreenSnapshot, ScreenState } from "../screen-port.js";
 import type { SessionDir } from "../session-dir.js";
 import { isSafeReply } from "../terminal-replies.js";
@@ -67,6 +68,8 @@ export class Pane extends EventEmitter {
   private readonly readMarks = new Map<string, HistoryMark | undefined>();
   /** The screen text of the last snapshot (unsanitized), for answers that cannot wait for the screen thread. */
   private lastText = "";
+  /** The terminal's size, as last set. */
+  private size: { cols: number; rows: number };
   private exitInfo: ProcessExit | null = null;
   private disposed = false;
   private readonly exitPromise: Promise<ProcessExit>;
@@ -94,6 +97,7 @@ export class Pane extends EventEmitter {
     this.exitStatus = launch?.exitStatus;
     this.removeSessionDir =
       spec.sessionDir && !spec.sessionDir.keep ? () => spec.sessionDir?.dir.remove() : undefined;
+    this.size = { cols: spec.cols, rows: spec.rows };
     const screen = screens.create({ cols: spec.cols, rows: spec.rows, scrollback: spec.scrollback });
     this.screen = screen;
     let settleExit: (exit: ProcessExit) => void = () => {};
@@ -172,6 +176,7 @@ export class Pane extends EventEmitter {
   async resize(cols: number, rows: number): Promise<void> {
     if (!this.alive || this.disposed) return;
     this.process.resize(cols, rows);
+    this.size = { cols, rows };
     await this.screen.resize(cols, rows);
     this.emit("resized");
   }
@@ -187,6 +192,19 @@ export class Pane extends EventEmitter {
     const snapshot = await this.screen.snapshot();
     this.lastText = snapshot.text;
     return snapshot;
+  }
+
+  /**
+   * The visible screen as styled runs (PaneScreen.frame); once the pane is disposed, a blank screen of its
+   * last size.
+   */
+  async frame(): Promise<PaneFrame> {
+    if (this.disposed) {
+      const { cols, rows } = this.size;
+      const lines = Array.from({ length: rows }, () => []);
+      return { cols, rows, lines, cursor: { row: 0, col: 0 }, cursorVisible: true, alternate: false };
+    }
+    return this.screen.frame();
   }
 
   /** The screen text of the last snapshot taken (unsanitized; "" before the first). */
