@@ -15,7 +15,7 @@ const paneShape = z.object({
   owner: z.enum(["agent", "person"]).describe("`agent`: you spawned it. `person`: started with the server."),
   access: z
     .enum(["read", "write", "none"])
-    .describe("What you may do: read (read/wait), write (also type and kill), none."),
+    .describe("What you may do: read (read/wait), write (also type, resize and kill), none."),
   input: z.enum(["none", "keys", "raw"]).describe("What send_keys may deliver."),
   sandboxed: z.boolean().describe("True when the pane runs in the sandbox."),
   ...watchedFields,
