@@ -25,8 +25,13 @@ export type CcmuxErrorCode =
   | "PANE_NOT_FOUND"
   /** The pane exists and is visible, but its access does not allow this tool. */
   | "PANE_FORBIDDEN"
-  /** The pane's process has exited; it can still be read, but not typed into. */
+  /** The pane's process has exited; it can still be read, but not typed into or resized. */
   | "PANE_EXITED"
+  /**
+   * A person holds write on the pane (`ccmux attach --write`): the agent may not type into it or resize it until
+   * they release it; reading stays allowed.
+   */
+  | "PANE_BUSY"
   /** Too many calls in too short a time for this connection. */
   | "RATE_LIMITED"
   /** An anomaly rule (repeated refusals, too many panes touched) holds this connection back for a while. */
@@ -67,6 +72,7 @@ export const ERROR_CODES: readonly CcmuxErrorCode[] = [
   "PANE_NOT_FOUND",
   "PANE_FORBIDDEN",
   "PANE_EXITED",
+  "PANE_BUSY",
   "RATE_LIMITED",
   "ANOMALY_BLOCKED",
   "CANCELLED",

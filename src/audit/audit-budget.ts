@@ -130,6 +130,8 @@ export class AuditBudget {
     return {
       event: "summary",
       decision: "info",
+      // A budget is an MCP client connection's: what it folds are an agent's calls and the alerts they caused.
+      origin: "agent",
       connection,
       reason: `records past this connection's audit budget of ${this.bytesPerMinute} bytes a minute: ${pending.calls} refused call(s) and ${sum(pending.alerts)} security alert(s), counted here, not written one by one`,
       calls: pending.calls,

@@ -23,6 +23,9 @@ import type { Redactor } from "./redact.js";
 
 export type AuditDecision = "allow" | "deny" | "error" | "info";
 
+/** Who a record's action came from (AuditRecord.origin). */
+export type AuditOrigin = "agent" | "person";
+
 /** One line of the audit log, before the log adds `v`, `seq`, `time`, `session`, `prev` and `hash`. */
 export interface AuditRecord {
   /** What happened: a tool call, a process exit, server start/stop, an eviction. */
@@ -50,6 +53,11 @@ export interface AuditRecord {
     /** A person's terminal size set the pane's (`ccmux attach --resize`). */
     | "person-resize";
   decision: AuditDecision;
+  /**
+   * Who acted: `agent` (an MCP client's tool call, its outcome, the alerts and summaries it caused) or `person`
+   * (someone at `ccmux attach`). Absent on the server's own records (start, stop, exit, evict).
+   */
+  origin?: AuditOrigin;
   connection?: string;
   tool?: string;
   /** Tool arguments as the agent sent them, secrets redacted. */

@@ -27,9 +27,10 @@ ${FILTERS}
 ${LOG}
 Each action has its own help: ccmux audit show --help.`;
 
-const TABLE = `The table: TIME (UTC), SEQ, SESSION (server run), EVENT (call, outcome, exit, start, stop, evict, security,
-summary), TOOL, DECISION, CODE, PANE (whole id), DETAIL (the command or text the agent sent; for a refused or
-failed call, then "refused:" or "failed:" and the reason the agent was given).`;
+const TABLE = `The table: TIME (UTC), SEQ, SESSION (server run), ORIGIN (agent: a tool call and what it caused;
+person: someone at ccmux attach; blank: the server's own), EVENT (call, outcome, exit, start, stop, evict,
+security, summary), TOOL, DECISION, CODE, PANE (whole id), DETAIL (the command or text the agent sent; for a
+refused or failed call, then "refused:" or "failed:" and the reason the agent was given).`;
 
 const ACTION_HELP: Record<AuditAction, string> = {
   show: `Usage: ccmux audit show [filters] [--json] [--file PATH | --config FILE]

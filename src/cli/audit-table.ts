@@ -2,13 +2,23 @@ import { paneOfRecord } from "../audit/audit-query.js";
 import { sanitizeText } from "../panes/sanitize.js";
 
 /** Column widths: a session id is `s-` and 12 hex digits, a pane id `p-` and 16 characters; both fit whole. */
-const WIDTH = { seq: 7, session: 14, event: 9, tool: 11, decision: 8, code: 24, pane: 18 } as const;
+const WIDTH = {
+  seq: 7,
+  session: 14,
+  origin: 6,
+  event: 9,
+  tool: 11,
+  decision: 8,
+  code: 24,
+  pane: 18,
+} as const;
 
 /** The header line of the table `ccmux audit show` and `tail` print. */
 export const AUDIT_TABLE_HEADER = [
   "TIME".padEnd(20),
   "SEQ".padEnd(WIDTH.seq),
   "SESSION".padEnd(WIDTH.session),
+  "ORIGIN".padEnd(WIDTH.origin),
   "EVENT".padEnd(WIDTH.event),
   "TOOL".padEnd(WIDTH.tool),
   "DECISION".padEnd(WIDTH.decision),
@@ -29,6 +39,7 @@ export function auditRow(record: Record<string, unknown>): string {
     time.padEnd(20),
     String(record.seq ?? "").padEnd(WIDTH.seq),
     clean(record.session, WIDTH.session).padEnd(WIDTH.session),
+    clean(record.origin, WIDTH.origin).padEnd(WIDTH.origin),
     clean(record.event, WIDTH.event).padEnd(WIDTH.event),
     clean(record.tool, WIDTH.tool).padEnd(WIDTH.tool),
     clean(record.decision, WIDTH.decision).padEnd(WIDTH.decision),

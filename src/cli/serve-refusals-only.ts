@@ -126,6 +126,7 @@ export async function serveRefusalsOnly(broken: NotServing): Promise<number> {
       {
         event: "call",
         decision: "deny",
+        origin: "agent",
         connection,
         tool,
         // Security: arguments nested thousands deep overflow the stack in redaction; past the bound only

@@ -7,7 +7,10 @@
 export const INPUT_MODES = ["none", "keys", "raw"] as const;
 export type InputMode = (typeof INPUT_MODES)[number];
 
-/** What the agent may do to a pane the person started: read_pane/wait_for, also send_keys/kill_pane, or nothing. */
+/**
+ * What the agent may do to a pane the person started: read_pane/wait_for, also send_keys/kill_pane/resize_pane,
+ * or nothing.
+ */
 export const PANE_ACCESS = ["read", "write", "none"] as const;
 export type PaneAccess = (typeof PANE_ACCESS)[number];
 

@@ -92,6 +92,7 @@ function announce(
     io.record({
       event: "security",
       decision: "info",
+      origin: "agent",
       connection: deps.connection.id,
       tool,
       rule: event.rule,

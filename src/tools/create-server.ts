@@ -5,6 +5,7 @@ import { registerListPanesTool } from "./list-panes-tool.js";
 import { PaneWaits } from "./pane-wait.js";
 import { registerPolicyTool } from "./policy-tool.js";
 import { registerReadPaneTool } from "./read-pane-tool.js";
+import { registerResizePaneTool } from "./resize-pane-tool.js";
 import { registerSendKeysTool } from "./send-keys-tool.js";
 import { registerSpawnTool } from "./spawn-tool.js";
 import type { ToolDeps } from "./tool-deps.js";
@@ -31,6 +32,7 @@ export function createServer(deps: ToolDeps, version: string): Server {
   registerListPanesTool(registry);
   registerKillPaneTool(registry);
   registerWaitForTool(registry, waits);
+  registerResizePaneTool(registry);
   registerPolicyTool(registry);
   registry.attach(server);
   return server;

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { sanitizeText } from "../panes/sanitize.js";
 import { isPaneListed } from "../validation/pane-target.js";
+import { watchedBy, watchedFields } from "./pane-fields.js";
 import type { ToolRegistry } from "./tool-registry.js";
 
 const paneShape = z.object({
@@ -14,9 +15,10 @@ const paneShape = z.object({
   owner: z.enum(["agent", "person"]).describe("`agent`: you spawned it. `person`: started with the server."),
   access: z
     .enum(["read", "write", "none"])
-    .describe("What you may do: read (read/wait), write (also type and kill), none."),
+    .describe("What you may do: read (read/wait), write (also type, resize and kill), none."),
   input: z.enum(["none", "keys", "raw"]).describe("What send_keys may deliver."),
   sandboxed: z.boolean().describe("True when the pane runs in the sandbox."),
+  ...watchedFields,
 });
 
 const output = z.object({ panes: z.array(paneShape) });
@@ -26,7 +28,7 @@ export function registerListPanesTool(registry: ToolRegistry): void {
     name: "list_panes",
     title: "List panes",
     description:
-      "Lists the panes you spawned and the panes the person started, with what you may do to each.",
+      "Lists the panes you spawned and the panes the person started, with what you may do to each and whether a person is watching or typing in it.",
     input: z.strictObject({}),
     output,
     annotations: { readOnlyHint: true, openWorldHint: false },
@@ -46,6 +48,7 @@ export function registerListPanesTool(registry: ToolRegistry): void {
           access: pane.owner.kind === "person" ? pane.owner.access : ("write" as const),
           input: pane.input,
           sandboxed: pane.sandboxed,
+          ...watchedBy(pane),
         }));
       return { panes };
     },

@@ -34,6 +34,7 @@ export function answerMalformedFrames(
     recordRefusal(deps, {
       event: "call",
       decision: "deny",
+      origin: "agent",
       connection: deps.connection.id,
       code: "INVALID_ARGUMENT",
       reason,

@@ -1,3 +1,4 @@
+import { CcmuxError } from "../errors.js";
 import type { PaneInfo } from "../panes/pane-host.js";
 import { MAX_RESULT_CHARS, sanitizeText, truncateTail } from "../panes/sanitize.js";
 import { authorizePaneTarget, type PaneTool } from "../validation/pane-target.js";
@@ -11,6 +12,38 @@ export async function paneFor(deps: ToolDeps, id: string, tool: PaneTool): Promi
   const pane = await deps.host.info(id);
   authorizePaneTarget(pane?.owner, deps.session, tool);
   return pane as PaneInfo;
+}
+
+/**
+ * paneFor for a tool that acts on the pane's terminal (send_keys, resize_pane): once the target is authorized
+ * (so nothing is revealed about panes this session cannot reach), also refuses a pane whose process has exited
+ * (PANE_EXITED) and one a person holds write on (PANE_BUSY).
+ */
+export async function paneToDrive(
+  deps: ToolDeps,
+  id: string,
+  tool: "send_keys" | "resize_pane",
+): Promise<PaneInfo> {
+  const pane = await paneFor(deps, id, tool);
+  if (!pane.alive) throw new CcmuxError("PANE_EXITED", "The pane's process has exited; read it or kill it.");
+  refuseWhilePersonTyping(pane);
+  return pane;
+}
+
+/**
+ * Throws PANE_BUSY while a person holds write on `pane` (`ccmux attach --write`); does nothing for a pane that is
+ * gone (undefined: the act itself then answers PANE_NOT_FOUND).
+ */
+export function refuseWhilePersonTyping(pane: PaneInfo | undefined): void {
+  // Security: a person who took the pane over must not have the agent's keys (or a resize) land in what they
+  // are typing: the agent waits until they release it.
+  if (pane?.personTyping) {
+    throw new CcmuxError(
+      "PANE_BUSY",
+      "A person is typing in this pane (they hold write through ccmux attach); try again when they release it.",
+      { data: { viewers: pane.viewers } },
+    );
+  }
 }
 
 /** Rendered pane text made safe for the agent: sanitized, then cut from the top so the newest lines stay. */

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { MAX_RESULT_CHARS, truncateLines } from "../panes/sanitize.js";
 import { paneAgentText, paneFor } from "./pane-access.js";
-import { cursorShape, paneIdField } from "./pane-fields.js";
+import { cursorShape, paneIdField, watchedBy, watchedFields } from "./pane-fields.js";
 import type { ToolRegistry } from "./tool-registry.js";
 
 /**
@@ -58,6 +58,7 @@ const output = z.object({
     .nullable()
     .describe("Exit status once the process has exited; null while running."),
   signal: z.number().int().nullable().describe("The signal that ended the process, if one did."),
+  ...watchedFields,
 });
 
 export function registerReadPaneTool(registry: ToolRegistry): void {
@@ -87,6 +88,7 @@ export function registerReadPaneTool(registry: ToolRegistry): void {
         alive: pane.alive,
         exitCode: pane.exit?.exitCode ?? null,
         signal: pane.exit?.signal ?? null,
+        ...watchedBy(pane),
       };
     },
   });

@@ -1,8 +1,7 @@
 import { z } from "zod";
-import { CcmuxError } from "../errors.js";
 import { KEY_GRAMMAR } from "../validation/key-table.js";
 import { planKeystrokes } from "../validation/send-keys-check.js";
-import { paneFor } from "./pane-access.js";
+import { paneToDrive, refuseWhilePersonTyping } from "./pane-access.js";
 import { MAX_TEXT_FIELD, paneIdField } from "./pane-fields.js";
 import { type PaneWaits, type PreparedWait, sendKeysWaitField, waitResult } from "./pane-wait.js";
 import type { ToolRegistry } from "./tool-registry.js";
@@ -35,7 +34,7 @@ export function registerSendKeysTool(registry: ToolRegistry, waits: PaneWaits): 
     name: "send_keys",
     title: "Type into a pane",
     description:
-      'Types text and/or named keys into a pane\'s terminal, as a person at the keyboard would. Whether a pane accepts text, only named keys, or nothing is set by the policy for its program (see the spawn result\'s `input`). With `wait` (wait_for\'s fields), it then waits for output printed after the keys, e.g. `{text: "x", submit: true, wait: {text: ">>> "}}` types a line into a REPL and returns its answer in one call.',
+      'Types text and/or named keys into a pane\'s terminal, as a person at the keyboard would. Whether a pane accepts text, only named keys, or nothing is set by the policy for its program (see the spawn result\'s `input`). With `wait` (wait_for\'s fields), it then waits for output printed after the keys, e.g. `{text: "x", submit: true, wait: {text: ">>> "}}` types a line into a REPL and returns its answer in one call. While a person holds write on the pane (they took it over with `ccmux attach --write`), nothing is typed and the answer is PANE_BUSY: wait and try again.',
     input,
     output,
     annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: true },
@@ -43,9 +42,7 @@ export function registerSendKeysTool(registry: ToolRegistry, waits: PaneWaits): 
       // The wait is checked like wait_for's, before anything is typed: a refused wait sends nothing.
       if (args.wait) waits.check(args.wait);
       const { host } = ctx.deps;
-      const pane = await paneFor(ctx.deps, args.pane, "send_keys");
-      if (!pane.alive)
-        throw new CcmuxError("PANE_EXITED", "The pane's process has exited; read it or kill it.");
+      const pane = await paneToDrive(ctx.deps, args.pane, "send_keys");
       const { applicationCursor } = await host.keyboard(pane.id);
       const plan = planKeystrokes(
         { text: args.text, keys: args.keys, submit: args.submit },
@@ -57,6 +54,9 @@ export function registerSendKeysTool(registry: ToolRegistry, waits: PaneWaits): 
       );
       const prepared: PreparedWait | undefined = args.wait ? await waits.prepare(args.wait, ctx) : undefined;
       try {
+        // Security: a person may have taken write while this call awaited the screen; looked at again here, with
+        // nothing awaited between this look and the write.
+        refuseWhilePersonTyping(await host.info(pane.id));
         ctx.allow({ pane: pane.id, pid: pane.pid, bytes: plan.byteLength });
       } catch (error) {
         if (prepared) waits.discard(prepared);

@@ -3,7 +3,14 @@ import { z } from "zod";
 import { sanitizeText } from "../panes/sanitize.js";
 import { decideSandbox } from "../validation/sandbox-mode.js";
 import { checkSpawn } from "../validation/spawn-check.js";
-import { DEFAULT_COLS, DEFAULT_ROWS, MAX_TEXT_FIELD, paneNameField } from "./pane-fields.js";
+import {
+  colsField,
+  DEFAULT_COLS,
+  DEFAULT_ROWS,
+  MAX_TEXT_FIELD,
+  paneNameField,
+  rowsField,
+} from "./pane-fields.js";
 import type { ToolRegistry } from "./tool-registry.js";
 
 const input = z.strictObject({
@@ -22,8 +29,8 @@ const input = z.strictObject({
     .optional()
     .describe("Extra environment variables; only the names the policy lists in env.fromAgent."),
   name: paneNameField.optional().describe("A label for the pane; default the program's name."),
-  cols: z.number().int().min(20).max(400).optional().describe(`Terminal width; default ${DEFAULT_COLS}.`),
-  rows: z.number().int().min(5).max(200).optional().describe(`Terminal height; default ${DEFAULT_ROWS}.`),
+  cols: colsField.optional().describe(`Terminal width; default ${DEFAULT_COLS}.`),
+  rows: rowsField.optional().describe(`Terminal height; default ${DEFAULT_ROWS}.`),
 });
 
 const output = z.object({

@@ -10,5 +10,6 @@ export const TOOL_NAMES: readonly string[] = [
   "list_panes",
   "kill_pane",
   "wait_for",
+  "resize_pane",
   "policy",
 ];

@@ -207,6 +207,7 @@ export class ToolRegistry {
     const base: AuditRecord = {
       event: "call",
       decision: "allow",
+      origin: "agent",
       connection: this.deps.connection.id,
       ...(this.deps.session === this.deps.connection.id ? {} : { agentSession: this.deps.session }),
       tool: name,

@@ -2,12 +2,12 @@ import { CcmuxError } from "../errors.js";
 import type { PaneOwner } from "../shared/pane-words.js";
 
 /** The tools that name a pane, and the access each needs on a person's pane. */
-export type PaneTool = "read_pane" | "wait_for" | "send_keys" | "kill_pane";
+export type PaneTool = "read_pane" | "wait_for" | "send_keys" | "kill_pane" | "resize_pane";
 
 /** What authorization needs to know about a pane: its owner. */
 export type PaneOwnerView = PaneOwner;
 
-const NEEDS_WRITE: ReadonlySet<PaneTool> = new Set(["send_keys", "kill_pane"]);
+const NEEDS_WRITE: ReadonlySet<PaneTool> = new Set(["send_keys", "kill_pane", "resize_pane"]);
 
 /**
  * Decides whether agent `session` may use `tool` on a pane (seed §6.1, pane escape). A session reaches the
@@ -19,7 +19,8 @@ export function authorizePaneTarget(owner: PaneOwnerView | undefined, session: s
     throw new CcmuxError("PANE_NOT_FOUND", "No such pane: use list_panes to see the panes you can reach.");
   }
   if (owner.kind === "agent") return;
-  // Security: a person's pane grants only what its `access` says (read → read/wait, write → also type and kill).
+  // Security: a person's pane grants only what its `access` says (read → read/wait, write → also type, kill and
+  // resize: a resize makes the person's program redraw, so it is an act on their pane, not a read).
   if (owner.access === "none" || (owner.access === "read" && NEEDS_WRITE.has(tool))) {
     throw new CcmuxError(
       "PANE_FORBIDDEN",

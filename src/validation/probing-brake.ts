@@ -39,7 +39,8 @@ const MAX_GIVEN_PANES = 4096;
 /**
  * Refusals that count towards slowing: of the policy itself, and of malformed or oversized calls. Security:
  * refused calls of unknown fields (INVALID_ARGUMENT) or past a size bound used to neither slow down nor count,
- * and flooded the audit history. A pane already gone (PANE_NOT_FOUND, PANE_EXITED) is not counted, nor are
+ * and flooded the audit history. A pane already gone (PANE_NOT_FOUND, PANE_EXITED) is not counted, nor is one a
+ * person is typing in (PANE_BUSY: an agent that retries until they let go is waiting, not probing), nor are
  * refusals of the limits themselves (RATE_LIMITED) or of the brake (ANOMALY_BLOCKED).
  */
 const SLOWING_CODES: ReadonlySet<string> = new Set([

@@ -80,6 +80,8 @@ describe("ccmux audit show: whole pane ids, refused filter values, and why a cal
   it("prints each pane id whole, and --pane takes an id as printed", () => {
     const table = audit(ws, "show");
     expect(table.code).toBe(0);
+    // Who acted: the agent's calls say so; the server's own records (start, exit) leave ORIGIN blank.
+    expect(table.stdout.split("\n")[0]).toMatch(/\sSESSION\s+ORIGIN\s+EVENT\s/);
     for (const pane of panes) {
       const shown = rows(table.stdout).filter((row) => row.split(/\s+/).includes(pane));
       // the spawn's outcome and the exit, at least; the first pane was read too
@@ -91,7 +93,7 @@ describe("ccmux audit show: whole pane ids, refused filter values, and why a cal
     }
     // The calls that named the pane count as its records: the allowed read_pane of the first pane.
     expect(rows(audit(ws, "show", "--pane", panes[0] as string).stdout).join("\n")).toMatch(
-      /call\s+read_pane\s+allow/,
+      /\sagent\s+call\s+read_pane\s+allow/,
     );
   });
 

@@ -44,6 +44,7 @@ describe("ccmux serve over stdio with the real SDK client", () => {
       "list_panes",
       "policy",
       "read_pane",
+      "resize_pane",
       "send_keys",
       "spawn",
       "wait_for",
@@ -167,6 +168,8 @@ describe("ccmux serve over stdio with the real SDK client", () => {
       owner: "agent",
       access: "write",
       input: "keys",
+      viewers: 0,
+      personTyping: false,
     });
     await mcp.ok("kill_pane", { pane });
   });
@@ -179,7 +182,7 @@ describe("ccmux serve over stdio with the real SDK client", () => {
     expect(records[0]).toMatchObject({ event: "header", seq: 1, continues: null });
     expect(records[1]).toMatchObject({ event: "start", decision: "info" });
     const spawnAllow = records.find((record) => record.tool === "spawn" && record.decision === "allow");
-    expect(spawnAllow).toMatchObject({ event: "call", args: { command: "cat notes.txt" } });
+    expect(spawnAllow).toMatchObject({ event: "call", origin: "agent", args: { command: "cat notes.txt" } });
     expect(typeof spawnAllow?.connection).toBe("string");
     expect(records.some((record) => record.event === "exit" && record.exitCode === 0)).toBe(true);
     const seqs = records.map((record) => record.seq);

@@ -12,7 +12,7 @@ const codeOf = (fn: () => void): string | undefined => {
 
 describe("pane-target authorization (seed §6.1 pane escape)", () => {
   it("a connection reaches its own panes with every tool", () => {
-    for (const tool of ["read_pane", "wait_for", "send_keys", "kill_pane"] as const) {
+    for (const tool of ["read_pane", "wait_for", "send_keys", "kill_pane", "resize_pane"] as const) {
       expect(codeOf(() => authorizePaneTarget({ kind: "agent", session: "c1" }, "c1", tool))).toBeUndefined();
     }
   });
@@ -32,6 +32,9 @@ describe("pane-target authorization (seed §6.1 pane escape)", () => {
     ["read", "kill_pane", "PANE_FORBIDDEN"],
     ["write", "send_keys", undefined],
     ["write", "kill_pane", undefined],
+    ["read", "resize_pane", "PANE_FORBIDDEN"],
+    ["write", "resize_pane", undefined],
+    ["none", "resize_pane", "PANE_FORBIDDEN"],
     ["none", "read_pane", "PANE_FORBIDDEN"],
     ["none", "wait_for", "PANE_FORBIDDEN"],
   ] as const)("person pane with access %s: %s → %s", (access, tool, code) => {
