@@ -1,0 +1,102 @@
+import { ATTR, DEFAULT_COLOR } from "../../panes/screen-frame.js";
+import { codepointWidth } from "../../panes/unicode-widths.js";
+import { paintableText } from "./paintable-text.js";
+import { RowWriter } from "./row-writer.js";
+import { frameAttrs, frameColor, type RunStyle } from "./run-style.js";
+import type { Viewport } from "./viewport.js";
+
+/** A frame run after validation: paintable text in a style the SGR builder can write. */
+export interface PaintableRun {
+  text: string;
+  style: RunStyle;
+}
+
+/** The fill outside the pane and the clipped-row marker: dim, default colours (as tmux draws them). */
+const DIM: RunStyle = { fg: DEFAULT_COLOR, bg: DEFAULT_COLOR, attrs: ATTR.dim };
+const STATUS: RunStyle = { fg: DEFAULT_COLOR, bg: DEFAULT_COLOR, attrs: ATTR.inverse };
+const OUTSIDE_PANE = "·";
+const CLIPPED_ROW = ">";
+const SHORT_NOTICE = " [clipped]";
+/** Attributes that make a blank cell visible. */
+const SHOWS_ON_BLANK = ATTR.inverse | ATTR.underline | ATTR.strike | ATTR.overline;
+
+/**
+ * The runs of one frame row, validated: anything but an array of `[text, fg, bg, attrs]` arrays is left out,
+ * text becomes paintableText, colours and attributes frameColor and frameAttrs.
+ * Security: the frame is untrusted input (it crossed the daemon socket as JSON).
+ */
+export function paintableRuns(line: unknown): PaintableRun[] {
+  if (!Array.isArray(line)) return [];
+  const runs: PaintableRun[] = [];
+  for (const run of line as unknown[]) {
+    if (!Array.isArray(run)) continue;
+    const text = paintableText(run[0]);
+    if (text === "") continue;
+    runs.push({ text, style: { fg: frameColor(run[1]), bg: frameColor(run[2]), attrs: frameAttrs(run[3]) } });
+  }
+  return runs;
+}
+
+/** Whether any visible cell of `runs` lies at or past column `col` (0-based). */
+function showsPast(runs: readonly PaintableRun[], col: number): boolean {
+  let column = 0;
+  for (const { text, style } of runs) {
+    const blankShows = style.bg !== DEFAULT_COLOR || (style.attrs & SHOWS_ON_BLANK) !== 0;
+    for (const char of text) {
+      const width = codepointWidth(char.codePointAt(0) as number);
+      if (width > 0 && column + width > col && (char !== " " || blankShows)) return true;
+      column += width;
+    }
+  }
+  return false;
+}
+
+/**
+ * One pane row drawn on terminal row `viewRow`: clipped at the view's width (its last column then shows a dim
+ * `>` when the row has more to show), padded with a dim `·` past the pane's width.
+ */
+export function paneRow(runs: readonly PaintableRun[], viewRow: number, viewport: Viewport): string {
+  const { view, shownCols } = viewport;
+  const writer = new RowWriter(viewRow);
+  const clipped = viewport.clippedCols && showsPast(runs, view.cols);
+  const limit = clipped ? view.cols - 1 : shownCols;
+  for (const { text, style } of runs) {
+    if (writer.text(text, style, limit) < text.length) break;
+  }
+  if (clipped) {
+    writer.skipTo(view.cols - 1);
+    writer.text(CLIPPED_ROW, DIM, view.cols);
+  } else if (view.cols > shownCols) {
+    writer.skipTo(shownCols);
+    writer.text(OUTSIDE_PANE.repeat(view.cols - shownCols), DIM, view.cols);
+  }
+  return writer.finish();
+}
+
+/** A terminal row below the pane: the dim `·` fill across. */
+export function outsideRow(viewRow: number, viewport: Viewport): string {
+  const writer = new RowWriter(viewRow);
+  writer.text(OUTSIDE_PANE.repeat(viewport.view.cols), DIM, viewport.view.cols);
+  return writer.finish();
+}
+
+/** The clipping notice with a space before it, shortened on a narrow terminal so the status keeps half the row. */
+function noticeFitting(notice: string, cols: number): string {
+  if (notice === "") return "";
+  for (const text of [` ${notice}`, SHORT_NOTICE]) if (text.length <= cols / 2) return text;
+  return "";
+}
+
+/**
+ * The status line on the terminal's last row, in reverse video across the whole width: `status` (paintable text,
+ * clipped) on the left, the viewport's clipping notice on the right.
+ * Security: the status names the pane and its program, both chosen by the agent, so it is untrusted text too.
+ */
+export function statusRow(status: string, viewport: Viewport): string {
+  const { cols, rows } = viewport.view;
+  const notice = noticeFitting(viewport.notice, cols);
+  const writer = new RowWriter(rows - 1);
+  writer.text(paintableText(status), STATUS, Math.max(0, cols - notice.length));
+  writer.text(" ".repeat(Math.max(0, cols - notice.length - writer.col)) + notice, STATUS, cols);
+  return writer.finish();
+}

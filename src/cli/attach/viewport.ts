@@ -1,0 +1,99 @@
+import type { PaneFrame } from "../../panes/screen-frame.js";
+
+/** A person's terminal size in character cells, as `process.stdout.columns` / `.rows` give it. */
+export interface TerminalSize {
+  cols: number;
+  rows: number;
+}
+
+/** Neither a pane nor a terminal is drawn past this many rows or columns. */
+export const MAX_CELLS_PER_SIDE = 10_000;
+/** The size assumed when a terminal reports none (a pipe, a test without a tty). */
+export const FALLBACK_SIZE: TerminalSize = { cols: 80, rows: 24 };
+
+/** Which part of a pane the person's terminal shows, and where; all positions 0-based. */
+export interface Viewport {
+  /** The person's terminal, validated: its last row is the status line. */
+  view: TerminalSize;
+  /** The pane's size, validated. */
+  pane: TerminalSize;
+  /** Rows of the terminal the pane may use (all but the status line). */
+  paneArea: number;
+  /** First pane row shown (the view follows the cursor down a pane taller than the terminal). */
+  top: number;
+  /** Pane rows shown, from `top`. */
+  shownRows: number;
+  /** Pane columns shown, from column 0. */
+  shownCols: number;
+  /** The pane has rows the view does not show. */
+  clippedRows: boolean;
+  /** The pane has columns the view does not show. */
+  clippedCols: boolean;
+  /** Where the person's cursor goes on their terminal, or null to hide it. */
+  cursor: { row: number; col: number } | null;
+  /** A note for the status line when part of the pane is not shown (`[pane 120x40, view 80x23]`), else "". */
+  notice: string;
+}
+
+/**
+ * A size number from an untrusted frame or a terminal: an integer from 1 to MAX_CELLS_PER_SIDE (larger ones are
+ * capped), else `fallback`.
+ * Security: a frame crosses the daemon socket as JSON; NaN, fractions, negative or huge sizes must not reach a
+ * loop bound or an escape sequence.
+ */
+export function sizeValue(value: unknown, fallback: number): number {
+  if (typeof value !== "number" || !Number.isSafeInteger(value) || value < 1) return fallback;
+  return Math.min(value, MAX_CELLS_PER_SIDE);
+}
+
+/** A cursor coordinate below `limit` (a pending wrap at `limit` counts as the last cell), else null. */
+function cursorValue(value: unknown, limit: number, pendingWrap: boolean): number | null {
+  if (typeof value !== "number" || !Number.isSafeInteger(value) || value < 0) return null;
+  if (value < limit) return value;
+  return pendingWrap && value === limit ? limit - 1 : null;
+}
+
+/**
+ * Fits `frame` into a terminal of `size`: shown at the pane's own size, clipped on the right and below when the
+ * terminal is smaller (panning down so the pane's cursor stays in view), padded when it is larger.
+ */
+export function fitViewport(frame: PaneFrame, size: TerminalSize): Viewport {
+  const view = {
+    cols: sizeValue(size.cols, FALLBACK_SIZE.cols),
+    rows: sizeValue(size.rows, FALLBACK_SIZE.rows),
+  };
+  const lineCount = Array.isArray(frame?.lines) ? frame.lines.length : 0;
+  const pane = {
+    cols: sizeValue(frame?.cols, view.cols),
+    rows: sizeValue(frame?.rows, sizeValue(lineCount, 1)),
+  };
+  const paneArea = view.rows - 1;
+  const cursorRow = cursorValue(frame?.cursor?.row, pane.rows, false);
+  const cursorCol = cursorValue(frame?.cursor?.col, pane.cols, true);
+  const maxTop = Math.max(0, pane.rows - paneArea);
+  const top = cursorRow === null ? 0 : Math.min(maxTop, Math.max(0, cursorRow - paneArea + 1));
+  const shownRows = Math.min(pane.rows - top, paneArea);
+  const shownCols = Math.min(pane.cols, view.cols);
+  const clippedRows = pane.rows > paneArea;
+  const clippedCols = pane.cols > view.cols;
+  const cursorShown =
+    frame?.cursorVisible === true &&
+    cursorRow !== null &&
+    cursorCol !== null &&
+    cursorRow >= top &&
+    cursorRow < top + shownRows &&
+    cursorCol < shownCols;
+  return {
+    view,
+    pane,
+    paneArea,
+    top,
+    shownRows,
+    shownCols,
+    clippedRows,
+    clippedCols,
+    cursor: cursorShown ? { row: (cursorRow as number) - top, col: cursorCol as number } : null,
+    notice:
+      clippedRows || clippedCols ? `[pane ${pane.cols}x${pane.rows}, view ${view.cols}x${paneArea}]` : "",
+  };
+}
