@@ -6,8 +6,10 @@ export interface TerminalSize {
   rows: number;
 }
 
-/** Neither a pane nor a terminal is drawn past this many rows or columns. */
+/** A pane is measured up to this many rows or columns. */
 export const MAX_CELLS_PER_SIDE = 10_000;
+/** The largest terminal drawn on (a 4K screen in a tiny font is about 800 by 250); larger sizes are capped. */
+export const MAX_VIEW: TerminalSize = { cols: 1000, rows: 500 };
 /** The size assumed when a terminal reports none (a pipe, a test without a tty). */
 export const FALLBACK_SIZE: TerminalSize = { cols: 80, rows: 24 };
 
@@ -36,14 +38,14 @@ export interface Viewport {
 }
 
 /**
- * A size number from an untrusted frame or a terminal: an integer from 1 to MAX_CELLS_PER_SIDE (larger ones are
- * capped), else `fallback`.
+ * A size number from an untrusted frame or a terminal: an integer from 1 to `max` (larger ones are capped), else
+ * `fallback`.
  * Security: a frame crosses the daemon socket as JSON; NaN, fractions, negative or huge sizes must not reach a
  * loop bound or an escape sequence.
  */
-export function sizeValue(value: unknown, fallback: number): number {
+export function sizeValue(value: unknown, fallback: number, max = MAX_CELLS_PER_SIDE): number {
   if (typeof value !== "number" || !Number.isSafeInteger(value) || value < 1) return fallback;
-  return Math.min(value, MAX_CELLS_PER_SIDE);
+  return Math.min(value, max);
 }
 
 /** A cursor coordinate below `limit` (a pending wrap at `limit` counts as the last cell), else null. */
@@ -59,8 +61,8 @@ function cursorValue(value: unknown, limit: number, pendingWrap: boolean): numbe
  */
 export function fitViewport(frame: PaneFrame, size: TerminalSize): Viewport {
   const view = {
-    cols: sizeValue(size.cols, FALLBACK_SIZE.cols),
-    rows: sizeValue(size.rows, FALLBACK_SIZE.rows),
+    cols: sizeValue(size?.cols, FALLBACK_SIZE.cols, MAX_VIEW.cols),
+    rows: sizeValue(size?.rows, FALLBACK_SIZE.rows, MAX_VIEW.rows),
   };
   const lineCount = Array.isArray(frame?.lines) ? frame.lines.length : 0;
   const pane = {
