@@ -44,6 +44,7 @@ export class FramePainter {
         next.push(paneRow(paintableRuns(line), row, viewport));
       }
     }
+    // Security: the output is assembled only from these row strings and the constants of terminal-sequences.ts.
     next.push(statusRow(status, viewport));
 
     let rows = "";

@@ -13,5 +13,6 @@ const CONTROL = /[\x00-\x1f\x7f-\x9f]/g;
  */
 export function paintableText(text: unknown): string {
   if (typeof text !== "string") return "";
+  // Security: escape injection through frame text (title, OSC 52, OSC 8, DCS/APC/PM/SOS, modes, charsets, queries).
   return sanitizeText(text).replace(CONTROL, "");
 }

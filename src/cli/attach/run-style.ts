@@ -29,6 +29,7 @@ const ATTR_CODES: ReadonlyArray<[bit: number, code: number]> = [
  * numbers, strings) becomes the default colour rather than a number spliced into an escape sequence.
  */
 export function frameColor(value: unknown): number {
+  // Security: a forged number (NaN, 1e300, "1;8") spliced into an SGR sequence.
   if (typeof value !== "number" || !Number.isSafeInteger(value)) return DEFAULT_COLOR;
   if (value >= 0 && value <= 255) return value;
   if (value >= RGB_COLOR && value <= RGB_COLOR + 0xffffff) return value;
@@ -37,6 +38,7 @@ export function frameColor(value: unknown): number {
 
 /** Attribute bits as the painter will use them: any set of ATTR bits; anything else (NaN, -1, 256) has none. */
 export function frameAttrs(value: unknown): number {
+  // Security: only the ATTR bits map to SGR codes; conceal (8) has no bit, so hidden text cannot be drawn hidden.
   if (typeof value !== "number" || !Number.isInteger(value) || value < 0 || value > ALL_ATTRS) return 0;
   return value;
 }
@@ -61,6 +63,7 @@ function colorParams(color: number, base: number, brightBase: number, extended: 
  * 38;2;r;g;b and 48;2;r;g;b; the style's numbers were validated by frameColor and frameAttrs.
  */
 export function sgr(style: RunStyle): string {
+  // Security: every parameter comes from this fixed table or a re-validated colour, never from frame text.
   const params = ["0"];
   const attrs = frameAttrs(style.attrs);
   for (const [bit, code] of ATTR_CODES) if (attrs & bit) params.push(String(code));

@@ -33,6 +33,7 @@ export const LEAVE_ATTACH = `${RESET_STYLE}${CSI}?7h${SHOW_CURSOR}${CSI}?1049l`;
  * rather than write a malformed sequence.
  */
 export function moveTo(row: number, col: number): string {
+  // Security: a malformed CUP (a NaN or fraction) would be parsed as some other sequence.
   if (!Number.isSafeInteger(row) || !Number.isSafeInteger(col) || row < 0 || col < 0) {
     throw new RangeError(`moveTo: expected non-negative integers, got row ${row}, col ${col}`);
   }

@@ -30,6 +30,7 @@ export function paintableRuns(line: unknown): PaintableRun[] {
   const runs: PaintableRun[] = [];
   for (const run of line as unknown[]) {
     if (!Array.isArray(run)) continue;
+    // Security: escape injection through a forged or buggy frame: text is sanitized again, numbers validated.
     const text = paintableText(run[0]);
     if (text === "") continue;
     runs.push({ text, style: { fg: frameColor(run[1]), bg: frameColor(run[2]), attrs: frameAttrs(run[3]) } });
@@ -96,6 +97,7 @@ export function statusRow(status: string, viewport: Viewport): string {
   const { cols, rows } = viewport.view;
   const notice = noticeFitting(viewport.notice, cols);
   const writer = new RowWriter(rows - 1);
+  // Security: escape injection through an agent-chosen pane name or program in the status line.
   writer.text(paintableText(status), STATUS, Math.max(0, cols - notice.length));
   writer.text(" ".repeat(Math.max(0, cols - notice.length - writer.col)) + notice, STATUS, cols);
   return writer.finish();

@@ -44,6 +44,7 @@ export interface Viewport {
  * loop bound or an escape sequence.
  */
 export function sizeValue(value: unknown, fallback: number, max = MAX_CELLS_PER_SIDE): number {
+  // Security: a forged size (NaN, 1e300, -1) as a loop bound (memory, time) or in a CUP sequence.
   if (typeof value !== "number" || !Number.isSafeInteger(value) || value < 1) return fallback;
   return Math.min(value, max);
 }
