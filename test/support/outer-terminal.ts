@@ -5,15 +5,17 @@ const { Terminal } = xtermHeadless;
 export type HeadlessTerminal = InstanceType<typeof Terminal>;
 
 /**
- * A real emulator standing in for the person's terminal under `ccmux attach`, counting columns as the panes do.
- * `write` resolves once the emulator has parsed the data; `rows` reads the visible screen back.
+ * A real emulator standing in for the person's terminal under `ccmux attach`, counting columns as the panes
+ * do. `write` resolves once the emulator has parsed the data; `screen` reads the visible rows back.
  */
 export class OuterTerminal {
   readonly term: HeadlessTerminal;
   /** DECTCEM as the last `CSI ?25h` / `CSI ?25l` left it (the public API does not expose it). */
   cursorShown = true;
 
-  /** `programWidths: false` keeps xterm.js's own Unicode 6 widths: a terminal that disagrees with the panes. */
+  /**
+   * `programWidths: false` keeps xterm.js's own Unicode 6 widths: a terminal that disagrees with the panes.
+   */
   constructor(
     readonly cols: number,
     readonly rows: number,

@@ -2,8 +2,8 @@ import { FORBIDDEN_IN_OUTPUT } from "./forbidden-output.js";
 
 /**
  * The test oracle for what `ccmux attach` may write to a person's terminal (seed §4.2): a strict tokenizer of
- * the allowed sequences. Returns the first offending piece of `output` with its offset, or null when all of it
- * is printable text, CUP `CSI r;c H` inside the view, SGR from the fixed set, EL `CSI K`, ED `CSI 2J` or
+ * the allowed sequences. Returns the first offending piece of `output` with its offset, or null when all of
+ * it is printable text, CUP `CSI r;c H` inside the view, SGR from the fixed set, EL `CSI K`, ED `CSI 2J` or
  * DECTCEM `CSI ?25h`/`CSI ?25l`.
  */
 export function grammarViolation(output: string, view: { cols: number; rows: number }): string | null {

@@ -6,15 +6,16 @@ import { fitViewport, type TerminalSize } from "./viewport.js";
 type CursorState = "shown" | "hidden" | "unknown";
 
 /**
- * Draws pane frames on a person's terminal for `ccmux attach` (seed §4.2): the pane in the rows above, a status
- * line on the last row. It remembers what it drew and writes only the rows that changed since, plus the cursor.
+ * Draws pane frames on a person's terminal for `ccmux attach` (seed §4.2): the pane in the rows above, a
+ * status line on the last row. It remembers what it drew and writes only the rows that changed since, plus
+ * the cursor.
  *
- * Security: what `paint` returns holds only printable text and these sequences: CUP `CSI r;c H`, SGR built from
- * 0, 1, 2, 3, 4, 5, 7, 9, 53, 30–37, 90–97, 40–47, 100–107, 38;5;n, 48;5;n, 38;2;r;g;b, 48;2;r;g;b (never 8,
- * conceal), EL `CSI K`, ED `CSI 2J`, and DECTCEM `CSI ?25h` / `CSI ?25l`. No byte of the pane's own output stream
- * is passed on; the frame's text is sanitized again and its numbers validated, so no title change, clipboard
- * write (OSC 52), hyperlink (OSC 8), DCS/APC/PM/SOS string, mode change, charset switch or query can reach the
- * person's terminal.
+ * Security: what `paint` returns holds only printable text and these sequences: CUP `CSI r;c H`, SGR built
+ * from 0, 1, 2, 3, 4, 5, 7, 9, 53, 30–37, 90–97, 40–47, 100–107, 38;5;n, 48;5;n, 38;2;r;g;b, 48;2;r;g;b
+ * (never 8, conceal), EL `CSI K`, ED `CSI 2J`, and DECTCEM `CSI ?25h` / `CSI ?25l`. No byte of the pane's own
+ * output stream is passed on; the frame's text is sanitized again and its numbers validated, so no title
+ * change, clipboard write (OSC 52), hyperlink (OSC 8), DCS/APC/PM/SOS string, mode change, charset switch or
+ * query can reach the person's terminal.
  */
 export class FramePainter {
   /** What each terminal row holds now, as the sequences that drew it (index = row, the status line last). */
@@ -44,7 +45,7 @@ export class FramePainter {
         next.push(paneRow(paintableRuns(line), row, viewport));
       }
     }
-    // Security: the output is assembled only from these row strings and the constants of terminal-sequences.ts.
+    // Security: the output is built only from these row strings and terminal-sequences.ts's constants.
     next.push(statusRow(status, viewport));
 
     let rows = "";
@@ -63,7 +64,10 @@ export class FramePainter {
     return out;
   }
 
-  /** Forgets what the terminal shows (after a resize, or anything else that drew on it): the next paint is full. */
+  /**
+   * Forgets what the terminal shows (after a resize, or anything else that drew on it): the next paint is
+   * full.
+   */
   invalidate(): void {
     this.drawn = [];
     this.cursor = null;

@@ -36,9 +36,11 @@ export function frameColor(value: unknown): number {
   return DEFAULT_COLOR;
 }
 
-/** Attribute bits as the painter will use them: any set of ATTR bits; anything else (NaN, -1, 256) has none. */
+/**
+ * Attribute bits as the painter will use them: any set of ATTR bits; anything else (NaN, -1, 256) has none.
+ */
 export function frameAttrs(value: unknown): number {
-  // Security: only the ATTR bits map to SGR codes; conceal (8) has no bit, so hidden text cannot be drawn hidden.
+  // Security: only ATTR bits map to SGR codes; conceal (8) has none, so text the agent reads is never hidden.
   if (typeof value !== "number" || !Number.isInteger(value) || value < 0 || value > ALL_ATTRS) return 0;
   return value;
 }
@@ -57,8 +59,8 @@ function colorParams(color: number, base: number, brightBase: number, extended: 
 }
 
 /**
- * The SGR sequence that sets `style` from any previous state: `CSI 0;…m`, reset first, so a row never depends on
- * the style the terminal was left in.
+ * The SGR sequence that sets `style` from any previous state: `CSI 0;…m`, reset first, so a row never depends
+ * on the style the terminal was left in.
  * Security: built only from SGR 0, the attribute codes above, 30–37/90–97, 40–47/100–107, 38;5;n, 48;5;n,
  * 38;2;r;g;b and 48;2;r;g;b; the style's numbers were validated by frameColor and frameAttrs.
  */

@@ -1,7 +1,8 @@
 /**
- * Every control sequence `ccmux attach` ever writes to a person's terminal (seed §4.2). The painter builds its
- * output only from these and printable text, so nothing a pane chooses — a title, a clipboard write, a hyperlink,
- * a DCS/APC/PM/SOS string, a mode change, a charset switch or a query — can reach the person's terminal.
+ * Every control sequence `ccmux attach` ever writes to a person's terminal (seed §4.2). The painter builds
+ * its output only from these and printable text, so nothing a pane chooses — a title, a clipboard write, a
+ * hyperlink, a DCS/APC/PM/SOS string, a mode change, a charset switch or a query — can reach the person's
+ * terminal.
  */
 
 const CSI = "\x1b[";
@@ -18,9 +19,9 @@ export const HIDE_CURSOR = `${CSI}?25l`;
 export const RESET_STYLE = `${CSI}0m`;
 
 /**
- * Take over the person's terminal for attach: the alternate screen (their shell's screen comes back on leave),
- * no autowrap (a character their terminal counts wider than ccmux does cannot wrap onto the next row or scroll
- * the screen), cleared, cursor hidden. ccmux's own sequence, never the pane's.
+ * Take over the person's terminal for attach: the alternate screen (their shell's screen comes back on
+ * leave), no autowrap (a character their terminal counts wider than ccmux does cannot wrap onto the next row
+ * or scroll the screen), cleared, cursor hidden. ccmux's own sequence, never the pane's.
  */
 export const ENTER_ATTACH = `${CSI}?1049h${CSI}?7l${RESET_STYLE}${ERASE_SCREEN}${HIDE_CURSOR}`;
 

@@ -81,7 +81,10 @@ export function outsideRow(viewRow: number, viewport: Viewport): string {
   return writer.finish();
 }
 
-/** The clipping notice with a space before it, shortened on a narrow terminal so the status keeps half the row. */
+/**
+ * The clipping notice with a space before it, shortened on a narrow terminal so the status keeps half the
+ * row.
+ */
 function noticeFitting(notice: string, cols: number): string {
   if (notice === "") return "";
   for (const text of [` ${notice}`, SHORT_NOTICE]) if (text.length <= cols / 2) return text;
@@ -89,9 +92,9 @@ function noticeFitting(notice: string, cols: number): string {
 }
 
 /**
- * The status line on the terminal's last row, in reverse video across the whole width: `status` (paintable text,
- * clipped) on the left, the viewport's clipping notice on the right.
- * Security: the status names the pane and its program, both chosen by the agent, so it is untrusted text too.
+ * The status line on the terminal's last row, in reverse video across the whole width: `status` (paintable
+ * text, clipped) on the left, the viewport's clipping notice on the right.
+ * Security: the status names the pane and its program, both chosen by the agent, so it is untrusted text.
  */
 export function statusRow(status: string, viewport: Viewport): string {
   const { cols, rows } = viewport.view;

@@ -8,7 +8,9 @@ export interface TerminalSize {
 
 /** A pane is measured up to this many rows or columns. */
 export const MAX_CELLS_PER_SIDE = 10_000;
-/** The largest terminal drawn on (a 4K screen in a tiny font is about 800 by 250); larger sizes are capped. */
+/**
+ * The largest terminal drawn on (a 4K screen in a tiny font is about 800 by 250); larger sizes are capped.
+ */
 export const MAX_VIEW: TerminalSize = { cols: 1000, rows: 500 };
 /** The size assumed when a terminal reports none (a pipe, a test without a tty). */
 export const FALLBACK_SIZE: TerminalSize = { cols: 80, rows: 24 };
@@ -38,10 +40,10 @@ export interface Viewport {
 }
 
 /**
- * A size number from an untrusted frame or a terminal: an integer from 1 to `max` (larger ones are capped), else
- * `fallback`.
- * Security: a frame crosses the daemon socket as JSON; NaN, fractions, negative or huge sizes must not reach a
- * loop bound or an escape sequence.
+ * A size number from an untrusted frame or a terminal: an integer from 1 to `max` (larger ones are capped),
+ * else `fallback`.
+ * Security: a frame crosses the daemon socket as JSON; NaN, fractions, negative or huge sizes must not reach
+ * a loop bound or an escape sequence.
  */
 export function sizeValue(value: unknown, fallback: number, max = MAX_CELLS_PER_SIDE): number {
   // Security: a forged size (NaN, 1e300, -1) as a loop bound (memory, time) or in a CUP sequence.
@@ -57,8 +59,8 @@ function cursorValue(value: unknown, limit: number, pendingWrap: boolean): numbe
 }
 
 /**
- * Fits `frame` into a terminal of `size`: shown at the pane's own size, clipped on the right and below when the
- * terminal is smaller (panning down so the pane's cursor stays in view), padded when it is larger.
+ * Fits `frame` into a terminal of `size`: shown at the pane's own size, clipped on the right and below when
+ * the terminal is smaller (panning down so the pane's cursor stays in view), padded when it is larger.
  */
 export function fitViewport(frame: PaneFrame, size: TerminalSize): Viewport {
   const view = {
