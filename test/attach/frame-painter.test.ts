@@ -1,3 +1,4 @@
+import fc from "fast-check";
 import { afterEach, describe, expect, it } from "vitest";
 import { FramePainter } from "../../src/cli/attach/frame-painter.js";
 import { ENTER_ATTACH, LEAVE_ATTACH } from "../../src/cli/attach/terminal-sequences.js";
@@ -93,6 +94,24 @@ describe("what the person sees: the pane at its own size, the status line below"
     expect(fitViewport(frame, { cols: 50, rows: 5 }).notice).toBe("[pane 80x8, view 50x4]");
   });
 
+  it("a pane wider than the view pans right to keep the cursor in view, with a dim < on rows cut on the left", async () => {
+    const term = await personTerminal(30, 5);
+    const digits = "0123456789".repeat(8);
+    const frame = frameOf(80, 4, ["x".repeat(80), digits, "hi", "中".repeat(40)], { row: 1, col: 50 });
+    await term.write(new FramePainter().paint(frame, { cols: 30, rows: 5 }, ""));
+    // The cursor lands one column before the > marker: pane columns 22 to 51 are shown.
+    expect(fitViewport(frame, { cols: 30, rows: 5 }).left).toBe(22);
+    expect(term.screen().slice(0, 4)).toEqual([
+      `<${"x".repeat(28)}>`,
+      `<${digits.slice(23, 51)}>`,
+      "<",
+      `< ${"中".repeat(13)} >`,
+    ]);
+    expect(term.cell(0, 0).dim).toBe(true);
+    expect(term.cursor()).toEqual({ row: 1, col: 28 });
+    expect(term.cell(1, 28).chars).toBe(digits[50]);
+  });
+
   it("on a narrow terminal the clipping notice shrinks so the status keeps half the row", async () => {
     const term = await personTerminal(24, 3);
     await term.write(
@@ -117,7 +136,7 @@ describe("what the person sees: the pane at its own size, the status line below"
     expect(term.cursor()).toEqual({ row: 0, col: 5 });
   });
 
-  it("a hidden pane cursor, or one outside the view, hides the person's cursor", async () => {
+  it("a hidden pane cursor, or one off the pane, hides the person's cursor", async () => {
     const term = await personTerminal(10, 3);
     const painter = new FramePainter();
     await term.write(
@@ -126,7 +145,8 @@ describe("what the person sees: the pane at its own size, the status line below"
     expect(term.cursorShown).toBe(false);
     await term.write(painter.paint(frameOf(10, 2, ["a"], { row: 1, col: 1 }), { cols: 10, rows: 3 }, ""));
     expect(term.cursorShown).toBe(true);
-    await term.write(painter.paint(frameOf(30, 2, ["a"], { row: 1, col: 20 }), { cols: 10, rows: 3 }, ""));
+    // A cursor past the pane's last row (a forged frame) is nowhere to be shown.
+    await term.write(painter.paint(frameOf(10, 2, ["a"], { row: 7, col: 1 }), { cols: 10, rows: 3 }, ""));
     expect(term.cursorShown).toBe(false);
   });
 });
@@ -164,6 +184,7 @@ describe("wide characters", () => {
 
 describe("repaints write only what changed", () => {
   const size = { cols: 20, rows: 5 };
+  const size12 = { cols: 12, rows: 5 };
   const before = ["$ make", "building...", "", ""];
 
   it("a second paint after one row changed rewrites only that row, then the cursor", async () => {
@@ -188,6 +209,58 @@ describe("repaints write only what changed", () => {
     expect(painter.paint(frameOf(20, 4, before, { row: 1, col: 4 }), size, "s")).toBe("\x1b[2;5H");
     expect(painter.paint(frameOf(20, 4, before, { row: 1, col: 4 }), size, "t")).toBe(
       "\x1b[?25l\x1b[5;1H\x1b[0m\x1b[K\x1b[0;7mt                   \x1b[0m\x1b[2;5H\x1b[?25h",
+    );
+  });
+
+  it("incremental repaints leave the person's screen as a full paint of the last frame would", async () => {
+    const text = fc.string({
+      unit: fc.constantFrom("a", "b", " ", "中", "😀", "e\u0301", "─"),
+      maxLength: 8,
+    });
+    const run = fc.tuple(
+      text,
+      fc.constantFrom(-1, 1, 200),
+      fc.constantFrom(-1, 4),
+      fc.constantFrom(0, 1, 32),
+    );
+    const line = fc.array(run, { maxLength: 3 });
+    const base = fc.record({
+      cols: fc.constantFrom(4, 12, 16),
+      rows: fc.constantFrom(3, 4, 6),
+      lines: fc.array(line, { maxLength: 6 }),
+    });
+    // Each step changes one thing, as a live pane does: a row, the cursor, or the status line.
+    const change = fc.oneof(
+      fc.record({ row: fc.integer({ min: 0, max: 5 }), line }),
+      fc.record({ cursor: fc.record({ row: fc.nat(5), col: fc.nat(16) }), visible: fc.boolean() }),
+      fc.record({ status: fc.constantFrom("s", "pane 1", "中文状态") }),
+    );
+    await fc.assert(
+      fc.asyncProperty(base, fc.array(change, { minLength: 1, maxLength: 6 }), async (start, changes) => {
+        const incremental = await personTerminal(12, 5);
+        const painter = new FramePainter();
+        const frame: PaneFrame = {
+          ...start,
+          cursor: { row: 0, col: 0 },
+          cursorVisible: true,
+          alternate: false,
+        };
+        let status = "s";
+        await incremental.write(painter.paint(frame, size12, status));
+        for (const step of changes) {
+          if ("line" in step) frame.lines[step.row] = step.line;
+          else if ("cursor" in step) [frame.cursor, frame.cursorVisible] = [step.cursor, step.visible];
+          else status = step.status;
+          await incremental.write(painter.paint(frame, size12, status));
+        }
+        const full = await personTerminal(12, 5);
+        await full.write(new FramePainter().paint(frame, size12, status));
+        expect(incremental.screen(true)).toEqual(full.screen(true));
+        expect(incremental.cursorShown).toBe(full.cursorShown);
+        if (full.cursorShown) expect(incremental.cursor()).toEqual(full.cursor());
+        for (const term of opened.splice(0)) term.dispose();
+      }),
+      { seed: 42, numRuns: Number(process.env.CCMUX_FUZZ_RUNS ?? 60) },
     );
   });
 

@@ -1,24 +1,17 @@
 import { ATTR, DEFAULT_COLOR } from "../../panes/screen-frame.js";
-import { codepointWidth } from "../../panes/unicode-widths.js";
 import { paintableText } from "./paintable-text.js";
 import { RowWriter } from "./row-writer.js";
+import { dropColumns, type PaintableRun, showsBetween } from "./run-columns.js";
 import { frameAttrs, frameColor, type RunStyle } from "./run-style.js";
 import type { Viewport } from "./viewport.js";
 
-/** A frame run after validation: paintable text in a style the SGR builder can write. */
-export interface PaintableRun {
-  text: string;
-  style: RunStyle;
-}
-
-/** The fill outside the pane and the clipped-row marker: dim, default colours (as tmux draws them). */
+/** The fill outside the pane and the clipped-row markers: dim, default colours (as tmux draws them). */
 const DIM: RunStyle = { fg: DEFAULT_COLOR, bg: DEFAULT_COLOR, attrs: ATTR.dim };
 const STATUS: RunStyle = { fg: DEFAULT_COLOR, bg: DEFAULT_COLOR, attrs: ATTR.inverse };
 const OUTSIDE_PANE = "·";
-const CLIPPED_ROW = ">";
+const CLIPPED_RIGHT = ">";
+const CLIPPED_LEFT = "<";
 const SHORT_NOTICE = " [clipped]";
-/** Attributes that make a blank cell visible. */
-const SHOWS_ON_BLANK = ATTR.inverse | ATTR.underline | ATTR.strike | ATTR.overline;
 
 /**
  * The runs of one frame row, validated: anything but an array of `[text, fg, bg, attrs]` arrays is left out,
@@ -38,35 +31,24 @@ export function paintableRuns(line: unknown): PaintableRun[] {
   return runs;
 }
 
-/** Whether any visible cell of `runs` lies at or past column `col` (0-based). */
-function showsPast(runs: readonly PaintableRun[], col: number): boolean {
-  let column = 0;
-  for (const { text, style } of runs) {
-    const blankShows = style.bg !== DEFAULT_COLOR || (style.attrs & SHOWS_ON_BLANK) !== 0;
-    for (const char of text) {
-      const width = codepointWidth(char.codePointAt(0) as number);
-      if (width > 0 && column + width > col && (char !== " " || blankShows)) return true;
-      column += width;
-    }
-  }
-  return false;
-}
-
 /**
- * One pane row drawn on terminal row `viewRow`: clipped at the view's width (its last column then shows a dim
- * `>` when the row has more to show), padded with a dim `·` past the pane's width.
+ * One pane row drawn on terminal row `viewRow`, from the viewport's first column: clipped at the view's edges
+ * (an edge column then shows a dim `<` or `>` when the row has more to show that side), padded with a dim `·`
+ * past the pane's width.
  */
 export function paneRow(runs: readonly PaintableRun[], viewRow: number, viewport: Viewport): string {
-  const { view, shownCols } = viewport;
+  const { view, left, shownCols } = viewport;
   const writer = new RowWriter(viewRow);
-  const clipped = viewport.clippedCols && showsPast(runs, view.cols);
-  const limit = clipped ? view.cols - 1 : shownCols;
-  for (const { text, style } of runs) {
+  const cutLeft = left > 0 && showsBetween(runs, 0, left);
+  const cutRight = viewport.clippedCols && showsBetween(runs, left + view.cols, Number.POSITIVE_INFINITY);
+  if (cutLeft) writer.text(CLIPPED_LEFT, DIM, 1);
+  const limit = cutRight ? view.cols - 1 : shownCols;
+  for (const { text, style } of dropColumns(runs, left + writer.col)) {
     if (writer.text(text, style, limit) < text.length) break;
   }
-  if (clipped) {
+  if (cutRight) {
     writer.skipTo(view.cols - 1);
-    writer.text(CLIPPED_ROW, DIM, view.cols);
+    writer.text(CLIPPED_RIGHT, DIM, view.cols);
   } else if (view.cols > shownCols) {
     writer.skipTo(shownCols);
     writer.text(OUTSIDE_PANE.repeat(view.cols - shownCols), DIM, view.cols);

@@ -27,7 +27,9 @@ export interface Viewport {
   top: number;
   /** Pane rows shown, from `top`. */
   shownRows: number;
-  /** Pane columns shown, from column 0. */
+  /** First pane column shown (the view follows the cursor right across a pane wider than the terminal). */
+  left: number;
+  /** Pane columns shown, from `left`. */
   shownCols: number;
   /** The pane has rows the view does not show. */
   clippedRows: boolean;
@@ -59,8 +61,9 @@ function cursorValue(value: unknown, limit: number, pendingWrap: boolean): numbe
 }
 
 /**
- * Fits `frame` into a terminal of `size`: shown at the pane's own size, clipped on the right and below when
- * the terminal is smaller (panning down so the pane's cursor stays in view), padded when it is larger.
+ * Fits `frame` into a terminal of `size`: shown at the pane's own size, padded when the terminal is larger,
+ * clipped when it is smaller. A clipped view pans, as tmux's does, just far enough that the pane's cursor
+ * stays in view: down to it, and right to it with one column to spare for the clipped-row marker.
  */
 export function fitViewport(frame: PaneFrame, size: TerminalSize): Viewport {
   const view = {
@@ -78,7 +81,10 @@ export function fitViewport(frame: PaneFrame, size: TerminalSize): Viewport {
   const maxTop = Math.max(0, pane.rows - paneArea);
   const top = cursorRow === null ? 0 : Math.min(maxTop, Math.max(0, cursorRow - paneArea + 1));
   const shownRows = Math.min(pane.rows - top, paneArea);
-  const shownCols = Math.min(pane.cols, view.cols);
+  const maxLeft = Math.max(0, pane.cols - view.cols);
+  const left =
+    cursorCol === null ? 0 : Math.min(maxLeft, Math.max(0, cursorCol - Math.max(0, view.cols - 2)));
+  const shownCols = Math.min(pane.cols - left, view.cols);
   const clippedRows = pane.rows > paneArea;
   const clippedCols = pane.cols > view.cols;
   const cursorShown =
@@ -87,17 +93,19 @@ export function fitViewport(frame: PaneFrame, size: TerminalSize): Viewport {
     cursorCol !== null &&
     cursorRow >= top &&
     cursorRow < top + shownRows &&
-    cursorCol < shownCols;
+    cursorCol >= left &&
+    cursorCol < left + shownCols;
   return {
     view,
     pane,
     paneArea,
     top,
     shownRows,
+    left,
     shownCols,
     clippedRows,
     clippedCols,
-    cursor: cursorShown ? { row: (cursorRow as number) - top, col: cursorCol as number } : null,
+    cursor: cursorShown ? { row: (cursorRow as number) - top, col: (cursorCol as number) - left } : null,
     notice:
       clippedRows || clippedCols ? `[pane ${pane.cols}x${pane.rows}, view ${view.cols}x${paneArea}]` : "",
   };
