@@ -112,6 +112,23 @@ describe("what the person sees: the pane at its own size, the status line below"
     expect(term.cell(1, 28).chars).toBe(digits[50]);
   });
 
+  it("the view stays panned while the pane hides its cursor, and pans only as far as the cursor moves", async () => {
+    const term = await personTerminal(20, 4);
+    const painter = new FramePainter();
+    const texts = Array.from({ length: 10 }, (_, i) => `line ${i}`);
+    const paint = async (row: number, visible: boolean) => {
+      await term.write(
+        painter.paint(frameOf(20, 10, texts, { row, col: 0 }, visible), { cols: 20, rows: 4 }, ""),
+      );
+      return term.screen().slice(0, 3);
+    };
+    expect(await paint(9, true)).toEqual(["line 7", "line 8", "line 9"]);
+    // A program redrawing with its cursor hidden (vim, top) moves it anywhere: the view does not jump.
+    expect(await paint(0, false)).toEqual(["line 7", "line 8", "line 9"]);
+    expect(await paint(8, true)).toEqual(["line 7", "line 8", "line 9"]);
+    expect(await paint(2, true)).toEqual(["line 2", "line 3", "line 4"]);
+  });
+
   it("on a narrow terminal the clipping notice shrinks so the status keeps half the row", async () => {
     const term = await personTerminal(24, 3);
     await term.write(
@@ -225,20 +242,22 @@ describe("repaints write only what changed", () => {
     );
     const line = fc.array(run, { maxLength: 3 });
     const base = fc.record({
-      cols: fc.constantFrom(4, 12, 16),
+      cols: fc.constantFrom(4, 12, 16, 30),
       rows: fc.constantFrom(3, 4, 6),
       lines: fc.array(line, { maxLength: 6 }),
     });
     // Each step changes one thing, as a live pane does: a row, the cursor, or the status line.
     const change = fc.oneof(
       fc.record({ row: fc.integer({ min: 0, max: 5 }), line }),
-      fc.record({ cursor: fc.record({ row: fc.nat(5), col: fc.nat(16) }), visible: fc.boolean() }),
+      fc.record({ cursor: fc.record({ row: fc.nat(5), col: fc.nat(30) }), visible: fc.boolean() }),
       fc.record({ status: fc.constantFrom("s", "pane 1", "中文状态") }),
     );
     await fc.assert(
       fc.asyncProperty(base, fc.array(change, { minLength: 1, maxLength: 6 }), async (start, changes) => {
         const incremental = await personTerminal(12, 5);
         const painter = new FramePainter();
+        // The reference paints the same frames from scratch each time (it pans the same way).
+        const reference = new FramePainter();
         const frame: PaneFrame = {
           ...start,
           cursor: { row: 0, col: 0 },
@@ -247,14 +266,18 @@ describe("repaints write only what changed", () => {
         };
         let status = "s";
         await incremental.write(painter.paint(frame, size12, status));
+        reference.paint(frame, size12, status);
         for (const step of changes) {
           if ("line" in step) frame.lines[step.row] = step.line;
           else if ("cursor" in step) [frame.cursor, frame.cursorVisible] = [step.cursor, step.visible];
           else status = step.status;
           await incremental.write(painter.paint(frame, size12, status));
+          reference.invalidate();
+          reference.paint(frame, size12, status);
         }
         const full = await personTerminal(12, 5);
-        await full.write(new FramePainter().paint(frame, size12, status));
+        reference.invalidate();
+        await full.write(reference.paint(frame, size12, status));
         expect(incremental.screen(true)).toEqual(full.screen(true));
         expect(incremental.cursorShown).toBe(full.cursorShown);
         if (full.cursorShown) expect(incremental.cursor()).toEqual(full.cursor());

@@ -1,7 +1,7 @@
 import type { PaneFrame } from "../../panes/screen-frame.js";
 import { ERASE_SCREEN, HIDE_CURSOR, moveTo, RESET_STYLE, SHOW_CURSOR } from "./terminal-sequences.js";
 import { outsideRow, paintableRuns, paneRow, statusRow } from "./view-rows.js";
-import { fitViewport, type TerminalSize } from "./viewport.js";
+import { fitViewport, type PanOffset, type TerminalSize } from "./viewport.js";
 
 type CursorState = "shown" | "hidden" | "unknown";
 
@@ -24,6 +24,8 @@ export class FramePainter {
   private cursor: { row: number; col: number } | null = null;
   private cursorState: CursorState = "unknown";
   private clearFirst = true;
+  /** Where the view was panned to on a pane larger than the terminal; kept while the pane hides its cursor. */
+  private pan: PanOffset = { top: 0, left: 0 };
 
   /**
    * The output that brings the person's terminal (of `size` cells) from what was painted last to `frame` with
@@ -31,7 +33,8 @@ export class FramePainter {
    * `invalidate` does. Never throws on a malformed frame: bad parts are drawn as blank or default.
    */
   paint(frame: PaneFrame, size: TerminalSize, status: string): string {
-    const viewport = fitViewport(frame, size);
+    const viewport = fitViewport(frame, size, this.pan);
+    this.pan = { top: viewport.top, left: viewport.left };
     const { view } = viewport;
     if (this.size !== null && (this.size.cols !== view.cols || this.size.rows !== view.rows))
       this.invalidate();

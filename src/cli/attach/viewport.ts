@@ -60,12 +60,37 @@ function cursorValue(value: unknown, limit: number, pendingWrap: boolean): numbe
   return pendingWrap && value === limit ? limit - 1 : null;
 }
 
+/** Where a clipped view was panned to: the first pane row and column it showed. */
+export interface PanOffset {
+  top: number;
+  left: number;
+}
+
+/**
+ * The offset along one side that keeps `cursor` in view, moving `from` as little as possible (tmux pans the
+ * same way); `margin` cells stay free on either side for the clipped-row markers. A hidden cursor (null)
+ * moves nothing, so a program that hides it while redrawing does not make the view jump.
+ */
+function panned(from: number, cursor: number | null, span: number, max: number, margin: number): number {
+  let offset = from;
+  if (cursor !== null) {
+    const room = Math.max(1, span - 2 * margin);
+    if (cursor < offset + margin) offset = cursor - margin;
+    else if (cursor >= offset + margin + room) offset = cursor - margin - room + 1;
+  }
+  return Math.min(max, Math.max(0, offset));
+}
+
 /**
  * Fits `frame` into a terminal of `size`: shown at the pane's own size, padded when the terminal is larger,
- * clipped when it is smaller. A clipped view pans, as tmux's does, just far enough that the pane's cursor
- * stays in view: down to it, and right to it with one column to spare for the clipped-row marker.
+ * clipped when it is smaller. A clipped view starts panned as `from` (the last paint's offset) and pans just
+ * far enough that the pane's visible cursor stays in view.
  */
-export function fitViewport(frame: PaneFrame, size: TerminalSize): Viewport {
+export function fitViewport(
+  frame: PaneFrame,
+  size: TerminalSize,
+  from: PanOffset = { top: 0, left: 0 },
+): Viewport {
   const view = {
     cols: sizeValue(size?.cols, FALLBACK_SIZE.cols, MAX_VIEW.cols),
     rows: sizeValue(size?.rows, FALLBACK_SIZE.rows, MAX_VIEW.rows),
@@ -78,17 +103,16 @@ export function fitViewport(frame: PaneFrame, size: TerminalSize): Viewport {
   const paneArea = view.rows - 1;
   const cursorRow = cursorValue(frame?.cursor?.row, pane.rows, false);
   const cursorCol = cursorValue(frame?.cursor?.col, pane.cols, true);
-  const maxTop = Math.max(0, pane.rows - paneArea);
-  const top = cursorRow === null ? 0 : Math.min(maxTop, Math.max(0, cursorRow - paneArea + 1));
-  const shownRows = Math.min(pane.rows - top, paneArea);
+  const follow = frame?.cursorVisible === true && cursorRow !== null && cursorCol !== null;
+  const top = panned(from.top, follow ? cursorRow : null, paneArea, Math.max(0, pane.rows - paneArea), 0);
   const maxLeft = Math.max(0, pane.cols - view.cols);
-  const left =
-    cursorCol === null ? 0 : Math.min(maxLeft, Math.max(0, cursorCol - Math.max(0, view.cols - 2)));
+  const left = panned(from.left, follow ? cursorCol : null, view.cols, maxLeft, view.cols > 2 ? 1 : 0);
+  const shownRows = Math.min(pane.rows - top, paneArea);
   const shownCols = Math.min(pane.cols - left, view.cols);
   const clippedRows = pane.rows > paneArea;
   const clippedCols = pane.cols > view.cols;
   const cursorShown =
-    frame?.cursorVisible === true &&
+    follow &&
     cursorRow !== null &&
     cursorCol !== null &&
     cursorRow >= top &&
