@@ -8,9 +8,10 @@ const FIRST_UNSURE = 0x300;
 /**
  * Draws one row of a person's terminal from its first column: the row is erased first (EL after SGR 0, so the
  * default background), then text is written in styles, counting columns with the panes' own widths
- * (codepointWidth). Where the person's terminal may count a character differently (wide, zero-width, astral,
- * anything from U+0300 on) the writer re-positions with CUP before the next character, so one disagreement
- * shifts at most that character, never the rest of the row.
+ * (codepointWidth). Where the person's terminal may count a character differently the writer re-positions
+ * with CUP: after a wide, zero-width or astral character before the next one; after other characters from
+ * U+0300 on (box drawing, most symbols) at the end of their run, so a long border costs one CUP, not one a
+ * cell. A disagreement then shifts at most the rest of that run, never the rest of the row.
  * The caller passes only paintable text (paintableText) and validated styles.
  */
 export class RowWriter {
