@@ -1,0 +1,97 @@
+import type { PaneFrame } from "../../panes/screen-frame.js";
+import { ERASE_SCREEN, HIDE_CURSOR, moveTo, RESET_STYLE, SHOW_CURSOR } from "./terminal-sequences.js";
+import { outsideRow, paintableRuns, paneRow, statusRow } from "./view-rows.js";
+import { fitViewport, type PanOffset, type TerminalSize } from "./viewport.js";
+
+type CursorState = "shown" | "hidden" | "unknown";
+
+/**
+ * Draws pane frames on a person's terminal for `ccmux attach` (seed §4.2): the pane in the rows above, a
+ * status line on the last row. It remembers what it drew and writes only the rows that changed since, plus
+ * the cursor.
+ *
+ * Security: what `paint` returns holds only printable text and these sequences: CUP `CSI r;c H`, SGR built
+ * from 0, 1, 2, 3, 4, 5, 7, 9, 53, 30–37, 90–97, 40–47, 100–107, 38;5;n, 48;5;n, 38;2;r;g;b, 48;2;r;g;b
+ * (never 8, conceal), EL `CSI K`, ED `CSI 2J`, and DECTCEM `CSI ?25h` / `CSI ?25l`. No byte of the pane's own
+ * output stream is passed on; the frame's text is sanitized again and its numbers validated, so no title
+ * change, clipboard write (OSC 52), hyperlink (OSC 8), DCS/APC/PM/SOS string, mode change, charset switch or
+ * query can reach the person's terminal.
+ */
+export class FramePainter {
+  /** What each terminal row holds now, as the sequences that drew it (index = row, the status line last). */
+  private drawn: string[] = [];
+  private size: TerminalSize | null = null;
+  private cursor: { row: number; col: number } | null = null;
+  private cursorState: CursorState = "unknown";
+  private clearFirst = true;
+  /** Where the view was panned to on a pane larger than the terminal; kept while the pane hides its cursor. */
+  private pan: PanOffset = { top: 0, left: 0 };
+
+  /**
+   * The output that brings the person's terminal (of `size` cells) from what was painted last to `frame` with
+   * `status` on the last row. "" when nothing changed. A changed terminal size repaints everything, as
+   * `invalidate` does. Never throws on a malformed frame: bad parts are drawn as blank or default.
+   */
+  paint(frame: PaneFrame, size: TerminalSize, status: string): string {
+    const viewport = fitViewport(frame, size, this.pan);
+    this.pan = { top: viewport.top, left: viewport.left };
+    const { view } = viewport;
+    if (this.size !== null && (this.size.cols !== view.cols || this.size.rows !== view.rows))
+      this.invalidate();
+    this.size = view;
+    const lines: unknown = frame?.lines;
+    const next: string[] = [];
+    for (let row = 0; row < viewport.paneArea; row++) {
+      if (row >= viewport.shownRows) next.push(outsideRow(row, viewport));
+      else {
+        const line = Array.isArray(lines) ? (lines[viewport.top + row] as unknown) : undefined;
+        next.push(paneRow(paintableRuns(line), row, viewport));
+      }
+    }
+    // Security: the output is built only from these row strings and terminal-sequences.ts's constants.
+    next.push(statusRow(status, viewport));
+
+    let rows = "";
+    for (let row = 0; row < next.length; row++) if (next[row] !== this.drawn[row]) rows += next[row];
+    this.drawn = next;
+    let out = "";
+    if (rows !== "") {
+      // The cursor is hidden while rows are drawn, so it does not flicker across the screen.
+      if (this.cursorState !== "hidden") out += HIDE_CURSOR;
+      this.cursorState = "hidden";
+      if (this.clearFirst) out += `${RESET_STYLE}${ERASE_SCREEN}`;
+      out += rows;
+    }
+    this.clearFirst = false;
+    out += this.placeCursor(viewport.cursor, rows !== "");
+    return out;
+  }
+
+  /**
+   * Forgets what the terminal shows (after a resize, or anything else that drew on it): the next paint is
+   * full.
+   */
+  invalidate(): void {
+    this.drawn = [];
+    this.cursor = null;
+    this.cursorState = "unknown";
+    this.clearFirst = true;
+  }
+
+  private placeCursor(cursor: { row: number; col: number } | null, moved: boolean): string {
+    const previous = this.cursor;
+    this.cursor = cursor;
+    if (cursor === null) {
+      if (this.cursorState === "hidden") return "";
+      this.cursorState = "hidden";
+      return HIDE_CURSOR;
+    }
+    let out = "";
+    if (moved || previous === null || previous.row !== cursor.row || previous.col !== cursor.col) {
+      out += moveTo(cursor.row, cursor.col);
+    }
+    if (this.cursorState !== "shown") out += SHOW_CURSOR;
+    this.cursorState = "shown";
+    return out;
+  }
+}
