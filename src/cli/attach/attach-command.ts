@@ -13,9 +13,10 @@ import {
   type ViewerStatus,
 } from "./attach-protocol.js";
 import { DEFAULT_ESCAPE_KEY, EscapeKeyReader, escapeKeyByte } from "./escape-key.js";
-import { ENTER_TERMINAL, FramePainter, LEAVE_TERMINAL } from "./frame-painter.js";
+import { FramePainter } from "./frame-painter.js";
 import { readJsonLines } from "./json-lines.js";
 import { statusLine } from "./status-line.js";
+import { ENTER_ATTACH, LEAVE_ATTACH } from "./terminal-sequences.js";
 
 /** The longest line the attach client reads from the daemon (a frame of a 400×200 pane in many styles). */
 const MAX_DAEMON_LINE = 64 * 1024 * 1024;
@@ -125,7 +126,7 @@ class AttachedTerminal {
     });
     const stdin = process.stdin;
     const stdout = process.stdout;
-    stdout.write(ENTER_TERMINAL);
+    stdout.write(ENTER_ATTACH);
     stdin.setRawMode(true);
     const onInput = (chunk: Buffer): void => this.onInput(this.decoder.write(chunk));
     const onResize = (): void => {
@@ -161,7 +162,7 @@ class AttachedTerminal {
       // the terminal is gone
     }
     stdin.pause();
-    stdout.write(LEAVE_TERMINAL);
+    stdout.write(LEAVE_ATTACH);
     if (result.message !== "") process.stderr.write(`${result.message}\n`);
     return result.code;
   }

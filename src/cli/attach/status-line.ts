@@ -10,15 +10,13 @@ export interface StatusParts {
   escapeKey: string;
   /** The person may take write (`--write`). */
   mayWrite: boolean;
-  /** A pane larger than the terminal is clipped: e.g. "showing 80×23 of 120×40". */
-  clipped?: string;
   /** A passing message (a key that does nothing, write refused). */
   note?: string;
 }
 
 /**
- * The status line: the pane's name, its program, whose it is, read-only or read-write, who else watches, and
- * how to leave. Pane-controlled parts (name, argv) are sanitized: the painter draws it as text.
+ * The status line: the pane's name, whose it is, read-only or read-write, how to leave, who else watches, how
+ * the pane ended, a passing note, and its program. Pane-controlled parts (name, argv) are sanitized: the painter draws it as text.
  */
 export function statusLine(parts: StatusParts): string {
   const { pane, status } = parts;
@@ -36,7 +34,8 @@ export function statusLine(parts: StatusParts): string {
       : `exited (${status.exit.exitCode})`
     : undefined;
   const keys = `${parts.escapeKey} d detach${parts.mayWrite ? `, ${parts.escapeKey} w write` : ""}`;
-  const fields = [pane.name, program, owner, mode, others, exit, parts.clipped, parts.note, keys];
+  // The program comes last: it is the longest, and the painter cuts the line on the right.
+  const fields = [pane.name, owner, mode, keys, others, exit, parts.note, program];
   return sanitizeText(
     ` ${fields.filter((field) => field !== undefined && field !== "").join(" │ ")} `.replace(/\n/g, " "),
   );
