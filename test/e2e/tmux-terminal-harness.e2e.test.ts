@@ -205,12 +205,18 @@ describe("TmuxTerminal", () => {
     await t.sendKeys("Enter");
     await t.waitFor(/^20 60$/m, { what: "stty size 20 60" });
     expect(await t.paneDead()).toBe(false);
-    expect(await t.exitStatus()).toBeUndefined();
+    expect(await t.exit()).toBeUndefined();
     await t.sendText("exit 7");
     await t.sendKeys("Enter");
-    expect(await t.waitForExit()).toBe(7);
+    expect(await t.waitForExit()).toEqual({ status: 7 });
     expect(await t.paneDead()).toBe(true);
     expect(await t.capture()).toContain("exit 7"); // remain-on-exit keeps the last screen
+  });
+
+  it("a program killed by a signal reports the signal, not a status", async () => {
+    term = await TmuxTerminal.start({ command: ["sh", "-c", "echo DYING; kill -TERM $$"] });
+    expect(await term.waitForExit()).toEqual({ signal: 15 });
+    // no check of "DYING" on screen: tmux may drop the output of a program that exits at once
   });
 
   it("waitFor gives up with what it waited for and the last screen", async () => {

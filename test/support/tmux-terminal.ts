@@ -1,5 +1,5 @@
 import { execFile, spawnSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { lstatSync, readFileSync, unlinkSync } from "node:fs";
 import { promisify } from "node:util";
 
 const execFileAsync = promisify(execFile);
@@ -86,13 +86,16 @@ process.once("exit", () => {
 export class TmuxTerminal {
   /** The `-L` socket name (unique per instance). */
   readonly socket: string;
+  /** Where tmux put that socket (its per-user directory); kill() removes it, which tmux 3.3a leaves behind. */
+  readonly socketPath: string;
   /** The tmux server's pid. */
   readonly pid: number;
   private readonly env: NodeJS.ProcessEnv;
   private killed = false;
 
-  private constructor(socket: string, pid: number, env: NodeJS.ProcessEnv) {
+  private constructor(socket: string, socketPath: string, pid: number, env: NodeJS.ProcessEnv) {
     this.socket = socket;
+    this.socketPath = socketPath;
     this.pid = pid;
     this.env = env;
   }
@@ -136,7 +139,7 @@ export class TmuxTerminal {
         "--",
         ...options.command,
       ],
-      ["display-message", "-p", "#{pid}"],
+      ["display-message", "-p", "#{pid} #{socket_path}"],
     ];
     const args = [
       "-L",
@@ -152,12 +155,13 @@ export class TmuxTerminal {
       spawnSync("tmux", ["-L", socket, "kill-server"], { env, stdio: "ignore" });
       throw new Error(`TmuxTerminal: tmux failed to start: ${stderrOf(error)}`, { cause: error });
     }
-    const pid = Number(stdout.trim());
-    const terminal = new TmuxTerminal(socket, pid, env);
+    const [pidText = "", ...path] = stdout.trim().split(" ");
+    const pid = Number(pidText);
+    const terminal = new TmuxTerminal(socket, path.join(" "), pid, env);
     live.add(terminal);
-    if (!Number.isInteger(pid) || pid <= 0) {
+    if (!Number.isInteger(pid) || pid <= 0 || !terminal.socketPath.startsWith("/")) {
       terminal.kill();
-      throw new Error(`TmuxTerminal: expected the server pid, got ${JSON.stringify(stdout)}`);
+      throw new Error(`TmuxTerminal: expected the server pid and socket path, got ${JSON.stringify(stdout)}`);
     }
     return terminal;
   }
@@ -290,27 +294,41 @@ export class TmuxTerminal {
     return (await this.format("#{pane_dead}")) === "1";
   }
 
-  /** The exit status of the dead pane's program (undefined while it runs or when a signal ended it). */
-  async exitStatus(): Promise<number | undefined> {
-    const status = await this.format("#{?pane_dead,#{pane_dead_status},}");
-    return status === "" ? undefined : Number(status);
+  /**
+   * How the program ended: `{ status }` (exit status) or `{ signal }` (signal number), undefined while it runs
+   * and for the moment between its tty closing (pane_dead) and tmux reaping it.
+   */
+  async exit(): Promise<{ status?: number; signal?: number } | undefined> {
+    const [dead, status = "", signal = ""] = (
+      await this.format("#{pane_dead}:#{pane_dead_status}:#{pane_dead_signal}")
+    ).split(":");
+    if (dead !== "1") return undefined;
+    if (status !== "") return { status: Number(status) };
+    if (signal !== "") return { signal: Number(signal) };
+    return undefined;
   }
 
-  /**
-   * Polls until the program exited; resolves with its exit status (undefined when a signal ended it). Rejects after
-   * `timeoutMs` (default 10 000) showing the last screen.
-   */
-  async waitForExit({ timeoutMs = 10_000 }: { timeoutMs?: number } = {}): Promise<number | undefined> {
-    const deadline = Date.now() + timeoutMs;
-    while (!(await this.paneDead())) {
+  /** Polls until the program ended and tmux reaped it; resolves with exit(). Rejects after `timeoutMs` (10 000). */
+  async waitForExit({
+    timeoutMs = 10_000,
+  }: {
+    timeoutMs?: number;
+  } = {}): Promise<{ status?: number; signal?: number }> {
+    const started = Date.now();
+    const deadline = started + timeoutMs;
+    for (;;) {
+      const exit = await this.exit();
+      if (exit) return exit;
+      // Dead but never reaped: tmux built with libutempter can miss a SIGCHLD (tmux/tmux#311, seen here about once
+      // in twenty runs under load); another SIGCHLD makes it call waitpid again.
+      if ((await this.paneDead()) && Date.now() - started > 200) process.kill(this.pid, "SIGCHLD");
       if (Date.now() > deadline) {
         throw new Error(
-          `TmuxTerminal: gave up after ${timeoutMs} ms waiting for the program to exit; last screen (${this.socket}):\n${await this.capture()}`,
+          `TmuxTerminal: gave up after ${timeoutMs} ms waiting for the program to exit (pane_dead:status:signal ${await this.format("#{pane_dead}:#{pane_dead_status}:#{pane_dead_signal}")}); last screen (${this.socket}):\n${await this.capture()}`,
         );
       }
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
-    return this.exitStatus();
   }
 
   /** pane_current_command: the name of the foreground process of the pane's tty (e.g. `bash`, `node`). */
@@ -342,6 +360,11 @@ export class TmuxTerminal {
         process.kill(this.pid, "SIGKILL");
     } catch {
       // already gone: the normal case
+    }
+    try {
+      if (this.socketPath && lstatSync(this.socketPath).isSocket()) unlinkSync(this.socketPath);
+    } catch {
+      // never created, or removed already
     }
   }
 }
