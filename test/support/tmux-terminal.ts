@@ -1,5 +1,7 @@
 import { execFile, spawnSync } from "node:child_process";
-import { lstatSync, readFileSync, unlinkSync } from "node:fs";
+import { lstatSync, mkdtempSync, readFileSync, rmSync, unlinkSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { promisify } from "node:util";
 
 const execFileAsync = promisify(execFile);
@@ -80,7 +82,8 @@ process.once("exit", () => {
  * A real terminal for tests: one window of a private tmux server (`tmux -L <unique> -f /dev/null`: its own socket
  * under tmux's per-user directory, no user config), status line off so that a capture is exactly the window.
  * Options are set before the program starts: set-clipboard on (OSC 52 creates a paste buffer), allow-rename on,
- * allow-passthrough off, remain-on-exit on (a dead pane keeps its screen and reports its status).
+ * allow-passthrough off, remain-on-exit on (a dead pane keeps its screen and reports its status). Every byte the
+ * program prints is also recorded raw (output()).
  * Works as root and as any other user. Call `kill()` in afterEach; a process exit kills what is left.
  */
 export class TmuxTerminal {
@@ -91,13 +94,15 @@ export class TmuxTerminal {
   /** The tmux server's pid. */
   readonly pid: number;
   private readonly env: NodeJS.ProcessEnv;
+  private readonly dir: string;
   private killed = false;
 
-  private constructor(socket: string, socketPath: string, pid: number, env: NodeJS.ProcessEnv) {
+  private constructor(socket: string, socketPath: string, pid: number, env: NodeJS.ProcessEnv, dir: string) {
     this.socket = socket;
     this.socketPath = socketPath;
     this.pid = pid;
     this.env = env;
+    this.dir = dir;
   }
 
   /** Starts the server and the window running `options.command`. Rejects with tmux's stderr when tmux fails. */
@@ -111,6 +116,8 @@ export class TmuxTerminal {
       LANG: "C.UTF-8",
       ...options.env,
     };
+    // 0700: the recording of what the program printed is its own business.
+    const dir = mkdtempSync(join(tmpdir(), "ccmux-tmux-terminal-"));
     const setup = [
       ["start-server"],
       ["set-option", "-s", "exit-empty", "off"],
@@ -139,6 +146,8 @@ export class TmuxTerminal {
         "--",
         ...options.command,
       ],
+      // Every byte the program writes, before tmux parses it, from the first one on (see output()).
+      ["pipe-pane", "-O", "-t", TARGET, `exec cat >> '${join(dir, "output")}'`],
       ["display-message", "-p", "#{pid} #{socket_path}"],
     ];
     const args = [
@@ -153,11 +162,12 @@ export class TmuxTerminal {
       ({ stdout } = await execFileAsync("tmux", args, { env, encoding: "utf8" }));
     } catch (error) {
       spawnSync("tmux", ["-L", socket, "kill-server"], { env, stdio: "ignore" });
+      rmSync(dir, { recursive: true, force: true });
       throw new Error(`TmuxTerminal: tmux failed to start: ${stderrOf(error)}`, { cause: error });
     }
     const [pidText = "", ...path] = stdout.trim().split(" ");
     const pid = Number(pidText);
-    const terminal = new TmuxTerminal(socket, path.join(" "), pid, env);
+    const terminal = new TmuxTerminal(socket, path.join(" "), pid, env, dir);
     live.add(terminal);
     if (!Number.isInteger(pid) || pid <= 0 || !terminal.socketPath.startsWith("/")) {
       terminal.kill();
@@ -178,6 +188,34 @@ export class TmuxTerminal {
       return stdout;
     } catch (error) {
       throw new Error(`TmuxTerminal: tmux ${args.join(" ")} -> ${stderrOf(error)}`, { cause: error });
+    }
+  }
+
+  /**
+   * Every byte the program wrote to this terminal so far, as tmux read it from the pty (`pipe-pane -O`), before
+   * tmux parsed it: what a real terminal would have received, including what tmux 3.3a ignores (OSC 8, PM, SOS,
+   * most DCS). The copy runs behind the screen: wait for it with waitForOutput.
+   */
+  output(): Buffer {
+    try {
+      return readFileSync(join(this.dir, "output"));
+    } catch {
+      return Buffer.alloc(0);
+    }
+  }
+
+  /** Polls output() until it contains `text` (UTF-8); resolves with it. Rejects after `timeoutMs` (default 10 000). */
+  async waitForOutput(text: string, { timeoutMs = 10_000 }: { timeoutMs?: number } = {}): Promise<Buffer> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const out = this.output();
+      if (out.includes(text)) return out;
+      if (Date.now() > deadline) {
+        throw new Error(
+          `TmuxTerminal: gave up after ${timeoutMs} ms waiting for ${JSON.stringify(text)} in the output; its last 500 bytes: ${JSON.stringify(out.subarray(-500).toString("latin1"))}`,
+        );
+      }
+      await new Promise((resolve) => setTimeout(resolve, 20));
     }
   }
 
@@ -361,6 +399,7 @@ export class TmuxTerminal {
     } catch {
       // already gone: the normal case
     }
+    rmSync(this.dir, { recursive: true, force: true });
     try {
       if (this.socketPath && lstatSync(this.socketPath).isSocket()) unlinkSync(this.socketPath);
     } catch {
