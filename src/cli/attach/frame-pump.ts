@@ -2,8 +2,9 @@
 export const MIN_FRAME_INTERVAL_MS = 10;
 
 /**
- * Sends a viewer the pane's screen after it changed: at once when the viewer is idle (a keystroke's echo is not
- * held back), then at most one frame per MIN_FRAME_INTERVAL_MS while output streams, always the latest screen
+ * Sends a viewer the pane's screen after it changed: at once when the pump was idle (a keystroke's echo is never
+ * held back, however soon after the last frame it comes), then, while the screen keeps changing during the sends,
+ * at most one frame per MIN_FRAME_INTERVAL_MS, always the latest screen
  * (frames in between are skipped, never queued). While the viewer's socket is backed up (`backedUp`), nothing is
  * fetched until `drained` resolves. Errors of `fetch` end the pump (`onError`).
  */
@@ -35,11 +36,13 @@ export class FramePump {
 
   private async run(): Promise<void> {
     this.running = true;
+    let streaming = false;
     try {
       while (this.dirty && !this.stopped) {
         this.dirty = false;
         const wait = this.lastSent + MIN_FRAME_INTERVAL_MS - Date.now();
-        if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+        if (streaming && wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+        streaming = true;
         if (this.io.backedUp()) await this.io.drained();
         if (this.stopped) break;
         const frame = await this.io.fetch();
