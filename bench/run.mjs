@@ -1,4 +1,10 @@
 #!/usr/bin/env node
+import { spawn as spawnChild, spawnSync } from "node:child_process";
+import { once } from "node:events";
+import { closeSync, mkdirSync, openSync, realpathSync, statSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import xtermHeadless from "@xterm/headless";
+import * as nodePty from "node-pty";
 // ccmux benchmark: each workload runs against ccmux — the built CLI (`node dist/cli/main.js serve`) driven
 // through the real MCP SDK client over stdio, the way an agent drives it — and against tmux on the same machine,
 // driven the way tmux-mcp drives it: one `tmux` client subprocess per call, on a private server socket.
@@ -11,12 +17,7 @@
 //
 // Progress goes to stderr; the Markdown tables go to stdout. BENCHMARKS.md is generated here (renderMarkdown)
 // from the same data as results.json, so the two never drift apart.
-import { spawn as spawnChild, spawnSync } from "node:child_process";
-import { once } from "node:events";
-import { closeSync, mkdirSync, openSync, realpathSync, statSync, writeFileSync } from "node:fs";
-import { join, resolve } from "node:path";
-import xtermHeadless from "@xterm/headless";
-import * as nodePty from "node-pty";
+import { benchAttachLatency } from "./attach.mjs";
 import { connectDirect } from "./daemon-direct.mjs";
 import {
   cpuMsOf,
@@ -61,6 +62,7 @@ const CONFIG = QUICK
       block: 25,
       reconnectN: 3,
       daemonPanes: 20,
+      attachN: 50,
     }
   : {
       roundN: 500,
@@ -76,6 +78,7 @@ const CONFIG = QUICK
       block: 50,
       reconnectN: 12,
       daemonPanes: 100,
+      attachN: 200,
     };
 const COLS = 120;
 const ROWS = 40;
@@ -665,6 +668,38 @@ async function benchDaemon(ctx) {
  * list all RECONNECT_PANES live panes of the session; against starting embedded `serve` + initialize + its first
  * (empty) list_panes. The two alternate.
  */
+/**
+ * Keystroke to visible through `ccmux attach --write` and `tmux attach` (issue 13): see bench/attach.mjs. Both
+ * include the floor (the outer terminal's own send-keys and capture), reported beside them.
+ */
+async function benchAttach(ctx) {
+  if (!ctx.tmuxAvailable) return;
+  log("attach: keystroke to visible in the person's terminal, ccmux attach --write vs tmux attach...");
+  const r = await benchAttachLatency({
+    ws: ctx.dws,
+    daemon: ctx.daemon,
+    samples: CONFIG.attachN,
+    block: CONFIG.block,
+    log,
+  });
+  compare({
+    id: "attach-keystroke",
+    workload:
+      "keystroke to visible through attach: one character typed in the person's terminal (an outer tmux) until it shows there; `ccmux attach --write` vs `tmux attach`, each on a pane running cat",
+    unit: "ms",
+    better: "lower",
+    ccmux: timing(r.ccmux, "daemon, frames drawn by the attach client"),
+    tmux: timing(r.tmux, "a second tmux server, attached from the outer one"),
+    target: { text: "within 2× of tmux attach (ratio ≤ 2)", check: (row) => row.ratio <= 2 },
+  });
+  reference({
+    id: "attach-floor",
+    name: "floor of the row above: the same keystroke with `cat` straight in the outer terminal (no attach)",
+    unit: "ms",
+    ...timing(r.floor),
+  });
+}
+
 async function benchReconnect(ctx) {
   const { ws, daemon } = ctx;
   log(`reconnect: fresh bridge + initialize + list_panes of a session with ${RECONNECT_PANES} live panes...`);
@@ -1885,6 +1920,7 @@ async function main() {
     await benchRoundTrip(ctx);
     await benchKeystroke(ctx);
     await benchDaemon(ctx);
+    await benchAttach(ctx);
     daemon.stop();
     await benchSpawn(ctx);
     await benchSandbox(ctx);

@@ -66,7 +66,7 @@ export function textOf(result) {
 }
 
 /** The environment every ccmux process of the bench gets: PATH, HOME, LANG and XDG directories inside ws.dir. */
-function cliEnv(ws) {
+export function cliEnv(ws) {
   return {
     PATH: process.env.PATH ?? "/usr/bin:/bin",
     HOME: process.env.HOME ?? "/root",
