@@ -232,6 +232,7 @@ describe.each([
     await terminal.waitFor("\n14 60", { what: "the pane at the new size" });
     // Released write: the pane keeps its size, and a larger pane than the terminal is clipped, with a notice.
     await terminal.sendKeys("C-]", "w");
+    await terminal.waitFor(/│ read-only │/, { what: "write released" });
     await agent.ok("resize_pane", { pane, cols: 120, rows: 40 });
     await terminal.waitFor(/\[pane 120x40, view 60x14\]|\[clipped\]/, { what: "the clipping notice" });
   });
