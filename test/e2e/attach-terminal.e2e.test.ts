@@ -167,6 +167,33 @@ describe.each([
     });
   });
 
+  it("closing the person's terminal releases write; the pane exiting returns the person to their shell", async () => {
+    const { agent, pane } = await agentShell();
+    const closing = await personAttaches("--write");
+    await closing.waitFor("READ-WRITE", { what: "write held" });
+    closing.kill();
+    await expect
+      .poll(
+        async () =>
+          (await agent.ok<{ personTyping: boolean; viewers: number }>("read_pane", { pane })).viewers,
+        {
+          timeout: 10_000,
+        },
+      )
+      .toBe(0);
+    await agent.ok("send_keys", {
+      pane,
+      text: "echo agent-types",
+      submit: true,
+      wait: { text: "agent-types\n" },
+    });
+    const watching = await personAttaches();
+    await agent.ok("send_keys", { pane, text: "exit 7", submit: true });
+    await watching.waitFor(/ccmux attach: the pane exited \(code 7\)\.\n(.*\n)*outer\$\s*$/, {
+      what: "the prompt after the pane exited",
+    });
+  });
+
   it("a pane printing titles, OSC 52, OSC 8, DCS and mode changes leaves the person's terminal as it was", async () => {
     const { agent, pane } = await agentShell();
     const before = await (async () => {
