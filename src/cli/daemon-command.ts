@@ -8,8 +8,8 @@ import { readInfo, writeInfo } from "../daemon/info-file.js";
 import { checkPeer } from "../daemon/peer-check.js";
 import { ensureSocketDir, socketDirPath } from "../daemon/runtime-dir.js";
 import { listenPrivate, removeStaleSocket } from "../daemon/socket-listen.js";
-import { readStat } from "../panes/process-session.js";
 import { CcmuxError } from "../errors.js";
+import { readStat } from "../panes/process-session.js";
 import { Connection } from "../tools/connection.js";
 import { createServer } from "../tools/create-server.js";
 import { RecentKills } from "../tools/recent-kills.js";
@@ -340,7 +340,8 @@ class Daemon {
     this.server.close();
     clearTimeout(this.refusalTimer);
     this.flushRefusals();
-    for (const sessions of this.viewers.values()) for (const viewer of sessions) viewer.end(`the daemon stopped (${why})`);
+    for (const sessions of this.viewers.values())
+      for (const viewer of sessions) viewer.end(`the daemon stopped (${why})`);
     for (const socket of this.sockets) socket.destroy();
     try {
       unlinkSync(this.socketPath);
