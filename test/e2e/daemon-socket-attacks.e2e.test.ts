@@ -268,6 +268,56 @@ describe("the daemon socket under attack", () => {
     expect(listed.status, listed.stderr).toBe(0);
   });
 
+  it("an unsandboxed pane attaching with --write to another pane through the socket is refused, and types nothing (input modes bind the agent)", async () => {
+    ws = makeWorkspace({
+      commands: [{ command: "bash", args: ["--norc --noprofile"], input: "raw" }],
+      sandbox: { mode: "off" },
+    });
+    const d = testDaemons(ws, { asNobody: true });
+    daemons = d;
+    const client = await d.connect("agent");
+    clients.push(client);
+    const { pane: victim } = await client.ok<{ pane: string }>("spawn", { command: BASH, name: "victim" });
+    const { pane } = await client.ok<{ pane: string }>("spawn", { command: BASH });
+    const socket = d.socketPath() as string;
+    const hello = JSON.stringify({
+      ccmux: 1,
+      op: "attach",
+      session: "agent",
+      pane: victim,
+      write: true,
+      resize: false,
+      cols: 80,
+      rows: 24,
+    });
+    const keys = JSON.stringify({ keys: "echo PWNED-BY-PANE\r" });
+    const probe = `python3 -c 'import socket;s=socket.socket(socket.AF_UNIX)\ntry:\n s.connect("${socket}");s.sendall(b"""${hello}\n${keys}\n""");print("GOT-"+str(len(s.recv(65536))))\nexcept OSError as e:\n print("CLOSED-"+type(e).__name__)'`;
+    const answer = await client.ok<{ wait: { text: string } }>("send_keys", {
+      pane,
+      text: probe,
+      submit: true,
+      wait: { regex: "GOT-\\d+|CLOSED-\\w+" },
+    });
+    expect(answer.wait.text).toMatch(/GOT-0\b|CLOSED-(ConnectionResetError|BrokenPipeError)/);
+    await client.ok("send_keys", {
+      pane: victim,
+      text: "echo victim-alive",
+      submit: true,
+      wait: { text: "victim-alive\n" },
+    });
+    const read = await client.ok<{ text: string; viewers: number; personTyping: boolean }>("read_pane", {
+      pane: victim,
+      mode: "scrollback",
+    });
+    expect(read.text).not.toContain("PWNED-BY-PANE");
+    expect(read).toMatchObject({ viewers: 0, personTyping: false });
+    const records = readAudit((ws as TestWorkspace).auditPath);
+    expect(
+      records.filter((r) => r.event === "connect" && r.decision === "deny").map((r) => r.reason),
+    ).toEqual([expect.stringMatching(/runs inside the daemon's own panes/)]);
+    expect(records.filter((r) => r.event === "attach" || r.origin === "person")).toEqual([]);
+  });
+
   it("a sandboxed pane of one daemon that can see another daemon's socket is refused by it (it runs in a nested pid namespace)", async () => {
     // Daemon B (unsandboxed panes) keeps its socket under /var/tmp, which daemon A's sandbox does not hide; both
     // run as the same user (nobody under root), so only the namespace check stands between A's pane and B.
