@@ -213,11 +213,15 @@ if (process.argv[2] !== "serve" && process.argv[2] !== "daemon") {
   });
 }
 
-// The bridge and the daemon hold other sessions' connections: untraceable before anything else runs.
+// The bridge and the daemon hold other sessions' connections, and attach a person's: untraceable before anything
+// else runs.
+// Security: an attack review's unsandboxed pane (same uid) read a person's `ccmux attach` through /proc, copied its
+// daemon socket with pidfd_getfd and typed as the person, audited as them; ptrace also showed it what they typed.
 const [firstArg, ...restArgs] = process.argv.slice(2);
 const holdsSessions =
   (firstArg === "serve" && restArgs.includes("--daemon")) ||
-  (firstArg === "daemon" && restArgs[0] !== "stop");
+  (firstArg === "daemon" && restArgs[0] !== "stop") ||
+  firstArg === "attach";
 try {
   if (holdsSessions) becomeUntraceable();
 } catch (error) {

@@ -114,6 +114,27 @@ describe.each([
     expect(refusal).toMatchObject({ tool: "send_keys", decision: "deny", origin: "agent" });
   });
 
+  it("a read-only connection cannot take write, whatever it sends (a taken-over read-only attach types nothing)", async () => {
+    const { agent, pane, socket } = await agentPane();
+    const viewer = await attach(socket, { pane });
+    await viewer.untilScreen("loop ready");
+    viewer.send({ write: true });
+    viewer.send({ keys: "hijacked\r" });
+    viewer.send({ write: false });
+    await agent.ok("send_keys", { pane, text: "agent line", submit: true, wait: { text: "got:agent line" } });
+    const read = await agent.ok<{ text: string; personTyping: boolean }>("read_pane", {
+      pane,
+      mode: "scrollback",
+    });
+    expect(read.text).not.toContain("hijacked");
+    expect(read.personTyping).toBe(false);
+    const person = audit().filter((record) => record.origin === "person");
+    expect(person.map((record) => [record.event, record.decision])).toEqual([
+      ["attach", "allow"],
+      ["person-write", "deny"],
+    ]);
+  });
+
   it("only one viewer holds write; the second is told who does and its typing is dropped", async () => {
     const { pane, socket } = await agentPane();
     const first = await attach(socket, { pane, write: true });

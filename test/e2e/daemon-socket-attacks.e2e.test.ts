@@ -6,6 +6,7 @@ import {
   mkdirSync,
   mkdtempSync,
   readdirSync,
+  readFileSync,
   realpathSync,
   rmSync,
   symlinkSync,
@@ -27,7 +28,9 @@ import {
   type Served,
   type TestWorkspace,
   textOf,
+  unprivilegedServer,
 } from "../support/mcp-harness.js";
+import { TmuxTerminal } from "../support/tmux-terminal.js";
 
 /**
  * The daemon's socket (seed §5.1 socket hijacking, §5.2 peer credentials) and its failures, attacked through
@@ -40,7 +43,9 @@ describe("the daemon socket under attack", () => {
   let daemons: TestDaemons | undefined;
   const clients: Served[] = [];
   const servers: Server[] = [];
+  const terminals: TmuxTerminal[] = [];
   afterEach(async () => {
+    for (const terminal of terminals.splice(0)) terminal.kill();
     for (const client of clients.splice(0)) await client.close().catch(() => {});
     for (const server of servers.splice(0)) server.close();
     await daemons?.stopAll();
@@ -423,13 +428,71 @@ describe("the daemon socket under attack", () => {
     expect(answer.wait.text).toMatch(/own-fd-0/);
   });
 
+  it.runIf(AS_ROOT)(
+    "a pane of the same uid cannot take over a person's ccmux attach (its descriptors, memory and environment are closed)",
+    async () => {
+      ws = makeWorkspace({
+        commands: [{ command: "bash", args: ["--norc --noprofile"], input: "raw" }],
+        sandbox: { mode: "off" },
+      });
+      const d = testDaemons(ws, { asNobody: true });
+      daemons = d;
+      const client = await d.connect("victim");
+      clients.push(client);
+      const { pane } = await client.ok<{ pane: string }>("spawn", { command: BASH, name: "shell" });
+      // The person, as the daemon's (and the pane's) user, attaches from a terminal of their own.
+      const asPerson = unprivilegedServer(ws as TestWorkspace, join((ws as TestWorkspace).dir, "run"));
+      const terminal = await TmuxTerminal.start({
+        command: [
+          ...asPerson,
+          process.execPath,
+          CLI,
+          "attach",
+          "--config",
+          (ws as TestWorkspace).policyPath,
+          "--session",
+          "victim",
+          "--escape-key",
+          "C-a",
+          "--write",
+          pane,
+        ],
+        env: d.env,
+        cols: 100,
+        rows: 30,
+      });
+      terminals.push(terminal);
+      await terminal.waitFor("READ-WRITE", { what: "the person's attach" });
+      // The window's process: setpriv, which exec'd node running attach.
+      const attach = Number(await terminal.format("#{pane_pid}"));
+      expect(readFileSync(`/proc/${attach}/cmdline`, "utf8")).toContain("\0attach\0");
+      const probe = [
+        `ls /proc/${attach}/fd >/dev/null 2>&1; echo "attach-fd-$?"`,
+        `cat /proc/${attach}/environ >/dev/null 2>&1; echo "attach-env-$?"`,
+        `ls /proc/$$/fd >/dev/null 2>&1; echo "own-fd-$?"`,
+      ].join("; ");
+      await terminal.sendKeys("C-a", "w");
+      await terminal.waitFor(/│ read-only │/, { what: "write released for the agent's probe" });
+      const answer = await client.ok<{ wait: { text: string } }>("send_keys", {
+        pane,
+        text: probe,
+        submit: true,
+        wait: { regex: "own-fd-\\d" },
+      });
+      expect(answer.wait.text).toMatch(/attach-fd-[12]/);
+      expect(answer.wait.text).toMatch(/attach-env-1/);
+      expect(answer.wait.text).toMatch(/own-fd-0/);
+    },
+  );
+
   it.skipIf(!existsSync("/usr/bin/strace"))(
-    "a bridge or daemon started under a tracer (ptrace attached before it turned non-dumpable) refuses to run",
+    "a bridge, daemon or attach started under a tracer (ptrace attached before it turned non-dumpable) refuses to run",
     async () => {
       const d = setup();
       for (const args of [
         ["serve", "--daemon", "--config", (ws as TestWorkspace).policyPath],
         ["daemon", "--config", (ws as TestWorkspace).policyPath],
+        ["attach", "--config", (ws as TestWorkspace).policyPath, "--write", "any-pane"],
       ]) {
         const run = spawnSync("/usr/bin/strace", ["-f", "-o", "/dev/null", process.execPath, CLI, ...args], {
           env: d.env,

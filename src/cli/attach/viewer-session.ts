@@ -173,6 +173,12 @@ export class ViewerSession {
     const message = parsed.data;
     if ("keys" in message) this.type(message.keys);
     else if ("write" in message) {
+      // Security: write is taken only on a connection whose hello asked for it (`attach --write`): a read-only
+      // viewer's connection, taken over by a pane (an attack review), cannot be turned into a writer.
+      if (message.write && !this.request.write) {
+        this.audit({ event: "person-write", decision: "deny", take: true, reason: "attached read-only" });
+        return;
+      }
       if (message.write) {
         if (this.takeWrite()) this.followSize();
       } else this.releaseWrite("released");
