@@ -45,21 +45,30 @@ export class KeystrokeWriter {
     this.budgetMs = timing.budgetMs ?? SETTLE_BUDGET_MS;
   }
 
-  /** Resolves once every stroke is written (or the process is gone). */
-  type(strokes: readonly Keystroke[]): Promise<void> {
-    const run = this.queue.then(() => this.write(strokes));
-    this.queue = run.catch(() => {});
+  /**
+   * Resolves with how many strokes were written: all of them, or fewer once the process is gone or `stop()` says
+   * so. `stop` is asked right before each stroke, after any wait (for earlier calls in the queue, or to settle).
+   */
+  type(strokes: readonly Keystroke[], stop: () => boolean = () => false): Promise<number> {
+    const run = this.queue.then(() => this.write(strokes, stop));
+    this.queue = run.then(
+      () => {},
+      () => {},
+    );
     return run;
   }
 
-  private async write(strokes: readonly Keystroke[]): Promise<void> {
+  private async write(strokes: readonly Keystroke[], stop: () => boolean): Promise<number> {
     const deadline = Date.now() + this.budgetMs;
+    let written = 0;
     for (const stroke of strokes) {
       if (this.lastWasOpen) await this.settle(deadline);
-      if (!this.target.isOpen()) return;
+      if (!this.target.isOpen() || stop()) return written;
       this.target.write(stroke.bytes);
       this.lastWasOpen = stroke.settle;
+      written += 1;
     }
+    return written;
   }
 
   /** Waits (within `deadline`) until the program has read what was written, then the escape gap. */

@@ -29,7 +29,10 @@ export interface PaneHost {
   info(id: string): Promise<PaneInfo | undefined>;
   /** The cursor and keyboard mode (DECCKM), without rendering the screen. Throws PANE_NOT_FOUND. */
   keyboard(id: string): Promise<ScreenState>;
-  /** Types keystrokes as a terminal sends keys; resolves once all are written. Throws PANE_NOT_FOUND. */
+  /**
+   * Types keystrokes as a terminal sends keys; resolves once all are written. Throws PANE_NOT_FOUND, and PANE_BUSY
+   * when a person takes write before the last keystroke (none after that moment is written).
+   */
   write(id: string, strokes: readonly Keystroke[]): Promise<void>;
   /**
    * A mark for text printed from now on (wait_for `since: "now"`). The request reaches the screen before any

@@ -1,7 +1,8 @@
+import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { PaneHost } from "../../src/panes/pane-host.js";
 import { type InProcessClient, type InProcessTools, serveInProcess } from "../support/in-process-tools.js";
-import { makeWorkspace, readAudit, type TestWorkspace } from "../support/mcp-harness.js";
+import { makeWorkspace, readAudit, type TestWorkspace, textOf } from "../support/mcp-harness.js";
 
 /**
  * A person who holds write on a pane (`ccmux attach --write`, here through the host's viewer calls, as the daemon
@@ -72,6 +73,35 @@ describe("a person holding write on a pane keeps the agent's keys and resizes ou
     return panes.find((each) => each.pane === pane);
   }
 
+  it("send_keys calls already typing, or queued, stop at the moment a person takes write", async () => {
+    const pane = await shell();
+    await agent.ok("send_keys", { pane, text: "exec cat", submit: true, wait: { text: "exec cat" } });
+    // Each call settles after every Escape (ESCAPE_GAP_MS): six of them take seconds to type.
+    const calls = Array.from({ length: 6 }, (_, i) =>
+      agent.call("send_keys", { pane, text: `q${i}`, keys: ["Escape", "Escape", "Escape"] }),
+    );
+    await expect
+      .poll(async () => (await agent.ok<{ text: string }>("read_pane", { pane })).text, { timeout: 10_000 })
+      .toContain("q0");
+    // The person takes write and types a mark in the same tick: the pty is one queue, so anything the agent typed
+    // after the take would echo after the mark.
+    const viewer = tools.host.addViewer(pane, PERSON);
+    expect(tools.host.setViewerWrite(pane, viewer.id, true)).toBe(true);
+    tools.host.typePersonText(pane, "|");
+    const results = await Promise.all(calls);
+    const busy = results.filter((result) => result.isError && textOf(result).startsWith("PANE_BUSY:"));
+    expect(busy.length).toBeGreaterThan(0);
+    expect(textOf(busy[0] as CallToolResult)).toMatch(
+      /took write .* while ccmux was typing|person is typing/,
+    );
+    await expect
+      .poll(async () => (await agent.ok<{ text: string }>("read_pane", { pane })).text)
+      .toContain("|");
+    const text = (await agent.ok<{ text: string }>("read_pane", { pane })).text;
+    expect(text.slice(text.lastIndexOf("|") + 1).trim()).toBe("");
+    tools.host.removeViewer(pane, viewer.id);
+  });
+
   it("send_keys is PANE_BUSY, nothing reaches the pane's input, and it is audited as a refusal", async () => {
     const pane = await shell();
     const person = personTakesWrite(pane);
@@ -90,7 +120,12 @@ describe("a person holding write on a pane keeps the agent's keys and resizes ou
     expect(read.text).not.toContain("typed-by-agent");
     expect(read.text).toMatch(/\$ echo person-\$\(\(6\*7\)\)\nperson-42\n/);
 
-    const refusals = readAudit(ws.auditPath).filter((r) => r.tool === "send_keys" && r.code === "PANE_BUSY");
+    const refusals = readAudit(ws.auditPath).filter(
+      (r) =>
+        r.tool === "send_keys" &&
+        r.code === "PANE_BUSY" &&
+        (r.args as { pane?: string } | undefined)?.pane === pane,
+    );
     expect(refusals).toHaveLength(2);
     for (const record of refusals) {
       expect(record).toMatchObject({ event: "call", decision: "deny", origin: "agent" });

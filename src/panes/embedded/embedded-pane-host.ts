@@ -239,7 +239,18 @@ export class EmbeddedPaneHost implements PaneHost {
   }
 
   async write(id: string, strokes: readonly Keystroke[]): Promise<void> {
-    await this.required(id).type(strokes);
+    // Security: a person who takes write (`ccmux attach --write`) stops the agent's keystrokes at once, also those
+    // of calls queued behind each other or settling after an Escape: an attack review queued twenty calls just
+    // before a person attached and kept typing into their shell for 37 s.
+    const writing = (): boolean => this.paneViewers.writing(id);
+    const written = await this.required(id).type(strokes, writing);
+    if (written < strokes.length && writing()) {
+      throw new CcmuxError(
+        "PANE_BUSY",
+        `A person took write in this pane (ccmux attach) while ccmux was typing: ${written} of ${strokes.length} keystrokes were written, nothing more is typed.`,
+        { data: { written, keystrokes: strokes.length } },
+      );
+    }
   }
 
   markSince(id: string): Promise<HistoryMark | undefined> {

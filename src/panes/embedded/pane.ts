@@ -181,9 +181,12 @@ export class Pane extends EventEmitter {
     this.emit("resized");
   }
 
-  /** Types keystrokes as a terminal sends keys (see KeystrokeWriter); resolves once all are written. */
-  type(strokes: readonly Keystroke[]): Promise<void> {
-    return this.keystrokes.type(strokes);
+  /**
+   * Types keystrokes as a terminal sends keys (see KeystrokeWriter); resolves with how many were written once all
+   * are, or fewer when the process ended or `stop()` said so before one.
+   */
+  type(strokes: readonly Keystroke[], stop?: () => boolean): Promise<number> {
+    return this.keystrokes.type(strokes, stop);
   }
 
   /** The visible screen, cursor and cursor-key mode (empty once the pane is disposed). */
