@@ -94,7 +94,7 @@ describe.each([
     const agentRows = read.text.split("\n").map((row) => row.trimEnd());
     expect(paneRows(screen).slice(0, agentRows.length)).toEqual(agentRows);
     const status = screen.split("\n")[OUTER.rows - 1] as string;
-    expect(status).toMatch(/work │ agent work │ read-only │ C-\] d detach/);
+    expect(status).toMatch(/^ read-only │ agent work │ work │ C-\] d detach/);
     expect(status).toContain("bash --norc --noprofile");
     // Colours arrive as SGR (drawn from the emulator's cells).
     // biome-ignore lint/suspicious/noControlCharactersInRegex: the SGR is what is checked.
@@ -137,7 +137,7 @@ describe.each([
     await agent.refused("send_keys", { pane, text: "echo agent", submit: true }, "PANE_BUSY");
     // The escape key then w releases write: the agent may type again, the person no longer.
     await terminal.sendKeys("C-]", "w");
-    await terminal.waitFor(/│ read-only │/, { what: "write released" });
+    await terminal.waitFor(/ read-only │ /, { what: "write released" });
     await agent.ok("send_keys", {
       pane,
       text: "echo agent-again",
@@ -259,7 +259,7 @@ describe.each([
     await terminal.waitFor("\n14 60", { what: "the pane at the new size" });
     // Released write: the pane keeps its size, and a larger pane than the terminal is clipped, with a notice.
     await terminal.sendKeys("C-]", "w");
-    await terminal.waitFor(/│ read-only │/, { what: "write released" });
+    await terminal.waitFor(/ read-only │ /, { what: "write released" });
     await agent.ok("resize_pane", { pane, cols: 120, rows: 40 });
     await terminal.waitFor(/\[pane 120x40, view 60x14\]|\[clipped\]/, { what: "the clipping notice" });
   });

@@ -472,7 +472,7 @@ describe("the daemon socket under attack", () => {
         `ls /proc/$$/fd >/dev/null 2>&1; echo "own-fd-$?"`,
       ].join("; ");
       await terminal.sendKeys("C-a", "w");
-      await terminal.waitFor(/│ read-only │/, { what: "write released for the agent's probe" });
+      await terminal.waitFor(/ read-only │ /, { what: "write released for the agent's probe" });
       const answer = await client.ok<{ wait: { text: string } }>("send_keys", {
         pane,
         text: probe,

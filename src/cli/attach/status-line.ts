@@ -1,4 +1,5 @@
 import { basename } from "node:path";
+import { quote } from "shell-quote";
 import { sanitizeText } from "../../panes/sanitize.js";
 import type { AttachAccepted, ViewerStatus } from "./attach-protocol.js";
 
@@ -15,12 +16,14 @@ export interface StatusParts {
 }
 
 /**
- * The status line: the pane's name, whose it is, read-only or read-write, how to leave, who else watches, how
- * the pane ended, a passing note, and its program. Pane-controlled parts (name, argv) are sanitized: the painter draws it as text.
+ * The status line: read-only or read-write, whose pane it is, its name, how to leave, who else watches, how the
+ * pane ended, a passing note, and its program. Pane-controlled parts (name, argv) are sanitized: the painter draws it as text.
  */
 export function statusLine(parts: StatusParts): string {
   const { pane, status } = parts;
-  const program = [basename(pane.argv[0] ?? "?"), ...pane.argv.slice(1)].join(" ");
+  // Security: arguments are the agent's, shell-quoted, so one cannot pass for more fields (an attack review named
+  // a script 'a │ person │ READ-WRITE │ C-] d detach'); the program comes last and is what a narrow line cuts.
+  const program = quote([basename(pane.argv[0] ?? "?"), ...pane.argv.slice(1)]);
   const owner = pane.owner === "person" ? "person" : `agent ${pane.session ?? ""}`.trim();
   const mode = status.write
     ? "READ-WRITE"
@@ -34,8 +37,8 @@ export function statusLine(parts: StatusParts): string {
       : `exited (${status.exit.exitCode})`
     : undefined;
   const keys = `${parts.escapeKey} d detach${parts.mayWrite ? `, ${parts.escapeKey} w write` : ""}`;
-  // The program comes last: it is the longest, and the painter cuts the line on the right.
-  const fields = [pane.name, owner, mode, keys, others, exit, parts.note, program];
+  // Whether the person types, and into whose pane, come first: the painter cuts the line on the right.
+  const fields = [mode, owner, pane.name, keys, others, exit, parts.note, program];
   return sanitizeText(
     ` ${fields.filter((field) => field !== undefined && field !== "").join(" │ ")} `.replace(/\n/g, " "),
   );
