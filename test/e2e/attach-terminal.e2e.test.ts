@@ -104,6 +104,38 @@ describe.each([
     await terminal.waitFor("\nsecond-line", { what: "live output" });
   });
 
+  it("text after characters the person's terminal draws wider than ccmux (U+3248) stays in its columns (width drift)", async () => {
+    const { agent, pane } = await agentShell();
+    await agent.ok("send_keys", { pane, text: "clear", submit: true });
+    await agent.ok("send_keys", {
+      pane,
+      text: "printf '\\u3248%.0s' $(seq 60); echo AGENT-TEXT",
+      submit: true,
+      wait: { text: "AGENT-TEXT\n" },
+    });
+    const read = await agent.ok<{ text: string }>("read_pane", { pane });
+    const row = read.text
+      .split("\n")
+      .findIndex((line) => line.endsWith("AGENT-TEXT") && line.startsWith("\u3248"));
+    expect(row).toBeGreaterThanOrEqual(0);
+    const terminal = await personAttaches();
+    // tmux counts U+3248 as two columns, ccmux (as xterm.js) as one: the text still starts at column 60.
+    await terminal.waitFor((shown) => /AGENT-TEXT/.test(shown.split("\n")[row] ?? ""), {
+      what: "the text after the circled numbers",
+    });
+    const cells = await terminal.tmux(
+      "capture-pane",
+      "-p",
+      "-t",
+      "main:0.0",
+      "-S",
+      String(row),
+      "-E",
+      String(row),
+    );
+    expect(cells).toContain("AGENT-TEXT");
+  });
+
   it("read-only: what the person types changes nothing in the pane", async () => {
     const { agent, pane } = await agentShell();
     const terminal = await personAttaches();

@@ -9,9 +9,13 @@ const FIRST_UNSURE = 0x300;
  * Draws one row of a person's terminal from its first column: the row is erased first (EL after SGR 0, so the
  * default background), then text is written in styles, counting columns with the panes' own widths
  * (codepointWidth). Where the person's terminal may count a character differently the writer re-positions
- * with CUP: after a wide, zero-width or astral character before the next one; after other characters from
- * U+0300 on (box drawing, most symbols) at the end of their run, so a long border costs one CUP, not one a
- * cell. A disagreement then shifts at most the rest of that run, never the rest of the row.
+ * with CUP before the next character: after every character from U+0300 on (combining marks, CJK, East Asian
+ * ambiguous widths, box drawing, symbols, emoji) and after a zero-width one. A disagreement then misplaces at
+ * most that one character, never what follows it.
+ *
+ * Security: an attack review printed 60 × U+3248 (one column here, two in glibc's and tmux's tables) before
+ * text: re-positioned only at the end of the run, the rest of the line drifted off the person's screen while
+ * read_pane gave it to the agent whole.
  * The caller passes only paintable text (paintableText) and validated styles.
  */
 export class RowWriter {
@@ -20,8 +24,6 @@ export class RowWriter {
   private column = 0;
   /** The next spacing character must be placed with CUP (the terminal's column may differ from ours). */
   private reposition = false;
-  /** This run drew a character of uncertain width: re-position when the run ends. */
-  private unsureInRun = false;
   /** The last spacing character was drawn, so a zero-width character after it may join it. */
   private lastDrawn = false;
 
@@ -55,13 +57,9 @@ export class RowWriter {
         break;
       }
       this.put(char, style, width);
-      const cp = char.codePointAt(0) as number;
-      if (width === 2 || cp > 0xffff) this.reposition = true;
-      else if (cp >= FIRST_UNSURE) this.unsureInRun = true;
+      if ((char.codePointAt(0) as number) >= FIRST_UNSURE) this.reposition = true;
       used += char.length;
     }
-    if (this.unsureInRun) this.reposition = true;
-    this.unsureInRun = false;
     return used;
   }
 
