@@ -63,6 +63,22 @@ describe("the daemon socket under attack", () => {
     return daemons;
   }
 
+  /**
+   * A daemon of a policy without the sandbox, with one session connected. Under root the daemon runs as nobody,
+   * so its panes run as the daemon's own uid, as they do for everyone who does not run ccmux as root.
+   */
+  async function unsandboxedAsDaemonUser(session: string): Promise<{ d: TestDaemons; client: Served }> {
+    ws = makeWorkspace({
+      commands: [{ command: "bash", args: ["--norc --noprofile"], input: "raw" }],
+      sandbox: { mode: "off" },
+    });
+    const d = testDaemons(ws, { asNobody: true });
+    daemons = d;
+    const client = await d.connect(session);
+    clients.push(client);
+    return { d, client };
+  }
+
   async function connect(session = "default"): Promise<Served> {
     const client = await (daemons as TestDaemons).connect(session);
     clients.push(client);
@@ -240,15 +256,7 @@ describe("the daemon socket under attack", () => {
   }
 
   it("an unsandboxed pane of the daemon's own user connecting back to the socket is refused (its own panes never reach the tools)", async () => {
-    // Under root the daemon runs as nobody, so the pane is the daemon's own uid, as for everyone not root.
-    ws = makeWorkspace({
-      commands: [{ command: "bash", args: ["--norc --noprofile"], input: "raw" }],
-      sandbox: { mode: "off" },
-    });
-    const d = testDaemons(ws, { asNobody: true });
-    daemons = d;
-    const client = await d.connect("victim");
-    clients.push(client);
+    const { d, client } = await unsandboxedAsDaemonUser("victim");
     const { pane } = await client.ok<{ pane: string }>("spawn", { command: BASH });
     const socket = d.socketPath() as string;
     // The daemon may close the connection before the hello is sent or after: any end without an answer counts.
@@ -274,14 +282,7 @@ describe("the daemon socket under attack", () => {
   });
 
   it("an unsandboxed pane attaching with --write to another pane through the socket is refused, and types nothing (input modes bind the agent)", async () => {
-    ws = makeWorkspace({
-      commands: [{ command: "bash", args: ["--norc --noprofile"], input: "raw" }],
-      sandbox: { mode: "off" },
-    });
-    const d = testDaemons(ws, { asNobody: true });
-    daemons = d;
-    const client = await d.connect("agent");
-    clients.push(client);
+    const { d, client } = await unsandboxedAsDaemonUser("agent");
     const { pane: victim } = await client.ok<{ pane: string }>("spawn", { command: BASH, name: "victim" });
     const { pane } = await client.ok<{ pane: string }>("spawn", { command: BASH });
     const socket = d.socketPath() as string;
@@ -400,14 +401,7 @@ describe("the daemon socket under attack", () => {
   });
 
   it("a pane of the same uid cannot read the bridge's or the daemon's descriptors, memory or environment (pidfd_getfd, /proc)", async () => {
-    ws = makeWorkspace({
-      commands: [{ command: "bash", args: ["--norc --noprofile"], input: "raw" }],
-      sandbox: { mode: "off" },
-    });
-    const d = testDaemons(ws, { asNobody: true });
-    daemons = d;
-    const client = await d.connect("victim");
-    clients.push(client);
+    const { d, client } = await unsandboxedAsDaemonUser("victim");
     const { pane } = await client.ok<{ pane: string }>("spawn", { command: BASH });
     const bridge = client.serverPid;
     const daemon = d.daemonPid() as number;
@@ -431,14 +425,7 @@ describe("the daemon socket under attack", () => {
   it.runIf(AS_ROOT)(
     "a pane of the same uid cannot take over a person's ccmux attach (its descriptors, memory and environment are closed)",
     async () => {
-      ws = makeWorkspace({
-        commands: [{ command: "bash", args: ["--norc --noprofile"], input: "raw" }],
-        sandbox: { mode: "off" },
-      });
-      const d = testDaemons(ws, { asNobody: true });
-      daemons = d;
-      const client = await d.connect("victim");
-      clients.push(client);
+      const { d, client } = await unsandboxedAsDaemonUser("victim");
       const { pane } = await client.ok<{ pane: string }>("spawn", { command: BASH, name: "shell" });
       // The person, as the daemon's (and the pane's) user, attaches from a terminal of their own.
       const asPerson = unprivilegedServer(ws as TestWorkspace, join((ws as TestWorkspace).dir, "run"));

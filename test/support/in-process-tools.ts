@@ -4,7 +4,7 @@ import { InMemoryTransport } from "@modelcontextprotocol/sdk/inMemory.js";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import type { PaneServer } from "../../src/cli/pane-server.js";
 import type { PaneHost } from "../../src/panes/pane-host.js";
-import { type TestWorkspace, textOf } from "./mcp-harness.js";
+import { type TestWorkspace, toolCalls } from "./mcp-harness.js";
 
 /** The build: the screen thread runs compiled JavaScript, so the server is the one `ccmux serve` runs. */
 const DIST = resolve(import.meta.dirname, "../../dist");
@@ -89,26 +89,5 @@ export async function serveInProcess(ws: TestWorkspace): Promise<InProcessTools>
 }
 
 function linkedClient(client: Client, close: () => Promise<void>): InProcessClient {
-  const call = (name: string, args: Record<string, unknown> = {}) =>
-    client.callTool({ name, arguments: args }) as Promise<CallToolResult>;
-  return {
-    client,
-    call,
-    async ok(name, args) {
-      const result = await call(name, args);
-      if (result.isError) throw new Error(`${name} failed: ${textOf(result)}`);
-      return result.structuredContent as never;
-    },
-    async refused(name, args, code) {
-      const result = await call(name, args);
-      const text = textOf(result);
-      if (!result.isError || !text.startsWith(`${code}:`)) {
-        throw new Error(
-          `expected ${name} to be refused with ${code}, got: ${result.isError ? text : "success"}`,
-        );
-      }
-      return text;
-    },
-    close,
-  };
+  return { client, ...toolCalls(client), close };
 }

@@ -187,13 +187,27 @@ export async function connectServer(
   const client = new Client({ name: "ccmux-e2e", version: "0.0.0" });
   await client.connect(transport);
   const serverPid = transport.pid ?? -1;
-  const call = (name: string, args: Record<string, unknown> = {}) =>
-    client.callTool({ name, arguments: args }) as Promise<CallToolResult>;
   return {
     client,
     transport,
     serverPid,
     stderr: () => stderr,
+    ...toolCalls(client),
+    async close() {
+      await client.close();
+      // npm test prints no listener-leak warnings: a server that printed one fails the test that drove it.
+      if (stderr.includes("MaxListenersExceededWarning")) {
+        throw new Error(`the server warned of an EventEmitter listener leak:\n${stderr}`);
+      }
+    },
+  };
+}
+
+/** A connected client's tool calls: `call` as it answers, `ok` that must succeed, `refused` that must be refused with a code. */
+export function toolCalls(client: Client): Pick<Served, "call" | "ok" | "refused"> {
+  const call = (name: string, args: Record<string, unknown> = {}) =>
+    client.callTool({ name, arguments: args }) as Promise<CallToolResult>;
+  return {
     call,
     async ok(name, args) {
       const result = await call(name, args);
@@ -209,13 +223,6 @@ export async function connectServer(
         );
       }
       return text;
-    },
-    async close() {
-      await client.close();
-      // npm test prints no listener-leak warnings: a server that printed one fails the test that drove it.
-      if (stderr.includes("MaxListenersExceededWarning")) {
-        throw new Error(`the server warned of an EventEmitter listener leak:\n${stderr}`);
-      }
     },
   };
 }
