@@ -154,6 +154,9 @@ describe.each([
     const listed = listing[0].sessions[0].panes[0];
     expect(listed.viewers).toHaveLength(2);
     expect(listed.viewers.filter((viewer: { write: boolean }) => viewer.write)).toHaveLength(1);
+    const text = (daemons as TestDaemons).cli(["ls", "--config", (ws as TestWorkspace).policyPath]).stdout;
+    expect(text.match(/attached: pid \d+ uid \d+ \(typing\)/g)).toHaveLength(1);
+    expect(text.match(/attached: pid \d+ uid \d+$/gm)).toHaveLength(1);
   });
 
   it("the view ends when the pane exits, after its last screen", async () => {
