@@ -48,7 +48,9 @@ describe.skipIf(!HAS_TMUX)("the painter's output in a real terminal (tmux as the
     config = join(dir, "tmux.conf");
     socket = join(dir, "tmux.sock");
     // OSC 52 is obeyed (a buffer appears) only with set-clipboard on: the attack must be able to land.
-    writeFileSync(config, "set -g set-clipboard on\nset -g history-limit 0\n");
+    // tmux runs a window's command with default-shell: SHELL, else the user's login shell, which for nobody (a
+    // root server's panes, where this suite also runs) is nologin: the window would die at once, and the server.
+    writeFileSync(config, "set -g set-clipboard on\nset -g history-limit 0\nset -g default-shell /bin/sh\n");
   });
   afterAll(() => {
     if (socket !== "") spawnSync("tmux", ["-S", socket, "kill-server"]);

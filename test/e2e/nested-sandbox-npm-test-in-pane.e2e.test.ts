@@ -1,6 +1,7 @@
 import { spawnSync } from "node:child_process";
 import { cpSync, readFileSync, realpathSync, writeFileSync } from "node:fs";
 import { join, relative, resolve, sep } from "node:path";
+import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LAUNCHER_IN_SANDBOX } from "../../src/panes/sandbox/bwrap-args.js";
 import {
@@ -9,6 +10,7 @@ import {
   type Served,
   serveWorkspace,
   type TestWorkspace,
+  textOf,
 } from "../support/mcp-harness.js";
 
 /**
@@ -58,6 +60,21 @@ function copyRepository(to: string): void {
   giveToPanes(to);
 }
 
+/**
+ * wait_for that may take minutes: the MCP client's own request timeout (60 s by default) is lifted to the wait's,
+ * so a machine busy enough to make the pane's build slow fails on the wait's verdict, not on the client's clock.
+ */
+async function longWait<T>(
+  served: Served,
+  args: { timeout_ms: number } & Record<string, unknown>,
+): Promise<T> {
+  const result = (await served.client.callTool({ name: "wait_for", arguments: args }, undefined, {
+    timeout: args.timeout_ms + 30_000,
+  })) as CallToolResult;
+  if (result.isError) throw new Error(`wait_for failed: ${textOf(result)}`);
+  return result.structuredContent as T;
+}
+
 /** Types `line` into a bash pane and returns what it printed up to the marker. */
 async function run(mcp: Served, pane: string, line: string): Promise<string> {
   const marker = `done-${Math.random().toString(36).slice(2)}`;
@@ -100,13 +117,13 @@ describe.skipIf(!bwrapWorks)("the example policy's npm test in a sandboxed pane 
       command: "npm test",
     });
     expect(sandboxed).toBe(true);
-    const note = await served.ok<{ matched: boolean }>("wait_for", {
+    const note = await longWait<{ matched: boolean }>(served, {
       pane,
       text: "Skipped: test/e2e/**",
       timeout_ms: 240_000,
     });
     expect(note.matched).toBe(true);
-    const end = await served.ok<{ reason: string; exitCode: number | null }>("wait_for", {
+    const end = await longWait<{ reason: string; exitCode: number | null }>(served, {
       pane,
       exit: true,
       timeout_ms: 300_000,

@@ -123,6 +123,8 @@ export class TmuxTerminal {
       ["set-option", "-s", "exit-empty", "off"],
       ["set-option", "-s", "set-clipboard", "on"],
       ["set-option", "-s", "escape-time", "0"],
+      // Commands run through default-shell: SHELL, else the login shell, which for nobody is nologin.
+      ["set-option", "-g", "default-shell", "/bin/sh"],
       ["set-option", "-g", "default-terminal", options.term ?? "tmux-256color"],
       ["set-option", "-g", "status", "off"],
       // A fixed window name (not the command's, which tmux updates when it likes): only ESC k changes it.
