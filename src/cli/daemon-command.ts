@@ -209,7 +209,8 @@ class Daemon {
   ): Promise<void> {
     let pane: Awaited<ReturnType<typeof findAttachTarget>>;
     try {
-      pane = await findAttachTarget(this.core.host, hello.session, hello.pane);
+      const personNames = new Set(this.core.policy.panes.map((each) => each.name));
+      pane = await findAttachTarget(this.core.host, hello.session, hello.pane, personNames);
     } catch (error) {
       const code = error instanceof CcmuxError ? error.code : "INTERNAL";
       const message = (error as Error).message;

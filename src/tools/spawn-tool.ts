@@ -1,5 +1,6 @@
 import { basename } from "node:path";
 import { z } from "zod";
+import { CcmuxError } from "../errors.js";
 import { sanitizeText } from "../panes/sanitize.js";
 import { decideSandbox } from "../validation/sandbox-mode.js";
 import { checkSpawn } from "../validation/spawn-check.js";
@@ -70,6 +71,14 @@ export function registerSpawnTool(registry: ToolRegistry, policyDescription: str
     annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
     async handler(args, ctx) {
       const { policy, host, serverEnv, session } = ctx.deps;
+      // Security: a person pane's name stays the person's: an attack review killed a write-access person pane,
+      // spawned its own under the name, and a person attaching by name typed a password into the agent's fake prompt.
+      if (args.name !== undefined && policy.panes.some((pane) => pane.name === args.name)) {
+        throw new CcmuxError(
+          "INVALID_ARGUMENT",
+          `The name ${JSON.stringify(args.name)} belongs to one of the person's panes (policy panes[]): choose another.`,
+        );
+      }
       const plan = checkSpawn(policy, { command: args.command, cwd: args.cwd, env: args.env }, serverEnv);
       host.assertCanSpawn();
       const rule = `commands[${plan.rule.index}] ${JSON.stringify(plan.rule.pattern === "" ? plan.rule.command : `${plan.rule.command} ${plan.rule.pattern}`)}`;

@@ -186,6 +186,34 @@ describe.each([
     expect(listed.panes[0]?.viewers).toBe(0);
   });
 
+  it("a person pane's name never leads to an agent's pane, also once the person pane is killed (impostor pane)", async () => {
+    ws = makeWorkspace({
+      commands: [{ command: "bash", args: ["--norc --noprofile"], input: "raw" }],
+      panes: [{ name: "bash", command: BASH, access: "write" }],
+      sandbox: { mode },
+    });
+    daemons = testDaemons(ws);
+    const agent = await daemons.connect("work");
+    clients.push(agent);
+    const { panes } = await agent.ok<{ panes: Array<{ pane: string; name: string; owner: string }> }>(
+      "list_panes",
+    );
+    const person = panes.find((pane) => pane.owner === "person") as { pane: string };
+    await agent.ok("kill_pane", { pane: person.pane });
+    // Spawned under the person pane's name: refused; under its default name (the program's, here the same): allowed.
+    await agent.refused("spawn", { command: BASH, name: "bash" }, "INVALID_ARGUMENT");
+    const impostor = await agent.ok<{ pane: string; name: string }>("spawn", { command: BASH });
+    expect(impostor.name).toBe("bash");
+    const viewer = await attach(daemons.socketPath() as string, {
+      pane: "bash",
+      session: "work",
+      write: true,
+    });
+    expect(viewer.reply).toMatchObject({ ok: false, code: "PANE_NOT_FOUND" });
+    const byId = await attach(daemons.socketPath() as string, { pane: impostor.pane, session: "work" });
+    expect(byId.reply).toMatchObject({ ok: true, pane: { owner: "agent" } });
+  });
+
   it("a client that sends what the protocol does not know is detached, and its write released", async () => {
     const { agent, pane, socket } = await agentPane();
     const viewer = await attach(socket, { pane, write: true });
