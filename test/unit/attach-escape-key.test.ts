@@ -18,6 +18,10 @@ describe("attach escape key", () => {
     expect(reader.read("x\x1dd")).toEqual({ text: "x", commands: ["detach"] });
     expect(reader.read("\x1dw\x1dr")).toEqual({ text: "", commands: ["toggle-write", "redraw"] });
     expect(reader.read("\x1dz")).toEqual({ text: "", commands: ["unknown"] });
+    expect(reader.read("\x1dh\x1dj\x1dk\x1dl\x1dc")).toEqual({
+      text: "",
+      commands: ["pan-left", "pan-down", "pan-up", "pan-right", "follow-cursor"],
+    });
   });
 
   it("types the escape key when it is pressed twice, also across chunks", () => {

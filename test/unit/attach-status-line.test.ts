@@ -22,6 +22,10 @@ describe("attach status line", () => {
     );
   });
 
+  it("names the pan keys while part of the pane is not shown", () => {
+    expect(statusLine({ ...base, clipped: true })).toContain("C-] d detach, C-] hjkl pan │");
+  });
+
   it("an argument spelling out more fields is quoted, so it cannot pass for them (status-line spoofing)", () => {
     const spoof = {
       ...base,

@@ -12,7 +12,7 @@ import {
   type ToViewer,
   type ViewerStatus,
 } from "./attach-protocol.js";
-import { DEFAULT_ESCAPE_KEY, EscapeKeyReader, escapeKeyByte } from "./escape-key.js";
+import { type AttachCommand, DEFAULT_ESCAPE_KEY, EscapeKeyReader, escapeKeyByte } from "./escape-key.js";
 import { FramePainter } from "./frame-painter.js";
 import { readJsonLines } from "./json-lines.js";
 import { statusLine } from "./status-line.js";
@@ -194,11 +194,28 @@ class AttachedTerminal {
       if (command === "redraw") {
         this.painter.invalidate();
         this.paint();
+      } else if (command.startsWith("pan-") || command === "follow-cursor") {
+        this.pan(command);
       } else if (command === "toggle-write") {
         if (this.options.write) this.send({ write: !this.status.write });
         else this.flash("attach with --write to type");
-      } else this.flash(`${this.escapeName} then d detaches, w takes or releases write, r redraws`);
+      } else
+        this.flash(
+          `${this.escapeName} then d detaches, w takes or releases write, h j k l pan, c follows the cursor, r redraws`,
+        );
     }
+  }
+
+  /** Pans by half the terminal (h j k l), or follows the cursor again (c). */
+  private pan(command: AttachCommand | "unknown"): void {
+    const rows = Math.max(1, Math.floor(((process.stdout.rows || 24) - 1) / 2));
+    const cols = Math.max(1, Math.floor((process.stdout.columns || 80) / 2));
+    if (command === "follow-cursor") this.painter.followCursor();
+    else if (command === "pan-left") this.painter.panBy(0, -cols);
+    else if (command === "pan-right") this.painter.panBy(0, cols);
+    else if (command === "pan-up") this.painter.panBy(-rows, 0);
+    else this.painter.panBy(rows, 0);
+    this.paint();
   }
 
   private flash(note: string): void {
@@ -213,21 +230,18 @@ class AttachedTerminal {
 
   private paint(): void {
     if (!this.frame) return;
-    const view = {
-      cols: Math.max(1, process.stdout.columns || 80),
-      rows: Math.max(2, process.stdout.rows || 24),
-    };
-    const clipped =
-      this.frame.cols > view.cols || this.frame.rows > view.rows - 1
-        ? `showing ${Math.min(view.cols, this.frame.cols)}×${Math.min(view.rows - 1, this.frame.rows)} of ${this.frame.cols}×${this.frame.rows}`
-        : undefined;
+    const view = { cols: process.stdout.columns || 80, rows: process.stdout.rows || 24 };
+    // The painter adds the clipping notice itself; the pan keys are named while part of the pane is not shown.
+    const clipped = this.painter.viewport?.clippedRows || this.painter.viewport?.clippedCols;
+    const note =
+      this.note ?? (this.painter.panned ? `panned: ${this.escapeName} c follows the cursor` : undefined);
     const status = statusLine({
       pane: this.accepted.pane,
       status: this.status,
       escapeKey: this.escapeName,
       mayWrite: this.options.write,
-      ...(clipped ? { clipped } : {}),
-      ...(this.note ? { note: this.note } : {}),
+      clipped: clipped === true,
+      ...(note ? { note } : {}),
     });
     process.stdout.write(this.painter.paint(this.frame, view, status));
   }

@@ -13,13 +13,22 @@ export function escapeKeyByte(spec: string): number | undefined {
   return code >= 0x40 && code <= 0x5f ? code - 0x40 : undefined;
 }
 
-/** What the person asked for with the escape key: the key then `d`, `w`, `r`, or the key again. */
-export type AttachCommand = "detach" | "toggle-write" | "redraw";
+/** What the person asked for with the escape key: the key then `d`, `w`, `r`, `h` `j` `k` `l`, `c`. */
+export type AttachCommand =
+  | "detach"
+  | "toggle-write"
+  | "redraw"
+  | "pan-left"
+  | "pan-down"
+  | "pan-up"
+  | "pan-right"
+  | "follow-cursor";
 
 /**
  * Splits what the person's terminal sends into text for the pane and attach commands. The escape key starts a
- * command: then `d` detaches, `w` takes or releases write, `r` redraws, the escape key again types it; any other
- * key after it is dropped (and reported, so the status line can show the keys).
+ * command: then `d` detaches, `w` takes or releases write, `r` redraws, `h` `j` `k` `l` pan a view larger than the
+ * terminal (left, down, up, right), `c` makes it follow the cursor again, the escape key again types it; any
+ * other key after it is dropped (and reported, so the status line can show the keys).
  */
 export class EscapeKeyReader {
   private pending = false;
@@ -42,4 +51,13 @@ export class EscapeKeyReader {
   }
 }
 
-const COMMANDS: Readonly<Record<string, AttachCommand>> = { d: "detach", w: "toggle-write", r: "redraw" };
+const COMMANDS: Readonly<Record<string, AttachCommand>> = {
+  d: "detach",
+  w: "toggle-write",
+  r: "redraw",
+  h: "pan-left",
+  j: "pan-down",
+  k: "pan-up",
+  l: "pan-right",
+  c: "follow-cursor",
+};

@@ -1,7 +1,14 @@
 import type { PaneFrame } from "../../panes/screen-frame.js";
+import { runsWidth } from "./run-columns.js";
 import { ERASE_SCREEN, HIDE_CURSOR, moveTo, RESET_STYLE, SHOW_CURSOR } from "./terminal-sequences.js";
 import { outsideRow, paintableRuns, paneRow, statusRow } from "./view-rows.js";
-import { fitViewport, type PanOffset, type TerminalSize } from "./viewport.js";
+import {
+  fitViewport,
+  MAX_CELLS_PER_SIDE,
+  type PanOffset,
+  type TerminalSize,
+  type Viewport,
+} from "./viewport.js";
 
 type CursorState = "shown" | "hidden" | "unknown";
 
@@ -26,6 +33,29 @@ export class FramePainter {
   private clearFirst = true;
   /** Where the view was panned to on a pane larger than the terminal; kept while the pane hides its cursor. */
   private pan: PanOffset = { top: 0, left: 0 };
+  /** The person panned by hand (panBy): the view stays there instead of following the cursor. */
+  private manualPan = false;
+  /** How the last paint fitted the pane (clipped or not), for the caller's status line. */
+  viewport: Viewport | undefined;
+
+  /**
+   * Moves the view `rows` down and `cols` right (negative: up, left) on a pane, or text, larger than the terminal;
+   * it stays there, no longer following the cursor, until followCursor. Takes effect at the next paint.
+   */
+  panBy(rows: number, cols: number): void {
+    this.pan = { top: Math.max(0, this.pan.top + rows), left: Math.max(0, this.pan.left + cols) };
+    this.manualPan = true;
+  }
+
+  /** The view follows the pane's cursor again (the default). */
+  followCursor(): void {
+    this.manualPan = false;
+  }
+
+  /** Whether the person panned the view by hand. */
+  get panned(): boolean {
+    return this.manualPan;
+  }
 
   /**
    * The output that brings the person's terminal (of `size` cells) from what was painted last to `frame` with
@@ -33,20 +63,20 @@ export class FramePainter {
    * `invalidate` does. Never throws on a malformed frame: bad parts are drawn as blank or default.
    */
   paint(frame: PaneFrame, size: TerminalSize, status: string): string {
-    const viewport = fitViewport(frame, size, this.pan);
+    const lines: unknown = frame?.lines;
+    const runs = Array.isArray(lines) ? lines.slice(0, MAX_CELLS_PER_SIDE).map(paintableRuns) : [];
+    const contentCols = runs.reduce((widest, row) => Math.max(widest, runsWidth(row)), 0);
+    const viewport = fitViewport(frame, size, this.pan, { contentCols, followCursor: !this.manualPan });
     this.pan = { top: viewport.top, left: viewport.left };
+    this.viewport = viewport;
     const { view } = viewport;
     if (this.size !== null && (this.size.cols !== view.cols || this.size.rows !== view.rows))
       this.invalidate();
     this.size = view;
-    const lines: unknown = frame?.lines;
     const next: string[] = [];
     for (let row = 0; row < viewport.paneArea; row++) {
       if (row >= viewport.shownRows) next.push(outsideRow(row, viewport));
-      else {
-        const line = Array.isArray(lines) ? (lines[viewport.top + row] as unknown) : undefined;
-        next.push(paneRow(paintableRuns(line), row, viewport));
-      }
+      else next.push(paneRow(runs[viewport.top + row] ?? [], row, viewport));
     }
     // Security: the output is built only from these row strings and terminal-sequences.ts's constants.
     next.push(statusRow(status, viewport));

@@ -15,6 +15,13 @@ function widthOf(char: string): number {
   return codepointWidth(char.codePointAt(0) as number);
 }
 
+/** How many columns `runs` take (a row's text may be wider than the pane: placeholders take more than their cells). */
+export function runsWidth(runs: readonly PaintableRun[]): number {
+  let width = 0;
+  for (const { text } of runs) for (const char of text) width += widthOf(char);
+  return width;
+}
+
 /** Whether a visible cell of `runs` (not a plain blank) overlaps columns `from` to `to` (0-based, `to` excluded). */
 export function showsBetween(runs: readonly PaintableRun[], from: number, to: number): boolean {
   let column = 0;

@@ -11,6 +11,8 @@ export interface StatusParts {
   escapeKey: string;
   /** The person may take write (`--write`). */
   mayWrite: boolean;
+  /** Part of the pane, or of its text, is not shown: the pan keys are named. */
+  clipped?: boolean;
   /** A passing message (a key that does nothing, write refused). */
   note?: string;
 }
@@ -36,7 +38,7 @@ export function statusLine(parts: StatusParts): string {
       ? `exited (signal ${status.exit.signal})`
       : `exited (${status.exit.exitCode})`
     : undefined;
-  const keys = `${parts.escapeKey} d detach${parts.mayWrite ? `, ${parts.escapeKey} w write` : ""}`;
+  const keys = `${parts.escapeKey} d detach${parts.mayWrite ? `, ${parts.escapeKey} w write` : ""}${parts.clipped ? `, ${parts.escapeKey} hjkl pan` : ""}`;
   // Whether the person types, and into whose pane, come first: the painter cuts the line on the right.
   const fields = [mode, owner, pane.name, keys, others, exit, parts.note, program];
   return sanitizeText(

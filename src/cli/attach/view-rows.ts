@@ -40,18 +40,21 @@ export function paneRow(runs: readonly PaintableRun[], viewRow: number, viewport
   const { view, left, shownCols } = viewport;
   const writer = new RowWriter(viewRow);
   const cutLeft = left > 0 && showsBetween(runs, 0, left);
-  const cutRight = viewport.clippedCols && showsBetween(runs, left + view.cols, Number.POSITIVE_INFINITY);
+  // Text past the pane's width (placeholders are wider than their cells) is drawn on, over the fill: the person
+  // sees what the agent reads; what still does not fit is marked.
+  const cutRight = showsBetween(runs, left + view.cols, Number.POSITIVE_INFINITY);
   if (cutLeft) writer.text(CLIPPED_LEFT, DIM, 1);
-  const limit = cutRight ? view.cols - 1 : shownCols;
+  const limit = cutRight ? view.cols - 1 : view.cols;
   for (const { text, style } of dropColumns(runs, left + writer.col)) {
     if (writer.text(text, style, limit) < text.length) break;
   }
   if (cutRight) {
     writer.skipTo(view.cols - 1);
     writer.text(CLIPPED_RIGHT, DIM, view.cols);
-  } else if (view.cols > shownCols) {
-    writer.skipTo(shownCols);
-    writer.text(OUTSIDE_PANE.repeat(view.cols - shownCols), DIM, view.cols);
+  } else if (view.cols > Math.max(shownCols, writer.col)) {
+    const from = Math.max(shownCols, writer.col);
+    writer.skipTo(from);
+    writer.text(OUTSIDE_PANE.repeat(view.cols - from), DIM, view.cols);
   }
   return writer.finish();
 }

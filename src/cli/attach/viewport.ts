@@ -33,7 +33,7 @@ export interface Viewport {
   shownCols: number;
   /** The pane has rows the view does not show. */
   clippedRows: boolean;
-  /** The pane has columns the view does not show. */
+  /** The pane has columns, or a row has text, the view does not show. */
   clippedCols: boolean;
   /** Where the person's cursor goes on their terminal, or null to hide it. */
   cursor: { row: number; col: number } | null;
@@ -90,6 +90,7 @@ export function fitViewport(
   frame: PaneFrame,
   size: TerminalSize,
   from: PanOffset = { top: 0, left: 0 },
+  options: { contentCols?: number; followCursor?: boolean } = {},
 ): Viewport {
   const view = {
     cols: sizeValue(size?.cols, FALLBACK_SIZE.cols, MAX_VIEW.cols),
@@ -103,14 +104,21 @@ export function fitViewport(
   const paneArea = view.rows - 1;
   const cursorRow = cursorValue(frame?.cursor?.row, pane.rows, false);
   const cursorCol = cursorValue(frame?.cursor?.col, pane.cols, true);
-  const follow = frame?.cursorVisible === true && cursorRow !== null && cursorCol !== null;
+  const follow =
+    options.followCursor !== false &&
+    frame?.cursorVisible === true &&
+    cursorRow !== null &&
+    cursorCol !== null;
+  // Security: a row's text can be wider than the pane (a placeholder such as ⟨U+2063⟩ takes ten columns for one
+  // cell): the view reaches as far as the widest row, so what the agent reads can be panned to and is marked.
+  const layoutCols = Math.max(pane.cols, sizeValue(options.contentCols, pane.cols, MAX_CELLS_PER_SIDE));
   const top = panned(from.top, follow ? cursorRow : null, paneArea, Math.max(0, pane.rows - paneArea), 0);
-  const maxLeft = Math.max(0, pane.cols - view.cols);
+  const maxLeft = Math.max(0, layoutCols - view.cols);
   const left = panned(from.left, follow ? cursorCol : null, view.cols, maxLeft, view.cols > 2 ? 1 : 0);
   const shownRows = Math.min(pane.rows - top, paneArea);
   const shownCols = Math.min(pane.cols - left, view.cols);
   const clippedRows = pane.rows > paneArea;
-  const clippedCols = pane.cols > view.cols;
+  const clippedCols = layoutCols > view.cols;
   const cursorShown =
     follow &&
     cursorRow !== null &&
@@ -131,6 +139,8 @@ export function fitViewport(
     clippedCols,
     cursor: cursorShown ? { row: (cursorRow as number) - top, col: (cursorCol as number) - left } : null,
     notice:
-      clippedRows || clippedCols ? `[pane ${pane.cols}x${pane.rows}, view ${view.cols}x${paneArea}]` : "",
+      clippedRows || clippedCols
+        ? `[pane ${pane.cols}x${pane.rows}${layoutCols > pane.cols ? ` (text to ${layoutCols})` : ""}, view ${view.cols}x${paneArea}]`
+        : "",
   };
 }
