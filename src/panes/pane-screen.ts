@@ -110,6 +110,8 @@ export class PaneScreen {
   private readonly since: SinceMarks;
   /** Writes and resizes so far: a frame watcher's rows need reading again only when it moved. */
   private changes = 0;
+  /** Writes parsed so far (see `writes`). */
+  private writeCount = 0;
   /** The screen's rows as frame runs, for frame watchers (made on the first watch). */
   private frameRows: FrameRowCache | undefined;
 
@@ -187,6 +189,7 @@ export class PaneScreen {
         this.harvest();
       }
       this.changes += 1;
+      this.writeCount += 1;
       done();
       return;
     }
@@ -195,6 +198,7 @@ export class PaneScreen {
       this.term.write(piece, () => {
         this.harvest();
         this.changes += 1;
+        this.writeCount += 1;
         left -= 1;
         if (left === 0) done();
       });
@@ -205,6 +209,11 @@ export class PaneScreen {
   resize(cols: number, rows: number): void {
     this.term.resize(cols, rows);
     this.changes += 1;
+  }
+
+  /** Writes parsed so far: frame-wants.ts tells a lone keystroke's echo from streaming output by it. */
+  get writes(): number {
+    return this.writeCount;
   }
 
   get cols(): number {

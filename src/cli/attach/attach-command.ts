@@ -2,13 +2,14 @@ import { realpathSync } from "node:fs";
 import type { Socket } from "node:net";
 import { StringDecoder } from "node:string_decoder";
 import { socketDirPath } from "../../daemon/runtime-dir.js";
-import type { PaneFrame } from "../../panes/screen-frame.js";
+import { applyFrameRows, type FrameRows, type PaneFrame } from "../../panes/screen-frame.js";
 import { askDaemon, reachDaemon } from "../daemon-client.js";
 import { findPolicy } from "../policy-file.js";
 import {
   type AttachAccepted,
   type FromViewer,
   MAX_KEYS_PER_MESSAGE,
+  RowsMessage,
   type ToViewer,
   type ViewerStatus,
 } from "./attach-protocol.js";
@@ -169,7 +170,16 @@ class AttachedTerminal {
 
   private onMessage(message: ToViewer): void {
     if ("frame" in message) this.frame = message.frame;
-    else if ("status" in message) this.status = message.status;
+    else if ("rows" in message) {
+      const parsed = RowsMessage.safeParse(message);
+      const next =
+        parsed.success && this.frame ? applyFrameRows(this.frame, parsed.data.rows as FrameRows) : undefined;
+      if (next === undefined) {
+        this.finish({ code: 1, message: "ccmux attach: the daemon sent rows that do not fit the frame." });
+        return;
+      }
+      this.frame = next;
+    } else if ("status" in message) this.status = message.status;
     else if ("end" in message) {
       this.paint();
       this.finish({ code: 0, message: `ccmux attach: ${message.end}.` });
