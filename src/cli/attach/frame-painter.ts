@@ -8,7 +8,9 @@ type CursorState = "shown" | "hidden" | "unknown";
 /**
  * Draws pane frames on a person's terminal for `ccmux attach` (seed §4.2): the pane in the rows above, a
  * status line on the last row. It remembers what it drew and writes only the rows that changed since, plus
- * the cursor.
+ * the cursor. A frame row that is the same array as in the last paint, at the same place in the same
+ * viewport, is not read again (its drawing is kept): callers replace a changed row, never edit one in place
+ * (applyFrameRows shares the rows that did not change).
  *
  * Security: what `paint` returns holds only printable text and these sequences: CUP `CSI r;c H`, SGR built
  * from 0, 1, 2, 3, 4, 5, 7, 9, 53, 30–37, 90–97, 40–47, 100–107, 38;5;n, 48;5;n, 38;2;r;g;b, 48;2;r;g;b
@@ -26,6 +28,8 @@ export class FramePainter {
   private clearFirst = true;
   /** Where the view was panned to on a pane larger than the terminal; kept while the pane hides its cursor. */
   private pan: PanOffset = { top: 0, left: 0 };
+  /** Per terminal row: the frame row last drawn there, the viewport it was drawn in, and its drawing. */
+  private rowsDrawn: Array<{ line: unknown; viewport: string; drawn: string } | undefined> = [];
 
   /**
    * The output that brings the person's terminal (of `size` cells) from what was painted last to `frame` with
@@ -41,11 +45,19 @@ export class FramePainter {
     this.size = view;
     const lines: unknown = frame?.lines;
     const next: string[] = [];
+    // What a pane row's drawing depends on besides the row itself (paneRow).
+    const placed = `${view.cols},${view.rows},${viewport.left},${viewport.shownCols},${viewport.clippedCols}`;
     for (let row = 0; row < viewport.paneArea; row++) {
       if (row >= viewport.shownRows) next.push(outsideRow(row, viewport));
       else {
         const line = Array.isArray(lines) ? (lines[viewport.top + row] as unknown) : undefined;
-        next.push(paneRow(paintableRuns(line), row, viewport));
+        const kept = this.rowsDrawn[row];
+        if (kept !== undefined && kept.line === line && kept.viewport === placed) next.push(kept.drawn);
+        else {
+          const drawn = paneRow(paintableRuns(line), row, viewport);
+          this.rowsDrawn[row] = { line, viewport: placed, drawn };
+          next.push(drawn);
+        }
       }
     }
     // Security: the output is built only from these row strings and terminal-sequences.ts's constants.
@@ -73,6 +85,7 @@ export class FramePainter {
    */
   invalidate(): void {
     this.drawn = [];
+    this.rowsDrawn = [];
     this.cursor = null;
     this.cursorState = "unknown";
     this.clearFirst = true;
