@@ -82,7 +82,9 @@ port.on("message", (message: ToScreenThread) => {
       if (!entry) return send({ op: "parsed", id: message.id });
       entry.queue.push(message.chunk);
       entry.queued += message.chunk.byteLength;
-      schedulePump();
+      // An idle thread parses at once (a keystroke's echo waits for no other turn); a busy one in its slices.
+      if (!pumping) pump();
+      else schedulePump();
       return;
     }
     case "call": {

@@ -17,7 +17,7 @@ interface PortState {
   /** One entry per posted batch: the `done` callbacks of the chunks it carried. */
   acks: Array<Array<() => void>>;
   replies: Array<(data: string) => void>;
-  /** Chunks read since the last post, sent together (one message per event-loop turn, not per 4 KB read). */
+  /** Chunks read since the last post, sent together (one message per acknowledged batch, not per 4 KB read). */
   queued: Uint8Array[];
   queuedBytes: number;
   queuedDone: Array<() => void>;
@@ -104,14 +104,14 @@ export class WorkerScreens implements ScreenFactory {
       write: (chunk, done) => {
         // nothing will parse it: do not hold up exit and flow control
         if (this.failure || state.crashes >= MAX_CRASHES_PER_PANE) return done();
-        // Adaptive batching: when the screen thread is idle for this pane, post at the end of this turn (an
-        // echoed keystroke waits for nothing); while a batch is being parsed, gather until it is acknowledged
-        // or the batch is full, so a streaming pane sends few large messages instead of one per 4 KB read.
-        if (state.queued.length === 0 && state.acks.length === 0) setImmediate(() => this.flush(id, state));
+        // Adaptive batching: when the screen thread is idle for this pane, post at once (an echoed keystroke
+        // waits for nothing); while a batch is being parsed, gather until it is acknowledged or the batch is
+        // full, so a streaming pane sends few large messages instead of one per 4 KB read.
+        const idle = state.queued.length === 0 && state.acks.length === 0;
         state.queued.push(chunk);
         state.queuedBytes += chunk.byteLength;
         state.queuedDone.push(done);
-        if (state.queuedBytes >= MAX_BATCH_BYTES) this.flush(id, state);
+        if (idle || state.queuedBytes >= MAX_BATCH_BYTES) this.flush(id, state);
       },
       onReply: (listener) => {
         state.replies.push(listener);
