@@ -33,6 +33,11 @@ export class FrameWants {
   private readonly watchers = new Map<number, Watcher>();
   private open = 0;
 
+  /** Some watcher waits for the screen to change (an open want). */
+  get waiting(): boolean {
+    return this.open > 0;
+  }
+
   add(watch: number): void {
     this.watchers.set(watch, {
       watcher: new FrameWatcher(),

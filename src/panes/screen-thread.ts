@@ -222,6 +222,11 @@ function pump(): void {
     if (wanted > 0 && performance.now() - started < SLICE_MS) step(id, entry, wanted, started + SLICE_MS);
     answerReady(entry);
   }
+  // Then output a person is waiting to see (an open frame want: a keystroke's echo while another pane floods).
+  for (const [id, entry] of entries) {
+    if (!entry.wants.waiting || entry.queue.length === 0) continue;
+    if (performance.now() - started < SLICE_MS) step(id, entry, STEP_BYTES, started + SLICE_MS);
+  }
   let busy = true;
   while (busy && performance.now() - started < SLICE_MS) {
     busy = false;
