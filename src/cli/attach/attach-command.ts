@@ -107,6 +107,10 @@ class AttachedTerminal {
   private status: ViewerStatus;
   private note: string | undefined;
   private noteTimer: NodeJS.Timeout | undefined;
+  /** The status line last built, and what it was built from (it changes far less often than the frame). */
+  private statusText:
+    | { status: ViewerStatus; clipped: string | undefined; note: string | undefined; text: string }
+    | undefined;
   private finish: (result: { code: number; message: string }) => void = () => {};
 
   constructor(
@@ -231,14 +235,24 @@ class AttachedTerminal {
       this.frame.cols > view.cols || this.frame.rows > view.rows - 1
         ? `showing ${Math.min(view.cols, this.frame.cols)}×${Math.min(view.rows - 1, this.frame.rows)} of ${this.frame.cols}×${this.frame.rows}`
         : undefined;
-    const status = statusLine({
-      pane: this.accepted.pane,
-      status: this.status,
-      escapeKey: this.escapeName,
-      mayWrite: this.options.write,
-      ...(clipped ? { clipped } : {}),
-      ...(this.note ? { note: this.note } : {}),
-    });
+    const kept = this.statusText;
+    let status = kept?.text ?? "";
+    if (
+      kept === undefined ||
+      kept.status !== this.status ||
+      kept.clipped !== clipped ||
+      kept.note !== this.note
+    ) {
+      status = statusLine({
+        pane: this.accepted.pane,
+        status: this.status,
+        escapeKey: this.escapeName,
+        mayWrite: this.options.write,
+        ...(clipped ? { clipped } : {}),
+        ...(this.note ? { note: this.note } : {}),
+      });
+      this.statusText = { status: this.status, clipped, note: this.note, text: status };
+    }
     process.stdout.write(this.painter.paint(this.frame, view, status));
   }
 
