@@ -18,17 +18,26 @@ import { ATTR, DEFAULT_COLOR, type FrameRun, type PaneFrame, RGB_COLOR } from ".
  * Trailing blanks in the default style are left out.
  */
 export function frameOf(term: Terminal): PaneFrame {
-  const buffer = term.buffer.active;
-  const cell = buffer.getNullCell();
+  const cell = term.buffer.active.getNullCell();
   const lines: FrameRun[][] = [];
-  for (let row = 0; row < term.rows; row++) {
-    const line = buffer.getLine(buffer.baseY + row);
-    lines.push(line ? rowRuns(line, cell, row === buffer.cursorY ? buffer.cursorX : 0) : []);
-  }
+  for (let row = 0; row < term.rows; row++) lines.push(screenRowRuns(term, row, cell));
+  return { cols: term.cols, rows: term.rows, lines, ...frameCursor(term) };
+}
+
+/**
+ * Row `row` (0-based, on the visible screen) of frameOf(term).lines, by itself; `cell` is scratch space
+ * (buffer.getNullCell()). frame-rows.ts reads only the rows that changed with it.
+ */
+export function screenRowRuns(term: Terminal, row: number, cell: IBufferCell): FrameRun[] {
+  const buffer = term.buffer.active;
+  const line = buffer.getLine(buffer.baseY + row);
+  return line ? rowRuns(line, cell, row === buffer.cursorY ? buffer.cursorX : 0) : [];
+}
+
+/** The cursor and the flags of frameOf(term). */
+export function frameCursor(term: Terminal): Pick<PaneFrame, "cursor" | "cursorVisible" | "alternate"> {
+  const buffer = term.buffer.active;
   return {
-    cols: term.cols,
-    rows: term.rows,
-    lines,
     // xterm leaves the cursor one past the last column while it waits to wrap; a person sees it on that column.
     cursor: { row: buffer.cursorY, col: Math.min(buffer.cursorX, term.cols - 1) },
     cursorVisible: cursorHidden(term) !== true,

@@ -1,6 +1,8 @@
+import { FrameWants } from "./frame-wants.js";
 import { PaneScreen } from "./pane-screen.js";
+import type { FrameUpdate } from "./screen-frame.js";
 import { screenLostNote } from "./screen-lost.js";
-import type { ScreenFactory, ScreenOptions, ScreenPort } from "./screen-port.js";
+import type { FrameListener, ScreenFactory, ScreenOptions, ScreenPort } from "./screen-port.js";
 import { QueryCache } from "./text-query.js";
 
 /** Screens parsed on the calling thread: for tests and as the fallback when no screen thread can start. */
@@ -12,6 +14,12 @@ export class LocalScreens implements ScreenFactory {
     let screen = new PaneScreen(options);
     let lostNote: string | undefined;
     const replies: Array<(data: string) => void> = [];
+    const wants = new FrameWants();
+    const watches = new Map<number, FrameListener>();
+    let nextWatch = 1;
+    // Updates reach their listener on a later microtask: never inside the want() or write() that made them.
+    const sendFrame = (watch: number, update: FrameUpdate, streaming: boolean): void =>
+      queueMicrotask(() => watches.get(watch)?.(update, streaming));
     return {
       write: (chunk, done) => {
         try {
@@ -23,6 +31,7 @@ export class LocalScreens implements ScreenFactory {
           for (const listener of replies) screen.onReply(listener);
           done();
         }
+        wants.changed(screen, sendFrame);
       },
       onReply: (listener) => {
         replies.push(listener);
@@ -46,6 +55,19 @@ export class LocalScreens implements ScreenFactory {
       resize: async (cols, rows) => {
         options = { ...options, cols, rows };
         screen.resize(cols, rows);
+        wants.changed(screen, sendFrame);
+      },
+      watchFrames: (listener) => {
+        const watch = nextWatch++;
+        watches.set(watch, listener);
+        wants.add(watch);
+        return {
+          want: (spaced = false) => wants.want(watch, spaced, screen, sendFrame),
+          close: () => {
+            watches.delete(watch);
+            wants.remove(watch);
+          },
+        };
       },
       get lostNote() {
         return lostNote;

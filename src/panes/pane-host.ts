@@ -4,7 +4,7 @@ import type { HistoryMark } from "./pane-screen.js";
 import type { ProcessExit } from "./pty-process.js";
 import type { RegexMatcher } from "./regex-matcher.js";
 import type { PaneFrame } from "./screen-frame.js";
-import type { ScreenState } from "./screen-port.js";
+import type { FrameListener, FrameWatch, ScreenState } from "./screen-port.js";
 import type { TextQuery } from "./text-query.js";
 
 /**
@@ -50,6 +50,13 @@ export interface PaneHost {
    * every chunk parsed before the call. Throws PANE_NOT_FOUND.
    */
   frame(id: string): Promise<PaneFrame>;
+  /**
+   * The pane's screen for a person watching it, pushed: `listener` gets one update per FrameWatch.want(),
+   * right after the output that changed the screen was parsed (the whole frame first, then the rows that
+   * changed; assembled they equal frame()). See ScreenPort.watchFrames. Close the watch when done; a pane that
+   * is killed sends nothing more. Throws PANE_NOT_FOUND.
+   */
+  watchFrames(id: string, listener: FrameListener): FrameWatch;
   /** Waits for output, exit, or time (see WaitOptions), then answers with the screen. Throws PANE_NOT_FOUND. */
   wait(id: string, options: PaneWaitOptions): Promise<PaneWaitResult>;
   /**

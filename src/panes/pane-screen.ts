@@ -3,10 +3,11 @@ import xtermHeadless from "@xterm/headless";
 import { showCursorOnReset } from "./cursor-visibility.js";
 import { capCombiningMarks, registerEmulatorGuards } from "./emulator-guards.js";
 import { frameOf } from "./frame-of.js";
+import { FrameRowCache, type FrameWatcher } from "./frame-rows.js";
 import { collapseIdempotentRuns } from "./idempotent-runs.js";
 import { RowHistory } from "./row-history.js";
 import { rowText } from "./row-text.js";
-import type { PaneFrame } from "./screen-frame.js";
+import type { FrameUpdate, PaneFrame } from "./screen-frame.js";
 import type { ScreenSnapshot, ScreenState } from "./screen-port.js";
 import { splitByScrollBudget } from "./scroll-budget.js";
 import { SinceMarks } from "./since-marks.js";
@@ -107,6 +108,12 @@ export class PaneScreen {
   private clearBase = 0;
   /** Which cells were printed since each live since-mark (wait_for `since: "now"`). */
   private readonly since: SinceMarks;
+  /** Writes and resizes so far: a frame watcher's rows need reading again only when it moved. */
+  private changes = 0;
+  /** Writes parsed so far (see `writes`). */
+  private writeCount = 0;
+  /** The screen's rows as frame runs, for frame watchers (made on the first watch). */
+  private frameRows: FrameRowCache | undefined;
 
   constructor(options: { cols: number; rows: number; scrollback: number }) {
     this.term = new Terminal({
@@ -181,6 +188,8 @@ export class PaneScreen {
         writeSync(piece);
         this.harvest();
       }
+      this.changes += 1;
+      this.writeCount += 1;
       done();
       return;
     }
@@ -188,6 +197,8 @@ export class PaneScreen {
     for (const piece of pieces) {
       this.term.write(piece, () => {
         this.harvest();
+        this.changes += 1;
+        this.writeCount += 1;
         left -= 1;
         if (left === 0) done();
       });
@@ -197,6 +208,12 @@ export class PaneScreen {
   /** Resizes the terminal; xterm re-wraps the lines it holds. */
   resize(cols: number, rows: number): void {
     this.term.resize(cols, rows);
+    this.changes += 1;
+  }
+
+  /** Writes parsed so far: frame-wants.ts tells a lone keystroke's echo from streaming output by it. */
+  get writes(): number {
+    return this.writeCount;
   }
 
   get cols(): number {
@@ -237,6 +254,15 @@ export class PaneScreen {
    */
   frame(): PaneFrame {
     return frameOf(this.term);
+  }
+
+  /**
+   * What `watcher` needs to show the screen as it is now (FrameWatcher.next): the whole frame first, then the
+   * rows that changed; undefined when nothing it shows changed. Assembled, the updates equal frame().
+   */
+  frameUpdate(watcher: FrameWatcher): FrameUpdate | undefined {
+    this.frameRows ??= new FrameRowCache(this.term);
+    return watcher.next(this.frameRows, this.changes);
   }
 
   /**

@@ -51,3 +51,42 @@ export interface PaneFrame {
   /** The alternate screen is shown (vim, less, top). */
   alternate: boolean;
 }
+
+/**
+ * The rows of a frame that changed since the frame before it, which had the same size: each as `[row, runs]`
+ * (row 0-based, top to bottom, each at most once), with the new frame's cursor and flags. Applied to the frame
+ * before it (applyFrameRows) it gives the new frame.
+ */
+export interface FrameRows {
+  cols: number;
+  rows: number;
+  changed: Array<[row: number, runs: FrameRun[]]>;
+  cursor: { row: number; col: number };
+  cursorVisible: boolean;
+  alternate: boolean;
+}
+
+/** A screen's next frame for one watcher: whole (the first, after a resize or a replaced screen) or its changed rows. */
+export type FrameUpdate = { frame: PaneFrame } | { rows: FrameRows };
+
+/**
+ * `frame` with `update` applied: a new frame (neither argument is changed; unchanged rows are shared). Undefined
+ * when the rows do not fit the frame (another size, a row outside it).
+ */
+export function applyFrameRows(frame: PaneFrame, update: FrameRows): PaneFrame | undefined {
+  if (update.cols !== frame.cols || update.rows !== frame.rows || frame.lines.length !== frame.rows)
+    return undefined;
+  const lines = frame.lines.slice();
+  for (const [row, runs] of update.changed) {
+    if (!Number.isInteger(row) || row < 0 || row >= lines.length) return undefined;
+    lines[row] = runs;
+  }
+  return {
+    cols: frame.cols,
+    rows: frame.rows,
+    lines,
+    cursor: update.cursor,
+    cursorVisible: update.cursorVisible,
+    alternate: update.alternate,
+  };
+}

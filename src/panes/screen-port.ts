@@ -1,5 +1,5 @@
 import type { HistoryMark, RenderedFrom, SearchResult } from "./pane-screen.js";
-import type { PaneFrame } from "./screen-frame.js";
+import type { FrameUpdate, PaneFrame } from "./screen-frame.js";
 import type { TextQuery } from "./text-query.js";
 
 /** The cursor and the keyboard mode. */
@@ -42,11 +42,38 @@ export interface ScreenPort {
   /** Resizes the emulator (xterm re-wraps the lines it holds); answers after every earlier write. */
   resize(cols: number, rows: number): Promise<void>;
   /**
+   * A live view of the screen for one watcher (a person attached): updates are pushed to `listener`, one per
+   * FrameWatch.want(), from the thread that parses the output, right after it parsed a change (no read is
+   * asked for). The first is the whole frame; later ones the rows that changed (FrameUpdate). Assembled in
+   * order they equal frame(). See FrameListener for `streaming`.
+   */
+  watchFrames(listener: FrameListener): FrameWatch;
+  /**
    * Set once the emulator failed on this pane (or the screen thread died) and the screen was replaced by an
    * empty one: one line saying when and why, for read results. Undefined while the screen is intact.
    */
   readonly lostNote: string | undefined;
   dispose(): void;
+}
+
+/**
+ * Gets a screen's updates. `streaming`: the screen had already changed again when the update was asked for
+ * (output keeps coming), so the caller may space its next want; false when the update waited for the change
+ * (a keystroke's echo) and for the first update.
+ */
+export type FrameListener = (update: FrameUpdate, streaming: boolean) => void;
+
+/** One watcher's subscription to a screen's frames (ScreenPort.watchFrames). */
+export interface FrameWatch {
+  /**
+   * Asks for the next update: sent at once when what the watcher shows changed since its last update, else as
+   * soon as it changes. `spaced`: asked after a wait (the frame spacing, a backed-up socket), not at once after
+   * the last update; it decides `streaming` (frame-wants.ts). Wants do not add up: one update answers any
+   * number of them.
+   */
+  want(spaced?: boolean): void;
+  /** Ends the subscription; no update comes after it. */
+  close(): void;
 }
 
 export interface ScreenOptions {

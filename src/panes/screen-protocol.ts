@@ -1,4 +1,5 @@
 import type { HistoryMark } from "./pane-screen.js";
+import type { FrameUpdate } from "./screen-frame.js";
 import type { ScreenOptions } from "./screen-port.js";
 import type { TextQuery } from "./text-query.js";
 
@@ -25,7 +26,10 @@ export type ToScreenThread =
   | { op: "init"; busy: Int32Array }
   | { op: "write"; id: number; chunk: Uint8Array }
   | ({ op: "call"; id: number; call: number } & ScreenCall)
-  | { op: "dispose"; id: number };
+  | { op: "dispose"; id: number }
+  /** A frame watcher on screen `id` (ScreenPort.watchFrames), its wants, its end. */
+  | { op: "watch" | "unwatch"; id: number; watch: number }
+  | { op: "want"; id: number; watch: number; spaced: boolean };
 
 /** Messages from the screen thread. */
 export type FromScreenThread =
@@ -33,4 +37,6 @@ export type FromScreenThread =
   | { op: "reply"; id: number; data: string }
   /** The pane's emulator threw; its screen was replaced by an empty one. `reason` is for the note. */
   | { op: "lost"; id: number; reason: string }
-  | { op: "result"; call: number; value?: unknown; error?: string };
+  | { op: "result"; call: number; value?: unknown; error?: string }
+  /** A frame update answering watcher `watch`'s want (FrameListener). */
+  | { op: "frame"; id: number; watch: number; update: FrameUpdate; streaming: boolean };

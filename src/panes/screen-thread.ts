@@ -1,5 +1,7 @@
 import { parentPort } from "node:worker_threads";
+import { FrameWants } from "./frame-wants.js";
 import { PaneScreen } from "./pane-screen.js";
+import type { FrameUpdate } from "./screen-frame.js";
 import type { ScreenOptions } from "./screen-port.js";
 import type { FromScreenThread, ToScreenThread } from "./screen-protocol.js";
 import { QueryCache } from "./text-query.js";
@@ -45,6 +47,8 @@ interface Entry {
   parsed: number;
   /** Reads waiting for the backlog before them, oldest first. */
   calls: { call: ToScreenThread & { op: "call" }; after: number }[];
+  /** Frame watchers (people attached): an open want is answered right after the write that changes the screen. */
+  wants: FrameWants;
 }
 
 const entries = new Map<number, Entry>();
@@ -70,6 +74,7 @@ port.on("message", (message: ToScreenThread) => {
         queued: 0,
         parsed: 0,
         calls: [],
+        wants: new FrameWants(),
       });
       return;
     case "write": {
@@ -77,7 +82,9 @@ port.on("message", (message: ToScreenThread) => {
       if (!entry) return send({ op: "parsed", id: message.id });
       entry.queue.push(message.chunk);
       entry.queued += message.chunk.byteLength;
-      schedulePump();
+      // An idle thread parses at once (a keystroke's echo waits for no other turn); a busy one in its slices.
+      if (!pumping) pump();
+      else schedulePump();
       return;
     }
     case "call": {
@@ -88,6 +95,22 @@ port.on("message", (message: ToScreenThread) => {
       entry.calls.push({ call: message, after: entry.queued });
       answerReady(entry);
       if (entry.calls.length > 0) schedulePump();
+      return;
+    }
+    case "watch":
+      entries.get(message.id)?.wants.add(message.watch);
+      return;
+    case "unwatch":
+      entries.get(message.id)?.wants.remove(message.watch);
+      return;
+    case "want": {
+      const entry = entries.get(message.id);
+      try {
+        entry?.wants.want(message.watch, message.spaced, entry.screen, frameSender(message.id));
+      } catch (error) {
+        // The want stays open: the next write that parses answers it, or replaces the failing screen.
+        console.error(`ccmux: a frame of pane #${message.id} failed: ${(error as Error).message}`);
+      }
       return;
     }
     case "dispose": {
@@ -104,6 +127,11 @@ port.on("message", (message: ToScreenThread) => {
   }
 });
 
+/** Posts frame updates of screen `id`. */
+function frameSender(id: number): (watch: number, update: FrameUpdate, streaming: boolean) => void {
+  return (watch, update, streaming) => send({ op: "frame", id, watch, update, streaming });
+}
+
 function makeScreen(id: number, options: ScreenOptions): PaneScreen {
   const screen = new PaneScreen(options);
   screen.onReply((data) => send({ op: "reply", id, data }));
@@ -119,6 +147,8 @@ function step(id: number, entry: Entry, limit: number, deadline: number): void {
   if (busy) Atomics.store(busy, 0, id);
   try {
     parseSome(id, entry, limit, deadline);
+    // A person watching sees the change now, not after a round trip to ask for it.
+    entry.wants.changed(entry.screen, frameSender(id));
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
     console.error(`ccmux: screen of pane #${id} failed and was replaced: ${reason}`);
@@ -134,6 +164,7 @@ function step(id: number, entry: Entry, limit: number, deadline: number): void {
     entry.faults += 1;
     entry.screen = makeScreen(id, entry.options);
     send({ op: "lost", id, reason: `its emulator failed: ${reason}` });
+    entry.wants.changed(entry.screen, frameSender(id)); // the empty screen
   }
   // The slot keeps naming this pane after its piece: memory its output built up may run out only later, in a
   // collection or a render, and the last pane parsed is then the one to blame.
@@ -172,6 +203,7 @@ function answerReady(entry: Entry): void {
     } catch (error) {
       send({ op: "result", call: call.call, error: error instanceof Error ? error.message : String(error) });
     }
+    if (call.method === "resize") entry.wants.changed(entry.screen, frameSender(call.id));
   }
 }
 
@@ -189,6 +221,11 @@ function pump(): void {
     const wanted = (entry.calls.at(-1)?.after ?? 0) - entry.parsed;
     if (wanted > 0 && performance.now() - started < SLICE_MS) step(id, entry, wanted, started + SLICE_MS);
     answerReady(entry);
+  }
+  // Then output a person is waiting to see (an open frame want: a keystroke's echo while another pane floods).
+  for (const [id, entry] of entries) {
+    if (!entry.wants.waiting || entry.queue.length === 0) continue;
+    if (performance.now() - started < SLICE_MS) step(id, entry, STEP_BYTES, started + SLICE_MS);
   }
   let busy = true;
   while (busy && performance.now() - started < SLICE_MS) {

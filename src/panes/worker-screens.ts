@@ -2,7 +2,14 @@ import { type ResourceLimits, Worker } from "node:worker_threads";
 import type { HistoryMark, RenderedFrom, SearchResult } from "./pane-screen.js";
 import type { PaneFrame } from "./screen-frame.js";
 import { screenLostNote } from "./screen-lost.js";
-import type { ScreenFactory, ScreenOptions, ScreenPort, ScreenSnapshot, ScreenState } from "./screen-port.js";
+import type {
+  FrameListener,
+  ScreenFactory,
+  ScreenOptions,
+  ScreenPort,
+  ScreenSnapshot,
+  ScreenState,
+} from "./screen-port.js";
 import type { FromScreenThread, ScreenCall, ToScreenThread } from "./screen-protocol.js";
 
 interface PortState {
@@ -10,13 +17,15 @@ interface PortState {
   /** One entry per posted batch: the `done` callbacks of the chunks it carried. */
   acks: Array<Array<() => void>>;
   replies: Array<(data: string) => void>;
-  /** Chunks read since the last post, sent together (one message per event-loop turn, not per 4 KB read). */
+  /** Chunks read since the last post, sent together (one message per acknowledged batch, not per 4 KB read). */
   queued: Uint8Array[];
   queuedBytes: number;
   queuedDone: Array<() => void>;
   lostNote: string | undefined;
   /** Times this pane's output was being parsed when the screen thread died. */
   crashes: number;
+  /** Frame watchers by number, and whether each has a want the thread has not answered yet. */
+  watches: Map<number, { listener: FrameListener; wanted: boolean }>;
 }
 
 interface PendingCall {
@@ -62,6 +71,7 @@ export class WorkerScreens implements ScreenFactory {
   private readonly calls = new Map<number, PendingCall>();
   private nextId = 1;
   private nextCall = 1;
+  private nextWatch = 1;
   private failure: Error | undefined;
   private lastError: Error | undefined;
   private readonly deaths: number[] = [];
@@ -82,6 +92,7 @@ export class WorkerScreens implements ScreenFactory {
       queuedDone: [],
       lostNote: undefined,
       crashes: 0,
+      watches: new Map(),
     };
     this.ports.set(id, state);
     this.post({ op: "create", id, options });
@@ -93,14 +104,14 @@ export class WorkerScreens implements ScreenFactory {
       write: (chunk, done) => {
         // nothing will parse it: do not hold up exit and flow control
         if (this.failure || state.crashes >= MAX_CRASHES_PER_PANE) return done();
-        // Adaptive batching: when the screen thread is idle for this pane, post at the end of this turn (an
-        // echoed keystroke waits for nothing); while a batch is being parsed, gather until it is acknowledged
-        // or the batch is full, so a streaming pane sends few large messages instead of one per 4 KB read.
-        if (state.queued.length === 0 && state.acks.length === 0) setImmediate(() => this.flush(id, state));
+        // Adaptive batching: when the screen thread is idle for this pane, post at once (an echoed keystroke
+        // waits for nothing); while a batch is being parsed, gather until it is acknowledged or the batch is
+        // full, so a streaming pane sends few large messages instead of one per 4 KB read.
+        const idle = state.queued.length === 0 && state.acks.length === 0;
         state.queued.push(chunk);
         state.queuedBytes += chunk.byteLength;
         state.queuedDone.push(done);
-        if (state.queuedBytes >= MAX_BATCH_BYTES) this.flush(id, state);
+        if (idle || state.queuedBytes >= MAX_BATCH_BYTES) this.flush(id, state);
       },
       onReply: (listener) => {
         state.replies.push(listener);
@@ -120,10 +131,28 @@ export class WorkerScreens implements ScreenFactory {
         state.options = { ...state.options, cols, rows };
         return call<void>({ method: "resize", args: [cols, rows] });
       },
+      watchFrames: (listener) => {
+        const watch = this.nextWatch++;
+        const entry = { listener, wanted: false };
+        state.watches.set(watch, entry);
+        this.post({ op: "watch", id, watch });
+        return {
+          want: (spaced = false) => {
+            if (entry.wanted || !state.watches.has(watch)) return;
+            entry.wanted = true;
+            this.post({ op: "want", id, watch, spaced });
+          },
+          close: () => {
+            if (!state.watches.delete(watch)) return;
+            this.post({ op: "unwatch", id, watch });
+          },
+        };
+      },
       get lostNote() {
         return state.lostNote;
       },
       dispose: () => {
+        state.watches.clear();
         this.ports.delete(id);
         this.post({ op: "dispose", id });
       },
@@ -183,6 +212,11 @@ export class WorkerScreens implements ScreenFactory {
           : `the screen thread failed on another pane's output (${reason}) and was restarted`,
       );
       this.post({ op: "create", id, options: state.options });
+      // Watchers start over on the new screen: their next update is its whole frame.
+      for (const [watch, entry] of state.watches) {
+        this.post({ op: "watch", id, watch });
+        if (entry.wanted) this.post({ op: "want", id, watch, spaced: true });
+      }
       this.flush(id, state);
     }
     for (const [call, pending] of this.calls) {
@@ -234,7 +268,12 @@ export class WorkerScreens implements ScreenFactory {
     }
     const state = this.ports.get(message.id);
     if (!state) return;
-    if (message.op === "parsed") {
+    if (message.op === "frame") {
+      const watch = state.watches.get(message.watch);
+      if (!watch) return;
+      watch.wanted = false;
+      watch.listener(message.update, message.streaming);
+    } else if (message.op === "parsed") {
       for (const done of state.acks.shift() ?? []) done();
       if (state.acks.length === 0) this.flush(message.id, state); // what gathered while that batch was parsed
     } else if (message.op === "lost") state.lostNote = screenLostNote(message.reason);

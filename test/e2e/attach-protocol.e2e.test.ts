@@ -89,6 +89,9 @@ describe.each([
     expect(viewer.reply).toMatchObject({ ok: true, status: { write: true, viewers: 1 } });
     viewer.send({ keys: "typed by a person\r" });
     await viewer.untilScreen("got:typed by a person");
+    // After the first frame only the rows that changed come ({rows}), and each fits the frame before it.
+    expect(viewer.rowUpdates).toBeGreaterThan(0);
+    expect(viewer.misfit).toBeUndefined();
     const busy = await agent.refused("send_keys", { pane, text: "agent text", submit: true }, "PANE_BUSY");
     expect(busy).toMatch(/person/i);
     const read = await agent.ok<{ personTyping: boolean; viewers: number }>("read_pane", { pane });

@@ -1,6 +1,7 @@
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
+import { applyFrameRows, type FrameUpdate, type PaneFrame } from "../../src/panes/screen-frame.js";
 import type { ScreenPort } from "../../src/panes/screen-port.js";
 
 // The screen thread runs compiled JavaScript, so this suite drives the build (npm test builds first).
@@ -31,6 +32,12 @@ describe.skipIf(!built)("a fault in the emulator never takes the server down (ne
     const person = screens.create({ cols: 80, rows: 24, scrollback: 100 });
     await write(person, "person-before\r\n");
     expect((await person.snapshot()).text).toBe("person-before");
+    // A person watching the other pane, with a want open across the fault.
+    const updates: FrameUpdate[] = [];
+    const watch = person.watchFrames((update) => updates.push(update));
+    watch.want();
+    await expect.poll(() => updates.length).toBe(1);
+    watch.want();
     const chunk = `${"中".repeat(200)}\r\n`.repeat(1000);
     for (let i = 0; i < 500 && hog.lostNote === undefined; i++) await write(hog, chunk);
     expect(hog.lostNote).toMatch(
@@ -39,8 +46,19 @@ describe.skipIf(!built)("a fault in the emulator never takes the server down (ne
     expect(person.lostNote).toMatch(
       /screen was lost at .* failed on another pane's output \(out of memory\)/,
     );
+    // The watcher starts over on the new thread: its open want gets the new screen whole.
+    await expect.poll(() => updates.length).toBe(2);
+    expect("frame" in (updates[1] as FrameUpdate)).toBe(true);
     // The other pane keeps going on the new thread.
+    watch.want();
     await write(person, "person-after\r\n");
+    await expect.poll(() => updates.length).toBe(3);
+    const seen = applyFrameRows(
+      (updates[1] as { frame: PaneFrame }).frame,
+      (updates[2] as Extract<FrameUpdate, { rows: unknown }>).rows,
+    );
+    expect(seen).toEqual(await person.frame());
+    watch.close();
     const started = performance.now();
     expect((await person.snapshot()).text).toBe("person-after");
     expect(performance.now() - started).toBeLessThan(1000);

@@ -1,7 +1,7 @@
 import { connect, type Socket } from "node:net";
 import type { ViewerStatus } from "../../src/cli/attach/attach-protocol.js";
 import { readJsonLines } from "../../src/cli/attach/json-lines.js";
-import type { PaneFrame } from "../../src/panes/screen-frame.js";
+import { applyFrameRows, type FrameRows, type PaneFrame } from "../../src/panes/screen-frame.js";
 
 /** A frame's rows as text (runs joined, trailing blanks trimmed). */
 export function frameRows(frame: PaneFrame): string[] {
@@ -20,7 +20,11 @@ export function frameRows(frame: PaneFrame): string[] {
  */
 export class AttachClient {
   reply: Record<string, unknown> | undefined;
+  /** Every frame the person saw, in order: whole frames as sent, `{rows}` applied to the frame before. */
   frames: PaneFrame[] = [];
+  /** How many `{rows}` messages came, and the first that did not fit the frame before it. */
+  rowUpdates = 0;
+  misfit: unknown;
   statuses: ViewerStatus[] = [];
   end: string | undefined;
   closed = false;
@@ -58,7 +62,13 @@ export class AttachClient {
           first = false;
           client.reply = message;
         } else if ("frame" in message) client.frames.push(message.frame as PaneFrame);
-        else if ("status" in message) client.statuses.push(message.status as ViewerStatus);
+        else if ("rows" in message) {
+          client.rowUpdates += 1;
+          const last = client.frames.at(-1);
+          const next = last && applyFrameRows(last, message.rows as FrameRows);
+          if (next) client.frames.push(next);
+          else client.misfit ??= message;
+        } else if ("status" in message) client.statuses.push(message.status as ViewerStatus);
         else if ("end" in message) client.end = message.end as string;
         client.notify();
       },

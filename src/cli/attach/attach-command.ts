@@ -2,13 +2,14 @@ import { realpathSync } from "node:fs";
 import type { Socket } from "node:net";
 import { StringDecoder } from "node:string_decoder";
 import { socketDirPath } from "../../daemon/runtime-dir.js";
-import type { PaneFrame } from "../../panes/screen-frame.js";
+import { applyFrameRows, type FrameRows, type PaneFrame } from "../../panes/screen-frame.js";
 import { askDaemon, reachDaemon } from "../daemon-client.js";
 import { findPolicy } from "../policy-file.js";
 import {
   type AttachAccepted,
   type FromViewer,
   MAX_KEYS_PER_MESSAGE,
+  RowsMessage,
   type ToViewer,
   type ViewerStatus,
 } from "./attach-protocol.js";
@@ -106,6 +107,10 @@ class AttachedTerminal {
   private status: ViewerStatus;
   private note: string | undefined;
   private noteTimer: NodeJS.Timeout | undefined;
+  /** The status line last built, and what it was built from (it changes far less often than the frame). */
+  private statusText:
+    | { status: ViewerStatus; clipped: boolean; note: string | undefined; text: string }
+    | undefined;
   private finish: (result: { code: number; message: string }) => void = () => {};
 
   constructor(
@@ -169,7 +174,16 @@ class AttachedTerminal {
 
   private onMessage(message: ToViewer): void {
     if ("frame" in message) this.frame = message.frame;
-    else if ("status" in message) this.status = message.status;
+    else if ("rows" in message) {
+      const parsed = RowsMessage.safeParse(message);
+      const next =
+        parsed.success && this.frame ? applyFrameRows(this.frame, parsed.data.rows as FrameRows) : undefined;
+      if (next === undefined) {
+        this.finish({ code: 1, message: "ccmux attach: the daemon sent rows that do not fit the frame." });
+        return;
+      }
+      this.frame = next;
+    } else if ("status" in message) this.status = message.status;
     else if ("end" in message) {
       this.paint();
       this.finish({ code: 0, message: `ccmux attach: ${message.end}.` });
@@ -232,17 +246,23 @@ class AttachedTerminal {
     if (!this.frame) return;
     const view = { cols: process.stdout.columns || 80, rows: process.stdout.rows || 24 };
     // The painter adds the clipping notice itself; the pan keys are named while part of the pane is not shown.
-    const clipped = this.painter.viewport?.clippedRows || this.painter.viewport?.clippedCols;
+    const clipped =
+      this.painter.viewport?.clippedRows === true || this.painter.viewport?.clippedCols === true;
     const note =
       this.note ?? (this.painter.panned ? `panned: ${this.escapeName} c follows the cursor` : undefined);
-    const status = statusLine({
-      pane: this.accepted.pane,
-      status: this.status,
-      escapeKey: this.escapeName,
-      mayWrite: this.options.write,
-      clipped: clipped === true,
-      ...(note ? { note } : {}),
-    });
+    const kept = this.statusText;
+    let status = kept?.text ?? "";
+    if (kept === undefined || kept.status !== this.status || kept.clipped !== clipped || kept.note !== note) {
+      status = statusLine({
+        pane: this.accepted.pane,
+        status: this.status,
+        escapeKey: this.escapeName,
+        mayWrite: this.options.write,
+        clipped,
+        ...(note ? { note } : {}),
+      });
+      this.statusText = { status: this.status, clipped, note, text: status };
+    }
     process.stdout.write(this.painter.paint(this.frame, view, status));
   }
 

@@ -1,13 +1,15 @@
 import { z } from "zod";
 import { MAX_TERMINAL_SIDE } from "../../daemon/hello.js";
-import type { PaneFrame } from "../../panes/screen-frame.js";
+import type { FrameRows, PaneFrame } from "../../panes/screen-frame.js";
 
 /**
  * What `ccmux attach` and the daemon say after an accepted `attach` hello (src/daemon/hello.ts): one JSON object
  * per line, both ways.
  *
- * Daemon → attach: `{frame}` the pane's screen (drawn by FramePainter, never the pane's bytes); `{status}` who
- * watches and who holds write; `{end}` why the view ends (the daemon closes the socket after it).
+ * Daemon → attach: `{frame}` the pane's screen (drawn by FramePainter, never the pane's bytes), sent first, after
+ * the pane's size changed, and when the pane exits; `{rows}` the rows of the last frame that changed since, with
+ * the cursor and flags (FrameRows: the client applies them to its frame); `{status}` who watches and who holds
+ * write; `{end}` why the view ends (the daemon closes the socket after it).
  * Attach → daemon: `{keys}` what the person typed (typed only while they hold write); `{write}` take or release
  * write; `{size}` the person's terminal size (followed by the pane with `--resize` while they hold write).
  */
@@ -43,7 +45,28 @@ export interface ViewerStatus {
 }
 
 /** A message from the daemon. */
-export type ToViewer = { frame: PaneFrame } | { status: ViewerStatus } | { end: string };
+export type ToViewer =
+  | { frame: PaneFrame }
+  | { rows: FrameRows }
+  | { status: ViewerStatus }
+  | { end: string };
+
+/**
+ * A `{rows}` message as the attach client accepts it: the shape of FrameRows, the runs left to the painter
+ * (which draws only what it validates: FramePainter). applyFrameRows then checks that the rows fit the frame.
+ */
+export const RowsMessage = z.strictObject({
+  rows: z.strictObject({
+    cols: side,
+    rows: side,
+    changed: z
+      .array(z.tuple([z.number().int().min(0).max(MAX_TERMINAL_SIDE), z.array(z.unknown())]))
+      .max(MAX_TERMINAL_SIDE),
+    cursor: z.strictObject({ row: z.number().int(), col: z.number().int() }),
+    cursorVisible: z.boolean(),
+    alternate: z.boolean(),
+  }),
+});
 
 /** What the daemon answers an accepted `attach` hello with (besides `ok: true`). */
 export interface AttachAccepted {

@@ -1,5 +1,5 @@
 import type { PaneFrame } from "../../panes/screen-frame.js";
-import { runsWidth } from "./run-columns.js";
+import { type PaintableRun, runsWidth } from "./run-columns.js";
 import { ERASE_SCREEN, HIDE_CURSOR, moveTo, RESET_STYLE, SHOW_CURSOR } from "./terminal-sequences.js";
 import { outsideRow, paintableRuns, paneRow, statusRow } from "./view-rows.js";
 import {
@@ -15,7 +15,9 @@ type CursorState = "shown" | "hidden" | "unknown";
 /**
  * Draws pane frames on a person's terminal for `ccmux attach` (seed §4.2): the pane in the rows above, a
  * status line on the last row. It remembers what it drew and writes only the rows that changed since, plus
- * the cursor.
+ * the cursor. A frame row that is the same array as in the last paint, at the same place in the same
+ * viewport, is not read again (its drawing is kept): callers replace a changed row, never edit one in place
+ * (applyFrameRows shares the rows that did not change).
  *
  * Security: what `paint` returns holds only printable text and these sequences: CUP `CSI r;c H`, SGR built
  * from 0, 1, 2, 3, 4, 5, 7, 9, 53, 30–37, 90–97, 40–47, 100–107, 38;5;n, 48;5;n, 38;2;r;g;b, 48;2;r;g;b
@@ -56,6 +58,10 @@ export class FramePainter {
   get panned(): boolean {
     return this.manualPan;
   }
+  /** Per terminal row: the frame row last drawn there, the viewport it was drawn in, and its drawing. */
+  private rowsDrawn: Array<{ line: unknown; viewport: string; drawn: string } | undefined> = [];
+  /** Each frame row's paintable runs and width, by the row array (unchanged rows keep their array). */
+  private readonly rowRuns = new WeakMap<object, { runs: PaintableRun[]; width: number }>();
 
   /**
    * The output that brings the person's terminal (of `size` cells) from what was painted last to `frame` with
@@ -64,8 +70,11 @@ export class FramePainter {
    */
   paint(frame: PaneFrame, size: TerminalSize, status: string): string {
     const lines: unknown = frame?.lines;
-    const runs = Array.isArray(lines) ? lines.slice(0, MAX_CELLS_PER_SIDE).map(paintableRuns) : [];
-    const contentCols = runs.reduce((widest, row) => Math.max(widest, runsWidth(row)), 0);
+    const frameRows = Array.isArray(lines) ? lines.slice(0, MAX_CELLS_PER_SIDE) : [];
+    const contentCols = frameRows.reduce(
+      (widest: number, line) => Math.max(widest, this.runsOf(line).width),
+      0,
+    );
     const viewport = fitViewport(frame, size, this.pan, { contentCols, followCursor: !this.manualPan });
     this.pan = { top: viewport.top, left: viewport.left };
     this.viewport = viewport;
@@ -74,9 +83,20 @@ export class FramePainter {
       this.invalidate();
     this.size = view;
     const next: string[] = [];
+    // What a pane row's drawing depends on besides the row itself (paneRow).
+    const placed = `${view.cols},${view.rows},${viewport.left},${viewport.shownCols},${viewport.clippedCols}`;
     for (let row = 0; row < viewport.paneArea; row++) {
       if (row >= viewport.shownRows) next.push(outsideRow(row, viewport));
-      else next.push(paneRow(runs[viewport.top + row] ?? [], row, viewport));
+      else {
+        const line = Array.isArray(lines) ? (lines[viewport.top + row] as unknown) : undefined;
+        const kept = this.rowsDrawn[row];
+        if (kept !== undefined && kept.line === line && kept.viewport === placed) next.push(kept.drawn);
+        else {
+          const drawn = paneRow(this.runsOf(line).runs, row, viewport);
+          this.rowsDrawn[row] = { line, viewport: placed, drawn };
+          next.push(drawn);
+        }
+      }
     }
     // Security: the output is built only from these row strings and terminal-sequences.ts's constants.
     next.push(statusRow(status, viewport));
@@ -97,12 +117,23 @@ export class FramePainter {
     return out;
   }
 
+  /** A frame row's paintable runs and their width, worked out once per row array. */
+  private runsOf(line: unknown): { runs: PaintableRun[]; width: number } {
+    const cached = line !== null && typeof line === "object" ? this.rowRuns.get(line) : undefined;
+    if (cached) return cached;
+    const runs = paintableRuns(line);
+    const worked = { runs, width: runsWidth(runs) };
+    if (line !== null && typeof line === "object") this.rowRuns.set(line, worked);
+    return worked;
+  }
+
   /**
    * Forgets what the terminal shows (after a resize, or anything else that drew on it): the next paint is
    * full.
    */
   invalidate(): void {
     this.drawn = [];
+    this.rowsDrawn = [];
     this.cursor = null;
     this.cursorState = "unknown";
     this.clearFirst = true;

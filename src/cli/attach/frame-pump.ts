@@ -1,60 +1,51 @@
-/** The least time between two frames sent to one viewer, in ms (at most 100 frames a second). */
-export const MIN_FRAME_INTERVAL_MS = 10;
+import { FRAME_SPACING_MS } from "../../panes/frame-wants.js";
+
+/** The least time between two frames sent to one viewer while output streams, in ms (at most 100 a second). */
+export const MIN_FRAME_INTERVAL_MS = FRAME_SPACING_MS;
 
 /**
- * Sends a viewer the pane's screen after it changed: at once when the pump was idle (a keystroke's echo is never
- * held back, however soon after the last frame it comes), then, while the screen keeps changing during the sends,
- * at most one frame per MIN_FRAME_INTERVAL_MS, always the latest screen
- * (frames in between are skipped, never queued). While the viewer's socket is backed up (`backedUp`), nothing is
- * fetched until `drained` resolves. Errors of `fetch` end the pump (`onError`).
+ * Paces the frames one viewer is sent, by when it asks for the next (a FrameWatch want; the screen pushes the
+ * update as soon as it has one):
+ * - at once after an update that waited for its change (`streaming` false): a keystroke's echo is never held
+ *   back, however soon after the last frame it comes;
+ * - MIN_FRAME_INTERVAL_MS after an update that was already due when asked for (`streaming`: output keeps
+ *   coming), so a flood costs at most 100 frames a second, each the latest screen (those in between are
+ *   skipped, never queued);
+ * - never while the viewer's socket is backed up (`backedUp`): only once `drained` resolves.
  */
 export class FramePump {
-  private dirty = false;
-  private running = false;
-  private lastSent = 0;
   private stopped = false;
+  private timer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly io: {
-      fetch: () => Promise<unknown>;
-      send: (frame: unknown) => void;
+      want: (spaced: boolean) => void;
       backedUp: () => boolean;
       drained: () => Promise<void>;
-      onError: (error: unknown) => void;
     },
   ) {}
 
-  /** The screen may have changed. */
-  changed(): void {
-    this.dirty = true;
-    if (!this.running && !this.stopped) void this.run();
+  /** Asks for the first frame. */
+  start(): void {
+    this.next(false);
+  }
+
+  /** An update went out; `streaming` as the screen flagged it (FrameListener). */
+  sent(streaming: boolean): void {
+    if (this.stopped) return;
+    if (streaming) this.timer = setTimeout(() => this.next(true), MIN_FRAME_INTERVAL_MS);
+    else this.next(false);
   }
 
   stop(): void {
     this.stopped = true;
+    clearTimeout(this.timer);
   }
 
-  private async run(): Promise<void> {
-    this.running = true;
-    let streaming = false;
-    try {
-      while (this.dirty && !this.stopped) {
-        this.dirty = false;
-        const wait = this.lastSent + MIN_FRAME_INTERVAL_MS - Date.now();
-        if (streaming && wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
-        streaming = true;
-        if (this.io.backedUp()) await this.io.drained();
-        if (this.stopped) break;
-        const frame = await this.io.fetch();
-        if (this.stopped) break;
-        this.io.send(frame);
-        this.lastSent = Date.now();
-      }
-    } catch (error) {
-      this.stopped = true;
-      this.io.onError(error);
-    } finally {
-      this.running = false;
-    }
+  /** Wants the next update once the socket has room; `spaced`: after a wait (FrameWatch.want). */
+  private next(spaced: boolean): void {
+    if (this.stopped) return;
+    if (this.io.backedUp()) void this.io.drained().then(() => this.next(true));
+    else this.io.want(spaced);
   }
 }

@@ -1,6 +1,8 @@
 import type { Socket } from "node:net";
 import type { AuditRecord } from "../../audit/audit-log.js";
 import type { PaneChange, PaneHost, PaneInfo, PaneViewer } from "../../panes/pane-host.js";
+import type { FrameUpdate } from "../../panes/screen-frame.js";
+import type { FrameWatch } from "../../panes/screen-port.js";
 import {
   type AttachAccepted,
   FromViewer,
@@ -47,6 +49,7 @@ export interface ViewerRequest {
 export class ViewerSession {
   private readonly viewer: PaneViewer;
   private readonly pump: FramePump;
+  private readonly frames: FrameWatch;
   private readonly unwatch: () => void;
   private typed = "";
   private typedTimer: NodeJS.Timeout | undefined;
@@ -68,19 +71,15 @@ export class ViewerSession {
     this.paneSize = { cols: 0, rows: 0 };
     this.exit = pane.exit ? { exitCode: pane.exit.exitCode, signal: pane.exit.signal ?? null } : undefined;
     this.viewer = host.addViewer(pane.id, peer);
+    // The screen pushes each update right after it parsed the change; the pump paces the asks.
+    this.frames = host.watchFrames(pane.id, (update, streaming) => {
+      this.sendUpdate(update);
+      this.pump.sent(streaming);
+    });
     this.pump = new FramePump({
-      fetch: () => host.frame(pane.id),
-      send: (frame) => {
-        const sized = frame as { cols: number; rows: number };
-        if (sized.cols !== this.paneSize.cols || sized.rows !== this.paneSize.rows) {
-          this.paneSize = { cols: sized.cols, rows: sized.rows };
-          this.send({ frame: frame as never });
-          this.sendStatus();
-        } else this.send({ frame: frame as never });
-      },
+      want: (spaced) => this.frames.want(spaced),
       backedUp: () => socket.writableLength > BACKED_UP_BYTES,
       drained: () => new Promise((resolve) => socket.once("drain", resolve).once("close", resolve)),
-      onError: () => this.end("the pane's screen cannot be read"),
     });
     this.unwatch = host.watch(pane.id, (change) => this.onChange(change));
     this.audit({
@@ -112,7 +111,7 @@ export class ViewerSession {
       (value) => this.onMessage(value),
       (why) => this.end(`the attach client sent ${why}`),
     );
-    this.pump.changed();
+    this.pump.start();
   }
 
   /** Sends this viewer the current status (who watches, who holds write). */
@@ -142,9 +141,21 @@ export class ViewerSession {
   }
 
   private onChange(change: PaneChange): void {
-    if (change === "screen") this.pump.changed();
-    else if (change === "gone") this.end("the pane was killed");
-    else this.exited();
+    // Screen changes come as frame updates (watchFrames).
+    if (change === "gone") this.end("the pane was killed");
+    else if (change === "exit") this.exited();
+  }
+
+  /** A whole frame (and the status, when the pane's size changed) or the rows that changed. */
+  private sendUpdate(update: FrameUpdate): void {
+    this.send(update);
+    if ("frame" in update) {
+      const { cols, rows } = update.frame;
+      if (cols !== this.paneSize.cols || rows !== this.paneSize.rows) {
+        this.paneSize = { cols, rows };
+        this.sendStatus();
+      }
+    }
   }
 
   /** The pane's program ended: its last screen, then the end of the view (the person is back at their shell). */
@@ -262,6 +273,7 @@ export class ViewerSession {
     if (this.ended) return;
     this.ended = true;
     this.pump.stop();
+    this.frames.close();
     this.unwatch();
     this.releaseWrite("detached");
     this.auditTyped();

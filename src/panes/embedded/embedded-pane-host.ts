@@ -25,7 +25,7 @@ import { PaneViewers } from "../pane-viewers.js";
 import { trySignal } from "../process-session.js";
 import type { PaneSandbox, SandboxLaunch } from "../sandbox/pane-sandbox.js";
 import type { PaneFrame } from "../screen-frame.js";
-import type { ScreenFactory, ScreenState } from "../screen-port.js";
+import type { FrameListener, FrameWatch, ScreenFactory, ScreenState } from "../screen-port.js";
 import { createSessionDir, type SessionDir } from "../session-dir.js";
 import { switchUserArgv, type UserSwitch, userEnv } from "../user-switch.js";
 import { Pane, type PaneLaunch, type PaneSpec } from "./pane.js";
@@ -270,6 +270,10 @@ export class EmbeddedPaneHost implements PaneHost {
 
   async frame(id: string): Promise<PaneFrame> {
     return this.required(id).frame();
+  }
+
+  watchFrames(id: string, listener: FrameListener): FrameWatch {
+    return this.required(id).watchFrames(listener);
   }
 
   async wait(id: string, options: PaneWaitOptions): Promise<PaneWaitResult> {

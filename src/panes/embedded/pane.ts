@@ -9,7 +9,14 @@ import type { HistoryMark, RenderedFrom, SearchResult } from "../pane-screen.js"
 import { trySignal } from "../process-session.js";
 import { type ProcessExit, PtyProcess } from "../pty-process.js";
 import type { PaneFrame } from "../screen-frame.js";
-import type { ScreenFactory, ScreenPort, ScreenSnapshot, ScreenState } from "../screen-port.js";
+import type {
+  FrameListener,
+  FrameWatch,
+  ScreenFactory,
+  ScreenPort,
+  ScreenSnapshot,
+  ScreenState,
+} from "../screen-port.js";
 import type { SessionDir } from "../session-dir.js";
 import { isSafeReply } from "../terminal-replies.js";
 import type { TextQuery } from "../text-query.js";
@@ -208,6 +215,12 @@ export class Pane extends EventEmitter {
       return { cols, rows, lines, cursor: { row: 0, col: 0 }, cursorVisible: true, alternate: false };
     }
     return this.screen.frame();
+  }
+
+  /** The screen's frames, pushed to `listener` one per want (ScreenPort.watchFrames); none once disposed. */
+  watchFrames(listener: FrameListener): FrameWatch {
+    if (this.disposed) return { want: () => {}, close: () => {} };
+    return this.screen.watchFrames(listener);
   }
 
   /** The screen text of the last snapshot taken (unsanitized; "" before the first). */
