@@ -1,9 +1,8 @@
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { existsSync, rmSync } from "node:fs";
 import { afterEach, describe, expect, it } from "vitest";
 import type { PaneHost, PaneInfo, PaneSpawnSpec } from "../../src/panes/pane-host.js";
 import type { Keystroke } from "../../src/shared/keystroke.js";
+import { embeddedHosts, type MadeHost } from "../support/embedded-hosts.js";
 
 /**
  * The PaneHost contract: what every pane host promises the tools, run against each implementation. The daemon
@@ -11,48 +10,11 @@ import type { Keystroke } from "../../src/shared/keystroke.js";
  * calls through `serve` and `serve --daemon`), so the implementations here are the embedded host with its two
  * screen factories: the screen thread (`serve`, the daemon) and the calling thread (the fallback).
  */
-const DIST = resolve(import.meta.dirname, "../../dist/panes");
-const built = existsSync(resolve(DIST, "screen-thread.js"));
-
-interface Made {
-  host: PaneHost;
-  sessionBase: string;
-}
-
-const IMPLEMENTATIONS: Array<[string, () => Promise<Made>]> = [
-  [
-    "embedded host, screens on the calling thread",
-    async () => {
-      const { EmbeddedPaneHost } = await import("../../src/panes/embedded/embedded-pane-host.js");
-      const sessionBase = privateBase();
-      return { host: new EmbeddedPaneHost(LIMITS, undefined, undefined, { sessionBase }), sessionBase };
-    },
-  ],
-  [
-    "embedded host, screens on the screen thread (as serve and the daemon run it)",
-    async () => {
-      // The screen thread runs compiled JavaScript, so this row drives the build (npm test builds first).
-      const { EmbeddedPaneHost } = (await import(
-        resolve(DIST, "embedded/embedded-pane-host.js")
-      )) as typeof import("../../src/panes/embedded/embedded-pane-host.js");
-      const { WorkerScreens } = (await import(
-        resolve(DIST, "worker-screens.js")
-      )) as typeof import("../../src/panes/worker-screens.js");
-      const sessionBase = privateBase();
-      return {
-        host: new EmbeddedPaneHost(LIMITS, new WorkerScreens(), undefined, { sessionBase }),
-        sessionBase,
-      };
-    },
-  ],
-];
 
 const LIMITS = { maxPanes: 4, maxExitedPanes: 4 };
-const ENV = { PATH: process.env.PATH ?? "/usr/bin:/bin", LANG: "C.UTF-8", TERM: "xterm-256color" };
+const IMPLEMENTATIONS = embeddedHosts(LIMITS, "embedded host, ");
 
-function privateBase(): string {
-  return mkdtempSync(join(tmpdir(), "ccmux-contract-"));
-}
+const ENV = { PATH: process.env.PATH ?? "/usr/bin:/bin", LANG: "C.UTF-8", TERM: "xterm-256color" };
 
 function spec(argv: string[], more: Partial<PaneSpawnSpec> = {}): PaneSpawnSpec {
   return {
@@ -78,7 +40,7 @@ function keystrokesOf(text: string): Keystroke[] {
 }
 
 describe.each(IMPLEMENTATIONS)("PaneHost contract: %s", (_name, make) => {
-  let made: Made | undefined;
+  let made: MadeHost | undefined;
   afterEach(async () => {
     await made?.host.shutdown();
     if (made) rmSync(made.sessionBase, { recursive: true, force: true });
@@ -86,7 +48,6 @@ describe.each(IMPLEMENTATIONS)("PaneHost contract: %s", (_name, make) => {
   });
 
   async function host(): Promise<PaneHost> {
-    if (!built && _name.includes("screen thread")) throw new Error("build first: npm run build");
     made = await make();
     return made.host;
   }

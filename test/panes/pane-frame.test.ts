@@ -1,59 +1,20 @@
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { rmSync } from "node:fs";
 import { afterEach, describe, expect, it } from "vitest";
 import { Pane } from "../../src/panes/embedded/pane.js";
 import { LocalScreens } from "../../src/panes/local-screens.js";
 import type { PaneHost, PaneSpawnSpec } from "../../src/panes/pane-host.js";
 import { sanitizeText } from "../../src/panes/sanitize.js";
 import { ATTR, DEFAULT_COLOR, type PaneFrame } from "../../src/panes/screen-frame.js";
+import { embeddedHosts, type MadeHost } from "../support/embedded-hosts.js";
 
 /**
  * What `ccmux attach` draws, read through the pane host with both screen factories: the screen thread (`serve`,
  * the daemon) and the calling thread (the fallback). A real pane prints; its frame must read as read_pane does.
  */
-const DIST = resolve(import.meta.dirname, "../../dist/panes");
-const built = existsSync(resolve(DIST, "screen-thread.js"));
 const D = DEFAULT_COLOR;
 
-interface Made {
-  host: PaneHost;
-  sessionBase: string;
-}
-
 const LIMITS = { maxPanes: 4, maxExitedPanes: 4 };
-
-const FACTORIES: Array<[string, () => Promise<Made>]> = [
-  [
-    "screens on the calling thread",
-    async () => {
-      const { EmbeddedPaneHost } = await import("../../src/panes/embedded/embedded-pane-host.js");
-      const sessionBase = privateBase();
-      return { host: new EmbeddedPaneHost(LIMITS, undefined, undefined, { sessionBase }), sessionBase };
-    },
-  ],
-  [
-    "screens on the screen thread",
-    async () => {
-      // The screen thread runs compiled JavaScript, so this row drives the build (npm test builds first).
-      const { EmbeddedPaneHost } = (await import(
-        resolve(DIST, "embedded/embedded-pane-host.js")
-      )) as typeof import("../../src/panes/embedded/embedded-pane-host.js");
-      const { WorkerScreens } = (await import(
-        resolve(DIST, "worker-screens.js")
-      )) as typeof import("../../src/panes/worker-screens.js");
-      const sessionBase = privateBase();
-      return {
-        host: new EmbeddedPaneHost(LIMITS, new WorkerScreens(), undefined, { sessionBase }),
-        sessionBase,
-      };
-    },
-  ],
-];
-
-function privateBase(): string {
-  return mkdtempSync(join(tmpdir(), "ccmux-frame-"));
-}
+const FACTORIES = embeddedHosts(LIMITS);
 
 const ENV = { PATH: process.env.PATH ?? "/usr/bin:/bin", LANG: "C.UTF-8", TERM: "xterm-256color" };
 
@@ -93,8 +54,8 @@ async function screenRows(host: PaneHost, id: string, rows: number): Promise<str
   return Array.from({ length: rows }, (_, i) => (lines[i] ?? "").replace(/ +$/u, ""));
 }
 
-describe.each(FACTORIES)("PaneHost.frame: %s", (name, make) => {
-  let made: Made | undefined;
+describe.each(FACTORIES)("PaneHost.frame: %s", (_name, make) => {
+  let made: MadeHost | undefined;
   afterEach(async () => {
     await made?.host.shutdown();
     if (made) rmSync(made.sessionBase, { recursive: true, force: true });
@@ -102,7 +63,6 @@ describe.each(FACTORIES)("PaneHost.frame: %s", (name, make) => {
   });
 
   async function host(): Promise<PaneHost> {
-    if (!built && name.includes("screen thread")) throw new Error("build first: npm run build");
     made = await make();
     return made.host;
   }
