@@ -1,3 +1,4 @@
+import { readlinkSync, realpathSync } from "node:fs";
 import { addon } from "../native/addon.js";
 import { type ProcessEntry, readProcesses, readStat, standardTerminals } from "./process-session.js";
 
@@ -87,13 +88,14 @@ export class PaneProcesses {
   }
 
   /**
-   * Whether a sandboxed pane's program has been started: the launcher (see sandboxOwn) has a child. Until then
-   * the pane's processes are all the sandbox's own, which block every signal, so a signal sent then is lost.
-   * True for an unsandboxed pane, and once the sandbox is gone.
+   * Whether a pane's program has been started, so that a signal reaches it. A sandboxed pane's: the launcher (see
+   * sandboxOwn) has a child; until then the pane's processes are all the sandbox's own, which block every signal.
+   * An unsandboxed pane's: its first process has exec'd (see execed). True once the pane's process is gone.
    */
   programStarted(pane: string): boolean {
     const root = this.roots.get(pane);
-    if (!root?.sandboxed) return true;
+    if (!root) return true;
+    if (!root.sandboxed) return execed(root.pid);
     const table = readProcesses();
     const rootEntry = table.get(root.pid);
     if (!rootEntry || rootEntry.start !== root.start || rootEntry.zombie) return true;
@@ -259,4 +261,26 @@ function descendants(
     for (const child of children.get(pid) ?? []) queue.push(child);
   }
   return [...seen].filter((pid) => table.get(pid)?.zombie === false);
+}
+
+/** This process's executable, which a pane's first process runs until it has exec'd its program. */
+const OWN_EXECUTABLE = (() => {
+  try {
+    return realpathSync(process.execPath);
+  } catch {
+    return process.execPath;
+  }
+})();
+
+/**
+ * Whether `pid` has exec'd (it no longer runs this process's executable), or is gone. Until then it is node-pty's
+ * fork of this process, with this process's signal handlers: a SIGTERM sent then is caught and lost, and kill_pane
+ * right after spawn waited out the grace for SIGKILL (signal 9 instead of 15).
+ */
+function execed(pid: number): boolean {
+  try {
+    return readlinkSync(`/proc/${pid}/exe`) !== OWN_EXECUTABLE;
+  } catch {
+    return true;
+  }
 }

@@ -151,6 +151,15 @@ describe.each(IMPLEMENTATIONS)("PaneHost contract: %s", (_name, make) => {
     expect(waited.outcome).toBe("matched");
   });
 
+  it("a kill right after spawn reaches the program with its own signal (not SIGKILL after the grace)", async () => {
+    const h = await host();
+    for (let round = 0; round < 10; round++) {
+      const { pane } = await h.spawn(spec(["/bin/sleep", "60"]));
+      const ended = await h.kill(pane.id, "SIGTERM");
+      expect(ended?.exit).toEqual(expect.objectContaining({ exitCode: null, signal: 15 }));
+    }
+  });
+
   it("exit is an event with an unsubscribe; kill resolves with how the pane ended and forgets it", async () => {
     const h = await host();
     const exits: PaneInfo[] = [];

@@ -314,8 +314,8 @@ export class Pane extends EventEmitter {
       let gone = false;
       if (signal !== "SIGKILL") {
         const deadline = Date.now() + graceMs;
-        // The sandbox starts the program some milliseconds after bwrap; a signal sent sooner would reach only the
-        // sandbox's own processes, which block it. Waiting for it is part of the grace.
+        // The program starts some milliseconds after the pty's fork (after bwrap, in the sandbox); a signal sent
+        // sooner would be lost (see PaneProcesses.programStarted). Waiting for it is part of the grace.
         gone = await this.untilProgramStarted(graceMs);
         if (!gone) {
           this.signalForeground(signal);
