@@ -123,7 +123,24 @@ export function paneUserWarnings(policy: CompiledPolicy, user: PaneUser | undefi
       (path) =>
         `${who}, who cannot run ${path}: install it where they can reach it, or put such a place first on the server's PATH`,
     );
-  return [...roots, ...programs];
+  return [...roots, ...programs, ...personAccountWarning(policy, user, who)];
+}
+
+/** Where login accounts start (Debian's and most distributions' UID_MIN) and where nobody sits. */
+const FIRST_LOGIN_UID = 1000;
+const NOBODY_UID = 65534;
+
+/**
+ * Security: a pane that runs unsandboxed has everything its user has. An attack review's unsandboxed pane of a
+ * root server ran as the workspace owner and attached with --write to a pane of that person's own ccmux daemon;
+ * the same pane could write to their terminals and drive their tmux. Said whenever panes may run unsandboxed as a
+ * login account.
+ */
+function personAccountWarning(policy: CompiledPolicy, user: PaneUser, who: string): string[] {
+  if (policy.sandbox.mode === "required" || user.uid < FIRST_LOGIN_UID || user.uid === NOBODY_UID) return [];
+  return [
+    `${who}, a login account, and sandbox.mode ${policy.sandbox.mode} lets panes run unsandboxed: they can reach ${user.name}'s terminals, tmux and own ccmux daemon; set sandbox.user to an account no person uses, or sandbox.mode to required`,
+  ];
 }
 
 /**
