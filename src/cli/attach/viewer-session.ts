@@ -12,12 +12,10 @@ import {
 } from "./attach-protocol.js";
 import { FramePump } from "./frame-pump.js";
 import { readJsonLines } from "./json-lines.js";
+import { TypingRecord } from "./typing-record.js";
 
 /** A viewer's socket holding more than this many bytes unsent gets no new frame until it drains. */
 const BACKED_UP_BYTES = 1024 * 1024;
-/** What a person typed is audited once this much has gathered, or after INPUT_QUIET_MS without typing. */
-const INPUT_AUDIT_CHARS = 4096;
-const INPUT_QUIET_MS = 1000;
 /** The pane sizes `--resize` may set (those spawn allows). */
 const RESIZE_COLS = { min: 20, max: 400 };
 const RESIZE_ROWS = { min: 5, max: 200 };
@@ -51,8 +49,9 @@ export class ViewerSession {
   private readonly pump: FramePump;
   private readonly frames: FrameWatch;
   private readonly unwatch: () => void;
-  private typed = "";
-  private typedTimer: NodeJS.Timeout | undefined;
+  private readonly typed = new TypingRecord((text) =>
+    this.audit({ event: "person-input", decision: "allow", bytes: Buffer.byteLength(text), text }),
+  );
   private size: { cols: number; rows: number };
   private ended = false;
   private exit: ViewerStatus["exit"];
@@ -208,22 +207,7 @@ export class ViewerSession {
     } catch {
       return;
     }
-    this.typed += text;
-    if (this.typed.length >= INPUT_AUDIT_CHARS) this.auditTyped();
-    else {
-      clearTimeout(this.typedTimer);
-      this.typedTimer = setTimeout(() => this.auditTyped(), INPUT_QUIET_MS);
-    }
-  }
-
-  /** Audits what was typed since the last record (the audit log keeps length and SHA-256 under redactInput). */
-  private auditTyped(): void {
-    clearTimeout(this.typedTimer);
-    this.typedTimer = undefined;
-    if (this.typed === "") return;
-    const text = this.typed;
-    this.typed = "";
-    this.audit({ event: "person-input", decision: "allow", bytes: Buffer.byteLength(text), text });
+    this.typed.add(text);
   }
 
   private holdsWrite(): boolean {
@@ -250,7 +234,7 @@ export class ViewerSession {
 
   private releaseWrite(how: string): void {
     if (!this.holdsWrite()) return;
-    this.auditTyped();
+    this.typed.flush();
     try {
       this.deps.host.setViewerWrite(this.pane.id, this.viewer.id, false);
     } catch {
@@ -276,7 +260,7 @@ export class ViewerSession {
     this.frames.close();
     this.unwatch();
     this.releaseWrite("detached");
-    this.auditTyped();
+    this.typed.flush();
     this.deps.host.removeViewer(this.pane.id, this.viewer.id);
     this.audit({ event: "detach", decision: "info", reason: why });
     this.deps.viewersChanged(this.pane.id);
