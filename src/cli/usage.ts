@@ -55,8 +55,8 @@ ${HELP_OPTION}
 Exit: 0, or 1 when a daemon could not be listed (the reason on stderr).`,
   attach: `Usage: ccmux attach [--config FILE] [--session NAME] [--write [--resize]] [--escape-key KEY] PANE
 
-Shows a pane of the policy's daemon in this terminal, live, with a status line (name, program, agent or person,
-read-only or read-write). PANE is a pane id (ccmux ls), or a pane name in the session or among your own panes.
+Shows a pane of the policy's daemon in this terminal, live, with a status line (read-only or read-write, agent
+or person, name, keys, program). PANE is a pane id (ccmux ls), or a pane name in the session or among your own panes.
 The pane is drawn from ccmux's terminal emulator: nothing the pane prints reaches this terminal but text, colours
 and cursor moves (no title, clipboard, hyperlink, mode change or query). Several people may watch one pane.
 
@@ -68,6 +68,7 @@ origin "person".
 Keys: the escape key (default C-]) then
   d   detach (closing the terminal, or the pane exiting, also returns)
   w   release write, or take it again (with --write)
+  h j k l   pan a pane (or text) larger than the terminal; c   follow the cursor again
   r   redraw
   the escape key again types it
 
