@@ -1,4 +1,4 @@
-import { readSync, writeSync } from "node:fs";
+import { readSync } from "node:fs";
 import type { Socket } from "node:net";
 import * as nodePty from "node-pty";
 import { addon } from "../native/addon.js";
@@ -104,28 +104,9 @@ export class PtyProcess {
     if (!this.closed) this.pty.resize(cols, rows);
   }
 
-  /**
-   * Writes `bytes` (UTF-8) to the program's input, in order. Whatever the kernel takes at once is written
-   * here, synchronously; the rest goes through node-pty's queue.
-   * Why: node-pty writes on libuv's thread pool (fs.write), so every keystroke waited for a pool thread to
-   * wake (tens of µs, more on a loaded machine). node-pty makes the master non-blocking (pty.cc throws
-   * otherwise), so this write never blocks the server: a full input buffer is EAGAIN, left to the queue.
-   */
+  /** Writes `bytes` (UTF-8) to the program's input, in order (node-pty's queue). */
   write(bytes: string): void {
-    if (this.closed) return;
-    const queue = this.writeQueue();
-    if (queue === undefined || queue.length > 0) {
-      this.pty.write(bytes); // behind what is queued already
-      return;
-    }
-    const data = Buffer.from(bytes, "utf8");
-    let written = 0;
-    try {
-      written = writeSync(this.masterFd, data);
-    } catch {
-      // EAGAIN (the program has not read its input yet) or a closing pty: node-pty's queue handles both
-    }
-    if (written < data.length) this.pty.write(data.subarray(written));
+    if (!this.closed) this.pty.write(bytes);
   }
 
   /** node-pty's queue of input not yet written (undefined when this node-pty keeps it elsewhere). */
