@@ -137,6 +137,7 @@ describe.each([
       ["attach", "allow"],
       ["person-write", "deny"],
     ]);
+    expect(person[1]).toMatchObject({ code: "INPUT_NOT_ALLOWED" });
   });
 
   it("only one viewer holds write; the second is told who does and its typing is dropped", async () => {
@@ -146,6 +147,8 @@ describe.each([
     expect(second.reply).toMatchObject({ ok: true, status: { write: false, viewers: 2 } });
     const status = second.reply?.status as { writeHeldBy?: number } | undefined;
     expect(status?.writeHeldBy).toBeGreaterThan(0);
+    const refused = audit().find((record) => record.event === "person-write" && record.decision === "deny");
+    expect(refused).toMatchObject({ code: "PANE_BUSY", origin: "person" });
     await first.until(() => first.statuses.at(-1)?.viewers === 2, "the first viewer to count two");
     second.send({ keys: "second viewer\r" });
     first.send({ keys: "first viewer\r" });

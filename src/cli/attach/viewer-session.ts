@@ -186,7 +186,13 @@ export class ViewerSession {
       // Security: write is taken only on a connection whose hello asked for it (`attach --write`): a read-only
       // viewer's connection, taken over by a pane (an attack review), cannot be turned into a writer.
       if (message.write && !this.request.write) {
-        this.audit({ event: "person-write", decision: "deny", take: true, reason: "attached read-only" });
+        this.audit({
+          event: "person-write",
+          decision: "deny",
+          code: "INPUT_NOT_ALLOWED",
+          take: true,
+          reason: "attached read-only",
+        });
         return;
       }
       if (message.write) {
@@ -227,7 +233,7 @@ export class ViewerSession {
       event: "person-write",
       decision: taken ? "allow" : "deny",
       take: true,
-      ...(taken ? {} : { reason: `pid ${holder?.pid ?? "?"} holds write` }),
+      ...(taken ? {} : { code: "PANE_BUSY", reason: `pid ${holder?.pid ?? "?"} holds write` }),
     });
     return taken;
   }
