@@ -1,8 +1,11 @@
+import { execFileSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { LEAVE_ATTACH } from "../../src/cli/attach/terminal-sequences.js";
 import { type TestDaemons, testDaemons } from "../support/daemon-harness.js";
 import { hostileCommand, receivedLines } from "../support/hostile-terminal.js";
-import { CLI, makeWorkspace, type Served, type TestWorkspace } from "../support/mcp-harness.js";
+import { CLI, makeWorkspace, processGone, type Served, type TestWorkspace } from "../support/mcp-harness.js";
 import { grammarViolation } from "../support/painter-grammar.js";
 import { TmuxTerminal } from "../support/tmux-terminal.js";
 
@@ -52,6 +55,9 @@ describe.each([
     return [process.execPath, CLI, "attach", "--config", policyPath, "--session", "work", ...options, "work"];
   }
 
+  /** The file the next attach's stderr goes to (personAttaches), or none. */
+  let attachStderr: string | undefined;
+
   /** The person's terminal: a shell, in which they run `ccmux attach`. */
   async function personAttaches(...options: string[]): Promise<TmuxTerminal> {
     const terminal = await TmuxTerminal.start({
@@ -62,11 +68,10 @@ describe.each([
     });
     terminals.push(terminal);
     await terminal.waitFor(PROMPT.trimEnd(), { what: "the outer shell's prompt" });
-    await terminal.sendText(
-      attachArgv(...options)
-        .map(quote)
-        .join(" "),
-    );
+    const command = attachArgv(...options)
+      .map(quote)
+      .join(" ");
+    await terminal.sendText(attachStderr ? `${command} 2>${quote(attachStderr)}` : command);
     await terminal.sendKeys("Enter");
     await terminal.waitFor(/│ agent work │/, { what: "the attach status line" });
     return terminal;
@@ -199,11 +204,23 @@ describe.each([
     });
   });
 
-  it("closing the person's terminal releases write; the pane exiting returns the person to their shell", async () => {
+  it("closing the person's terminal releases write and ends attach quietly (no EIO, no abort); the pane exiting returns the person to their shell", async () => {
     const { agent, pane } = await agentShell();
+    const stderr = join((ws as TestWorkspace).dir, "attach-stderr.txt");
+    attachStderr = stderr;
     const closing = await personAttaches("--write");
+    attachStderr = undefined;
     await closing.waitFor("READ-WRITE", { what: "write held" });
+    const attachPid = Number(
+      execFileSync("pgrep", ["-f", "-n", `attach --config ${(ws as TestWorkspace).policyPath}`], {
+        encoding: "utf8",
+      }).trim(),
+    );
     closing.kill();
+    // The attach ends when its terminal hangs up, and says nothing: no write EIO thrown, no node assertion
+    // abort restoring a terminal that is gone (both seen before the fix).
+    await expect.poll(() => processGone(attachPid), { timeout: 10_000 }).toBe(true);
+    expect(readFileSync(stderr, "utf8")).toBe("");
     await expect
       .poll(
         async () =>

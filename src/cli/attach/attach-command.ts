@@ -90,6 +90,18 @@ export async function attachCommand(options: AttachOptions): Promise<number> {
   return new AttachedTerminal(socket, accepted, options, escapeByte, escapeName).run();
 }
 
+/**
+ * Ends this process as SIGHUP's default action does, at once: the terminal is gone, so nothing is written to it,
+ * and node's exit must not run. Why: node restores the terminal's modes at exit and, in releases before
+ * nodejs/node#58200 (Node 20 here), aborts with an assertion when that fails, as it does on a hung-up terminal
+ * (nodejs/node#51519).
+ */
+function dieOfHangup(): void {
+  process.removeAllListeners("SIGHUP"); // the last listener gone, node restores SIGHUP's default action
+  process.kill(process.pid, "SIGHUP");
+  process.kill(process.pid, "SIGKILL"); // only if SIGHUP was blocked
+}
+
 /** The area of this terminal the pane is drawn in: all but the status line. */
 function paneArea(): { cols: number; rows: number } {
   return {
@@ -139,12 +151,21 @@ class AttachedTerminal {
       this.paint();
       if (this.options.resize) this.send({ size: paneArea() });
     };
-    // A closed terminal (SIGHUP) or a kill ends the view; the daemon sees the socket close and detaches.
+    // A closed terminal (SIGHUP, or EIO on it) or a kill ends the view; the daemon sees the socket close and
+    // detaches.
+    let hungUp = false;
+    const onHangup = (): void => {
+      hungUp = true;
+      this.finish({ code: 0, message: "" });
+    };
     const onSignal = (): void => this.finish({ code: 0, message: "" });
+    stdin.on("error", onHangup);
+    stdout.on("error", onHangup);
     stdin.on("data", onInput);
     stdin.resume();
     stdout.on("resize", onResize);
-    for (const signal of ["SIGHUP", "SIGTERM", "SIGINT"] as const) process.on(signal, onSignal);
+    process.on("SIGHUP", onHangup);
+    for (const signal of ["SIGTERM", "SIGINT"] as const) process.on(signal, onSignal);
     this.socket.on("close", () =>
       this.finish({ code: 1, message: "ccmux attach: the daemon closed the connection." }),
     );
@@ -158,9 +179,11 @@ class AttachedTerminal {
     const result = await ended;
     stdin.off("data", onInput);
     stdout.off("resize", onResize);
-    for (const signal of ["SIGHUP", "SIGTERM", "SIGINT"] as const) process.off(signal, onSignal);
+    process.off("SIGHUP", onHangup);
+    for (const signal of ["SIGTERM", "SIGINT"] as const) process.off(signal, onSignal);
     clearTimeout(this.noteTimer);
     this.socket.destroy();
+    if (hungUp) dieOfHangup();
     try {
       stdin.setRawMode(false);
     } catch {
