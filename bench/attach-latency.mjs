@@ -1,18 +1,21 @@
 #!/usr/bin/env node
 // Keystroke→visible through an attach program (issue 13): an outer tmux, on a private socket, stands for the
 // person's terminal and runs the attach program in a window; each sample types one printable character into that
-// window with send-keys and polls the window's capture-pane until the character shows. The peer is `tmux attach`
-// to a second private tmux server whose pane runs `cat`; `ccmux attach --write PANE` on a pane running `cat` is
-// measured the same way. Both pay the same send-keys and the same capture polling, so their ratio compares the
-// attach paths; the floor row (`cat` straight in the outer window, no attach) is that shared cost, and the
-// difference to it is what each attach path adds.
+// window with send-keys and times it until the character reaches the window. The peer is `tmux attach` to a second
+// private tmux server whose pane runs `cat`; `ccmux attach --write PANE` on a pane running `cat` is measured the
+// same way. The floor row (`cat` straight in the outer window, no attach) is the cost both share; the difference
+// to it is what each attach path adds.
 //
-//   node bench/attach-latency.mjs [--samples N] [--driver control|exec]   the floor and the tmux peer, as JSON
+//   node bench/attach-latency.mjs [--samples N] [--driver events|control|exec]   the floor and the tmux peer, as JSON
 //
-// The outer tmux is driven through one control-mode client (`tmux -C`, attached to a session of its own so that
-// it never sizes the measured window): a command costs a line on a pipe, not a process, so the polling resolves
-// well below a millisecond. `--driver exec` runs one `tmux` process per command instead (the way bench/run.mjs
-// drives tmux; ~3 ms per command, which dilutes the ratio toward 1).
+// Clocks (`driver`):
+// - events (default): a control-mode client attached to the measured session with ignore-size (it never sizes the
+//   window) gets tmux's `%output` notification the moment the window's program writes; the sample ends at the
+//   first output holding the character. Nothing polls, so no measuring process competes for the two cores (the
+//   rule issue 16 sets for every peer). A capture afterwards, not timed, checks the character shows.
+// - control: polls capture-pane through one control-mode client until the character shows: the poller and the
+//   tmux server answering it keep both cores busy, which slows the multi-process paths more.
+// - exec: one `tmux` process per command (~3 ms each, which dilutes the ratio toward 1).
 import { execFile, spawn, spawnSync } from "node:child_process";
 import { lstatSync, readFileSync, unlinkSync } from "node:fs";
 import { promisify } from "node:util";
@@ -36,7 +39,7 @@ const rand = () => Math.random().toString(36).slice(2, 10);
  * `env`: its environment on top of PATH, HOME, LANG=C.UTF-8 (e.g. XDG_RUNTIME_DIR of a ccmux daemon).
  * `samples` (default 100) recorded after `warmup` (default 10) unrecorded ones, the first of which also waits
  * (up to `startTimeoutMs`, default 30 000) for the attach to come up. Every `lineLength` (default 30) characters an
- * unrecorded Enter starts a new line. `driver`: "control" (default) or "exec", see the file head.
+ * unrecorded Enter starts a new line. `driver`: "events" (default), "control" or "exec", see the file head.
  * Resolves with { median, p90, p99, n, polls (captures per sample, mean), driver, samples (ms, in order) };
  * rejects when a character does not show within `timeoutMs` (default 10 000), with the last screen.
  */
@@ -48,7 +51,7 @@ export async function keystrokeToVisible({
   cols = 120,
   rows = 40,
   lineLength = 30,
-  driver = "control",
+  driver = "events",
   timeoutMs = 10_000,
   startTimeoutMs = 30_000,
 }) {
@@ -59,8 +62,12 @@ export async function keystrokeToVisible({
     ["new-session", "-d", "-s", "bench", "-x", String(cols), "-y", String(rows), "--", ...attachArgv],
     ["new-session", "-d", "-s", "ctl", "-x", "20", "-y", "5", "--", "sleep", "2147483647"],
   ]);
-  const run = driver === "control" ? controlClient(outer, "ctl") : execClient(outer);
+  const run = driver === "exec" ? execClient(outer) : controlClient(outer, "ctl");
+  // The events clock: a second control client on the measured session itself (ignore-size: it never sizes the
+  // window), whose %output notifications carry what the window's program writes, as tmux reads it.
+  const watch = driver === "events" ? outputWatch(outer, "bench") : undefined;
   try {
+    await watch?.ready;
     const capture = () => run(["capture-pane", "-p", "-t", "bench:0.0"]);
     let typed = "";
     let polls = 0;
@@ -78,6 +85,20 @@ export async function keystrokeToVisible({
       }
       const ch = ALPHABET[Math.floor(Math.random() * ALPHABET.length)];
       typed += ch;
+      if (watch) {
+        // Timed to the first output that carries the character; the capture afterwards only checks it shows.
+        const shown = watch.next(ch, limitMs);
+        const start = now();
+        await run(["send-keys", "-t", "bench:0.0", "-l", ch]);
+        const ms = (await shown) - start;
+        const count = await waitFor(
+          capture,
+          (screen) => shows(screen, typed),
+          limitMs,
+          `typed line ${typed}`,
+        );
+        return { ms, count };
+      }
       const start = now();
       await run(["send-keys", "-t", "bench:0.0", "-l", ch]);
       const count = await waitFor(capture, (screen) => shows(screen, typed), limitMs, `typed line ${typed}`);
@@ -122,6 +143,7 @@ export async function keystrokeToVisible({
       samples: out.map(round),
     };
   } finally {
+    watch?.close();
     await run.close?.();
     outer.kill();
   }
@@ -177,6 +199,58 @@ async function startServer(socket, env, commands) {
     throw new Error(`attach-latency: tmux failed to start: ${error.stderr || error.message}`);
   }
   return { socket, env, kill };
+}
+
+/**
+ * `tmux -C attach -f ignore-size -t session`, read for `%output %PANE DATA` lines (DATA with bytes below space and
+ * backslash as \\ooo). `next(ch, limitMs)` resolves with now() at the first output, from the call on, that holds
+ * `ch`; rejects after `limitMs`. A control client gets the output as tmux reads it from the program: the moment a
+ * person's terminal receives the bytes, before drawing (which costs every program here the same).
+ */
+function outputWatch(server, session) {
+  const child = spawn("tmux", ["-L", server.socket, "-C", "attach", "-f", "ignore-size", "-t", session], {
+    env: server.env,
+    stdio: ["pipe", "pipe", "inherit"],
+  });
+  let waiter = null;
+  let rest = "";
+  let attached;
+  // The attach's own reply (%begin … %end) comes first: output before it would be missed.
+  const ready = new Promise((resolve) => {
+    attached = resolve;
+  });
+  child.stdout.setEncoding("utf8");
+  child.stdout.on("data", (chunk) => {
+    const at = now();
+    rest += chunk;
+    for (let end = rest.indexOf("\n"); end >= 0; end = rest.indexOf("\n")) {
+      const line = rest.slice(0, end);
+      rest = rest.slice(end + 1);
+      if (line.startsWith("%end ") || line.startsWith("%session-changed ")) attached();
+      if (!waiter || !line.startsWith("%output ")) continue;
+      const data = line.slice(line.indexOf(" ", "%output ".length) + 1).replace(/\\[0-7]{3}/g, "");
+      if (!data.includes(waiter.ch)) continue;
+      clearTimeout(waiter.timer);
+      waiter.resolve(at);
+      waiter = null;
+    }
+  });
+  return {
+    ready,
+    next(ch, limitMs) {
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => {
+          waiter = null;
+          reject(new Error(`attach-latency: no output holding ${ch} within ${limitMs} ms`));
+        }, limitMs);
+        waiter = { ch, resolve, timer };
+      });
+    },
+    close() {
+      child.stdin.end();
+      child.kill();
+    },
+  };
 }
 
 /** One `tmux` process per command. */
@@ -240,7 +314,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const argv = process.argv.slice(2);
   const option = (flag, fallback) => (argv.includes(flag) ? argv[argv.indexOf(flag) + 1] : fallback);
   const samples = Number(option("--samples", "200"));
-  const driver = option("--driver", "control");
+  const driver = option("--driver", "events");
   const rounds = 2;
   const tmuxVersion = spawnSync("tmux", ["-V"], { encoding: "utf8" }).stdout.trim();
   const results = { floor: [], tmux: [] };

@@ -14,14 +14,22 @@ const OUTER_ROWS = 40;
  * every block starts on an empty line; a fresh tmux peer likewise) per block. `daemon` is daemonFor(ws); `record` receives
  * `{ ccmux, tmux, floor }`, each the samples in ms.
  */
-export async function benchAttachLatency({ ws, daemon, samples, block, log }) {
+export async function benchAttachLatency({ ws, daemon, samples, block, log, driver = "events" }) {
   const agent = await daemon.connect("attach-bench");
   const env = { ...cliEnv(ws), ...daemon.env };
   const out = { ccmux: [], tmux: [], floor: [] };
   try {
     const measure = async (attachArgv, n, extraEnv = {}) =>
-      (await keystrokeToVisible({ attachArgv, env: extraEnv, samples: n, cols: COLS, rows: OUTER_ROWS }))
-        .samples;
+      (
+        await keystrokeToVisible({
+          attachArgv,
+          env: extraEnv,
+          samples: n,
+          cols: COLS,
+          rows: OUTER_ROWS,
+          driver,
+        })
+      ).samples;
     for (let done = 0; done < samples; done += block) {
       const n = Math.min(block, samples - done);
       const { pane } = await agent.spawn({ command: "cat", cols: COLS, rows: OUTER_ROWS - 1 });

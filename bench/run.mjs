@@ -685,7 +685,7 @@ async function benchAttach(ctx) {
   compare({
     id: "attach-keystroke",
     workload:
-      "keystroke to visible through attach: one character typed in the person's terminal (an outer tmux) until it shows there; `ccmux attach --write` vs `tmux attach`, each on a pane running cat",
+      "keystroke to visible through attach: one character typed in the person's terminal (an outer tmux) until the attach program writes it there (the outer tmux's %output, nothing polling); `ccmux attach --write` vs `tmux attach`, each on a pane running cat",
     unit: "ms",
     better: "lower",
     ccmux: timing(r.ccmux, "daemon, frames drawn by the attach client"),
