@@ -6,6 +6,7 @@ import { PaneWaits } from "./pane-wait.js";
 import { registerPolicyTool } from "./policy-tool.js";
 import { registerReadPaneTool } from "./read-pane-tool.js";
 import { registerResizePaneTool } from "./resize-pane-tool.js";
+import { registerRunTool } from "./run-tool.js";
 import { registerSendKeysTool } from "./send-keys-tool.js";
 import { registerSpawnTool } from "./spawn-tool.js";
 import type { ToolDeps } from "./tool-deps.js";
@@ -32,6 +33,7 @@ export function createServer(deps: ToolDeps, version: string): Server {
   registerListPanesTool(registry);
   registerKillPaneTool(registry);
   registerWaitForTool(registry, waits);
+  registerRunTool(registry, waits);
   registerResizePaneTool(registry);
   registerPolicyTool(registry);
   registry.attach(server);

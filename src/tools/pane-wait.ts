@@ -164,6 +164,39 @@ export class PaneWaits {
     ctx: CallContext,
     sinceMark?: Promise<HistoryMark | undefined>,
   ): Promise<WaitAnswer> {
+    const { args, started } = wait;
+    const excerpt = (args.return ?? "match") === "match";
+    const result = await this.outcome(wait, id, ctx, sinceMark);
+    const { outcome, pane } = result;
+    let raw: string;
+    if (excerpt && result.excerpt !== undefined) raw = result.excerpt;
+    else {
+      const screen = result.screen ?? "";
+      raw = excerpt ? screen.split("\n").slice(-UNMATCHED_TAIL_LINES).join("\n") : screen;
+    }
+    const { text, truncated } = paneAgentText(pane, raw);
+    return {
+      matched: outcome === "matched" || (outcome === "exited" && args.exit === true),
+      reason: outcome,
+      elapsedMs: Date.now() - started,
+      alive: pane.alive,
+      exitCode: pane.exit?.exitCode ?? null,
+      signal: pane.exit?.signal ?? null,
+      text,
+      truncated,
+    };
+  }
+
+  /**
+   * Runs a prepared wait on pane `id` and resolves with how it ended and the pane then (run, without building
+   * wait_for's text; `run` builds it). Notes the outcome for the audit log.
+   */
+  async outcome(
+    wait: PreparedWait,
+    id: string,
+    ctx: CallContext,
+    sinceMark?: Promise<HistoryMark | undefined>,
+  ): Promise<PaneWaitResult> {
     const { args, started, timeoutMs, query, matcher } = wait;
     const excerpt = (args.return ?? "match") === "match";
     let result: PaneWaitResult;
@@ -185,24 +218,7 @@ export class PaneWaits {
       this.waiting -= 1;
       matcher?.close();
     }
-    const { outcome, pane } = result;
-    ctx.note({ pane: pane.id, outcome });
-    let raw: string;
-    if (excerpt && result.excerpt !== undefined) raw = result.excerpt;
-    else {
-      const screen = result.screen ?? "";
-      raw = excerpt ? screen.split("\n").slice(-UNMATCHED_TAIL_LINES).join("\n") : screen;
-    }
-    const { text, truncated } = paneAgentText(pane, raw);
-    return {
-      matched: outcome === "matched" || (outcome === "exited" && args.exit === true),
-      reason: outcome,
-      elapsedMs: Date.now() - started,
-      alive: pane.alive,
-      exitCode: pane.exit?.exitCode ?? null,
-      signal: pane.exit?.signal ?? null,
-      text,
-      truncated,
-    };
+    ctx.note({ pane: result.pane.id, outcome: result.outcome });
+    return result;
   }
 }

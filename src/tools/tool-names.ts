@@ -11,5 +11,6 @@ export const TOOL_NAMES: readonly string[] = [
   "kill_pane",
   "wait_for",
   "resize_pane",
+  "run",
   "policy",
 ];

@@ -45,6 +45,7 @@ describe("ccmux serve over stdio with the real SDK client", () => {
       "policy",
       "read_pane",
       "resize_pane",
+      "run",
       "send_keys",
       "spawn",
       "wait_for",

@@ -1,0 +1,110 @@
+import { z } from "zod";
+import { MAX_RESULT_CHARS } from "../panes/sanitize.js";
+import { spawnAgentPane, spawnFields } from "./agent-spawn.js";
+import { DEFAULT_TIMEOUT_MS, type PaneWaits } from "./pane-wait.js";
+import { DEFAULT_READ_CHARS } from "./read-pane-tool.js";
+import { outputTail } from "./run-output.js";
+import type { ToolRegistry } from "./tool-registry.js";
+
+/**
+ * The output lines `run` returns when the agent names no `lines`: the tail that holds a verdict (a test runner's
+ * summary, a compiler's errors, a command's answer) at about 1 000 tokens for lines of 80 columns, a quarter of
+ * read_pane's 200-line default: run is called far more often, and whatever it cut stays readable with read_pane.
+ * Capped at 16 000 characters (DEFAULT_READ_CHARS) like read_pane without `lines`.
+ */
+export const DEFAULT_RUN_LINES = 50;
+
+const input = z.strictObject({
+  ...spawnFields,
+  timeout_ms: z
+    .number()
+    .int()
+    .min(0)
+    .optional()
+    .describe(
+      `How long to wait for the program to exit (default ${DEFAULT_TIMEOUT_MS}; capped by the policy's maxWaitMs). A program still running then goes on in its pane.`,
+    ),
+  lines: z
+    .number()
+    .int()
+    .min(1)
+    .max(1_000_000)
+    .optional()
+    .describe(
+      `Return the last N lines of the output (default ${DEFAULT_RUN_LINES}, at most ${DEFAULT_READ_CHARS} characters; with lines, at most ${MAX_RESULT_CHARS}).`,
+    ),
+});
+
+const output = z.object({
+  pane: z
+    .string()
+    .describe("The pane the command ran in: read_pane, wait_for, send_keys and kill_pane work on it."),
+  name: z.string(),
+  exitCode: z
+    .number()
+    .int()
+    .nullable()
+    .describe("The exit status; null while running or when a signal ended it."),
+  signal: z.number().int().nullable().describe("The signal that ended the program, if one did."),
+  alive: z.boolean().describe("True when the program is still running (the timeout passed first)."),
+  reason: z
+    .enum(["exited", "timeout", "aborted"])
+    .describe(
+      "Why the call returned: the program exited, timeout_ms passed, or the client cancelled the call.",
+    ),
+  elapsedMs: z.number().int(),
+  output: z
+    .string()
+    .describe(
+      "What the program printed, as read_pane renders it (sanitized), cut from the top: its last lines, led by `[… N earlier lines truncated …]` when lines were cut.",
+    ),
+  truncated: z.number().int().describe("How many earlier lines were cut from `output` (0: it is whole)."),
+  warnings: z
+    .array(z.string())
+    .optional()
+    .describe("What the sandbox could not protect for this pane, as spawn reports it."),
+});
+
+/** run: spawn, wait for exit and read the output's tail, in one call; `waits` is the connection's (maxWaiters). */
+export function registerRunTool(registry: ToolRegistry, waits: PaneWaits): void {
+  registry.add({
+    name: "run",
+    title: "Run a command and wait for its exit",
+    description: `Runs one allowed command line in a new pane, exactly as spawn would check and start it, waits until it exits (or timeout_ms passes) and returns its exit code and the last lines of its output in one call. A program still running at the timeout goes on in its pane (alive: true): wait_for {exit: true}, read_pane, send_keys and kill_pane work on it. Output: the last ${DEFAULT_RUN_LINES} lines unless you give lines.`,
+    input,
+    output,
+    annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
+    async handler(args, ctx) {
+      const { timeout_ms, lines, ...spawnArgs } = args;
+      // The wait is taken first, so a connection at its maxWaiters is refused before anything starts.
+      const wait = await waits.prepare({ exit: true, timeout_ms }, ctx);
+      let spawned: Awaited<ReturnType<typeof spawnAgentPane>>;
+      try {
+        spawned = await spawnAgentPane(spawnArgs, ctx);
+      } catch (error) {
+        waits.discard(wait);
+        throw error;
+      }
+      const { outcome, pane } = await waits.outcome(wait, spawned.pane, ctx);
+      const read = await ctx.deps.host.read(pane.id, "scrollback", ctx.deps.session);
+      const maxChars = lines === undefined ? DEFAULT_READ_CHARS : MAX_RESULT_CHARS;
+      const tail = outputTail(
+        read.text,
+        lines ?? DEFAULT_RUN_LINES,
+        maxChars - (pane.screenLost?.length ?? 0) - 1,
+      );
+      return {
+        pane: pane.id,
+        name: spawned.name,
+        exitCode: read.pane.exit?.exitCode ?? null,
+        signal: read.pane.exit?.signal ?? null,
+        alive: read.pane.alive,
+        reason: outcome === "matched" ? "exited" : outcome,
+        elapsedMs: Date.now() - wait.started,
+        output: pane.screenLost === undefined ? tail.text : `${pane.screenLost}\n${tail.text}`,
+        truncated: tail.cut,
+        ...(spawned.warnings ? { warnings: spawned.warnings } : {}),
+      };
+    },
+  });
+}
