@@ -169,7 +169,11 @@ export function summarize(records: readonly Record<string, unknown>[]): AuditSum
       count(summary.byDecision, record.decision);
     if (typeof record.code === "string") count(summary.byCode, record.code);
     const command = (record.args as { command?: unknown } | undefined)?.command;
-    if (record.tool === "spawn" && record.decision === "deny" && typeof command === "string") {
+    if (
+      (record.tool === "spawn" || record.tool === "run") &&
+      record.decision === "deny" &&
+      typeof command === "string"
+    ) {
       refused.set(command, (refused.get(command) ?? 0) + 1);
     }
     if (typeof record.pane === "string" && record.event === "call") {

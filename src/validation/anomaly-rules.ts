@@ -98,11 +98,14 @@ export const DEFAULT_NETWORK_PROGRAMS: readonly string[] = [
   "npm publish",
 ];
 
-/** The words a call would run: spawn's command line, and each line or `;`/`&&`/`|` segment of typed text. */
+/**
+ * The words a call would run: spawn's and run's command line, and each line or `;`/`&&`/`|` segment of typed
+ * text. Security: run starts programs as spawn does; a rule watching spawn alone would not see them.
+ */
 function commandsIn(tool: string, args: unknown): string[] {
   const record = (args ?? {}) as { command?: unknown; text?: unknown };
   const texts = [
-    ...(tool === "spawn" && typeof record.command === "string" ? [record.command] : []),
+    ...((tool === "spawn" || tool === "run") && typeof record.command === "string" ? [record.command] : []),
     ...(tool === "send_keys" && typeof record.text === "string" ? [record.text] : []),
   ];
   return texts

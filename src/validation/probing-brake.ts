@@ -31,8 +31,11 @@ export interface BrakeVerdict {
 
 /** Distinct programs refused as not allowed within the probe window before each further one is a signal. */
 const FREE_DENIED_PROGRAMS = 10;
-/** Tools that act: what a blocked connection may no longer call. */
-const ACTING_TOOLS = new Set(["spawn", "send_keys"]);
+/**
+ * Tools that act: what a blocked connection may no longer call. Security: `run` starts programs as spawn does;
+ * left out, a blocked connection would go on starting them through it.
+ */
+const ACTING_TOOLS = new Set(["spawn", "run", "send_keys"]);
 /** Pane ids remembered as given to this connection (spawned, listed); the oldest are forgotten past it. */
 const MAX_GIVEN_PANES = 4096;
 

@@ -104,6 +104,8 @@ describe("the probing brake", () => {
     expect(verdict.notice).toMatch(/blocked from spawning/);
     expect(blocked(b, "spawn")).toBe(true);
     expect(blocked(b, "send_keys")).toBe(true);
+    // Security: run starts programs as spawn does (a blocked connection starting them through run).
+    expect(blocked(b, "run")).toBe(true);
     expect(blocked(b, "read_pane", true)).toBe(true);
     // Its own panes stay readable and killable: the block stops the probing, not the clean-up.
     expect(blocked(b, "read_pane", false)).toBe(false);
