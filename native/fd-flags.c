@@ -23,7 +23,9 @@
 #include <sys/wait.h>
 #include <node_api.h>
 #include <stdio.h>
+#include <stdbool.h>
 #include <string.h>
+#include <termios.h>
 #include <unistd.h>
 
 #ifndef TIOCGPTPEER
@@ -166,17 +168,75 @@ static napi_value pty_input_queued(napi_env env, napi_callback_info info) {
   return result;
 }
 
-// pipe2(O_CLOEXEC) with a non-blocking read end: [readFd, writeFd]. Both close-on-exec; the write end is made
+// The foreground process group of the pty whose master is `fd` (TIOCGPGRP on the master answers for its slave,
+// as tcgetpgrp does): the process group a C-c reaches and the one that may read the terminal. -1 when the kernel
+// cannot tell (the slave closed, no session).
+static napi_value foreground_group(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  int32_t fd = -1;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc != 1 ||
+      napi_get_value_int32(env, argv[0], &fd) != napi_ok || fd < 0) {
+    napi_throw_type_error(env, NULL, "foregroundGroup(fd: number >= 0)");
+    return NULL;
+  }
+  pid_t group = -1;
+  if (ioctl(fd, TIOCGPGRP, &group) == -1) group = -1;
+  napi_value result;
+  napi_create_int32(env, (int32_t)group, &result);
+  return result;
+}
+
+// Discards what was written to the pty master `fd` and not yet read by the program (tcflush(TCIFLUSH) on a slave
+// descriptor taken from the master with TIOCGPTPEER, as ptyInputQueued does). Returns false when the kernel
+// cannot do it.
+static napi_value flush_pty_input(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  int32_t fd = -1;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc != 1 ||
+      napi_get_value_int32(env, argv[0], &fd) != napi_ok || fd < 0) {
+    napi_throw_type_error(env, NULL, "flushPtyInput(fd: number >= 0)");
+    return NULL;
+  }
+  bool flushed = false;
+  // Security: pane escape — the slave descriptor is close-on-exec and closed before returning (see above).
+  int slave = ioctl(fd, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+  if (slave >= 0) {
+    struct pollfd probe = {.fd = slave, .events = POLLIN, .revents = 0};
+    while (poll(&probe, 1, 0) == -1 && errno == EINTR) {
+    }
+    flushed = tcflush(slave, TCIFLUSH) == 0;
+    close(slave);
+  }
+  napi_value result;
+  napi_get_boolean(env, flushed, &result);
+  return result;
+}
+
+// pipe2(O_CLOEXEC), the read end non-blocking unless `nonBlockingRead` is false: [readFd, writeFd]. Both close-on-exec; the write end is made
 // inheritable only around the one spawn it is meant for.
 static napi_value make_pipe(napi_env env, napi_callback_info info) {
-  (void)info;
+  size_t argc = 1;
+  napi_value argv[1];
+  bool non_blocking_read = true;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok) return NULL;
+  if (argc >= 1) {
+    napi_valuetype type;
+    napi_typeof(env, argv[0], &type);
+    if (type == napi_boolean) napi_get_value_bool(env, argv[0], &non_blocking_read);
+    else if (type != napi_undefined) {
+      napi_throw_type_error(env, NULL, "makePipe(nonBlockingRead?: boolean)");
+      return NULL;
+    }
+  }
   int fds[2];
   if (pipe2(fds, O_CLOEXEC) == -1) {
     napi_throw_error(env, "EPIPE2", strerror(errno));
     return NULL;
   }
-  int flags = fcntl(fds[0], F_GETFL);
-  if (flags == -1 || fcntl(fds[0], F_SETFL, flags | O_NONBLOCK) == -1) {
+  int flags = non_blocking_read ? fcntl(fds[0], F_GETFL) : 0;
+  if (non_blocking_read && (flags == -1 || fcntl(fds[0], F_SETFL, flags | O_NONBLOCK) == -1)) {
     int saved = errno;
     close(fds[0]);
     close(fds[1]);
@@ -241,6 +301,10 @@ NAPI_MODULE_INIT() {
   napi_set_named_property(env, exports, "setNonDumpable", fn);
   napi_create_function(env, "reapChild", NAPI_AUTO_LENGTH, reap_child, NULL, &fn);
   napi_set_named_property(env, exports, "reapChild", fn);
+  napi_create_function(env, "foregroundGroup", NAPI_AUTO_LENGTH, foreground_group, NULL, &fn);
+  napi_set_named_property(env, exports, "foregroundGroup", fn);
+  napi_create_function(env, "flushPtyInput", NAPI_AUTO_LENGTH, flush_pty_input, NULL, &fn);
+  napi_set_named_property(env, exports, "flushPtyInput", fn);
   napi_create_function(env, "ptyInputQueued", NAPI_AUTO_LENGTH, pty_input_queued, NULL, &fn);
   napi_set_named_property(env, exports, "ptyInputQueued", fn);
   napi_create_function(env, "makePipe", NAPI_AUTO_LENGTH, make_pipe, NULL, &fn);

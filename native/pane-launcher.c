@@ -11,7 +11,7 @@
 //     session), and a C-z without a handler is dropped by the kernel in both cases. SIGKILL (kill sweep,
 //     --die-with-parent) cannot be blocked.
 //
-//   pane_launcher run FD -- ARGV...
+//   pane_launcher run FD -- ARGV...   (run-group: the program also gets a process group of its own, in front)
 //     In the sandbox, the last exec before the program. Forks; the child closes FD, restores every signal
 //     disposition to default and an empty mask (what node-pty gives an unsandboxed program) and execs ARGV. The
 //     parent keeps every signal blocked, makes itself non-dumpable (the program, same uid, cannot open its
@@ -29,7 +29,7 @@
 #include <unistd.h>
 
 static int usage(void) {
-  fputs("usage: pane_launcher hold -- ARGV... | pane_launcher run FD -- ARGV...\n", stderr);
+  fputs("usage: pane_launcher hold -- ARGV... | pane_launcher run|run-group FD -- ARGV...\n", stderr);
   return 2;
 }
 
@@ -69,7 +69,10 @@ static int hold(char **argv) {
   return 127;
 }
 
-static int run(int status_fd, char **argv) {
+// `own_group`: the program leads a process group of its own and takes the terminal's foreground (a shell with job
+// control, issue 14: in the sandbox's PID namespace the launcher's group is not visible to it, so the shell could
+// never hand the terminal back to it after a job). Done while every signal is still blocked (no SIGTTOU).
+static int run(int status_fd, char **argv, int own_group) {
   block_all_signals();
   // Security: before the fork, so the program never finds a dumpable parent whose status pipe it could open
   // through /proc and write a false exit status into (exec makes the child dumpable again).
@@ -81,6 +84,10 @@ static int run(int status_fd, char **argv) {
   }
   if (child == 0) {
     close(status_fd);
+    if (own_group && (setpgid(0, 0) != 0 || tcsetpgrp(0, getpid()) != 0)) {
+      fprintf(stderr, "ccmux: cannot give %s the terminal: %s\n", argv[0], strerror(errno));
+      _exit(127);
+    }
     default_signals();
     execv(argv[0], argv);
     fprintf(stderr, "ccmux: cannot run %s: %s\n", argv[0], strerror(errno));
@@ -112,12 +119,13 @@ static int run(int status_fd, char **argv) {
 
 int main(int argc, char **argv) {
   if (argc >= 4 && strcmp(argv[1], "hold") == 0 && strcmp(argv[2], "--") == 0) return hold(argv + 3);
-  if (argc >= 5 && strcmp(argv[1], "run") == 0 && strcmp(argv[3], "--") == 0) {
+  int own_group = argc >= 2 && strcmp(argv[1], "run-group") == 0;
+  if (argc >= 5 && (own_group || strcmp(argv[1], "run") == 0) && strcmp(argv[3], "--") == 0) {
     char *end = NULL;
     errno = 0;
     long fd = strtol(argv[2], &end, 10);
     if (errno != 0 || end == argv[2] || *end != '\0' || fd < 3 || fd > 65535) return usage();
-    return run((int)fd, argv + 4);
+    return run((int)fd, argv + 4, own_group);
   }
   return usage();
 }

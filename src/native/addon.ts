@@ -18,8 +18,15 @@ export interface FdAddon {
   reapChild(pid: number): boolean;
   /** Bytes written to the pty master `fd` that the program has not read yet; -1 when the kernel cannot tell. */
   ptyInputQueued(fd: number): number;
-  /** pipe2(O_CLOEXEC), read end non-blocking: [readFd, writeFd]. Throws EPIPE2. */
-  makePipe(): [number, number];
+  /** The foreground process group of the pty whose master is `fd` (tcgetpgrp); -1 when the kernel cannot tell. */
+  foregroundGroup(fd: number): number;
+  /** Discards input written to the pty master `fd` that the program has not read (tcflush TCIFLUSH). */
+  flushPtyInput(fd: number): boolean;
+  /**
+   * pipe2(O_CLOEXEC): [readFd, writeFd], the read end non-blocking unless `nonBlockingRead` is false (a pipe a
+   * child reads with blocking reads). Throws EPIPE2.
+   */
+  makePipe(nonBlockingRead?: boolean): [number, number];
   /**
    * getsockopt(fd, SOL_SOCKET, SO_PEERCRED) on a connected Unix socket: the peer's pid, uid and gid as the kernel
    * recorded them at connect() (for the server's side) or listen() (for the client's side). Throws EPEERCRED with
@@ -36,3 +43,9 @@ export const addon = createRequire(import.meta.url)("../../build/Release/fd_flag
  * `run` starts the program inside the sandbox and reports its real exit status.
  */
 export const PANE_LAUNCHER = fileURLToPath(new URL("../../build/Release/pane_launcher", import.meta.url));
+
+/**
+ * The bash loadable builtin (native/shell-nodump.c) a validated shell loads to make itself non-dumpable; built
+ * beside the addon.
+ */
+export const SHELL_NODUMP = fileURLToPath(new URL("../../build/Release/ccmux_nodump.node", import.meta.url));

@@ -1,5 +1,6 @@
 import type { Keystroke } from "../shared/keystroke.js";
 import type { InputMode, PaneOwner, SandboxStatus } from "../shared/pane-words.js";
+import type { ShellStep } from "../shared/shell-step.js";
 import type { HistoryMark } from "./pane-screen.js";
 import type { ProcessExit } from "./pty-process.js";
 import type { RegexMatcher } from "./regex-matcher.js";
@@ -31,9 +32,11 @@ export interface PaneHost {
   keyboard(id: string): Promise<ScreenState>;
   /**
    * Types keystrokes as a terminal sends keys; resolves once all are written. Throws PANE_NOT_FOUND, and PANE_BUSY
-   * when a person takes write before the last keystroke (none after that moment is written).
+   * when a person takes write before the last keystroke (none after that moment is written). `shellCommand`: the
+   * keys are for the program a validated shell runs in front; typing stops (INPUT_NOT_ALLOWED) the moment the
+   * shell holds the terminal again.
    */
-  write(id: string, strokes: readonly Keystroke[]): Promise<void>;
+  write(id: string, strokes: readonly Keystroke[], options?: { shellCommand?: boolean }): Promise<void>;
   /**
    * A mark for text printed from now on (wait_for `since: "now"`). The request reaches the screen before any
    * output read after this call returns (not resolves), so it may be taken before typing and awaited later.
@@ -57,6 +60,20 @@ export interface PaneHost {
    * is killed sends nothing more. Throws PANE_NOT_FOUND.
    */
   watchFrames(id: string, listener: FrameListener): FrameWatch;
+  /**
+   * Runs one checked step in a validated shell (validation/shell-line.ts decided it) and waits for its end, up to
+   * `timeoutMs` (then it goes on; shellWait picks it up). `display` is the line as the agent wrote it. Throws
+   * PANE_NOT_FOUND, INVALID_ARGUMENT (not a validated shell), PANE_BUSY (a command still runs or holds the
+   * terminal), PANE_EXITED.
+   */
+  shellRun(
+    id: string,
+    step: ShellStep,
+    display: string,
+    options: { timeoutMs: number; signal?: AbortSignal },
+  ): Promise<ShellRunAnswer>;
+  /** Waits for the command a validated shell is running; INVALID_ARGUMENT when it runs none. */
+  shellWait(id: string, options: { timeoutMs: number; signal?: AbortSignal }): Promise<ShellRunAnswer>;
   /** Waits for output, exit, or time (see WaitOptions), then answers with the screen. Throws PANE_NOT_FOUND. */
   wait(id: string, options: PaneWaitOptions): Promise<PaneWaitResult>;
   /**
@@ -117,6 +134,27 @@ export interface PaneInfo {
   viewers: number;
   /** A person holds write (`ccmux attach --write`): the agent's send_keys answers PANE_BUSY meanwhile. */
   personTyping: boolean;
+  /** A validated shell's state (policy `input: "validated"`): see ShellState. */
+  shell?: ShellState;
+}
+
+/** Where a validated shell stands, as the shell itself reported it and the terminal shows it. */
+export interface ShellState {
+  /** The shell's directory (`pwd -P`) after its last command; what relative paths of the next one resolve against. */
+  cwd: string;
+  /** A command `run` started has not reported its end yet. */
+  busy: boolean;
+  /** What send_keys may deliver now: the running program's own mode while it holds the terminal, else `prompt`. */
+  keys: InputMode | "prompt";
+}
+
+/** How a validated shell's command went (PaneHost.shellRun / shellWait). */
+export interface ShellRunAnswer {
+  /** `finished`: the shell reported the command's end; `timeout`/`aborted`: it still runs. */
+  outcome: "finished" | "timeout" | "aborted";
+  /** The shell's report, once finished: `$?`, the output between the command's marks, the directory after it. */
+  result?: { status: number; output: string; cwd: string; uncertain: boolean };
+  pane: PaneInfo;
 }
 
 /** A person watching a pane through `ccmux attach` (seed §6.1). */

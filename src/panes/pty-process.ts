@@ -109,6 +109,16 @@ export class PtyProcess {
     if (!this.closed) this.pty.write(bytes);
   }
 
+  /** The terminal's foreground process group (tcgetpgrp on the master); -1 when unknown or closed. */
+  foregroundGroup(): number {
+    return this.closed ? -1 : addon.foregroundGroup(this.masterFd);
+  }
+
+  /** Discards input written to the terminal that no program has read yet (tcflush TCIFLUSH). */
+  flushInput(): void {
+    if (!this.closed) addon.flushPtyInput(this.masterFd);
+  }
+
   /** node-pty's queue of input not yet written (undefined when this node-pty keeps it elsewhere). */
   private writeQueue(): unknown[] | undefined {
     const queue = (this.pty as unknown as { _writeStream?: { _writeQueue?: unknown } })._writeStream

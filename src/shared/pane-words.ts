@@ -3,8 +3,11 @@
  * both: neither layer may import the other, and each used to keep its own copy.
  */
 
-/** What `send_keys` may deliver to panes of a program. `validated` is reserved for a later version. */
-export const INPUT_MODES = ["none", "keys", "raw"] as const;
+/**
+ * What `send_keys` may deliver to panes of a program; `validated` (bash only): a shell whose commands come only through
+ * `run`, each checked like spawn, and whose keys follow the program in front (src/panes/shell).
+ */
+export const INPUT_MODES = ["none", "keys", "raw", "validated"] as const;
 export type InputMode = (typeof INPUT_MODES)[number];
 
 /**

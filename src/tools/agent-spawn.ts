@@ -2,6 +2,7 @@ import { basename } from "node:path";
 import { z } from "zod";
 import { CcmuxError } from "../errors.js";
 import { sanitizeText } from "../panes/sanitize.js";
+import type { InputMode } from "../shared/pane-words.js";
 import { decideSandbox } from "../validation/sandbox-mode.js";
 import { checkSpawn } from "../validation/spawn-check.js";
 import {
@@ -45,7 +46,7 @@ export interface AgentSpawned {
   pid: number;
   argv: string[];
   cwd: string;
-  input: "none" | "keys" | "raw";
+  input: InputMode;
   rule: string;
   sandboxed: boolean;
   sessionDir?: string;

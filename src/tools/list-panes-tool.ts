@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { sanitizeText } from "../panes/sanitize.js";
+import { INPUT_MODES } from "../shared/pane-words.js";
 import { isPaneListed } from "../validation/pane-target.js";
 import { watchedBy, watchedFields } from "./pane-fields.js";
 import type { ToolRegistry } from "./tool-registry.js";
@@ -16,7 +17,9 @@ const paneShape = z.object({
   access: z
     .enum(["read", "write", "none"])
     .describe("What you may do: read (read/wait), write (also type, resize and kill), none."),
-  input: z.enum(["none", "keys", "raw"]).describe("What send_keys may deliver."),
+  input: z
+    .enum(INPUT_MODES)
+    .describe("What send_keys may deliver (validated: a shell whose commands come through run)."),
   sandboxed: z.boolean().describe("True when the pane runs in the sandbox."),
   ...watchedFields,
 });

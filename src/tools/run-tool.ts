@@ -1,10 +1,15 @@
 import { z } from "zod";
-import { MAX_RESULT_CHARS } from "../panes/sanitize.js";
+import { CcmuxError } from "../errors.js";
+import type { ShellRunAnswer } from "../panes/pane-host.js";
+import { MAX_RESULT_CHARS, sanitizeText } from "../panes/sanitize.js";
+import { checkShellLine } from "../validation/shell-line.js";
 import { spawnAgentPane, spawnFields } from "./agent-spawn.js";
+import { paneToDrive } from "./pane-access.js";
+import { paneIdField } from "./pane-fields.js";
 import { DEFAULT_TIMEOUT_MS, type PaneWaits } from "./pane-wait.js";
 import { DEFAULT_READ_CHARS } from "./read-pane-tool.js";
 import { outputTail } from "./run-output.js";
-import type { ToolRegistry } from "./tool-registry.js";
+import type { CallContext, ToolRegistry } from "./tool-registry.js";
 
 /**
  * The output lines `run` returns when the agent names no `lines`: the tail that holds a verdict (a test runner's
@@ -16,6 +21,16 @@ export const DEFAULT_RUN_LINES = 50;
 
 const input = z.strictObject({
   ...spawnFields,
+  command: spawnFields.command
+    .optional()
+    .describe(
+      "One command line, checked exactly as spawn checks it (words split like a shell would; operators, substitutions, $VARIABLES and unquoted globs are refused). Required, except with `pane` to wait for the command still running there.",
+    ),
+  pane: paneIdField
+    .optional()
+    .describe(
+      'A validated shell (spawned from a rule with input "validated"): run the command in it, against its current directory. It keeps its directory and variables between commands. Besides allowed programs it knows `cd DIR`, `pwd`, `export NAME=value` and `unset NAME`. Without command: wait for the command still running there.',
+    ),
   timeout_ms: z
     .number()
     .int()
@@ -59,6 +74,13 @@ const output = z.object({
       "What the program printed, as read_pane renders it (sanitized), cut from the top: its last lines, led by `[… N earlier lines truncated …]` when lines were cut.",
     ),
   truncated: z.number().int().describe("How many earlier lines were cut from `output` (0: it is whole)."),
+  cwd: z.string().optional().describe("A validated shell's directory after the command."),
+  uncertain: z
+    .boolean()
+    .optional()
+    .describe(
+      "A validated shell reported the command's end while another process group held the terminal: the answer may be wrong.",
+    ),
   warnings: z
     .array(z.string())
     .optional()
@@ -75,7 +97,12 @@ export function registerRunTool(registry: ToolRegistry, waits: PaneWaits): void 
     output,
     annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
     async handler(args, ctx) {
-      const { timeout_ms, lines, ...spawnArgs } = args;
+      if (args.pane !== undefined) return runInShell(args, ctx, waits);
+      const { timeout_ms, lines, pane: _pane, command, ...fields } = args;
+      if (command === undefined) {
+        throw new CcmuxError("INVALID_ARGUMENT", "Give command (and pane to run it in a validated shell).");
+      }
+      const spawnArgs = { ...fields, command };
       // The wait is taken first, so a connection at its maxWaiters is refused before anything starts.
       const wait = await waits.prepare({ exit: true, timeout_ms }, ctx);
       let spawned: Awaited<ReturnType<typeof spawnAgentPane>>;
@@ -107,4 +134,80 @@ export function registerRunTool(registry: ToolRegistry, waits: PaneWaits): void 
       };
     },
   });
+}
+
+type RunArgs = z.output<typeof input>;
+
+/**
+ * run in a validated shell (issue 14): the line is checked as spawn checks it, against the shell's directory
+ * (validation/shell-line.ts), and typed by ccmux, quoted, with the program's absolute path; or, without a command,
+ * the wait for the command still running. The wait counts toward maxWaiters like any other.
+ */
+async function runInShell(
+  args: RunArgs,
+  ctx: CallContext,
+  waits: PaneWaits,
+): Promise<z.output<typeof output>> {
+  const spawnOnly = (["cwd", "env", "name", "cols", "rows"] as const).filter(
+    (field) => args[field] !== undefined,
+  );
+  if (spawnOnly.length > 0) {
+    throw new CcmuxError(
+      "INVALID_ARGUMENT",
+      `${spawnOnly.join(", ")}: for a new pane only; a validated shell runs the command in its own directory (use cd and export there).`,
+    );
+  }
+  const { host, policy, serverEnv } = ctx.deps;
+  const pane = await paneToDrive(ctx.deps, args.pane as string, "send_keys");
+  if (pane.input !== "validated" || pane.shell === undefined) {
+    throw new CcmuxError(
+      "INVALID_ARGUMENT",
+      'This pane is not a validated shell (a rule with input "validated"): run {pane} works only there; use send_keys.',
+    );
+  }
+  const wait = await waits.prepare({ exit: true, timeout_ms: args.timeout_ms }, ctx);
+  try {
+    let answer: ShellRunAnswer;
+    if (args.command === undefined) {
+      ctx.allow({ pane: pane.id });
+      answer = await host.shellWait(pane.id, { timeoutMs: wait.timeoutMs, signal: ctx.signal });
+    } else {
+      const step = checkShellLine(policy, args.command, pane.shell.cwd, serverEnv);
+      ctx.allow({
+        pane: pane.id,
+        step: step.kind,
+        ...(step.kind === "exec" ? { argv: step.argv, rule: step.rule } : {}),
+        ...(step.kind === "cd" ? { cwd: step.dir } : {}),
+        ...(step.kind === "export" || step.kind === "unset" ? { name: step.name } : {}),
+        shellCwd: pane.shell.cwd,
+      });
+      answer = await host.shellRun(pane.id, step, args.command, {
+        timeoutMs: wait.timeoutMs,
+        signal: ctx.signal,
+      });
+    }
+    ctx.note({
+      pane: pane.id,
+      outcome: answer.outcome,
+      ...(answer.result ? { status: answer.result.status } : {}),
+    });
+    const { result } = answer;
+    const maxChars = args.lines === undefined ? DEFAULT_READ_CHARS : MAX_RESULT_CHARS;
+    const tail = outputTail(result?.output ?? "", args.lines ?? DEFAULT_RUN_LINES, maxChars);
+    return {
+      pane: pane.id,
+      name: pane.name,
+      exitCode: result?.status ?? null,
+      signal: null,
+      alive: result === undefined,
+      reason: result ? "exited" : answer.outcome === "aborted" ? "aborted" : "timeout",
+      elapsedMs: Date.now() - wait.started,
+      output: result ? tail.text : "",
+      truncated: tail.cut,
+      cwd: sanitizeText(result?.cwd ?? answer.pane.shell?.cwd ?? pane.shell.cwd),
+      ...(result?.uncertain ? { uncertain: true } : {}),
+    };
+  } finally {
+    waits.discard(wait);
+  }
 }

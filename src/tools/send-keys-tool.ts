@@ -44,10 +44,12 @@ export function registerSendKeysTool(registry: ToolRegistry, waits: PaneWaits): 
       const { host } = ctx.deps;
       const pane = await paneToDrive(ctx.deps, args.pane, "send_keys");
       const { applicationCursor } = await host.keyboard(pane.id);
+      // A validated shell: its running program's own mode while that holds the terminal, else the prompt's keys.
+      const mode = pane.input === "validated" ? (pane.shell?.keys ?? "prompt") : pane.input;
       const plan = planKeystrokes(
         { text: args.text, keys: args.keys, submit: args.submit },
         {
-          input: pane.input,
+          input: mode,
           maxInputBytes: ctx.deps.policy.limits.maxInputBytes,
           applicationCursor,
         },
@@ -64,7 +66,9 @@ export function registerSendKeysTool(registry: ToolRegistry, waits: PaneWaits): 
       }
       // "Now" is taken before the keys are written: the mark reaches the screen ahead of any output they cause.
       const sinceMark = prepared ? host.markSince(pane.id) : undefined;
-      await host.write(pane.id, plan.strokes);
+      await host.write(pane.id, plan.strokes, {
+        shellCommand: pane.input === "validated" && mode !== "prompt",
+      });
       if (!prepared) return { pane: pane.id, bytes: plan.byteLength };
       return {
         pane: pane.id,

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { INPUT_MODES } from "../shared/pane-words.js";
 import { spawnAgentPane, spawnFields } from "./agent-spawn.js";
 import type { ToolRegistry } from "./tool-registry.js";
 
@@ -10,7 +11,11 @@ const output = z.object({
   pid: z.number().int(),
   argv: z.array(z.string()).describe("The argv executed: absolute executable first."),
   cwd: z.string(),
-  input: z.enum(["none", "keys", "raw"]).describe("What send_keys may deliver to this pane."),
+  input: z
+    .enum(INPUT_MODES)
+    .describe(
+      "What send_keys may deliver to this pane (validated: a shell whose commands come through run {pane, command}).",
+    ),
   rule: z.string().describe("The policy rule that allowed the command."),
   sandboxed: z
     .boolean()

@@ -89,7 +89,12 @@ export interface ChildEnvOptions {
   term: string;
 }
 
-function checkAgentVariable(
+/**
+ * One variable the agent asks to set: an env.fromAgent name, never a hook name or one the person fixed (env.set,
+ * the pager defaults), a string without NUL within MAX_ENV_VALUE_BYTES. Returns the value; throws ENV_NOT_ALLOWED,
+ * INVALID_ARGUMENT or LIMIT_EXCEEDED.
+ */
+export function checkAgentVariable(
   name: string,
   value: unknown,
   opts: { fromAgent: readonly string[]; set: Readonly<Record<string, string>> },

@@ -228,12 +228,47 @@ function checkRuleRisks(
       message: `"keys" is no boundary for the shell ${shell}: Up then Enter re-runs commands from its history; use "none", or "raw" if the agent may type commands`,
     });
   }
+  if (rule.input === "validated") checkValidatedRule(rule, problems);
   const risks = risksOf(rule.names);
   const wild = rule.patternSources.filter((source) => /(^| )\*\*?( |$)/.test(source));
   if (risks?.runsCode && wild.length > 0) {
     warnings.push(
       `${rule.where}: ${rule.names[0]} runs code and ${wild.map((w) => JSON.stringify(w)).join(", ")} lets the agent choose its arguments: options that run, load or write are refused unless spelled out, but programs and scripts the agent writes in the workspace can still run`,
     );
+  }
+}
+
+/** The argument shapes a validated shell's rule may have: ccmux starts bash with its own options (bash-text.ts). */
+const VALIDATED_SHAPES: ReadonlySet<string> = new Set(["", "--norc --noprofile", "--noprofile --norc"]);
+
+/**
+ * `input: "validated"` is for bash, whose commands ccmux then types itself (issue 14). Refused with a reason: any
+ * other program (there is no command line to check in it), zsh (not supported yet), argument shapes beyond
+ * `""` and `--norc --noprofile` (ccmux starts the shell with its own options, so others would be ignored).
+ */
+function checkValidatedRule(
+  rule: { where: string; names: readonly string[]; patternSources: readonly string[] },
+  problems: PolicyProblem[],
+): void {
+  const inputPath = `${rule.where}.input`;
+  if (!rule.names.includes("bash")) {
+    const zsh = rule.names.includes("zsh");
+    problems.push({
+      path: inputPath,
+      message: zsh
+        ? '"validated" supports bash only for now: ccmux cannot yet start zsh so that every command passes the policy; use bash'
+        : `"validated" is for shells whose every command ccmux checks (bash); ${rule.names[0]} is not one: use "none", "keys" or "raw"`,
+    });
+    return;
+  }
+  const other = rule.patternSources.filter(
+    (source) => !VALIDATED_SHAPES.has(source.trim().replace(/ +/g, " ")),
+  );
+  if (other.length > 0) {
+    problems.push({
+      path: `${rule.where}.args`,
+      message: `a validated shell starts with ccmux's own options (no profile, no rc file, its start-up script): its args may only be "" or "--norc --noprofile", not ${other.map((o) => JSON.stringify(o)).join(", ")}`,
+    });
   }
 }
 
@@ -345,6 +380,13 @@ function compilePane(
     return undefined;
   }
   const input = pane.input ?? "raw";
+  if (input === "validated") {
+    problems.push({
+      path: `${where}.input`,
+      message: '"validated" is for the agent\'s shells (commands); a person pane is "none", "keys" or "raw"',
+    });
+    return undefined;
+  }
   const shell = [argv[0] as string, realpathOrSelf(argv[0] as string)]
     .map((p) => path.basename(p))
     .find(isShellName);

@@ -18,8 +18,12 @@ export interface SendKeysRequest {
 }
 
 export interface SendKeysOptions {
-  /** The `input` mode of the policy entry that started the pane. */
-  input: InputMode;
+  /**
+   * The `input` mode of the policy entry that started the pane; for a validated shell, the mode of the program in
+   * front (the command `run` started) or `prompt` (the shell itself holds the terminal). `validated` alone is
+   * taken as `prompt`.
+   */
+  input: InputMode | "prompt";
   /** `limits.maxInputBytes`: the most UTF-8 bytes one call may deliver. */
   maxInputBytes: number;
   /** The pane's emulator has DECCKM set, so cursor keys use application mode. */
@@ -65,6 +69,7 @@ export function planKeystrokes(request: SendKeysRequest, options: SendKeysOption
       },
     );
   }
+  if (options.input === "prompt" || options.input === "validated") return promptKeys(keys, text, submit);
   // Every key is at least one byte and UTF-8 is never shorter than UTF-16, so these bound the work below.
   if (keys.length > options.maxInputBytes || text.length > options.maxInputBytes) {
     throw limitExceeded(Math.max(keys.length, text.length), options.maxInputBytes, "at least ");
@@ -100,6 +105,32 @@ export function planKeystrokes(request: SendKeysRequest, options: SendKeysOption
     settle: endsInOpenSequence(part),
   }));
   return { bytes, strokes, byteLength };
+}
+
+/**
+ * The bytes of the keys a validated shell at its prompt accepts: C-c, C-d, C-z and C-\\, the keys that cannot
+ * start a command (they only signal, or end input). Security: text, Enter, or a key that edits or recalls a line
+ * is refused: at the prompt there is no program to take it, and the shell runs only what `run` checked.
+ */
+const PROMPT_KEYS: ReadonlySet<string> = new Set(["\u0003", "\u0004", "\u001a", "\u001c"]);
+
+function promptKeys(keys: readonly string[], text: string, submit: boolean): Keystrokes {
+  const refuse = (what: string): CcmuxError =>
+    new CcmuxError(
+      "INPUT_NOT_ALLOWED",
+      `the validated shell is at its prompt: ${what}; only C-c, C-d, C-z and C-\\ are sent there (commands go through run {pane, command})`,
+      { data: { input: "validated" } },
+    );
+  if (text !== "") throw refuse("text is not typed");
+  if (submit) throw refuse("Enter is not sent");
+  if (keys.length > 16) throw refuse("at most 16 keys");
+  const parts = keys.map((name) => {
+    const key = resolveKey(name, { applicationCursor: false });
+    if (!PROMPT_KEYS.has(key.bytes)) throw refuse(`${JSON.stringify(name)} is not sent`);
+    return key.bytes;
+  });
+  const bytes = parts.join("");
+  return { bytes, strokes: parts.map((part) => ({ bytes: part, settle: false })), byteLength: bytes.length };
 }
 
 function limitExceeded(got: number, limit: number, bound: "at least " | ""): CcmuxError {

@@ -1,9 +1,11 @@
 import { randomBytes } from "node:crypto";
 import { EventEmitter } from "node:events";
-import { chownSync } from "node:fs";
+import { chownSync, fchownSync } from "node:fs";
 import { CcmuxError } from "../../errors.js";
+import { addon, SHELL_NODUMP } from "../../native/addon.js";
 import type { Keystroke } from "../../shared/keystroke.js";
 import type { SandboxStatus } from "../../shared/pane-words.js";
+import type { ShellStep } from "../../shared/shell-step.js";
 import { closeOnExecAll } from "../fd-flags.js";
 import { LocalScreens } from "../local-screens.js";
 import type {
@@ -17,16 +19,20 @@ import type {
   PaneWaitOptions,
   PaneWaitResult,
   ReadMode,
+  ShellRunAnswer,
   SpawnedPane,
 } from "../pane-host.js";
 import { PaneProcesses } from "../pane-processes.js";
 import type { HistoryMark } from "../pane-screen.js";
 import { PaneViewers } from "../pane-viewers.js";
 import { trySignal } from "../process-session.js";
+import { SHELL_NODUMP_IN_SANDBOX } from "../sandbox/bwrap-args.js";
 import type { PaneSandbox, SandboxLaunch } from "../sandbox/pane-sandbox.js";
 import type { PaneFrame } from "../screen-frame.js";
 import type { FrameListener, FrameWatch, ScreenFactory, ScreenState } from "../screen-port.js";
 import { createSessionDir, type SessionDir } from "../session-dir.js";
+import { bashArgv, isShellStartupVariable, type ShellFds } from "../shell/bash-text.js";
+import { type ShellOutcome, type ShellPane, ValidatedShell } from "../shell/validated-shell.js";
 import { switchUserArgv, type UserSwitch, userEnv } from "../user-switch.js";
 import { Pane, type PaneLaunch, type PaneSpec } from "./pane.js";
 import { waitForOutputResult } from "./wait-for-output.js";
@@ -146,17 +152,63 @@ export class EmbeddedPaneHost implements PaneHost {
   }
 
   private start(spec: Omit<PaneSpec, "id">, sandboxed: boolean, warnings: string[]): Pane {
-    const launch = sandboxed ? this.sandboxLaunch(spec) : undefined;
+    if (spec.input !== "validated") return this.startProcess(spec, spec, sandboxed, warnings, undefined);
+    // A validated shell: bash, started with ccmux's own options on its command stream (src/panes/shell).
+    let pane: Pane | undefined;
+    const hooks: ShellPane = {
+      markSince: () => pane?.markSince() ?? Promise.resolve(undefined),
+      releaseSince: (mark) => pane?.releaseSince(mark),
+      textFrom: async (mark) => (pane ? pane.textFrom(mark) : { text: "" }),
+      foregroundGroup: () => pane?.foregroundGroup() ?? -1,
+      flushInput: () => pane?.flushInput(),
+    };
+    const shell = new ValidatedShell(hooks, {
+      cwd: spec.cwd,
+      nodump: sandboxed ? SHELL_NODUMP_IN_SANDBOX : SHELL_NODUMP,
+      makePipe: (nonBlockingRead) => addon.makePipe(nonBlockingRead),
+    });
+    // bash opens its script as /dev/fd/N: a pane user other than the server's must own the pipe to open it (the
+    // shell makes itself non-dumpable first thing, after which nobody else can open it through /proc).
+    const change = this.userSwitch;
+    if (change) fchownSync(shell.childFds.script, change.user.uid, change.user.gid);
+    const env = Object.fromEntries(
+      Object.entries(spec.env).filter(([name]) => !isShellStartupVariable(name)),
+    );
+    const launched = { ...spec, argv: bashArgv(spec.argv[0] as string, shell.childFds), env };
+    try {
+      pane = this.startProcess(spec, launched, sandboxed, warnings, shell);
+      return pane;
+    } catch (error) {
+      shell.end("it could not be started");
+      throw error;
+    } finally {
+      shell.launched();
+    }
+  }
+
+  /**
+   * Starts `launched` (the argv and env actually executed) as the pane `spec` describes (its argv as checked).
+   * `shell`: the validated shell it runs, whose descriptors the process inherits.
+   */
+  private startProcess(
+    spec: Omit<PaneSpec, "id">,
+    launched: Omit<PaneSpec, "id">,
+    sandboxed: boolean,
+    warnings: string[],
+    shell: ValidatedShell | undefined,
+  ): Pane {
+    const launch = sandboxed ? this.sandboxLaunch(launched, shell !== undefined) : undefined;
     // What the sandbox could not protect (a planted symlink, a mount budget cut) goes to the caller, which
     // reports it in the result and the audit; it never refuses the spawn.
     if (launch) warnings.push(...launch.warnings);
     let pane: Pane;
     try {
       pane = new Pane(
-        { ...this.asPaneUser(spec), id: newPaneId() },
+        { ...this.asPaneUser({ ...spec, env: launched.env }), id: newPaneId() },
         this.screens,
-        this.launchFor(spec, launch),
+        this.launchFor(this.asPaneUser(launched), launch, shell?.childFds),
         this.processes,
+        shell,
       );
     } catch (cause) {
       launch?.exitStatus.close();
@@ -190,15 +242,18 @@ export class EmbeddedPaneHost implements PaneHost {
   private launchFor(
     spec: Omit<PaneSpec, "id">,
     sandboxed: SandboxLaunch | undefined,
+    shellFds: ShellFds | undefined,
   ): PaneLaunch | undefined {
-    if (sandboxed) return { ...sandboxed, sandboxed: true };
+    const passed = shellFds ? [shellFds.script, shellFds.back] : [];
+    if (sandboxed) return { ...sandboxed, passFds: [...sandboxed.passFds, ...passed], sandboxed: true };
     // Security: an unsandboxed pane of a root server still never runs as root (see pane-user.ts).
     if (this.userSwitch)
-      return { argv: switchUserArgv(this.userSwitch, spec.argv), passFds: [], sandboxed: false };
+      return { argv: switchUserArgv(this.userSwitch, spec.argv), passFds: passed, sandboxed: false };
+    if (passed.length > 0) return { argv: spec.argv, passFds: passed, sandboxed: false };
     return undefined;
   }
 
-  private sandboxLaunch(spec: Omit<PaneSpec, "id">): SandboxLaunch {
+  private sandboxLaunch(spec: Omit<PaneSpec, "id">, shell = false): SandboxLaunch {
     // Security: fail closed — a pane asked to be sandboxed never starts without the sandbox.
     const status = this.sandboxStatus();
     if (!this.sandbox || !status.available) {
@@ -207,7 +262,12 @@ export class EmbeddedPaneHost implements PaneHost {
       });
     }
     try {
-      return this.sandbox.launch(spec.argv, spec.cwd, spec.sessionDir ? [spec.sessionDir.dir.path] : []);
+      return this.sandbox.launch(
+        spec.argv,
+        spec.cwd,
+        spec.sessionDir ? [spec.sessionDir.dir.path] : [],
+        shell ? { shell: { nodump: SHELL_NODUMP } } : {},
+      );
     } catch (cause) {
       const reason = cause instanceof Error ? cause.message : String(cause);
       throw new CcmuxError("SANDBOX_UNAVAILABLE", `The pane sandbox cannot be built: ${reason}`, {
@@ -238,12 +298,27 @@ export class EmbeddedPaneHost implements PaneHost {
     return this.required(id).state();
   }
 
-  async write(id: string, strokes: readonly Keystroke[]): Promise<void> {
+  async write(
+    id: string,
+    strokes: readonly Keystroke[],
+    options: { shellCommand?: boolean } = {},
+  ): Promise<void> {
     // Security: a person who takes write (`ccmux attach --write`) stops the agent's keystrokes at once, also those
     // of calls queued behind each other or settling after an Escape: an attack review queued twenty calls just
     // before a person attached and kept typing into their shell for 37 s.
     const writing = (): boolean => this.paneViewers.writing(id);
-    const written = await this.required(id).type(strokes, writing);
+    const pane = this.required(id);
+    // Security: keys meant for a program a validated shell runs stop when it leaves the front: the shell's
+    // prompt takes no text (what is typed is flushed before the next command in any case).
+    const shellBack = (): boolean => options.shellCommand === true && pane.shell?.keys() === "prompt";
+    const written = await pane.type(strokes, () => writing() || shellBack());
+    if (written < strokes.length && shellBack() && !writing()) {
+      throw new CcmuxError(
+        "INPUT_NOT_ALLOWED",
+        `The command ended while ccmux was typing: ${written} of ${strokes.length} keystrokes were written, nothing more is typed.`,
+        { data: { written, keystrokes: strokes.length, input: "validated" } },
+      );
+    }
     if (written < strokes.length && writing()) {
       throw new CcmuxError(
         "PANE_BUSY",
@@ -251,6 +326,52 @@ export class EmbeddedPaneHost implements PaneHost {
         { data: { written, keystrokes: strokes.length } },
       );
     }
+  }
+
+  async shellRun(
+    id: string,
+    step: ShellStep,
+    display: string,
+    options: { timeoutMs: number; signal?: AbortSignal },
+  ): Promise<ShellRunAnswer> {
+    const { pane, shell } = this.shellOf(id);
+    const outcome = await untilSettled(
+      (async () => {
+        await shell.ready();
+        return shell.run(step, display);
+      })(),
+      options,
+    );
+    return this.shellAnswer(pane, outcome);
+  }
+
+  async shellWait(id: string, options: { timeoutMs: number; signal?: AbortSignal }): Promise<ShellRunAnswer> {
+    const { pane, shell } = this.shellOf(id);
+    const running = shell.current();
+    if (running === undefined) {
+      throw new CcmuxError("INVALID_ARGUMENT", "The shell runs no command now: give run a command.");
+    }
+    return this.shellAnswer(pane, await untilSettled(running, options));
+  }
+
+  private shellOf(id: string): { pane: Pane; shell: ValidatedShell } {
+    const pane = this.required(id);
+    if (pane.shell === undefined) {
+      throw new CcmuxError(
+        "INVALID_ARGUMENT",
+        'This pane is not a validated shell (policy input "validated"): run {pane} works only on one.',
+      );
+    }
+    if (!pane.alive) throw new CcmuxError("PANE_EXITED", "The shell has exited; read it or kill it.");
+    return { pane, shell: pane.shell };
+  }
+
+  private shellAnswer(pane: Pane, outcome: Settled<ShellOutcome>): ShellRunAnswer {
+    return {
+      outcome: outcome.kind,
+      ...(outcome.kind === "finished" ? { result: outcome.value } : {}),
+      pane: this.infoOf(pane),
+    };
   }
 
   markSince(id: string): Promise<HistoryMark | undefined> {
@@ -498,7 +619,31 @@ function paneInfo(pane: Pane, viewers: PaneViewers): PaneInfo {
     ...(lost !== undefined ? { screenLost: lost } : {}),
     viewers: viewers.count(pane.id),
     personTyping: viewers.writing(pane.id),
+    ...(pane.shell ? { shell: { cwd: pane.shell.cwd, busy: pane.shell.busy, keys: pane.shell.keys() } } : {}),
   };
+}
+
+type Settled<T> = { kind: "finished"; value: T } | { kind: "timeout" } | { kind: "aborted" };
+
+/** `promise`'s value, or why it was not waited for: `timeoutMs` passed, or `signal` aborted. Its rejection is thrown. */
+async function untilSettled<T>(
+  promise: Promise<T>,
+  options: { timeoutMs: number; signal?: AbortSignal },
+): Promise<Settled<T>> {
+  let timer: NodeJS.Timeout | undefined;
+  let onAbort: (() => void) | undefined;
+  const stop = new Promise<Settled<T>>((resolve) => {
+    timer = setTimeout(() => resolve({ kind: "timeout" }), Math.max(0, options.timeoutMs));
+    onAbort = () => resolve({ kind: "aborted" });
+    if (options.signal?.aborted) onAbort();
+    else options.signal?.addEventListener("abort", onAbort, { once: true });
+  });
+  try {
+    return await Promise.race([promise.then((value) => ({ kind: "finished" as const, value })), stop]);
+  } finally {
+    clearTimeout(timer);
+    if (onAbort) options.signal?.removeEventListener("abort", onAbort);
+  }
 }
 
 /**

@@ -18,6 +18,7 @@ import type {
   ScreenState,
 } from "../screen-port.js";
 import type { SessionDir } from "../session-dir.js";
+import type { ValidatedShell } from "../shell/validated-shell.js";
 import { isSafeReply } from "../terminal-replies.js";
 import type { TextQuery } from "../text-query.js";
 
@@ -90,6 +91,8 @@ export class Pane extends EventEmitter {
     screens: ScreenFactory,
     launch?: PaneLaunch,
     private readonly processes: PaneProcesses = new PaneProcesses(),
+    /** The validated shell this pane runs (policy `input: "validated"`), which sees its output first. */
+    readonly shell?: ValidatedShell,
   ) {
     super();
     this.setMaxListeners(0);
@@ -114,7 +117,13 @@ export class Pane extends EventEmitter {
     // The feed needs the process for flow control and the process needs the feed for data: bind late.
     let feed: OutputFeed | undefined;
     this.process = this.startProcess(spec, launch, screen, {
-      onData: (chunk) => feed?.push(chunk),
+      onData: (chunk) => {
+        if (shell)
+          shell.scan(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength), (part) =>
+            feed?.push(part),
+          );
+        else feed?.push(chunk);
+      },
       onExit: (outer) => {
         processes.rootReaped(this.pid);
         const exit = this.exitStatus?.resolve(outer) ?? outer;
@@ -368,6 +377,7 @@ export class Pane extends EventEmitter {
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
+    this.shell?.end("the pane was killed");
     this.emit("disposed");
     this.process.dispose();
     this.exitStatus?.close();
@@ -378,8 +388,21 @@ export class Pane extends EventEmitter {
     this.removeAllListeners();
   }
 
+  /** The terminal's foreground process group; -1 when unknown (exited). */
+  foregroundGroup(): number {
+    return this.alive && !this.disposed ? this.process.foregroundGroup() : -1;
+  }
+
+  /** Discards keystrokes written to the terminal that no program has read yet. */
+  flushInput(): void {
+    if (this.alive && !this.disposed) this.process.flushInput();
+  }
+
   private async finishExit(exit: ProcessExit): Promise<void> {
     await this.feed.idle();
+    this.shell?.end(
+      exit.signal ? `it was ended by signal ${exit.signal}` : `it exited with status ${exit.exitCode}`,
+    );
     this.exitInfo = exit;
     this.emit("exit", exit);
   }

@@ -19,7 +19,15 @@ export interface BwrapInvocation {
   userSwitch?: UserSwitch;
   /** The pane launcher (native/pane-launcher.c) on the host, and the inherited descriptor it reports on. */
   launcher: { path: string; statusFd: number };
+  /**
+   * A validated shell (issue 14): its process group of its own, in front (the launcher's `run-group`), and the
+   * loadable builtin it makes itself non-dumpable with, bound read-only at SHELL_NODUMP_IN_SANDBOX.
+   */
+  shell?: { nodump: string };
 }
+
+/** Where a validated shell's non-dumpable builtin (native/shell-nodump.c) is bound inside the sandbox. */
+export const SHELL_NODUMP_IN_SANDBOX = "/dev/.ccmux-shell-nodump";
 
 /**
  * Where the launcher is bound, read-only, inside every sandbox: bwrap's own /dev tmpfs, which exists in every
@@ -31,8 +39,8 @@ export const LAUNCHER_IN_SANDBOX = "/dev/.ccmux-pane-launcher";
  * The program's argv behind the launcher's `run`: it forks the program with default signal dispositions and
  * reports its real end on `statusFd` (see native/pane-launcher.c).
  */
-export function launcherRunArgv(statusFd: number, argv: readonly string[]): string[] {
-  return [LAUNCHER_IN_SANDBOX, "run", String(statusFd), "--", ...argv];
+export function launcherRunArgv(statusFd: number, argv: readonly string[], ownGroup = false): string[] {
+  return [LAUNCHER_IN_SANDBOX, ownGroup ? "run-group" : "run", String(statusFd), "--", ...argv];
 }
 
 /**
@@ -119,7 +127,8 @@ export function bwrapArgs(invocation: BwrapInvocation): string[] {
   // before setpriv, as root without the capabilities bwrap dropped, so the program (another uid) cannot signal
   // it; a non-root server's launcher shares the program's uid (README: known difference).
   const program = change ? switchUserArgv(change, invocation.argv) : invocation.argv;
-  const run = launcherRunArgv(invocation.launcher.statusFd, program);
+  const run = launcherRunArgv(invocation.launcher.statusFd, program, invocation.shell !== undefined);
+  const shell = invocation.shell ? ["--ro-bind", invocation.shell.nodump, SHELL_NODUMP_IN_SANDBOX] : [];
   return [
     "--die-with-parent",
     "--unshare-pid",
@@ -147,6 +156,7 @@ export function bwrapArgs(invocation: BwrapInvocation): string[] {
     "--ro-bind",
     invocation.launcher.path,
     LAUNCHER_IN_SANDBOX,
+    ...shell,
     "--chdir",
     invocation.cwd,
     "--seccomp",

@@ -80,10 +80,16 @@ export class PaneSandbox {
   }
 
   /**
-   * The launch for `argv` in `cwd`, with `binds` (e.g. the pane's session directory) read-write. Throws
+   * The launch for `argv` in `cwd`, with `binds` (e.g. the pane's session directory) read-write; `shell`: a
+   * validated shell's (its own process group in front, its non-dumpable builtin bound in). Throws
    * SandboxLayoutError when the workspace cannot be protected as the policy says.
    */
-  launch(argv: readonly string[], cwd: string, binds: readonly string[] = []): SandboxLaunch {
+  launch(
+    argv: readonly string[],
+    cwd: string,
+    binds: readonly string[] = [],
+    options: { shell?: { nodump: string } } = {},
+  ): SandboxLaunch {
     const bwrap = this.options.bwrap;
     if (bwrap === undefined) throw new Error("bubblewrap is not available");
     const { mounts, warnings } = planSpawn(this.options.layout, binds);
@@ -109,6 +115,7 @@ export class PaneSandbox {
           emptyFile,
           userSwitch: this.options.userSwitch,
           launcher: { path: PANE_LAUNCHER, statusFd: exitStatus.writeFd },
+          ...(options.shell ? { shell: options.shell } : {}),
         }),
       ]),
       passFds: [fd, exitStatus.writeFd],

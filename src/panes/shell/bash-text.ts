@@ -1,0 +1,130 @@
+import type { ShellStep } from "../../shared/shell-step.js";
+import { sanitizeText } from "../sanitize.js";
+
+/** The descriptors a validated bash is started with (their numbers are the same in ccmux and in the shell). */
+export interface ShellFds {
+  /** The read end of the command stream: bash runs it as its script (`/dev/fd/N`), commands arrive on it. */
+  script: number;
+  /** The write end of the report channel: `ready` and `done` records go back to ccmux on it. */
+  back: number;
+}
+
+/**
+ * Variables a validated bash must not take from its environment, since they change what its start-up and its
+ * command stream mean: a file it reads first (BASH_ENV, ENV), options and functions it imports (SHELLOPTS,
+ * BASHOPTS, BASH_FUNC_*), how words split or paths resolve (IFS, CDPATH, GLOBIGNORE, EXECIGNORE), a read timeout
+ * (TMOUT), POSIX mode, an xtrace prompt that runs code (PS4). Source: bash(1), INVOCATION and Shell Variables.
+ */
+export function isShellStartupVariable(name: string): boolean {
+  return name.startsWith("BASH_FUNC_") || SHELL_STARTUP_VARIABLES.has(name);
+}
+
+const SHELL_STARTUP_VARIABLES: ReadonlySet<string> = new Set([
+  "BASH_ENV",
+  "ENV",
+  "SHELLOPTS",
+  "BASHOPTS",
+  "IFS",
+  "CDPATH",
+  "GLOBIGNORE",
+  "EXECIGNORE",
+  "TMOUT",
+  "POSIXLY_CORRECT",
+  "PS4",
+  "PROMPT_COMMAND",
+  "INPUTRC",
+]);
+
+/** The argv a validated bash runs with: no profile, no rc file, its script (and command stream) on `fds.script`. */
+export function bashArgv(bash: string, fds: ShellFds): string[] {
+  return [bash, "--noprofile", "--norc", `/dev/fd/${fds.script}`];
+}
+
+/**
+ * The start of a validated bash's script (issue 14). Bash reads its script from the command stream through a
+ * descriptor of its own, so the inherited one is closed first; then the shell makes itself non-dumpable (the
+ * loadable builtin `nodump`, native/shell-nodump.c), or exits with 97; turns off history, history expansion and
+ * aliases; turns on job control (each command gets the terminal as its own process group, C-c and C-z reach it);
+ * catches SIGINT, SIGQUIT and SIGTSTP so a key pressed while it waits for ccmux's next command does nothing
+ * (children get the default actions back); defines the two functions ccmux's command text calls, and reports
+ * `ready` with its directory. `secret` tags the OSC 133 marks around each command's output.
+ *
+ * Security: the shell never reads a command from its terminal: whatever the agent or a program types there is
+ * input for the program in front, never a command line. Commands come only on the stream only ccmux writes.
+ */
+export function bashStartup(options: { secret: string; fds: ShellFds; nodump: string }): string {
+  const { secret, fds, nodump } = options;
+  if (!/^[0-9a-f]{16,64}$/.test(secret)) throw new Error("bashStartup: the secret must be lowercase hex");
+  const back = fds.back;
+  return [
+    `exec ${fds.script}<&-`,
+    `builtin enable -f ${singleQuote(nodump)} ccmux_nodump || builtin exit 97`,
+    "ccmux_nodump || builtin exit 97",
+    "builtin set +o history +o histexpand -m",
+    "builtin shopt -u expand_aliases",
+    "builtin unalias -a",
+    "builtin trap ':' INT QUIT TSTP",
+    `__ccmux_secret=${secret}`,
+    // $1 the nonce, $2 the command line as the agent wrote it (shown after a `$ ` prompt). Nothing is printed
+    // after a command's D mark until the next command, so its output ends there.
+    `__ccmux_start() { builtin printf '$ %s\\n\\033]133;C;%s;%s\\a' "$2" "$__ccmux_secret" "$1"; }`,
+    // $1 the status, $2 the nonce
+    `__ccmux_done() { builtin printf '\\033]133;D;%s;%s\\a' "$__ccmux_secret" "$2"; builtin printf 'done\\0%s\\0%s\\0%s\\0' "$2" "$1" "$(builtin pwd -P)" >&${back}; }`,
+    // One job first: with job control on, bash gives the terminal back to its own process group after it, so
+    // the group in front when `ready` arrives is the shell's (in the sandbox it starts in the launcher's).
+    "( builtin : )",
+    `builtin printf 'ready\\0%s\\0' "$(builtin pwd -P)" >&${back}`,
+    "",
+  ].join("\n");
+}
+
+/**
+ * The script text that runs one step: announce it (the C mark), run it, report its status and the directory
+ * (the D mark, then `done` on the report channel). Every word is single-quoted and the program is its absolute
+ * path, so bash runs exactly the argv that was checked; the report channel is closed for the program.
+ * `display` is the command line as the agent wrote it, shown after the prompt (sanitized: one line, no controls).
+ */
+export function bashCommand(step: ShellStep, nonce: string, display: string, fds: ShellFds): string {
+  if (!/^[0-9a-f]{8,64}$/.test(nonce)) throw new Error("bashCommand: the nonce must be lowercase hex");
+  const shown = singleQuote(sanitizeText(display).replace(/\n/g, " "));
+  return [
+    `__ccmux_start ${nonce} ${shown}`,
+    `${stepText(step)} ${fds.back}>&-`,
+    `__ccmux_done $? ${nonce}`,
+    "",
+  ].join("\n");
+}
+
+function stepText(step: ShellStep): string {
+  switch (step.kind) {
+    case "exec":
+      return step.argv.map(singleQuote).join(" ");
+    case "cd":
+      return `builtin cd -P -- ${singleQuote(step.dir)}`;
+    case "pwd":
+      return "builtin pwd";
+    case "export":
+      return `builtin export ${variableName(step.name)}=${singleQuote(step.value)}`;
+    case "unset":
+      return `builtin unset -v ${variableName(step.name)}`;
+  }
+}
+
+/**
+ * `word` as one bash word with no expansion at all: single quotes, each `'` written as `'\''`. Throws on NUL (no
+ * argv can hold it; validation refuses it first).
+ */
+export function singleQuote(word: string): string {
+  if (word.includes("\0")) throw new Error("singleQuote: NUL cannot be passed in an argument");
+  return `'${word.replaceAll("'", "'\\''")}'`;
+}
+
+function variableName(name: string): string {
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw new Error(`not a variable name: ${JSON.stringify(name)}`);
+  return name;
+}
+
+/** The mark bash prints before a command's output (OSC 133 C) and after it (OSC 133 D), as bytes. */
+export function shellMark(kind: "C" | "D", secret: string, nonce: string): Buffer {
+  return Buffer.from(`\u001b]133;${kind};${secret};${nonce}\u0007`, "latin1");
+}

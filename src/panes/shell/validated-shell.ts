@@ -1,0 +1,268 @@
+import { randomBytes } from "node:crypto";
+import { closeSync, writeSync } from "node:fs";
+import { Socket } from "node:net";
+import { CcmuxError } from "../../errors.js";
+import type { InputMode } from "../../shared/pane-words.js";
+import type { ShellStep } from "../../shared/shell-step.js";
+import type { HistoryMark } from "../pane-screen.js";
+import { bashCommand, bashStartup, type ShellFds, shellMark } from "./bash-text.js";
+import { type ShellReport, ShellReportReader } from "./shell-reports.js";
+
+/** What a validated shell needs from its pane. */
+export interface ShellPane {
+  /** A mark for output parsed after this call (Pane.markSince): must reach the screen before later output. */
+  markSince(): Promise<HistoryMark | undefined>;
+  releaseSince(mark: HistoryMark | undefined): void;
+  /** The text from a mark to the last line, as rendered once everything pushed before the call is parsed. */
+  textFrom(mark: HistoryMark | undefined): Promise<{ text: string }>;
+  /** The terminal's foreground process group (tcgetpgrp on the master); -1 when unknown. */
+  foregroundGroup(): number;
+  /** Discards keystrokes written to the terminal that no program has read. */
+  flushInput(): void;
+}
+
+/** How a command ended, as the shell reported it. */
+export interface ShellOutcome {
+  /** `$?` as bash reports it (128+N for a program ended by signal N, 148 for one stopped with C-z). */
+  status: number;
+  /** What the command printed, between its marks (rendered, unsanitized). */
+  output: string;
+  /** The shell's directory after the command (`pwd -P`, reported by the shell). */
+  cwd: string;
+  /** The shell said the command ended while another process group held the terminal: the answer may be wrong. */
+  uncertain: boolean;
+}
+
+/** What send_keys may do to a validated shell now: a command's own input mode, or the keys allowed at its prompt. */
+export type ShellKeys = InputMode | "prompt";
+
+interface Running {
+  nonce: string;
+  step: ShellStep;
+  /** Which mark the output is searched for next. */
+  phase: "C" | "D" | "seen";
+  startMark?: Promise<HistoryMark | undefined>;
+  output?: Promise<string>;
+  report?: { status: number; cwd: string };
+  outcome: Promise<ShellOutcome>;
+  settle: (outcome: ShellOutcome) => void;
+  fail: (error: Error) => void;
+}
+
+/**
+ * A validated shell (policy `input: "validated"`, issue 14): a bash that runs its script from a pipe only ccmux
+ * writes, one checked command at a time, and reports each one's end and its directory on a second pipe only it
+ * writes (see bash-text.ts). The pane's output carries OSC 133 marks tagged with a per-pane secret and the
+ * command's nonce; they delimit the command's output and nothing else.
+ *
+ * Security: what a program in the pane prints never ends a command, sets a status or changes the directory
+ * ccmux believes: those come only on the report channel, which the programs do not have (it is closed for each
+ * command, and the shell is non-dumpable so its /proc/<pid>/fd cannot be opened). A forged mark can at most cut
+ * the output the agent gets short.
+ */
+export class ValidatedShell {
+  /** The descriptors the shell gets (the caller passes them to the spawn, then calls `launched`). */
+  readonly childFds: ShellFds;
+  private readonly secret = randomBytes(16).toString("hex");
+  private readonly scriptWrite: number;
+  private readonly backRead: number;
+  private backSocket: Socket | undefined;
+  private readonly reports = new ShellReportReader();
+  private readonly readyPromise: Promise<void>;
+  private markReady: () => void = () => {};
+  private failReady: (error: Error) => void = () => {};
+  private group = -1;
+  private directory: string;
+  private running: Running | undefined;
+  private carry: Buffer = Buffer.alloc(0);
+  private broken: string | undefined;
+
+  /** Makes the two pipes and writes the start-up into the command stream; `nodump` is the loadable builtin's path. */
+  constructor(
+    private readonly pane: ShellPane,
+    options: { cwd: string; nodump: string; makePipe: (nonBlockingRead?: boolean) => [number, number] },
+  ) {
+    this.directory = options.cwd;
+    const [scriptRead, scriptWrite] = options.makePipe(false);
+    let back: [number, number];
+    try {
+      back = options.makePipe(true);
+    } catch (error) {
+      closeSync(scriptRead);
+      closeSync(scriptWrite);
+      throw error;
+    }
+    this.scriptWrite = scriptWrite;
+    this.backRead = back[0];
+    this.childFds = { script: scriptRead, back: back[1] };
+    this.readyPromise = new Promise((resolve, reject) => {
+      this.markReady = resolve;
+      this.failReady = reject;
+    });
+    this.readyPromise.catch(() => {});
+    writeSync(scriptWrite, bashStartup({ secret: this.secret, fds: this.childFds, nodump: options.nodump }));
+  }
+
+  /** The shell started (or failed to): closes ccmux's copies of the shell's ends and starts reading reports. */
+  launched(): void {
+    closeSync(this.childFds.script);
+    closeSync(this.childFds.back);
+    const socket = new Socket({ fd: this.backRead, readable: true, writable: false });
+    this.backSocket = socket;
+    socket.on("data", (chunk: Buffer) => this.onReports(chunk));
+    socket.on("error", () => {});
+    socket.on("close", () => this.end("the shell's report channel closed"));
+  }
+
+  /** The shell's directory as it last reported it. */
+  get cwd(): string {
+    return this.directory;
+  }
+
+  /** A command is running (or its end is not yet known). */
+  get busy(): boolean {
+    return this.running !== undefined;
+  }
+
+  /** What send_keys may send now: the running command's own mode while it holds the terminal, else the prompt's keys. */
+  keys(): ShellKeys {
+    const running = this.running;
+    if (running === undefined || running.step.kind !== "exec" || this.broken !== undefined) return "prompt";
+    const front = this.pane.foregroundGroup();
+    // Security: decided by the terminal's foreground process group, not by anything printed.
+    return front > 0 && front !== this.group ? running.step.input : "prompt";
+  }
+
+  /**
+   * Runs one checked step: resolves with its outcome when the shell reports its end. Throws PANE_BUSY while a
+   * command runs or a process the shell started still holds the terminal, PANE_EXITED once the shell is gone.
+   * Waits for the shell to be ready first (bounded by the caller).
+   */
+  async run(step: ShellStep, display: string): Promise<ShellOutcome> {
+    await this.readyPromise;
+    if (this.broken !== undefined) throw new CcmuxError("PANE_EXITED", `The shell is gone: ${this.broken}.`);
+    if (this.running !== undefined) {
+      throw new CcmuxError(
+        "PANE_BUSY",
+        "The shell is still running a command: run with only `pane` waits for it; C-c (send_keys) stops it.",
+      );
+    }
+    const front = this.pane.foregroundGroup();
+    if (front !== this.group) {
+      throw new CcmuxError(
+        "PANE_BUSY",
+        "A process the shell started still holds the terminal; nothing was typed. Stop it with send_keys C-c or kill_pane.",
+        { data: { foregroundGroup: front } },
+      );
+    }
+    // Security: keystrokes left over from the last program (sent as it exited) are never read by the next one.
+    this.pane.flushInput();
+    const nonce = randomBytes(8).toString("hex");
+    let settle: (outcome: ShellOutcome) => void = () => {};
+    let fail: (error: Error) => void = () => {};
+    const outcome = new Promise<ShellOutcome>((resolve, reject) => {
+      settle = resolve;
+      fail = reject;
+    });
+    outcome.catch(() => {});
+    this.running = { nonce, step, phase: "C", outcome, settle, fail };
+    this.carry = Buffer.alloc(0);
+    writeSync(this.scriptWrite, bashCommand(step, nonce, display, this.childFds));
+    return outcome;
+  }
+
+  /** The outcome of the command still running, or undefined when none is. */
+  current(): Promise<ShellOutcome> | undefined {
+    return this.running?.outcome;
+  }
+
+  /** Resolves once the shell reported `ready`; rejects if it ends first. */
+  ready(): Promise<void> {
+    return this.readyPromise;
+  }
+
+  /**
+   * The pane's output, before it reaches the screen: pushes it on through `push`, split at the running command's
+   * marks so that its output starts and ends exactly there.
+   */
+  scan(chunk: Buffer, push: (part: Buffer) => void): void {
+    const running = this.running;
+    if (running === undefined || running.phase === "seen") {
+      push(chunk);
+      return;
+    }
+    const mark = shellMark(running.phase, this.secret, running.nonce);
+    const hay = this.carry.length > 0 ? Buffer.concat([this.carry, chunk]) : chunk;
+    const at = hay.indexOf(mark);
+    if (at < 0) {
+      this.carry = Buffer.from(hay.subarray(Math.max(0, hay.length - (mark.length - 1))));
+      push(chunk);
+      return;
+    }
+    const end = Math.max(0, at + mark.length - this.carry.length);
+    this.carry = Buffer.alloc(0);
+    push(chunk.subarray(0, end));
+    if (running.phase === "C") {
+      running.startMark = this.pane.markSince();
+      running.phase = "D";
+    } else {
+      const start = running.startMark;
+      running.output = (async () => (await this.pane.textFrom(await start)).text)();
+      running.phase = "seen";
+      void this.settleWhenKnown(running);
+    }
+    if (end < chunk.length) this.scan(chunk.subarray(end), push);
+  }
+
+  /** The pane ended: a running command never finishes, and no other starts. */
+  end(why: string): void {
+    if (this.broken !== undefined) return;
+    this.broken = why;
+    this.failReady(new CcmuxError("PANE_EXITED", `The shell ended before it was ready: ${why}.`));
+    this.running?.fail(new CcmuxError("PANE_EXITED", `The shell ended while the command ran: ${why}.`));
+    this.running = undefined;
+    this.backSocket?.destroy();
+    try {
+      closeSync(this.scriptWrite);
+    } catch {
+      // closed already
+    }
+  }
+
+  private onReports(chunk: Buffer): void {
+    let reports: ShellReport[];
+    try {
+      reports = this.reports.push(chunk);
+    } catch (error) {
+      this.end(`its report channel carried ${(error as Error).message}`);
+      return;
+    }
+    for (const report of reports) {
+      if (report.kind === "ready") {
+        this.directory = report.cwd;
+        this.group = this.pane.foregroundGroup();
+        this.markReady();
+        continue;
+      }
+      const running = this.running;
+      if (running === undefined || report.nonce !== running.nonce) {
+        this.end("it reported the end of a command ccmux did not send");
+        return;
+      }
+      this.directory = report.cwd;
+      running.report = { status: report.status, cwd: report.cwd };
+      void this.settleWhenKnown(running);
+    }
+  }
+
+  /** Settles the command once both its report and the end of its output are known. */
+  private async settleWhenKnown(running: Running): Promise<void> {
+    if (running.report === undefined || running.output === undefined) return;
+    const { report } = running;
+    const front = this.pane.foregroundGroup();
+    const output = await running.output;
+    if (this.running === running) this.running = undefined;
+    this.pane.releaseSince(await running.startMark);
+    running.settle({ status: report.status, output, cwd: report.cwd, uncertain: front !== this.group });
+  }
+}
