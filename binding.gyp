@@ -5,10 +5,9 @@
       "sources": ["native/fd-flags.c"]
     },
     {
-      "target_name": "ccmux_nodump",
+      "target_name": "ccmux_shell_builtins",
       "type": "loadable_module",
-      "product_extension": "so",
-      "sources": ["native/shell-nodump.c"]
+      "sources": ["native/shell-builtins.c"]
     },
     {
       "target_name": "pane_launcher",

@@ -45,7 +45,9 @@ export const addon = createRequire(import.meta.url)("../../build/Release/fd_flag
 export const PANE_LAUNCHER = fileURLToPath(new URL("../../build/Release/pane_launcher", import.meta.url));
 
 /**
- * The bash loadable builtin (native/shell-nodump.c) a validated shell loads to make itself non-dumpable; built
- * beside the addon.
+ * The bash loadable builtins (native/shell-builtins.c) a validated shell loads: `ccmux_nodump` (non-dumpable) and
+ * `ccmux_cwd` (getcwd); built beside the addon.
  */
-export const SHELL_NODUMP = fileURLToPath(new URL("../../build/Release/ccmux_nodump.node", import.meta.url));
+export const SHELL_BUILTINS = fileURLToPath(
+  new URL("../../build/Release/ccmux_shell_builtins.node", import.meta.url),
+);

@@ -92,6 +92,8 @@ function splitLikeBash(line: string): string[] {
           const { syntax, what } = dollarSyntax(line, i);
           throw forbidden(syntax, what, i);
         }
+        // Security: an interactive bash expands `!!` inside double quotes too.
+        if (d === "!") throw forbidden("history", "`!` in double quotes (history expansion)", i);
         if (d === "\\" && DQ_ESCAPABLE.has(line.charAt(i + 1))) {
           word += line.charAt(i + 1);
           i += 2;
@@ -116,6 +118,10 @@ function splitLikeBash(line: string): string[] {
       throw forbidden(syntax, what, i);
     } else if (GLOB_CHARS.has(c)) {
       throw forbidden("glob", `\`${c}\` unquoted (a glob)`, i);
+    } else if (c === "!") {
+      // Security: `!!`, `!$`, `!cmd` re-run or paste earlier commands in an interactive shell: refused, as
+      // every other expansion is, so that no line means something other than it shows.
+      throw forbidden("history", "`!` unquoted (history expansion)", i);
     } else if (BRACE_CHARS.has(c)) {
       // Security: bash turns `{a,b}` into two words; shell-quote keeps one.
       throw forbidden("brace", `\`${c}\` unquoted (brace expansion)`, i);
@@ -146,7 +152,7 @@ function splitWithShellQuote(line: string): string[] {
 
 /**
  * Splits one command line into words like a shell would, without ever running a shell. Refuses
- * (COMMAND_SYNTAX_FORBIDDEN) operators, substitution, expansion, unquoted globs and braces, comments,
+ * (COMMAND_SYNTAX_FORBIDDEN) operators, substitution, expansion, unquoted globs, braces and `!`, comments,
  * control and invisible characters, unterminated quotes and empty commands; LIMIT_EXCEEDED past maxBytes.
  * Quoted metacharacters are data: `echo "a;b" '$z'` gives ["echo", "a;b", "$z"].
  */

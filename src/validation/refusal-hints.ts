@@ -26,6 +26,8 @@ export type ShellSyntax =
   | "glob"
   /** `{a,b}` unquoted */
   | "brace"
+  /** `!!`, `!$`, `!cmd` unquoted or in double quotes */
+  | "history"
   /** `# …` */
   | "comment"
   /** an unterminated quote or a trailing backslash */
@@ -60,6 +62,7 @@ export const SYNTAX_HINTS: Readonly<Record<ShellSyntax, string>> = {
     "run the inner command in a pane of its own, read its output, and write the value into the command line",
   glob: "globs are not expanded: name the files, or quote the pattern ('*.ts') for a program that matches patterns itself",
   brace: "write each word out, or quote the braces",
+  history: "history is not expanded: write the command out; quote a `!` a program should get ('!')",
   comment: "leave the comment out",
   quote: "close every quote, and do not end the line with a backslash",
   newline: "send one command per spawn call; to type several lines into a shell or REPL pane, use send_keys",

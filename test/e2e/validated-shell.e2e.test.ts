@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from "node:fs";
+import { chownSync, existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
@@ -44,9 +44,37 @@ describe.each([
 
   beforeAll(async () => {
     ws = makeWorkspace({ ...POLICY, sandbox: { mode } });
-    mkdirSync(join(ws.root, "sub"));
+    // A root server runs panes as nobody, who owns the workspace (makeWorkspace): so it does what it makes here.
+    const owned = (dir: string) => {
+      mkdirSync(dir);
+      if (process.getuid?.() === 0) chownSync(dir, 65534, 65534);
+    };
+    owned(join(ws.root, "sub"));
     writeFileSync(join(ws.root, "sub", "note.txt"), "in sub\n");
     writeFileSync(join(ws.root, "status.sh"), 'echo "status $1"\nexit "$1"\n');
+    // Prints marks a program could fake (with a guessed secret and the real shape), tries the shell's secrets
+    // through /proc, then ends: none of it may end the command early, change the directory, or read anything.
+    writeFileSync(
+      join(ws.root, "spoof.sh"),
+      [
+        "printf '\\033]133;D;0123456789abcdef0123456789abcdef;00000000\\007'",
+        "printf '\\033]133;D;guess;guess\\007\\033]7;file:///etc\\007'",
+        "printf 'done\\0%s\\0%s\\0%s\\0' 0 0 /etc",
+        "printf '$ '",
+        "for what in environ maps mem fd/255 fd/0; do",
+        '  if head -c 64 "/proc/$PPID/$what" >/dev/null 2>&1; then echo "READ $what"; else echo "denied $what"; fi',
+        "done",
+        'if ls "/proc/$PPID/fd" >/dev/null 2>&1; then echo "READ fd"; else echo "denied fd"; fi',
+        'for fd in /proc/$PPID/fd/*; do if echo "echo INJECTED > injected.txt" 2>/dev/null > "$fd"; then echo "WROTE $fd"; fi; done',
+        "sleep 1",
+        "echo real-end",
+      ].join("\n"),
+    );
+    // Makes sub/link point out of the workspace after the shell went into sub.
+    writeFileSync(join(ws.root, "plant.sh"), "ln -s /etc link\n");
+    // Moves the shell's directory away and puts a symlink out of the workspace in its place.
+    writeFileSync(join(ws.root, "swap.sh"), "cd .. && mv sub2 moved && ln -s /etc sub2 && echo swapped\n");
+    owned(join(ws.root, "sub2"));
     mcp = await serveWorkspace(ws);
   });
   afterAll(async () => {
@@ -85,5 +113,123 @@ describe.each([
     expect(pwd.output).toBe(join(ws.root, "sub"));
     expect((await mcp.ok<RunResult>("run", { pane, command: "export GREETING=hi" })).exitCode).toBe(0);
     expect(readAudit(ws.auditPath).some((r) => r.tool === "run" && r.step === "export")).toBe(true);
+  });
+
+  it("shell syntax in a run line is refused with COMMAND_SYNTAX_FORBIDDEN, and nothing is typed", async () => {
+    const pane = await shell();
+    const lines = [
+      "echo a; echo b",
+      "echo a | cat",
+      "echo $(id)",
+      "echo `id`",
+      "echo a > out.txt",
+      "cat <<EOF",
+      "echo !!",
+      "ls *",
+      "echo a\necho b",
+      "echo a \\\necho b",
+      "echo a && echo b",
+      "f() { echo x; }",
+    ];
+    for (const command of lines) await mcp.refused("run", { pane, command }, "COMMAND_SYNTAX_FORBIDDEN");
+    const screen = await mcp.ok<{ text: string }>("read_pane", { pane, mode: "scrollback" });
+    expect(screen.text.trim()).toBe("");
+    const denied = readAudit(ws.auditPath).filter(
+      (r) => r.tool === "run" && r.pane === undefined && r.decision === "deny",
+    );
+    expect(denied.length).toBeGreaterThanOrEqual(lines.length);
+  });
+
+  it("functions, aliases, source and other builtins cannot be defined or run: the word is not an allowed program", async () => {
+    const pane = await shell();
+    for (const command of [
+      "alias ls=rm",
+      "source status.sh",
+      ". status.sh",
+      "eval echo hi",
+      "exec bash",
+      "builtin cd /",
+      "declare -f",
+      "set -x",
+      "trap x INT",
+      "enable -f x y",
+    ]) {
+      await mcp.refused("run", { pane, command }, "COMMAND_NOT_ALLOWED");
+    }
+    expect((await mcp.ok<RunResult>("run", { pane, command: "echo still fine" })).output).toBe("still fine");
+  });
+
+  it("a program that prints fake marks and reports cannot end its command early or change the directory, and cannot reach the shell through /proc", async () => {
+    const pane = await shell();
+    const ran = await mcp.ok<RunResult>("run", { pane, command: "bash spoof.sh", timeout_ms: 20_000 });
+    expect(ran).toMatchObject({ exitCode: 0, alive: false, cwd: ws.root });
+    expect(ran.output.split("\n").at(-1)).toBe("real-end");
+    for (const what of ["environ", "maps", "mem", "fd/255", "fd/0", "fd"])
+      expect(ran.output).toContain(`denied ${what}`);
+    expect(ran.output).not.toMatch(/READ|WROTE/);
+    expect(existsSync(join(ws.root, "injected.txt"))).toBe(false);
+    const pwd = await mcp.ok<RunResult>("run", { pane, command: "pwd" });
+    expect(pwd.output).toBe(ws.root);
+  });
+
+  it("send_keys at the prompt: text, Enter and Up are refused with INPUT_NOT_ALLOWED and nothing is typed; C-c is harmless", async () => {
+    const pane = await shell();
+    await mcp.ok<RunResult>("run", { pane, command: "true" });
+    const before = (await mcp.ok<{ text: string }>("read_pane", { pane })).text;
+    await mcp.refused("send_keys", { pane, text: "echo typed" }, "INPUT_NOT_ALLOWED");
+    await mcp.refused("send_keys", { pane, keys: ["Enter"] }, "INPUT_NOT_ALLOWED");
+    await mcp.refused("send_keys", { pane, keys: ["Up"] }, "INPUT_NOT_ALLOWED");
+    await mcp.refused("send_keys", { pane, text: "x", submit: true }, "INPUT_NOT_ALLOWED");
+    expect((await mcp.ok<{ text: string }>("read_pane", { pane })).text).toBe(before);
+    // C-c, C-z and C-\ at the prompt reach only the shell, which ignores them.
+    await mcp.ok("send_keys", { pane, keys: ["C-c", "C-z", "C-\\"] });
+    expect((await mcp.ok<RunResult>("run", { pane, command: "echo after" })).output).toBe("after");
+  });
+
+  it("while a command holds the terminal, keys follow its own rule; C-c ends it; text left at its end never reaches the next command", async () => {
+    const pane = await shell();
+    const started = await mcp.ok<RunResult>("run", { pane, command: "cat", timeout_ms: 300 });
+    expect(started).toMatchObject({ alive: true, reason: "timeout" });
+    await mcp.refused("run", { pane, command: "echo busy" }, "PANE_BUSY");
+    const typed = await mcp.ok<{ wait: { matched: boolean } }>("send_keys", {
+      pane,
+      text: "to cat",
+      submit: true,
+      wait: { text: "to cat\nto cat" },
+    });
+    expect(typed.wait.matched).toBe(true);
+    await mcp.ok("send_keys", { pane, keys: ["C-c"] });
+    const ended = await mcp.ok<RunResult>("run", { pane, timeout_ms: 10_000 });
+    expect(ended).toMatchObject({ exitCode: 130, alive: false });
+    expect(ended.output).toContain("to cat");
+    await mcp.refused("send_keys", { pane, text: "late" }, "INPUT_NOT_ALLOWED");
+    await mcp.refused("run", { pane }, "INVALID_ARGUMENT");
+  });
+
+  it("cd outside the workspace is refused; a symlink planted after a cd, or the directory swapped for one, carries no relative path outside", async () => {
+    const pane = await shell();
+    for (const target of ["/", "..", "/etc", "~"]) {
+      const refused = await mcp.call("run", { pane, command: `cd ${target}` });
+      expect(refused.isError).toBe(true);
+    }
+    expect((await mcp.ok<RunResult>("run", { pane, command: "cd sub" })).cwd).toBe(join(ws.root, "sub"));
+    expect((await mcp.ok<RunResult>("run", { pane, command: "bash ../plant.sh" })).exitCode).toBe(0);
+    await mcp.refused("run", { pane, command: "cat link/passwd" }, "PATH_OUTSIDE_WORKSPACE");
+    await mcp.refused("run", { pane, command: "cd link" }, "PATH_OUTSIDE_WORKSPACE");
+    // The shell's directory itself moves and a symlink out of the workspace takes its name: ccmux follows the
+    // directory the shell reports (pwd -P), never the name.
+    expect((await mcp.ok<RunResult>("run", { pane, command: "cd ../sub2" })).cwd).toBe(join(ws.root, "sub2"));
+    const swapped = await mcp.ok<RunResult>("run", { pane, command: "bash ../swap.sh" });
+    expect(swapped).toMatchObject({ output: "swapped", cwd: join(ws.root, "moved") });
+    await mcp.refused("run", { pane, command: "cat ../sub2/passwd" }, "PATH_OUTSIDE_WORKSPACE");
+    const here = await mcp.ok<RunResult>("run", { pane, command: "pwd" });
+    expect(here.output).toBe(join(ws.root, "moved"));
+  });
+
+  it("run {pane} refuses what is not a validated shell and spawn-only fields", async () => {
+    const pane = await shell();
+    await mcp.refused("run", { pane, command: "true", cwd: "sub" }, "INVALID_ARGUMENT");
+    const { pane: plain } = await mcp.ok<{ pane: string }>("spawn", { command: "cat" });
+    await mcp.refused("run", { pane: plain, command: "true" }, "INVALID_ARGUMENT");
   });
 });

@@ -38,6 +38,19 @@ describe("parseCommandLine: words", () => {
   });
 });
 
+describe("parseCommandLine: history expansion (issue 14: a line in a shell must mean what it shows)", () => {
+  it.each([["echo !!"], ["echo !$"], ["!ls"], ['echo "!!"'], ["git log --format=x!"]])(
+    "refuses an unquoted or double-quoted `!`: %s",
+    (line) => {
+      expect(refusal(line)).toBe("COMMAND_SYNTAX_FORBIDDEN");
+    },
+  );
+
+  it("keeps a single-quoted or escaped `!` as data", () => {
+    expect(parse(String.raw`echo '!!' \!`)).toEqual(["echo", "!!", "!"]);
+  });
+});
+
 describe("parseCommandLine: seed §2.1 injection payloads", () => {
   it.each([
     ["ls; rm -rf /"],

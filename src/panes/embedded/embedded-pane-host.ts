@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { EventEmitter } from "node:events";
 import { chownSync, fchownSync } from "node:fs";
 import { CcmuxError } from "../../errors.js";
-import { addon, SHELL_NODUMP } from "../../native/addon.js";
+import { addon, SHELL_BUILTINS } from "../../native/addon.js";
 import type { Keystroke } from "../../shared/keystroke.js";
 import type { SandboxStatus } from "../../shared/pane-words.js";
 import type { ShellStep } from "../../shared/shell-step.js";
@@ -26,7 +26,7 @@ import { PaneProcesses } from "../pane-processes.js";
 import type { HistoryMark } from "../pane-screen.js";
 import { PaneViewers } from "../pane-viewers.js";
 import { trySignal } from "../process-session.js";
-import { SHELL_NODUMP_IN_SANDBOX } from "../sandbox/bwrap-args.js";
+import { SHELL_BUILTINS_IN_SANDBOX } from "../sandbox/bwrap-args.js";
 import type { PaneSandbox, SandboxLaunch } from "../sandbox/pane-sandbox.js";
 import type { PaneFrame } from "../screen-frame.js";
 import type { FrameListener, FrameWatch, ScreenFactory, ScreenState } from "../screen-port.js";
@@ -160,11 +160,11 @@ export class EmbeddedPaneHost implements PaneHost {
       releaseSince: (mark) => pane?.releaseSince(mark),
       textFrom: async (mark) => (pane ? pane.textFrom(mark) : { text: "" }),
       foregroundGroup: () => pane?.foregroundGroup() ?? -1,
-      flushInput: () => pane?.flushInput(),
+      flushInput: async () => pane?.flushInput(),
     };
     const shell = new ValidatedShell(hooks, {
       cwd: spec.cwd,
-      nodump: sandboxed ? SHELL_NODUMP_IN_SANDBOX : SHELL_NODUMP,
+      builtins: sandboxed ? SHELL_BUILTINS_IN_SANDBOX : SHELL_BUILTINS,
       makePipe: (nonBlockingRead) => addon.makePipe(nonBlockingRead),
     });
     // bash opens its script as /dev/fd/N: a pane user other than the server's must own the pipe to open it (the
@@ -266,7 +266,7 @@ export class EmbeddedPaneHost implements PaneHost {
         spec.argv,
         spec.cwd,
         spec.sessionDir ? [spec.sessionDir.dir.path] : [],
-        shell ? { shell: { nodump: SHELL_NODUMP } } : {},
+        shell ? { shell: { builtins: SHELL_BUILTINS } } : {},
       );
     } catch (cause) {
       const reason = cause instanceof Error ? cause.message : String(cause);
@@ -335,23 +335,25 @@ export class EmbeddedPaneHost implements PaneHost {
     options: { timeoutMs: number; signal?: AbortSignal },
   ): Promise<ShellRunAnswer> {
     const { pane, shell } = this.shellOf(id);
-    const outcome = await untilSettled(
-      (async () => {
-        await shell.ready();
-        return shell.run(step, display);
-      })(),
-      options,
-    );
-    return this.shellAnswer(pane, outcome);
+    const started = (async () => {
+      await shell.ready();
+      return shell.run(step, display);
+    })();
+    started.catch(() => {});
+    const outcome = await untilSettled(started, options);
+    return this.shellAnswer(pane, shell, outcome, shell.current());
   }
 
   async shellWait(id: string, options: { timeoutMs: number; signal?: AbortSignal }): Promise<ShellRunAnswer> {
     const { pane, shell } = this.shellOf(id);
     const running = shell.current();
     if (running === undefined) {
-      throw new CcmuxError("INVALID_ARGUMENT", "The shell runs no command now: give run a command.");
+      throw new CcmuxError(
+        "INVALID_ARGUMENT",
+        "The shell runs no command now, and the last one's answer was given: give run a command.",
+      );
     }
-    return this.shellAnswer(pane, await untilSettled(running, options));
+    return this.shellAnswer(pane, shell, await untilSettled(running, options), running);
   }
 
   private shellOf(id: string): { pane: Pane; shell: ValidatedShell } {
@@ -366,7 +368,13 @@ export class EmbeddedPaneHost implements PaneHost {
     return { pane, shell: pane.shell };
   }
 
-  private shellAnswer(pane: Pane, outcome: Settled<ShellOutcome>): ShellRunAnswer {
+  private shellAnswer(
+    pane: Pane,
+    shell: ValidatedShell,
+    outcome: Settled<ShellOutcome>,
+    command: Promise<ShellOutcome> | undefined,
+  ): ShellRunAnswer {
+    if (outcome.kind === "finished" && command) shell.delivered(command);
     return {
       outcome: outcome.kind,
       ...(outcome.kind === "finished" ? { result: outcome.value } : {}),

@@ -393,8 +393,14 @@ export class Pane extends EventEmitter {
     return this.alive && !this.disposed ? this.process.foregroundGroup() : -1;
   }
 
-  /** Discards keystrokes written to the terminal that no program has read yet. */
-  flushInput(): void {
+  /**
+   * Discards keystrokes sent to the terminal that no program has read yet: first waits (1 ms steps, at most 1 s)
+   * until node-pty has written what it queued, so nothing sent before this call arrives after it.
+   */
+  async flushInput(): Promise<void> {
+    for (let waited = 0; waited < 1000 && this.alive && this.process.writesQueued(); waited += 1) {
+      await new Promise((resolve) => setTimeout(resolve, 1));
+    }
     if (this.alive && !this.disposed) this.process.flushInput();
   }
 

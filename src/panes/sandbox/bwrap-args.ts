@@ -21,13 +21,13 @@ export interface BwrapInvocation {
   launcher: { path: string; statusFd: number };
   /**
    * A validated shell (issue 14): its process group of its own, in front (the launcher's `run-group`), and the
-   * loadable builtin it makes itself non-dumpable with, bound read-only at SHELL_NODUMP_IN_SANDBOX.
+   * loadable builtins it loads (non-dumpable, getcwd), bound read-only at SHELL_BUILTINS_IN_SANDBOX.
    */
-  shell?: { nodump: string };
+  shell?: { builtins: string };
 }
 
-/** Where a validated shell's non-dumpable builtin (native/shell-nodump.c) is bound inside the sandbox. */
-export const SHELL_NODUMP_IN_SANDBOX = "/dev/.ccmux-shell-nodump";
+/** Where a validated shell's loadable builtins (native/shell-builtins.c) are bound inside the sandbox. */
+export const SHELL_BUILTINS_IN_SANDBOX = "/dev/.ccmux-shell-builtins";
 
 /**
  * Where the launcher is bound, read-only, inside every sandbox: bwrap's own /dev tmpfs, which exists in every
@@ -128,7 +128,7 @@ export function bwrapArgs(invocation: BwrapInvocation): string[] {
   // it; a non-root server's launcher shares the program's uid (README: known difference).
   const program = change ? switchUserArgv(change, invocation.argv) : invocation.argv;
   const run = launcherRunArgv(invocation.launcher.statusFd, program, invocation.shell !== undefined);
-  const shell = invocation.shell ? ["--ro-bind", invocation.shell.nodump, SHELL_NODUMP_IN_SANDBOX] : [];
+  const shell = invocation.shell ? ["--ro-bind", invocation.shell.builtins, SHELL_BUILTINS_IN_SANDBOX] : [];
   return [
     "--die-with-parent",
     "--unshare-pid",

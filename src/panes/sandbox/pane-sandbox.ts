@@ -88,7 +88,7 @@ export class PaneSandbox {
     argv: readonly string[],
     cwd: string,
     binds: readonly string[] = [],
-    options: { shell?: { nodump: string } } = {},
+    options: { shell?: { builtins: string } } = {},
   ): SandboxLaunch {
     const bwrap = this.options.bwrap;
     if (bwrap === undefined) throw new Error("bubblewrap is not available");

@@ -43,7 +43,7 @@ export function bashArgv(bash: string, fds: ShellFds): string[] {
 /**
  * The start of a validated bash's script (issue 14). Bash reads its script from the command stream through a
  * descriptor of its own, so the inherited one is closed first; then the shell makes itself non-dumpable (the
- * loadable builtin `nodump`, native/shell-nodump.c), or exits with 97; turns off history, history expansion and
+ * loadable builtin `ccmux_nodump`, native/shell-builtins.c), or exits with 97; turns off history, history expansion and
  * aliases; turns on job control (each command gets the terminal as its own process group, C-c and C-z reach it);
  * catches SIGINT, SIGQUIT and SIGTSTP so a key pressed while it waits for ccmux's next command does nothing
  * (children get the default actions back); defines the two functions ccmux's command text calls, and reports
@@ -52,13 +52,13 @@ export function bashArgv(bash: string, fds: ShellFds): string[] {
  * Security: the shell never reads a command from its terminal: whatever the agent or a program types there is
  * input for the program in front, never a command line. Commands come only on the stream only ccmux writes.
  */
-export function bashStartup(options: { secret: string; fds: ShellFds; nodump: string }): string {
-  const { secret, fds, nodump } = options;
+export function bashStartup(options: { secret: string; fds: ShellFds; builtins: string }): string {
+  const { secret, fds, builtins } = options;
   if (!/^[0-9a-f]{16,64}$/.test(secret)) throw new Error("bashStartup: the secret must be lowercase hex");
   const back = fds.back;
   return [
     `exec ${fds.script}<&-`,
-    `builtin enable -f ${singleQuote(nodump)} ccmux_nodump || builtin exit 97`,
+    `builtin enable -f ${singleQuote(builtins)} ccmux_nodump ccmux_cwd || builtin exit 97`,
     "ccmux_nodump || builtin exit 97",
     "builtin set +o history +o histexpand -m",
     "builtin shopt -u expand_aliases",
@@ -67,13 +67,14 @@ export function bashStartup(options: { secret: string; fds: ShellFds; nodump: st
     `__ccmux_secret=${secret}`,
     // $1 the nonce, $2 the command line as the agent wrote it (shown after a `$ ` prompt). Nothing is printed
     // after a command's D mark until the next command, so its output ends there.
-    `__ccmux_start() { builtin printf '$ %s\\n\\033]133;C;%s;%s\\a' "$2" "$__ccmux_secret" "$1"; }`,
+    // PWD is set from getcwd first: programs that trust $PWD must not follow a symlink put where the directory was.
+    `__ccmux_start() { PWD=$(ccmux_cwd); builtin printf '$ %s\\n\\033]133;C;%s;%s\\a' "$2" "$__ccmux_secret" "$1"; }`,
     // $1 the status, $2 the nonce
-    `__ccmux_done() { builtin printf '\\033]133;D;%s;%s\\a' "$__ccmux_secret" "$2"; builtin printf 'done\\0%s\\0%s\\0%s\\0' "$2" "$1" "$(builtin pwd -P)" >&${back}; }`,
+    `__ccmux_done() { builtin printf '\\033]133;D;%s;%s\\a' "$__ccmux_secret" "$2"; builtin printf 'done\\0%s\\0%s\\0%s\\0' "$2" "$1" "$(ccmux_cwd)" >&${back}; }`,
     // One job first: with job control on, bash gives the terminal back to its own process group after it, so
     // the group in front when `ready` arrives is the shell's (in the sandbox it starts in the launcher's).
     "( builtin : )",
-    `builtin printf 'ready\\0%s\\0' "$(builtin pwd -P)" >&${back}`,
+    `builtin printf 'ready\\0%s\\0' "$(ccmux_cwd)" >&${back}`,
     "",
   ].join("\n");
 }
@@ -102,7 +103,8 @@ function stepText(step: ShellStep): string {
     case "cd":
       return `builtin cd -P -- ${singleQuote(step.dir)}`;
     case "pwd":
-      return "builtin pwd";
+      // The directory the shell is in (getcwd), not the path in $PWD, which may name a symlink put in its place.
+      return "ccmux_cwd; builtin echo";
     case "export":
       return `builtin export ${variableName(step.name)}=${singleQuote(step.value)}`;
     case "unset":

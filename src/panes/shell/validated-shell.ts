@@ -17,8 +17,8 @@ export interface ShellPane {
   textFrom(mark: HistoryMark | undefined): Promise<{ text: string }>;
   /** The terminal's foreground process group (tcgetpgrp on the master); -1 when unknown. */
   foregroundGroup(): number;
-  /** Discards keystrokes written to the terminal that no program has read. */
-  flushInput(): void;
+  /** Discards keystrokes sent to the terminal that no program has read (once those still queued are written). */
+  flushInput(): Promise<void>;
 }
 
 /** How a command ended, as the shell reported it. */
@@ -76,11 +76,15 @@ export class ValidatedShell {
   private running: Running | undefined;
   private carry: Buffer = Buffer.alloc(0);
   private broken: string | undefined;
+  /** The last command started, and whether the agent had its answer. */
+  private last: { outcome: Promise<ShellOutcome>; delivered: boolean } | undefined;
+  /** A command is being started (stray input being flushed): no other may start meanwhile. */
+  private starting = false;
 
-  /** Makes the two pipes and writes the start-up into the command stream; `nodump` is the loadable builtin's path. */
+  /** Makes the two pipes and writes the start-up into the command stream; `builtins` is the loadable builtins' path. */
   constructor(
     private readonly pane: ShellPane,
-    options: { cwd: string; nodump: string; makePipe: (nonBlockingRead?: boolean) => [number, number] },
+    options: { cwd: string; builtins: string; makePipe: (nonBlockingRead?: boolean) => [number, number] },
   ) {
     this.directory = options.cwd;
     const [scriptRead, scriptWrite] = options.makePipe(false);
@@ -100,7 +104,10 @@ export class ValidatedShell {
       this.failReady = reject;
     });
     this.readyPromise.catch(() => {});
-    writeSync(scriptWrite, bashStartup({ secret: this.secret, fds: this.childFds, nodump: options.nodump }));
+    writeSync(
+      scriptWrite,
+      bashStartup({ secret: this.secret, fds: this.childFds, builtins: options.builtins }),
+    );
   }
 
   /** The shell started (or failed to): closes ccmux's copies of the shell's ends and starts reading reports. */
@@ -121,7 +128,7 @@ export class ValidatedShell {
 
   /** A command is running (or its end is not yet known). */
   get busy(): boolean {
-    return this.running !== undefined;
+    return this.running !== undefined || this.starting;
   }
 
   /** What send_keys may send now: the running command's own mode while it holds the terminal, else the prompt's keys. */
@@ -141,7 +148,7 @@ export class ValidatedShell {
   async run(step: ShellStep, display: string): Promise<ShellOutcome> {
     await this.readyPromise;
     if (this.broken !== undefined) throw new CcmuxError("PANE_EXITED", `The shell is gone: ${this.broken}.`);
-    if (this.running !== undefined) {
+    if (this.running !== undefined || this.starting) {
       throw new CcmuxError(
         "PANE_BUSY",
         "The shell is still running a command: run with only `pane` waits for it; C-c (send_keys) stops it.",
@@ -156,7 +163,13 @@ export class ValidatedShell {
       );
     }
     // Security: keystrokes left over from the last program (sent as it exited) are never read by the next one.
-    this.pane.flushInput();
+    this.starting = true;
+    try {
+      await this.pane.flushInput();
+    } finally {
+      this.starting = false;
+    }
+    if (this.broken !== undefined) throw new CcmuxError("PANE_EXITED", `The shell is gone: ${this.broken}.`);
     const nonce = randomBytes(8).toString("hex");
     let settle: (outcome: ShellOutcome) => void = () => {};
     let fail: (error: Error) => void = () => {};
@@ -166,14 +179,24 @@ export class ValidatedShell {
     });
     outcome.catch(() => {});
     this.running = { nonce, step, phase: "C", outcome, settle, fail };
+    this.last = { outcome, delivered: false };
     this.carry = Buffer.alloc(0);
     writeSync(this.scriptWrite, bashCommand(step, nonce, display, this.childFds));
     return outcome;
   }
 
-  /** The outcome of the command still running, or undefined when none is. */
+  /**
+   * The outcome of the command still running, or of the last one when nobody has had its answer yet (it ended
+   * after run's wait gave up); undefined otherwise.
+   */
   current(): Promise<ShellOutcome> | undefined {
-    return this.running?.outcome;
+    if (this.running) return this.running.outcome;
+    return this.last && !this.last.delivered ? this.last.outcome : undefined;
+  }
+
+  /** The agent got `outcome` (a run's answer): current() no longer offers it. */
+  delivered(outcome: Promise<ShellOutcome>): void {
+    if (this.last?.outcome === outcome) this.last.delivered = true;
   }
 
   /** Resolves once the shell reported `ready`; rejects if it ends first. */

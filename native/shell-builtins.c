@@ -1,12 +1,17 @@
-// A bash loadable builtin that makes the shell loading it non-dumpable (issue 14). A validated shell
-// (`input: "validated"`) loads it first thing (`enable -f ccmux_nodump.so ccmux_nodump`, then `ccmux_nodump`):
+// Two bash loadable builtins for a validated shell (`input: "validated"`, issue 14), which loads them first thing
+// (`enable -f ccmux_shell_builtins.node ccmux_nodump ccmux_cwd`).
+//
+// `ccmux_nodump` makes the shell non-dumpable:
 // after that, the programs it runs (same uid) can no longer open its /proc/<pid>/fd/* (its command stream, which a
 // pipe's /proc entry would let them open for writing, and its report channel), read its memory (the marks'
 // secret) or its environ, or ptrace it. Dumpable is reset to 1 by every execve, so the programs themselves are
 // unaffected. The struct below is bash's `struct builtin` (builtins.h), spelled out so that no bash headers are
 // needed to build it.
+#include <limits.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <sys/prctl.h>
+#include <unistd.h>
 
 struct word_list;
 struct builtin {
@@ -30,4 +35,21 @@ static char *const ccmux_nodump_doc[] = {"Makes this shell non-dumpable (ccmux v
 // BUILTIN_ENABLED (0x01) as in bash's builtins.h.
 struct builtin ccmux_nodump_struct = {
     "ccmux_nodump", ccmux_nodump_builtin, 0x01, ccmux_nodump_doc, "ccmux_nodump", NULL,
+};
+
+// `ccmux_cwd` prints the shell's working directory as the kernel knows it (getcwd(3)), with no newline. Bash's own
+// `pwd -P` resolves the path in $PWD instead: after the directory was moved and a symlink put in its place, it
+// names the symlink's target, not the directory the shell is in.
+static int ccmux_cwd_builtin(struct word_list *list) {
+  (void)list;
+  char path[PATH_MAX];
+  if (getcwd(path, sizeof path) == NULL) return 1;
+  if (fputs(path, stdout) == EOF || fflush(stdout) == EOF) return 1;
+  return 0;
+}
+
+static char *const ccmux_cwd_doc[] = {"Prints the working directory as getcwd(3) gives it (ccmux validated shell).", NULL};
+
+struct builtin ccmux_cwd_struct = {
+    "ccmux_cwd", ccmux_cwd_builtin, 0x01, ccmux_cwd_doc, "ccmux_cwd", NULL,
 };
