@@ -235,3 +235,49 @@ describe("compilePolicy: sandbox", () => {
     );
   });
 });
+
+describe('compilePolicy: input "validated" (issue 14)', () => {
+  const bash = "/usr/bin/bash";
+
+  it("accepts bash with no arguments or --norc --noprofile", () => {
+    const policy = compile({
+      workspace: ["."],
+      commands: [{ command: bash, args: ["", "--norc --noprofile"], input: "validated" }],
+    });
+    expect(policy.commands[0]?.input).toBe("validated");
+  });
+
+  it("refuses any other program with a reason, zsh with its own", () => {
+    const errors = errorsOf({
+      workspace: ["."],
+      commands: [
+        { command: "/bin/sh", input: "validated" },
+        { command: "/usr/bin/zsh", input: "validated" },
+        { command: "tool", input: "validated" },
+      ],
+    });
+    const byPath = (p: string) => errors.filter((e) => e.path === p).map((e) => e.message);
+    expect(byPath("commands[0].input").join()).toMatch(
+      /is for shells whose every command ccmux checks \(bash\); sh is not one/,
+    );
+    expect(byPath("commands[1].input").join()).toMatch(/bash only for now.*zsh/);
+    expect(byPath("commands[2].input").join()).toMatch(/tool is not one/);
+  });
+
+  it("refuses argument shapes ccmux would not start the shell with", () => {
+    const errors = errorsOf({
+      workspace: ["."],
+      commands: [{ command: bash, args: ["-c *", "--norc --noprofile"], input: "validated" }],
+    });
+    expect(errors).toEqual([{ path: "commands[0].args", message: expect.stringContaining('not "-c *"') }]);
+  });
+
+  it("refuses it for a person pane", () => {
+    const errors = errorsOf({
+      workspace: ["."],
+      commands: [],
+      panes: [{ name: "mine", command: bash, access: "write", input: "validated" }],
+    });
+    expect(errors.map((e) => e.path)).toEqual(["panes[0].input"]);
+  });
+});

@@ -172,3 +172,33 @@ describe("input flooding is bounded by maxInputBytes", () => {
     expectCode({ text: "x".repeat(1_000_000) }, raw, "LIMIT_EXCEEDED");
   });
 });
+
+describe("send_keys to a validated shell at its prompt (issue 14)", () => {
+  const prompt: SendKeysOptions = { input: "prompt", maxInputBytes: 4096 };
+
+  it("sends C-c, C-d, C-z and C-\\ only", () => {
+    const plan = planKeystrokes({ keys: ["C-c", "C-d", "C-z", "C-\\"] }, prompt);
+    expect(plan.bytes).toBe("\u0003\u0004\u001a\u001c");
+    expect(plan.strokes).toHaveLength(4);
+  });
+
+  it.each([
+    [{ text: "rm -rf ~" }],
+    [{ text: "x", submit: true }],
+    [{ submit: true }],
+    [{ keys: ["Enter"] }],
+    [{ keys: ["Up"] }],
+    [{ keys: ["C-p"] }],
+    [{ keys: ["C-r"] }],
+    [{ keys: ["C-x"] }],
+    [{ keys: ["Tab"] }],
+    [{ keys: ["M-."] }],
+    [{ keys: ["C-c", "Enter"] }],
+  ] as SendKeysRequest[][])("refuses a key that could start, edit or recall a line: %j", (request) => {
+    expectCode(request, prompt, "INPUT_NOT_ALLOWED");
+  });
+
+  it('"validated" alone is taken as the prompt (never as raw)', () => {
+    expectCode({ text: "echo hi" }, { input: "validated", maxInputBytes: 4096 }, "INPUT_NOT_ALLOWED");
+  });
+});
