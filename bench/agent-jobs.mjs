@@ -47,7 +47,7 @@ async function job(name, steps) {
     const text = textOf(result);
     chars += text.length;
     if (result.isError) throw new ToolError(tool, args, text);
-    if (tool === "spawn") srv.panes.add(result.structuredContent.pane);
+    if (tool === "spawn" || tool === "run") srv.panes.add(result.structuredContent.pane);
     return result.structuredContent;
   };
   const outcome = await steps(call);
@@ -55,9 +55,10 @@ async function job(name, steps) {
 }
 
 await job("run the tests and read the verdict", async (call) => {
-  const { pane } = await call("spawn", { command: "sh tests.sh" });
-  const waited = await call("wait_for", { pane, regex: "^# tests .*", exit: true });
-  return waited.text?.match(/# tests.*/)?.[0] ?? "(verdict not in the result)";
+  // run (issue 14): spawn, wait for the exit and read the output's tail in one call. Before: spawn, then
+  // wait_for {regex, exit: true}.
+  const ran = await call("run", { command: "sh tests.sh", lines: 5 });
+  return `${ran.output.match(/# tests.*/)?.[0] ?? "(verdict not in the result)"}, exitCode ${ran.exitCode}`;
 });
 
 await job("start a dev server and wait until it is ready", async (call) => {
@@ -89,10 +90,9 @@ await job("stop a program with C-c and keep its cleanup", async (call) => {
 });
 
 await job("print 5 MB and read the tail", async (call) => {
-  const { pane } = await call("spawn", { command: "sh big.sh" });
-  await call("wait_for", { pane, exit: true, timeout_ms: 120_000 });
-  const tail = await call("read_pane", { pane, mode: "scrollback", lines: 5 });
-  return tail.text.includes("END-OF-OUTPUT") ? "tail read" : "tail missing";
+  // Before: spawn, wait_for {exit: true}, read_pane {mode: "scrollback", lines: 5}.
+  const ran = await call("run", { command: "sh big.sh", lines: 5, timeout_ms: 120_000 });
+  return ran.output.includes("END-OF-OUTPUT") ? "tail read" : "tail missing";
 });
 
 await srv.close();

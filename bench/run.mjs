@@ -19,6 +19,7 @@ import * as nodePty from "node-pty";
 // from the same data as results.json, so the two never drift apart.
 import { benchAttachLatency } from "./attach.mjs";
 import { connectDirect } from "./daemon-direct.mjs";
+import { benchRunLatency } from "./run-latency.mjs";
 import {
   cpuMsOf,
   daemonFor,
@@ -63,6 +64,7 @@ const CONFIG = QUICK
       reconnectN: 3,
       daemonPanes: 20,
       attachN: 50,
+      runN: 30,
     }
   : {
       roundN: 500,
@@ -79,6 +81,7 @@ const CONFIG = QUICK
       reconnectN: 12,
       daemonPanes: 100,
       attachN: 200,
+      runN: 100,
     };
 const COLS = 120;
 const ROWS = 40;
@@ -672,6 +675,27 @@ async function benchDaemon(ctx) {
  * Keystroke to visible through `ccmux attach --write` and `tmux attach` (issue 13): see bench/attach.mjs. Both
  * include the floor (the outer terminal's own send-keys and capture), reported beside them.
  */
+/** `run` of `true` against spawn + wait_for, and in a validated shell (issue 14), both sandbox modes. */
+async function benchRun() {
+  log("run: `true` and its exit status in one call, against spawn + wait_for, and in a validated shell...");
+  for (const sandbox of ["required", "off"]) {
+    const r = await benchRunLatency({ samples: CONFIG.runN, sandbox });
+    const row = (value, notes) => ({ median: value.median, p99: value.p99, n: value.n, notes });
+    reference({
+      id: `run-true-${sandbox}`,
+      name: `run {command: "true"} (sandbox ${sandbox}); spawn + wait_for {exit: true} in the same run: ${r.spawnWait.median} ms median, ${r.spawnWait.p99} ms p99`,
+      unit: "ms",
+      ...row(r.run, "one call, client clock, first request to last answer"),
+    });
+    reference({
+      id: `shell-run-true-${sandbox}`,
+      name: `run {pane, command: "true"} in a validated shell (sandbox ${sandbox})`,
+      unit: "ms",
+      ...row(r.shellRun, "one call, client clock"),
+    });
+  }
+}
+
 async function benchAttach(ctx) {
   if (!ctx.tmuxAvailable) return;
   log("attach: keystroke to visible in the person's terminal, ccmux attach --write vs tmux attach...");
@@ -1922,6 +1946,7 @@ async function main() {
     await benchDaemon(ctx);
     await benchAttach(ctx);
     daemon.stop();
+    await benchRun();
     await benchSpawn(ctx);
     await benchSandbox(ctx);
     await benchInterference(ctx);
