@@ -70,6 +70,8 @@ describe.each([
         "echo real-end",
       ].join("\n"),
     );
+    // Reads one line and says so.
+    writeFileSync(join(ws.root, "readline.sh"), 'read -r line\necho "got $line"\n');
     // Makes sub/link point out of the workspace after the shell went into sub.
     writeFileSync(join(ws.root, "plant.sh"), "ln -s /etc link\n");
     // Moves the shell's directory away and puts a symlink out of the workspace in its place.
@@ -186,7 +188,7 @@ describe.each([
     expect((await mcp.ok<RunResult>("run", { pane, command: "echo after" })).output).toBe("after");
   });
 
-  it("while a command holds the terminal, keys follow its own rule; C-c ends it; text left at its end never reaches the next command", async () => {
+  it("while a command holds the terminal, keys follow its own rule; C-c ends it; at the prompt again, text is refused", async () => {
     const pane = await shell();
     const started = await mcp.ok<RunResult>("run", { pane, command: "cat", timeout_ms: 300 });
     expect(started).toMatchObject({ alive: true, reason: "timeout" });
@@ -204,6 +206,22 @@ describe.each([
     expect(ended.output).toContain("to cat");
     await mcp.refused("send_keys", { pane, text: "late" }, "INPUT_NOT_ALLOWED");
     await mcp.refused("run", { pane }, "INVALID_ARGUMENT");
+  });
+
+  it("keystrokes the last program left unread are discarded: the next command never reads them", async () => {
+    const pane = await shell();
+    const first = await mcp.ok<RunResult>("run", { pane, command: "bash readline.sh", timeout_ms: 300 });
+    expect(first).toMatchObject({ alive: true, reason: "timeout" });
+    // Two lines in one write: the script reads the first and exits; the second stays in the terminal's input.
+    await mcp.ok("send_keys", { pane, text: "first\rleftover-line\r" });
+    const done = await mcp.ok<RunResult>("run", { pane, timeout_ms: 10_000 });
+    expect(done).toMatchObject({ exitCode: 0, output: expect.stringContaining("got first") });
+    const next = await mcp.ok<RunResult>("run", { pane, command: "bash readline.sh", timeout_ms: 500 });
+    expect(next).toMatchObject({ alive: true, reason: "timeout" });
+    await mcp.ok("send_keys", { pane, text: "typed-now", submit: true });
+    const read = await mcp.ok<RunResult>("run", { pane, timeout_ms: 10_000 });
+    expect(read.output).toContain("got typed-now");
+    expect(read.output).not.toContain("got leftover");
   });
 
   it("cd outside the workspace is refused; a symlink planted after a cd, or the directory swapped for one, carries no relative path outside", async () => {
