@@ -137,29 +137,43 @@ static napi_value reap_child(napi_env env, napi_callback_info info) {
   return reaped;
 }
 
-// Bytes written to the pty master `fd` that the program has not read yet, or -1 when the kernel cannot tell.
-// TIOCOUTQ on a Linux pty master is always 0 (ptys keep no output queue), so this asks the slave side: a slave
-// descriptor from the master (TIOCGPTPEER, Linux 4.13+: no path lookup, no controlling-terminal change), poll()
-// first because n_tty_poll flushes the pty's pending buffer work into the line discipline (without it, bytes just
-// written are not counted yet), then TIOCINQ. In canonical mode only complete lines count: a partial line is all
-// the program can get anyway.
-static napi_value pty_input_queued(napi_env env, napi_callback_info info) {
+// The one argument of the pty calls below: a descriptor number >= 0. Throws a TypeError naming `usage` otherwise.
+static bool pty_fd_arg(napi_env env, napi_callback_info info, const char *usage, int32_t *fd) {
   size_t argc = 1;
   napi_value argv[1];
-  int32_t fd = -1;
   if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc != 1 ||
-      napi_get_value_int32(env, argv[0], &fd) != napi_ok || fd < 0) {
-    napi_throw_type_error(env, NULL, "ptyInputQueued(fd: number >= 0)");
-    return NULL;
+      napi_get_value_int32(env, argv[0], fd) != napi_ok || *fd < 0) {
+    napi_throw_type_error(env, NULL, usage);
+    return false;
   }
-  int queued = -1;
-  // Security: pane escape — a slave descriptor a later pane inherited would let it type into this pane:
-  // close-on-exec, and closed before returning (no spawn runs in between: this is synchronous on Node's thread).
-  int slave = ioctl(fd, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+  return true;
+}
+
+// A slave descriptor of the pty whose master is `master` (TIOCGPTPEER, Linux 4.13+: no path lookup, no
+// controlling-terminal change), polled once because n_tty_poll flushes the pty's pending buffer work into the line
+// discipline (without it, bytes just written are not seen yet); -1 when the kernel cannot give one.
+// Security: pane escape — a slave descriptor a later pane inherited would let it type into this pane: it is
+// close-on-exec, and the callers close it before returning (no spawn runs in between: this is synchronous on
+// Node's thread).
+static int pty_peer(int master) {
+  int slave = ioctl(master, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
   if (slave >= 0) {
     struct pollfd probe = {.fd = slave, .events = POLLIN, .revents = 0};
     while (poll(&probe, 1, 0) == -1 && errno == EINTR) {
     }
+  }
+  return slave;
+}
+
+// Bytes written to the pty master `fd` that the program has not read yet, or -1 when the kernel cannot tell.
+// TIOCOUTQ on a Linux pty master is always 0 (ptys keep no output queue), so this asks the slave side (pty_peer),
+// with TIOCINQ. In canonical mode only complete lines count: a partial line is all the program can get anyway.
+static napi_value pty_input_queued(napi_env env, napi_callback_info info) {
+  int32_t fd = -1;
+  if (!pty_fd_arg(env, info, "ptyInputQueued(fd: number >= 0)", &fd)) return NULL;
+  int queued = -1;
+  int slave = pty_peer(fd);
+  if (slave >= 0) {
     if (ioctl(slave, TIOCINQ, &queued) == -1) queued = -1;
     close(slave);
   }
@@ -172,14 +186,8 @@ static napi_value pty_input_queued(napi_env env, napi_callback_info info) {
 // as tcgetpgrp does): the process group a C-c reaches and the one that may read the terminal. -1 when the kernel
 // cannot tell (the slave closed, no session).
 static napi_value foreground_group(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1];
   int32_t fd = -1;
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc != 1 ||
-      napi_get_value_int32(env, argv[0], &fd) != napi_ok || fd < 0) {
-    napi_throw_type_error(env, NULL, "foregroundGroup(fd: number >= 0)");
-    return NULL;
-  }
+  if (!pty_fd_arg(env, info, "foregroundGroup(fd: number >= 0)", &fd)) return NULL;
   pid_t group = -1;
   if (ioctl(fd, TIOCGPGRP, &group) == -1) group = -1;
   napi_value result;
@@ -188,24 +196,13 @@ static napi_value foreground_group(napi_env env, napi_callback_info info) {
 }
 
 // Discards what was written to the pty master `fd` and not yet read by the program (tcflush(TCIFLUSH) on a slave
-// descriptor taken from the master with TIOCGPTPEER, as ptyInputQueued does). Returns false when the kernel
-// cannot do it.
+// descriptor, pty_peer). Returns false when the kernel cannot do it.
 static napi_value flush_pty_input(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1];
   int32_t fd = -1;
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc != 1 ||
-      napi_get_value_int32(env, argv[0], &fd) != napi_ok || fd < 0) {
-    napi_throw_type_error(env, NULL, "flushPtyInput(fd: number >= 0)");
-    return NULL;
-  }
+  if (!pty_fd_arg(env, info, "flushPtyInput(fd: number >= 0)", &fd)) return NULL;
   bool flushed = false;
-  // Security: pane escape — the slave descriptor is close-on-exec and closed before returning (see above).
-  int slave = ioctl(fd, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+  int slave = pty_peer(fd);
   if (slave >= 0) {
-    struct pollfd probe = {.fd = slave, .events = POLLIN, .revents = 0};
-    while (poll(&probe, 1, 0) == -1 && errno == EINTR) {
-    }
     flushed = tcflush(slave, TCIFLUSH) == 0;
     close(slave);
   }

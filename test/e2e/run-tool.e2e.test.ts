@@ -8,19 +8,9 @@ import {
   serveWorkspace,
   type TestWorkspace,
 } from "../support/mcp-harness.js";
+import type { RunResult } from "../support/run-result.js";
 
 /** `run` (issue 14, part 1) through the real MCP client against the built CLI. */
-interface RunResult {
-  pane: string;
-  name: string;
-  exitCode: number | null;
-  signal: number | null;
-  alive: boolean;
-  reason: string;
-  elapsedMs: number;
-  output: string;
-  truncated: number;
-}
 
 const POLICY = {
   commands: [

@@ -8,18 +8,9 @@ import {
   serveWorkspace,
   type TestWorkspace,
 } from "../support/mcp-harness.js";
+import type { RunResult } from "../support/run-result.js";
 
 /** A validated shell (issue 14, part 2) through the real MCP client against the built CLI. */
-interface RunResult {
-  pane: string;
-  exitCode: number | null;
-  alive: boolean;
-  reason: string;
-  output: string;
-  truncated: number;
-  cwd?: string;
-  uncertain?: boolean;
-}
 
 const POLICY = {
   commands: [
