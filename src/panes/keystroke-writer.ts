@@ -17,7 +17,8 @@ const MAX_POLL_MS = 16;
 
 /** The terminal a KeystrokeWriter writes to. */
 export interface KeystrokeTarget {
-  write(bytes: string): void;
+  /** Writes one keystroke; `false` when the terminal took only part of it (nothing more is written then). */
+  write(bytes: string): boolean;
   /** Whether written input is still unread by the program; undefined when the system cannot tell. */
   inputPending(): boolean | undefined;
   /** False once the process is gone: nothing more is written or waited for. */
@@ -46,8 +47,8 @@ export class KeystrokeWriter {
   }
 
   /**
-   * Resolves with how many strokes were written: all of them, or fewer once the process is gone or `stop()` says
-   * so. `stop` is asked right before each stroke, after any wait (for earlier calls in the queue, or to settle).
+   * Resolves with how many strokes were written: all of them, or fewer once the process is gone, `stop()` says
+   * so, or the terminal took only part of one. `stop` is asked right before each stroke, after any wait (for earlier calls in the queue, or to settle).
    */
   type(strokes: readonly Keystroke[], stop: () => boolean = () => false): Promise<number> {
     const run = this.queue.then(() => this.write(strokes, stop));
@@ -64,7 +65,7 @@ export class KeystrokeWriter {
     for (const stroke of strokes) {
       if (this.lastWasOpen) await this.settle(deadline);
       if (!this.target.isOpen() || stop()) return written;
-      this.target.write(stroke.bytes);
+      if (this.target.write(stroke.bytes) === false) return written;
       this.lastWasOpen = stroke.settle;
       written += 1;
     }

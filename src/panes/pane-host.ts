@@ -153,7 +153,7 @@ export interface ShellRunAnswer {
   /** `finished`: the shell reported the command's end; `timeout`/`aborted`: it still runs. */
   outcome: "finished" | "timeout" | "aborted";
   /** The shell's report, once finished: `$?`, the output between the command's marks, the directory after it. */
-  result?: { status: number; output: string; cwd: string; uncertain: boolean };
+  result?: { status: number; output: string; cwd: string; uncertain: boolean; stopped: boolean };
   pane: PaneInfo;
 }
 

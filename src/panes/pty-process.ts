@@ -1,4 +1,4 @@
-import { readSync } from "node:fs";
+import { readSync, writeSync } from "node:fs";
 import type { Socket } from "node:net";
 import * as nodePty from "node-pty";
 import { addon } from "../native/addon.js";
@@ -107,6 +107,26 @@ export class PtyProcess {
   /** Writes `bytes` (UTF-8) to the program's input, in order (node-pty's queue). */
   write(bytes: string): void {
     if (!this.closed) this.pty.write(bytes);
+  }
+
+  /**
+   * Writes `bytes` (UTF-8) to the program's input now, synchronously, as far as the terminal takes them (its
+   * input buffer is full while the program does not read): returns how many bytes were written; the rest is
+   * dropped. Nothing is left queued to arrive later (a validated shell flushes its terminal's input before each
+   * command, which a queued write would miss). The master is non-blocking (node-pty makes it so): never blocks.
+   */
+  writeNow(bytes: string): number {
+    if (this.closed) return 0;
+    const data = Buffer.from(bytes, "utf8");
+    let written = 0;
+    while (written < data.length) {
+      try {
+        written += writeSync(this.masterFd, data, written);
+      } catch {
+        break; // EAGAIN: the program has not read what it has; EIO/EBADF: the pty is closing
+      }
+    }
+    return written;
   }
 
   /** Input is still queued in node-pty (its writes are asynchronous): not yet written to the terminal. */

@@ -63,9 +63,9 @@ const output = z.object({
   signal: z.number().int().nullable().describe("The signal that ended the program, if one did."),
   alive: z.boolean().describe("True when the program is still running (the timeout passed first)."),
   reason: z
-    .enum(["exited", "timeout", "aborted"])
+    .enum(["exited", "timeout", "aborted", "stopped"])
     .describe(
-      "Why the call returned: the program exited, timeout_ms passed, or the client cancelled the call.",
+      "Why the call returned: the program exited, timeout_ms passed, the client cancelled the call, or (validated shell) the command was stopped with C-z: it stays stopped, there is no fg or bg, kill_pane ends it.",
     ),
   elapsedMs: z.number().int(),
   output: z
@@ -199,8 +199,14 @@ async function runInShell(
       name: pane.name,
       exitCode: result?.status ?? null,
       signal: null,
-      alive: result === undefined,
-      reason: result ? "exited" : answer.outcome === "aborted" ? "aborted" : "timeout",
+      alive: result === undefined || result.stopped,
+      reason: result?.stopped
+        ? "stopped"
+        : result
+          ? "exited"
+          : answer.outcome === "aborted"
+            ? "aborted"
+            : "timeout",
       elapsedMs: Date.now() - wait.started,
       output: result ? tail.text : "",
       truncated: tail.cut,

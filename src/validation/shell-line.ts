@@ -39,7 +39,8 @@ export function checkShellLine(
       }
       const target = args[0] as string;
       // An absolute directory needs nothing from the old one: the way back into the workspace.
-      const base = here ?? (target.startsWith("/") ? cwd : refuseRelative(cwd));
+      // (Resolved against a workspace root: the shell's own directory may be gone, and getcwd reports nothing.)
+      const base = here ?? (target.startsWith("/") ? (policy.workspace[0] as string) : refuseRelative(cwd));
       const dir = canonicalizeInside(target, { cwd: base, roots: policy.workspace });
       if (!isDirectory(dir)) {
         throw new CcmuxError("PATH_INVALID", "cd: not an existing directory", { data: { builtin: "cd" } });

@@ -23,7 +23,8 @@ const POLICY = {
     { command: "sleep", args: ["*"] },
   ],
   env: { pass: ["PATH", "HOME", "LANG"], fromAgent: ["GREETING"] },
-  limits: { callsPerMinute: 10_000, burst: 10_000 },
+  // maxInputBytes raised: a long command line must not hang the server (an attack review's 70 000 bytes did).
+  limits: { callsPerMinute: 10_000, burst: 10_000, maxInputBytes: 200_000 },
 };
 
 describe.each([
@@ -34,7 +35,7 @@ describe.each([
   let mcp: Served;
 
   beforeAll(async () => {
-    ws = makeWorkspace({ ...POLICY, sandbox: { mode } });
+    ws = makeWorkspace({ ...POLICY, sandbox: { mode } }, { busy: true });
     // A root server runs panes as nobody, who owns the workspace (makeWorkspace): so it does what it makes here.
     const owned = (dir: string) => {
       mkdirSync(dir);
@@ -61,6 +62,11 @@ describe.each([
         "echo real-end",
       ].join("\n"),
     );
+    // Reads nothing for a while.
+    writeFileSync(join(ws.root, "busy.sh"), "sleep 1.5\necho busy-done\n");
+    // Removes the directory the shell is in.
+    writeFileSync(join(ws.root, "rmself.sh"), 'rmdir "$PWD" && echo removed\n');
+    owned(join(ws.root, "sub3"));
     // Reads one line and says so.
     writeFileSync(join(ws.root, "readline.sh"), 'read -r line\necho "got $line"\n');
     // Makes sub/link point out of the workspace after the shell went into sub.
@@ -213,6 +219,60 @@ describe.each([
     const read = await mcp.ok<RunResult>("run", { pane, timeout_ms: 10_000 });
     expect(read.output).toContain("got typed-now");
     expect(read.output).not.toContain("got leftover");
+  });
+
+  it("a flood of keys to a program that does not read is refused once the terminal is full, and none of it reaches the next command", async () => {
+    const pane = await shell();
+    const busy = await mcp.ok<RunResult>("run", { pane, command: "bash busy.sh", timeout_ms: 100 });
+    expect(busy.alive).toBe(true);
+    const line = `${"x".repeat(98)}\r`;
+    const codes: string[] = [];
+    for (let i = 0; i < 12; i++) {
+      const sent = await mcp.call("send_keys", { pane, text: line.repeat(40) });
+      codes.push(
+        sent.isError ? String((sent.content as Array<{ text: string }>)[0]?.text.split(":")[0]) : "ok",
+      );
+    }
+    expect(codes).toContain("LIMIT_EXCEEDED");
+    expect((await mcp.ok<RunResult>("run", { pane, timeout_ms: 10_000 })).output).toContain("busy-done");
+    const next = await mcp.ok<RunResult>("run", { pane, command: "bash readline.sh", timeout_ms: 500 });
+    expect(next).toMatchObject({ alive: true, reason: "timeout" });
+    await mcp.ok("send_keys", { pane, keys: ["C-c"] });
+    expect((await mcp.ok<RunResult>("run", { pane, timeout_ms: 10_000 })).exitCode).toBe(130);
+  });
+
+  it("a 70 000-byte command line runs and the server keeps answering (no blocking write to the shell)", async () => {
+    const pane = await shell();
+    const other = await shell();
+    const long = `echo ${"a".repeat(60_000)} ${"b".repeat(10_000)}`;
+    const ran = mcp.ok<RunResult>("run", { pane, command: long, timeout_ms: 20_000 });
+    expect((await mcp.ok<{ panes: unknown[] }>("list_panes")).panes.length).toBeGreaterThan(0);
+    expect((await mcp.ok<RunResult>("run", { pane: other, command: "echo other" })).output).toBe("other");
+    const result = await ran;
+    expect(result).toMatchObject({ exitCode: 0, alive: false });
+    expect(result.output.replaceAll("\n", "")).toContain("b".repeat(10_000));
+  });
+
+  it("C-z stops a command: run says stopped (alive), not exited", async () => {
+    const pane = await shell();
+    const started = await mcp.ok<RunResult>("run", { pane, command: "cat", timeout_ms: 200 });
+    expect(started.alive).toBe(true);
+    await mcp.ok("send_keys", { pane, keys: ["C-z"] });
+    const stopped = await mcp.ok<RunResult>("run", { pane, timeout_ms: 10_000 });
+    expect(stopped).toMatchObject({ alive: true, reason: "stopped" });
+    expect((await mcp.ok<RunResult>("run", { pane, command: "echo next" })).output).toBe("next");
+  });
+
+  it("after the shell's directory is removed, relative paths are refused and cd to an absolute workspace directory gets out", async () => {
+    const pane = await shell();
+    await mcp.ok<RunResult>("run", { pane, command: "cd sub3" });
+    const removed = await mcp.ok<RunResult>("run", { pane, command: "bash ../rmself.sh" });
+    expect(removed.output).toBe("removed");
+    await mcp.refused("run", { pane, command: "cat note.txt" }, "PATH_OUTSIDE_WORKSPACE");
+    expect((await mcp.ok<RunResult>("run", { pane, command: `cd ${join(ws.root, "sub")}` })).cwd).toBe(
+      join(ws.root, "sub"),
+    );
+    expect((await mcp.ok<RunResult>("run", { pane, command: "cat note.txt" })).output).toBe("in sub");
   });
 
   it("cd outside the workspace is refused; a symlink planted after a cd, or the directory swapped for one, carries no relative path outside", async () => {

@@ -8,9 +8,13 @@ class FakeTerminal implements KeystrokeTarget {
   open = true;
   /** Undefined: the kernel cannot tell. */
   canTell = true;
-  write(bytes: string): void {
+  /** The terminal takes whole keystrokes until `full` is set. */
+  full = false;
+  write(bytes: string): boolean {
+    if (this.full) return false;
     this.writes.push({ bytes, at: Date.now() });
     this.unread += 1;
+    return true;
   }
   inputPending(): boolean | undefined {
     return this.canTell ? this.unread > 0 : undefined;
@@ -100,5 +104,16 @@ describe("keystroke writer", () => {
     term.open = false;
     await typing;
     expect(term.writes.map((w) => w.bytes)).toEqual(["\x1b"]);
+  });
+
+  it("stops at a keystroke the terminal takes only part of, and says how many were written", async () => {
+    const terminal = new FakeTerminal();
+    const writer = new KeystrokeWriter(terminal, { gapMs: 0, budgetMs: 0 });
+    terminal.canTell = false;
+    const strokes = ["a", "b", "c"].map((bytes) => ({ bytes, settle: false }));
+    expect(await writer.type(strokes.slice(0, 1))).toBe(1);
+    terminal.full = true;
+    expect(await writer.type(strokes)).toBe(0);
+    expect(terminal.writes.map((w) => w.bytes)).toEqual(["a"]);
   });
 });

@@ -312,6 +312,14 @@ export class EmbeddedPaneHost implements PaneHost {
     // prompt takes no text (what is typed is flushed before the next command in any case).
     const shellBack = (): boolean => options.shellCommand === true && pane.shell?.keys() === "prompt";
     const written = await pane.type(strokes, () => writing() || shellBack());
+    if (written < strokes.length && pane.shell !== undefined && pane.alive && !writing() && !shellBack()) {
+      // Security: a validated shell's keys are never left queued to arrive after its next command started.
+      throw new CcmuxError(
+        "LIMIT_EXCEEDED",
+        `The program in front is not reading its input and the terminal's input buffer is full: ${written} of ${strokes.length} keystrokes were written, the rest was dropped.`,
+        { data: { written, keystrokes: strokes.length } },
+      );
+    }
     if (written < strokes.length && shellBack() && !writing()) {
       throw new CcmuxError(
         "INPUT_NOT_ALLOWED",

@@ -141,7 +141,7 @@ export class Pane extends EventEmitter {
     });
     this.screen.onReply((reply) => {
       // Security: only device reports without pane-controlled content go back (title/colour reports would type attacker text).
-      if (isSafeReply(reply)) this.process.write(reply);
+      if (isSafeReply(reply)) this.write(reply);
     });
   }
 
@@ -184,8 +184,18 @@ export class Pane extends EventEmitter {
     return this.exitPromise;
   }
 
-  write(bytes: string): void {
-    if (this.alive && !this.disposed) this.process.write(bytes);
+  /**
+   * Writes to the program's input; false when only part of `bytes` could be written. A validated shell's pane
+   * writes synchronously and drops what the terminal does not take (PtyProcess.writeNow): its keystrokes must
+   * never arrive after the flush that precedes its next command. Other panes queue in node-pty.
+   */
+  write(bytes: string): boolean {
+    if (!this.alive || this.disposed) return false;
+    if (this.shell === undefined) {
+      this.process.write(bytes);
+      return true;
+    }
+    return this.process.writeNow(bytes) === Buffer.byteLength(bytes, "utf8");
   }
 
   /** Resizes the terminal and its emulator (the program gets SIGWINCH); answers once the screen has the size. */

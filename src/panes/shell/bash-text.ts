@@ -70,7 +70,8 @@ export function bashStartup(options: { secret: string; fds: ShellFds; builtins: 
     // PWD is set from getcwd first: programs that trust $PWD must not follow a symlink put where the directory was.
     `__ccmux_start() { PWD=$(ccmux_cwd); builtin printf '$ %s\\n\\033]133;C;%s;%s\\a' "$2" "$__ccmux_secret" "$1"; }`,
     // $1 the status, $2 the nonce
-    `__ccmux_done() { builtin printf '\\033]133;D;%s;%s\\a' "$__ccmux_secret" "$2"; builtin printf 'done\\0%s\\0%s\\0%s\\0' "$2" "$1" "$(ccmux_cwd)" >&${back}; }`,
+    // $3 of the report: `1` when a job is stopped (C-z): the command has not ended, it waits to be resumed.
+    `__ccmux_done() { builtin printf '\\033]133;D;%s;%s\\a' "$__ccmux_secret" "$2"; builtin printf 'done\\0%s\\0%s\\0%s\\0%s\\0' "$2" "$1" "$(ccmux_cwd)" "$(builtin jobs -sp)" >&${back}; }`,
     // One job first: with job control on, bash gives the terminal back to its own process group after it, so
     // the group in front when `ready` arrives is the shell's (in the sandbox it starts in the launcher's).
     "( builtin : )",
@@ -87,7 +88,8 @@ export function bashStartup(options: { secret: string; fds: ShellFds; builtins: 
  */
 export function bashCommand(step: ShellStep, nonce: string, display: string, fds: ShellFds): string {
   if (!/^[0-9a-f]{8,64}$/.test(nonce)) throw new Error("bashCommand: the nonce must be lowercase hex");
-  const shown = singleQuote(sanitizeText(display).replace(/\n/g, " "));
+  const line = sanitizeText(display).replace(/\n/g, " ");
+  const shown = singleQuote(line.length > MAX_SHOWN ? `${line.slice(0, MAX_SHOWN)}…` : line);
   return [
     `__ccmux_start ${nonce} ${shown}`,
     `${stepText(step)} ${fds.back}>&-`,
@@ -95,6 +97,9 @@ export function bashCommand(step: ShellStep, nonce: string, display: string, fds
     "",
   ].join("\n");
 }
+
+/** The most characters of a command line shown after the prompt (the audit log has it whole). */
+const MAX_SHOWN = 2000;
 
 function stepText(step: ShellStep): string {
   switch (step.kind) {

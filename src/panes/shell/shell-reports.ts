@@ -1,11 +1,12 @@
 /** What a validated bash reports on its report channel (bash-text.ts writes these; fields end in NUL). */
 export type ShellReport =
   | { kind: "ready"; cwd: string }
-  | { kind: "done"; nonce: string; status: number; cwd: string };
+  /** `stopped`: a job of the shell is stopped (C-z), so the command has not ended. */
+  | { kind: "done"; nonce: string; status: number; cwd: string; stopped: boolean };
 
 /** The longest field accepted: a path (PATH_MAX) with room to spare; a longer one is a broken channel. */
 const MAX_FIELD_BYTES = 8192;
-const FIELDS = { ready: 1, done: 3 } as const;
+const FIELDS = { ready: 1, done: 4 } as const;
 
 /**
  * Splits the report channel's bytes into reports, across reads. `push` returns the reports completed by `chunk`,
@@ -45,9 +46,9 @@ export class ShellReportReader {
     if (rest.length < FIELDS[kind]) return undefined;
     this.fields = [];
     if (kind === "ready") return { kind, cwd: rest[0] as string };
-    const [nonce, status, cwd] = rest as [string, string, string];
+    const [nonce, status, cwd, stopped] = rest as [string, string, string, string];
     if (!/^\d{1,3}$/.test(status))
       throw new Error(`a status that is not a number: ${JSON.stringify(status)}`);
-    return { kind, nonce, status: Number(status), cwd };
+    return { kind, nonce, status: Number(status), cwd, stopped: stopped !== "" };
   }
 }

@@ -31,6 +31,8 @@ export interface ShellOutcome {
   cwd: string;
   /** The shell said the command ended while another process group held the terminal: the answer may be wrong. */
   uncertain: boolean;
+  /** The command was stopped (C-z) rather than ended: it waits, stopped, until the pane is killed. */
+  stopped: boolean;
 }
 
 /** What send_keys may do to a validated shell now: a command's own input mode, or the keys allowed at its prompt. */
@@ -43,7 +45,7 @@ interface Running {
   phase: "C" | "D" | "seen";
   startMark?: Promise<HistoryMark | undefined>;
   output?: Promise<string>;
-  report?: { status: number; cwd: string };
+  report?: { status: number; cwd: string; stopped: boolean };
   outcome: Promise<ShellOutcome>;
   settle: (outcome: ShellOutcome) => void;
   fail: (error: Error) => void;
@@ -67,6 +69,8 @@ export class ValidatedShell {
   private readonly scriptWrite: number;
   private readonly backRead: number;
   private backSocket: Socket | undefined;
+  /** The command stream, written without blocking once the shell runs (see launched). */
+  private scriptStream: Socket | undefined;
   private readonly reports = new ShellReportReader();
   private readonly readyPromise: Promise<void>;
   private markReady: () => void = () => {};
@@ -114,6 +118,11 @@ export class ValidatedShell {
   launched(): void {
     closeSync(this.childFds.script);
     closeSync(this.childFds.back);
+    // Security: never a blocking write: a long command line fills the pipe while bash echoes it to the terminal,
+    // which this thread must go on reading (an attack review hung the server with a 70 000-byte line).
+    const script = new Socket({ fd: this.scriptWrite, readable: false, writable: true });
+    this.scriptStream = script;
+    script.on("error", (error) => this.end(`its command stream failed: ${error.message}`));
     const socket = new Socket({ fd: this.backRead, readable: true, writable: false });
     this.backSocket = socket;
     socket.on("data", (chunk: Buffer) => this.onReports(chunk));
@@ -151,7 +160,7 @@ export class ValidatedShell {
     if (this.running !== undefined || this.starting) {
       throw new CcmuxError(
         "PANE_BUSY",
-        "The shell is still running a command: run with only `pane` waits for it; C-c (send_keys) stops it.",
+        "The shell is still running a command: run with only `pane` waits for it; send_keys C-c stops it when its rule takes keys, kill_pane always does.",
       );
     }
     const front = this.pane.foregroundGroup();
@@ -181,7 +190,7 @@ export class ValidatedShell {
     this.running = { nonce, step, phase: "C", outcome, settle, fail };
     this.last = { outcome, delivered: false };
     this.carry = Buffer.alloc(0);
-    writeSync(this.scriptWrite, bashCommand(step, nonce, display, this.childFds));
+    this.scriptStream?.write(bashCommand(step, nonce, display, this.childFds));
     return outcome;
   }
 
@@ -245,10 +254,13 @@ export class ValidatedShell {
     this.running?.fail(new CcmuxError("PANE_EXITED", `The shell ended while the command ran: ${why}.`));
     this.running = undefined;
     this.backSocket?.destroy();
-    try {
-      closeSync(this.scriptWrite);
-    } catch {
-      // closed already
+    if (this.scriptStream) this.scriptStream.destroy();
+    else {
+      try {
+        closeSync(this.scriptWrite);
+      } catch {
+        // closed already
+      }
     }
   }
 
@@ -273,7 +285,7 @@ export class ValidatedShell {
         return;
       }
       this.directory = report.cwd;
-      running.report = { status: report.status, cwd: report.cwd };
+      running.report = { status: report.status, cwd: report.cwd, stopped: report.stopped };
       void this.settleWhenKnown(running);
     }
   }
@@ -286,6 +298,12 @@ export class ValidatedShell {
     const output = await running.output;
     if (this.running === running) this.running = undefined;
     this.pane.releaseSince(await running.startMark);
-    running.settle({ status: report.status, output, cwd: report.cwd, uncertain: front !== this.group });
+    running.settle({
+      status: report.status,
+      output,
+      cwd: report.cwd,
+      uncertain: front !== this.group,
+      stopped: report.stopped,
+    });
   }
 }
