@@ -1,5 +1,14 @@
 import { spawn } from "node:child_process";
-import { closeSync, openSync, readFileSync, realpathSync, writeFileSync } from "node:fs";
+import {
+  chownSync,
+  closeSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  realpathSync,
+  writeFileSync,
+} from "node:fs";
+import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { type TestDaemons, testDaemons } from "../support/daemon-harness.js";
 import {
@@ -84,6 +93,25 @@ describe.each([
       (r) => r.tool === "kill_pane" && r.repeated === true,
     );
     expect(repeats).toHaveLength(1);
+  });
+
+  it("a validated shell outlives its client: a reconnect runs the next command in the directory it left", async () => {
+    ws = makeWorkspace({
+      commands: [{ command: "bash", args: ["--norc --noprofile"], input: "validated" }, { command: "pwd" }],
+      sandbox: { mode },
+    });
+    mkdirSync(join(ws.root, "deeper"));
+    if (process.getuid?.() === 0) chownSync(join(ws.root, "deeper"), 65534, 65534);
+    daemons = testDaemons(ws);
+    const first = await connect("work");
+    const { pane } = await first.ok<{ pane: string }>("spawn", { command: BASH });
+    expect((await first.ok<{ cwd: string }>("run", { pane, command: "cd deeper" })).cwd).toBe(
+      join(ws.root, "deeper"),
+    );
+    await disconnect(first);
+    const second = await connect("work");
+    const ran = await second.ok<{ output: string; exitCode: number }>("run", { pane, command: "pwd" });
+    expect(ran).toMatchObject({ exitCode: 0, output: join(ws.root, "deeper") });
   });
 
   it("two sessions cannot see each other's panes; the audit names the session and the connection", async () => {
