@@ -7,13 +7,24 @@
 // secret) or its environ, or ptrace it. Dumpable is reset to 1 by every execve, so the programs themselves are
 // unaffected. The struct below is bash's `struct builtin` (builtins.h), spelled out so that no bash headers are
 // needed to build it.
+#include <errno.h>
 #include <limits.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <sys/prctl.h>
 #include <unistd.h>
 
-struct word_list;
+// bash's WORD_DESC and WORD_LIST (command.h), for the arguments.
+struct word_desc {
+  char *word;
+  int flags;
+};
+struct word_list {
+  struct word_list *next;
+  struct word_desc *word;
+};
 struct builtin {
   char *name;
   int (*function)(struct word_list *);
@@ -37,18 +48,33 @@ struct builtin ccmux_nodump_struct = {
     "ccmux_nodump", ccmux_nodump_builtin, 0x01, ccmux_nodump_doc, "ccmux_nodump", NULL,
 };
 
-// `ccmux_cwd` prints the shell's working directory as the kernel knows it (getcwd(3)), with no newline. Bash's own
-// `pwd -P` resolves the path in $PWD instead: after the directory was moved and a symlink put in its place, it
-// names the symlink's target, not the directory the shell is in.
+// `ccmux_cwd [FD]` gives the shell's working directory as the kernel knows it (getcwd(3)): printed to standard
+// output with no newline, or, given FD, written to FD as its exact bytes and a NUL. Bash's own `pwd -P` resolves
+// the path in $PWD instead: after the directory was moved and a symlink put in its place, it names the symlink's
+// target, not the directory the shell is in. FD exists because `$(…)` drops trailing newlines: a directory named
+// `a<newline>` read back that way is `a` (an attack review made ccmux check paths against a neighbour that way).
 static int ccmux_cwd_builtin(struct word_list *list) {
-  (void)list;
   char path[PATH_MAX];
   if (getcwd(path, sizeof path) == NULL) return 1;
-  if (fputs(path, stdout) == EOF || fflush(stdout) == EOF) return 1;
+  if (list == NULL || list->word == NULL || list->word->word == NULL) {
+    return fputs(path, stdout) == EOF || fflush(stdout) == EOF ? 1 : 0;
+  }
+  char *end = NULL;
+  long fd = strtol(list->word->word, &end, 10);
+  if (end == list->word->word || *end != '\0' || fd < 0 || fd > 65535) return 2;
+  size_t length = strlen(path) + 1; // the NUL too
+  const char *next = path;
+  while (length > 0) {
+    ssize_t written = write((int)fd, next, length);
+    if (written < 0 && errno == EINTR) continue;
+    if (written <= 0) return 1;
+    next += written;
+    length -= (size_t)written;
+  }
   return 0;
 }
 
-static char *const ccmux_cwd_doc[] = {"Prints the working directory as getcwd(3) gives it (ccmux validated shell).", NULL};
+static char *const ccmux_cwd_doc[] = {"Gives the working directory as getcwd(3) does, on stdout or NUL-ended on FD (ccmux).", NULL};
 
 struct builtin ccmux_cwd_struct = {
     "ccmux_cwd", ccmux_cwd_builtin, 0x01, ccmux_cwd_doc, "ccmux_cwd", NULL,

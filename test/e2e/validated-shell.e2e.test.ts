@@ -1,4 +1,4 @@
-import { chownSync, existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { chownSync, existsSync, mkdirSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
@@ -24,7 +24,7 @@ const POLICY = {
   ],
   env: { pass: ["PATH", "HOME", "LANG"], fromAgent: ["GREETING"] },
   // maxInputBytes raised: a long command line must not hang the server (an attack review's 70 000 bytes did).
-  limits: { callsPerMinute: 10_000, burst: 10_000, maxInputBytes: 200_000 },
+  limits: { callsPerMinute: 10_000, burst: 10_000, maxInputBytes: 200_000, maxPanes: 64 },
 };
 
 describe.each([
@@ -62,6 +62,17 @@ describe.each([
         "echo real-end",
       ].join("\n"),
     );
+    // A directory whose name ends in a newline, reached through a symlink, beside one without it: $(…) would
+    // drop the newline, and ccmux would check relative paths against the neighbour.
+    mkdirSync(join(ws.root, "a"));
+    writeFileSync(join(ws.root, "a", "secret.txt"), "harmless\n");
+    mkdirSync(join(ws.root, "a\n"));
+    symlinkSync("/etc/passwd", join(ws.root, "a\n", "secret.txt"));
+    symlinkSync("a\n", join(ws.root, "nl-link"));
+    // Renames the directory the shell is in to a name that is not UTF-8 (x, then byte 0xff).
+    owned(join(ws.root, "sub4"));
+    writeFileSync(join(ws.root, "sub4", "note.txt"), "in sub4\n");
+    writeFileSync(join(ws.root, "bad-name.sh"), 'mv "$PWD" "$(printf \'../x\\377\')" && echo renamed\n');
     // Reads nothing for a while.
     writeFileSync(join(ws.root, "busy.sh"), "sleep 1.5\necho busy-done\n");
     // Removes the directory the shell is in.
@@ -260,7 +271,9 @@ describe.each([
     await mcp.ok("send_keys", { pane, keys: ["C-z"] });
     const stopped = await mcp.ok<RunResult>("run", { pane, timeout_ms: 10_000 });
     expect(stopped).toMatchObject({ alive: true, reason: "stopped" });
-    expect((await mcp.ok<RunResult>("run", { pane, command: "echo next" })).output).toBe("next");
+    // Only the command that was stopped says so: the stopped job stays, later commands end as usual.
+    const next = await mcp.ok<RunResult>("run", { pane, command: "echo next" });
+    expect(next).toMatchObject({ output: "next", reason: "exited", alive: false, exitCode: 0 });
   });
 
   it("after the shell's directory is removed, relative paths are refused and cd to an absolute workspace directory gets out", async () => {
@@ -273,6 +286,23 @@ describe.each([
       join(ws.root, "sub"),
     );
     expect((await mcp.ok<RunResult>("run", { pane, command: "cat note.txt" })).output).toBe("in sub");
+  });
+
+  it("a directory named with a trailing newline is believed exactly: its neighbour without one never stands in for it", async () => {
+    const pane = await shell();
+    const cd = await mcp.ok<RunResult>("run", { pane, command: "cd nl-link" });
+    expect(cd.cwd).not.toBe(join(ws.root, "a"));
+    await mcp.refused("run", { pane, command: "cat secret.txt" }, "PATH_OUTSIDE_WORKSPACE");
+  });
+
+  it("a directory renamed to a name that is not UTF-8 is unknown: relative paths are refused until cd", async () => {
+    const pane = await shell();
+    await mcp.ok<RunResult>("run", { pane, command: "cd sub4" });
+    expect((await mcp.ok<RunResult>("run", { pane, command: "cat note.txt" })).output).toBe("in sub4");
+    const renamed = await mcp.ok<RunResult>("run", { pane, command: "bash ../bad-name.sh" });
+    expect(renamed).toMatchObject({ output: "renamed", cwd: "" });
+    await mcp.refused("run", { pane, command: "cat note.txt" }, "PATH_OUTSIDE_WORKSPACE");
+    expect((await mcp.ok<RunResult>("run", { pane, command: `cd ${ws.root}` })).cwd).toBe(ws.root);
   });
 
   it("cd outside the workspace is refused; a symlink planted after a cd, or the directory swapped for one, carries no relative path outside", async () => {

@@ -23,7 +23,7 @@ export class ShellReportReader {
     let start = 0;
     for (let nul = chunk.indexOf(0, start); nul >= 0; nul = chunk.indexOf(0, start)) {
       this.take(chunk.subarray(start, nul));
-      this.fields.push(Buffer.concat(this.pending).toString("utf8"));
+      this.fields.push(decodeField(Buffer.concat(this.pending)));
       this.pending = [];
       this.pendingBytes = 0;
       start = nul + 1;
@@ -50,5 +50,20 @@ export class ShellReportReader {
     if (!/^\d{1,3}$/.test(status))
       throw new Error(`a status that is not a number: ${JSON.stringify(status)}`);
     return { kind, nonce, status: Number(status), cwd, stopped: stopped !== "" };
+  }
+}
+
+const STRICT_UTF8 = new TextDecoder("utf-8", { fatal: true });
+
+/**
+ * A field's text; "" when its bytes are not UTF-8. Security: a directory whose name is not UTF-8 would decode
+ * lossily (U+FFFD) into the name of another directory, against which ccmux would then check relative paths: an
+ * unknown directory ("") makes them refused instead, until a `cd` to an absolute one.
+ */
+function decodeField(bytes: Buffer): string {
+  try {
+    return STRICT_UTF8.decode(bytes);
+  } catch {
+    return "";
   }
 }
