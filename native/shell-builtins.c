@@ -1,5 +1,5 @@
-// Two bash loadable builtins for a validated shell (`input: "validated"`, issue 14), which loads them first thing
-// (`enable -f ccmux_shell_builtins.node ccmux_nodump ccmux_cwd`).
+// Bash loadable builtins for a validated shell (`input: "validated"`, issue 14), which loads them first thing
+// (`enable -f ccmux_shell_builtins.node ccmux_nodump ccmux_cwd ccmux_tty`).
 //
 // `ccmux_nodump` makes the shell non-dumpable:
 // after that, the programs it runs (same uid) can no longer open its /proc/<pid>/fd/* (its command stream, which a
@@ -13,7 +13,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/prctl.h>
+#include <termios.h>
 #include <unistd.h>
 
 // bash's WORD_DESC and WORD_LIST (command.h), for the arguments.
@@ -78,4 +80,36 @@ static char *const ccmux_cwd_doc[] = {"Gives the working directory as getcwd(3) 
 
 struct builtin ccmux_cwd_struct = {
     "ccmux_cwd", ccmux_cwd_builtin, 0x01, ccmux_cwd_doc, "ccmux_cwd", NULL,
+};
+
+// `ccmux_tty save` keeps the terminal's modes (fd 0) as they are at the shell's start; `ccmux_tty restore` puts
+// them back after every command, as an interactive bash does after each job: a program that set `stty raw` or
+// turned echo off, or died in a full-screen mode, does not leave the next command its modes. SIGTTOU is blocked
+// around the change, so a shell that is not in front (a program took the terminal) is not stopped by it.
+static struct termios saved_modes;
+static int have_saved_modes = 0;
+
+static int ccmux_tty_builtin(struct word_list *list) {
+  const char *what = list != NULL && list->word != NULL ? list->word->word : NULL;
+  if (what != NULL && strcmp(what, "save") == 0) {
+    if (tcgetattr(0, &saved_modes) != 0) return 1;
+    have_saved_modes = 1;
+    return 0;
+  }
+  if (what == NULL || strcmp(what, "restore") != 0) return 2;
+  if (!have_saved_modes) return 1;
+  sigset_t ttou;
+  sigset_t before;
+  sigemptyset(&ttou);
+  sigaddset(&ttou, SIGTTOU);
+  sigprocmask(SIG_BLOCK, &ttou, &before);
+  int failed = tcsetattr(0, TCSADRAIN, &saved_modes) != 0;
+  sigprocmask(SIG_SETMASK, &before, NULL);
+  return failed;
+}
+
+static char *const ccmux_tty_doc[] = {"Saves the terminal's modes, or restores them (ccmux validated shell).", NULL};
+
+struct builtin ccmux_tty_struct = {
+    "ccmux_tty", ccmux_tty_builtin, 0x01, ccmux_tty_doc, "ccmux_tty save|restore", NULL,
 };

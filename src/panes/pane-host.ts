@@ -154,6 +154,8 @@ export interface ShellRunAnswer {
   outcome: "finished" | "timeout" | "aborted";
   /** The shell's report, once finished: `$?`, the output between the command's marks, the directory after it. */
   result?: { status: number; output: string; cwd: string; uncertain: boolean; stopped: boolean };
+  /** When not finished: what the command printed so far. */
+  partialOutput?: string;
   pane: PaneInfo;
 }
 

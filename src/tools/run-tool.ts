@@ -193,7 +193,11 @@ async function runInShell(
     });
     const { result } = answer;
     const maxChars = args.lines === undefined ? DEFAULT_READ_CHARS : MAX_RESULT_CHARS;
-    const tail = outputTail(result?.output ?? "", args.lines ?? DEFAULT_RUN_LINES, maxChars);
+    const tail = outputTail(
+      result?.output ?? answer.partialOutput ?? "",
+      args.lines ?? DEFAULT_RUN_LINES,
+      maxChars,
+    );
     return {
       pane: pane.id,
       name: pane.name,
@@ -208,7 +212,7 @@ async function runInShell(
             ? "aborted"
             : "timeout",
       elapsedMs: Date.now() - wait.started,
-      output: result ? tail.text : "",
+      output: tail.text,
       truncated: tail.cut,
       cwd: sanitizeText(result?.cwd ?? answer.pane.shell?.cwd ?? pane.shell.cwd),
       ...(result?.uncertain ? { uncertain: true } : {}),

@@ -1,5 +1,6 @@
 import fs from "node:fs";
 import { CcmuxError } from "../errors.js";
+import { isBashVariable } from "../shared/bash-variables.js";
 import type { ShellStep } from "../shared/shell-step.js";
 import { canonicalizeInside } from "./canonical-path.js";
 import { parseCommandLine } from "./command-line.js";
@@ -60,6 +61,7 @@ export function checkShellLine(
         });
       }
       const name = assignment.slice(0, equals);
+      refuseBashVariable(name);
       const value = checkAgentVariable(name, assignment.slice(equals + 1), {
         fromAgent: policy.env.fromAgent,
         set: policy.env.set,
@@ -70,6 +72,7 @@ export function checkShellLine(
       if (args.length !== 1)
         throw new CcmuxError("INVALID_ARGUMENT", "unset takes one NAME", { data: { builtin: "unset" } });
       const name = args[0] as string;
+      refuseBashVariable(name);
       checkAgentVariable(name, "", { fromAgent: policy.env.fromAgent, set: policy.env.set });
       return { kind: "unset", name };
     }
@@ -92,6 +95,23 @@ export function checkShellLine(
     );
   }
   return { kind: "exec", argv: plan.argv, input: plan.input, rule };
+}
+
+/**
+ * Throws ENV_NOT_ALLOWED for a variable bash itself acts on (shared/bash-variables.ts), even one env.fromAgent
+ * lists: it would change the shell, not only the programs it starts.
+ */
+function refuseBashVariable(name: string): void {
+  // Security: `export BASH_XTRACEFD=1` then `unset BASH_XTRACEFD` closed the shell's stdout (an attack review).
+  if (isBashVariable(name)) {
+    throw new CcmuxError(
+      "ENV_NOT_ALLOWED",
+      `${name} is a variable bash itself acts on: not in a validated shell`,
+      {
+        data: { name },
+      },
+    );
+  }
 }
 
 /** `cwd` when it still canonicalizes to itself inside the workspace; undefined when it moved or left it. */

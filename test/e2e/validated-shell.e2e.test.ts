@@ -15,6 +15,9 @@ import type { RunResult } from "../support/run-result.js";
 const POLICY = {
   commands: [
     { command: "bash", args: ["--norc --noprofile"], input: "validated" },
+    // A reader whose rule takes no input (listed before the raw `bash {path}`: the first match decides).
+    { command: "bash", args: ["rawread.sh"], input: "none" },
+    { command: "python3", args: ["{path}"], input: "raw" },
     { command: "bash", args: ["{path}", "{path} *"], input: "raw" },
     { command: "echo", args: ["**"] },
     { command: "cat", args: ["", "{path}"], input: "raw" },
@@ -22,7 +25,7 @@ const POLICY = {
     { command: "true" },
     { command: "sleep", args: ["*"] },
   ],
-  env: { pass: ["PATH", "HOME", "LANG"], fromAgent: ["GREETING"] },
+  env: { pass: ["PATH", "HOME", "LANG"], fromAgent: ["GREETING", "BASH_XTRACEFD", "TMOUT"] },
   // maxInputBytes raised: a long command line must not hang the server (an attack review's 70 000 bytes did).
   limits: { callsPerMinute: 10_000, burst: 10_000, maxInputBytes: 200_000, maxPanes: 64 },
 };
@@ -73,6 +76,29 @@ describe.each([
     owned(join(ws.root, "sub4"));
     writeFileSync(join(ws.root, "sub4", "note.txt"), "in sub4\n");
     writeFileSync(join(ws.root, "bad-name.sh"), 'mv "$PWD" "$(printf \'../x\\377\')" && echo renamed\n');
+    // Leaves a process in the background asking the terminal for the cursor position, over and over.
+    writeFileSync(
+      join(ws.root, "bgq.sh"),
+      "(while :; do printf '\\033[6n'; sleep 0.02; done) </dev/null >/dev/tty 2>&1 &\necho querying\n",
+    );
+    // Reads one byte in raw mode, and shows it.
+    writeFileSync(join(ws.root, "rawread.sh"), "stty raw -echo\ndd bs=1 count=1 2>/dev/null | od -c\n");
+    // Leaves a child that takes the terminal once the command has ended, then ends itself.
+    writeFileSync(
+      join(ws.root, "grab.py"),
+      [
+        "import os, signal, time",
+        "if os.fork() == 0:",
+        "    os.setpgid(0, 0)",
+        "    signal.signal(signal.SIGTTOU, signal.SIG_IGN)",
+        "    time.sleep(0.3)",
+        "    os.tcsetpgrp(0, os.getpgrp())",
+        "    open('grab.done', 'w').close()",
+        "    os._exit(0)",
+        "print('grabbing')",
+      ].join("\n"),
+    );
+    writeFileSync(join(ws.root, "hello-slow.sh"), "echo hello-before-timeout\nsleep 2\n");
     // Reads nothing for a while.
     writeFileSync(join(ws.root, "busy.sh"), "sleep 1.5\necho busy-done\n");
     // Removes the directory the shell is in.
@@ -303,6 +329,70 @@ describe.each([
     expect(renamed).toMatchObject({ output: "renamed", cwd: "" });
     await mcp.refused("run", { pane, command: "cat note.txt" }, "PATH_OUTSIDE_WORKSPACE");
     expect((await mcp.ok<RunResult>("run", { pane, command: `cd ${ws.root}` })).cwd).toBe(ws.root);
+  });
+
+  it("the terminal's answers to a background process's queries never reach a command whose rule takes no input", async () => {
+    const pane = await shell();
+    expect((await mcp.ok<RunResult>("run", { pane, command: "bash bgq.sh" })).output).toContain("querying");
+    const read = await mcp.ok<RunResult>("run", { pane, command: "bash rawread.sh", timeout_ms: 1500 });
+    expect(read).toMatchObject({ alive: true, reason: "timeout" });
+    await mcp.ok("kill_pane", { pane });
+  });
+
+  it("a group that took the terminal and ended does not keep the shell busy", async () => {
+    const pane = await shell();
+    expect((await mcp.ok<RunResult>("run", { pane, command: "python3 grab.py" })).output).toBe("grabbing");
+    await expect.poll(() => existsSync(join(ws.root, "grab.done")), { timeout: 10_000 }).toBe(true);
+    // PANE_BUSY only while the grabbing process lives (it ends right after the file): never for good.
+    let after: RunResult | undefined;
+    await expect
+      .poll(
+        async () => {
+          const result = await mcp.call("run", { pane, command: "echo after" });
+          if (!result.isError) after = result.structuredContent as unknown as RunResult;
+          return result.isError === true;
+        },
+        { timeout: 10_000 },
+      )
+      .toBe(false);
+    expect(after).toMatchObject({ exitCode: 0, output: "after" });
+  });
+
+  it("variables bash itself acts on cannot be exported or unset, even when env.fromAgent lists them", async () => {
+    const pane = await shell();
+    for (const command of [
+      "export BASH_XTRACEFD=1",
+      "unset BASH_XTRACEFD",
+      "export TMOUT=1",
+      "unset PWD",
+      "export IFS=x",
+    ]) {
+      await mcp.refused("run", { pane, command }, "ENV_NOT_ALLOWED");
+    }
+    expect((await mcp.ok<RunResult>("run", { pane, command: "echo fine" })).output).toBe("fine");
+  });
+
+  it("a command still running at the timeout returns what it printed so far", async () => {
+    const pane = await shell();
+    const ran = await mcp.ok<RunResult>("run", { pane, command: "bash hello-slow.sh", timeout_ms: 800 });
+    expect(ran).toMatchObject({ alive: true, reason: "timeout", output: "hello-before-timeout" });
+  });
+
+  it("terminal modes a command set are put back before the next one", async () => {
+    const pane = await shell();
+    await mcp.ok<RunResult>("run", { pane, command: "bash rawread.sh", timeout_ms: 300 });
+    await mcp.ok("kill_pane", { pane });
+    const next = await shell();
+    const started = await mcp.ok<RunResult>("run", { pane: next, command: "cat", timeout_ms: 300 });
+    expect(started.alive).toBe(true);
+    // cat in raw mode would echo nothing and get no line; with the modes put back, a line comes back twice.
+    const typed = await mcp.ok<{ wait: { matched: boolean } }>("send_keys", {
+      pane: next,
+      text: "line",
+      submit: true,
+      wait: { text: "line\nline" },
+    });
+    expect(typed.wait.matched).toBe(true);
   });
 
   it("cd outside the workspace is refused; a symlink planted after a cd, or the directory swapped for one, carries no relative path outside", async () => {

@@ -3,6 +3,7 @@ import { EventEmitter } from "node:events";
 import { chownSync, fchownSync } from "node:fs";
 import { CcmuxError } from "../../errors.js";
 import { addon, SHELL_BUILTINS } from "../../native/addon.js";
+import { isBashVariable } from "../../shared/bash-variables.js";
 import type { Keystroke } from "../../shared/keystroke.js";
 import type { SandboxStatus } from "../../shared/pane-words.js";
 import type { ShellStep } from "../../shared/shell-step.js";
@@ -31,7 +32,7 @@ import type { PaneSandbox, SandboxLaunch } from "../sandbox/pane-sandbox.js";
 import type { PaneFrame } from "../screen-frame.js";
 import type { FrameListener, FrameWatch, ScreenFactory, ScreenState } from "../screen-port.js";
 import { createSessionDir, type SessionDir } from "../session-dir.js";
-import { bashArgv, isShellStartupVariable, type ShellFds } from "../shell/bash-text.js";
+import { bashArgv, type ShellFds } from "../shell/bash-text.js";
 import { type ShellOutcome, type ShellPane, ValidatedShell } from "../shell/validated-shell.js";
 import { switchUserArgv, type UserSwitch, userEnv } from "../user-switch.js";
 import { Pane, type PaneLaunch, type PaneSpec } from "./pane.js";
@@ -172,7 +173,8 @@ export class EmbeddedPaneHost implements PaneHost {
     const change = this.userSwitch;
     if (change) fchownSync(shell.childFds.script, change.user.uid, change.user.gid);
     const env = Object.fromEntries(
-      Object.entries(spec.env).filter(([name]) => !isShellStartupVariable(name)),
+      // Security: nothing in the environment changes what the shell's start-up and commands mean.
+      Object.entries(spec.env).filter(([name]) => !isBashVariable(name)),
     );
     const launched = { ...spec, argv: bashArgv(spec.argv[0] as string, shell.childFds), env };
     try {
@@ -349,7 +351,11 @@ export class EmbeddedPaneHost implements PaneHost {
     })();
     started.catch(() => {});
     const outcome = await untilSettled(started, options);
-    return this.shellAnswer(pane, shell, outcome, shell.current());
+    return this.withPartial(this.shellAnswer(pane, shell, outcome, shell.current()), shell);
+  }
+
+  private async withPartial(answer: ShellRunAnswer, shell: ValidatedShell): Promise<ShellRunAnswer> {
+    return answer.outcome === "finished" ? answer : { ...answer, partialOutput: await shell.outputSoFar() };
   }
 
   async shellWait(id: string, options: { timeoutMs: number; signal?: AbortSignal }): Promise<ShellRunAnswer> {
@@ -361,7 +367,10 @@ export class EmbeddedPaneHost implements PaneHost {
         "The shell runs no command now, and the last one's answer was given: give run a command.",
       );
     }
-    return this.shellAnswer(pane, shell, await untilSettled(running, options), running);
+    return this.withPartial(
+      this.shellAnswer(pane, shell, await untilSettled(running, options), running),
+      shell,
+    );
   }
 
   private shellOf(id: string): { pane: Pane; shell: ValidatedShell } {

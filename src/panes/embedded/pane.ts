@@ -141,7 +141,7 @@ export class Pane extends EventEmitter {
     });
     this.screen.onReply((reply) => {
       // Security: only device reports without pane-controlled content go back (title/colour reports would type attacker text).
-      if (isSafeReply(reply)) this.write(reply);
+      if (isSafeReply(reply) && (this.shell === undefined || this.shell.takesReplies())) this.write(reply);
     });
   }
 

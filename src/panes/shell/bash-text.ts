@@ -9,32 +9,6 @@ export interface ShellFds {
   back: number;
 }
 
-/**
- * Variables a validated bash must not take from its environment, since they change what its start-up and its
- * command stream mean: a file it reads first (BASH_ENV, ENV), options and functions it imports (SHELLOPTS,
- * BASHOPTS, BASH_FUNC_*), how words split or paths resolve (IFS, CDPATH, GLOBIGNORE, EXECIGNORE), a read timeout
- * (TMOUT), POSIX mode, an xtrace prompt that runs code (PS4). Source: bash(1), INVOCATION and Shell Variables.
- */
-export function isShellStartupVariable(name: string): boolean {
-  return name.startsWith("BASH_FUNC_") || SHELL_STARTUP_VARIABLES.has(name);
-}
-
-const SHELL_STARTUP_VARIABLES: ReadonlySet<string> = new Set([
-  "BASH_ENV",
-  "ENV",
-  "SHELLOPTS",
-  "BASHOPTS",
-  "IFS",
-  "CDPATH",
-  "GLOBIGNORE",
-  "EXECIGNORE",
-  "TMOUT",
-  "POSIXLY_CORRECT",
-  "PS4",
-  "PROMPT_COMMAND",
-  "INPUTRC",
-]);
-
 /** The argv a validated bash runs with: no profile, no rc file, its script (and command stream) on `fds.script`. */
 export function bashArgv(bash: string, fds: ShellFds): string[] {
   return [bash, "--noprofile", "--norc", `/dev/fd/${fds.script}`];
@@ -58,9 +32,11 @@ export function bashStartup(options: { secret: string; fds: ShellFds; builtins: 
   const back = fds.back;
   return [
     `exec ${fds.script}<&-`,
-    `builtin enable -f ${singleQuote(builtins)} ccmux_nodump ccmux_cwd || builtin exit 97`,
+    `builtin enable -f ${singleQuote(builtins)} ccmux_nodump ccmux_cwd ccmux_tty || builtin exit 97`,
     "ccmux_nodump || builtin exit 97",
     "builtin set +o history +o histexpand -m",
+    // The terminal's modes as the shell starts, put back after every command (ccmux_tty).
+    "ccmux_tty save",
     "builtin shopt -u expand_aliases",
     "builtin unalias -a",
     "builtin trap ':' INT QUIT TSTP",
@@ -76,7 +52,7 @@ export function bashStartup(options: { secret: string; fds: ShellFds; builtins: 
     // $1 the status, $2 the nonce
     // The report: nonce, status, the directory (its exact bytes, written by ccmux_cwd itself), and `1` when the
     // command was stopped (C-z): it has not ended, it waits to be resumed.
-    `__ccmux_done() { builtin printf '\\033]133;D;%s;%s\\a' "$__ccmux_secret" "$2"; builtin printf 'done\\0%s\\0%s\\0' "$2" "$1" >&${back}; ccmux_cwd ${back} || builtin printf '\\0' >&${back}; builtin printf '%s\\0' "$(__ccmux_new_stop)" >&${back}; }`,
+    `__ccmux_done() { ccmux_tty restore; builtin printf '\\033]133;D;%s;%s\\a' "$__ccmux_secret" "$2"; builtin printf 'done\\0%s\\0%s\\0' "$2" "$1" >&${back}; ccmux_cwd ${back} || builtin printf '\\0' >&${back}; builtin printf '%s\\0' "$(__ccmux_new_stop)" >&${back}; }`,
     // One job first: with job control on, bash gives the terminal back to its own process group after it, so
     // the group in front when `ready` arrives is the shell's (in the sandbox it starts in the launcher's).
     "( builtin : )",

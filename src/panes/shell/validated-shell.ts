@@ -146,7 +146,23 @@ export class ValidatedShell {
     if (running === undefined || running.step.kind !== "exec" || this.broken !== undefined) return "prompt";
     const front = this.pane.foregroundGroup();
     // Security: decided by the terminal's foreground process group, not by anything printed.
-    return front > 0 && front !== this.group ? running.step.input : "prompt";
+    return front > 0 && front !== this.group && groupLives(front) ? running.step.input : "prompt";
+  }
+
+  /**
+   * Whether the terminal's answers to queries (cursor position, device attributes) may be typed into it now: only
+   * while a command whose rule takes input holds it. Security: a program left in the background asked, and the
+   * answers reached the next command, one whose rule takes no input (an attack review).
+   */
+  takesReplies(): boolean {
+    const keys = this.keys();
+    return keys === "raw" || keys === "keys";
+  }
+
+  /** What the running command printed so far (rendered, unsanitized); "" when none runs or it printed nothing yet. */
+  async outputSoFar(): Promise<string> {
+    const start = this.running?.startMark;
+    return start ? (await this.pane.textFrom(await start)).text : "";
   }
 
   /**
@@ -164,7 +180,9 @@ export class ValidatedShell {
       );
     }
     const front = this.pane.foregroundGroup();
-    if (front !== this.group) {
+    // A group that took the terminal and then ended (its processes are gone) holds nothing: the command's job takes
+    // the terminal from it, and the shell takes it back after (an attack review left the shell busy for good).
+    if (front !== this.group && groupLives(front)) {
       throw new CcmuxError(
         "PANE_BUSY",
         "A process the shell started still holds the terminal; nothing was typed. Stop it with send_keys C-c or kill_pane.",
@@ -305,5 +323,16 @@ export class ValidatedShell {
       uncertain: front !== this.group,
       stopped: report.stopped,
     });
+  }
+}
+
+/** Whether process group `group` has a process (signal 0 reaches it, or it exists under another uid). */
+function groupLives(group: number): boolean {
+  if (group <= 0) return false;
+  try {
+    process.kill(-group, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
   }
 }
