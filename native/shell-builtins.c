@@ -27,6 +27,9 @@ struct word_list {
   struct word_list *next;
   struct word_desc *word;
 };
+// bash's own function (variables.c), which the bash loading this module exports: sets a shell variable.
+extern void *bind_variable(const char *name, char *value, int flags);
+
 struct builtin {
   char *name;
   int (*function)(struct word_list *);
@@ -50,8 +53,8 @@ struct builtin ccmux_nodump_struct = {
     "ccmux_nodump", ccmux_nodump_builtin, 0x01, ccmux_nodump_doc, "ccmux_nodump", NULL,
 };
 
-// `ccmux_cwd [FD]` gives the shell's working directory as the kernel knows it (getcwd(3)): printed to standard
-// output with no newline, or, given FD, written to FD as its exact bytes and a NUL. Bash's own `pwd -P` resolves
+// `ccmux_cwd [FD | -v NAME]` gives the shell's working directory as the kernel knows it (getcwd(3)): printed to
+// standard output with no newline, or, given FD, written to FD as its exact bytes and a NUL, or put in variable NAME. Bash's own `pwd -P` resolves
 // the path in $PWD instead: after the directory was moved and a symlink put in its place, it names the symlink's
 // target, not the directory the shell is in. FD exists because `$(…)` drops trailing newlines: a directory named
 // `a<newline>` read back that way is `a` (an attack review made ccmux check paths against a neighbour that way).
@@ -60,6 +63,11 @@ static int ccmux_cwd_builtin(struct word_list *list) {
   if (getcwd(path, sizeof path) == NULL) return 1;
   if (list == NULL || list->word == NULL || list->word->word == NULL) {
     return fputs(path, stdout) == EOF || fflush(stdout) == EOF ? 1 : 0;
+  }
+  if (strcmp(list->word->word, "-v") == 0) {
+    // `-v NAME`: into shell variable NAME, without the fork a `$(…)` costs.
+    if (list->next == NULL || list->next->word == NULL || list->next->word->word == NULL) return 2;
+    return bind_variable(list->next->word->word, path, 0) == NULL ? 1 : 0;
   }
   char *end = NULL;
   long fd = strtol(list->word->word, &end, 10);

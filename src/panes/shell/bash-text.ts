@@ -43,16 +43,12 @@ export function bashStartup(options: { secret: string; fds: ShellFds; builtins: 
     `__ccmux_secret=${secret}`,
     // $1 the nonce, $2 the command line as the agent wrote it (shown after a `$ ` prompt). Nothing is printed
     // after a command's D mark until the next command, so its output ends there.
-    // PWD is set from getcwd first: programs that trust $PWD must not follow a symlink put where the directory was
-    // (the `x` keeps a trailing newline of the name, which `$(…)` would drop). The stopped jobs are noted, so that
-    // __ccmux_done tells whether this command was stopped.
-    `__ccmux_start() { PWD=$(ccmux_cwd; builtin printf x); PWD=\${PWD%x}; __ccmux_stopped=$(builtin jobs -sp); builtin printf '$ %s\\n\\033]133;C;%s;%s\\a' "$2" "$__ccmux_secret" "$1"; }`,
-    // Prints 1 when a job is stopped that was not before the command: the command itself (C-z).
-    `__ccmux_new_stop() { local p; for p in $(builtin jobs -sp); do [[ $'\\n'$__ccmux_stopped$'\\n' == *$'\\n'$p$'\\n'* ]] || { builtin printf 1; return; }; done; }`,
-    // $1 the status, $2 the nonce
-    // The report: nonce, status, the directory (its exact bytes, written by ccmux_cwd itself), and `1` when the
-    // command was stopped (C-z): it has not ended, it waits to be resumed.
-    `__ccmux_done() { ccmux_tty restore; builtin printf '\\033]133;D;%s;%s\\a' "$__ccmux_secret" "$2"; builtin printf 'done\\0%s\\0%s\\0' "$2" "$1" >&${back}; ccmux_cwd ${back} || builtin printf '\\0' >&${back}; builtin printf '%s\\0' "$(__ccmux_new_stop)" >&${back}; }`,
+    // PWD is set from getcwd first: programs that trust $PWD must not follow a symlink put where the directory was.
+    // The `start` record lists the jobs stopped before the command, so that ccmux tells whether this one was
+    // stopped (C-z). No `$(…)`: each would cost a fork.
+    `__ccmux_start() { ccmux_cwd -v PWD; builtin printf 'start\\0%s\\0' "$1" >&${back}; builtin jobs -sp >&${back}; builtin printf '\\0' >&${back}; builtin printf '$ %s\\n\\033]133;C;%s;%s\\a' "$2" "$__ccmux_secret" "$1"; }`,
+    // The report: nonce, status, the directory (its exact bytes, written by ccmux_cwd itself), the jobs stopped now.
+    `__ccmux_done() { ccmux_tty restore; builtin printf '\\033]133;D;%s;%s\\a' "$__ccmux_secret" "$2"; builtin printf 'done\\0%s\\0%s\\0' "$2" "$1" >&${back}; ccmux_cwd ${back} || builtin printf '\\0' >&${back}; builtin jobs -sp >&${back}; builtin printf '\\0' >&${back}; }`,
     // One job first: with job control on, bash gives the terminal back to its own process group after it, so
     // the group in front when `ready` arrives is the shell's (in the sandbox it starts in the launcher's).
     "( builtin : )",

@@ -1,12 +1,14 @@
 /** What a validated bash reports on its report channel (bash-text.ts writes these; fields end in NUL). */
 export type ShellReport =
   | { kind: "ready"; cwd: string }
-  /** `stopped`: a job of the shell is stopped (C-z), so the command has not ended. */
-  | { kind: "done"; nonce: string; status: number; cwd: string; stopped: boolean };
+  /** A command starts; `stopped`: the process ids of the shell's jobs stopped before it. */
+  | { kind: "start"; nonce: string; stopped: string[] }
+  /** A command ended; `stopped`: the process ids of the shell's jobs stopped now (C-z). */
+  | { kind: "done"; nonce: string; status: number; cwd: string; stopped: string[] };
 
 /** The longest field accepted: a path (PATH_MAX) with room to spare; a longer one is a broken channel. */
 const MAX_FIELD_BYTES = 8192;
-const FIELDS = { ready: 1, done: 4 } as const;
+const FIELDS = { ready: 1, start: 2, done: 4 } as const;
 
 /**
  * Splits the report channel's bytes into reports, across reads. `push` returns the reports completed by `chunk`,
@@ -42,14 +44,17 @@ export class ShellReportReader {
 
   private complete(): ShellReport | undefined {
     const [kind, ...rest] = this.fields;
-    if (kind !== "ready" && kind !== "done") throw new Error(`an unknown report ${JSON.stringify(kind)}`);
+    if (kind !== "ready" && kind !== "start" && kind !== "done") {
+      throw new Error(`an unknown report ${JSON.stringify(kind)}`);
+    }
     if (rest.length < FIELDS[kind]) return undefined;
     this.fields = [];
     if (kind === "ready") return { kind, cwd: rest[0] as string };
+    if (kind === "start") return { kind, nonce: rest[0] as string, stopped: pids(rest[1] as string) };
     const [nonce, status, cwd, stopped] = rest as [string, string, string, string];
     if (!/^\d{1,3}$/.test(status))
       throw new Error(`a status that is not a number: ${JSON.stringify(status)}`);
-    return { kind, nonce, status: Number(status), cwd, stopped: stopped !== "" };
+    return { kind, nonce, status: Number(status), cwd, stopped: pids(stopped) };
   }
 }
 
@@ -66,4 +71,9 @@ function decodeField(bytes: Buffer): string {
   } catch {
     return "";
   }
+}
+
+/** `jobs -p`'s lines: process ids. */
+function pids(field: string): string[] {
+  return field.split("\n").filter((line) => /^\d+$/.test(line));
 }

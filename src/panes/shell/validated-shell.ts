@@ -46,6 +46,8 @@ interface Running {
   startMark?: Promise<HistoryMark | undefined>;
   output?: Promise<string>;
   report?: { status: number; cwd: string; stopped: boolean };
+  /** The shell's stopped jobs when the command started (its `start` report). */
+  stoppedBefore?: string[];
   outcome: Promise<ShellOutcome>;
   settle: (outcome: ShellOutcome) => void;
   fail: (error: Error) => void;
@@ -299,11 +301,18 @@ export class ValidatedShell {
       }
       const running = this.running;
       if (running === undefined || report.nonce !== running.nonce) {
-        this.end("it reported the end of a command ccmux did not send");
+        this.end("it reported a command ccmux did not send");
         return;
       }
+      if (report.kind === "start") {
+        running.stoppedBefore = report.stopped;
+        continue;
+      }
       this.directory = report.cwd;
-      running.report = { status: report.status, cwd: report.cwd, stopped: report.stopped };
+      // Stopped: a job is stopped now that was not before the command (the command itself, C-z).
+      const before = new Set(running.stoppedBefore ?? []);
+      const stopped = report.stopped.some((pid) => !before.has(pid));
+      running.report = { status: report.status, cwd: report.cwd, stopped };
       void this.settleWhenKnown(running);
     }
   }
