@@ -59,6 +59,11 @@ export function describePolicy(policy: CompiledPolicy): string {
     const note = command.description ? ` — ${command.description}` : "";
     lines.push(`  ${command.command}: ${shapes.join(" | ")}  [input: ${command.input}]${note}`);
   }
+  if (summary.commands.some((command) => command.input === "validated")) {
+    lines.push(
+      "input validated: a shell whose commands go through run {pane, command}, one at a time, each checked like spawn against its directory (cd, pwd, export, unset are its own); send_keys reaches only the program it runs.",
+    );
+  }
   lines.push(
     "A `*` or `**` never admits an option or script command that runs a program, loads code or writes a file (git --output, --ext-diff; sed e/w; awk system(); find -exec; node -e/--import; python -c; env/xargs/timeout PROGRAM; …): only a shape that spells it out does.",
   );

@@ -127,6 +127,11 @@ describe.each([
   }
 
   it("runs commands with their exit status and output, and keeps its directory and variables", async () => {
+    const { tools } = await mcp.client.listTools();
+    // The agent learns from spawn's description how to drive the shell.
+    expect(tools.find((tool) => tool.name === "spawn")?.description).toContain(
+      "input validated: a shell whose commands go through run {pane, command}",
+    );
     const pane = await shell();
     const echo = await mcp.ok<RunResult>("run", {
       pane,
