@@ -129,12 +129,6 @@ export class PtyProcess {
     return written;
   }
 
-  /** Input is still queued in node-pty (its writes are asynchronous): not yet written to the terminal. */
-  writesQueued(): boolean {
-    const queue = this.writeQueue();
-    return queue !== undefined && queue.length > 0;
-  }
-
   /** The terminal's foreground process group (tcgetpgrp on the master); -1 when unknown or closed. */
   foregroundGroup(): number {
     return this.closed ? -1 : addon.foregroundGroup(this.masterFd);

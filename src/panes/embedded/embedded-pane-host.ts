@@ -161,7 +161,7 @@ export class EmbeddedPaneHost implements PaneHost {
       releaseSince: (mark) => pane?.releaseSince(mark),
       textFrom: async (mark) => (pane ? pane.textFrom(mark) : { text: "" }),
       foregroundGroup: () => pane?.foregroundGroup() ?? -1,
-      flushInput: async () => pane?.flushInput(),
+      flushInput: () => pane?.flushInput(),
     };
     const shell = new ValidatedShell(hooks, {
       cwd: spec.cwd,
@@ -345,17 +345,10 @@ export class EmbeddedPaneHost implements PaneHost {
     options: { timeoutMs: number; signal?: AbortSignal },
   ): Promise<ShellRunAnswer> {
     const { pane, shell } = this.shellOf(id);
-    const started = (async () => {
-      await shell.ready();
-      return shell.run(step, display);
-    })();
+    const started = shell.run(step, display);
     started.catch(() => {});
     const outcome = await untilSettled(started, options);
-    return this.withPartial(this.shellAnswer(pane, shell, outcome, shell.current()), shell);
-  }
-
-  private async withPartial(answer: ShellRunAnswer, shell: ValidatedShell): Promise<ShellRunAnswer> {
-    return answer.outcome === "finished" ? answer : { ...answer, partialOutput: await shell.outputSoFar() };
+    return this.shellAnswer(pane, shell, outcome, shell.current());
   }
 
   async shellWait(id: string, options: { timeoutMs: number; signal?: AbortSignal }): Promise<ShellRunAnswer> {
@@ -367,10 +360,7 @@ export class EmbeddedPaneHost implements PaneHost {
         "The shell runs no command now, and the last one's answer was given: give run a command.",
       );
     }
-    return this.withPartial(
-      this.shellAnswer(pane, shell, await untilSettled(running, options), running),
-      shell,
-    );
+    return this.shellAnswer(pane, shell, await untilSettled(running, options), running);
   }
 
   private shellOf(id: string): { pane: Pane; shell: ValidatedShell } {
@@ -385,18 +375,18 @@ export class EmbeddedPaneHost implements PaneHost {
     return { pane, shell: pane.shell };
   }
 
-  private shellAnswer(
+  /** The answer: the outcome, or what the command printed so far when it is not finished. */
+  private async shellAnswer(
     pane: Pane,
     shell: ValidatedShell,
     outcome: Settled<ShellOutcome>,
     command: Promise<ShellOutcome> | undefined,
-  ): ShellRunAnswer {
-    if (outcome.kind === "finished" && command) shell.delivered(command);
-    return {
-      outcome: outcome.kind,
-      ...(outcome.kind === "finished" ? { result: outcome.value } : {}),
-      pane: this.infoOf(pane),
-    };
+  ): Promise<ShellRunAnswer> {
+    if (outcome.kind !== "finished") {
+      return { outcome: outcome.kind, partialOutput: await shell.outputSoFar(), pane: this.infoOf(pane) };
+    }
+    if (command) shell.delivered(command);
+    return { outcome: outcome.kind, result: outcome.value, pane: this.infoOf(pane) };
   }
 
   markSince(id: string): Promise<HistoryMark | undefined> {

@@ -404,13 +404,10 @@ export class Pane extends EventEmitter {
   }
 
   /**
-   * Discards keystrokes sent to the terminal that no program has read yet: first waits (1 ms steps, at most 1 s)
-   * until node-pty has written what it queued, so nothing sent before this call arrives after it.
+   * Discards keystrokes sent to the terminal that no program has read yet. Nothing can arrive after: a validated
+   * shell's pane (the one caller) writes synchronously, never through node-pty's queue (see write).
    */
-  async flushInput(): Promise<void> {
-    for (let waited = 0; waited < 1000 && this.alive && this.process.writesQueued(); waited += 1) {
-      await new Promise((resolve) => setTimeout(resolve, 1));
-    }
+  flushInput(): void {
     if (this.alive && !this.disposed) this.process.flushInput();
   }
 

@@ -17,8 +17,8 @@ export interface ShellPane {
   textFrom(mark: HistoryMark | undefined): Promise<{ text: string }>;
   /** The terminal's foreground process group (tcgetpgrp on the master); -1 when unknown. */
   foregroundGroup(): number;
-  /** Discards keystrokes sent to the terminal that no program has read (once those still queued are written). */
-  flushInput(): Promise<void>;
+  /** Discards keystrokes written to the terminal that no program has read. */
+  flushInput(): void;
 }
 
 /** How a command ended, as the shell reported it. */
@@ -84,8 +84,6 @@ export class ValidatedShell {
   private broken: string | undefined;
   /** The last command started, and whether the agent had its answer. */
   private last: { outcome: Promise<ShellOutcome>; delivered: boolean } | undefined;
-  /** A command is being started (stray input being flushed): no other may start meanwhile. */
-  private starting = false;
 
   /** Makes the two pipes and writes the start-up into the command stream; `builtins` is the loadable builtins' path. */
   constructor(
@@ -139,7 +137,7 @@ export class ValidatedShell {
 
   /** A command is running (or its end is not yet known). */
   get busy(): boolean {
-    return this.running !== undefined || this.starting;
+    return this.running !== undefined;
   }
 
   /** What send_keys may send now: the running command's own mode while it holds the terminal, else the prompt's keys. */
@@ -175,7 +173,7 @@ export class ValidatedShell {
   async run(step: ShellStep, display: string): Promise<ShellOutcome> {
     await this.readyPromise;
     if (this.broken !== undefined) throw new CcmuxError("PANE_EXITED", `The shell is gone: ${this.broken}.`);
-    if (this.running !== undefined || this.starting) {
+    if (this.running !== undefined) {
       throw new CcmuxError(
         "PANE_BUSY",
         "The shell is still running a command: run with only `pane` waits for it; send_keys C-c stops it when its rule takes keys, kill_pane always does.",
@@ -192,13 +190,7 @@ export class ValidatedShell {
       );
     }
     // Security: keystrokes left over from the last program (sent as it exited) are never read by the next one.
-    this.starting = true;
-    try {
-      await this.pane.flushInput();
-    } finally {
-      this.starting = false;
-    }
-    if (this.broken !== undefined) throw new CcmuxError("PANE_EXITED", `The shell is gone: ${this.broken}.`);
+    this.pane.flushInput();
     const nonce = randomBytes(8).toString("hex");
     let settle: (outcome: ShellOutcome) => void = () => {};
     let fail: (error: Error) => void = () => {};
