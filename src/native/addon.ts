@@ -45,9 +45,14 @@ export const addon = createRequire(import.meta.url)("../../build/Release/fd_flag
 export const PANE_LAUNCHER = fileURLToPath(new URL("../../build/Release/pane_launcher", import.meta.url));
 
 /**
- * The bash loadable builtins (native/shell-builtins.c) a validated shell loads: `ccmux_nodump` (non-dumpable) and
- * `ccmux_cwd` (getcwd); built beside the addon.
+ * The native builtins a validated shell loads (`ccmux_nodump`: non-dumpable, `ccmux_cwd`: getcwd, `ccmux_tty`),
+ * built beside the addon: bash's loadable builtins file (native/shell-builtins.c), and the directory holding zsh's
+ * module ccmux_shell.so (native/zsh-module.c; built only where zsh's headers are installed, zsh-dev).
  */
-export const SHELL_BUILTINS = fileURLToPath(
-  new URL("../../build/Release/ccmux_shell_builtins.node", import.meta.url),
-);
+export const SHELL_BUILTINS: { readonly bash: string; readonly zsh: string } = {
+  bash: fileURLToPath(new URL("../../build/Release/ccmux_shell_builtins.node", import.meta.url)),
+  zsh: fileURLToPath(new URL("../../build/Release/zsh", import.meta.url)),
+};
+
+/** The file zsh loads from SHELL_BUILTINS.zsh (`zmodload ccmux_shell`). */
+export const ZSH_MODULE_FILE = "ccmux_shell.so";

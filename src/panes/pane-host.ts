@@ -1,6 +1,7 @@
 import type { Keystroke } from "../shared/keystroke.js";
 import type { InputMode, PaneOwner, SandboxStatus } from "../shared/pane-words.js";
 import type { ShellStep } from "../shared/shell-step.js";
+import type { ShellDialect } from "../shared/shell-variables.js";
 import type { HistoryMark } from "./pane-screen.js";
 import type { ProcessExit } from "./pty-process.js";
 import type { RegexMatcher } from "./regex-matcher.js";
@@ -140,6 +141,8 @@ export interface PaneInfo {
 
 /** Where a validated shell stands, as the shell itself reported it and the terminal shows it. */
 export interface ShellState {
+  /** Which shell it is: what its own variables are (shared/shell-variables.ts). */
+  dialect: ShellDialect;
   /** The shell's directory (`pwd -P`) after its last command; what relative paths of the next one resolve against. */
   cwd: string;
   /** A command `run` started has not reported its end yet. */
@@ -189,6 +192,8 @@ export interface PaneSpawnSpec {
   scrollback: number;
   owner: PaneOwner;
   input: InputMode;
+  /** For `input: "validated"`: which shell argv[0] is (validation decided it from the rule). */
+  shell?: ShellDialect;
   sandboxed: boolean;
   /**
    * A private directory for the pane (0700, fresh, see session-dir.ts), named to the program in `env`'s

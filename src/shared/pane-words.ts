@@ -4,7 +4,7 @@
  */
 
 /**
- * What `send_keys` may deliver to panes of a program; `validated` (bash only): a shell whose commands come only through
+ * What `send_keys` may deliver to panes of a program; `validated` (bash, zsh): a shell whose commands come only through
  * `run`, each checked like spawn, and whose keys follow the program in front (src/panes/shell).
  */
 export const INPUT_MODES = ["none", "keys", "raw", "validated"] as const;

@@ -92,6 +92,7 @@ export async function spawnAgentPane(args: SpawnArgs, ctx: CallContext): Promise
     scrollback: policy.limits.scrollbackLines,
     owner: { kind: "agent", session },
     input: plan.input,
+    ...(plan.shell ? { shell: plan.shell } : {}),
     sandboxed: sandbox.sandboxed,
     ...(plan.sessionDir ? { sessionDir: { envName: plan.sessionDir.env, keep: plan.sessionDir.keep } } : {}),
   });

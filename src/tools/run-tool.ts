@@ -172,7 +172,7 @@ async function runInShell(
       ctx.allow({ pane: pane.id });
       answer = await host.shellWait(pane.id, { timeoutMs: wait.timeoutMs, signal: ctx.signal });
     } else {
-      const step = checkShellLine(policy, args.command, pane.shell.cwd, serverEnv);
+      const step = checkShellLine(policy, pane.shell, args.command, serverEnv);
       ctx.allow({
         pane: pane.id,
         step: step.kind,

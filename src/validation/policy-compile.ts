@@ -1,6 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { CcmuxError, isCcmuxError } from "../errors.js";
+import { type ShellDialect, shellDialectOf } from "../shared/shell-variables.js";
 import {
   type AnomalyPolicy,
   DEFAULT_NETWORK_PROGRAMS,
@@ -45,6 +46,8 @@ export interface CompiledCommandRule {
   patterns: readonly CompiledPattern[];
   patternSources: readonly string[];
   input: InputMode;
+  /** For `input: "validated"`: which shell the program is (bash or zsh; checkValidatedRule refuses the rest). */
+  shell?: ShellDialect;
   description?: string;
   /** A private directory for each pane of this program, passed in this variable (seed §1.1). */
   sessionDir?: { env: string; keep: boolean };
@@ -238,36 +241,39 @@ function checkRuleRisks(
   }
 }
 
-/** The argument shapes a validated shell's rule may have: ccmux starts bash with its own options (bash-text.ts). */
-const VALIDATED_SHAPES: ReadonlySet<string> = new Set(["", "--norc --noprofile", "--noprofile --norc"]);
+/**
+ * The argument shapes a validated shell's rule may have: ccmux starts the shell with its own options (bash-text.ts,
+ * zsh-text.ts), the ones these say.
+ */
+const VALIDATED_SHAPES: Record<ShellDialect, ReadonlySet<string>> = {
+  bash: new Set(["", "--norc --noprofile", "--noprofile --norc"]),
+  zsh: new Set(["", "-f", "--no-rcs"]),
+};
 
 /**
- * `input: "validated"` is for bash, whose commands ccmux then types itself (issue 14). Refused with a reason: any
- * other program (there is no command line to check in it), zsh (not supported yet), argument shapes beyond
- * `""` and `--norc --noprofile` (ccmux starts the shell with its own options, so others would be ignored).
+ * `input: "validated"` is for bash and zsh, whose commands ccmux then types itself (issue 14). Refused with a
+ * reason: any other program (there is no command line to check in it), argument shapes beyond the ones ccmux
+ * starts the shell with (VALIDATED_SHAPES: others would be ignored).
  */
 function checkValidatedRule(
   rule: { where: string; names: readonly string[]; patternSources: readonly string[] },
   problems: PolicyProblem[],
 ): void {
   const inputPath = `${rule.where}.input`;
-  if (!rule.names.includes("bash")) {
-    const zsh = rule.names.includes("zsh");
+  const dialect = shellDialectOf(rule.names);
+  if (dialect === undefined) {
     problems.push({
       path: inputPath,
-      message: zsh
-        ? '"validated" supports bash only for now: ccmux cannot yet start zsh so that every command passes the policy; use bash'
-        : `"validated" is for shells whose every command ccmux checks (bash); ${rule.names[0]} is not one: use "none", "keys" or "raw"`,
+      message: `"validated" is for shells whose every command ccmux checks (bash, zsh); ${rule.names[0]} is not one: use "none", "keys" or "raw"`,
     });
     return;
   }
-  const other = rule.patternSources.filter(
-    (source) => !VALIDATED_SHAPES.has(source.trim().replace(/ +/g, " ")),
-  );
+  const shapes = VALIDATED_SHAPES[dialect];
+  const other = rule.patternSources.filter((source) => !shapes.has(source.trim().replace(/ +/g, " ")));
   if (other.length > 0) {
     problems.push({
       path: `${rule.where}.args`,
-      message: `a validated shell starts with ccmux's own options (no profile, no rc file, its start-up script): its args may only be "" or "--norc --noprofile", not ${other.map((o) => JSON.stringify(o)).join(", ")}`,
+      message: `a validated shell starts with ccmux's own options (no rc files, its start-up script): its args may only be ${[...shapes].map((shape) => JSON.stringify(shape)).join(" or ")}, not ${other.map((o) => JSON.stringify(o)).join(", ")}`,
     });
   }
 }
@@ -301,6 +307,8 @@ function compileCommands(
       input: rule.input ?? "none",
     };
     if (rule.description !== undefined) compiled.description = rule.description;
+    const dialect = shellDialectOf(names);
+    if (compiled.input === "validated" && dialect !== undefined) compiled.shell = dialect;
     if (rule.sessionDir !== undefined) {
       // Security: the directory's variable must not be one that makes programs load code (LD_PRELOAD, …).
       if (isHookName(rule.sessionDir.env)) {

@@ -34,7 +34,7 @@ const commandRule = z
       .enum(INPUT_MODES)
       .optional()
       .describe(
-        "What send_keys may deliver: `none` (default), `keys` (named keys only), `raw` (text and keys), or `validated` (bash only: commands come through run {pane, command}, each checked like spawn).",
+        "What send_keys may deliver: `none` (default), `keys` (named keys only), `raw` (text and keys), or `validated` (bash and zsh: commands come through run {pane, command}, each checked like spawn).",
       ),
     description: z.string().optional().describe("A note for the agent, shown in the policy description."),
     sessionDir: z

@@ -1,7 +1,7 @@
 import fs from "node:fs";
 import { CcmuxError } from "../errors.js";
-import { isBashVariable } from "../shared/bash-variables.js";
 import type { ShellStep } from "../shared/shell-step.js";
+import { isShellVariable, type ShellDialect } from "../shared/shell-variables.js";
 import { canonicalizeInside } from "./canonical-path.js";
 import { parseCommandLine } from "./command-line.js";
 import { checkAgentVariable } from "./env-filter.js";
@@ -22,10 +22,11 @@ export const SHELL_BUILTINS: readonly string[] = ["cd", "pwd", "export", "unset"
  */
 export function checkShellLine(
   policy: CompiledPolicy,
+  shell: { dialect: ShellDialect; cwd: string },
   line: string,
-  cwd: string,
   serverEnv: NodeJS.ProcessEnv,
 ): ShellStep {
+  const { dialect, cwd } = shell;
   const words = parseCommandLine(line, policy.limits.maxInputBytes);
   const [word, ...args] = words as [string, ...string[]];
   // Security: the shell's directory may have moved since (renamed, replaced by a symlink out of the workspace):
@@ -61,7 +62,7 @@ export function checkShellLine(
         });
       }
       const name = assignment.slice(0, equals);
-      refuseBashVariable(name);
+      refuseShellVariable(dialect, name);
       const value = checkAgentVariable(name, assignment.slice(equals + 1), {
         fromAgent: policy.env.fromAgent,
         set: policy.env.set,
@@ -72,7 +73,7 @@ export function checkShellLine(
       if (args.length !== 1)
         throw new CcmuxError("INVALID_ARGUMENT", "unset takes one NAME", { data: { builtin: "unset" } });
       const name = args[0] as string;
-      refuseBashVariable(name);
+      refuseShellVariable(dialect, name);
       checkAgentVariable(name, "", { fromAgent: policy.env.fromAgent, set: policy.env.set });
       return { kind: "unset", name };
     }
@@ -98,18 +99,17 @@ export function checkShellLine(
 }
 
 /**
- * Throws ENV_NOT_ALLOWED for a variable bash itself acts on (shared/bash-variables.ts), even one env.fromAgent
- * lists: it would change the shell, not only the programs it starts.
+ * Throws ENV_NOT_ALLOWED for a variable the shell itself acts on (shared/shell-variables.ts), even one
+ * env.fromAgent lists: it would change the shell, not only the programs it starts.
  */
-function refuseBashVariable(name: string): void {
-  // Security: `export BASH_XTRACEFD=1` then `unset BASH_XTRACEFD` closed the shell's stdout (an attack review).
-  if (isBashVariable(name)) {
+function refuseShellVariable(dialect: ShellDialect, name: string): void {
+  // Security: `export BASH_XTRACEFD=1` then `unset BASH_XTRACEFD` closed the shell's stdout (an attack review);
+  // in zsh, assigning UID or EUID calls setuid.
+  if (isShellVariable(dialect, name)) {
     throw new CcmuxError(
       "ENV_NOT_ALLOWED",
-      `${name} is a variable bash itself acts on: not in a validated shell`,
-      {
-        data: { name },
-      },
+      `${name} is a variable ${dialect} itself acts on: not in a validated shell`,
+      { data: { name } },
     );
   }
 }

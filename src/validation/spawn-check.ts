@@ -2,6 +2,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { CcmuxError, isCcmuxError } from "../errors.js";
 import { PANE_TERM } from "../shared/pane-words.js";
+import type { ShellDialect } from "../shared/shell-variables.js";
 import { type ArgsMatch, matchArgs, optionInPathSlot } from "./arg-pattern.js";
 import { canonicalizeInside } from "./canonical-path.js";
 import { parseCommandLine } from "./command-line.js";
@@ -32,6 +33,8 @@ export interface SpawnPlan {
   /** The policy entry and shape that allowed it. */
   rule: { index: number; command: string; pattern: string };
   input: InputMode;
+  /** For `input: "validated"`: which shell argv[0] is. */
+  shell?: ShellDialect;
   /** Make a private directory for the pane and name it in this variable (see createSessionDir in src/panes). */
   sessionDir?: { env: string; keep: boolean };
 }
@@ -313,6 +316,7 @@ export function checkSpawn(
       pattern: chosen.rule.patternSources[chosen.patternIndex] ?? "",
     },
     input: chosen.rule.input,
+    ...(chosen.rule.shell ? { shell: chosen.rule.shell } : {}),
     ...(chosen.rule.sessionDir ? { sessionDir: { ...chosen.rule.sessionDir } } : {}),
   };
 }

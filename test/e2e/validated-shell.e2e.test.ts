@@ -1,6 +1,7 @@
 import { chownSync, existsSync, mkdirSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { fileURLToPath } from "node:url";
+import { afterAll, beforeAll, describe, expect, it as vitestIt } from "vitest";
 import {
   makeWorkspace,
   readAudit,
@@ -10,11 +11,43 @@ import {
 } from "../support/mcp-harness.js";
 import type { RunResult } from "../support/run-result.js";
 
-/** A validated shell (issue 14, part 2) through the real MCP client against the built CLI. */
+/** A validated shell (issue 14, part 2), bash and zsh, through the real MCP client against the built CLI. */
+
+/** zsh validated shells need zsh and ccmux's zsh module (built where zsh-dev is installed; CI installs both). */
+const HAS_ZSH =
+  existsSync("/usr/bin/zsh") &&
+  existsSync(fileURLToPath(new URL("../../build/Release/zsh/ccmux_shell.so", import.meta.url)));
+
+/** How each shell's rule and spawn line read, and the variables each acts on (env.fromAgent lists them). */
+const DIALECTS = {
+  bash: {
+    args: "--norc --noprofile",
+    ownVariables: [
+      "export BASH_XTRACEFD=1",
+      "unset BASH_XTRACEFD",
+      "export TMOUT=1",
+      "unset PWD",
+      "export IFS=x",
+    ],
+  },
+  zsh: {
+    args: "-f",
+    ownVariables: [
+      "export EUID=0",
+      "export UID=0",
+      "export STTY=raw",
+      "export LINES=3",
+      "export TMOUT=1",
+      "unset PWD",
+      "export IFS=x",
+      "unset path",
+    ],
+  },
+} as const;
 
 const POLICY = {
   commands: [
-    { command: "bash", args: ["--norc --noprofile"], input: "validated" },
+    // The validated shell's rule comes first (the describe block puts bash's or zsh's here).
     // A reader whose rule takes no input (listed before the raw `bash {path}`: the first match decides).
     { command: "bash", args: ["rawread.sh"], input: "none" },
     { command: "python3", args: ["{path}"], input: "raw" },
@@ -25,20 +58,34 @@ const POLICY = {
     { command: "true" },
     { command: "sleep", args: ["*"] },
   ],
-  env: { pass: ["PATH", "HOME", "LANG"], fromAgent: ["GREETING", "BASH_XTRACEFD", "TMOUT"] },
+  env: {
+    pass: ["PATH", "HOME", "LANG"],
+    fromAgent: ["GREETING", "BASH_XTRACEFD", "TMOUT", "EUID", "UID", "STTY", "LINES"],
+  },
   // maxInputBytes raised: a long command line must not hang the server (an attack review's 70 000 bytes did).
   limits: { callsPerMinute: 10_000, burst: 10_000, maxInputBytes: 200_000, maxPanes: 64 },
 };
 
 describe.each([
-  ["sandbox.mode: off", "off"],
-  ["sandbox.mode: required", "required"],
-] as const)("validated shell: every command passes the policy (%s)", (_label, mode) => {
+  ["bash", "off"],
+  ["bash", "required"],
+  ["zsh", "off"],
+  ["zsh", "required"],
+] as const)("validated %s: every command passes the policy (sandbox.mode: %s)", (dialect, mode) => {
   let ws: TestWorkspace;
   let mcp: Served;
+  const { args, ownVariables } = DIALECTS[dialect];
+  // Skipped without zsh outside CI; in CI, a missing zsh module fails the tests.
+  const skip = dialect === "zsh" && !HAS_ZSH && !process.env.CI;
+  const it = skip ? vitestIt.skip : vitestIt;
 
   beforeAll(async () => {
-    ws = makeWorkspace({ ...POLICY, sandbox: { mode } }, { busy: true });
+    if (skip) return;
+    const rule = { command: dialect, args: [args], input: "validated" };
+    ws = makeWorkspace(
+      { ...POLICY, commands: [rule, ...POLICY.commands], sandbox: { mode } },
+      { busy: true },
+    );
     // A root server runs panes as nobody, who owns the workspace (makeWorkspace): so it does what it makes here.
     const owned = (dir: string) => {
       mkdirSync(dir);
@@ -56,7 +103,7 @@ describe.each([
         "printf '\\033]133;D;guess;guess\\007\\033]7;file:///etc\\007'",
         "printf 'done\\0%s\\0%s\\0%s\\0' 0 0 /etc",
         "printf '$ '",
-        "for what in environ maps mem fd/255 fd/0; do",
+        "for what in environ maps mem fd/255 fd/10 fd/11 fd/0; do",
         '  if head -c 64 "/proc/$PPID/$what" >/dev/null 2>&1; then echo "READ $what"; else echo "denied $what"; fi',
         "done",
         'if ls "/proc/$PPID/fd" >/dev/null 2>&1; then echo "READ fd"; else echo "denied fd"; fi',
@@ -98,6 +145,8 @@ describe.each([
         "print('grabbing')",
       ].join("\n"),
     );
+    // Lists the descriptors it inherited, and where each leads.
+    writeFileSync(join(ws.root, "fds.sh"), 'ls -l "/proc/$$/fd"\n');
     writeFileSync(join(ws.root, "hello-slow.sh"), "echo hello-before-timeout\nsleep 2\n");
     // Reads nothing for a while.
     writeFileSync(join(ws.root, "busy.sh"), "sleep 1.5\necho busy-done\n");
@@ -120,7 +169,7 @@ describe.each([
 
   async function shell(): Promise<string> {
     const { pane, input } = await mcp.ok<{ pane: string; input: string }>("spawn", {
-      command: "bash --norc --noprofile",
+      command: `${dialect} ${args}`,
     });
     expect(input).toBe("validated");
     return pane;
@@ -205,12 +254,27 @@ describe.each([
     const ran = await mcp.ok<RunResult>("run", { pane, command: "bash spoof.sh", timeout_ms: 20_000 });
     expect(ran).toMatchObject({ exitCode: 0, alive: false, cwd: ws.root });
     expect(ran.output.split("\n").at(-1)).toBe("real-end");
-    for (const what of ["environ", "maps", "mem", "fd/255", "fd/0", "fd"])
+    for (const what of ["environ", "maps", "mem", "fd/255", "fd/10", "fd/11", "fd/0", "fd"])
       expect(ran.output).toContain(`denied ${what}`);
     expect(ran.output).not.toMatch(/READ|WROTE/);
     expect(existsSync(join(ws.root, "injected.txt"))).toBe(false);
     const pwd = await mcp.ok<RunResult>("run", { pane, command: "pwd" });
     expect(pwd.output).toBe(ws.root);
+  });
+
+  it("the programs it runs inherit none of the shell's descriptors but the terminal: not its command stream, not its report channel", async () => {
+    const pane = await shell();
+    const fds = await mcp.ok<RunResult>("run", { pane, command: "bash fds.sh" });
+    const links = fds.output
+      .split("\n")
+      .map((line) => /(\d+) -> (.*)$/.exec(line))
+      .filter((match) => match !== null)
+      .map((match) => `${match[1]} ${match[2]}`);
+    // 0-2: the terminal; 255: bash's own descriptor for fds.sh.
+    expect(
+      links.filter((link) => !/^[012] \/dev\/pts\/\d+$/.test(link) && !/^255 .*fds\.sh$/.test(link)),
+    ).toEqual([]);
+    expect(links.length).toBe(4);
   });
 
   it("send_keys at the prompt: text, Enter and Up are refused with INPUT_NOT_ALLOWED and nothing is typed; C-c is harmless", async () => {
@@ -363,15 +427,9 @@ describe.each([
     expect(after).toMatchObject({ exitCode: 0, output: "after" });
   });
 
-  it("variables bash itself acts on cannot be exported or unset, even when env.fromAgent lists them", async () => {
+  it("variables the shell itself acts on cannot be exported or unset, even when env.fromAgent lists them", async () => {
     const pane = await shell();
-    for (const command of [
-      "export BASH_XTRACEFD=1",
-      "unset BASH_XTRACEFD",
-      "export TMOUT=1",
-      "unset PWD",
-      "export IFS=x",
-    ]) {
+    for (const command of ownVariables) {
       await mcp.refused("run", { pane, command }, "ENV_NOT_ALLOWED");
     }
     expect((await mcp.ok<RunResult>("run", { pane, command: "echo fine" })).output).toBe("fine");

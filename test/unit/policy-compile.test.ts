@@ -247,21 +247,38 @@ describe('compilePolicy: input "validated" (issue 14)', () => {
     expect(policy.commands[0]?.input).toBe("validated");
   });
 
-  it("refuses any other program with a reason, zsh with its own", () => {
+  it("takes zsh, with its own argument shapes, and says which shell each rule is", () => {
+    const policy = compile({
+      workspace: ["."],
+      commands: [
+        { command: "/usr/bin/zsh", args: ["", "-f"], input: "validated" },
+        { command: bash, input: "validated" },
+        { command: "/usr/bin/zsh", input: "raw" },
+      ],
+    });
+    expect(policy.commands.map((rule) => rule.shell)).toEqual(["zsh", "bash", undefined]);
+    const errors = errorsOf({
+      workspace: ["."],
+      commands: [{ command: "/usr/bin/zsh", args: ["--norc --noprofile"], input: "validated" }],
+    });
+    expect(errors).toEqual([
+      { path: "commands[0].args", message: expect.stringContaining('may only be "" or "-f" or "--no-rcs"') },
+    ]);
+  });
+
+  it("refuses any other program with a reason", () => {
     const errors = errorsOf({
       workspace: ["."],
       commands: [
         { command: "/bin/sh", input: "validated" },
-        { command: "/usr/bin/zsh", input: "validated" },
         { command: "tool", input: "validated" },
       ],
     });
     const byPath = (p: string) => errors.filter((e) => e.path === p).map((e) => e.message);
     expect(byPath("commands[0].input").join()).toMatch(
-      /is for shells whose every command ccmux checks \(bash\); sh is not one/,
+      /is for shells whose every command ccmux checks \(bash, zsh\); sh is not one/,
     );
-    expect(byPath("commands[1].input").join()).toMatch(/bash only for now.*zsh/);
-    expect(byPath("commands[2].input").join()).toMatch(/tool is not one/);
+    expect(byPath("commands[1].input").join()).toMatch(/tool is not one/);
   });
 
   it("refuses argument shapes ccmux would not start the shell with", () => {

@@ -1,12 +1,13 @@
 import { randomBytes } from "node:crypto";
 import { EventEmitter } from "node:events";
-import { chownSync, fchownSync } from "node:fs";
+import { chownSync, existsSync, fchownSync } from "node:fs";
+import { join } from "node:path";
 import { CcmuxError } from "../../errors.js";
-import { addon, SHELL_BUILTINS } from "../../native/addon.js";
-import { isBashVariable } from "../../shared/bash-variables.js";
+import { addon, SHELL_BUILTINS, ZSH_MODULE_FILE } from "../../native/addon.js";
 import type { Keystroke } from "../../shared/keystroke.js";
 import type { SandboxStatus } from "../../shared/pane-words.js";
 import type { ShellStep } from "../../shared/shell-step.js";
+import { isShellVariable } from "../../shared/shell-variables.js";
 import { closeOnExecAll } from "../fd-flags.js";
 import { LocalScreens } from "../local-screens.js";
 import type {
@@ -32,7 +33,7 @@ import type { PaneSandbox, SandboxLaunch } from "../sandbox/pane-sandbox.js";
 import type { PaneFrame } from "../screen-frame.js";
 import type { FrameListener, FrameWatch, ScreenFactory, ScreenState } from "../screen-port.js";
 import { createSessionDir, type SessionDir } from "../session-dir.js";
-import { bashArgv, type ShellFds } from "../shell/bash-text.js";
+import type { ShellFds } from "../shell/shell-text.js";
 import { type ShellOutcome, type ShellPane, ValidatedShell } from "../shell/validated-shell.js";
 import { switchUserArgv, type UserSwitch, userEnv } from "../user-switch.js";
 import { Pane, type PaneLaunch, type PaneSpec } from "./pane.js";
@@ -154,7 +155,15 @@ export class EmbeddedPaneHost implements PaneHost {
 
   private start(spec: Omit<PaneSpec, "id">, sandboxed: boolean, warnings: string[]): Pane {
     if (spec.input !== "validated") return this.startProcess(spec, spec, sandboxed, warnings, undefined);
-    // A validated shell: bash, started with ccmux's own options on its command stream (src/panes/shell).
+    // A validated shell: bash or zsh, started with ccmux's own options on its command stream (src/panes/shell).
+    const dialect = spec.shell;
+    if (dialect === undefined) throw new Error("a validated shell's spec names no shell");
+    if (dialect === "zsh" && !existsSync(join(SHELL_BUILTINS.zsh, ZSH_MODULE_FILE))) {
+      throw new CcmuxError(
+        "SPAWN_FAILED",
+        "ccmux's zsh module was not built (it needs zsh's headers: install zsh-dev, then build ccmux again); nothing was started.",
+      );
+    }
     let pane: Pane | undefined;
     const hooks: ShellPane = {
       markSince: () => pane?.markSince() ?? Promise.resolve(undefined),
@@ -164,19 +173,20 @@ export class EmbeddedPaneHost implements PaneHost {
       flushInput: () => pane?.flushInput(),
     };
     const shell = new ValidatedShell(hooks, {
+      dialect,
       cwd: spec.cwd,
-      builtins: sandboxed ? SHELL_BUILTINS_IN_SANDBOX : SHELL_BUILTINS,
+      builtins: sandboxed ? SHELL_BUILTINS_IN_SANDBOX[dialect] : SHELL_BUILTINS[dialect],
       makePipe: (nonBlockingRead) => addon.makePipe(nonBlockingRead),
     });
-    // bash opens its script as /dev/fd/N: a pane user other than the server's must own the pipe to open it (the
+    // The shell opens its script as /dev/fd/N: a pane user other than the server's must own the pipe to open it (the
     // shell makes itself non-dumpable first thing, after which nobody else can open it through /proc).
     const change = this.userSwitch;
     if (change) fchownSync(shell.childFds.script, change.user.uid, change.user.gid);
     const env = Object.fromEntries(
       // Security: nothing in the environment changes what the shell's start-up and commands mean.
-      Object.entries(spec.env).filter(([name]) => !isBashVariable(name)),
+      Object.entries(spec.env).filter(([name]) => !isShellVariable(dialect, name)),
     );
-    const launched = { ...spec, argv: bashArgv(spec.argv[0] as string, shell.childFds), env };
+    const launched = { ...spec, argv: shell.argv(spec.argv[0] as string), env };
     try {
       pane = this.startProcess(spec, launched, sandboxed, warnings, shell);
       return pane;
@@ -199,7 +209,7 @@ export class EmbeddedPaneHost implements PaneHost {
     warnings: string[],
     shell: ValidatedShell | undefined,
   ): Pane {
-    const launch = sandboxed ? this.sandboxLaunch(launched, shell !== undefined) : undefined;
+    const launch = sandboxed ? this.sandboxLaunch(launched, shell) : undefined;
     // What the sandbox could not protect (a planted symlink, a mount budget cut) goes to the caller, which
     // reports it in the result and the audit; it never refuses the spawn.
     if (launch) warnings.push(...launch.warnings);
@@ -255,7 +265,7 @@ export class EmbeddedPaneHost implements PaneHost {
     return undefined;
   }
 
-  private sandboxLaunch(spec: Omit<PaneSpec, "id">, shell = false): SandboxLaunch {
+  private sandboxLaunch(spec: Omit<PaneSpec, "id">, shell?: ValidatedShell): SandboxLaunch {
     // Security: fail closed — a pane asked to be sandboxed never starts without the sandbox.
     const status = this.sandboxStatus();
     if (!this.sandbox || !status.available) {
@@ -268,7 +278,7 @@ export class EmbeddedPaneHost implements PaneHost {
         spec.argv,
         spec.cwd,
         spec.sessionDir ? [spec.sessionDir.dir.path] : [],
-        shell ? { shell: { builtins: SHELL_BUILTINS } } : {},
+        shell ? { shell: { dialect: shell.dialect, builtins: SHELL_BUILTINS[shell.dialect] } } : {},
       );
     } catch (cause) {
       const reason = cause instanceof Error ? cause.message : String(cause);
@@ -634,7 +644,16 @@ function paneInfo(pane: Pane, viewers: PaneViewers): PaneInfo {
     ...(lost !== undefined ? { screenLost: lost } : {}),
     viewers: viewers.count(pane.id),
     personTyping: viewers.writing(pane.id),
-    ...(pane.shell ? { shell: { cwd: pane.shell.cwd, busy: pane.shell.busy, keys: pane.shell.keys() } } : {}),
+    ...(pane.shell
+      ? {
+          shell: {
+            dialect: pane.shell.dialect,
+            cwd: pane.shell.cwd,
+            busy: pane.shell.busy,
+            keys: pane.shell.keys(),
+          },
+        }
+      : {}),
   };
 }
 

@@ -1,3 +1,4 @@
+import type { ShellDialect } from "../../shared/shell-variables.js";
 import { SWITCH_CAPABILITIES, switchUserArgv, type UserSwitch } from "../user-switch.js";
 import type { Mount } from "./mount-plan.js";
 
@@ -20,14 +21,18 @@ export interface BwrapInvocation {
   /** The pane launcher (native/pane-launcher.c) on the host, and the inherited descriptor it reports on. */
   launcher: { path: string; statusFd: number };
   /**
-   * A validated shell (issue 14): its process group of its own, in front (the launcher's `run-group`), and the
-   * loadable builtins it loads (non-dumpable, getcwd), bound read-only at SHELL_BUILTINS_IN_SANDBOX.
+   * A validated shell (issue 14): its process group of its own, in front (the launcher's `run-group`), and its
+   * native builtins (non-dumpable, getcwd: bash's loadable builtins file, zsh's module directory), bound read-only
+   * at SHELL_BUILTINS_IN_SANDBOX[dialect].
    */
-  shell?: { builtins: string };
+  shell?: { dialect: ShellDialect; builtins: string };
 }
 
-/** Where a validated shell's loadable builtins (native/shell-builtins.c) are bound inside the sandbox. */
-export const SHELL_BUILTINS_IN_SANDBOX = "/dev/.ccmux-shell-builtins";
+/** Where a validated shell's native builtins (native/shell-builtins.c, native/zsh-module.c) are bound inside the sandbox. */
+export const SHELL_BUILTINS_IN_SANDBOX: Record<ShellDialect, string> = {
+  bash: "/dev/.ccmux-shell-builtins",
+  zsh: "/dev/.ccmux-zsh-module",
+};
 
 /**
  * Where the launcher is bound, read-only, inside every sandbox: bwrap's own /dev tmpfs, which exists in every
@@ -128,7 +133,9 @@ export function bwrapArgs(invocation: BwrapInvocation): string[] {
   // it; a non-root server's launcher shares the program's uid (README: known difference).
   const program = change ? switchUserArgv(change, invocation.argv) : invocation.argv;
   const run = launcherRunArgv(invocation.launcher.statusFd, program, invocation.shell !== undefined);
-  const shell = invocation.shell ? ["--ro-bind", invocation.shell.builtins, SHELL_BUILTINS_IN_SANDBOX] : [];
+  const shell = invocation.shell
+    ? ["--ro-bind", invocation.shell.builtins, SHELL_BUILTINS_IN_SANDBOX[invocation.shell.dialect]]
+    : [];
   return [
     "--die-with-parent",
     "--unshare-pid",

@@ -18,6 +18,7 @@ import {
 import { dirname, join } from "node:path";
 import { PANE_LAUNCHER } from "../../native/addon.js";
 import type { SandboxStatus } from "../../shared/pane-words.js";
+import type { ShellDialect } from "../../shared/shell-variables.js";
 import type { UserSwitch } from "../user-switch.js";
 import { bwrapArgs, launcherHoldArgv } from "./bwrap-args.js";
 import { ExitStatusPipe } from "./exit-status.js";
@@ -88,7 +89,7 @@ export class PaneSandbox {
     argv: readonly string[],
     cwd: string,
     binds: readonly string[] = [],
-    options: { shell?: { builtins: string } } = {},
+    options: { shell?: { dialect: ShellDialect; builtins: string } } = {},
   ): SandboxLaunch {
     const bwrap = this.options.bwrap;
     if (bwrap === undefined) throw new Error("bubblewrap is not available");

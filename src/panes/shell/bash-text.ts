@@ -1,13 +1,13 @@
 import type { ShellStep } from "../../shared/shell-step.js";
-import { sanitizeText } from "../sanitize.js";
-
-/** The descriptors a validated bash is started with (their numbers are the same in ccmux and in the shell). */
-export interface ShellFds {
-  /** The read end of the command stream: bash runs it as its script (`/dev/fd/N`), commands arrive on it. */
-  script: number;
-  /** The write end of the report channel: `ready` and `done` records go back to ccmux on it. */
-  back: number;
-}
+import {
+  checkNonce,
+  checkSecret,
+  type ShellFds,
+  type StartupOptions,
+  shownWord,
+  singleQuote,
+  stepText,
+} from "./shell-text.js";
 
 /** The argv a validated bash runs with: no profile, no rc file, its script (and command stream) on `fds.script`. */
 export function bashArgv(bash: string, fds: ShellFds): string[] {
@@ -21,14 +21,14 @@ export function bashArgv(bash: string, fds: ShellFds): string[] {
  * aliases; turns on job control (each command gets the terminal as its own process group, C-c and C-z reach it);
  * catches SIGINT, SIGQUIT and SIGTSTP so a key pressed while it waits for ccmux's next command does nothing
  * (children get the default actions back); defines the two functions ccmux's command text calls, and reports
- * `ready` with its directory. `secret` tags the OSC 133 marks around each command's output.
+ * `ready` with its directory.
  *
  * Security: the shell never reads a command from its terminal: whatever the agent or a program types there is
  * input for the program in front, never a command line. Commands come only on the stream only ccmux writes.
  */
-export function bashStartup(options: { secret: string; fds: ShellFds; builtins: string }): string {
+export function bashStartup(options: StartupOptions): string {
   const { secret, fds, builtins } = options;
-  if (!/^[0-9a-f]{16,64}$/.test(secret)) throw new Error("bashStartup: the secret must be lowercase hex");
+  checkSecret(secret);
   const back = fds.back;
   return [
     `exec ${fds.script}<&-`,
@@ -58,57 +58,16 @@ export function bashStartup(options: { secret: string; fds: ShellFds; builtins: 
 }
 
 /**
- * The script text that runs one step: announce it (the C mark), run it, report its status and the directory
- * (the D mark, then `done` on the report channel). Every word is single-quoted and the program is its absolute
- * path, so bash runs exactly the argv that was checked; the report channel is closed for the program.
- * `display` is the command line as the agent wrote it, shown after the prompt (sanitized: one line, no controls).
+ * The script text that runs one step in bash: announce it (the C mark), run it, report its status and the
+ * directory (the D mark, then `done` on the report channel); the report channel is closed for the program.
+ * `display` is the command line as the agent wrote it, shown after the prompt.
  */
 export function bashCommand(step: ShellStep, nonce: string, display: string, fds: ShellFds): string {
-  if (!/^[0-9a-f]{8,64}$/.test(nonce)) throw new Error("bashCommand: the nonce must be lowercase hex");
-  const line = sanitizeText(display).replace(/\n/g, " ");
-  const shown = singleQuote(line.length > MAX_SHOWN ? `${line.slice(0, MAX_SHOWN)}…` : line);
+  checkNonce(nonce);
   return [
-    `__ccmux_start ${nonce} ${shown}`,
+    `__ccmux_start ${nonce} ${shownWord(display)}`,
     `${stepText(step)} ${fds.back}>&-`,
     `__ccmux_done $? ${nonce}`,
     "",
   ].join("\n");
-}
-
-/** The most characters of a command line shown after the prompt (the audit log has it whole). */
-const MAX_SHOWN = 2000;
-
-function stepText(step: ShellStep): string {
-  switch (step.kind) {
-    case "exec":
-      return step.argv.map(singleQuote).join(" ");
-    case "cd":
-      return `builtin cd -P -- ${singleQuote(step.dir)}`;
-    case "pwd":
-      // The directory the shell is in (getcwd), not the path in $PWD, which may name a symlink put in its place.
-      return "ccmux_cwd; builtin echo";
-    case "export":
-      return `builtin export ${variableName(step.name)}=${singleQuote(step.value)}`;
-    case "unset":
-      return `builtin unset -v ${variableName(step.name)}`;
-  }
-}
-
-/**
- * `word` as one bash word with no expansion at all: single quotes, each `'` written as `'\''`. Throws on NUL (no
- * argv can hold it; validation refuses it first).
- */
-export function singleQuote(word: string): string {
-  if (word.includes("\0")) throw new Error("singleQuote: NUL cannot be passed in an argument");
-  return `'${word.replaceAll("'", "'\\''")}'`;
-}
-
-function variableName(name: string): string {
-  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw new Error(`not a variable name: ${JSON.stringify(name)}`);
-  return name;
-}
-
-/** The mark bash prints before a command's output (OSC 133 C) and after it (OSC 133 D), as bytes. */
-export function shellMark(kind: "C" | "D", secret: string, nonce: string): Buffer {
-  return Buffer.from(`\u001b]133;${kind};${secret};${nonce}\u0007`, "latin1");
 }

@@ -4,9 +4,25 @@ import { Socket } from "node:net";
 import { CcmuxError } from "../../errors.js";
 import type { InputMode } from "../../shared/pane-words.js";
 import type { ShellStep } from "../../shared/shell-step.js";
+import type { ShellDialect } from "../../shared/shell-variables.js";
 import type { HistoryMark } from "../pane-screen.js";
-import { bashCommand, bashStartup, type ShellFds, shellMark } from "./bash-text.js";
+import { bashArgv, bashCommand, bashStartup } from "./bash-text.js";
 import { type ShellReport, ShellReportReader } from "./shell-reports.js";
+import { type ShellFds, type StartupOptions, shellMark } from "./shell-text.js";
+import { zshArgv, zshCommand, zshStartup } from "./zsh-text.js";
+
+/** How each dialect is started and told a command (bash-text.ts, zsh-text.ts). */
+const DIALECTS: Record<
+  ShellDialect,
+  {
+    argv: (shell: string, fds: ShellFds) => string[];
+    startup: (options: StartupOptions) => string;
+    command: (step: ShellStep, nonce: string, display: string, fds: ShellFds) => string;
+  }
+> = {
+  bash: { argv: bashArgv, startup: bashStartup, command: bashCommand },
+  zsh: { argv: zshArgv, startup: zshStartup, command: zshCommand },
+};
 
 /** What a validated shell needs from its pane. */
 export interface ShellPane {
@@ -23,7 +39,7 @@ export interface ShellPane {
 
 /** How a command ended, as the shell reported it. */
 export interface ShellOutcome {
-  /** `$?` as bash reports it (128+N for a program ended by signal N, 148 for one stopped with C-z). */
+  /** `$?` as the shell reports it (128+N for a program ended by signal N, 148 for one stopped with C-z). */
   status: number;
   /** What the command printed, between its marks (rendered, unsanitized). */
   output: string;
@@ -54,9 +70,9 @@ interface Running {
 }
 
 /**
- * A validated shell (policy `input: "validated"`, issue 14): a bash that runs its script from a pipe only ccmux
- * writes, one checked command at a time, and reports each one's end and its directory on a second pipe only it
- * writes (see bash-text.ts). The pane's output carries OSC 133 marks tagged with a per-pane secret and the
+ * A validated shell (policy `input: "validated"`, issue 14): a bash or zsh that runs its script from a pipe only
+ * ccmux writes, one checked command at a time, and reports each one's end and its directory on a second pipe only
+ * it writes (see bash-text.ts, zsh-text.ts). The pane's output carries OSC 133 marks tagged with a per-pane secret and the
  * command's nonce; they delimit the command's output and nothing else.
  *
  * Security: what a program in the pane prints never ends a command, sets a status or changes the directory
@@ -67,6 +83,7 @@ interface Running {
 export class ValidatedShell {
   /** The descriptors the shell gets (the caller passes them to the spawn, then calls `launched`). */
   readonly childFds: ShellFds;
+  readonly dialect: ShellDialect;
   private readonly secret = randomBytes(16).toString("hex");
   private readonly scriptWrite: number;
   private readonly backRead: number;
@@ -85,11 +102,20 @@ export class ValidatedShell {
   /** The last command started, and whether the agent had its answer. */
   private last: { outcome: Promise<ShellOutcome>; delivered: boolean } | undefined;
 
-  /** Makes the two pipes and writes the start-up into the command stream; `builtins` is the loadable builtins' path. */
+  /**
+   * Makes the two pipes and writes the start-up into the command stream; `builtins`: where the dialect's native
+   * builtins are, as the shell sees the file system (StartupOptions).
+   */
   constructor(
     private readonly pane: ShellPane,
-    options: { cwd: string; builtins: string; makePipe: (nonBlockingRead?: boolean) => [number, number] },
+    options: {
+      dialect: ShellDialect;
+      cwd: string;
+      builtins: string;
+      makePipe: (nonBlockingRead?: boolean) => [number, number];
+    },
   ) {
+    this.dialect = options.dialect;
     this.directory = options.cwd;
     const [scriptRead, scriptWrite] = options.makePipe(false);
     let back: [number, number];
@@ -110,8 +136,13 @@ export class ValidatedShell {
     this.readyPromise.catch(() => {});
     writeSync(
       scriptWrite,
-      bashStartup({ secret: this.secret, fds: this.childFds, builtins: options.builtins }),
+      DIALECTS[this.dialect].startup({ secret: this.secret, fds: this.childFds, builtins: options.builtins }),
     );
+  }
+
+  /** The argv that starts this shell, `shell` being its absolute executable. */
+  argv(shell: string): string[] {
+    return DIALECTS[this.dialect].argv(shell, this.childFds);
   }
 
   /** The shell started (or failed to): closes ccmux's copies of the shell's ends and starts reading reports. */
@@ -202,7 +233,7 @@ export class ValidatedShell {
     this.running = { nonce, step, phase: "C", outcome, settle, fail };
     this.last = { outcome, delivered: false };
     this.carry = Buffer.alloc(0);
-    this.scriptStream?.write(bashCommand(step, nonce, display, this.childFds));
+    this.scriptStream?.write(DIALECTS[this.dialect].command(step, nonce, display, this.childFds));
     return outcome;
   }
 
