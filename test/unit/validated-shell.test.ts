@@ -1,0 +1,132 @@
+import { closeSync, constants, openSync, readSync, writeSync } from "node:fs";
+import { afterEach, describe, expect, it } from "vitest";
+import { addon } from "../../src/native/addon.js";
+import type { HistoryMark } from "../../src/panes/pane-screen.js";
+import { type ShellPane, ValidatedShell } from "../../src/panes/shell/validated-shell.js";
+
+/**
+ * ValidatedShell against a stand-in for the shell: the test reads the command stream and writes the report
+ * channel itself (real pipes), and plays the pane. This is where a foreground group that changes between the
+ * shell's report and ccmux's answer can be made to happen every time (the e2e tests drive real shells).
+ */
+
+/** The pane: what was pushed through scan, and a foreground group the test sets. */
+class FakePane implements ShellPane {
+  text = "";
+  front = 100;
+  async markSince(): Promise<HistoryMark> {
+    return { row: this.text.length } as HistoryMark;
+  }
+  releaseSince(): void {}
+  async textFrom(mark: HistoryMark | undefined): Promise<{ text: string }> {
+    // As the emulator renders it: OSC sequences are consumed.
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: OSC sequences are what is matched
+    return { text: this.text.slice(mark?.row ?? 0).replace(/\u001b\][^\u0007]*\u0007/g, "") };
+  }
+  foregroundGroup(): number {
+    return this.front;
+  }
+  flushInput(): void {}
+}
+
+const opened: number[] = [];
+afterEach(() => {
+  for (const fd of opened.splice(0)) closeSync(fd);
+});
+
+/** A shell started against `pane`, with the test holding the shell's ends of both pipes. */
+async function startShell(pane: FakePane, dialect: "bash" | "zsh" = "bash") {
+  const shell = new ValidatedShell(pane, {
+    dialect,
+    cwd: "/ws",
+    builtins: "/nonexistent",
+    makePipe: (nonBlockingRead) => addon.makePipe(nonBlockingRead),
+  });
+  // The shell's ends, reopened before launched() closes ccmux's copies (as the child process would hold them).
+  const script = openSync(
+    `/proc/self/fd/${shell.childFds.script}`,
+    constants.O_RDONLY | constants.O_NONBLOCK,
+  );
+  const back = openSync(`/proc/self/fd/${shell.childFds.back}`, constants.O_WRONLY);
+  opened.push(script, back);
+  shell.launched();
+  let written = "";
+  /** Everything ccmux wrote to the command stream so far. */
+  const stream = async (): Promise<string> => {
+    const buffer = Buffer.alloc(65536);
+    for (;;) {
+      let got = 0;
+      try {
+        got = readSync(script, buffer);
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== "EAGAIN") throw error;
+      }
+      if (got === 0) return written;
+      written += buffer.subarray(0, got).toString("latin1");
+    }
+  };
+  const report = (...fields: string[]) => writeSync(back, Buffer.from(`${fields.join("\0")}\0`, "latin1"));
+  const push = (text: string) =>
+    shell.scan(Buffer.from(text, "latin1"), (part) => (pane.text += part.toString("latin1")));
+  report("ready", "/ws");
+  await shell.ready();
+  const secret = /__ccmux_secret=([0-9a-f]+)/.exec(await stream())?.[1] as string;
+  /** The nonce of the last command ccmux wrote, once the stream has it. */
+  const nonce = async (count: number): Promise<string> => {
+    await expect
+      .poll(async () => [...(await stream()).matchAll(/__ccmux_start ([0-9a-f]+) /g)].length)
+      .toBe(count);
+    return [...(await stream()).matchAll(/__ccmux_start ([0-9a-f]+) /g)].at(-1)?.[1] as string;
+  };
+  const mark = (kind: "C" | "D", tag: string, id: string) => `\u001b]133;${kind};${tag};${id}\u0007`;
+  return { shell, secret, nonce, report, push, mark };
+}
+
+const TRUE = { kind: "exec", argv: ["/bin/true"], input: "none", rule: "commands[1]" } as const;
+
+describe("ValidatedShell: what a command's answer rests on", () => {
+  it("a command whose end is reported while another process group holds the terminal is uncertain", async () => {
+    const pane = new FakePane();
+    const { shell, secret, nonce, report, push, mark } = await startShell(pane);
+    const sure = shell.run(TRUE, "true");
+    const first = await nonce(1);
+    report("start", first, "");
+    push(`$ true\r\n${mark("C", secret, first)}one\r\n${mark("D", secret, first)}`);
+    report("done", first, "0", "/ws", "");
+    expect(await sure).toMatchObject({ status: 0, output: "one\r\n", uncertain: false, stopped: false });
+
+    const unsure = shell.run(TRUE, "true");
+    const second = await nonce(2);
+    report("start", second, "");
+    push(`$ true\r\n${mark("C", secret, second)}two\r\n${mark("D", secret, second)}`);
+    // A process the command left behind took the terminal between the shell's report and ccmux's answer.
+    pane.front = 200;
+    report("done", second, "0", "/ws", "");
+    expect(await unsure).toMatchObject({ status: 0, output: "two\r\n", uncertain: true });
+  });
+
+  it("a forged end mark, with a guessed tag or another command's nonce, does not end the command's output", async () => {
+    const pane = new FakePane();
+    const { shell, secret, nonce, report, push, mark } = await startShell(pane, "zsh");
+    const outcome = shell.run(TRUE, "true");
+    const id = await nonce(1);
+    report("start", id, "");
+    push(`${mark("C", secret, id)}a${mark("D", "0".repeat(32), id)}b${mark("D", secret, "00000000")}c`);
+    push(mark("D", secret, id));
+    report("done", id, "3", "/ws/sub", "");
+    const result = await outcome;
+    expect(result).toMatchObject({ status: 3, cwd: "/ws/sub" });
+    // The forged marks are consumed by the emulator like any OSC: the text after them is still the command's.
+    expect(result.output).toBe("abc");
+  });
+
+  it("a report for a command ccmux did not send ends the shell: the command fails, and no other starts", async () => {
+    const pane = new FakePane();
+    const { shell, nonce, report } = await startShell(pane);
+    const outcome = shell.run(TRUE, "true");
+    await nonce(1);
+    report("done", "0123456789abcdef", "0", "/", "");
+    await expect(outcome).rejects.toMatchObject({ code: "PANE_EXITED" });
+    await expect(shell.run(TRUE, "true")).rejects.toMatchObject({ code: "PANE_EXITED" });
+  });
+});
