@@ -15,14 +15,14 @@ export async function paneFor(deps: ToolDeps, id: string, tool: PaneTool): Promi
 }
 
 /**
- * paneFor for a tool that acts on the pane's terminal (send_keys, resize_pane): once the target is authorized
+ * paneFor for a tool that acts on the pane's terminal (send_keys, resize_pane, run {pane}): once the target is authorized
  * (so nothing is revealed about panes this session cannot reach), also refuses a pane whose process has exited
  * (PANE_EXITED) and one a person holds write on (PANE_BUSY).
  */
 export async function paneToDrive(
   deps: ToolDeps,
   id: string,
-  tool: "send_keys" | "resize_pane",
+  tool: "send_keys" | "resize_pane" | "run",
 ): Promise<PaneInfo> {
   const pane = await paneFor(deps, id, tool);
   if (!pane.alive) throw new CcmuxError("PANE_EXITED", "The pane's process has exited; read it or kill it.");

@@ -158,7 +158,7 @@ async function runInShell(
     );
   }
   const { host, policy, serverEnv } = ctx.deps;
-  const pane = await paneToDrive(ctx.deps, args.pane as string, "send_keys");
+  const pane = await paneToDrive(ctx.deps, args.pane as string, "run");
   if (pane.input !== "validated" || pane.shell === undefined) {
     throw new CcmuxError(
       "INVALID_ARGUMENT",

@@ -2,12 +2,13 @@ import { CcmuxError } from "../errors.js";
 import type { PaneOwner } from "../shared/pane-words.js";
 
 /** The tools that name a pane, and the access each needs on a person's pane. */
-export type PaneTool = "read_pane" | "wait_for" | "send_keys" | "kill_pane" | "resize_pane";
+export type PaneTool = "read_pane" | "wait_for" | "send_keys" | "kill_pane" | "resize_pane" | "run";
 
 /** What authorization needs to know about a pane: its owner. */
 export type PaneOwnerView = PaneOwner;
 
-const NEEDS_WRITE: ReadonlySet<PaneTool> = new Set(["send_keys", "kill_pane", "resize_pane"]);
+/** `run {pane}` types a command into a validated shell: an act on the pane like send_keys. */
+const NEEDS_WRITE: ReadonlySet<PaneTool> = new Set(["send_keys", "kill_pane", "resize_pane", "run"]);
 
 /**
  * Decides whether agent `session` may use `tool` on a pane (seed §6.1, pane escape). A session reaches the
