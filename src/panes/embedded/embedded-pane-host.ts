@@ -1,13 +1,11 @@
 import { randomBytes } from "node:crypto";
 import { EventEmitter } from "node:events";
-import { chownSync, existsSync, fchownSync } from "node:fs";
-import { join } from "node:path";
+import { chownSync } from "node:fs";
 import { CcmuxError } from "../../errors.js";
-import { addon, SHELL_BUILTINS, ZSH_MODULE_FILE } from "../../native/addon.js";
+import { SHELL_BUILTINS } from "../../native/addon.js";
 import type { Keystroke } from "../../shared/keystroke.js";
 import type { SandboxStatus } from "../../shared/pane-words.js";
 import type { ShellStep } from "../../shared/shell-step.js";
-import { isShellVariable } from "../../shared/shell-variables.js";
 import { closeOnExecAll } from "../fd-flags.js";
 import { LocalScreens } from "../local-screens.js";
 import type {
@@ -28,13 +26,13 @@ import { PaneProcesses } from "../pane-processes.js";
 import type { HistoryMark } from "../pane-screen.js";
 import { PaneViewers } from "../pane-viewers.js";
 import { trySignal } from "../process-session.js";
-import { SHELL_BUILTINS_IN_SANDBOX } from "../sandbox/bwrap-args.js";
 import type { PaneSandbox, SandboxLaunch } from "../sandbox/pane-sandbox.js";
 import type { PaneFrame } from "../screen-frame.js";
 import type { FrameListener, FrameWatch, ScreenFactory, ScreenState } from "../screen-port.js";
 import { createSessionDir, type SessionDir } from "../session-dir.js";
+import { prepareValidatedShell } from "../shell/shell-launch.js";
 import type { ShellFds } from "../shell/shell-text.js";
-import { type ShellOutcome, type ShellPane, ValidatedShell } from "../shell/validated-shell.js";
+import type { ShellOutcome, ValidatedShell } from "../shell/validated-shell.js";
 import { switchUserArgv, type UserSwitch, userEnv } from "../user-switch.js";
 import { Pane, type PaneLaunch, type PaneSpec } from "./pane.js";
 import { waitForOutputResult } from "./wait-for-output.js";
@@ -156,37 +154,12 @@ export class EmbeddedPaneHost implements PaneHost {
   private start(spec: Omit<PaneSpec, "id">, sandboxed: boolean, warnings: string[]): Pane {
     if (spec.input !== "validated") return this.startProcess(spec, spec, sandboxed, warnings, undefined);
     // A validated shell: bash or zsh, started with ccmux's own options on its command stream (src/panes/shell).
-    const dialect = spec.shell;
-    if (dialect === undefined) throw new Error("a validated shell's spec names no shell");
-    if (dialect === "zsh" && !existsSync(join(SHELL_BUILTINS.zsh, ZSH_MODULE_FILE))) {
-      throw new CcmuxError(
-        "SPAWN_FAILED",
-        "ccmux's zsh module was not built (it needs zsh's headers: install zsh-dev, then build ccmux again); nothing was started.",
-      );
-    }
     let pane: Pane | undefined;
-    const hooks: ShellPane = {
-      markSince: () => pane?.markSince() ?? Promise.resolve(undefined),
-      releaseSince: (mark) => pane?.releaseSince(mark),
-      textFrom: async (mark) => (pane ? pane.textFrom(mark) : { text: "" }),
-      foregroundGroup: () => pane?.foregroundGroup() ?? -1,
-      flushInput: () => pane?.flushInput(),
-    };
-    const shell = new ValidatedShell(hooks, {
-      dialect,
-      cwd: spec.cwd,
-      builtins: sandboxed ? SHELL_BUILTINS_IN_SANDBOX[dialect] : SHELL_BUILTINS[dialect],
-      makePipe: (nonBlockingRead) => addon.makePipe(nonBlockingRead),
+    const { shell, launched } = prepareValidatedShell(spec, {
+      pane: () => pane,
+      sandboxed,
+      ...(this.userSwitch ? { paneUser: this.userSwitch.user } : {}),
     });
-    // The shell opens its script as /dev/fd/N: a pane user other than the server's must own the pipe to open it (the
-    // shell makes itself non-dumpable first thing, after which nobody else can open it through /proc).
-    const change = this.userSwitch;
-    if (change) fchownSync(shell.childFds.script, change.user.uid, change.user.gid);
-    const env = Object.fromEntries(
-      // Security: nothing in the environment changes what the shell's start-up and commands mean.
-      Object.entries(spec.env).filter(([name]) => !isShellVariable(dialect, name)),
-    );
-    const launched = { ...spec, argv: shell.argv(spec.argv[0] as string), env };
     try {
       pane = this.startProcess(spec, launched, sandboxed, warnings, shell);
       return pane;
