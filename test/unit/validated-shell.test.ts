@@ -3,6 +3,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { addon } from "../../src/native/addon.js";
 import type { HistoryMark } from "../../src/panes/pane-screen.js";
 import { type ShellPane, ValidatedShell } from "../../src/panes/shell/validated-shell.js";
+import type { ShellStep } from "../../src/shared/shell-step.js";
 
 /**
  * ValidatedShell against a stand-in for the shell: the test reads the command stream and writes the report
@@ -82,7 +83,7 @@ async function startShell(pane: FakePane, dialect: "bash" | "zsh" = "bash") {
   return { shell, secret, nonce, report, push, mark };
 }
 
-const TRUE = { kind: "exec", argv: ["/bin/true"], input: "none", rule: "commands[1]" } as const;
+const TRUE: ShellStep = { kind: "exec", argv: ["/bin/true"], input: "none", rule: "commands[1]" };
 
 describe("ValidatedShell: what a command's answer rests on", () => {
   it("a command whose end is reported while another process group holds the terminal is uncertain", async () => {
