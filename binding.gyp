@@ -6,7 +6,8 @@
     {
       "target_name": "fd_flags",
       "sources": [
-        "native/fd-flags.c"
+        "native/fd-flags.c",
+        "native/keyring.c"
       ]
     },
     {

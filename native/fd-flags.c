@@ -9,6 +9,7 @@
 // countable against limits.maxProcesses and killable with their pane.
 // And it reads a Unix socket's peer credentials (SO_PEERCRED), which Node does not expose: the daemon refuses a
 // connection from another uid, and a client checks that the daemon it reached is its own.
+// And it reaches the kernel keyring (keyring.c) for the journal's master key.
 // And it tells how much typed input a pane's program has not read yet (ioctls Node lacks), so that a lone
 // Escape reaches the program before the next key is written.
 #define _GNU_SOURCE
@@ -27,6 +28,8 @@
 #include <string.h>
 #include <termios.h>
 #include <unistd.h>
+
+#include "keyring.h"
 
 #ifndef TIOCGPTPEER
 #define TIOCGPTPEER _IO('T', 0x41)
@@ -308,5 +311,6 @@ NAPI_MODULE_INIT() {
   napi_set_named_property(env, exports, "makePipe", fn);
   napi_create_function(env, "peerCred", NAPI_AUTO_LENGTH, peer_cred, NULL, &fn);
   napi_set_named_property(env, exports, "peerCred", fn);
+  ccmux_register_keyring(env, exports);
   return exports;
 }

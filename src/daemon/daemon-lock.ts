@@ -8,8 +8,8 @@ import {
   readFileSync,
 } from "node:fs";
 import { addon } from "../native/addon.js";
+import { currentUid, privacyProblem } from "../shared/owner-check.js";
 import { DaemonUntrusted } from "./daemon-errors.js";
-import { currentUid, privacyProblem } from "./owner-check.js";
 
 /**
  * The daemon's lock: an exclusive flock(2) on `<key>.lock`, held from start to exit. Only the holder may remove

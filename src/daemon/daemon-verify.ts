@@ -1,11 +1,11 @@
 import { lstatSync, realpathSync } from "node:fs";
 import { connect, type Socket } from "node:net";
 import { basename, dirname, resolve } from "node:path";
+import { currentUid, privacyProblem } from "../shared/owner-check.js";
 import { DaemonDirError, DaemonUntrusted } from "./daemon-errors.js";
 import { daemonFiles, SOCKET_NAME } from "./daemon-files.js";
 import { lockHolderPid } from "./daemon-lock.js";
 import { type DaemonInfo, readInfo } from "./info-file.js";
-import { currentUid, privacyProblem } from "./owner-check.js";
 import { checkSocketDir } from "./runtime-dir.js";
 import { peerCredentials } from "./socket-fd.js";
 

@@ -12,8 +12,8 @@ import {
 } from "node:fs";
 import { isAbsolute } from "node:path";
 import { z } from "zod";
+import { currentUid, privacyProblem } from "../shared/owner-check.js";
 import { DaemonUntrusted } from "./daemon-errors.js";
-import { currentUid, privacyProblem } from "./owner-check.js";
 
 /** The info file's shape, strictly: an unknown field or a wrong type makes the file untrusted. */
 const daemonInfoSchema = z.strictObject({

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from "node:fs";
 import type { Socket } from "node:net";
-import { currentUid } from "./owner-check.js";
+import { currentUid } from "../shared/owner-check.js";
 import { isDescendant } from "./process-ancestry.js";
 import { type PeerCredentials, peerCredentials } from "./socket-fd.js";
 

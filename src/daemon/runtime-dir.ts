@@ -1,7 +1,7 @@
 import { lstatSync, mkdirSync } from "node:fs";
 import { dirname, isAbsolute, join } from "node:path";
+import { currentUid, privacyProblem } from "../shared/owner-check.js";
 import { DaemonDirError } from "./daemon-errors.js";
-import { currentUid, privacyProblem } from "./owner-check.js";
 
 /**
  * The per-user directory holding the daemons' sockets, locks, info files and logs: `$XDG_RUNTIME_DIR/ccmux` when

@@ -1,7 +1,7 @@
 import { chmodSync, lstatSync, unlinkSync } from "node:fs";
 import type { Server } from "node:net";
+import { currentUid, privacyProblem } from "../shared/owner-check.js";
 import { DaemonUntrusted } from "./daemon-errors.js";
-import { currentUid, privacyProblem } from "./owner-check.js";
 
 /** sun_path holds 108 bytes on Linux, including the terminating NUL. */
 const MAX_SOCKET_PATH_BYTES = 107;

@@ -33,6 +33,15 @@ export interface FdAddon {
    * errno's text and number (e.g. ENOTSOCK, ENOTCONN, EBADF).
    */
   peerCred(fd: number): { pid: number; uid: number; gid: number };
+  /**
+   * The payload of "user" key `description` in this uid's user keyring (keyrings(7)), or null when there is none
+   * or the keyring cannot be used here (no kernel support, a seccomp filter). Throws EKEYRING otherwise.
+   */
+  keyringRead(description: string): Buffer | null;
+  /** Adds or replaces "user" key `description` in the user keyring, readable only by its possessors; its serial. */
+  keyringAdd(description: string, payload: Buffer): number;
+  /** Invalidates "user" key `description` in the user keyring; false when there was none. */
+  keyringRemove(description: string): boolean;
 }
 
 // Built by `npm install` (binding.gyp) into build/Release, two levels above both src/native and dist/native.
