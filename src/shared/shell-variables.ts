@@ -66,7 +66,7 @@ const BASH_VARIABLES: ReadonlySet<string> = new Set([
  * zsh(1) zshparam, Parameters Set By The Shell and Parameters Used By The Shell, and its special parameters
  * (`${(k)parameters[(R)*special*]}` in zsh 5.9):
  * - Changing who the shell is or what it does: UID, EUID, GID, EGID and USERNAME (assigning them calls
- *   setuid/setgid), LINES and COLUMNS (the shell resizes the terminal), STTY (runs stty), NULLCMD, READNULLCMD,
+ *   setuid/setgid), ARGV0 (exported, the argv[0] of every program it runs), LINES and COLUMNS (the shell resizes the terminal), STTY (runs stty), NULLCMD, READNULLCMD,
  *   TMPPREFIX, IFS, CDPATH/cdpath, FPATH/fpath, MODULE_PATH/module_path, FIGNORE, WORDCHARS, KEYTIMEOUT, TMOUT,
  *   FUNCNEST, PWD and OLDPWD, the prompts (PS*, RPS*, PROMPT*, SPROMPT), HIST*, SAVEHIST, ZDOTDIR, ENV, MAIL*,
  *   TERMINFO and TERMINFO_DIRS (a terminal description the shell parses).
@@ -84,6 +84,10 @@ function isZshVariable(name: string): boolean {
 
 const ZSH_VARIABLES: ReadonlySet<string> = new Set([
   "ARGC",
+  // Exported, it is the argv[0] zsh gives every program it runs: a multi-call binary allowed under a reading name
+  // (xzcat, bzcat) would run as its writing one (an attack review).
+  "ARGV0",
+  "BAUD",
   "CDPATH",
   "COLUMNS",
   "CORRECT_IGNORE",
@@ -92,6 +96,7 @@ const ZSH_VARIABLES: ReadonlySet<string> = new Set([
   "EGID",
   "ENV",
   "EUID",
+  "FCEDIT",
   "FIGNORE",
   "FPATH",
   "FUNCNEST",
@@ -108,6 +113,7 @@ const ZSH_VARIABLES: ReadonlySet<string> = new Set([
   "OLDPWD",
   "OPTARG",
   "OPTIND",
+  "PERIOD",
   "POSTEDIT",
   "PSVAR",
   "PWD",
@@ -115,6 +121,7 @@ const ZSH_VARIABLES: ReadonlySet<string> = new Set([
   "READNULLCMD",
   "REPORTMEMORY",
   "REPORTTIME",
+  "REPLY",
   "SAVEHIST",
   "SECONDS",
   "SHLVL",
@@ -123,6 +130,7 @@ const ZSH_VARIABLES: ReadonlySet<string> = new Set([
   "TIMEFMT",
   "TMOUT",
   "TMPPREFIX",
+  "TMPSUFFIX",
   // Reassigning them makes zsh load another terminal description (ncurses parses it in the shell itself).
   "TERMINFO",
   "TERMINFO_DIRS",
@@ -172,6 +180,7 @@ const ZSH_LOWERCASE: ReadonlySet<string> = new Set([
   "pipestatus",
   "prompt",
   "psvar",
+  "reply",
   "reswords",
   "saliases",
   "signals",

@@ -34,6 +34,7 @@ const DIALECTS = {
     args: "-f",
     ownVariables: [
       "export EUID=0",
+      "export ARGV0=xz",
       "export UID=0",
       "export STTY=raw",
       "export LINES=3",
@@ -60,7 +61,7 @@ const POLICY = {
   ],
   env: {
     pass: ["PATH", "HOME", "LANG"],
-    fromAgent: ["GREETING", "BASH_XTRACEFD", "TMOUT", "EUID", "UID", "STTY", "LINES"],
+    fromAgent: ["GREETING", "BASH_XTRACEFD", "TMOUT", "EUID", "UID", "STTY", "LINES", "ARGV0"],
   },
   // maxInputBytes raised: a long command line must not hang the server (an attack review's 70 000 bytes did).
   limits: { callsPerMinute: 10_000, burst: 10_000, maxInputBytes: 200_000, maxPanes: 64 },
