@@ -1,0 +1,180 @@
+import { randomBytes } from "node:crypto";
+import {
+  closeSync,
+  constants,
+  fstatSync,
+  fsyncSync,
+  lstatSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeSync,
+} from "node:fs";
+import { join } from "node:path";
+import { currentUid, privacyProblem } from "../../shared/owner-check.js";
+import {
+  JournalCounter,
+  JournalDamage,
+  KEY_BYTES,
+  openSnapshot,
+  sealSnapshot,
+  unwrapKey,
+  WRAPPED_KEY_BYTES,
+  wrapKey,
+} from "./journal-crypto.js";
+
+/**
+ * The files of pane journals in one directory (`$XDG_STATE_HOME/ccmux/panes`, 0700; issue 15):
+ * - `<pane>.key`: the pane's key wrapped under the master key (journal-crypto.ts), written once, 0600;
+ * - `<pane>.journal`: the pane's latest snapshot sealed under that key, replaced whole (a new file renamed over
+ *   the old: a crash leaves the previous snapshot or the new one, never a mix).
+ * The payload is opaque here (pane-snapshot.ts gives it its shape).
+ */
+
+/** A pane id as ccmux makes them (p-…): the only names journal files have. */
+const PANE_ID = /^p-[A-Za-z0-9_-]{1,64}$/;
+
+/** The journal of one pane, open for writing snapshots. */
+export class PaneJournal {
+  private readonly counter = new JournalCounter();
+  private shredded = false;
+
+  private constructor(
+    private readonly dir: string,
+    readonly paneId: string,
+    private readonly paneKey: Buffer,
+  ) {}
+
+  /** Starts the journal of pane `paneId`: a fresh pane key, wrapped under `master`, in a new key file. */
+  static create(dir: string, paneId: string, master: Buffer): PaneJournal {
+    checkPaneId(paneId);
+    ensureJournalDir(dir);
+    const paneKey = randomBytes(KEY_BYTES);
+    writeNew(keyPath(dir, paneId), wrapKey(master, paneId, paneKey));
+    return new PaneJournal(dir, paneId, paneKey);
+  }
+
+  /** Replaces the pane's snapshot with `payload` (sealed, written to a new file, synced, renamed over the old). */
+  write(payload: Buffer): void {
+    if (this.shredded) return;
+    const sealed = sealSnapshot(this.paneKey, this.paneId, this.counter, payload);
+    const temporary = join(this.dir, `.${this.paneId}.journal-${randomBytes(6).toString("hex")}`);
+    try {
+      writeNew(temporary, sealed);
+      renameSync(temporary, journalPath(this.dir, this.paneId));
+    } catch (error) {
+      rmSync(temporary, { force: true });
+      throw error;
+    }
+  }
+
+  /** Crypto-shreds the journal (shredJournal); no snapshot is written after. */
+  shred(): void {
+    this.shredded = true;
+    this.paneKey.fill(0);
+    shredJournal(this.dir, this.paneId);
+  }
+}
+
+/**
+ * Crypto-shreds pane `paneId`'s journal: the wrapped key is overwritten in place with random bytes and synced,
+ * then the key file and the snapshot are unlinked. What that guarantees (README "Pane history"): on a file system
+ * that overwrites in place, the key is gone and the snapshot's ciphertext cannot be opened again, even by the
+ * master key; on SSDs and copy-on-write file systems the old key's blocks may survive until reused, and only the
+ * master key's own loss (the keyring's end, or a removed key file) makes them useless.
+ */
+export function shredJournal(dir: string, paneId: string): void {
+  checkPaneId(paneId);
+  const key = keyPath(dir, paneId);
+  try {
+    const fd = openSync(key, constants.O_WRONLY | constants.O_NOFOLLOW);
+    try {
+      const size = fstatSync(fd).size;
+      writeSync(fd, randomBytes(Math.max(size, WRAPPED_KEY_BYTES)), 0, undefined, 0);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    // gone already, or not a file we can open: unlinked below either way
+  }
+  rmSync(key, { force: true });
+  rmSync(journalPath(dir, paneId), { force: true });
+}
+
+/** A pane's last snapshot, opened; throws JournalDamage (or the fs error) when it does not open whole. */
+export function readJournal(dir: string, paneId: string, master: Buffer): Buffer {
+  checkPaneId(paneId);
+  const paneKey = unwrapKey(master, paneId, readPrivate(keyPath(dir, paneId)));
+  try {
+    return openSnapshot(paneKey, paneId, readPrivate(journalPath(dir, paneId))).payload;
+  } finally {
+    paneKey.fill(0);
+  }
+}
+
+/** The panes that have a key file in `dir` (journals whose snapshot may still be missing or damaged). */
+export function journalPanes(dir: string): string[] {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return [];
+  }
+  return names
+    .filter((name) => name.endsWith(".key"))
+    .map((name) => name.slice(0, -".key".length))
+    .filter((id) => PANE_ID.test(id));
+}
+
+/**
+ * Makes `dir` (0700) if needed and checks it is a directory of this uid that no one else can enter. Throws an
+ * Error that says what to fix.
+ */
+export function ensureJournalDir(dir: string): void {
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const problem = privacyProblem(lstatSync(dir), dir, "directory", currentUid());
+  if (problem) throw new Error(`ccmux's pane journal directory: ${problem.message}`);
+}
+
+function keyPath(dir: string, paneId: string): string {
+  return join(dir, `${paneId}.key`);
+}
+
+function journalPath(dir: string, paneId: string): string {
+  return join(dir, `${paneId}.journal`);
+}
+
+function checkPaneId(paneId: string): void {
+  if (!PANE_ID.test(paneId)) throw new Error(`not a pane id: ${JSON.stringify(paneId)}`);
+}
+
+/** Writes a new 0600 file (never through a link, never over an existing file) and syncs it. */
+function writeNew(path: string, bytes: Buffer): void {
+  const fd = openSync(
+    path,
+    constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW,
+    0o600,
+  );
+  try {
+    writeSync(fd, bytes);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Reads a file that must be this uid's and private (0600); throws JournalDamage("format") when it is not. */
+function readPrivate(path: string): Buffer {
+  const fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW);
+  try {
+    const problem = privacyProblem(fstatSync(fd), path, "file", currentUid());
+    if (problem) throw new JournalDamage("format", problem.message);
+    return readFileSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
