@@ -1,0 +1,87 @@
+import { randomBytes } from "node:crypto";
+import {
+  chmodSync,
+  copyFileSync,
+  existsSync,
+  linkSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync,
+} from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { JournalDamage, unwrapKey } from "../../src/panes/journal/journal-crypto.js";
+import {
+  journalPanes,
+  PaneJournal,
+  readJournal,
+  shredJournal,
+} from "../../src/panes/journal/journal-store.js";
+
+const dirs: string[] = [];
+afterEach(() => {
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+function journalDir(): string {
+  const base = mkdtempSync(join(tmpdir(), "ccmux-journal-"));
+  dirs.push(base);
+  return join(base, "panes");
+}
+
+describe("pane journal files (issue 15)", () => {
+  const master = randomBytes(32);
+
+  it("keeps the latest snapshot, 0600 in a 0700 directory, with no plaintext on disk", () => {
+    const dir = journalDir();
+    const journal = PaneJournal.create(dir, "p-abc", master);
+    journal.write(Buffer.from("MARKER-first"));
+    journal.write(Buffer.from("MARKER-second"));
+    expect(readJournal(dir, "p-abc", master).toString()).toBe("MARKER-second");
+    expect(journalPanes(dir)).toEqual(["p-abc"]);
+    expect(statSync(dir).mode & 0o777).toBe(0o700);
+    for (const file of ["p-abc.key", "p-abc.journal"]) {
+      expect(statSync(join(dir, file)).mode & 0o777).toBe(0o600);
+      expect(readFileSync(join(dir, file)).includes("MARKER")).toBe(false);
+    }
+  });
+
+  it("after shredding, the key is gone and a copy of the data no longer opens with the master key", () => {
+    const dir = journalDir();
+    const journal = PaneJournal.create(dir, "p-abc", master);
+    journal.write(Buffer.from("secret history"));
+    const copy = join(dir, "..", "copy.journal");
+    copyFileSync(join(dir, "p-abc.journal"), copy);
+    journal.shred();
+    expect(existsSync(join(dir, "p-abc.key"))).toBe(false);
+    expect(existsSync(join(dir, "p-abc.journal"))).toBe(false);
+    copyFileSync(copy, join(dir, "p-abc.journal"));
+    chmodSync(join(dir, "p-abc.journal"), 0o600);
+    expect(() => readJournal(dir, "p-abc", master)).toThrow(/ENOENT/);
+    journal.write(Buffer.from("after"));
+    expect(existsSync(join(dir, "p-abc.key"))).toBe(false);
+  });
+
+  it("shredding overwrites the wrapped key in place before unlinking it", () => {
+    const dir = journalDir();
+    PaneJournal.create(dir, "p-abc", master);
+    const wrapped = readFileSync(join(dir, "p-abc.key"));
+    expect(unwrapKey(master, "p-abc", wrapped)).toHaveLength(32);
+    // A hard link keeps the inode's blocks reachable after the unlink, as a remnant on disk would.
+    const remnant = join(dir, "..", "remnant");
+    linkSync(join(dir, "p-abc.key"), remnant);
+    shredJournal(dir, "p-abc");
+    const after = readFileSync(remnant);
+    expect(after.equals(wrapped)).toBe(false);
+    expect(() => unwrapKey(master, "p-abc", after)).toThrow(JournalDamage);
+  });
+
+  it("a journal file that is not private is not read", () => {
+    const dir = journalDir();
+    PaneJournal.create(dir, "p-abc", master).write(Buffer.from("x"));
+    chmodSync(join(dir, "p-abc.journal"), 0o644);
+    expect(() => readJournal(dir, "p-abc", master)).toThrow(/mode 0644/);
+  });
+});
