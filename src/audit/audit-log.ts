@@ -51,7 +51,9 @@ export interface AuditRecord {
     /** What a person holding write typed into a pane (`text`; its length and SHA-256 under redactInput). */
     | "person-input"
     /** A person's terminal size set the pane's (`ccmux attach --resize`). */
-    | "person-resize";
+    | "person-resize"
+    /** Pane history kept across daemon restarts: panes restored, journals that did not open or stopped. */
+    | "journal";
   decision: AuditDecision;
   /**
    * Who acted: `agent` (an MCP client's tool call, its outcome, the alerts and summaries it caused) or `person`

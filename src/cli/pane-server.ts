@@ -3,6 +3,7 @@ import { chmodSync, mkdtempSync, rmdirSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { AuditLog, type AuditRecord } from "../audit/audit-log.js";
 import { EmbeddedPaneHost } from "../panes/embedded/embedded-pane-host.js";
+import type { PaneJournals } from "../panes/journal/pane-journals.js";
 import { LocalScreens } from "../panes/local-screens.js";
 import type { PaneHost } from "../panes/pane-host.js";
 import type { PaneSandbox } from "../panes/sandbox/pane-sandbox.js";
@@ -11,6 +12,7 @@ import { WorkerScreens } from "../panes/worker-screens.js";
 import { isInside } from "../validation/canonical-path.js";
 import type { CompiledPolicy } from "../validation/policy-compile.js";
 import { auditRedactor } from "./audit-redactor.js";
+import { openPaneJournals } from "./pane-journals-setup.js";
 import { stateDir } from "./paths.js";
 import { personPanesOnFirstUse } from "./person-panes.js";
 import { makeSandbox, paneUserSwitch, paneUserWarnings, sandboxWarnings } from "./sandbox-setup.js";
@@ -115,6 +117,8 @@ export function openPaneServer(
     for (const warning of paneUserWarnings(policy, userSwitch.user))
       console.error(`ccmux: warning: ${warning}.`);
   }
+  const warnEarly = (message: string): void => console.error(`ccmux: WARNING: ${message}`);
+  const kept = openPaneJournals(policy, { daemon: start.daemon === true, warn: warnEarly, logAudit });
   const host = new EmbeddedPaneHost(
     {
       maxPanes: policy.limits.maxPanes,
@@ -124,8 +128,9 @@ export function openPaneServer(
     startScreens(),
     sandbox,
     // The server starts no asynchronous child processes of its own, so it may adopt and reap panes' orphans.
-    { adoptOrphans: true, userSwitch, sessionBase },
+    { adoptOrphans: true, userSwitch, sessionBase, ...(kept ? { journals: kept.journals } : {}) },
   );
+  if (kept) restorePanes(host, kept.journals, { warn: warnEarly, logAudit });
   host.on("exit", (pane, exit) =>
     logAudit({ event: "exit", decision: "info", pane: pane.id, pid: pane.pid, ...exit }),
   );
@@ -253,4 +258,30 @@ function sandboxPosture(
     warning: true,
     record: { mode, available: false, reason: status.reason },
   };
+}
+
+/**
+ * Brings back the panes whose journals a previous daemon left (issue 15): they list as exited, reason "daemon
+ * restarted". A journal that does not open whole is reported (stderr, audit) and left for `ccmux prune`.
+ */
+function restorePanes(
+  host: EmbeddedPaneHost,
+  journals: PaneJournals,
+  report: { warn: (message: string) => void; logAudit: (record: AuditRecord) => void },
+): void {
+  const started = performance.now();
+  const { snapshots, damaged } = journals.restore();
+  const restored = host.restore(snapshots);
+  const elapsedMs = Math.round(performance.now() - started);
+  if (restored.length > 0 || damaged.length > 0) {
+    report.logAudit({
+      event: "journal",
+      decision: "info",
+      reason: "daemon restarted",
+      detail: { restored, damaged, elapsedMs },
+    });
+  }
+  for (const { pane, reason } of damaged) {
+    report.warn(`security (high): journal-damaged: pane ${pane}'s history was not restored: ${reason}`);
+  }
 }

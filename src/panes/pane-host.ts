@@ -129,6 +129,11 @@ export interface PaneInfo {
   alive: boolean;
   /** How the process ended; null while it runs. */
   exit: ProcessExit | null;
+  /**
+   * Set for a pane read back from its journal when the daemon started again (issue 15): it is exited, its
+   * history readable; `exit` is how it ended, or both fields null when it still ran as the daemon stopped.
+   */
+  reason?: "daemon restarted";
   /** Set once the pane's screen was lost to an emulator fault: one line for read results. */
   screenLost?: string;
   /** People watching the pane through `ccmux attach`. */

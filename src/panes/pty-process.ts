@@ -12,6 +12,21 @@ export interface ProcessExit {
   signal: number | null;
 }
 
+/** What a pane needs of its process: a PtyProcess, or an inert stand-in for a pane read back from its journal. */
+export type PaneProcess = Pick<
+  PtyProcess,
+  | "pid"
+  | "resize"
+  | "write"
+  | "writeNow"
+  | "foregroundGroup"
+  | "flushInput"
+  | "inputPending"
+  | "pause"
+  | "resume"
+  | "dispose"
+>;
+
 export interface PtyProcessOptions {
   /** argv[0] is the absolute executable; it is exec'd directly, no shell. */
   argv: readonly string[];

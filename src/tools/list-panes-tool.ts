@@ -13,6 +13,12 @@ const paneShape = z.object({
   pid: z.number().int(),
   alive: z.boolean(),
   exitCode: z.number().int().nullable(),
+  reason: z
+    .literal("daemon restarted")
+    .optional()
+    .describe(
+      "Set when the daemon started again after this pane's process ended or was lost: its history is still readable.",
+    ),
   owner: z.enum(["agent", "person"]).describe("`agent`: you spawned it. `person`: started with the server."),
   access: z
     .enum(["read", "write", "none"])
@@ -47,6 +53,7 @@ export function registerListPanesTool(registry: ToolRegistry): void {
           pid: pane.pid,
           alive: pane.alive,
           exitCode: pane.exit?.exitCode ?? null,
+          ...(pane.reason ? { reason: pane.reason } : {}),
           owner: pane.owner.kind,
           access: pane.owner.kind === "person" ? pane.owner.access : ("write" as const),
           input: pane.input,

@@ -87,6 +87,8 @@ export interface CompiledPolicy {
     connectionBytesPerMinute?: number;
   };
   sandbox: CompiledSandbox;
+  /** Pane history kept across daemon restarts (issue 15); `scrollback` undefined: the mode's default. */
+  persist: { scrollback?: boolean; masterKey: "auto" | "keyring" | "file" };
   anomalies: AnomalyPolicy & { probing: ProbingPolicy };
   /** Things that load but deserve the person's attention (a program not found, a secret in env.pass). */
   warnings: readonly string[];
@@ -538,6 +540,10 @@ export function compilePolicy(raw: unknown, opts: CompileOptions): CompiledPolic
         : { connectionBytesPerMinute: policy.audit.connectionBytesPerMinute }),
     },
     sandbox,
+    persist: {
+      masterKey: policy.persist.masterKey,
+      ...(policy.persist.scrollback === undefined ? {} : { scrollback: policy.persist.scrollback }),
+    },
     anomalies: {
       lateral: policy.anomalies.lateral,
       probing: policy.anomalies.probing,

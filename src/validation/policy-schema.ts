@@ -295,6 +295,23 @@ export const policySchema = z
       })
       .default({ maxBytes: 16_777_216, keep: 10, sync: "batched", redactInput: false }),
     anomalies: anomalies.default(anomalies.parse({})),
+    persist: z
+      .strictObject({
+        scrollback: z
+          .boolean()
+          .optional()
+          .describe(
+            "Keep each agent pane's history, encrypted, in $XDG_STATE_HOME/ccmux/panes so that it can be read after the daemon restarts (it lists as exited, reason `daemon restarted`). Default: on for `serve --daemon`, off for `serve`.",
+          ),
+        masterKey: z
+          .enum(["auto", "keyring", "file"])
+          .default("auto")
+          .describe(
+            "Where the key that wraps every pane's key lives: `keyring` (the kernel's user keyring: never on disk, gone at reboot), `file` (0600 in a 0700 directory), `auto` (default: the keyring where it works, else the file).",
+          ),
+      })
+      .default({ masterKey: "auto" })
+      .describe("Pane history kept across daemon restarts (seed §7.1)."),
     sandbox: z
       .strictObject({
         mode: z

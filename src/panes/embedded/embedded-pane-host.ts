@@ -7,6 +7,8 @@ import type { Keystroke } from "../../shared/keystroke.js";
 import type { SandboxStatus } from "../../shared/pane-words.js";
 import type { ShellStep } from "../../shared/shell-step.js";
 import { closeOnExecAll } from "../fd-flags.js";
+import type { PaneJournals } from "../journal/pane-journals.js";
+import type { PaneSnapshot } from "../journal/pane-snapshot.js";
 import { LocalScreens } from "../local-screens.js";
 import type {
   PaneChange,
@@ -75,6 +77,8 @@ export class EmbeddedPaneHost implements PaneHost {
   private readonly userSwitch: UserSwitch | undefined;
   private readonly sessionBase: string | undefined;
   private readonly paneViewers = new PaneViewers();
+  /** The panes' journals (daemon mode with persist.scrollback, issue 15), or none. */
+  private readonly journals: PaneJournals | undefined;
 
   /**
    * @param screens where pane emulators run: the screen thread in `serve`, this thread in tests (default).
@@ -90,7 +94,12 @@ export class EmbeddedPaneHost implements PaneHost {
     private readonly limits: PaneHostLimits,
     private readonly screens: ScreenFactory = new LocalScreens(),
     private readonly sandbox?: PaneSandbox,
-    options: { adoptOrphans?: boolean; userSwitch?: UserSwitch; sessionBase?: string } = {},
+    options: {
+      adoptOrphans?: boolean;
+      userSwitch?: UserSwitch;
+      sessionBase?: string;
+      journals?: PaneJournals;
+    } = {},
   ) {
     this.events.setMaxListeners(0);
     // Security: panes must inherit none of this process's descriptors (see fd-flags.ts).
@@ -98,6 +107,49 @@ export class EmbeddedPaneHost implements PaneHost {
     this.processes = new PaneProcesses(options.adoptOrphans ?? false);
     this.userSwitch = options.userSwitch;
     this.sessionBase = options.sessionBase;
+    this.journals = options.journals;
+  }
+
+  /**
+   * Brings back the panes of `snapshots` (read from their journals at a daemon's start, issue 15): exited, with
+   * their history and screen, each reader's place for `new`, and reason "daemon restarted"; their journals stay
+   * until they are killed or evicted. Returns their ids.
+   */
+  restore(snapshots: readonly PaneSnapshot[]): string[] {
+    const ids: string[] = [];
+    for (const snapshot of snapshots) {
+      if (this.panes.has(snapshot.id)) continue;
+      const pane = new Pane(
+        {
+          id: snapshot.id,
+          name: snapshot.name,
+          argv: snapshot.argv,
+          cwd: snapshot.cwd,
+          env: {},
+          cols: snapshot.cols,
+          rows: snapshot.rows,
+          scrollback: Math.max(1, snapshot.text.split("\n").length),
+          owner: snapshot.owner,
+          input: snapshot.input,
+          ...(snapshot.shell ? { shell: snapshot.shell } : {}),
+          restored: {
+            text: snapshot.text,
+            exit: snapshot.exit ?? { exitCode: null, signal: null },
+            pid: snapshot.pid,
+            unread: snapshot.unread,
+          },
+        },
+        this.screens,
+        undefined,
+        this.processes,
+      );
+      this.panes.set(pane.id, pane);
+      this.exitOrder.push(pane.id);
+      this.journals?.track(pane);
+      ids.push(pane.id);
+    }
+    this.evictExited();
+    return ids;
   }
 
   /** Throws LIMIT_EXCEEDED when maxPanes are alive (checked before a spawn is allowed and audited). */
@@ -205,6 +257,7 @@ export class EmbeddedPaneHost implements PaneHost {
       launch?.release();
     }
     this.panes.set(pane.id, pane);
+    this.journals?.track(pane);
     this.watchProcesses();
     void pane.exited().then((exit) => {
       if (!this.panes.has(pane.id)) return;
@@ -476,6 +529,16 @@ export class EmbeddedPaneHost implements PaneHost {
 
   /** Kills the pane's process (see Pane.kill) and forgets the pane; `graceMs` before SIGKILL (default 2 s). */
   async kill(id: string, signal?: NodeJS.Signals, graceMs?: number): Promise<PaneInfo | undefined> {
+    return this.end(id, signal, graceMs, false);
+  }
+
+  /** kill; with `keepJournal` (the daemon stops, its journals kept) the journal is written last, not shredded. */
+  private async end(
+    id: string,
+    signal: NodeJS.Signals | undefined,
+    graceMs: number | undefined,
+    keepJournal: boolean,
+  ): Promise<PaneInfo | undefined> {
     const pane = this.panes.get(id);
     if (!pane) return undefined;
     this.killing.add(id);
@@ -484,6 +547,8 @@ export class EmbeddedPaneHost implements PaneHost {
     } finally {
       this.killing.delete(id);
     }
+    if (keepJournal) await this.journals?.flush(id);
+    else this.journals?.forget(id);
     this.panes.delete(id);
     const ended = this.infoOf(pane);
     this.paneViewers.forget(id);
@@ -499,7 +564,12 @@ export class EmbeddedPaneHost implements PaneHost {
     this.shuttingDown = true;
     clearInterval(this.processWatch);
     this.processWatch = undefined;
-    await Promise.all(this.livePanes().map((pane) => this.kill(pane.id, "SIGHUP", SHUTDOWN_GRACE_MS)));
+    await Promise.all(
+      this.livePanes().map((pane) =>
+        this.end(pane.id, "SIGHUP", SHUTDOWN_GRACE_MS, this.journals !== undefined),
+      ),
+    );
+    await this.journals?.close();
     await this.killLeftovers();
     await this.screens.close();
   }
@@ -586,6 +656,7 @@ export class EmbeddedPaneHost implements PaneHost {
     for (const panes of byOwner.values()) {
       for (const pane of panes.slice(0, Math.max(0, panes.length - this.limits.maxExitedPanes))) {
         this.panes.delete(pane.id);
+        this.journals?.forget(pane.id);
         this.events.emit("evict", this.infoOf(pane));
         this.paneViewers.forget(pane.id);
         void pane.kill().finally(() => pane.dispose());
@@ -614,6 +685,7 @@ function paneInfo(pane: Pane, viewers: PaneViewers): PaneInfo {
     ...(pane.sessionDir !== undefined ? { sessionDir: pane.sessionDir } : {}),
     alive: pane.alive,
     exit: pane.exit,
+    ...(pane.restored ? { reason: "daemon restarted" as const } : {}),
     ...(lost !== undefined ? { screenLost: lost } : {}),
     viewers: viewers.count(pane.id),
     personTyping: viewers.writing(pane.id),

@@ -7,7 +7,7 @@ import type { PaneSpawnSpec } from "../pane-host.js";
 import { PaneProcesses } from "../pane-processes.js";
 import type { HistoryMark, RenderedFrom, SearchResult } from "../pane-screen.js";
 import { trySignal } from "../process-session.js";
-import { type ProcessExit, PtyProcess } from "../pty-process.js";
+import { type PaneProcess, type ProcessExit, PtyProcess } from "../pty-process.js";
 import type { PaneFrame } from "../screen-frame.js";
 import type {
   FrameListener,
@@ -29,6 +29,20 @@ export interface PaneSpec extends Omit<PaneSpawnSpec, "sandboxed" | "sessionDir"
   id: string;
   /** The pane's private directory, removed with the pane unless `keep`. */
   sessionDir?: { dir: SessionDir; keep: boolean };
+  /** A pane read back from its journal after the daemon restarted (issue 15): no process is started. */
+  restored?: RestoredPane;
+}
+
+/** What a pane read back from its journal is made of (pane-snapshot.ts). */
+export interface RestoredPane {
+  /** Its history and screen as read_pane `scrollback` gave them, replayed into a fresh emulator. */
+  text: string;
+  /** How its process ended; both null when it still ran as the daemon died. */
+  exit: ProcessExit;
+  /** Its process id then (shown, never signalled). */
+  pid: number;
+  /** Per reader (session), how many lines it had not read with `new` yet. */
+  unread: Record<string, number>;
 }
 
 /** How the process is actually started when that differs from `argv` (the sandbox wraps it). */
@@ -70,7 +84,11 @@ export class Pane extends EventEmitter {
   private readonly removeSessionDir: (() => void) | undefined;
   private readonly exitStatus: PaneLaunch["exitStatus"];
   private readonly screen: ScreenPort;
-  private readonly process: PtyProcess;
+  private readonly process: PaneProcess;
+  /** Readers' unread lines of a restored pane, until each reads them with `new`. */
+  private readonly restoredUnread = new Map<string, number>();
+  /** True for a pane read back from its journal: it never had a process in this daemon. */
+  readonly restored: boolean;
   private readonly feed: OutputFeed;
   private readonly keystrokes: KeystrokeWriter;
   private readonly readMarks = new Map<string, HistoryMark | undefined>();
@@ -114,6 +132,26 @@ export class Pane extends EventEmitter {
     this.exitPromise = new Promise((resolve) => {
       settleExit = resolve;
     });
+    this.restored = spec.restored !== undefined;
+    if (spec.restored) {
+      // Security: a restored pane has no process: its old pid may name someone else's now, so it is never
+      // signalled (it is exited from the start, and not registered with `processes`).
+      this.process = inertProcess(spec.restored.pid);
+      this.pid = spec.restored.pid;
+      this.exitInfo = spec.restored.exit;
+      for (const [reader, lines] of Object.entries(spec.restored.unread))
+        this.restoredUnread.set(reader, lines);
+      const exit = spec.restored.exit;
+      this.feed = new OutputFeed(this.screen, this.process, () => {});
+      this.feed.push(Buffer.from(spec.restored.text.replaceAll("\n", "\r\n"), "utf8"));
+      void this.feed.idle().then(() => settleExit(exit));
+      this.keystrokes = new KeystrokeWriter({
+        write: () => false,
+        inputPending: () => false,
+        isOpen: () => false,
+      });
+      return;
+    }
     // The feed needs the process for flow control and the process needs the feed for data: bind late.
     let feed: OutputFeed | undefined;
     this.process = this.startProcess(spec, launch, screen, {
@@ -169,6 +207,11 @@ export class Pane extends EventEmitter {
       screen.dispose();
       throw error;
     }
+  }
+
+  /** The terminal's size, as last set. */
+  get terminalSize(): { cols: number; rows: number } {
+    return { ...this.size };
   }
 
   get alive(): boolean {
@@ -271,11 +314,34 @@ export class Pane extends EventEmitter {
    */
   async newText(reader: string): Promise<{ text: string; lost: boolean }> {
     if (this.disposed) return { text: "", lost: false };
+    const unread = this.restoredUnread.get(reader);
+    if (unread !== undefined) {
+      // A restored pane: the reader's place was saved as the lines it had not read.
+      this.restoredUnread.delete(reader);
+      const read = await this.screen.renderFrom(FIRST_ROW);
+      this.readMarks.set(reader, read.cursor);
+      const lines = read.text.split("\n");
+      return { text: lines.slice(Math.max(0, lines.length - unread)).join("\n"), lost: false };
+    }
     const mark = this.readMarks.get(reader) ?? FIRST_ROW;
     // The next start is taken in the same screen call as the text, so nothing printed in between is skipped.
     const read = await this.screen.renderFrom(mark);
     this.readMarks.set(reader, read.cursor ?? mark);
     return { text: read.text, lost: read.lost };
+  }
+
+  /**
+   * What the pane's journal keeps (issue 15): its history and screen as `scrollback` reads them, and for each
+   * reader that has read it with `new`, how many of those lines it has not read yet.
+   */
+  async journalText(): Promise<{ text: string; unread: Record<string, number> }> {
+    const text = await this.scrollbackText();
+    const unread: Record<string, number> = {};
+    for (const [reader, mark] of this.readMarks) {
+      unread[reader] = (await this.screen.renderFrom(mark ?? FIRST_ROW)).text.split("\n").length;
+    }
+    for (const [reader, lines] of this.restoredUnread) unread[reader] = lines;
+    return { text, unread };
   }
 
   /** A mark at the top of the visible screen (or `overlapRows` above it), for waiters that must see what scrolls away. */
@@ -432,4 +498,20 @@ async function within(promise: Promise<unknown>, ms: number): Promise<boolean> {
   } finally {
     clearTimeout(timer);
   }
+}
+
+/** The process of a restored pane: exited before this daemon started; nothing to write to, resize or signal. */
+function inertProcess(pid: number): PaneProcess {
+  return {
+    pid,
+    resize: () => {},
+    write: () => {},
+    writeNow: () => 0,
+    foregroundGroup: () => -1,
+    flushInput: () => {},
+    inputPending: () => false,
+    pause: () => {},
+    resume: () => {},
+    dispose: () => {},
+  };
 }

@@ -1,0 +1,47 @@
+import { join } from "node:path";
+import type { AuditRecord } from "../audit/audit-log.js";
+import { ensureJournalDir } from "../panes/journal/journal-store.js";
+import { loadMasterKey, type MasterKey } from "../panes/journal/master-key.js";
+import { PaneJournals } from "../panes/journal/pane-journals.js";
+import type { CompiledPolicy } from "../validation/policy-compile.js";
+import { stateDir } from "./paths.js";
+
+/** Where pane journals live: $XDG_STATE_HOME/ccmux/panes (0700), with the key file when there is one. */
+export function journalDir(env: NodeJS.ProcessEnv = process.env): string {
+  return join(stateDir(env), "panes");
+}
+
+/** Whether a server keeps pane history: policy `persist.scrollback`, by default on for the daemon only. */
+export function keepsScrollback(policy: CompiledPolicy, daemon: boolean): boolean {
+  return policy.persist.scrollback ?? daemon;
+}
+
+/**
+ * The pane journals of a server that keeps pane history (issue 15), or none. A key or directory that cannot be
+ * trusted (loose modes, another owner, a symlink) is refused: the server then keeps no history, says so on
+ * stderr and in a `security` audit record, and serves on.
+ */
+export function openPaneJournals(
+  policy: CompiledPolicy,
+  options: { daemon: boolean; warn: (message: string) => void; logAudit: (record: AuditRecord) => void },
+): { journals: PaneJournals; master: MasterKey } | undefined {
+  if (!keepsScrollback(policy, options.daemon)) return undefined;
+  const dir = journalDir();
+  let master: MasterKey;
+  try {
+    ensureJournalDir(dir);
+    master = loadMasterKey({ stateDir: dir, prefer: policy.persist.masterKey });
+  } catch (error) {
+    const reason = `pane history is not kept: ${(error as Error).message}`;
+    options.warn(`security (high): journal-key: ${reason}`);
+    options.logAudit({ event: "security", decision: "info", rule: "journal-key", severity: "high", reason });
+    return undefined;
+  }
+  const journals = new PaneJournals(dir, master.key);
+  journals.onFailure((pane, error) => {
+    const reason = `pane ${pane}'s history is no longer kept: ${error.message}`;
+    options.warn(reason);
+    options.logAudit({ event: "journal", decision: "info", pane, reason });
+  });
+  return { journals, master };
+}

@@ -1,0 +1,113 @@
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { type TestDaemons, testDaemons } from "../support/daemon-harness.js";
+import {
+  eventually,
+  makeWorkspace,
+  processGone,
+  readAudit,
+  type Served,
+  type TestWorkspace,
+} from "../support/mcp-harness.js";
+
+/**
+ * Pane history that survives the daemon (issue 15): a pane's history and screen are journaled, encrypted, in
+ * $XDG_STATE_HOME/ccmux/panes; after a `kill -9` of the daemon, the next daemon lists the pane as exited
+ * (reason "daemon restarted") and read_pane reads it, while no plaintext is on disk.
+ */
+const BASH = "bash --norc --noprofile";
+const MARKER = "HISTORY-MARKER-7f3a";
+
+describe.each([
+  ["sandbox.mode: off", "off"],
+  ["sandbox.mode: required", "required"],
+] as const)("pane history across daemon restarts (%s)", (_label, mode) => {
+  let ws: TestWorkspace | undefined;
+  let daemons: TestDaemons | undefined;
+  const clients: Served[] = [];
+  afterEach(async () => {
+    for (const client of clients.splice(0)) await client.close().catch(() => {});
+    await daemons?.stopAll();
+    ws?.cleanup();
+    ws = undefined;
+    daemons = undefined;
+  });
+
+  async function connect(session: string): Promise<Served> {
+    const client = await (daemons as TestDaemons).connect(session);
+    clients.push(client);
+    return client;
+  }
+
+  function stateFiles(): string[] {
+    const dir = join((daemons as TestDaemons).env.XDG_STATE_HOME as string, "ccmux", "panes");
+    return readdirSync(dir).map((name) => join(dir, name));
+  }
+
+  it("a marker printed in a pane is readable through the tools after kill -9 and a restart, and never on disk in plaintext", async () => {
+    ws = makeWorkspace({
+      commands: [{ command: "bash", args: ["--norc --noprofile"], input: "raw" }],
+      sandbox: { mode },
+    });
+    daemons = testDaemons(ws);
+    const alice = await connect("alice");
+    const { pane } = await alice.ok<{ pane: string }>("spawn", { command: BASH, name: "work" });
+    await alice.ok("send_keys", {
+      pane,
+      text: `for i in $(seq 1 300); do echo "line $i"; done; echo ${MARKER}-$((6*7))`,
+      submit: true,
+      wait: { text: `${MARKER}-42` },
+    });
+    // Alice reads with `new` up to here; what comes after stays unread for her.
+    await alice.ok("read_pane", { pane, mode: "new" });
+    await alice.ok("send_keys", {
+      pane,
+      text: "echo after-read",
+      submit: true,
+      wait: { text: "after-read\n" },
+    });
+    // The journal is written within a second of the last change.
+    await eventually(() => {
+      const journal = stateFiles().find((file) => file.endsWith(".journal"));
+      return journal !== undefined && readFileSync(journal).length > 2000;
+    });
+    const before = (await alice.ok<{ text: string }>("read_pane", { pane, mode: "scrollback", lines: 1000 }))
+      .text;
+    const daemonPid = (daemons as TestDaemons).daemonPid() as number;
+    process.kill(daemonPid, "SIGKILL");
+    await eventually(() => processGone(daemonPid));
+    for (const client of clients.splice(0)) await client.close().catch(() => {});
+
+    const again = await connect("alice");
+    const listed = await again.ok<{ panes: Array<Record<string, unknown>> }>("list_panes");
+    expect(listed.panes).toEqual([
+      expect.objectContaining({ pane, name: "work", alive: false, reason: "daemon restarted" }),
+    ]);
+    const scrollback = await again.ok<{ text: string }>("read_pane", {
+      pane,
+      mode: "scrollback",
+      lines: 1000,
+    });
+    expect(scrollback.text).toContain(`${MARKER}-42`);
+    expect(scrollback.text).toContain("line 1\n");
+    expect(scrollback.text.trimEnd()).toBe(before.trimEnd());
+    const fresh = await again.ok<{ text: string }>("read_pane", { pane, mode: "new" });
+    expect(fresh.text).toContain("after-read");
+    expect(fresh.text).not.toContain("line 300");
+    // It still ran when the daemon died: how it ended is unknown (both null).
+    const waited = await again.ok<Record<string, unknown>>("wait_for", { pane, exit: true, timeout_ms: 5000 });
+    expect(waited).toMatchObject({ matched: true, alive: false, exitCode: null, signal: null });
+    // Another session does not reach it, as before the restart.
+    const bob = await connect("bob");
+    await bob.refused("read_pane", { pane }, "PANE_NOT_FOUND");
+    // Nothing in the state directory holds the marker (the journal is encrypted), nor the audit log's text.
+    for (const file of stateFiles()) expect(readFileSync(file).includes(MARKER)).toBe(false);
+    expect(
+      readAudit(ws.auditPath).some((r) => r.event === "journal" && r.reason === "daemon restarted"),
+    ).toBe(true);
+    // kill_pane shreds it: its key and its journal are gone.
+    await again.ok("kill_pane", { pane });
+    expect(stateFiles().filter((file) => file.includes(pane))).toEqual([]);
+  });
+});
