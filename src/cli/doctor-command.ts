@@ -1,8 +1,10 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import { describeMasterKey } from "../panes/journal/master-key.js";
 import type { UserSwitch } from "../panes/user-switch.js";
 import type { SandboxStatus } from "../shared/pane-words.js";
 import { type CompiledPolicy, compilePolicy } from "../validation/policy-compile.js";
+import { journalRoot, keepsScrollback } from "./pane-journals-setup.js";
 import { defaultAuditPath, stateDir } from "./paths.js";
 import { findPolicy, formatProblems, readPolicy } from "./policy-file.js";
 import { makeSandbox, paneUserSwitch, paneUserWarnings } from "./sandbox-setup.js";
@@ -167,7 +169,33 @@ export function postureReport(options: { config?: string } = {}): PostureCheck[]
         ? "other users' processes are hidden in /proc"
         : `every process's command line is visible in /proc; environments only to the same user (seed §1.2)${status.available ? "; sandboxed panes see only their own /proc" : ""}`,
   });
+  checks.push(paneHistoryCheck(policy));
   return checks;
+}
+
+/** Whether the daemon keeps pane history (issue 15), and where the key that protects it is. */
+function paneHistoryCheck(policy: CompiledPolicy): PostureCheck {
+  if (!keepsScrollback(policy, true)) {
+    return {
+      check: "pane history (persist.scrollback)",
+      value: "not kept",
+      status: "info",
+      meaning: "the daemon keeps no pane history: a pane's output is gone when the daemon stops or dies",
+    };
+  }
+  const key = describeMasterKey({ stateDir: journalRoot(), prefer: policy.persist.masterKey });
+  const where =
+    key.source === "keyring"
+      ? `master key in the kernel keyring (${key.where}; never on disk, gone at reboot with the history it opens)`
+      : `master key in ${key.where} (0600)`;
+  return {
+    check: "pane history (persist.scrollback)",
+    value: `kept by the daemon, encrypted; ${key.source === "keyring" ? "keyring" : "key file"}${key.present ? "" : " (made on first use)"}`,
+    status: key.problem ? "warn" : "good",
+    meaning: key.problem
+      ? `the daemon would keep no history: ${key.problem}`
+      : `each agent pane's history is sealed with AES-256-GCM under a key of its own, wrapped by the ${where}; ccmux prune shreds what stopped daemons left`,
+  };
 }
 
 /** Running as root is never called safe: say who panes run as instead, and what still depends on root. */

@@ -29,6 +29,7 @@ const COMMAND_OPTIONS: Readonly<Record<string, Options>> = {
   policy: { ...HELP, ...CONFIG, cwd: { type: "string" } },
   schema: { ...HELP },
   doctor: { ...HELP, ...CONFIG, json: { type: "boolean" } },
+  prune: { ...HELP, json: { type: "boolean" } },
   audit: {
     ...HELP,
     ...CONFIG,
@@ -173,6 +174,9 @@ async function main(argv: string[]): Promise<number> {
         json: values.json === true,
         ...(config === undefined ? {} : { config }),
       });
+    case "prune":
+      expectNoPositionals(command, positionals);
+      return (await import("./prune-command.js")).pruneCommand({ json: values.json === true });
     case "schema":
       expectNoPositionals(command, positionals);
       process.stdout.write(

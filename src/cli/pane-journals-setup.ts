@@ -1,14 +1,23 @@
 import { join } from "node:path";
 import type { AuditRecord } from "../audit/audit-log.js";
-import { ensureJournalDir } from "../panes/journal/journal-store.js";
+import { daemonFiles } from "../daemon/daemon-files.js";
+import { ensureJournalDir, journalPanes, shredJournal } from "../panes/journal/journal-store.js";
 import { loadMasterKey, type MasterKey } from "../panes/journal/master-key.js";
 import { PaneJournals } from "../panes/journal/pane-journals.js";
 import type { CompiledPolicy } from "../validation/policy-compile.js";
 import { stateDir } from "./paths.js";
 
-/** Where pane journals live: $XDG_STATE_HOME/ccmux/panes (0700), with the key file when there is one. */
-export function journalDir(env: NodeJS.ProcessEnv = process.env): string {
+/** Where pane journals live: $XDG_STATE_HOME/ccmux/panes (0700), with the master key file when there is one. */
+export function journalRoot(env: NodeJS.ProcessEnv = process.env): string {
   return join(stateDir(env), "panes");
+}
+
+/**
+ * The journals of the daemon of `policyFile`: a directory (0700) under journalRoot named by the daemon's key
+ * (daemon-files.ts: one daemon per policy file), so two daemons never restore each other's panes.
+ */
+export function journalDir(policyFile: string, env: NodeJS.ProcessEnv = process.env): string {
+  return join(journalRoot(env), daemonFiles(journalRoot(env), policyFile).key);
 }
 
 /** Whether a server keeps pane history: policy `persist.scrollback`, by default on for the daemon only. */
@@ -23,14 +32,25 @@ export function keepsScrollback(policy: CompiledPolicy, daemon: boolean): boolea
  */
 export function openPaneJournals(
   policy: CompiledPolicy,
-  options: { daemon: boolean; warn: (message: string) => void; logAudit: (record: AuditRecord) => void },
+  options: {
+    file: string;
+    daemon: boolean;
+    warn: (message: string) => void;
+    logAudit: (record: AuditRecord) => void;
+  },
 ): { journals: PaneJournals; master: MasterKey } | undefined {
-  if (!keepsScrollback(policy, options.daemon)) return undefined;
-  const dir = journalDir();
+  const dir = journalDir(options.file);
+  if (!keepsScrollback(policy, options.daemon)) {
+    // What the policy says is not kept goes: journals an earlier daemon of this policy left. (Only a daemon:
+    // `serve` beside a running daemon of the same policy must not touch its journals.)
+    if (options.daemon) for (const pane of journalPanes(dir)) shredJournal(dir, pane);
+    return undefined;
+  }
   let master: MasterKey;
   try {
+    ensureJournalDir(journalRoot());
     ensureJournalDir(dir);
-    master = loadMasterKey({ stateDir: dir, prefer: policy.persist.masterKey });
+    master = loadMasterKey({ stateDir: journalRoot(), prefer: policy.persist.masterKey });
   } catch (error) {
     const reason = `pane history is not kept: ${(error as Error).message}`;
     options.warn(`security (high): journal-key: ${reason}`);

@@ -118,7 +118,7 @@ export function openPaneServer(
       console.error(`ccmux: warning: ${warning}.`);
   }
   const warnEarly = (message: string): void => console.error(`ccmux: WARNING: ${message}`);
-  const kept = openPaneJournals(policy, { daemon: start.daemon === true, warn: warnEarly, logAudit });
+  const kept = openPaneJournals(policy, { file, daemon: start.daemon === true, warn: warnEarly, logAudit });
   const host = new EmbeddedPaneHost(
     {
       maxPanes: policy.limits.maxPanes,

@@ -120,6 +120,17 @@ ${CONFIG_OPTION}
 ${HELP_OPTION}
 
 Exit: 0, or 1 when serve would refuse every call (the policy does not validate, the pane user cannot be set up).`,
+  prune: `Usage: ccmux prune [--json]
+
+Crypto-shreds the pane journals (pane history kept across daemon restarts, $XDG_STATE_HOME/ccmux/panes) of every
+daemon that is not running: each pane's wrapped key is overwritten, then its key and journal are unlinked. A
+running daemon's journals stay.
+
+Options:
+  --json          what was removed and what was kept, as JSON
+${HELP_OPTION}
+
+Exit: 0.`,
   audit: AUDIT_USAGE,
 };
 
@@ -135,6 +146,7 @@ export const USAGE = `Usage: ccmux COMMAND [options]     (ccmux COMMAND --help f
                                          would spawn allow this? exit 0 allowed, 1 denied
   ccmux schema                           print the policy file's JSON Schema
   ccmux doctor [--config FILE] [--json]  the pane sandbox on this machine and the policy's problems
+  ccmux prune [--json]                   shred the pane history of daemons that are not running
   ccmux audit show|tail|summary|verify   review the audit log
   ccmux --version
 The policy: ${POLICY_LOOKUP}.`;

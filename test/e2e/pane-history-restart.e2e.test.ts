@@ -40,9 +40,12 @@ describe.each([
     return client;
   }
 
+  /** Every file under the state directory's panes/ (the master key file, each policy's journals). */
   function stateFiles(): string[] {
     const dir = join((daemons as TestDaemons).env.XDG_STATE_HOME as string, "ccmux", "panes");
-    return readdirSync(dir).map((name) => join(dir, name));
+    return readdirSync(dir, { recursive: true, withFileTypes: true })
+      .filter((entry) => entry.isFile())
+      .map((entry) => join(entry.parentPath, entry.name));
   }
 
   it("a marker printed in a pane is readable through the tools after kill -9 and a restart, and never on disk in plaintext", async () => {

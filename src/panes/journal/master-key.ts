@@ -67,6 +67,43 @@ export function loadMasterKey(options: {
   return fromFile(options.stateDir);
 }
 
+/** Where the master key is, or would be made, and any problem with it: for `ccmux doctor` (makes nothing). */
+export function describeMasterKey(options: {
+  stateDir: string;
+  prefer: "auto" | "keyring" | "file";
+  keyring?: Keyring & { keyringRemove(description: string): boolean };
+}): { source: MasterKeySource; where: string; present: boolean; problem?: string } {
+  const keyring = options.keyring ?? addon;
+  if (options.prefer !== "file") {
+    try {
+      if (keyring.keyringRead(KEYRING_DESCRIPTION) !== null)
+        return { source: "keyring", where: KEYRING_DESCRIPTION, present: true };
+      // Whether a key can be added here: a probe key, removed at once.
+      const probe = `ccmux:doctor-probe-${process.pid}`;
+      keyring.keyringAdd(probe, Buffer.from([0]));
+      keyring.keyringRemove(probe);
+      return { source: "keyring", where: KEYRING_DESCRIPTION, present: false };
+    } catch (error) {
+      if (options.prefer === "keyring") {
+        return {
+          source: "keyring",
+          where: KEYRING_DESCRIPTION,
+          present: false,
+          problem: `the kernel keyring cannot be used here: ${(error as Error).message}`,
+        };
+      }
+    }
+  }
+  const path = join(options.stateDir, KEY_FILE);
+  try {
+    const stat = lstatSync(path);
+    const problem = privacyProblem(stat, path, "file", currentUid());
+    return { source: "file", where: path, present: true, ...(problem ? { problem: problem.message } : {}) };
+  } catch {
+    return { source: "file", where: path, present: false };
+  }
+}
+
 function fromKeyring(keyring: Keyring, where: string): MasterKey | undefined {
   let key: Buffer | null;
   try {
