@@ -64,9 +64,11 @@ static inline int ccmux_save_tty(void) {
   return 0;
 }
 
-// Puts the saved modes back; with `take_front`, also makes the shell's process group the terminal's foreground
-// group again (what bash does after every foreground job; zsh gives the terminal back only when the job's group
-// is gone or was signalled). SIGTTOU is blocked around both, so a shell that is not in front is not stopped.
+// Puts the saved modes back and resumes output a program suspended (tcflow TCOOFF: an attack review held the
+// shell's end mark in the terminal that way, and the command never ended for ccmux); with `take_front`, also
+// makes the shell's process group the terminal's foreground group again (what bash does after every foreground
+// job; zsh gives the terminal back only when the job's group is gone or was signalled). SIGTTOU is blocked around
+// all of it, so a shell that is not in front is not stopped.
 static inline int ccmux_restore_tty(int take_front) {
   if (!ccmux_have_saved_modes) return 1;
   sigset_t ttou;
@@ -74,7 +76,8 @@ static inline int ccmux_restore_tty(int take_front) {
   sigemptyset(&ttou);
   sigaddset(&ttou, SIGTTOU);
   sigprocmask(SIG_BLOCK, &ttou, &before);
-  int failed = tcsetattr(0, TCSADRAIN, &ccmux_saved_modes) != 0;
+  int failed = tcflow(0, TCOON) != 0;
+  if (tcsetattr(0, TCSANOW, &ccmux_saved_modes) != 0) failed = 1;
   if (take_front && tcsetpgrp(0, getpgrp()) != 0) failed = 1;
   sigprocmask(SIG_SETMASK, &before, NULL);
   return failed;

@@ -148,6 +148,27 @@ describe.each([
     );
     // Lists the descriptors it inherited, and where each leads.
     writeFileSync(join(ws.root, "fds.sh"), 'ls -l "/proc/$$/fd"\n');
+    // Suspends the terminal's output (tcflow TCOOFF) and exits: the shell's end mark would stay in the terminal.
+    writeFileSync(
+      join(ws.root, "tcoff.py"),
+      "import sys, termios\nprint('suspending', flush=True)\ntermios.tcflow(1, termios.TCOOFF)\n",
+    );
+    // Leaves a process that turns on OLCUC (output uppercased) once the command has ended, then ends.
+    writeFileSync(
+      join(ws.root, "olcuc.py"),
+      [
+        "import os, signal, termios, time",
+        "if os.fork() == 0:",
+        "    signal.signal(signal.SIGTTOU, signal.SIG_IGN)",
+        "    time.sleep(0.3)",
+        "    attrs = termios.tcgetattr(1)",
+        "    attrs[1] |= termios.OLCUC",
+        "    termios.tcsetattr(1, termios.TCSANOW, attrs)",
+        "    open('olcuc.done', 'w').close()",
+        "    os._exit(0)",
+        "print('leaving')",
+      ].join("\n"),
+    );
     writeFileSync(join(ws.root, "hello-slow.sh"), "echo hello-before-timeout\nsleep 2\n");
     // Reads nothing for a while.
     writeFileSync(join(ws.root, "busy.sh"), "sleep 1.5\necho busy-done\n");
@@ -434,6 +455,20 @@ describe.each([
       await mcp.refused("run", { pane, command }, "ENV_NOT_ALLOWED");
     }
     expect((await mcp.ok<RunResult>("run", { pane, command: "echo fine" })).output).toBe("fine");
+  });
+
+  it("a program that suspends the terminal's output, or leaves it uppercasing, cannot keep a command running for ccmux", async () => {
+    const pane = await shell();
+    const suspended = await mcp.ok<RunResult>("run", { pane, command: "python3 tcoff.py", timeout_ms: 20_000 });
+    expect(suspended).toMatchObject({ exitCode: 0, alive: false, reason: "exited" });
+    expect(suspended.output).toContain("suspending");
+    expect((await mcp.ok<RunResult>("run", { pane, command: "echo after-tcoff" })).output).toBe("after-tcoff");
+    expect((await mcp.ok<RunResult>("run", { pane, command: "python3 olcuc.py" })).output).toBe("leaving");
+    await expect.poll(() => existsSync(join(ws.root, "olcuc.done")), { timeout: 10_000 }).toBe(true);
+    const after = await mcp.ok<RunResult>("run", { pane, command: "echo lower-case", timeout_ms: 20_000 });
+    // Its modes were put back before the command: its output is as printed, and its marks came through.
+    expect(after).toMatchObject({ exitCode: 0, alive: false, output: "lower-case" });
+    expect(after.uncertain ?? false).toBe(false);
   });
 
   it("a command still running at the timeout returns what it printed so far", async () => {

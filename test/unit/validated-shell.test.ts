@@ -28,6 +28,7 @@ class FakePane implements ShellPane {
     return this.front;
   }
   flushInput(): void {}
+  async quiet(): Promise<void> {}
 }
 
 const opened: number[] = [];
@@ -71,13 +72,13 @@ async function startShell(pane: FakePane, dialect: "bash" | "zsh" = "bash") {
     shell.scan(Buffer.from(text, "latin1"), (part) => (pane.text += part.toString("latin1")));
   report("ready", "/ws");
   await shell.ready();
-  const secret = /__ccmux_secret=([0-9a-f]+)/.exec(await stream())?.[1] as string;
+  const secret = /__ccmux_secret=([0-9A-F]+)/.exec(await stream())?.[1] as string;
   /** The nonce of the last command ccmux wrote, once the stream has it. */
   const nonce = async (count: number): Promise<string> => {
     await expect
-      .poll(async () => [...(await stream()).matchAll(/__ccmux_start ([0-9a-f]+) /g)].length)
+      .poll(async () => [...(await stream()).matchAll(/__ccmux_start ([0-9A-F]+) /g)].length)
       .toBe(count);
-    return [...(await stream()).matchAll(/__ccmux_start ([0-9a-f]+) /g)].at(-1)?.[1] as string;
+    return [...(await stream()).matchAll(/__ccmux_start ([0-9A-F]+) /g)].at(-1)?.[1] as string;
   };
   const mark = (kind: "C" | "D", tag: string, id: string) => `\u001b]133;${kind};${tag};${id}\u0007`;
   return { shell, secret, nonce, report, push, mark };
@@ -121,12 +122,31 @@ describe("ValidatedShell: what a command's answer rests on", () => {
     expect(result.output).toBe("abc");
   });
 
+  it("a command whose end mark never comes through the terminal ends on the shell's report, uncertain", async () => {
+    const pane = new FakePane();
+    const { shell, secret, nonce, report, push, mark } = await startShell(pane);
+    const outcome = shell.run(TRUE, "true");
+    const id = await nonce(1);
+    report("start", id, "");
+    // The program suspended the terminal's output (tcflow TCOOFF): the shell's D mark stays in the terminal.
+    push(`${mark("C", secret, id)}partial`);
+    report("done", id, "0", "/ws", "");
+    expect(await outcome).toMatchObject({ status: 0, output: "partial", uncertain: true });
+    // The next command runs as usual.
+    const next = shell.run(TRUE, "true");
+    const second = await nonce(2);
+    report("start", second, "");
+    push(`${mark("C", secret, second)}fine${mark("D", secret, second)}`);
+    report("done", second, "0", "/ws", "");
+    expect(await next).toMatchObject({ output: "fine", uncertain: false });
+  });
+
   it("a report for a command ccmux did not send ends the shell: the command fails, and no other starts", async () => {
     const pane = new FakePane();
     const { shell, nonce, report } = await startShell(pane);
     const outcome = shell.run(TRUE, "true");
     await nonce(1);
-    report("done", "0123456789abcdef", "0", "/", "");
+    report("done", "0123456789ABCDEF", "0", "/", "");
     await expect(outcome).rejects.toMatchObject({ code: "PANE_EXITED" });
     await expect(shell.run(TRUE, "true")).rejects.toMatchObject({ code: "PANE_EXITED" });
   });

@@ -330,6 +330,22 @@ export class Pane extends EventEmitter {
     return { text: read.text, lost: read.lost };
   }
 
+  /** Resolves once all output read so far is parsed and none came for `ms` milliseconds (or the pane is gone). */
+  async quiet(ms: number): Promise<void> {
+    for (;;) {
+      if (this.disposed) return;
+      await this.feed.idle();
+      let more = false;
+      const onOutput = (): void => {
+        more = true;
+      };
+      this.on("output", onOutput);
+      await new Promise((resolve) => setTimeout(resolve, ms));
+      this.off("output", onOutput);
+      if (!more) return;
+    }
+  }
+
   /**
    * What the pane's journal keeps (issue 15): its history and screen as `scrollback` reads them, and for each
    * reader that has read it with `new`, how many of those lines it has not read yet.

@@ -46,7 +46,7 @@ export function bashStartup(options: StartupOptions): string {
     // PWD is set from getcwd first: programs that trust $PWD must not follow a symlink put where the directory was.
     // The `start` record lists the jobs stopped before the command, so that ccmux tells whether this one was
     // stopped (C-z). No `$(…)`: each would cost a fork.
-    `__ccmux_start() { ccmux_cwd -v PWD; builtin printf 'start\\0%s\\0' "$1" >&${back}; builtin jobs -sp >&${back}; builtin printf '\\0' >&${back}; builtin printf '$ %s\\n\\033]133;C;%s;%s\\a' "$2" "$__ccmux_secret" "$1"; }`,
+    `__ccmux_start() { ccmux_tty restore; ccmux_cwd -v PWD; builtin printf 'start\\0%s\\0' "$1" >&${back}; builtin jobs -sp >&${back}; builtin printf '\\0' >&${back}; builtin printf '$ %s\\n\\033]133;C;%s;%s\\a' "$2" "$__ccmux_secret" "$1"; }`,
     // The report: nonce, status, the directory (its exact bytes, written by ccmux_cwd itself), the jobs stopped now.
     `__ccmux_done() { ccmux_tty restore; builtin printf '\\033]133;D;%s;%s\\a' "$__ccmux_secret" "$2"; builtin printf 'done\\0%s\\0%s\\0' "$2" "$1" >&${back}; ccmux_cwd ${back} || builtin printf '\\0' >&${back}; builtin jobs -sp >&${back}; builtin printf '\\0' >&${back}; }`,
     // One job first: with job control on, bash gives the terminal back to its own process group after it, so

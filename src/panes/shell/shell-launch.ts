@@ -40,6 +40,7 @@ export function prepareValidatedShell<Spec extends ShellLaunchSpec>(
     textFrom: async (mark) => pane()?.textFrom(mark) ?? { text: "" },
     foregroundGroup: () => pane()?.foregroundGroup() ?? -1,
     flushInput: () => pane()?.flushInput(),
+    quiet: async (ms) => pane()?.quiet(ms),
   };
   const shell = new ValidatedShell(hooks, {
     dialect,

@@ -18,14 +18,18 @@ export interface StartupOptions {
   builtins: string;
 }
 
-/** Throws unless `secret` is lowercase hex (it is written into the shell's script unquoted). */
+/**
+ * Throws unless `secret` is uppercase hex (it is written into the shell's script unquoted). Uppercase: the marks
+ * pass through the terminal's output processing, and OLCUC, which a process left behind may set, uppercases
+ * lowercase letters (an attack review lost every later mark that way); nothing changes uppercase ones.
+ */
 export function checkSecret(secret: string): void {
-  if (!/^[0-9a-f]{16,64}$/.test(secret)) throw new Error("the secret must be lowercase hex");
+  if (!/^[0-9A-F]{16,64}$/.test(secret)) throw new Error("the secret must be uppercase hex");
 }
 
-/** Throws unless `nonce` is lowercase hex (it is written into the shell's script unquoted). */
+/** Throws unless `nonce` is uppercase hex (see checkSecret). */
 export function checkNonce(nonce: string): void {
-  if (!/^[0-9a-f]{8,64}$/.test(nonce)) throw new Error("the nonce must be lowercase hex");
+  if (!/^[0-9A-F]{8,64}$/.test(nonce)) throw new Error("the nonce must be uppercase hex");
 }
 
 /**

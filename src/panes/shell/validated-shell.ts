@@ -35,7 +35,15 @@ export interface ShellPane {
   foregroundGroup(): number;
   /** Discards keystrokes written to the terminal that no program has read. */
   flushInput(): void;
+  /** Resolves once all output read so far is parsed and none came for `ms` milliseconds (or the pane is gone). */
+  quiet(ms: number): Promise<void>;
 }
+
+/**
+ * How long the pane's output must stay quiet, after the shell reported a command's end, before ccmux stops
+ * waiting for the end mark (ms).
+ */
+const MARK_GRACE_MS = 300;
 
 /** How a command ended, as the shell reported it. */
 export interface ShellOutcome {
@@ -64,6 +72,8 @@ interface Running {
   report?: { status: number; cwd: string; stopped: boolean };
   /** The shell's stopped jobs when the command started (its `start` report). */
   stoppedBefore?: string[];
+  /** The shell reported the end, but its marks never showed in the output (see settleWithoutMarks). */
+  marksLost?: boolean;
   outcome: Promise<ShellOutcome>;
   settle: (outcome: ShellOutcome) => void;
   fail: (error: Error) => void;
@@ -84,7 +94,7 @@ export class ValidatedShell {
   /** The descriptors the shell gets (the caller passes them to the spawn, then calls `launched`). */
   readonly childFds: ShellFds;
   readonly dialect: ShellDialect;
-  private readonly secret = randomBytes(16).toString("hex");
+  private readonly secret = randomBytes(16).toString("hex").toUpperCase();
   private readonly scriptWrite: number;
   private readonly backRead: number;
   private backSocket: Socket | undefined;
@@ -222,7 +232,7 @@ export class ValidatedShell {
     }
     // Security: keystrokes left over from the last program (sent as it exited) are never read by the next one.
     this.pane.flushInput();
-    const nonce = randomBytes(8).toString("hex");
+    const nonce = randomBytes(8).toString("hex").toUpperCase();
     let settle: (outcome: ShellOutcome) => void = () => {};
     let fail: (error: Error) => void = () => {};
     const outcome = new Promise<ShellOutcome>((resolve, reject) => {
@@ -337,7 +347,27 @@ export class ValidatedShell {
       const stopped = report.stopped.some((pid) => !before.has(pid));
       running.report = { status: report.status, cwd: report.cwd, stopped };
       void this.settleWhenKnown(running);
+      if (running.output === undefined) void this.settleWithoutMarks(running);
     }
+  }
+
+  /**
+   * Settles a command whose end the shell reported but whose end mark never came through the terminal once its
+   * output stays quiet: with what it printed after its start mark (nothing, without one), `uncertain`.
+   * Security: an attack review kept commands running for ccmux forever by suspending the terminal's output
+   * (tcflow TCOOFF) or making it uppercase (OLCUC) behind the shell's back; the report pipe, which no program
+   * reaches, is what ends a command.
+   */
+  private async settleWithoutMarks(running: Running): Promise<void> {
+    await this.pane.quiet(MARK_GRACE_MS);
+    if (this.running !== running || running.output !== undefined) return;
+    running.marksLost = true;
+    running.phase = "seen";
+    const start = running.startMark;
+    running.output = start
+      ? (async () => (await this.pane.textFrom(await start)).text)()
+      : Promise.resolve("");
+    await this.settleWhenKnown(running);
   }
 
   /** Settles the command once both its report and the end of its output are known. */
@@ -352,7 +382,7 @@ export class ValidatedShell {
       status: report.status,
       output,
       cwd: report.cwd,
-      uncertain: front !== this.group,
+      uncertain: front !== this.group || running.marksLost === true,
       stopped: report.stopped,
     });
   }

@@ -53,7 +53,7 @@ export function zshStartup(options: StartupOptions): string {
     "builtin trap ':' INT QUIT",
     `__ccmux_secret=${secret}`,
     // As in bash (bashStartup); the stopped jobs come from the module (zsh's `jobs` prints no bare process ids).
-    `__ccmux_start() { ccmux_cwd -v PWD; builtin printf 'start\\0%s\\0' "$1" >&${back}; ccmux_stopped ${back}; builtin printf '$ %s\\n\\033]133;C;%s;%s\\a' "$2" "$__ccmux_secret" "$1"; }`,
+    `__ccmux_start() { ccmux_tty restore; ccmux_cwd -v PWD; builtin printf 'start\\0%s\\0' "$1" >&${back}; ccmux_stopped ${back}; builtin printf '$ %s\\n\\033]133;C;%s;%s\\a' "$2" "$__ccmux_secret" "$1"; }`,
     // ccmux_tty restore also gives the terminal back to the shell, which zsh itself does only when the job's
     // process group is gone or was signalled.
     `__ccmux_done() { ccmux_tty restore; builtin printf '\\033]133;D;%s;%s\\a' "$__ccmux_secret" "$2"; builtin printf 'done\\0%s\\0%s\\0' "$2" "$1" >&${back}; ccmux_cwd ${back} || builtin printf '\\0' >&${back}; ccmux_stopped ${back}; }`,
