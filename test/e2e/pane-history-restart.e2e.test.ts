@@ -99,7 +99,11 @@ describe.each([
     expect(fresh.text).toContain("after-read");
     expect(fresh.text).not.toContain("line 300");
     // It still ran when the daemon died: how it ended is unknown (both null).
-    const waited = await again.ok<Record<string, unknown>>("wait_for", { pane, exit: true, timeout_ms: 5000 });
+    const waited = await again.ok<Record<string, unknown>>("wait_for", {
+      pane,
+      exit: true,
+      timeout_ms: 5000,
+    });
     expect(waited).toMatchObject({ matched: true, alive: false, exitCode: null, signal: null });
     // Another session does not reach it, as before the restart.
     const bob = await connect("bob");

@@ -459,10 +459,16 @@ describe.each([
 
   it("a program that suspends the terminal's output, or leaves it uppercasing, cannot keep a command running for ccmux", async () => {
     const pane = await shell();
-    const suspended = await mcp.ok<RunResult>("run", { pane, command: "python3 tcoff.py", timeout_ms: 20_000 });
+    const suspended = await mcp.ok<RunResult>("run", {
+      pane,
+      command: "python3 tcoff.py",
+      timeout_ms: 20_000,
+    });
     expect(suspended).toMatchObject({ exitCode: 0, alive: false, reason: "exited" });
     expect(suspended.output).toContain("suspending");
-    expect((await mcp.ok<RunResult>("run", { pane, command: "echo after-tcoff" })).output).toBe("after-tcoff");
+    expect((await mcp.ok<RunResult>("run", { pane, command: "echo after-tcoff" })).output).toBe(
+      "after-tcoff",
+    );
     expect((await mcp.ok<RunResult>("run", { pane, command: "python3 olcuc.py" })).output).toBe("leaving");
     await expect.poll(() => existsSync(join(ws.root, "olcuc.done")), { timeout: 10_000 }).toBe(true);
     const after = await mcp.ok<RunResult>("run", { pane, command: "echo lower-case", timeout_ms: 20_000 });
