@@ -171,7 +171,7 @@ describe.each([
     );
     writeFileSync(join(ws.root, "hello-slow.sh"), "echo hello-before-timeout\nsleep 2\n");
     // Reads nothing for a while.
-    writeFileSync(join(ws.root, "busy.sh"), "sleep 1.5\necho busy-done\n");
+    writeFileSync(join(ws.root, "busy.sh"), "sleep 3\necho busy-done\n");
     // Removes the directory the shell is in.
     writeFileSync(join(ws.root, "rmself.sh"), 'rmdir "$PWD" && echo removed\n');
     owned(join(ws.root, "sub3"));
@@ -353,6 +353,10 @@ describe.each([
     const pane = await shell();
     const busy = await mcp.ok<RunResult>("run", { pane, command: "bash busy.sh", timeout_ms: 100 });
     expect(busy.alive).toBe(true);
+    // Keys go to the command once its job holds the terminal (on a busy machine, a moment after it started).
+    await expect
+      .poll(async () => (await mcp.call("send_keys", { pane, text: "x" })).isError === true, { timeout: 10_000 })
+      .toBe(false);
     const line = `${"x".repeat(98)}\r`;
     const codes: string[] = [];
     for (let i = 0; i < 12; i++) {
