@@ -217,15 +217,15 @@ if (process.argv[2] !== "serve" && process.argv[2] !== "daemon") {
   });
 }
 
-// The bridge and the daemon hold other sessions' connections, and attach a person's: untraceable before anything
-// else runs.
+// The bridge and the daemon hold other sessions' connections, attach a person's, and `serve` its panes' terminals and
+// validated shells' command pipes: untraceable before anything else runs.
 // Security: an attack review's unsandboxed pane (same uid) read a person's `ccmux attach` through /proc, copied its
 // daemon socket with pidfd_getfd and typed as the person, audited as them; ptrace also showed it what they typed.
+// Another opened a plain `serve`'s /proc/PID/fd/N, the write end of a validated shell's command pipe, and had the
+// shell run code no policy check saw.
 const [firstArg, ...restArgs] = process.argv.slice(2);
 const holdsSessions =
-  (firstArg === "serve" && restArgs.includes("--daemon")) ||
-  (firstArg === "daemon" && restArgs[0] !== "stop") ||
-  firstArg === "attach";
+  firstArg === "serve" || (firstArg === "daemon" && restArgs[0] !== "stop") || firstArg === "attach";
 try {
   if (holdsSessions) becomeUntraceable();
 } catch (error) {

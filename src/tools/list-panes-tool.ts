@@ -27,6 +27,16 @@ const paneShape = z.object({
     .enum(INPUT_MODES)
     .describe("What send_keys may deliver (validated: a shell whose commands come through run)."),
   sandboxed: z.boolean().describe("True when the pane runs in the sandbox."),
+  shell: z
+    .object({
+      cwd: z.string(),
+      busy: z.boolean(),
+      front: z.enum(["shell", "command"]),
+    })
+    .optional()
+    .describe(
+      "A validated shell's state: its directory, whether a command run started is still running, and who holds the terminal (send_keys reaches the command only while it does).",
+    ),
   ...watchedFields,
 });
 
@@ -58,6 +68,15 @@ export function registerListPanesTool(registry: ToolRegistry): void {
           access: pane.owner.kind === "person" ? pane.owner.access : ("write" as const),
           input: pane.input,
           sandboxed: pane.sandboxed,
+          ...(pane.shell
+            ? {
+                shell: {
+                  cwd: sanitizeText(pane.shell.cwd),
+                  busy: pane.shell.busy,
+                  front: pane.shell.keys === "prompt" ? ("shell" as const) : ("command" as const),
+                },
+              }
+            : {}),
           ...watchedBy(pane),
         }));
       return { panes };

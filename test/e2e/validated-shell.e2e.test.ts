@@ -197,6 +197,21 @@ describe.each([
     return pane;
   }
 
+  /** Waits until the command a run started holds the terminal (on a busy machine, a moment after it started). */
+  async function commandInFront(pane: string): Promise<void> {
+    await expect
+      .poll(
+        async () => {
+          const { panes } = await mcp.ok<{ panes: Array<{ pane: string; shell?: { front: string } }> }>(
+            "list_panes",
+          );
+          return panes.find((entry) => entry.pane === pane)?.shell?.front;
+        },
+        { timeout: 10_000 },
+      )
+      .toBe("command");
+  }
+
   it("runs commands with their exit status and output, and keeps its directory and variables", async () => {
     const { tools } = await mcp.client.listTools();
     // The agent learns from spawn's description how to drive the shell.
@@ -317,6 +332,7 @@ describe.each([
     const pane = await shell();
     const started = await mcp.ok<RunResult>("run", { pane, command: "cat", timeout_ms: 300 });
     expect(started).toMatchObject({ alive: true, reason: "timeout" });
+    await commandInFront(pane);
     await mcp.refused("run", { pane, command: "echo busy" }, "PANE_BUSY");
     const typed = await mcp.ok<{ wait: { matched: boolean } }>("send_keys", {
       pane,
@@ -337,12 +353,14 @@ describe.each([
     const pane = await shell();
     const first = await mcp.ok<RunResult>("run", { pane, command: "bash readline.sh", timeout_ms: 300 });
     expect(first).toMatchObject({ alive: true, reason: "timeout" });
+    await commandInFront(pane);
     // Two lines in one write: the script reads the first and exits; the second stays in the terminal's input.
     await mcp.ok("send_keys", { pane, text: "first\rleftover-line\r" });
     const done = await mcp.ok<RunResult>("run", { pane, timeout_ms: 10_000 });
     expect(done).toMatchObject({ exitCode: 0, output: expect.stringContaining("got first") });
     const next = await mcp.ok<RunResult>("run", { pane, command: "bash readline.sh", timeout_ms: 500 });
     expect(next).toMatchObject({ alive: true, reason: "timeout" });
+    await commandInFront(pane);
     await mcp.ok("send_keys", { pane, text: "typed-now", submit: true });
     const read = await mcp.ok<RunResult>("run", { pane, timeout_ms: 10_000 });
     expect(read.output).toContain("got typed-now");
@@ -353,10 +371,7 @@ describe.each([
     const pane = await shell();
     const busy = await mcp.ok<RunResult>("run", { pane, command: "bash busy.sh", timeout_ms: 100 });
     expect(busy.alive).toBe(true);
-    // Keys go to the command once its job holds the terminal (on a busy machine, a moment after it started).
-    await expect
-      .poll(async () => (await mcp.call("send_keys", { pane, text: "x" })).isError === true, { timeout: 10_000 })
-      .toBe(false);
+    await commandInFront(pane);
     const line = `${"x".repeat(98)}\r`;
     const codes: string[] = [];
     for (let i = 0; i < 12; i++) {
@@ -369,6 +384,7 @@ describe.each([
     expect((await mcp.ok<RunResult>("run", { pane, timeout_ms: 10_000 })).output).toContain("busy-done");
     const next = await mcp.ok<RunResult>("run", { pane, command: "bash readline.sh", timeout_ms: 500 });
     expect(next).toMatchObject({ alive: true, reason: "timeout" });
+    await commandInFront(pane);
     await mcp.ok("send_keys", { pane, keys: ["C-c"] });
     expect((await mcp.ok<RunResult>("run", { pane, timeout_ms: 10_000 })).exitCode).toBe(130);
   });
@@ -389,6 +405,7 @@ describe.each([
     const pane = await shell();
     const started = await mcp.ok<RunResult>("run", { pane, command: "cat", timeout_ms: 200 });
     expect(started.alive).toBe(true);
+    await commandInFront(pane);
     await mcp.ok("send_keys", { pane, keys: ["C-z"] });
     const stopped = await mcp.ok<RunResult>("run", { pane, timeout_ms: 10_000 });
     expect(stopped).toMatchObject({ alive: true, reason: "stopped" });
@@ -481,6 +498,22 @@ describe.each([
     expect(after.uncertain ?? false).toBe(false);
   });
 
+  it("a storm of C-c and C-\\ as a command ends cannot leave the shell busy for good", async () => {
+    const pane = await shell();
+    for (let round = 0; round < 8; round++) {
+      const started = await mcp.ok<RunResult>("run", { pane, command: "cat", timeout_ms: 100 });
+      expect(started.alive).toBe(true);
+      await commandInFront(pane);
+      // The first key ends cat; the rest arrive while the shell takes the terminal back and reports.
+      await mcp.call("send_keys", { pane, keys: Array(40).fill(round % 2 === 0 ? "C-c" : "C-\\") });
+      const ended = await mcp.ok<RunResult>("run", { pane, timeout_ms: 20_000 });
+      expect(ended).toMatchObject({ alive: false, reason: "exited" });
+    }
+    expect((await mcp.ok<RunResult>("run", { pane, command: "echo still-answering" })).output).toBe(
+      "still-answering",
+    );
+  });
+
   it("a command still running at the timeout returns what it printed so far", async () => {
     const pane = await shell();
     const ran = await mcp.ok<RunResult>("run", { pane, command: "bash hello-slow.sh", timeout_ms: 800 });
@@ -494,6 +527,7 @@ describe.each([
     const next = await shell();
     const started = await mcp.ok<RunResult>("run", { pane: next, command: "cat", timeout_ms: 300 });
     expect(started.alive).toBe(true);
+    await commandInFront(next);
     // cat in raw mode would echo nothing and get no line; with the modes put back, a line comes back twice.
     const typed = await mcp.ok<{ wait: { matched: boolean } }>("send_keys", {
       pane: next,
