@@ -169,6 +169,8 @@ describe.each([
         "print('leaving')",
       ].join("\n"),
     );
+    // Leaves the terminal in the line-drawing character set, concealed text, no autowrap, the alternate screen.
+    writeFileSync(join(ws.root, "mess.sh"), "printf '\\033(0\\033[8m\\033[?7l\\033[?1049h'\n");
     writeFileSync(join(ws.root, "hello-slow.sh"), "echo hello-before-timeout\nsleep 2\n");
     // Reads nothing for a while.
     writeFileSync(join(ws.root, "busy.sh"), "sleep 3\necho busy-done\n");
@@ -512,6 +514,25 @@ describe.each([
     expect((await mcp.ok<RunResult>("run", { pane, command: "echo still-answering" })).output).toBe(
       "still-answering",
     );
+  });
+
+  it("what a program left in the emulator (character set, concealed text, alternate screen) does not garble the next command's output", async () => {
+    const pane = await shell();
+    await mcp.ok<RunResult>("run", { pane, command: "bash mess.sh" });
+    const after = await mcp.ok<RunResult>("run", { pane, command: "echo tests passed: 0 failed" });
+    expect(after.output).toBe("tests passed: 0 failed");
+  });
+
+  it("a resize while a command runs makes its answer uncertain (the emulator re-wrapped its rows)", async () => {
+    const pane = await shell();
+    const started = await mcp.ok<RunResult>("run", { pane, command: "bash hello-slow.sh", timeout_ms: 100 });
+    expect(started.alive).toBe(true);
+    await mcp.ok("resize_pane", { pane, cols: 60, rows: 20 });
+    const ended = await mcp.ok<RunResult>("run", { pane, timeout_ms: 20_000 });
+    expect(ended).toMatchObject({ exitCode: 0, uncertain: true });
+    const next = await mcp.ok<RunResult>("run", { pane, command: "echo steady" });
+    expect(next.output).toBe("steady");
+    expect(next.uncertain ?? false).toBe(false);
   });
 
   it("a command still running at the timeout returns what it printed so far", async () => {

@@ -245,6 +245,7 @@ export class Pane extends EventEmitter {
   async resize(cols: number, rows: number): Promise<void> {
     if (!this.alive || this.disposed) return;
     this.process.resize(cols, rows);
+    this.shell?.resized();
     this.size = { cols, rows };
     await this.screen.resize(cols, rows);
     this.emit("resized");

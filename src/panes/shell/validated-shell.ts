@@ -45,6 +45,12 @@ export interface ShellPane {
  */
 const MARK_GRACE_MS = 300;
 
+/**
+ * Fed to the emulator at a command's start mark: leave the alternate screen (DECRST 1049), soft reset (DECSTR:
+ * character sets, SGR, autowrap, origin and insert modes), and SGR 0.
+ */
+const EMULATOR_RESET = Buffer.from("\u001b[?1049l\u001b[!p\u001b(B\u001b[0m", "latin1");
+
 /** How a command ended, as the shell reported it. */
 export interface ShellOutcome {
   /** `$?` as the shell reports it (128+N for a program ended by signal N, 148 for one stopped with C-z). */
@@ -74,6 +80,8 @@ interface Running {
   stoppedBefore?: string[];
   /** The shell reported the end, but its marks never showed in the output (see settleWithoutMarks). */
   marksLost?: boolean;
+  /** The pane was resized while it ran: the emulator re-wrapped its rows, and its start may have moved. */
+  resized?: boolean;
   outcome: Promise<ShellOutcome>;
   settle: (outcome: ShellOutcome) => void;
   fail: (error: Error) => void;
@@ -288,6 +296,10 @@ export class ValidatedShell {
     this.carry = Buffer.alloc(0);
     push(chunk.subarray(0, end));
     if (running.phase === "C") {
+      // The emulator only (the terminal never sees it): a program before this one may have left a character set,
+      // concealed text, no autowrap or the alternate screen behind, which would garble this command's output as
+      // the agent reads it (an attack review).
+      push(EMULATOR_RESET);
       running.startMark = this.pane.markSince();
       running.phase = "D";
     } else {
@@ -297,6 +309,14 @@ export class ValidatedShell {
       void this.settleWhenKnown(running);
     }
     if (end < chunk.length) this.scan(chunk.subarray(end), push);
+  }
+
+  /**
+   * The pane was resized: the emulator re-wraps its rows, so a running command's output may start elsewhere than
+   * its mark says (an attack review got earlier commands' lines back): its answer says `uncertain`.
+   */
+  resized(): void {
+    if (this.running) this.running.resized = true;
   }
 
   /** The pane ended: a running command never finishes, and no other starts. */
@@ -382,7 +402,7 @@ export class ValidatedShell {
       status: report.status,
       output,
       cwd: report.cwd,
-      uncertain: front !== this.group || running.marksLost === true,
+      uncertain: front !== this.group || running.marksLost === true || running.resized === true,
       stopped: report.stopped,
     });
   }
