@@ -46,10 +46,14 @@ export interface ShellPane {
 const MARK_GRACE_MS = 300;
 
 /**
- * Fed to the emulator at a command's start mark: leave the alternate screen (DECRST 1049), soft reset (DECSTR:
- * character sets, SGR, autowrap, origin and insert modes), and SGR 0.
+ * Fed to the emulator at a command's start mark, none of it moving the cursor: back to the normal screen (DECRST
+ * 1047: 1049 would restore a cursor never saved, the top left), autowrap on (DECSET 7), insert mode off (IRM), G0
+ * and G1 ASCII with G0 shifted in (SI, SCS), SGR 0. (Not DECSTR: xterm.js's soft reset also homes the cursor.)
  */
-const EMULATOR_RESET = Buffer.from("\u001b[?1049l\u001b[!p\u001b(B\u001b[0m", "latin1");
+const EMULATOR_RESET = Buffer.from(
+  "\u001b[?1047l\u001b[?7h\u001b[4l\u000f\u001b(B\u001b)B\u001b[0m",
+  "latin1",
+);
 
 /** How a command ended, as the shell reported it. */
 export interface ShellOutcome {
