@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync } from "node:fs";
+import { chmodSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { type TestDaemons, testDaemons } from "../support/daemon-harness.js";
@@ -116,5 +116,102 @@ describe.each([
     // kill_pane shreds it: its key and its journal are gone.
     await again.ok("kill_pane", { pane });
     expect(stateFiles().filter((file) => file.includes(pane))).toEqual([]);
+  });
+});
+
+describe("pane history: damage, keys and shredding (issue 15)", () => {
+  let ws: TestWorkspace | undefined;
+  let daemons: TestDaemons | undefined;
+  const clients: Served[] = [];
+  afterEach(async () => {
+    for (const client of clients.splice(0)) await client.close().catch(() => {});
+    await daemons?.stopAll();
+    ws?.cleanup();
+    ws = undefined;
+    daemons = undefined;
+  });
+
+  async function connect(session: string): Promise<Served> {
+    const client = await (daemons as TestDaemons).connect(session);
+    clients.push(client);
+    return client;
+  }
+
+  function panesDir(): string {
+    return join((daemons as TestDaemons).env.XDG_STATE_HOME as string, "ccmux", "panes");
+  }
+
+  /** The journal and key files of `pane`, once its journal holds `text`-sized content. */
+  async function journalOf(pane: string): Promise<{ journal: string; key: string }> {
+    return eventually(() => {
+      const files = readdirSync(panesDir(), { recursive: true, withFileTypes: true })
+        .filter((entry) => entry.isFile() && entry.name.startsWith(pane))
+        .map((entry) => join(entry.parentPath, entry.name));
+      const journal = files.find((file) => file.endsWith(".journal"));
+      const key = files.find((file) => file.endsWith(".key"));
+      return journal && key && readFileSync(journal).length > 100 ? { journal, key } : undefined;
+    });
+  }
+
+  /** A daemon (key file master key) with one pane that printed MARKER, then SIGKILLed. */
+  async function paneThenCrash(): Promise<{ pane: string; journal: string; key: string }> {
+    ws = makeWorkspace({
+      commands: [{ command: "echo", args: ["**"] }],
+      sandbox: { mode: "off" },
+      persist: { masterKey: "file" },
+    });
+    daemons = testDaemons(ws);
+    const alice = await connect("alice");
+    const { pane } = await alice.ok<{ pane: string }>("spawn", { command: `echo ${MARKER}` });
+    await alice.ok("wait_for", { pane, exit: true, timeout_ms: 10_000 });
+    const files = await journalOf(pane);
+    const pid = daemons.daemonPid() as number;
+    process.kill(pid, "SIGKILL");
+    await eventually(() => processGone(pid));
+    for (const client of clients.splice(0)) await client.close().catch(() => {});
+    return { pane, ...files };
+  }
+
+  it("a journal with a flipped byte is reported and not loaded (no half-loaded pane)", async () => {
+    const { pane, journal } = await paneThenCrash();
+    const bytes = readFileSync(journal);
+    bytes[bytes.length - 20] = (bytes[bytes.length - 20] as number) ^ 0x01;
+    writeFileSync(journal, bytes);
+    const again = await connect("alice");
+    expect((await again.ok<{ panes: unknown[] }>("list_panes")).panes).toEqual([]);
+    await again.refused("read_pane", { pane }, "PANE_NOT_FOUND");
+    const record = readAudit((ws as TestWorkspace).auditPath).find((r) => r.event === "journal");
+    expect(record?.detail).toMatchObject({
+      restored: [],
+      damaged: [{ pane, reason: expect.stringMatching(/^changed: block 0/) }],
+    });
+  });
+
+  it("a key file with loose modes is refused: the daemon keeps no history and says so", async () => {
+    const { pane } = await paneThenCrash();
+    const keyFile = join(panesDir(), "journal-master.key");
+    chmodSync(keyFile, 0o644);
+    const again = await connect("alice");
+    expect((await again.ok<{ panes: unknown[] }>("list_panes")).panes).toEqual([]);
+    await again.refused("read_pane", { pane }, "PANE_NOT_FOUND");
+    const security = readAudit((ws as TestWorkspace).auditPath).find(
+      (r) => r.event === "security" && r.rule === "journal-key",
+    );
+    expect(String(security?.reason)).toMatch(/mode 0644.*chmod 600/);
+  });
+
+  it("after kill_pane the pane key is gone: a copy of its journal put back cannot be restored", async () => {
+    const { pane, journal } = await paneThenCrash();
+    const copy = readFileSync(journal);
+    const again = await connect("alice");
+    await again.ok("kill_pane", { pane });
+    writeFileSync(journal, copy, { mode: 0o600 });
+    const pid = (daemons as TestDaemons).daemonPid() as number;
+    process.kill(pid, "SIGKILL");
+    await eventually(() => processGone(pid));
+    for (const client of clients.splice(0)) await client.close().catch(() => {});
+    const third = await connect("alice");
+    expect((await third.ok<{ panes: unknown[] }>("list_panes")).panes).toEqual([]);
+    await third.refused("read_pane", { pane }, "PANE_NOT_FOUND");
   });
 });
