@@ -1,24 +1,35 @@
 #!/usr/bin/env node
 // `run` against spawn + wait_for (issue 14): the round trip of running `true` and getting its exit status, over
 // MCP stdio against the built CLI, as an agent calls it; and `run {pane, command}` in a validated shell. Each
-// sample is timed by this client's clock from the first request sent to the last answer read; the three ways
-// alternate within a round, in the same server, so they share the machine's state.
+// sample is timed by this client's clock from the first request sent to the last answer read; the ways (and
+// `run` in a validated zsh, where zsh and ccmux's zsh module are installed) alternate within a round, in the same
+// server, so they share the machine's state.
 //
 //   node bench/run-latency.mjs [--samples N] [--sandbox required|off]   prints a JSON summary
+import { existsSync } from "node:fs";
 import { machineInfo, makeWorkspace, median, now, percentile, serve } from "./support.mjs";
+
+/** zsh and ccmux's zsh module (built where zsh-dev is installed). */
+const HAS_ZSH =
+  existsSync("/usr/bin/zsh") && existsSync(new URL("../build/Release/zsh/ccmux_shell.so", import.meta.url));
 
 /** Median and p99 (nearest rank) in ms of each way, `samples` each after `warmup`; `sandbox` the policy's mode. */
 export async function benchRunLatency({ samples = 100, warmup = 10, sandbox = "required" } = {}) {
   const ws = makeWorkspace({
-    commands: [{ command: "true" }, { command: "bash", args: ["--norc --noprofile"], input: "validated" }],
+    commands: [
+      { command: "true" },
+      { command: "bash", args: ["--norc --noprofile"], input: "validated" },
+      ...(HAS_ZSH ? [{ command: "zsh", args: ["-f"], input: "validated" }] : []),
+    ],
     env: { pass: ["PATH", "HOME", "LANG"], passSecrets: [], fromAgent: [] },
     limits: { callsPerMinute: 100_000, burst: 100_000, maxPanes: 64, maxExitedPanes: 64 },
     sandbox: { mode: sandbox },
   });
   const srv = await serve(ws);
-  const times = { spawnWait: [], run: [], shellRun: [] };
+  const times = { spawnWait: [], run: [], shellRun: [], ...(HAS_ZSH ? { zshRun: [] } : {}) };
   try {
     const { pane: shell } = await srv.spawn({ command: "bash --norc --noprofile" });
+    const zsh = HAS_ZSH ? (await srv.spawn({ command: "zsh -f" })).pane : undefined;
     const ways = {
       spawnWait: async () => {
         const { pane } = await srv.ok("spawn", { command: "true" });
@@ -36,6 +47,15 @@ export async function benchRunLatency({ samples = 100, warmup = 10, sandbox = "r
         if (ran.exitCode !== 0) throw new Error(`shell run true: ${JSON.stringify(ran)}`);
         return undefined;
       },
+      ...(zsh
+        ? {
+            zshRun: async () => {
+              const ran = await srv.ok("run", { pane: zsh, command: "true" });
+              if (ran.exitCode !== 0) throw new Error(`zsh run true: ${JSON.stringify(ran)}`);
+              return undefined;
+            },
+          }
+        : {}),
     };
     for (let round = -warmup; round < samples; round++) {
       for (const [name, way] of Object.entries(ways)) {
@@ -61,6 +81,7 @@ export async function benchRunLatency({ samples = 100, warmup = 10, sandbox = "r
     spawnWait: summary(times.spawnWait),
     run: summary(times.run),
     shellRun: summary(times.shellRun),
+    ...(times.zshRun ? { zshRun: summary(times.zshRun) } : {}),
   };
 }
 
