@@ -34,11 +34,11 @@ function journalDir(): string {
 describe("pane journal files (issue 15)", () => {
   const master = randomBytes(32);
 
-  it("keeps the latest snapshot, 0600 in a 0700 directory, with no plaintext on disk", () => {
+  it("keeps the latest snapshot, 0600 in a 0700 directory, with no plaintext on disk", async () => {
     const dir = journalDir();
     const journal = PaneJournal.create(dir, "p-abc", master);
-    journal.write(Buffer.from("MARKER-first"));
-    journal.write(Buffer.from("MARKER-second"));
+    await journal.write(Buffer.from("MARKER-first"));
+    await journal.write(Buffer.from("MARKER-second"));
     expect(readJournal(dir, "p-abc", master).toString()).toBe("MARKER-second");
     expect(journalPanes(dir)).toEqual(["p-abc"]);
     expect(statSync(dir).mode & 0o777).toBe(0o700);
@@ -48,10 +48,10 @@ describe("pane journal files (issue 15)", () => {
     }
   });
 
-  it("after shredding, the key is gone and a copy of the data no longer opens with the master key", () => {
+  it("after shredding, the key is gone and a copy of the data no longer opens with the master key", async () => {
     const dir = journalDir();
     const journal = PaneJournal.create(dir, "p-abc", master);
-    journal.write(Buffer.from("secret history"));
+    await journal.write(Buffer.from("secret history"));
     const copy = join(dir, "..", "copy.journal");
     copyFileSync(join(dir, "p-abc.journal"), copy);
     journal.shred();
@@ -60,11 +60,11 @@ describe("pane journal files (issue 15)", () => {
     copyFileSync(copy, join(dir, "p-abc.journal"));
     chmodSync(join(dir, "p-abc.journal"), 0o600);
     expect(() => readJournal(dir, "p-abc", master)).toThrow(/ENOENT/);
-    journal.write(Buffer.from("after"));
+    await journal.write(Buffer.from("after"));
     expect(existsSync(join(dir, "p-abc.key"))).toBe(false);
   });
 
-  it("shredding overwrites the wrapped key in place before unlinking it", () => {
+  it("shredding overwrites the wrapped key in place before unlinking it", async () => {
     const dir = journalDir();
     PaneJournal.create(dir, "p-abc", master);
     const wrapped = readFileSync(join(dir, "p-abc.key"));
@@ -78,9 +78,9 @@ describe("pane journal files (issue 15)", () => {
     expect(() => unwrapKey(master, "p-abc", after)).toThrow(JournalDamage);
   });
 
-  it("a journal file that is not private is not read", () => {
+  it("a journal file that is not private is not read", async () => {
     const dir = journalDir();
-    PaneJournal.create(dir, "p-abc", master).write(Buffer.from("x"));
+    await PaneJournal.create(dir, "p-abc", master).write(Buffer.from("x"));
     chmodSync(join(dir, "p-abc.journal"), 0o644);
     expect(() => readJournal(dir, "p-abc", master)).toThrow(/mode 0644/);
   });

@@ -13,6 +13,7 @@ import {
   rmSync,
   writeSync,
 } from "node:fs";
+import { open } from "node:fs/promises";
 import { join } from "node:path";
 import { currentUid, privacyProblem } from "../../shared/owner-check.js";
 import {
@@ -57,17 +58,29 @@ export class PaneJournal {
     return new PaneJournal(dir, paneId, paneKey);
   }
 
-  /** Replaces the pane's snapshot with `payload` (sealed, written to a new file, synced, renamed over the old). */
-  write(payload: Buffer): void {
+  /**
+   * Replaces the pane's snapshot with `payload`: sealed, written to a new file and synced off this thread (the
+   * daemon's event loop never waits on the disk), then renamed over the old one. One write at a time per journal
+   * (PaneJournals keeps that).
+   */
+  async write(payload: Buffer): Promise<void> {
     if (this.shredded) return;
     const sealed = sealSnapshot(this.paneKey, this.paneId, this.counter, payload);
     const temporary = join(this.dir, `.${this.paneId}.journal-${randomBytes(6).toString("hex")}`);
     try {
-      writeNew(temporary, sealed);
+      const file = await open(temporary, WRITE_NEW, 0o600);
+      try {
+        await file.writeFile(sealed);
+        await file.sync();
+      } finally {
+        await file.close();
+      }
+      // Shredded meanwhile (kill_pane): the new file must not outlive the key.
+      if (this.shredded) throw new Error("the journal was shredded");
       renameSync(temporary, journalPath(this.dir, this.paneId));
     } catch (error) {
       rmSync(temporary, { force: true });
-      throw error;
+      if (!this.shredded) throw error;
     }
   }
 
@@ -148,17 +161,16 @@ function journalPath(dir: string, paneId: string): string {
   return join(dir, `${paneId}.journal`);
 }
 
+/** A new file, never through a link, never over an existing one. */
+const WRITE_NEW = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
+
 function checkPaneId(paneId: string): void {
   if (!PANE_ID.test(paneId)) throw new Error(`not a pane id: ${JSON.stringify(paneId)}`);
 }
 
 /** Writes a new 0600 file (never through a link, never over an existing file) and syncs it. */
 function writeNew(path: string, bytes: Buffer): void {
-  const fd = openSync(
-    path,
-    constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW,
-    0o600,
-  );
+  const fd = openSync(path, WRITE_NEW, 0o600);
   try {
     writeSync(fd, bytes);
     fsyncSync(fd);

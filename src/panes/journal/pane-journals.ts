@@ -120,7 +120,7 @@ export class PaneJournals {
     entry.dirty = false;
     try {
       const snapshot = await snapshotOf(entry.pane);
-      if (this.open.get(paneId) === entry) journal.write(encodeSnapshot(snapshot));
+      if (this.open.get(paneId) === entry) await journal.write(encodeSnapshot(snapshot));
     } catch (error) {
       this.open.delete(paneId);
       journal.shred();
