@@ -10,7 +10,7 @@ import {
 } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { type TestDaemons, testDaemons } from "../support/daemon-harness.js";
+import { daemonFixture, type TestDaemons, testDaemons } from "../support/daemon-harness.js";
 import {
   CLI,
   eventually,
@@ -179,29 +179,14 @@ describe.each([
 });
 
 describe("one daemon per policy", () => {
-  let ws: TestWorkspace | undefined;
-  let daemons: TestDaemons | undefined;
-  const clients: Served[] = [];
-  afterEach(async () => {
-    for (const client of clients.splice(0)) await client.close().catch(() => {});
-    await daemons?.stopAll();
-    ws?.cleanup();
-    ws = undefined;
-    daemons = undefined;
-  });
-
-  async function connect(session: string): Promise<Served> {
-    const client = await (daemons as TestDaemons).connect(session);
-    clients.push(client);
-    return client;
-  }
+  const fixture = daemonFixture();
+  const connect = (session: string): Promise<Served> => fixture.connect(session);
 
   it("the policy is frozen at start: a changed file is reported by the next bridge and not applied", async () => {
-    ws = makeWorkspace({
+    const { ws, daemons } = fixture.start({
       commands: [{ command: "bash", args: ["--norc --noprofile"], input: "raw" }],
       sandbox: { mode: "off" },
     });
-    daemons = testDaemons(ws);
     const first = await connect("frozen");
     await first.refused("spawn", { command: "echo hi" }, "COMMAND_NOT_ALLOWED");
     const policy = JSON.parse(readFileSync(ws.policyPath, "utf8")) as { commands: unknown[] };
@@ -216,15 +201,16 @@ describe("one daemon per policy", () => {
   });
 
   it("person panes start once for the daemon and keep their access in every session", async () => {
-    ws = makeWorkspace({
+    const { ws, daemons } = fixture.start({
       commands: [{ command: "bash", args: ["--norc --noprofile"], input: "raw" }],
       panes: [{ name: "person-log", command: "bash --norc --noprofile", access: "read" }],
       sandbox: { mode: "off" },
     });
-    daemons = testDaemons(ws);
     const listings: Array<Array<{ name: string; owner: string; access: string; pane: string }>> = [];
+    const sessions: Served[] = [];
     for (const session of ["one", "two"]) {
       const client = await connect(session);
+      sessions.push(client);
       listings.push((await client.ok<{ panes: (typeof listings)[0] }>("list_panes")).panes);
     }
     expect(listings[0]).toEqual([
@@ -232,16 +218,15 @@ describe("one daemon per policy", () => {
     ]);
     expect(listings[1]?.map((p) => p.pane)).toEqual(listings[0]?.map((p) => p.pane));
     const pane = listings[0]?.[0]?.pane as string;
-    await (clients[1] as Served).refused("send_keys", { pane, text: "x" }, "PANE_FORBIDDEN");
-    await (clients[1] as Served).ok("read_pane", { pane });
+    await (sessions[1] as Served).refused("send_keys", { pane, text: "x" }, "PANE_FORBIDDEN");
+    await (sessions[1] as Served).ok("read_pane", { pane });
   });
 
   it("two bridges starting at once end up on one daemon", async () => {
-    ws = makeWorkspace({
+    const { ws, daemons } = fixture.start({
       commands: [{ command: "bash", args: ["--norc --noprofile"], input: "raw" }],
       sandbox: { mode: "off" },
     });
-    daemons = testDaemons(ws);
     const [a, b] = await Promise.all([connect("race"), connect("race")]);
     const { pane } = await (a as Served).ok<{ pane: string }>("spawn", { command: BASH_LINE });
     expect(
@@ -252,11 +237,10 @@ describe("one daemon per policy", () => {
   });
 
   it("ccmux daemon runs in the foreground, logs to stderr, and stops on SIGTERM with its panes", async () => {
-    ws = makeWorkspace({
+    const { ws, daemons } = fixture.start({
       commands: [{ command: "bash", args: ["--norc --noprofile"], input: "raw" }],
       sandbox: { mode: "off" },
     });
-    daemons = testDaemons(ws);
     const foreground = spawn(process.execPath, [CLI, "daemon", "--config", ws.policyPath], {
       env: daemons.env,
     });
@@ -276,11 +260,10 @@ describe("one daemon per policy", () => {
   });
 
   it("a daemon whose log cannot be written (a full filesystem) keeps serving", async () => {
-    ws = makeWorkspace({
+    const { ws, daemons } = fixture.start({
       commands: [{ command: "bash", args: ["--norc --noprofile"], input: "raw" }],
       sandbox: { mode: "off" },
     });
-    daemons = testDaemons(ws);
     const full = openSync("/dev/full", "w");
     const foreground = spawn(process.execPath, [CLI, "daemon", "--config", ws.policyPath], {
       env: daemons.env,

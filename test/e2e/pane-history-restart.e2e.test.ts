@@ -1,15 +1,8 @@
 import { chmodSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
-import { type TestDaemons, testDaemons } from "../support/daemon-harness.js";
-import {
-  eventually,
-  makeWorkspace,
-  processGone,
-  readAudit,
-  type Served,
-  type TestWorkspace,
-} from "../support/mcp-harness.js";
+import { describe, expect, it } from "vitest";
+import { type DaemonFixture, daemonFixture } from "../support/daemon-harness.js";
+import { eventually, processGone, readAudit } from "../support/mcp-harness.js";
 
 /**
  * Pane history that survives the daemon (issue 15): a pane's history and screen are journaled, encrypted, in
@@ -19,42 +12,38 @@ import {
 const BASH = "bash --norc --noprofile";
 const MARKER = "HISTORY-MARKER-7f3a";
 
+/** The state directory's panes/ (the master key file, each policy's journals). */
+function panesDir(fixture: DaemonFixture): string {
+  return join(fixture.daemons.env.XDG_STATE_HOME as string, "ccmux", "panes");
+}
+
+/** Every file under panes/. */
+function stateFiles(fixture: DaemonFixture): string[] {
+  return readdirSync(panesDir(fixture), { recursive: true, withFileTypes: true })
+    .filter((entry) => entry.isFile())
+    .map((entry) => join(entry.parentPath, entry.name));
+}
+
+/** SIGKILLs the test's daemon, waits until it is gone, and closes the bridges that spoke to it. */
+async function crash(fixture: DaemonFixture): Promise<void> {
+  const pid = fixture.daemons.daemonPid() as number;
+  process.kill(pid, "SIGKILL");
+  await eventually(() => processGone(pid));
+  await fixture.closeClients();
+}
+
 describe.each([
   ["sandbox.mode: off", "off"],
   ["sandbox.mode: required", "required"],
 ] as const)("pane history across daemon restarts (%s)", (_label, mode) => {
-  let ws: TestWorkspace | undefined;
-  let daemons: TestDaemons | undefined;
-  const clients: Served[] = [];
-  afterEach(async () => {
-    for (const client of clients.splice(0)) await client.close().catch(() => {});
-    await daemons?.stopAll();
-    ws?.cleanup();
-    ws = undefined;
-    daemons = undefined;
-  });
-
-  async function connect(session: string): Promise<Served> {
-    const client = await (daemons as TestDaemons).connect(session);
-    clients.push(client);
-    return client;
-  }
-
-  /** Every file under the state directory's panes/ (the master key file, each policy's journals). */
-  function stateFiles(): string[] {
-    const dir = join((daemons as TestDaemons).env.XDG_STATE_HOME as string, "ccmux", "panes");
-    return readdirSync(dir, { recursive: true, withFileTypes: true })
-      .filter((entry) => entry.isFile())
-      .map((entry) => join(entry.parentPath, entry.name));
-  }
+  const fixture = daemonFixture();
 
   it("a marker printed in a pane is readable through the tools after kill -9 and a restart, and never on disk in plaintext", async () => {
-    ws = makeWorkspace({
+    const { ws } = fixture.start({
       commands: [{ command: "bash", args: ["--norc --noprofile"], input: "raw" }],
       sandbox: { mode },
     });
-    daemons = testDaemons(ws);
-    const alice = await connect("alice");
+    const alice = await fixture.connect("alice");
     const { pane } = await alice.ok<{ pane: string }>("spawn", { command: BASH, name: "work" });
     await alice.ok("send_keys", {
       pane,
@@ -72,17 +61,14 @@ describe.each([
     });
     // The journal is written within a second of the last change.
     await eventually(() => {
-      const journal = stateFiles().find((file) => file.endsWith(".journal"));
+      const journal = stateFiles(fixture).find((file) => file.endsWith(".journal"));
       return journal !== undefined && readFileSync(journal).length > 2000;
     });
     const before = (await alice.ok<{ text: string }>("read_pane", { pane, mode: "scrollback", lines: 1000 }))
       .text;
-    const daemonPid = (daemons as TestDaemons).daemonPid() as number;
-    process.kill(daemonPid, "SIGKILL");
-    await eventually(() => processGone(daemonPid));
-    for (const client of clients.splice(0)) await client.close().catch(() => {});
+    await crash(fixture);
 
-    const again = await connect("alice");
+    const again = await fixture.connect("alice");
     const listed = await again.ok<{ panes: Array<Record<string, unknown>> }>("list_panes");
     expect(listed.panes).toEqual([
       expect.objectContaining({ pane, name: "work", alive: false, reason: "daemon restarted" }),
@@ -106,70 +92,38 @@ describe.each([
     });
     expect(waited).toMatchObject({ matched: true, alive: false, exitCode: null, signal: null });
     // Another session does not reach it, as before the restart.
-    const bob = await connect("bob");
+    const bob = await fixture.connect("bob");
     await bob.refused("read_pane", { pane }, "PANE_NOT_FOUND");
-    // Nothing in the state directory holds the marker (the journal is encrypted), nor the audit log's text.
-    for (const file of stateFiles()) expect(readFileSync(file).includes(MARKER)).toBe(false);
+    // Nothing in the state directory holds the marker (the journal is encrypted).
+    for (const file of stateFiles(fixture)) expect(readFileSync(file).includes(MARKER)).toBe(false);
     expect(
       readAudit(ws.auditPath).some((r) => r.event === "journal" && r.reason === "daemon restarted"),
     ).toBe(true);
     // kill_pane shreds it: its key and its journal are gone.
     await again.ok("kill_pane", { pane });
-    expect(stateFiles().filter((file) => file.includes(pane))).toEqual([]);
+    expect(stateFiles(fixture).filter((file) => file.includes(pane))).toEqual([]);
   });
 });
 
 describe("pane history: damage, keys and shredding (issue 15)", () => {
-  let ws: TestWorkspace | undefined;
-  let daemons: TestDaemons | undefined;
-  const clients: Served[] = [];
-  afterEach(async () => {
-    for (const client of clients.splice(0)) await client.close().catch(() => {});
-    await daemons?.stopAll();
-    ws?.cleanup();
-    ws = undefined;
-    daemons = undefined;
-  });
-
-  async function connect(session: string): Promise<Served> {
-    const client = await (daemons as TestDaemons).connect(session);
-    clients.push(client);
-    return client;
-  }
-
-  function panesDir(): string {
-    return join((daemons as TestDaemons).env.XDG_STATE_HOME as string, "ccmux", "panes");
-  }
-
-  /** The journal and key files of `pane`, once its journal holds `text`-sized content. */
-  async function journalOf(pane: string): Promise<{ journal: string; key: string }> {
-    return eventually(() => {
-      const files = readdirSync(panesDir(), { recursive: true, withFileTypes: true })
-        .filter((entry) => entry.isFile() && entry.name.startsWith(pane))
-        .map((entry) => join(entry.parentPath, entry.name));
-      const journal = files.find((file) => file.endsWith(".journal"));
-      const key = files.find((file) => file.endsWith(".key"));
-      return journal && key && readFileSync(journal).length > 100 ? { journal, key } : undefined;
-    });
-  }
+  const fixture = daemonFixture();
 
   /** A daemon (key file master key) with one pane that printed MARKER, then SIGKILLed. */
-  async function paneThenCrash(): Promise<{ pane: string; journal: string; key: string }> {
-    ws = makeWorkspace({
+  async function paneThenCrash(): Promise<{ pane: string; journal: string }> {
+    fixture.start({
       commands: [{ command: "echo", args: ["**"] }],
       sandbox: { mode: "off" },
       persist: { masterKey: "file" },
     });
-    daemons = testDaemons(ws);
-    const alice = await connect("alice");
+    const alice = await fixture.connect("alice");
     const { pane } = await alice.ok<{ pane: string }>("spawn", { command: `echo ${MARKER}` });
     await alice.ok("wait_for", { pane, exit: true, timeout_ms: 10_000 });
-    const files = await journalOf(pane);
-    const pid = daemons.daemonPid() as number;
-    process.kill(pid, "SIGKILL");
-    await eventually(() => processGone(pid));
-    for (const client of clients.splice(0)) await client.close().catch(() => {});
-    return { pane, ...files };
+    const journal = await eventually(() => {
+      const file = stateFiles(fixture).find((path) => path.endsWith(`${pane}.journal`));
+      return file && readFileSync(file).length > 100 ? file : undefined;
+    });
+    await crash(fixture);
+    return { pane, journal };
   }
 
   it("a journal with a flipped byte is reported and not loaded (no half-loaded pane)", async () => {
@@ -177,10 +131,10 @@ describe("pane history: damage, keys and shredding (issue 15)", () => {
     const bytes = readFileSync(journal);
     bytes[bytes.length - 20] = (bytes[bytes.length - 20] as number) ^ 0x01;
     writeFileSync(journal, bytes);
-    const again = await connect("alice");
+    const again = await fixture.connect("alice");
     expect((await again.ok<{ panes: unknown[] }>("list_panes")).panes).toEqual([]);
     await again.refused("read_pane", { pane }, "PANE_NOT_FOUND");
-    const record = readAudit((ws as TestWorkspace).auditPath).find((r) => r.event === "journal");
+    const record = readAudit(fixture.ws.auditPath).find((r) => r.event === "journal");
     expect(record?.detail).toMatchObject({
       restored: [],
       damaged: [{ pane, reason: expect.stringMatching(/^changed: block 0/) }],
@@ -189,12 +143,11 @@ describe("pane history: damage, keys and shredding (issue 15)", () => {
 
   it("a key file with loose modes is refused: the daemon keeps no history and says so", async () => {
     const { pane } = await paneThenCrash();
-    const keyFile = join(panesDir(), "journal-master.key");
-    chmodSync(keyFile, 0o644);
-    const again = await connect("alice");
+    chmodSync(join(panesDir(fixture), "journal-master.key"), 0o644);
+    const again = await fixture.connect("alice");
     expect((await again.ok<{ panes: unknown[] }>("list_panes")).panes).toEqual([]);
     await again.refused("read_pane", { pane }, "PANE_NOT_FOUND");
-    const security = readAudit((ws as TestWorkspace).auditPath).find(
+    const security = readAudit(fixture.ws.auditPath).find(
       (r) => r.event === "security" && r.rule === "journal-key",
     );
     expect(String(security?.reason)).toMatch(/mode 0644.*chmod 600/);
@@ -203,14 +156,11 @@ describe("pane history: damage, keys and shredding (issue 15)", () => {
   it("after kill_pane the pane key is gone: a copy of its journal put back cannot be restored", async () => {
     const { pane, journal } = await paneThenCrash();
     const copy = readFileSync(journal);
-    const again = await connect("alice");
+    const again = await fixture.connect("alice");
     await again.ok("kill_pane", { pane });
     writeFileSync(journal, copy, { mode: 0o600 });
-    const pid = (daemons as TestDaemons).daemonPid() as number;
-    process.kill(pid, "SIGKILL");
-    await eventually(() => processGone(pid));
-    for (const client of clients.splice(0)) await client.close().catch(() => {});
-    const third = await connect("alice");
+    await crash(fixture);
+    const third = await fixture.connect("alice");
     expect((await third.ok<{ panes: unknown[] }>("list_panes")).panes).toEqual([]);
     await third.refused("read_pane", { pane }, "PANE_NOT_FOUND");
   });

@@ -1,9 +1,11 @@
 import { spawnSync } from "node:child_process";
 import { mkdirSync, readFileSync, realpathSync, rmSync } from "node:fs";
 import { join } from "node:path";
+import { afterEach } from "vitest";
 import { daemonFiles } from "../../src/daemon/daemon-files.js";
 import {
   CLI,
+  makeWorkspace,
   NOBODY,
   processGone,
   type Served,
@@ -106,6 +108,59 @@ export function testDaemons(
         while (!processGone(pid)) await new Promise((resolve) => setTimeout(resolve, 20));
       }
       if (!own) for (const path of [files.info, files.lock, files.log]) rmSync(path, { force: true });
+    },
+  };
+}
+
+/** What daemonFixture gives a describe block. */
+export interface DaemonFixture {
+  /** Makes the test's workspace for `policy` (makeWorkspace) and its daemons (testDaemons). */
+  start(policy: Record<string, unknown>): { ws: TestWorkspace; daemons: TestDaemons };
+  /** A bridge of session `session` to the test's daemon, closed after the test. */
+  connect(session: string): Promise<Served>;
+  /** Closes every bridge opened so far (a test that kills the daemon reconnects after). */
+  closeClients(): Promise<void>;
+  readonly ws: TestWorkspace;
+  readonly daemons: TestDaemons;
+}
+
+/**
+ * Daemons for the tests of one describe block: after each test, its bridges are closed, its daemons stopped
+ * (waited for) and its workspace removed.
+ */
+export function daemonFixture(options: Parameters<typeof testDaemons>[1] = {}): DaemonFixture {
+  let current: { ws: TestWorkspace; daemons: TestDaemons } | undefined;
+  const clients: Served[] = [];
+  const closeClients = async (): Promise<void> => {
+    for (const client of clients.splice(0)) await client.close().catch(() => {});
+  };
+  afterEach(async () => {
+    await closeClients();
+    await current?.daemons.stopAll();
+    current?.ws.cleanup();
+    current = undefined;
+  });
+  const started = (): { ws: TestWorkspace; daemons: TestDaemons } => {
+    if (!current) throw new Error("daemonFixture: start() first");
+    return current;
+  };
+  return {
+    start(policy) {
+      const ws = makeWorkspace(policy);
+      current = { ws, daemons: testDaemons(ws, options) };
+      return current;
+    },
+    async connect(session) {
+      const client = await started().daemons.connect(session);
+      clients.push(client);
+      return client;
+    },
+    closeClients,
+    get ws() {
+      return started().ws;
+    },
+    get daemons() {
+      return started().daemons;
     },
   };
 }
