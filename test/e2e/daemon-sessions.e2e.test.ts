@@ -183,7 +183,7 @@ describe("one daemon per policy", () => {
   const connect = (session: string): Promise<Served> => fixture.connect(session);
 
   it("the policy is frozen at start: a changed file is reported by the next bridge and not applied", async () => {
-    const { ws, daemons } = fixture.start({
+    const { ws } = fixture.start({
       commands: [{ command: "bash", args: ["--norc --noprofile"], input: "raw" }],
       sandbox: { mode: "off" },
     });
@@ -201,7 +201,7 @@ describe("one daemon per policy", () => {
   });
 
   it("person panes start once for the daemon and keep their access in every session", async () => {
-    const { ws, daemons } = fixture.start({
+    fixture.start({
       commands: [{ command: "bash", args: ["--norc --noprofile"], input: "raw" }],
       panes: [{ name: "person-log", command: "bash --norc --noprofile", access: "read" }],
       sandbox: { mode: "off" },
@@ -223,7 +223,7 @@ describe("one daemon per policy", () => {
   });
 
   it("two bridges starting at once end up on one daemon", async () => {
-    const { ws, daemons } = fixture.start({
+    const { ws } = fixture.start({
       commands: [{ command: "bash", args: ["--norc --noprofile"], input: "raw" }],
       sandbox: { mode: "off" },
     });
