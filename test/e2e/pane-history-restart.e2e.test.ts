@@ -164,4 +164,35 @@ describe("pane history: damage, keys and shredding (issue 15)", () => {
     expect((await third.ok<{ panes: unknown[] }>("list_panes")).panes).toEqual([]);
     await third.refused("read_pane", { pane }, "PANE_NOT_FOUND");
   });
+
+  it("eviction shreds an exited pane's journal; ccmux prune shreds a stopped daemon's and keeps a running one's; doctor says where the key is", async () => {
+    const { daemons } = fixture.start({
+      commands: [{ command: "echo", args: ["**"] }],
+      sandbox: { mode: "off" },
+      persist: { masterKey: "file" },
+      limits: { maxExitedPanes: 1 },
+    });
+    const alice = await fixture.connect("alice");
+    const journalsOf = (pane: string) => stateFiles(fixture).filter((file) => file.includes(pane));
+    const { pane: first } = await alice.ok<{ pane: string }>("spawn", { command: "echo first" });
+    await alice.ok("wait_for", { pane: first, exit: true, timeout_ms: 10_000 });
+    await eventually(() => journalsOf(first).length === 2);
+    const { pane: second } = await alice.ok<{ pane: string }>("spawn", { command: "echo second" });
+    await alice.ok("wait_for", { pane: second, exit: true, timeout_ms: 10_000 });
+    // The first exited pane is evicted (maxExitedPanes 1): its journal goes with it.
+    await eventually(() => journalsOf(first).length === 0 && journalsOf(second).length === 2);
+    const doctor = daemons.cli(["doctor", "--config", fixture.ws.policyPath]);
+    expect(doctor.stdout).toMatch(
+      /pane history \(persist\.scrollback\): kept by the daemon, encrypted; key file/,
+    );
+    // A running daemon's journals stay.
+    expect(daemons.cli(["prune"]).stdout).toContain("Kept the journals of 1 running daemon");
+    expect(journalsOf(second)).toHaveLength(2);
+    const stop = daemons.cli(["daemon", "stop", "--config", fixture.ws.policyPath]);
+    expect(stop.status, stop.stderr).toBe(0);
+    await fixture.closeClients();
+    const pruned = daemons.cli(["prune", "--json"]);
+    expect(JSON.parse(pruned.stdout)).toMatchObject({ removed: [{ panes: [second] }], running: [] });
+    expect(journalsOf(second)).toEqual([]);
+  });
 });
