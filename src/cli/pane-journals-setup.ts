@@ -1,9 +1,16 @@
+import { closeSync, lstatSync } from "node:fs";
 import { join } from "node:path";
 import type { AuditRecord } from "../audit/audit-log.js";
 import { daemonFiles } from "../daemon/daemon-files.js";
-import { ensureJournalDir, journalPanes, shredJournal } from "../panes/journal/journal-store.js";
+import {
+  ensureJournalDir,
+  journalPanes,
+  lockJournalDir,
+  shredJournal,
+} from "../panes/journal/journal-store.js";
 import { loadMasterKey, type MasterKey } from "../panes/journal/master-key.js";
 import { PaneJournals } from "../panes/journal/pane-journals.js";
+import { currentUid, privacyProblem } from "../shared/owner-check.js";
 import type { CompiledPolicy } from "../validation/policy-compile.js";
 import { stateDir } from "./paths.js";
 
@@ -43,13 +50,17 @@ export function openPaneJournals(
   if (!keepsScrollback(policy, options.daemon)) {
     // What the policy says is not kept goes: journals an earlier daemon of this policy left. (Only a daemon:
     // `serve` beside a running daemon of the same policy must not touch its journals.)
-    if (options.daemon) for (const pane of journalPanes(dir)) shredJournal(dir, pane);
+    if (options.daemon) discardJournals(dir);
     return undefined;
   }
   let master: MasterKey;
   try {
     ensureJournalDir(journalRoot());
     ensureJournalDir(dir);
+    // Held for the daemon's life (the descriptor is never closed): one daemon per journal directory.
+    if (lockJournalDir(dir) === undefined) {
+      throw new Error(`another daemon of this policy keeps its panes' history in ${dir}`);
+    }
     master = loadMasterKey({ stateDir: journalRoot(), prefer: policy.persist.masterKey });
   } catch (error) {
     const reason = `pane history is not kept: ${(error as Error).message}`;
@@ -57,11 +68,34 @@ export function openPaneJournals(
     options.logAudit({ event: "security", decision: "info", rule: "journal-key", severity: "high", reason });
     return undefined;
   }
-  const journals = new PaneJournals(dir, master.key);
+  const journals = new PaneJournals(dir, master.key, { scrollbackLines: policy.limits.scrollbackLines });
   journals.onFailure((pane, error) => {
     const reason = `pane ${pane}'s history is no longer kept: ${error.message}`;
     options.warn(reason);
     options.logAudit({ event: "journal", decision: "info", pane, reason });
   });
   return { journals, master };
+}
+
+/**
+ * Shreds every journal in `dir` unless a daemon holds its lock (then returns false and touches nothing): a
+ * daemon whose policy keeps no history, and `ccmux prune`.
+ */
+export function discardJournals(dir: string): { running: boolean; panes: string[] } {
+  let lock: number | undefined;
+  try {
+    // Never through a symlink or into a directory that is not ours and private.
+    if (privacyProblem(lstatSync(dir), dir, "directory", currentUid())) return { running: false, panes: [] };
+    lock = lockJournalDir(dir);
+  } catch {
+    return { running: false, panes: [] };
+  }
+  if (lock === undefined) return { running: true, panes: [] };
+  try {
+    const panes = journalPanes(dir);
+    for (const pane of panes) shredJournal(dir, pane);
+    return { running: false, panes };
+  } finally {
+    closeSync(lock);
+  }
 }

@@ -1,21 +1,17 @@
-import { readdirSync, rmdirSync } from "node:fs";
+import { readdirSync } from "node:fs";
 import { join } from "node:path";
-import { lockHolderPid } from "../daemon/daemon-lock.js";
-import { socketDirPath } from "../daemon/runtime-dir.js";
-import { journalPanes, shredJournal } from "../panes/journal/journal-store.js";
-import { journalRoot } from "./pane-journals-setup.js";
+import { discardJournals, journalRoot } from "./pane-journals-setup.js";
 
 /** A policy's journal directory is named by its daemon's key: 16 hex digits (daemon-files.ts). */
 const DAEMON_KEY = /^[0-9a-f]{16}$/;
 
 /**
- * `ccmux prune [--json]`: crypto-shreds the pane journals (issue 15) of every daemon that is not running (no
- * process holds its lock in the socket directory), and says what it removed; a running daemon's journals are
- * its own and stay. Exit 0.
+ * `ccmux prune [--json]`: crypto-shreds the pane journals (issue 15) of every daemon that is not running, and says
+ * what it removed. Whether a daemon runs is asked of its journal directory's lock, which the daemon holds for its
+ * life whatever runtime directory it uses; a running daemon's journals are its own and stay. Exit 0.
  */
 export function pruneCommand(options: { json: boolean }): number {
   const root = journalRoot();
-  const socketDir = socketDirPath();
   let keys: string[];
   try {
     keys = readdirSync(root).filter((name) => DAEMON_KEY.test(name));
@@ -25,18 +21,13 @@ export function pruneCommand(options: { json: boolean }): number {
   const removed: Array<{ daemon: string; panes: string[] }> = [];
   const running: string[] = [];
   for (const key of keys) {
-    if (lockHolderPid(join(socketDir, `${key}.lock`)) !== undefined) {
+    const dir = join(root, key);
+    const { running: busy, panes } = discardJournals(dir);
+    if (busy) {
       running.push(key);
       continue;
     }
-    const dir = join(root, key);
-    const panes = journalPanes(dir);
-    for (const pane of panes) shredJournal(dir, pane);
-    try {
-      rmdirSync(dir);
-    } catch {
-      // something else is in it: leave the directory
-    }
+    // The directory and its lock file stay: removing the lock while a daemon starts could let two hold it.
     removed.push({ daemon: key, panes });
   }
   if (options.json) {

@@ -1,8 +1,11 @@
+import { spawnSync } from "node:child_process";
 import { chmodSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { type DaemonFixture, daemonFixture } from "../support/daemon-harness.js";
-import { eventually, processGone, readAudit } from "../support/mcp-harness.js";
+import { readJournal } from "../../src/panes/journal/journal-store.js";
+import { decodeSnapshot } from "../../src/panes/journal/pane-snapshot.js";
+import { type DaemonFixture, daemonFixture, testDaemons } from "../support/daemon-harness.js";
+import { CLI, eventually, processGone, readAudit } from "../support/mcp-harness.js";
 
 /**
  * Pane history that survives the daemon (issue 15): a pane's history and screen are journaled, encrypted, in
@@ -24,6 +27,18 @@ function stateFiles(fixture: DaemonFixture): string[] {
     .map((entry) => join(entry.parentPath, entry.name));
 }
 
+/** The text in `pane`'s journal, opened with the master key file as the daemon would; undefined until it opens. */
+function journaledText(fixture: DaemonFixture, pane: string): string | undefined {
+  const journal = stateFiles(fixture).find((file) => file.endsWith(`${pane}.journal`));
+  if (journal === undefined) return undefined;
+  try {
+    const master = readFileSync(join(panesDir(fixture), "journal-master.key"));
+    return decodeSnapshot(readJournal(dirname(journal), pane, master, 1 << 30)).text;
+  } catch {
+    return undefined;
+  }
+}
+
 /** SIGKILLs the test's daemon, waits until it is gone, and closes the bridges that spoke to it. */
 async function crash(fixture: DaemonFixture): Promise<void> {
   const pid = fixture.daemons.daemonPid() as number;
@@ -42,6 +57,8 @@ describe.each([
     const { ws } = fixture.start({
       commands: [{ command: "bash", args: ["--norc --noprofile"], input: "raw" }],
       sandbox: { mode },
+      // The key file, so that this test can open the journal and wait until it holds the last output.
+      persist: { masterKey: "file" },
     });
     const alice = await fixture.connect("alice");
     const { pane } = await alice.ok<{ pane: string }>("spawn", { command: BASH, name: "work" });
@@ -59,11 +76,8 @@ describe.each([
       submit: true,
       wait: { text: "after-read\n" },
     });
-    // The journal is written within a second of the last change.
-    await eventually(() => {
-      const journal = stateFiles(fixture).find((file) => file.endsWith(".journal"));
-      return journal !== undefined && readFileSync(journal).length > 2000;
-    });
+    // The journal is written within a second or so of the last change.
+    await eventually(() => journaledText(fixture, pane)?.includes("after-read\n"));
     const before = (await alice.ok<{ text: string }>("read_pane", { pane, mode: "scrollback", lines: 1000 }))
       .text;
     await crash(fixture);
@@ -194,5 +208,37 @@ describe("pane history: damage, keys and shredding (issue 15)", () => {
     const pruned = daemons.cli(["prune", "--json"]);
     expect(JSON.parse(pruned.stdout)).toMatchObject({ removed: [{ panes: [second] }], running: [] });
     expect(journalsOf(second)).toEqual([]);
+  });
+
+  it("a second daemon of the same policy (another runtime directory) neither restores nor shreds the first's live panes; prune from any runtime directory keeps them", async () => {
+    const { ws, daemons } = fixture.start({
+      commands: [{ command: "bash", args: ["--norc --noprofile"], input: "raw" }],
+      sandbox: { mode: "off" },
+    });
+    const alice = await fixture.connect("alice");
+    const { pane } = await alice.ok<{ pane: string }>("spawn", { command: BASH });
+    await eventually(() => stateFiles(fixture).some((file) => file.endsWith(`${pane}.journal`)));
+    const other = testDaemons(ws, { runtimeBase: join(ws.dir, "elsewhere") });
+    try {
+      const second = await other.connect("alice");
+      try {
+        expect((await second.ok<{ panes: unknown[] }>("list_panes")).panes).toEqual([]);
+      } finally {
+        await second.close();
+      }
+      // prune with no runtime directory at all (cron, sudo): the first daemon holds its journal directory's lock.
+      const pruned = spawnSync(process.execPath, [CLI, "prune", "--json"], {
+        env: { ...daemons.env, XDG_RUNTIME_DIR: "" },
+        encoding: "utf8",
+      });
+      expect(JSON.parse(pruned.stdout)).toMatchObject({ removed: [], running: [expect.any(String)] });
+    } finally {
+      await other.stopAll();
+    }
+    expect(stateFiles(fixture).filter((file) => file.includes(pane))).toHaveLength(2);
+    const listed = await alice.ok<{ panes: Array<{ pane: string; alive: boolean }> }>("list_panes");
+    expect(listed.panes).toEqual([expect.objectContaining({ pane, alive: true })]);
+    const security = readAudit(ws.auditPath).find((r) => r.event === "security" && r.rule === "journal-key");
+    expect(String(security?.reason)).toContain("another daemon of this policy keeps its panes' history");
   });
 });

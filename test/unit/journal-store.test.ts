@@ -1,13 +1,19 @@
+import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import {
   chmodSync,
+  closeSync,
   copyFileSync,
   existsSync,
   linkSync,
   mkdtempSync,
+  openSync,
   readFileSync,
+  readSync,
   rmSync,
   statSync,
+  symlinkSync,
+  writeFileSync,
 } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -39,7 +45,7 @@ describe("pane journal files (issue 15)", () => {
     const journal = PaneJournal.create(dir, "p-abc", master);
     await journal.write(Buffer.from("MARKER-first"));
     await journal.write(Buffer.from("MARKER-second"));
-    expect(readJournal(dir, "p-abc", master).toString()).toBe("MARKER-second");
+    expect(readJournal(dir, "p-abc", master, 1 << 20).toString()).toBe("MARKER-second");
     expect(journalPanes(dir)).toEqual(["p-abc"]);
     expect(statSync(dir).mode & 0o777).toBe(0o700);
     for (const file of ["p-abc.key", "p-abc.journal"]) {
@@ -59,7 +65,7 @@ describe("pane journal files (issue 15)", () => {
     expect(existsSync(join(dir, "p-abc.journal"))).toBe(false);
     copyFileSync(copy, join(dir, "p-abc.journal"));
     chmodSync(join(dir, "p-abc.journal"), 0o600);
-    expect(() => readJournal(dir, "p-abc", master)).toThrow(/ENOENT/);
+    expect(() => readJournal(dir, "p-abc", master, 1 << 20)).toThrow(/ENOENT/);
     await journal.write(Buffer.from("after"));
     expect(existsSync(join(dir, "p-abc.key"))).toBe(false);
   });
@@ -69,19 +75,40 @@ describe("pane journal files (issue 15)", () => {
     PaneJournal.create(dir, "p-abc", master);
     const wrapped = readFileSync(join(dir, "p-abc.key"));
     expect(unwrapKey(master, "p-abc", wrapped)).toHaveLength(32);
-    // A hard link keeps the inode's blocks reachable after the unlink, as a remnant on disk would.
-    const remnant = join(dir, "..", "remnant");
-    linkSync(join(dir, "p-abc.key"), remnant);
+    // A descriptor opened before keeps the inode's blocks reachable after the unlink, as a remnant on disk would.
+    const remnant = openSync(join(dir, "p-abc.key"), "r");
+    try {
+      shredJournal(dir, "p-abc");
+      const after = Buffer.alloc(wrapped.length);
+      readSync(remnant, after, 0, after.length, 0);
+      expect(after.equals(wrapped)).toBe(false);
+      expect(() => unwrapKey(master, "p-abc", after)).toThrow(JournalDamage);
+    } finally {
+      closeSync(remnant);
+    }
+  });
+
+  it("shredding never writes through a key name that is a hard link, a symlink or a FIFO: it only unlinks it", async () => {
+    const dir = journalDir();
+    PaneJournal.create(dir, "p-abc", master);
+    const outside = join(dir, "..", "outside.txt");
+    writeFileSync(outside, "precious", { mode: 0o600 });
+    rmSync(join(dir, "p-abc.key"));
+    linkSync(outside, join(dir, "p-abc.key"));
     shredJournal(dir, "p-abc");
-    const after = readFileSync(remnant);
-    expect(after.equals(wrapped)).toBe(false);
-    expect(() => unwrapKey(master, "p-abc", after)).toThrow(JournalDamage);
+    expect(readFileSync(outside, "utf8")).toBe("precious");
+    symlinkSync(outside, join(dir, "p-two.key"));
+    shredJournal(dir, "p-two");
+    expect(readFileSync(outside, "utf8")).toBe("precious");
+    execFileSync("mkfifo", [join(dir, "p-fifo.key")]);
+    shredJournal(dir, "p-fifo");
+    expect(existsSync(join(dir, "p-fifo.key"))).toBe(false);
   });
 
   it("a journal file that is not private is not read", async () => {
     const dir = journalDir();
     await PaneJournal.create(dir, "p-abc", master).write(Buffer.from("x"));
     chmodSync(join(dir, "p-abc.journal"), 0o644);
-    expect(() => readJournal(dir, "p-abc", master)).toThrow(/mode 0644/);
+    expect(() => readJournal(dir, "p-abc", master, 1 << 20)).toThrow(/mode 0644/);
   });
 });

@@ -8,13 +8,15 @@ import {
   mkdirSync,
   openSync,
   readdirSync,
-  readFileSync,
+  readSync,
   renameSync,
   rmSync,
+  type Stats,
   writeSync,
 } from "node:fs";
 import { open } from "node:fs/promises";
 import { join } from "node:path";
+import { addon } from "../../native/addon.js";
 import { currentUid, privacyProblem } from "../../shared/owner-check.js";
 import {
   JournalCounter,
@@ -103,11 +105,16 @@ export function shredJournal(dir: string, paneId: string): void {
   checkPaneId(paneId);
   const key = keyPath(dir, paneId);
   try {
-    const fd = openSync(key, constants.O_WRONLY | constants.O_NOFOLLOW);
+    // Security: only a key file ccmux wrote is overwritten: a regular file of this uid, private, the size of a
+    // wrapped key, with no other name. An attack review made prune overwrite a file outside the journal directory
+    // through a hard link named like a key, and hang kill_pane on a FIFO put in a key's place (O_NONBLOCK).
+    const fd = openSync(key, constants.O_WRONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
     try {
-      const size = fstatSync(fd).size;
-      writeSync(fd, randomBytes(Math.max(size, WRAPPED_KEY_BYTES)), 0, undefined, 0);
-      fsyncSync(fd);
+      const stat = fstatSync(fd);
+      if (ownKeyFile(stat, key)) {
+        writeSync(fd, randomBytes(WRAPPED_KEY_BYTES), 0, undefined, 0);
+        fsyncSync(fd);
+      }
     } finally {
       closeSync(fd);
     }
@@ -118,21 +125,28 @@ export function shredJournal(dir: string, paneId: string): void {
   rmSync(journalPath(dir, paneId), { force: true });
 }
 
-/** A pane's last snapshot, opened; throws JournalDamage (or the fs error) when it does not open whole. */
-export function readJournal(dir: string, paneId: string, master: Buffer): Buffer {
+/**
+ * A pane's last snapshot, opened; throws JournalDamage (or the fs error) when it does not open whole.
+ * `maxBytes`: the largest journal file read (a larger one is damage; nothing past it is read).
+ */
+export function readJournal(dir: string, paneId: string, master: Buffer, maxBytes: number): Buffer {
   checkPaneId(paneId);
-  const paneKey = unwrapKey(master, paneId, readPrivate(keyPath(dir, paneId)));
+  const paneKey = unwrapKey(master, paneId, readPrivate(keyPath(dir, paneId), WRAPPED_KEY_BYTES));
   try {
-    return openSnapshot(paneKey, paneId, readPrivate(journalPath(dir, paneId))).payload;
+    return openSnapshot(paneKey, paneId, readPrivate(journalPath(dir, paneId), maxBytes)).payload;
   } finally {
     paneKey.fill(0);
   }
 }
 
-/** The panes that have a key file in `dir` (journals whose snapshot may still be missing or damaged). */
+/**
+ * The panes that have a key file in `dir` (journals whose snapshot may still be missing or damaged); none when
+ * `dir` is not a private directory of this uid (by lstat: a symlink put in its place is never followed).
+ */
 export function journalPanes(dir: string): string[] {
   let names: string[];
   try {
+    if (privacyProblem(lstatSync(dir), dir, "directory", currentUid())) return [];
     names = readdirSync(dir);
   } catch {
     return [];
@@ -141,6 +155,32 @@ export function journalPanes(dir: string): string[] {
     .filter((name) => name.endsWith(".key"))
     .map((name) => name.slice(0, -".key".length))
     .filter((id) => PANE_ID.test(id));
+}
+
+/**
+ * Takes the journal directory `dir`'s lock (an exclusive flock on `dir`/.lock, held until the descriptor is closed
+ * or the process ends): its descriptor, or undefined when another process holds it. Security: two daemons of one
+ * policy (started with different runtime directories) shared one journal directory, and the second listed the
+ * first's live pane as restarted and shredded it (an attack review); `ccmux prune` asks the same lock whether a
+ * daemon still uses a directory.
+ */
+export function lockJournalDir(dir: string): number | undefined {
+  const path = join(dir, ".lock");
+  const fd = openSync(
+    path,
+    constants.O_RDWR | constants.O_CREAT | constants.O_NOFOLLOW | constants.O_NONBLOCK,
+    0o600,
+  );
+  try {
+    const problem = privacyProblem(fstatSync(fd), path, "file", currentUid());
+    if (problem) throw new Error(`ccmux's pane journal lock: ${problem.message}`);
+    if (addon.tryFlock(fd)) return fd;
+  } catch (error) {
+    closeSync(fd);
+    throw error;
+  }
+  closeSync(fd);
+  return undefined;
 }
 
 /**
@@ -179,13 +219,36 @@ function writeNew(path: string, bytes: Buffer): void {
   }
 }
 
-/** Reads a file that must be this uid's and private (0600); throws JournalDamage("format") when it is not. */
-function readPrivate(path: string): Buffer {
-  const fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW);
+/** Whether `stat` is a key file as ccmux writes them: regular, this uid's, private, one name, a wrapped key's size. */
+function ownKeyFile(stat: Stats, path: string): boolean {
+  return (
+    privacyProblem(stat, path, "file", currentUid()) === undefined &&
+    stat.nlink === 1 &&
+    stat.size === WRAPPED_KEY_BYTES
+  );
+}
+
+/**
+ * Reads a file that must be this uid's, private (0600), a regular file of at most `maxBytes`; throws
+ * JournalDamage("format") when it is not. Security: opened without blocking (a FIFO in its place would hang the
+ * daemon) and sized before reading (an attack review's sparse 2 GiB files took 2 GiB and 10 s each at start).
+ */
+function readPrivate(path: string, maxBytes: number): Buffer {
+  const fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
   try {
-    const problem = privacyProblem(fstatSync(fd), path, "file", currentUid());
+    const stat = fstatSync(fd);
+    const problem = privacyProblem(stat, path, "file", currentUid());
     if (problem) throw new JournalDamage("format", problem.message);
-    return readFileSync(fd);
+    if (stat.size > maxBytes) {
+      throw new JournalDamage(
+        "format",
+        `${path} is ${stat.size} bytes, more than a journal of this policy holds`,
+      );
+    }
+    const bytes = Buffer.alloc(stat.size);
+    const read = readSync(fd, bytes, 0, stat.size, 0);
+    if (read !== stat.size) throw new JournalDamage("truncated", `${path} changed while it was read`);
+    return bytes;
   } finally {
     closeSync(fd);
   }

@@ -6,32 +6,61 @@ import { decodeSnapshot, encodeSnapshot, type PaneSnapshot } from "./pane-snapsh
 /** How often a pane whose screen changed is written again, at most (ms). */
 export const JOURNAL_INTERVAL_MS = 1000;
 
+/**
+ * Snapshot bytes a second the journals write, at most, over all panes: a pane's next write waits its snapshot's
+ * size at this rate. Security: an attack review's panes of megabytes of history, each changing one character every
+ * 200 ms, made the daemon re-encrypt and rewrite 25 MB per pane per second, and every other session waited.
+ */
+export const JOURNAL_BYTES_PER_SECOND = 8 * 1024 * 1024;
+
+/**
+ * The largest journal a policy's panes can write: `scrollbackLines` rows and a screen, each row up to 400 cells of
+ * up to 12 bytes (4-byte UTF-8 and combining marks, or JSON escapes), and room for the rest. A larger file in the
+ * journal directory is damage and is not read.
+ */
+export function journalByteLimit(scrollbackLines: number): number {
+  return (scrollbackLines + 1000) * 400 * 12 + (1 << 20);
+}
+
 /** A journal that did not open at a restart, and why (reported, never half-loaded). */
 export interface DamagedJournal {
   pane: string;
   reason: string;
 }
 
+interface Entry {
+  /** None for a restored pane: it is never written again, only shredded. */
+  journal?: PaneJournal;
+  pane: Pane;
+  dirty: boolean;
+  queued: boolean;
+  /** When it may be written again (ms, performance.now), after the last write's share of the byte rate. */
+  notBefore: number;
+}
+
 /**
- * The journals of a daemon's panes (issue 15): each agent pane's snapshot is written when the pane starts, at
- * most every `intervalMs` while its output changes, and as it exits; `forget` shreds it (kill_pane, eviction).
- * `restore` reads back every journal in the directory, at a daemon's start.
+ * The journals of a daemon's panes (issue 15): each agent pane's snapshot is written when the pane starts, while
+ * its output changes (at most every `intervalMs`, and no faster than its size allows at JOURNAL_BYTES_PER_SECOND),
+ * and as it exits; one write at a time. `forget` shreds it (kill_pane, eviction). `restore` reads back every journal
+ * in the directory, at a daemon's start.
  */
 export class PaneJournals {
-  /** Journaled panes; a restored pane has no journal open (it is never written again, only shredded). */
-  private readonly open = new Map<
-    string,
-    { journal?: PaneJournal; pane: Pane; dirty: boolean; busy: boolean }
-  >();
+  private readonly open = new Map<string, Entry>();
   private readonly timer: NodeJS.Timeout;
   private readonly failures: Array<(paneId: string, error: Error) => void> = [];
+  /** The writes, one after another. */
+  private queue: Promise<void> = Promise.resolve();
+  private readonly intervalMs: number;
+  private readonly maxBytes: number;
 
   constructor(
     private readonly dir: string,
     private readonly master: Buffer,
-    intervalMs = JOURNAL_INTERVAL_MS,
+    options: { scrollbackLines: number; intervalMs?: number },
   ) {
-    this.timer = setInterval(() => this.flushDirty(), intervalMs);
+    this.intervalMs = options.intervalMs ?? JOURNAL_INTERVAL_MS;
+    this.maxBytes = journalByteLimit(options.scrollbackLines);
+    this.timer = setInterval(() => this.flushDirty(), Math.min(this.intervalMs, 250));
     this.timer.unref();
   }
 
@@ -43,7 +72,7 @@ export class PaneJournals {
   /** Starts journaling `pane` (an agent pane with a process; a restored pane keeps the journal it has). */
   track(pane: Pane): void {
     if (pane.restored) {
-      this.open.set(pane.id, { pane, dirty: false, busy: false });
+      this.open.set(pane.id, { pane, dirty: false, queued: false, notBefore: 0 });
       return;
     }
     if (pane.owner.kind !== "agent") return;
@@ -54,24 +83,23 @@ export class PaneJournals {
       this.fail(pane.id, error);
       return;
     }
-    const entry = { journal, pane, dirty: true, busy: false };
+    const entry: Entry = { journal, pane, dirty: true, queued: false, notBefore: 0 };
     this.open.set(pane.id, entry);
     pane.on("output", () => {
       entry.dirty = true;
     });
     pane.on("exit", () => {
       entry.dirty = true;
-      void this.write(pane.id);
+      void this.enqueue(entry);
     });
   }
 
-  /** Writes `paneId`'s snapshot now (after any write under way), so that it holds the pane as it is. */
+  /** Writes `paneId`'s snapshot now (after the writes queued before it), so that it holds the pane as it is. */
   async flush(paneId: string): Promise<void> {
     const entry = this.open.get(paneId);
     if (!entry?.journal) return;
-    while (entry.busy) await new Promise((resolve) => setTimeout(resolve, 5));
     entry.dirty = true;
-    await this.write(paneId);
+    await this.enqueue(entry, true);
   }
 
   /** Shreds `paneId`'s journal (killed or evicted): nothing of it can be read back after. */
@@ -91,7 +119,7 @@ export class PaneJournals {
     const damaged: DamagedJournal[] = [];
     for (const paneId of journalPanes(this.dir)) {
       try {
-        const snapshot = decodeSnapshot(readJournal(this.dir, paneId, this.master));
+        const snapshot = decodeSnapshot(readJournal(this.dir, paneId, this.master, this.maxBytes));
         if (snapshot.id !== paneId) throw new JournalDamage("changed", "the journal names another pane");
         snapshots.push(snapshot);
       } catch (error) {
@@ -104,31 +132,41 @@ export class PaneJournals {
   /** Writes what changed since the last write, then stops writing (the daemon stops; journals stay). */
   async close(): Promise<void> {
     clearInterval(this.timer);
-    await Promise.all([...this.open.keys()].map((id) => this.write(id)));
+    await Promise.all([...this.open.values()].map((entry) => this.enqueue(entry, true)));
     this.open.clear();
   }
 
   private flushDirty(): void {
-    for (const [id, entry] of this.open) if (entry.dirty && !entry.busy) void this.write(id);
+    const now = performance.now();
+    for (const entry of this.open.values()) {
+      if (entry.dirty && !entry.queued && entry.notBefore <= now) void this.enqueue(entry);
+    }
   }
 
-  private async write(paneId: string): Promise<void> {
-    const entry = this.open.get(paneId);
-    const journal = entry?.journal;
-    if (!entry || !journal || entry.busy || !entry.dirty) return;
-    entry.busy = true;
+  /** Queues one write of `entry` (`now`: even before its time); resolves once it is done. */
+  private enqueue(entry: Entry, now = false): Promise<void> {
+    if (!entry.journal || (entry.queued && !now)) return this.queue;
+    entry.queued = true;
+    this.queue = this.queue.then(() => this.write(entry));
+    return this.queue;
+  }
+
+  private async write(entry: Entry): Promise<void> {
+    entry.queued = false;
+    const journal = entry.journal;
+    if (!journal || !entry.dirty || this.open.get(entry.pane.id) !== entry) return;
     entry.dirty = false;
     try {
-      const snapshot = await snapshotOf(entry.pane);
-      if (this.open.get(paneId) === entry) await journal.write(encodeSnapshot(snapshot));
+      const payload = encodeSnapshot(await snapshotOf(entry.pane));
+      if (this.open.get(entry.pane.id) !== entry) return;
+      await journal.write(payload);
+      entry.notBefore =
+        performance.now() + Math.max(this.intervalMs, (payload.length / JOURNAL_BYTES_PER_SECOND) * 1000);
     } catch (error) {
-      this.open.delete(paneId);
+      this.open.delete(entry.pane.id);
       journal.shred();
-      this.fail(paneId, error);
-    } finally {
-      entry.busy = false;
+      this.fail(entry.pane.id, error);
     }
-    if (entry.dirty && this.open.get(paneId) === entry && !entry.pane.alive) void this.write(paneId);
   }
 
   private fail(paneId: string, error: unknown): void {
