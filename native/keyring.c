@@ -131,6 +131,19 @@ static napi_value keyring_remove(napi_env env, napi_callback_info info) {
   return result;
 }
 
+// keyringNewSession(): this process joins a new, anonymous session keyring (KEYCTL_JOIN_SESSION_KEYRING with no
+// name), which its children inherit instead of the one it was started with. Security: a session keyring set up
+// by a login (pam_keyinit) links the user keyring, and every process started under it possesses that keyring's
+// keys, across setuid too: a root daemon's unsandboxed pane, running as nobody, read root's journal master key
+// (an attack review). Returns false when the kernel or a seccomp filter refuses keyrings (nothing to inherit).
+static napi_value keyring_new_session(napi_env env, napi_callback_info info) {
+  (void)info;
+  napi_value result;
+  long id = syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, NULL);
+  napi_get_boolean(env, id >= 0, &result);
+  return result;
+}
+
 void ccmux_register_keyring(napi_env env, napi_value exports) {
   napi_value fn;
   napi_create_function(env, "keyringRead", NAPI_AUTO_LENGTH, keyring_read, NULL, &fn);
@@ -139,4 +152,6 @@ void ccmux_register_keyring(napi_env env, napi_value exports) {
   napi_set_named_property(env, exports, "keyringAdd", fn);
   napi_create_function(env, "keyringRemove", NAPI_AUTO_LENGTH, keyring_remove, NULL, &fn);
   napi_set_named_property(env, exports, "keyringRemove", fn);
+  napi_create_function(env, "keyringNewSession", NAPI_AUTO_LENGTH, keyring_new_session, NULL, &fn);
+  napi_set_named_property(env, exports, "keyringNewSession", fn);
 }

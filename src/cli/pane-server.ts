@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import { chmodSync, mkdtempSync, rmdirSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { AuditLog, type AuditRecord } from "../audit/audit-log.js";
+import { addon } from "../native/addon.js";
 import { EmbeddedPaneHost } from "../panes/embedded/embedded-pane-host.js";
 import type { PaneJournals } from "../panes/journal/pane-journals.js";
 import { LocalScreens } from "../panes/local-screens.js";
@@ -119,6 +120,10 @@ export function openPaneServer(
   }
   const warnEarly = (message: string): void => console.error(`ccmux: WARNING: ${message}`);
   const kept = openPaneJournals(policy, { file, daemon: start.daemon === true, warn: warnEarly, logAudit });
+  // Security: panes must not inherit the keyring session this server was started in (the master key was loaded
+  // above, and a login's session keyring holds the user's other keys too): a root daemon's unsandboxed pane,
+  // running as nobody, read root's master key through it (an attack review). Sandboxed panes cannot call keyctl.
+  addon.keyringNewSession();
   const host = new EmbeddedPaneHost(
     {
       maxPanes: policy.limits.maxPanes,

@@ -42,6 +42,11 @@ export interface FdAddon {
   keyringAdd(description: string, payload: Buffer): number;
   /** Invalidates "user" key `description` in the user keyring; false when there was none. */
   keyringRemove(description: string): boolean;
+  /**
+   * Joins a new anonymous session keyring, which children inherit instead of this process's login one (that one
+   * links the user keyring, and its possessors read the user's keys). False when keyrings are refused here.
+   */
+  keyringNewSession(): boolean;
 }
 
 // Built by `npm install` (binding.gyp) into build/Release, two levels above both src/native and dist/native.

@@ -241,4 +241,35 @@ describe("pane history: damage, keys and shredding (issue 15)", () => {
     const security = readAudit(ws.auditPath).find((r) => r.event === "security" && r.rule === "journal-key");
     expect(String(security?.reason)).toContain("another daemon of this policy keeps its panes' history");
   });
+
+  it.skipIf(process.getuid?.() !== 0)(
+    "an unsandboxed pane of a root daemon cannot read the master key from the keyring session the daemon was started in",
+    async () => {
+      const { ws } = fixture.start({
+        commands: [{ command: "python3", args: ["{path}"] }],
+        sandbox: { mode: "off" },
+        persist: { masterKey: "keyring" },
+      });
+      writeFileSync(
+        join(ws.root, "keys.py"),
+        [
+          "import ctypes, os",
+          "libc = ctypes.CDLL(None, use_errno=True)",
+          "SYS_keyctl = 250",
+          "buf = ctypes.create_string_buffer(256)",
+          "for ring, name in ((-3, 'session'), (-4, 'user'), (-5, 'user-session')):",
+          "    key = libc.syscall(SYS_keyctl, 10, ring, b'user', b'ccmux:journal-master-key', 0)",
+          "    if key < 0:",
+          "        print(name, 'not found', ctypes.get_errno()); continue",
+          "    n = libc.syscall(SYS_keyctl, 11, key, buf, 256)",
+          "    print(name, 'READ' if n == 32 else 'denied', n, ctypes.get_errno())",
+        ].join("\n"),
+      );
+      const alice = await fixture.connect("alice");
+      const ran = await alice.ok<{ output: string; exitCode: number }>("run", { command: "python3 keys.py" });
+      expect(ran.exitCode).toBe(0);
+      expect(ran.output).toMatch(/session/);
+      expect(ran.output).not.toContain("READ");
+    },
+  );
 });

@@ -117,7 +117,12 @@ export class EmbeddedPaneHost implements PaneHost {
    */
   restore(snapshots: readonly PaneSnapshot[]): string[] {
     const ids: string[] = [];
-    for (const snapshot of snapshots) {
+    // In the order they ended, those that still ran when the daemon stopped last: eviction (maxExitedPanes) takes
+    // the longest ended first, never a pane that was running (an attack review lost those to older exited ones).
+    const ended = (snapshot: PaneSnapshot): number =>
+      snapshot.exit === null ? Number.POSITIVE_INFINITY : snapshot.takenAt;
+    const ordered = [...snapshots].sort((a, b) => ended(a) - ended(b) || a.takenAt - b.takenAt);
+    for (const snapshot of ordered) {
       if (this.panes.has(snapshot.id)) continue;
       const pane = new Pane(
         {
@@ -137,6 +142,7 @@ export class EmbeddedPaneHost implements PaneHost {
             exit: snapshot.exit ?? { exitCode: null, signal: null },
             pid: snapshot.pid,
             unread: snapshot.unread,
+            sandboxed: snapshot.sandboxed,
           },
         },
         this.screens,

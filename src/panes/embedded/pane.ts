@@ -43,6 +43,8 @@ export interface RestoredPane {
   pid: number;
   /** Per reader (session), how many lines it had not read with `new` yet. */
   unread: Record<string, number>;
+  /** Whether its process ran in the sandbox. */
+  sandboxed: boolean;
 }
 
 /** How the process is actually started when that differs from `argv` (the sandbox wraps it). */
@@ -121,7 +123,7 @@ export class Pane extends EventEmitter {
     this.owner = spec.owner;
     this.input = spec.input;
     this.sessionDir = spec.sessionDir?.dir.path;
-    this.sandboxed = launch?.sandboxed ?? false;
+    this.sandboxed = spec.restored?.sandboxed ?? launch?.sandboxed ?? false;
     this.exitStatus = launch?.exitStatus;
     this.removeSessionDir =
       spec.sessionDir && !spec.sessionDir.keep ? () => spec.sessionDir?.dir.remove() : undefined;
