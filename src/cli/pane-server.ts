@@ -135,7 +135,6 @@ export function openPaneServer(
     // The server starts no asynchronous child processes of its own, so it may adopt and reap panes' orphans.
     { adoptOrphans: true, userSwitch, sessionBase, ...(kept ? { journals: kept.journals } : {}) },
   );
-  if (kept) restorePanes(host, kept.journals, { warn: warnEarly, logAudit });
   host.on("exit", (pane, exit) =>
     logAudit({ event: "exit", decision: "info", pane: pane.id, pid: pane.pid, ...exit }),
   );
@@ -166,6 +165,8 @@ export function openPaneServer(
       detail: { processes, limit },
     });
   });
+  // After the listeners: a restart that evicts restored panes writes their evict records.
+  if (kept) restorePanes(host, kept.journals, { warn: warnEarly, logAudit });
   const posture = sandboxPosture(policy, host);
   // A warning is a line of its own; otherwise the posture is part of the one line that says serve is up.
   if (posture.warning) console.error(`ccmux: ${posture.message}`);

@@ -6,6 +6,7 @@ import {
   copyFileSync,
   existsSync,
   linkSync,
+  mkdirSync,
   mkdtempSync,
   openSync,
   readFileSync,
@@ -74,7 +75,7 @@ describe("pane journal files (issue 15)", () => {
     const dir = journalDir();
     PaneJournal.create(dir, "p-abc", master);
     const wrapped = readFileSync(join(dir, "p-abc.key"));
-    expect(unwrapKey(master, "p-abc", wrapped)).toHaveLength(32);
+    expect(unwrapKey(master, "panes/p-abc", wrapped)).toHaveLength(32);
     // A descriptor opened before keeps the inode's blocks reachable after the unlink, as a remnant on disk would.
     const remnant = openSync(join(dir, "p-abc.key"), "r");
     try {
@@ -82,7 +83,7 @@ describe("pane journal files (issue 15)", () => {
       const after = Buffer.alloc(wrapped.length);
       readSync(remnant, after, 0, after.length, 0);
       expect(after.equals(wrapped)).toBe(false);
-      expect(() => unwrapKey(master, "p-abc", after)).toThrow(JournalDamage);
+      expect(() => unwrapKey(master, "panes/p-abc", after)).toThrow(JournalDamage);
     } finally {
       closeSync(remnant);
     }
@@ -103,6 +104,16 @@ describe("pane journal files (issue 15)", () => {
     execFileSync("mkfifo", [join(dir, "p-fifo.key")]);
     shredJournal(dir, "p-fifo");
     expect(existsSync(join(dir, "p-fifo.key"))).toBe(false);
+  });
+
+  it("a journal copied into another daemon's directory does not open there (its key is bound to its directory)", async () => {
+    const dir = journalDir();
+    await PaneJournal.create(dir, "p-abc", master).write(Buffer.from("policy A's pane"));
+    const other = join(dir, "..", "other-daemon");
+    mkdirSync(other, { mode: 0o700 });
+    for (const name of ["p-abc.key", "p-abc.journal"]) copyFileSync(join(dir, name), join(other, name));
+    expect(() => readJournal(other, "p-abc", master, 1 << 20)).toThrow(/does not open under this master key/);
+    expect(readJournal(dir, "p-abc", master, 1 << 20).toString()).toBe("policy A's pane");
   });
 
   it("a journal file that is not private is not read", async () => {

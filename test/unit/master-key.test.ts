@@ -1,3 +1,4 @@
+import { execFileSync } from "node:child_process";
 import {
   chmodSync,
   chownSync,
@@ -62,6 +63,10 @@ describe("loadMasterKey: the key that wraps every pane key (issue 15)", () => {
     writeFileSync(join(dir, "elsewhere"), Buffer.alloc(32), { mode: 0o600 });
     symlinkSync(join(dir, "elsewhere"), file);
     expect(() => loadMasterKey({ stateDir: dir, prefer: "file" })).toThrow(/symbolic link/);
+    // A FIFO in its place is refused at once, not waited on.
+    rmSync(file);
+    execFileSync("mkfifo", ["-m", "600", file]);
+    expect(() => loadMasterKey({ stateDir: dir, prefer: "file" })).toThrow(/a FIFO, not a file/);
   });
 
   it.skipIf(!IS_ROOT)("a key file owned by someone else is refused (needs root to make one)", () => {

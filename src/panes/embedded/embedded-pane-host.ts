@@ -113,7 +113,7 @@ export class EmbeddedPaneHost implements PaneHost {
   /**
    * Brings back the panes of `snapshots` (read from their journals at a daemon's start, issue 15): exited, with
    * their history and screen, each reader's place for `new`, and reason "daemon restarted"; their journals stay
-   * until they are killed or evicted. Returns their ids.
+   * until they are killed or evicted. Returns the ids of those still here once eviction has run.
    */
   restore(snapshots: readonly PaneSnapshot[]): string[] {
     const ids: string[] = [];
@@ -155,7 +155,8 @@ export class EmbeddedPaneHost implements PaneHost {
       ids.push(pane.id);
     }
     this.evictExited();
-    return ids;
+    // The ones still here: eviction (maxExitedPanes) may have taken the longest ended.
+    return ids.filter((id) => this.panes.has(id));
   }
 
   /** Throws LIMIT_EXCEEDED when maxPanes are alive (checked before a spawn is allowed and audited). */

@@ -15,7 +15,7 @@ import {
   writeSync,
 } from "node:fs";
 import { open } from "node:fs/promises";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { addon } from "../../native/addon.js";
 import { currentUid, privacyProblem } from "../../shared/owner-check.js";
 import {
@@ -56,7 +56,7 @@ export class PaneJournal {
     checkPaneId(paneId);
     ensureJournalDir(dir);
     const paneKey = randomBytes(KEY_BYTES);
-    writeNew(keyPath(dir, paneId), wrapKey(master, paneId, paneKey));
+    writeNew(keyPath(dir, paneId), wrapKey(master, keyBinding(dir, paneId), paneKey));
     return new PaneJournal(dir, paneId, paneKey);
   }
 
@@ -131,7 +131,11 @@ export function shredJournal(dir: string, paneId: string): void {
  */
 export function readJournal(dir: string, paneId: string, master: Buffer, maxBytes: number): Buffer {
   checkPaneId(paneId);
-  const paneKey = unwrapKey(master, paneId, readPrivate(keyPath(dir, paneId), WRAPPED_KEY_BYTES));
+  const paneKey = unwrapKey(
+    master,
+    keyBinding(dir, paneId),
+    readPrivate(keyPath(dir, paneId), WRAPPED_KEY_BYTES),
+  );
   try {
     return openSnapshot(paneKey, paneId, readPrivate(journalPath(dir, paneId), maxBytes)).payload;
   } finally {
@@ -191,6 +195,15 @@ export function ensureJournalDir(dir: string): void {
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const problem = privacyProblem(lstatSync(dir), dir, "directory", currentUid());
   if (problem) throw new Error(`ccmux's pane journal directory: ${problem.message}`);
+}
+
+/**
+ * What a pane key is bound to when wrapped: its daemon's journal directory (named by the daemon's key) and the
+ * pane. Security: another policy's journal copied into this daemon's directory does not open (an attack review
+ * had a daemon restore a pane of another policy, with a cwd outside its workspace).
+ */
+function keyBinding(dir: string, paneId: string): string {
+  return `${basename(dir)}/${paneId}`;
 }
 
 function keyPath(dir: string, paneId: string): string {

@@ -136,7 +136,7 @@ function fromFile(stateDir: string): MasterKey {
     // O_EXCL: never through a planted symlink, never over a file someone else made first.
     fd = openSync(
       path,
-      constants.O_RDWR | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW,
+      constants.O_RDWR | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW | constants.O_NONBLOCK,
       0o600,
     );
     created = true;
@@ -167,7 +167,9 @@ function fromFile(stateDir: string): MasterKey {
 
 function openKeyFile(path: string): number {
   try {
-    return openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW);
+    // O_NONBLOCK: a FIFO put in the key file's place would hang the daemon at start (an attack review); fstat
+    // then refuses anything but a regular file.
+    return openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === "ELOOP") {
       throw new Error(
