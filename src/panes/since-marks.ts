@@ -213,6 +213,13 @@ export class SinceMarks {
       const content = data[col * CELL_SIZE] as number;
       const width = content >>> WIDTH_SHIFT || 1;
       if (!isFresh(col)) {
+        // A blank cell inside fresh text is a gap in it, not old text: a TAB moves past cells it never writes
+        // (an attack review read "col0\tvalue0" back as two lines).
+        if (run && (content & CODEPOINT_MASK) === 0) {
+          run.push("\0");
+          col += width;
+          continue;
+        }
         allFresh = false;
         endRun();
         col += width;

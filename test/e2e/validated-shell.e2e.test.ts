@@ -171,6 +171,8 @@ describe.each([
     );
     // Leaves the terminal in the line-drawing character set, concealed text, no autowrap, the alternate screen.
     writeFileSync(join(ws.root, "mess.sh"), "printf '\\033(0\\033[8m\\033[?7l\\033[?1049h'\n");
+    // Prints a table whose columns a TAB separates.
+    writeFileSync(join(ws.root, "tabs.sh"), "printf 'col0\\tvalue0\\ncol1\\tvalue1\\n'\n");
     writeFileSync(join(ws.root, "hello-slow.sh"), "echo hello-before-timeout\nsleep 2\n");
     // Reads nothing for a while.
     writeFileSync(join(ws.root, "busy.sh"), "sleep 3\necho busy-done\n");
@@ -533,6 +535,12 @@ describe.each([
     const next = await mcp.ok<RunResult>("run", { pane, command: "echo steady" });
     expect(next.output).toBe("steady");
     expect(next.uncertain ?? false).toBe(false);
+  });
+
+  it("output with TABs reads as the lines the terminal shows, not one line per column", async () => {
+    const pane = await shell();
+    const ran = await mcp.ok<RunResult>("run", { pane, command: "bash tabs.sh" });
+    expect(ran.output).toBe("col0    value0\ncol1    value1");
   });
 
   it("a command still running at the timeout returns what it printed so far", async () => {
