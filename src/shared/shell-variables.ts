@@ -60,6 +60,8 @@ const BASH_VARIABLES: ReadonlySet<string> = new Set([
   "MAILPATH",
   "MAILCHECK",
   "MAIL",
+  // Makes a one-word command resume a stopped job of that name instead of starting the program.
+  "auto_resume",
 ]);
 
 /**
@@ -76,7 +78,7 @@ const BASH_VARIABLES: ReadonlySet<string> = new Set([
  * not depend on them (every word is quoted, the programs are absolute paths).
  */
 function isZshVariable(name: string): boolean {
-  if (/^(ZSH|ZLE|HIST|PS[0-9]|RPS|PROMPT|MAIL|TRY_BLOCK_)/.test(name)) return true;
+  if (/^(ZSH|ZLE|HIST|PS[0-9]|RPS|R?PROMPT|MAIL|TRY_BLOCK_)/.test(name)) return true;
   return (
     ZSH_VARIABLES.has(name) || ZSH_LOWERCASE.has(name) || name.startsWith("dis_") || name.startsWith("zsh_")
   );

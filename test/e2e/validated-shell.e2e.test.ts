@@ -28,6 +28,7 @@ const DIALECTS = {
       "export TMOUT=1",
       "unset PWD",
       "export IFS=x",
+      "export auto_resume=exact",
     ],
   },
   zsh: {
@@ -35,6 +36,7 @@ const DIALECTS = {
     ownVariables: [
       "export EUID=0",
       "export ARGV0=xz",
+      "export RPROMPT=x",
       "export UID=0",
       "export STTY=raw",
       "export LINES=3",
@@ -61,7 +63,18 @@ const POLICY = {
   ],
   env: {
     pass: ["PATH", "HOME", "LANG"],
-    fromAgent: ["GREETING", "BASH_XTRACEFD", "TMOUT", "EUID", "UID", "STTY", "LINES", "ARGV0"],
+    fromAgent: [
+      "GREETING",
+      "BASH_XTRACEFD",
+      "TMOUT",
+      "EUID",
+      "UID",
+      "STTY",
+      "LINES",
+      "ARGV0",
+      "RPROMPT",
+      "auto_resume",
+    ],
   },
   // maxInputBytes raised: a long command line must not hang the server (an attack review's 70 000 bytes did).
   limits: { callsPerMinute: 10_000, burst: 10_000, maxInputBytes: 200_000, maxPanes: 64 },
