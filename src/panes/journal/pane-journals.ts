@@ -7,8 +7,8 @@ import { decodeSnapshot, encodeSnapshot, type PaneSnapshot } from "./pane-snapsh
 export const JOURNAL_INTERVAL_MS = 1000;
 
 /**
- * Snapshot bytes a second the journals write, at most, over all panes: a pane's next write waits its snapshot's
- * size at this rate. Security: an attack review's panes of megabytes of history, each changing one character every
+ * Snapshot bytes a second the journals write, at most, over all panes (exit and stop writes excepted): each write
+ * waits until the bytes written before it have had their time at this rate. Security: an attack review's panes of megabytes of history, each changing one character every
  * 200 ms, made the daemon re-encrypt and rewrite 25 MB per pane per second, and every other session waited.
  */
 export const JOURNAL_BYTES_PER_SECOND = 8 * 1024 * 1024;
@@ -34,13 +34,13 @@ interface Entry {
   pane: Pane;
   dirty: boolean;
   queued: boolean;
-  /** When it may be written again (ms, performance.now), after the last write's share of the byte rate. */
+  /** When it may be written again (ms, performance.now): intervalMs after its last write. */
   notBefore: number;
 }
 
 /**
  * The journals of a daemon's panes (issue 15): each agent pane's snapshot is written when the pane starts, while
- * its output changes (at most every `intervalMs`, and no faster than its size allows at JOURNAL_BYTES_PER_SECOND),
+ * its output changes (at most every `intervalMs`, and all panes together no faster than JOURNAL_BYTES_PER_SECOND),
  * and as it exits; one write at a time. `forget` shreds it (kill_pane, eviction). `restore` reads back every journal
  * in the directory, at a daemon's start.
  */
@@ -50,6 +50,8 @@ export class PaneJournals {
   private readonly failures: Array<(paneId: string, error: Error) => void> = [];
   /** The writes, one after another. */
   private queue: Promise<void> = Promise.resolve();
+  /** When the next paced write may start (ms, performance.now): the byte rate's clock over all panes. */
+  private nextWriteAt = 0;
   private readonly intervalMs: number;
   private readonly maxBytes: number;
 
@@ -143,15 +145,20 @@ export class PaneJournals {
     }
   }
 
-  /** Queues one write of `entry` (`now`: even before its time); resolves once it is done. */
-  private enqueue(entry: Entry, now = false): Promise<void> {
-    if (!entry.journal || (entry.queued && !now)) return this.queue;
+  /**
+   * Queues one write of `entry`; `urgent` (its exit, a flush, the daemon stopping): even before its time and
+   * without waiting for the byte rate. Resolves once it is done.
+   */
+  private enqueue(entry: Entry, urgent = false): Promise<void> {
+    if (!entry.journal || (entry.queued && !urgent)) return this.queue;
     entry.queued = true;
-    this.queue = this.queue.then(() => this.write(entry));
+    this.queue = this.queue.then(() => this.write(entry, urgent));
     return this.queue;
   }
 
-  private async write(entry: Entry): Promise<void> {
+  private async write(entry: Entry, urgent: boolean): Promise<void> {
+    const wait = this.nextWriteAt - performance.now();
+    if (!urgent && wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
     entry.queued = false;
     const journal = entry.journal;
     if (!journal || !entry.dirty || this.open.get(entry.pane.id) !== entry) return;
@@ -160,8 +167,9 @@ export class PaneJournals {
       const payload = encodeSnapshot(await snapshotOf(entry.pane));
       if (this.open.get(entry.pane.id) !== entry) return;
       await journal.write(payload);
-      entry.notBefore =
-        performance.now() + Math.max(this.intervalMs, (payload.length / JOURNAL_BYTES_PER_SECOND) * 1000);
+      const now = performance.now();
+      entry.notBefore = now + this.intervalMs;
+      this.nextWriteAt = Math.max(now, this.nextWriteAt) + (payload.length / JOURNAL_BYTES_PER_SECOND) * 1000;
     } catch (error) {
       this.open.delete(entry.pane.id);
       journal.shred();
