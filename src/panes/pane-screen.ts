@@ -5,6 +5,7 @@ import { capCombiningMarks, registerEmulatorGuards } from "./emulator-guards.js"
 import { frameOf } from "./frame-of.js";
 import { FrameRowCache, type FrameWatcher } from "./frame-rows.js";
 import { collapseIdempotentRuns } from "./idempotent-runs.js";
+import { eachPlainRow, nextPlainRun, PendingLines, plainTextEnd } from "./plain-lines.js";
 import { RowHistory } from "./row-history.js";
 import { rowText } from "./row-text.js";
 import type { FrameUpdate, PaneFrame } from "./screen-frame.js";
@@ -14,6 +15,7 @@ import { SinceMarks } from "./since-marks.js";
 import { excerptOfMatch, type Locate, searchWindows } from "./text-query.js";
 import { useProgramWidths } from "./unicode-widths.js";
 import { wrappedRowText } from "./wrapped-row.js";
+import { type BufferInternals, bufferInternals, plainLinesScroll } from "./xterm-internals.js";
 
 const { Terminal } = xtermHeadless;
 
@@ -24,6 +26,13 @@ const { Terminal } = xtermHeadless;
 const EMULATOR_SCROLLBACK = 256;
 /** Each write to the emulator may scroll at most this many rows (see splitByScrollBudget). */
 const ROWS_PER_WRITE = 100;
+/**
+ * Plain lines are held back from the emulator until they fill this many rows more than it must see (the
+ * screen and its own scrollback), then the oldest go to history as text in one batch.
+ */
+const BYPASS_BATCH_ROWS = 256;
+/** A run of plain lines shorter than this, amid other output, is left to the emulator (see nextPlainRun). */
+const MIN_PLAIN_RUN_LINES = 8;
 
 const LOST_ROWS_NOTE = "[… some rows were lost: output scrolled faster than ccmux could record it …]";
 
@@ -84,6 +93,16 @@ export interface RenderedFrom {
  *   is shown, reads show it as it stands.
  * - lines the program erases itself (EL, DL, SU, ED 0/1 elsewhere, a reverse index scrolling the bottom
  *   row off) were not lines printed unless a read saw them first.
+ *
+ * Plain text bypasses the emulator (issue 16): most of a flood is lines of printable ASCII that scroll off
+ * before anyone reads them, and rendering them cell by cell only to read the cells back as text was half of
+ * the screen thread's time. While the screen is in plain state (plainLinesScroll), such lines are held back
+ * (PendingLines); once they fill more rows than the emulator can show or keep (its screen and scrollback),
+ * the oldest go straight to history as the rows they would have filled, and the rows they would have scrolled
+ * off the screen go there first. Everything held is given to the emulator before anything reads the screen or
+ * changes it otherwise (`settle`), and those last rows are enough to leave its buffer exactly as if it had
+ * parsed every byte; history gets the same rows in the same order. Any other byte (an escape sequence, a
+ * lone CR, a tab, UTF-8) goes to the emulator as before.
  */
 export class PaneScreen {
   private readonly term: TerminalType;
@@ -114,8 +133,18 @@ export class PaneScreen {
   private writeCount = 0;
   /** The screen's rows as frame runs, for frame watchers (made on the first watch). */
   private frameRows: FrameRowCache | undefined;
+  private readonly internals: BufferInternals | undefined;
+  /** Plain text not yet given to the emulator (see the class comment). */
+  private readonly pending = new PendingLines();
+  /** Rows of the screen went to history ahead of the emulator, which still shows them until `settle`. */
+  private bypassing = false;
+  private bypassed = 0;
 
-  constructor(options: { cols: number; rows: number; scrollback: number }) {
+  /**
+   * `plainBypass: false` parses every byte on the emulator: the reference the bypass is tested against (see
+   * the class comment), and a way to rule it out when a screen looks wrong.
+   */
+  constructor(options: { cols: number; rows: number; scrollback: number; plainBypass?: boolean }) {
     this.term = new Terminal({
       cols: options.cols,
       rows: options.rows,
@@ -159,6 +188,7 @@ export class PaneScreen {
     );
     this.disposables.push(...registerEmulatorGuards(this.term));
     const internals = bufferInternals(this.term);
+    this.internals = options.plainBypass === false ? undefined : internals;
     if (internals) {
       // Registered last, so it runs first: xterm's own ED handler then only erases a blank screen.
       this.disposables.push(
@@ -168,6 +198,27 @@ export class PaneScreen {
         }),
       );
       this.keepRegionScrolls(internals);
+      // A scroll down at the top of the screen (RI on the top row, SD, IL on the top row) puts a new row
+      // under the rows that scrolled off: a line that wrapped from the last of them onto the screen's first
+      // row is cut there (xterm's new row does not continue anything). The rows are moved first and the last
+      // one ends its line; moved later, history depended on where the pty had cut the output.
+      const harvestFirst = (anyRow: boolean): boolean => {
+        const buffer = internals.service.buffer;
+        if (
+          buffer === internals.service.buffers.normal &&
+          buffer.scrollTop === 0 &&
+          (anyRow || buffer.y === 0)
+        ) {
+          this.harvest();
+          if (this.hotLine() === buffer.ybase) this.history.endLine();
+        }
+        return false;
+      };
+      this.disposables.push(
+        this.term.parser.registerEscHandler({ final: "M" }, () => harvestFirst(false)),
+        this.term.parser.registerCsiHandler({ final: "T" }, () => harvestFirst(true)),
+        this.term.parser.registerCsiHandler({ final: "L" }, () => harvestFirst(false)),
+      );
     } else {
       // xterm's own option does the same for a screen without scroll regions.
       this.term.options.scrollOnEraseInDisplay = true;
@@ -181,18 +232,16 @@ export class PaneScreen {
 
   /** Parses `chunk`; `done` runs once all of it is on the screen or in history. */
   write(chunk: Uint8Array, done: () => void): void {
-    const pieces = splitByScrollBudget(collapseIdempotentRuns(chunk), this.term.cols, ROWS_PER_WRITE);
     const writeSync = this.writeSync;
     if (writeSync) {
-      for (const piece of pieces) {
-        writeSync(piece);
-        this.harvest();
-      }
+      if (this.internals) this.writeBypassing(chunk, this.internals);
+      else this.emulate(chunk, writeSync);
       this.changes += 1;
       this.writeCount += 1;
       done();
       return;
     }
+    const pieces = splitByScrollBudget(collapseIdempotentRuns(chunk), this.term.cols, ROWS_PER_WRITE);
     let left = pieces.length;
     for (const piece of pieces) {
       this.term.write(piece, () => {
@@ -207,13 +256,25 @@ export class PaneScreen {
 
   /** Resizes the terminal; xterm re-wraps the lines it holds. */
   resize(cols: number, rows: number): void {
+    this.settle();
+    this.harvest();
+    const anchor = this.anchorMovedForReflow();
     this.term.resize(cols, rows);
+    this.restoreMovedAfterReflow(anchor);
+    // Rows a narrower screen pushed above the top go to history now: left for the next write, a write that
+    // scrolled far enough would trim them first, and what was kept depended on how the output was cut.
+    this.harvest();
     this.changes += 1;
   }
 
   /** Writes parsed so far: frame-wants.ts tells a lone keystroke's echo from streaming output by it. */
   get writes(): number {
     return this.writeCount;
+  }
+
+  /** Rows that went to history as plain text without the emulator (see the class comment): a diagnostic. */
+  get bypassedRows(): number {
+    return this.bypassed;
   }
 
   get cols(): number {
@@ -234,6 +295,7 @@ export class PaneScreen {
 
   /** Cursor position on the visible screen, 0-based. */
   get cursor(): { row: number; col: number } {
+    this.settle();
     const buffer = this.term.buffer.active;
     return { row: buffer.cursorY, col: buffer.cursorX };
   }
@@ -253,6 +315,7 @@ export class PaneScreen {
    * frameOf): each row's runs read as that row of renderScreen, sanitized, up to trailing blanks.
    */
   frame(): PaneFrame {
+    this.settle();
     return frameOf(this.term);
   }
 
@@ -261,6 +324,7 @@ export class PaneScreen {
    * rows that changed; undefined when nothing it shows changed. Assembled, the updates equal frame().
    */
   frameUpdate(watcher: FrameWatcher): FrameUpdate | undefined {
+    this.settle();
     this.frameRows ??= new FrameRowCache(this.term);
     return watcher.next(this.frameRows, this.changes);
   }
@@ -270,6 +334,7 @@ export class PaneScreen {
    * to the cursor (a prompt that ends in a space reads as printed).
    */
   renderScreen(): string {
+    this.settle();
     const buffer = this.term.buffer.active;
     const cursor = { y: buffer.baseY + buffer.cursorY, x: buffer.cursorX };
     const { text, keep } = joinRows(buffer, buffer.baseY, buffer.baseY + this.term.rows, false, cursor);
@@ -286,6 +351,7 @@ export class PaneScreen {
 
   /** Marks the cursor's current row (offset rows up or down) so later reads can start there. */
   mark(offset = 0): HistoryMark | undefined {
+    this.settle();
     if (this.isAlternateScreen) return undefined;
     const buffer = this.term.buffer.normal;
     return {
@@ -297,6 +363,7 @@ export class PaneScreen {
 
   /** Marks the top row of the visible screen (everything above it is history that will not change), or rows above it. */
   markScreenTop(overlapRows = 0): HistoryMark | undefined {
+    this.settle();
     if (this.isAlternateScreen) return undefined;
     return {
       row: Math.max(this.history.start, this.absoluteRow(this.term.buffer.normal.baseY) - overlapRows),
@@ -311,6 +378,7 @@ export class PaneScreen {
    * releaseSince when the wait ends. See SinceMarks for what counts as printed.
    */
   markSince(): HistoryMark {
+    this.settle();
     const top = this.absoluteRow(this.term.buffer.normal.baseY);
     return { row: top, screen: this.identity, since: this.since.mark(top) };
   }
@@ -327,6 +395,7 @@ export class PaneScreen {
    * which case everything still held is returned.
    */
   renderFrom(mark: HistoryMark | undefined, overlapRows = 0): RenderedFrom {
+    this.settle();
     const nextTop = this.markScreenTop(overlapRows);
     const cursor = this.mark();
     if (mark?.since !== undefined && mark.screen === this.identity)
@@ -486,6 +555,50 @@ export class PaneScreen {
     };
   }
 
+  /**
+   * A resize re-wraps lines (xterm's reflow), and a wider screen merges a wrapped line's rows into its first
+   * one, disposing a marker on a merged row. The moved marker sat on one whenever a long line had scrolled
+   * partly off: every row of the buffer then looked unmoved and went to history a second time, under a note
+   * that rows were lost (found by the bypass's equivalence test). So the rest of a line the moved row wraps
+   * into goes to history now (up to the cursor's row, which may still change), and a marker on the line's
+   * first row, which reflow keeps, finds the moved row again afterwards (restoreMovedAfterReflow).
+   */
+  private anchorMovedForReflow(): IMarker | undefined {
+    const moved = this.moved;
+    // Markers are registered on the active buffer: on the alternate screen this waits for the next resize.
+    if (moved === undefined || moved.isDisposed || moved.line < 0 || this.isAlternateScreen) return undefined;
+    const buffer = this.term.buffer.normal;
+    const cursorRow = buffer.baseY + buffer.cursorY;
+    let last = moved.line;
+    while (last + 1 < cursorRow && buffer.getLine(last + 1)?.isWrapped === true) last++;
+    if (last > moved.line && buffer.getLine(last + 1)?.isWrapped !== true) {
+      this.moveRows(moved.line + 1, last + 1);
+      moved.dispose();
+      this.moved = this.markerAt(last);
+    }
+    let first = last;
+    while (first > 0 && buffer.getLine(first)?.isWrapped === true) first--;
+    return first === last ? undefined : this.markerAt(first);
+  }
+
+  /** After a reflow: the moved marker, when reflow merged its row away, goes to the end of the anchor's line. */
+  private restoreMovedAfterReflow(anchor: IMarker | undefined): void {
+    if (anchor === undefined) return;
+    if (this.moved?.isDisposed && !anchor.isDisposed && anchor.line >= 0) {
+      const buffer = this.term.buffer.normal;
+      let last = anchor.line;
+      while (buffer.getLine(last + 1)?.isWrapped === true) last++;
+      this.moved = this.markerAt(last);
+    }
+    anchor.dispose();
+  }
+
+  /** A marker on normal-buffer row `line`. */
+  private markerAt(line: number): IMarker | undefined {
+    const buffer = this.term.buffer.normal;
+    return this.term.registerMarker(line - (buffer.baseY + buffer.cursorY));
+  }
+
   private hotLine(): number {
     const moved = this.moved;
     return moved === undefined || moved.isDisposed || moved.line < 0 ? 0 : moved.line + 1;
@@ -537,16 +650,99 @@ export class PaneScreen {
     }
     const from = this.hotLine();
     if (from >= buffer.baseY) return;
+    this.moveRows(from, buffer.baseY);
+    this.moved?.dispose();
+    this.moved = this.term.registerMarker(-buffer.cursorY - 1);
+  }
+
+  /** Moves normal-buffer rows [from, to) into history, a row the next continues joined to it. */
+  private moveRows(from: number, to: number): void {
+    const buffer = this.term.buffer.normal;
     let line = buffer.getLine(from);
-    for (let y = from; y < buffer.baseY && line; y++) {
+    for (let y = from; y < to && line; y++) {
       const next = buffer.getLine(y + 1);
       const joins = next?.isWrapped === true;
       if (this.since.active) this.since.recorded(this.history.end, line, joins);
       this.history.push(joins && next ? wrappedRowText(line, next) : rowText(line, true), joins);
       line = next;
     }
-    this.moved?.dispose();
-    this.moved = this.term.registerMarker(-buffer.cursorY - 1);
+  }
+
+  /** Parses `chunk` on the emulator, in pieces that each scroll at most ROWS_PER_WRITE rows, moving rows to history. */
+  private emulate(chunk: Uint8Array, writeSync: (data: Uint8Array) => void): void {
+    for (const piece of splitByScrollBudget(collapseIdempotentRuns(chunk), this.term.cols, ROWS_PER_WRITE)) {
+      writeSync(piece);
+      this.harvest();
+    }
+  }
+
+  /**
+   * write(), with plain lines held back or sent to history as text while the screen is in plain state (see
+   * the class comment); every other byte goes to the emulator, after what is held.
+   */
+  private writeBypassing(chunk: Uint8Array, internals: BufferInternals): void {
+    const writeSync = this.writeSync as (data: Uint8Array) => void;
+    // What a resize moved above the screen goes to history first, as emulate's first harvest would take it.
+    if (this.pending.empty) this.harvest();
+    let at = 0;
+    while (at < chunk.length) {
+      if (this.pending.empty) {
+        const state = this.since.active ? "no" : plainLinesScroll(this.term, internals);
+        if (state !== "yes") {
+          const end = state === "no" ? chunk.length : nextPlainRun(chunk, at, MIN_PLAIN_RUN_LINES);
+          this.emulate(chunk.subarray(at, end), writeSync);
+          at = end;
+          continue;
+        }
+      }
+      const end = plainTextEnd(chunk, at, this.pending.lineSoFar, this.pending.endsWithCR);
+      if (end > at) {
+        this.pending.append(chunk, at, end, this.term.cols);
+        this.bypassOldest();
+        at = end;
+        continue;
+      }
+      // A byte that does not print plainly: the emulator gets what is held, then the output up to the next
+      // run of plain lines.
+      this.settle();
+      const stop = nextPlainRun(chunk, at, MIN_PLAIN_RUN_LINES);
+      this.emulate(chunk.subarray(at, stop), writeSync);
+      at = stop;
+    }
+  }
+
+  /** Sends the oldest held lines to history once more are held than the emulator must see (see the class comment). */
+  private bypassOldest(): void {
+    const keep = EMULATOR_SCROLLBACK + this.term.rows;
+    if (this.pending.rows < keep + BYPASS_BATCH_ROWS) return;
+    const text = this.pending.takeOldest(keep, this.term.cols);
+    if (text === "") return;
+    if (!this.bypassing) {
+      // The rows above the cursor's (blank) row scroll off before the held lines print: they go first. The
+      // emulator keeps showing them until `settle`; the marker says they are moved.
+      this.harvest();
+      const buffer = this.term.buffer.normal;
+      this.moveRows(this.hotLine(), buffer.baseY + buffer.cursorY);
+      this.moved?.dispose();
+      this.moved = this.term.registerMarker(-1);
+      this.bypassing = true;
+    }
+    eachPlainRow(text, this.term.cols, (row, joins) => {
+      this.history.push(row, joins);
+      this.bypassed += 1;
+    });
+  }
+
+  /**
+   * Gives the emulator the plain text held back. Its last rows (at least the screen and the emulator's own
+   * scrollback) then leave the emulator's buffer as parsing every byte would have; the rows above them are in
+   * history already.
+   */
+  private settle(): void {
+    if (this.pending.empty) return;
+    const held = this.pending.drain();
+    this.bypassing = false;
+    this.emulate(held, this.writeSync as (data: Uint8Array) => void);
   }
 }
 
@@ -596,47 +792,3 @@ function dropTrailingBlank(text: string, keep = 0): string {
 
 /** Clears remembered for marks (HistoryMark.clears), at least: a reader further behind reads from the oldest kept. */
 const MAX_CLEARS = 4096;
-
-interface InternalBuffer {
-  readonly lines: { get(index: number): { getTrimmedLength(): number } | undefined };
-  ybase: number;
-  x: number;
-  y: number;
-  scrollTop: number;
-  scrollBottom: number;
-}
-
-/** The parts of @xterm/headless 6's BufferService (src/common/services/BufferService.ts) used to keep lines. */
-interface BufferInternals {
-  service: {
-    readonly buffer: InternalBuffer;
-    readonly buffers: { readonly normal: InternalBuffer };
-    scroll(eraseAttr: unknown, isWrapped?: boolean): void;
-  };
-  /** The attributes erased cells get (InputHandler._eraseAttrData). */
-  eraseAttr(): unknown;
-}
-
-function bufferInternals(term: TerminalType): BufferInternals | undefined {
-  const core = (
-    term as unknown as {
-      _core?: {
-        _bufferService?: BufferInternals["service"];
-        _inputHandler?: { _eraseAttrData?: () => unknown };
-      };
-    }
-  )._core;
-  const service = core?._bufferService;
-  const handler = core?._inputHandler;
-  const eraseAttrData = handler?._eraseAttrData;
-  if (
-    !service ||
-    typeof service.scroll !== "function" ||
-    typeof eraseAttrData !== "function" ||
-    typeof service.buffers?.normal?.scrollTop !== "number" ||
-    typeof service.buffers.normal.lines?.get(0)?.getTrimmedLength !== "function"
-  ) {
-    return undefined;
-  }
-  return { service, eraseAttr: () => eraseAttrData.call(handler) };
-}

@@ -58,6 +58,16 @@ export class RowHistory {
     if (this.openTexts.length === BLOCK_ROWS) this.seal();
   }
 
+  /** The last row pushed ends its line after all: the row that was to continue it went elsewhere. */
+  endLine(): void {
+    if (this.next === 0 || this.capacity === 0) return;
+    if (this.openJoins.length > 0) this.openJoins[this.openJoins.length - 1] = 0;
+    else {
+      const block = this.sealed.at(-1);
+      if (block && this.base + this.sealed.length * BLOCK_ROWS === this.next) block.joins[BLOCK_ROWS - 1] = 0;
+    }
+  }
+
   text(row: number): string {
     const { index, offset } = this.locate(row);
     if (index === this.sealed.length) return this.openTexts[offset] ?? "";

@@ -1,0 +1,113 @@
+import type { Terminal } from "@xterm/headless";
+import { hiddenCell } from "./row-text.js";
+
+interface InternalLine {
+  getTrimmedLength(): number;
+  isWrapped: boolean;
+}
+
+interface InternalBuffer {
+  readonly lines: { get(index: number): InternalLine | undefined };
+  ybase: number;
+  x: number;
+  y: number;
+  scrollTop: number;
+  scrollBottom: number;
+}
+
+/**
+ * The parts of @xterm/headless 6's internals ccmux reads or drives (src/common in xtermjs/xterm.js):
+ * BufferService, CoreService's modes, CharsetService, and InputHandler's parser, UTF-8 decoder and current
+ * attributes.
+ */
+export interface BufferInternals {
+  service: {
+    readonly buffer: InternalBuffer;
+    readonly buffers: { readonly normal: InternalBuffer };
+    scroll(eraseAttr: unknown, isWrapped?: boolean): void;
+  };
+  /** The attributes erased cells get (InputHandler._eraseAttrData). */
+  eraseAttr(): unknown;
+  core: {
+    readonly coreService: {
+      readonly modes: { insertMode: boolean };
+      readonly decPrivateModes: { wraparound: boolean };
+    };
+    readonly _charsetService: { readonly charset: unknown };
+  };
+  input: {
+    readonly _parser: { readonly currentState: number };
+    readonly _utf8Decoder: { readonly interim: Uint8Array };
+    readonly _curAttrData: { readonly fg: number; readonly bg: number; readonly extended: { urlId: number } };
+  };
+}
+
+/** The internals of `term`, or undefined when this xterm version keeps them elsewhere (callers fall back). */
+export function bufferInternals(term: Terminal): BufferInternals | undefined {
+  const core = (
+    term as unknown as {
+      _core?: {
+        _bufferService?: BufferInternals["service"];
+        _inputHandler?: BufferInternals["input"] & { _eraseAttrData?: () => unknown };
+      } & Partial<BufferInternals["core"]>;
+    }
+  )._core;
+  const service = core?._bufferService;
+  const handler = core?._inputHandler;
+  const eraseAttrData = handler?._eraseAttrData;
+  if (
+    !core ||
+    !service ||
+    !handler ||
+    typeof service.scroll !== "function" ||
+    typeof eraseAttrData !== "function" ||
+    typeof service.buffers?.normal?.scrollTop !== "number" ||
+    typeof service.buffers.normal.lines?.get(0)?.getTrimmedLength !== "function" ||
+    typeof core.coreService?.modes?.insertMode !== "boolean" ||
+    typeof core.coreService.decPrivateModes?.wraparound !== "boolean" ||
+    core._charsetService === undefined ||
+    typeof handler._parser?.currentState !== "number" ||
+    !(handler._utf8Decoder?.interim instanceof Uint8Array) ||
+    typeof handler._curAttrData?.fg !== "number" ||
+    typeof handler._curAttrData.extended?.urlId !== "number"
+  ) {
+    return undefined;
+  }
+  return {
+    service,
+    eraseAttr: () => eraseAttrData.call(handler),
+    core: core as BufferInternals["core"],
+    input: handler,
+  };
+}
+
+/** The parser's ground state (EscapeSequenceParser's ParserState.GROUND): no sequence is open. */
+const GROUND = 0;
+
+/**
+ * Whether printable ASCII lines, each ended by CR LF, print on this terminal as rows of plain text that scroll
+ * off the top of the normal screen in order: one cell per byte in the current attributes, a wrap at the last
+ * column, a scroll of the whole screen per line feed.
+ * - "no" while the terminal's modes say otherwise: the alternate screen, a scroll region (DECSTBM), autowrap off,
+ *   insert mode, a character set that maps ASCII (DEC line drawing, UK), attributes that hide text (rowText
+ *   would mark it) or an open hyperlink. Only an escape sequence changes these.
+ * - "not yet" while the cursor is elsewhere than the first column of the bottom row, that row is not blank or
+ *   continues the row above, or an escape sequence or UTF-8 character is half-read: a line or two of output
+ *   can change that.
+ * - "yes" otherwise.
+ */
+export function plainLinesScroll(term: Terminal, internals: BufferInternals): "yes" | "not yet" | "no" {
+  const buffer = internals.service.buffer;
+  if (buffer !== internals.service.buffers.normal) return "no";
+  const rows = term.rows;
+  if (buffer.scrollTop !== 0 || buffer.scrollBottom !== rows - 1) return "no";
+  const { coreService, _charsetService } = internals.core;
+  if (coreService.modes.insertMode || !coreService.decPrivateModes.wraparound) return "no";
+  if (_charsetService.charset !== undefined) return "no";
+  const { _parser, _utf8Decoder, _curAttrData } = internals.input;
+  if (_curAttrData.extended.urlId !== 0 || hiddenCell(_curAttrData.fg, _curAttrData.bg)) return "no";
+  if (_parser.currentState !== GROUND || _utf8Decoder.interim[0] !== 0) return "not yet";
+  if (buffer.x !== 0 || buffer.y !== rows - 1) return "not yet";
+  const bottom = buffer.lines.get(buffer.ybase + buffer.y);
+  return bottom !== undefined && !bottom.isWrapped && bottom.getTrimmedLength() === 0 ? "yes" : "not yet";
+}
