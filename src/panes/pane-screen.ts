@@ -215,6 +215,13 @@ export class PaneScreen {
         return false;
       };
       this.disposables.push(
+        // Rows that scrolled off the normal screen go to history before the alternate screen is shown
+        // (DECSET 47, 1047, 1049): left in the emulator until it ends, how many history kept depended on
+        // where the pty had cut the output.
+        this.term.parser.registerCsiHandler({ prefix: "?", final: "h" }, (params) => {
+          if (params.some((param) => param === 47 || param === 1047 || param === 1049)) this.harvest();
+          return false;
+        }),
         this.term.parser.registerEscHandler({ final: "M" }, () => harvestFirst(false)),
         this.term.parser.registerCsiHandler({ final: "T" }, () => harvestFirst(true)),
         this.term.parser.registerCsiHandler({ final: "L" }, () => harvestFirst(false)),
@@ -687,7 +694,7 @@ export class PaneScreen {
     let at = 0;
     while (at < chunk.length) {
       if (this.pending.empty) {
-        const state = this.since.active ? "no" : plainLinesScroll(this.term, internals);
+        const state = plainLinesScroll(this.term, internals);
         if (state !== "yes") {
           const end = state === "no" ? chunk.length : nextPlainRun(chunk, at, MIN_PLAIN_RUN_LINES);
           this.emulate(chunk.subarray(at, end), writeSync);
@@ -715,13 +722,20 @@ export class PaneScreen {
   private bypassOldest(): void {
     const keep = EMULATOR_SCROLLBACK + this.term.rows;
     if (this.pending.rows < keep + BYPASS_BATCH_ROWS) return;
+    const buffer = this.term.buffer.normal;
+    const first = this.bypassing ? this.history.end : this.absoluteRow(buffer.baseY + buffer.cursorY);
+    if (this.since.active && this.since.lastTaggedRow >= first) {
+      // The held lines begin on a row a since-mark tagged (it tells the cells printed since from those it
+      // found): the emulator takes them, and the bypass resumes below the rows the mark saw.
+      this.settle();
+      return;
+    }
     const text = this.pending.takeOldest(keep, this.term.cols);
     if (text === "") return;
     if (!this.bypassing) {
       // The rows above the cursor's (blank) row scroll off before the held lines print: they go first. The
       // emulator keeps showing them until `settle`; the marker says they are moved.
       this.harvest();
-      const buffer = this.term.buffer.normal;
       this.moveRows(this.hotLine(), buffer.baseY + buffer.cursorY);
       this.moved?.dispose();
       this.moved = this.term.registerMarker(-1);

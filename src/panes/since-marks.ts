@@ -38,6 +38,8 @@ interface Tracker {
   /** Absolute row of the cursor when the mark was taken, its column, and that row's text left of it then. */
   startRow: number;
   startCol: number;
+  /** Absolute row of the normal screen's bottom row when the mark was taken (the last row it tagged). */
+  lastRow: number;
   startPrefix: string;
   /** The whole screen was erased since (ED 2, ED 0 from home, RIS): redraw rule off (see SinceMarks). */
   cleared: boolean;
@@ -102,6 +104,7 @@ export class SinceMarks {
     const id = this.nextId++;
     this.live.set(id, {
       startRow: cursorRow,
+      lastRow: topRow + this.term.rows - 1,
       startCol,
       startPrefix: cursorLine?.translateToString(false, 0, startCol) ?? "",
       cleared: false,
@@ -110,6 +113,17 @@ export class SinceMarks {
     });
     if (this.live.size > MAX_LIVE) this.live.delete(this.live.keys().next().value as number);
     return id;
+  }
+
+  /**
+   * The last normal-buffer row (absolute) a live mark tagged stale: the screen's bottom row when it was taken,
+   * or -1. Rows below it were printed after every mark, fresh whole for each: they need no record when they
+   * move into history (see `recorded`), so they may go there as text alone (PaneScreen's bypass).
+   */
+  get lastTaggedRow(): number {
+    let last = -1;
+    for (const tracker of this.live.values()) last = Math.max(last, tracker.lastRow);
+    return last;
   }
 
   release(id: number): void {
@@ -276,7 +290,15 @@ export class SinceMarks {
 }
 
 function blankTracker(): Tracker {
-  return { startRow: -1, startCol: 0, startPrefix: "", cleared: true, fresh: new Map(), recorded: new Map() };
+  return {
+    startRow: -1,
+    startCol: 0,
+    lastRow: -1,
+    startPrefix: "",
+    cleared: true,
+    fresh: new Map(),
+    recorded: new Map(),
+  };
 }
 
 interface Cells {

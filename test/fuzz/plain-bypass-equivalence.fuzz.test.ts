@@ -250,6 +250,20 @@ describe("plain lines that bypass the emulator (issue 16)", () => {
     expect(bypassed, "the random floods took the bypass").toBeGreaterThan(runs * 100);
   });
 
+  it("a flood under a since-mark (wait_for since: now, run) bypasses below the mark's row and reads alike", () => {
+    const pair = new Pair(80, 24, 10_000);
+    pair.write(Buffer.from("$ prompt\r\n$ cat big.txt"), [3]);
+    pair.apply({ kind: "since" }, "mark");
+    const text = `\r\n${flood(5_000, 11, 80)}$ `;
+    pair.write(
+      Buffer.from(text, "latin1"),
+      Array.from({ length: 400 }, () => 2048),
+    );
+    expect(pair.fast.bypassedRows).toBeGreaterThan(4_000);
+    pair.apply({ kind: "release" }, "since");
+    pair.finish("since flood");
+  });
+
   it("a flood of plain lines ends with the same screen, history and cursor, in 2 KB pieces", () => {
     const pair = new Pair(80, 24, 10_000);
     const text = flood(20_000, 7, 80);
