@@ -61,13 +61,16 @@ export function eachPlainRow(
   }
 }
 
+const EMPTY = Buffer.alloc(0);
+
 /**
  * Plain text not yet given to the emulator (see PaneScreen's bypass): whole lines ended by CR LF, then part of
  * a line. Bytes are kept as they came; `drain` returns them in order, so the emulator can always be given
  * exactly what it skipped. Memory: the lines kept back plus one line, bounded by the caller.
  */
 export class PendingLines {
-  private bytes = Buffer.allocUnsafe(64 * 1024);
+  /** Allocated on first use and given back when drained: an idle pane holds none. */
+  private bytes = EMPTY;
   private length = 0;
   /** Offset of the current (unfinished) line's first byte. */
   private lineStart = 0;
@@ -96,7 +99,7 @@ export class PendingLines {
   append(chunk: Uint8Array, from: number, to: number, cols: number): void {
     const size = to - from;
     if (this.length + size > this.bytes.length) {
-      const grown = Buffer.allocUnsafe(Math.max(this.bytes.length * 2, this.length + size));
+      const grown = Buffer.allocUnsafe(Math.max(this.bytes.length * 2, this.length + size, 16 * 1024));
       this.bytes.copy(grown, 0, 0, this.length);
       this.bytes = grown;
     }
@@ -137,6 +140,7 @@ export class PendingLines {
   /** Every byte held, in order; empties the queue. */
   drain(): Uint8Array {
     const out = Uint8Array.prototype.slice.call(this.bytes, 0, this.length);
+    this.bytes = EMPTY;
     this.length = 0;
     this.lineStart = 0;
     this.heldRows = 0;
