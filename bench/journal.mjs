@@ -6,7 +6,8 @@
 import { parseArgs } from "node:util";
 import { machineInfo } from "./harness/proc.mjs";
 import { figure, round } from "./harness/stats.mjs";
-import { journalIngest, journalRestart } from "./workloads/journal.mjs";
+import { journalIngest } from "./workloads/journal.mjs";
+import { journalRestart } from "./workloads/journal-restart.mjs";
 
 const { values } = parseArgs({
   options: {

@@ -14,7 +14,8 @@
 import { writeFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { BenchContext, benchConfig } from "./harness/context.mjs";
+import { benchConfig } from "./harness/config.mjs";
+import { BenchContext } from "./harness/context.mjs";
 import { stopAllDaemons } from "./harness/daemon.mjs";
 import { machineInfo } from "./harness/proc.mjs";
 import { renderConsole, renderMarkdown } from "./harness/report.mjs";
@@ -112,6 +113,8 @@ try {
   }
 } catch (error) {
   log(`\nBENCH FAILED: ${error instanceof Error ? error.stack : error}`);
+  const stderr = ctx.serverStderr();
+  if (stderr) log(`--- the shared server's stderr (tail) ---\n${stderr.slice(-4000)}`);
   process.exitCode = 1;
 } finally {
   await ctx.close();

@@ -1,6 +1,6 @@
 // Panes holding a full history, for the memory rows: each printed mem.txt (MEM_LINES lines of 80 columns, more
 // than the 10 000-line scrollback) and exited; ccmux and tmux both keep exited panes with their history.
-import { MEM_COLS, MEM_ROWS, SCROLLBACK } from "./context.mjs";
+import { MEM_COLS, MEM_ROWS, SCROLLBACK } from "./config.mjs";
 import { pollUntil } from "./tmux-server.mjs";
 
 /**

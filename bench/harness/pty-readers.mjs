@@ -1,10 +1,36 @@
-// Programs in a node-pty pty of this process, for the ingest references: the raw rate node-pty reads a pty at,
-// and that rate with @xterm/headless parsing what it reads (what a terminal emulator in Node can do, no server).
-import { readSync } from "node:fs";
+// Reading a program's output from a pty, for the ingest references: the pty's own limit (util-linux `script`, a C
+// reader), the raw rate node-pty reads a pty at in this process, and that rate with @xterm/headless parsing what
+// it reads (what a terminal emulator in Node can do, with no server).
+import { spawn } from "node:child_process";
+import { once } from "node:events";
+import { closeSync, openSync, readSync } from "node:fs";
 import xtermHeadless from "@xterm/headless";
 import * as nodePty from "node-pty";
 import { now } from "./sampling.mjs";
 import { PANE_ENV } from "./workspace.mjs";
+
+/**
+ * Runs the shell command `command` in a pty read by `script -qe` (its output to /dev/null), timed until `script`
+ * exits (it reads the pty to its end first).
+ * @param {string} command
+ * @param {string} cwd
+ */
+export async function scriptRun(command, cwd) {
+  const devNull = openSync("/dev/null", "w");
+  try {
+    const start = now();
+    const child = spawn("script", ["-q", "-e", "-c", command, "/dev/null"], {
+      cwd,
+      env: PANE_ENV,
+      stdio: ["ignore", devNull, "inherit"],
+    });
+    const [code] = await once(child, "exit");
+    if (code !== 0) throw new Error(`script -c ${JSON.stringify(command)} exited ${code}`);
+    return { ms: now() - start };
+  } finally {
+    closeSync(devNull);
+  }
+}
 
 /**
  * Runs `argv` in a node-pty pty of `cols`×`rows` and hands every chunk it prints to `onData`; resolves with the

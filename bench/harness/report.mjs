@@ -13,7 +13,7 @@ import { fig } from "./format.mjs";
  * @property {number} seconds
  * @property {ReturnType<typeof import("./proc.mjs").machineInfo>} machine
  * @property {string} tmuxNote
- * @property {import("./context.mjs").Config} config
+ * @property {import("./config.mjs").Config} config
  * @property {WorkloadResult[]} workloads
  */
 

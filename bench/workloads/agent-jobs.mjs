@@ -1,6 +1,6 @@
 // Six everyday agent jobs, driven over MCP stdio as an agent drives them: how many tool calls each takes and how
 // many characters of results the agent reads (what it pays tokens for).
-import { writeFileSync } from "node:fs";
+import { copyFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { serve, ToolError, textOf } from "../harness/mcp-server.mjs";
 import { perRun, row } from "../harness/rows.mjs";
@@ -8,20 +8,8 @@ import { eachRun, now } from "../harness/sampling.mjs";
 import { median } from "../harness/stats.mjs";
 import { makeWorkspace } from "../harness/workspace.mjs";
 
-const SCRIPTS = {
-  // A test runner: progress for 200 tests, then a verdict line.
-  "tests.sh":
-    'i=0; while [ $i -lt 200 ]; do i=$((i+1)); echo "ok $i - test number $i passes"; done\necho "# tests 200, pass 199, fail 1"\nexit 1\n',
-  // A dev server: some start-up noise, then a ready line, then it serves until stopped.
-  "dev.sh":
-    'echo "compiling..."; sleep 0.3; echo "  ➜  Local:   http://localhost:5173/"; echo "ready in 312 ms"; while :; do sleep 1; done\n',
-  "ask.sh": 'printf "Overwrite config? [y/N] "; read answer; echo "answer=$answer"\n',
-  // A program whose SIGINT handler tidies up for a second.
-  "cleanup.py":
-    "import signal, sys, time\ndef stop(*_):\n    time.sleep(1)\n    print('cleanup done', flush=True)\n    sys.exit(0)\nsignal.signal(signal.SIGINT, stop)\nprint('working', flush=True)\nwhile True:\n    time.sleep(0.1)\n",
-  "big.sh":
-    'yes "this is a line of output that an agent does not want to read all of" | head -c 5000000\necho END-OF-OUTPUT\n',
-};
+/** The programs the jobs run: a test runner, a dev server, a question, a program with a cleanup, a flood. */
+const FIXTURES = new URL("../fixtures/agent-jobs/", import.meta.url);
 
 /**
  * @typedef {import("../harness/mcp-server.mjs").ToolResults} ToolResults
@@ -105,7 +93,7 @@ export async function agentJobs(sandbox) {
     ],
     sandbox: { mode: sandbox },
   });
-  for (const [name, text] of Object.entries(SCRIPTS)) writeFileSync(join(ws.root, name), text);
+  for (const name of readdirSync(FIXTURES)) copyFileSync(new URL(name, FIXTURES), join(ws.root, name));
   const srv = await serve(ws);
   try {
     const out = [];

@@ -1,7 +1,7 @@
 // Memory of the daemon (issue 12) and of its bridge: the daemon's RSS with no panes after a connection closed, and
 // with panes that each hold a full 10 000-line history; the bridge's RSS; a tmux server with the same panes.
 import { join } from "node:path";
-import { benchPolicy, MEM_COLS, MEM_ROWS, SCROLLBACK } from "../harness/context.mjs";
+import { benchPolicy, MEM_COLS, MEM_ROWS, SCROLLBACK } from "../harness/config.mjs";
 import { daemonFor } from "../harness/daemon.mjs";
 import { fig } from "../harness/format.mjs";
 import { ccmuxHistoryPanes, tmuxHistoryPanes } from "../harness/history-panes.mjs";

@@ -2,7 +2,7 @@
 // and keystroke workloads through bridge and daemon, the embedded server, the SDK client straight on the daemon's
 // socket (no bridge) and tmux, taking turns in blocks within each run.
 import { realpathSync } from "node:fs";
-import { COLS, ROWS } from "../harness/context.mjs";
+import { COLS, ROWS } from "../harness/config.mjs";
 import { connectDirect } from "../harness/daemon-direct.mjs";
 import { ccmuxBash, tmuxBash } from "../harness/echo-keys.mjs";
 import { fig } from "../harness/format.mjs";

@@ -2,7 +2,7 @@
 // prints a flood (flow control keeps it flat).
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { COLS, LONG_MS, ROWS } from "../harness/context.mjs";
+import { COLS, LONG_MS, ROWS } from "../harness/config.mjs";
 import { textOf, waitMatched } from "../harness/mcp-server.mjs";
 import { memoryOf } from "../harness/proc.mjs";
 import { latency, perRun, row } from "../harness/rows.mjs";

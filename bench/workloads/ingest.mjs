@@ -1,15 +1,12 @@
 // Ingest: `cat` of a big file (config.ingestMB MB of 75-column lines) in a 120×40 pane, each peer timed by its
 // own clock, the variants taking turns within each run.
-import { spawn } from "node:child_process";
-import { once } from "node:events";
-import { closeSync, openSync } from "node:fs";
-import { COLS, LONG_MS, ROWS, SCROLLBACK } from "../harness/context.mjs";
+import { COLS, LONG_MS, ROWS, SCROLLBACK } from "../harness/config.mjs";
 import { fig } from "../harness/format.mjs";
-import { ptyRun, ptyToXterm } from "../harness/pty-readers.mjs";
+import { ptyRun, ptyToXterm, scriptRun } from "../harness/pty-readers.mjs";
 import { peer, perRun, row } from "../harness/rows.mjs";
 import { eachRun, now } from "../harness/sampling.mjs";
+import { untilSignalled } from "../harness/tmux-clocks.mjs";
 import { pollUntil } from "../harness/tmux-server.mjs";
-import { PANE_ENV } from "../harness/workspace.mjs";
 
 /** @type {import("../harness/rows.mjs").Workload} */
 export default {
@@ -53,21 +50,9 @@ variant once, in an order that rotates; ratios are taken within each run.`,
         );
       return ms;
     };
-    let channels = 0;
     const tmuxWaitFor = async () => {
       if (!tmux) throw new Error("ingest: no tmux");
-      const channel = `ingest-${process.pid}-${++channels}`;
-      const script = 'cat big.txt; tmux -S "$0" wait-for -S "$1"; exec sleep 3600';
-      const waiter = spawn("tmux", ["-S", tmux.tm.sock, "wait-for", channel], {
-        env: PANE_ENV,
-        stdio: "ignore",
-      });
-      const waited = once(waiter, "exit");
-      const start = now();
-      const pane = await tmux.tm.newWindow("bench", cwd, "sh", "-c", script, tmux.tm.sock, channel);
-      const [code] = await waited;
-      const ms = now() - start;
-      if (code !== 0) throw new Error(`ingest: tmux wait-for ${channel} exited ${code}`);
+      const { ms, pane } = await untilSignalled(tmux.tm, "bench", cwd, "cat big.txt");
       await pollUntil(async () => (await tmux.tm.capture(pane)).includes(marker), {
         timeoutMs: 30_000,
         what: "the end marker in tmux",
@@ -75,22 +60,7 @@ variant once, in an order that rotates; ratios are taken within each run.`,
       await tmux.tm.killPane(pane);
       return ms;
     };
-    const script = async () => {
-      const devNull = openSync("/dev/null", "w");
-      try {
-        const start = now();
-        const child = spawn("script", ["-q", "-e", "-c", "cat big.txt", "/dev/null"], {
-          cwd,
-          env: PANE_ENV,
-          stdio: ["ignore", devNull, "inherit"],
-        });
-        const [code] = await once(child, "exit");
-        if (code !== 0) throw new Error(`ingest: script exited ${code}`);
-        return now() - start;
-      } finally {
-        closeSync(devNull);
-      }
-    };
+    const script = async () => (await scriptRun("cat big.txt", cwd)).ms;
     const raw = async () => {
       const run = await ptyRun(["cat", big.path], shape);
       // The pty turns each LF into CR LF.

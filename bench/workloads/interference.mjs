@@ -1,5 +1,5 @@
 // Interference: reads of a quiet pane, without and with `yes` flooding another pane of the same server.
-import { COLS, ROWS } from "../harness/context.mjs";
+import { COLS, ROWS } from "../harness/config.mjs";
 import { fig } from "../harness/format.mjs";
 import { readPane, waitMatched } from "../harness/mcp-server.mjs";
 import { latency, peer, row } from "../harness/rows.mjs";

@@ -1,5 +1,5 @@
 // Keystroke→visible: bash echoes a token; ccmux waits with wait_for, tmux by its control-mode client's %output.
-import { COLS, ROWS } from "../harness/context.mjs";
+import { COLS, ROWS } from "../harness/config.mjs";
 import { ccmuxBash, tmuxBash } from "../harness/echo-keys.mjs";
 import { latency, peer, row } from "../harness/rows.mjs";
 import { eachRun, interleave, samplesOf } from "../harness/sampling.mjs";

@@ -1,7 +1,7 @@
 // Memory of the embedded server: RSS with no panes, then with 10, 50 and 100 exited panes each holding a full
 // 10 000-line history; a tmux server with the same panes as the peer. Fresh servers in every run.
 import { join } from "node:path";
-import { MEM_COLS, MEM_LINES, MEM_ROWS, SCROLLBACK } from "../harness/context.mjs";
+import { MEM_COLS, MEM_LINES, MEM_ROWS, SCROLLBACK } from "../harness/config.mjs";
 import { ccmuxHistoryPanes, tmuxHistoryPanes } from "../harness/history-panes.mjs";
 import { serve } from "../harness/mcp-server.mjs";
 import { memoryOf } from "../harness/proc.mjs";

@@ -1,6 +1,6 @@
 // Reconnect to the daemon: a fresh `serve --daemon --session S` + initialize + the first list_panes, which must
 // list the session's live panes; against starting embedded `serve` + initialize + its first (empty) list_panes.
-import { MEM_COLS, MEM_ROWS } from "../harness/context.mjs";
+import { MEM_COLS, MEM_ROWS } from "../harness/config.mjs";
 import { serve } from "../harness/mcp-server.mjs";
 import { latency, peer, row } from "../harness/rows.mjs";
 import { eachRun, now } from "../harness/sampling.mjs";

@@ -1,5 +1,5 @@
 // Typing inside the pane sandbox (issue 4): keystroke→visible in a sandboxed bash against an unsandboxed one.
-import { COLS, ROWS } from "../harness/context.mjs";
+import { COLS, ROWS } from "../harness/config.mjs";
 import { ccmuxBash } from "../harness/echo-keys.mjs";
 import { latency, peer, row } from "../harness/rows.mjs";
 import { eachRun, interleave, samplesOf } from "../harness/sampling.mjs";

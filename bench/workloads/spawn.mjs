@@ -1,12 +1,11 @@
 // Spawn → first output of `bash --norc --noprofile` (its prompt): ccmux with the sandbox required and off, in the
 // same runs, against tmux new-window timed by tmux's own clock, the new pane's first %output.
-import { COLS, ROWS } from "../harness/context.mjs";
+import { COLS, ROWS } from "../harness/config.mjs";
 import { fig } from "../harness/format.mjs";
 import { waitMatched } from "../harness/mcp-server.mjs";
 import { latency, peer, perRun, row } from "../harness/rows.mjs";
 import { eachRun, interleave, now, OwnClock, samplesOf } from "../harness/sampling.mjs";
-import { showsText } from "../harness/tmux-control.mjs";
-import { pollUntil } from "../harness/tmux-server.mjs";
+import { spawnSession } from "../harness/tmux-clocks.mjs";
 
 const BASH = "bash --norc --noprofile";
 
@@ -43,34 +42,18 @@ itself. Each pane is killed after its sample, untimed. The four ways take turns 
     const { srv } = await ctx.server();
     const sbx = await ctx.sandboxed();
     const tmux = await ctx.tmux();
-    const control = tmux && (await startSpawnSession(tmux.tm, ctx.ws.root));
+    const control =
+      tmux && (await spawnSession(tmux.tm, "spawn", { cols: COLS, rows: ROWS, cwd: ctx.ws.root }));
     try {
       const runs = await eachRun(ctx.runs, (turn) =>
         interleave(
           {
             sandboxed: () => ccmuxSpawn(sbx, true),
             unsandboxed: () => ccmuxSpawn(srv, false),
-            ...(tmux && control
+            ...(control
               ? {
-                  tmux: () =>
-                    control.spawn(() => tmux.tm.newWindow("spawn", ctx.ws.root, ...BASH.split(" "))),
-                  control: () =>
-                    control.spawn(async () =>
-                      (
-                        await control.client.run([
-                          "new-window",
-                          "-d",
-                          "-P",
-                          "-F",
-                          "#{pane_id}",
-                          "-t",
-                          "spawn:",
-                          "-c",
-                          ctx.ws.root,
-                          ...BASH.split(" "),
-                        ])
-                      ).trim(),
-                    ),
+                  tmux: () => control.newWindow(BASH.split(" ")),
+                  control: () => control.newWindowControl(BASH.split(" ")),
                 }
               : {}),
           },
@@ -130,37 +113,3 @@ itself. Each pane is killed after its sample, untimed. The four ways take turns 
     }
   },
 };
-
-/**
- * A tmux session `spawn` whose first window runs `sleep` (no output), with a control client on it. `spawn(create)`
- * times `create()` (which makes a new window and resolves with its pane id) until that pane's first visible
- * output, checks the screen shows it (untimed) and kills the pane.
- * @param {import("../harness/tmux-server.mjs").TmuxServer} tm
- * @param {string} cwd
- */
-async function startSpawnSession(tm, cwd) {
-  await tm.newSession("spawn", { cols: COLS, rows: ROWS, cwd }, "sleep", "2147483647");
-  const client = await tm.control("spawn");
-  return {
-    client,
-    /** @param {() => Promise<string>} create */
-    async spawn(create) {
-      const seen = client.next((_pane, text) => showsText(text), 10_000, "a new pane's first output");
-      const start = now();
-      const pane = await create();
-      const first = await seen;
-      if (first.pane !== pane)
-        throw new Error(`tmux spawn: first output came from ${first.pane}, not the new ${pane}`);
-      await pollUntil(async () => /\S/.test(await client.run(["capture-pane", "-p", "-t", pane])), {
-        timeoutMs: 10_000,
-        what: `bash's prompt on tmux's screen (${pane})`,
-      });
-      await client.run(["kill-pane", "-t", pane]);
-      return new OwnClock(first.at - start);
-    },
-    async close() {
-      await client.close();
-      await tm.run("kill-session", "-t", "spawn");
-    },
-  };
-}
