@@ -28,6 +28,7 @@ const met = (row) => (row.target === null ? "—" : row.target.met ? "met" : "**
 
 /** @param {Row[]} rows A workload's table: one line per row and peer. */
 export function rowsTable(rows) {
+  if (rows.length === 0) return "No rows in this run.";
   const lines = ["| measure | ccmux (or as named) | peer | ratio ccmux/peer |", "|---|---:|---:|---:|"];
   for (const row of rows) {
     const [first, ...more] = row.peers;

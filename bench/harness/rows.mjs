@@ -23,7 +23,7 @@ import { figure, median, percentile } from "./stats.mjs";
  * @property {Target | null} target
  */
 
-/** @param {number} value Four significant digits, for results.json. */
+/** `value` to four significant digits, as results.json keeps figures. @param {number} value */
 export function sig(value) {
   return Number.isFinite(value) ? Number(value.toPrecision(4)) : value;
 }

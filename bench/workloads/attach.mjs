@@ -20,7 +20,7 @@ writes it there, on a pane running \`cat\`: \`ccmux attach --write PANE\` (throu
 to a second tmux server. Each keystroke is timed by the outer tmux's \`%output\` notification to a control-mode
 client on the measured session: nothing polls. A capture afterwards, untimed, checks the character shows. Each run
 gives each side a fresh attach (and a fresh \`cat\` pane) for its block of keystrokes; the floor both include is
-\`cat\` straight in the outer terminal.`,
+\`cat\` straight in the outer terminal. Without tmux the workload has no rows.`,
   async run(ctx) {
     if (!ctx.tmuxAvailable) return [];
     const { ws, daemon } = await ctx.daemon();
