@@ -7,7 +7,7 @@ import { pollUntil } from "./tmux-server.mjs";
 const rand = () => Math.random().toString(36).slice(2, 10);
 
 /** A fresh token and the command line that makes bash print it. */
-export function echoToken() {
+function echoToken() {
   const token = `K${rand()}${rand()}Q`;
   return { token, command: `echo ${token.slice(0, -1)}''Q` };
 }

@@ -1,7 +1,7 @@
 // How a figure reads in a table or a target's detail.
 
 /** @param {number} value Three significant digits or so, as a person reads a table. */
-export function fmt(value) {
+function fmt(value) {
   if (!Number.isFinite(value)) return "—";
   const abs = Math.abs(value);
   const digits = abs >= 100 ? 0 : abs >= 10 ? 1 : abs >= 1 ? 2 : 3;

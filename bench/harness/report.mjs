@@ -27,7 +27,7 @@ const esc = (text) => text.replaceAll("|", "\\|").replaceAll("\n", " ");
 const met = (row) => (row.target === null ? "—" : row.target.met ? "met" : "**not met**");
 
 /** @param {Row[]} rows A workload's table: one line per row and peer. */
-export function rowsTable(rows) {
+function rowsTable(rows) {
   if (rows.length === 0) return "No rows in this run.";
   const lines = ["| measure | ccmux (or as named) | peer | ratio ccmux/peer |", "|---|---:|---:|---:|"];
   for (const row of rows) {

@@ -24,7 +24,7 @@ import { figure, median, percentile } from "./stats.mjs";
  */
 
 /** `value` to four significant digits, as results.json keeps figures. @param {number} value */
-export function sig(value) {
+function sig(value) {
   return Number.isFinite(value) ? Number(value.toPrecision(4)) : value;
 }
 
