@@ -3,28 +3,44 @@
 // it forwards (verify the daemon, say hello) with the CLI's own functions, then speaks MCP over the socket.
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { ReadBuffer, serializeMessage } from "@modelcontextprotocol/sdk/shared/stdio.js";
-import { askDaemon, reachDaemon } from "../dist/cli/daemon-client.js";
+import { daemonClientModule } from "./built.mjs";
+import { toolCalls } from "./mcp-server.mjs";
 
-/** An MCP client transport over a connected socket: newline-delimited JSON-RPC, as the stdio transports. */
+const { askDaemon, reachDaemon } = await daemonClientModule();
+
+/**
+ * @typedef {import("@modelcontextprotocol/sdk/shared/transport.js").Transport} Transport
+ * @typedef {import("@modelcontextprotocol/sdk/types.js").JSONRPCMessage} JSONRPCMessage
+ */
+
+/**
+ * An MCP client transport over a connected socket: newline-delimited JSON-RPC, as the stdio transports.
+ * @implements {Transport}
+ */
 class SocketTransport {
+  /** @param {import("node:net").Socket} socket */
   constructor(socket) {
     this.socket = socket;
     this.buffer = new ReadBuffer();
+    /** @type {((message: JSONRPCMessage) => void) | undefined} */
+    this.onmessage = undefined;
+    /** @type {((error: Error) => void) | undefined} */
+    this.onerror = undefined;
+    /** @type {(() => void) | undefined} */
+    this.onclose = undefined;
   }
 
   async start() {
     this.socket.on("data", (chunk) => {
       this.buffer.append(chunk);
       for (;;) {
-        let message;
         try {
-          message = this.buffer.readMessage();
+          const message = this.buffer.readMessage();
+          if (message === null) break;
+          this.onmessage?.(message);
         } catch (error) {
-          this.onerror?.(error);
-          continue;
+          this.onerror?.(error instanceof Error ? error : new Error(String(error)));
         }
-        if (message === null) break;
-        this.onmessage?.(message);
       }
     });
     this.socket.on("error", (error) => this.onerror?.(error));
@@ -33,11 +49,12 @@ class SocketTransport {
     this.socket.resume();
   }
 
+  /** @param {JSONRPCMessage} message */
   send(message) {
     return new Promise((resolveSent) => {
-      if (this.socket.write(serializeMessage(message))) resolveSent();
+      if (this.socket.write(serializeMessage(message))) resolveSent(undefined);
       else this.socket.once("drain", resolveSent);
-    });
+    }).then(() => {});
   }
 
   async close() {
@@ -46,10 +63,11 @@ class SocketTransport {
 }
 
 /**
- * Connects to the verified daemon of `policyFile` (a real path) in `socketDir` as agent session `session` and
- * returns { client, call(name, args, options), ok(name, args, options), close() }, like support.mjs's serve()
- * (`ok` returns structuredContent, or throws with the error text). Throws when no daemon runs or it refuses the
- * hello.
+ * Connects to the verified daemon of `policyFile` (a real path) in `socketDir` as agent session `session`; `call`
+ * and `ok` as serve()'s. Throws when no daemon runs or it refuses the hello.
+ * @param {string} socketDir
+ * @param {string} policyFile
+ * @param {string} session
  */
 export async function connectDirect(socketDir, policyFile, session) {
   const reached = await reachDaemon(socketDir, policyFile, false);
@@ -62,17 +80,8 @@ export async function connectDirect(socketDir, policyFile, session) {
   }
   const client = new Client({ name: "ccmux-bench-direct", version: "0.0.0" });
   await client.connect(new SocketTransport(socket));
-  const call = (name, args = {}, options = {}) =>
-    client.callTool({ name, arguments: args }, undefined, options);
   return {
-    client,
-    call,
-    async ok(name, args = {}, options = {}) {
-      const result = await call(name, args, options);
-      const text = result.content?.[0]?.type === "text" ? result.content[0].text : "";
-      if (result.isError) throw new Error(`daemon-direct: ${name} -> isError: ${text}`);
-      return result.structuredContent;
-    },
+    ...toolCalls(client),
     close: async () => {
       await client.close().catch(() => {});
       socket.destroy();
