@@ -1,5 +1,6 @@
 import type { IBuffer, IDisposable, IMarker, Terminal as TerminalType } from "@xterm/headless";
 import xtermHeadless from "@xterm/headless";
+import { lineAt } from "./buffer-rows.js";
 import { showCursorOnReset } from "./cursor-visibility.js";
 import { capCombiningMarks, registerEmulatorGuards } from "./emulator-guards.js";
 import { frameOf } from "./frame-of.js";
@@ -129,6 +130,8 @@ export class PaneScreen {
   private readonly since: SinceMarks;
   /** Writes and resizes so far: a frame watcher's rows need reading again only when it moved. */
   private changes = 0;
+  /** The emulator's scrollback was dropped (see compact). */
+  private compacted = false;
   /** Writes parsed so far (see `writes`). */
   private writeCount = 0;
   /** The screen's rows as frame runs, for frame watchers (made on the first watch). */
@@ -264,6 +267,11 @@ export class PaneScreen {
   /** Resizes the terminal; xterm re-wraps the lines it holds. */
   resize(cols: number, rows: number): void {
     this.settle();
+    if (this.compacted) {
+      // A narrower screen pushes rows above it: they need the scrollback to wait in until they are moved.
+      this.term.options.scrollback = EMULATOR_SCROLLBACK;
+      this.compacted = false;
+    }
     this.harvest();
     const anchor = this.anchorMovedForReflow();
     this.term.resize(cols, rows);
@@ -272,6 +280,23 @@ export class PaneScreen {
     // scrolled far enough would trim them first, and what was kept depended on how the output was cut.
     this.harvest();
     this.changes += 1;
+  }
+
+  /**
+   * For a pane whose program exited, once all its output is parsed: the emulator's own scrollback (rows above
+   * the screen, all in history already) is dropped, 256 rows of cells (about 250 KB at 80 columns) per exited
+   * pane. Reads are unchanged: they take those rows from history. Skipped while rows on the screen are in
+   * history already (after a reset or a wider resize), where the emulator's rows are what tells them apart.
+   */
+  compact(): void {
+    this.settle();
+    if (this.compacted || this.isAlternateScreen) return;
+    this.harvest();
+    if (this.hotLine() > this.term.buffer.normal.baseY) return;
+    this.moved?.dispose();
+    this.moved = undefined;
+    this.term.options.scrollback = 0;
+    this.compacted = true;
   }
 
   /** Writes parsed so far: frame-wants.ts tells a lone keystroke's echo from streaming output by it. */
@@ -554,7 +579,7 @@ export class PaneScreen {
         const top = buffer.ybase + buffer.scrollTop;
         const normal = this.term.buffer.normal;
         const line = normal.getLine(top);
-        const joins = buffer.scrollBottom > buffer.scrollTop && normal.getLine(top + 1)?.isWrapped === true;
+        const joins = buffer.scrollBottom > buffer.scrollTop && lineAt(normal, top + 1)?.isWrapped === true;
         if (line && this.since.active) this.since.recorded(this.history.end, line, joins);
         this.history.push(line ? rowText(line, !joins) : "", joins);
       }
@@ -577,8 +602,8 @@ export class PaneScreen {
     const buffer = this.term.buffer.normal;
     const cursorRow = buffer.baseY + buffer.cursorY;
     let last = moved.line;
-    while (last + 1 < cursorRow && buffer.getLine(last + 1)?.isWrapped === true) last++;
-    if (last > moved.line && buffer.getLine(last + 1)?.isWrapped !== true) {
+    while (last + 1 < cursorRow && lineAt(buffer, last + 1)?.isWrapped === true) last++;
+    if (last > moved.line && lineAt(buffer, last + 1)?.isWrapped !== true) {
       this.moveRows(moved.line + 1, last + 1);
       moved.dispose();
       this.moved = this.markerAt(last);
@@ -594,7 +619,7 @@ export class PaneScreen {
     if (this.moved?.isDisposed && !anchor.isDisposed && anchor.line >= 0) {
       const buffer = this.term.buffer.normal;
       let last = anchor.line;
-      while (buffer.getLine(last + 1)?.isWrapped === true) last++;
+      while (lineAt(buffer, last + 1)?.isWrapped === true) last++;
       this.moved = this.markerAt(last);
     }
     anchor.dispose();
@@ -625,7 +650,7 @@ export class PaneScreen {
     if (cursorY > last && buffer.cursorX > 0) last = cursorY;
     let line = buffer.getLine(from);
     for (let y = from; y <= last && line; y++) {
-      const next = buffer.getLine(y + 1);
+      const next = lineAt(buffer, y + 1);
       const joins = y < last && next?.isWrapped === true;
       if (this.since.active) this.since.recorded(this.history.end, line, joins);
       this.history.push(
@@ -667,7 +692,7 @@ export class PaneScreen {
     const buffer = this.term.buffer.normal;
     let line = buffer.getLine(from);
     for (let y = from; y < to && line; y++) {
-      const next = buffer.getLine(y + 1);
+      const next = lineAt(buffer, y + 1);
       const joins = next?.isWrapped === true;
       if (this.since.active) this.since.recorded(this.history.end, line, joins);
       this.history.push(joins && next ? wrappedRowText(line, next) : rowText(line, true), joins);
@@ -778,7 +803,7 @@ function joinRows(
   let current = "";
   let line = buffer.getLine(Math.max(0, start));
   for (let y = Math.max(0, start); y < end && line; y++) {
-    const next = buffer.getLine(y + 1);
+    const next = lineAt(buffer, y + 1);
     const continues = joinWrapped && next?.isWrapped === true;
     const atCursor = cursor !== undefined && y === cursor.y;
     current += continues && next ? wrappedRowText(line, next) : rowText(line, true, atCursor ? cursor.x : 0);

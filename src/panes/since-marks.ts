@@ -1,4 +1,5 @@
 import type { IBufferLine, Terminal } from "@xterm/headless";
+import { lineAt } from "./buffer-rows.js";
 import { hiddenCell, hiddenPlaceholder } from "./row-text.js";
 
 // @xterm/headless 6 cell layout (src/common/buffer/Constants.ts): three uint32 per cell: content (code point,
@@ -178,7 +179,7 @@ export class SinceMarks {
       const row = history.end + (y - hotLine);
       rows.push({
         ...this.piece(tracker, row, line, row),
-        joinsNext: normal.getLine(y + 1)?.isWrapped === true,
+        joinsNext: lineAt(normal, y + 1)?.isWrapped === true,
       });
     }
     if (this.term.buffer.active.type === "alternate") {
@@ -188,7 +189,7 @@ export class SinceMarks {
         if (!line) break;
         rows.push({
           ...this.piece(tracker, -1 - y, line),
-          joinsNext: alt.getLine(alt.baseY + y + 1)?.isWrapped === true,
+          joinsNext: lineAt(alt, alt.baseY + y + 1)?.isWrapped === true,
         });
       }
     }
