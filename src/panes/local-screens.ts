@@ -57,6 +57,7 @@ export class LocalScreens implements ScreenFactory {
         screen.resize(cols, rows);
         wants.changed(screen, sendFrame);
       },
+      compact: async () => screen.compact(),
       watchFrames: (listener) => {
         const watch = nextWatch++;
         watches.set(watch, listener);

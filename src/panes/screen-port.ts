@@ -41,6 +41,8 @@ export interface ScreenPort {
   releaseSince(id: number): Promise<void>;
   /** Resizes the emulator (xterm re-wraps the lines it holds); answers after every earlier write. */
   resize(cols: number, rows: number): Promise<void>;
+  /** The pane's program exited and its output is parsed: the screen gives back what only a live one needs. */
+  compact(): Promise<void>;
   /**
    * A live view of the screen for one watcher (a person attached): updates are pushed to `listener`, one per
    * FrameWatch.want(), from the thread that parses the output, right after it parsed a change (no read is

@@ -17,7 +17,8 @@ export type ScreenCall =
     }
   | { method: "markSince"; args: [] }
   | { method: "releaseSince"; args: [id: number] }
-  | { method: "resize"; args: [cols: number, rows: number] };
+  | { method: "resize"; args: [cols: number, rows: number] }
+  | { method: "compact"; args: [] };
 
 /** Messages to the screen thread. */
 export type ToScreenThread =

@@ -266,5 +266,7 @@ function answer(screen: PaneScreen, call: ToScreenThread & { op: "call" }): unkn
       return screen.releaseSince(...call.args);
     case "resize":
       return screen.resize(...call.args);
+    case "compact":
+      return screen.compact();
   }
 }

@@ -131,6 +131,7 @@ export class WorkerScreens implements ScreenFactory {
         state.options = { ...state.options, cols, rows };
         return call<void>({ method: "resize", args: [cols, rows] });
       },
+      compact: () => call<void>({ method: "compact", args: [] }),
       watchFrames: (listener) => {
         const watch = this.nextWatch++;
         const entry = { listener, wanted: false };

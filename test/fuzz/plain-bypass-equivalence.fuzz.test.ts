@@ -194,11 +194,28 @@ class Pair {
     }
   }
 
-  /** Every read at the end, the whole history included. */
+  /**
+   * Every read at the end, the whole history included; then both screens compact (the pane exited) and
+   * every read must answer as before.
+   */
   finish(label: string): void {
+    const marks = [this.marks[0], this.marks[1]];
+    const reads = [this.fast.renderFrom(marks[0], 2), this.full.renderFrom(marks[1], 2)];
     this.apply({ kind: "read" }, label);
     this.apply({ kind: "screen" }, label);
-    expect(this.fast.renderScrollback(), label).toBe(this.full.renderScrollback());
+    const whole = this.full.renderScrollback();
+    expect(this.fast.renderScrollback(), label).toBe(whole);
+    const screen = this.full.renderScreen();
+    const frame = this.full.frame();
+    for (const s of [this.fast, this.full]) s.compact();
+    for (const s of [this.fast, this.full]) {
+      expect(s.renderScrollback(), `${label}, compacted`).toBe(whole);
+      expect(s.renderScreen(), `${label}, compacted`).toBe(screen);
+      expect(s.frame(), `${label}, compacted`).toEqual(frame);
+    }
+    [this.fast, this.full].forEach((s, i) => {
+      expect(s.renderFrom(marks[i], 2).text, `${label}, compacted`).toBe(reads[i]?.text);
+    });
     this.apply({ kind: "release" }, label);
   }
 }

@@ -498,6 +498,8 @@ export class Pane extends EventEmitter {
 
   private async finishExit(exit: ProcessExit): Promise<void> {
     await this.feed.idle();
+    // Nothing scrolls an exited pane's screen again: its emulator's own scrollback (256 rows of cells) goes.
+    this.screen.compact().catch(() => {});
     this.shell?.end(
       exit.signal ? `it was ended by signal ${exit.signal}` : `it exited with status ${exit.exitCode}`,
     );
