@@ -21,6 +21,9 @@ interface PortState {
   queued: Uint8Array[];
   queuedBytes: number;
   queuedDone: Array<() => void>;
+  /** When the last batch was posted (performance.now()), and the timer of a gathering batch. */
+  lastPost: number;
+  gather: NodeJS.Timeout | undefined;
   lostNote: string | undefined;
   /** Times this pane's output was being parsed when the screen thread died. */
   crashes: number;
@@ -35,8 +38,14 @@ interface PendingCall {
   reject(error: Error): void;
 }
 
-/** A batch is posted at once when it reaches this size; otherwise at the end of the event-loop turn. */
+/** A batch is posted at once when it reaches this size. */
 const MAX_BATCH_BYTES = 256 * 1024;
+/** Output within this long of the last batch counts as streaming: it is gathered, not posted at once (ms). */
+const STREAMING_GAP_MS = 1;
+/** A read at least this long, right after a batch, is a flood's (a pty read of a flood is about 4 KB). */
+const STREAMING_READ_BYTES = 2048;
+/** How long streaming output is gathered before it is posted (ms; a timer's least). */
+const GATHER_MS = 1;
 
 /**
  * Heap of the screen thread. Each screen's memory is bounded (RowHistory's byte cap, the emulator guards);
@@ -90,6 +99,8 @@ export class WorkerScreens implements ScreenFactory {
       queued: [],
       queuedBytes: 0,
       queuedDone: [],
+      lastPost: Number.NEGATIVE_INFINITY,
+      gather: undefined,
       lostNote: undefined,
       crashes: 0,
       watches: new Map(),
@@ -107,11 +118,20 @@ export class WorkerScreens implements ScreenFactory {
         // Adaptive batching: when the screen thread is idle for this pane, post at once (an echoed keystroke
         // waits for nothing); while a batch is being parsed, gather until it is acknowledged or the batch is
         // full, so a streaming pane sends few large messages instead of one per 4 KB read.
+        // A flood (full reads, each right after the last batch, each finding the thread idle again) is
+        // gathered for up to GATHER_MS: one message and one wake-up of the thread per many reads, not two per
+        // read. A small read (an echoed keystroke, a prompt) always goes at once.
         const idle = state.queued.length === 0 && state.acks.length === 0;
         state.queued.push(chunk);
         state.queuedBytes += chunk.byteLength;
         state.queuedDone.push(done);
-        if (idle || state.queuedBytes >= MAX_BATCH_BYTES) this.flush(id, state);
+        if (state.queuedBytes >= MAX_BATCH_BYTES) this.flush(id, state);
+        else if (idle && state.gather === undefined) {
+          const streaming =
+            chunk.byteLength >= STREAMING_READ_BYTES && performance.now() - state.lastPost < STREAMING_GAP_MS;
+          if (!streaming) this.flush(id, state);
+          else state.gather = setTimeout(() => this.flush(id, state), GATHER_MS);
+        }
       },
       onReply: (listener) => {
         state.replies.push(listener);
@@ -153,6 +173,7 @@ export class WorkerScreens implements ScreenFactory {
         return state.lostNote;
       },
       dispose: () => {
+        clearTimeout(state.gather);
         state.watches.clear();
         this.ports.delete(id);
         this.post({ op: "dispose", id });
@@ -232,7 +253,10 @@ export class WorkerScreens implements ScreenFactory {
 
   /** Posts the queued chunks of one screen as a single copied, transferred buffer. */
   private flush(id: number, state: PortState): void {
+    clearTimeout(state.gather);
+    state.gather = undefined;
     if (state.queued.length === 0) return;
+    state.lastPost = performance.now();
     const batch = new Uint8Array(state.queuedBytes); // copying also detaches us from node-pty's buffers
     let offset = 0;
     for (const chunk of state.queued) {
