@@ -20,17 +20,39 @@ export const MAX_PLAIN_LINE_BYTES = 4096;
 export function plainTextEnd(chunk: Uint8Array, from: number, lineSoFar: number, afterCR: boolean): number {
   const n = chunk.length;
   let line = lineSoFar;
-  for (let i = from; i < n; i++) {
-    const byte = chunk[i] as number;
-    if (byte >= 0x20 && byte <= 0x7e) {
-      line += 1;
-      if (line > MAX_PLAIN_LINE_BYTES) return i;
-    } else if (byte === CR) {
-      if (i + 1 < n && chunk[i + 1] !== LF) return i;
-    } else if (byte === LF) {
-      if (i === from ? !afterCR : chunk[i - 1] !== CR) return i;
-      line = 0;
-    } else return i;
+  let i = from;
+  // Four bytes at a time where they are aligned: a word of printable ASCII (no byte below 0x20, none above
+  // 0x7e) is skipped whole; any other word is read byte by byte below.
+  const aligned = (4 - ((chunk.byteOffset + i) & 3)) & 3;
+  const words =
+    n - i >= 8 + aligned
+      ? new Uint32Array(chunk.buffer, chunk.byteOffset + i + aligned, (n - i - aligned) >> 2)
+      : undefined;
+  const wordsFrom = i + aligned;
+  const wordsEnd = words ? wordsFrom + words.length * 4 : i;
+  while (i < n) {
+    if (words !== undefined && i >= wordsFrom && i + 4 <= wordsEnd) {
+      const word = words[(i - wordsFrom) >> 2] as number;
+      const printable = ((((word - 0x20202020) & ~word) | ((word + 0x01010101) | word)) & 0x80808080) === 0;
+      if (printable && line + 4 <= MAX_PLAIN_LINE_BYTES) {
+        line += 4;
+        i += 4;
+        continue;
+      }
+    }
+    const stop = words !== undefined && i >= wordsFrom && i + 4 <= wordsEnd ? i + 4 : i + 1;
+    for (; i < stop; i++) {
+      const byte = chunk[i] as number;
+      if (byte >= 0x20 && byte <= 0x7e) {
+        line += 1;
+        if (line > MAX_PLAIN_LINE_BYTES) return i;
+      } else if (byte === CR) {
+        if (i + 1 < n && chunk[i + 1] !== LF) return i;
+      } else if (byte === LF) {
+        if (i === from ? !afterCR : chunk[i - 1] !== CR) return i;
+        line = 0;
+      } else return i;
+    }
   }
   return n;
 }
