@@ -44,6 +44,8 @@ const MAX_BATCH_BYTES = 256 * 1024;
 const STREAMING_GAP_MS = 1;
 /** A read at least this long, right after a batch, is a flood's (a pty read of a flood is about 4 KB). */
 const STREAMING_READ_BYTES = 2048;
+/** A flood's batch is posted once it holds this much, or after GATHER_MS. */
+const STREAMING_BATCH_BYTES = 64 * 1024;
 /** How long streaming output is gathered before it is posted (ms; a timer's least). */
 const GATHER_MS = 1;
 
@@ -125,7 +127,11 @@ export class WorkerScreens implements ScreenFactory {
         state.queued.push(chunk);
         state.queuedBytes += chunk.byteLength;
         state.queuedDone.push(done);
-        if (state.queuedBytes >= MAX_BATCH_BYTES) this.flush(id, state);
+        if (
+          state.queuedBytes >= MAX_BATCH_BYTES ||
+          (state.gather && state.queuedBytes >= STREAMING_BATCH_BYTES)
+        )
+          this.flush(id, state);
         else if (idle && state.gather === undefined) {
           const streaming =
             chunk.byteLength >= STREAMING_READ_BYTES && performance.now() - state.lastPost < STREAMING_GAP_MS;
@@ -300,7 +306,14 @@ export class WorkerScreens implements ScreenFactory {
       watch.listener(message.update, message.streaming);
     } else if (message.op === "parsed") {
       for (const done of state.acks.shift() ?? []) done();
-      if (state.acks.length === 0) this.flush(message.id, state); // what gathered while that batch was parsed
+      // What gathered while that batch was parsed goes now, unless it is a flood's first reads: those gather
+      // on (see write) until the batch is worth a message.
+      if (state.acks.length === 0 && state.gather === undefined) {
+        const streaming =
+          state.queuedBytes >= STREAMING_READ_BYTES && state.queuedBytes < STREAMING_BATCH_BYTES;
+        if (streaming) state.gather = setTimeout(() => this.flush(message.id, state), GATHER_MS);
+        else this.flush(message.id, state);
+      }
     } else if (message.op === "lost") state.lostNote = screenLostNote(message.reason);
     else for (const listener of state.replies) listener(message.data);
   }
