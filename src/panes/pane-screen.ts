@@ -130,6 +130,11 @@ export class PaneScreen {
   private readonly since: SinceMarks;
   /** Writes and resizes so far: a frame watcher's rows need reading again only when it moved. */
   private changes = 0;
+  /**
+   * The last row in history is the moved marker's row and the row after it is still in the buffer: whether it
+   * joins that row is read again until that row leaves the screen (see refreshLastMoved).
+   */
+  private lastMovedOpen = false;
   /** The emulator's scrollback was dropped (see compact). */
   private compacted = false;
   /** Writes parsed so far (see `writes`). */
@@ -201,22 +206,6 @@ export class PaneScreen {
         }),
       );
       this.keepRegionScrolls(internals);
-      // A scroll down at the top of the screen (RI on the top row, SD, IL on the top row) puts a new row
-      // under the rows that scrolled off: a line that wrapped from the last of them onto the screen's first
-      // row is cut there (xterm's new row does not continue anything). The rows are moved first and the last
-      // one ends its line; moved later, history depended on where the pty had cut the output.
-      const harvestFirst = (anyRow: boolean): boolean => {
-        const buffer = internals.service.buffer;
-        if (
-          buffer === internals.service.buffers.normal &&
-          buffer.scrollTop === 0 &&
-          (anyRow || buffer.y === 0)
-        ) {
-          this.harvest();
-          if (this.hotLine() === buffer.ybase) this.history.endLine();
-        }
-        return false;
-      };
       this.disposables.push(
         // Rows that scrolled off the normal screen go to history before the alternate screen is shown
         // (DECSET 47, 1047, 1049): left in the emulator until it ends, how many history kept depended on
@@ -225,9 +214,6 @@ export class PaneScreen {
           if (params.some((param) => param === 47 || param === 1047 || param === 1049)) this.harvest();
           return false;
         }),
-        this.term.parser.registerEscHandler({ final: "M" }, () => harvestFirst(false)),
-        this.term.parser.registerCsiHandler({ final: "T" }, () => harvestFirst(true)),
-        this.term.parser.registerCsiHandler({ final: "L" }, () => harvestFirst(false)),
       );
     } else {
       // xterm's own option does the same for a screen without scroll regions.
@@ -582,6 +568,7 @@ export class PaneScreen {
         const joins = buffer.scrollBottom > buffer.scrollTop && lineAt(normal, top + 1)?.isWrapped === true;
         if (line && this.since.active) this.since.recorded(this.history.end, line, joins);
         this.history.push(line ? rowText(line, !joins) : "", joins);
+        this.lastMovedOpen = false;
       }
       scroll.call(service, eraseAttr, isWrapped);
     };
@@ -607,6 +594,7 @@ export class PaneScreen {
       this.moveRows(moved.line + 1, last + 1);
       moved.dispose();
       this.moved = this.markerAt(last);
+      this.lastMovedOpen = true;
     }
     let first = last;
     while (first > 0 && buffer.getLine(first)?.isWrapped === true) first--;
@@ -660,6 +648,7 @@ export class PaneScreen {
       line = next;
     }
     this.recordClear(this.history.end);
+    this.lastMovedOpen = false;
     this.resetting = true;
   }
 
@@ -675,9 +664,11 @@ export class PaneScreen {
   private harvest(): void {
     if (this.isAlternateScreen) return; // the normal buffer does not scroll meanwhile
     const buffer = this.term.buffer.normal;
+    this.refreshLastMoved();
     // Rows trimmed before we got to them (one write scrolled more than the emulator holds): say so, visibly.
     if (this.moved?.isDisposed) {
       this.history.push(LOST_ROWS_NOTE, false);
+      this.lastMovedOpen = false;
       this.moved = undefined;
     }
     const from = this.hotLine();
@@ -685,6 +676,30 @@ export class PaneScreen {
     this.moveRows(from, buffer.baseY);
     this.moved?.dispose();
     this.moved = this.term.registerMarker(-buffer.cursorY - 1);
+    this.lastMovedOpen = true;
+  }
+
+  /**
+   * The last row moved into history joins the next row when that one continues it (a wrapped line), and the
+   * next row stays on the screen, where a program can still delete, erase or rewrite it (SU, DL, EL, DECALN)
+   * until it scrolls off. So the last row's join (and its text: a row that joins keeps its trailing blanks) is
+   * read again from the buffer before every read and every move: history is then what the screen says, not
+   * what it said when the pty's output happened to be cut (found by an attack review: a wrapped line's
+   * first row joined to the line after the one SU deleted).
+   */
+  private refreshLastMoved(): void {
+    const moved = this.moved;
+    if (!this.lastMovedOpen || moved === undefined || moved.isDisposed || moved.line < 0) return;
+    if (this.isAlternateScreen || this.history.end === 0) return;
+    const buffer = this.term.buffer.normal;
+    const line = lineAt(buffer, moved.line);
+    if (line === undefined) return;
+    const next = lineAt(buffer, moved.line + 1);
+    const joins = next?.isWrapped === true;
+    const text = joins && next ? wrappedRowText(line, next) : rowText(line, true);
+    const last = this.history.end - 1;
+    if (joins === this.history.joinsNext(last) && text === this.history.text(last)) return;
+    this.history.replaceLast(text, joins);
   }
 
   /** Moves normal-buffer rows [from, to) into history, a row the next continues joined to it. */
@@ -770,6 +785,7 @@ export class PaneScreen {
       this.history.push(row, joins);
       this.bypassed += 1;
     });
+    this.lastMovedOpen = false;
   }
 
   /**
@@ -778,7 +794,10 @@ export class PaneScreen {
    * history already.
    */
   private settle(): void {
-    if (this.pending.empty) return;
+    if (this.pending.empty) {
+      if (this.lastMovedOpen) this.refreshLastMoved();
+      return;
+    }
     const held = this.pending.drain();
     this.bypassing = false;
     this.emulate(held, this.writeSync as (data: Uint8Array) => void);

@@ -19,6 +19,9 @@ export const MAX_PLAIN_LINE_BYTES = 4096;
  */
 export function plainTextEnd(chunk: Uint8Array, from: number, lineSoFar: number, afterCR: boolean): number {
   const n = chunk.length;
+  // Security: a CR held from the last chunk is plain only with its LF; "AAAA\r" then "BB" overwrites (a
+  // progress bar, a redrawn prompt) and went to history as one line with the CR in it (an attack review).
+  if (afterCR && from < n && chunk[from] !== LF) return from;
   let line = lineSoFar;
   let i = from;
   // Four bytes at a time where they are aligned: a word of printable ASCII (no byte below 0x20, none above

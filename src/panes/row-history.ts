@@ -58,14 +58,26 @@ export class RowHistory {
     if (this.openTexts.length === BLOCK_ROWS) this.seal();
   }
 
-  /** The last row pushed ends its line after all: the row that was to continue it went elsewhere. */
-  endLine(): void {
+  /**
+   * Replaces the last row pushed: its text and whether it joins the next row (the row after it changed before
+   * it left the screen). O(1) in the open block, O(block) when the row sealed one.
+   */
+  replaceLast(text: string, joinsNext: boolean): void {
     if (this.next === 0 || this.capacity === 0) return;
-    if (this.openJoins.length > 0) this.openJoins[this.openJoins.length - 1] = 0;
-    else {
-      const block = this.sealed.at(-1);
-      if (block && this.base + this.sealed.length * BLOCK_ROWS === this.next) block.joins[BLOCK_ROWS - 1] = 0;
+    if (this.openTexts.length > 0) {
+      this.openTexts[this.openTexts.length - 1] = text;
+      this.openJoins[this.openJoins.length - 1] = joinsNext ? 1 : 0;
+      return;
     }
+    const block = this.sealed.at(-1);
+    if (!block || this.base + this.sealed.length * BLOCK_ROWS !== this.next) return;
+    const rows = this.rowsOf(block).slice();
+    rows[BLOCK_ROWS - 1] = text;
+    const joined = rows.join("\n");
+    this.sealedUnits += joined.length - block.text.length;
+    block.text = joined;
+    block.joins[BLOCK_ROWS - 1] = joinsNext ? 1 : 0;
+    this.cache = undefined;
   }
 
   text(row: number): string {

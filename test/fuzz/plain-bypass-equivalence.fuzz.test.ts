@@ -84,6 +84,14 @@ const sequences = [
   "\x08",
   "\x1bM",
   "\x1bD",
+  "\x1b[S", // scroll up: deletes the top row, which may continue a row in history
+  "\x1b[T",
+  "\x1b[M",
+  "\x1b[L",
+  "\x1b[2K",
+  "\x1b#8", // DECALN
+  "progress 10%\r", // a progress bar: CR, then the next write overwrites
+  "\r\r\n",
   "é",
   "中",
   "e\u0301",
@@ -279,6 +287,32 @@ describe("plain lines that bypass the emulator (issue 16)", () => {
     expect(pair.fast.bypassedRows).toBeGreaterThan(4_000);
     pair.apply({ kind: "release" }, "since");
     pair.finish("since flood");
+  });
+
+  it("a CR that ends a write and is not followed by LF overwrites: held plain text never carries it into history", () => {
+    // Attack review: "AAAAAAAAAA\r" then "BB\n" and a flood went to history as "AAAAAAAAAA\rBB".
+    const pair = new Pair(40, 5, 10_000);
+    const flood2000 = flood(2_000, 3, 40);
+    const cuts = [5, 11, 4, ...Array.from({ length: 100 }, () => 2048)];
+    pair.write(Buffer.from(`start\r\nAAAAAAAAAA\rBB\r\n${flood2000}`, "latin1"), cuts);
+    expect(pair.fast.bypassedRows).toBeGreaterThan(1_000);
+    pair.finish("progress");
+    expect(pair.fast.renderScrollback()).toContain("start\nBBAAAAAAAA\n0:");
+  });
+
+  it("a wrapped line whose continuation SU deletes from the screen ends there in history, however it was cut", () => {
+    // Attack review: ten 80-column lines on a 40-column screen, then LF and SU: history joined L8's first row
+    // to L9 ("L8a…L9a…L9b"), a line never printed.
+    const lines = Array.from({ length: 10 }, (_, i) => `L${i}a${"-".repeat(37)}L${i}b${"+".repeat(37)}`);
+    const bytes = Buffer.from(`${lines.join("\r\n")}\r\n\x1b[S`);
+    for (const cuts of [[bytes.length], [1], [700, 3], [200, 200, 200]]) {
+      const pair = new Pair(40, 5, 10_000);
+      pair.write(bytes, cuts);
+      pair.finish(`cuts ${cuts.join(",")}`);
+      const history = pair.full.renderScrollback();
+      expect(history).not.toMatch(/L8a-+L9a/);
+      expect(history).toContain(`${lines[9]}`);
+    }
   });
 
   it("a flood of plain lines ends with the same screen, history and cursor, in 2 KB pieces", () => {

@@ -4,6 +4,7 @@ import { MAX_PLAIN_LINE_BYTES, plainTextEnd } from "../../src/panes/plain-lines.
 
 /** The definition, one byte at a time: what the four-bytes-at-a-time scan must answer. */
 function reference(chunk: Uint8Array, from: number, lineSoFar: number, afterCR: boolean): number {
+  if (afterCR && from < chunk.length && chunk[from] !== 0x0a) return from;
   let line = lineSoFar;
   for (let i = from; i < chunk.length; i++) {
     const byte = chunk[i] as number;
