@@ -20,7 +20,7 @@ import { clientTransport } from "./client-transport.js";
 import { askDaemon, reachDaemon } from "./daemon-client.js";
 import { describeSessions } from "./daemon-sessions.js";
 import { openPaneServer, type PaneServer } from "./pane-server.js";
-import { findPolicy } from "./policy-file.js";
+import { findPolicy } from "./policy-location.js";
 import { loadServedPolicy } from "./served-policy.js";
 import { socketDirProblem } from "./socket-dir-place.js";
 import { packageVersion } from "./version.js";
@@ -45,7 +45,7 @@ export async function runDaemon(options: { config?: string }): Promise<number> {
   }
   const file = realpathSync(loaded.file);
   const dir = socketDirPath();
-  const misplaced = socketDirProblem(dir, loaded.policy);
+  const misplaced = socketDirProblem(dir, loaded.policy.workspace);
   if (misplaced !== undefined) {
     console.error(`ccmux daemon: ${misplaced}.`);
     return 1;

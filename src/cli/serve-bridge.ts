@@ -28,7 +28,7 @@ export async function serveBridge(options: { config?: string; session: string })
   const unavailable = (problem: string): Promise<number> =>
     serveRefusalsOnly(daemonUnavailable(file, loaded.policy.audit, problem));
   const dir = socketDirPath();
-  const misplaced = socketDirProblem(dir, loaded.policy);
+  const misplaced = socketDirProblem(dir, loaded.policy.workspace);
   if (misplaced !== undefined) return unavailable(misplaced);
   try {
     ensureSocketDir(dir);
