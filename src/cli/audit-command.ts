@@ -15,7 +15,8 @@ import { type AuditFilterOptions, auditFilter } from "./audit-filter.js";
 import { AUDIT_USAGE, auditHelp } from "./audit-help.js";
 import { AUDIT_TABLE_HEADER, auditRow, clean } from "./audit-table.js";
 import { defaultAuditPath } from "./paths.js";
-import { findPolicy, loadPolicy } from "./policy-file.js";
+import { loadPolicy } from "./policy-file.js";
+import { findPolicy } from "./policy-location.js";
 
 export { AUDIT_ACTIONS, auditHelp, isAuditAction } from "./audit-help.js";
 export { AUDIT_USAGE };

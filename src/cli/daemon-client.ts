@@ -1,4 +1,3 @@
-import { spawn } from "node:child_process";
 import { closeSync, constants, openSync, readFileSync } from "node:fs";
 import type { Socket } from "node:net";
 import { fileURLToPath } from "node:url";
@@ -67,6 +66,8 @@ async function startDaemon(
     0o600,
   );
   const cli = fileURLToPath(new URL("./main.js", import.meta.url));
+  // Loaded here: a bridge that finds its daemon running never starts one.
+  const { spawn } = await import("node:child_process");
   const child = spawn(process.execPath, [cli, "daemon", "--config", policyFile], {
     detached: true,
     cwd: "/",

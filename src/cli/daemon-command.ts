@@ -3,7 +3,8 @@ import { createServer as createSocketServer, type Socket, type Server as SocketS
 import type { AuditRecord } from "../audit/audit-log.js";
 import { daemonFiles, newSocketPath } from "../daemon/daemon-files.js";
 import { DaemonLock, lockHolderPid } from "../daemon/daemon-lock.js";
-import { Hello, type HelloReply, READY_LINE, readFirstLine, writeLine } from "../daemon/hello.js";
+import { type Hello, type HelloReply, READY_LINE, readFirstLine, writeLine } from "../daemon/hello.js";
+import { helloSchema } from "../daemon/hello-schema.js";
 import { readInfo, writeInfo } from "../daemon/info-file.js";
 import { checkPeer } from "../daemon/peer-check.js";
 import { ensureSocketDir, socketDirPath } from "../daemon/runtime-dir.js";
@@ -19,7 +20,7 @@ import { clientTransport } from "./client-transport.js";
 import { askDaemon, reachDaemon } from "./daemon-client.js";
 import { describeSessions } from "./daemon-sessions.js";
 import { openPaneServer, type PaneServer } from "./pane-server.js";
-import { findPolicy } from "./policy-file.js";
+import { findPolicy } from "./policy-location.js";
 import { loadServedPolicy } from "./served-policy.js";
 import { socketDirProblem } from "./socket-dir-place.js";
 import { packageVersion } from "./version.js";
@@ -44,7 +45,7 @@ export async function runDaemon(options: { config?: string }): Promise<number> {
   }
   const file = realpathSync(loaded.file);
   const dir = socketDirPath();
-  const misplaced = socketDirProblem(dir, loaded.policy);
+  const misplaced = socketDirProblem(dir, loaded.policy.workspace);
   if (misplaced !== undefined) {
     console.error(`ccmux daemon: ${misplaced}.`);
     return 1;
@@ -169,7 +170,7 @@ class Daemon {
     let hello: Hello;
     try {
       const line = await readFirstLine(socket);
-      const parsed = Hello.safeParse(JSON.parse(line));
+      const parsed = helloSchema.safeParse(JSON.parse(line));
       if (!parsed.success)
         throw new Error("not a ccmux hello (or a session name outside [A-Za-z0-9._-], 1-64)");
       hello = parsed.data;

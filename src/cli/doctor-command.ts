@@ -6,7 +6,8 @@ import type { SandboxStatus } from "../shared/pane-words.js";
 import { type CompiledPolicy, compilePolicy } from "../validation/policy-compile.js";
 import { journalRoot, keepsScrollback } from "./pane-journals-setup.js";
 import { defaultAuditPath, stateDir } from "./paths.js";
-import { findPolicy, formatProblems, readPolicy } from "./policy-file.js";
+import { formatProblems, readPolicy } from "./policy-file.js";
+import { findPolicy } from "./policy-location.js";
 import { makeSandbox, paneUserSwitch, paneUserWarnings } from "./sandbox-setup.js";
 
 /** One line of the posture report. */

@@ -1,6 +1,6 @@
 import { closeSync, constants, openSync, writeSync } from "node:fs";
 import { resolve } from "node:path";
-import { POLICY_FILE_NAME } from "./policy-file.js";
+import { POLICY_FILE_NAME } from "./policy-location.js";
 
 /**
  * The starter policy: the current directory as workspace and a few read-only commands. Each rule's

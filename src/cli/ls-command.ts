@@ -4,7 +4,7 @@ import { readInfo } from "../daemon/info-file.js";
 import { socketDirPath } from "../daemon/runtime-dir.js";
 import { askDaemon, reachDaemon } from "./daemon-client.js";
 import type { ListedPane, ListedSession } from "./daemon-sessions.js";
-import { findPolicy } from "./policy-file.js";
+import { findPolicy } from "./policy-location.js";
 
 interface DaemonListing {
   pid: number;

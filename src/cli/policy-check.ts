@@ -1,6 +1,7 @@
 import { isCcmuxError } from "../errors.js";
 import { checkSpawn } from "../validation/spawn-check.js";
-import { findPolicy, formatProblems, readPolicy } from "./policy-file.js";
+import { formatProblems, readPolicy } from "./policy-file.js";
+import { findPolicy } from "./policy-location.js";
 
 /**
  * `ccmux policy check "<command line>"`: the same decision spawn would make, without running anything.

@@ -1,41 +1,12 @@
-import { existsSync, readFileSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
+import { readFileSync } from "node:fs";
+import { dirname, resolve } from "node:path";
 import type { AuditLogOptions } from "../audit/audit-log.js";
 import { policyHash } from "../daemon/daemon-files.js";
 import { CcmuxError, isCcmuxError } from "../errors.js";
 import { positionOfPath, type SourcePosition, scanJson } from "../validation/json-source.js";
 import { type CompiledPolicy, compilePolicy } from "../validation/policy-compile.js";
 import { policySchema } from "../validation/policy-schema.js";
-import { configDir, defaultAuditPath } from "./paths.js";
-
-export const POLICY_FILE_NAME = "ccmux.json";
-
-/** Where the policy is: a file to read (and a note for stderr), or why there is none. */
-export type PolicyLocation = { file: string; note?: string } | { file?: undefined; problem: string };
-
-/**
- * The one way `serve`, `policy check` and `doctor` find the policy: `--config FILE` (relative to the current
- * directory), else `$XDG_CONFIG_HOME/ccmux/ccmux.json` (`~/.config/ccmux/ccmux.json`).
- * Security: ./ccmux.json is never picked up unasked — the current directory is usually a workspace, where a
- * pane could write a policy for the next start (with the sandbox off); the user config dir is hidden from
- * panes. A ./ccmux.json that is passed over is named in the note or the problem.
- */
-export function findPolicy(
-  explicit: string | undefined,
-  env: NodeJS.ProcessEnv = process.env,
-  cwd = process.cwd(),
-): PolicyLocation {
-  if (explicit !== undefined) return { file: resolve(cwd, explicit) };
-  const user = join(configDir(env), POLICY_FILE_NAME);
-  const local = existsSync(join(cwd, POLICY_FILE_NAME));
-  const unasked = `./${POLICY_FILE_NAME} is not used unasked (a pane could have written it); pass --config ${POLICY_FILE_NAME} to use it`;
-  if (existsSync(user)) return local ? { file: user, note: `using ${user}; ${unasked}` } : { file: user };
-  return {
-    problem: local
-      ? `no policy at ${user}, and ${unasked}.`
-      : `no policy found (looked in ${user}). Create one with \`ccmux init\` and pass it with --config FILE.`,
-  };
-}
+import { defaultAuditPath } from "./paths.js";
 
 /** One thing wrong with a policy file: where (JSON path, and line and column when the text has them) and what. */
 export interface PolicyProblem extends Partial<SourcePosition> {

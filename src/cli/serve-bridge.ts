@@ -1,10 +1,14 @@
-import { realpathSync } from "node:fs";
+import { readFileSync, realpathSync } from "node:fs";
 import type { Socket } from "node:net";
+import { dirname, resolve } from "node:path";
+import { policyHash } from "../daemon/daemon-files.js";
+import type { DaemonInfo } from "../daemon/info-file.js";
 import { ensureSocketDir, socketDirPath } from "../daemon/runtime-dir.js";
 import type { CompiledPolicy } from "../validation/policy-compile.js";
+import { workspaceRoots } from "../validation/workspace-roots.js";
 import { askDaemon, reachDaemon } from "./daemon-client.js";
+import { findPolicy } from "./policy-location.js";
 import type { NotServing } from "./serve-refusals-only.js";
-import { loadServedPolicy } from "./served-policy.js";
 import { socketDirProblem } from "./socket-dir-place.js";
 
 /** How long a bridge whose client has gone waits for the daemon to close the connection. */
@@ -22,13 +26,23 @@ const JSONRPC_INTERNAL_ERROR = -32603;
  * saying so), 2 when it served only refusals.
  */
 export async function serveBridge(options: { config?: string; session: string }): Promise<number> {
-  const loaded = loadServedPolicy(options.config);
+  const running = await runningDaemonOf(options.config);
+  if (running !== undefined) {
+    // Needed only to audit a refusal: the policy is compiled then, not before.
+    const unavailable = async (problem: string): Promise<number> => {
+      const loaded = (await import("./served-policy.js")).loadServedPolicy(options.config);
+      if ("code" in loaded) return serveRefusalsOnly(loaded);
+      return serveRefusalsOnly(daemonUnavailable(running.file, loaded.policy.audit, problem));
+    };
+    return joinSession(running, options.session, unavailable);
+  }
+  const loaded = (await import("./served-policy.js")).loadServedPolicy(options.config);
   if ("code" in loaded) return serveRefusalsOnly(loaded);
   const file = realpathSync(loaded.file);
   const unavailable = (problem: string): Promise<number> =>
     serveRefusalsOnly(daemonUnavailable(file, loaded.policy.audit, problem));
   const dir = socketDirPath();
-  const misplaced = socketDirProblem(dir, loaded.policy);
+  const misplaced = socketDirProblem(dir, loaded.policy.workspace);
   if (misplaced !== undefined) return unavailable(misplaced);
   try {
     ensureSocketDir(dir);
@@ -44,9 +58,71 @@ export async function serveBridge(options: { config?: string; session: string })
       `ccmux: warning: ${file} changed after the daemon (pid ${info.pid}) started on ${info.started}; it still enforces the policy as it was then. To apply the change: ccmux daemon stop --config ${file} (its panes end), then restart this MCP server.`,
     );
   }
+  return joinSession({ file, socket, info }, options.session, unavailable);
+}
+
+/** A verified daemon connection of the policy file `file` (a real path). */
+interface DaemonConnection {
+  file: string;
+  socket: Socket;
+  info: DaemonInfo;
+}
+
+/**
+ * The daemon already serving exactly the bytes of the policy file now, reached without compiling the policy
+ * (the policy compiler and zod are most of a bridge's memory); undefined in every other case (no policy, a
+ * workspace that names no directory, no daemon yet, a policy changed since the daemon started, …), which the
+ * compiled path then handles and reports as `serve` does. The daemon compiled those bytes when it started, so
+ * they are a valid policy. Security: the socket directory is checked against the workspace roots before it is
+ * trusted, the roots read from the file the way the compiler reads them (workspace-roots.ts).
+ */
+async function runningDaemonOf(config: string | undefined): Promise<DaemonConnection | undefined> {
+  const found = findPolicy(config);
+  if (found.file === undefined) return undefined;
+  let bytes: Buffer;
+  let file: string;
+  let raw: unknown;
+  try {
+    bytes = readFileSync(found.file);
+    file = realpathSync(found.file);
+    // A byte order mark some editors write is whitespace to the policy reader too.
+    raw = JSON.parse(bytes.toString("utf8").replace(/^\uFEFF/, " "));
+  } catch {
+    return undefined;
+  }
+  const entries =
+    raw !== null && typeof raw === "object" ? (raw as { workspace?: unknown }).workspace : undefined;
+  if (!Array.isArray(entries) || entries.length === 0) return undefined;
+  if (!entries.every((entry): entry is string => typeof entry === "string" && entry !== "")) return undefined;
+  const { roots, problems } = workspaceRoots(entries, resolve(dirname(found.file)));
+  if (problems.length > 0) return undefined;
+  const dir = socketDirPath();
+  if (socketDirProblem(dir, roots) !== undefined) return undefined;
+  try {
+    ensureSocketDir(dir);
+  } catch {
+    return undefined;
+  }
+  const reached = await reachDaemon(dir, file, false);
+  if (!reached.ok) return undefined;
+  reached.socket.on("error", () => {});
+  if (reached.info.policyHash !== policyHash(bytes)) {
+    reached.socket.destroy();
+    return undefined;
+  }
+  if (found.note !== undefined) console.error(`ccmux: ${found.note}.`);
+  return { file, socket: reached.socket, info: reached.info };
+}
+
+/** Joins agent session `session` on a verified daemon connection and bridges stdio to it. */
+async function joinSession(
+  { file, socket, info }: DaemonConnection,
+  session: string,
+  unavailable: (problem: string) => Promise<number>,
+): Promise<number> {
   let reply: Awaited<ReturnType<typeof askDaemon>>;
   try {
-    reply = await askDaemon(socket, { ccmux: 1, op: "connect", session: options.session });
+    reply = await askDaemon(socket, { ccmux: 1, op: "connect", session });
   } catch (error) {
     socket.destroy();
     return unavailable(`the daemon did not answer: ${(error as Error).message}`);
@@ -56,7 +132,7 @@ export async function serveBridge(options: { config?: string; session: string })
     return unavailable(`the daemon refused the connection: ${reply.code}: ${reply.message}`);
   }
   console.error(
-    `ccmux: serving MCP on stdio through the daemon (pid ${info.pid}, policy ${file}, session ${options.session}).`,
+    `ccmux: serving MCP on stdio through the daemon (pid ${info.pid}, policy ${file}, session ${session}).`,
   );
   return bridge(socket, info.pid);
 }

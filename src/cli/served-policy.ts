@@ -1,5 +1,6 @@
 import type { CompiledPolicy } from "../validation/policy-compile.js";
-import { findPolicy, formatProblems, readPolicy } from "./policy-file.js";
+import { formatProblems, readPolicy } from "./policy-file.js";
+import { findPolicy } from "./policy-location.js";
 import type { NotServing } from "./serve-refusals-only.js";
 
 /**

@@ -1,44 +1,42 @@
 import type { Socket } from "node:net";
-import { z } from "zod";
-import { SESSION_NAME } from "./session-name.js";
 
 /**
  * The daemon socket's first exchange. The client writes one JSON line saying what it wants; the daemon answers
  * one JSON line. After an accepted `connect`, the socket carries MCP's JSON-RPC messages, one per line, both
  * ways (the same framing as MCP's stdio transport, so the bridge forwards lines without rewriting them). After an
  * accepted `attach`, it carries the attach protocol's JSON lines (src/cli/attach/attach-protocol.ts).
+ * The daemon reads a hello with the schema in hello-schema.ts; this file stays free of zod, so that a bridge
+ * (`serve --daemon`, on every call's path) does not load it.
  */
 
 /** The largest terminal side an attaching person's terminal may report (columns or rows). */
 export const MAX_TERMINAL_SIDE = 1000;
-const terminalSide = z.number().int().min(1).max(MAX_TERMINAL_SIDE);
 
 export { SESSION_NAME } from "./session-name.js";
 
-export const Hello = z.discriminatedUnion("op", [
+/** What a client may say first (checked by the daemon against hello-schema.ts's `Hello`). */
+export type Hello =
   /** Become an MCP connection of agent session `session`. */
-  z.strictObject({ ccmux: z.literal(1), op: z.literal("connect"), session: z.string().regex(SESSION_NAME) }),
+  | { ccmux: 1; op: "connect"; session: string }
   /**
    * A person watches pane `pane` (an id, or a name in `session` or among the person's panes) on a terminal of
    * `cols`×`rows` (`ccmux attach`); with `write` they ask to type into it, with `resize` the pane follows their
    * terminal's size while they hold write.
    */
-  z.strictObject({
-    ccmux: z.literal(1),
-    op: z.literal("attach"),
-    session: z.string().regex(SESSION_NAME),
-    pane: z.string().min(1).max(64),
-    write: z.boolean(),
-    resize: z.boolean(),
-    cols: terminalSide,
-    rows: terminalSide,
-  }),
+  | {
+      ccmux: 1;
+      op: "attach";
+      session: string;
+      pane: string;
+      write: boolean;
+      resize: boolean;
+      cols: number;
+      rows: number;
+    }
   /** Describe the daemon: its sessions and their panes (`ccmux ls`). */
-  z.strictObject({ ccmux: z.literal(1), op: z.literal("ls") }),
+  | { ccmux: 1; op: "ls" }
   /** End the daemon: panes get SIGHUP, then the shutdown grace, then SIGKILL (`ccmux daemon stop`). */
-  z.strictObject({ ccmux: z.literal(1), op: z.literal("stop") }),
-]);
-export type Hello = z.infer<typeof Hello>;
+  | { ccmux: 1; op: "stop" };
 
 /** The daemon's answer: `ok` with what was asked, or a stable code and a sentence. */
 export type HelloReply =

@@ -11,20 +11,48 @@ import {
   writeSync,
 } from "node:fs";
 import { isAbsolute } from "node:path";
-import { z } from "zod";
 import { currentUid, privacyProblem } from "../shared/owner-check.js";
 import { DaemonUntrusted } from "./daemon-errors.js";
 
-/** The info file's shape, strictly: an unknown field or a wrong type makes the file untrusted. */
-const daemonInfoSchema = z.strictObject({
-  version: z.literal(1),
-  policy: z.string().min(1).refine(isAbsolute, "must be an absolute path"),
-  policyHash: z.string().regex(/^[0-9a-f]{64}$/, "must be 64 lowercase hex digits"),
-  socket: z.string().min(1).refine(isAbsolute, "must be an absolute path"),
-  pid: z.number().int().positive(),
-  started: z.iso.datetime(),
-  ccmux: z.string().min(1),
-});
+/** The info file's fields, each with what it must be: an unknown field or a wrong type makes the file untrusted. */
+const INFO_FIELDS: Readonly<Record<keyof DaemonInfo, (value: unknown) => string | undefined>> = {
+  version: (value) => (value === 1 ? undefined : "must be 1"),
+  policy: absolutePath,
+  policyHash: (value) =>
+    typeof value === "string" && /^[0-9a-f]{64}$/.test(value) ? undefined : "must be 64 lowercase hex digits",
+  socket: absolutePath,
+  pid: (value) =>
+    Number.isSafeInteger(value) && (value as number) > 0 ? undefined : "must be a positive integer",
+  started: (value) =>
+    typeof value === "string" && ISO_INSTANT.test(value) && !Number.isNaN(Date.parse(value))
+      ? undefined
+      : "must be an ISO 8601 time in UTC",
+  ccmux: (value) =>
+    typeof value === "string" && value.length > 0 ? undefined : "must be a non-empty string",
+};
+
+/** What `new Date().toISOString()` writes (and other UTC times to the second or finer). */
+const ISO_INSTANT = /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])T([01]\d|2[0-3]):[0-5]\d:[0-5]\d(\.\d+)?Z$/;
+
+function absolutePath(value: unknown): string | undefined {
+  return typeof value === "string" && value.length > 0 && isAbsolute(value)
+    ? undefined
+    : "must be an absolute path";
+}
+
+/**
+ * `value` as DaemonInfo, or the first thing wrong with it (`field: what it must be`). Hand-written rather than a
+ * zod schema: the bridge (`serve --daemon`) reads this file on every start and loads nothing it need not.
+ */
+function infoProblem(value: unknown): string | undefined {
+  if (value === null || typeof value !== "object" || Array.isArray(value)) return "must be an object";
+  for (const key of Object.keys(value)) if (!Object.hasOwn(INFO_FIELDS, key)) return `${key}: is not a field`;
+  for (const [key, check] of Object.entries(INFO_FIELDS)) {
+    const problem = check((value as Record<string, unknown>)[key]);
+    if (problem !== undefined) return `${key}: ${problem}`;
+  }
+  return undefined;
+}
 
 /** `<key>.json`: which socket and pid serve one policy file. */
 export type DaemonInfo = {
@@ -49,10 +77,12 @@ const MAX_INFO_BYTES = 16 * 1024;
 /**
  * Writes `info` to `path` atomically: a fresh `<path>.tmp-<random>` (O_EXCL|O_NOFOLLOW, mode 0600), fsync, then
  * rename over `path`. A reader sees the old file or the new one, never half of one; a symlink at `path` is
- * replaced, not followed. Throws on invalid `info` (zod) and on I/O errors (the temporary file is removed).
+ * replaced, not followed. Throws on invalid `info` and on I/O errors (the temporary file is removed).
  */
 export function writeInfo(path: string, info: DaemonInfo): void {
-  const text = `${JSON.stringify(daemonInfoSchema.parse(info))}\n`;
+  const problem = infoProblem(info);
+  if (problem !== undefined) throw new Error(`not a daemon info: ${problem}`);
+  const text = `${JSON.stringify(info)}\n`;
   const temporary = `${path}.tmp-${randomBytes(8).toString("hex")}`;
   // Security: a file or symlink planted at a predictable temporary name would receive the info (O_EXCL|O_NOFOLLOW).
   const fd = openSync(
@@ -137,17 +167,15 @@ export function readInfo(path: string, uid: number = currentUid()): DaemonInfo {
         cause: error,
       });
     }
-    const parsed = daemonInfoSchema.safeParse(json);
-    if (!parsed.success) {
-      const first = parsed.error.issues[0];
-      const where = first && first.path.length > 0 ? `${first.path.join(".")}: ` : "";
+    const wrong = infoProblem(json);
+    if (wrong !== undefined) {
       throw new DaemonUntrusted(
         "malformed",
         path,
-        `the daemon info file ${path} is not one this ccmux writes (${where}${first?.message ?? "invalid"}); remove it`,
+        `the daemon info file ${path} is not one this ccmux writes (${wrong}); remove it`,
       );
     }
-    return parsed.data;
+    return json as DaemonInfo;
   } finally {
     closeSync(fd);
   }

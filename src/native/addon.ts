@@ -1,4 +1,3 @@
-import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
 
 /** ccmux's small native helper (native/fd-flags.c): the descriptor and process calls Node lacks. */
@@ -49,8 +48,15 @@ export interface FdAddon {
   keyringNewSession(): boolean;
 }
 
-// Built by `npm install` (binding.gyp) into build/Release, two levels above both src/native and dist/native.
-export const addon = createRequire(import.meta.url)("../../build/Release/fd_flags.node") as FdAddon;
+// Built by `npm install` (binding.gyp) into build/Release, two levels above both src/native and dist/native. Loaded
+// with process.dlopen, as require would: node:module (and the source map support it brings) is not needed for it.
+export const addon = loadAddon<FdAddon>("../../build/Release/fd_flags.node");
+
+function loadAddon<T>(relative: string): T {
+  const module = { exports: {} as T };
+  process.dlopen(module, fileURLToPath(new URL(relative, import.meta.url)));
+  return module.exports;
+}
 
 /**
  * The pane launcher executable (native/pane-launcher.c), built beside the addon: `hold` wraps bwrap on the host,

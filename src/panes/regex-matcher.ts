@@ -16,32 +16,45 @@ const MATCHER_HEAP_MB = 128;
 const COMPILE_TIMEOUT_MS = 5_000;
 
 /**
- * One matcher thread started ahead of need: starting a thread costs tens of milliseconds, which every regex
- * wait_for paid before its first check. Each wait takes the spare (still idle, no pattern yet) and a new one
- * is started behind it; a spare keeps nothing alive (unref'd).
+ * One idle matcher thread, kept for the next wait: starting a thread costs tens of milliseconds of CPU, which
+ * every regex wait_for paid before its first check (and, started behind each wait, it competed with the spawn the
+ * wait was for). A wait takes it; a wait that ends with no check running gives its thread back (the next pattern
+ * replaces the old one); a thread stopped in the middle of a check is never kept. When a wait took the last one,
+ * another is started REFILL_DELAY_MS later unless one came back meanwhile. A spare keeps nothing alive (unref'd).
  */
 let spare: Worker | undefined;
+let refill: NodeJS.Timeout | undefined;
+/** How long after a wait took the spare another is started, if none came back by then. */
+const REFILL_DELAY_MS = 500;
 
 function startWorker(): Worker {
   const worker = new Worker(SCRIPT, { resourceLimits: { maxOldGenerationSizeMb: MATCHER_HEAP_MB } });
   worker.unref();
   worker.on("error", () => {});
+  // A spare that dies idle is forgotten, and the next wait starts its own.
+  worker.once("exit", () => {
+    if (spare === worker) spare = undefined;
+  });
   return worker;
 }
 
 function takeSpareWorker(): Worker {
   const worker = spare ?? startWorker();
   spare = undefined;
-  setImmediate(() => {
-    if (spare !== undefined) return;
-    const next = startWorker();
-    // A spare that dies idle is forgotten, and the next wait starts its own.
-    next.once("exit", () => {
-      if (spare === next) spare = undefined;
-    });
-    spare = next;
-  });
+  if (refill === undefined) {
+    refill = setTimeout(() => {
+      refill = undefined;
+      spare ??= startWorker();
+    }, REFILL_DELAY_MS).unref();
+  }
   return worker;
+}
+
+/** Keeps an idle, healthy thread as the spare; false when there is one already (the caller ends its own). */
+function keepSpareWorker(worker: Worker): boolean {
+  if (spare !== undefined) return false;
+  spare = worker;
+  return true;
 }
 
 type FromMatcher =
@@ -67,6 +80,12 @@ export class RegexMatcher {
   private nextCheck = 1;
   private failure: Error | undefined;
   private settle: { resolve(): void; reject(error: Error): void } | undefined;
+  /** The pattern compiled on the thread (it said `ready`). */
+  private compiled = false;
+  private closed = false;
+  /** This matcher's listeners on its thread, removed when the thread goes back to be the spare. */
+  private readonly listeners: Array<[event: "message" | "error" | "exit", listener: (arg: unknown) => void]> =
+    [];
 
   constructor(pattern: string) {
     this.pattern = pattern;
@@ -91,9 +110,10 @@ export class RegexMatcher {
       this.close();
     }, COMPILE_TIMEOUT_MS);
     compileTimer.unref();
-    this.worker.on("message", (message: FromMatcher) => {
+    this.listen("message", (message: FromMatcher) => {
       if ("ready" in message) {
         clearTimeout(compileTimer);
+        this.compiled = true;
         this.settle?.resolve();
       } else if ("refused" in message) {
         clearTimeout(compileTimer);
@@ -104,8 +124,8 @@ export class RegexMatcher {
         pending?.resolve({ matched: message.matched, excerpt: message.excerpt });
       }
     });
-    this.worker.on("error", (error) => this.fail(error));
-    this.worker.on("exit", (code) => {
+    this.listen("error", (error: Error) => this.fail(error));
+    this.listen("exit", (code: number) => {
       clearTimeout(compileTimer);
       this.fail(new Error(`the matcher thread exited (code ${code})`));
     });
@@ -137,10 +157,26 @@ export class RegexMatcher {
     });
   }
 
-  /** Stops the thread, and with it any check in progress (its promise rejects). Idempotent. */
+  /**
+   * Ends the matcher: a check in progress is stopped with its thread (its promise rejects); an idle thread whose
+   * pattern compiled goes back to be the next wait's spare. Idempotent.
+   */
   close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    const idle = this.compiled && this.failure === undefined && this.pending.size === 0;
     this.fail(new Error("the wait ended"));
-    void this.worker?.terminate();
+    const worker = this.worker;
+    if (!worker) return;
+    for (const [event, listener] of this.listeners) worker.off(event, listener);
+    // Security: a thread stopped in the middle of a check (a costly pattern) is ended, never handed on.
+    if (idle && keepSpareWorker(worker)) return;
+    void worker.terminate();
+  }
+
+  private listen<T>(event: "message" | "error" | "exit", listener: (arg: T) => void): void {
+    this.worker?.on(event, listener);
+    this.listeners.push([event, listener as (arg: unknown) => void]);
   }
 
   private refuse(error: CcmuxError): void {

@@ -4,9 +4,10 @@ import { sanitizeText } from "./sanitize.js";
 import { excerptOfMatch, type Locate, searchWindows } from "./text-query.js";
 
 /**
- * A matcher thread: one per regex wait_for (see RegexMatcher). It compiles the pattern (refusals go back as
- * `{ refused }`), then receives rendered text, sanitizes it and searches it, so a costly pattern spends its
- * own thread's time, never the screen thread's, and the wait can stop it by terminating the thread.
+ * A matcher thread: one regex wait_for's at a time (see RegexMatcher; an idle thread serves the next wait). It
+ * compiles the pattern (refusals go back as `{ refused }`), then receives rendered text, sanitizes it and searches
+ * it, so a costly pattern spends its own thread's time, never the screen thread's, and the wait can stop it by
+ * terminating the thread.
  */
 const port = parentPort;
 if (port === null) throw new Error("regex-thread.js must run as a worker thread");
@@ -16,11 +17,13 @@ let pattern = "";
 /** Compiled on the first check that asks for an excerpt (the pattern already passed compileWaitRegex). */
 let locate: Locate | undefined;
 
-// The first message is the pattern (the thread is started ahead of need, see RegexMatcher); every later one
-// is text to search.
+// A pattern message starts a wait (the thread is started ahead of need, or kept from an earlier wait, see
+// RegexMatcher); every later one is text to search until the next pattern.
 port.on("message", (message: { pattern: string } | { check: number; text: string; excerpt?: boolean }) => {
   if ("pattern" in message) {
     pattern = message.pattern;
+    matches = undefined;
+    locate = undefined;
     try {
       const test = compileWaitRegex(message.pattern);
       matches = (text) => test(sanitizeText(text));

@@ -35,6 +35,7 @@ import {
   readOnlyPatternProblem,
 } from "./sandbox-paths.js";
 import { isSecretName } from "./secret-names.js";
+import { workspaceRoots } from "./workspace-roots.js";
 
 export interface CompiledCommandRule {
   /** Position in the policy's `commands`. */
@@ -152,15 +153,8 @@ function resolveAgainst(baseDir: string, p: string): string {
 }
 
 function compileWorkspace(policy: PolicyFile, baseDir: string, problems: PolicyProblem[]): string[] {
-  const roots: string[] = [];
-  for (const [i, root] of policy.workspace.entries()) {
-    try {
-      const canonical = canonicalRoot(resolveAgainst(baseDir, root));
-      if (!roots.includes(canonical)) roots.push(canonical);
-    } catch (error) {
-      problems.push({ path: `workspace[${i}]`, message: messageOf(error) });
-    }
-  }
+  const { roots, problems: missing } = workspaceRoots(policy.workspace, baseDir);
+  for (const { index, message } of missing) problems.push({ path: `workspace[${index}]`, message });
   return roots;
 }
 

@@ -110,6 +110,10 @@ describe("planted or tampered info file", () => {
     ["a relative socket", { ...INFO, socket: "evil.sock" }],
     ["a pid that is not a number", { ...INFO, pid: "4242" }],
     ["a short policy hash", { ...INFO, policyHash: "abc" }],
+    ["a start time that is not one", { ...INFO, started: "2026-13-01T05:00:00.000Z" }],
+    ["a field named like an Object method", { ...INFO, toString: "x" }],
+    ["a __proto__ field", JSON.parse(`{"__proto__": {}, ${JSON.stringify(INFO).slice(1)}`)],
+    ["a missing field", { ...INFO, ccmux: undefined }],
   ])("content with %s is refused as malformed", (_, content) => {
     base = privateDir();
     const path = join(base, "k.json");

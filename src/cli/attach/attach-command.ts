@@ -4,7 +4,7 @@ import { StringDecoder } from "node:string_decoder";
 import { socketDirPath } from "../../daemon/runtime-dir.js";
 import { applyFrameRows, type FrameRows, type PaneFrame } from "../../panes/screen-frame.js";
 import { askDaemon, reachDaemon } from "../daemon-client.js";
-import { findPolicy } from "../policy-file.js";
+import { findPolicy } from "../policy-location.js";
 import {
   type AttachAccepted,
   type FromViewer,

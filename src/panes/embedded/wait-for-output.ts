@@ -66,6 +66,8 @@ export async function waitForOutputResult(pane: Pane, options: WaitOptions): Pro
     let checkTimer: NodeJS.Timeout | undefined;
     let lastCheck = Number.NEGATIVE_INFINITY;
     let interval = MIN_CHECK_INTERVAL_MS;
+    /** The check of the screen as the wait found it, which also waits for the wait's mark. */
+    let initial = true;
 
     let excerpt: string | undefined;
     const finish = (outcome: WaitOutcome): void => {
@@ -126,8 +128,13 @@ export async function waitForOutputResult(pane: Pane, options: WaitOptions): Pro
         // the pane went away mid-check: the disposed/exit events end the wait
       } finally {
         checking = false;
-        // Checks render every new line: under a flood, space them so they take at most ~10% of the time.
-        interval = Math.max(MIN_CHECK_INTERVAL_MS, (performance.now() - began) * 10);
+        // Checks render every new line: under a flood, space them so they take at most ~10% of the time. Not after
+        // the initial check: it waited for the mark and the matcher's first answer, and spaced by that the first
+        // output (a spawned program's prompt) waited up to ten times as long again (issue 16: 60 ms on a busy
+        // machine). Output that keeps coming is spaced from the next check on.
+        const cost = performance.now() - began;
+        interval = initial ? MIN_CHECK_INTERVAL_MS : Math.max(MIN_CHECK_INTERVAL_MS, cost * 10);
+        initial = false;
       }
       if (dirty && !done) schedule();
       return false;

@@ -13,19 +13,23 @@ export const MAX_REBUILD_ENTRIES = 128;
 /** Hidden patterns resolved to real, existing paths (symlinks followed: the target is what must be hidden). */
 export function hiddenPaths(layout: SandboxLayout): string[] {
   const found = new Set<string>();
+  // Several patterns list the same directory (~, ~/.config): each is read once per plan.
+  const listings = new Map<string, string[]>();
   const candidates = [
     ...layout.alwaysHide,
     ...layout.hide.flatMap((pattern) =>
       pattern.startsWith("~/")
-        ? expand(layout.home, splitPattern(pattern.slice(2)))
-        : expand("/", splitPattern(pattern)),
+        ? expand(layout.home, splitPattern(pattern.slice(2)), listings)
+        : expand("/", splitPattern(pattern), listings),
     ),
   ];
   for (const candidate of candidates) {
+    // Most patterns name nothing here: one lstat says so, without resolving each component and an exception.
+    if (lstatOrNull(candidate) === null) continue;
     try {
-      found.add(realpathSync(candidate));
+      found.add(realpathSync.native(candidate));
     } catch {
-      // does not exist: nothing to hide
+      // a dangling symlink, or gone meanwhile: nothing to hide
     }
   }
   // A path inside another hidden directory is already hidden.

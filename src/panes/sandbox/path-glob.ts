@@ -7,7 +7,7 @@ export const inside = (path: string, dir: string): boolean =>
 
 export function lstatOrNull(path: string): Stats | null {
   try {
-    return lstatSync(path);
+    return lstatSync(path, { throwIfNoEntry: false }) ?? null;
   } catch {
     return null;
   }
@@ -26,8 +26,15 @@ function segmentMatcher(segment: string): (name: string) => boolean {
   return (name) => regex.test(name);
 }
 
-/** Paths under `base` matching the relative segments (`*` expanded by listing directories; literal ones kept). */
-export function expand(base: string, segments: readonly string[]): string[] {
+/**
+ * Paths under `base` matching the relative segments (`*` expanded by listing directories; literal ones kept).
+ * `listings`: directories already listed during the same plan, shared between calls.
+ */
+export function expand(
+  base: string,
+  segments: readonly string[],
+  listings: Map<string, string[]> = new Map(),
+): string[] {
   let current = [base];
   for (const segment of segments) {
     const next: string[] = [];
@@ -37,13 +44,16 @@ export function expand(base: string, segments: readonly string[]): string[] {
         continue;
       }
       const match = segmentMatcher(segment);
-      let names: string[] = [];
-      try {
-        names = readdirSync(dir);
-      } catch {
-        // not a directory, or gone: matches nothing
+      let names = listings.get(dir);
+      if (names === undefined) {
+        try {
+          names = readdirSync(dir).sort();
+        } catch {
+          names = []; // not a directory, or gone: matches nothing
+        }
+        listings.set(dir, names);
       }
-      for (const name of names.sort()) if (match(name)) next.push(join(dir, name));
+      for (const name of names) if (match(name)) next.push(join(dir, name));
     }
     current = next;
   }

@@ -1,0 +1,60 @@
+import { existsSync } from "node:fs";
+import { resolve } from "node:path";
+import type { Worker } from "node:worker_threads";
+import { describe, expect, it } from "vitest";
+
+// Matcher threads run compiled JavaScript, so this suite drives the build (npm test builds first).
+const DIST = resolve(import.meta.dirname, "../../dist/panes");
+const built = existsSync(resolve(DIST, "regex-thread.js"));
+
+type Matcher = import("../../src/panes/regex-matcher.js").RegexMatcher;
+
+async function matcher(pattern: string): Promise<Matcher> {
+  const { RegexMatcher } = (await import(
+    resolve(DIST, "regex-matcher.js")
+  )) as typeof import("../../src/panes/regex-matcher.js");
+  const made = new RegexMatcher(pattern);
+  await made.ready;
+  return made;
+}
+
+/** The matcher's thread (private): which thread served a wait is what these tests are about. */
+const threadOf = (made: Matcher): number => (made as unknown as { worker: Worker }).worker.threadId;
+
+describe.skipIf(!built)("regex wait_for threads (needs `npm run build`)", () => {
+  it("an idle matcher's thread serves the next wait, with the next wait's pattern only", async () => {
+    const first = await matcher("a+b");
+    expect(await first.match("xaab")).toBe(true);
+    const thread = threadOf(first);
+    first.close();
+    const next = await matcher("^zz$");
+    expect(threadOf(next)).toBe(thread);
+    expect(await next.match("xaab")).toBe(false);
+    expect(await next.match("zz")).toBe(true);
+    next.close();
+  });
+
+  it("a thread stopped in the middle of a check is ended, never handed to the next wait", async () => {
+    const first = await matcher("(a|b)*c");
+    const thread = threadOf(first);
+    const check = first.match("ab".repeat(100_000));
+    first.close();
+    await expect(check).rejects.toThrow();
+    const next = await matcher("c");
+    expect(threadOf(next)).not.toBe(thread);
+    next.close();
+  });
+
+  it("a refused pattern's thread is not handed on either", async () => {
+    const { RegexMatcher } = (await import(
+      resolve(DIST, "regex-matcher.js")
+    )) as typeof import("../../src/panes/regex-matcher.js");
+    const refused = new RegexMatcher("(?<=a)b");
+    await expect(refused.ready).rejects.toThrow();
+    const thread = threadOf(refused);
+    refused.close();
+    const next = await matcher("b");
+    expect(threadOf(next)).not.toBe(thread);
+    next.close();
+  });
+});
