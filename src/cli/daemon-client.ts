@@ -115,5 +115,14 @@ function lastLines(log: string): string {
 export async function askDaemon(socket: Socket, hello: Hello): Promise<HelloReply> {
   writeLine(socket, hello);
   const line = await readFirstLine(socket, 16 * 1024 * 1024, REPLY_TIMEOUT_MS);
-  return JSON.parse(line) as HelloReply;
+  const reply: unknown = JSON.parse(line);
+  // Robustness: `null`, a number or an array as the answer crashed the bridge on reply.ok (an attack review).
+  if (
+    reply === null ||
+    typeof reply !== "object" ||
+    Array.isArray(reply) ||
+    typeof (reply as { ok?: unknown }).ok !== "boolean"
+  )
+    throw new Error("the daemon's answer to the hello is not a reply object");
+  return reply as HelloReply;
 }

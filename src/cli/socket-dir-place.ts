@@ -1,3 +1,5 @@
+import { realpathSync } from "node:fs";
+import { basename, dirname, join } from "node:path";
 import { isInside } from "../validation/canonical-path.js";
 
 /**
@@ -10,7 +12,27 @@ import { isInside } from "../validation/canonical-path.js";
  * reached the new daemon's sessions. A workspace inside the socket directory would hand panes the sockets.
  */
 export function socketDirProblem(dir: string, workspace: readonly string[]): string | undefined {
-  const root = workspace.find((root) => isInside(dir, root) || isInside(root, dir));
+  // Security: the roots are canonical, so the directory must be too: XDG_RUNTIME_DIR=/tmp/link/rt with /tmp/link a
+  // symlink into the workspace passed the check, and an attack review's sandboxed pane replaced the directory
+  // and answered another conversation's bridge as its daemon. Both spellings are checked.
+  const spellings = [dir, canonicalDir(dir)];
+  const root = workspace.find((root) =>
+    spellings.some((path) => isInside(path, root) || isInside(root, path)),
+  );
   if (root === undefined) return undefined;
   return `the socket directory ${dir} and the workspace root ${root} overlap, so panes could replace the socket directory; set XDG_RUNTIME_DIR outside the workspace`;
+}
+
+/** `dir` with every symlink resolved: of the directory, or of its parent when it does not exist yet. */
+function canonicalDir(dir: string): string {
+  for (let path = dir, rest = ""; ; ) {
+    try {
+      return join(realpathSync(path), rest);
+    } catch {
+      const parent = dirname(path);
+      if (parent === path) return dir;
+      rest = join(basename(path), rest);
+      path = parent;
+    }
+  }
 }

@@ -6,6 +6,7 @@ import { DaemonDirError, DaemonUntrusted } from "./daemon-errors.js";
 import { daemonFiles, SOCKET_NAME } from "./daemon-files.js";
 import { lockHolderPid } from "./daemon-lock.js";
 import { type DaemonInfo, readInfo } from "./info-file.js";
+import { pidNamespaceDepth } from "./peer-check.js";
 import { checkSocketDir } from "./runtime-dir.js";
 import { peerCredentials } from "./socket-fd.js";
 
@@ -164,6 +165,14 @@ async function connectAndCheck(
       verdict = refuse(
         `the process behind ${info.socket} is pid ${server.pid}, not the daemon pid ${info.pid} that holds the lock`,
       );
+    else if (!sameOrOuterPidNamespace(server.pid))
+      // Security: a pane's sandbox runs in a pid namespace of its own, with our uid: one that reached the socket
+      // directory (an attack review did, through a symlinked XDG_RUNTIME_DIR) could stand up a daemon of its own,
+      // take the lock and write an info file naming itself, and every check above passes. No genuine daemon runs
+      // below its clients.
+      verdict = refuse(
+        `the process behind ${info.socket} (pid ${server.pid}) runs in a pid namespace below this one (a sandbox), so it is not a daemon this process started`,
+      );
   } catch (error) {
     verdict = refuse(`cannot read the daemon's peer credentials: ${(error as Error).message}`);
   }
@@ -172,4 +181,11 @@ async function connectAndCheck(
     return verdict;
   }
   return { ok: true, info, socket };
+}
+
+/** Whether `pid` runs in this process's pid namespace or one above it (never in one nested below it). */
+function sameOrOuterPidNamespace(pid: number): boolean {
+  const theirs = pidNamespaceDepth(pid);
+  const ours = pidNamespaceDepth(process.pid);
+  return theirs !== undefined && ours !== undefined && theirs <= ours;
 }

@@ -96,7 +96,7 @@ export function checkPeer(
 let ownDepth: number | undefined;
 
 /** How many pid namespaces `pid` is nested in, as seen from our /proc (the NSpid line's count). */
-function pidNamespaceDepth(pid: number): number | undefined {
+export function pidNamespaceDepth(pid: number): number | undefined {
   try {
     const line = readFileSync(`/proc/${pid}/status`, "utf8")
       .split("\n")

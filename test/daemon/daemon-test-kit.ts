@@ -83,7 +83,7 @@ export function start(command: string, args: string[], options: { cwd?: string }
 }
 
 /** Creates `lock` as a daemon does (0600) if missing: flock(1) would create it 0644 under the usual umask. */
-function lockFileAsDaemonMakesIt(lock: string): void {
+export function lockFileAsDaemonMakesIt(lock: string): void {
   writeFileSync(lock, "", { mode: 0o600, flag: "a" });
 }
 
