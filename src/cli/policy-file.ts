@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import { dirname, resolve } from "node:path";
+import { resolve } from "node:path";
 import type { AuditLogOptions } from "../audit/audit-log.js";
 import { policyHash } from "../daemon/daemon-files.js";
 import { CcmuxError, isCcmuxError } from "../errors.js";
@@ -7,6 +7,7 @@ import { positionOfPath, type SourcePosition, scanJson } from "../validation/jso
 import { type CompiledPolicy, compilePolicy } from "../validation/policy-compile.js";
 import { policySchema } from "../validation/policy-schema.js";
 import { defaultAuditPath } from "./paths.js";
+import { policyBaseDir } from "./policy-location.js";
 
 /** One thing wrong with a policy file: where (JSON path, and line and column when the text has them) and what. */
 export interface PolicyProblem extends Partial<SourcePosition> {
@@ -68,7 +69,7 @@ export function readPolicy(file: string, env: NodeJS.ProcessEnv = process.env): 
   const raw: unknown = JSON.parse(text);
   try {
     const policy = compilePolicy(raw, {
-      baseDir: dirname(file),
+      baseDir: policyBaseDir(file),
       serverPath: env.PATH,
       defaultAuditPath: defaultAuditPath(env),
     });
@@ -93,7 +94,7 @@ function auditTarget(raw: unknown, file: string, env: NodeJS.ProcessEnv): AuditT
   const parsed = policySchema.shape.audit.safeParse(section);
   if (!parsed.success) return undefined;
   const { path, ...options } = parsed.data;
-  return { path: path === undefined ? defaultAuditPath(env) : resolve(dirname(file), path), options };
+  return { path: path === undefined ? defaultAuditPath(env) : resolve(policyBaseDir(file), path), options };
 }
 
 /** Reads and compiles a policy file; throws POLICY_INVALID with `data.errors` listing every problem. */

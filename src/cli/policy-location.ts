@@ -1,5 +1,5 @@
-import { existsSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { existsSync, realpathSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
 import { configDir } from "./paths.js";
 
 export const POLICY_FILE_NAME = "ccmux.json";
@@ -29,4 +29,18 @@ export function findPolicy(
       ? `no policy at ${user}, and ${unasked}.`
       : `no policy found (looked in ${user}). Create one with \`ccmux init\` and pass it with --config FILE.`,
   };
+}
+
+/**
+ * The directory a policy's relative paths resolve against: that of its real path. Security: a daemon serves one
+ * policy file (keyed by its real path), and a bridge joins it when the file's bytes match; resolved against the
+ * path as typed, the same bytes meant another workspace through a symlinked directory, and whichever spelling
+ * started the daemon decided it (an attack review).
+ */
+export function policyBaseDir(file: string): string {
+  try {
+    return dirname(realpathSync(file));
+  } catch {
+    return dirname(resolve(file));
+  }
 }

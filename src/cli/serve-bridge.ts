@@ -1,13 +1,12 @@
 import { readFileSync, realpathSync } from "node:fs";
 import type { Socket } from "node:net";
-import { dirname, resolve } from "node:path";
 import { policyHash } from "../daemon/daemon-files.js";
 import type { DaemonInfo } from "../daemon/info-file.js";
 import { ensureSocketDir, socketDirPath } from "../daemon/runtime-dir.js";
 import type { CompiledPolicy } from "../validation/policy-compile.js";
 import { workspaceRoots } from "../validation/workspace-roots.js";
 import { askDaemon, reachDaemon } from "./daemon-client.js";
-import { findPolicy } from "./policy-location.js";
+import { findPolicy, policyBaseDir } from "./policy-location.js";
 import type { NotServing } from "./serve-refusals-only.js";
 import { socketDirProblem } from "./socket-dir-place.js";
 
@@ -94,7 +93,7 @@ async function runningDaemonOf(config: string | undefined): Promise<DaemonConnec
     raw !== null && typeof raw === "object" ? (raw as { workspace?: unknown }).workspace : undefined;
   if (!Array.isArray(entries) || entries.length === 0) return undefined;
   if (!entries.every((entry): entry is string => typeof entry === "string" && entry !== "")) return undefined;
-  const { roots, problems } = workspaceRoots(entries, resolve(dirname(found.file)));
+  const { roots, problems } = workspaceRoots(entries, policyBaseDir(found.file));
   if (problems.length > 0) return undefined;
   const dir = socketDirPath();
   if (socketDirProblem(dir, roots) !== undefined) return undefined;
