@@ -22,9 +22,11 @@ const INFO_FIELDS: Readonly<Record<keyof DaemonInfo, (value: unknown) => string 
     typeof value === "string" && /^[0-9a-f]{64}$/.test(value) ? undefined : "must be 64 lowercase hex digits",
   socket: absolutePath,
   pid: (value) =>
-    Number.isSafeInteger(value) && (value as number) > 0 ? undefined : "must be a positive integer",
+    Number.isSafeInteger(value) && (value as number) > 0 && (value as number) <= PID_MAX_LIMIT
+      ? undefined
+      : `must be a pid (1 to ${PID_MAX_LIMIT})`,
   started: (value) =>
-    typeof value === "string" && ISO_INSTANT.test(value) && !Number.isNaN(Date.parse(value))
+    typeof value === "string" && ISO_INSTANT.test(value) && realInstant(value)
       ? undefined
       : "must be an ISO 8601 time in UTC",
   ccmux: (value) =>
@@ -34,8 +36,17 @@ const INFO_FIELDS: Readonly<Record<keyof DaemonInfo, (value: unknown) => string 
 /** What `new Date().toISOString()` writes (and other UTC times to the second or finer). */
 const ISO_INSTANT = /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])T([01]\d|2[0-3]):[0-5]\d:[0-5]\d(\.\d+)?Z$/;
 
+/** Linux's largest pid_max (PID_MAX_LIMIT on 64-bit). */
+const PID_MAX_LIMIT = 4_194_304;
+
+/** A date and time that exist (2026-02-31 does not; Date.parse rolls it over to March). */
+function realInstant(value: string): boolean {
+  const time = Date.parse(value);
+  return !Number.isNaN(time) && new Date(time).toISOString().slice(0, 19) === value.slice(0, 19);
+}
+
 function absolutePath(value: unknown): string | undefined {
-  return typeof value === "string" && value.length > 0 && isAbsolute(value)
+  return typeof value === "string" && value.length > 0 && isAbsolute(value) && !value.includes("\0")
     ? undefined
     : "must be an absolute path";
 }
