@@ -229,7 +229,11 @@ describe("a broken policy reaches the person through the client", () => {
       child.stdin.write(`${line}\n`);
     }
     const answers = await eventually(() => {
-      const lines = out.split("\n").filter((line) => line.trim());
+      // Only whole lines: the fourth answer may be half-written when this polls.
+      const lines = out
+        .slice(0, out.lastIndexOf("\n") + 1)
+        .split("\n")
+        .filter((line) => line.trim());
       return lines.length >= 4 && lines.map((line) => JSON.parse(line) as { id: number; result?: unknown });
     });
     child.stdin.end();

@@ -232,8 +232,14 @@ export function textOf(result: CallToolResult): string {
   return first && first.type === "text" ? first.text : "";
 }
 
+/**
+ * The audit log's complete records. Every record ends with a newline, so text after the last newline is a record
+ * the server is still writing (a test that polls the log can read it half-written) and is left out.
+ */
 export function readAudit(path: string): Array<Record<string, unknown>> {
-  return readFileSync(path, "utf8")
+  const text = readFileSync(path, "utf8");
+  return text
+    .slice(0, text.lastIndexOf("\n") + 1)
     .split("\n")
     .filter((line) => line.length > 0)
     .map((line) => JSON.parse(line) as Record<string, unknown>);
