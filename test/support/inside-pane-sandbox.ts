@@ -18,6 +18,7 @@ export const NEEDS_THE_HOST = [
   "test/e2e/**",
   // hidden paths and .git protections are planned in /var/tmp (/tmp is left out of every plan)
   "test/unit/mount-plan*.test.ts",
+  "test/unit/spare-fit.test.ts",
 ];
 
 /** The note the suite prints when it leaves NEEDS_THE_HOST out. */
