@@ -196,6 +196,10 @@ export class SpareLauncher {
       spare.process.resize(spawn.cols, spawn.rows);
     try {
       writeSync(spare.start.requestFd, request);
+    } catch {
+      // Its launcher is gone (EPIPE): the spawn starts afresh.
+      this.end(spare);
+      return undefined;
     } finally {
       this.closeRequest(spare);
     }
