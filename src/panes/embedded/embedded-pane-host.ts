@@ -61,7 +61,7 @@ const PROCESS_CHECK_MS = 250;
  * How soon after a spawn took a spare the next one is made: not at once, where its fork and bwrap's setup would
  * compete with the program just started (and the wait for its first output) for the CPU.
  */
-const SPARE_REFILL_MS = 100;
+const SPARE_REFILL_MS = 40;
 
 /**
  * The pane host that keeps panes in this process: `ccmux serve`'s, and the one the ccmux daemon shares across
