@@ -133,7 +133,13 @@ export function openPaneServer(
     startScreens(),
     sandbox,
     // The server starts no asynchronous child processes of its own, so it may adopt and reap panes' orphans.
-    { adoptOrphans: true, userSwitch, sessionBase, ...(kept ? { journals: kept.journals } : {}) },
+    {
+      adoptOrphans: true,
+      userSwitch,
+      sessionBase,
+      spares: true,
+      ...(kept ? { journals: kept.journals } : {}),
+    },
   );
   host.on("exit", (pane, exit) =>
     logAudit({ event: "exit", decision: "info", pane: pane.id, pid: pane.pid, ...exit }),

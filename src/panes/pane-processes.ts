@@ -59,6 +59,15 @@ export class PaneProcesses {
     this.unreapedRoots.add(pid);
   }
 
+  /**
+   * Keeps `pid`, a child of this process that is no pane's yet (a spare sandbox, issue 16), out of the adopted
+   * orphans: never charged to a pane, killed as a leftover or reaped here. add() makes it a pane's root;
+   * rootReaped() forgets it.
+   */
+  reserve(pid: number): void {
+    this.unreapedRoots.add(pid);
+  }
+
   /** The root process was reaped (its exit was reported): its pid may now be anyone's. */
   rootReaped(pid: number): void {
     this.unreapedRoots.delete(pid);

@@ -41,6 +41,12 @@ export interface PtyProcessOptions {
   passFds?: readonly number[];
 }
 
+/** Where a PtyProcess delivers its output and its end. */
+export interface PtyHandlers {
+  onData(chunk: Uint8Array): void;
+  onExit(exit: ProcessExit): void;
+}
+
 /** After the process exits, how long the output may stay silent before reading stops (grandchildren may hold the tty). */
 const DRAIN_IDLE_MS = 500;
 /** Bound on one synchronous drain, so a grandchild that keeps writing cannot hold the event loop. */
@@ -63,7 +69,7 @@ export class PtyProcess {
 
   constructor(
     options: PtyProcessOptions,
-    private readonly handlers: { onData(chunk: Uint8Array): void; onExit(exit: ProcessExit): void },
+    private readonly handlers: PtyHandlers,
   ) {
     const [file, ...args] = options.argv;
     if (file === undefined) throw new Error("argv must not be empty");

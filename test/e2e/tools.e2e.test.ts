@@ -5,6 +5,7 @@ import {
   eventually,
   makeWorkspace,
   processesWith,
+  processGone,
   readAudit,
   type Served,
   serveWorkspace,
@@ -150,12 +151,14 @@ describe("ccmux serve over stdio with the real SDK client", () => {
     const { pane, pid } = await mcp.ok<{ pane: string; pid: number }>("spawn", {
       command: `sleep ${marker}`,
     });
-    // The pty child execs asynchronously: its command line is sleep's only once exec has happened.
-    await eventually(() => processesWith(`sleep ${marker}`).includes(pid));
+    // The program starts asynchronously (in the sandbox, sent to a launcher that may still be getting ready):
+    // a process has its command line once exec has happened.
+    await eventually(() => processesWith(`sleep ${marker}`).length > 0);
     const killed = await mcp.ok<{ alive: boolean; signal: number }>("kill_pane", { pane });
     expect(killed.alive).toBe(false);
     expect(killed.signal).toBe(15);
     expect(processesWith(`sleep ${marker}`)).toEqual([]);
+    expect(processGone(pid)).toBe(true);
     await mcp.refused("read_pane", { pane }, "PANE_NOT_FOUND");
   });
 

@@ -20,6 +20,7 @@ export const NEEDS_THE_HOST = [
   "test/unit/mount-plan*.test.ts",
   // stands up a daemon in a bubblewrap pid namespace of its own
   "test/daemon/daemon-socket-sandboxed-fake-daemon.test.ts",
+  "test/unit/spare-fit.test.ts",
 ];
 
 /** The note the suite prints when it leaves NEEDS_THE_HOST out. */

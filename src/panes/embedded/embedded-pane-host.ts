@@ -35,6 +35,7 @@ import { createSessionDir, type SessionDir } from "../session-dir.js";
 import { prepareValidatedShell } from "../shell/shell-launch.js";
 import type { ShellFds } from "../shell/shell-text.js";
 import type { ShellOutcome, ValidatedShell } from "../shell/validated-shell.js";
+import { plainSpare, SpareLauncher, type SpareTaken } from "../spare-launch.js";
 import { switchUserArgv, type UserSwitch, userEnv } from "../user-switch.js";
 import { Pane, type PaneLaunch, type PaneSpec } from "./pane.js";
 import { waitForOutputResult } from "./wait-for-output.js";
@@ -56,6 +57,11 @@ export interface PaneHostLimits {
 
 /** How often live panes' process counts are checked against maxProcesses. */
 const PROCESS_CHECK_MS = 250;
+/**
+ * How soon after a spawn took a spare the next one is made: not at once, where its fork and bwrap's setup would
+ * compete with the program just started (and the wait for its first output) for the CPU.
+ */
+const SPARE_REFILL_MS = 40;
 
 /**
  * The pane host that keeps panes in this process: `ccmux serve`'s, and the one the ccmux daemon shares across
@@ -79,6 +85,9 @@ export class EmbeddedPaneHost implements PaneHost {
   private readonly paneViewers = new PaneViewers();
   /** The panes' journals (daemon mode with persist.scrollback, issue 15), or none. */
   private readonly journals: PaneJournals | undefined;
+  /** The pane processes started ahead of the next spawn, sandboxed and not, when the server keeps them (issue 16). */
+  private readonly sandboxSpare: SpareLauncher | undefined;
+  private readonly plainSpare: SpareLauncher | undefined;
 
   /**
    * @param screens where pane emulators run: the screen thread in `serve`, this thread in tests (default).
@@ -89,6 +98,8 @@ export class EmbeddedPaneHost implements PaneHost {
    *   (the sandbox was built with the same one).
    * @param options.sessionBase where panes' private session directories are made (see session-dir.ts); a
    *   spawn that asks for one fails with SPAWN_FAILED when it is not set.
+   * @param options.spares keep a pane process started ahead of the next spawn (see SpareLauncher): a sandboxed one
+   *   from the start when there is a sandbox, an unsandboxed one after the first unsandboxed spawn. `serve` sets it.
    */
   constructor(
     private readonly limits: PaneHostLimits,
@@ -99,6 +110,7 @@ export class EmbeddedPaneHost implements PaneHost {
       userSwitch?: UserSwitch;
       sessionBase?: string;
       journals?: PaneJournals;
+      spares?: boolean;
     } = {},
   ) {
     this.events.setMaxListeners(0);
@@ -108,6 +120,11 @@ export class EmbeddedPaneHost implements PaneHost {
     this.userSwitch = options.userSwitch;
     this.sessionBase = options.sessionBase;
     this.journals = options.journals;
+    const spares = options.spares === true;
+    this.sandboxSpare =
+      sandbox && spares ? new SpareLauncher(sandbox.spare(), this.processes, this.userSwitch) : undefined;
+    this.plainSpare = spares ? new SpareLauncher(plainSpare(), this.processes, this.userSwitch) : undefined;
+    this.sandboxSpare?.fill(0);
   }
 
   /**
@@ -241,7 +258,16 @@ export class EmbeddedPaneHost implements PaneHost {
     warnings: string[],
     shell: ValidatedShell | undefined,
   ): Pane {
-    const launch = sandboxed ? this.sandboxLaunch(launched, shell) : undefined;
+    const asUser = this.asPaneUser(launched);
+    const launch = sandboxed ? this.sandboxLaunch(launched, asUser.env, shell) : undefined;
+    // An unsandboxed pane without a validated shell's descriptors may be the spare started ahead (SpareLauncher).
+    const plain =
+      sandboxed || shell !== undefined
+        ? undefined
+        : this.plainSpare?.take(
+            { argv: asUser.argv, cwd: asUser.cwd, env: asUser.env, cols: asUser.cols, rows: asUser.rows },
+            SPARE_REFILL_MS,
+          );
     // What the sandbox could not protect (a planted symlink, a mount budget cut) goes to the caller, which
     // reports it in the result and the audit; it never refuses the spawn.
     if (launch) warnings.push(...launch.warnings);
@@ -250,11 +276,15 @@ export class EmbeddedPaneHost implements PaneHost {
       pane = new Pane(
         { ...this.asPaneUser({ ...spec, env: launched.env }), id: newPaneId() },
         this.screens,
-        this.launchFor(this.asPaneUser(launched), launch, shell?.childFds),
+        plain
+          ? { argv: [], passFds: [], sandboxed: false, ...adopting(plain) }
+          : this.launchFor(asUser, launch, shell?.childFds),
         this.processes,
         shell,
       );
     } catch (cause) {
+      launch?.abandon?.();
+      plain?.abandon();
       launch?.exitStatus.close();
       throw new CcmuxError("SPAWN_FAILED", "The program could not be started.", {
         cause,
@@ -298,13 +328,36 @@ export class EmbeddedPaneHost implements PaneHost {
     return undefined;
   }
 
-  private sandboxLaunch(spec: Omit<PaneSpec, "id">, shell?: ValidatedShell): SandboxLaunch {
+  /** `env`: the program's environment as the pane user gets it (asPaneUser). */
+  private sandboxLaunch(
+    spec: Omit<PaneSpec, "id">,
+    env: Record<string, string>,
+    shell?: ValidatedShell,
+  ): SandboxLaunch {
     // Security: fail closed — a pane asked to be sandboxed never starts without the sandbox.
     const status = this.sandboxStatus();
     if (!this.sandbox || !status.available) {
       throw new CcmuxError("SANDBOX_UNAVAILABLE", "The pane sandbox cannot be built; nothing was started.", {
         data: { reason: status.available ? "no sandbox" : status.reason },
       });
+    }
+    // A sandbox that is the same for every spawn (no session directory bound in, not a validated shell) may be
+    // the spare built ahead, while it still fits (SpareLauncher).
+    if (shell === undefined && spec.sessionDir === undefined) {
+      const { argv, cwd, cols, rows } = spec;
+      const spare = this.sandboxSpare?.take({ argv, cwd, env, cols, rows }, SPARE_REFILL_MS);
+      const exitStatus = spare?.exitStatus;
+      if (spare && exitStatus) {
+        return {
+          argv: [],
+          passFds: [],
+          warnings: spare.warnings,
+          exitStatus,
+          release: () => {},
+          ...adopting(spare),
+        };
+      }
+      spare?.abandon();
     }
     try {
       return this.sandbox.launch(
@@ -569,6 +622,8 @@ export class EmbeddedPaneHost implements PaneHost {
    */
   async shutdown(): Promise<void> {
     this.shuttingDown = true;
+    this.sandboxSpare?.dispose();
+    this.plainSpare?.dispose();
     clearInterval(this.processWatch);
     this.processWatch = undefined;
     await Promise.all(
@@ -750,4 +805,9 @@ async function screenTextBy(pane: Pane, deadline: number): Promise<string> {
   } finally {
     clearTimeout(timer);
   }
+}
+
+/** A taken spare as a launch's part: the pane adopts its process, and ends it when the pane could not be made. */
+function adopting(spare: SpareTaken): Pick<SandboxLaunch, "adopt" | "abandon"> {
+  return { adopt: (handlers) => spare.adopt(handlers), abandon: () => spare.abandon() };
 }

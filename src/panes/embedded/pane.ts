@@ -7,7 +7,7 @@ import type { PaneSpawnSpec } from "../pane-host.js";
 import { PaneProcesses } from "../pane-processes.js";
 import type { HistoryMark, RenderedFrom, SearchResult } from "../pane-screen.js";
 import { trySignal } from "../process-session.js";
-import { type PaneProcess, type ProcessExit, PtyProcess } from "../pty-process.js";
+import { type PaneProcess, type ProcessExit, type PtyHandlers, PtyProcess } from "../pty-process.js";
 import type { PaneFrame } from "../screen-frame.js";
 import type {
   FrameListener,
@@ -57,6 +57,8 @@ export interface PaneLaunch {
    * signal N): `resolve` maps the wrapper's exit to the program's; `close` releases it (idempotent).
    */
   exitStatus?: { resolve(exit: ProcessExit): ProcessExit; close(): void };
+  /** A process already started for the pane (a spare given its program, SpareLauncher): taken instead of `argv`. */
+  adopt?(handlers: PtyHandlers): PtyProcess;
 }
 
 /** Where a reader's first `new` read starts: everything held. */
@@ -193,6 +195,7 @@ export class Pane extends EventEmitter {
     handlers: ConstructorParameters<typeof PtyProcess>[1],
   ): PtyProcess {
     try {
+      if (launch?.adopt) return launch.adopt(handlers);
       return new PtyProcess(
         {
           argv: launch?.argv ?? spec.argv,

@@ -9,8 +9,11 @@ export interface BwrapInvocation {
   cwd: string;
   /** The descriptor bwrap reads the seccomp program from (inherited, not close-on-exec). */
   seccompFd: number;
-  /** The program's argv, absolute executable first. */
-  argv: readonly string[];
+  /**
+   * The program's argv, absolute executable first; or, for a sandbox built before its spawn (a spare, issue 16),
+   * the inherited descriptor its launcher reads the program from (native/pane-launcher.c `await`).
+   */
+  program: { argv: readonly string[] } | { requestFd: number };
   /**
    * An empty regular file to bind over hidden files. Not /dev/null: bwrap's binds are nodev, so a device
    * would answer EACCES and break programs that merely read an optional file such as ~/.npmrc.
@@ -46,6 +49,19 @@ export const LAUNCHER_IN_SANDBOX = "/dev/.ccmux-pane-launcher";
  */
 export function launcherRunArgv(statusFd: number, argv: readonly string[], ownGroup = false): string[] {
   return [LAUNCHER_IN_SANDBOX, ownGroup ? "run-group" : "run", String(statusFd), "--", ...argv];
+}
+
+/**
+ * A spare's last exec before the program: the launcher waits for the program on `requestFd`, then runs it as
+ * `run` would.
+ */
+export function launcherAwaitArgv(statusFd: number, requestFd: number): string[] {
+  return [LAUNCHER_IN_SANDBOX, "await", String(statusFd), String(requestFd)];
+}
+
+/** The program's argv as the launcher execs it: under a root server, through setpriv as the pane user. */
+function programArgv(argv: readonly string[], change: UserSwitch | undefined): readonly string[] {
+  return change ? switchUserArgv(change, argv) : argv;
 }
 
 /**
@@ -122,7 +138,8 @@ function mountsArgs(mounts: readonly Mount[], emptyFile: string, makeParents: bo
  *   mounts as root): only the three capabilities setpriv needs to switch reach it, and it drops them.
  * - `--die-with-parent`: the pane cannot outlive a crashed server.
  * - The launcher's `run` is the last exec before the program: the program gets default signal dispositions, and
- *   its real exit status (or the signal that ended it) reaches the server, which bwrap would report as 128+N.
+ *   its real exit status (or the signal that ended it) reaches the server, which bwrap would report as 128+N. A
+ *   spare's launcher (`await`) waits for the program on a pipe only the server writes, then does the same.
  * The environment is not passed with --setenv: bwrap's argv is world-readable in /proc/<pid>/cmdline. The
  * child gets bwrap's own environment, which the caller built from the policy alone.
  */
@@ -131,8 +148,11 @@ export function bwrapArgs(invocation: BwrapInvocation): string[] {
   // Security: hidden exit status (`kill -STOP $PPID` from the program). Under a root server the launcher runs
   // before setpriv, as root without the capabilities bwrap dropped, so the program (another uid) cannot signal
   // it; a non-root server's launcher shares the program's uid (README: known difference).
-  const program = change ? switchUserArgv(change, invocation.argv) : invocation.argv;
-  const run = launcherRunArgv(invocation.launcher.statusFd, program, invocation.shell !== undefined);
+  const { program, launcher } = invocation;
+  const run =
+    "requestFd" in program
+      ? launcherAwaitArgv(launcher.statusFd, program.requestFd)
+      : launcherRunArgv(launcher.statusFd, programArgv(program.argv, change), invocation.shell !== undefined);
   const shell = invocation.shell
     ? ["--ro-bind", invocation.shell.builtins, SHELL_BUILTINS_IN_SANDBOX[invocation.shell.dialect]]
     : [];

@@ -23,9 +23,9 @@ export function hiddenPaths(layout: SandboxLayout): string[] {
         : expand("/", splitPattern(pattern), listings),
     ),
   ];
+  const mayExist = existenceLookup();
   for (const candidate of candidates) {
-    // Most patterns name nothing here: one lstat says so, without resolving each component and an exception.
-    if (lstatOrNull(candidate) === null) continue;
+    if (!mayExist(candidate)) continue;
     try {
       found.add(realpathSync.native(candidate));
     } catch {
@@ -35,6 +35,26 @@ export function hiddenPaths(layout: SandboxLayout): string[] {
   // A path inside another hidden directory is already hidden.
   const sorted = [...found].sort((a, b) => a.length - b.length);
   return sorted.filter((path, i) => !sorted.slice(0, i).some((other) => inside(path, other)));
+}
+
+/**
+ * Whether a path names something, for many paths in few directories: most hidden patterns name nothing here (one
+ * lstat says so, without resolving each component and an exception), and none below a directory that is missing
+ * (a pane user's home that does not exist, `~/.config` on a server): each directory on the way is looked up once.
+ */
+function existenceLookup(): (path: string) => boolean {
+  const holds = new Map<string, boolean>();
+  const mayHold = (dir: string): boolean => {
+    if (dir === sep) return true;
+    const known = holds.get(dir);
+    if (known !== undefined) return known;
+    const stat = mayHold(dirname(dir)) ? lstatOrNull(dir) : null;
+    // A symlink may lead to a directory: what lies below is then looked up through it.
+    const answer = stat !== null && (stat.isDirectory() || stat.isSymbolicLink());
+    holds.set(dir, answer);
+    return answer;
+  };
+  return (path) => mayHold(dirname(path)) && lstatOrNull(path) !== null;
 }
 
 /** Paths every sandbox replaces anyway (/tmp) or builds itself (/dev, /proc): never hidden or rebuilt there. */

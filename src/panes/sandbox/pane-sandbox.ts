@@ -16,14 +16,17 @@ import {
   writeFileSync,
 } from "node:fs";
 import { dirname, join } from "node:path";
-import { PANE_LAUNCHER } from "../../native/addon.js";
+import { addon, PANE_LAUNCHER } from "../../native/addon.js";
 import type { SandboxStatus } from "../../shared/pane-words.js";
 import type { ShellDialect } from "../../shared/shell-variables.js";
+import type { PtyHandlers, PtyProcess } from "../pty-process.js";
+import type { SpareRecipe, SpareStart } from "../spare-launch.js";
 import type { UserSwitch } from "../user-switch.js";
 import { bwrapArgs, launcherHoldArgv } from "./bwrap-args.js";
 import { ExitStatusPipe } from "./exit-status.js";
 import { type Mount, planMounts, planSpawn, type SandboxLayout, SandboxLayoutError } from "./mount-plan.js";
 import { buildSeccompFilter } from "./seccomp-filter.js";
+import { fitOf, stillFits } from "./spare-fit.js";
 
 /** A sandboxed launch: exec `argv` passing `passFds` (inheritable), then `release()` in the parent. */
 export interface SandboxLaunch {
@@ -35,6 +38,13 @@ export interface SandboxLaunch {
   exitStatus: ExitStatusPipe;
   /** Closes the server's copies of the passed descriptors: call once the spawn has happened or failed. */
   release(): void;
+  /**
+   * A launch already running (a spare given its program, SpareLauncher): the pane takes its process
+   * instead of starting `argv`, and gets what it printed so far and its exit through `handlers`.
+   */
+  adopt?(handlers: PtyHandlers): PtyProcess;
+  /** Ends an adoptable launch that no pane took (the pane could not be made). */
+  abandon?(): void;
 }
 
 export interface PaneSandboxOptions {
@@ -94,7 +104,7 @@ export class PaneSandbox {
     const bwrap = this.options.bwrap;
     if (bwrap === undefined) throw new Error("bubblewrap is not available");
     const { mounts, warnings } = planSpawn(this.options.layout, binds);
-    if (this.options.userSwitch) makeStandInsAsOwner(mounts);
+    if (this.options.userSwitch) makeStandIns(mounts, true);
     const emptyFile = this.emptyFile();
     const fd = this.seccompDescriptor();
     let exitStatus: ExitStatusPipe;
@@ -112,7 +122,7 @@ export class PaneSandbox {
           network: this.options.network,
           cwd,
           seccompFd: fd,
-          argv,
+          program: { argv },
           emptyFile,
           userSwitch: this.options.userSwitch,
           launcher: { path: PANE_LAUNCHER, statusFd: exitStatus.writeFd },
@@ -125,6 +135,74 @@ export class PaneSandbox {
       release: () => {
         closeSync(fd);
         exitStatus.releaseWriteEnd();
+      },
+    };
+  }
+
+  /**
+   * How this sandbox's spares are made (SpareLauncher): the sandbox of a spawn without extra binds or shell,
+   * built ahead with the launcher's `await` last. The stand-ins bwrap would make on the host are made first and
+   * the plan made again, so that the spare's plan is the one a spawn after it finds. At the spawn the plan is made
+   * again and the spare fits only when it is the same and every mounted path the same file (spare-fit.ts).
+   */
+  spare(): SpareRecipe {
+    return {
+      available: () => this.status().available,
+      start: () => this.spareStart(),
+    };
+  }
+
+  private spareStart(): SpareStart {
+    const bwrap = this.options.bwrap;
+    if (bwrap === undefined) throw new Error("bubblewrap is not available");
+    const layout = this.options.layout;
+    let plan = planSpawn(layout, []);
+    if (makeStandIns(plan.mounts, this.options.userSwitch !== undefined)) plan = planSpawn(layout, []);
+    const fit = fitOf(plan);
+    const emptyFile = this.emptyFile();
+    const fd = this.seccompDescriptor();
+    let exitStatus: ExitStatusPipe;
+    let request: [number, number];
+    try {
+      exitStatus = new ExitStatusPipe();
+    } catch (error) {
+      closeSync(fd);
+      throw error;
+    }
+    try {
+      // The launcher's reads block until the program is sent.
+      request = addon.makePipe(false);
+    } catch (error) {
+      closeSync(fd);
+      exitStatus.close();
+      throw error;
+    }
+    const [requestRead, requestWrite] = request;
+    return {
+      argv: launcherHoldArgv(PANE_LAUNCHER, [
+        bwrap,
+        ...bwrapArgs({
+          mounts: plan.mounts,
+          network: this.options.network,
+          cwd: "/",
+          seccompFd: fd,
+          program: { requestFd: requestRead },
+          emptyFile,
+          userSwitch: this.options.userSwitch,
+          launcher: { path: PANE_LAUNCHER, statusFd: exitStatus.writeFd },
+        }),
+      ]),
+      passFds: [fd, exitStatus.writeFd, requestRead],
+      requestFd: requestWrite,
+      exitStatus,
+      release: () => {
+        closeSync(fd);
+        closeSync(requestRead);
+        exitStatus.releaseWriteEnd();
+      },
+      fits: () => {
+        const now = planSpawn(layout, []);
+        return stillFits(fit, now) ? now : undefined;
       },
     };
   }
@@ -182,7 +260,7 @@ export class PaneSandbox {
         network: this.options.network,
         cwd,
         seccompFd: 3,
-        argv: [trueProgram],
+        program: { argv: [trueProgram] },
         emptyFile: this.emptyFile(),
         userSwitch: this.options.userSwitch,
         launcher: { path: PANE_LAUNCHER, statusFd: 4 },
@@ -216,17 +294,21 @@ export class PaneSandbox {
 /**
  * A stand-in (an empty read-only directory where a protected one is missing) needs a mount point, which bwrap
  * makes on the host. Run by a root server it would be root's: an empty `.vscode` in the person's workspace
- * they could no longer write into. Made here first, owned like the directory it is made in.
+ * they could no longer write into. Made here first, with `asOwner` owned like the directory it is made in.
+ * Returns whether any was made.
  */
-function makeStandInsAsOwner(mounts: readonly Mount[]): void {
+function makeStandIns(mounts: readonly Mount[], asOwner: boolean): boolean {
+  let made = false;
   for (const mount of mounts) {
     if (mount.op !== "ro-empty" || existsSync(mount.path)) continue;
     try {
       const parent = statSync(dirname(mount.path));
       mkdirSync(mount.path, { mode: 0o755 });
-      chownSync(mount.path, parent.uid, parent.gid);
+      made = true;
+      if (asOwner) chownSync(mount.path, parent.uid, parent.gid);
     } catch {
       // bwrap makes it then, as before
     }
   }
+  return made;
 }

@@ -1,0 +1,290 @@
+import { closeSync, writeSync } from "node:fs";
+import { addon, PANE_LAUNCHER } from "../native/addon.js";
+import { PANE_TERM } from "../shared/pane-words.js";
+import type { PaneProcesses } from "./pane-processes.js";
+import { trySignal } from "./process-session.js";
+import { type ProcessExit, type PtyHandlers, PtyProcess } from "./pty-process.js";
+import type { ExitStatusPipe } from "./sandbox/exit-status.js";
+import { encodeLaunchRequest } from "./sandbox/launch-request.js";
+import type { UserSwitch } from "./user-switch.js";
+
+/** A request bigger than a pipe holds could block this thread until the launcher reads it: such a spawn starts afresh. */
+const MAX_REQUEST_BYTES = 60 * 1024;
+/** After a spare failed to start, the next waits this long, doubling up to MAX_RETRY_MS (bwrap broken, say). */
+const FIRST_RETRY_MS = 1000;
+const MAX_RETRY_MS = 60_000;
+/** The terminal a spare starts on; a spawn of another size resizes it before its program starts. */
+const SPARE_SIZE = { cols: 80, rows: 24 };
+
+/** One spare's start: what its pty process runs and inherits, and the server's end of its request pipe. */
+export interface SpareStart {
+  argv: string[];
+  passFds: number[];
+  /** The server's end of the pipe the launcher reads the program from (close-on-exec, blocking). */
+  requestFd: number;
+  /** Where a sandboxed spare's launcher reports the program's end (see exit-status.ts); none unsandboxed. */
+  exitStatus: ExitStatusPipe | undefined;
+  /** Closes the server's copies of the passed descriptors: call once the pty process has started or failed to. */
+  release(): void;
+  /**
+   * At a spawn: what a launch built now would warn of, when the spare still gives the same as one built now;
+   * undefined when it does not (it is then ended, and the spawn builds its own).
+   */
+  fits(): { warnings: readonly string[] } | undefined;
+}
+
+/** How one kind of spare is made: PaneSandbox.spare (sandboxed), plainSpare (unsandboxed). */
+export interface SpareRecipe {
+  /** Whether a spare can be built now (the sandbox works). */
+  available(): boolean;
+  /** Starts making one; throws when it cannot. */
+  start(): SpareStart;
+}
+
+/** An unsandboxed pane's spare: the launcher's `exec`, which becomes the program it is sent. */
+export function plainSpare(): SpareRecipe {
+  return {
+    available: () => true,
+    start: () => {
+      const [requestRead, requestWrite] = addon.makePipe(false);
+      return {
+        argv: [PANE_LAUNCHER, "exec", String(requestRead)],
+        passFds: [requestRead],
+        requestFd: requestWrite,
+        exitStatus: undefined,
+        release: () => closeSync(requestRead),
+        fits: () => ({ warnings: [] }),
+      };
+    },
+  };
+}
+
+/** What a spare's process says before a pane takes it: kept, and handed over when it does. */
+class Relay implements PtyHandlers {
+  private chunks: Uint8Array[] = [];
+  private exit: ProcessExit | undefined;
+  private target: PtyHandlers | undefined;
+
+  /** `onEnd`: the process ended before a pane took it (on its own, or ended by the server). */
+  constructor(private readonly onEnd: () => void) {}
+
+  onData(chunk: Uint8Array): void {
+    if (this.target) this.target.onData(chunk);
+    else this.chunks.push(chunk);
+  }
+
+  onExit(exit: ProcessExit): void {
+    if (this.target) {
+      this.target.onExit(exit);
+      return;
+    }
+    this.exit = exit;
+    this.onEnd();
+  }
+
+  get exited(): boolean {
+    return this.exit !== undefined;
+  }
+
+  bind(target: PtyHandlers): void {
+    this.target = target;
+    for (const chunk of this.chunks.splice(0)) target.onData(chunk);
+    if (this.exit) target.onExit(this.exit);
+  }
+}
+
+interface Spare {
+  start: SpareStart;
+  process: PtyProcess;
+  relay: Relay;
+  /** The server's end of the request pipe is still open (closed once the program is sent, or the spare ends). */
+  requestOpen: boolean;
+}
+
+/** A spare a spawn took: its program is sent. */
+export interface SpareTaken {
+  /** What the launch warns of (the sandbox's plan, made at the spawn). */
+  warnings: readonly string[];
+  /** A sandboxed spare's exit status pipe, which the pane now owns. */
+  exitStatus: ExitStatusPipe | undefined;
+  /** Hands the running process to the pane, with what it printed so far and its exit. */
+  adopt(handlers: PtyHandlers): PtyProcess;
+  /** Ends it when no pane could be made. */
+  abandon(): void;
+}
+
+/** A spawn a spare can serve: what the pane runs (as checked, the pane user's environment) and its terminal. */
+export interface SpareSpawn {
+  argv: readonly string[];
+  cwd: string;
+  env: Readonly<Record<string, string>>;
+  cols: number;
+  rows: number;
+}
+
+/**
+ * One pane process started ahead of the next spawn of its kind (issue 16): a fresh pty and, on it, the pane
+ * launcher waiting for the program on a pipe only this process writes (native/pane-launcher.c) — for a sandboxed
+ * spawn inside bwrap's namespaces, mounts and seccomp program, already built (`await`); for an unsandboxed one on
+ * the host, to become the program (`exec`). A spawn then sends the checked argv, environment, directory and
+ * (under a root server) the pane user, instead of a fork of this process, and for the sandbox bwrap's setup.
+ *
+ * Security: a spare runs nothing of a pane's until a spawn, checked and audited, sends it a program; the launcher
+ * is not dumpable meanwhile (a process of the same user cannot ptrace it or open its pipe), and nothing else has
+ * its pty. A sandboxed spare is used only while it still fits (SpareStart.fits: the mount plan made again at the
+ * spawn is the same, each mounted path the same file); otherwise it is ended and the spawn builds its own. It
+ * counts against no pane and is never taken for an orphan (PaneProcesses.reserve), and it dies with this process
+ * (bwrap --die-with-parent; the pty's hangup). Cost: one pty and, sandboxed, bwrap's processes and namespaces,
+ * for as long as the server runs.
+ */
+export class SpareLauncher {
+  private spare: Spare | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private retryMs = FIRST_RETRY_MS;
+  private disposed = false;
+
+  constructor(
+    private readonly recipe: SpareRecipe,
+    private readonly processes: PaneProcesses,
+    private readonly userSwitch: UserSwitch | undefined,
+  ) {}
+
+  /** Makes the spare `delayMs` from now, unless there is one (or one is coming). */
+  fill(delayMs: number): void {
+    if (this.disposed || this.spare !== undefined || this.timer !== undefined) return;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.build();
+    }, delayMs);
+    this.timer.unref();
+  }
+
+  /**
+   * The spare, sent `spawn`, when there is one and it still fits; undefined otherwise (the caller launches
+   * afresh). Either way the next one is made `refillMs` later.
+   */
+  take(spawn: SpareSpawn, refillMs: number): SpareTaken | undefined {
+    const spare = this.spare;
+    if (spare === undefined || spare.relay.exited) {
+      this.fill(refillMs);
+      return undefined;
+    }
+    const fit = spare.start.fits();
+    if (fit === undefined) {
+      this.discard();
+      this.fill(refillMs);
+      return undefined;
+    }
+    let request: Buffer;
+    try {
+      request = encodeLaunchRequest({
+        cwd: spawn.cwd,
+        argv: spawn.argv,
+        // As node-pty gives a program it starts: PWD its directory, TERM the pane's.
+        env: { ...spawn.env, PWD: spawn.cwd, TERM: PANE_TERM },
+        ...(this.userSwitch
+          ? { user: { uid: this.userSwitch.user.uid, gid: this.userSwitch.user.gid } }
+          : {}),
+      });
+    } catch {
+      return undefined;
+    }
+    if (request.length > MAX_REQUEST_BYTES) return undefined;
+    this.spare = undefined;
+    this.fill(refillMs);
+    if (spawn.cols !== SPARE_SIZE.cols || spawn.rows !== SPARE_SIZE.rows)
+      spare.process.resize(spawn.cols, spawn.rows);
+    try {
+      writeSync(spare.start.requestFd, request);
+    } catch {
+      // Its launcher is gone (EPIPE): the spawn starts afresh.
+      this.end(spare);
+      return undefined;
+    } finally {
+      this.closeRequest(spare);
+    }
+    return {
+      warnings: fit.warnings,
+      exitStatus: spare.start.exitStatus,
+      adopt: (handlers) => {
+        spare.relay.bind(handlers);
+        return spare.process;
+      },
+      abandon: () => this.end(spare),
+    };
+  }
+
+  /** Ends the spare, and makes no more. */
+  dispose(): void {
+    this.disposed = true;
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    this.discard();
+  }
+
+  private build(): void {
+    if (this.disposed || this.spare !== undefined || !this.recipe.available()) return;
+    let start: SpareStart;
+    try {
+      start = this.recipe.start();
+    } catch {
+      this.retry();
+      return;
+    }
+    let spare: Spare | undefined;
+    const relay = new Relay(() => {
+      if (spare === undefined) return;
+      this.processes.rootReaped(spare.process.pid);
+      // Ended on its own before a spawn took it (bwrap could not build it): release it, and try again later.
+      if (this.spare !== spare) return;
+      this.spare = undefined;
+      this.end(spare);
+      this.retry();
+    });
+    let process: PtyProcess;
+    try {
+      // Its own environment is no one's: the program's comes with the request.
+      process = new PtyProcess(
+        { argv: start.argv, cwd: "/", env: {}, ...SPARE_SIZE, term: PANE_TERM, passFds: start.passFds },
+        relay,
+      );
+    } catch {
+      closeSync(start.requestFd);
+      start.exitStatus?.close();
+      this.retry();
+      return;
+    } finally {
+      start.release();
+    }
+    this.processes.reserve(process.pid);
+    spare = { start, process, relay, requestOpen: true };
+    this.spare = spare;
+    this.retryMs = FIRST_RETRY_MS;
+  }
+
+  private retry(): void {
+    const delay = this.retryMs;
+    this.retryMs = Math.min(MAX_RETRY_MS, this.retryMs * 2);
+    this.fill(delay);
+  }
+
+  private discard(): void {
+    const spare = this.spare;
+    this.spare = undefined;
+    if (spare) this.end(spare);
+  }
+
+  /** Ends a spare's processes (SIGKILL: a sandboxed launcher blocks the rest) and releases what the server holds. */
+  private end(spare: Spare): void {
+    trySignal(spare.process.pid, "SIGKILL");
+    spare.process.dispose();
+    spare.start.exitStatus?.close();
+    this.closeRequest(spare);
+  }
+
+  private closeRequest(spare: Spare): void {
+    if (!spare.requestOpen) return;
+    spare.requestOpen = false;
+    closeSync(spare.start.requestFd);
+  }
+}

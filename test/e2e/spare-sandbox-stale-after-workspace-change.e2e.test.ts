@@ -1,0 +1,127 @@
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { readProcesses } from "../../src/panes/process-session.js";
+import {
+  eventually,
+  giveToPanes,
+  makeWorkspace,
+  type Served,
+  serveWorkspace,
+  type TestWorkspace,
+} from "../support/mcp-harness.js";
+import { runInShell } from "../support/shell-pane.js";
+
+/**
+ * A sandbox built ahead of its spawn (a spare, issue 16) is planned and mounted before the agent asks for the
+ * pane. Between the two, a pane (or anyone) can make a repository, or swap a protected directory for a fresh one
+ * (a read-only bind follows the directory it was made on, wherever it is moved). The spare must then not be used:
+ * the spawn builds its own sandbox from the workspace as it is.
+ */
+const BWRAP = ["/usr/bin/bwrap", "/bin/bwrap"].find((path) => existsSync(path));
+const POLICY = {
+  commands: [{ command: "bash", args: ["--norc --noprofile"], input: "raw" }],
+  sandbox: { mode: "required" },
+};
+
+/** The bwrap command line of a pane's first process: the launcher's `await` (a spare) or `run` (built at the spawn). */
+function launchedBy(pid: number): "spare" | "spawn" {
+  const cmdline = readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0");
+  if (cmdline.includes("await")) return "spare";
+  if (cmdline.includes("run")) return "spawn";
+  throw new Error(`pid ${pid} is not a sandboxed pane: ${cmdline.join(" ")}`);
+}
+
+/** True once the server's spare is built: its launcher runs inside bwrap, waiting for a program. */
+function spareReady(serverPid: number): boolean {
+  const table = readProcesses();
+  const spareRoots = [...table.values()].filter(
+    (entry) =>
+      entry.ppid === serverPid &&
+      readFileSync(`/proc/${entry.pid}/cmdline`, "utf8").split("\0").includes("await"),
+  );
+  const below = (pid: number, root: number): boolean => {
+    for (let at = table.get(pid); at !== undefined; at = table.get(at.ppid))
+      if (at.ppid === root) return true;
+    return false;
+  };
+  return [...table.values()].some((entry) => {
+    try {
+      const comm = readFileSync(`/proc/${entry.pid}/comm`, "utf8").trim();
+      return comm === ".ccmux-pane-lau" && spareRoots.some((root) => below(entry.pid, root.pid));
+    } catch {
+      return false;
+    }
+  });
+}
+
+describe.skipIf(!BWRAP)(
+  "a spare sandbox is not used once the workspace changed under it (needs bubblewrap)",
+  () => {
+    let ws: TestWorkspace | undefined;
+    let mcp: Served | undefined;
+    afterEach(async () => {
+      await mcp?.close();
+      ws?.cleanup();
+      mcp = undefined;
+      ws = undefined;
+    });
+
+    async function serveWithRepo(): Promise<{ ws: TestWorkspace; mcp: Served }> {
+      ws = makeWorkspace(POLICY);
+      mkdirSync(join(ws.root, "sub", ".git", "hooks"), { recursive: true });
+      writeFileSync(join(ws.root, "sub", ".git", "HEAD"), "ref: refs/heads/main\n");
+      giveToPanes(join(ws.root, "sub"));
+      mcp = await serveWorkspace(ws);
+      const serverPid = mcp.serverPid;
+      await eventually(() => spareReady(serverPid));
+      return { ws, mcp };
+    }
+
+    async function shell(served: Served): Promise<{ pane: string; pid: number }> {
+      return served.ok<{ pane: string; pid: number }>("spawn", { command: "bash --norc --noprofile" });
+    }
+
+    it("control: with the workspace unchanged the spare serves the spawn, and its protections hold", async () => {
+      const served = await serveWithRepo();
+      const { pane, pid } = await shell(served.mcp);
+      expect(launchedBy(pid)).toBe("spare");
+      const text = await runInShell(served.mcp, pane, "touch sub/.git/hooks/post-checkout; echo hook=$?");
+      expect(text).toMatch(/hook=1/);
+      expect(existsSync(join(served.ws.root, "sub", ".git", "hooks", "post-checkout"))).toBe(false);
+    });
+
+    it("a protected directory swapped for a fresh one after the spare was built is read-only in the new pane", async () => {
+      const served = await serveWithRepo();
+      const dotGit = join(served.ws.root, "sub", ".git");
+      renameSync(dotGit, join(served.ws.root, "sub", "old-git"));
+      mkdirSync(join(dotGit, "hooks"), { recursive: true });
+      writeFileSync(join(dotGit, "HEAD"), "ref: refs/heads/main\n");
+      writeFileSync(join(dotGit, "planted"), "the new .git\n");
+      giveToPanes(join(served.ws.root, "sub"));
+      const { pane, pid } = await shell(served.mcp);
+      expect(launchedBy(pid)).toBe("spawn");
+      const text = await runInShell(
+        served.mcp,
+        pane,
+        "cat sub/.git/planted; touch sub/.git/hooks/post-checkout; echo hook=$?",
+      );
+      expect(text).toContain("the new .git");
+      expect(text).toMatch(/hook=1/);
+      expect(existsSync(join(dotGit, "hooks", "post-checkout"))).toBe(false);
+    });
+
+    it("a repository made after the spare was built is read-only in the new pane", async () => {
+      const served = await serveWithRepo();
+      const nested = join(served.ws.root, "deep", "a", "b", ".git");
+      mkdirSync(join(nested, "hooks"), { recursive: true });
+      writeFileSync(join(nested, "HEAD"), "ref: refs/heads/main\n");
+      giveToPanes(join(served.ws.root, "deep"));
+      const { pane, pid } = await shell(served.mcp);
+      expect(launchedBy(pid)).toBe("spawn");
+      const text = await runInShell(served.mcp, pane, "touch deep/a/b/.git/hooks/pre-commit; echo hook=$?");
+      expect(text).toMatch(/hook=1/);
+      expect(existsSync(join(nested, "hooks", "pre-commit"))).toBe(false);
+    });
+  },
+);
