@@ -125,9 +125,22 @@ export class PtyProcess {
     if (!this.closed) this.pty.resize(cols, rows);
   }
 
-  /** Writes `bytes` (UTF-8) to the program's input, in order (node-pty's queue). */
+  /**
+   * Writes `bytes` (UTF-8) to the program's input, in order: what the terminal takes now is written at once;
+   * the rest waits in node-pty's queue (the program is not reading), and so does everything after it.
+   */
   write(bytes: string): void {
-    if (!this.closed) this.pty.write(bytes);
+    if (this.closed) return;
+    const queue = this.writeQueue();
+    // node-pty writes through libuv's thread pool (fs.write): a hop to another thread and back, 0.1 ms idle and
+    // more on a busy machine, on every keystroke. With nothing queued the kernel takes it now, in order.
+    if (queue === undefined || queue.length > 0) {
+      this.pty.write(bytes);
+      return;
+    }
+    const data = Buffer.from(bytes, "utf8");
+    const written = this.writeWhatFits(data);
+    if (written < data.length) this.pty.write(data.subarray(written));
   }
 
   /**
@@ -138,7 +151,11 @@ export class PtyProcess {
    */
   writeNow(bytes: string): number {
     if (this.closed) return 0;
-    const data = Buffer.from(bytes, "utf8");
+    return this.writeWhatFits(Buffer.from(bytes, "utf8"));
+  }
+
+  /** Writes `data` to the master until the terminal takes no more; returns how many bytes it took. */
+  private writeWhatFits(data: Buffer): number {
     let written = 0;
     while (written < data.length) {
       try {

@@ -1,0 +1,104 @@
+import { spawnSync } from "node:child_process";
+import {
+  constants,
+  existsSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
+import { open } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { PtyProcess } from "../../src/panes/pty-process.js";
+import { eventually } from "../support/mcp-harness.js";
+
+/** libuv's thread pool, where node-pty's queued writes run (fs.write). */
+const POOL_SIZE = Number(process.env.UV_THREADPOOL_SIZE ?? 4);
+/** What the program reads before it pauses: room in the terminal's input buffer while the queue still waits. */
+const FIRST_READ = 1000;
+
+/**
+ * Input is written to the pty at once when the terminal takes it, and queued when it does not (the program is
+ * not reading): whatever is written after a queued write must wait behind it, never overtake it, even when the
+ * terminal has room again before the queue moved.
+ */
+describe("input to a program that is not reading arrives whole and in order", () => {
+  let dir: string | undefined;
+  let releasePool: (() => void) | undefined;
+  afterEach(() => {
+    releasePool?.();
+    releasePool = undefined;
+    if (dir) rmSync(dir, { recursive: true, force: true });
+    dir = undefined;
+  });
+
+  /**
+   * Holds every thread of the pool in open(2) of a FIFO no one writes, so that node-pty's queue cannot move
+   * until released (the fault a busy machine causes by chance, caused here for certain).
+   */
+  function holdThreadPool(at: string): () => void {
+    const fifos = Array.from({ length: POOL_SIZE }, (_, i) => join(at, `fifo${i}`));
+    for (const fifo of fifos) {
+      const made = spawnSync("mkfifo", [fifo]);
+      if (made.status !== 0) throw new Error(`mkfifo ${fifo} failed`);
+    }
+    const readers = fifos.map((fifo) => open(fifo, "r"));
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      for (const fifo of fifos) openSync(fifo, constants.O_WRONLY | constants.O_NONBLOCK);
+      for (const reader of readers) void reader.then((handle) => handle.close());
+    };
+  }
+
+  it("a paste larger than the terminal's input buffer, then keys once it has room: the keys come after the paste", async () => {
+    dir = mkdtempSync(join(tmpdir(), "ccmux-input-order-"));
+    const at = (name: string) => join(dir as string, name);
+    const paste = Array.from({ length: 20_000 }, (_, i) => String.fromCharCode(97 + (i % 26))).join("");
+    const keys = "0123456789".repeat(10);
+    const rest = paste.length + keys.length - FIRST_READ;
+    // Raw mode, no echo: bytes reach the program as written. It reads FIRST_READ bytes once `go1` exists, says
+    // so, and the rest once `go2` exists.
+    const script = [
+      "stty raw -echo",
+      `: > ${at("ready")}`,
+      `while [ ! -e ${at("go1")} ]; do sleep 0.02; done`,
+      `head -c ${FIRST_READ} > ${at("out1")}`,
+      `: > ${at("read1")}`,
+      `while [ ! -e ${at("go2")} ]; do sleep 0.02; done`,
+      `head -c ${rest} > ${at("out2")}`,
+    ].join("; ");
+    const pty = new PtyProcess(
+      {
+        argv: ["/bin/sh", "-c", script],
+        cwd: dir,
+        env: { PATH: "/usr/bin:/bin" },
+        cols: 80,
+        rows: 24,
+        term: "xterm-256color",
+      },
+      { onData: () => {}, onExit: () => {} },
+    );
+    try {
+      // Canonical mode would drop what passes a 4 KiB line: write only once the terminal is raw.
+      await eventually(() => existsSync(at("ready")), 10_000);
+      releasePool = holdThreadPool(dir);
+      pty.write(paste);
+      writeFileSync(at("go1"), "");
+      await eventually(() => existsSync(at("read1")), 10_000);
+      // The terminal has room for FIRST_READ bytes; most of the paste still waits in the held queue.
+      pty.write(keys);
+      releasePool();
+      writeFileSync(at("go2"), "");
+      await eventually(() => existsSync(at("out2")) && statSync(at("out2")).size >= rest, 20_000);
+      expect(readFileSync(at("out1"), "utf8") + readFileSync(at("out2"), "utf8")).toBe(paste + keys);
+    } finally {
+      pty.dispose();
+    }
+  });
+});
