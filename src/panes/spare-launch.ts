@@ -27,10 +27,10 @@ export interface SpareStart {
   /** Closes the server's copies of the passed descriptors: call once the pty process has started or failed to. */
   release(): void;
   /**
-   * At a spawn: what a launch built now would warn of, when the spare still gives the same as one built now;
-   * undefined when it does not (it is then ended, and the spawn builds its own).
+   * At a spawn: what a launch built now would warn of, when the spare (its pty process `pid`) still gives the
+   * same as one built now; undefined when it does not (it is then ended, and the spawn builds its own).
    */
-  fits(): { warnings: readonly string[] } | undefined;
+  fits(pid: number): { warnings: readonly string[] } | undefined;
 }
 
 /** How one kind of spare is made: PaneSandbox.spare (sandboxed), plainSpare (unsandboxed). */
@@ -169,7 +169,7 @@ export class SpareLauncher {
       this.fill(refillMs);
       return undefined;
     }
-    const fit = spare.start.fits();
+    const fit = spare.start.fits(spare.process.pid);
     if (fit === undefined) {
       this.discard();
       this.fill(refillMs);

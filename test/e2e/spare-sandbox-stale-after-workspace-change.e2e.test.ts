@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { readProcesses } from "../../src/panes/process-session.js";
@@ -107,6 +107,22 @@ describe.skipIf(!BWRAP)(
         "cat sub/.git/planted; touch sub/.git/hooks/post-checkout; echo hook=$?",
       );
       expect(text).toContain("the new .git");
+      expect(text).toMatch(/hook=1/);
+      expect(existsSync(join(dotGit, "hooks", "post-checkout"))).toBe(false);
+    });
+
+    it("a protected directory deleted and made again (its inode number reused) after the spare was built is read-only in the new pane", async () => {
+      const served = await serveWithRepo();
+      const dotGit = join(served.ws.root, "sub", ".git");
+      // What a person's `rm -rf .git && git init` does: on ext4 the new directory usually gets the freed inode
+      // number, and the spare's read-only mount on the old one is dropped with it (an attack review).
+      rmSync(dotGit, { recursive: true });
+      mkdirSync(join(dotGit, "hooks"), { recursive: true });
+      writeFileSync(join(dotGit, "HEAD"), "ref: refs/heads/main\n");
+      giveToPanes(join(served.ws.root, "sub"));
+      const { pane, pid } = await shell(served.mcp);
+      expect(launchedBy(pid)).toBe("spawn");
+      const text = await runInShell(served.mcp, pane, "touch sub/.git/hooks/post-checkout; echo hook=$?");
       expect(text).toMatch(/hook=1/);
       expect(existsSync(join(dotGit, "hooks", "post-checkout"))).toBe(false);
     });

@@ -27,6 +27,7 @@ import { ExitStatusPipe } from "./exit-status.js";
 import { type Mount, planMounts, planSpawn, type SandboxLayout, SandboxLayoutError } from "./mount-plan.js";
 import { buildSeccompFilter } from "./seccomp-filter.js";
 import { fitOf, stillFits } from "./spare-fit.js";
+import { mountsAttached, spareMountPoints } from "./spare-mounts.js";
 
 /** A sandboxed launch: exec `argv` passing `passFds` (inheritable), then `release()` in the parent. */
 export interface SandboxLaunch {
@@ -200,9 +201,11 @@ export class PaneSandbox {
         closeSync(requestRead);
         exitStatus.releaseWriteEnd();
       },
-      fits: () => {
+      fits: (pid) => {
         const now = planSpawn(layout, []);
-        return stillFits(fit, now) ? now : undefined;
+        if (!stillFits(fit, now)) return undefined;
+        const points = spareMountPoints(pid);
+        return points !== undefined && mountsAttached(now.mounts, points) ? now : undefined;
       },
     };
   }

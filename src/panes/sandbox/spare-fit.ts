@@ -1,5 +1,5 @@
+import { type BigIntStats, lstatSync } from "node:fs";
 import type { Mount, MountPlan } from "./mount-plan.js";
-import { lstatOrNull } from "./path-glob.js";
 
 /**
  * What a sandbox built ahead of its spawn (a spare, issue 16) was built from: its mounts, in order, and which
@@ -10,9 +10,20 @@ export interface PlanFit {
   readonly identities: readonly (string | null)[];
 }
 
+/**
+ * Which file a path names: device, inode, type and birth time. The birth time tells a file made again apart from
+ * the one before it, which may get the freed inode number (ext4 often gives it); it does not change when the
+ * file is written (0 where the filesystem keeps none).
+ */
 function identityOf(path: string): string | null {
-  const stat = lstatOrNull(path);
-  return stat === null ? null : `${stat.dev}:${stat.ino}:${stat.mode & 0o170000}`;
+  let stat: BigIntStats | undefined;
+  try {
+    stat = lstatSync(path, { bigint: true, throwIfNoEntry: false });
+  } catch {
+    return null;
+  }
+  if (stat === undefined) return null;
+  return `${stat.dev}:${stat.ino}:${stat.mode & 0o170000n}:${stat.birthtimeNs}`;
 }
 
 /** The fit of `plan` as the disk is now. */
