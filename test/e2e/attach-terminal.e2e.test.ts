@@ -46,7 +46,7 @@ describe.each([
     const agent = await daemons.connect("work");
     clients.push(agent);
     const { pane } = await agent.ok<{ pane: string }>("spawn", { command: BASH, name: "work", ...PANE });
-    await agent.ok("send_keys", { pane, text: "PS1='agent$ '", submit: true, wait: { text: "agent$ " } });
+    await agent.ok("send_keys", { pane, text: "PS1='agent''$ '", submit: true, wait: { text: "agent$ " } });
     return { agent, pane };
   }
 
@@ -114,7 +114,8 @@ describe.each([
     await agent.ok("send_keys", { pane, text: "clear", submit: true });
     await agent.ok("send_keys", {
       pane,
-      text: "printf '\\u3248%.0s' $(seq 60); echo AGENT-TEXT",
+      // The quotes keep the echoed command line from matching the wait: only the output says AGENT-TEXT.
+      text: "printf '\\u3248%.0s' $(seq 60); echo AGENT-TEX''T",
       submit: true,
       wait: { text: "AGENT-TEXT\n" },
     });

@@ -113,7 +113,12 @@ describe("the daemon socket under attack", () => {
     const verify = d.cli(["audit", "verify", "--config", (ws as TestWorkspace).policyPath]);
     expect(verify.status, verify.stdout + verify.stderr).toBe(0);
     const next = await connect();
-    expect((await next.ok<{ panes: unknown[] }>("list_panes")).panes).toEqual([]);
+    // Nothing runs in the fresh daemon. The killed pane is listed only as history (persist.scrollback is on for
+    // the daemon), exited, when its journal was written before the kill: that depends on the moment.
+    const { panes } = await next.ok<{ panes: Array<Record<string, unknown>> }>("list_panes");
+    for (const listed of panes)
+      expect(listed).toMatchObject({ pane, alive: false, reason: "daemon restarted" });
+    expect(panes.length).toBeLessThanOrEqual(1);
     const second = d.daemonPid() as number;
     expect(second).not.toBe(first);
     expect(processGone(second)).toBe(false);
@@ -307,7 +312,7 @@ describe("the daemon socket under attack", () => {
     expect(answer.wait.text).toMatch(/GOT-0\b|CLOSED-(ConnectionResetError|BrokenPipeError)/);
     await client.ok("send_keys", {
       pane: victim,
-      text: "echo victim-alive",
+      text: "echo victim-ali''ve",
       submit: true,
       wait: { text: "victim-alive\n" },
     });

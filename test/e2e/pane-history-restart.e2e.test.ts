@@ -72,7 +72,7 @@ describe.each([
     await alice.ok("read_pane", { pane, mode: "new" });
     await alice.ok("send_keys", {
       pane,
-      text: "echo after-read",
+      text: "echo after-re''ad",
       submit: true,
       wait: { text: "after-read\n" },
     });

@@ -192,7 +192,8 @@ export async function connectServer(
     transport,
     serverPid,
     stderr: () => stderr,
-    ...toolCalls(client),
+    // A server that went away mid-call: say what it printed last (a crash's stack; nothing when it was killed).
+    ...toolCalls(client, () => `the server's stderr ended with:\n${stderr.slice(-4000) || "(nothing)"}`),
     async close() {
       await client.close();
       // npm test prints no listener-leak warnings: a server that printed one fails the test that drove it.
@@ -204,9 +205,13 @@ export async function connectServer(
 }
 
 /** A connected client's tool calls: `call` as it answers, `ok` that must succeed, `refused` that must be refused with a code. */
-export function toolCalls(client: Client): Pick<Served, "call" | "ok" | "refused"> {
+export function toolCalls(client: Client, lastWords?: () => string): Pick<Served, "call" | "ok" | "refused"> {
   const call = (name: string, args: Record<string, unknown> = {}) =>
-    client.callTool({ name, arguments: args }) as Promise<CallToolResult>;
+    (client.callTool({ name, arguments: args }) as Promise<CallToolResult>).catch((error: unknown) => {
+      if (lastWords && error instanceof Error && /Connection closed/.test(error.message))
+        error.message = `${error.message} (${name}); ${lastWords()}`;
+      throw error;
+    });
   return {
     call,
     async ok(name, args) {
