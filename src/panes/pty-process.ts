@@ -3,6 +3,7 @@ import type { Socket } from "node:net";
 import * as nodePty from "node-pty";
 import { addon } from "../native/addon.js";
 import { setCloseOnExec } from "./fd-flags.js";
+import type { PtyReadEvents, PtyReading } from "./screen-port.js";
 
 /** How a pane's process ended. */
 export interface ProcessExit {
@@ -39,6 +40,11 @@ export interface PtyProcessOptions {
   term: string;
   /** Descriptors the child must inherit (the sandbox's seccomp program); close-on-exec again after the fork. */
   passFds?: readonly number[];
+  /**
+   * Has the output read elsewhere (ScreenPort.readPty: the thread that parses it) instead of handing it to
+   * `onData`, which then gets output only if that reader is lost. `onExit` still waits until it has read to the end.
+   */
+  readElsewhere?: (fd: number, events: PtyReadEvents) => PtyReading;
 }
 
 /** After the process exits, how long the output may stay silent before reading stops (grandchildren may hold the tty). */
@@ -60,6 +66,8 @@ export class PtyProcess {
   private drainTimer: NodeJS.Timeout | undefined;
   private forceDestroy: (() => void) | undefined;
   private draining = false;
+  /** Set while another thread reads the pty (readElsewhere): this one must not read it too. */
+  private elsewhere: PtyReading | undefined;
 
   constructor(
     options: PtyProcessOptions,
@@ -111,6 +119,31 @@ export class PtyProcess {
       this.closed = true;
       clearTimeout(this.drainTimer);
       this.handlers.onExit({ exitCode: signal ? null : exitCode, signal: signal || null });
+    });
+    if (options.readElsewhere) this.readElsewhere(options.readElsewhere);
+  }
+
+  /**
+   * Hands reading to another thread. node-pty's socket must not read as well (two readers of one pty split its
+   * output): its reads start on the next tick, so its `_read` is stubbed now; it stays open for node-pty's exit
+   * handling, and closes (guardDrainOnExit) once the other reader has read to the end or was stopped.
+   */
+  private readElsewhere(start: NonNullable<PtyProcessOptions["readElsewhere"]>): void {
+    const socket = (this.pty as unknown as { _socket?: Socket })._socket;
+    if (!socket || !this.forceDestroy) return;
+    const own = socket as unknown as { _read(size: number): void };
+    own._read = () => {};
+    this.elsewhere = start(this.masterFd, {
+      output: () => {
+        if (this.draining) this.armDrainTimer();
+      },
+      ended: () => this.forceDestroy?.(),
+      lost: () => {
+        // Its thread failed for good: this thread reads again (net.Socket's own _read starts the handle).
+        this.elsewhere = undefined;
+        delete (own as Partial<typeof own>)._read;
+        if (!socket.destroyed) own._read(0);
+      },
     });
   }
 
@@ -173,7 +206,7 @@ export class PtyProcess {
     return queued < 0 ? undefined : queued > 0;
   }
 
-  /** Stop reading: the kernel buffer fills and the child blocks in write(2). */
+  /** Stop reading: the kernel buffer fills and the child blocks in write(2). (The other thread's reader has its own.) */
   pause(): void {
     if (this.paused || this.closed) return;
     this.paused = true;
@@ -217,11 +250,13 @@ export class PtyProcess {
     let ended = false;
     let forced = false;
     const drainAndDestroy = (error?: Error): void => {
-      if (!socket.destroyed) this.drainSync(fd);
+      // The other thread drains its own reader (stop); reading here too would split the last output.
+      if (!socket.destroyed && !this.elsewhere) this.drainSync(fd);
       if (!socket.destroyed) destroy(error);
     };
     this.forceDestroy = () => {
       forced = true;
+      this.elsewhere?.stop();
       drainAndDestroy();
     };
     socket.once("end", () => {
