@@ -1,5 +1,5 @@
 import { type Dirent, opendirSync, readFileSync } from "node:fs";
-import { dirname, isAbsolute, join, resolve } from "node:path";
+import { dirname, isAbsolute, join, resolve, sep } from "node:path";
 import { lstatOrNull } from "./path-glob.js";
 import { quoteName } from "./quote-name.js";
 
@@ -32,7 +32,17 @@ export interface FoundRepo {
   ctimeMs: number;
   /** A bare repository: `dir` itself is the git directory (HEAD, objects/, refs/), so all of it is protected. */
   bare?: boolean;
+  /** False for a repository of another kind only (no `.git`): see `others`. */
+  git?: false;
+  /** The other version-control directories it holds (OTHER_CONTROL_DIRS: Mercurial's, Jujutsu's). */
+  others?: string[];
 }
+
+/**
+ * Version-control directories other than git's that run code from a repository: Mercurial's `.hg/hgrc`
+ * ([hooks], [extensions]), Jujutsu's `.jj/repo/config.toml`. Found like `.git`, at every depth.
+ */
+export const OTHER_CONTROL_DIRS: readonly string[] = [".hg", ".jj"];
 
 /** What git adds to the read-only list under one root, and what could not be searched. */
 export interface GitProtections {
@@ -85,12 +95,15 @@ export function userHooksPaths(home: string): string[] {
 }
 
 /**
- * Directories below `root` (not the root itself) that hold a `.git` of any kind, breadth first, so that a
+ * Directories below `root` (not the root itself) that hold a `.git` of any kind, or another version-control
+ * directory (OTHER_CONTROL_DIRS), breadth first, so that a
  * search cut short by MAX_SEARCHED_DIRECTORIES keeps the shallow repositories; at each depth the oldest first,
  * so that a budget cut drops a pane's fresh flood before the person's repositories.
  */
 function nestedRepos(root: string, warnings: string[]): FoundRepo[] {
   const found: FoundRepo[] = [];
+  /** Directories holding other control directories (OTHER_CONTROL_DIRS), by relative path. */
+  const others = new Map<string, string[]>();
   let level: string[] = [""];
   let listed = 0;
   let entries = 0;
@@ -115,6 +128,11 @@ function nestedRepos(root: string, warnings: string[]): FoundRepo[] {
           continue;
         }
         if (name === ".git") continue;
+        if (OTHER_CONTROL_DIRS.includes(name)) {
+          // The root's own are the readOnly patterns' (`.hg/`, `.jj/`).
+          if (rel !== "") others.set(rel, [...(others.get(rel) ?? []), name]);
+          continue;
+        }
         const child = rel === "" ? name : join(rel, name);
         // Security: a bare repository is found by git in the directory itself (`cd it; git status` reads its
         // config and runs its hooks), whatever it is called: protect it whole, and do not search inside.
@@ -129,6 +147,19 @@ function nestedRepos(root: string, warnings: string[]): FoundRepo[] {
       }
     }
     level = next;
+  }
+  // The deepest directories are not listed: their other control directories are looked up one by one.
+  for (const rel of level) {
+    const names = OTHER_CONTROL_DIRS.filter((name) => lstatOrNull(join(root, rel, name))?.isDirectory());
+    if (names.length > 0) others.set(rel, names);
+  }
+  for (const [rel, names] of others) {
+    const repo = found.find((each) => each.dir === rel);
+    if (repo) repo.others = names;
+    else {
+      const ctimeMs = lstatOrNull(join(root, rel, names[0] as string))?.ctimeMs ?? 0;
+      found.push({ dir: rel, depth: rel.split(sep).length, ctimeMs, git: false, others: names });
+    }
   }
   found.sort((a, b) => a.depth - b.depth || a.ctimeMs - b.ctimeMs);
   if (unnamed > 0) {

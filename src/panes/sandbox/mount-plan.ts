@@ -227,10 +227,50 @@ export function planSpawn(
       `${budget.skipped} hidden paths inside the workspace (the newest) are not hidden: a spawn makes at most ${MAX_PANE_GROWN_MOUNTS} such mounts`,
     );
   }
+  warnings.push(...pinHiddenParents(innerMounts, writable, mounts, budget));
   if (options.protections) warnings.push(...protectWorkspace(layout, mounts, budget));
   // Last, so that no pin or protection (a bind of the host directory) can show a hidden path again.
   // The pane's own directories go back on top: a workspace holding ccmux's state dir must not hide them.
   return { mounts: [...mounts, ...sortByPath(innerMounts), ...extras], warnings };
+}
+
+/**
+ * Security: a hide covers a path, not its name. A pane could rename a directory above a hidden path
+ * (`mv data data2`, `mv ~/.local ~/.l2`): its own hide moves along, but the next pane's plan no longer matches the
+ * new name and shows it (an attack review read a hidden secret and an old audit log so). Every directory between
+ * the writable root and a hidden path is therefore bound onto itself, as protections pin theirs: a mount point
+ * cannot be renamed or removed (EBUSY). Added before the protections and the hides, which go on top (a bind of
+ * a directory after a hide below it would show the hidden path again). Returns what the budget left out.
+ */
+function pinHiddenParents(
+  hides: readonly Mount[],
+  writable: readonly string[],
+  mounts: Mount[],
+  budget: MountBudget,
+): string[] {
+  const pinned = new Set<string>();
+  let skipped = 0;
+  for (const hide of hides) {
+    const root = writable
+      .filter((dir) => inside(hide.path, dir) && hide.path !== dir)
+      .sort((a, b) => b.length - a.length)[0];
+    if (root === undefined) continue;
+    const parts = hide.path.slice(root.length + 1).split(sep).slice(0, -1);
+    let path = root;
+    for (const part of parts) {
+      path = join(path, part);
+      if (pinned.has(path)) continue;
+      pinned.add(path);
+      const pin: Mount = { op: "bind", path };
+      if (budget.admit(pin)) mounts.push(pin);
+      else skipped++;
+    }
+  }
+  return skipped > 0
+    ? [
+        `${skipped} directories above hidden paths inside the workspace could not be pinned (a spawn makes at most ${MAX_PANE_GROWN_MOUNTS} such mounts): a pane can rename them and show what they hold to the next pane`,
+      ]
+    : [];
 }
 
 /** The mounts of planSpawn, without its warnings. */
@@ -298,8 +338,13 @@ function protectWorkspace(layout: SandboxLayout, mounts: Mount[], budget: MountB
       unprotected++;
       continue;
     }
-    protector.protect(repo.root, repo.bare ? `${repo.dir}/` : `${repo.dir}/.git/`, "none");
+    if (repo.git !== false)
+      protector.protect(repo.root, repo.bare ? `${repo.dir}/` : `${repo.dir}/.git/`, "none");
     if (repo.bare) continue;
+    // Security: Mercurial and Jujutsu run code from a nested repository's directory as git does from its `.git`
+    // (an attack review planted an hgrc hook in one): read-only below the roots wherever the roots' are.
+    for (const name of repo.others ?? [])
+      if (layout.readOnly.includes(`${name}/`)) protector.protect(repo.root, `${repo.dir}/${name}/`, "none");
     for (const pattern of agentConfig) protector.protect(repo.root, `${repo.dir}/${pattern}`, "none");
   }
   warnings.push(...protector.warnings);

@@ -1,0 +1,66 @@
+import { existsSync, mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import {
+  giveToPanes,
+  makeWorkspace,
+  type Served,
+  serveWorkspace,
+  type TestWorkspace,
+} from "../support/mcp-harness.js";
+import { runInShell } from "../support/shell-pane.js";
+
+/**
+ * An attack review: `.hg/` and `.jj/` were read-only only at a workspace root. Below it, a Mercurial or Jujutsu
+ * repository's directory — even one beside a protected `.git` — was writable, and a pane planted an hgrc hook
+ * that runs at the person's next `hg status` there. Nested ones are read-only now, as nested `.git`s are.
+ */
+const BWRAP = ["/usr/bin/bwrap", "/bin/bwrap"].find((path) => existsSync(path));
+const DEEPEST = "a/b/c/d/e/f";
+
+describe.skipIf(!BWRAP)("nested .hg and .jj directories (needs bubblewrap)", () => {
+  let ws: TestWorkspace | undefined;
+  let mcp: Served | undefined;
+  afterEach(async () => {
+    await mcp?.close();
+    ws?.cleanup();
+    mcp = undefined;
+    ws = undefined;
+  });
+
+  it("are read-only in a pane: Mercurial's, Jujutsu's, one beside a .git, and one at the deepest searched level", async () => {
+    ws = makeWorkspace({
+      commands: [{ command: "bash", args: ["--norc --noprofile"], input: "raw" }],
+      sandbox: { mode: "required" },
+    });
+    const root = ws.root;
+    for (const dir of ["hgrepo/.hg", "jjrepo/.jj/repo", "col/.git/hooks", "col/.jj/repo", `${DEEPEST}/.hg`])
+      mkdirSync(join(root, dir), { recursive: true });
+    giveToPanes(...["hgrepo", "jjrepo", "col", "a"].map((dir) => join(root, dir)));
+    mcp = await serveWorkspace(ws);
+    const { pane } = await mcp.ok<{ pane: string }>("spawn", { command: "bash --norc --noprofile" });
+    const text = await runInShell(
+      mcp,
+      pane,
+      [
+        `printf '[hooks]\\npre-status = touch /tmp/ran\\n' > hgrepo/.hg/hgrc; echo hg=$?`,
+        "touch jjrepo/.jj/repo/config.toml; echo jj=$?",
+        "touch col/.jj/planted; echo col=$?",
+        `touch ${DEEPEST}/.hg/hgrc; echo deep=$?`,
+        "mkdir -p plain/.hgx && touch plain/.hgx/ok; echo control=$?",
+      ].join("; "),
+    );
+    expect(text).toMatch(/hg=1/);
+    expect(text).toMatch(/jj=1/);
+    expect(text).toMatch(/col=1/);
+    expect(text).toMatch(/deep=1/);
+    expect(text).toMatch(/control=0/);
+    for (const planted of [
+      "hgrepo/.hg/hgrc",
+      "jjrepo/.jj/repo/config.toml",
+      "col/.jj/planted",
+      `${DEEPEST}/.hg/hgrc`,
+    ])
+      expect(existsSync(join(root, planted)), planted).toBe(false);
+  });
+});
