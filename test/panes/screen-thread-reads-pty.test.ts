@@ -61,7 +61,8 @@ function killScreenThread(screens: Screens): Promise<number> {
 const ptyMasters = (): number =>
   readdirSync("/proc/self/fd").filter((fd) => {
     try {
-      return readlinkSync(`/proc/self/fd/${fd}`) === "/dev/ptmx";
+      // Inside a pane's sandbox the multiplexer is its own devpts instance's.
+      return ["/dev/ptmx", "/dev/pts/ptmx"].includes(readlinkSync(`/proc/self/fd/${fd}`));
     } catch {
       return false; // closed meanwhile (readdir's own descriptor)
     }
