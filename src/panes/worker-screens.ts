@@ -58,12 +58,13 @@ const GATHER_MS = 1;
 /**
  * Heap of the screen thread. Each screen's memory is bounded (RowHistory's byte cap, the emulator guards);
  * 16 live and 32 exited panes at their caps fit. Beyond it V8 ends the thread, not the server. The young
- * generation is Node 20/22's default (16 MB semi-spaces): Node 24's V8 doubles it, and a pane streaming 1 GB
- * grew the server by 90 MB more for it.
+ * generation is half Node 20/22's default (8 MB semi-spaces): 100 panes flooding at once left both 16 MB
+ * semi-spaces committed (~16 MB more of the daemon's RSS), and the smaller one parsed a flood at the same MB
+ * per CPU-second. Node 24's V8 doubles the default: a pane streaming 1 GB grew the server by 90 MB more for it.
  */
 export const SCREEN_THREAD_LIMITS: ResourceLimits = {
   maxOldGenerationSizeMb: 1536,
-  maxYoungGenerationSizeMb: 48,
+  maxYoungGenerationSizeMb: 24,
 };
 /** More deaths than this within RESTART_WINDOW_MS and the thread is not restarted again (reads then fail). */
 const MAX_RESTARTS = 5;

@@ -39,6 +39,21 @@ describe("compact history (rows that scrolled off the screen)", () => {
     expect(lines.some((line) => line.includes("rows were lost"))).toBe(false);
   });
 
+  it("an exited pane's packed history reads exactly as before: wide chars, emoji, wrapped lines", async () => {
+    const s = screen(3000, 20, 5);
+    const lines = Array.from(
+      { length: 2000 },
+      (_, i) =>
+        [`line-${i}`, `中文 ${i} 漢字`, `😀 ${i} 👩‍💻`, `wrapped ${i} ${"abcdefghij".repeat(5)}`, ""][i % 5],
+    );
+    await feed(s, `${lines.join("\r\n")}\r\n`);
+    const before = s.renderScrollback();
+    expect(before.split("\n")).toContain(`wrapped 1998 ${"abcdefghij".repeat(5)}`);
+    s.compact(); // the pane exited
+    expect(s.renderScrollback()).toBe(before);
+    expect(s.renderScrollback(7)).toBe(before.split("\n").slice(-7).join("\n"));
+  });
+
   it("joins a long line wrapped across the history/screen boundary into one logical line", async () => {
     const s = screen(100, 20, 4);
     const long = "abcdefghij".repeat(12); // 120 chars = 6 rows of 20

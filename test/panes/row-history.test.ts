@@ -37,3 +37,66 @@ describe("RowHistory", () => {
     expect(history.text(history.end - 1).startsWith("4999:")).toBe(true);
   });
 });
+
+describe("RowHistory packing (deflated blocks)", () => {
+  /** Rows a user sees after a flood: wide chars, emoji, empty rows, rows that wrap into the next. */
+  const rowOf = (i: number) =>
+    [`plain ${i} ${"x".repeat(i % 70)}`, `中文 ${i} 漢字`, `😀 ${i} 👩‍💻`, "", `e\u0301 ${i}`][
+      i % 5
+    ] as string;
+  const wraps = (i: number) => i % 3 === 1;
+
+  function filled(clock: () => number, rows = 3000): RowHistory {
+    const history = new RowHistory(2000, undefined, clock);
+    for (let i = 0; i < rows; i++) history.push(rowOf(i), wraps(i));
+    return history;
+  }
+
+  function read(history: RowHistory): Array<[string, boolean]> {
+    const rows: Array<[string, boolean]> = [];
+    for (let r = history.start; r < history.end; r++) rows.push([history.text(r), history.joinsNext(r)]);
+    return rows;
+  }
+
+  it("reads the same rows and wraps after every block is packed", () => {
+    const history = filled(() => 0);
+    const before = read(history);
+    expect(history.packedBlocks).toBe(0);
+    history.pack();
+    expect(history.packedBlocks).toBeGreaterThan(0);
+    expect(read(history)).toEqual(before);
+    expect(before[0]?.[0]).toBe(rowOf(history.start));
+  });
+
+  it("a flood packs nothing: its blocks drop out before they are old enough", () => {
+    let now = 0;
+    const history = filled(() => now, 20_000);
+    expect(history.packedBlocks).toBe(0);
+    now += 1000; // the pane went quiet; its next rows seal a block and pack the old ones
+    for (let i = 20_000; i < 20_256; i++) history.push(rowOf(i), wraps(i));
+    expect(history.packedBlocks).toBe(Math.floor((2000 + 255) / 256) - 1);
+    for (let r = history.start; r < history.end; r++) expect(history.text(r)).toBe(rowOf(r));
+  });
+
+  it("replacing the last row of a packed block keeps the others", () => {
+    const history = new RowHistory(1000, undefined, () => 0);
+    for (let i = 0; i < 512; i++) history.push(rowOf(i), false);
+    history.pack();
+    history.replaceLast("replaced 😀", true);
+    expect(history.text(511)).toBe("replaced 😀");
+    expect(history.joinsNext(511)).toBe(true);
+    for (let r = 0; r < 511; r++) expect(history.text(r)).toBe(rowOf(r));
+  });
+
+  it("the code-unit cap counts packed blocks at their text's size", () => {
+    const history = new RowHistory(1_000_000, 3_000_000, () => 0);
+    const row = "e\u0301".repeat(2000); // 4000 code units, packs to a few bytes
+    for (let i = 0; i < 2000; i++) {
+      history.push(`${i}:${row}`, false);
+      history.pack();
+    }
+    expect(history.packedBlocks).toBeGreaterThan(0);
+    expect(history.end - history.start).toBeLessThan(1000);
+    expect(history.text(history.end - 1).startsWith("1999:")).toBe(true);
+  });
+});
