@@ -24,12 +24,18 @@ const POLICY = {
   sandbox: { mode: "required" },
 };
 
-/** The bwrap command line of a pane's first process: the launcher's `await` (a spare) or `run` (built at the spawn). */
-function launchedBy(pid: number): "spare" | "spawn" {
-  const cmdline = readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0");
-  if (cmdline.includes("await")) return "spare";
-  if (cmdline.includes("run")) return "spawn";
-  throw new Error(`pid ${pid} is not a sandboxed pane: ${cmdline.join(" ")}`);
+/**
+ * The bwrap command line of a pane's first process: the launcher's `await` (a spare) or `run` (built at the
+ * spawn). A fresh one may not have exec'd yet when the spawn answers (it shows the server's command line until
+ * then): waited for.
+ */
+async function launchedBy(pid: number): Promise<"spare" | "spawn"> {
+  return eventually(() => {
+    const cmdline = readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0");
+    if (cmdline.includes("await")) return "spare";
+    if (cmdline.includes("run")) return "spawn";
+    return undefined;
+  });
 }
 
 /** True once the server's spare is built: its launcher runs inside bwrap, waiting for a program. */
@@ -85,7 +91,7 @@ describe.skipIf(!BWRAP)(
     it("control: with the workspace unchanged the spare serves the spawn, and its protections hold", async () => {
       const served = await serveWithRepo();
       const { pane, pid } = await shell(served.mcp);
-      expect(launchedBy(pid)).toBe("spare");
+      expect(await launchedBy(pid)).toBe("spare");
       const text = await runInShell(served.mcp, pane, "touch sub/.git/hooks/post-checkout; echo hook=$?");
       expect(text).toMatch(/hook=1/);
       expect(existsSync(join(served.ws.root, "sub", ".git", "hooks", "post-checkout"))).toBe(false);
@@ -100,7 +106,7 @@ describe.skipIf(!BWRAP)(
       writeFileSync(join(dotGit, "planted"), "the new .git\n");
       giveToPanes(join(served.ws.root, "sub"));
       const { pane, pid } = await shell(served.mcp);
-      expect(launchedBy(pid)).toBe("spawn");
+      expect(await launchedBy(pid)).toBe("spawn");
       const text = await runInShell(
         served.mcp,
         pane,
@@ -121,7 +127,7 @@ describe.skipIf(!BWRAP)(
       writeFileSync(join(dotGit, "HEAD"), "ref: refs/heads/main\n");
       giveToPanes(join(served.ws.root, "sub"));
       const { pane, pid } = await shell(served.mcp);
-      expect(launchedBy(pid)).toBe("spawn");
+      expect(await launchedBy(pid)).toBe("spawn");
       const text = await runInShell(served.mcp, pane, "touch sub/.git/hooks/post-checkout; echo hook=$?");
       expect(text).toMatch(/hook=1/);
       expect(existsSync(join(dotGit, "hooks", "post-checkout"))).toBe(false);
@@ -134,7 +140,7 @@ describe.skipIf(!BWRAP)(
       writeFileSync(join(nested, "HEAD"), "ref: refs/heads/main\n");
       giveToPanes(join(served.ws.root, "deep"));
       const { pane, pid } = await shell(served.mcp);
-      expect(launchedBy(pid)).toBe("spawn");
+      expect(await launchedBy(pid)).toBe("spawn");
       const text = await runInShell(served.mcp, pane, "touch deep/a/b/.git/hooks/pre-commit; echo hook=$?");
       expect(text).toMatch(/hook=1/);
       expect(existsSync(join(nested, "hooks", "pre-commit"))).toBe(false);
