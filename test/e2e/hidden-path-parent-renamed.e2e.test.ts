@@ -1,13 +1,8 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
-import {
-  giveToPanes,
-  makeWorkspace,
-  type Served,
-  serveWorkspace,
-  type TestWorkspace,
-} from "../support/mcp-harness.js";
+import { describe, expect, it } from "vitest";
+import { BWRAP } from "../support/bwrap-path.js";
+import { giveToPanes, makeWorkspace, servedPerTest, serveWorkspace } from "../support/mcp-harness.js";
 import { runInShell } from "../support/shell-pane.js";
 
 /**
@@ -16,20 +11,12 @@ import { runInShell } from "../support/shell-pane.js";
  * log's directory): its own cover moved along, but the next pane's plan no longer matched the new name, and it
  * read the secret. The directories above a hidden path are now mount points, which cannot be renamed.
  */
-const BWRAP = ["/usr/bin/bwrap", "/bin/bwrap"].find((path) => existsSync(path));
 
 describe.skipIf(!BWRAP)("a hidden path's parent directory renamed by a pane (needs bubblewrap)", () => {
-  let ws: TestWorkspace | undefined;
-  let mcp: Served | undefined;
-  afterEach(async () => {
-    await mcp?.close();
-    ws?.cleanup();
-    mcp = undefined;
-    ws = undefined;
-  });
+  const served = servedPerTest();
 
   it("the rename fails, and no later pane reads the hidden file under any name", async () => {
-    ws = makeWorkspace({});
+    const ws = makeWorkspace({});
     const secretDir = join(ws.root, "data", "deep", "secret");
     mkdirSync(secretDir, { recursive: true });
     writeFileSync(join(secretDir, "x.txt"), "TOP-SECRET-42\n");
@@ -38,7 +25,8 @@ describe.skipIf(!BWRAP)("a hidden path's parent directory renamed by a pane (nee
     policy.commands = [{ command: "bash", args: ["--norc --noprofile"], input: "raw" }];
     policy.sandbox = { mode: "required", hide: [secretDir] };
     writeFileSync(ws.policyPath, JSON.stringify(policy));
-    mcp = await serveWorkspace(ws);
+    const mcp = await serveWorkspace(ws);
+    served.track(ws, mcp);
     const first = await mcp.ok<{ pane: string }>("spawn", { command: "bash --norc --noprofile" });
     const moved = await runInShell(
       mcp,

@@ -1,13 +1,8 @@
 import { existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
-import {
-  giveToPanes,
-  makeWorkspace,
-  type Served,
-  serveWorkspace,
-  type TestWorkspace,
-} from "../support/mcp-harness.js";
+import { describe, expect, it } from "vitest";
+import { BWRAP } from "../support/bwrap-path.js";
+import { giveToPanes, makeWorkspace, servedPerTest, serveWorkspace } from "../support/mcp-harness.js";
 import { runInShell } from "../support/shell-pane.js";
 
 /**
@@ -15,21 +10,13 @@ import { runInShell } from "../support/shell-pane.js";
  * repository's directory — even one beside a protected `.git` — was writable, and a pane planted an hgrc hook
  * that runs at the person's next `hg status` there. Nested ones are read-only now, as nested `.git`s are.
  */
-const BWRAP = ["/usr/bin/bwrap", "/bin/bwrap"].find((path) => existsSync(path));
 const DEEPEST = "a/b/c/d/e/f";
 
 describe.skipIf(!BWRAP)("nested .hg and .jj directories (needs bubblewrap)", () => {
-  let ws: TestWorkspace | undefined;
-  let mcp: Served | undefined;
-  afterEach(async () => {
-    await mcp?.close();
-    ws?.cleanup();
-    mcp = undefined;
-    ws = undefined;
-  });
+  const served = servedPerTest();
 
   it("are read-only in a pane: Mercurial's, Jujutsu's, one beside a .git, and one at the deepest searched level", async () => {
-    ws = makeWorkspace({
+    const ws = makeWorkspace({
       commands: [{ command: "bash", args: ["--norc --noprofile"], input: "raw" }],
       sandbox: { mode: "required" },
     });
@@ -37,7 +24,8 @@ describe.skipIf(!BWRAP)("nested .hg and .jj directories (needs bubblewrap)", () 
     for (const dir of ["hgrepo/.hg", "jjrepo/.jj/repo", "col/.git/hooks", "col/.jj/repo", `${DEEPEST}/.hg`])
       mkdirSync(join(root, dir), { recursive: true });
     giveToPanes(...["hgrepo", "jjrepo", "col", "a"].map((dir) => join(root, dir)));
-    mcp = await serveWorkspace(ws);
+    const mcp = await serveWorkspace(ws);
+    served.track(ws, mcp);
     const { pane } = await mcp.ok<{ pane: string }>("spawn", { command: "bash --norc --noprofile" });
     const text = await runInShell(
       mcp,

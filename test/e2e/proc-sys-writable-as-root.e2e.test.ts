@@ -6,6 +6,7 @@ import { PANE_LAUNCHER } from "../../src/native/addon.js";
 import { bwrapArgs } from "../../src/panes/sandbox/bwrap-args.js";
 import { buildSeccompFilter } from "../../src/panes/sandbox/seccomp-filter.js";
 import { switchUserArgv } from "../../src/panes/user-switch.js";
+import { BWRAP } from "../support/bwrap-path.js";
 import { fixturePath } from "../support/fixture-path.js";
 import {
   AS_ROOT,
@@ -52,7 +53,6 @@ const NO_PRIVILEGE = {
   noNewPrivs: "1",
 };
 
-const BWRAP = ["/usr/bin/bwrap", "/bin/bwrap"].find((path) => existsSync(path));
 const PYTHON = ["/usr/bin/python3", "/bin/python3"].find((path) => existsSync(path));
 const CORE_PATTERN = "/proc/sys/kernel/core_pattern";
 

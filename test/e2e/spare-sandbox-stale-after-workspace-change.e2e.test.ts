@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync 
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { readProcesses } from "../../src/panes/process-session.js";
+import { BWRAP } from "../support/bwrap-path.js";
 import {
   eventually,
   giveToPanes,
@@ -18,7 +19,6 @@ import { runInShell } from "../support/shell-pane.js";
  * (a read-only bind follows the directory it was made on, wherever it is moved). The spare must then not be used:
  * the spawn builds its own sandbox from the workspace as it is.
  */
-const BWRAP = ["/usr/bin/bwrap", "/bin/bwrap"].find((path) => existsSync(path));
 const POLICY = {
   commands: [{ command: "bash", args: ["--norc --noprofile"], input: "raw" }],
   sandbox: { mode: "required" },

@@ -1,11 +1,10 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { mountsAttached, spareMountPoints } from "../../src/panes/sandbox/spare-mounts.js";
+import { BWRAP } from "../support/bwrap-path.js";
 import { eventually } from "../support/mcp-harness.js";
-
-const BWRAP = ["/usr/bin/bwrap", "/bin/bwrap"].find((path) => existsSync(path));
 
 describe("which of a plan's mounts a spare sandbox still has", () => {
   it("each path as many times as the plan mounts it; symlinks are no mounts; a --ro-bind-try only where its path exists", () => {

@@ -16,6 +16,7 @@ import { join, resolve } from "node:path";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+import { afterEach } from "vitest";
 import { readStat } from "../../src/panes/process-session.js";
 import { oneSendAtATime } from "../../src/shared/one-send-at-a-time.js";
 
@@ -293,4 +294,23 @@ function readdirSafe(dir: string): string[] {
   } catch {
     return [];
   }
+}
+
+/**
+ * For a suite whose tests each serve one workspace: `track(ws, mcp)` records them, and after each test the
+ * client is closed and the workspace removed.
+ */
+export function servedPerTest(): { track(ws: TestWorkspace, mcp?: Served): void } {
+  let current: { ws: TestWorkspace; mcp?: Served } | undefined;
+  afterEach(async () => {
+    const done = current;
+    current = undefined;
+    await done?.mcp?.close();
+    done?.ws.cleanup();
+  });
+  return {
+    track(ws, mcp) {
+      current = { ws, ...(mcp ? { mcp } : {}) };
+    },
+  };
 }
