@@ -25,21 +25,23 @@ const JSONRPC_INTERNAL_ERROR = -32603;
  * saying so), 2 when it served only refusals.
  */
 export async function serveBridge(options: { config?: string; session: string }): Promise<number> {
-  const running = await runningDaemonOf(options.config);
-  if (running !== undefined) {
+  const reached = await daemonOfBytes(options.config);
+  if (reached !== undefined && "socket" in reached) {
     // Needed only to audit a refusal: the policy is compiled then, not before.
     const unavailable = async (problem: string): Promise<number> => {
       const loaded = (await import("./served-policy.js")).loadServedPolicy(options.config);
       if ("code" in loaded) return serveRefusalsOnly(loaded);
-      return serveRefusalsOnly(daemonUnavailable(running.file, loaded.policy.audit, problem));
+      return serveRefusalsOnly(daemonUnavailable(reached.file, loaded.policy.audit, problem));
     };
-    return joinSession(running, options.session, unavailable);
+    return joinSession(reached, options.session, unavailable);
   }
   const loaded = (await import("./served-policy.js")).loadServedPolicy(options.config);
   if ("code" in loaded) return serveRefusalsOnly(loaded);
   const file = realpathSync(loaded.file);
   const unavailable = (problem: string): Promise<number> =>
     serveRefusalsOnly(daemonUnavailable(file, loaded.policy.audit, problem));
+  // The policy compiles, and the daemon it reached or started could not be used: the same daemon again would be.
+  if (reached !== undefined) return unavailable(reached.unreachable);
   const dir = socketDirPath();
   const misplaced = socketDirProblem(dir, loaded.policy.workspace);
   if (misplaced !== undefined) return unavailable(misplaced);
@@ -48,9 +50,9 @@ export async function serveBridge(options: { config?: string; session: string })
   } catch (error) {
     return unavailable((error as Error).message);
   }
-  const reached = await reachDaemon(dir, file, true);
-  if (!reached.ok) return unavailable(reached.reason);
-  const { socket, info } = reached;
+  const daemon = await reachDaemon(dir, file, true);
+  if (!daemon.ok) return unavailable(daemon.reason);
+  const { socket, info } = daemon;
   socket.on("error", () => {});
   if (loaded.sha256 !== info.policyHash) {
     console.error(
@@ -68,14 +70,19 @@ interface DaemonConnection {
 }
 
 /**
- * The daemon already serving exactly the bytes of the policy file now, reached without compiling the policy
- * (the policy compiler and zod are most of a bridge's memory); undefined in every other case (no policy, a
- * workspace that names no directory, no daemon yet, a policy changed since the daemon started, …), which the
- * compiled path then handles and reports as `serve` does. The daemon compiled those bytes when it started, so
- * they are a valid policy. Security: the socket directory is checked against the workspace roots before it is
- * trusted, the roots read from the file the way the compiler reads them (workspace-roots.ts).
+ * The daemon serving exactly the bytes of the policy file now, reached (and started when none runs) without
+ * compiling the policy: the policy compiler and zod would be most of a bridge's memory (issue 16). A daemon
+ * compiles the policy itself when it starts, and refuses to start on one that does not validate, so the bytes it
+ * serves are a valid policy. `unreachable`: the daemon could not be reached or started, and why (a policy that does
+ * not validate is one reason: the caller compiles it to tell). undefined in every other case (no policy, a workspace
+ * that names no directory, a misplaced socket directory, a daemon serving other bytes, …), which the compiled path
+ * then handles and reports as `serve` does. Security: the socket directory is checked against the workspace roots
+ * before it is trusted or a daemon is started, the roots read from the file the way the compiler reads them
+ * (workspace-roots.ts).
  */
-async function runningDaemonOf(config: string | undefined): Promise<DaemonConnection | undefined> {
+async function daemonOfBytes(
+  config: string | undefined,
+): Promise<DaemonConnection | { unreachable: string } | undefined> {
   const found = findPolicy(config);
   if (found.file === undefined) return undefined;
   let bytes: Buffer;
@@ -102,8 +109,8 @@ async function runningDaemonOf(config: string | undefined): Promise<DaemonConnec
   } catch {
     return undefined;
   }
-  const reached = await reachDaemon(dir, file, false);
-  if (!reached.ok) return undefined;
+  const reached = await reachDaemon(dir, file, true);
+  if (!reached.ok) return { unreachable: reached.reason };
   reached.socket.on("error", () => {});
   if (reached.info.policyHash !== policyHash(bytes)) {
     reached.socket.destroy();

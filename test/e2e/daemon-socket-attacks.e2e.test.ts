@@ -15,7 +15,7 @@ import {
 import { connect as connectSocket, createServer, type Server, type Socket } from "node:net";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { MAX_CLIENTS } from "../../src/cli/daemon-command.js";
+import { MAX_CLIENTS } from "../../src/cli/daemon-connections.js";
 import { type TestDaemons, testDaemons } from "../support/daemon-harness.js";
 import {
   AS_ROOT,
