@@ -9,6 +9,7 @@ import {
   writeFileSync,
 } from "node:fs";
 import { join } from "node:path";
+import fc from "fast-check";
 import { afterEach, describe, expect, it } from "vitest";
 import { DaemonUntrusted } from "../../src/daemon/daemon-errors.js";
 import { type DaemonInfo, readInfo, writeInfo } from "../../src/daemon/info-file.js";
@@ -112,6 +113,8 @@ describe("planted or tampered info file", () => {
     ["a short policy hash", { ...INFO, policyHash: "abc" }],
     ["a start time that is not one", { ...INFO, started: "2026-13-01T05:00:00.000Z" }],
     ["a date that does not exist (attack review)", { ...INFO, started: "2026-02-31T00:00:00Z" }],
+    ["the 31st of a 30-day month", { ...INFO, started: "2026-04-31T00:00:00Z" }],
+    ["the 29th of February of a century that is no leap year", { ...INFO, started: "2100-02-29T00:00:00Z" }],
     ["a pid past any pid_max (attack review)", { ...INFO, pid: 2 ** 53 - 1 }],
     ["a NUL in the policy path (attack review)", { ...INFO, policy: "/tmp/p\u0000.json" }],
     ["a field named like an Object method", { ...INFO, toString: "x" }],
@@ -122,6 +125,30 @@ describe("planted or tampered info file", () => {
     const path = join(base, "k.json");
     writeFileSync(path, JSON.stringify(content), { mode: 0o600 });
     expect(untrusted(path).reason).toBe("malformed");
+  });
+
+  it("a start time is read the way Date reads it: a day exists exactly when Date does not roll it over", () => {
+    base = privateDir();
+    const path = join(base, "k.json");
+    const day = fc.record({
+      year: fc.integer({ min: 0, max: 9999 }),
+      month: fc.integer({ min: 1, max: 12 }),
+      day: fc.integer({ min: 1, max: 31 }),
+    });
+    fc.assert(
+      fc.property(day, ({ year, month, day }) => {
+        const started = `${String(year).padStart(4, "0")}-${String(month).padStart(2, "0")}-${String(day).padStart(2, "0")}T12:00:00Z`;
+        const exists = new Date(Date.parse(started)).getUTCDate() === day;
+        writeFileSync(path, JSON.stringify({ ...INFO, started }), { mode: 0o600 });
+        if (exists) expect(readInfo(path).started).toBe(started);
+        else expect(untrusted(path).reason).toBe("malformed");
+      }),
+      {
+        seed: 16,
+        numRuns: 500,
+        examples: [[{ year: 2000, month: 2, day: 29 }], [{ year: 2028, month: 2, day: 29 }]],
+      },
+    );
   });
 
   it("not JSON, or too big, is refused as malformed", () => {
