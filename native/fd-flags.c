@@ -9,7 +9,6 @@
 // countable against limits.maxProcesses and killable with their pane.
 // And it reads a Unix socket's peer credentials (SO_PEERCRED), which Node does not expose: the daemon refuses a
 // connection from another uid, and a client checks that the daemon it reached is its own.
-// And it duplicates a pty master for the screen thread, which reads pane output itself (F_DUPFD_CLOEXEC).
 // And it reaches the kernel keyring (keyring.c) for the journal's master key.
 // And it tells how much typed input a pane's program has not read yet (ioctls Node lacks), so that a lone
 // Escape reaches the program before the next key is written.
@@ -215,22 +214,6 @@ static napi_value flush_pty_input(napi_env env, napi_callback_info info) {
   return result;
 }
 
-// fcntl(fd, F_DUPFD_CLOEXEC): a second descriptor of the same open file, close-on-exec. The screen thread reads a
-// pane's pty master through its own copy, which it closes itself (or its thread's teardown does), so the number
-// the main thread holds is never closed, or reused, under either side. Throws EDUP with errno's text.
-static napi_value dup_cloexec(napi_env env, napi_callback_info info) {
-  int32_t fd = -1;
-  if (!pty_fd_arg(env, info, "dupCloexec(fd: number >= 0)", &fd)) return NULL;
-  int copy = fcntl(fd, F_DUPFD_CLOEXEC, 3);
-  if (copy == -1) {
-    napi_throw_error(env, "EDUP", strerror(errno));
-    return NULL;
-  }
-  napi_value result;
-  napi_create_int32(env, copy, &result);
-  return result;
-}
-
 // pipe2(O_CLOEXEC), the read end non-blocking unless `nonBlockingRead` is false: [readFd, writeFd]. Both close-on-exec; the write end is made
 // inheritable only around the one spawn it is meant for.
 static napi_value make_pipe(napi_env env, napi_callback_info info) {
@@ -328,8 +311,6 @@ NAPI_MODULE_INIT() {
   napi_set_named_property(env, exports, "makePipe", fn);
   napi_create_function(env, "peerCred", NAPI_AUTO_LENGTH, peer_cred, NULL, &fn);
   napi_set_named_property(env, exports, "peerCred", fn);
-  napi_create_function(env, "dupCloexec", NAPI_AUTO_LENGTH, dup_cloexec, NULL, &fn);
-  napi_set_named_property(env, exports, "dupCloexec", fn);
   ccmux_register_keyring(env, exports);
   return exports;
 }

@@ -26,8 +26,6 @@ export interface FdAddon {
    * child reads with blocking reads). Throws EPIPE2.
    */
   makePipe(nonBlockingRead?: boolean): [number, number];
-  /** fcntl(fd, F_DUPFD_CLOEXEC): another descriptor of the same open file, close-on-exec. Throws EDUP. */
-  dupCloexec(fd: number): number;
   /**
    * getsockopt(fd, SOL_SOCKET, SO_PEERCRED) on a connected Unix socket: the peer's pid, uid and gid as the kernel
    * recorded them at connect() (for the server's side) or listen() (for the client's side). Throws EPEERCRED with

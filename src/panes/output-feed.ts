@@ -1,12 +1,12 @@
 import type { ScreenPort } from "./screen-port.js";
 
 /** Bytes handed to the emulator but not yet parsed, above which reading from the pty pauses. */
-export const HIGH_WATER_BYTES = 512 * 1024;
+const HIGH_WATER_BYTES = 512 * 1024;
 /**
  * Reading resumes once the emulator has caught up below this: half the high mark, so the screen thread still
  * has a batch to parse while the next one is read (resuming only when it is idle leaves a bubble each time).
  */
-export const LOW_WATER_BYTES = 256 * 1024;
+const LOW_WATER_BYTES = 256 * 1024;
 
 /**
  * Feeds pty output into the emulator with flow control: @xterm/headless throws away data (and warns) when

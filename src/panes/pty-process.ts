@@ -3,7 +3,6 @@ import type { Socket } from "node:net";
 import * as nodePty from "node-pty";
 import { addon } from "../native/addon.js";
 import { setCloseOnExec } from "./fd-flags.js";
-import type { PtyReadEvents, PtyReading } from "./screen-port.js";
 
 /** How a pane's process ended. */
 export interface ProcessExit {
@@ -40,17 +39,6 @@ export interface PtyProcessOptions {
   term: string;
   /** Descriptors the child must inherit (the sandbox's seccomp program); close-on-exec again after the fork. */
   passFds?: readonly number[];
-  /**
-   * Has the output read elsewhere (ScreenPort.readPty: the thread that parses it) instead of handing it to
-   * `onData`, which then gets output only if that reader is lost. `onExit` still waits until it has read to the end.
-   */
-  readElsewhere?: (fd: number, events: PtyReadEvents) => PtyReading;
-  /**
-   * Nothing reads the output until startReading() says where (a pane started ahead of its spawn, whose screen
-   * and its thread are made only at the spawn). Until then the kernel holds what the process prints; what is
-   * left at its exit is read then, as always.
-   */
-  readLater?: boolean;
 }
 
 /** Where a PtyProcess delivers its output and its end. */
@@ -78,10 +66,6 @@ export class PtyProcess {
   private drainTimer: NodeJS.Timeout | undefined;
   private forceDestroy: (() => void) | undefined;
   private draining = false;
-  /** Set while another thread reads the pty (readElsewhere): this one must not read it too. */
-  private elsewhere: PtyReading | undefined;
-  /** node-pty's socket, kept from reading until startReading() (`readLater`). */
-  private heldSocket: { _read(size: number): void } | undefined;
 
   constructor(
     options: PtyProcessOptions,
@@ -133,59 +117,6 @@ export class PtyProcess {
       this.closed = true;
       clearTimeout(this.drainTimer);
       this.handlers.onExit({ exitCode: signal ? null : exitCode, signal: signal || null });
-    });
-    if (options.readElsewhere) this.readElsewhere(options.readElsewhere);
-    else if (options.readLater) this.holdReading();
-  }
-
-  /**
-   * For a process made with `readLater`: reads its output from now on, on the thread `readElsewhere` names, or
-   * on this one (`onData`) without it. Does nothing once reading has started.
-   */
-  startReading(readElsewhere?: NonNullable<PtyProcessOptions["readElsewhere"]>): void {
-    const own = this.heldSocket;
-    if (own === undefined) return;
-    this.heldSocket = undefined;
-    if (readElsewhere) this.readElsewhere(readElsewhere);
-    else this.resumeOwnReading(own);
-  }
-
-  /** Keeps node-pty's socket from reading (its reads start on the next tick): see `readLater`. */
-  private holdReading(): void {
-    const socket = (this.pty as unknown as { _socket?: Socket })._socket;
-    if (!socket) return;
-    const own = socket as unknown as { _read(size: number): void };
-    own._read = () => {};
-    this.heldSocket = own;
-  }
-
-  /** node-pty's socket reads again (net.Socket's own _read starts the handle). */
-  private resumeOwnReading(own: { _read(size: number): void }): void {
-    delete (own as Partial<typeof own>)._read;
-    const socket = (this.pty as unknown as { _socket?: Socket })._socket;
-    if (socket && !socket.destroyed) own._read(0);
-  }
-
-  /**
-   * Hands reading to another thread. node-pty's socket must not read as well (two readers of one pty split its
-   * output): its reads start on the next tick, so its `_read` is stubbed now; it stays open for node-pty's exit
-   * handling, and closes (guardDrainOnExit) once the other reader has read to the end or was stopped.
-   */
-  private readElsewhere(start: NonNullable<PtyProcessOptions["readElsewhere"]>): void {
-    const socket = (this.pty as unknown as { _socket?: Socket })._socket;
-    if (!socket || !this.forceDestroy) return;
-    const own = socket as unknown as { _read(size: number): void };
-    own._read = () => {};
-    this.elsewhere = start(this.masterFd, {
-      output: () => {
-        if (this.draining) this.armDrainTimer();
-      },
-      ended: () => this.forceDestroy?.(),
-      lost: () => {
-        // Its thread failed for good: this thread reads again.
-        this.elsewhere = undefined;
-        this.resumeOwnReading(own);
-      },
     });
   }
 
@@ -265,7 +196,7 @@ export class PtyProcess {
     return queued < 0 ? undefined : queued > 0;
   }
 
-  /** Stop reading: the kernel buffer fills and the child blocks in write(2). (The other thread's reader has its own.) */
+  /** Stop reading: the kernel buffer fills and the child blocks in write(2). */
   pause(): void {
     if (this.paused || this.closed) return;
     this.paused = true;
@@ -309,13 +240,11 @@ export class PtyProcess {
     let ended = false;
     let forced = false;
     const drainAndDestroy = (error?: Error): void => {
-      // The other thread drains its own reader (stop); reading here too would split the last output.
-      if (!socket.destroyed && !this.elsewhere) this.drainSync(fd);
+      if (!socket.destroyed) this.drainSync(fd);
       if (!socket.destroyed) destroy(error);
     };
     this.forceDestroy = () => {
       forced = true;
-      this.elsewhere?.stop();
       drainAndDestroy();
     };
     socket.once("end", () => {

@@ -55,30 +55,7 @@ export interface ScreenPort {
    * empty one: one line saying when and why, for read results. Undefined while the screen is intact.
    */
   readonly lostNote: string | undefined;
-  /**
-   * Reads the pty master `fd` where this screen parses (the screen thread), so the output never crosses threads;
-   * flow control is the reader's (it stops reading while the emulator is behind). `fd` stays the caller's and
-   * must stay open until `ended` or `stop()`. Absent where the screen parses on the caller's thread
-   * (LocalScreens): the caller reads and writes.
-   */
-  readPty?(fd: number, events: PtyReadEvents): PtyReading;
   dispose(): void;
-}
-
-/** What the owner of a pty hears from the screen that reads it (ScreenPort.readPty). */
-export interface PtyReadEvents {
-  /** Output read there was parsed (coalesced: not one call per read). */
-  output(): void;
-  /** Reading is over and the descriptor the screen used is closed: the pty hung up, or `stop()` was called. */
-  ended(): void;
-  /** The screen cannot read it any more (its thread failed for good): the owner must read it itself. */
-  lost(): void;
-}
-
-/** A pty being read by its screen (ScreenPort.readPty). */
-export interface PtyReading {
-  /** Reads what the kernel holds now, then stops for good; `ended` follows. The caller may close `fd` now. */
-  stop(): void;
 }
 
 /**

@@ -28,10 +28,6 @@ export type ToScreenThread =
   | { op: "write"; id: number; chunk: Uint8Array }
   | ({ op: "call"; id: number; call: number } & ScreenCall)
   | { op: "dispose"; id: number }
-  /** Read pane `id`'s pty here through `fd`, a descriptor for this thread alone (it closes it); `discard`: drop. */
-  | { op: "read"; id: number; fd: number; discard: boolean }
-  /** Stop reading pane `id`'s pty: what the kernel holds now is read first; "ended" follows. */
-  | { op: "unread"; id: number }
   /** A frame watcher on screen `id` (ScreenPort.watchFrames), its wants, its end. */
   | { op: "watch" | "unwatch"; id: number; watch: number }
   | { op: "want"; id: number; watch: number; spaced: boolean };
@@ -39,10 +35,6 @@ export type ToScreenThread =
 /** Messages from the screen thread. */
 export type FromScreenThread =
   | { op: "parsed"; id: number }
-  /** Output this thread read from pane `id`'s pty was parsed (at most one per OUTPUT_GAP_MS). */
-  | { op: "output"; id: number }
-  /** This thread stopped reading pane `id`'s pty and closed its descriptor: hung up, or asked to (op "unread"). */
-  | { op: "ended"; id: number }
   | { op: "reply"; id: number; data: string }
   /** The pane's emulator threw; its screen was replaced by an empty one. `reason` is for the note. */
   | { op: "lost"; id: number; reason: string }

@@ -1,8 +1,6 @@
 import { parentPort } from "node:worker_threads";
 import { FrameWants } from "./frame-wants.js";
-import { HIGH_WATER_BYTES, LOW_WATER_BYTES } from "./output-feed.js";
 import { PaneScreen } from "./pane-screen.js";
-import { PtyReader } from "./pty-reader.js";
 import type { FrameUpdate } from "./screen-frame.js";
 import type { ScreenOptions } from "./screen-port.js";
 import type { FromScreenThread, ToScreenThread } from "./screen-protocol.js";
@@ -34,25 +32,12 @@ const SLICE_MS = 2;
  */
 const MAX_PIECE_BYTES = 2048;
 const MIN_PIECE_BYTES = 32;
-/**
- * Output read here is announced to the owner at most this often per pane (ms; the first at once): its waits and
- * watchers look again on each announcement, and a flood would otherwise post one per read.
- */
-const OUTPUT_GAP_MS = 2;
 
 interface Entry {
   screen: PaneScreen;
   options: ScreenOptions;
   /** Queued writes; `offset` is how much of the first one is parsed already. */
   queue: Uint8Array[];
-  /** Per queued write: whether the owner posted it and waits for its "parsed" (else this thread read it). */
-  posted: boolean[];
-  /** The pane's pty, when this thread reads it (op "read"). */
-  reader: PtyReader | undefined;
-  /** Output read here was parsed and not announced yet; when the last announcement went, and its timer. */
-  unannounced: boolean;
-  announced: number;
-  announceTimer: NodeJS.Timeout | undefined;
   offset: number;
   pieceBytes: number;
   /** How often this pane's emulator threw; each time its screen was replaced by an empty one. */
@@ -83,11 +68,6 @@ port.on("message", (message: ToScreenThread) => {
         screen: makeScreen(message.id, message.options),
         options: message.options,
         queue: [],
-        posted: [],
-        reader: undefined,
-        unannounced: false,
-        announced: Number.NEGATIVE_INFINITY,
-        announceTimer: undefined,
         offset: 0,
         pieceBytes: MAX_PIECE_BYTES,
         faults: 0,
@@ -101,7 +81,6 @@ port.on("message", (message: ToScreenThread) => {
       const entry = entries.get(message.id);
       if (!entry) return send({ op: "parsed", id: message.id });
       entry.queue.push(message.chunk);
-      entry.posted.push(true);
       entry.queued += message.chunk.byteLength;
       // An idle thread parses at once (a keystroke's echo waits for no other turn); a busy one in its slices.
       if (!pumping) pump();
@@ -118,16 +97,6 @@ port.on("message", (message: ToScreenThread) => {
       if (entry.calls.length > 0) schedulePump();
       return;
     }
-    case "read": {
-      const entry = entries.get(message.id);
-      if (!entry) return send({ op: "ended", id: message.id });
-      entry.reader?.stop();
-      entry.reader = readPty(message.id, entry, message.fd, message.discard);
-      return;
-    }
-    case "unread":
-      entries.get(message.id)?.reader?.stop();
-      return;
     case "watch":
       entries.get(message.id)?.wants.add(message.watch);
       return;
@@ -148,9 +117,7 @@ port.on("message", (message: ToScreenThread) => {
       const entry = entries.get(message.id);
       entries.delete(message.id);
       if (!entry) return;
-      entry.reader?.stop();
-      clearTimeout(entry.announceTimer);
-      for (const posted of entry.posted) if (posted) send({ op: "parsed", id: message.id });
+      for (const _ of entry.queue) send({ op: "parsed", id: message.id });
       for (const { call } of entry.calls.splice(0)) {
         send({ op: "result", call: call.call, error: "the screen is gone" });
       }
@@ -159,46 +126,6 @@ port.on("message", (message: ToScreenThread) => {
     }
   }
 });
-
-/**
- * Reads pane `id`'s pty here, through descriptor `fd` (this thread's own): its output is queued like a posted
- * write, but nothing is acknowledged; flow control is this thread's: reading stops while the backlog is above the
- * high-water mark (the kernel buffer fills and the program blocks) and goes on below the low one. With `discard`
- * (a pane whose output kept killing this thread) the output is read and dropped.
- */
-function readPty(id: number, entry: Entry, fd: number, discard: boolean): PtyReader {
-  const reader = new PtyReader(fd, {
-    data: (chunk) => {
-      if (discard || entries.get(id) !== entry || entry.reader !== reader) return;
-      entry.queue.push(chunk);
-      entry.posted.push(false);
-      entry.queued += chunk.byteLength;
-      if (entry.queued - entry.parsed >= HIGH_WATER_BYTES) reader.pause();
-      schedulePump();
-    },
-    end: () => {
-      if (entry.reader === reader) entry.reader = undefined;
-      if (entries.get(id) === entry) send({ op: "ended", id });
-    },
-  });
-  return reader;
-}
-
-/** Tells the owner that output read here was parsed: at once, or OUTPUT_GAP_MS after the last time. */
-function announce(id: number, entry: Entry): void {
-  entry.unannounced = true;
-  if (entry.announceTimer !== undefined) return;
-  const wait = entry.announced + OUTPUT_GAP_MS - performance.now();
-  const post = (): void => {
-    entry.announceTimer = undefined;
-    if (!entry.unannounced || entries.get(id) !== entry) return;
-    entry.unannounced = false;
-    entry.announced = performance.now();
-    send({ op: "output", id });
-  };
-  if (wait <= 0) post();
-  else entry.announceTimer = setTimeout(post, wait);
-}
 
 /** Posts frame updates of screen `id`. */
 function frameSender(id: number): (watch: number, update: FrameUpdate, streaming: boolean) => void {
@@ -225,12 +152,10 @@ function step(id: number, entry: Entry, limit: number, deadline: number): void {
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
     console.error(`ccmux: screen of pane #${id} failed and was replaced: ${reason}`);
-    for (const posted of entry.posted) if (posted) send({ op: "parsed", id });
+    for (const _ of entry.queue) send({ op: "parsed", id });
     entry.queue = [];
-    entry.posted = [];
     entry.offset = 0;
     entry.parsed = entry.queued;
-    entry.reader?.resume();
     try {
       entry.screen.dispose();
     } catch {
@@ -263,12 +188,10 @@ function parseSome(id: number, entry: Entry, limit: number, deadline: number): v
     if (end === chunk.byteLength) {
       entry.queue.shift();
       entry.offset = 0;
-      if (entry.posted.shift()) send({ op: "parsed", id });
-      else announce(id, entry);
+      send({ op: "parsed", id });
     }
-    if (began + took > deadline) break;
+    if (began + took > deadline) return;
   }
-  if (entry.reader && entry.queued - entry.parsed <= LOW_WATER_BYTES) entry.reader.resume();
 }
 
 /** Answers, in order, the reads whose backlog is parsed. */

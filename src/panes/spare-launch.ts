@@ -245,16 +245,7 @@ export class SpareLauncher {
     try {
       // Its own environment is no one's: the program's comes with the request.
       process = new PtyProcess(
-        {
-          argv: start.argv,
-          cwd: "/",
-          env: {},
-          ...SPARE_SIZE,
-          term: PANE_TERM,
-          passFds: start.passFds,
-          // Read by the pane that takes it, where its screen is (Pane.startProcess).
-          readLater: true,
-        },
+        { argv: start.argv, cwd: "/", env: {}, ...SPARE_SIZE, term: PANE_TERM, passFds: start.passFds },
         relay,
       );
     } catch {

@@ -1,11 +1,9 @@
 import { type ResourceLimits, Worker } from "node:worker_threads";
-import { addon } from "../native/addon.js";
 import type { HistoryMark, RenderedFrom, SearchResult } from "./pane-screen.js";
 import type { PaneFrame } from "./screen-frame.js";
 import { screenLostNote } from "./screen-lost.js";
 import type {
   FrameListener,
-  PtyReadEvents,
   ScreenFactory,
   ScreenOptions,
   ScreenPort,
@@ -31,10 +29,6 @@ interface PortState {
   crashes: number;
   /** Frame watchers by number, and whether each has a want the thread has not answered yet. */
   watches: Map<number, { listener: FrameListener; wanted: boolean }>;
-  /** The pty the thread reads for this screen (readPty) until it reports "ended"; `stopped` once asked to stop. */
-  reader: { fd: number; events: PtyReadEvents; stopped: boolean } | undefined;
-  /** Told when output the thread read was parsed; kept after the reader ended (its last output comes later). */
-  onOutput: (() => void) | undefined;
 }
 
 interface PendingCall {
@@ -113,8 +107,6 @@ export class WorkerScreens implements ScreenFactory {
       lostNote: undefined,
       crashes: 0,
       watches: new Map(),
-      reader: undefined,
-      onOutput: undefined,
     };
     this.ports.set(id, state);
     this.post({ op: "create", id, options });
@@ -187,23 +179,8 @@ export class WorkerScreens implements ScreenFactory {
       get lostNote() {
         return state.lostNote;
       },
-      readPty: (fd, events) => {
-        const reader = { fd, events, stopped: false };
-        state.reader = reader;
-        state.onOutput = () => events.output();
-        this.read(id, state);
-        return {
-          stop: () => {
-            if (state.reader !== reader || reader.stopped) return;
-            reader.stopped = true;
-            this.post({ op: "unread", id });
-          },
-        };
-      },
       dispose: () => {
         clearTimeout(state.gather);
-        if (state.reader && !state.reader.stopped) this.post({ op: "unread", id });
-        state.reader = undefined;
         state.watches.clear();
         this.ports.delete(id);
         this.post({ op: "dispose", id });
@@ -264,9 +241,6 @@ export class WorkerScreens implements ScreenFactory {
           : `the screen thread failed on another pane's output (${reason}) and was restarted`,
       );
       this.post({ op: "create", id, options: state.options });
-      // A pty the dead thread read is read on by the new one (what the dead one had read and not parsed is lost).
-      if (state.reader?.stopped) this.ended(state);
-      else this.read(id, state);
       // Watchers start over on the new screen: their next update is its whole frame.
       for (const [watch, entry] of state.watches) {
         this.post({ op: "watch", id, watch });
@@ -282,31 +256,6 @@ export class WorkerScreens implements ScreenFactory {
         pending.reject(new Error("the screen is gone"));
       }
     }
-  }
-
-  /**
-   * Has the thread read screen `id`'s pty through a descriptor of its own (a dup): the thread closes it, or its
-   * teardown does if it dies, and the number the pty's owner holds is never closed under it.
-   */
-  private read(id: number, state: PortState): void {
-    const reader = state.reader;
-    if (!reader) return;
-    let fd: number;
-    try {
-      if (this.failure) throw this.failure;
-      fd = addon.dupCloexec(reader.fd);
-    } catch {
-      state.reader = undefined;
-      reader.events.lost();
-      return;
-    }
-    this.post({ op: "read", id, fd, discard: state.crashes >= MAX_CRASHES_PER_PANE });
-  }
-
-  private ended(state: PortState): void {
-    const reader = state.reader;
-    state.reader = undefined;
-    reader?.events.ended();
   }
 
   /** Posts the queued chunks of one screen as a single copied, transferred buffer. */
@@ -366,9 +315,7 @@ export class WorkerScreens implements ScreenFactory {
         if (streaming) state.gather = setTimeout(() => this.flush(message.id, state), GATHER_MS);
         else this.flush(message.id, state);
       }
-    } else if (message.op === "output") state.onOutput?.();
-    else if (message.op === "ended") this.ended(state);
-    else if (message.op === "lost") state.lostNote = screenLostNote(message.reason);
+    } else if (message.op === "lost") state.lostNote = screenLostNote(message.reason);
     else for (const listener of state.replies) listener(message.data);
   }
 
@@ -383,9 +330,6 @@ export class WorkerScreens implements ScreenFactory {
         `the screen thread kept failing (${describe(error)}); nothing is rendered`,
       );
       for (const done of [...state.acks.splice(0).flat(), ...state.queuedDone.splice(0)]) done();
-      const reader = state.reader;
-      state.reader = undefined;
-      reader?.events.lost();
     }
   }
 }

@@ -7,13 +7,7 @@ import type { PaneSpawnSpec } from "../pane-host.js";
 import { PaneProcesses } from "../pane-processes.js";
 import type { HistoryMark, RenderedFrom, SearchResult } from "../pane-screen.js";
 import { trySignal } from "../process-session.js";
-import {
-  type PaneProcess,
-  type ProcessExit,
-  type PtyHandlers,
-  PtyProcess,
-  type PtyProcessOptions,
-} from "../pty-process.js";
+import { type PaneProcess, type ProcessExit, type PtyHandlers, PtyProcess } from "../pty-process.js";
 import type { PaneFrame } from "../screen-frame.js";
 import type {
   FrameListener,
@@ -107,8 +101,6 @@ export class Pane extends EventEmitter {
   /** The terminal's size, as last set. */
   private size: { cols: number; rows: number };
   private exitInfo: ProcessExit | null = null;
-  /** True when the screen thread reads the pty (ScreenPort.readPty), not this one. */
-  private readsElsewhere = false;
   private disposed = false;
   private readonly exitPromise: Promise<ProcessExit>;
 
@@ -203,12 +195,7 @@ export class Pane extends EventEmitter {
     handlers: ConstructorParameters<typeof PtyProcess>[1],
   ): PtyProcess {
     try {
-      if (launch?.adopt) {
-        // A process started ahead (readLater): its output is read from here on, where this pane's screen reads.
-        const adopted = launch.adopt(handlers);
-        adopted.startReading(this.readElsewhere(screen));
-        return adopted;
-      }
+      if (launch?.adopt) return launch.adopt(handlers);
       return new PtyProcess(
         {
           argv: launch?.argv ?? spec.argv,
@@ -218,7 +205,6 @@ export class Pane extends EventEmitter {
           rows: spec.rows,
           term: PANE_TERM,
           passFds: launch?.passFds ?? [],
-          readElsewhere: this.readElsewhere(screen),
         },
         handlers,
       );
@@ -226,32 +212,6 @@ export class Pane extends EventEmitter {
       screen.dispose();
       throw error;
     }
-  }
-
-  /**
-   * Where the screen parses on a thread of its own, that thread reads the pty (no copy and post per read), except
-   * for a validated shell, which scans the output on this thread first.
-   */
-  private readElsewhere(screen: ScreenPort): PtyProcessOptions["readElsewhere"] {
-    const readPty = screen.readPty?.bind(screen);
-    if (this.shell || !readPty) return undefined;
-    return (fd, events) => {
-      this.readsElsewhere = true;
-      return readPty(fd, {
-        ...events,
-        output: () => {
-          events.output();
-          this.emit("output");
-        },
-      });
-    };
-  }
-
-  /** Resolves once everything read so far is parsed (on the screen thread too, when it reads the pty). */
-  private async parsed(): Promise<void> {
-    await this.feed.idle();
-    // A screen call answers after all the output its thread read before the call came.
-    if (this.readsElsewhere && !this.disposed) await this.screen.state().catch(() => {});
   }
 
   /** The terminal's size, as last set. */
@@ -380,7 +340,7 @@ export class Pane extends EventEmitter {
   async quiet(ms: number): Promise<void> {
     for (;;) {
       if (this.disposed) return;
-      await this.parsed();
+      await this.feed.idle();
       let more = false;
       const onOutput = (): void => {
         more = true;
@@ -540,7 +500,7 @@ export class Pane extends EventEmitter {
   }
 
   private async finishExit(exit: ProcessExit): Promise<void> {
-    await this.parsed();
+    await this.feed.idle();
     // Nothing scrolls an exited pane's screen again: its emulator's own scrollback (256 rows of cells) goes.
     this.screen.compact().catch(() => {});
     this.shell?.end(
