@@ -255,7 +255,10 @@ function pinHiddenParents(
       .filter((dir) => inside(hide.path, dir) && hide.path !== dir)
       .sort((a, b) => b.length - a.length)[0];
     if (root === undefined) continue;
-    const parts = hide.path.slice(root.length + 1).split(sep).slice(0, -1);
+    const parts = hide.path
+      .slice(root.length + 1)
+      .split(sep)
+      .slice(0, -1);
     let path = root;
     for (const part of parts) {
       path = join(path, part);
