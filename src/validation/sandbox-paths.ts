@@ -112,13 +112,20 @@ export const DEFAULT_HIDDEN: readonly string[] = [
 ];
 
 /**
+ * The other version-control directories that run code from a repository, read-only whether or not panes may
+ * write `.git` (`gitWrites`): Mercurial's `.hg/hgrc` ([hooks], [extensions]), Jujutsu's `.jj/repo/config.toml`,
+ * Sapling's `.sl/config` ([hooks]). Nested ones are found like nested `.git`s (git-paths.ts OTHER_CONTROL_DIRS).
+ */
+const OTHER_VCS_READ_ONLY: readonly string[] = [".hg/", ".jj/", ".sl/"];
+
+/**
  * Read-only inside every workspace root by default. Security: git and husky run code from these on the
  * person's next git command, outside any sandbox. All of `.git` is read-only, not just hooks and config: a
  * writable `.git` lets a pane add `.git/commondir` (git then takes config and hooks from a directory the pane
  * made), and a read-only mount over a single file such as `.git/config` falls away as soon as the person's own
  * `git config` renames a new file over it. A trailing `/` marks a directory.
  */
-export const DEFAULT_READ_ONLY: readonly string[] = [".git/", ".husky/", ".hg/", ".jj/"];
+export const DEFAULT_READ_ONLY: readonly string[] = [".git/", ".husky/", ...OTHER_VCS_READ_ONLY];
 
 /**
  * Agent and editor configuration, read-only by default at each workspace root and at the top of every
@@ -198,6 +205,7 @@ export const GIT_WRITES_READ_ONLY: readonly string[] = [
   ".git/modules/*/hooks/",
   ".git/modules/*/config",
   ".husky/",
+  ...OTHER_VCS_READ_ONLY,
 ];
 
 const segments = (pattern: string): string[] => pattern.split("/").filter((s) => s !== "");

@@ -21,9 +21,16 @@ describe.skipIf(!BWRAP)("nested .hg and .jj directories (needs bubblewrap)", () 
       sandbox: { mode: "required" },
     });
     const root = ws.root;
-    for (const dir of ["hgrepo/.hg", "jjrepo/.jj/repo", "col/.git/hooks", "col/.jj/repo", `${DEEPEST}/.hg`])
+    for (const dir of [
+      "hgrepo/.hg",
+      "jjrepo/.jj/repo",
+      "slrepo/.sl",
+      "col/.git/hooks",
+      "col/.jj/repo",
+      `${DEEPEST}/.hg`,
+    ])
       mkdirSync(join(root, dir), { recursive: true });
-    giveToPanes(...["hgrepo", "jjrepo", "col", "a"].map((dir) => join(root, dir)));
+    giveToPanes(...["hgrepo", "jjrepo", "slrepo", "col", "a"].map((dir) => join(root, dir)));
     const mcp = await serveWorkspace(ws);
     served.track(ws, mcp);
     const { pane } = await mcp.ok<{ pane: string }>("spawn", { command: "bash --norc --noprofile" });
@@ -34,6 +41,7 @@ describe.skipIf(!BWRAP)("nested .hg and .jj directories (needs bubblewrap)", () 
         `printf '[hooks]\\npre-status = touch /tmp/ran\\n' > hgrepo/.hg/hgrc; echo hg=$?`,
         "touch jjrepo/.jj/repo/config.toml; echo jj=$?",
         "touch col/.jj/planted; echo col=$?",
+        "touch slrepo/.sl/config; echo sl=$?",
         `touch ${DEEPEST}/.hg/hgrc; echo deep=$?`,
         "mkdir -p plain/.hgx && touch plain/.hgx/ok; echo control=$?",
       ].join("; "),
@@ -41,12 +49,14 @@ describe.skipIf(!BWRAP)("nested .hg and .jj directories (needs bubblewrap)", () 
     expect(text).toMatch(/hg=1/);
     expect(text).toMatch(/jj=1/);
     expect(text).toMatch(/col=1/);
+    expect(text).toMatch(/sl=1/);
     expect(text).toMatch(/deep=1/);
     expect(text).toMatch(/control=0/);
     for (const planted of [
       "hgrepo/.hg/hgrc",
       "jjrepo/.jj/repo/config.toml",
       "col/.jj/planted",
+      "slrepo/.sl/config",
       `${DEEPEST}/.hg/hgrc`,
     ])
       expect(existsSync(join(root, planted)), planted).toBe(false);

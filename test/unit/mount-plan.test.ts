@@ -47,6 +47,17 @@ describe("read-only protections (default: all of .git)", () => {
     ]);
   });
 
+  it("with gitWrites, .hg/, .jj/ and .sl/ stay read-only, at the root and in a nested repository", () => {
+    for (const dir of [".hg", "sub/.jj", "sub/.git/hooks", "deep/.sl"])
+      mkdirSync(join(ws, dir), { recursive: true });
+    const readOnly = planMounts(layout({ readOnly: GIT_WRITES_READ_ONLY }), [])
+      .filter((m) => m.op === "ro-bind")
+      .map((m) => m.path);
+    expect(readOnly).toEqual(
+      expect.arrayContaining([join(ws, ".hg"), join(ws, "sub", ".jj"), join(ws, "deep", ".sl")]),
+    );
+  });
+
   it("a symlinked .git does not stop the spawn: its target in the workspace is read-only, the link is reported", () => {
     mkdirSync(join(ws, "real-git", "hooks"), { recursive: true });
     symlinkSync("real-git", join(ws, ".git"));

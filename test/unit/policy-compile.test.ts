@@ -161,7 +161,7 @@ describe("compilePolicy: sandbox", () => {
     expect(policy.sandbox.hide).toEqual(
       expect.arrayContaining(["~/.ssh", "~/.aws", "~/.gnupg", "~/.claude*"]),
     );
-    expect(policy.sandbox.readOnly).toEqual([".git/", ".husky/", ".hg/", ".jj/"]);
+    expect(policy.sandbox.readOnly).toEqual([".git/", ".husky/", ".hg/", ".jj/", ".sl/"]);
     expect(policy.sandbox.gitWrites).toBe(false);
   });
 
@@ -177,7 +177,7 @@ describe("compilePolicy: sandbox", () => {
     });
     expect(policy.sandbox.hide).toEqual(expect.arrayContaining(["~/.ssh", "/srv/keys", "~/.vault*"]));
     expect(policy.sandbox.hide).not.toContain("~/.npmrc");
-    expect(policy.sandbox.readOnly).toEqual([".git/", ".husky/", ".hg/", ".jj/", "deploy/"]);
+    expect(policy.sandbox.readOnly).toEqual([".git/", ".husky/", ".hg/", ".jj/", ".sl/", "deploy/"]);
   });
 
   it("with gitWrites, protects only git's hooks and config", () => {

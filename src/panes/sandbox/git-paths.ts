@@ -40,9 +40,10 @@ export interface FoundRepo {
 
 /**
  * Version-control directories other than git's that run code from a repository: Mercurial's `.hg/hgrc`
- * ([hooks], [extensions]), Jujutsu's `.jj/repo/config.toml`. Found like `.git`, at every depth.
+ * ([hooks], [extensions]), Jujutsu's `.jj/repo/config.toml`, Sapling's `.sl/config`. Found like `.git`, at every
+ * depth (the roots' own are the readOnly patterns', validation/sandbox-paths.ts).
  */
-export const OTHER_CONTROL_DIRS: readonly string[] = [".hg", ".jj"];
+export const OTHER_CONTROL_DIRS: readonly string[] = [".hg", ".jj", ".sl"];
 
 /** What git adds to the read-only list under one root, and what could not be searched. */
 export interface GitProtections {
@@ -129,7 +130,7 @@ function nestedRepos(root: string, warnings: string[]): FoundRepo[] {
         }
         if (name === ".git") continue;
         if (OTHER_CONTROL_DIRS.includes(name)) {
-          // The root's own are the readOnly patterns' (`.hg/`, `.jj/`).
+          // The root's own are the readOnly patterns'.
           if (rel !== "") others.set(rel, [...(others.get(rel) ?? []), name]);
           continue;
         }
