@@ -59,9 +59,17 @@ export function plainSpare(): SpareRecipe {
   };
 }
 
+/**
+ * What a spare's terminal may print before a pane takes it (a launcher or bwrap error is a line): past it the
+ * spare is not used. Security: under a non-root server an unsandboxed pane (same uid) can open the spare's
+ * terminal and write into it without end; nothing reads a spare's output but this buffer.
+ */
+const MAX_SPARE_OUTPUT_BYTES = 64 * 1024;
+
 /** What a spare's process says before a pane takes it: kept, and handed over when it does. */
 class Relay implements PtyHandlers {
   private chunks: Uint8Array[] = [];
+  private held = 0;
   private exit: ProcessExit | undefined;
   private target: PtyHandlers | undefined;
 
@@ -69,8 +77,18 @@ class Relay implements PtyHandlers {
   constructor(private readonly onEnd: () => void) {}
 
   onData(chunk: Uint8Array): void {
-    if (this.target) this.target.onData(chunk);
-    else this.chunks.push(chunk);
+    if (this.target) {
+      this.target.onData(chunk);
+      return;
+    }
+    this.held += chunk.byteLength;
+    if (this.held <= MAX_SPARE_OUTPUT_BYTES) this.chunks.push(chunk);
+    else this.chunks = [];
+  }
+
+  /** It printed more than a spare can (MAX_SPARE_OUTPUT_BYTES) and will serve no pane. */
+  get spoiled(): boolean {
+    return this.held > MAX_SPARE_OUTPUT_BYTES;
   }
 
   onExit(exit: ProcessExit): void {
@@ -165,7 +183,8 @@ export class SpareLauncher {
    */
   take(spawn: SpareSpawn, refillMs: number): SpareTaken | undefined {
     const spare = this.spare;
-    if (spare === undefined || spare.relay.exited) {
+    if (spare === undefined || spare.relay.exited || spare.relay.spoiled) {
+      if (spare?.relay.spoiled) this.discard();
       this.fill(refillMs);
       return undefined;
     }
