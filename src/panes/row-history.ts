@@ -19,6 +19,8 @@ interface SealedBlock {
   /** The block's rows joined by "\n" (a rendered row never contains a newline); when `packed`, packText's output. */
   text: string;
   packed: boolean;
+  /** Packing was tried since the block last changed (one that would not shrink is not deflated again). */
+  packTried: boolean;
   /** Code units of the rows joined (what the unit cap counts, packed or not). */
   units: number;
   joins: Uint8Array;
@@ -101,6 +103,7 @@ export class RowHistory {
     this.sealedUnits += joined.length - block.units;
     block.text = joined;
     block.packed = false;
+    block.packTried = false;
     block.units = joined.length;
     block.joins[BLOCK_ROWS - 1] = joinsNext ? 1 : 0;
     this.cache = undefined;
@@ -135,7 +138,8 @@ export class RowHistory {
   private packSealedBefore(time: number): void {
     for (const block of this.sealed) {
       if (block.sealedAt >= time) break;
-      if (block.packed) continue;
+      if (block.packTried) continue;
+      block.packTried = true;
       const packed = packText(block.text);
       if (packed === undefined) continue;
       if (this.cache?.block === block) this.cache = undefined;
@@ -158,6 +162,7 @@ export class RowHistory {
     this.sealed.push({
       text,
       packed: false,
+      packTried: false,
       units: text.length,
       joins: Uint8Array.from(this.openJoins),
       sealedAt: now,
