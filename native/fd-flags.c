@@ -10,12 +10,16 @@
 // And it reads a Unix socket's peer credentials (SO_PEERCRED), which Node does not expose: the daemon refuses a
 // connection from another uid, and a client checks that the daemon it reached is its own.
 // And it reaches the kernel keyring (keyring.c) for the journal's master key.
+// And it executes a program in place of this process (execv, which Node 20 lacks): the bridge starts again with
+// V8 flags only a command line can set.
 // And it tells how much typed input a pane's program has not read yet (ioctls Node lacks), so that a lone
 // Escape reaches the program before the next key is written.
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
+#include <signal.h>
 #include <sys/ioctl.h>
 #include <sys/file.h>
 #include <sys/prctl.h>
@@ -25,6 +29,7 @@
 #include <node_api.h>
 #include <stdio.h>
 #include <stdbool.h>
+#include <stdlib.h>
 #include <string.h>
 #include <termios.h>
 #include <unistd.h>
@@ -256,6 +261,59 @@ static napi_value make_pipe(napi_env env, napi_callback_info info) {
 // getsockopt(fd, SOL_SOCKET, SO_PEERCRED): { pid, uid, gid } of the process at the other end of a connected Unix
 // socket, as the kernel recorded them at connect() (client side) or listen() (server side). Throws EPEERCRED with
 // errno's text.
+// execv(file, argv) with this process's environment: the same pid, stdio and parent (other descriptors stay as
+// their close-on-exec flags say). Returns only on failure, throwing EEXEC with errno's text.
+static napi_value exec_in_place(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value args[2];
+  napi_get_cb_info(env, info, &argc, args, NULL, NULL);
+  uint32_t count = 0;
+  bool is_array = false;
+  if (argc < 2 || napi_is_array(env, args[1], &is_array) != napi_ok || !is_array ||
+      napi_get_array_length(env, args[1], &count) != napi_ok || count == 0 || count > 256) {
+    napi_throw_type_error(env, "EEXEC", "expected a path and 1 to 256 arguments");
+    return NULL;
+  }
+  // The path first, then the arguments; each a heap copy (execv only returns on failure, which frees them).
+  char *strings[258] = {0};
+  bool ok = true;
+  for (uint32_t i = 0; i <= count && ok; i++) {
+    napi_value item = args[0];
+    if (i > 0) ok = napi_get_element(env, args[1], i - 1, &item) == napi_ok;
+    size_t length = 0;
+    ok = ok && napi_get_value_string_utf8(env, item, NULL, 0, &length) == napi_ok;
+    if (ok) strings[i] = malloc(length + 1);
+    ok = ok && strings[i] != NULL &&
+         napi_get_value_string_utf8(env, item, strings[i], length + 1, &length) == napi_ok &&
+         strlen(strings[i]) == length;  // no NUL inside
+  }
+  if (ok) {
+    // Node blocks every signal on this thread at times (and SIGUSR1 always); a program image started with them
+    // blocked never sees SIGTERM or SIGINT, and Node's own start fails quietly. It starts with none blocked, as
+    // a process its parent spawns does; on failure the mask is put back.
+    sigset_t none, before;
+    sigemptyset(&none);
+    pthread_sigmask(SIG_SETMASK, &none, &before);
+    // Node marks stdin, stdout and stderr close-on-exec at its start (uv_disable_stdio_inheritance): the new
+    // image keeps them.
+    int stdio_flags[3];
+    for (int fd = 0; fd < 3; fd++) {
+      stdio_flags[fd] = fcntl(fd, F_GETFD);
+      if (stdio_flags[fd] != -1) fcntl(fd, F_SETFD, stdio_flags[fd] & ~FD_CLOEXEC);
+    }
+    execv(strings[0], strings + 1);
+    int failure = errno;
+    for (int fd = 0; fd < 3; fd++)
+      if (stdio_flags[fd] != -1) fcntl(fd, F_SETFD, stdio_flags[fd]);
+    pthread_sigmask(SIG_SETMASK, &before, NULL);
+    napi_throw_error(env, "EEXEC", strerror(failure));
+  } else {
+    napi_throw_type_error(env, "EEXEC", "the path and each argument must be strings without NUL");
+  }
+  for (uint32_t i = 0; i <= count; i++) free(strings[i]);
+  return NULL;
+}
+
 static napi_value peer_cred(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value argv[1];
@@ -311,6 +369,8 @@ NAPI_MODULE_INIT() {
   napi_set_named_property(env, exports, "makePipe", fn);
   napi_create_function(env, "peerCred", NAPI_AUTO_LENGTH, peer_cred, NULL, &fn);
   napi_set_named_property(env, exports, "peerCred", fn);
+  napi_create_function(env, "execInPlace", NAPI_AUTO_LENGTH, exec_in_place, NULL, &fn);
+  napi_set_named_property(env, exports, "execInPlace", fn);
   ccmux_register_keyring(env, exports);
   return exports;
 }

@@ -1,10 +1,11 @@
 import { realpathSync, unlinkSync } from "node:fs";
-import { daemonFiles, newSocketPath } from "../daemon/daemon-files.js";
+import { daemonFiles } from "../daemon/daemon-files.js";
 import { DaemonLock, lockHolderPid } from "../daemon/daemon-lock.js";
 import { READY_LINE } from "../daemon/hello.js";
-import { readInfo, writeInfo } from "../daemon/info-file.js";
+import { policyBytesField, readInfo } from "../daemon/info-file.js";
+import { writeInfo } from "../daemon/info-file-write.js";
 import { ensureSocketDir, socketDirPath } from "../daemon/runtime-dir.js";
-import { listenPrivate, removeStaleSocket } from "../daemon/socket-listen.js";
+import { listenPrivate, newSocketPath, removeStaleSocket } from "../daemon/socket-listen.js";
 import { readStat } from "../panes/process-session.js";
 import { askDaemon, reachDaemon } from "./daemon-client.js";
 import { findPolicy } from "./policy-location.js";
@@ -76,6 +77,7 @@ export async function runDaemon(options: { config?: string }): Promise<number> {
       pid: process.pid,
       started: new Date().toISOString(),
       ccmux: packageVersion(),
+      ...policyBytesField(loaded.bytes),
     });
   } catch (error) {
     console.error(`ccmux daemon: the socket cannot be set up: ${(error as Error).message}`);

@@ -1,9 +1,9 @@
 #!/usr/bin/env node
 import { type ParseArgsConfig, parseArgs } from "node:util";
-import { setFlagsFromString } from "node:v8";
 // Each command is imported when it runs: a bridge (serve --daemon) starts in less time and memory without the
 // tools, the emulator and the audit reader it never uses.
 import { SESSION_NAME } from "../daemon/session-name.js";
+import { leanBridge } from "./lean-bridge.js";
 import { becomeUntraceable } from "./untraced.js";
 import { packageVersion } from "./version.js";
 
@@ -234,18 +234,14 @@ if (process.argv[2] !== "serve" && process.argv[2] !== "daemon") {
 const [firstArg, ...restArgs] = process.argv.slice(2);
 const holdsSessions =
   firstArg === "serve" || (firstArg === "daemon" && restArgs[0] !== "stop") || firstArg === "attach";
+// First of all: a bridge may execute itself again (lean-bridge.ts), and the new image becomes untraceable itself.
+if (firstArg === "serve" && restArgs.includes("--daemon")) await leanBridge();
 try {
   if (holdsSessions) becomeUntraceable();
 } catch (error) {
   console.error(`ccmux: ${(error as Error).message}`);
   process.exit(1);
 }
-
-// A bridge runs beside every MCP client and only forwards lines: V8's interpreter alone, and a young generation
-// that does not grow, keep it near bare Node's memory (45 instead of 52 MiB RSS on Node 20, issue 16) for about
-// 0.03 ms more per message. Set before the bridge's code is loaded (serve-bridge.js is imported by main).
-if (firstArg === "serve" && restArgs.includes("--daemon"))
-  setFlagsFromString("--no-opt --no-maglev --no-sparkplug --semi-space-growth-factor=1");
 
 main(process.argv.slice(2)).then(
   (code) => {

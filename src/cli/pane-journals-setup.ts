@@ -1,7 +1,7 @@
 import { closeSync, lstatSync } from "node:fs";
 import { join } from "node:path";
 import type { AuditRecord } from "../audit/audit-log.js";
-import { daemonFiles } from "../daemon/daemon-files.js";
+import { journalKey } from "../daemon/policy-hash.js";
 import {
   ensureJournalDir,
   journalPanes,
@@ -20,11 +20,11 @@ export function journalRoot(env: NodeJS.ProcessEnv = process.env): string {
 }
 
 /**
- * The journals of the daemon of `policyFile`: a directory (0700) under journalRoot named by the daemon's key
- * (daemon-files.ts: one daemon per policy file), so two daemons never restore each other's panes.
+ * The journals of the daemon of `policyFile`: a directory (0700) under journalRoot named by the policy file's
+ * realpath (journalKey: one daemon per policy file), so two daemons never restore each other's panes.
  */
 export function journalDir(policyFile: string, env: NodeJS.ProcessEnv = process.env): string {
-  return join(journalRoot(env), daemonFiles(journalRoot(env), policyFile).key);
+  return join(journalRoot(env), journalKey(policyFile));
 }
 
 /** Whether a server keeps pane history: policy `persist.scrollback`, by default on for the daemon only. */

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import type { AuditLogOptions } from "../audit/audit-log.js";
-import { policyHash } from "../daemon/daemon-files.js";
+import { policyHash } from "../daemon/policy-hash.js";
 import { CcmuxError, isCcmuxError } from "../errors.js";
 import { positionOfPath, type SourcePosition, scanJson } from "../validation/json-source.js";
 import { type CompiledPolicy, compilePolicy } from "../validation/policy-compile.js";
@@ -30,6 +30,8 @@ export type PolicyLoad =
       policy: CompiledPolicy;
       /** SHA-256 (hex) of the bytes compiled: what a daemon records, and a bridge compares, to tell a changed file. */
       sha256: string;
+      /** The bytes compiled (a daemon's info file carries them: DaemonInfo.policyBytes). */
+      bytes: Buffer;
     }
   | {
       ok: false;
@@ -73,7 +75,7 @@ export function readPolicy(file: string, env: NodeJS.ProcessEnv = process.env): 
       serverPath: env.PATH,
       defaultAuditPath: defaultAuditPath(env),
     });
-    return { ok: true, file, policy, sha256: policyHash(bytes) };
+    return { ok: true, file, policy, sha256: policyHash(bytes), bytes };
   } catch (error) {
     if (!isCcmuxError(error) || error.code !== "POLICY_INVALID") throw error;
     const listed = (error.data.errors as PolicyProblem[] | undefined) ?? [

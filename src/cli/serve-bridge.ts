@@ -1,7 +1,6 @@
 import { readFileSync, realpathSync } from "node:fs";
 import type { Socket } from "node:net";
-import { policyHash } from "../daemon/daemon-files.js";
-import type { DaemonInfo } from "../daemon/info-file.js";
+import { type DaemonInfo, enforcesBytes } from "../daemon/info-file.js";
 import { ensureSocketDir, socketDirPath } from "../daemon/runtime-dir.js";
 import type { CompiledPolicy } from "../validation/policy-compile.js";
 import { workspaceRoots } from "../validation/workspace-roots.js";
@@ -112,7 +111,12 @@ async function daemonOfBytes(
   const reached = await reachDaemon(dir, file, true);
   if (!reached.ok) return { unreachable: reached.reason };
   reached.socket.on("error", () => {});
-  if (reached.info.policyHash !== policyHash(bytes)) {
+  // Security: the bytes the daemon enforces are compared (its info file carries them); only a policy too big to be
+  // carried is hashed, and node:crypto loaded for it.
+  const same =
+    enforcesBytes(reached.info, bytes) ??
+    (await import("../daemon/policy-hash.js")).policyHash(bytes) === reached.info.policyHash;
+  if (!same) {
     reached.socket.destroy();
     return undefined;
   }

@@ -9,7 +9,7 @@ import type { NotServing } from "./serve-refusals-only.js";
  */
 export function loadServedPolicy(
   config: string | undefined,
-): { file: string; policy: CompiledPolicy; sha256: string } | NotServing {
+): { file: string; policy: CompiledPolicy; sha256: string; bytes: Buffer } | NotServing {
   const found = findPolicy(config);
   if (found.file === undefined) {
     return {
@@ -34,5 +34,5 @@ export function loadServedPolicy(
       audit: load.audit,
     };
   }
-  return { file, policy: load.policy, sha256: load.sha256 };
+  return { file, policy: load.policy, sha256: load.sha256, bytes: load.bytes };
 }

@@ -1,15 +1,4 @@
-import { randomBytes } from "node:crypto";
-import {
-  closeSync,
-  constants,
-  fstatSync,
-  fsyncSync,
-  openSync,
-  readSync,
-  renameSync,
-  unlinkSync,
-  writeSync,
-} from "node:fs";
+import { closeSync, constants, fstatSync, openSync, readSync } from "node:fs";
 import { isAbsolute } from "node:path";
 import { currentUid, privacyProblem } from "../shared/owner-check.js";
 import { DaemonUntrusted } from "./daemon-errors.js";
@@ -31,7 +20,15 @@ const INFO_FIELDS: Readonly<Record<keyof DaemonInfo, (value: unknown) => string 
       : "must be an ISO 8601 time in UTC",
   ccmux: (value) =>
     typeof value === "string" && value.length > 0 ? undefined : "must be a non-empty string",
+  policyBytes: (value) =>
+    value === undefined ||
+    (typeof value === "string" && value.length <= MAX_POLICY_BASE64 && BASE64.test(value))
+      ? undefined
+      : `must be base64 of at most ${MAX_POLICY_IN_INFO} bytes`,
 };
+
+/** Standard base64 with padding, as Buffer#toString("base64") writes it. */
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 
 /** What `new Date().toISOString()` writes (and other UTC times to the second or finer). */
 const ISO_INSTANT = /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])T([01]\d|2[0-3]):[0-5]\d:[0-5]\d(\.\d+)?Z$/;
@@ -62,7 +59,7 @@ function absolutePath(value: unknown): string | undefined {
  * `value` as DaemonInfo, or the first thing wrong with it (`field: what it must be`). Hand-written rather than a
  * zod schema: the bridge (`serve --daemon`) reads this file on every start and loads nothing it need not.
  */
-function infoProblem(value: unknown): string | undefined {
+export function infoProblem(value: unknown): string | undefined {
   if (value === null || typeof value !== "object" || Array.isArray(value)) return "must be an object";
   for (const key of Object.keys(value)) if (!Object.hasOwn(INFO_FIELDS, key)) return `${key}: is not a field`;
   for (const [key, check] of Object.entries(INFO_FIELDS)) {
@@ -87,43 +84,33 @@ export type DaemonInfo = {
   started: string;
   /** The ccmux package version that started it. */
   ccmux: string;
+  /**
+   * The policy file's bytes the daemon enforces, base64; left out for a policy over MAX_POLICY_IN_INFO bytes. A
+   * bridge compares them with the file's bytes now (policyBytesOf), which needs no hash and so no node:crypto in
+   * the bridge (issue 16).
+   */
+  policyBytes?: string;
 };
 
-/** An info file is tiny; anything bigger was not written by ccmux. */
-const MAX_INFO_BYTES = 16 * 1024;
+/** The largest policy whose bytes the info file carries (policyBytes); a bigger one is compared by policyHash. */
+export const MAX_POLICY_IN_INFO = 256 * 1024;
+const MAX_POLICY_BASE64 = Math.ceil(MAX_POLICY_IN_INFO / 3) * 4;
+
+/** An info file is small: its fields and a policy of at most MAX_POLICY_IN_INFO bytes; a bigger one was not written by ccmux. */
+const MAX_INFO_BYTES = 16 * 1024 + MAX_POLICY_BASE64;
+
+/** DaemonInfo.policyBytes of the policy `bytes` (base64), or nothing when the policy is too big to be carried. */
+export function policyBytesField(bytes: Uint8Array): Pick<DaemonInfo, "policyBytes"> {
+  return bytes.byteLength <= MAX_POLICY_IN_INFO ? { policyBytes: Buffer.from(bytes).toString("base64") } : {};
+}
 
 /**
- * Writes `info` to `path` atomically: a fresh `<path>.tmp-<random>` (O_EXCL|O_NOFOLLOW, mode 0600), fsync, then
- * rename over `path`. A reader sees the old file or the new one, never half of one; a symlink at `path` is
- * replaced, not followed. Throws on invalid `info` and on I/O errors (the temporary file is removed).
+ * Whether the daemon of `info` enforces exactly `bytes`, told from policyBytes (no hash: see there); undefined
+ * when its info does not carry them (a big policy), and only policyHash can tell.
  */
-export function writeInfo(path: string, info: DaemonInfo): void {
-  const problem = infoProblem(info);
-  if (problem !== undefined) throw new Error(`not a daemon info: ${problem}`);
-  const text = `${JSON.stringify(info)}\n`;
-  const temporary = `${path}.tmp-${randomBytes(8).toString("hex")}`;
-  // Security: a file or symlink planted at a predictable temporary name would receive the info (O_EXCL|O_NOFOLLOW).
-  const fd = openSync(
-    temporary,
-    constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW,
-    0o600,
-  );
-  try {
-    try {
-      writeSync(fd, text);
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(temporary, path);
-  } catch (error) {
-    try {
-      unlinkSync(temporary);
-    } catch {
-      // already renamed or gone
-    }
-    throw error;
-  }
+export function enforcesBytes(info: DaemonInfo, bytes: Uint8Array): boolean | undefined {
+  if (info.policyBytes === undefined) return undefined;
+  return Buffer.from(bytes).toString("base64") === info.policyBytes;
 }
 
 /**
@@ -164,14 +151,16 @@ export function readInfo(path: string, uid: number = currentUid()): DaemonInfo {
     const problem = privacyProblem(st, path, "file", uid);
     // Security: an info file another user wrote, or could have rewritten, could point us at their socket.
     if (problem) throw new DaemonUntrusted(problem.reason, path, `the daemon info file ${problem.message}`);
-    const buffer = Buffer.alloc(MAX_INFO_BYTES + 1);
+    // Sized by the file (a bridge allocates no more than it reads), and one byte more: a file that grew since
+    // fstat reads as too long, never cut short.
+    const buffer = Buffer.alloc(Math.min(st.size, MAX_INFO_BYTES) + 1);
     let length = 0;
     while (length < buffer.length) {
       const n = readSync(fd, buffer, length, buffer.length - length, null);
       if (n === 0) break;
       length += n;
     }
-    if (length > MAX_INFO_BYTES)
+    if (length > MAX_INFO_BYTES || length >= buffer.length)
       throw new DaemonUntrusted(
         "malformed",
         path,

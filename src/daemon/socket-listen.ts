@@ -1,7 +1,17 @@
+import { randomBytes } from "node:crypto";
 import { chmodSync, lstatSync, unlinkSync } from "node:fs";
 import type { Server } from "node:net";
+import { join } from "node:path";
 import { currentUid, privacyProblem } from "../shared/owner-check.js";
 import { DaemonUntrusted } from "./daemon-errors.js";
+
+/**
+ * A fresh socket path `<dir>/<16 random hex>.sock` (SOCKET_NAME). Security: a name nobody can predict cannot be
+ * squatted or pre-planted before the daemon binds it (a fixed name could be taken first).
+ */
+export function newSocketPath(dir: string): string {
+  return join(dir, `${randomBytes(8).toString("hex")}.sock`);
+}
 
 /** sun_path holds 108 bytes on Linux, including the terminating NUL. */
 const MAX_SOCKET_PATH_BYTES = 107;

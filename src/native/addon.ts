@@ -33,6 +33,11 @@ export interface FdAddon {
    */
   peerCred(fd: number): { pid: number; uid: number; gid: number };
   /**
+   * execv(file, argv) with this process's environment: the same pid, descriptors and parent, another program
+   * image. Returns only by throwing EEXEC (errno's text, or arguments that are not strings without NUL).
+   */
+  execInPlace(file: string, argv: string[]): never;
+  /**
    * The payload of "user" key `description` in this uid's user keyring (keyrings(7)), or null when there is none
    * or the keyring cannot be used here (no kernel support, a seccomp filter). Throws EKEYRING otherwise.
    */

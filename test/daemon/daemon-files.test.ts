@@ -1,7 +1,10 @@
-import { mkdirSync, symlinkSync, writeFileSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { mkdirSync, realpathSync, symlinkSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { daemonFiles, newSocketPath, policyHash, SOCKET_NAME } from "../../src/daemon/daemon-files.js";
+import { daemonFiles, fileKey, SOCKET_NAME } from "../../src/daemon/daemon-files.js";
+import { journalKey, policyHash } from "../../src/daemon/policy-hash.js";
+import { newSocketPath } from "../../src/daemon/socket-listen.js";
 import { cleanup, privateDir } from "./daemon-test-kit.js";
 
 let base: string;
@@ -42,6 +45,23 @@ describe("daemon file names", () => {
       expect(SOCKET_NAME.test(name.slice("/tmp/ccmux-4294967294/".length))).toBe(true);
       expect(Buffer.byteLength(name)).toBeLessThan(108);
     }
+  });
+
+  it("the key is FNV-1a (64 bits) of the realpath's UTF-8 bytes: node:crypto is not needed to name the files", () => {
+    // The FNV-1a 64 test vectors (the empty string is the offset basis).
+    expect(fileKey("")).toBe("cbf29ce484222325");
+    expect(fileKey("a")).toBe("af63dc4c8601ec8c");
+    expect(fileKey("foobar")).toBe("85944171f73967e8");
+    expect(fileKey("/é")).toMatch(/^[0-9a-f]{16}$/);
+    expect(fileKey("/é")).not.toBe(fileKey("/e"));
+  });
+
+  it("journals keep the name sha256 gave them, so those a daemon of an earlier ccmux kept are restored", () => {
+    base = privateDir();
+    const policy = join(base, "policy.json");
+    writeFileSync(policy, "{}");
+    const expected = createHash("sha256").update(realpathSync(policy)).digest("hex").slice(0, 16);
+    expect(journalKey(policy)).toBe(expected);
   });
 
   it("policyHash is the sha256 of the bytes, in hex (sha256 of the empty string is e3b0…b855)", () => {

@@ -1,12 +1,12 @@
 import { existsSync, symlinkSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { daemonFiles, newSocketPath } from "../../src/daemon/daemon-files.js";
+import { daemonFiles } from "../../src/daemon/daemon-files.js";
 import { DaemonLock } from "../../src/daemon/daemon-lock.js";
 import { verifyDaemon } from "../../src/daemon/daemon-verify.js";
-import { writeInfo } from "../../src/daemon/info-file.js";
+import { writeInfo } from "../../src/daemon/info-file-write.js";
 import { ensureSocketDir } from "../../src/daemon/runtime-dir.js";
-import { removeStaleSocket } from "../../src/daemon/socket-listen.js";
+import { newSocketPath, removeStaleSocket } from "../../src/daemon/socket-listen.js";
 import {
   type Child,
   cleanup,

@@ -12,7 +12,14 @@ import { join } from "node:path";
 import fc from "fast-check";
 import { afterEach, describe, expect, it } from "vitest";
 import { DaemonUntrusted } from "../../src/daemon/daemon-errors.js";
-import { type DaemonInfo, readInfo, writeInfo } from "../../src/daemon/info-file.js";
+import {
+  type DaemonInfo,
+  enforcesBytes,
+  MAX_POLICY_IN_INFO,
+  policyBytesField,
+  readInfo,
+} from "../../src/daemon/info-file.js";
+import { writeInfo } from "../../src/daemon/info-file-write.js";
 import { cleanup, IS_ROOT, NOT_ROOT_REASON, privateDir } from "./daemon-test-kit.js";
 
 let base: string;
@@ -156,8 +163,28 @@ describe("planted or tampered info file", () => {
     const path = join(base, "k.json");
     writeFileSync(path, "{", { mode: 0o600 });
     expect(untrusted(path).reason).toBe("malformed");
-    writeFileSync(path, JSON.stringify({ ...INFO, ccmux: "x".repeat(20_000) }), { mode: 0o600 });
+    writeFileSync(path, JSON.stringify({ ...INFO, ccmux: "x".repeat(400_000) }), { mode: 0o600 });
     expect(untrusted(path).message).toContain("larger than");
+  });
+
+  it("policyBytes must be base64 of a policy no bigger than the info file carries", () => {
+    base = privateDir();
+    const path = join(base, "k.json");
+    const bytes = Buffer.from('{"workspace":["."]}\n');
+    writeInfo(path, { ...INFO, ...policyBytesField(bytes) });
+    const info = readInfo(path);
+    expect(enforcesBytes(info, bytes)).toBe(true);
+    expect(enforcesBytes(info, Buffer.from('{"workspace":["."]}'))).toBe(false);
+    expect(enforcesBytes(INFO, bytes)).toBeUndefined();
+    expect(policyBytesField(Buffer.alloc(MAX_POLICY_IN_INFO + 1))).toEqual({});
+    for (const policyBytes of [
+      "not base64!",
+      "QQ",
+      `${"A".repeat(Math.ceil(MAX_POLICY_IN_INFO / 3) * 4 + 4)}`,
+    ]) {
+      writeFileSync(path, JSON.stringify({ ...INFO, policyBytes }), { mode: 0o600 });
+      expect(untrusted(path).message).toMatch(/policyBytes: must be base64/);
+    }
   });
 
   it("a missing info file says so (reason missing)", () => {

@@ -2,8 +2,7 @@ import { chownSync, existsSync, lstatSync, mkdirSync, symlinkSync, writeFileSync
 import { createServer, type Server } from "node:net";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { newSocketPath } from "../../src/daemon/daemon-files.js";
-import { listenPrivate, removeStaleSocket } from "../../src/daemon/socket-listen.js";
+import { listenPrivate, newSocketPath, removeStaleSocket } from "../../src/daemon/socket-listen.js";
 import { cleanup, IS_ROOT, NOT_ROOT_REASON, privateDir, serveSocket } from "./daemon-test-kit.js";
 
 let base: string;

@@ -1,10 +1,9 @@
 import { createServer, type Server, type Socket } from "node:net";
 import { resolve } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { newSocketPath } from "../../src/daemon/daemon-files.js";
 import { checkPeer, type PeerCheckOptions, type PeerVerdict } from "../../src/daemon/peer-check.js";
 import { isDescendant, parentPid } from "../../src/daemon/process-ancestry.js";
-import { listenPrivate } from "../../src/daemon/socket-listen.js";
+import { listenPrivate, newSocketPath } from "../../src/daemon/socket-listen.js";
 import { type Child, cleanup, privateDir, start } from "./daemon-test-kit.js";
 
 let base: string;

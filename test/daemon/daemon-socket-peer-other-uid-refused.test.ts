@@ -1,9 +1,8 @@
 import { chmodSync } from "node:fs";
 import { createServer, type Server, type Socket } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
-import { newSocketPath } from "../../src/daemon/daemon-files.js";
 import { checkPeer, type PeerVerdict } from "../../src/daemon/peer-check.js";
-import { listenPrivate } from "../../src/daemon/socket-listen.js";
+import { listenPrivate, newSocketPath } from "../../src/daemon/socket-listen.js";
 import { type Child, cleanup, IS_ROOT, NOT_ROOT_REASON, privateDir, start } from "./daemon-test-kit.js";
 
 let base: string;

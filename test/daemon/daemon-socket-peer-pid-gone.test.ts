@@ -1,9 +1,8 @@
 import { existsSync } from "node:fs";
 import { createServer, type Server, type Socket } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
-import { newSocketPath } from "../../src/daemon/daemon-files.js";
 import { checkPeer } from "../../src/daemon/peer-check.js";
-import { listenPrivate } from "../../src/daemon/socket-listen.js";
+import { listenPrivate, newSocketPath } from "../../src/daemon/socket-listen.js";
 import { cleanup, privateDir, start } from "./daemon-test-kit.js";
 
 let base: string;

@@ -1,10 +1,12 @@
 import { chmodSync, chownSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { daemonFiles, newSocketPath } from "../../src/daemon/daemon-files.js";
+import { daemonFiles } from "../../src/daemon/daemon-files.js";
 import { verifyDaemon } from "../../src/daemon/daemon-verify.js";
-import { type DaemonInfo, writeInfo } from "../../src/daemon/info-file.js";
+import type { DaemonInfo } from "../../src/daemon/info-file.js";
+import { writeInfo } from "../../src/daemon/info-file-write.js";
 import { ensureSocketDir } from "../../src/daemon/runtime-dir.js";
+import { newSocketPath } from "../../src/daemon/socket-listen.js";
 import {
   type Child,
   cleanup,

@@ -4,11 +4,13 @@ import { mkdtempSync, realpathSync, rmSync, writeFileSync } from "node:fs";
 import { connect, createServer, type Server, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { type DaemonFiles, daemonFiles, newSocketPath, policyHash } from "../../src/daemon/daemon-files.js";
+import { type DaemonFiles, daemonFiles } from "../../src/daemon/daemon-files.js";
 import { DaemonLock } from "../../src/daemon/daemon-lock.js";
-import { type DaemonInfo, writeInfo } from "../../src/daemon/info-file.js";
+import type { DaemonInfo } from "../../src/daemon/info-file.js";
+import { writeInfo } from "../../src/daemon/info-file-write.js";
+import { policyHash } from "../../src/daemon/policy-hash.js";
 import { ensureSocketDir } from "../../src/daemon/runtime-dir.js";
-import { listenPrivate } from "../../src/daemon/socket-listen.js";
+import { listenPrivate, newSocketPath } from "../../src/daemon/socket-listen.js";
 
 /** The stand-in daemon / planted server (test/fixtures/unix-socket-server.mjs). */
 export const SOCKET_SERVER = resolve(import.meta.dirname, "../fixtures/unix-socket-server.mjs");

@@ -91,8 +91,13 @@ export function remoteServePids(policyPath: string): number[] {
     .filter((entry) => {
       try {
         const argv = readFileSync(`/proc/${entry}/cmdline`, "utf8").split("\0");
+        // A bridge runs with V8 flags before the script (lean-bridge.ts).
+        const script = argv.indexOf(CLI);
         return (
-          argv[0] === process.execPath && argv[1] === CLI && argv[2] === "serve" && argv.includes(policyPath)
+          argv[0] === process.execPath &&
+          script > 0 &&
+          argv[script + 1] === "serve" &&
+          argv.includes(policyPath)
         );
       } catch {
         return false;
