@@ -114,9 +114,10 @@ export const DEFAULT_HIDDEN: readonly string[] = [
 /**
  * The other version-control directories that run code from a repository, read-only whether or not panes may
  * write `.git` (`gitWrites`): Mercurial's `.hg/hgrc` ([hooks], [extensions]), Jujutsu's `.jj/repo/config.toml`,
- * Sapling's `.sl/config` ([hooks]). Nested ones are found like nested `.git`s (git-paths.ts OTHER_CONTROL_DIRS).
+ * Sapling's `.sl/config` ([hooks]), Darcs's `_darcs/prefs/defaults` (prehook, posthook), Pijul's `.pijul/config`
+ * ([hooks]). Nested ones are found like nested `.git`s (git-paths.ts OTHER_CONTROL_DIRS).
  */
-const OTHER_VCS_READ_ONLY: readonly string[] = [".hg/", ".jj/", ".sl/"];
+const OTHER_VCS_READ_ONLY: readonly string[] = [".hg/", ".jj/", ".sl/", "_darcs/", ".pijul/"];
 
 /**
  * Read-only inside every workspace root by default. Security: git and husky run code from these on the

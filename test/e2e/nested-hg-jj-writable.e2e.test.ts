@@ -8,7 +8,9 @@ import { runInShell } from "../support/shell-pane.js";
 /**
  * An attack review: `.hg/` and `.jj/` were read-only only at a workspace root. Below it, a Mercurial or Jujutsu
  * repository's directory — even one beside a protected `.git` — was writable, and a pane planted an hgrc hook
- * that runs at the person's next `hg status` there. Nested ones are read-only now, as nested `.git`s are.
+ * that runs at the person's next `hg status` there. Nested ones are read-only now, as nested `.git`s are. The
+ * same kind, tried after: Sapling's `.sl/`, Darcs's `_darcs/` (prefs/defaults: posthook commands) and Pijul's
+ * `.pijul/` (config: [hooks]), at a root and nested.
  */
 const DEEPEST = "a/b/c/d/e/f";
 
@@ -25,12 +27,19 @@ describe.skipIf(!BWRAP)("nested .hg and .jj directories (needs bubblewrap)", () 
       "hgrepo/.hg",
       "jjrepo/.jj/repo",
       "slrepo/.sl",
+      "darcsrepo/_darcs/prefs",
+      "_darcs/prefs",
+      "pijulrepo/.pijul",
       "col/.git/hooks",
       "col/.jj/repo",
       `${DEEPEST}/.hg`,
     ])
       mkdirSync(join(root, dir), { recursive: true });
-    giveToPanes(...["hgrepo", "jjrepo", "slrepo", "col", "a"].map((dir) => join(root, dir)));
+    giveToPanes(
+      ...["hgrepo", "jjrepo", "slrepo", "darcsrepo", "_darcs", "pijulrepo", "col", "a"].map((dir) =>
+        join(root, dir),
+      ),
+    );
     const mcp = await serveWorkspace(ws);
     served.track(ws, mcp);
     const { pane } = await mcp.ok<{ pane: string }>("spawn", { command: "bash --norc --noprofile" });
@@ -42,6 +51,9 @@ describe.skipIf(!BWRAP)("nested .hg and .jj directories (needs bubblewrap)", () 
         "touch jjrepo/.jj/repo/config.toml; echo jj=$?",
         "touch col/.jj/planted; echo col=$?",
         "touch slrepo/.sl/config; echo sl=$?",
+        "echo 'ALL posthook touch /tmp/ran' > darcsrepo/_darcs/prefs/defaults; echo darcs=$?",
+        "touch _darcs/prefs/defaults; echo darcsroot=$?",
+        "printf '[hooks]\\nrecord = []\\n' > pijulrepo/.pijul/config; echo pijul=$?",
         `touch ${DEEPEST}/.hg/hgrc; echo deep=$?`,
         "mkdir -p plain/.hgx && touch plain/.hgx/ok; echo control=$?",
       ].join("; "),
@@ -50,6 +62,9 @@ describe.skipIf(!BWRAP)("nested .hg and .jj directories (needs bubblewrap)", () 
     expect(text).toMatch(/jj=1/);
     expect(text).toMatch(/col=1/);
     expect(text).toMatch(/sl=1/);
+    expect(text).toMatch(/darcs=1/);
+    expect(text).toMatch(/darcsroot=1/);
+    expect(text).toMatch(/pijul=1/);
     expect(text).toMatch(/deep=1/);
     expect(text).toMatch(/control=0/);
     for (const planted of [
@@ -57,6 +72,9 @@ describe.skipIf(!BWRAP)("nested .hg and .jj directories (needs bubblewrap)", () 
       "jjrepo/.jj/repo/config.toml",
       "col/.jj/planted",
       "slrepo/.sl/config",
+      "darcsrepo/_darcs/prefs/defaults",
+      "_darcs/prefs/defaults",
+      "pijulrepo/.pijul/config",
       `${DEEPEST}/.hg/hgrc`,
     ])
       expect(existsSync(join(root, planted)), planted).toBe(false);

@@ -47,14 +47,21 @@ describe("read-only protections (default: all of .git)", () => {
     ]);
   });
 
-  it("with gitWrites, .hg/, .jj/ and .sl/ stay read-only, at the root and in a nested repository", () => {
-    for (const dir of [".hg", "sub/.jj", "sub/.git/hooks", "deep/.sl"])
+  it("with gitWrites, .hg/, .jj/, .sl/, _darcs/ and .pijul/ stay read-only, at the root and nested", () => {
+    for (const dir of [".hg", "sub/.jj", "sub/.git/hooks", "deep/.sl", "_darcs", "d/_darcs", "p/.pijul"])
       mkdirSync(join(ws, dir), { recursive: true });
     const readOnly = planMounts(layout({ readOnly: GIT_WRITES_READ_ONLY }), [])
       .filter((m) => m.op === "ro-bind")
       .map((m) => m.path);
     expect(readOnly).toEqual(
-      expect.arrayContaining([join(ws, ".hg"), join(ws, "sub", ".jj"), join(ws, "deep", ".sl")]),
+      expect.arrayContaining([
+        join(ws, ".hg"),
+        join(ws, "sub", ".jj"),
+        join(ws, "deep", ".sl"),
+        join(ws, "_darcs"),
+        join(ws, "d", "_darcs"),
+        join(ws, "p", ".pijul"),
+      ]),
     );
   });
 

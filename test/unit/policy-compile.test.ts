@@ -161,7 +161,15 @@ describe("compilePolicy: sandbox", () => {
     expect(policy.sandbox.hide).toEqual(
       expect.arrayContaining(["~/.ssh", "~/.aws", "~/.gnupg", "~/.claude*"]),
     );
-    expect(policy.sandbox.readOnly).toEqual([".git/", ".husky/", ".hg/", ".jj/", ".sl/"]);
+    expect(policy.sandbox.readOnly).toEqual([
+      ".git/",
+      ".husky/",
+      ".hg/",
+      ".jj/",
+      ".sl/",
+      "_darcs/",
+      ".pijul/",
+    ]);
     expect(policy.sandbox.gitWrites).toBe(false);
   });
 
@@ -177,7 +185,16 @@ describe("compilePolicy: sandbox", () => {
     });
     expect(policy.sandbox.hide).toEqual(expect.arrayContaining(["~/.ssh", "/srv/keys", "~/.vault*"]));
     expect(policy.sandbox.hide).not.toContain("~/.npmrc");
-    expect(policy.sandbox.readOnly).toEqual([".git/", ".husky/", ".hg/", ".jj/", ".sl/", "deploy/"]);
+    expect(policy.sandbox.readOnly).toEqual([
+      ".git/",
+      ".husky/",
+      ".hg/",
+      ".jj/",
+      ".sl/",
+      "_darcs/",
+      ".pijul/",
+      "deploy/",
+    ]);
   });
 
   it("with gitWrites, protects only git's hooks and config", () => {

@@ -34,16 +34,17 @@ export interface FoundRepo {
   bare?: boolean;
   /** False for a repository of another kind only (no `.git`): see `others`. */
   git?: false;
-  /** The other version-control directories it holds (OTHER_CONTROL_DIRS: Mercurial's, Jujutsu's). */
+  /** The other version-control directories it holds (OTHER_CONTROL_DIRS: Mercurial's, Jujutsu's, …). */
   others?: string[];
 }
 
 /**
  * Version-control directories other than git's that run code from a repository: Mercurial's `.hg/hgrc`
- * ([hooks], [extensions]), Jujutsu's `.jj/repo/config.toml`, Sapling's `.sl/config`. Found like `.git`, at every
- * depth (the roots' own are the readOnly patterns', validation/sandbox-paths.ts).
+ * ([hooks], [extensions]), Jujutsu's `.jj/repo/config.toml`, Sapling's `.sl/config`, Darcs's `_darcs/prefs/defaults`
+ * (prehook and posthook commands), Pijul's `.pijul/config` ([hooks]). Found like `.git`, at every depth (the roots'
+ * own are the readOnly patterns', validation/sandbox-paths.ts).
  */
-export const OTHER_CONTROL_DIRS: readonly string[] = [".hg", ".jj", ".sl"];
+export const OTHER_CONTROL_DIRS: readonly string[] = [".hg", ".jj", ".sl", "_darcs", ".pijul"];
 
 /** What git adds to the read-only list under one root, and what could not be searched. */
 export interface GitProtections {
