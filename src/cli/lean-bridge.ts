@@ -18,7 +18,7 @@ const BRIDGE_V8_FLAGS = [
 /**
  * Gives this bridge process BRIDGE_V8_FLAGS. `--jitless` takes effect only from the command line, so the bridge
  * executes itself again with the flags before anything else runs (execInPlace: the same pid, stdio, environment
- * and parent; one Node start more, about 40 ms, once per MCP client). When that fails, or the flags are given
+ * and parent; one Node start more, 50–110 ms here, once per MCP client). When that fails, or the flags are given
  * already, the flags V8 still takes at run time are set instead. Resolves only when this process goes on.
  */
 export async function leanBridge(): Promise<void> {
