@@ -1,6 +1,6 @@
 import { type Dirent, opendirSync, readFileSync } from "node:fs";
 import { dirname, isAbsolute, join, resolve, sep } from "node:path";
-import { lstatOrNull } from "./path-glob.js";
+import { bornMs, denied, lstatOrNull } from "./path-glob.js";
 import { quoteName } from "./quote-name.js";
 
 /**
@@ -39,6 +39,17 @@ export interface FoundRepo {
 }
 
 /**
+ * A directory below a root that the server could not list (no read or search permission for its uid): what it
+ * holds is unknown, so all of it is made read-only (see nestedRepos).
+ */
+export interface UnreadableDir {
+  /** Relative to the root. */
+  dir: string;
+  /** When it was made (ms; its ctime where the file system keeps no birth time): a pane can change a ctime. */
+  bornMs: number;
+}
+
+/**
  * Version-control directories other than git's that run code from a repository: Mercurial's `.hg/hgrc`
  * ([hooks], [extensions]), Jujutsu's `.jj/repo/config.toml`, Sapling's `.sl/config`, Darcs's `_darcs/prefs/defaults`
  * (prehook and posthook commands), Pijul's `.pijul/config` ([hooks]). Found like `.git`, at every depth (the roots'
@@ -50,6 +61,8 @@ export const OTHER_CONTROL_DIRS: readonly string[] = [".hg", ".jj", ".sl", "_dar
 export interface GitProtections {
   /** Nested repositories (not the root's own), shallowest first. */
   repos: FoundRepo[];
+  /** Directories the search could not list, oldest first. */
+  unreadable: UnreadableDir[];
   /** Absolute directories `core.hooksPath` names for the root's repositories (may lie in another root). */
   hookDirs: string[];
   /** Where `.git` files point (`gitdir: …`), absolute: a planted pointer redirects git to planted hooks. */
@@ -72,7 +85,8 @@ export function gitProtections(
   userHooksPaths: readonly string[],
 ): GitProtections {
   const warnings: string[] = [];
-  const repos = nestedRepos(root, warnings);
+  const unreadable: UnreadableDir[] = [];
+  const repos = nestedRepos(root, warnings, unreadable);
   const gitdirTargets: string[] = [];
   const hookDirs: string[] = [];
   for (const repo of [root, ...repos.slice(0, MAX_REPOS_READ).map((found) => join(root, found.dir))]) {
@@ -83,7 +97,13 @@ export function gitProtections(
     for (const value of [...hooksPathValues(join(configDir, "config"), home), ...userHooksPaths])
       hookDirs.push(isAbsolute(value) ? resolve(value) : resolve(repo, value));
   }
-  return { repos, hookDirs: [...new Set(hookDirs)], gitdirTargets: [...new Set(gitdirTargets)], warnings };
+  return {
+    repos,
+    unreadable,
+    hookDirs: [...new Set(hookDirs)],
+    gitdirTargets: [...new Set(gitdirTargets)],
+    warnings,
+  };
 }
 
 /**
@@ -101,8 +121,13 @@ export function userHooksPaths(home: string): string[] {
  * directory (OTHER_CONTROL_DIRS), breadth first, so that a
  * search cut short by MAX_SEARCHED_DIRECTORIES keeps the shallow repositories; at each depth the oldest first,
  * so that a budget cut drops a pane's fresh flood before the person's repositories.
+ *
+ * Security: a directory the server cannot list is added to `unreadable`, oldest first, and not searched. Under a
+ * server of the panes' own uid, an attack review's pane ran `chmod 000` on a directory holding repositories: the
+ * next pane's plan, blind to them, left their `.git` and `.hg` writable, and that pane ran `chmod 755` and planted
+ * a hook. Such a directory is now read-only whole, so the next pane can neither change its mode nor write inside.
  */
-function nestedRepos(root: string, warnings: string[]): FoundRepo[] {
+function nestedRepos(root: string, warnings: string[], unreadable: UnreadableDir[]): FoundRepo[] {
   const found: FoundRepo[] = [];
   /** Directories holding other control directories (OTHER_CONTROL_DIRS), by relative path. */
   const others = new Map<string, string[]>();
@@ -121,6 +146,10 @@ function nestedRepos(root: string, warnings: string[]): FoundRepo[] {
       }
       listed++;
       const list = listBytes(join(root, rel), MAX_SEARCHED_ENTRIES - entries);
+      if (list === "unreadable") {
+        if (rel !== "") unreadable.push({ dir: rel, bornMs: bornMs(join(root, rel)) });
+        continue;
+      }
       entries += list.length;
       for (const entry of list) {
         if (!entry.isDirectory()) continue;
@@ -164,6 +193,7 @@ function nestedRepos(root: string, warnings: string[]): FoundRepo[] {
     }
   }
   found.sort((a, b) => a.depth - b.depth || a.ctimeMs - b.ctimeMs);
+  unreadable.sort((a, b) => a.bornMs - b.bornMs);
   if (unnamed > 0) {
     warnings.push(
       `${unnamed} director${unnamed === 1 ? "y" : "ies"} under ${quoteName(root)} with names that are not valid UTF-8 cannot be named to the sandbox; repositories inside are not read-only`,
@@ -181,13 +211,16 @@ function bareHead(dir: string): ReturnType<typeof lstatOrNull> {
   return head;
 }
 
-/** Up to `max` entries of `dir`, names as bytes; none when it cannot be read. */
-function listBytes(dir: string, max: number): Dirent[] {
+/**
+ * Up to `max` entries of `dir`, names as bytes; none when it is gone or not a directory; "unreadable" when this
+ * uid may not list it (EACCES, EPERM).
+ */
+function listBytes(dir: string, max: number): Dirent[] | "unreadable" {
   let handle: ReturnType<typeof opendirSync>;
   try {
     handle = opendirSync(dir, { encoding: "buffer" as BufferEncoding });
-  } catch {
-    return [];
+  } catch (error) {
+    return denied(error) ? "unreadable" : [];
   }
   const out: Dirent[] = [];
   try {

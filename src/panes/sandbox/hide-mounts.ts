@@ -1,7 +1,7 @@
-import { readdirSync, readlinkSync, realpathSync } from "node:fs";
+import { lstatSync, readdirSync, readlinkSync, realpathSync } from "node:fs";
 import { dirname, join, sep } from "node:path";
 import type { Mount, SandboxLayout } from "./mount-plan.js";
-import { expand, inside, lstatOrNull, splitPattern } from "./path-glob.js";
+import { denied, expand, inside, lstatOrNull, splitPattern } from "./path-glob.js";
 
 /**
  * Past this many entries a directory holding hidden files is not rebuilt (bwrap re-reads its mount table for
@@ -10,8 +10,13 @@ import { expand, inside, lstatOrNull, splitPattern } from "./path-glob.js";
  */
 export const MAX_REBUILD_ENTRIES = 128;
 
-/** Hidden patterns resolved to real, existing paths (symlinks followed: the target is what must be hidden). */
-export function hiddenPaths(layout: SandboxLayout): string[] {
+/**
+ * Hidden patterns resolved to real, existing paths (symlinks followed: the target is what must be hidden).
+ * `unsearchable` collects the directories this uid could not look into on the way (no read or search
+ * permission), where a hidden path may be that cannot be named: the caller makes them read-only when a pane
+ * could otherwise change their mode.
+ */
+export function hiddenPaths(layout: SandboxLayout, unsearchable: Set<string> = new Set()): string[] {
   const found = new Set<string>();
   // Several patterns list the same directory (~, ~/.config): each is read once per plan.
   const listings = new Map<string, string[]>();
@@ -19,11 +24,11 @@ export function hiddenPaths(layout: SandboxLayout): string[] {
     ...layout.alwaysHide,
     ...layout.hide.flatMap((pattern) =>
       pattern.startsWith("~/")
-        ? expand(layout.home, splitPattern(pattern.slice(2)), listings)
-        : expand("/", splitPattern(pattern), listings),
+        ? expand(layout.home, splitPattern(pattern.slice(2)), listings, unsearchable)
+        : expand("/", splitPattern(pattern), listings, unsearchable),
     ),
   ];
-  const mayExist = existenceLookup();
+  const mayExist = existenceLookup(unsearchable);
   for (const candidate of candidates) {
     if (!mayExist(candidate)) continue;
     try {
@@ -42,19 +47,30 @@ export function hiddenPaths(layout: SandboxLayout): string[] {
  * lstat says so, without resolving each component and an exception), and none below a directory that is missing
  * (a pane user's home that does not exist, `~/.config` on a server): each directory on the way is looked up once.
  */
-function existenceLookup(): (path: string) => boolean {
+function existenceLookup(unsearchable: Set<string>): (path: string) => boolean {
   const holds = new Map<string, boolean>();
+  // Security: a lookup refused (EACCES) means the directory above may not be searched by this uid: a pane of
+  // the server's uid can `chmod 000` a directory holding a hidden file, then the next pane `chmod 755` it back
+  // and read the file the plan could not see. That directory is reported (see hiddenPaths).
+  const lookUp = (path: string) => {
+    try {
+      return lstatSync(path, { throwIfNoEntry: false }) ?? null;
+    } catch (error) {
+      if (denied(error)) unsearchable.add(dirname(path));
+      return null;
+    }
+  };
   const mayHold = (dir: string): boolean => {
     if (dir === sep) return true;
     const known = holds.get(dir);
     if (known !== undefined) return known;
-    const stat = mayHold(dirname(dir)) ? lstatOrNull(dir) : null;
+    const stat = mayHold(dirname(dir)) ? lookUp(dir) : null;
     // A symlink may lead to a directory: what lies below is then looked up through it.
     const answer = stat !== null && (stat.isDirectory() || stat.isSymbolicLink());
     holds.set(dir, answer);
     return answer;
   };
-  return (path) => mayHold(dirname(path)) && lstatOrNull(path) !== null;
+  return (path) => mayHold(dirname(path)) && lookUp(path) !== null;
 }
 
 /** Paths every sandbox replaces anyway (/tmp) or builds itself (/dev, /proc): never hidden or rebuilt there. */

@@ -3,7 +3,7 @@ import { join, sep } from "node:path";
 import { gitProtections, userHooksPaths } from "./git-paths.js";
 import { hiddenPaths, hideInside, hideOutside, SANDBOX_OWN } from "./hide-mounts.js";
 import { MAX_PANE_GROWN_MOUNTS, MountBudget } from "./mount-budget.js";
-import { expand, inside, lstatOrNull, splitPattern } from "./path-glob.js";
+import { bornMs, expand, inside, lstatOrNull, splitPattern } from "./path-glob.js";
 import { quoteName } from "./quote-name.js";
 
 /** What a sandboxed pane sees of the filesystem, before it is resolved against the disk. */
@@ -194,7 +194,8 @@ export function planSpawn(
   const budget = new MountBudget();
   const warnings: string[] = [];
   const writable = [...layout.workspace, ...extraBinds];
-  const hidden = hiddenPaths(layout);
+  const unsearchable = new Set<string>();
+  const hidden = hiddenPaths(layout, unsearchable);
   const outer = hidden.filter(
     (path) => !writable.some((dir) => inside(path, dir)) && !SANDBOX_OWN.some((own) => inside(path, own)),
   );
@@ -214,10 +215,28 @@ export function planSpawn(
   const extras = extraBinds.map((path): Mount => budget.always({ op: "bind", path }));
   // Hidden paths inside the workspace take the budget first: they keep secrets. Security: a pane can make
   // thousands of files matching a hidden pattern (`~/.claude*` when home is in the workspace) to push bwrap
-  // past its argument limit; the oldest files (by ctime, which no one can set back) are hidden first, so the
-  // person's existing secrets stay hidden and only files made since are left out.
+  // past its argument limit; the oldest files (by birth time: a chmod moves a ctime forward) are hidden first,
+  // so the person's existing secrets stay hidden and only files made since are left out.
   const innerMounts: Mount[] = [];
-  const byAge = [...inner].sort((a, b) => (lstatOrNull(a)?.ctimeMs ?? 0) - (lstatOrNull(b)?.ctimeMs ?? 0));
+  // Security: a directory inside the workspace this uid could not look into may hold a hidden path the plan
+  // cannot name (a pane of the server's uid made it `chmod 000`): read-only whole, ahead of the hides, so the
+  // next pane can neither change its mode back nor read inside.
+  const closed = [...unsearchable]
+    .filter((dir) => writable.some((root) => inside(dir, root) && dir !== root))
+    .sort((a, b) => bornMs(a) - bornMs(b));
+  for (const path of closed) {
+    const mount: Mount = { op: "ro-bind", path };
+    if (budget.admit(mount)) innerMounts.push(mount);
+  }
+  if (closed.length > 0) {
+    warnings.push(
+      `${closed.length} director${closed.length === 1 ? "y" : "ies"} inside the workspace that may hold hidden paths could not be searched by the server (no permission), and ${closed.length === 1 ? "is" : "are"} read-only whole: ${closed
+        .slice(0, 3)
+        .map(quoteName)
+        .join(", ")}${closed.length > 3 ? ", …" : ""}`,
+    );
+  }
+  const byAge = [...inner].sort((a, b) => bornMs(a) - bornMs(b));
   for (const path of byAge) {
     const mount = hideInside(path);
     if (budget.admit(mount)) innerMounts.push(mount);
@@ -329,6 +348,19 @@ function protectWorkspace(layout: SandboxLayout, mounts: Mount[], budget: MountB
   for (const dir of gitdirs) {
     for (const root of layout.workspace)
       within(dir, root, (rel) => protector.protect(root, `${rel}/`, "none"));
+  }
+  // Directories the search could not list come before the repositories, oldest first: what they hold is unknown.
+  const unreadable = layout.workspace
+    .flatMap((root, i) => (git[i]?.unreadable ?? []).map((found) => ({ root, ...found })))
+    .sort((a, b) => a.bornMs - b.bornMs);
+  for (const { root, dir } of unreadable) protector.protect(root, `${dir}/`, "none");
+  if (unreadable.length > 0) {
+    warnings.push(
+      `${unreadable.length} director${unreadable.length === 1 ? "y" : "ies"} under the workspace could not be searched by the server (no permission), and ${unreadable.length === 1 ? "is" : "are"} read-only whole: ${unreadable
+        .slice(0, 3)
+        .map((found) => quoteName(join(found.root, found.dir)))
+        .join(", ")}${unreadable.length > 3 ? ", …" : ""}`,
+    );
   }
   const nested = layout.workspace
     .flatMap((root, i) => (git[i]?.repos ?? []).map((repo) => ({ root, ...repo })))

@@ -13,6 +13,23 @@ export function lstatOrNull(path: string): Stats | null {
   }
 }
 
+/**
+ * When `path` was made (birth time, which nothing can change), or its ctime where the file system keeps none;
+ * 0 when it is gone. Security: a budget cut that keeps the oldest first must not go by ctime alone, which a pane
+ * moves forward on anything it may chmod.
+ */
+export function bornMs(path: string): number {
+  const stat = lstatOrNull(path);
+  if (stat === null) return 0;
+  return stat.birthtimeMs > 0 ? stat.birthtimeMs : stat.ctimeMs;
+}
+
+/** Whether an error says this uid may not read or search a path (EACCES, EPERM). */
+export const denied = (error: unknown): boolean => {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  return code === "EACCES" || code === "EPERM";
+};
+
 export const splitPattern = (pattern: string): string[] => pattern.split("/").filter((part) => part !== "");
 
 /** Glob `*` within one path segment. */
@@ -28,12 +45,14 @@ function segmentMatcher(segment: string): (name: string) => boolean {
 
 /**
  * Paths under `base` matching the relative segments (`*` expanded by listing directories; literal ones kept).
- * `listings`: directories already listed during the same plan, shared between calls.
+ * `listings`: directories already listed during the same plan, shared between calls. `unreadable` collects the
+ * directories a `*` could not be expanded in because this uid may not list them.
  */
 export function expand(
   base: string,
   segments: readonly string[],
   listings: Map<string, string[]> = new Map(),
+  unreadable?: Set<string>,
 ): string[] {
   let current = [base];
   for (const segment of segments) {
@@ -48,7 +67,8 @@ export function expand(
       if (names === undefined) {
         try {
           names = readdirSync(dir).sort();
-        } catch {
+        } catch (error) {
+          if (denied(error)) unreadable?.add(dir);
           names = []; // not a directory, or gone: matches nothing
         }
         listings.set(dir, names);
