@@ -3,6 +3,7 @@ import { type ParseArgsConfig, parseArgs } from "node:util";
 // Each command is imported when it runs: a bridge (serve --daemon) starts in less time and memory without the
 // tools, the emulator and the audit reader it never uses.
 import { SESSION_NAME } from "../daemon/session-name.js";
+import { commandLineNotUtf8 } from "./command-line-bytes.js";
 import { leanBridge } from "./lean-bridge.js";
 import { becomeUntraceable } from "./untraced.js";
 import { packageVersion } from "./version.js";
@@ -234,6 +235,10 @@ if (process.argv[2] !== "serve" && process.argv[2] !== "daemon") {
 const [firstArg, ...restArgs] = process.argv.slice(2);
 const holdsSessions =
   firstArg === "serve" || (firstArg === "daemon" && restArgs[0] !== "stop") || firstArg === "attach";
+if (commandLineNotUtf8()) {
+  console.error("ccmux: an argument is not valid UTF-8; name files by paths that are.");
+  process.exit(2);
+}
 // First of all: a bridge may execute itself again (lean-bridge.ts), and the new image becomes untraceable itself.
 if (firstArg === "serve" && restArgs.includes("--daemon")) await leanBridge();
 try {

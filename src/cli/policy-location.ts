@@ -19,7 +19,12 @@ export function findPolicy(
   env: NodeJS.ProcessEnv = process.env,
   cwd = process.cwd(),
 ): PolicyLocation {
-  if (explicit !== undefined) return { file: resolve(cwd, explicit) };
+  if (explicit !== undefined) {
+    const file = resolve(cwd, explicit);
+    return realPathNotUtf8(file)
+      ? { problem: `the real path of ${file} is not valid UTF-8; move the policy to a path that is` }
+      : { file };
+  }
   const user = join(configDir(env), POLICY_FILE_NAME);
   const local = existsSync(join(cwd, POLICY_FILE_NAME));
   const unasked = `./${POLICY_FILE_NAME} is not used unasked (a pane could have written it); pass --config ${POLICY_FILE_NAME} to use it`;
@@ -29,6 +34,21 @@ export function findPolicy(
       ? `no policy at ${user}, and ${unasked}.`
       : `no policy found (looked in ${user}). Create one with \`ccmux init\` and pass it with --config FILE.`,
   };
+}
+
+/**
+ * Whether `file`'s real path has bytes that are not UTF-8. Security: Node names files by strings and reads such
+ * bytes as U+FFFD, so `ln -s 'u\xff' link; --config link/ccmux.json` loaded `u\uFFFD/ccmux.json`, another file
+ * (an attack review); the daemon's key and the bridge's check went by that other path too.
+ */
+function realPathNotUtf8(file: string): boolean {
+  let bytes: Buffer;
+  try {
+    bytes = realpathSync.native(file, { encoding: "buffer" });
+  } catch {
+    return false; // missing: reading it says so
+  }
+  return !Buffer.from(bytes.toString("utf8"), "utf8").equals(bytes);
 }
 
 /**
