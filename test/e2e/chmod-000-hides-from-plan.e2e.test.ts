@@ -20,6 +20,8 @@ import { runInShell } from "../support/shell-pane.js";
  * and nothing inside can be read or written. Under root the server runs as nobody, so the panes are its uid.
  */
 const CLOSED = ["proj", "vcs", "vault/a", "keys"];
+/** Half closed: listed but not searched (r--), and searched but not listed (--x). */
+const HALF_CLOSED = { "r4/": "400", "x1/": "100" };
 
 describe.skipIf(!BWRAP)(
   "directories made unreadable by a pane, for the next pane's plan (needs bubblewrap)",
@@ -29,7 +31,15 @@ describe.skipIf(!BWRAP)(
     it("stay closed to the next panes: no mode change, no write into their repositories, no hidden file read", async () => {
       const ws = makeWorkspace({});
       const root = ws.root;
-      for (const dir of ["proj/.git/hooks", "proj/sub/.hg", "vcs/d/_darcs/prefs", "vault/a", "keys"])
+      for (const dir of [
+        "proj/.git/hooks",
+        "proj/sub/.hg",
+        "vcs/d/_darcs/prefs",
+        "vault/a",
+        "keys",
+        "r4/.git/hooks",
+        "x1/.git/hooks",
+      ])
         mkdirSync(join(root, dir), { recursive: true });
       writeFileSync(join(root, "vault", "a", "token"), "VAULT-TOKEN-42\n");
       writeFileSync(join(root, "keys", "id"), "KEY-SECRET-42\n");
@@ -46,12 +56,14 @@ describe.skipIf(!BWRAP)(
         await closeThenTry(mcp, root);
       } finally {
         // Opened again whatever happened, so that the suite's afterEach can remove the workspace.
-        for (const dir of CLOSED) chmodSync(join(root, dir), 0o755);
+        for (const dir of [...CLOSED, ...Object.keys(HALF_CLOSED)]) chmodSync(join(root, dir), 0o755);
       }
       for (const planted of [
         "proj/.git/hooks/pre-commit",
         "proj/sub/.hg/hgrc",
         "vcs/d/_darcs/prefs/defaults",
+        "r4/.git/hooks/pre-commit",
+        "x1/.git/hooks/pre-commit",
       ])
         expect(existsSync(join(root, planted)), planted).toBe(false);
     });
@@ -61,7 +73,10 @@ describe.skipIf(!BWRAP)(
 /** A first pane closes the directories; two more panes (one served by the pane started ahead) try to reopen them. */
 async function closeThenTry(mcp: Served, root: string): Promise<void> {
   const first = await mcp.ok<{ pane: string }>("spawn", { command: "bash --norc --noprofile" });
-  const closed = await runInShell(mcp, first.pane, `chmod 000 ${CLOSED.join(" ")}; echo chmod=$?`);
+  const half = Object.entries(HALF_CLOSED)
+    .map(([dir, mode]) => `chmod ${mode} ${dir}`)
+    .join(" && ");
+  const closed = await runInShell(mcp, first.pane, `chmod 000 ${CLOSED.join(" ")} && ${half}; echo chmod=$?`);
   expect(closed).toMatch(/chmod=0/);
   expect(existsSync(join(root, "keys"))).toBe(true);
   for (let i = 0; i < 2; i++) {
@@ -74,6 +89,9 @@ async function closeThenTry(mcp: Served, root: string): Promise<void> {
       next.pane,
       [
         `chmod 755 ${CLOSED.join(" ")}; echo reopen=$?`,
+        `chmod 755 ${Object.keys(HALF_CLOSED).join(" ")}; echo reopenhalf=$?`,
+        "echo x > r4/.git/hooks/pre-commit; echo r4=$?",
+        "echo x > x1/.git/hooks/pre-commit; echo x1=$?",
         "echo 'touch /tmp/ran' > proj/.git/hooks/pre-commit; echo hook=$?",
         "echo '[hooks]' > proj/sub/.hg/hgrc; echo hg=$?",
         "echo 'ALL posthook id' > vcs/d/_darcs/prefs/defaults; echo darcs=$?",
@@ -82,6 +100,9 @@ async function closeThenTry(mcp: Served, root: string): Promise<void> {
       ].join("; "),
     );
     expect(text).toMatch(/reopen=1/);
+    expect(text).toMatch(/reopenhalf=1/);
+    expect(text).toMatch(/r4=1/);
+    expect(text).toMatch(/x1=1/);
     expect(text).toMatch(/hook=1/);
     expect(text).toMatch(/hg=1/);
     expect(text).toMatch(/darcs=1/);

@@ -1,4 +1,4 @@
-import { type Dirent, opendirSync, readFileSync } from "node:fs";
+import { accessSync, constants, type Dirent, opendirSync, readFileSync } from "node:fs";
 import { dirname, isAbsolute, join, resolve, sep } from "node:path";
 import { bornMs, denied, lstatOrNull } from "./path-glob.js";
 import { quoteName } from "./quote-name.js";
@@ -165,6 +165,12 @@ function nestedRepos(root: string, warnings: string[], unreadable: UnreadableDir
           continue;
         }
         const child = rel === "" ? name : join(rel, name);
+        // A directory this uid may list but not search (`chmod 400`), or search but not list (`chmod 100`),
+        // hides what it holds as well as one closed whole: checked before anything inside is looked up.
+        if (!mayListAndSearch(join(root, child))) {
+          unreadable.push({ dir: child, bornMs: bornMs(join(root, child)) });
+          continue;
+        }
         // Security: a bare repository is found by git in the directory itself (`cd it; git status` reads its
         // config and runs its hooks), whatever it is called: protect it whole, and do not search inside.
         const head = bareHead(join(root, child));
@@ -232,6 +238,16 @@ function listBytes(dir: string, max: number): Dirent[] | "unreadable" {
     handle.closeSync();
   }
   return out;
+}
+
+/** Whether this uid may list `dir` and look up names in it (read and search permission); true when it is gone. */
+function mayListAndSearch(dir: string): boolean {
+  try {
+    accessSync(dir, constants.R_OK | constants.X_OK);
+    return true;
+  } catch (error) {
+    return !denied(error);
+  }
 }
 
 /** A file name as a string, or undefined when its bytes are not UTF-8 (Node could not pass it to bwrap). */
