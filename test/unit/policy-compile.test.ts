@@ -153,6 +153,9 @@ describe("compilePolicy", () => {
   });
 });
 
+/** The default read-only list, spelled out: git's, husky's, and the other version-control directories. */
+const DEFAULT_READ_ONLY_LIST = [".git/", ".husky/", ".hg/", ".jj/", ".sl/", "_darcs/", ".pijul/"];
+
 describe("compilePolicy: sandbox", () => {
   it("defaults to required, no network, the default hidden and read-only lists", () => {
     const policy = compile({ workspace: ["."] });
@@ -161,15 +164,7 @@ describe("compilePolicy: sandbox", () => {
     expect(policy.sandbox.hide).toEqual(
       expect.arrayContaining(["~/.ssh", "~/.aws", "~/.gnupg", "~/.claude*"]),
     );
-    expect(policy.sandbox.readOnly).toEqual([
-      ".git/",
-      ".husky/",
-      ".hg/",
-      ".jj/",
-      ".sl/",
-      "_darcs/",
-      ".pijul/",
-    ]);
+    expect(policy.sandbox.readOnly).toEqual(DEFAULT_READ_ONLY_LIST);
     expect(policy.sandbox.gitWrites).toBe(false);
   });
 
@@ -185,16 +180,7 @@ describe("compilePolicy: sandbox", () => {
     });
     expect(policy.sandbox.hide).toEqual(expect.arrayContaining(["~/.ssh", "/srv/keys", "~/.vault*"]));
     expect(policy.sandbox.hide).not.toContain("~/.npmrc");
-    expect(policy.sandbox.readOnly).toEqual([
-      ".git/",
-      ".husky/",
-      ".hg/",
-      ".jj/",
-      ".sl/",
-      "_darcs/",
-      ".pijul/",
-      "deploy/",
-    ]);
+    expect(policy.sandbox.readOnly).toEqual([...DEFAULT_READ_ONLY_LIST, "deploy/"]);
   });
 
   it("with gitWrites, protects only git's hooks and config", () => {
