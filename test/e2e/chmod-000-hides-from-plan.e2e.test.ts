@@ -1,4 +1,4 @@
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { BWRAP } from "../support/bwrap-path.js";
@@ -112,3 +112,104 @@ async function closeThenTry(mcp: Served, root: string): Promise<void> {
     expect(text).not.toContain("KEY-SECRET-42");
   }
 }
+
+/**
+ * The second review of that fix: the workspace root itself closed (`chmod 100 .`) left everything below
+ * unprotected; a flood of files matching a hidden glob, of fresh repositories, or of closed directories took the
+ * mount budget from the person's older repositories and from the pins above hidden paths.
+ */
+describe.skipIf(!BWRAP)("floods and a closed root, for the next pane's plan (needs bubblewrap)", () => {
+  const served = servedPerTest();
+
+  it("the root closed by a pane: the next pane sees it hidden whole: no write into a repository, no hidden file read, the host's mode unchanged", async () => {
+    const ws = makeWorkspace({});
+    const root = ws.root;
+    mkdirSync(join(root, "toprepo", ".git", "hooks"), { recursive: true });
+    writeFileSync(join(root, "prod.key"), "ROOT-KEY-42\n");
+    const policy = JSON.parse(readFileSync(ws.policyPath, "utf8"));
+    policy.commands = [{ command: "bash", args: ["--norc --noprofile"], input: "raw" }];
+    policy.sandbox = { mode: "required", hide: [join(root, "*.key")] };
+    writeFileSync(ws.policyPath, JSON.stringify(policy));
+    const mcp = await serveWorkspace(ws, {}, unprivilegedServer(ws));
+    served.track(ws, mcp);
+    try {
+      const first = await mcp.ok<{ pane: string }>("spawn", { command: "bash --norc --noprofile" });
+      expect(await runInShell(mcp, first.pane, "chmod 100 .; echo chmod=$?")).toMatch(/chmod=0/);
+      const next = await mcp.ok<{ pane: string; warnings?: string[] }>("spawn", {
+        command: "bash --norc --noprofile",
+      });
+      expect(JSON.stringify(next.warnings ?? [])).toMatch(/could not be searched by the server/);
+      const text = await runInShell(
+        mcp,
+        next.pane,
+        [
+          "chmod 755 .",
+          "echo x > toprepo/.git/hooks/pre-commit; echo hook=$?",
+          "cat prod.key; echo read=$?",
+        ].join("; "),
+      );
+      // The root is hidden whole (an empty stand-in): its chmod changes the stand-in, not the host's root.
+      expect(statSync(root).mode & 0o777).toBe(0o100);
+      expect(text).toMatch(/hook=1/);
+      expect(text).toMatch(/read=1/);
+      expect(text).not.toContain("ROOT-KEY-42");
+    } finally {
+      chmodSync(root, 0o755);
+    }
+    expect(existsSync(join(root, "toprepo", ".git", "hooks", "pre-commit"))).toBe(false);
+  });
+
+  it("floods of hidden-glob files, fresh repositories and closed directories leave the older repositories and the pins protected", async () => {
+    const ws = makeWorkspace({});
+    const root = ws.root;
+    // The person's: a repository deep down, a hidden directory, a secret deep down (its parents are pinned).
+    for (const dir of ["l1/l2/l3/l4/l5/.git/hooks", "secrets", "a/b/c"])
+      mkdirSync(join(root, dir), { recursive: true });
+    writeFileSync(join(root, "secrets", "token"), "TOKEN-42\n");
+    writeFileSync(join(root, "a", "b", "c", "secret1"), "DEEP-SECRET-42\n");
+    const policy = JSON.parse(readFileSync(ws.policyPath, "utf8"));
+    policy.commands = [{ command: "bash", args: ["--norc --noprofile"], input: "raw" }];
+    policy.sandbox = {
+      mode: "required",
+      hide: [join(root, "secrets", "*"), join(root, "a", "b", "c", "secret*")],
+    };
+    writeFileSync(ws.policyPath, JSON.stringify(policy));
+    const mcp = await serveWorkspace(ws, {}, unprivilegedServer(ws));
+    served.track(ws, mcp);
+    const closing: string[] = [];
+    try {
+      const first = await mcp.ok<{ pane: string }>("spawn", { command: "bash --norc --noprofile" });
+      const flooded = await runInShell(
+        mcp,
+        first.pane,
+        [
+          "for i in $(seq 1 400); do : > secrets/f$i; done",
+          "for i in $(seq 1 320); do mkdir -p r$i/.git; done",
+          "mkdir new && (cd new && mkdir $(seq -f 'n%03g' 1 320) && chmod 000 n*)",
+          "echo flooded=$?",
+        ].join("; "),
+      );
+      expect(flooded).toMatch(/flooded=0/);
+      for (let i = 1; i <= 320; i++) closing.push(join(root, "new", `n${String(i).padStart(3, "0")}`));
+      const next = await mcp.ok<{ pane: string }>("spawn", { command: "bash --norc --noprofile" });
+      const text = await runInShell(
+        mcp,
+        next.pane,
+        [
+          "echo x > l1/l2/l3/l4/l5/.git/hooks/pre-commit; echo deep=$?",
+          "mkdir -p .git/hooks 2>/dev/null; echo x > .git/hooks/pre-commit; echo rootgit=$?",
+          "mv a a2; echo mv=$?",
+          "cat secrets/token a*/b/c/secret1; echo read=$?",
+        ].join("; "),
+      );
+      expect(text).toMatch(/deep=1/);
+      expect(text).toMatch(/mv=1/);
+      // Hidden files read as empty stand-ins.
+      expect(text).not.toContain("TOKEN-42");
+      expect(text).not.toContain("DEEP-SECRET-42");
+    } finally {
+      for (const dir of closing) chmodSync(dir, 0o755);
+    }
+    expect(existsSync(join(root, "l1/l2/l3/l4/l5/.git/hooks/pre-commit"))).toBe(false);
+  }, 120_000);
+});

@@ -28,8 +28,11 @@ export interface FoundRepo {
   dir: string;
   /** Depth of `dir` below the root (1 = a child of the root). */
   depth: number;
-  /** When its `.git` last changed (ms): the person's repositories are older than a flood a pane makes. */
-  ctimeMs: number;
+  /**
+   * When its `.git` (or other control directory) was made (ms, bornMs): the person's repositories are older than
+   * a flood a pane makes, and a chmod cannot make one younger.
+   */
+  bornMs: number;
   /** A bare repository: `dir` itself is the git directory (HEAD, objects/, refs/), so all of it is protected. */
   bare?: boolean;
   /** False for a repository of another kind only (no `.git`): see `others`. */
@@ -129,6 +132,11 @@ export function userHooksPaths(home: string): string[] {
  */
 function nestedRepos(root: string, warnings: string[], unreadable: UnreadableDir[]): FoundRepo[] {
   const found: FoundRepo[] = [];
+  // The root itself (an attack review's pane ran `chmod 100 .`, and the plan saw nothing below it).
+  if (!mayListAndSearch(root)) {
+    unreadable.push({ dir: "", bornMs: bornMs(root) });
+    return found;
+  }
   /** Directories holding other control directories (OTHER_CONTROL_DIRS), by relative path. */
   const others = new Map<string, string[]>();
   let level: string[] = [""];
@@ -147,7 +155,7 @@ function nestedRepos(root: string, warnings: string[], unreadable: UnreadableDir
       listed++;
       const list = listBytes(join(root, rel), MAX_SEARCHED_ENTRIES - entries);
       if (list === "unreadable") {
-        if (rel !== "") unreadable.push({ dir: rel, bornMs: bornMs(join(root, rel)) });
+        unreadable.push({ dir: rel, bornMs: bornMs(join(root, rel)) });
         continue;
       }
       entries += list.length;
@@ -175,11 +183,11 @@ function nestedRepos(root: string, warnings: string[], unreadable: UnreadableDir
         // config and runs its hooks), whatever it is called: protect it whole, and do not search inside.
         const head = bareHead(join(root, child));
         if (head !== null) {
-          found.push({ dir: child, depth, ctimeMs: head.ctimeMs, bare: true });
+          found.push({ dir: child, depth, bornMs: bornMs(join(root, child, "HEAD")), bare: true });
           continue;
         }
         const dotGit = lstatOrNull(join(root, child, ".git"));
-        if (dotGit !== null) found.push({ dir: child, depth, ctimeMs: dotGit.ctimeMs });
+        if (dotGit !== null) found.push({ dir: child, depth, bornMs: bornMs(join(root, child, ".git")) });
         next.push(child);
       }
     }
@@ -194,11 +202,11 @@ function nestedRepos(root: string, warnings: string[], unreadable: UnreadableDir
     const repo = found.find((each) => each.dir === rel);
     if (repo) repo.others = names;
     else {
-      const ctimeMs = lstatOrNull(join(root, rel, names[0] as string))?.ctimeMs ?? 0;
-      found.push({ dir: rel, depth: rel.split(sep).length, ctimeMs, git: false, others: names });
+      const born = bornMs(join(root, rel, names[0] as string));
+      found.push({ dir: rel, depth: rel.split(sep).length, bornMs: born, git: false, others: names });
     }
   }
-  found.sort((a, b) => a.depth - b.depth || a.ctimeMs - b.ctimeMs);
+  found.sort((a, b) => a.bornMs - b.bornMs);
   unreadable.sort((a, b) => a.bornMs - b.bornMs);
   if (unnamed > 0) {
     warnings.push(

@@ -1,6 +1,6 @@
 import { realpathSync } from "node:fs";
 import { join, sep } from "node:path";
-import { gitProtections, userHooksPaths } from "./git-paths.js";
+import { type FoundRepo, gitProtections, type UnreadableDir, userHooksPaths } from "./git-paths.js";
 import { hiddenPaths, hideInside, hideOutside, SANDBOX_OWN } from "./hide-mounts.js";
 import { MAX_PANE_GROWN_MOUNTS, MountBudget } from "./mount-budget.js";
 import { bornMs, expand, inside, lstatOrNull, splitPattern } from "./path-glob.js";
@@ -216,34 +216,39 @@ export function planSpawn(
   // Hidden paths inside the workspace take the budget first: they keep secrets. Security: a pane can make
   // thousands of files matching a hidden pattern (`~/.claude*` when home is in the workspace) to push bwrap
   // past its argument limit; the oldest files (by birth time: a chmod moves a ctime forward) are hidden first,
-  // so the person's existing secrets stay hidden and only files made since are left out.
+  // so the person's existing secrets stay hidden and only files made since are left out. They take at most
+  // MAX_INNER_HIDES: an attack review's flood of 400 files in a hidden directory once took the whole budget, and
+  // every `.git` and every pin above a hidden path lost its mount.
   const innerMounts: Mount[] = [];
   // Security: a directory inside the workspace this uid could not look into may hold a hidden path the plan
-  // cannot name (a pane of the server's uid made it `chmod 000`): read-only whole, ahead of the hides, so the
-  // next pane can neither change its mode back nor read inside.
+  // cannot name (a pane of the server's uid made it `chmod 000`, or `chmod 100`, which keeps names reachable):
+  // hidden whole (an empty stand-in, whatever mode another pane gives it later), ahead of the hides. A workspace
+  // root among them is hidden too: the pane then sees an empty workspace, which is what the pane asked for.
   const closed = [...unsearchable]
-    .filter((dir) => writable.some((root) => inside(dir, root) && dir !== root))
+    .filter((dir) => writable.some((root) => inside(dir, root)))
     .sort((a, b) => bornMs(a) - bornMs(b));
-  for (const path of closed) {
-    const mount: Mount = { op: "ro-bind", path };
-    if (budget.admit(mount)) innerMounts.push(mount);
+  const hideOrder = [...closed, ...[...inner].sort((a, b) => bornMs(a) - bornMs(b))];
+  let hiddenInside = 0;
+  let notHidden = 0;
+  for (const path of hideOrder) {
+    const mount = hideInside(path);
+    if (hiddenInside < MAX_INNER_HIDES && budget.admit(mount)) {
+      innerMounts.push(mount);
+      hiddenInside++;
+    } else notHidden++;
   }
   if (closed.length > 0) {
+    const madeClosed = closed.filter((path) => innerMounts.some((mount) => mount.path === path));
     warnings.push(
-      `${closed.length} director${closed.length === 1 ? "y" : "ies"} inside the workspace that may hold hidden paths could not be searched by the server (no permission), and ${closed.length === 1 ? "is" : "are"} read-only whole: ${closed
+      `${closed.length} director${closed.length === 1 ? "y" : "ies"} inside the workspace that may hold hidden paths could not be searched by the server (no permission); hidden whole: ${madeClosed.length}, the oldest: ${madeClosed
         .slice(0, 3)
         .map(quoteName)
-        .join(", ")}${closed.length > 3 ? ", …" : ""}`,
+        .join(", ")}${madeClosed.length > 3 ? ", …" : ""}`,
     );
   }
-  const byAge = [...inner].sort((a, b) => bornMs(a) - bornMs(b));
-  for (const path of byAge) {
-    const mount = hideInside(path);
-    if (budget.admit(mount)) innerMounts.push(mount);
-  }
-  if (budget.skipped > 0) {
+  if (notHidden > 0) {
     warnings.push(
-      `${budget.skipped} hidden paths inside the workspace (the newest) are not hidden: a spawn makes at most ${MAX_PANE_GROWN_MOUNTS} such mounts`,
+      `${notHidden} hidden paths inside the workspace (the newest) are not hidden: a spawn makes at most ${MAX_INNER_HIDES} such mounts`,
     );
   }
   warnings.push(...pinHiddenParents(innerMounts, writable, mounts, budget));
@@ -304,6 +309,9 @@ export function planMounts(
   return planSpawn(layout, extraBinds, options).mounts;
 }
 
+/** At most this many hides inside writable areas a spawn: the rest of MAX_PANE_GROWN_MOUNTS keeps protections. */
+const MAX_INNER_HIDES = MAX_PANE_GROWN_MOUNTS / 2;
+
 /** Hides inside writable areas in a stable order, parents before children. */
 const sortByPath = (mounts: Mount[]): Mount[] => [...mounts].sort((a, b) => (a.path < b.path ? -1 : 1));
 
@@ -349,28 +357,34 @@ function protectWorkspace(layout: SandboxLayout, mounts: Mount[], budget: MountB
     for (const root of layout.workspace)
       within(dir, root, (rel) => protector.protect(root, `${rel}/`, "none"));
   }
-  // Directories the search could not list come before the repositories, oldest first: what they hold is unknown.
-  const unreadable = layout.workspace
-    .flatMap((root, i) => (git[i]?.unreadable ?? []).map((found) => ({ root, ...found })))
-    .sort((a, b) => a.bornMs - b.bornMs);
-  for (const { root, dir } of unreadable) protector.protect(root, `${dir}/`, "none");
-  if (unreadable.length > 0) {
-    warnings.push(
-      `${unreadable.length} director${unreadable.length === 1 ? "y" : "ies"} under the workspace could not be searched by the server (no permission), and ${unreadable.length === 1 ? "is" : "are"} read-only whole: ${unreadable
-        .slice(0, 3)
-        .map((found) => quoteName(join(found.root, found.dir)))
-        .join(", ")}${unreadable.length > 3 ? ", …" : ""}`,
-    );
-  }
-  const nested = layout.workspace
-    .flatMap((root, i) => (git[i]?.repos ?? []).map((repo) => ({ root, ...repo })))
-    .sort((a, b) => a.depth - b.depth || a.ctimeMs - b.ctimeMs);
+  // Nested repositories and the directories the search could not list (what they hold is unknown: read-only
+  // whole), in one order, oldest first by birth time. Security: an attack review's pane made 320 repositories, or
+  // 320 unreadable directories, at the root; ordered by depth (or unreadable ones first), they took the budget
+  // from the person's older repositories below, and a hook planted in one ran at the person's next commit.
+  type Nested =
+    | ({ root: string; closed: true } & UnreadableDir)
+    | ({ root: string; closed?: false } & FoundRepo);
+  const nested: Nested[] = [
+    ...layout.workspace.flatMap((root, i) =>
+      (git[i]?.unreadable ?? []).map((found) => ({ root, closed: true as const, ...found })),
+    ),
+    ...layout.workspace.flatMap((root, i) => (git[i]?.repos ?? []).map((repo) => ({ root, ...repo }))),
+  ].sort((a, b) => a.bornMs - b.bornMs);
   let unprotected = 0;
+  const closedDirs: string[] = [];
+  let closedLeft = 0;
   for (const repo of nested) {
     // Past the budget nothing more can be mounted: count what is left rather than plan it (2 000 repositories
     // would otherwise cost seconds per spawn).
     if (budget.full) {
-      unprotected++;
+      if (repo.closed) closedLeft++;
+      else unprotected++;
+      continue;
+    }
+    if (repo.closed) {
+      if (repo.dir === "") mounts.push(budget.always({ op: "ro-bind", path: repo.root }));
+      else protector.protect(repo.root, `${repo.dir}/`, "none");
+      closedDirs.push(join(repo.root, repo.dir));
       continue;
     }
     if (repo.git !== false)
@@ -382,11 +396,21 @@ function protectWorkspace(layout: SandboxLayout, mounts: Mount[], budget: MountB
       if (layout.readOnly.includes(`${name}/`)) protector.protect(repo.root, `${repo.dir}/${name}/`, "none");
     for (const pattern of agentConfig) protector.protect(repo.root, `${repo.dir}/${pattern}`, "none");
   }
+  if (closedDirs.length > 0 || closedLeft > 0) {
+    warnings.push(
+      `${closedDirs.length + closedLeft} director${closedDirs.length + closedLeft === 1 ? "y" : "ies"} under the workspace could not be searched by the server (no permission); read-only whole: ${closedDirs.length}, the oldest: ${closedDirs
+        .slice(0, 3)
+        .map(quoteName)
+        .join(
+          ", ",
+        )}${closedDirs.length > 3 ? ", …" : ""}${closedLeft > 0 ? `; ${closedLeft}, the newest, are not` : ""}`,
+    );
+  }
   warnings.push(...protector.warnings);
   const skipped = budget.skipped - skippedBefore;
   if (skipped > 0 || unprotected > 0) {
     warnings.push(
-      `read-only protections were left out (${unprotected} repositories, the deepest, and ${skipped} other paths): a spawn makes at most ${MAX_PANE_GROWN_MOUNTS} mounts for protections and hidden paths inside the workspace`,
+      `read-only protections were left out (${unprotected} repositories, the newest, and ${skipped} other paths): a spawn makes at most ${MAX_PANE_GROWN_MOUNTS} mounts for protections and hidden paths inside the workspace`,
     );
   }
   return warnings;
