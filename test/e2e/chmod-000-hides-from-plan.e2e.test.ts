@@ -7,6 +7,7 @@ import {
   type Served,
   servedPerTest,
   serveWorkspace,
+  type TestWorkspace,
   unprivilegedServer,
 } from "../support/mcp-harness.js";
 import { runInShell } from "../support/shell-pane.js";
@@ -43,15 +44,10 @@ describe.skipIf(!BWRAP)(
         mkdirSync(join(root, dir), { recursive: true });
       writeFileSync(join(root, "vault", "a", "token"), "VAULT-TOKEN-42\n");
       writeFileSync(join(root, "keys", "id"), "KEY-SECRET-42\n");
-      const policy = JSON.parse(readFileSync(ws.policyPath, "utf8"));
-      policy.commands = [{ command: "bash", args: ["--norc --noprofile"], input: "raw" }];
-      policy.sandbox = {
-        mode: "required",
-        hide: [join(root, "vault", "a", "tok*"), join(root, "keys", "id")],
-      };
-      writeFileSync(ws.policyPath, JSON.stringify(policy));
-      const mcp = await serveWorkspace(ws, {}, unprivilegedServer(ws));
-      served.track(ws, mcp);
+      const mcp = await servedWithHides(served, ws, [
+        join(root, "vault", "a", "tok*"),
+        join(root, "keys", "id"),
+      ]);
       try {
         await closeThenTry(mcp, root);
       } finally {
@@ -72,7 +68,7 @@ describe.skipIf(!BWRAP)(
 
 /** A first pane closes the directories; two more panes (one served by the pane started ahead) try to reopen them. */
 async function closeThenTry(mcp: Served, root: string): Promise<void> {
-  const first = await mcp.ok<{ pane: string }>("spawn", { command: "bash --norc --noprofile" });
+  const first = { pane: await bashPane(mcp) };
   const half = Object.entries(HALF_CLOSED)
     .map(([dir, mode]) => `chmod ${mode} ${dir}`)
     .join(" && ");
@@ -80,10 +76,7 @@ async function closeThenTry(mcp: Served, root: string): Promise<void> {
   expect(closed).toMatch(/chmod=0/);
   expect(existsSync(join(root, "keys"))).toBe(true);
   for (let i = 0; i < 2; i++) {
-    const next = await mcp.ok<{ pane: string; warnings?: string[] }>("spawn", {
-      command: "bash --norc --noprofile",
-    });
-    expect(JSON.stringify(next.warnings ?? [])).toMatch(/could not be searched by the server/);
+    const next = { pane: await bashPane(mcp, true) };
     const text = await runInShell(
       mcp,
       next.pane,
@@ -126,19 +119,11 @@ describe.skipIf(!BWRAP)("floods and a closed root, for the next pane's plan (nee
     const root = ws.root;
     mkdirSync(join(root, "toprepo", ".git", "hooks"), { recursive: true });
     writeFileSync(join(root, "prod.key"), "ROOT-KEY-42\n");
-    const policy = JSON.parse(readFileSync(ws.policyPath, "utf8"));
-    policy.commands = [{ command: "bash", args: ["--norc --noprofile"], input: "raw" }];
-    policy.sandbox = { mode: "required", hide: [join(root, "*.key")] };
-    writeFileSync(ws.policyPath, JSON.stringify(policy));
-    const mcp = await serveWorkspace(ws, {}, unprivilegedServer(ws));
-    served.track(ws, mcp);
+    const mcp = await servedWithHides(served, ws, [join(root, "*.key")]);
     try {
-      const first = await mcp.ok<{ pane: string }>("spawn", { command: "bash --norc --noprofile" });
+      const first = { pane: await bashPane(mcp) };
       expect(await runInShell(mcp, first.pane, "chmod 100 .; echo chmod=$?")).toMatch(/chmod=0/);
-      const next = await mcp.ok<{ pane: string; warnings?: string[] }>("spawn", {
-        command: "bash --norc --noprofile",
-      });
-      expect(JSON.stringify(next.warnings ?? [])).toMatch(/could not be searched by the server/);
+      const next = { pane: await bashPane(mcp, true) };
       const text = await runInShell(
         mcp,
         next.pane,
@@ -167,18 +152,13 @@ describe.skipIf(!BWRAP)("floods and a closed root, for the next pane's plan (nee
       mkdirSync(join(root, dir), { recursive: true });
     writeFileSync(join(root, "secrets", "token"), "TOKEN-42\n");
     writeFileSync(join(root, "a", "b", "c", "secret1"), "DEEP-SECRET-42\n");
-    const policy = JSON.parse(readFileSync(ws.policyPath, "utf8"));
-    policy.commands = [{ command: "bash", args: ["--norc --noprofile"], input: "raw" }];
-    policy.sandbox = {
-      mode: "required",
-      hide: [join(root, "secrets", "*"), join(root, "a", "b", "c", "secret*")],
-    };
-    writeFileSync(ws.policyPath, JSON.stringify(policy));
-    const mcp = await serveWorkspace(ws, {}, unprivilegedServer(ws));
-    served.track(ws, mcp);
+    const mcp = await servedWithHides(served, ws, [
+      join(root, "secrets", "*"),
+      join(root, "a", "b", "c", "secret*"),
+    ]);
     const closing: string[] = [];
     try {
-      const first = await mcp.ok<{ pane: string }>("spawn", { command: "bash --norc --noprofile" });
+      const first = { pane: await bashPane(mcp) };
       const flooded = await runInShell(
         mcp,
         first.pane,
@@ -191,7 +171,7 @@ describe.skipIf(!BWRAP)("floods and a closed root, for the next pane's plan (nee
       );
       expect(flooded).toMatch(/flooded=0/);
       for (let i = 1; i <= 320; i++) closing.push(join(root, "new", `n${String(i).padStart(3, "0")}`));
-      const next = await mcp.ok<{ pane: string }>("spawn", { command: "bash --norc --noprofile" });
+      const next = { pane: await bashPane(mcp) };
       const text = await runInShell(
         mcp,
         next.pane,
@@ -213,3 +193,28 @@ describe.skipIf(!BWRAP)("floods and a closed root, for the next pane's plan (nee
     expect(existsSync(join(root, "l1/l2/l3/l4/l5/.git/hooks/pre-commit"))).toBe(false);
   }, 120_000);
 });
+
+/** Serves `ws` with a bash pane command and `hide`, the server as the panes' uid (nobody under root). */
+async function servedWithHides(
+  served: ReturnType<typeof servedPerTest>,
+  ws: TestWorkspace,
+  hide: string[],
+): Promise<Served> {
+  const policy = JSON.parse(readFileSync(ws.policyPath, "utf8"));
+  policy.commands = [{ command: "bash", args: ["--norc --noprofile"], input: "raw" }];
+  policy.sandbox = { mode: "required", hide };
+  writeFileSync(ws.policyPath, JSON.stringify(policy));
+  const mcp = await serveWorkspace(ws, {}, unprivilegedServer(ws));
+  served.track(ws, mcp);
+  return mcp;
+}
+
+/** A bash pane; `closedWarning`: its spawn must warn of a directory the server could not search. */
+async function bashPane(mcp: Served, closedWarning = false): Promise<string> {
+  const spawned = await mcp.ok<{ pane: string; warnings?: string[] }>("spawn", {
+    command: "bash --norc --noprofile",
+  });
+  if (closedWarning)
+    expect(JSON.stringify(spawned.warnings ?? [])).toMatch(/could not be searched by the server/);
+  return spawned.pane;
+}
