@@ -240,10 +240,7 @@ export function planSpawn(
   if (closed.length > 0) {
     const madeClosed = closed.filter((path) => innerMounts.some((mount) => mount.path === path));
     warnings.push(
-      `${closed.length} director${closed.length === 1 ? "y" : "ies"} inside the workspace that may hold hidden paths could not be searched by the server (no permission); hidden whole: ${madeClosed.length}, the oldest: ${madeClosed
-        .slice(0, 3)
-        .map(quoteName)
-        .join(", ")}${madeClosed.length > 3 ? ", …" : ""}`,
+      closedWarning("inside the workspace that may hold hidden paths", madeClosed, closed.length, "hidden"),
     );
   }
   if (notHidden > 0) {
@@ -311,6 +308,16 @@ export function planMounts(
 
 /** At most this many hides inside writable areas a spawn: the rest of MAX_PANE_GROWN_MOUNTS keeps protections. */
 const MAX_INNER_HIDES = MAX_PANE_GROWN_MOUNTS / 2;
+
+/**
+ * The warning for directories the server could not search (`total`, `where` they lie), of which `made` (oldest
+ * first) got a mount that makes them `treatment` whole; the rest, the newest, did not (the mount budget).
+ */
+function closedWarning(where: string, made: string[], total: number, treatment: string): string {
+  const named = `${made.slice(0, 3).map(quoteName).join(", ")}${made.length > 3 ? ", …" : ""}`;
+  const left = total - made.length;
+  return `${total} director${total === 1 ? "y" : "ies"} ${where} could not be searched by the server (no permission); ${treatment} whole: ${made.length}, the oldest: ${named}${left > 0 ? `; ${left}, the newest, are not` : ""}`;
+}
 
 /** Hides inside writable areas in a stable order, parents before children. */
 const sortByPath = (mounts: Mount[]): Mount[] => [...mounts].sort((a, b) => (a.path < b.path ? -1 : 1));
@@ -398,12 +405,7 @@ function protectWorkspace(layout: SandboxLayout, mounts: Mount[], budget: MountB
   }
   if (closedDirs.length > 0 || closedLeft > 0) {
     warnings.push(
-      `${closedDirs.length + closedLeft} director${closedDirs.length + closedLeft === 1 ? "y" : "ies"} under the workspace could not be searched by the server (no permission); read-only whole: ${closedDirs.length}, the oldest: ${closedDirs
-        .slice(0, 3)
-        .map(quoteName)
-        .join(
-          ", ",
-        )}${closedDirs.length > 3 ? ", …" : ""}${closedLeft > 0 ? `; ${closedLeft}, the newest, are not` : ""}`,
+      closedWarning("under the workspace", closedDirs, closedDirs.length + closedLeft, "read-only"),
     );
   }
   warnings.push(...protector.warnings);
