@@ -7,6 +7,7 @@
       "target_name": "fd_flags",
       "sources": [
         "native/fd-flags.c",
+        "native/fs-watch.c",
         "native/keyring.c"
       ]
     },

@@ -10,6 +10,7 @@
 // And it reads a Unix socket's peer credentials (SO_PEERCRED), which Node does not expose: the daemon refuses a
 // connection from another uid, and a client checks that the daemon it reached is its own.
 // And it reaches the kernel keyring (keyring.c) for the journal's master key.
+// And it watches files with inotify (fs-watch.c), read synchronously: a spare sandbox's plan stays valid until then.
 // And it executes a program in place of this process (execv, which Node 20 lacks): the bridge starts again with
 // V8 flags only a command line can set.
 // And it tells how much typed input a pane's program has not read yet (ioctls Node lacks), so that a lone
@@ -34,6 +35,7 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include "fs-watch.h"
 #include "keyring.h"
 
 #ifndef TIOCGPTPEER
@@ -372,5 +374,6 @@ NAPI_MODULE_INIT() {
   napi_create_function(env, "execInPlace", NAPI_AUTO_LENGTH, exec_in_place, NULL, &fn);
   napi_set_named_property(env, exports, "execInPlace", fn);
   ccmux_register_keyring(env, exports);
+  ccmux_register_fs_watch(env, exports);
   return exports;
 }

@@ -51,6 +51,17 @@ export interface FdAddon {
    * links the user keyring, and its possessors read the user's keys). False when keyrings are refused here.
    */
   keyringNewSession(): boolean;
+  /** inotify_init1(IN_NONBLOCK | IN_CLOEXEC): a new inotify instance. Throws EWATCH (EMFILE: max_user_instances). */
+  watchOpen(): number;
+  /**
+   * inotify_add_watch(fd, path, mask): the watch descriptor, or minus errno (ENOENT, EACCES, ENOTDIR; ENOSPC when
+   * the uid has max_user_watches already; ENAMETOOLONG, EINVAL for a path holding NUL). Never throws for these.
+   */
+  watchAdd(fd: number, path: string, mask: number): number;
+  /** The inotify events queued on `fd`, packed as the kernel writes them (at most 64 KiB a call); null when none. */
+  watchRead(fd: number): Buffer | null;
+  /** poll(fd, POLLPRI, no wait): for /proc/self/mountinfo, whether the mount table changed since the last look. */
+  pollPriority(fd: number): boolean;
 }
 
 // Built by `npm install` (binding.gyp) into build/Release, two levels above both src/native and dist/native. Loaded

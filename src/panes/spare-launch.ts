@@ -31,6 +31,8 @@ export interface SpareStart {
    * same as one built now; undefined when it does not (it is then ended, and the spawn builds its own).
    */
   fits(pid: number): { warnings: readonly string[] } | undefined;
+  /** Releases what `fits` reads (a sandboxed spare's plan watch): once the spare is taken or ended. */
+  dispose(): void;
 }
 
 /** How one kind of spare is made: PaneSandbox.spare (sandboxed), plainSpare (unsandboxed). */
@@ -54,6 +56,7 @@ export function plainSpare(): SpareRecipe {
         exitStatus: undefined,
         release: () => closeSync(requestRead),
         fits: () => ({ warnings: [] }),
+        dispose: () => {},
       };
     },
   };
@@ -210,6 +213,7 @@ export class SpareLauncher {
     }
     if (request.length > MAX_REQUEST_BYTES) return undefined;
     this.spare = undefined;
+    spare.start.dispose();
     this.fill(refillMs);
     if (spawn.cols !== SPARE_SIZE.cols || spawn.rows !== SPARE_SIZE.rows)
       spare.process.resize(spawn.cols, spawn.rows);
@@ -270,6 +274,7 @@ export class SpareLauncher {
     } catch {
       closeSync(start.requestFd);
       start.exitStatus?.close();
+      start.dispose();
       this.retry();
       return;
     } finally {
@@ -297,6 +302,7 @@ export class SpareLauncher {
   private end(spare: Spare): void {
     trySignal(spare.process.pid, "SIGKILL");
     spare.process.dispose();
+    spare.start.dispose();
     spare.start.exitStatus?.close();
     this.closeRequest(spare);
   }

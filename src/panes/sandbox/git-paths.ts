@@ -1,6 +1,7 @@
-import { accessSync, constants, type Dirent, opendirSync, readFileSync } from "node:fs";
+import { constants, type Dirent } from "node:fs";
 import { dirname, isAbsolute, join, resolve, sep } from "node:path";
-import { bornMs, denied, lstatOrNull } from "./path-glob.js";
+import { bornMs, denied } from "./path-glob.js";
+import { access, lstatOrNull, openDirOfDirectories, planIncomplete, readText } from "./plan-reads.js";
 import { quoteName } from "./quote-name.js";
 
 /**
@@ -147,6 +148,7 @@ function nestedRepos(root: string, warnings: string[], unreadable: UnreadableDir
     const next: string[] = [];
     for (const rel of level) {
       if (listed >= MAX_SEARCHED_DIRECTORIES || entries >= MAX_SEARCHED_ENTRIES) {
+        planIncomplete();
         warnings.push(
           `the search for nested repositories under ${quoteName(root)} stopped after ${listed} directories and ${entries} entries; repositories past that point are not read-only`,
         );
@@ -230,9 +232,9 @@ function bareHead(dir: string): ReturnType<typeof lstatOrNull> {
  * uid may not list it (EACCES, EPERM).
  */
 function listBytes(dir: string, max: number): Dirent[] | "unreadable" {
-  let handle: ReturnType<typeof opendirSync>;
+  let handle: ReturnType<typeof openDirOfDirectories>;
   try {
-    handle = opendirSync(dir, { encoding: "buffer" as BufferEncoding });
+    handle = openDirOfDirectories(dir);
   } catch (error) {
     return denied(error) ? "unreadable" : [];
   }
@@ -245,13 +247,15 @@ function listBytes(dir: string, max: number): Dirent[] | "unreadable" {
   } finally {
     handle.closeSync();
   }
+  // Entries past `max` were not read: what they are is unknown to a watch on the listing.
+  if (out.length >= max) planIncomplete();
   return out;
 }
 
 /** Whether this uid may list `dir` and look up names in it (read and search permission); true when it is gone. */
 function mayListAndSearch(dir: string): boolean {
   try {
-    accessSync(dir, constants.R_OK | constants.X_OK);
+    access(dir, constants.R_OK | constants.X_OK);
     return true;
   } catch (error) {
     return !denied(error);
@@ -269,7 +273,7 @@ function gitdirOf(dotGit: string): string | undefined {
   if (!lstatOrNull(dotGit)?.isFile()) return undefined;
   let text: string;
   try {
-    text = readFileSync(dotGit, "utf8").slice(0, 4096);
+    text = readText(dotGit).slice(0, 4096);
   } catch {
     return undefined;
   }
@@ -286,7 +290,7 @@ function gitdirOf(dotGit: string): string | undefined {
 function hooksPathValues(file: string, home: string): string[] {
   let text: string;
   try {
-    text = readFileSync(file, "utf8");
+    text = readText(file);
   } catch {
     return [];
   }

@@ -1,7 +1,7 @@
-import { lstatSync, readdirSync, readlinkSync, realpathSync } from "node:fs";
 import { dirname, join, sep } from "node:path";
 import type { Mount, SandboxLayout } from "./mount-plan.js";
-import { denied, expand, inside, lstatOrNull, splitPattern } from "./path-glob.js";
+import { denied, expand, inside, splitPattern } from "./path-glob.js";
+import { listNames, lstatOrNull, lstatOrThrow, readLink, realPathNative } from "./plan-reads.js";
 
 /**
  * Past this many entries a directory holding hidden files is not rebuilt (bwrap re-reads its mount table for
@@ -32,7 +32,7 @@ export function hiddenPaths(layout: SandboxLayout, unsearchable: Set<string> = n
   for (const candidate of candidates) {
     if (!mayExist(candidate)) continue;
     try {
-      found.add(realpathSync.native(candidate));
+      found.add(realPathNative(candidate));
     } catch {
       // a dangling symlink, or gone meanwhile: nothing to hide
     }
@@ -54,7 +54,7 @@ function existenceLookup(unsearchable: Set<string>): (path: string) => boolean {
   // and read the file the plan could not see. That directory is reported (see hiddenPaths).
   const lookUp = (path: string) => {
     try {
-      return lstatSync(path, { throwIfNoEntry: false }) ?? null;
+      return lstatOrThrow(path);
     } catch (error) {
       if (denied(error)) unsearchable.add(dirname(path));
       return null;
@@ -106,7 +106,7 @@ export function hideOutside(hidden: readonly string[]): Mount[] {
       if (stat === null || stat.isSocket()) continue;
       if (stat.isSymbolicLink()) {
         try {
-          mounts.push({ op: "symlink", path, target: readlinkSync(path) });
+          mounts.push({ op: "symlink", path, target: readLink(path) });
         } catch {
           // gone meanwhile
         }
@@ -122,7 +122,7 @@ const depth = (path: string): number => path.split(sep).length;
 
 function listOrNull(dir: string): string[] | null {
   try {
-    return readdirSync(dir);
+    return listNames(dir);
   } catch {
     return null;
   }

@@ -1,9 +1,9 @@
-import { realpathSync } from "node:fs";
 import { join, sep } from "node:path";
 import { type FoundRepo, gitProtections, type UnreadableDir, userHooksPaths } from "./git-paths.js";
 import { hiddenPaths, hideInside, hideOutside, SANDBOX_OWN } from "./hide-mounts.js";
 import { MAX_PANE_GROWN_MOUNTS, MountBudget } from "./mount-budget.js";
-import { bornMs, expand, inside, lstatOrNull, splitPattern } from "./path-glob.js";
+import { bornMs, expand, inside, splitPattern } from "./path-glob.js";
+import { lstatOrNull, realPath } from "./plan-reads.js";
 import { quoteName } from "./quote-name.js";
 
 /** What a sandboxed pane sees of the filesystem, before it is resolved against the disk. */
@@ -161,7 +161,7 @@ class Protector {
     );
     let real: string;
     try {
-      real = realpathSync(link);
+      real = realPath(link);
     } catch {
       return; // dangling: nothing to protect yet
     }

@@ -24,7 +24,16 @@ import type { SpareRecipe, SpareStart } from "../spare-launch.js";
 import type { UserSwitch } from "../user-switch.js";
 import { bwrapArgs, launcherHoldArgv } from "./bwrap-args.js";
 import { ExitStatusPipe } from "./exit-status.js";
-import { type Mount, planMounts, planSpawn, type SandboxLayout, SandboxLayoutError } from "./mount-plan.js";
+import {
+  type Mount,
+  type MountPlan,
+  planMounts,
+  planSpawn,
+  type SandboxLayout,
+  SandboxLayoutError,
+} from "./mount-plan.js";
+import { readingFor } from "./plan-reads.js";
+import { type PlanWatch, PlanWatcher } from "./plan-watch.js";
 import { buildSeccompFilter } from "./seccomp-filter.js";
 import { fitOf, stillFits } from "./spare-fit.js";
 import { mountsAttached, spareMountPoints } from "./spare-mounts.js";
@@ -70,6 +79,8 @@ const TRUE_PROGRAMS = ["/usr/bin/true", "/bin/true"];
 export class PaneSandbox {
   private readonly filter: Buffer;
   private works = false;
+  /** Watches what spares' plans read (opened with the first spare; undefined where inotify cannot be used). */
+  private watcher: PlanWatcher | undefined | null = null;
 
   constructor(private readonly options: PaneSandboxOptions) {
     this.filter = buildSeccompFilter();
@@ -154,11 +165,30 @@ export class PaneSandbox {
   }
 
   private spareStart(): SpareStart {
+    const layout = this.options.layout;
+    // Everything the spare's plan reads is watched from before it is read (PlanWatch); stand-ins made on the host
+    // after a first plan are the spare's own change, so the plan that counts is made again under a fresh watch.
+    if (this.watcher === null) this.watcher = PlanWatcher.open();
+    let watch = this.watcher?.watchPlan();
+    let plan = planWatched(layout, watch);
+    if (makeStandIns(plan.mounts, this.options.userSwitch !== undefined)) {
+      watch?.close();
+      watch = this.watcher?.watchPlan();
+      plan = planWatched(layout, watch);
+    }
+    try {
+      return this.spareFrom(plan, watch);
+    } catch (error) {
+      watch?.close();
+      throw error;
+    }
+  }
+
+  /** A spare built from `plan`, which `watch` (when there is one) has watched from before it read anything. */
+  private spareFrom(plan: MountPlan, watch: PlanWatch | undefined): SpareStart {
     const bwrap = this.options.bwrap;
     if (bwrap === undefined) throw new Error("bubblewrap is not available");
     const layout = this.options.layout;
-    let plan = planSpawn(layout, []);
-    if (makeStandIns(plan.mounts, this.options.userSwitch !== undefined)) plan = planSpawn(layout, []);
     const fit = fitOf(plan);
     const emptyFile = this.emptyFile();
     const fd = this.seccompDescriptor();
@@ -202,16 +232,22 @@ export class PaneSandbox {
         exitStatus.releaseWriteEnd();
       },
       fits: (pid) => {
+        // Security: when nothing the spare's plan read has changed, nor the mount table, the plan made now is the
+        // same, bound to the same files (PlanWatch): the spare fits as it is. Otherwise the plan is made again
+        // and must be the same, every mounted path the same file and still mounted in the spare.
+        if (watch?.unchanged()) return plan;
         const now = planSpawn(layout, []);
         if (!stillFits(fit, now)) return undefined;
         const points = spareMountPoints(pid);
         return points !== undefined && mountsAttached(now.mounts, points) ? now : undefined;
       },
+      dispose: () => watch?.close(),
     };
   }
 
   /** Removes what the sandbox keeps in its scratch directory (the empty stand-in file), at server stop. */
   dispose(): void {
+    this.watcher?.close();
     rmSync(join(this.options.scratchDir, "empty"), { force: true });
   }
 
@@ -300,6 +336,11 @@ export class PaneSandbox {
  * they could no longer write into. Made here first, with `asOwner` owned like the directory it is made in.
  * Returns whether any was made.
  */
+/** The plan of a spawn without extra binds, its reads watched first by `watch` when there is one. */
+function planWatched(layout: SandboxLayout, watch: PlanWatch | undefined): MountPlan {
+  return watch ? readingFor(watch, () => planSpawn(layout, [])) : planSpawn(layout, []);
+}
+
 function makeStandIns(mounts: readonly Mount[], asOwner: boolean): boolean {
   let made = false;
   for (const mount of mounts) {

@@ -1,17 +1,9 @@
-import { lstatSync, readdirSync, type Stats } from "node:fs";
 import { join, sep } from "node:path";
+import { listNames, lstatOrNull } from "./plan-reads.js";
 
 /** True when `path` is `dir` or lies below it, by whole path segments. */
 export const inside = (path: string, dir: string): boolean =>
   path === dir || path.startsWith(dir.endsWith(sep) ? dir : dir + sep);
-
-export function lstatOrNull(path: string): Stats | null {
-  try {
-    return lstatSync(path, { throwIfNoEntry: false }) ?? null;
-  } catch {
-    return null;
-  }
-}
 
 /**
  * When `path` was made (birth time, which nothing can change), or its ctime where the file system keeps none;
@@ -66,7 +58,7 @@ export function expand(
       let names = listings.get(dir);
       if (names === undefined) {
         try {
-          names = readdirSync(dir).sort();
+          names = listNames(dir).sort();
         } catch (error) {
           if (denied(error)) unreadable?.add(dir);
           names = []; // not a directory, or gone: matches nothing

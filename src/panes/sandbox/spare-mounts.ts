@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync } from "node:fs";
 import type { Mount } from "./mount-plan.js";
-import { lstatOrNull } from "./path-glob.js";
+import { lstatOrNull } from "./plan-reads.js";
 
 /** How deep a spare's process chain may go: the launcher's hold, bwrap, bwrap's init, the launcher. */
 const MAX_CHAIN = 8;

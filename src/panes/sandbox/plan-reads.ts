@@ -1,0 +1,112 @@
+import {
+  accessSync,
+  type Dir,
+  lstatSync,
+  opendirSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  realpathSync,
+  type Stats,
+} from "node:fs";
+
+/**
+ * Every file system read a mount plan makes (mount-plan.ts and the modules it calls) goes through this module,
+ * so that a watch can be set on what the plan reads before it reads it (plan-watch.ts: a spare sandbox is used
+ * without planning again only while nothing read has changed). Each function tells the reader being recorded,
+ * if any, what it is about to read, then reads.
+ */
+export interface PlanReader {
+  /** `path` is about to be looked up (lstat, access, readlink): its name in its directory, and every directory above. */
+  lookUp(path: string): void;
+  /** `path` is about to be resolved, every symlink on the way followed, the last one too. */
+  resolve(path: string): void;
+  /**
+   * Directory `dir` (symlinks followed) is about to be listed: every name in it, or (`directories`) only the
+   * names of its subdirectories, when the plan reads nothing else of the listing.
+   */
+  list(dir: string, names: "all" | "directories"): void;
+  /** File `file` (symlinks followed) is about to be read: its content too. */
+  read(file: string): void;
+  /** The plan depends on more than its reads say (a search cut short by a count): it cannot be watched. */
+  incomplete(): void;
+}
+
+let recording: PlanReader | undefined;
+
+/** Runs `plan` (synchronous) with every read of this module told to `reader` first. */
+export function readingFor<T>(reader: PlanReader, plan: () => T): T {
+  const outer = recording;
+  recording = reader;
+  try {
+    return plan();
+  } finally {
+    recording = outer;
+  }
+}
+
+/** lstat, or null when the path is gone or cannot be looked up. */
+export function lstatOrNull(path: string): Stats | null {
+  recording?.lookUp(path);
+  try {
+    return lstatSync(path, { throwIfNoEntry: false }) ?? null;
+  } catch {
+    return null;
+  }
+}
+
+/** lstat, null when the path is gone; throws what lstat throws otherwise (EACCES: a directory above is closed). */
+export function lstatOrThrow(path: string): Stats | null {
+  recording?.lookUp(path);
+  return lstatSync(path, { throwIfNoEntry: false }) ?? null;
+}
+
+/** The names in `dir` (readdirSync); throws what it throws. */
+export function listNames(dir: string): string[] {
+  recording?.list(dir, "all");
+  return readdirSync(dir);
+}
+
+/**
+ * `dir` opened for reading its entries with names as bytes (opendirSync), for a caller that reads only which of
+ * them are directories; throws what it throws.
+ */
+export function openDirOfDirectories(dir: string): Dir {
+  recording?.list(dir, "directories");
+  return opendirSync(dir, { encoding: "buffer" as BufferEncoding });
+}
+
+/** accessSync(path, mode); throws what it throws. */
+export function access(path: string, mode: number): void {
+  recording?.lookUp(path);
+  accessSync(path, mode);
+}
+
+/** A file's text (UTF-8); throws what readFileSync throws. */
+export function readText(file: string): string {
+  recording?.read(file);
+  return readFileSync(file, "utf8");
+}
+
+/** readlinkSync; throws what it throws. */
+export function readLink(path: string): string {
+  recording?.lookUp(path);
+  return readlinkSync(path);
+}
+
+/** Tells the reader being recorded that the plan depends on more than its reads (PlanReader.incomplete). */
+export function planIncomplete(): void {
+  recording?.incomplete();
+}
+
+/** realpathSync (every symlink on the way followed); throws what it throws. */
+export function realPath(path: string): string {
+  recording?.resolve(path);
+  return realpathSync(path);
+}
+
+/** realpathSync.native (the kernel's realpath(3)); throws what it throws. */
+export function realPathNative(path: string): string {
+  recording?.resolve(path);
+  return realpathSync.native(path);
+}
