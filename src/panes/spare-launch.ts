@@ -159,20 +159,25 @@ export interface SpareSpawn {
  * for as long as the server runs.
  */
 export class SpareLauncher {
-  private spare: Spare | undefined;
+  /** The spares ready, oldest first. */
+  private readonly spares: Spare[] = [];
   private timer: NodeJS.Timeout | undefined;
   private retryMs = FIRST_RETRY_MS;
+  /** How long after one spare is made the next is, while there are fewer than `capacity` (the last take's). */
+  private refillMs = 0;
   private disposed = false;
 
+  /** `capacity`: how many spares are kept, so that spawns in a row each find one. */
   constructor(
     private readonly recipe: SpareRecipe,
     private readonly processes: PaneProcesses,
     private readonly userSwitch: UserSwitch | undefined,
+    private readonly capacity = 1,
   ) {}
 
-  /** Makes the spare `delayMs` from now, unless there is one (or one is coming). */
+  /** Makes a spare `delayMs` from now, unless there are `capacity` (or one is coming). */
   fill(delayMs: number): void {
-    if (this.disposed || this.spare !== undefined || this.timer !== undefined) return;
+    if (this.disposed || this.spares.length >= this.capacity || this.timer !== undefined) return;
     this.timer = setTimeout(() => {
       this.timer = undefined;
       this.build();
@@ -181,22 +186,23 @@ export class SpareLauncher {
   }
 
   /**
-   * The spare, sent `spawn`, when there is one and it still fits; undefined otherwise (the caller launches
-   * afresh). Either way the next one is made `refillMs` later.
+   * The oldest spare that still fits, sent `spawn`; undefined when there is none (the caller launches afresh).
+   * Spares that no longer fit are ended. Either way the next one is made `refillMs` later.
    */
   take(spawn: SpareSpawn, refillMs: number): SpareTaken | undefined {
-    const spare = this.spare;
-    if (spare === undefined || spare.relay.exited || spare.relay.spoiled) {
-      if (spare?.relay.spoiled) this.discard();
-      this.fill(refillMs);
-      return undefined;
+    this.refillMs = refillMs;
+    let spare: Spare | undefined;
+    let fit: { warnings: readonly string[] } | undefined;
+    while (fit === undefined) {
+      spare = this.spares[0];
+      if (spare === undefined) {
+        this.fill(refillMs);
+        return undefined;
+      }
+      if (!spare.relay.exited && !spare.relay.spoiled) fit = spare.start.fits(spare.process.pid);
+      if (fit === undefined) this.discard(spare);
     }
-    const fit = spare.start.fits(spare.process.pid);
-    if (fit === undefined) {
-      this.discard();
-      this.fill(refillMs);
-      return undefined;
-    }
+    if (spare === undefined) return undefined;
     let request: Buffer;
     try {
       request = encodeLaunchRequest({
@@ -212,7 +218,7 @@ export class SpareLauncher {
       return undefined;
     }
     if (request.length > MAX_REQUEST_BYTES) return undefined;
-    this.spare = undefined;
+    this.spares.splice(this.spares.indexOf(spare), 1);
     spare.start.dispose();
     this.fill(refillMs);
     if (spawn.cols !== SPARE_SIZE.cols || spawn.rows !== SPARE_SIZE.rows)
@@ -237,16 +243,16 @@ export class SpareLauncher {
     };
   }
 
-  /** Ends the spare, and makes no more. */
+  /** Ends the spares, and makes no more. */
   dispose(): void {
     this.disposed = true;
     clearTimeout(this.timer);
     this.timer = undefined;
-    this.discard();
+    for (const spare of [...this.spares]) this.discard(spare);
   }
 
   private build(): void {
-    if (this.disposed || this.spare !== undefined || !this.recipe.available()) return;
+    if (this.disposed || this.spares.length >= this.capacity || !this.recipe.available()) return;
     let start: SpareStart;
     try {
       start = this.recipe.start();
@@ -259,9 +265,8 @@ export class SpareLauncher {
       if (spare === undefined) return;
       this.processes.rootReaped(spare.process.pid);
       // Ended on its own before a spawn took it (bwrap could not build it): release it, and try again later.
-      if (this.spare !== spare) return;
-      this.spare = undefined;
-      this.end(spare);
+      if (!this.spares.includes(spare)) return;
+      this.discard(spare);
       this.retry();
     });
     let process: PtyProcess;
@@ -282,8 +287,9 @@ export class SpareLauncher {
     }
     this.processes.reserve(process.pid);
     spare = { start, process, relay, requestOpen: true };
-    this.spare = spare;
+    this.spares.push(spare);
     this.retryMs = FIRST_RETRY_MS;
+    this.fill(this.refillMs);
   }
 
   private retry(): void {
@@ -292,10 +298,11 @@ export class SpareLauncher {
     this.fill(delay);
   }
 
-  private discard(): void {
-    const spare = this.spare;
-    this.spare = undefined;
-    if (spare) this.end(spare);
+  /** Ends a spare that is kept (no longer fitting, gone, or at dispose). */
+  private discard(spare: Spare): void {
+    const at = this.spares.indexOf(spare);
+    if (at !== -1) this.spares.splice(at, 1);
+    this.end(spare);
   }
 
   /** Ends a spare's processes (SIGKILL: a sandboxed launcher blocks the rest) and releases what the server holds. */

@@ -38,8 +38,8 @@ async function launchedBy(pid: number): Promise<"spare" | "spawn"> {
   });
 }
 
-/** True once the server's spare is built: its launcher runs inside bwrap, waiting for a program. */
-function spareReady(serverPid: number): boolean {
+/** How many of the server's spares are built: their launchers run inside bwrap, waiting for a program. */
+function sparesReady(serverPid: number): number {
   const table = readProcesses();
   const spareRoots = [...table.values()].filter(
     (entry) =>
@@ -51,14 +51,14 @@ function spareReady(serverPid: number): boolean {
       if (at.ppid === root) return true;
     return false;
   };
-  return [...table.values()].some((entry) => {
+  return [...table.values()].filter((entry) => {
     try {
       const comm = readFileSync(`/proc/${entry.pid}/comm`, "utf8").trim();
       return comm === ".ccmux-pane-lau" && spareRoots.some((root) => below(entry.pid, root.pid));
     } catch {
       return false;
     }
-  });
+  }).length;
 }
 
 describe.skipIf(!BWRAP)(
@@ -80,7 +80,8 @@ describe.skipIf(!BWRAP)(
       giveToPanes(join(ws.root, "sub"));
       mcp = await serveWorkspace(ws);
       const serverPid = mcp.serverPid;
-      await eventually(() => spareReady(serverPid));
+      // Spawns in a row each find a spare: the server keeps two.
+      await eventually(() => sparesReady(serverPid) >= 2);
       return { ws, mcp };
     }
 
@@ -95,6 +96,21 @@ describe.skipIf(!BWRAP)(
       const text = await runInShell(served.mcp, pane, "touch sub/.git/hooks/post-checkout; echo hook=$?");
       expect(text).toMatch(/hook=1/);
       expect(existsSync(join(served.ws.root, "sub", ".git", "hooks", "post-checkout"))).toBe(false);
+    });
+
+    it("spawns in a row are each served by a spare, and a change made between them reaches the next", async () => {
+      const served = await serveWithRepo();
+      const first = await shell(served.mcp);
+      const second = await shell(served.mcp);
+      expect(await launchedBy(first.pid)).toBe("spare");
+      expect(await launchedBy(second.pid)).toBe("spare");
+      // The spares made next reuse the plan while nothing it read changed: a repository planted now must not be.
+      await runInShell(served.mcp, first.pane, "mkdir -p late/.git/hooks; echo made=$?");
+      await eventually(() => sparesReady(served.mcp.serverPid) >= 1);
+      const third = await shell(served.mcp);
+      const text = await runInShell(served.mcp, third.pane, "touch late/.git/hooks/pre-commit; echo hook=$?");
+      expect(text).toMatch(/hook=1/);
+      expect(existsSync(join(served.ws.root, "late", ".git", "hooks", "pre-commit"))).toBe(false);
     });
 
     it("a protected directory swapped for a fresh one after the spare was built is read-only in the new pane", async () => {

@@ -61,7 +61,13 @@ const PROCESS_CHECK_MS = 250;
  * How soon after a spawn took a spare the next one is made: not at once, where its fork and bwrap's setup would
  * compete with the program just started (and the wait for its first output) for the CPU.
  */
-const SPARE_REFILL_MS = 40;
+const SPARE_REFILL_MS = 10;
+/**
+ * Spares kept of each kind: an agent often starts panes in a row (a server, then its tests), and a spawn that finds
+ * none builds its sandbox itself (30-50 ms). Refills reuse the spare's plan while nothing it read has changed
+ * (pane-sandbox.ts), so each costs one fork.
+ */
+const SPARES_KEPT = 2;
 
 /**
  * The pane host that keeps panes in this process: `ccmux serve`'s, and the one the ccmux daemon shares across
@@ -122,8 +128,12 @@ export class EmbeddedPaneHost implements PaneHost {
     this.journals = options.journals;
     const spares = options.spares === true;
     this.sandboxSpare =
-      sandbox && spares ? new SpareLauncher(sandbox.spare(), this.processes, this.userSwitch) : undefined;
-    this.plainSpare = spares ? new SpareLauncher(plainSpare(), this.processes, this.userSwitch) : undefined;
+      sandbox && spares
+        ? new SpareLauncher(sandbox.spare(), this.processes, this.userSwitch, SPARES_KEPT)
+        : undefined;
+    this.plainSpare = spares
+      ? new SpareLauncher(plainSpare(), this.processes, this.userSwitch, SPARES_KEPT)
+      : undefined;
     this.sandboxSpare?.fill(0);
   }
 

@@ -35,7 +35,7 @@ import {
 import { readingFor } from "./plan-reads.js";
 import { type PlanWatch, PlanWatcher } from "./plan-watch.js";
 import { buildSeccompFilter } from "./seccomp-filter.js";
-import { fitOf, stillFits } from "./spare-fit.js";
+import { fitOf, type PlanFit, stillFits } from "./spare-fit.js";
 import { mountsAttached, spareMountPoints } from "./spare-mounts.js";
 
 /** A sandboxed launch: exec `argv` passing `passFds` (inheritable), then `release()` in the parent. */
@@ -81,6 +81,8 @@ export class PaneSandbox {
   private works = false;
   /** Watches what spares' plans read (opened with the first spare; undefined where inotify cannot be used). */
   private watcher: PlanWatcher | undefined | null = null;
+  /** The plan the next spare is built from while its watch says nothing it read has changed. */
+  private sparePlan: SparePlan | undefined;
 
   constructor(private readonly options: PaneSandboxOptions) {
     this.filter = buildSeccompFilter();
@@ -165,9 +167,26 @@ export class PaneSandbox {
   }
 
   private spareStart(): SpareStart {
+    const shared = this.currentSparePlan();
+    shared.spares++;
+    try {
+      return this.spareFrom(shared);
+    } catch (error) {
+      this.releaseSparePlan(shared);
+      throw error;
+    }
+  }
+
+  /**
+   * The plan for the next spare: the last one while its watch says nothing it read has changed (the plan made
+   * now would be the same, so a refill costs no planning), else a new one. Everything a plan reads is watched
+   * from before it is read (PlanWatch); stand-ins made on the host after a first plan are the spare's own
+   * change, so the plan that counts is made again under a fresh watch.
+   */
+  private currentSparePlan(): SparePlan {
+    const last = this.sparePlan;
+    if (last?.watch?.unchanged()) return last;
     const layout = this.options.layout;
-    // Everything the spare's plan reads is watched from before it is read (PlanWatch); stand-ins made on the host
-    // after a first plan are the spare's own change, so the plan that counts is made again under a fresh watch.
     if (this.watcher === null) this.watcher = PlanWatcher.open();
     let watch = this.watcher?.watchPlan();
     let plan = planWatched(layout, watch);
@@ -176,20 +195,24 @@ export class PaneSandbox {
       watch = this.watcher?.watchPlan();
       plan = planWatched(layout, watch);
     }
-    try {
-      return this.spareFrom(plan, watch);
-    } catch (error) {
-      watch?.close();
-      throw error;
-    }
+    const made: SparePlan = { plan, fit: fitOf(plan), watch, spares: 0 };
+    this.sparePlan = made;
+    if (last) this.releaseSparePlan(last, 0);
+    return made;
   }
 
-  /** A spare built from `plan`, which `watch` (when there is one) has watched from before it read anything. */
-  private spareFrom(plan: MountPlan, watch: PlanWatch | undefined): SpareStart {
+  /** A spare built from `shared` is taken or ended (`count` 1), or the plan replaced (0): unwatched once unused. */
+  private releaseSparePlan(shared: SparePlan, count = 1): void {
+    shared.spares -= count;
+    if (shared.spares <= 0 && shared !== this.sparePlan) shared.watch?.close();
+  }
+
+  /** A spare built from `shared` (SparePlan). */
+  private spareFrom(shared: SparePlan): SpareStart {
     const bwrap = this.options.bwrap;
     if (bwrap === undefined) throw new Error("bubblewrap is not available");
     const layout = this.options.layout;
-    const fit = fitOf(plan);
+    const { plan, fit, watch } = shared;
     const emptyFile = this.emptyFile();
     const fd = this.seccompDescriptor();
     let exitStatus: ExitStatusPipe;
@@ -209,6 +232,7 @@ export class PaneSandbox {
       throw error;
     }
     const [requestRead, requestWrite] = request;
+    let disposed = false;
     return {
       argv: launcherHoldArgv(PANE_LAUNCHER, [
         bwrap,
@@ -241,7 +265,11 @@ export class PaneSandbox {
         const points = spareMountPoints(pid);
         return points !== undefined && mountsAttached(now.mounts, points) ? now : undefined;
       },
-      dispose: () => watch?.close(),
+      dispose: () => {
+        if (disposed) return;
+        disposed = true;
+        this.releaseSparePlan(shared);
+      },
     };
   }
 
@@ -336,6 +364,17 @@ export class PaneSandbox {
  * they could no longer write into. Made here first, with `asOwner` owned like the directory it is made in.
  * Returns whether any was made.
  */
+/**
+ * A plan spares are built from: its fit (what each mounted path was when it was made), the watch on what it read,
+ * and how many spares built from it are not yet taken or ended.
+ */
+interface SparePlan {
+  readonly plan: MountPlan;
+  readonly fit: PlanFit;
+  readonly watch: PlanWatch | undefined;
+  spares: number;
+}
+
 /** The plan of a spawn without extra binds, its reads watched first by `watch` when there is one. */
 function planWatched(layout: SandboxLayout, watch: PlanWatch | undefined): MountPlan {
   return watch ? readingFor(watch, () => planSpawn(layout, [])) : planSpawn(layout, []);
