@@ -5,7 +5,10 @@
 // watchRead drains that queue at the spawn, in the same turn.
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
+#include <linux/fs.h>
 #include <poll.h>
+#include <sys/ioctl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/inotify.h>
@@ -129,6 +132,40 @@ static napi_value poll_priority(napi_env env, napi_callback_info info) {
   return result;
 }
 
+#ifndef FS_CASEFOLD_FL
+#define FS_CASEFOLD_FL 0x40000000
+#endif
+
+// caseFolded(path): 1 when directory `path` looks names up without regard to case (FS_CASEFOLD_FL: ext4, f2fs,
+// tmpfs and bcachefs with casefold), 0 when not (or its file system keeps no such flags), -1 when it cannot be
+// opened as a directory. A watch that tells names apart by their bytes misses a name made in another case there.
+static napi_value case_folded(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  size_t length = 0;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc != 1 ||
+      napi_get_value_string_utf8(env, argv[0], NULL, 0, &length) != napi_ok) {
+    napi_throw_type_error(env, NULL, "caseFolded(path: string)");
+    return NULL;
+  }
+  napi_value result;
+  if (length == 0 || length >= MAX_PATH_BYTES) {
+    napi_create_int32(env, -1, &result);
+    return result;
+  }
+  char path[MAX_PATH_BYTES];
+  napi_get_value_string_utf8(env, argv[0], path, sizeof(path), &length);
+  int answer = -1;
+  int fd = strlen(path) == length ? open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK) : -1;
+  if (fd != -1) {
+    int flags = 0;
+    answer = ioctl(fd, FS_IOC_GETFLAGS, &flags) == -1 ? 0 : (flags & FS_CASEFOLD_FL) != 0;
+    close(fd);
+  }
+  napi_create_int32(env, answer, &result);
+  return result;
+}
+
 void ccmux_register_fs_watch(napi_env env, napi_value exports) {
   napi_value fn;
   napi_create_function(env, "watchOpen", NAPI_AUTO_LENGTH, watch_open, NULL, &fn);
@@ -139,4 +176,6 @@ void ccmux_register_fs_watch(napi_env env, napi_value exports) {
   napi_set_named_property(env, exports, "watchRead", fn);
   napi_create_function(env, "pollPriority", NAPI_AUTO_LENGTH, poll_priority, NULL, &fn);
   napi_set_named_property(env, exports, "pollPriority", fn);
+  napi_create_function(env, "caseFolded", NAPI_AUTO_LENGTH, case_folded, NULL, &fn);
+  napi_set_named_property(env, exports, "caseFolded", fn);
 }

@@ -62,6 +62,11 @@ export interface FdAddon {
   watchRead(fd: number): Buffer | null;
   /** poll(fd, POLLPRI, no wait): for /proc/self/mountinfo, whether the mount table changed since the last look. */
   pollPriority(fd: number): boolean;
+  /**
+   * Whether directory `path` looks names up without regard to case (FS_CASEFOLD_FL): 1 yes, 0 no (or the file
+   * system keeps no such flags), -1 when it cannot be opened as a directory.
+   */
+  caseFolded(path: string): number;
 }
 
 // Built by `npm install` (binding.gyp) into build/Release, two levels above both src/native and dist/native. Loaded

@@ -1,4 +1,5 @@
-import { execFileSync } from "node:child_process";
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { once } from "node:events";
 import {
   appendFileSync,
   chmodSync,
@@ -204,6 +205,59 @@ describe("a spare's plan watch reports every change that can change the plan", (
       expect(unchanged).toBe(false);
     } finally {
       execFileSync("umount", [target]);
+    }
+  });
+
+  it("a .git pointer rewritten through a shared memory mapping (which queues no event) is reported", async () => {
+    // An attack review: the mapping is made before the plan, the write after it; inotify sees no write.
+    const pointer = join(ws, "repo", "sub", ".git");
+    mkdirSync(join(ws, "repo", "sub"));
+    mkdirSync(join(ws, "gd1"));
+    writeFileSync(pointer, `gitdir: ../../gd1${" ".repeat(64)}\n`);
+    const script = [
+      "import mmap, sys",
+      `f = open(${JSON.stringify(pointer)}, "r+b")`,
+      "m = mmap.mmap(f.fileno(), 0)",
+      "f.close()",
+      "print('mapped', flush=True)",
+      "sys.stdin.readline()",
+      "m[:26] = b'gitdir: ../../src/lib/gd2 '",
+      "m.flush()",
+      "print('written', flush=True)",
+      "sys.stdin.readline()",
+    ].join("\n");
+    const writer: ChildProcess = spawn("python3", ["-c", script], { stdio: ["pipe", "pipe", "inherit"] });
+    const said = (word: string) =>
+      new Promise<void>((resolve) =>
+        writer.stdout?.on("data", (chunk: Buffer) => {
+          if (chunk.toString().includes(word)) resolve();
+        }),
+      );
+    try {
+      await said("mapped");
+      const { plan, watch } = watchedPlan();
+      const written = said("written");
+      writer.stdin?.write("\n");
+      await written;
+      const unchanged = watch.unchanged();
+      watch.close();
+      expect(planSpawn(layout(), []).mounts).not.toEqual(plan.mounts);
+      expect(unchanged).toBe(false);
+    } finally {
+      writer.stdin?.end("\n");
+      await once(writer, "exit");
+    }
+  });
+
+  it("a protected name linked through /proc/<pid>/cwd (a `cd` moves it unseen) is never trusted", async () => {
+    mkdirSync(join(ws, "dirA", "hooks"), { recursive: true });
+    const holder = spawn("sleep", ["60"], { cwd: join(ws, "dirA"), stdio: "ignore" });
+    try {
+      symlinkSync(`/proc/${holder.pid}/cwd/hooks`, join(ws, ".husky"));
+      expect(expectSoundAfter(() => {})).toBe(false);
+    } finally {
+      holder.kill();
+      await once(holder, "exit");
     }
   });
 

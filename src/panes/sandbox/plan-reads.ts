@@ -28,6 +28,8 @@ export interface PlanReader {
   list(dir: string, names: "all" | "directories"): void;
   /** File `file` (symlinks followed) is about to be read: its content too. */
   read(file: string): void;
+  /** What reading `file` gave the plan: its text, or null when the read failed. */
+  readDone(file: string, text: string | null): void;
   /** The plan depends on more than its reads say (a search cut short by a count): it cannot be watched. */
   incomplete(): void;
 }
@@ -85,7 +87,15 @@ export function access(path: string, mode: number): void {
 /** A file's text (UTF-8); throws what readFileSync throws. */
 export function readText(file: string): string {
   recording?.read(file);
-  return readFileSync(file, "utf8");
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (error) {
+    recording?.readDone(file, null);
+    throw error;
+  }
+  recording?.readDone(file, text);
+  return text;
 }
 
 /** readlinkSync; throws what it throws. */

@@ -1,4 +1,13 @@
-import { closeSync, constants, lstatSync, openSync, readlinkSync, type Stats } from "node:fs";
+import {
+  closeSync,
+  constants,
+  lstatSync,
+  openSync,
+  readFileSync,
+  readlinkSync,
+  type Stats,
+  statfsSync,
+} from "node:fs";
 import { basename, dirname } from "node:path";
 import { addon } from "../../native/addon.js";
 import type { PlanReader } from "./plan-reads.js";
@@ -36,6 +45,34 @@ const CONTENT_EVENTS = IN_MODIFY | IN_CLOSE_WRITE | IN_ATTRIB | IN_DELETE_SELF |
 export const MAX_PLAN_WATCHES = 2048;
 /** Symlinks followed in one lookup, as the kernel allows (MAXSYMLINKS): past it the plan is not watched. */
 const MAX_LINKS = 40;
+/** A file the plan read that is longer than this (UTF-16 units) is not read again at each check: not watched. */
+const MAX_REREAD_CHARS = 64 * 1024;
+
+/**
+ * File systems (statfs f_type, linux/magic.h) where every change to a name, mode or file reaches inotify, because
+ * every change is made through this kernel: ext2/3/4, XFS, Btrfs, tmpfs, ramfs, overlayfs, F2FS, ZFS, bcachefs,
+ * ReiserFS, JFS, NILFS, and the read-only SquashFS and EROFS. Not procfs or sysfs (a `/proc/<pid>/cwd` link
+ * changes with a `cd`, and no event says so), nor network or FUSE file systems (another machine or a daemon
+ * changes them unseen).
+ */
+const WATCHABLE_FILE_SYSTEMS: ReadonlySet<number> = new Set([
+  0xef53, 0x58465342, 0x9123683e, 0x01021994, 0x858458f6, 0x794c7630, 0xf2f52010, 0x2fc12fc1, 0xca451a4e,
+  0x52654973, 0x3153464a, 0x3434, 0x73717368, 0xe0f5e1e2,
+]);
+
+/**
+ * Whether changes in directory `path` all reach inotify by name: on a WATCHABLE_FILE_SYSTEMS file system, and not
+ * case-folded (there `claude.md` is made under a name the plan looked up as `CLAUDE.md`).
+ */
+function watchableDirectory(path: string): boolean {
+  let type: number;
+  try {
+    type = statfsSync(path).type;
+  } catch {
+    return false;
+  }
+  return WATCHABLE_FILE_SYSTEMS.has(type) && addon.caseFolded(path) === 0;
+}
 
 /** What one watched inode's events are read for, by one plan. */
 interface Watched {
@@ -97,9 +134,15 @@ export class PlanWatcher {
     return plan;
   }
 
-  /** Adds `mask` to the watch on `path`: its descriptor, or minus errno (ENOSPC past MAX_PLAN_WATCHES). */
+  /**
+   * Adds `mask` to the watch on `path`: its descriptor, or minus errno (ENOSPC past MAX_PLAN_WATCHES; EXDEV for a
+   * directory whose changes do not all reach inotify: watchableDirectory).
+   */
   add(path: string, mask: number): number {
     if (this.closed) return -1;
+    // Security: an attack review pointed a protected name at /proc/<pid>/cwd/m.json and moved the link's target
+    // with a `cd`, which no watch sees: a plan that goes through such a directory is not watched.
+    if ((mask & IN_ONLYDIR) !== 0 && !watchableDirectory(path)) return -18; // EXDEV
     const descriptor = addon.watchAdd(this.fd, path, mask | IN_MASK_ADD | IN_DONT_FOLLOW);
     if (descriptor >= 0 && !this.descriptors.has(descriptor)) {
       this.descriptors.add(descriptor);
@@ -179,6 +222,8 @@ export class PlanWatch implements PlanReader {
   private readonly watches = new Map<string, number>();
   /** Each looked-up directory path's real path (null: missing, not a directory, or past MAX_LINKS). */
   private readonly realDirs = new Map<string, string | null>();
+  /** What each file the plan read gave it (null: the read failed), read again at each check. */
+  private readonly contents = new Map<string, string | null>();
   private changed = false;
 
   constructor(private readonly watcher: PlanWatcher) {}
@@ -202,13 +247,28 @@ export class PlanWatch implements PlanReader {
     if (real !== null) this.watch(real.path, CONTENT_EVENTS);
   }
 
+  readDone(file: string, text: string | null): void {
+    const before = this.contents.get(file);
+    if ((text !== null && text.length > MAX_REREAD_CHARS) || (before !== undefined && before !== text))
+      this.changed = true;
+    else this.contents.set(file, text);
+  }
+
   incomplete(): void {
     this.changed = true;
   }
 
-  /** True while nothing the plan read can have changed since it read it, nor the mount table; false for good after. */
+  /**
+   * True while nothing the plan read can have changed since it read it, nor the mount table; false for good after.
+   * Security: the files the plan read are read again and compared: an attack review rewrote a `.git` file's
+   * `gitdir:` through a shared memory mapping made before the watch, and such writes queue no event.
+   */
   unchanged(): boolean {
     if (!this.changed) this.watcher.drain();
+    for (const [file, text] of this.contents) {
+      if (this.changed) break;
+      if (textOrNull(file) !== text) this.changed = true;
+    }
     return !this.changed;
   }
 
@@ -323,5 +383,14 @@ export class PlanWatch implements PlanReader {
       at = next;
     }
     return at;
+  }
+}
+
+/** A file's text, or null when it cannot be read (as readText's caller sees a failed read). */
+function textOrNull(file: string): string | null {
+  try {
+    return readFileSync(file, "utf8");
+  } catch {
+    return null;
   }
 }
