@@ -26,6 +26,27 @@ static bool int_arg(napi_env env, napi_value value, int32_t *out) {
   return napi_get_value_int32(env, value, out) == napi_ok;
 }
 
+// The one argument of a call taking a descriptor; false (and a TypeError with `usage` thrown) when it is not one.
+static bool fd_only_arg(napi_env env, napi_callback_info info, const char *usage, int32_t *fd) {
+  size_t argc = 1;
+  napi_value argv[1];
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc != 1 || !int_arg(env, argv[0], fd)) {
+    napi_throw_type_error(env, NULL, usage);
+    return false;
+  }
+  return true;
+}
+
+// Copies string `value` into `path`: 0, or minus errno for a path that is empty or too long (ENAMETOOLONG), or
+// holds NUL (EINVAL: it would name another file than the caller's string). `value` must be a string.
+static int path_arg(napi_env env, napi_value value, char path[MAX_PATH_BYTES]) {
+  size_t length = 0;
+  napi_get_value_string_utf8(env, value, NULL, 0, &length);
+  if (length == 0 || length >= MAX_PATH_BYTES) return -ENAMETOOLONG;
+  napi_get_value_string_utf8(env, value, path, MAX_PATH_BYTES, &length);
+  return strlen(path) == length ? 0 : -EINVAL;
+}
+
 // watchOpen(): a new inotify instance, non-blocking and close-on-exec. Throws EWATCH with errno's text (EMFILE
 // when the uid has max_user_instances already).
 static napi_value watch_open(napi_env env, napi_callback_info info) {
@@ -55,32 +76,21 @@ static napi_value watch_add(napi_env env, napi_callback_info info) {
     return NULL;
   }
   napi_value result;
-  if (length == 0 || length >= MAX_PATH_BYTES) {
-    napi_create_int32(env, -ENAMETOOLONG, &result);
-    return result;
-  }
   char path[MAX_PATH_BYTES];
-  napi_get_value_string_utf8(env, argv[1], path, sizeof(path), &length);
-  // A path holding NUL would name another file than the caller's string.
-  if (strlen(path) != length) {
-    napi_create_int32(env, -EINVAL, &result);
-    return result;
+  int answer = path_arg(env, argv[1], path);
+  if (answer == 0) {
+    int wd = inotify_add_watch(fd, path, mask);
+    answer = wd == -1 ? -errno : wd;
   }
-  int wd = inotify_add_watch(fd, path, mask);
-  napi_create_int32(env, wd == -1 ? -errno : wd, &result);
+  napi_create_int32(env, answer, &result);
   return result;
 }
 
 // watchRead(fd): the events queued on inotify instance `fd` (struct inotify_event, packed as the kernel writes
 // them), up to READ_BYTES at a time; null when none is queued. Throws EWATCH on a failure other than EAGAIN.
 static napi_value watch_read(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1];
   int32_t fd = -1;
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc != 1 || !int_arg(env, argv[0], &fd)) {
-    napi_throw_type_error(env, NULL, "watchRead(fd: number)");
-    return NULL;
-  }
+  if (!fd_only_arg(env, info, "watchRead(fd: number)", &fd)) return NULL;
   char *buffer = malloc(READ_BYTES);
   if (buffer == NULL) {
     napi_throw_error(env, "EWATCH", strerror(ENOMEM));
@@ -111,13 +121,8 @@ static napi_value watch_read(napi_env env, napi_callback_info info) {
 // pollPriority(fd): whether poll(2) with no wait reports POLLPRI or POLLERR on `fd`: for /proc/self/mountinfo,
 // that the mount table changed since the file was opened or last polled (proc(5)). Throws EWATCH when poll fails.
 static napi_value poll_priority(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1];
   int32_t fd = -1;
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc != 1 || !int_arg(env, argv[0], &fd)) {
-    napi_throw_type_error(env, NULL, "pollPriority(fd: number)");
-    return NULL;
-  }
+  if (!fd_only_arg(env, info, "pollPriority(fd: number)", &fd)) return NULL;
   struct pollfd one = {.fd = fd, .events = POLLPRI};
   int ready;
   do {
@@ -149,14 +154,9 @@ static napi_value case_folded(napi_env env, napi_callback_info info) {
     return NULL;
   }
   napi_value result;
-  if (length == 0 || length >= MAX_PATH_BYTES) {
-    napi_create_int32(env, -1, &result);
-    return result;
-  }
   char path[MAX_PATH_BYTES];
-  napi_get_value_string_utf8(env, argv[0], path, sizeof(path), &length);
   int answer = -1;
-  int fd = strlen(path) == length ? open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK) : -1;
+  int fd = path_arg(env, argv[0], path) == 0 ? open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK) : -1;
   if (fd != -1) {
     int flags = 0;
     answer = ioctl(fd, FS_IOC_GETFLAGS, &flags) == -1 ? 0 : (flags & FS_CASEFOLD_FL) != 0;

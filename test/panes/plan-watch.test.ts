@@ -17,7 +17,7 @@ import { type MountPlan, planSpawn, type SandboxLayout } from "../../src/panes/s
 import { readingFor } from "../../src/panes/sandbox/plan-reads.js";
 import { MAX_PLAN_WATCHES, type PlanWatch, PlanWatcher } from "../../src/panes/sandbox/plan-watch.js";
 import { fitOf, stillFits } from "../../src/panes/sandbox/spare-fit.js";
-import { DEFAULT_READ_ONLY } from "../../src/validation/sandbox-paths.js";
+import { spawnLayout } from "../support/spawn-layout.js";
 
 /**
  * A spare sandbox is used without planning its mounts again while its PlanWatch says nothing the plan read has
@@ -33,17 +33,7 @@ let ws: string;
 let home: string;
 let watcher: PlanWatcher;
 
-function layout(): SandboxLayout {
-  return {
-    workspace: [ws],
-    hide: ["~/.ssh", "~/.netrc", "~/.config/gh"],
-    readOnly: DEFAULT_READ_ONLY,
-    alwaysHide: [],
-    alwaysReadOnly: [],
-    reveal: [],
-    home,
-  };
-}
+const layout = (): SandboxLayout => spawnLayout(ws, home, ["~/.ssh", "~/.netrc", "~/.config/gh"]);
 
 function watchedPlan(): { plan: MountPlan; watch: PlanWatch } {
   const watch = watcher.watchPlan();

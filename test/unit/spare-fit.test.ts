@@ -11,23 +11,13 @@ import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { planSpawn, type SandboxLayout } from "../../src/panes/sandbox/mount-plan.js";
 import { fitOf, stillFits } from "../../src/panes/sandbox/spare-fit.js";
-import { DEFAULT_READ_ONLY } from "../../src/validation/sandbox-paths.js";
+import { spawnLayout } from "../support/spawn-layout.js";
 
 let dir: string;
 let ws: string;
 let home: string;
 
-function layout(): SandboxLayout {
-  return {
-    workspace: [ws],
-    hide: ["~/.ssh"],
-    readOnly: DEFAULT_READ_ONLY,
-    alwaysHide: [],
-    alwaysReadOnly: [],
-    reveal: [],
-    home,
-  };
-}
+const layout = (): SandboxLayout => spawnLayout(ws, home, ["~/.ssh"]);
 
 beforeEach(() => {
   dir = realpathSync(mkdtempSync("/var/tmp/ccmux-spare-fit-"));
