@@ -21,6 +21,8 @@ export const NEEDS_THE_HOST = [
   // stands up a daemon in a bubblewrap pid namespace of its own
   "test/daemon/daemon-socket-sandboxed-fake-daemon.test.ts",
   "test/unit/spare-fit.test.ts",
+  // plans in /var/tmp, and mounts a tmpfs there as root
+  "test/panes/plan-watch.test.ts",
   // builds a bubblewrap sandbox and plants a directory in /var/tmp
   "test/panes/spare-mounts.test.ts",
 ];
