@@ -1,14 +1,21 @@
 import {
   accessSync,
+  closeSync,
+  constants,
   type Dir,
+  fstatSync,
   lstatSync,
   opendirSync,
+  openSync,
   readdirSync,
   readFileSync,
   readlinkSync,
   realpathSync,
   type Stats,
 } from "node:fs";
+
+/** open(2)'s O_PATH (Linux): a descriptor naming a file without opening it (no device is opened, no FIFO waited on). */
+const O_PATH = 0o10000000;
 
 /**
  * Every file system read a mount plan makes (mount-plan.ts and the modules it calls) goes through this module,
@@ -84,18 +91,42 @@ export function access(path: string, mode: number): void {
   accessSync(path, mode);
 }
 
-/** A file's text (UTF-8); throws what readFileSync throws. */
+/** A regular file's text (UTF-8, readRegularFile); throws what opening and reading it throws, EINVAL for anything else. */
 export function readText(file: string): string {
   recording?.read(file);
   let text: string;
   try {
-    text = readFileSync(file, "utf8");
+    text = readRegularFile(file);
   } catch (error) {
     recording?.readDone(file, null);
     throw error;
   }
   recording?.readDone(file, text);
   return text;
+}
+
+/**
+ * The text (UTF-8) of `file`, symlinks followed, when it is a regular file; throws EINVAL for anything else.
+ * Security: the files a plan reads lie in repositories a pane can make. A pane's `x/.git/config` made a FIFO
+ * blocked the server's thread in open(2) at the next spawn, for good; a symlink to a device (/dev/watchdog, a
+ * tty) would have had the server open it, as root under a root server. The file is named with O_PATH, which
+ * opens nothing, checked to be a regular file, and only then opened, through that descriptor (no path race).
+ */
+export function readRegularFile(file: string): string {
+  const named = openSync(file, O_PATH);
+  try {
+    if (!fstatSync(named).isFile()) {
+      throw Object.assign(new Error(`${file} is not a regular file`), { code: "EINVAL" });
+    }
+    const opened = openSync(`/proc/self/fd/${named}`, constants.O_RDONLY | constants.O_NONBLOCK);
+    try {
+      return readFileSync(opened, "utf8");
+    } finally {
+      closeSync(opened);
+    }
+  } finally {
+    closeSync(named);
+  }
 }
 
 /** readlinkSync; throws what it throws. */

@@ -3,14 +3,13 @@ import {
   constants,
   lstatSync,
   openSync,
-  readFileSync,
   readlinkSync,
   type Stats,
   statfsSync,
 } from "node:fs";
 import { basename, dirname } from "node:path";
 import { addon } from "../../native/addon.js";
-import type { PlanReader } from "./plan-reads.js";
+import { type PlanReader, readRegularFile } from "./plan-reads.js";
 
 // inotify(7) bits (Linux ABI).
 const IN_MODIFY = 0x2;
@@ -389,7 +388,7 @@ export class PlanWatch implements PlanReader {
 /** A file's text, or null when it cannot be read (as readText's caller sees a failed read). */
 function textOrNull(file: string): string | null {
   try {
-    return readFileSync(file, "utf8");
+    return readRegularFile(file);
   } catch {
     return null;
   }
