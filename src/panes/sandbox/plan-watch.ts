@@ -1,12 +1,4 @@
-import {
-  closeSync,
-  constants,
-  lstatSync,
-  openSync,
-  readlinkSync,
-  type Stats,
-  statfsSync,
-} from "node:fs";
+import { closeSync, constants, lstatSync, openSync, readlinkSync, type Stats, statfsSync } from "node:fs";
 import { basename, dirname } from "node:path";
 import { addon } from "../../native/addon.js";
 import { type PlanReader, readRegularFile } from "./plan-reads.js";
