@@ -251,6 +251,14 @@ describe("a spare's plan watch reports every change that can change the plan", (
     }
   });
 
+  it("configs too large to read again at each check (a pane's many repositories) are never trusted", () => {
+    for (let i = 0; i < 20; i++) {
+      mkdirSync(join(ws, "src", `r${i}`, ".git"), { recursive: true });
+      writeFileSync(join(ws, "src", `r${i}`, ".git", "config"), `#${"x".repeat(60 * 1024)}\n`);
+    }
+    expect(expectSoundAfter(() => {})).toBe(false);
+  });
+
   it("a search that needs more watches than the budget is reported, never trusted", () => {
     for (let i = 0; i <= MAX_PLAN_WATCHES; i++) mkdirSync(join(ws, "src", `d${i}`));
     expect(expectSoundAfter(() => {})).toBe(false);

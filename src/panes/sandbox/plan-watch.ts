@@ -36,8 +36,11 @@ const CONTENT_EVENTS = IN_MODIFY | IN_CLOSE_WRITE | IN_ATTRIB | IN_DELETE_SELF |
 export const MAX_PLAN_WATCHES = 2048;
 /** Symlinks followed in one lookup, as the kernel allows (MAXSYMLINKS): past it the plan is not watched. */
 const MAX_LINKS = 40;
-/** A file the plan read that is longer than this (UTF-16 units) is not read again at each check: not watched. */
-const MAX_REREAD_CHARS = 64 * 1024;
+/**
+ * Files the plan read are kept and read again at each check while they hold at most this much in all (UTF-16
+ * units): past it (a pane can make 300 repositories with large configs) the plan is not watched.
+ */
+const MAX_REREAD_CHARS = 1024 * 1024;
 
 /**
  * File systems (statfs f_type, linux/magic.h) where every change to a name, mode or file reaches inotify, because
@@ -215,6 +218,7 @@ export class PlanWatch implements PlanReader {
   private readonly realDirs = new Map<string, string | null>();
   /** What each file the plan read gave it (null: the read failed), read again at each check. */
   private readonly contents = new Map<string, string | null>();
+  private contentChars = 0;
   private changed = false;
 
   constructor(private readonly watcher: PlanWatcher) {}
@@ -240,8 +244,12 @@ export class PlanWatch implements PlanReader {
 
   readDone(file: string, text: string | null): void {
     const before = this.contents.get(file);
-    if ((text !== null && text.length > MAX_REREAD_CHARS) || (before !== undefined && before !== text))
-      this.changed = true;
+    if (before !== undefined) {
+      if (before !== text) this.changed = true;
+      return;
+    }
+    this.contentChars += text?.length ?? 0;
+    if (this.contentChars > MAX_REREAD_CHARS) this.changed = true;
     else this.contents.set(file, text);
   }
 
