@@ -39,10 +39,14 @@ describe("a spare's terminal flooded before its spawn", () => {
       });
     // The first unsandboxed spawn starts afresh and has the next one made ahead.
     await spawn(["/bin/true"]).exited();
-    await expect.poll(() => spares.plainSpare.spares.length > 0, { timeout: 10_000 }).toBe(true);
+    // Its terminal, from /proc stat (the launcher is not dumpable: its fd links are closed to its own uid too),
+    // once the forked child has made the pty its controlling terminal (0 until then, on a busy machine).
+    const ttyOf = (pid: number | undefined) => (pid === undefined ? 0 : (readStat(pid)?.tty ?? 0));
+    await expect
+      .poll(() => ttyOf(spares.plainSpare.spares[0]?.process.pid), { timeout: 10_000 })
+      .toBeGreaterThan(0);
     const spare = spares.plainSpare.spares[0] as NonNullable<(typeof spares.plainSpare.spares)[0]>;
-    // Its terminal, from /proc stat (the launcher is not dumpable: its fd links are closed to its own uid too).
-    const ttyNr = readStat(spare.process.pid)?.tty ?? 0;
+    const ttyNr = ttyOf(spare.process.pid);
     const major = (ttyNr >> 8) & 0xfff;
     const minor = (ttyNr & 0xff) | ((ttyNr >> 12) & 0xfff00);
     expect(major).toBeGreaterThanOrEqual(136);
