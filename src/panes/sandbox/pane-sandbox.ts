@@ -359,12 +359,6 @@ export class PaneSandbox {
 }
 
 /**
- * A stand-in (an empty read-only directory where a protected one is missing) needs a mount point, which bwrap
- * makes on the host. Run by a root server it would be root's: an empty `.vscode` in the person's workspace
- * they could no longer write into. Made here first, with `asOwner` owned like the directory it is made in.
- * Returns whether any was made.
- */
-/**
  * A plan spares are built from: its fit (what each mounted path was when it was made), the watch on what it read,
  * and how many spares built from it are not yet taken or ended.
  */
@@ -380,6 +374,12 @@ function planWatched(layout: SandboxLayout, watch: PlanWatch | undefined): Mount
   return watch ? readingFor(watch, () => planSpawn(layout, [])) : planSpawn(layout, []);
 }
 
+/**
+ * A stand-in (an empty read-only directory where a protected one is missing) needs a mount point, which bwrap
+ * makes on the host. Run by a root server it would be root's: an empty `.vscode` in the person's workspace
+ * they could no longer write into. Made here first, with `asOwner` owned like the directory it is made in.
+ * Returns whether any was made.
+ */
 function makeStandIns(mounts: readonly Mount[], asOwner: boolean): boolean {
   let made = false;
   for (const mount of mounts) {
