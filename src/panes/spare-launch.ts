@@ -144,7 +144,7 @@ export interface SpareSpawn {
 }
 
 /**
- * One pane process started ahead of the next spawn of its kind (issue 16): a fresh pty and, on it, the pane
+ * Up to `capacity` pane processes started ahead of the next spawns of their kind (issue 16), each a fresh pty and, on it, the pane
  * launcher waiting for the program on a pipe only this process writes (native/pane-launcher.c) — for a sandboxed
  * spawn inside bwrap's namespaces, mounts and seccomp program, already built (`await`); for an unsandboxed one on
  * the host, to become the program (`exec`). A spawn then sends the checked argv, environment, directory and
@@ -152,11 +152,11 @@ export interface SpareSpawn {
  *
  * Security: a spare runs nothing of a pane's until a spawn, checked and audited, sends it a program; the launcher
  * is not dumpable meanwhile (a process of the same user cannot ptrace it or open its pipe), and nothing else has
- * its pty. A sandboxed spare is used only while it still fits (SpareStart.fits: the mount plan made again at the
- * spawn is the same, each mounted path the same file); otherwise it is ended and the spawn builds its own. It
+ * its pty. A sandboxed spare is used only while it still fits (SpareStart.fits: nothing its plan read has changed,
+ * or the mount plan made again at the spawn is the same, each mounted path the same file); otherwise it is ended. It
  * counts against no pane and is never taken for an orphan (PaneProcesses.reserve), and it dies with this process
- * (bwrap --die-with-parent; the pty's hangup). Cost: one pty and, sandboxed, bwrap's processes and namespaces,
- * for as long as the server runs.
+ * (bwrap --die-with-parent; the pty's hangup). Cost per spare: one pty and, sandboxed, bwrap's processes and
+ * namespaces, for as long as the server runs.
  */
 export class SpareLauncher {
   /** The spares ready, oldest first. */
