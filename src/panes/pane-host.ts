@@ -63,9 +63,10 @@ export interface PaneHost {
   watchFrames(id: string, listener: FrameListener): FrameWatch;
   /**
    * Runs one checked step in a validated shell (validation/shell-line.ts decided it) and waits for its end, up to
-   * `timeoutMs` (then it goes on; shellWait picks it up). `display` is the line as the agent wrote it. Throws
-   * PANE_NOT_FOUND, INVALID_ARGUMENT (not a validated shell), PANE_BUSY (a command still runs or holds the
-   * terminal), PANE_EXITED.
+   * `timeoutMs` (then it goes on, or starts once the shell is ready; shellWait picks it up). `display` is the line
+   * as the agent wrote it. Throws PANE_NOT_FOUND, INVALID_ARGUMENT (not a validated shell), PANE_BUSY (a command
+   * still runs, waits to start, or holds the terminal), PANE_EXITED, CANCELLED (`signal` aborted before the shell
+   * was ready: nothing was typed).
    */
   shellRun(
     id: string,

@@ -550,6 +550,15 @@ describe.each([
     expect(next.uncertain ?? false).toBe(false);
   });
 
+  it("a run whose wait ends before the shell is ready still starts, and run {pane} gets its answer", async () => {
+    const pane = await shell();
+    // timeout_ms 0 gives up before the new shell reports ready (a busy machine made 100 ms do the same).
+    const early = await mcp.ok<RunResult>("run", { pane, command: "echo early", timeout_ms: 0 });
+    expect(early).toMatchObject({ alive: true, reason: "timeout" });
+    const ended = await mcp.ok<RunResult>("run", { pane, timeout_ms: 20_000 });
+    expect(ended).toMatchObject({ exitCode: 0, output: "early" });
+  });
+
   it("output with TABs reads as the lines the terminal shows, not one line per column", async () => {
     const pane = await shell();
     const ran = await mcp.ok<RunResult>("run", { pane, command: "bash tabs.sh" });

@@ -37,7 +37,7 @@ afterEach(() => {
 });
 
 /** A shell started against `pane`, with the test holding the shell's ends of both pipes. */
-async function startShell(pane: FakePane, dialect: "bash" | "zsh" = "bash") {
+async function startShell(pane: FakePane, dialect: "bash" | "zsh" = "bash", options = { ready: true }) {
   const shell = new ValidatedShell(pane, {
     dialect,
     cwd: "/ws",
@@ -70,8 +70,12 @@ async function startShell(pane: FakePane, dialect: "bash" | "zsh" = "bash") {
   const report = (...fields: string[]) => writeSync(back, Buffer.from(`${fields.join("\0")}\0`, "latin1"));
   const push = (text: string) =>
     shell.scan(Buffer.from(text, "latin1"), (part) => (pane.text += part.toString("latin1")));
-  report("ready", "/ws");
-  await shell.ready();
+  /** The shell reports that it is ready (startShell does unless told not to). */
+  const becomeReady = async () => {
+    report("ready", "/ws");
+    await shell.ready();
+  };
+  if (options.ready) await becomeReady();
   const secret = /__ccmux_secret=([0-9A-F]+)/.exec(await stream())?.[1] as string;
   /** The nonce of the last command ccmux wrote, once the stream has it. */
   const nonce = async (count: number): Promise<string> => {
@@ -81,8 +85,11 @@ async function startShell(pane: FakePane, dialect: "bash" | "zsh" = "bash") {
     return [...(await stream()).matchAll(/__ccmux_start ([0-9A-F]+) /g)].at(-1)?.[1] as string;
   };
   const mark = (kind: "C" | "D", tag: string, id: string) => `\u001b]133;${kind};${tag};${id}\u0007`;
-  return { shell, secret, nonce, report, push, mark };
+  return { shell, secret, nonce, report, push, mark, stream, becomeReady };
 }
+
+/** A command ccmux typed into the command stream (the start-up only defines the function). */
+const STARTED = /__ccmux_start [0-9A-F]+ /;
 
 const TRUE: ShellStep = { kind: "exec", argv: ["/bin/true"], input: "none", rule: "commands[1]" };
 
@@ -149,5 +156,49 @@ describe("ValidatedShell: what a command's answer rests on", () => {
     report("done", "0123456789ABCDEF", "0", "/", "");
     await expect(outcome).rejects.toMatchObject({ code: "PANE_EXITED" });
     await expect(shell.run(TRUE, "true")).rejects.toMatchObject({ code: "PANE_EXITED" });
+  });
+});
+
+describe("ValidatedShell: a command taken before the shell is ready", () => {
+  it("is offered by current() from the call on, starts once the shell is ready, and blocks a second run", async () => {
+    const pane = new FakePane();
+    const { shell, secret, nonce, report, push, mark, stream, becomeReady } = await startShell(pane, "bash", {
+      ready: false,
+    });
+    const outcome = shell.run(TRUE, "true");
+    // run with only `pane` (a wait that gave up, as on a busy machine) must find it, not "no command runs".
+    expect(shell.current()).toBe(outcome);
+    await expect(shell.run(TRUE, "true")).rejects.toMatchObject({ code: "PANE_BUSY" });
+    expect(await stream()).not.toMatch(STARTED);
+    await becomeReady();
+    const id = await nonce(1);
+    expect(shell.current()).toBe(outcome);
+    report("start", id, "");
+    push(`${mark("C", secret, id)}late${mark("D", secret, id)}`);
+    report("done", id, "0", "/ws", "");
+    expect(await outcome).toMatchObject({ status: 0, output: "late" });
+    expect(shell.current()).toBe(outcome);
+    shell.delivered(outcome);
+    expect(shell.current()).toBeUndefined();
+  });
+
+  it("a run cancelled before the shell is ready types nothing, then and later", async () => {
+    const pane = new FakePane();
+    const { shell, secret, nonce, report, push, mark, stream, becomeReady } = await startShell(pane, "bash", {
+      ready: false,
+    });
+    const cancel = new AbortController();
+    const withdrawn = shell.run(TRUE, "true", cancel.signal);
+    cancel.abort();
+    await becomeReady();
+    await expect(withdrawn).rejects.toMatchObject({ code: "CANCELLED" });
+    expect(await stream()).not.toMatch(STARTED);
+    expect(shell.current()).toBeUndefined();
+    const next = shell.run(TRUE, "true");
+    const id = await nonce(1);
+    report("start", id, "");
+    push(`${mark("C", secret, id)}next${mark("D", secret, id)}`);
+    report("done", id, "0", "/ws", "");
+    expect(await next).toMatchObject({ output: "next" });
   });
 });

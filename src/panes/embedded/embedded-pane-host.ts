@@ -451,7 +451,7 @@ export class EmbeddedPaneHost implements PaneHost {
     options: { timeoutMs: number; signal?: AbortSignal },
   ): Promise<ShellRunAnswer> {
     const { pane, shell } = this.shellOf(id);
-    const started = shell.run(step, display);
+    const started = shell.run(step, display, options.signal);
     started.catch(() => {});
     const outcome = await untilSettled(started, options);
     return this.shellAnswer(pane, shell, outcome, shell.current());

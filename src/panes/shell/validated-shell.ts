@@ -121,7 +121,9 @@ export class ValidatedShell {
   private running: Running | undefined;
   private carry: Buffer = Buffer.alloc(0);
   private broken: string | undefined;
-  /** The last command started, and whether the agent had its answer. */
+  /** A command run() took before the shell was ready: it starts once the shell reports ready, unless withdrawn. */
+  private queued: Promise<ShellOutcome> | undefined;
+  /** The last command started (the promise run() returned for it), and whether the agent had its answer. */
   private last: { outcome: Promise<ShellOutcome>; delivered: boolean } | undefined;
 
   /**
@@ -219,19 +221,57 @@ export class ValidatedShell {
   }
 
   /**
-   * Runs one checked step: resolves with its outcome when the shell reports its end. Throws PANE_BUSY while a
-   * command runs or a process the shell started still holds the terminal, PANE_EXITED once the shell is gone.
-   * Waits for the shell to be ready first (bounded by the caller).
+   * Runs one checked step: resolves with its outcome when the shell reports its end. Rejects with PANE_BUSY while a
+   * command runs or waits to start, or a process the shell started still holds the terminal; PANE_EXITED once the
+   * shell is gone. A step taken before the shell is ready waits for it and then starts, even when the caller's wait
+   * gave up meanwhile: current() offers it from this call on. `signal` aborting before it started withdraws it
+   * (nothing is typed).
    */
-  async run(step: ShellStep, display: string): Promise<ShellOutcome> {
-    await this.readyPromise;
-    if (this.broken !== undefined) throw new CcmuxError("PANE_EXITED", `The shell is gone: ${this.broken}.`);
-    if (this.running !== undefined) {
-      throw new CcmuxError(
-        "PANE_BUSY",
-        "The shell is still running a command: run with only `pane` waits for it; send_keys C-c stops it when its rule takes keys, kill_pane always does.",
+  run(step: ShellStep, display: string, signal?: AbortSignal): Promise<ShellOutcome> {
+    if (this.running !== undefined || this.queued !== undefined) {
+      return Promise.reject(
+        new CcmuxError(
+          "PANE_BUSY",
+          "The shell is still running a command: run with only `pane` waits for it; send_keys C-c stops it when its rule takes keys, kill_pane always does.",
+        ),
       );
     }
+    let withdrawn = false;
+    const withdraw = () => {
+      withdrawn = true;
+    };
+    // Security: a run that was waiting for the shell and is no longer wanted never starts a command later.
+    if (signal?.aborted) withdraw();
+    else signal?.addEventListener("abort", withdraw, { once: true });
+    let answer: (outcome: Promise<ShellOutcome>) => void = () => {};
+    let refuse: (error: unknown) => void = () => {};
+    const outcome = new Promise<ShellOutcome>((resolve, reject) => {
+      answer = resolve;
+      refuse = reject;
+    });
+    outcome.catch(() => {});
+    this.readyPromise
+      .finally(() => {
+        if (this.queued === outcome) this.queued = undefined;
+        signal?.removeEventListener("abort", withdraw);
+      })
+      .then(() => {
+        if (withdrawn) {
+          throw new CcmuxError(
+            "CANCELLED",
+            "The run was cancelled before the shell was ready: nothing was typed.",
+          );
+        }
+        answer(this.start(step, display, outcome));
+      })
+      .catch(refuse);
+    this.queued = outcome;
+    return outcome;
+  }
+
+  /** Starts `step` now that the shell is ready; `answer`: the promise run() returned for it (see run). */
+  private start(step: ShellStep, display: string, answer: Promise<ShellOutcome>): Promise<ShellOutcome> {
+    if (this.broken !== undefined) throw new CcmuxError("PANE_EXITED", `The shell is gone: ${this.broken}.`);
     const front = this.pane.foregroundGroup();
     // A group that took the terminal and then ended (its processes are gone) holds nothing: the command's job takes
     // the terminal from it, and the shell takes it back after (an attack review left the shell busy for good).
@@ -253,7 +293,7 @@ export class ValidatedShell {
     });
     outcome.catch(() => {});
     this.running = { nonce, step, phase: "C", outcome, settle, fail };
-    this.last = { outcome, delivered: false };
+    this.last = { outcome: answer, delivered: false };
     this.carry = Buffer.alloc(0);
     this.scriptStream?.write(DIALECTS[this.dialect].command(step, nonce, display, this.childFds));
     return outcome;
@@ -264,7 +304,7 @@ export class ValidatedShell {
    * after run's wait gave up); undefined otherwise.
    */
   current(): Promise<ShellOutcome> | undefined {
-    if (this.running) return this.running.outcome;
+    if (this.queued) return this.queued;
     return this.last && !this.last.delivered ? this.last.outcome : undefined;
   }
 
