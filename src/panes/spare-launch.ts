@@ -305,8 +305,15 @@ export class SpareLauncher {
     this.end(spare);
   }
 
-  /** Ends a spare's processes (SIGKILL: a sandboxed launcher blocks the rest) and releases what the server holds. */
+  /**
+   * Ends a spare's processes (SIGKILL: a sandboxed launcher blocks the rest), its whole process group while its first
+   * process is not reaped (its pid still names the group), and releases what the server holds.
+   */
   private end(spare: Spare): void {
+    // Security: bubblewrap's inner process (pid 1 of the sandbox) waits on an eventfd for the outer one's go-ahead
+    // while the sandbox is built, with no parent-death signal set yet: a spare ended then (a server exiting right
+    // after making one, on CI) left it waiting forever, a process outside every pane. It is in the spare's group.
+    if (!spare.relay.exited) trySignal(-spare.process.pid, "SIGKILL");
     trySignal(spare.process.pid, "SIGKILL");
     spare.process.dispose();
     spare.start.dispose();
