@@ -8,7 +8,8 @@
       "sources": [
         "native/fd-flags.c",
         "native/fs-watch.c",
-        "native/keyring.c"
+        "native/keyring.c",
+        "native/proc-stats.c"
       ]
     },
     {

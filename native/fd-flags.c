@@ -36,6 +36,7 @@
 #include <unistd.h>
 
 #include "fs-watch.h"
+#include "proc-stats.h"
 #include "keyring.h"
 
 #ifndef TIOCGPTPEER
@@ -375,5 +376,6 @@ NAPI_MODULE_INIT() {
   napi_set_named_property(env, exports, "execInPlace", fn);
   ccmux_register_keyring(env, exports);
   ccmux_register_fs_watch(env, exports);
+  ccmux_register_proc_stats(env, exports);
   return exports;
 }

@@ -67,6 +67,14 @@ export interface FdAddon {
    * system keeps no such flags), -1 when it cannot be opened as a directory.
    */
   caseFolded(path: string): number;
+  /**
+   * Every process's /proc/<pid>/stat, parsed (native/proc-stats.c): 9 numbers a process, in order pid, ppid, pgrp,
+   * session, tty_nr, tpgid, num_threads, starttime (clock ticks since boot), zombie (1 or 0). Processes that exit
+   * while it reads are left out. Throws EPROC when /proc cannot be listed.
+   */
+  procStats(): Float64Array;
+  /** The 9 numbers of procStats for one process, or null when it is gone. */
+  procStat(pid: number): Float64Array | null;
 }
 
 // Built by `npm install` (binding.gyp) into build/Release, two levels above both src/native and dist/native. Loaded

@@ -1,4 +1,5 @@
-import { readdirSync, readFileSync, statSync } from "node:fs";
+import { statSync } from "node:fs";
+import { addon } from "../native/addon.js";
 
 /** One process as /proc/<pid>/stat shows it (proc(5)). */
 export interface ProcessEntry {
@@ -20,44 +21,46 @@ export interface ProcessEntry {
   zombie: boolean;
 }
 
-/** Every process in /proc, read in one pass. Processes that exit while we look are left out. */
+/** Numbers per process in addon.procStats (native/proc-stats.c). */
+const STAT_FIELDS = 9;
+
+/**
+ * Every process in /proc, read in one pass (natively: see native/proc-stats.c). Processes that exit while we look
+ * are left out; an empty table when /proc cannot be listed.
+ */
 export function readProcesses(): Map<number, ProcessEntry> {
   const table = new Map<number, ProcessEntry>();
-  let entries: string[];
+  let stats: Float64Array;
   try {
-    entries = readdirSync("/proc");
+    stats = addon.procStats();
   } catch {
     return table;
   }
-  for (const entry of entries) {
-    if (!/^\d+$/.test(entry)) continue;
-    const parsed = readStat(Number(entry));
-    if (parsed) table.set(parsed.pid, parsed);
+  for (let at = 0; at + STAT_FIELDS <= stats.length; at += STAT_FIELDS) {
+    const entry = entryOf(stats, at);
+    table.set(entry.pid, entry);
   }
   return table;
 }
 
 /** One process's /proc/<pid>/stat, or undefined if it is gone. */
 export function readStat(pid: number): ProcessEntry | undefined {
-  let stat: string;
-  try {
-    stat = readFileSync(`/proc/${pid}/stat`, "latin1");
-  } catch {
-    return undefined; // exited while we looked
-  }
-  // Fields after the parenthesised command name (which may itself contain spaces and parentheses):
-  // state(3) ppid(4) pgrp(5) session(6) tty_nr(7) tpgid(8) ... num_threads(20) itrealvalue(21) starttime(22).
-  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  const stats = addon.procStat(pid);
+  return stats === null ? undefined : entryOf(stats, 0);
+}
+
+/** The entry whose numbers start at `at` in procStats' answer: pid ppid pgrp session tty tpgid threads start zombie. */
+function entryOf(stats: Float64Array, at: number): ProcessEntry {
   return {
-    pid,
-    ppid: Number(fields[1]),
-    pgrp: Number(fields[2]),
-    session: Number(fields[3]),
-    tty: Number(fields[4]),
-    tpgid: Number(fields[5]),
-    threads: Math.max(1, Number(fields[17]) || 1),
-    start: fields[19] ?? "",
-    zombie: fields[0] === "Z",
+    pid: stats[at] as number,
+    ppid: stats[at + 1] as number,
+    pgrp: stats[at + 2] as number,
+    session: stats[at + 3] as number,
+    tty: stats[at + 4] as number,
+    tpgid: stats[at + 5] as number,
+    threads: stats[at + 6] as number,
+    start: String(stats[at + 7]),
+    zombie: stats[at + 8] === 1,
   };
 }
 

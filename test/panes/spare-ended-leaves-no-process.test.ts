@@ -26,7 +26,7 @@ function forkingSpare(): SpareRecipe {
       const [requestRead, requestWrite] = addon.makePipe(false);
       closeSync(requestRead);
       return {
-        argv: ["/bin/sh", "-c", "trap \"\" HUP; sleep 600 & wait"],
+        argv: ["/bin/sh", "-c", 'trap "" HUP; sleep 600 & wait'],
         passFds: [],
         requestFd: requestWrite,
         exitStatus: undefined,
