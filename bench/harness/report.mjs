@@ -95,8 +95,10 @@ driven through the real MCP SDK client over stdio, as an agent drives it; tmux i
 <tmp>/sock -f /dev/null\`, \`history-limit\` 10000 like ccmux's scrollback, \`remain-on-exit on\`). Where a row
 waits for something to happen, each peer is timed by its own clock (a process's exit, tmux's \`wait-for\`, a
 control-mode client's \`%output\` notification), never by a client polling it, which would compete with the
-measured program for the CPU. Every workload checks its result (the marker is on screen, the token was echoed,
-the panes hold their history), so a fast wrong answer cannot count.
+measured program for the CPU. The bench process collects its own garbage before each peer's turn (it hosts raw
+node-pty, @xterm/headless and the MCP clients), so that one peer's leftovers are not collected while the next is
+timed. Every workload checks its result (the marker is on screen, the token was echoed, the panes hold their
+history), so a fast wrong answer cannot count.
 
 ## How to run
 

@@ -1,7 +1,19 @@
 // Timing: samples of one way, and runs in which several ways of doing the same thing take turns.
 import { performance } from "node:perf_hooks";
+import { setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
 
 export const now = () => performance.now();
+
+// The bench process hosts peers itself (raw node-pty, @xterm/headless) and the MCP clients: garbage one of them
+// leaves is otherwise collected while the next is timed, on the same two cores.
+setFlagsFromString("--expose-gc");
+const collect = /** @type {() => void} */ (runInNewContext("gc"));
+
+/** Collects the bench process's garbage now, so that none of it is collected while the next peer is timed. */
+export function settleHeap() {
+  collect();
+}
 
 /** A sample a way timed itself, by the measured program's own clock, instead of by the call's duration. */
 export class OwnClock {
@@ -60,6 +72,7 @@ export async function interleave(ways, { n, block, warmup, blockWarmup = 0, turn
   for (let done = 0; done < n; done += block) {
     const count = Math.min(block, n - done);
     for (const [name, way] of order) {
+      settleHeap();
       const samples = await sample(count, blockWarmup, (i) => way(i < 0 ? i : done + i));
       out[name] = [...(out[name] ?? []), ...samples];
     }

@@ -4,7 +4,7 @@ import { COLS, LONG_MS, ROWS, SCROLLBACK } from "../harness/config.mjs";
 import { fig } from "../harness/format.mjs";
 import { ptyRun, ptyToXterm, scriptRun } from "../harness/pty-readers.mjs";
 import { peer, perRun, row } from "../harness/rows.mjs";
-import { eachRun, now } from "../harness/sampling.mjs";
+import { eachRun, now, settleHeap } from "../harness/sampling.mjs";
 import { untilSignalled } from "../harness/tmux-clocks.mjs";
 import { pollUntil } from "../harness/tmux-server.mjs";
 
@@ -88,8 +88,10 @@ variant once, in an order that rotates; ratios are taken within each run.`,
       for (const [name, variant] of [
         ...variants.slice(turn % variants.length),
         ...variants.slice(0, turn % variants.length),
-      ])
+      ]) {
+        settleHeap();
         rates[name] = mb / ((await variant()) / 1000);
+      }
       ctx.log(
         `  ingest run ${turn + 1}: ${variants.map(([name]) => `${name} ${Math.round(rates[name] ?? 0)}`).join(", ")} MB/s`,
       );
