@@ -1,6 +1,13 @@
 import { readlinkSync, realpathSync } from "node:fs";
+import { constants as osConstants } from "node:os";
 import { addon } from "../native/addon.js";
-import { type ProcessEntry, readProcesses, readStat, standardTerminals } from "./process-session.js";
+import {
+  type ProcessEntry,
+  readProcesses,
+  readStat,
+  signalMasks,
+  standardTerminals,
+} from "./process-session.js";
 
 /** A pane's first process: the program, or the outer bwrap of a sandboxed pane. */
 interface PaneRoot {
@@ -94,6 +101,28 @@ export class PaneProcesses {
       if (entry.pgrp === stat.tpgid && entry.session === root.pid && !entry.zombie) return stat.tpgid;
     }
     return undefined;
+  }
+
+  /**
+   * Whether `signal` would do nothing to process group `group` of the pane's session: each of its live processes
+   * blocks or ignores it, and one at least ignores it (a shell at its prompt ignores SIGTERM; the sandbox's own
+   * processes in that group block every signal). False when the group has no live process of the pane's session.
+   */
+  groupIgnores(pane: string, group: number, signal: NodeJS.Signals): boolean {
+    const root = this.roots.get(pane);
+    const number = osConstants.signals[signal];
+    if (!root || number === undefined || group <= 0) return false;
+    const bit = 1n << BigInt(number - 1);
+    let ignoring = false;
+    for (const entry of readProcesses().values()) {
+      if (entry.pgrp !== group || entry.zombie) continue;
+      if (entry.session !== root.pid) return false;
+      const masks = signalMasks(entry.pid);
+      if (masks === undefined) continue; // gone meanwhile
+      if ((masks.ignored & bit) !== 0n) ignoring = true;
+      else if ((masks.blocked & bit) === 0n) return false;
+    }
+    return ignoring;
   }
 
   /**

@@ -1,4 +1,4 @@
-import { statSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
 import { addon } from "../native/addon.js";
 
 /** One process as /proc/<pid>/stat shows it (proc(5)). */
@@ -62,6 +62,26 @@ function entryOf(stats: Float64Array, at: number): ProcessEntry {
     start: String(stats[at + 7]),
     zombie: stats[at + 8] === 1,
   };
+}
+
+/**
+ * The signals a process blocks and ignores, from /proc/<pid>/status (SigBlk, SigIgn): bit N-1 stands for signal N.
+ * Undefined when it is gone or its status cannot be read.
+ */
+export function signalMasks(pid: number): { blocked: bigint; ignored: bigint } | undefined {
+  let status: string;
+  try {
+    status = readFileSync(`/proc/${pid}/status`, "latin1");
+  } catch {
+    return undefined;
+  }
+  const mask = (name: string): bigint | undefined => {
+    const hex = new RegExp(`^${name}:\\s*([0-9a-f]+)$`, "m").exec(status)?.[1];
+    return hex === undefined ? undefined : BigInt(`0x${hex}`);
+  };
+  const blocked = mask("SigBlk");
+  const ignored = mask("SigIgn");
+  return blocked === undefined || ignored === undefined ? undefined : { blocked, ignored };
 }
 
 /**

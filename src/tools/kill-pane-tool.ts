@@ -10,7 +10,7 @@ const input = z.strictObject({
     .enum(["SIGTERM", "SIGINT", "SIGHUP", "SIGQUIT", "SIGKILL"])
     .optional()
     .describe(
-      "Sent once (default SIGTERM) to the processes in front on the pane's terminal, as a C-c from the keyboard would be; if the pane's process has not ended 2 s later, SIGKILL goes to everything the pane started.",
+      "Sent once (default SIGTERM) to the processes in front on the pane's terminal, as a C-c from the keyboard would be; when they ignore it (a shell at its prompt ignores SIGTERM), the terminal is hung up instead (SIGHUP), as closing it would. If the pane's process has not ended 2 s later, SIGKILL goes to everything the pane started.",
     ),
 });
 

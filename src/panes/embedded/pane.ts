@@ -66,6 +66,8 @@ const FIRST_ROW: HistoryMark = { row: 0 };
 
 /** Grace between the first signal and SIGKILL when a pane is killed (the README's "SIGKILL after 2 s"). */
 export const KILL_GRACE_MS = 2000;
+/** During the grace, how often kill looks whether what is in front now ignores the signal (then hangs up). */
+const HANGUP_CHECK_MS = 50;
 /** At most this many SIGKILL sweeps of processes left behind by the pane's first one, 10 ms apart. */
 const SWEEP_ROUNDS = 100;
 
@@ -424,10 +426,7 @@ export class Pane extends EventEmitter {
         // The program starts some milliseconds after the pty's fork (after bwrap, in the sandbox); a signal sent
         // sooner would be lost (see PaneProcesses.programStarted). Waiting for it is part of the grace.
         gone = await this.untilProgramStarted(graceMs);
-        if (!gone) {
-          this.signalForeground(signal);
-          gone = await within(this.exitPromise, Math.max(0, deadline - Date.now()));
-        }
+        if (!gone) gone = await this.signalForegroundUntil(signal, deadline);
       }
       if (!gone) this.signalAll("SIGKILL");
       await within(this.exitPromise, 5000);
@@ -453,13 +452,33 @@ export class Pane extends EventEmitter {
   }
 
   /**
-   * `signal`, once, to the terminal's foreground process group; to the pane's own group when the terminal has
-   * none (while its leader lives, that group id cannot be reused).
+   * `signal`, once, to the terminal's foreground process group (to the pane's own group when the terminal has
+   * none: while its leader lives, that group id cannot be reused), then waits until `deadline` (epoch ms) for the
+   * pane's process to exit; true when it did.
+   *
+   * When what is in front ignores `signal`, the terminal is hung up instead, as closing it would: SIGHUP to that
+   * group. A shell at its prompt ignores SIGTERM, so a killed shell pane waited out the whole grace and lost its
+   * history to SIGKILL (tmux's kill-pane hangs up); the same holds when a job the signal ended leaves the shell in
+   * front again, so what is in front is looked at again every HANGUP_CHECK_MS of the grace. A program that
+   * catches the signal (a dev server shutting down) gets it, once, and its grace, as before; one that ignores
+   * SIGHUP too gets SIGKILL after the grace.
    */
-  private signalForeground(signal: NodeJS.Signals): void {
+  private async signalForegroundUntil(signal: NodeJS.Signals, deadline: number): Promise<boolean> {
     const group = this.processes.foregroundGroup(this.id);
-    if (group !== undefined && trySignal(-group, signal)) return;
-    trySignal(-this.pid, signal);
+    let hungUp = signal === "SIGHUP";
+    if (group !== undefined && !hungUp && this.processes.groupIgnores(this.id, group, signal)) {
+      hungUp = trySignal(-group, "SIGHUP");
+    } else if (group === undefined || !trySignal(-group, signal)) trySignal(-this.pid, signal);
+    for (;;) {
+      const left = deadline - Date.now();
+      if (left <= 0) return false;
+      if (await within(this.exitPromise, hungUp ? left : Math.min(left, HANGUP_CHECK_MS))) return true;
+      if (hungUp) continue;
+      const front = this.processes.foregroundGroup(this.id);
+      if (front !== undefined && this.processes.groupIgnores(this.id, front, signal)) {
+        hungUp = trySignal(-front, "SIGHUP");
+      }
+    }
   }
 
   /** Signals every member and the pane's process group (while its leader lives, the group id cannot be reused). */
