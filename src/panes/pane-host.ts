@@ -159,8 +159,13 @@ export interface ShellState {
 
 /** How a validated shell's command went (PaneHost.shellRun / shellWait). */
 export interface ShellRunAnswer {
-  /** `finished`: the shell reported the command's end; `timeout`/`aborted`: it still runs. */
+  /** `finished`: the shell reported the command's end; `timeout`/`aborted`: it still runs (or waits to start). */
   outcome: "finished" | "timeout" | "aborted";
+  /**
+   * For `aborted` from shellRun: whether the command had been typed (it runs on; run {pane} picks it up) or was
+   * withdrawn while the shell was starting (nothing was typed, nothing runs).
+   */
+  typed?: boolean;
   /** The shell's report, once finished: `$?`, the output between the command's marks, the directory after it. */
   result?: { status: number; output: string; cwd: string; uncertain: boolean; stopped: boolean };
   /** When not finished: what the command printed so far. */

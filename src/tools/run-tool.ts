@@ -189,6 +189,7 @@ async function runInShell(
     ctx.note({
       pane: pane.id,
       outcome: answer.outcome,
+      ...(answer.typed !== undefined ? { typed: answer.typed } : {}),
       ...(answer.result ? { status: answer.result.status } : {}),
     });
     const { result } = answer;

@@ -8,6 +8,7 @@ import {
   type Served,
   serveWorkspace,
   type TestWorkspace,
+  textOf,
 } from "../support/mcp-harness.js";
 import type { RunResult } from "../support/run-result.js";
 
@@ -557,6 +558,28 @@ describe.each([
     expect(early).toMatchObject({ alive: true, reason: "timeout" });
     const ended = await mcp.ok<RunResult>("run", { pane, timeout_ms: 20_000 });
     expect(ended).toMatchObject({ exitCode: 0, output: "early" });
+  });
+
+  it("C-c and C-z sent before the shell is ready type nothing, and the shell lives on", async () => {
+    const pane = await shell();
+    // Before its start-up ran, these killed or stopped the shell (an attack review); refused now, or, once the
+    // shell is ready, sent to a prompt where they do nothing.
+    for (const key of ["C-c", "C-z", "C-\\"]) {
+      const sent = await mcp.call("send_keys", { pane, keys: [key] });
+      if (sent.isError) expect(textOf(sent)).toMatch(/^PANE_BUSY: The validated shell is still starting/);
+    }
+    const ran = await mcp.ok<RunResult>("run", { pane, command: "echo alive", timeout_ms: 20_000 });
+    expect(ran).toMatchObject({ exitCode: 0, output: "alive" });
+  });
+
+  it("a run taken before the shell is ready shows the shell busy", async () => {
+    const pane = await shell();
+    await mcp.ok<RunResult>("run", { pane, command: "bash hello-slow.sh", timeout_ms: 0 });
+    const { panes } = await mcp.ok<{ panes: Array<{ pane: string; shell?: { busy: boolean } }> }>(
+      "list_panes",
+    );
+    expect(panes.find((each) => each.pane === pane)?.shell?.busy).toBe(true);
+    await mcp.ok("kill_pane", { pane, signal: "SIGKILL" });
   });
 
   it("output with TABs reads as the lines the terminal shows, not one line per column", async () => {

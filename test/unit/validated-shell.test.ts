@@ -170,9 +170,11 @@ describe("ValidatedShell: a command taken before the shell is ready", () => {
     expect(shell.current()).toBe(outcome);
     await expect(shell.run(TRUE, "true")).rejects.toMatchObject({ code: "PANE_BUSY" });
     expect(await stream()).not.toMatch(STARTED);
+    expect(shell.typed(outcome)).toBe(false);
     await becomeReady();
     const id = await nonce(1);
     expect(shell.current()).toBe(outcome);
+    expect(shell.typed(outcome)).toBe(true);
     report("start", id, "");
     push(`${mark("C", secret, id)}late${mark("D", secret, id)}`);
     report("done", id, "0", "/ws", "");
@@ -192,6 +194,8 @@ describe("ValidatedShell: a command taken before the shell is ready", () => {
     cancel.abort();
     await becomeReady();
     await expect(withdrawn).rejects.toMatchObject({ code: "CANCELLED" });
+    // What the audit records of the aborted run: it was never typed.
+    expect(shell.typed(withdrawn)).toBe(false);
     expect(await stream()).not.toMatch(STARTED);
     expect(shell.current()).toBeUndefined();
     const next = shell.run(TRUE, "true");

@@ -416,6 +416,14 @@ export class EmbeddedPaneHost implements PaneHost {
     // before a person attached and kept typing into their shell for 37 s.
     const writing = (): boolean => this.paneViewers.writing(id);
     const pane = this.required(id);
+    if (pane.shell !== undefined && !pane.shell.started && options.shellCommand !== true) {
+      // Security: the start-up is what makes C-c, C-z and C-\ do nothing at the prompt (its traps); sent before
+      // it ran, they killed or stopped the shell (an attack review), a stopped one holding a queued run for good.
+      throw new CcmuxError(
+        "PANE_BUSY",
+        "The validated shell is still starting: nothing was typed. Keys at its prompt do nothing once it runs; C-c a command run started instead.",
+      );
+    }
     // Security: keys meant for a program a validated shell runs stop when it leaves the front: the shell's
     // prompt takes no text (what is typed is flushed before the next command in any case).
     const shellBack = (): boolean => options.shellCommand === true && pane.shell?.keys() === "prompt";
@@ -454,7 +462,9 @@ export class EmbeddedPaneHost implements PaneHost {
     const started = shell.run(step, display, options.signal);
     started.catch(() => {});
     const outcome = await untilSettled(started, options);
-    return this.shellAnswer(pane, shell, outcome, shell.current());
+    const answer = await this.shellAnswer(pane, shell, outcome, shell.current());
+    // The audit says whether an aborted run's command runs (an attack review could not tell from it).
+    return outcome.kind === "aborted" ? { ...answer, typed: shell.typed(started) } : answer;
   }
 
   async shellWait(id: string, options: { timeoutMs: number; signal?: AbortSignal }): Promise<ShellRunAnswer> {

@@ -117,6 +117,7 @@ export class ValidatedShell {
   private markReady: () => void = () => {};
   private failReady: (error: Error) => void = () => {};
   private group = -1;
+  private isReady = false;
   private directory: string;
   private running: Running | undefined;
   private carry: Buffer = Buffer.alloc(0);
@@ -190,9 +191,14 @@ export class ValidatedShell {
     return this.directory;
   }
 
-  /** A command is running (or its end is not yet known). */
+  /** A command is running (or its end is not yet known), or waits for the shell to be ready. */
   get busy(): boolean {
-    return this.running !== undefined;
+    return this.running !== undefined || this.queued !== undefined;
+  }
+
+  /** The shell reported `ready`: its start-up ran (the traps that make C-c and C-z do nothing at its prompt). */
+  get started(): boolean {
+    return this.isReady;
   }
 
   /** What send_keys may send now: the running command's own mode while it holds the terminal, else the prompt's keys. */
@@ -308,6 +314,11 @@ export class ValidatedShell {
     return this.last && !this.last.delivered ? this.last.outcome : undefined;
   }
 
+  /** Whether the command run() answered with `outcome` was typed into the shell (not withdrawn or refused). */
+  typed(outcome: Promise<ShellOutcome>): boolean {
+    return this.last?.outcome === outcome;
+  }
+
   /** The agent got `outcome` (a run's answer): current() no longer offers it. */
   delivered(outcome: Promise<ShellOutcome>): void {
     if (this.last?.outcome === outcome) this.last.delivered = true;
@@ -391,6 +402,7 @@ export class ValidatedShell {
     }
     for (const report of reports) {
       if (report.kind === "ready") {
+        this.isReady = true;
         this.directory = report.cwd;
         this.group = this.pane.foregroundGroup();
         this.markReady();
