@@ -92,15 +92,30 @@ export class PaneProcesses {
    * Security: the number is read from the root's /proc stat and only returned while a live process of the root's
    * session is in that group, so a group id the kernel freed and reused for someone else's is not named.
    */
-  foregroundGroup(pane: string): number | undefined {
+  foregroundGroup(
+    pane: string,
+    table: ReadonlyMap<number, ProcessEntry> = readProcesses(),
+  ): number | undefined {
     const root = this.roots.get(pane);
     if (!root) return undefined;
     const stat = readStat(root.pid);
     if (!stat || stat.start !== root.start || stat.zombie || stat.tpgid <= 0) return undefined;
-    for (const entry of readProcesses().values()) {
+    for (const entry of table.values()) {
       if (entry.pgrp === stat.tpgid && entry.session === root.pid && !entry.zombie) return stat.tpgid;
     }
     return undefined;
+  }
+
+  /**
+   * The process group in front (see foregroundGroup) and whether it ignores `signal` (see groupIgnores), from one
+   * pass over /proc; undefined when there is none.
+   */
+  front(pane: string, signal: NodeJS.Signals): { group: number; ignores: boolean } | undefined {
+    const table = readProcesses();
+    const group = this.foregroundGroup(pane, table);
+    return group === undefined
+      ? undefined
+      : { group, ignores: this.groupIgnores(pane, group, signal, table) };
   }
 
   /**
@@ -108,13 +123,18 @@ export class PaneProcesses {
    * blocks or ignores it, and one at least ignores it (a shell at its prompt ignores SIGTERM; the sandbox's own
    * processes in that group block every signal). False when the group has no live process of the pane's session.
    */
-  groupIgnores(pane: string, group: number, signal: NodeJS.Signals): boolean {
+  groupIgnores(
+    pane: string,
+    group: number,
+    signal: NodeJS.Signals,
+    table: ReadonlyMap<number, ProcessEntry> = readProcesses(),
+  ): boolean {
     const root = this.roots.get(pane);
     const number = osConstants.signals[signal];
     if (!root || number === undefined || group <= 0) return false;
     const bit = 1n << BigInt(number - 1);
     let ignoring = false;
-    for (const entry of readProcesses().values()) {
+    for (const entry of table.values()) {
       if (entry.pgrp !== group || entry.zombie) continue;
       if (entry.session !== root.pid) return false;
       const masks = signalMasks(entry.pid);

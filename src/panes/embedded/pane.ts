@@ -464,20 +464,17 @@ export class Pane extends EventEmitter {
    * SIGHUP too gets SIGKILL after the grace.
    */
   private async signalForegroundUntil(signal: NodeJS.Signals, deadline: number): Promise<boolean> {
-    const group = this.processes.foregroundGroup(this.id);
+    const front = this.processes.front(this.id, signal);
     let hungUp = signal === "SIGHUP";
-    if (group !== undefined && !hungUp && this.processes.groupIgnores(this.id, group, signal)) {
-      hungUp = trySignal(-group, "SIGHUP");
-    } else if (group === undefined || !trySignal(-group, signal)) trySignal(-this.pid, signal);
+    if (front !== undefined && !hungUp && front.ignores) hungUp = trySignal(-front.group, "SIGHUP");
+    else if (front === undefined || !trySignal(-front.group, signal)) trySignal(-this.pid, signal);
     for (;;) {
       const left = deadline - Date.now();
       if (left <= 0) return false;
       if (await within(this.exitPromise, hungUp ? left : Math.min(left, HANGUP_CHECK_MS))) return true;
       if (hungUp) continue;
-      const front = this.processes.foregroundGroup(this.id);
-      if (front !== undefined && this.processes.groupIgnores(this.id, front, signal)) {
-        hungUp = trySignal(-front, "SIGHUP");
-      }
+      const now = this.processes.front(this.id, signal);
+      if (now?.ignores) hungUp = trySignal(-now.group, "SIGHUP");
     }
   }
 
