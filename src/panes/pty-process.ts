@@ -216,7 +216,8 @@ export class PtyProcess {
   dispose(): void {
     clearTimeout(this.drainTimer);
     if (this.forceDestroy) this.forceDestroy();
-    else this.pty.kill("SIGHUP");
+    // Security: node-pty signals by pid; once the exit was reported the pid is reaped and may be anyone's.
+    else if (!this.closed) this.pty.kill("SIGHUP");
   }
 
   /**

@@ -313,8 +313,12 @@ export class SpareLauncher {
     // Security: bubblewrap's inner process (pid 1 of the sandbox) waits on an eventfd for the outer one's go-ahead
     // while the sandbox is built, with no parent-death signal set yet: a spare ended then (a server exiting right
     // after making one, on CI) left it waiting forever, a process outside every pane. It is in the spare's group.
-    if (!spare.relay.exited) trySignal(-spare.process.pid, "SIGKILL");
-    trySignal(spare.process.pid, "SIGKILL");
+    // Security: only while its first process is unreaped. Once reaped, its pid may be anyone's (pid_max is 32768 on
+    // CI machines, and a suite wraps it): a SIGKILL then, from a server running as root, hit an unrelated process.
+    if (!spare.relay.exited) {
+      trySignal(-spare.process.pid, "SIGKILL");
+      trySignal(spare.process.pid, "SIGKILL");
+    }
     spare.process.dispose();
     spare.start.dispose();
     spare.start.exitStatus?.close();

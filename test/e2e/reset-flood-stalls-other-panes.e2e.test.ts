@@ -5,7 +5,11 @@ import { makeWorkspace, type Served, serveWorkspace, type TestWorkspace } from "
 // Issue 9 (second review): 2 MB of RIS (ESC c) printed by one pane held read_pane of another pane up to 17 s,
 // 600 KB of DECALN (ESC # 8) up to 2.4 s: each costs the emulator 50-85 µs, and a wait_for on the flooding
 // pane parsed its whole backlog at once on the screen thread every pane shares.
+// The fault made one read wait for the flooding pane's whole backlog: about as long as the flood itself. So a read
+// may take up to a second, or a quarter of the flood's time where the machine is loaded enough to stretch both (a
+// full CI run on two cores stretched one read to 1.1 s while the flood took longer still).
 const MAX_VICTIM_READ_MS = 1000;
+const MAX_VICTIM_READ_SHARE = 0.25;
 
 describe("a flood of terminal resets stalls reads of other panes", () => {
   let ws: TestWorkspace;
@@ -36,7 +40,7 @@ describe("a flood of terminal resets stalls reads of other panes", () => {
     ["x ESC c (a visible character between resets)", "x\\ec", 60_000],
   ];
   for (const [name, sequence, bytes] of floods) {
-    it(`${bytes} bytes of ${name}: the other pane's read_pane stays under ${MAX_VICTIM_READ_MS} ms`, async () => {
+    it(`${bytes} bytes of ${name}: the other pane's read_pane stays under ${MAX_VICTIM_READ_MS} ms or a quarter of the flood`, async () => {
       const { pane } = await mcp.ok<{ pane: string }>("spawn", { command: "bash --norc --noprofile" });
       await mcp.ok("send_keys", { pane, text: "echo ready-$((2*3))", submit: true });
       await mcp.ok("wait_for", { pane, text: "ready-6", timeout_ms: 10_000 });
@@ -62,10 +66,11 @@ describe("a flood of terminal resets stalls reads of other panes", () => {
       }
       expect((await wait).reason).toBe("matched");
       const max = Math.max(...reads);
+      const floodMs = performance.now() - began;
       console.log(
-        `${name}: flood parsed in ${Math.round(performance.now() - began)} ms; victim reads n=${reads.length} max=${Math.round(max)} ms`,
+        `${name}: flood parsed in ${Math.round(floodMs)} ms; victim reads n=${reads.length} max=${Math.round(max)} ms`,
       );
-      expect(max).toBeLessThanOrEqual(MAX_VICTIM_READ_MS);
+      expect(max).toBeLessThanOrEqual(Math.max(MAX_VICTIM_READ_MS, floodMs * MAX_VICTIM_READ_SHARE));
       await mcp.ok("kill_pane", { pane, signal: "SIGKILL" });
     }, 180_000);
   }

@@ -38,7 +38,10 @@ describe("exited panes are evicted longest-exited first", () => {
     }
     expect(host.pane(quick[0]?.id ?? "")).toBeDefined();
     longLived.write("\x04"); // EOF: cat exits
-    expect((await longLived.exited()).exitCode).toBe(0);
+    expect(await longLived.exited(), "cat's exit (a signal here came from outside the test)").toEqual({
+      exitCode: 0,
+      signal: null,
+    });
     // The exit handler evicts in the same turn as the exit; let it run.
     await new Promise((resolve) => setImmediate(resolve));
     expect(host.pane(longLived.id), "the pane that just exited").toBeDefined();

@@ -1,5 +1,5 @@
 import { closeSync, readdirSync } from "node:fs";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { addon } from "../../src/native/addon.js";
 import { PaneProcesses } from "../../src/panes/pane-processes.js";
 import { readStat } from "../../src/panes/process-session.js";
@@ -20,13 +20,18 @@ afterEach(() => {
 
 /** A spare recipe whose process leaves a child in its group (as bwrap's outer process leaves its inner one). */
 function forkingSpare(): SpareRecipe {
+  return spareRunning(["/bin/sh", "-c", 'trap "" HUP; sleep 600 & wait']);
+}
+
+/** A spare recipe whose process runs `argv`. */
+function spareRunning(argv: string[]): SpareRecipe {
   return {
     available: () => true,
     start: () => {
       const [requestRead, requestWrite] = addon.makePipe(false);
       closeSync(requestRead);
       return {
-        argv: ["/bin/sh", "-c", 'trap "" HUP; sleep 600 & wait'],
+        argv,
         passFds: [],
         requestFd: requestWrite,
         exitStatus: undefined,
@@ -61,5 +66,35 @@ describe("a spare ended before a spawn took it", () => {
     await expect.poll(() => groupMembers(group).length, { timeout: 10_000 }).toBe(2);
     launcher.dispose();
     await expect.poll(() => groupMembers(group), { timeout: 10_000 }).toEqual([]);
+  });
+
+  // CI: a test's `cat` died of a signal no one there sent. A spare that ended on its own (bwrap could not build the
+  // sandbox) was discarded with a SIGKILL to its pid, already reaped and free for the kernel to give away: with
+  // pid_max 32768 a suite wraps pids, and a server running as root killed whatever held it next.
+  it("a spare that exited on its own is not signalled after its reap (its pid may be someone else's now)", async () => {
+    const kill = vi.spyOn(process, "kill");
+    try {
+      const launcher = new SpareLauncher(spareRunning(["/bin/true"]), new PaneProcesses(), undefined, 1);
+      launchers.push(launcher);
+      const spares = (launcher as unknown as { spares: Array<{ process: { pid: number } }> }).spares;
+      const seen = new Set<number>();
+      launcher.fill(0);
+      // Each spare exits at once; the launcher discards it and starts another after its back-off.
+      await expect
+        .poll(
+          () => {
+            for (const spare of spares) seen.add(spare.process.pid);
+            return seen.size;
+          },
+          { timeout: 20_000, interval: 1 },
+        )
+        .toBeGreaterThanOrEqual(2);
+      launcher.dispose();
+      const reaped = [...seen].slice(0, -1); // the last may still have been running at dispose
+      const signalled = kill.mock.calls.map(([pid]) => Math.abs(Number(pid)));
+      expect(signalled.filter((pid) => reaped.includes(pid))).toEqual([]);
+    } finally {
+      kill.mockRestore();
+    }
   });
 });
