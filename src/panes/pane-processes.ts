@@ -1,4 +1,4 @@
-import { readlinkSync, realpathSync } from "node:fs";
+import { readdirSync, readFileSync, readlinkSync, realpathSync } from "node:fs";
 import { constants as osConstants } from "node:os";
 import { addon } from "../native/addon.js";
 import {
@@ -7,6 +7,7 @@ import {
   readStat,
   signalMasks,
   standardTerminals,
+  trySignal,
 } from "./process-session.js";
 
 /** A pane's first process: the program, or the outer bwrap of a sandboxed pane. */
@@ -48,7 +49,13 @@ export class PaneProcesses {
   private active = new Set<string>();
   /** Members seen before, by pid: their start time and pane. */
   private readonly known = new Map<number, { start: string; pane: string }>();
+  /**
+   * Process groups seen holding only one pane's processes, by group id. A group id is not reused while any
+   * process, zombies included, is in the group; one that no process holds at a look is forgotten.
+   */
+  private readonly knownGroups = new Map<number, string>();
   private readonly self = process.pid;
+  private readonly ownGroup = readStat(process.pid)?.pgrp ?? process.pid;
 
   /**
    * @param adopting make this process a child subreaper and reap the orphans it adopts. Only for a process whose
@@ -84,6 +91,7 @@ export class PaneProcesses {
   remove(pane: string): void {
     this.roots.delete(pane);
     for (const [pid, member] of this.known) if (member.pane === pane) this.known.delete(pid);
+    for (const [group, owner] of this.knownGroups) if (owner === pane) this.knownGroups.delete(group);
   }
 
   /**
@@ -163,9 +171,52 @@ export class PaneProcesses {
     return launcher !== undefined && (children.get(launcher) ?? []).length > 0;
   }
 
+  /**
+   * SIGKILLs every process this subreaper adopted (its children that are no pane's root and no spare) and reaps
+   * them, pass after pass, until none is left or `ms` pass; returns how many are left. Synchronous: nothing else
+   * runs meanwhile. For the pool of orphans no pane is left to answer for (at shutdown; when no pane is left).
+   * Security: a process that leaves its session at every step, not once, has a new group too, so no group signal
+   * reaches it (see scan). But each step's process is this subreaper's child once its parent exits, and the
+   * children list names it (/proc/<pid>/task/<tid>/children, with no table to read): a pass is a few
+   * microseconds, and a SIGKILL that lands before its fork completes leaves no child (the kernel restarts no
+   * fork with a fatal signal pending). A child is listed until we reap it here, so its pid names no one else.
+   */
+  killAdopted(ms = 250): number {
+    if (!this.adopting) return 0;
+    const deadline = performance.now() + ms;
+    for (;;) {
+      const adopted = ownChildren().filter((pid) => !this.unreapedRoots.has(pid));
+      if (adopted.length === 0 || performance.now() > deadline) return adopted.length;
+      for (const pid of adopted) trySignal(pid, "SIGKILL");
+      for (const pid of adopted) addon.reapChild(pid);
+    }
+  }
+
+  /**
+   * Whether every orphan this subreaper adopted can only be `pane`'s: it is unsandboxed and no other unsandboxed
+   * pane had a process at the last look (the rule that attributes an orphan with nothing else to tell, see scan).
+   */
+  soleAdopter(pane: string): boolean {
+    const root = this.roots.get(pane);
+    if (!this.adopting || !root || root.sandboxed) return false;
+    for (const [other, otherRoot] of this.roots) {
+      if (other !== pane && !otherRoot.sandboxed && this.active.has(other)) return false;
+    }
+    return true;
+  }
+
   /** Live (not zombie) processes of one pane, including its root while it lives. */
   membersOf(pane: string): number[] {
     return this.scan().panes.get(pane) ?? [];
+  }
+
+  /**
+   * What to signal to end one pane's processes, from one look: its live members (see membersOf) and the process
+   * groups that hold its processes and no one else's (see scan's `groups`).
+   */
+  holdingsOf(pane: string): { pids: number[]; groups: number[] } {
+    const look = this.scan();
+    return { pids: look.panes.get(pane) ?? [], groups: look.groups.get(pane) ?? [] };
   }
 
   /**
@@ -173,12 +224,21 @@ export class PaneProcesses {
    * from one pass over /proc, with how many tasks (pids: processes and their threads) each set holds — for a
    * sandboxed pane, not counting the sandbox's own three (see sandboxOwn), so a limit means the same with and
    * without the sandbox. Reaps adopted orphans that exited.
+   *
+   * `groups` (and `unattributedGroups` for the pool) are the process groups whose every live process is one of
+   * that pane's (or the pool's), and that a member or an exited orphan of it was seen in.
+   * Security: a process that leaves its session once and then forks and exits at every step has a new pid each
+   * millisecond: a look often misses it, and a SIGKILL by pid finds the pid gone (an attack review kept one alive
+   * past kill_pane, maxProcesses and the server's exit). Its group stays, and so does the trail of exited orphans
+   * it leaves this subreaper, each in that group: a signal to the group ends it at once.
    */
   scan(): {
     panes: Map<string, number[]>;
     tasks: Map<string, number>;
+    groups: Map<string, number[]>;
     unattributed: number[];
     unattributedTasks: number;
+    unattributedGroups: number[];
   } {
     const table = readProcesses();
     const children = childrenOf(table);
@@ -204,13 +264,24 @@ export class PaneProcesses {
       if (entry?.start === member.start) seeds.get(member.pane)?.add(pid);
       else this.known.delete(pid);
     }
+    // Exited processes seen (adopted ones are reaped below), with the pane they were its: their groups are evidence.
+    const exited = new Map<number, string | undefined>();
     const unattributed = this.adopting
-      ? this.attributeAdopted(table, children, rootPids, seeds)
+      ? this.attributeAdopted(
+          table,
+          children,
+          rootPids,
+          seeds,
+          exited,
+          this.groupsSeen(seeds, children, table),
+        )
       : new Set<number>();
 
     const members = new Map<string, number[]>();
     for (const [pane, seed] of seeds) {
-      const found = descendants(seed, children, table);
+      const all = descendants(seed, children);
+      for (const pid of all) if (table.get(pid)?.zombie) exited.set(pid, pane);
+      const found = all.filter((pid) => table.get(pid)?.zombie === false);
       members.set(pane, found);
       for (const pid of found) {
         const start = table.get(pid)?.start;
@@ -220,19 +291,89 @@ export class PaneProcesses {
     this.active = new Set([...members].filter(([, pids]) => pids.length > 0).map(([pane]) => pane));
     const tasks = (pids: readonly number[]): number =>
       pids.reduce((sum, pid) => sum + (table.get(pid)?.threads ?? 1), 0);
-    const pool = descendants(unattributed, children, table);
+    const pool = descendants(unattributed, children).filter((pid) => table.get(pid)?.zombie === false);
     const programTasks = (pane: string, pids: readonly number[]): number => {
       const root = this.roots.get(pane);
       if (!root?.sandboxed) return tasks(pids);
       const own = sandboxOwn(root.pid, children, table);
       return tasks(pids.filter((pid) => !own.has(pid)));
     };
+    const groups = this.groupsHeld(table, members, pool, exited);
     return {
       panes: members,
       tasks: new Map([...members].map(([pane, pids]) => [pane, programTasks(pane, pids)])),
+      groups: groups.panes,
       unattributed: pool,
       unattributedTasks: tasks(pool),
+      unattributedGroups: groups.pool,
     };
+  }
+
+  /**
+   * The process groups that hold one pane's processes (or the pool's) and nobody else's: each group a live member or
+   * an exited orphan of that pane was seen in, whose live processes are all that pane's. Never this process's own
+   * group. Updates knownGroups.
+   */
+  private groupsHeld(
+    table: ReadonlyMap<number, ProcessEntry>,
+    members: ReadonlyMap<string, readonly number[]>,
+    pool: readonly number[],
+    exited: ReadonlyMap<number, string | undefined>,
+  ): { panes: Map<string, number[]>; pool: number[] } {
+    const POOL = "";
+    const holder = new Map<number, string>();
+    for (const [pane, pids] of members) for (const pid of pids) holder.set(pid, pane);
+    for (const pid of pool) holder.set(pid, POOL);
+    // Each group's candidate owner, from where its processes were seen; undefined once two owners meet in it.
+    const owners = new Map<number, string | undefined>();
+    const note = (group: number | undefined, owner: string): void => {
+      if (group === undefined || group <= 1 || group === this.ownGroup) return;
+      owners.set(group, owners.has(group) && owners.get(group) !== owner ? undefined : owner);
+    };
+    for (const [pid, owner] of holder) note(table.get(pid)?.pgrp, owner);
+    for (const [pid, owner] of exited) note(table.get(pid)?.pgrp, owner ?? POOL);
+    // Security: a group with a live process that is no one's here (or another pane's) is never signalled.
+    const held = new Set<number>();
+    for (const entry of table.values()) {
+      held.add(entry.pgrp);
+      if (entry.zombie || !owners.has(entry.pgrp)) continue;
+      if (holder.get(entry.pid) !== owners.get(entry.pgrp)) owners.set(entry.pgrp, undefined);
+    }
+    for (const group of this.knownGroups.keys()) if (!held.has(group)) this.knownGroups.delete(group);
+    const panes = new Map<string, number[]>();
+    const poolGroups: number[] = [];
+    for (const [group, owner] of owners) {
+      if (owner === undefined) continue;
+      if (owner === POOL) {
+        poolGroups.push(group);
+        continue;
+      }
+      this.knownGroups.set(group, owner);
+      const list = panes.get(owner);
+      if (list) list.push(group);
+      else panes.set(owner, [group]);
+    }
+    return { panes, pool: poolGroups };
+  }
+
+  /**
+   * Which pane each process group belongs to, as far as this look and the last ones tell: the groups of each pane's
+   * seeds and their descendants, zombies included (a group seen in two panes' is no one's), else knownGroups.
+   */
+  private groupsSeen(
+    seeds: ReadonlyMap<string, ReadonlySet<number>>,
+    children: ReadonlyMap<number, number[]>,
+    table: ReadonlyMap<number, ProcessEntry>,
+  ): (group: number) => string | undefined {
+    const seen = new Map<number, string | undefined>();
+    for (const [pane, seed] of seeds) {
+      for (const pid of descendants(seed, children)) {
+        const group = table.get(pid)?.pgrp;
+        if (group === undefined) continue;
+        seen.set(group, seen.has(group) && seen.get(group) !== pane ? undefined : pane);
+      }
+    }
+    return (group) => (seen.has(group) ? seen.get(group) : this.knownGroups.get(group));
   }
 
   /**
@@ -244,31 +385,64 @@ export class PaneProcesses {
     children: Map<number, number[]>,
     rootPids: ReadonlySet<number>,
     seeds: Map<string, Set<number>>,
+    exited: Map<number, string | undefined>,
+    groupOwner: (group: number) => string | undefined,
   ): Set<number> {
     const unattributed = new Set<number>();
     // Those that could have left an orphan: unsandboxed, with a process alive now or at the last look.
     const unsandboxed = [...this.roots].filter(
       ([pane, root]) => !root.sandboxed && (this.active.has(pane) || (seeds.get(pane)?.size ?? 0) > 0),
     );
-    const seeded = new Set<number>();
-    for (const seed of seeds.values()) for (const pid of seed) seeded.add(pid);
+    const seeded = new Map<number, string>();
+    for (const [pane, seed] of seeds) for (const pid of seed) seeded.set(pid, pane);
     for (const pid of children.get(this.self) ?? []) {
       const entry = table.get(pid);
       if (!entry || rootPids.has(pid) || this.unreapedRoots.has(pid)) continue;
-      if (entry.zombie) {
-        addon.reapChild(pid);
-        continue;
-      }
-      if (seeded.has(pid)) continue;
-      const terminals = standardTerminals(pid);
+      if (seeded.has(pid) && !entry.zombie) continue;
+      // Security: a process group lies within one session, which no process can join from outside: an orphan in a
+      // group of the pane's is the pane's, however many panes could have left it.
+      const byGroup = seeded.get(pid) ?? groupOwner(entry.pgrp);
+      const terminals = byGroup === undefined && !entry.zombie ? standardTerminals(pid) : [];
       const byTerminal = [...this.roots].filter(([, root]) => root.tty !== 0 && terminals.includes(root.tty));
       const owner =
-        byTerminal.length === 1 ? byTerminal[0] : unsandboxed.length === 1 ? unsandboxed[0] : undefined;
-      if (owner) seeds.get(owner[0])?.add(pid);
+        byGroup !== undefined && this.roots.has(byGroup)
+          ? byGroup
+          : byTerminal.length === 1
+            ? byTerminal[0]?.[0]
+            : unsandboxed.length === 1
+              ? unsandboxed[0]?.[0]
+              : undefined;
+      if (entry.zombie) {
+        // Its group is evidence (see groupsHeld) before the reap frees its pid.
+        exited.set(pid, owner);
+        addon.reapChild(pid);
+      } else if (owner !== undefined) seeds.get(owner)?.add(pid);
       else unattributed.add(pid);
     }
     return unattributed;
   }
+}
+
+/** This process's children, from each of its threads' children list (CONFIG_PROC_CHILDREN); [] when unreadable. */
+function ownChildren(): number[] {
+  const found: number[] = [];
+  let tasks: string[];
+  try {
+    tasks = readdirSync("/proc/self/task");
+  } catch {
+    return found;
+  }
+  for (const task of tasks) {
+    try {
+      for (const word of readFileSync(`/proc/self/task/${task}/children`, "latin1").split(" ")) {
+        const pid = Number(word);
+        if (Number.isInteger(pid) && pid > 0) found.push(pid);
+      }
+    } catch {
+      // the thread ended meanwhile
+    }
+  }
+  return found;
 }
 
 /** Each pid's children in `table`. */
@@ -304,12 +478,8 @@ function sandboxOwn(
   return own;
 }
 
-/** `seeds` and all their live descendants in `table`. */
-function descendants(
-  seeds: ReadonlySet<number>,
-  children: ReadonlyMap<number, number[]>,
-  table: ReadonlyMap<number, ProcessEntry>,
-): number[] {
+/** `seeds` and all their descendants in `table`, zombies included. */
+function descendants(seeds: ReadonlySet<number>, children: ReadonlyMap<number, number[]>): number[] {
   const seen = new Set<number>();
   const queue = [...seeds];
   while (queue.length > 0) {
@@ -318,7 +488,7 @@ function descendants(
     seen.add(pid);
     for (const child of children.get(pid) ?? []) queue.push(child);
   }
-  return [...seen].filter((pid) => table.get(pid)?.zombie === false);
+  return [...seen];
 }
 
 /** This process's executable, which a pane's first process runs until it has exec'd its program. */

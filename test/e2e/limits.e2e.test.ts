@@ -352,8 +352,10 @@ describe("setsid children escape maxProcesses: detached from every terminal, bes
           .map((line) => JSON.parse(line))[0],
       20_000,
     );
-    // Bounded: what outlives the pool's kill stays within the limit.
-    await eventually(() => processesWith(`sleep ${marker}`).length <= 8);
+    // Bounded: what outlives the pool's kill stays within the limit, for the pool and for the attacker's pane each.
+    // Sleeps a look saw while their subshell still lived are the attacker's (remembered): on a loaded machine
+    // (CI) some are, and the pool alone then holds fewer than 8.
+    await eventually(() => processesWith(`sleep ${marker}`).length <= 2 * 8);
     expect(record).toMatchObject({ event: "security", severity: "high", detail: { limit: 8 } });
     expect(record.detail.processes).toBeGreaterThan(8);
     expect([...record.detail.panes].sort()).toEqual([bystander, attacker].sort());

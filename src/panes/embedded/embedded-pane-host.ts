@@ -665,9 +665,11 @@ export class EmbeddedPaneHost implements PaneHost {
   private async killLeftovers(): Promise<void> {
     if (!this.processes.adopting) return;
     for (let round = 0; round < 100; round++) {
-      const { unattributed } = this.processes.scan();
-      if (unattributed.length === 0) return;
-      for (const pid of unattributed) trySignal(pid, "SIGKILL");
+      const { unattributed, unattributedGroups } = this.processes.scan();
+      // Every pane is gone: whatever this subreaper still holds is a leftover (see PaneProcesses.killAdopted).
+      const left = this.processes.killAdopted(2000);
+      if (unattributed.length === 0 && unattributedGroups.length === 0 && left === 0) return;
+      killPool(unattributed, unattributedGroups);
       await new Promise((resolve) => setTimeout(resolve, 10));
     }
   }
@@ -684,12 +686,12 @@ export class EmbeddedPaneHost implements PaneHost {
     if ((limit === undefined && !this.processes.adopting) || this.processWatch !== undefined) return;
     this.processWatch = setInterval(() => {
       // Security: tasks, not processes: a thread bomb takes pids as a fork bomb does.
-      const { tasks, unattributed, unattributedTasks } = this.processes.scan();
+      const { tasks, unattributed, unattributedTasks, unattributedGroups } = this.processes.scan();
       if (this.panes.size === 0) {
         // Security: detached leftovers of panes that are all gone have no one left to answer to. The watch
         // stops once they are gone and reaped.
-        for (const pid of unattributed) trySignal(pid, "SIGKILL");
-        if (unattributed.length === 0) {
+        killPool(unattributed, unattributedGroups);
+        if (this.processes.killAdopted() === 0 && unattributed.length === 0) {
           clearInterval(this.processWatch);
           this.processWatch = undefined;
         }
@@ -697,7 +699,7 @@ export class EmbeddedPaneHost implements PaneHost {
       }
       if (limit === undefined) return;
       if (unattributedTasks > limit) {
-        for (const pid of unattributed) trySignal(pid, "SIGKILL");
+        killPool(unattributed, unattributedGroups);
         this.events.emit(
           "orphan-limit",
           unattributedTasks,
@@ -745,6 +747,12 @@ export class EmbeddedPaneHost implements PaneHost {
       }
     }
   }
+}
+
+/** SIGKILLs the pool of orphans no pane can be named for: its groups (see PaneProcesses.scan), then its pids. */
+function killPool(pids: readonly number[], groups: readonly number[]): void {
+  for (const group of groups) trySignal(-group, "SIGKILL");
+  for (const pid of pids) trySignal(pid, "SIGKILL");
 }
 
 function newPaneId(): string {

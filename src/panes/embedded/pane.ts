@@ -433,13 +433,24 @@ export class Pane extends EventEmitter {
     }
     // Jobs and detached (setsid) processes outlive the first process: end them too (no orphans), round after
     // round while they keep forking (a fork bomb forks again between listing and killing).
-    // Security: members are named by pid and start time, so a reused pid is never signalled.
+    // Security: members are named by pid and start time, so a reused pid is never signalled; groups are signalled
+    // only while they hold the pane's processes alone. A group goes first: a process that takes a new pid at every
+    // step is gone from its pid before a SIGKILL by pid lands, never from its group (see PaneProcesses.scan).
     for (let round = 0; round < SWEEP_ROUNDS; round++) {
-      const members = this.processes.membersOf(this.id);
-      if (members.length === 0) break;
-      for (const pid of members) trySignal(pid, "SIGKILL");
+      const { pids, groups } = this.processes.holdingsOf(this.id);
+      // One that leaves its session at every step has no lasting group either; when every orphan is this pane's,
+      // all of them go (see PaneProcesses.killAdopted).
+      const adopted = this.processes.soleAdopter(this.id) ? this.processes.killAdopted() : 0;
+      if (pids.length === 0 && groups.length === 0 && adopted === 0) break;
+      this.signalHoldings(pids, groups, "SIGKILL");
       await new Promise((resolve) => setTimeout(resolve, 10));
     }
+  }
+
+  /** Sends `signal` to each of `groups`, then to each of `pids`. */
+  private signalHoldings(pids: readonly number[], groups: readonly number[], signal: NodeJS.Signals): void {
+    for (const group of groups) trySignal(-group, signal);
+    for (const pid of pids) trySignal(pid, signal);
   }
 
   /** Polls (10 ms) until the pane's program runs or `ms` pass; true when the pane exited meanwhile. */
@@ -482,9 +493,9 @@ export class Pane extends EventEmitter {
   private signalAll(signal: NodeJS.Signals): void {
     // Listed before anything is signalled: a first process that dies first hands its children to a subreaper
     // or init, where only the list taken while they were its children (remembered) still names them.
-    const members = this.processes.membersOf(this.id);
+    const { pids, groups } = this.processes.holdingsOf(this.id);
     if (this.alive) trySignal(-this.pid, signal);
-    for (const pid of members) trySignal(pid, signal);
+    this.signalHoldings(pids, groups, signal);
   }
 
   /** Releases the emulator and the pty. Call after `kill`. Idempotent. */
