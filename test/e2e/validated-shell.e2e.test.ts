@@ -188,6 +188,8 @@ describe.each([
     // Prints a table whose columns a TAB separates.
     writeFileSync(join(ws.root, "tabs.sh"), "printf 'col0\\tvalue0\\ncol1\\tvalue1\\n'\n");
     writeFileSync(join(ws.root, "hello-slow.sh"), "echo hello-before-timeout\nsleep 2\n");
+    // Runs long enough for a resize to land while it runs, however loaded the machine.
+    writeFileSync(join(ws.root, "resize-slow.sh"), "echo resize-me\nsleep 6\n");
     // Reads nothing for a while.
     writeFileSync(join(ws.root, "busy.sh"), "sleep 3\necho busy-done\n");
     // Removes the directory the shell is in.
@@ -541,8 +543,10 @@ describe.each([
 
   it("a resize while a command runs makes its answer uncertain (the emulator re-wrapped its rows)", async () => {
     const pane = await shell();
-    const started = await mcp.ok<RunResult>("run", { pane, command: "bash hello-slow.sh", timeout_ms: 100 });
+    const started = await mcp.ok<RunResult>("run", { pane, command: "bash resize-slow.sh", timeout_ms: 100 });
     expect(started.alive).toBe(true);
+    // Running, not still queued for a shell that was not ready yet (a loaded CI run resized before the start).
+    await mcp.ok("wait_for", { pane, text: "resize-me", timeout_ms: 20_000 });
     await mcp.ok("resize_pane", { pane, cols: 60, rows: 20 });
     const ended = await mcp.ok<RunResult>("run", { pane, timeout_ms: 20_000 });
     expect(ended).toMatchObject({ exitCode: 0, uncertain: true });
