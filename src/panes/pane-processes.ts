@@ -82,6 +82,21 @@ export class PaneProcesses {
     this.unreapedRoots.add(pid);
   }
 
+  /**
+   * Sends `signal` to the pane's own process group (the root's: node-pty makes it a session and group leader) while
+   * the root is still its own, alive or exited but unreaped; false otherwise or when it could not be sent.
+   * Security: node-pty reaps the root at once but reports the exit only once the terminal's output has drained, which
+   * a detached process that keeps writing holds off for as long as it likes; meanwhile the root's pid is free. An
+   * attack review cycled the kernel's pids until a person's new process (a group leader) had it, and kill_pane
+   * SIGKILLed that process group. The root's start time names it; a pid reused after the look is left to a
+   * microsecond window.
+   */
+  signalRootGroup(pane: string, signal: NodeJS.Signals): boolean {
+    const root = this.roots.get(pane);
+    if (!root || root.start === "" || readStat(root.pid)?.start !== root.start) return false;
+    return trySignal(-root.pid, signal);
+  }
+
   /** The root process was reaped (its exit was reported): its pid may now be anyone's. */
   rootReaped(pid: number): void {
     this.unreapedRoots.delete(pid);
@@ -221,7 +236,8 @@ export class PaneProcesses {
 
   /**
    * Live processes of every tracked pane, and adopted ones no pane can be named for (with their descendants),
-   * from one pass over /proc, with how many tasks (pids: processes and their threads) each set holds — for a
+   * from one pass over /proc, with how many pids each set holds (tasks: processes, their threads, and a pane's
+   * exited processes its own processes have not waited for, which keep theirs) — for a
    * sandboxed pane, not counting the sandbox's own three (see sandboxOwn), so a limit means the same with and
    * without the sandbox. Reaps adopted orphans that exited.
    *
@@ -278,9 +294,16 @@ export class PaneProcesses {
       : new Set<number>();
 
     const members = new Map<string, number[]>();
+    // Security: a zombie holds its pid until its parent waits for it. An attack review filled a pane with 1 200
+    // unreaped children under a limit of 64, sandboxed or not; enough of them take every pid on the host.
+    const zombies = new Map<string, number>();
     for (const [pane, seed] of seeds) {
       const all = descendants(seed, children);
-      for (const pid of all) if (table.get(pid)?.zombie) exited.set(pid, pane);
+      for (const pid of all) {
+        if (!table.get(pid)?.zombie) continue;
+        exited.set(pid, pane);
+        zombies.set(pane, (zombies.get(pane) ?? 0) + 1);
+      }
       const found = all.filter((pid) => table.get(pid)?.zombie === false);
       members.set(pane, found);
       for (const pid of found) {
@@ -301,7 +324,9 @@ export class PaneProcesses {
     const groups = this.groupsHeld(table, members, pool, exited);
     return {
       panes: members,
-      tasks: new Map([...members].map(([pane, pids]) => [pane, programTasks(pane, pids)])),
+      tasks: new Map(
+        [...members].map(([pane, pids]) => [pane, programTasks(pane, pids) + (zombies.get(pane) ?? 0)]),
+      ),
       groups: groups.panes,
       unattributed: pool,
       unattributedTasks: tasks(pool),

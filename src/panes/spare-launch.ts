@@ -2,7 +2,7 @@ import { closeSync, writeSync } from "node:fs";
 import { addon, PANE_LAUNCHER } from "../native/addon.js";
 import { PANE_TERM } from "../shared/pane-words.js";
 import type { PaneProcesses } from "./pane-processes.js";
-import { trySignal } from "./process-session.js";
+import { readStat, trySignal } from "./process-session.js";
 import { type ProcessExit, type PtyHandlers, PtyProcess } from "./pty-process.js";
 import type { ExitStatusPipe } from "./sandbox/exit-status.js";
 import { encodeLaunchRequest } from "./sandbox/launch-request.js";
@@ -120,6 +120,8 @@ interface Spare {
   relay: Relay;
   /** The server's end of the request pipe is still open (closed once the program is sent, or the spare ends). */
   requestOpen: boolean;
+  /** Its first process's start time (see ProcessEntry.start): with the pid, it names that process. */
+  rootStart: string | undefined;
 }
 
 /** A spare a spawn took: its program is sent. */
@@ -286,7 +288,7 @@ export class SpareLauncher {
       start.release();
     }
     this.processes.reserve(process.pid);
-    spare = { start, process, relay, requestOpen: true };
+    spare = { start, process, relay, requestOpen: true, rootStart: readStat(process.pid)?.start };
     this.spares.push(spare);
     this.retryMs = FIRST_RETRY_MS;
     this.fill(this.refillMs);
@@ -315,7 +317,9 @@ export class SpareLauncher {
     // after making one, on CI) left it waiting forever, a process outside every pane. It is in the spare's group.
     // Security: only while its first process is unreaped. Once reaped, its pid may be anyone's (pid_max is 32768 on
     // CI machines, and a suite wraps it): a SIGKILL then, from a server running as root, hit an unrelated process.
-    if (!spare.relay.exited) {
+    // node-pty reaps at once and reports the exit later (see PaneProcesses.signalRootGroup): the start time tells.
+    const own = spare.rootStart !== undefined && readStat(spare.process.pid)?.start === spare.rootStart;
+    if (!spare.relay.exited && own) {
       trySignal(-spare.process.pid, "SIGKILL");
       trySignal(spare.process.pid, "SIGKILL");
     }

@@ -478,7 +478,8 @@ export class Pane extends EventEmitter {
     const front = this.processes.front(this.id, signal);
     let hungUp = signal === "SIGHUP";
     if (front !== undefined && !hungUp && front.ignores) hungUp = trySignal(-front.group, "SIGHUP");
-    else if (front === undefined || !trySignal(-front.group, signal)) trySignal(-this.pid, signal);
+    else if (front === undefined || !trySignal(-front.group, signal))
+      this.processes.signalRootGroup(this.id, signal);
     for (;;) {
       const left = deadline - Date.now();
       if (left <= 0) return false;
@@ -494,7 +495,7 @@ export class Pane extends EventEmitter {
     // Listed before anything is signalled: a first process that dies first hands its children to a subreaper
     // or init, where only the list taken while they were its children (remembered) still names them.
     const { pids, groups } = this.processes.holdingsOf(this.id);
-    if (this.alive) trySignal(-this.pid, signal);
+    this.processes.signalRootGroup(this.id, signal);
     this.signalHoldings(pids, groups, signal);
   }
 
