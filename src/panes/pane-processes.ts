@@ -18,6 +18,11 @@ interface PaneRoot {
   sandboxed: boolean;
   /** The pane's terminal device, learnt from the root's controlling terminal. */
   tty: number;
+  /**
+   * The root's session id still names the pane's session: true until a look finds the root gone (reaped, or its
+   * pid someone else's) and no process left in that session, false from then on (see scan).
+   */
+  session: boolean;
 }
 
 /**
@@ -69,7 +74,7 @@ export class PaneProcesses {
   /** Starts tracking a pane whose root process is `pid` (call right after it was started). */
   add(pane: string, pid: number, sandboxed: boolean): void {
     const stat = readStat(pid);
-    this.roots.set(pane, { pid, start: stat?.start ?? "", sandboxed, tty: stat?.tty ?? 0 });
+    this.roots.set(pane, { pid, start: stat?.start ?? "", sandboxed, tty: stat?.tty ?? 0, session: true });
     this.unreapedRoots.add(pid);
   }
 
@@ -97,9 +102,16 @@ export class PaneProcesses {
     return trySignal(-root.pid, signal);
   }
 
-  /** The root process was reaped (its exit was reported): its pid may now be anyone's. */
+  /**
+   * The root process was reaped (its exit was reported): its pid may now be anyone's, and so may its session id once
+   * that session is empty, which is looked at now (see scan).
+   */
   rootReaped(pid: number): void {
     this.unreapedRoots.delete(pid);
+    const roots = [...this.roots.values()].filter((root) => root.pid === pid && root.session);
+    if (roots.length === 0) return;
+    for (const entry of readProcesses().values()) if (entry.session === pid && !entry.zombie) return;
+    for (const root of roots) root.session = false;
   }
 
   /** Stops tracking a pane (after its kill sweep) and forgets its members. */
@@ -268,10 +280,21 @@ export class PaneProcesses {
         seed.add(root.pid);
         if (root.tty === 0) root.tty = rootEntry.tty;
       }
-      // Security: once the root is gone its pid may be a new session leader's; the session is ours only while
-      // no other process holds that pid.
-      if (rootAlive || rootEntry === undefined || rootEntry.start === root.start) {
-        for (const entry of table.values()) if (entry.session === root.pid) seed.add(entry.pid);
+      // Security: a session id is the pid of its first process, and is not reused while a process is in that
+      // session. Once the root is reaped and its session empty, the number is free: an attack review had a person's
+      // daemon take it (new pid, setsid, its leader gone), and the exited pane's kill_pane, process limit and the
+      // server's exit SIGKILLed every process of that daemon. So the session counts only while the root is
+      // unreaped, or while every look since has found it held; once a look finds it empty, never again.
+      const rootOwn = rootEntry !== undefined && rootEntry.start === root.start;
+      if (rootEntry !== undefined && !rootOwn) root.session = false;
+      if (root.session) {
+        let held = false;
+        for (const entry of table.values()) {
+          if (entry.session !== root.pid) continue;
+          seed.add(entry.pid);
+          held = true;
+        }
+        if (!rootOwn && !held) root.session = false;
       }
       seeds.set(pane, seed);
     }
@@ -300,9 +323,12 @@ export class PaneProcesses {
     for (const [pane, seed] of seeds) {
       const all = descendants(seed, children);
       for (const pid of all) {
-        if (!table.get(pid)?.zombie) continue;
+        const entry = table.get(pid);
+        if (!entry?.zombie) continue;
         exited.set(pid, pane);
-        zombies.set(pane, (zombies.get(pane) ?? 0) + 1);
+        // Security: a process whose main thread exited shows as a zombie while its other threads run (an attack
+        // review ran 200 that way under a limit of 20): its threads count, at least its own pid.
+        zombies.set(pane, (zombies.get(pane) ?? 0) + Math.max(1, entry.threads));
       }
       const found = all.filter((pid) => table.get(pid)?.zombie === false);
       members.set(pane, found);

@@ -21,15 +21,24 @@ describe.each(SIGNAL_SERVERS)("zombies count against limits.maxProcesses ($label
     env = undefined;
   });
 
-  it(`${ZOMBIES} children never waited for, under a limit of ${LIMIT}: the pane is killed, with a security record`, async () => {
-    env = await serveSignalWorkspace(server, { limits: { maxProcesses: LIMIT } });
-    const maker = join(env.ws.root, "zombie-maker.py");
-    copyFileSync(fixturePath("zombie-maker.py"), maker);
-    giveToPanes(maker);
-    const { pane, sandboxed } = await env.mcp.ok<{ pane: string; sandboxed: boolean }>("spawn", {
-      command: `python3 ${maker} ${ZOMBIES} 60`,
+  /** A server with the limit, and `fixture` copied into its workspace; returns the copy's path. */
+  async function serveWith(fixture: string): Promise<string> {
+    env = await serveSignalWorkspace(server, {
+      commands: [
+        { command: "python3", args: ["-i", "{path} **"], input: "raw" },
+        { command: "bash", args: ["--norc --noprofile"], input: "raw" },
+      ],
+      limits: { maxProcesses: LIMIT },
     });
-    expect(sandboxed).toBe(server.mode === "required");
+    const copy = join(env.ws.root, fixture);
+    copyFileSync(fixturePath(fixture), copy);
+    giveToPanes(copy);
+    return copy;
+  }
+
+  /** The pane was killed for the limit (it exits, and its process-limit record names it). */
+  async function killedForTheLimit(pane: string): Promise<void> {
+    if (!env) throw new Error("no server");
     const waited = await env.mcp.ok<{ reason: string }>("wait_for", { pane, exit: true, timeout_ms: 30_000 });
     expect(waited.reason, "the pane was killed long before its 60 s sleep ended").toBe("exited");
     const ws = env.ws;
@@ -42,5 +51,25 @@ describe.each(SIGNAL_SERVERS)("zombies count against limits.maxProcesses ($label
     );
     expect(record).toMatchObject({ event: "security", severity: "high", pane, detail: { limit: LIMIT } });
     expect(record.detail.processes).toBeGreaterThan(LIMIT);
+  }
+
+  it(`${ZOMBIES} children never waited for, under a limit of ${LIMIT}: the pane is killed, with a security record`, async () => {
+    const maker = await serveWith("zombie-maker.py");
+    const { pane, sandboxed } = await (env as SignalWorkspace).mcp.ok<{ pane: string; sandboxed: boolean }>(
+      "spawn",
+      { command: `python3 ${maker} ${ZOMBIES} 60` },
+    );
+    expect(sandboxed).toBe(server.mode === "required");
+    await killedForTheLimit(pane);
+  });
+
+  // An attack review: a process whose main thread exits shows as a zombie while its other threads run; 200 ran under
+  // a limit of 20, counted as one.
+  it(`a process whose main thread exited, its ${ZOMBIES} threads running on: the threads count, and the pane is killed`, async () => {
+    const threads = await serveWith("thread-leader-exits.py");
+    const { mcp } = env as SignalWorkspace;
+    const { pane } = await mcp.ok<{ pane: string }>("spawn", { command: "bash --norc --noprofile" });
+    await mcp.ok("send_keys", { pane, text: `python3 ${threads} ${ZOMBIES} 60`, submit: true });
+    await killedForTheLimit(pane);
   });
 });

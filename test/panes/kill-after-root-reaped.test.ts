@@ -46,8 +46,9 @@ function writers(): number[] {
 describe("kill_pane after the pane's first process was reaped, its exit not yet reported", () => {
   it("sends nothing to the first process's pid or group, which may be anyone's by now", async () => {
     host = new EmbeddedPaneHost({ maxPanes: 4, maxExitedPanes: 4 });
-    // The writer ignores the hang-up its session leader's exit sends before it has left that session.
-    const script = `trap '' HUP; setsid sh -c 'for i in $(seq 400); do echo .; sleep 0.05; done; : ${MARKER}' & exit 0`;
+    // The writer ignores the hang-up its session leader's exit sends before it has left that session. The shell
+    // outlives a clock tick, so a process that reuses its pid has another start time (the pid and start time name it).
+    const script = `trap '' HUP; setsid sh -c 'for i in $(seq 400); do echo .; sleep 0.05; done; : ${MARKER}' & sleep 0.05; exit 0`;
     const pane = host.startPane({
       name: "t",
       argv: ["/bin/sh", "-c", script],
