@@ -25,6 +25,8 @@ export const NEEDS_THE_HOST = [
   "test/panes/plan-watch.test.ts",
   // builds a bubblewrap sandbox and plants a directory in /var/tmp
   "test/panes/spare-mounts.test.ts",
+  // puts a process on a chosen pid through /proc/sys/kernel/ns_last_pid, which only the host's root can write
+  "test/panes/session-id-reused.test.ts",
 ];
 
 /** The note the suite prints when it leaves NEEDS_THE_HOST out. */
