@@ -113,3 +113,13 @@ export function trySignal(pid: number, signal: NodeJS.Signals): boolean {
     return false; // already gone, or never ours
   }
 }
+
+/** Sends `signal` to each process group in `groups`, then to each of `pids` (see trySignal). */
+export function signalGroupsThenPids(
+  pids: readonly number[],
+  groups: readonly number[],
+  signal: NodeJS.Signals,
+): void {
+  for (const group of groups) trySignal(-group, signal);
+  for (const pid of pids) trySignal(pid, signal);
+}

@@ -27,7 +27,7 @@ import type {
 import { PaneProcesses } from "../pane-processes.js";
 import type { HistoryMark } from "../pane-screen.js";
 import { PaneViewers } from "../pane-viewers.js";
-import { trySignal } from "../process-session.js";
+import { signalGroupsThenPids } from "../process-session.js";
 import type { PaneSandbox, SandboxLaunch } from "../sandbox/pane-sandbox.js";
 import type { PaneFrame } from "../screen-frame.js";
 import type { FrameListener, FrameWatch, ScreenFactory, ScreenState } from "../screen-port.js";
@@ -669,7 +669,7 @@ export class EmbeddedPaneHost implements PaneHost {
       // Every pane is gone: whatever this subreaper still holds is a leftover (see PaneProcesses.killAdopted).
       const left = this.processes.killAdopted(2000);
       if (unattributed.length === 0 && unattributedGroups.length === 0 && left === 0) return;
-      killPool(unattributed, unattributedGroups);
+      signalGroupsThenPids(unattributed, unattributedGroups, "SIGKILL");
       await new Promise((resolve) => setTimeout(resolve, 10));
     }
   }
@@ -690,7 +690,7 @@ export class EmbeddedPaneHost implements PaneHost {
       if (this.panes.size === 0) {
         // Security: detached leftovers of panes that are all gone have no one left to answer to. The watch
         // stops once they are gone and reaped.
-        killPool(unattributed, unattributedGroups);
+        signalGroupsThenPids(unattributed, unattributedGroups, "SIGKILL");
         if (this.processes.killAdopted() === 0 && unattributed.length === 0) {
           clearInterval(this.processWatch);
           this.processWatch = undefined;
@@ -699,7 +699,7 @@ export class EmbeddedPaneHost implements PaneHost {
       }
       if (limit === undefined) return;
       if (unattributedTasks > limit) {
-        killPool(unattributed, unattributedGroups);
+        signalGroupsThenPids(unattributed, unattributedGroups, "SIGKILL");
         this.events.emit(
           "orphan-limit",
           unattributedTasks,
@@ -747,12 +747,6 @@ export class EmbeddedPaneHost implements PaneHost {
       }
     }
   }
-}
-
-/** SIGKILLs the pool of orphans no pane can be named for: its groups (see PaneProcesses.scan), then its pids. */
-function killPool(pids: readonly number[], groups: readonly number[]): void {
-  for (const group of groups) trySignal(-group, "SIGKILL");
-  for (const pid of pids) trySignal(pid, "SIGKILL");
 }
 
 function newPaneId(): string {

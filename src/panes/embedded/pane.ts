@@ -6,7 +6,7 @@ import { OutputFeed } from "../output-feed.js";
 import type { PaneSpawnSpec } from "../pane-host.js";
 import { PaneProcesses } from "../pane-processes.js";
 import type { HistoryMark, RenderedFrom, SearchResult } from "../pane-screen.js";
-import { trySignal } from "../process-session.js";
+import { signalGroupsThenPids, trySignal } from "../process-session.js";
 import { type PaneProcess, type ProcessExit, type PtyHandlers, PtyProcess } from "../pty-process.js";
 import type { PaneFrame } from "../screen-frame.js";
 import type {
@@ -442,15 +442,9 @@ export class Pane extends EventEmitter {
       // all of them go (see PaneProcesses.killAdopted).
       const adopted = this.processes.soleAdopter(this.id) ? this.processes.killAdopted() : 0;
       if (pids.length === 0 && groups.length === 0 && adopted === 0) break;
-      this.signalHoldings(pids, groups, "SIGKILL");
+      signalGroupsThenPids(pids, groups, "SIGKILL");
       await new Promise((resolve) => setTimeout(resolve, 10));
     }
-  }
-
-  /** Sends `signal` to each of `groups`, then to each of `pids`. */
-  private signalHoldings(pids: readonly number[], groups: readonly number[], signal: NodeJS.Signals): void {
-    for (const group of groups) trySignal(-group, signal);
-    for (const pid of pids) trySignal(pid, signal);
   }
 
   /** Polls (10 ms) until the pane's program runs or `ms` pass; true when the pane exited meanwhile. */
@@ -496,7 +490,7 @@ export class Pane extends EventEmitter {
     // or init, where only the list taken while they were its children (remembered) still names them.
     const { pids, groups } = this.processes.holdingsOf(this.id);
     this.processes.signalRootGroup(this.id, signal);
-    this.signalHoldings(pids, groups, signal);
+    signalGroupsThenPids(pids, groups, signal);
   }
 
   /** Releases the emulator and the pty. Call after `kill`. Idempotent. */
