@@ -1,8 +1,10 @@
 import type { IBufferCell, IBufferLine, Terminal } from "@xterm/headless";
 import { cursorHidden } from "./cursor-visibility.js";
+import type { FrameStyle } from "./frame-echo.js";
 import { hiddenPlaceholder, hiddenPublicCell } from "./row-text.js";
 import { sanitizePieces } from "./sanitize.js";
 import { ATTR, DEFAULT_COLOR, type FrameRun, type PaneFrame, RGB_COLOR } from "./screen-frame.js";
+import { type BufferInternals, printsAtCursorOnly } from "./xterm-internals.js";
 
 /**
  * The visible screen of `term` as a PaneFrame: each row's cells as styled runs, read with the same cell rules
@@ -44,6 +46,36 @@ export function frameCursor(term: Terminal): Pick<PaneFrame, "cursor" | "cursorV
     alternate: buffer.type === "alternate",
   };
 }
+
+/**
+ * The style a printable character written now gets in frameOf's runs (EchoState.pen): the emulator's current
+ * attributes (InputHandler._curAttrData, which has the cell API's style methods), or null when such a character
+ * would not only be drawn at the cursor (printsAtCursorOnly).
+ */
+export function echoPen(term: Terminal, internals: BufferInternals): FrameStyle | null {
+  if (!printsAtCursorOnly(term, internals)) return null;
+  const pen = internals.input._curAttrData as unknown as CellStyle;
+  return [fgOf(pen), bgOf(pen), attrsOf(pen)];
+}
+
+/** What a run's style is read from: a cell, or the emulator's current attributes (the same methods). */
+type CellStyle = Pick<
+  IBufferCell,
+  | "isFgDefault"
+  | "isFgRGB"
+  | "getFgColor"
+  | "isBgDefault"
+  | "isBgRGB"
+  | "getBgColor"
+  | "isBold"
+  | "isDim"
+  | "isItalic"
+  | "isUnderline"
+  | "isBlink"
+  | "isInverse"
+  | "isStrikethrough"
+  | "isOverline"
+>;
 
 /** Pieces of a row being built: texts and, per text, its style (fg, bg, attrs). */
 class Pieces {
@@ -137,18 +169,18 @@ function isDefaultStyle(run: FrameRun): boolean {
   return run[1] === DEFAULT_COLOR && run[2] === DEFAULT_COLOR && run[3] === 0;
 }
 
-function fgOf(cell: IBufferCell): number {
+function fgOf(cell: CellStyle): number {
   if (cell.isFgDefault()) return DEFAULT_COLOR;
   return cell.isFgRGB() ? RGB_COLOR + cell.getFgColor() : cell.getFgColor();
 }
 
-function bgOf(cell: IBufferCell): number {
+function bgOf(cell: CellStyle): number {
   if (cell.isBgDefault()) return DEFAULT_COLOR;
   return cell.isBgRGB() ? RGB_COLOR + cell.getBgColor() : cell.getBgColor();
 }
 
 /** Concealed (SGR 8) has no bit: such cells became placeholders above. */
-function attrsOf(cell: IBufferCell): number {
+function attrsOf(cell: CellStyle): number {
   return (
     (cell.isBold() ? ATTR.bold : 0) |
     (cell.isDim() ? ATTR.dim : 0) |

@@ -1,3 +1,4 @@
+import type { EchoState } from "./frame-echo.js";
 import { FrameWatcher } from "./frame-rows.js";
 import type { PaneScreen } from "./pane-screen.js";
 import type { FrameUpdate } from "./screen-frame.js";
@@ -5,7 +6,8 @@ import type { FrameUpdate } from "./screen-frame.js";
 /** The least time between two frames to one watcher while output streams, in ms (at most 100 a second). */
 export const FRAME_SPACING_MS = 10;
 
-type Send = (watch: number, update: FrameUpdate, streaming: boolean) => void;
+/** Posts an update, with how far the screen is right after it (EchoState). */
+type Send = (watch: number, update: FrameUpdate, streaming: boolean, echo: EchoState) => void;
 
 interface Watcher {
   watcher: FrameWatcher;
@@ -78,6 +80,6 @@ export class FrameWants {
     entry.first = false;
     entry.writesAtSend = screen.writes;
     this.open -= 1;
-    send(watch, update, streaming);
+    send(watch, update, streaming, screen.echoState());
   }
 }

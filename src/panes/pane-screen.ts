@@ -3,7 +3,8 @@ import xtermHeadless from "@xterm/headless";
 import { lineAt } from "./buffer-rows.js";
 import { showCursorOnReset } from "./cursor-visibility.js";
 import { capCombiningMarks, registerEmulatorGuards } from "./emulator-guards.js";
-import { frameOf } from "./frame-of.js";
+import type { EchoState } from "./frame-echo.js";
+import { echoPen, frameOf } from "./frame-of.js";
 import { FrameRowCache, type FrameWatcher } from "./frame-rows.js";
 import { collapseIdempotentRuns } from "./idempotent-runs.js";
 import { eachPlainRow, nextPlainRun, PendingLines, plainTextEnd } from "./plain-lines.js";
@@ -142,6 +143,10 @@ export class PaneScreen {
   /** The screen's rows as frame runs, for frame watchers (made on the first watch). */
   private frameRows: FrameRowCache | undefined;
   private readonly internals: BufferInternals | undefined;
+  /** The emulator's internals whether or not plain rows bypass it: what echoState reads. */
+  private readonly echoInternals: BufferInternals | undefined;
+  /** Bytes parsed so far (EchoState.through). */
+  private parsedBytes = 0;
   /** Plain text not yet given to the emulator (see the class comment). */
   private readonly pending = new PendingLines();
   /** Rows of the screen went to history ahead of the emulator, which still shows them until `settle`. */
@@ -197,6 +202,7 @@ export class PaneScreen {
     this.disposables.push(...registerEmulatorGuards(this.term));
     const internals = bufferInternals(this.term);
     this.internals = options.plainBypass === false ? undefined : internals;
+    this.echoInternals = internals;
     if (internals) {
       // Registered last, so it runs first: xterm's own ED handler then only erases a blank screen.
       this.disposables.push(
@@ -234,6 +240,7 @@ export class PaneScreen {
       else this.emulate(chunk, writeSync);
       this.changes += 1;
       this.writeCount += 1;
+      this.parsedBytes += chunk.byteLength;
       done();
       return;
     }
@@ -245,7 +252,9 @@ export class PaneScreen {
         this.changes += 1;
         this.writeCount += 1;
         left -= 1;
-        if (left === 0) done();
+        if (left > 0) return;
+        this.parsedBytes += chunk.byteLength;
+        done();
       });
     }
   }
@@ -347,6 +356,16 @@ export class PaneScreen {
     this.settle();
     this.frameRows ??= new FrameRowCache(this.term);
     return watcher.next(this.frameRows, this.changes);
+  }
+
+  /**
+   * How far the screen is, for a watcher's view to draw an echo at once (EchoState): the bytes parsed so far, and
+   * the style plain text printed now gets, if it would only be drawn at the cursor.
+   */
+  echoState(): EchoState {
+    this.settle();
+    const internals = this.echoInternals;
+    return { through: this.parsedBytes, pen: internals ? echoPen(this.term, internals) : null };
   }
 
   /**

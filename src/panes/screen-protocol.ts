@@ -1,3 +1,4 @@
+import type { EchoState } from "./frame-echo.js";
 import type { HistoryMark } from "./pane-screen.js";
 import type { FrameUpdate } from "./screen-frame.js";
 import type { ScreenOptions } from "./screen-port.js";
@@ -39,5 +40,5 @@ export type FromScreenThread =
   /** The pane's emulator threw; its screen was replaced by an empty one. `reason` is for the note. */
   | { op: "lost"; id: number; reason: string }
   | { op: "result"; call: number; value?: unknown; error?: string }
-  /** A frame update answering watcher `watch`'s want (FrameListener). */
-  | { op: "frame"; id: number; watch: number; update: FrameUpdate; streaming: boolean };
+  /** A frame update answering watcher `watch`'s want (FrameListener), and the screen right after it. */
+  | { op: "frame"; id: number; watch: number; update: FrameUpdate; streaming: boolean; echo: EchoState };

@@ -1,4 +1,5 @@
 import { parentPort } from "node:worker_threads";
+import type { EchoState } from "./frame-echo.js";
 import { FrameWants } from "./frame-wants.js";
 import { PaneScreen } from "./pane-screen.js";
 import type { FrameUpdate } from "./screen-frame.js";
@@ -128,8 +129,10 @@ port.on("message", (message: ToScreenThread) => {
 });
 
 /** Posts frame updates of screen `id`. */
-function frameSender(id: number): (watch: number, update: FrameUpdate, streaming: boolean) => void {
-  return (watch, update, streaming) => send({ op: "frame", id, watch, update, streaming });
+function frameSender(
+  id: number,
+): (watch: number, update: FrameUpdate, streaming: boolean, echo: EchoState) => void {
+  return (watch, update, streaming, echo) => send({ op: "frame", id, watch, update, streaming, echo });
 }
 
 function makeScreen(id: number, options: ScreenOptions): PaneScreen {

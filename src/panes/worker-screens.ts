@@ -1,4 +1,5 @@
 import { type ResourceLimits, Worker } from "node:worker_threads";
+import { EchoView } from "./echo-view.js";
 import type { HistoryMark, RenderedFrom, SearchResult } from "./pane-screen.js";
 import type { PaneFrame } from "./screen-frame.js";
 import { screenLostNote } from "./screen-lost.js";
@@ -28,7 +29,15 @@ interface PortState {
   /** Times this pane's output was being parsed when the screen thread died. */
   crashes: number;
   /** Frame watchers by number, and whether each has a want the thread has not answered yet. */
-  watches: Map<number, { listener: FrameListener; wanted: boolean }>;
+  watches: Map<number, Watch>;
+  /** Bytes given to `write` since the screen was made (EchoView counts against it). */
+  written: number;
+}
+
+interface Watch {
+  listener: FrameListener;
+  wanted: boolean;
+  view: EchoView;
 }
 
 interface PendingCall {
@@ -107,6 +116,7 @@ export class WorkerScreens implements ScreenFactory {
       lostNote: undefined,
       crashes: 0,
       watches: new Map(),
+      written: 0,
     };
     this.ports.set(id, state);
     this.post({ op: "create", id, options });
@@ -118,6 +128,8 @@ export class WorkerScreens implements ScreenFactory {
       write: (chunk, done) => {
         // nothing will parse it: do not hold up exit and flow control
         if (this.failure || state.crashes >= MAX_CRASHES_PER_PANE) return done();
+        if (state.watches.size > 0) this.echo(state, chunk);
+        state.written += chunk.byteLength;
         // Adaptive batching: when the screen thread is idle for this pane, post at once (an echoed keystroke
         // waits for nothing); while a batch is being parsed, gather until it is acknowledged or the batch is
         // full, so a streaming pane sends few large messages instead of one per 4 KB read.
@@ -156,12 +168,13 @@ export class WorkerScreens implements ScreenFactory {
       resize: (cols, rows) => {
         // A screen made again after a screen-thread crash gets the size the pane has now.
         state.options = { ...state.options, cols, rows };
+        for (const watch of state.watches.values()) watch.view.reset();
         return call<void>({ method: "resize", args: [cols, rows] });
       },
       compact: () => call<void>({ method: "compact", args: [] }),
       watchFrames: (listener) => {
         const watch = this.nextWatch++;
-        const entry = { listener, wanted: false };
+        const entry: Watch = { listener, wanted: false, view: new EchoView() };
         state.watches.set(watch, entry);
         this.post({ op: "watch", id, watch });
         return {
@@ -241,8 +254,11 @@ export class WorkerScreens implements ScreenFactory {
           : `the screen thread failed on another pane's output (${reason}) and was restarted`,
       );
       this.post({ op: "create", id, options: state.options });
-      // Watchers start over on the new screen: their next update is its whole frame.
+      // Watchers start over on the new screen: their next update is its whole frame. It counts what it is
+      // given from nothing: what is queued now.
+      state.written = state.queuedBytes;
       for (const [watch, entry] of state.watches) {
+        entry.view = new EchoView();
         this.post({ op: "watch", id, watch });
         if (entry.wanted) this.post({ op: "want", id, watch, spaced: true });
       }
@@ -255,6 +271,21 @@ export class WorkerScreens implements ScreenFactory {
         this.calls.delete(call);
         pending.reject(new Error("the screen is gone"));
       }
+    }
+  }
+
+  /**
+   * Draws `chunk` at once in each watcher's view that can take it as an echo (EchoView.echo), before it is
+   * queued for the screen thread. The listener runs on a microtask, never inside the write (as LocalScreens),
+   * and still before any update from the thread that comes after it.
+   */
+  private echo(state: PortState, chunk: Uint8Array): void {
+    for (const watch of state.watches.values()) {
+      const rows = watch.view.echo(chunk, state.written);
+      if (rows === undefined) continue;
+      queueMicrotask(() => {
+        if ([...state.watches.values()].includes(watch)) watch.listener({ rows }, false, true);
+      });
     }
   }
 
@@ -304,7 +335,14 @@ export class WorkerScreens implements ScreenFactory {
       const watch = state.watches.get(message.watch);
       if (!watch) return;
       watch.wanted = false;
-      watch.listener(message.update, message.streaming);
+      const update = watch.view.fromScreen(message.update, message.echo);
+      if (update === undefined) {
+        // Held: the watcher's view is ahead by an echo. Its want is still open, so ask again for it.
+        watch.wanted = true;
+        this.post({ op: "want", id: message.id, watch: message.watch, spaced: false });
+        return;
+      }
+      watch.listener(update, message.streaming);
     } else if (message.op === "parsed") {
       for (const done of state.acks.shift() ?? []) done();
       // What gathered while that batch was parsed goes now, unless it is a flood's first reads: those gather

@@ -96,6 +96,21 @@ const GROUND = 0;
  *   can change that.
  * - "yes" otherwise.
  */
+/**
+ * Printable ASCII written now would only be drawn at the cursor, in the current attributes, the cursor moving
+ * right (frame-echo.ts): not in insert mode, in the ASCII character set, with no escape sequence or UTF-8
+ * character half-read, no hyperlink open, the cursor not waiting to wrap, and cells in those attributes visible
+ * (not concealed, not drawn in their own background: those read as placeholders).
+ */
+export function printsAtCursorOnly(term: Terminal, internals: BufferInternals): boolean {
+  const { coreService, _charsetService } = internals.core;
+  if (coreService.modes.insertMode || _charsetService.charset !== undefined) return false;
+  const { _parser, _utf8Decoder, _curAttrData } = internals.input;
+  if (_parser.currentState !== GROUND || _utf8Decoder.interim[0] !== 0) return false;
+  if (_curAttrData.extended.urlId !== 0 || hiddenCell(_curAttrData.fg, _curAttrData.bg)) return false;
+  return internals.service.buffer.x < term.cols;
+}
+
 export function plainLinesScroll(term: Terminal, internals: BufferInternals): "yes" | "not yet" | "no" {
   const buffer = internals.service.buffer;
   if (buffer !== internals.service.buffers.normal) return "no";

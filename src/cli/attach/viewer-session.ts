@@ -70,10 +70,11 @@ export class ViewerSession {
     this.paneSize = { cols: 0, rows: 0 };
     this.exit = pane.exit ? { exitCode: pane.exit.exitCode, signal: pane.exit.signal ?? null } : undefined;
     this.viewer = host.addViewer(pane.id, peer);
-    // The screen pushes each update right after it parsed the change; the pump paces the asks.
-    this.frames = host.watchFrames(pane.id, (update, streaming) => {
+    // The screen pushes each update right after it parsed the change; the pump paces the asks. An echo drawn
+    // ahead of the parse answers no ask.
+    this.frames = host.watchFrames(pane.id, (update, streaming, echoed) => {
       this.sendUpdate(update);
-      this.pump.sent(streaming);
+      if (!echoed) this.pump.sent(streaming);
     });
     this.pump = new FramePump({
       want: (spaced) => this.frames.want(spaced),

@@ -1,0 +1,177 @@
+import fc from "fast-check";
+import { afterEach, describe, expect, it } from "vitest";
+import { EchoView } from "../../src/panes/echo-view.js";
+import { FrameWatcher } from "../../src/panes/frame-rows.js";
+import { PaneScreen } from "../../src/panes/pane-screen.js";
+import { applyFrameRows, type FrameUpdate, type PaneFrame } from "../../src/panes/screen-frame.js";
+
+/**
+ * EchoView (issue 13): a person's view that draws echoes on the pty-reading thread, ahead of the screen thread's
+ * updates. Whatever the order in which output arrives and the screen thread catches up, every frame the watcher
+ * holds is the screen exactly as it was after some prefix of the output (never a frame that lost an echo it
+ * showed, never one no emulator gave), and once the screen thread has caught up the two are equal.
+ */
+const runs = Number(process.env.CCMUX_FUZZ_RUNS ?? 200);
+
+const screens: PaneScreen[] = [];
+afterEach(() => {
+  for (const screen of screens.splice(0)) screen.dispose();
+});
+
+function makeScreen(cols: number, rows: number): PaneScreen {
+  const screen = new PaneScreen({ cols, rows, scrollback: 50 });
+  screens.push(screen);
+  return screen;
+}
+
+const write = (screen: PaneScreen, bytes: Uint8Array): void => screen.write(bytes, () => {});
+
+/**
+ * A pane's output as it reaches the pty-reading thread (echoes offered to the view, then queued) and the screen
+ * thread (parsing the queue one chunk at a time, answering the watcher). `reference` parses each chunk at once:
+ * the frame after every prefix of the output, by its length in bytes.
+ */
+class Pipeline {
+  readonly screen: PaneScreen;
+  readonly reference: PaneScreen;
+  readonly watcher = new FrameWatcher();
+  readonly view = new EchoView();
+  readonly prefixes = new Map<number, PaneFrame>();
+  readonly queue: Uint8Array[] = [];
+  shown: PaneFrame | undefined;
+  written = 0;
+  echoes = 0;
+  held = 0;
+  /** How much output the watcher's frame showed last: it never goes back. */
+  through = 0;
+
+  constructor(cols: number, rows: number) {
+    this.screen = makeScreen(cols, rows);
+    this.reference = makeScreen(cols, rows);
+    this.prefixes.set(0, this.reference.frame());
+    this.answer();
+  }
+
+  output(chunk: Uint8Array): void {
+    const echo = this.view.echo(chunk, this.written);
+    this.written += chunk.byteLength;
+    write(this.reference, chunk);
+    this.prefixes.set(this.written, this.reference.frame());
+    this.queue.push(chunk);
+    if (echo) {
+      this.echoes += 1;
+      this.take({ rows: echo }, this.written);
+    }
+  }
+
+  /** The screen thread parses the oldest chunk queued, and answers the watcher's want if the screen changed. */
+  parse(): void {
+    const chunk = this.queue.shift();
+    if (chunk === undefined) return;
+    write(this.screen, chunk);
+    this.answer();
+  }
+
+  private answer(): void {
+    const update = this.screen.frameUpdate(this.watcher);
+    if (update === undefined) return;
+    const state = this.screen.echoState();
+    const given = this.view.fromScreen(update, state);
+    if (given === undefined) this.held += 1;
+    else this.take(given, state.through);
+  }
+
+  /**
+   * The watcher applies an update as the attach client does; it must then show the screen after `through` bytes,
+   * and no less output than before.
+   */
+  private take(update: FrameUpdate, through: number): void {
+    if ("frame" in update) this.shown = update.frame;
+    else {
+      const next = this.shown && applyFrameRows(this.shown, update.rows);
+      expect(next).toBeDefined();
+      this.shown = next;
+    }
+    expect(this.shown).toEqual(this.prefixes.get(through));
+    expect(through).toBeGreaterThanOrEqual(this.through);
+    this.through = through;
+  }
+}
+
+const typed = fc
+  .array(fc.integer({ min: 0x20, max: 0x7e }), { minLength: 1, maxLength: 3 })
+  .map((codes) => Buffer.from(String.fromCharCode(...codes)));
+const other = fc
+  .constantFrom(
+    "\r\n",
+    "\b \b",
+    "\x1b[31m",
+    "\x1b[0m",
+    "\x1b[2J\x1b[H",
+    "日",
+    "\x1b[4h",
+    "\x1b[4l",
+    "\x1b[",
+    "m",
+  )
+  .map((text) => Buffer.from(text));
+const step = fc.oneof(
+  { arbitrary: typed.map((chunk) => ({ chunk })), weight: 4 },
+  { arbitrary: other.map((chunk) => ({ chunk })), weight: 1 },
+  { arbitrary: fc.constant("parse" as const), weight: 3 },
+);
+
+describe("EchoView: echoes ahead of the screen thread", () => {
+  it("every frame the watcher holds is the screen after some prefix of the output, and the last is the screen's", () => {
+    let echoes = 0;
+    let held = 0;
+    fc.assert(
+      fc.property(fc.integer({ min: 10, max: 30 }), fc.array(step, { maxLength: 40 }), (cols, steps) => {
+        const pipeline = new Pipeline(cols, 4);
+        pipeline.output(Buffer.from("\x1b[0m$ "));
+        pipeline.parse();
+        for (const each of steps) {
+          if (each === "parse") pipeline.parse();
+          else pipeline.output(each.chunk);
+        }
+        while (pipeline.queue.length > 0) pipeline.parse();
+        expect(pipeline.shown).toEqual(pipeline.screen.frame());
+        echoes += pipeline.echoes;
+        held += pipeline.held;
+      }),
+      { numRuns: runs },
+    );
+    // Echoes were drawn, and updates held behind them: both paths were tried.
+    expect(echoes).toBeGreaterThan(runs);
+    expect(held).toBeGreaterThan(runs / 10);
+  });
+
+  it("two keystrokes echoed before the screen thread parsed either: its first update is held, its second carries both", () => {
+    const pipeline = new Pipeline(20, 3);
+    pipeline.output(Buffer.from("\x1b[0m$ "));
+    pipeline.parse();
+    pipeline.output(Buffer.from("a"));
+    pipeline.output(Buffer.from("b"));
+    expect(pipeline.echoes).toBe(2);
+    pipeline.parse();
+    expect(pipeline.held).toBe(1);
+    pipeline.parse();
+    expect(pipeline.shown).toEqual(pipeline.screen.frame());
+    expect(pipeline.shown?.lines[0]).toEqual([["$ ab", -1, -1, 0]]);
+  });
+
+  it("draws no echo while output before it is still unparsed, nor after a reset until the next update", () => {
+    const pipeline = new Pipeline(20, 3);
+    pipeline.output(Buffer.from("\x1b[0m$ "));
+    pipeline.output(Buffer.from("a"));
+    expect(pipeline.echoes).toBe(0);
+    pipeline.parse();
+    pipeline.parse();
+    pipeline.view.reset();
+    pipeline.output(Buffer.from("b"));
+    expect(pipeline.echoes).toBe(0);
+    pipeline.parse();
+    pipeline.output(Buffer.from("c"));
+    expect(pipeline.echoes).toBe(1);
+  });
+});
