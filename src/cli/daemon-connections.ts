@@ -9,7 +9,8 @@ import { Connection } from "../tools/connection.js";
 import { createServer } from "../tools/create-server.js";
 import { RecentKills } from "../tools/recent-kills.js";
 import { findAttachTarget } from "./attach/attach-target.js";
-import { ViewerSession } from "./attach/viewer-session.js";
+import { DaemonTerminal } from "./attach/daemon-terminal.js";
+import { escapeKeyOf, ViewerSession } from "./attach/viewer-session.js";
 import { clientTransport } from "./client-transport.js";
 import { describeSessions } from "./daemon-sessions.js";
 import type { PaneServer } from "./pane-server.js";
@@ -144,13 +145,25 @@ export class Daemon {
     }
     const sessions = this.viewers.get(pane.id) ?? new Set<ViewerSession>();
     this.viewers.set(pane.id, sessions);
-    const session = new ViewerSession(socket, pane, hello, peer, {
-      host: this.core.host,
-      logAudit: this.core.logAudit,
-      viewersChanged: (id) => {
-        for (const each of this.viewers.get(id) ?? []) each.sendStatus();
+    // Security: see DaemonTerminal.open (the peer passed checkPeer: its own terminal, by /proc/PID/fd).
+    const terminal =
+      hello.terminal && escapeKeyOf(hello.terminal.escapeKey)
+        ? DaemonTerminal.open(peer.pid, hello.terminal.rdev)
+        : undefined;
+    const session = new ViewerSession(
+      socket,
+      pane,
+      hello,
+      peer,
+      {
+        host: this.core.host,
+        logAudit: this.core.logAudit,
+        viewersChanged: (id) => {
+          for (const each of this.viewers.get(id) ?? []) each.sendStatus();
+        },
       },
-    });
+      terminal,
+    );
     sessions.add(session);
     socket.once("close", () => {
       sessions.delete(session);

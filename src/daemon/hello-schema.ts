@@ -16,6 +16,16 @@ export const helloSchema = z.discriminatedUnion("op", [
     resize: z.boolean(),
     cols: terminalSide,
     rows: terminalSide,
+    terminal: z
+      .strictObject({
+        escapeKey: z.string().max(8),
+        rdev: z
+          .number()
+          .int()
+          .nonnegative()
+          .max(2 ** 53),
+      })
+      .optional(),
   }),
   z.strictObject({ ccmux: z.literal(1), op: z.literal("ls") }),
   z.strictObject({ ccmux: z.literal(1), op: z.literal("stop") }),

@@ -1,7 +1,16 @@
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { spawn as ptySpawn } from "node-pty";
 import { afterEach, describe, expect, it } from "vitest";
 import { AttachClient } from "../support/attach-client.js";
 import { type TestDaemons, testDaemons } from "../support/daemon-harness.js";
-import { makeWorkspace, readAudit, type Served, type TestWorkspace } from "../support/mcp-harness.js";
+import {
+  eventually,
+  makeWorkspace,
+  readAudit,
+  type Served,
+  type TestWorkspace,
+} from "../support/mcp-harness.js";
 
 /**
  * The daemon's side of `ccmux attach` (issue 13), spoken directly over the real socket: who may type, what the
@@ -81,6 +90,63 @@ describe.each([
     const records = audit().filter((record) => record.origin === "person");
     expect(records.map((record) => record.event)).toEqual(["attach", "detach"]);
     expect(records.some((record) => record.event === "person-input")).toBe(false);
+  });
+
+  it("the daemon draws into its client's own terminal only: a hello naming another device (terminal swapped after the hello) gets frames as before", async () => {
+    const { pane, socket } = await agentPane();
+    const dir = (ws as TestWorkspace).dir;
+    // The client runs in a real terminal (node-pty) and names it, or a device one off from it.
+    const attachFrom = async (
+      device: "own" | "another",
+    ): Promise<{ reply: Record<string, unknown>; shown: string }> => {
+      const replyFile = join(dir, `reply-${device}.json`);
+      const script = `
+        const net = require("node:net"), fs = require("node:fs");
+        const rdev = fs.fstatSync(0).rdev + (process.argv[4] === "another" ? 1 : 0);
+        const socket = net.connect(process.argv[1], () => socket.write(JSON.stringify({ ccmux: 1, op: "attach",
+          session: "default", pane: process.argv[2], write: false, resize: false, cols: 80, rows: 23,
+          terminal: { escapeKey: "C-]", rdev } }) + "\\n"));
+        let text = "";
+        socket.on("data", (chunk) => {
+          text += chunk;
+          if (text.includes("\\n")) fs.writeFileSync(process.argv[3], text.slice(0, text.indexOf("\\n")));
+        });
+        setInterval(() => {}, 1000);`;
+      const child = ptySpawn(process.execPath, ["-e", script, socket, pane, replyFile, device], {
+        cols: 80,
+        rows: 24,
+        env: { PATH: process.env.PATH ?? "/usr/bin:/bin" },
+      });
+      let shown = "";
+      child.onData((data) => {
+        shown += data;
+      });
+      try {
+        const reply = await eventually(() =>
+          existsSync(replyFile)
+            ? (JSON.parse(readFileSync(replyFile, "utf8")) as Record<string, unknown>)
+            : false,
+        );
+        if (reply.terminal === true) await eventually(() => shown.includes("loop ready"));
+        else await new Promise((resolve) => setTimeout(resolve, 500));
+        const daemonPid = (daemons as TestDaemons).daemonPid() as number;
+        // Security: O_NOCTTY: the person's terminal never becomes the daemon's controlling terminal.
+        expect(readFileSync(`/proc/${daemonPid}/stat`, "utf8").split(") ")[1]?.split(" ")[4]).toBe("0");
+        return { reply, shown };
+      } finally {
+        child.kill("SIGKILL");
+      }
+    };
+    const own = await attachFrom("own");
+    expect(own.reply).toMatchObject({ ok: true, terminal: true });
+    expect(own.shown).toContain("loop ready");
+    // Security: the device the hello names must be the client's stdin and stdout: any other is not drawn on.
+    const another = await attachFrom("another");
+    expect(another.reply).toMatchObject({ ok: true, terminal: false });
+    expect(another.shown).not.toContain("loop ready");
+    const viewer = await attach(socket, { pane, terminal: { escapeKey: "C-]", rdev: 1 } });
+    expect(viewer.reply).toMatchObject({ ok: true, terminal: false });
+    await viewer.untilScreen("loop ready");
   });
 
   it("a viewer with write types into the pane, the agent gets PANE_BUSY until it is released", async () => {

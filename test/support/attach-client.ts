@@ -42,6 +42,8 @@ export class AttachClient {
       resize?: boolean;
       cols?: number;
       rows?: number;
+      /** The hello's `terminal`: the daemon is to draw into this process's terminal, device `rdev`. */
+      terminal?: { escapeKey: string; rdev: number };
     },
   ): Promise<AttachClient> {
     const socket = connect(socketPath);
@@ -84,6 +86,7 @@ export class AttachClient {
         resize: hello.resize ?? false,
         cols: hello.cols ?? 120,
         rows: hello.rows ?? 40,
+        ...(hello.terminal ? { terminal: hello.terminal } : {}),
       })}\n`,
     );
     await client.until(() => client.reply !== undefined || client.closed, "the daemon's reply");

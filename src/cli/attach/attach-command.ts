@@ -1,23 +1,15 @@
-import { realpathSync } from "node:fs";
+import { fstatSync, realpathSync } from "node:fs";
 import type { Socket } from "node:net";
 import { StringDecoder } from "node:string_decoder";
 import { socketDirPath } from "../../daemon/runtime-dir.js";
-import { applyFrameRows, type FrameRows, type PaneFrame } from "../../panes/screen-frame.js";
+import type { FrameRows } from "../../panes/screen-frame.js";
 import { askDaemon, reachDaemon } from "../daemon-client.js";
 import { findPolicy } from "../policy-location.js";
-import {
-  type AttachAccepted,
-  type FromViewer,
-  MAX_KEYS_PER_MESSAGE,
-  RowsMessage,
-  type ToViewer,
-  type ViewerStatus,
-} from "./attach-protocol.js";
-import { type AttachCommand, DEFAULT_ESCAPE_KEY, EscapeKeyReader, escapeKeyByte } from "./escape-key.js";
-import { FramePainter } from "./frame-painter.js";
+import { type AttachAccepted, type FromViewer, RowsMessage, type ToViewer } from "./attach-protocol.js";
+import { DEFAULT_ESCAPE_KEY, escapeKeyByte } from "./escape-key.js";
 import { readJsonLines } from "./json-lines.js";
-import { statusLine } from "./status-line.js";
 import { ENTER_ATTACH, LEAVE_ATTACH } from "./terminal-sequences.js";
+import { TerminalView, type ViewEnd } from "./terminal-view.js";
 
 /** The longest line the attach client reads from the daemon (a frame of a 400×200 pane in many styles). */
 const MAX_DAEMON_LINE = 64 * 1024 * 1024;
@@ -65,7 +57,9 @@ export async function attachCommand(options: AttachOptions): Promise<number> {
     return 1;
   }
   const socket = reached.socket;
+  const rdev = terminalDevice();
   let accepted: AttachAccepted;
+  prepareTerminal();
   try {
     const reply = await askDaemon(socket, {
       ccmux: 1,
@@ -75,14 +69,17 @@ export async function attachCommand(options: AttachOptions): Promise<number> {
       write: options.write,
       resize: options.resize,
       ...paneArea(),
+      ...(rdev === undefined ? {} : { terminal: { escapeKey: escapeName, rdev } }),
     });
     if (!reply.ok) {
+      restoreTerminal();
       console.error(`ccmux attach: ${reply.code}: ${reply.message}`);
       socket.destroy();
       return 1;
     }
     accepted = reply as unknown as AttachAccepted;
   } catch (error) {
+    restoreTerminal();
     console.error(`ccmux attach: ${(error as Error).message}`);
     socket.destroy();
     return 1;
@@ -112,44 +109,48 @@ function paneArea(): { cols: number; rows: number } {
 
 /** This terminal while attached: raw input to the daemon, frames to the screen, until the view ends. */
 class AttachedTerminal {
-  private readonly painter = new FramePainter();
-  private readonly keys: EscapeKeyReader;
   private readonly decoder = new StringDecoder("utf8");
-  private frame: PaneFrame | undefined;
-  private status: ViewerStatus;
-  private note: string | undefined;
-  private noteTimer: NodeJS.Timeout | undefined;
-  /** The status line last built, and what it was built from (it changes far less often than the frame). */
-  private statusText:
-    | { status: ViewerStatus; clipped: boolean; note: string | undefined; text: string }
-    | undefined;
-  private finish: (result: { code: number; message: string }) => void = () => {};
+  private finish: (result: ViewEnd) => void = () => {};
+  private readonly view: TerminalView | undefined;
 
+  /** `drawn`: the daemon draws into this terminal and reads its keys; this process only reports its size. */
   constructor(
     private readonly socket: Socket,
-    private readonly accepted: AttachAccepted,
-    private readonly options: AttachOptions,
+    accepted: AttachAccepted,
+    options: AttachOptions,
     escapeByte: number,
-    private readonly escapeName: string,
+    escapeName: string,
   ) {
-    this.keys = new EscapeKeyReader(escapeByte);
-    this.status = accepted.status;
-    if (options.write && !accepted.status.write) this.flash("write is held by another viewer");
+    this.view = accepted.terminal
+      ? undefined
+      : new TerminalView(
+          {
+            write: (text) => process.stdout.write(text),
+            size: () => ({ cols: process.stdout.columns || 80, rows: process.stdout.rows || 24 }),
+          },
+          accepted,
+          { write: options.write, escapeByte, escapeName },
+          (message) => this.send(message),
+          (end) => this.finish(end),
+        );
+    this.resize = options.resize;
   }
 
+  private readonly resize: boolean;
+
+  /** Runs until the view ends; the terminal is in raw mode on the alternate screen already (prepareTerminal). */
   async run(): Promise<number> {
-    const ended = new Promise<{ code: number; message: string }>((resolve) => {
+    const ended = new Promise<ViewEnd>((resolve) => {
       this.finish = resolve;
     });
     const stdin = process.stdin;
     const stdout = process.stdout;
-    stdout.write(ENTER_ATTACH);
-    stdin.setRawMode(true);
-    const onInput = (chunk: Buffer): void => this.onInput(this.decoder.write(chunk));
+    const view = this.view;
+    const onInput = (chunk: Buffer): void => view?.onInput(this.decoder.write(chunk));
     const onResize = (): void => {
-      this.painter.invalidate();
-      this.paint();
-      if (this.options.resize) this.send({ size: paneArea() });
+      view?.redraw();
+      // The daemon draws anew at the new size when it draws here; with --resize the pane follows.
+      if (this.resize || view === undefined) this.send({ size: paneArea() });
     };
     // A closed terminal (SIGHUP, or EIO on it) or a kill ends the view; the daemon sees the socket close and
     // detaches.
@@ -161,8 +162,11 @@ class AttachedTerminal {
     const onSignal = (): void => this.finish({ code: 0, message: "" });
     stdin.on("error", onHangup);
     stdout.on("error", onHangup);
-    stdin.on("data", onInput);
-    stdin.resume();
+    // Security: while the daemon reads this terminal, this process reads none of it (the keys are the daemon's).
+    if (view) {
+      stdin.on("data", onInput);
+      stdin.resume();
+    }
     stdout.on("resize", onResize);
     process.on("SIGHUP", onHangup);
     for (const signal of ["SIGTERM", "SIGINT"] as const) process.on(signal, onSignal);
@@ -175,121 +179,71 @@ class AttachedTerminal {
       (value) => this.onMessage(value as ToViewer),
       (why) => this.finish({ code: 1, message: `ccmux attach: the daemon sent ${why}.` }),
     );
-    this.paint();
     const result = await ended;
+    view?.dispose();
     stdin.off("data", onInput);
     stdout.off("resize", onResize);
     process.off("SIGHUP", onHangup);
     for (const signal of ["SIGTERM", "SIGINT"] as const) process.off(signal, onSignal);
-    clearTimeout(this.noteTimer);
     this.socket.destroy();
     if (hungUp) dieOfHangup();
-    try {
-      stdin.setRawMode(false);
-    } catch {
-      // the terminal is gone
-    }
-    stdin.pause();
-    stdout.write(LEAVE_ATTACH);
+    restoreTerminal();
     if (result.message !== "") process.stderr.write(`${result.message}\n`);
     return result.code;
   }
 
   private onMessage(message: ToViewer): void {
-    if ("frame" in message) this.frame = message.frame;
-    else if ("rows" in message) {
+    if ("end" in message) {
+      if (this.view) this.view.onMessage(message);
+      else this.finish({ code: 0, message: `ccmux attach: ${message.end}.` });
+      return;
+    }
+    if (this.view === undefined) return; // the daemon draws: it sends nothing else
+    if ("rows" in message) {
+      // Security: the daemon's rows are checked before they are drawn (the painter draws only what it validates).
       const parsed = RowsMessage.safeParse(message);
-      const next =
-        parsed.success && this.frame ? applyFrameRows(this.frame, parsed.data.rows as FrameRows) : undefined;
-      if (next === undefined) {
+      if (!parsed.success) {
         this.finish({ code: 1, message: "ccmux attach: the daemon sent rows that do not fit the frame." });
         return;
       }
-      this.frame = next;
-    } else if ("status" in message) this.status = message.status;
-    else if ("end" in message) {
-      this.paint();
-      this.finish({ code: 0, message: `ccmux attach: ${message.end}.` });
+      this.view.onMessage({ rows: parsed.data.rows as FrameRows });
       return;
     }
-    this.paint();
-  }
-
-  private onInput(chunk: string): void {
-    const { text, commands } = this.keys.read(chunk);
-    if (text !== "") {
-      if (this.status.write) {
-        for (let at = 0; at < text.length; at += MAX_KEYS_PER_MESSAGE)
-          this.send({ keys: text.slice(at, at + MAX_KEYS_PER_MESSAGE) });
-      } else this.flash(this.options.write ? `read-only: ${this.escapeName} w to type` : "read-only");
-    }
-    for (const command of commands) {
-      if (command === "detach") {
-        this.finish({ code: 0, message: "ccmux attach: detached." });
-        return;
-      }
-      if (command === "redraw") {
-        this.painter.invalidate();
-        this.paint();
-      } else if (command.startsWith("pan-") || command === "follow-cursor") {
-        this.pan(command);
-      } else if (command === "toggle-write") {
-        if (this.options.write) this.send({ write: !this.status.write });
-        else this.flash("attach with --write to type");
-      } else
-        this.flash(
-          `${this.escapeName} then d detaches, w takes or releases write, h j k l pan, c follows the cursor, r redraws`,
-        );
-    }
-  }
-
-  /** Pans by half the terminal (h j k l), or follows the cursor again (c). */
-  private pan(command: AttachCommand | "unknown"): void {
-    const rows = Math.max(1, Math.floor(((process.stdout.rows || 24) - 1) / 2));
-    const cols = Math.max(1, Math.floor((process.stdout.columns || 80) / 2));
-    if (command === "follow-cursor") this.painter.followCursor();
-    else if (command === "pan-left") this.painter.panBy(0, -cols);
-    else if (command === "pan-right") this.painter.panBy(0, cols);
-    else if (command === "pan-up") this.painter.panBy(-rows, 0);
-    else this.painter.panBy(rows, 0);
-    this.paint();
-  }
-
-  private flash(note: string): void {
-    this.note = note;
-    clearTimeout(this.noteTimer);
-    this.noteTimer = setTimeout(() => {
-      this.note = undefined;
-      this.paint();
-    }, 3000);
-    this.paint();
-  }
-
-  private paint(): void {
-    if (!this.frame) return;
-    const view = { cols: process.stdout.columns || 80, rows: process.stdout.rows || 24 };
-    // The painter adds the clipping notice itself; the pan keys are named while part of the pane is not shown.
-    const clipped =
-      this.painter.viewport?.clippedRows === true || this.painter.viewport?.clippedCols === true;
-    const note =
-      this.note ?? (this.painter.panned ? `panned: ${this.escapeName} c follows the cursor` : undefined);
-    const kept = this.statusText;
-    let status = kept?.text ?? "";
-    if (kept === undefined || kept.status !== this.status || kept.clipped !== clipped || kept.note !== note) {
-      status = statusLine({
-        pane: this.accepted.pane,
-        status: this.status,
-        escapeKey: this.escapeName,
-        mayWrite: this.options.write,
-        clipped,
-        ...(note ? { note } : {}),
-      });
-      this.statusText = { status: this.status, clipped, note, text: status };
-    }
-    process.stdout.write(this.painter.paint(this.frame, view, status));
+    this.view.onMessage(message);
   }
 
   private send(message: FromViewer): void {
     if (!this.socket.destroyed) this.socket.write(`${JSON.stringify(message)}\n`);
+  }
+}
+
+/** Raw mode and the alternate screen, before the hello: a daemon that draws here may start at once. */
+function prepareTerminal(): void {
+  process.stdout.write(ENTER_ATTACH);
+  process.stdin.setRawMode(true);
+}
+
+/** The terminal as it was before prepareTerminal. */
+function restoreTerminal(): void {
+  try {
+    process.stdin.setRawMode(false);
+  } catch {
+    // the terminal is gone
+  }
+  process.stdin.pause();
+  process.stdout.write(LEAVE_ATTACH);
+}
+
+/**
+ * The terminal device this process has as stdin and stdout, for the daemon to draw on it (the hello's
+ * `terminal`); undefined when they are not the same terminal (the client then draws itself).
+ */
+function terminalDevice(): number | undefined {
+  try {
+    const input = fstatSync(0);
+    const output = fstatSync(1);
+    return input.isCharacterDevice() && input.rdev === output.rdev ? input.rdev : undefined;
+  } catch {
+    return undefined;
   }
 }

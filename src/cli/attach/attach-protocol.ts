@@ -79,4 +79,6 @@ export interface AttachAccepted {
   };
   viewer: string;
   status: ViewerStatus;
+  /** The daemon draws into the client's terminal itself (the hello's `terminal`): the client draws nothing. */
+  terminal?: boolean;
 }

@@ -1,4 +1,5 @@
 import type { Socket } from "node:net";
+import { StringDecoder } from "node:string_decoder";
 import type { AuditRecord } from "../../audit/audit-log.js";
 import type { PaneChange, PaneHost, PaneInfo, PaneViewer } from "../../panes/pane-host.js";
 import type { FrameUpdate } from "../../panes/screen-frame.js";
@@ -10,8 +11,11 @@ import {
   type ToViewer,
   type ViewerStatus,
 } from "./attach-protocol.js";
+import type { DaemonTerminal } from "./daemon-terminal.js";
+import { escapeKeyByte } from "./escape-key.js";
 import { FramePump } from "./frame-pump.js";
 import { readJsonLines } from "./json-lines.js";
+import { TerminalView } from "./terminal-view.js";
 import { TypingRecord } from "./typing-record.js";
 
 /** A viewer's socket holding more than this many bytes unsent gets no new frame until it drains. */
@@ -34,6 +38,13 @@ export interface ViewerRequest {
   resize: boolean;
   cols: number;
   rows: number;
+  terminal?: { escapeKey: string; rdev: number };
+}
+
+/** The client's terminal as this session draws on it (the hello's `terminal`, opened by the daemon). */
+interface DrawnTerminal {
+  terminal: DaemonTerminal;
+  view: TerminalView;
 }
 
 /**
@@ -56,6 +67,8 @@ export class ViewerSession {
   private ended = false;
   private exit: ViewerStatus["exit"];
   private paneSize: { cols: number; rows: number };
+  /** Set when the daemon draws into the client's terminal itself; the socket then carries sizes and the end. */
+  private readonly drawn: DrawnTerminal | undefined;
 
   /** Attaches (the pane must exist: see findAttachTarget) and answers the hello; the session runs until either side ends it. */
   constructor(
@@ -64,6 +77,7 @@ export class ViewerSession {
     private readonly request: ViewerRequest,
     peer: { pid: number; uid: number },
     private readonly deps: ViewerDeps,
+    terminal?: DaemonTerminal,
   ) {
     const { host } = deps;
     this.size = { cols: request.cols, rows: request.rows };
@@ -76,10 +90,11 @@ export class ViewerSession {
       this.sendUpdate(update);
       if (!echoed) this.pump.sent(streaming);
     });
+    const out = terminal?.output ?? socket;
     this.pump = new FramePump({
       want: (spaced) => this.frames.want(spaced),
-      backedUp: () => socket.writableLength > BACKED_UP_BYTES,
-      drained: () => new Promise((resolve) => socket.once("drain", resolve).once("close", resolve)),
+      backedUp: () => out.writableLength > BACKED_UP_BYTES,
+      drained: () => new Promise((resolve) => out.once("drain", resolve).once("close", resolve)),
     });
     this.unwatch = host.watch(pane.id, (change) => this.onChange(change));
     this.audit({
@@ -100,8 +115,12 @@ export class ViewerSession {
       },
       viewer: this.viewer.id,
       status: this.status(),
+      terminal: terminal !== undefined,
     };
-    this.send({ ok: true, ...accepted } as never);
+    this.socket.write(`${JSON.stringify({ ok: true, ...accepted })}\n`);
+    const escapeKey = request.terminal && escapeKeyOf(request.terminal.escapeKey);
+    this.drawn = terminal && escapeKey && this.draw(terminal, accepted, escapeKey);
+    if (terminal && !this.drawn) void terminal.close();
     deps.viewersChanged(pane.id);
     if (granted) this.followSize();
     socket.once("close", () => this.detach("the person's terminal closed the connection"));
@@ -122,9 +141,18 @@ export class ViewerSession {
   /** Ends the view with a reason the client prints (the daemon stopping, the pane gone). */
   end(why: string): void {
     if (this.ended) return;
-    this.send({ end: why });
-    this.socket.end();
+    const drawn = this.drawn;
     this.detach(why);
+    if (drawn === undefined) {
+      this.sendLine({ end: why });
+      this.socket.end();
+      return;
+    }
+    // The client leaves the alternate screen when it reads the end: only once the daemon's drawing went out.
+    void drawn.terminal.close().then(() => {
+      this.sendLine({ end: why });
+      this.socket.end();
+    });
   }
 
   private status(): ViewerStatus {
@@ -203,7 +231,33 @@ export class ViewerSession {
     } else {
       this.size = message.size;
       this.followSize();
+      this.drawn?.view.redraw();
     }
+  }
+
+  /** Draws into the client's terminal and reads the person's keys there (the hello's `terminal`). */
+  private draw(terminal: DaemonTerminal, accepted: AttachAccepted, escapeKey: EscapeKey): DrawnTerminal {
+    const view = new TerminalView(
+      {
+        write: (text) => {
+          if (!terminal.output.destroyed) terminal.output.write(text);
+        },
+        size: () => terminal.size(),
+      },
+      accepted,
+      { write: this.request.write, escapeByte: escapeKey.byte, escapeName: escapeKey.name },
+      (message) => this.onMessage(message),
+      (end) => this.end(end.message.replace(/^ccmux attach: /u, "").replace(/\.$/u, "")),
+    );
+    const decoder = new StringDecoder("utf8");
+    terminal.input.on("data", (chunk: Buffer) => view.onInput(decoder.write(chunk)));
+    // A hung-up terminal: the view ends, with no word to the client, which dies of its SIGHUP quietly (a line
+    // from here would race it to a terminal that is gone). Its socket's close then has nothing left to do.
+    const hungUp = (): void => this.detach("the person's terminal closed");
+    terminal.input.once("end", hungUp);
+    terminal.input.once("error", hungUp);
+    terminal.output.on("error", hungUp);
+    return { terminal, view };
   }
 
   /** The person's text, to the pane as it is, while they hold write (dropped otherwise: read-only). */
@@ -269,11 +323,21 @@ export class ViewerSession {
     this.releaseWrite("detached");
     this.typed.flush();
     this.deps.host.removeViewer(this.pane.id, this.viewer.id);
+    if (this.drawn) {
+      this.drawn.view.dispose();
+      void this.drawn.terminal.close();
+    }
     this.audit({ event: "detach", decision: "info", reason: why });
     this.deps.viewersChanged(this.pane.id);
   }
 
-  private send(message: ToViewer): void {
+  /** A frame, rows or status for the person: drawn here when the daemon holds their terminal, else sent. */
+  private send(message: Exclude<ToViewer, { end: string }>): void {
+    if (this.drawn) this.drawn.view.onMessage(message);
+    else this.sendLine(message);
+  }
+
+  private sendLine(message: ToViewer): void {
     if (!this.socket.destroyed && this.socket.writable) this.socket.write(`${JSON.stringify(message)}\n`);
   }
 
@@ -286,6 +350,18 @@ export class ViewerSession {
       ...record,
     });
   }
+}
+
+/** An attach command's escape key: its byte, and how the person wrote it (`--escape-key`). */
+interface EscapeKey {
+  byte: number;
+  name: string;
+}
+
+/** The hello's escape key, or undefined when it names no control key (the daemon then does not draw). */
+export function escapeKeyOf(name: string): EscapeKey | undefined {
+  const byte = escapeKeyByte(name);
+  return byte === undefined ? undefined : { byte, name };
 }
 
 function clamp(value: number, range: { min: number; max: number }): number {
