@@ -53,7 +53,7 @@ gives each side a fresh attach (and a fresh \`cat\` pane) for its block of keyst
       });
       const ccmux = latency(
         runs.map((r) => r.ccmux),
-        "daemon; frames drawn by the attach client",
+        "daemon; drawn into the terminal by the daemon",
       );
       const tmux = peer(
         "tmux attach",

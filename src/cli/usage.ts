@@ -58,7 +58,9 @@ Exit: 0, or 1 when a daemon could not be listed (the reason on stderr).`,
 Shows a pane of the policy's daemon in this terminal, live, with a status line (read-only or read-write, agent
 or person, name, keys, program). PANE is a pane id (ccmux ls), or a pane name in the session or among your own panes.
 The pane is drawn from ccmux's terminal emulator: nothing the pane prints reaches this terminal but text, colours
-and cursor moves (no title, clipboard, hyperlink, mode change or query). Several people may watch one pane.
+and cursor moves (no title, clipboard, hyperlink, mode change or query). The daemon draws into this terminal and
+reads your keys itself, as the tmux server does; this command holds the terminal in raw mode and tells the daemon
+its size. Several people may watch one pane.
 
 Read-only unless --write. With --write you type into the pane as yourself: the policy's input rules bind the
 agent, not you. While you hold write, the agent's send_keys to the pane answers PANE_BUSY. Every attach, detach,
