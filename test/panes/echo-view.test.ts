@@ -1,9 +1,10 @@
 import fc from "fast-check";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { EchoView } from "../../src/panes/echo-view.js";
 import { FrameWatcher } from "../../src/panes/frame-rows.js";
-import { PaneScreen } from "../../src/panes/pane-screen.js";
+import type { PaneScreen } from "../../src/panes/pane-screen.js";
 import { applyFrameRows, type FrameUpdate, type PaneFrame } from "../../src/panes/screen-frame.js";
+import { screenMaker, writeTo } from "../support/pane-screens.js";
 
 /**
  * EchoView (issue 13): a person's view that draws echoes on the pty-reading thread, ahead of the screen thread's
@@ -13,18 +14,8 @@ import { applyFrameRows, type FrameUpdate, type PaneFrame } from "../../src/pane
  */
 const runs = Number(process.env.CCMUX_FUZZ_RUNS ?? 200);
 
-const screens: PaneScreen[] = [];
-afterEach(() => {
-  for (const screen of screens.splice(0)) screen.dispose();
-});
-
-function makeScreen(cols: number, rows: number): PaneScreen {
-  const screen = new PaneScreen({ cols, rows, scrollback: 50 });
-  screens.push(screen);
-  return screen;
-}
-
-const write = (screen: PaneScreen, bytes: Uint8Array): void => screen.write(bytes, () => {});
+const makeScreen = screenMaker();
+const write = writeTo;
 
 /**
  * A pane's output as it reaches the pty-reading thread (echoes offered to the view, then queued) and the screen

@@ -1,8 +1,8 @@
 import fc from "fast-check";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { echoRows, echoText } from "../../src/panes/frame-echo.js";
-import { PaneScreen } from "../../src/panes/pane-screen.js";
 import { applyFrameRows } from "../../src/panes/screen-frame.js";
+import { screenMaker, writeTo } from "../support/pane-screens.js";
 
 /**
  * An echo drawn ahead of the emulator (frame-echo.ts, issue 13) must be exactly what the emulator draws: the
@@ -12,18 +12,8 @@ import { applyFrameRows } from "../../src/panes/screen-frame.js";
  */
 const runs = Number(process.env.CCMUX_FUZZ_RUNS ?? 300);
 
-const screens: PaneScreen[] = [];
-afterEach(() => {
-  for (const screen of screens.splice(0)) screen.dispose();
-});
-
-function makeScreen(cols: number, rows: number): PaneScreen {
-  const screen = new PaneScreen({ cols, rows, scrollback: 50 });
-  screens.push(screen);
-  return screen;
-}
-
-const write = (screen: PaneScreen, bytes: Uint8Array): void => screen.write(bytes, () => {});
+const makeScreen = screenMaker();
+const write = writeTo;
 
 const printable = fc
   .array(fc.integer({ min: 0x20, max: 0x7e }), { minLength: 1, maxLength: 12 })
