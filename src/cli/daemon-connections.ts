@@ -145,10 +145,10 @@ export class Daemon {
     }
     const sessions = this.viewers.get(pane.id) ?? new Set<ViewerSession>();
     this.viewers.set(pane.id, sessions);
-    // Security: see DaemonTerminal.open (the peer passed checkPeer: its own terminal, by /proc/PID/fd).
+    // Security: see DaemonTerminal.open (the peer passed checkPeer: its own controlling terminal only).
     const terminal =
       hello.terminal && escapeKeyOf(hello.terminal.escapeKey)
-        ? DaemonTerminal.open(peer.pid, hello.terminal.rdev)
+        ? DaemonTerminal.open(peer.pid, hello.terminal.path, hello.terminal.rdev)
         : undefined;
     const session = new ViewerSession(
       socket,

@@ -19,6 +19,7 @@ export const helloSchema = z.discriminatedUnion("op", [
     terminal: z
       .strictObject({
         escapeKey: z.string().max(8),
+        path: z.string().max(64),
         rdev: z
           .number()
           .int()

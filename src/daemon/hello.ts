@@ -22,8 +22,9 @@ export type Hello =
    * A person watches pane `pane` (an id, or a name in `session` or among the person's panes) on a terminal of
    * `cols`×`rows` (`ccmux attach`); with `write` they ask to type into it, with `resize` the pane follows their
    * terminal's size while they hold write. With `terminal` the daemon draws into the client's terminal itself
-   * (its stdin and stdout, character device `rdev`) and reads the keys there, `escapeKey` (as `--escape-key`)
-   * starting an attach command; the client then only reports size changes (src/cli/attach/daemon-terminal.ts).
+   * (its stdin and stdout and controlling terminal: `path`, character device `rdev`) and reads the keys there,
+   * `escapeKey` (as `--escape-key`) starting an attach command; the client then only reports size changes
+   * (src/cli/attach/daemon-terminal.ts).
    */
   | {
       ccmux: 1;
@@ -34,7 +35,7 @@ export type Hello =
       resize: boolean;
       cols: number;
       rows: number;
-      terminal?: { escapeKey: string; rdev: number };
+      terminal?: { escapeKey: string; path: string; rdev: number };
     }
   /** Describe the daemon: its sessions and their panes (`ccmux ls`). */
   | { ccmux: 1; op: "ls" }

@@ -9,7 +9,10 @@ import { applyFrameRows, type FrameRows, type FrameUpdate, type PaneFrame } from
  *
  * While the view is ahead, updates from the screen thread that do not reach as far are held (their rows kept in
  * `confirmed`), so the view never goes back to a frame without an echo it showed; the first update that reaches
- * as far carries every row changed since, so the watcher's frame equals the screen thread's again.
+ * as far carries every row changed since, and every row an echo was drawn on, so the watcher's frame equals the
+ * screen thread's again. The owner asks the screen thread for that update whatever it parses (`through`):
+ * output may undo an echo before the screen thread sees any change (an attack review's text printed and erased
+ * within one frame, which stayed on the person's screen).
  */
 export class EchoView {
   /** The frame as the screen thread last sent it, every update applied. */
@@ -22,6 +25,13 @@ export class EchoView {
   private state: EchoState | undefined;
   /** Rows of `confirmed` changed by updates held back; "all" after a whole frame was held. */
   private held: Set<number> | "all" = new Set();
+  /** Rows echoes were drawn on since the view last equalled `confirmed`. */
+  private echoed = new Set<number>();
+
+  /** Output the watcher's view reflects, when it is ahead of the screen thread's last update (an echo). */
+  get ahead(): number | undefined {
+    return this.echoed.size > 0 ? this.shownThrough : undefined;
+  }
 
   /**
    * An update from the screen thread, and its state right after it: what to give the watcher, or undefined when
@@ -44,10 +54,13 @@ export class EchoView {
       return undefined;
     }
     const held = this.held;
+    const echoed = this.echoed;
     this.held = new Set();
+    this.echoed = new Set();
     this.shown = confirmed;
     this.shownThrough = state.through;
     if ("frame" in update || held === "all") return "frame" in update ? update : { frame: confirmed };
+    for (const row of echoed) held.add(row);
     if (held.size === 0) return update;
     for (const [row] of update.rows.changed) held.add(row);
     const rows: FrameRows = {
@@ -71,6 +84,7 @@ export class EchoView {
     if (rows === undefined || shown === undefined) return undefined;
     this.shown = shown;
     this.shownThrough = written + chunk.byteLength;
+    this.echoed.add(shown.cursor.row);
     return rows;
   }
 

@@ -112,6 +112,16 @@ export class FrameWatcher {
     sent.shape = shapeKey;
     return { rows: { cols, rows, changed, cursor, cursorVisible, alternate } };
   }
+
+  /**
+   * The update that says the screen is as last sent: no rows, the cursor and flags (`next` having just given none,
+   * so nothing differs); the whole frame when nothing was sent yet.
+   */
+  unchanged(cache: FrameRowCache, stamp: number): FrameUpdate {
+    const update = this.next(cache, stamp);
+    if (update !== undefined) return update;
+    return { rows: { ...cache.shape(), changed: [] } };
+  }
 }
 
 /** The bytes of the row's cell words (a view, not a copy). */

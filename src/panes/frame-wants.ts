@@ -15,6 +15,8 @@ interface Watcher {
   first: boolean;
   /** The screen's write count when the last update went out. */
   writesAtSend: number;
+  /** An update is owed once this much output is parsed, changed or not (`want`'s `through`). */
+  syncThrough: number | undefined;
 }
 
 /**
@@ -46,6 +48,7 @@ export class FrameWants {
       wanted: false,
       first: true,
       writesAtSend: 0,
+      syncThrough: undefined,
     });
   }
 
@@ -55,10 +58,19 @@ export class FrameWants {
     this.watchers.delete(watch);
   }
 
-  /** Watcher `watch` wants its next update (`spaced`: after a wait): sent now if there is one. */
-  want(watch: number, spaced: boolean, screen: PaneScreen, send: Send): void {
+  /**
+   * Watcher `watch` wants its next update (`spaced`: after a wait): sent now if there is one. With `through`, it
+   * is owed one once the screen has parsed that much output, even if nothing it shows changed: its view drew an
+   * echo ahead of the parse (echo-view.ts), which the screen may have undone before it was asked again.
+   */
+  want(watch: number, spaced: boolean, screen: PaneScreen, send: Send, through?: number): void {
     const entry = this.watchers.get(watch);
-    if (!entry || entry.wanted) return;
+    if (!entry) return;
+    if (through !== undefined) entry.syncThrough = Math.max(entry.syncThrough ?? 0, through);
+    if (entry.wanted) {
+      if (through !== undefined) this.answer(watch, entry, screen, send, false);
+      return;
+    }
     entry.wanted = true;
     this.open += 1;
     const streaming = !entry.first && (!spaced || screen.writes - entry.writesAtSend > 1);
@@ -74,12 +86,16 @@ export class FrameWants {
   }
 
   private answer(watch: number, entry: Watcher, screen: PaneScreen, send: Send, streaming: boolean): void {
-    const update = screen.frameUpdate(entry.watcher);
+    const echo = screen.echoState();
+    const synced = entry.syncThrough !== undefined && echo.through >= entry.syncThrough;
+    const update =
+      screen.frameUpdate(entry.watcher) ?? (synced ? screen.frameUnchanged(entry.watcher) : undefined);
     if (update === undefined) return;
+    if (synced) entry.syncThrough = undefined;
     entry.wanted = false;
     entry.first = false;
     entry.writesAtSend = screen.writes;
     this.open -= 1;
-    send(watch, update, streaming, screen.echoState());
+    send(watch, update, streaming, echo);
   }
 }

@@ -358,6 +358,12 @@ export class PaneScreen {
     return watcher.next(this.frameRows, this.changes);
   }
 
+  /** The update `watcher` gets when nothing it shows changed since its last (after frameUpdate gave none). */
+  frameUnchanged(watcher: FrameWatcher): FrameUpdate {
+    this.frameRows ??= new FrameRowCache(this.term);
+    return watcher.unchanged(this.frameRows, this.changes);
+  }
+
   /**
    * How far the screen is, for a watcher's view to draw an echo at once (EchoState): the bytes parsed so far, and
    * the style plain text printed now gets, if it would only be drawn at the cursor.

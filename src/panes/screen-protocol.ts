@@ -31,7 +31,14 @@ export type ToScreenThread =
   | { op: "dispose"; id: number }
   /** A frame watcher on screen `id` (ScreenPort.watchFrames), its wants, its end. */
   | { op: "watch" | "unwatch"; id: number; watch: number }
-  | { op: "want"; id: number; watch: number; spaced: boolean };
+  | {
+      op: "want";
+      id: number;
+      watch: number;
+      spaced: boolean;
+      /** Answer once this much output is parsed even if the watcher's view did not change (FrameWants.want). */
+      through?: number;
+    };
 
 /** Messages from the screen thread. */
 export type FromScreenThread =

@@ -107,7 +107,13 @@ port.on("message", (message: ToScreenThread) => {
     case "want": {
       const entry = entries.get(message.id);
       try {
-        entry?.wants.want(message.watch, message.spaced, entry.screen, frameSender(message.id));
+        entry?.wants.want(
+          message.watch,
+          message.spaced,
+          entry.screen,
+          frameSender(message.id),
+          message.through,
+        );
       } catch (error) {
         // The want stays open: the next write that parses answers it, or replaces the failing screen.
         console.error(`ccmux: a frame of pane #${message.id} failed: ${(error as Error).message}`);

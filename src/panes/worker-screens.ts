@@ -128,7 +128,7 @@ export class WorkerScreens implements ScreenFactory {
       write: (chunk, done) => {
         // nothing will parse it: do not hold up exit and flow control
         if (this.failure || state.crashes >= MAX_CRASHES_PER_PANE) return done();
-        if (state.watches.size > 0) this.echo(state, chunk);
+        if (state.watches.size > 0) this.echo(id, state, chunk);
         state.written += chunk.byteLength;
         // Adaptive batching: when the screen thread is idle for this pane, post at once (an echoed keystroke
         // waits for nothing); while a batch is being parsed, gather until it is acknowledged or the batch is
@@ -276,16 +276,18 @@ export class WorkerScreens implements ScreenFactory {
 
   /**
    * Draws `chunk` at once in each watcher's view that can take it as an echo (EchoView.echo), before it is
-   * queued for the screen thread. The listener runs on a microtask, never inside the write (as LocalScreens),
-   * and still before any update from the thread that comes after it.
+   * queued for the screen thread: a person sees it before the batch is even posted. The listener runs inside the
+   * write, unlike LocalScreens' updates: an echoed update asks for nothing back (FrameListener), so it cannot
+   * re-enter the screen, and a watch it closes gets no more.
    */
-  private echo(state: PortState, chunk: Uint8Array): void {
-    for (const watch of state.watches.values()) {
+  private echo(id: number, state: PortState, chunk: Uint8Array): void {
+    for (const [watchId, watch] of [...state.watches]) {
       const rows = watch.view.echo(chunk, state.written);
-      if (rows === undefined) continue;
-      queueMicrotask(() => {
-        if ([...state.watches.values()].includes(watch)) watch.listener({ rows }, false, true);
-      });
+      if (rows === undefined || state.watches.get(watchId) !== watch) continue;
+      watch.listener({ rows }, false, true);
+      // The screen thread owes this view an update once it parsed the echo, changed or not (EchoView).
+      if (state.watches.get(watchId) === watch)
+        this.post({ op: "want", id, watch: watchId, spaced: false, through: watch.view.ahead });
     }
   }
 
@@ -339,7 +341,13 @@ export class WorkerScreens implements ScreenFactory {
       if (update === undefined) {
         // Held: the watcher's view is ahead by an echo. Its want is still open, so ask again for it.
         watch.wanted = true;
-        this.post({ op: "want", id: message.id, watch: message.watch, spaced: false });
+        this.post({
+          op: "want",
+          id: message.id,
+          watch: message.watch,
+          spaced: false,
+          through: watch.view.ahead,
+        });
         return;
       }
       watch.listener(update, message.streaming);

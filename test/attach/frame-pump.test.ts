@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { FramePump, MIN_FRAME_INTERVAL_MS } from "../../src/cli/attach/frame-pump.js";
+import { FramePump, MIN_FRAME_INTERVAL_MS, PAINT_SHARE } from "../../src/cli/attach/frame-pump.js";
 
 describe("FramePump: when a viewer asks for its next frame", () => {
   beforeEach(() => {
@@ -41,6 +41,29 @@ describe("FramePump: when a viewer asks for its next frame", () => {
     expect(wants).toHaveLength(2);
     vi.advanceTimersByTime(1);
     expect(wants).toEqual([false, false, true]); // spaced
+  });
+
+  it("while streaming, spaces its asks by PAINT_SHARE times what the last update cost, when that is longer", () => {
+    const wants: boolean[] = [];
+    let cost = 1;
+    const p = new FramePump({
+      want: (spaced) => wants.push(spaced),
+      backedUp: () => false,
+      drained: async () => {},
+      cost: () => cost,
+    });
+    p.start();
+    p.sent(true);
+    vi.advanceTimersByTime(MIN_FRAME_INTERVAL_MS);
+    expect(wants).toEqual([false, true]); // a cheap update: the usual spacing
+    cost = 8;
+    p.sent(true);
+    vi.advanceTimersByTime(PAINT_SHARE * cost - 1);
+    expect(wants).toHaveLength(2);
+    vi.advanceTimersByTime(1);
+    expect(wants).toEqual([false, true, true]);
+    p.sent(false); // an update that waited for its change is asked for at once, whatever it cost
+    expect(wants).toEqual([false, true, true, false]);
   });
 
   it("asks nothing while the socket is backed up, then a spaced want once it drained", async () => {

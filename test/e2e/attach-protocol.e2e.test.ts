@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, readlinkSync } from "node:fs";
 import { join } from "node:path";
 import { spawn as ptySpawn } from "node-pty";
 import { afterEach, describe, expect, it } from "vitest";
@@ -92,27 +92,36 @@ describe.each([
     expect(records.some((record) => record.event === "person-input")).toBe(false);
   });
 
-  it("the daemon draws into its client's own terminal only: a hello naming another device (terminal swapped after the hello) gets frames as before", async () => {
+  it("the daemon draws into its client's own controlling terminal only: a hello naming another terminal (the person's other terminal, or one swapped in after the hello) gets frames as before", async () => {
     const { pane, socket } = await agentPane();
     const dir = (ws as TestWorkspace).dir;
-    // The client runs in a real terminal (node-pty) and names it, or a device one off from it.
-    const attachFrom = async (
-      device: "own" | "another",
+    // Another terminal of the same user, which the attach client does not hold.
+    const other = ptySpawn("sleep", ["60"], {
+      cols: 80,
+      rows: 24,
+      env: { PATH: process.env.PATH ?? "/usr/bin" },
+    });
+    const otherPath = readlinkSync(`/proc/${other.pid}/fd/0`);
+    // The client runs in a real terminal (node-pty: its controlling terminal) and names one.
+    const attachNaming = async (
+      named: "own" | "own, another device" | "another terminal",
     ): Promise<{ reply: Record<string, unknown>; shown: string }> => {
-      const replyFile = join(dir, `reply-${device}.json`);
+      const replyFile = join(dir, `reply-${named.replace(/\W+/g, "-")}.json`);
       const script = `
         const net = require("node:net"), fs = require("node:fs");
-        const rdev = fs.fstatSync(0).rdev + (process.argv[4] === "another" ? 1 : 0);
-        const socket = net.connect(process.argv[1], () => socket.write(JSON.stringify({ ccmux: 1, op: "attach",
-          session: "default", pane: process.argv[2], write: false, resize: false, cols: 80, rows: 23,
-          terminal: { escapeKey: "C-]", rdev } }) + "\\n"));
+        const [, socketPath, pane, replyFile, named, otherPath] = process.argv;
+        const path = named === "another terminal" ? otherPath : fs.readlinkSync("/proc/self/fd/0");
+        const rdev = fs.statSync(path).rdev + (named === "own, another device" ? 1 : 0);
+        const socket = net.connect(socketPath, () => socket.write(JSON.stringify({ ccmux: 1, op: "attach",
+          session: "default", pane, write: false, resize: false, cols: 80, rows: 23,
+          terminal: { escapeKey: "C-]", path, rdev } }) + "\\n"));
         let text = "";
         socket.on("data", (chunk) => {
           text += chunk;
-          if (text.includes("\\n")) fs.writeFileSync(process.argv[3], text.slice(0, text.indexOf("\\n")));
+          if (text.includes("\\n")) fs.writeFileSync(replyFile, text.slice(0, text.indexOf("\\n")));
         });
         setInterval(() => {}, 1000);`;
-      const child = ptySpawn(process.execPath, ["-e", script, socket, pane, replyFile, device], {
+      const child = ptySpawn(process.execPath, ["-e", script, socket, pane, replyFile, named, otherPath], {
         cols: 80,
         rows: 24,
         env: { PATH: process.env.PATH ?? "/usr/bin:/bin" },
@@ -137,14 +146,28 @@ describe.each([
         child.kill("SIGKILL");
       }
     };
-    const own = await attachFrom("own");
-    expect(own.reply).toMatchObject({ ok: true, terminal: true });
-    expect(own.shown).toContain("loop ready");
-    // Security: the device the hello names must be the client's stdin and stdout: any other is not drawn on.
-    const another = await attachFrom("another");
-    expect(another.reply).toMatchObject({ ok: true, terminal: false });
-    expect(another.shown).not.toContain("loop ready");
-    const viewer = await attach(socket, { pane, terminal: { escapeKey: "C-]", rdev: 1 } });
+    let otherShown = "";
+    other.onData((data) => {
+      otherShown += data;
+    });
+    try {
+      const own = await attachNaming("own");
+      expect(own.reply).toMatchObject({ ok: true, terminal: true });
+      expect(own.shown).toContain("loop ready");
+      // Security: the terminal must be the client's controlling terminal, and the device it names.
+      for (const named of ["own, another device", "another terminal"] as const) {
+        const refused = await attachNaming(named);
+        expect(refused.reply).toMatchObject({ ok: true, terminal: false });
+        expect(refused.shown).not.toContain("loop ready");
+      }
+      expect(otherShown).toBe("");
+    } finally {
+      other.kill("SIGKILL");
+    }
+    const viewer = await attach(socket, {
+      pane,
+      terminal: { escapeKey: "C-]", path: "/dev/pts/0", rdev: 1 },
+    });
     expect(viewer.reply).toMatchObject({ ok: true, terminal: false });
     await viewer.untilScreen("loop ready");
   });

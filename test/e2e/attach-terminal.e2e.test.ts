@@ -297,6 +297,34 @@ describe.each([
     expect(output).not.toContain("\x1bP");
   });
 
+  it("a person's terminal that stops reading (stalled ssh, stopped terminal) stalls neither the daemon nor the agent; it is drawn again once it reads", async () => {
+    const { agent, pane } = await agentShell();
+    const terminal = await personAttaches();
+    const lastLine = (text: string): number =>
+      Math.max(0, ...[...text.matchAll(/line-(\d+)-/g)].map((match) => Number(match[1])));
+    await agent.ok("send_keys", {
+      pane,
+      text: "for ((i = 1; i <= 3000000; i++)); do echo line-$i-xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx; done",
+      submit: true,
+      wait: { regex: "line-[0-9]+-" },
+    });
+    // The daemon draws this pane into the stopped terminal: its buffer fills at once, and a blocking write would
+    // stop the daemon's one thread. Every call below must answer while the pane prints another 20 000 lines.
+    process.kill(terminal.pid, "SIGSTOP");
+    let reached = 0;
+    try {
+      const from = lastLine((await agent.ok<{ text: string }>("read_pane", { pane })).text);
+      while (reached < from + 20_000) {
+        await agent.ok("list_panes");
+        reached = lastLine((await agent.ok<{ text: string }>("read_pane", { pane })).text);
+      }
+    } finally {
+      process.kill(terminal.pid, "SIGCONT");
+    }
+    // Once the terminal reads again it shows the pane as it is now, not a frame from when it stopped.
+    await terminal.waitFor((screen) => lastLine(screen) > reached, { what: "lines printed after the stop" });
+  });
+
   it("--resize: the pane follows the person's terminal while they hold write; a smaller terminal clips", async () => {
     const { agent, pane } = await agentShell();
     const terminal = await personAttaches("--write", "--resize");

@@ -43,7 +43,7 @@ export class AttachClient {
       cols?: number;
       rows?: number;
       /** The hello's `terminal`: the daemon is to draw into this process's terminal, device `rdev`. */
-      terminal?: { escapeKey: string; rdev: number };
+      terminal?: { escapeKey: string; path: string; rdev: number };
     },
   ): Promise<AttachClient> {
     const socket = connect(socketPath);

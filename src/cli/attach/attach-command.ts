@@ -1,4 +1,4 @@
-import { fstatSync, realpathSync } from "node:fs";
+import { fstatSync, readlinkSync, realpathSync, statSync } from "node:fs";
 import type { Socket } from "node:net";
 import { StringDecoder } from "node:string_decoder";
 import { socketDirPath } from "../../daemon/runtime-dir.js";
@@ -57,7 +57,7 @@ export async function attachCommand(options: AttachOptions): Promise<number> {
     return 1;
   }
   const socket = reached.socket;
-  const rdev = terminalDevice();
+  const device = terminalDevice();
   let accepted: AttachAccepted;
   prepareTerminal();
   try {
@@ -69,7 +69,7 @@ export async function attachCommand(options: AttachOptions): Promise<number> {
       write: options.write,
       resize: options.resize,
       ...paneArea(),
-      ...(rdev === undefined ? {} : { terminal: { escapeKey: escapeName, rdev } }),
+      ...(device === undefined ? {} : { terminal: { escapeKey: escapeName, ...device } }),
     });
     if (!reply.ok) {
       restoreTerminal();
@@ -235,14 +235,18 @@ function restoreTerminal(): void {
 }
 
 /**
- * The terminal device this process has as stdin and stdout, for the daemon to draw on it (the hello's
- * `terminal`); undefined when they are not the same terminal (the client then draws itself).
+ * The terminal this process has as stdin and stdout, by name and device number, for the daemon to draw on it
+ * (the hello's `terminal`; the daemon also checks it is this process's controlling terminal); undefined when
+ * they are not one terminal (the client then draws itself).
  */
-function terminalDevice(): number | undefined {
+function terminalDevice(): { path: string; rdev: number } | undefined {
   try {
     const input = fstatSync(0);
     const output = fstatSync(1);
-    return input.isCharacterDevice() && input.rdev === output.rdev ? input.rdev : undefined;
+    const path = readlinkSync("/proc/self/fd/0");
+    if (!input.isCharacterDevice() || input.rdev !== output.rdev || statSync(path).rdev !== input.rdev)
+      return undefined;
+    return { path, rdev: input.rdev };
   } catch {
     return undefined;
   }

@@ -1,8 +1,18 @@
-import { closeSync, constants, fstatSync, openSync } from "node:fs";
+import { closeSync, constants, fstatSync, openSync, readFileSync } from "node:fs";
 import { isatty, ReadStream, WriteStream } from "node:tty";
 
 /** How long the daemon waits for what it wrote to the person's terminal to go out before it lets go (ms). */
 const FLUSH_MS = 1000;
+/** Output held for a terminal that does not read it, past which drawing stops until it drains (bytes). */
+export const BACKED_UP_BYTES = 1024 * 1024;
+/** Terminal devices the daemon opens by name: a pty's or a console's, nothing else under /dev. */
+const TERMINAL_PATH = /^\/dev\/(?:pts\/\d{1,7}|tty\d{1,3})$/;
+
+/** What libuv's terminal handle offers beyond node's public API (see DaemonTerminal.open). */
+interface TtyHandle {
+  fd?: number;
+  setBlocking?: (blocking: boolean) => number;
+}
 
 /**
  * The attach client's terminal, opened by the daemon to draw the pane and read the person's keys itself, as the
@@ -12,47 +22,111 @@ const FLUSH_MS = 1000;
  */
 export class DaemonTerminal {
   private closing: Promise<void> | undefined;
+  /** Output was dropped while the terminal did not read: it is drawn again whole once it drains. */
+  private dropped = false;
+  private onDrained: () => void = () => {};
 
   private constructor(
     readonly input: ReadStream,
-    readonly output: WriteStream,
-  ) {}
+    private readonly output: WriteStream,
+  ) {
+    output.on("drain", () => {
+      if (!this.dropped) return;
+      this.dropped = false;
+      this.onDrained();
+    });
+  }
 
   /**
-   * Opens the terminal that process `pid` (the attach client, SO_PEERCRED) has as its stdin and stdout, which it
-   * said is character device `rdev`; undefined when that cannot be done (the client then draws itself).
+   * Opens terminal `path` (`/dev/pts/N`), which the attach client (process `pid`, SO_PEERCRED) said is its stdin
+   * and stdout, device `rdev`; undefined when that cannot be done or proved (the client then draws itself).
    *
-   * Security: the peer passed the daemon's peer check (the daemon's uid, not below the daemon, same pid
-   * namespace), so this opens nothing its client could not: its own terminal, through /proc/PID/fd. O_NOCTTY,
-   * so it never becomes the daemon's controlling terminal (a hang-up there must not signal the daemon). Both
-   * descriptors must be terminals and the device the client named, so a descriptor swapped after the hello (or a
-   * pid taken by another process) is not drawn on.
+   * Security: the device must be the client's controlling terminal (tty_nr in /proc/PID/stat, which the kernel
+   * shows for a non-dumpable process too): the peer passed the daemon's peer check (the daemon's uid, not below the
+   * daemon, same pid namespace), so this opens nothing its client could not, and never another terminal of the
+   * person's that a same-uid process names. O_NOCTTY, so it never becomes the daemon's controlling terminal (a
+   * hang-up there must not signal the daemon).
    */
-  static open(pid: number, rdev: number): DaemonTerminal | undefined {
+  static open(pid: number, path: string, rdev: number): DaemonTerminal | undefined {
+    if (!TERMINAL_PATH.test(path) || controllingTerminal(pid) !== rdev) return undefined;
     const opened: number[] = [];
-    try {
-      const readFd = openSync(`/proc/${pid}/fd/0`, constants.O_RDONLY | constants.O_NOCTTY);
-      opened.push(readFd);
-      const writeFd = openSync(`/proc/${pid}/fd/1`, constants.O_WRONLY | constants.O_NOCTTY);
-      opened.push(writeFd);
-      for (const fd of opened) {
-        const stat = fstatSync(fd);
-        if (!isatty(fd) || !stat.isCharacterDevice() || stat.rdev !== rdev)
-          throw new Error("not that terminal");
-      }
-      // libuv opens the terminal again by its name for its own non-blocking descriptor (uv_tty_init), so the
-      // client's file descriptions keep their flags.
-      return new DaemonTerminal(new ReadStream(readFd), new WriteStream(writeFd));
-    } catch {
-      for (const fd of opened) {
+    const closeAll = (): void => {
+      for (const fd of opened.splice(0)) {
         try {
           closeSync(fd);
         } catch {
           // already closed
         }
       }
+    };
+    try {
+      const readFd = openSync(path, constants.O_RDONLY | constants.O_NOCTTY);
+      opened.push(readFd);
+      const writeFd = openSync(path, constants.O_WRONLY | constants.O_NOCTTY);
+      opened.push(writeFd);
+      for (const fd of opened) {
+        const stat = fstatSync(fd);
+        if (!isatty(fd) || !stat.isCharacterDevice() || stat.rdev !== rdev)
+          throw new Error("not that terminal");
+      }
+      const input = new ReadStream(readFd);
+      const output = new WriteStream(writeFd);
+      // Security: node makes a terminal's writes blocking (tty.WriteStream): a person's terminal that stops
+      // reading (a stalled ssh, a suspended terminal) then blocked the daemon's only thread, every session's
+      // tools with it (attack review). libuv opened the terminal again for its own descriptor (uv_tty_init), so
+      // non-blocking applies to that descriptor only, not to the client's.
+      const handle = (output as unknown as { _handle?: TtyHandle })._handle;
+      if (handle?.setBlocking?.(false) !== 0) {
+        input.destroy();
+        output.destroy();
+        throw new Error("the terminal cannot be written without blocking");
+      }
+      // uv_tty_init leaves the descriptors opened here as copies of its own (dup2): close them, or each attach
+      // kept two (attack review). Not one a handle reads or writes through (its `fd`).
+      const used = [input, output].map(
+        (stream) => (stream as unknown as { _handle?: TtyHandle })._handle?.fd,
+      );
+      for (const fd of opened.splice(0)) {
+        if (used.includes(fd)) continue;
+        try {
+          closeSync(fd);
+        } catch {
+          // already closed
+        }
+      }
+      return new DaemonTerminal(input, output);
+    } catch {
+      closeAll();
       return undefined;
     }
+  }
+
+  /**
+   * Writes `text` unless the terminal holds BACKED_UP_BYTES unread already: then it is dropped, and `onDrained`
+   * (whenDrained) runs once it drains, to draw everything again.
+   */
+  write(text: string): void {
+    if (this.output.destroyed) return;
+    if (this.output.writableLength > BACKED_UP_BYTES) {
+      this.dropped = true;
+      return;
+    }
+    this.output.write(text);
+  }
+
+  /** What runs when output dropped while the terminal was backed up may be drawn again. */
+  whenDrained(redraw: () => void): void {
+    this.onDrained = redraw;
+  }
+
+  /** The terminal does not read what it is sent: new frames wait (FramePump). */
+  get backedUp(): boolean {
+    return this.output.writableLength > BACKED_UP_BYTES;
+  }
+
+  /** Resolves once the terminal took what it was sent, or it is gone. */
+  drained(): Promise<void> {
+    return new Promise((resolve) => this.output.once("drain", resolve).once("close", resolve));
   }
 
   /** The terminal's size now (TIOCGWINSZ); the client tells the daemon when it changed. */
@@ -66,6 +140,11 @@ export class DaemonTerminal {
     } catch {
       return { cols: 80, rows: 24 };
     }
+  }
+
+  /** A write to the terminal failed (it hung up). */
+  onError(listener: () => void): void {
+    this.output.on("error", listener);
   }
 
   /**
@@ -93,5 +172,17 @@ export class DaemonTerminal {
       });
     }
     this.output.destroy();
+  }
+}
+
+/** Process `pid`'s controlling terminal as a device number (tty_nr, proc(5)); undefined when it has none. */
+function controllingTerminal(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    // Fields after the command's closing parenthesis: state, ppid, pgrp, session, tty_nr, ...
+    const tty = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[4]);
+    return Number.isInteger(tty) && tty > 0 ? tty : undefined;
+  } catch {
+    return undefined;
   }
 }

@@ -2,6 +2,8 @@ import { FRAME_SPACING_MS } from "../../panes/frame-wants.js";
 
 /** The least time between two frames sent to one viewer while output streams, in ms (at most 100 a second). */
 export const MIN_FRAME_INTERVAL_MS = FRAME_SPACING_MS;
+/** While output streams, frames to one viewer take at most 1 / PAINT_SHARE of the daemon's time. */
+export const PAINT_SHARE = 5;
 
 /**
  * Paces the frames one viewer is sent, by when it asks for the next (a FrameWatch want; the screen pushes the
@@ -11,7 +13,10 @@ export const MIN_FRAME_INTERVAL_MS = FRAME_SPACING_MS;
  * - MIN_FRAME_INTERVAL_MS after an update that was already due when asked for (`streaming`: output keeps
  *   coming), so a flood costs at most 100 frames a second, each the latest screen (those in between are
  *   skipped, never queued);
- * - never while the viewer's socket is backed up (`backedUp`): only once `drained` resolves.
+ * - never while the viewer's socket is backed up (`backedUp`): only once `drained` resolves;
+ * - while streaming, never sooner than PAINT_SHARE times what the last update cost the daemon (`cost`, ms): a
+ *   pane that changes its whole screen in many styles took a third of the daemon's thread for a person's view
+ *   drawn by the daemon (attack review), slowing every session's tools.
  */
 export class FramePump {
   private stopped = false;
@@ -22,6 +27,8 @@ export class FramePump {
       want: (spaced: boolean) => void;
       backedUp: () => boolean;
       drained: () => Promise<void>;
+      /** What the last update cost the daemon, in ms (building, sending or drawing it). */
+      cost?: () => number;
     },
   ) {}
 
@@ -33,8 +40,10 @@ export class FramePump {
   /** An update went out; `streaming` as the screen flagged it (FrameListener). */
   sent(streaming: boolean): void {
     if (this.stopped) return;
-    if (streaming) this.timer = setTimeout(() => this.next(true), MIN_FRAME_INTERVAL_MS);
-    else this.next(false);
+    if (streaming) {
+      const spacing = Math.max(MIN_FRAME_INTERVAL_MS, PAINT_SHARE * (this.io.cost?.() ?? 0));
+      this.timer = setTimeout(() => this.next(true), spacing);
+    } else this.next(false);
   }
 
   stop(): void {

@@ -38,7 +38,7 @@ export interface ViewerRequest {
   resize: boolean;
   cols: number;
   rows: number;
-  terminal?: { escapeKey: string; rdev: number };
+  terminal?: { escapeKey: string; path: string; rdev: number };
 }
 
 /** The client's terminal as this session draws on it (the hello's `terminal`, opened by the daemon). */
@@ -67,6 +67,8 @@ export class ViewerSession {
   private ended = false;
   private exit: ViewerStatus["exit"];
   private paneSize: { cols: number; rows: number };
+  /** What handing the last update on cost (ms): drawing it, or coding and sending it (FramePump's spacing). */
+  private updateCost = 0;
   /** Set when the daemon draws into the client's terminal itself; the socket then carries sizes and the end. */
   private readonly drawn: DrawnTerminal | undefined;
 
@@ -87,14 +89,20 @@ export class ViewerSession {
     // The screen pushes each update right after it parsed the change; the pump paces the asks. An echo drawn
     // ahead of the parse answers no ask.
     this.frames = host.watchFrames(pane.id, (update, streaming, echoed) => {
+      const started = performance.now();
       this.sendUpdate(update);
-      if (!echoed) this.pump.sent(streaming);
+      if (echoed) return;
+      this.updateCost = performance.now() - started;
+      this.pump.sent(streaming);
     });
-    const out = terminal?.output ?? socket;
     this.pump = new FramePump({
       want: (spaced) => this.frames.want(spaced),
-      backedUp: () => out.writableLength > BACKED_UP_BYTES,
-      drained: () => new Promise((resolve) => out.once("drain", resolve).once("close", resolve)),
+      backedUp: () => (terminal ? terminal.backedUp : socket.writableLength > BACKED_UP_BYTES),
+      drained: () =>
+        terminal
+          ? terminal.drained()
+          : new Promise((resolve) => socket.once("drain", resolve).once("close", resolve)),
+      cost: () => this.updateCost,
     });
     this.unwatch = host.watch(pane.id, (change) => this.onChange(change));
     this.audit({
@@ -203,13 +211,15 @@ export class ViewerSession {
     });
   }
 
+  /** A line from the attach client, checked (FromViewer): anything else ends the view. */
   private onMessage(value: unknown): void {
     const parsed = FromViewer.safeParse(value);
-    if (!parsed.success) {
-      this.end("the attach client sent a message ccmux does not know");
-      return;
-    }
-    const message = parsed.data;
+    if (parsed.success) this.onViewerMessage(parsed.data);
+    else this.end("the attach client sent a message ccmux does not know");
+  }
+
+  /** A message from the person: from the client's socket (checked), or from the terminal the daemon reads. */
+  private onViewerMessage(message: FromViewer): void {
     if ("keys" in message) this.type(message.keys);
     else if ("write" in message) {
       // Security: write is taken only on a connection whose hello asked for it (`attach --write`): a read-only
@@ -238,15 +248,10 @@ export class ViewerSession {
   /** Draws into the client's terminal and reads the person's keys there (the hello's `terminal`). */
   private draw(terminal: DaemonTerminal, accepted: AttachAccepted, escapeKey: EscapeKey): DrawnTerminal {
     const view = new TerminalView(
-      {
-        write: (text) => {
-          if (!terminal.output.destroyed) terminal.output.write(text);
-        },
-        size: () => terminal.size(),
-      },
+      { write: (text) => terminal.write(text), size: () => terminal.size() },
       accepted,
       { write: this.request.write, escapeByte: escapeKey.byte, escapeName: escapeKey.name },
-      (message) => this.onMessage(message),
+      (message) => this.onViewerMessage(message),
       (end) => this.end(end.message.replace(/^ccmux attach: /u, "").replace(/\.$/u, "")),
     );
     const decoder = new StringDecoder("utf8");
@@ -256,7 +261,9 @@ export class ViewerSession {
     const hungUp = (): void => this.detach("the person's terminal closed");
     terminal.input.once("end", hungUp);
     terminal.input.once("error", hungUp);
-    terminal.output.on("error", hungUp);
+    terminal.onError(hungUp);
+    // What was dropped while the terminal did not read is drawn again, whole, once it does.
+    terminal.whenDrained(() => view.redraw());
     return { terminal, view };
   }
 
