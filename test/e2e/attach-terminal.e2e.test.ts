@@ -308,14 +308,16 @@ describe.each([
       submit: true,
       wait: { regex: "line-[0-9]+-" },
     });
-    // The daemon draws this pane into the stopped terminal: its buffer fills at once, and a blocking write would
-    // stop the daemon's one thread. Every call below must answer while the pane prints another 20 000 lines.
+    // The daemon draws this pane into the stopped terminal: its buffer (tens of KB) fills within the first second,
+    // and a blocking write would stop the daemon's one thread. Every read below must answer while the pane prints
+    // another 5 000 lines (about 300 KB, drawn as frames of a full screen each). Paced below the policy's
+    // callsPerMinute: a slow sandboxed pane takes a while to print them.
     process.kill(terminal.pid, "SIGSTOP");
     let reached = 0;
     try {
       const from = lastLine((await agent.ok<{ text: string }>("read_pane", { pane })).text);
-      while (reached < from + 20_000) {
-        await agent.ok("list_panes");
+      while (reached < from + 5_000) {
+        await new Promise((resolve) => setTimeout(resolve, 700));
         reached = lastLine((await agent.ok<{ text: string }>("read_pane", { pane })).text);
       }
     } finally {
