@@ -281,7 +281,8 @@ export class WorkerScreens implements ScreenFactory {
    * re-enter the screen, and a watch it closes gets no more.
    */
   private echo(id: number, state: PortState, chunk: Uint8Array): void {
-    for (const [watchId, watch] of [...state.watches]) {
+    // A Map's iteration survives a listener closing its watch (deleting it from the map).
+    for (const [watchId, watch] of state.watches) {
       const rows = watch.view.echo(chunk, state.written);
       if (rows === undefined || state.watches.get(watchId) !== watch) continue;
       watch.listener({ rows }, false, true);

@@ -50,15 +50,6 @@ export class DaemonTerminal {
   static open(pid: number, path: string, rdev: number): DaemonTerminal | undefined {
     if (!TERMINAL_PATH.test(path) || controllingTerminal(pid) !== rdev) return undefined;
     const opened: number[] = [];
-    const closeAll = (): void => {
-      for (const fd of opened.splice(0)) {
-        try {
-          closeSync(fd);
-        } catch {
-          // already closed
-        }
-      }
-    };
     try {
       const readFd = openSync(path, constants.O_RDONLY | constants.O_NOCTTY);
       opened.push(readFd);
@@ -86,17 +77,10 @@ export class DaemonTerminal {
       const used = [input, output].map(
         (stream) => (stream as unknown as { _handle?: TtyHandle })._handle?.fd,
       );
-      for (const fd of opened.splice(0)) {
-        if (used.includes(fd)) continue;
-        try {
-          closeSync(fd);
-        } catch {
-          // already closed
-        }
-      }
+      for (const fd of opened.splice(0)) if (!used.includes(fd)) closeQuietly(fd);
       return new DaemonTerminal(input, output);
     } catch {
-      closeAll();
+      for (const fd of opened) closeQuietly(fd);
       return undefined;
     }
   }
@@ -129,16 +113,21 @@ export class DaemonTerminal {
     return new Promise((resolve) => this.output.once("drain", resolve).once("close", resolve));
   }
 
-  /** The terminal's size now (TIOCGWINSZ); the client tells the daemon when it changed. */
+  /** The terminal's size as last read (refreshSize): every paint asks, so no system call here. */
   size(): { cols: number; rows: number } {
+    const [cols, rows] = this.output.getWindowSize();
+    return { cols: Math.max(1, cols || 80), rows: Math.max(1, rows || 24) };
+  }
+
+  /**
+   * Reads the terminal's size again (TIOCGWINSZ): the client says when it changed. node's getWindowSize() gives the
+   * size it last read, which it reads again only on its own SIGWINCH (process.stdout's); _refreshSize reads it now.
+   */
+  refreshSize(): void {
     try {
-      // getWindowSize() gives the size node last read, which it reads again only on its own SIGWINCH
-      // (process.stdout's): _refreshSize reads it from the terminal now.
       (this.output as unknown as { _refreshSize?: () => void })._refreshSize?.();
-      const [cols, rows] = this.output.getWindowSize();
-      return { cols: Math.max(1, cols || 80), rows: Math.max(1, rows || 24) };
     } catch {
-      return { cols: 80, rows: 24 };
+      // the terminal is gone: its error ends the view
     }
   }
 
@@ -172,6 +161,14 @@ export class DaemonTerminal {
       });
     }
     this.output.destroy();
+  }
+}
+
+function closeQuietly(fd: number): void {
+  try {
+    closeSync(fd);
+  } catch {
+    // already closed
   }
 }
 

@@ -241,6 +241,7 @@ export class ViewerSession {
     } else {
       this.size = message.size;
       this.followSize();
+      this.drawn?.terminal.refreshSize();
       this.drawn?.view.redraw();
     }
   }
