@@ -7,7 +7,7 @@ import type { EchoState } from "./frame-echo.js";
 import { echoPen, frameOf } from "./frame-of.js";
 import { FrameRowCache, type FrameWatcher } from "./frame-rows.js";
 import { collapseIdempotentRuns } from "./idempotent-runs.js";
-import { eachPlainRow, nextPlainRun, PendingLines, plainTextEnd } from "./plain-lines.js";
+import { nextPlainRun, PendingLines, plainTextEnd } from "./plain-lines.js";
 import { RowHistory } from "./row-history.js";
 import { rowText } from "./row-text.js";
 import type { FrameUpdate, PaneFrame } from "./screen-frame.js";
@@ -32,7 +32,7 @@ const ROWS_PER_WRITE = 100;
  * Plain lines are held back from the emulator until they fill this many rows more than it must see (the
  * screen and its own scrollback), then the oldest go to history as text in one batch.
  */
-const BYPASS_BATCH_ROWS = 256;
+const BYPASS_BATCH_ROWS = 1024;
 /** A run of plain lines shorter than this, amid other output, is left to the emulator (see nextPlainRun). */
 const MIN_PLAIN_RUN_LINES = 8;
 
@@ -149,6 +149,8 @@ export class PaneScreen {
   private parsedBytes = 0;
   /** Plain text not yet given to the emulator (see the class comment). */
   private readonly pending = new PendingLines();
+  /** Where plainTextEnd found line ends in the chunk being written (reused: one array per screen). */
+  private readonly feeds: number[] = [];
   /** Rows of the screen went to history ahead of the emulator, which still shows them until `settle`. */
   private bypassing = false;
   private bypassed = 0;
@@ -769,9 +771,11 @@ export class PaneScreen {
           continue;
         }
       }
-      const end = plainTextEnd(chunk, at, this.pending.lineSoFar, this.pending.endsWithCR);
+      const feeds = this.feeds;
+      feeds.length = 0;
+      const end = plainTextEnd(chunk, at, this.pending.lineSoFar, this.pending.endsWithCR, feeds);
       if (end > at) {
-        this.pending.append(chunk, at, end, this.term.cols);
+        this.pending.append(chunk, at, end, this.term.cols, feeds);
         this.bypassOldest();
         at = end;
         continue;
@@ -797,8 +801,8 @@ export class PaneScreen {
       this.settle();
       return;
     }
-    const text = this.pending.takeOldest(keep, this.term.cols);
-    if (text === "") return;
+    const taken = this.pending.takeOldest(keep, this.term.cols);
+    if (taken === undefined) return;
     if (!this.bypassing) {
       // The rows above the cursor's (blank) row scroll off before the held lines print: they go first. The
       // emulator keeps showing them until `settle`; the marker says they are moved.
@@ -808,10 +812,9 @@ export class PaneScreen {
       this.moved = this.term.registerMarker(-1);
       this.bypassing = true;
     }
-    eachPlainRow(text, this.term.cols, (row, joins) => {
-      this.history.push(row, joins);
-      this.bypassed += 1;
-    });
+    const before = this.history.end;
+    this.history.pushPlainLines(taken.text, taken.ends, this.term.cols);
+    this.bypassed += this.history.end - before;
     this.lastMovedOpen = false;
   }
 

@@ -15,47 +15,96 @@ export const MAX_PLAIN_LINE_BYTES = 4096;
  * last byte is plain (the next chunk says what it is).
  *
  * `lineSoFar`: printable bytes of the current line already held; `afterCR`: the byte before `from` was a CR.
- * Cost: one pass over the bytes it accepts.
+ * `feeds`, when given, gets the index of every LF that ends a plain line, in order (the caller then needs no
+ * second pass to find the lines). Cost: one pass over the bytes it accepts, four at a time where aligned.
  */
-export function plainTextEnd(chunk: Uint8Array, from: number, lineSoFar: number, afterCR: boolean): number {
+export function plainTextEnd(
+  chunk: Uint8Array,
+  from: number,
+  lineSoFar: number,
+  afterCR: boolean,
+  feeds?: number[],
+): number {
   const n = chunk.length;
   // Security: a CR held from the last chunk is plain only with its LF; "AAAA\r" then "BB" overwrites (a
   // progress bar, a redrawn prompt) and went to history as one line with the CR in it (an attack review).
-  if (afterCR && from < n && chunk[from] !== LF) return from;
-  let line = lineSoFar;
+  if (afterCR && from < n) {
+    if (chunk[from] !== LF) return from;
+    feeds?.push(from);
+    return plainTextEnd(chunk, from + 1, 0, false, feeds);
+  }
+  const words = wordView(chunk, from);
+  // Where the current line's printable bytes began (before `from` when some were held), so the line's length
+  // at index i is i - lineStart, and the first byte past MAX_PLAIN_LINE_BYTES is at lineStart + that.
+  let lineStart = from - lineSoFar;
   let i = from;
-  // Four bytes at a time where they are aligned: a word of printable ASCII (no byte below 0x20, none above
-  // 0x7e) is skipped whole; any other word is read byte by byte below.
-  const aligned = (4 - ((chunk.byteOffset + i) & 3)) & 3;
-  const words =
-    n - i >= 8 + aligned
-      ? new Uint32Array(chunk.buffer, chunk.byteOffset + i + aligned, (n - i - aligned) >> 2)
-      : undefined;
-  const wordsFrom = i + aligned;
-  const wordsEnd = words ? wordsFrom + words.length * 4 : i;
-  while (i < n) {
-    if (words !== undefined && i >= wordsFrom && i + 4 <= wordsEnd) {
-      const word = words[(i - wordsFrom) >> 2] as number;
-      const printable = ((((word - 0x20202020) & ~word) | ((word + 0x01010101) | word)) & 0x80808080) === 0;
-      if (printable && line + 4 <= MAX_PLAIN_LINE_BYTES) {
-        line += 4;
-        i += 4;
-        continue;
-      }
-    }
-    const stop = words !== undefined && i >= wordsFrom && i + 4 <= wordsEnd ? i + 4 : i + 1;
-    for (; i < stop; i++) {
+  for (;;) {
+    const stop = skipPrintable(chunk, i, words);
+    const limit = lineStart + MAX_PLAIN_LINE_BYTES;
+    if (stop > limit) return Math.max(limit, i);
+    if (stop === n) return n;
+    const byte = chunk[stop];
+    if (byte !== CR) return stop; // a control byte, DEL, a byte of UTF-8, or an LF without its CR
+    if (stop + 1 === n) return n; // the next chunk says what this CR is
+    if (chunk[stop + 1] !== LF) return stop;
+    feeds?.push(stop + 1);
+    i = stop + 2;
+    lineStart = i;
+  }
+}
+
+/** The 32-bit words of `chunk` from the first aligned one at or after `from`, or undefined when too short. */
+function wordView(chunk: Uint8Array, from: number): { words: Uint32Array; first: number } | undefined {
+  const aligned = (4 - ((chunk.byteOffset + from) & 3)) & 3;
+  const count = (chunk.length - from - aligned) >> 2;
+  if (count < 2) return undefined;
+  return {
+    words: new Uint32Array(chunk.buffer, chunk.byteOffset + from + aligned, count),
+    first: from + aligned,
+  };
+}
+
+/**
+ * The index of the first byte at or after `i` that is not printable ASCII (`chunk.length` when none is).
+ * A word holds a byte outside 0x20-0x7E exactly when one of its bytes is below 0x20 (subtracting 0x20 borrows
+ * into its top bit), 0x7F (adding 1 carries into it) or above (the top bit is set): no byte below the first
+ * such byte borrows or carries, so the first one always shows.
+ */
+function skipPrintable(
+  chunk: Uint8Array,
+  from: number,
+  view: { words: Uint32Array; first: number } | undefined,
+): number {
+  const n = chunk.length;
+  let i = from;
+  if (view !== undefined && i + 4 <= view.first + view.words.length * 4) {
+    while (i < view.first) {
       const byte = chunk[i] as number;
-      if (byte >= 0x20 && byte <= 0x7e) {
-        line += 1;
-        if (line > MAX_PLAIN_LINE_BYTES) return i;
-      } else if (byte === CR) {
-        if (i + 1 < n && chunk[i + 1] !== LF) return i;
-      } else if (byte === LF) {
-        if (i === from ? !afterCR : chunk[i - 1] !== CR) return i;
-        line = 0;
-      } else return i;
+      if (byte < 0x20 || byte > 0x7e) return i;
+      i += 1;
     }
+    const { words } = view;
+    let w = (i - view.first) >> 2;
+    if ((i - view.first) & 3) {
+      // Not on a word boundary (after a CR LF): bytes up to the next one.
+      const next = view.first + (w + 1) * 4;
+      for (; i < next; i++) {
+        const byte = chunk[i] as number;
+        if (byte < 0x20 || byte > 0x7e) return i;
+      }
+      w += 1;
+    }
+    const count = words.length;
+    while (w < count) {
+      const word = words[w] as number;
+      if (((word - 0x20202020) | (word + 0x01010101) | word) & 0x80808080) break;
+      w += 1;
+    }
+    i = view.first + w * 4;
+  }
+  for (; i < n; i++) {
+    const byte = chunk[i] as number;
+    if (byte < 0x20 || byte > 0x7e) return i;
   }
   return n;
 }
@@ -63,27 +112,6 @@ export function plainTextEnd(chunk: Uint8Array, from: number, lineSoFar: number,
 /** Rows a plain line of `length` printable bytes fills on a screen `cols` wide (an empty line fills one). */
 export function plainLineRows(length: number, cols: number): number {
   return length === 0 ? 1 : Math.ceil(length / cols);
-}
-
-/**
- * Splits the text of whole plain lines (each ended by CR LF) into the rows they fill at `cols`, in order:
- * `push(text, joinsNext)` per row, `joinsNext` for a row the line wraps out of (what the emulator's rows and
- * isWrapped flags would say).
- */
-export function eachPlainRow(
-  text: string,
-  cols: number,
-  push: (row: string, joinsNext: boolean) => void,
-): void {
-  const lines = text.split("\r\n");
-  lines.pop(); // the text ends with CR LF: nothing follows the last one
-  for (const line of lines) {
-    if (line.length <= cols) {
-      push(line, false);
-      continue;
-    }
-    for (let at = 0; at < line.length; at += cols) push(line.slice(at, at + cols), at + cols < line.length);
-  }
 }
 
 const EMPTY = Buffer.alloc(0);
@@ -101,6 +129,8 @@ export class PendingLines {
   private lineStart = 0;
   /** Rows the whole lines held fill, at the width they were counted at. */
   private heldRows = 0;
+  /** Where each whole line held ends in `bytes` (the index after its LF), oldest first. */
+  private readonly ends: number[] = [];
 
   get empty(): boolean {
     return this.length === 0;
@@ -120,8 +150,11 @@ export class PendingLines {
     return this.length > 0 && this.bytes[this.length - 1] === CR;
   }
 
-  /** Holds `chunk[from, to)` (plain text, as plainTextEnd accepts it) and counts the lines it ends at `cols`. */
-  append(chunk: Uint8Array, from: number, to: number, cols: number): void {
+  /**
+   * Holds `chunk[from, to)` (plain text, as plainTextEnd accepts it) and counts the lines it ends at `cols`;
+   * `feeds` are the indices in `chunk` of the LFs that end lines in that range, as plainTextEnd found them.
+   */
+  append(chunk: Uint8Array, from: number, to: number, cols: number, feeds: readonly number[]): void {
     const size = to - from;
     if (this.length + size > this.bytes.length) {
       const grown = Buffer.allocUnsafe(Math.max(this.bytes.length * 2, this.length + size, 16 * 1024));
@@ -129,37 +162,45 @@ export class PendingLines {
       this.bytes = grown;
     }
     this.bytes.set(chunk.subarray(from, to), this.length);
-    let feed = this.bytes.indexOf(LF, this.length);
+    const shift = this.length - from;
     this.length += size;
-    while (feed !== -1 && feed < this.length) {
+    for (const feed of feeds) {
+      const at = feed + shift;
       // The line ends with CR LF: its printable bytes stop before the CR.
-      this.heldRows += plainLineRows(feed - 1 - this.lineStart, cols);
-      this.lineStart = feed + 1;
-      feed = this.bytes.indexOf(LF, this.lineStart);
+      this.heldRows += plainLineRows(at - 1 - this.lineStart, cols);
+      this.lineStart = at + 1;
+      this.ends.push(at + 1);
     }
   }
 
   /**
    * Takes out the oldest whole lines, as many as can go while the lines held still fill at least `keepRows`
-   * rows at `cols`; returns their text (each line ended by CR LF), or "" when none can go.
+   * rows at `cols`: their text (each line ended by CR LF) and where each line ends in it (the index after its
+   * LF); undefined when none can go.
    */
-  takeOldest(keepRows: number, cols: number): string {
+  takeOldest(keepRows: number, cols: number): { text: string; ends: number[] } | undefined {
+    const ends = this.ends;
+    let taken = 0;
     let cut = 0;
     let rows = this.heldRows;
-    while (cut < this.lineStart) {
-      const feed = this.bytes.indexOf(LF, cut);
-      const lineRows = plainLineRows(feed - 1 - cut, cols);
+    while (taken < ends.length) {
+      const end = ends[taken] as number;
+      const lineRows = plainLineRows(end - 2 - cut, cols);
       if (rows - lineRows < keepRows) break;
       rows -= lineRows;
-      cut = feed + 1;
+      cut = end;
+      taken += 1;
     }
-    if (cut === 0) return "";
+    if (taken === 0) return undefined;
     const text = this.bytes.toString("latin1", 0, cut);
+    const takenEnds = ends.slice(0, taken);
+    for (let j = taken; j < ends.length; j++) ends[j - taken] = (ends[j] as number) - cut;
+    ends.length -= taken;
     this.bytes.copyWithin(0, cut, this.length);
     this.length -= cut;
     this.lineStart -= cut;
     this.heldRows = rows;
-    return text;
+    return { text, ends: takenEnds };
   }
 
   /** Every byte held, in order; empties the queue. */
@@ -169,6 +210,7 @@ export class PendingLines {
     this.length = 0;
     this.lineStart = 0;
     this.heldRows = 0;
+    this.ends.length = 0;
     return out;
   }
 }

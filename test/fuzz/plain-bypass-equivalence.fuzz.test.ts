@@ -18,7 +18,7 @@ afterEach(() => {
 
 type Op =
   | { kind: "bytes"; text: string }
-  | { kind: "flood"; lines: number; seed: number }
+  | { kind: "flood"; lines: number; seed: number; narrow: boolean }
   | { kind: "read" }
   | { kind: "screen" }
   | { kind: "scrollback"; lines: number }
@@ -29,8 +29,11 @@ type Op =
 const PRINTABLE =
   " abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~";
 
-/** `lines` plain lines (CR LF), lengths around the width `cols` and its multiples, from a small PRNG. */
-function flood(lines: number, seed: number, cols: number): string {
+/**
+ * `lines` plain lines (CR LF), lengths around the width `cols` and its multiples, from a small PRNG; `narrow`:
+ * nearly all fit a row (a build log's), so history takes them in whole blocks (RowHistory.pushPlainLines).
+ */
+function flood(lines: number, seed: number, cols: number, narrow = false): string {
   let state = seed >>> 0 || 1;
   const next = (n: number): number => {
     state ^= state << 13;
@@ -41,7 +44,13 @@ function flood(lines: number, seed: number, cols: number): string {
   const lengths = [0, 1, 2, cols - 1, cols, cols + 1, 2 * cols, 2 * cols + 3, 3 * cols - 1];
   const out: string[] = [];
   for (let i = 0; i < lines; i++) {
-    const length = next(4) === 0 ? (lengths[next(lengths.length)] as number) : next(cols * 2);
+    const length = narrow
+      ? next(600) === 0
+        ? cols + 1 + next(cols)
+        : next(cols + 1)
+      : next(4) === 0
+        ? (lengths[next(lengths.length)] as number)
+        : next(cols * 2);
     let line = `${i}:`;
     while (line.length < length) line += PRINTABLE[next(PRINTABLE.length)];
     out.push(`${line.slice(0, Math.max(length, 0))}\r\n`);
@@ -108,7 +117,11 @@ const op: fc.Arbitrary<Op> = fc.oneof(
   {
     weight: 5,
     arbitrary: fc
-      .record({ lines: fc.integer({ min: 1, max: 1500 }), seed: fc.integer({ min: 1, max: 1 << 30 }) })
+      .record({
+        lines: fc.integer({ min: 1, max: 1500 }),
+        seed: fc.integer({ min: 1, max: 1 << 30 }),
+        narrow: fc.boolean(),
+      })
       .map((r) => ({ kind: "flood" as const, ...r })),
   },
   { weight: 3, arbitrary: fc.constant({ kind: "read" as const }) },
@@ -236,7 +249,7 @@ function rowsOf(mark: HistoryMark | undefined): unknown {
 }
 
 function bytesOf(step: Op, cols: number): Buffer | undefined {
-  if (step.kind === "flood") return Buffer.from(flood(step.lines, step.seed, cols), "latin1");
+  if (step.kind === "flood") return Buffer.from(flood(step.lines, step.seed, cols, step.narrow), "latin1");
   if (step.kind !== "bytes") return undefined;
   return step.text === "\xe4" ? Buffer.from([0xe4]) : Buffer.from(step.text);
 }
@@ -327,5 +340,18 @@ describe("plain lines that bypass the emulator (issue 16)", () => {
     // The bypass did the work: all but the rows the emulator must see went to history as text.
     expect(pair.fast.bypassedRows).toBeGreaterThan(20_000);
     expect(pair.full.bypassedRows).toBe(0);
+  });
+
+  it("a flood of lines that fit a row, in 40 KB reads, ends with the same screen, history and cursor", () => {
+    // Nearly every line fits a row: history takes them in whole blocks, sliced from the text held.
+    const pair = new Pair(80, 24, 10_000);
+    const text = flood(30_000, 5, 80, true);
+    pair.write(
+      Buffer.from(text, "latin1"),
+      Array.from({ length: 100 }, (_, i) => 40_960 - (i % 7) * 1000),
+    );
+    pair.finish("narrow flood");
+    expect(pair.fast.renderScrollback(1)).toBe(text.split("\r\n").at(-2));
+    expect(pair.fast.bypassedRows).toBeGreaterThan(29_000);
   });
 });

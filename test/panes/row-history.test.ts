@@ -1,3 +1,4 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { RowHistory } from "../../src/panes/row-history.js";
 
@@ -98,5 +99,63 @@ describe("RowHistory packing (deflated blocks)", () => {
     expect(history.packedBlocks).toBeGreaterThan(0);
     expect(history.end - history.start).toBeLessThan(1000);
     expect(history.text(history.end - 1).startsWith("1999:")).toBe(true);
+  });
+
+  it("takes plain lines as push takes their rows: whole blocks of narrow lines, wrapped wide lines, any fill", () => {
+    // pushPlainLines seals runs of BLOCK_ROWS narrow lines as slices of the text (CR LF kept); every read,
+    // replaceLast and packing after it must answer as pushing each row would.
+    const cols = 20;
+    const line = fc.oneof(
+      { weight: 400, arbitrary: fc.integer({ min: 0, max: cols }) },
+      { weight: 1, arbitrary: fc.integer({ min: cols + 1, max: 3 * cols + 1 }) },
+    );
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: 300 }),
+        fc.array(fc.array(line, { minLength: 1, maxLength: 700, size: "max" }), {
+          minLength: 1,
+          maxLength: 4,
+        }),
+        fc.constantFrom(0, 100, 600, 100_000),
+        fc.boolean(),
+        (before, batches, capacity, pack) => {
+          const fast = new RowHistory(capacity);
+          const slow = new RowHistory(capacity);
+          for (let i = 0; i < before; i++) {
+            fast.push(`pre ${i}`, i % 5 === 0);
+            slow.push(`pre ${i}`, i % 5 === 0);
+          }
+          let n = 0;
+          for (const lengths of batches) {
+            const lines = lengths.map((length) => `${n++}:`.concat("x".repeat(length)).slice(0, length));
+            const ends: number[] = [];
+            let text = "";
+            for (const l of lines) {
+              text += `${l}\r\n`;
+              ends.push(text.length);
+            }
+            fast.pushPlainLines(text, ends, cols);
+            for (const l of lines) {
+              if (l.length <= cols) slow.push(l, false);
+              else
+                for (let at = 0; at < l.length; at += cols)
+                  slow.push(l.slice(at, at + cols), at + cols < l.length);
+            }
+          }
+          fast.replaceLast("last", true);
+          slow.replaceLast("last", true);
+          if (pack) {
+            fast.pack();
+            slow.pack();
+          }
+          expect([fast.start, fast.end]).toEqual([slow.start, slow.end]);
+          for (let row = slow.start; row < slow.end; row++) {
+            expect(fast.text(row)).toBe(slow.text(row));
+            expect(fast.joinsNext(row)).toBe(slow.joinsNext(row));
+          }
+        },
+      ),
+      { seed: 16, numRuns: 150, endOnFailure: true },
+    );
   });
 });
