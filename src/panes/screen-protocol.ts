@@ -24,9 +24,14 @@ export type ScreenCall =
 /** Messages to the screen thread. */
 export type ToScreenThread =
   | { op: "create"; id: number; options: ScreenOptions }
-  /** Sent once, first: where the thread records the pane it is parsing (read back after a fatal fault). */
-  | { op: "init"; busy: Int32Array }
+  /**
+   * Sent once, first: where the thread records the pane it is parsing (read back after a fatal fault), and the
+   * ring batches are placed in (BatchRing).
+   */
+  | { op: "init"; busy: Int32Array; ring: SharedArrayBuffer }
   | { op: "write"; id: number; chunk: Uint8Array }
+  /** A batch at `[start, start + length)` of the ring; its `parsed` names `slot`, after which it may be reused. */
+  | { op: "write"; id: number; slot: number; start: number; length: number }
   | ({ op: "call"; id: number; call: number } & ScreenCall)
   | { op: "dispose"; id: number }
   /** A frame watcher on screen `id` (ScreenPort.watchFrames), its wants, its end. */
@@ -42,7 +47,8 @@ export type ToScreenThread =
 
 /** Messages from the screen thread. */
 export type FromScreenThread =
-  | { op: "parsed"; id: number }
+  /** A write is parsed (or dropped); `slot`: the ring place it came in, free again. */
+  | { op: "parsed"; id: number; slot?: number }
   | { op: "reply"; id: number; data: string }
   /** The pane's emulator threw; its screen was replaced by an empty one. `reason` is for the note. */
   | { op: "lost"; id: number; reason: string }

@@ -39,6 +39,8 @@ interface Entry {
   options: ScreenOptions;
   /** Queued writes; `offset` is how much of the first one is parsed already. */
   queue: Uint8Array[];
+  /** The ring place of each queued write (undefined: it came in a buffer of its own). */
+  slots: (number | undefined)[];
   offset: number;
   pieceBytes: number;
   /** How often this pane's emulator threw; each time its screen was replaced by an empty one. */
@@ -58,17 +60,21 @@ const send = (message: FromScreenThread): void => port.postMessage(message);
 let pumping = false;
 /** busy[0]: the pane being parsed, or the last one parsed, so the owner can name it if this thread dies. */
 let busy: Int32Array | undefined;
+/** The ring batches are placed in by the owner (BatchRing); parsed in place. */
+let ring: Uint8Array | undefined;
 
 port.on("message", (message: ToScreenThread) => {
   switch (message.op) {
     case "init":
       busy = message.busy;
+      ring = new Uint8Array(message.ring);
       return;
     case "create":
       entries.set(message.id, {
         screen: makeScreen(message.id, message.options),
         options: message.options,
         queue: [],
+        slots: [],
         offset: 0,
         pieceBytes: MAX_PIECE_BYTES,
         faults: 0,
@@ -80,9 +86,15 @@ port.on("message", (message: ToScreenThread) => {
       return;
     case "write": {
       const entry = entries.get(message.id);
-      if (!entry) return send({ op: "parsed", id: message.id });
-      entry.queue.push(message.chunk);
-      entry.queued += message.chunk.byteLength;
+      const slot = "slot" in message ? message.slot : undefined;
+      if (!entry) return send({ op: "parsed", id: message.id, slot });
+      const chunk =
+        "chunk" in message
+          ? message.chunk
+          : (ring as Uint8Array).subarray(message.start, message.start + message.length);
+      entry.queue.push(chunk);
+      entry.slots.push(slot);
+      entry.queued += chunk.byteLength;
       // An idle thread parses at once (a keystroke's echo waits for no other turn); a busy one in its slices.
       if (!pumping) pump();
       else schedulePump();
@@ -124,7 +136,7 @@ port.on("message", (message: ToScreenThread) => {
       const entry = entries.get(message.id);
       entries.delete(message.id);
       if (!entry) return;
-      for (const _ of entry.queue) send({ op: "parsed", id: message.id });
+      dropQueued(message.id, entry);
       for (const { call } of entry.calls.splice(0)) {
         send({ op: "result", call: call.call, error: "the screen is gone" });
       }
@@ -161,8 +173,7 @@ function step(id: number, entry: Entry, limit: number, deadline: number): void {
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
     console.error(`ccmux: screen of pane #${id} failed and was replaced: ${reason}`);
-    for (const _ of entry.queue) send({ op: "parsed", id });
-    entry.queue = [];
+    dropQueued(id, entry);
     entry.offset = 0;
     entry.parsed = entry.queued;
     try {
@@ -197,10 +208,17 @@ function parseSome(id: number, entry: Entry, limit: number, deadline: number): v
     if (end === chunk.byteLength) {
       entry.queue.shift();
       entry.offset = 0;
-      send({ op: "parsed", id });
+      send({ op: "parsed", id, slot: entry.slots.shift() });
     }
     if (began + took > deadline) return;
   }
+}
+
+/** Acknowledges every queued write unparsed (the screen is gone or was replaced), freeing their ring places. */
+function dropQueued(id: number, entry: Entry): void {
+  for (const slot of entry.slots) send({ op: "parsed", id, slot });
+  entry.queue = [];
+  entry.slots = [];
 }
 
 /** Answers, in order, the reads whose backlog is parsed. */

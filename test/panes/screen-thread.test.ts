@@ -9,14 +9,14 @@ const BURST = resolve(import.meta.dirname, "../fixtures/burst-then-exit.mjs");
 
 type Host = import("../../src/panes/embedded/embedded-pane-host.js").EmbeddedPaneHost;
 
-async function workerHost(): Promise<Host> {
+async function workerHost(ringBytes?: number): Promise<Host> {
   const { EmbeddedPaneHost } = (await import(
     resolve(DIST, "embedded/embedded-pane-host.js")
   )) as typeof import("../../src/panes/embedded/embedded-pane-host.js");
   const { WorkerScreens } = (await import(
     resolve(DIST, "worker-screens.js")
   )) as typeof import("../../src/panes/worker-screens.js");
-  return new EmbeddedPaneHost({ maxPanes: 4, maxExitedPanes: 4 }, new WorkerScreens());
+  return new EmbeddedPaneHost({ maxPanes: 4, maxExitedPanes: 4 }, new WorkerScreens(undefined, ringBytes));
 }
 
 describe.skipIf(!built)("panes parsed on the screen thread (needs `npm run build`)", () => {
@@ -44,6 +44,36 @@ describe.skipIf(!built)("panes parsed on the screen thread (needs `npm run build
       const lines = (await pane.scrollbackText()).split("\n");
       expect(lines).toHaveLength(10_001);
       await host.kill(pane.id);
+    }
+  }, 60_000);
+
+  it("panes flooding at once through a ring too small for them each keep their own output, every line", async () => {
+    // Security: batches of all panes share one ring (BatchRing); a place reused too early would put one pane's
+    // output into another's screen. 512 KB makes some batches find no room (and go in buffers of their own) too.
+    host = await workerHost(512 * 1024);
+    const lines = 20_000;
+    const script = (tag: string): string =>
+      `for (let i = 0; i < ${lines}; i++) process.stdout.write("${tag}-" + i + "-" + "y".repeat(60) + "\\n");`;
+    const panes = ["a", "b", "c"].map((tag) =>
+      (host as Host).startPane({
+        name: tag,
+        argv: [process.execPath, "-e", script(tag)],
+        cwd: process.cwd(),
+        env: { PATH: process.env.PATH ?? "/usr/bin:/bin" },
+        cols: 100,
+        rows: 30,
+        scrollback: 30_000,
+        owner: { kind: "agent", session: "test" },
+        input: "raw",
+      }),
+    );
+    for (const [index, pane] of panes.entries()) {
+      const tag = ["a", "b", "c"][index] as string;
+      await pane.exited();
+      const text = (await pane.scrollbackText()).split("\n");
+      expect(text, tag).toHaveLength(lines);
+      const wrong = text.findIndex((line, i) => line !== `${tag}-${i}-${"y".repeat(60)}`);
+      expect(wrong === -1 ? "" : text[wrong], tag).toBe("");
     }
   }, 60_000);
 
