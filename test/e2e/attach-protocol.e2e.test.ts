@@ -101,7 +101,12 @@ describe.each([
       rows: 24,
       env: { PATH: process.env.PATH ?? "/usr/bin" },
     });
-    const otherPath = readlinkSync(`/proc/${other.pid}/fd/0`);
+    // Until node-pty's child has put the terminal on its stdin, fd 0 is the one it inherited (a socket): a read
+    // too early named that (seen under load in CI).
+    const otherPath = await eventually(() => {
+      const path = readlinkSync(`/proc/${other.pid}/fd/0`);
+      return path.startsWith("/dev/pts/") ? path : false;
+    });
     // The client runs in a real terminal (node-pty: its controlling terminal) and names one.
     const attachNaming = async (
       named: "own" | "own, another device" | "another terminal",

@@ -19,6 +19,24 @@ async function workerHost(ringBytes?: number): Promise<Host> {
   return new EmbeddedPaneHost({ maxPanes: 4, maxExitedPanes: 4 }, new WorkerScreens(undefined, ringBytes));
 }
 
+/** A raw-input agent pane running `argv` in this directory, `cols`×`rows` with `scrollback` rows of history. */
+function spec(
+  name: string,
+  argv: string[],
+  size: { cols: number; rows: number; scrollback: number },
+  env = {},
+) {
+  return {
+    name,
+    argv,
+    cwd: process.cwd(),
+    env: { PATH: process.env.PATH ?? "/usr/bin:/bin", ...env },
+    ...size,
+    owner: { kind: "agent" as const, session: "test" },
+    input: "raw" as const,
+  };
+}
+
 describe.skipIf(!built)("panes parsed on the screen thread (needs `npm run build`)", () => {
   let host: Host | undefined;
   afterEach(async () => {
@@ -28,17 +46,9 @@ describe.skipIf(!built)("panes parsed on the screen thread (needs `npm run build
   it("loses no output across the thread boundary: 1 MB then exit, final line readable, 5 runs", async () => {
     host = await workerHost();
     for (let run = 0; run < 5; run++) {
-      const pane = host.startPane({
-        name: "t",
-        argv: [process.execPath, BURST],
-        cwd: process.cwd(),
-        env: { PATH: process.env.PATH ?? "/usr/bin:/bin" },
-        cols: 100,
-        rows: 30,
-        scrollback: 20_000,
-        owner: { kind: "agent", session: "test" },
-        input: "raw",
-      });
+      const pane = host.startPane(
+        spec("t", [process.execPath, BURST], { cols: 100, rows: 30, scrollback: 20_000 }),
+      );
       await pane.exited();
       expect(await pane.scrollbackText(1), `run ${run}`).toBe("FINAL-LINE-MARKER");
       const lines = (await pane.scrollbackText()).split("\n");
@@ -55,17 +65,9 @@ describe.skipIf(!built)("panes parsed on the screen thread (needs `npm run build
     const script = (tag: string): string =>
       `for (let i = 0; i < ${lines}; i++) process.stdout.write("${tag}-" + i + "-" + "y".repeat(60) + "\\n");`;
     const panes = ["a", "b", "c"].map((tag) =>
-      (host as Host).startPane({
-        name: tag,
-        argv: [process.execPath, "-e", script(tag)],
-        cwd: process.cwd(),
-        env: { PATH: process.env.PATH ?? "/usr/bin:/bin" },
-        cols: 100,
-        rows: 30,
-        scrollback: 30_000,
-        owner: { kind: "agent", session: "test" },
-        input: "raw",
-      }),
+      (host as Host).startPane(
+        spec(tag, [process.execPath, "-e", script(tag)], { cols: 100, rows: 30, scrollback: 30_000 }),
+      ),
     );
     for (const [index, pane] of panes.entries()) {
       const tag = ["a", "b", "c"][index] as string;
@@ -79,17 +81,16 @@ describe.skipIf(!built)("panes parsed on the screen thread (needs `npm run build
 
   it("answers device queries and keeps new-output marks in order with writes", async () => {
     host = await workerHost();
-    const pane = host.startPane({
-      name: "sh",
-      argv: ["/usr/bin/bash", "--norc", "--noprofile"],
-      cwd: process.cwd(),
-      env: { PATH: process.env.PATH ?? "/usr/bin:/bin", TERM: "xterm-256color" },
-      cols: 80,
-      rows: 24,
-      scrollback: 1000,
-      owner: { kind: "agent", session: "test" },
-      input: "raw",
-    });
+    const pane = host.startPane(
+      spec(
+        "sh",
+        ["/usr/bin/bash", "--norc", "--noprofile"],
+        { cols: 80, rows: 24, scrollback: 1000 },
+        {
+          TERM: "xterm-256color",
+        },
+      ),
+    );
     const { waitForOutput } = (await import(
       resolve(DIST, "embedded/wait-for-output.js")
     )) as typeof import("../../src/panes/embedded/wait-for-output.js");
@@ -105,20 +106,10 @@ describe.skipIf(!built)("panes parsed on the screen thread (needs `npm run build
 
   it("a pane flooding the screen thread does not starve reads of another pane", async () => {
     host = await workerHost();
-    const spec = (argv: string[]) => ({
-      name: "t",
-      argv,
-      cwd: process.cwd(),
-      env: { PATH: process.env.PATH ?? "/usr/bin:/bin" },
-      cols: 80,
-      rows: 24,
-      scrollback: 1000,
-      owner: { kind: "agent" as const, session: "test" },
-      input: "raw" as const,
-    });
-    const quiet = host.startPane(spec(["/usr/bin/echo", "quiet-pane-text"]));
+    const size = { cols: 80, rows: 24, scrollback: 1000 };
+    const quiet = host.startPane(spec("t", ["/usr/bin/echo", "quiet-pane-text"], size));
     await quiet.exited();
-    host.startPane(spec(["/usr/bin/yes", "flood"]));
+    host.startPane(spec("t", ["/usr/bin/yes", "flood"], size));
     // Liveness (latency is benchmarked): every read is answered, with the quiet pane's own text.
     for (let i = 0; i < 50; i++) expect((await quiet.snapshot()).text).toBe("quiet-pane-text");
   });
@@ -128,17 +119,9 @@ describe.skipIf(!built)("panes parsed on the screen thread (needs `npm run build
     const { waitForOutput } = (await import(
       resolve(DIST, "embedded/wait-for-output.js")
     )) as typeof import("../../src/panes/embedded/wait-for-output.js");
-    const pane = host.startPane({
-      name: "seq",
-      argv: ["/usr/bin/seq", "1", "200000"],
-      cwd: process.cwd(),
-      env: { PATH: process.env.PATH ?? "/usr/bin:/bin" },
-      cols: 80,
-      rows: 24,
-      scrollback: 300_000,
-      owner: { kind: "agent", session: "test" },
-      input: "raw",
-    });
+    const pane = host.startPane(
+      spec("seq", ["/usr/bin/seq", "1", "200000"], { cols: 80, rows: 24, scrollback: 300_000 }),
+    );
     const targets = ["50001", "123457", "177777", "199999"];
     const outcomes = await Promise.all(
       targets.map((line) => waitForOutput(pane, { query: { regex: `^${line}$` }, timeoutMs: 30_000 })),
