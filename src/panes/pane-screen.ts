@@ -801,20 +801,22 @@ export class PaneScreen {
       this.settle();
       return;
     }
-    const taken = this.pending.takeOldest(keep, this.term.cols);
-    if (taken === undefined) return;
-    if (!this.bypassing) {
-      // The rows above the cursor's (blank) row scroll off before the held lines print: they go first. The
-      // emulator keeps showing them until `settle`; the marker says they are moved.
-      this.harvest();
-      this.moveRows(this.hotLine(), buffer.baseY + buffer.cursorY);
-      this.moved?.dispose();
-      this.moved = this.term.registerMarker(-1);
-      this.bypassing = true;
-    }
-    const before = this.history.end;
-    this.history.pushPlainLines(taken.text, taken.ends, this.term.cols);
-    this.bypassed += this.history.end - before;
+    const cols = this.term.cols;
+    const taken = this.pending.takeOldest(keep, cols, (bytes, ends) => {
+      if (!this.bypassing) {
+        // The rows above the cursor's (blank) row scroll off before the held lines print: they go first. The
+        // emulator keeps showing them until `settle`; the marker says they are moved.
+        this.harvest();
+        this.moveRows(this.hotLine(), buffer.baseY + buffer.cursorY);
+        this.moved?.dispose();
+        this.moved = this.term.registerMarker(-1);
+        this.bypassing = true;
+      }
+      const before = this.history.end;
+      this.history.pushPlainLines(bytes, ends, cols);
+      this.bypassed += this.history.end - before;
+    });
+    if (!taken) return;
     this.lastMovedOpen = false;
   }
 

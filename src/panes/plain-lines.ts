@@ -175,10 +175,14 @@ export class PendingLines {
 
   /**
    * Takes out the oldest whole lines, as many as can go while the lines held still fill at least `keepRows`
-   * rows at `cols`: their text (each line ended by CR LF) and where each line ends in it (the index after its
-   * LF); undefined when none can go.
+   * rows at `cols`, and hands them to `take` before they leave: their bytes (each line ended by CR LF; valid
+   * during the call only) and where each line ends in them (the index after its LF). False when none can go.
    */
-  takeOldest(keepRows: number, cols: number): { text: string; ends: number[] } | undefined {
+  takeOldest(
+    keepRows: number,
+    cols: number,
+    take: (bytes: Buffer, ends: readonly number[]) => void,
+  ): boolean {
     const ends = this.ends;
     let taken = 0;
     let cut = 0;
@@ -191,16 +195,15 @@ export class PendingLines {
       cut = end;
       taken += 1;
     }
-    if (taken === 0) return undefined;
-    const text = this.bytes.toString("latin1", 0, cut);
-    const takenEnds = ends.slice(0, taken);
+    if (taken === 0) return false;
+    take(this.bytes.subarray(0, cut), ends.slice(0, taken));
     for (let j = taken; j < ends.length; j++) ends[j - taken] = (ends[j] as number) - cut;
     ends.length -= taken;
     this.bytes.copyWithin(0, cut, this.length);
     this.length -= cut;
     this.lineStart -= cut;
     this.heldRows = rows;
-    return { text, ends: takenEnds };
+    return true;
   }
 
   /** Every byte held, in order; empties the queue. */

@@ -64,11 +64,12 @@ const STREAMING_BATCH_BYTES = 240 * 1024;
 /** How long streaming output is gathered before it is posted (ms): a flood's screen lags this much at most. */
 const GATHER_MS = 4;
 /**
- * Bytes of the ring batches are placed in (BatchRing): a flooding pane has about two batches in flight (one
- * parsed, one gathered, each up to MAX_BATCH_BYTES and a read); several flooding panes share it, and a batch
- * that finds no room is posted in a buffer of its own.
+ * Bytes of the ring batches are placed in (BatchRing): a flooding pane has at most two batches in it (one being
+ * parsed, one posted at MAX_BATCH_BYTES while it was), each up to MAX_BATCH_BYTES and a read; panes flooding at
+ * once share it, and a batch that finds no room is posted in a buffer of its own. Its pages count in the
+ * server's RSS once batches have reached them.
  */
-const RING_BYTES = 2 * 1024 * 1024;
+const RING_BYTES = 1024 * 1024;
 
 /**
  * Heap of the screen thread. Each screen's memory is bounded (RowHistory's byte cap, the emulator guards);

@@ -102,7 +102,7 @@ describe("RowHistory packing (deflated blocks)", () => {
   });
 
   it("takes plain lines as push takes their rows: whole blocks of narrow lines, wrapped wide lines, any fill", () => {
-    // pushPlainLines seals runs of BLOCK_ROWS narrow lines as slices of the text (CR LF kept); every read,
+    // pushPlainLines seals runs of BLOCK_ROWS narrow lines as one string each (CR LF kept); every read,
     // replaceLast and packing after it must answer as pushing each row would.
     const cols = 20;
     const line = fc.oneof(
@@ -134,7 +134,7 @@ describe("RowHistory packing (deflated blocks)", () => {
               text += `${l}\r\n`;
               ends.push(text.length);
             }
-            fast.pushPlainLines(text, ends, cols);
+            fast.pushPlainLines(Buffer.from(text, "latin1"), ends, cols);
             for (const l of lines) {
               if (l.length <= cols) slow.push(l, false);
               else
