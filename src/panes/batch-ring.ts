@@ -46,11 +46,7 @@ export class BatchRing {
   place(chunks: readonly Uint8Array[], length: number): RingPlace | undefined {
     const start = this.freeStart(length);
     if (start === undefined) return undefined;
-    let offset = start;
-    for (const chunk of chunks) {
-      this.bytes.set(chunk, offset);
-      offset += chunk.byteLength;
-    }
+    copyChunks(this.bytes, start, chunks);
     const live: Live = { slot: this.nextSlot++, start, length, released: false };
     this.live.push(live);
     this.bySlot.set(live.slot, live);
@@ -96,5 +92,14 @@ export class BatchRing {
     }
     // Wrapped: free from head up to the oldest.
     return oldest - head >= length ? head : undefined;
+  }
+}
+
+/** Copies `chunks` into `target` one after another from `offset`. */
+export function copyChunks(target: Uint8Array, offset: number, chunks: readonly Uint8Array[]): void {
+  let at = offset;
+  for (const chunk of chunks) {
+    target.set(chunk, at);
+    at += chunk.byteLength;
   }
 }

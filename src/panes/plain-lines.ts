@@ -65,48 +65,39 @@ function wordView(chunk: Uint8Array, from: number): { words: Uint32Array; first:
 }
 
 /**
- * The index of the first byte at or after `i` that is not printable ASCII (`chunk.length` when none is).
- * A word holds a byte outside 0x20-0x7E exactly when one of its bytes is below 0x20 (subtracting 0x20 borrows
- * into its top bit), 0x7F (adding 1 carries into it) or above (the top bit is set): no byte below the first
- * such byte borrows or carries, so the first one always shows.
+ * The index of the first byte at or after `from` that is not printable ASCII (`chunk.length` when none is):
+ * byte by byte up to the next word of `view`, then word by word, then byte by byte again from the first word
+ * that is not all printable. A word holds a byte outside 0x20-0x7E exactly when one of its bytes is below 0x20
+ * (subtracting 0x20 borrows into its top bit), 0x7F (adding 1 carries into it) or above (the top bit is set): no
+ * byte below the first such byte borrows or carries, so the first one always shows.
  */
 function skipPrintable(
   chunk: Uint8Array,
   from: number,
   view: { words: Uint32Array; first: number } | undefined,
 ): number {
-  const n = chunk.length;
   let i = from;
-  if (view !== undefined && i + 4 <= view.first + view.words.length * 4) {
-    while (i < view.first) {
-      const byte = chunk[i] as number;
-      if (byte < 0x20 || byte > 0x7e) return i;
-      i += 1;
-    }
-    const { words } = view;
-    let w = (i - view.first) >> 2;
-    if ((i - view.first) & 3) {
-      // Not on a word boundary (after a CR LF): bytes up to the next one.
-      const next = view.first + (w + 1) * 4;
-      for (; i < next; i++) {
+  if (view !== undefined) {
+    const { words, first } = view;
+    let w = i <= first ? 0 : (i - first + 3) >> 2;
+    if (w < words.length) {
+      for (const boundary = first + w * 4; i < boundary; i++) {
         const byte = chunk[i] as number;
         if (byte < 0x20 || byte > 0x7e) return i;
       }
-      w += 1;
+      while (w < words.length) {
+        const word = words[w] as number;
+        if (((word - 0x20202020) | (word + 0x01010101) | word) & 0x80808080) break;
+        w += 1;
+      }
+      i = first + w * 4;
     }
-    const count = words.length;
-    while (w < count) {
-      const word = words[w] as number;
-      if (((word - 0x20202020) | (word + 0x01010101) | word) & 0x80808080) break;
-      w += 1;
-    }
-    i = view.first + w * 4;
   }
-  for (; i < n; i++) {
+  for (const n = chunk.length; i < n; i++) {
     const byte = chunk[i] as number;
     if (byte < 0x20 || byte > 0x7e) return i;
   }
-  return n;
+  return chunk.length;
 }
 
 /** Rows a plain line of `length` printable bytes fills on a screen `cols` wide (an empty line fills one). */

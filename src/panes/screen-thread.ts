@@ -37,10 +37,11 @@ const MIN_PIECE_BYTES = 32;
 interface Entry {
   screen: PaneScreen;
   options: ScreenOptions;
-  /** Queued writes; `offset` is how much of the first one is parsed already. */
-  queue: Uint8Array[];
-  /** The ring place of each queued write (undefined: it came in a buffer of its own). */
-  slots: (number | undefined)[];
+  /**
+   * Queued writes, each with its ring place (`slot`; undefined: it came in a buffer of its own); `offset` is how
+   * much of the first one is parsed already.
+   */
+  queue: { bytes: Uint8Array; slot: number | undefined }[];
   offset: number;
   pieceBytes: number;
   /** How often this pane's emulator threw; each time its screen was replaced by an empty one. */
@@ -74,7 +75,6 @@ port.on("message", (message: ToScreenThread) => {
         screen: makeScreen(message.id, message.options),
         options: message.options,
         queue: [],
-        slots: [],
         offset: 0,
         pieceBytes: MAX_PIECE_BYTES,
         faults: 0,
@@ -88,13 +88,12 @@ port.on("message", (message: ToScreenThread) => {
       const entry = entries.get(message.id);
       const slot = "slot" in message ? message.slot : undefined;
       if (!entry) return send({ op: "parsed", id: message.id, slot });
-      const chunk =
+      const bytes =
         "chunk" in message
           ? message.chunk
           : (ring as Uint8Array).subarray(message.start, message.start + message.length);
-      entry.queue.push(chunk);
-      entry.slots.push(slot);
-      entry.queued += chunk.byteLength;
+      entry.queue.push({ bytes, slot });
+      entry.queued += bytes.byteLength;
       // An idle thread parses at once (a keystroke's echo waits for no other turn); a busy one in its slices.
       if (!pumping) pump();
       else schedulePump();
@@ -193,7 +192,7 @@ function step(id: number, entry: Entry, limit: number, deadline: number): void {
 function parseSome(id: number, entry: Entry, limit: number, deadline: number): void {
   let budget = limit;
   while (budget > 0 && entry.queue.length > 0) {
-    const chunk = entry.queue[0] as Uint8Array;
+    const { bytes: chunk, slot } = entry.queue[0] as Entry["queue"][number];
     const end = Math.min(chunk.byteLength, entry.offset + budget, entry.offset + entry.pieceBytes);
     const began = performance.now();
     entry.screen.write(chunk.subarray(entry.offset, end), () => {});
@@ -208,7 +207,7 @@ function parseSome(id: number, entry: Entry, limit: number, deadline: number): v
     if (end === chunk.byteLength) {
       entry.queue.shift();
       entry.offset = 0;
-      send({ op: "parsed", id, slot: entry.slots.shift() });
+      send({ op: "parsed", id, slot });
     }
     if (began + took > deadline) return;
   }
@@ -216,9 +215,8 @@ function parseSome(id: number, entry: Entry, limit: number, deadline: number): v
 
 /** Acknowledges every queued write unparsed (the screen is gone or was replaced), freeing their ring places. */
 function dropQueued(id: number, entry: Entry): void {
-  for (const slot of entry.slots) send({ op: "parsed", id, slot });
+  for (const { slot } of entry.queue) send({ op: "parsed", id, slot });
   entry.queue = [];
-  entry.slots = [];
 }
 
 /** Answers, in order, the reads whose backlog is parsed. */
