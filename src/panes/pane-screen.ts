@@ -136,6 +136,13 @@ export class PaneScreen {
    * joins that row is read again until that row leaves the screen (see refreshLastMoved).
    */
   private lastMovedOpen = false;
+  /**
+   * History's last row holds the moved row's line as printed, not as the row now reads: a resize re-wrapped
+   * or cut the line after it went to history (see anchorMovedForReflow). Only its join is read again.
+   */
+  private movedTextFixed = false;
+  /** The emulator's scrollback was raised for a reflow and goes back to EMULATOR_SCROLLBACK at the next harvest. */
+  private scrollbackRaised = false;
   /** The emulator's scrollback was dropped (see compact). */
   private compacted = false;
   /** Writes parsed so far (see `writes`). */
@@ -261,16 +268,25 @@ export class PaneScreen {
     }
   }
 
-  /** Resizes the terminal; xterm re-wraps the lines it holds. */
+  /**
+   * Resizes the terminal; xterm re-wraps the lines it holds (its reflow), except the cursor's line. Every
+   * line printed reads as printed afterwards, also one that had partly scrolled into history (see
+   * anchorMovedForReflow).
+   */
   resize(cols: number, rows: number): void {
     this.settle();
-    if (this.compacted) {
-      // A narrower screen pushes rows above it: they need the scrollback to wait in until they are moved.
-      this.term.options.scrollback = EMULATOR_SCROLLBACK;
-      this.compacted = false;
-    }
     this.harvest();
     const anchor = this.anchorMovedForReflow();
+    // A narrower screen pushes rows above it, up to oldCols / (cols - 1) times as many (a wide character
+    // that does not fit wastes a column): they wait in the scrollback until they are moved. Trimmed during
+    // the reflow instead, rows not yet in history were lost, and the marker of what was moved with them.
+    const normal = this.term.buffer.normal;
+    const needed = normal.length * Math.ceil(this.term.cols / Math.max(1, cols - 1));
+    if (this.compacted || needed > (this.term.options.scrollback ?? 0)) {
+      this.term.options.scrollback = Math.max(EMULATOR_SCROLLBACK, needed);
+      this.scrollbackRaised = needed > EMULATOR_SCROLLBACK;
+      this.compacted = false;
+    }
     this.term.resize(cols, rows);
     this.restoreMovedAfterReflow(anchor);
     // Rows a narrower screen pushed above the top go to history now: left for the next write, a write that
@@ -292,9 +308,9 @@ export class PaneScreen {
     if (this.compacted || this.isAlternateScreen) return;
     this.harvest();
     if (this.hotLine() > this.term.buffer.normal.baseY) return;
-    this.moved?.dispose();
-    this.moved = undefined;
+    this.setMoved(undefined);
     this.term.options.scrollback = 0;
+    this.scrollbackRaised = false;
     this.compacted = true;
   }
 
@@ -556,8 +572,7 @@ export class PaneScreen {
     if (mode === 3) {
       // ED 3 trims every row above the screen: move them into history first (ccmux's history keeps them).
       this.harvest();
-      this.moved?.dispose();
-      this.moved = undefined;
+      this.setMoved(undefined);
       return;
     }
     if (!(mode === 2 || (mode === 0 && buffer.x === 0 && buffer.y === 0))) return;
@@ -604,46 +619,64 @@ export class PaneScreen {
   }
 
   /**
-   * A resize re-wraps lines (xterm's reflow), and a wider screen merges a wrapped line's rows into its first
-   * one, disposing a marker on a merged row. The moved marker sat on one whenever a long line had scrolled
-   * partly off: every row of the buffer then looked unmoved and went to history a second time, under a note
-   * that rows were lost (found by the bypass's equivalence test). So the rest of a line the moved row wraps
-   * into goes to history now (up to the cursor's row, which may still change), and a marker on the line's
-   * first row, which reflow keeps, finds the moved row again afterwards (restoreMovedAfterReflow).
+   * A resize re-wraps lines (xterm's reflow), and the moved marker (the last row in history) stays on its row
+   * number within its line: on a wider screen that row may merge into the line's first one and be disposed,
+   * on a narrower one it becomes a middle row of the line. Either way rows of a line history holds went there
+   * a second time, or rows never went (attack review: a 241-character line read back as 321 characters at 80
+   * columns). So:
+   * - the rest of a line the moved row wraps into goes to history now (up to the cursor's row, which may still
+   *   change), and a marker on the line's first row, which reflow keeps, finds the line's end again afterwards
+   *   (restoreMovedAfterReflow);
+   * - a line that goes on into the cursor's row is not re-wrapped by xterm (a shell redraws its own): the moved
+   *   row keeps its place, and only loses the columns past a narrower width, which history keeps as printed.
+   * History's last row is then the line as printed, not as its last row reads at the new width
+   * (movedTextFixed).
    */
   private anchorMovedForReflow(): IMarker | undefined {
     const moved = this.moved;
-    // Markers are registered on the active buffer: on the alternate screen this waits for the next resize.
-    if (moved === undefined || moved.isDisposed || moved.line < 0 || this.isAlternateScreen) return undefined;
+    if (moved === undefined || moved.isDisposed || moved.line < 0) return undefined;
     const buffer = this.term.buffer.normal;
     const cursorRow = buffer.baseY + buffer.cursorY;
     let last = moved.line;
     while (last + 1 < cursorRow && lineAt(buffer, last + 1)?.isWrapped === true) last++;
-    if (last > moved.line && lineAt(buffer, last + 1)?.isWrapped !== true) {
+    if (lineAt(buffer, last + 1)?.isWrapped === true) {
+      this.movedTextFixed = true;
+      return undefined;
+    }
+    if (last > moved.line) {
       this.moveRows(moved.line + 1, last + 1);
-      moved.dispose();
-      this.moved = this.markerAt(last);
-      this.lastMovedOpen = true;
+      this.setMoved(this.markerAt(last));
     }
     let first = last;
     while (first > 0 && buffer.getLine(first)?.isWrapped === true) first--;
-    return first === last ? undefined : this.markerAt(first);
+    return this.markerAt(first);
   }
 
-  /** After a reflow: the moved marker, when reflow merged its row away, goes to the end of the anchor's line. */
+  /** After a reflow: the moved marker goes to the last row of the anchor's line (see anchorMovedForReflow). */
   private restoreMovedAfterReflow(anchor: IMarker | undefined): void {
     if (anchor === undefined) return;
-    if (this.moved?.isDisposed && !anchor.isDisposed && anchor.line >= 0) {
+    if (!anchor.isDisposed && anchor.line >= 0) {
       const buffer = this.term.buffer.normal;
       let last = anchor.line;
       while (lineAt(buffer, last + 1)?.isWrapped === true) last++;
-      this.moved = this.markerAt(last);
+      this.setMoved(this.markerAt(last));
+      this.movedTextFixed = true;
+      this.lastMovedOpen = true;
     }
     anchor.dispose();
   }
 
-  /** A marker on normal-buffer row `line`. */
+  /** The moved marker is now `marker`: history's last row is that row's text (see movedTextFixed). */
+  private setMoved(marker: IMarker | undefined): void {
+    if (this.moved !== marker) this.moved?.dispose();
+    this.moved = marker;
+    this.movedTextFixed = false;
+  }
+
+  /** A marker on normal-buffer row `line`, also while the alternate screen is shown (where xterm's API would put it). */
   private markerAt(line: number): IMarker | undefined {
+    const normal = this.echoInternals?.service.buffers.normal;
+    if (typeof normal?.addMarker === "function") return normal.addMarker(line);
     const buffer = this.term.buffer.normal;
     return this.term.registerMarker(line - (buffer.baseY + buffer.cursorY));
   }
@@ -685,8 +718,7 @@ export class PaneScreen {
   private restartAfterReset(): void {
     if (!this.resetting) return;
     this.resetting = false;
-    this.moved?.dispose();
-    this.moved = undefined;
+    this.setMoved(undefined);
   }
 
   /** Moves the rows that scrolled off the normal screen since the last call into history. */
@@ -698,14 +730,19 @@ export class PaneScreen {
     if (this.moved?.isDisposed) {
       this.history.push(LOST_ROWS_NOTE, false);
       this.lastMovedOpen = false;
-      this.moved = undefined;
+      this.setMoved(undefined);
     }
     const from = this.hotLine();
-    if (from >= buffer.baseY) return;
-    this.moveRows(from, buffer.baseY);
-    this.moved?.dispose();
-    this.moved = this.term.registerMarker(-buffer.cursorY - 1);
-    this.lastMovedOpen = true;
+    if (from < buffer.baseY) {
+      this.moveRows(from, buffer.baseY);
+      this.setMoved(this.term.registerMarker(-buffer.cursorY - 1));
+      this.lastMovedOpen = true;
+    }
+    if (this.scrollbackRaised) {
+      // Every row above the screen is in history now: the emulator may drop all but its usual scrollback.
+      this.scrollbackRaised = false;
+      this.term.options.scrollback = EMULATOR_SCROLLBACK;
+    }
   }
 
   /**
@@ -725,8 +762,12 @@ export class PaneScreen {
     if (line === undefined) return;
     const next = lineAt(buffer, moved.line + 1);
     const joins = next?.isWrapped === true;
-    const text = joins && next ? wrappedRowText(line, next) : rowText(line, true);
     const last = this.history.end - 1;
+    if (this.movedTextFixed) {
+      if (joins !== this.history.joinsNext(last)) this.history.replaceLast(this.history.text(last), joins);
+      return;
+    }
+    const text = joins && next ? wrappedRowText(line, next) : rowText(line, true);
     if (joins === this.history.joinsNext(last) && text === this.history.text(last)) return;
     this.history.replaceLast(text, joins);
   }
@@ -808,8 +849,7 @@ export class PaneScreen {
         // emulator keeps showing them until `settle`; the marker says they are moved.
         this.harvest();
         this.moveRows(this.hotLine(), buffer.baseY + buffer.cursorY);
-        this.moved?.dispose();
-        this.moved = this.term.registerMarker(-1);
+        this.setMoved(this.term.registerMarker(-1));
         this.bypassing = true;
       }
       const before = this.history.end;

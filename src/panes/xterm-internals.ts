@@ -1,4 +1,4 @@
-import type { Terminal } from "@xterm/headless";
+import type { IMarker, Terminal } from "@xterm/headless";
 import { hiddenCell } from "./row-text.js";
 
 interface InternalLine {
@@ -13,6 +13,8 @@ interface InternalBuffer {
   y: number;
   scrollTop: number;
   scrollBottom: number;
+  /** A marker on row `y` of this buffer (Buffer.addMarker), whichever buffer is shown. */
+  addMarker?(y: number): IMarker;
 }
 
 /**
@@ -85,18 +87,6 @@ export function bufferInternals(term: Terminal): BufferInternals | undefined {
 const GROUND = 0;
 
 /**
- * Whether printable ASCII lines, each ended by CR LF, print on this terminal as rows of plain text that scroll
- * off the top of the normal screen in order: one cell per byte in the current attributes, a wrap at the last
- * column, a scroll of the whole screen per line feed.
- * - "no" while the terminal's modes say otherwise: the alternate screen, a scroll region (DECSTBM), autowrap off,
- *   insert mode, a character set that maps ASCII (DEC line drawing, UK), attributes that hide text (rowText
- *   would mark it) or an open hyperlink. Only an escape sequence changes these.
- * - "not yet" while the cursor is elsewhere than the first column of the bottom row, that row is not blank or
- *   continues the row above, or an escape sequence or UTF-8 character is half-read: a line or two of output
- *   can change that.
- * - "yes" otherwise.
- */
-/**
  * Printable ASCII written now would only be drawn at the cursor, in the current attributes, the cursor moving
  * right (frame-echo.ts): not in insert mode, in the ASCII character set, with no escape sequence or UTF-8
  * character half-read, no hyperlink open, the cursor not waiting to wrap, and cells in those attributes visible
@@ -111,6 +101,18 @@ export function printsAtCursorOnly(term: Terminal, internals: BufferInternals): 
   return internals.service.buffer.x < term.cols;
 }
 
+/**
+ * Whether printable ASCII lines, each ended by CR LF, print on this terminal as rows of plain text that scroll
+ * off the top of the normal screen in order: one cell per byte in the current attributes, a wrap at the last
+ * column, a scroll of the whole screen per line feed.
+ * - "no" while the terminal's modes say otherwise: the alternate screen, a scroll region (DECSTBM), autowrap off,
+ *   insert mode, a character set that maps ASCII (DEC line drawing, UK), attributes that hide text (rowText
+ *   would mark it) or an open hyperlink. Only an escape sequence changes these.
+ * - "not yet" while the cursor is elsewhere than the first column of the bottom row, that row is not blank or
+ *   continues the row above, or an escape sequence or UTF-8 character is half-read: a line or two of output
+ *   can change that.
+ * - "yes" otherwise.
+ */
 export function plainLinesScroll(term: Terminal, internals: BufferInternals): "yes" | "not yet" | "no" {
   const buffer = internals.service.buffer;
   if (buffer !== internals.service.buffers.normal) return "no";
