@@ -51,6 +51,10 @@ export interface PtyHandlers {
 const DRAIN_IDLE_MS = 500;
 /** Bound on one synchronous drain, so a grandchild that keeps writing cannot hold the event loop. */
 const MAX_SYNC_DRAIN_BYTES = 4 * 1024 * 1024;
+/** Input the terminal did not take is tried again after this long (ms), doubling while it takes nothing... */
+const INPUT_RETRY_MIN_MS = 1;
+/** ...up to this (ms): a program that never reads its input costs a write attempt 20 times a second. */
+const INPUT_RETRY_MAX_MS = 50;
 
 /**
  * One child process on a pseudo-terminal. Output arrives as raw bytes (no string decoding on this thread);
@@ -63,6 +67,15 @@ export class PtyProcess {
   private readonly masterFd: number;
   private paused = false;
   private closed = false;
+  /**
+   * The master descriptor is closed (or about to be): its number may already belong to another file, so nothing
+   * may write to it, flush it or ask it anything (see `write`).
+   */
+  private released = false;
+  /** Input the terminal has not taken yet, oldest first (see `write`). */
+  private readonly input: Buffer[] = [];
+  private inputTimer: NodeJS.Timeout | undefined;
+  private inputRetryMs = INPUT_RETRY_MIN_MS;
   private drainTimer: NodeJS.Timeout | undefined;
   private forceDestroy: (() => void) | undefined;
   private draining = false;
@@ -127,20 +140,55 @@ export class PtyProcess {
 
   /**
    * Writes `bytes` (UTF-8) to the program's input, in order: what the terminal takes now is written at once;
-   * the rest waits in node-pty's queue (the program is not reading), and so does everything after it.
+   * the rest waits here (the program is not reading), and so does everything after it, tried again on a timer
+   * (INPUT_RETRY_MIN_MS doubling to INPUT_RETRY_MAX_MS while the terminal takes nothing). Dropped once the pty
+   * closes.
+   *
+   * Security: node-pty's own queue writes through libuv's thread pool (fs.write) by descriptor number, and a
+   * write already handed to the pool ran after the pane closed its master: EBADF (an attack review's "Unhandled
+   * pty write error"), or, with the number reused by then, the pane's input written into another pane's pty or
+   * a file the server had just opened. Here every write is synchronous, on this thread, and checks first that
+   * the descriptor is still ours (`released`). It also spares each keystroke the hop to the pool and back.
    */
   write(bytes: string): void {
-    if (this.closed) return;
-    const queue = this.writeQueue();
-    // node-pty writes through libuv's thread pool (fs.write): a hop to another thread and back, 0.1 ms idle and
-    // more on a busy machine, on every keystroke. With nothing queued the kernel takes it now, in order.
-    if (queue === undefined || queue.length > 0) {
-      this.pty.write(bytes);
+    if (this.closed || this.released) return;
+    const data = Buffer.from(bytes, "utf8");
+    if (this.input.length > 0) {
+      this.input.push(data);
       return;
     }
-    const data = Buffer.from(bytes, "utf8");
     const written = this.writeWhatFits(data);
-    if (written < data.length) this.pty.write(data.subarray(written));
+    if (written < data.length && !this.released) {
+      this.input.push(data.subarray(written));
+      this.retryInput();
+    }
+  }
+
+  /** Tries the waiting input again after the current back-off. */
+  private retryInput(): void {
+    clearTimeout(this.inputTimer);
+    this.inputTimer = setTimeout(() => this.writeWaitingInput(), this.inputRetryMs);
+  }
+
+  private writeWaitingInput(): void {
+    this.inputTimer = undefined;
+    let took = false;
+    while (this.input.length > 0 && !this.closed && !this.released) {
+      const head = this.input[0] as Buffer;
+      const written = this.writeWhatFits(head);
+      if (written > 0) took = true;
+      if (written === head.length) {
+        this.input.shift();
+        continue;
+      }
+      if (this.released) break;
+      this.input[0] = head.subarray(written);
+      this.inputRetryMs = took ? INPUT_RETRY_MIN_MS : Math.min(this.inputRetryMs * 2, INPUT_RETRY_MAX_MS);
+      this.retryInput();
+      return;
+    }
+    this.input.length = 0;
+    this.inputRetryMs = INPUT_RETRY_MIN_MS;
   }
 
   /**
@@ -150,48 +198,53 @@ export class PtyProcess {
    * command, which a queued write would miss). The master is non-blocking (node-pty makes it so): never blocks.
    */
   writeNow(bytes: string): number {
-    if (this.closed) return 0;
+    if (this.closed || this.released || this.input.length > 0) return 0;
     return this.writeWhatFits(Buffer.from(bytes, "utf8"));
   }
 
-  /** Writes `data` to the master until the terminal takes no more; returns how many bytes it took. */
+  /**
+   * Writes `data` to the master until the terminal takes no more; returns how many bytes it took. EAGAIN: the
+   * program has not read what it has. Any other error (EIO: the pty is hanging up) ends all writing.
+   */
   private writeWhatFits(data: Buffer): number {
     let written = 0;
-    while (written < data.length) {
+    while (written < data.length && !this.released) {
       try {
         written += writeSync(this.masterFd, data, written);
-      } catch {
-        break; // EAGAIN: the program has not read what it has; EIO/EBADF: the pty is closing
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== "EAGAIN") this.release();
+        break;
       }
     }
     return written;
   }
 
+  /** The master descriptor is no longer ours to use (see `released`): waiting input is dropped. */
+  private release(): void {
+    this.released = true;
+    clearTimeout(this.inputTimer);
+    this.inputTimer = undefined;
+    this.input.length = 0;
+  }
+
   /** The terminal's foreground process group (tcgetpgrp on the master); -1 when unknown or closed. */
   foregroundGroup(): number {
-    return this.closed ? -1 : addon.foregroundGroup(this.masterFd);
+    return this.closed || this.released ? -1 : addon.foregroundGroup(this.masterFd);
   }
 
-  /** Discards input written to the terminal that no program has read yet (tcflush TCIFLUSH). */
+  /** Discards input written to the terminal that no program has read yet (tcflush TCIFLUSH), and input waiting here. */
   flushInput(): void {
-    if (!this.closed) addon.flushPtyInput(this.masterFd);
-  }
-
-  /** node-pty's queue of input not yet written (undefined when this node-pty keeps it elsewhere). */
-  private writeQueue(): unknown[] | undefined {
-    const queue = (this.pty as unknown as { _writeStream?: { _writeQueue?: unknown } })._writeStream
-      ?._writeQueue;
-    return Array.isArray(queue) ? queue : undefined;
+    this.input.length = 0;
+    if (!this.closed && !this.released) addon.flushPtyInput(this.masterFd);
   }
 
   /**
-   * Whether input written so far is still unread by the program: queued in node-pty (its writes are
-   * asynchronous) or waiting in the kernel. Undefined when the kernel cannot tell (no TIOCGPTPEER).
+   * Whether input written so far is still unread by the program: waiting here for the terminal to take it, or
+   * waiting in the kernel. Undefined when the kernel cannot tell (no TIOCGPTPEER).
    */
   inputPending(): boolean | undefined {
-    if (this.closed) return false;
-    const queue = this.writeQueue();
-    if (queue !== undefined && queue.length > 0) return true;
+    if (this.closed || this.released) return false;
+    if (this.input.length > 0) return true;
     const queued = addon.ptyInputQueued(this.masterFd);
     return queued < 0 ? undefined : queued > 0;
   }
@@ -215,6 +268,8 @@ export class PtyProcess {
   /** Stop reading and release the pty for good (the process should be gone or going). */
   dispose(): void {
     clearTimeout(this.drainTimer);
+    clearTimeout(this.inputTimer);
+    this.input.length = 0;
     if (this.forceDestroy) this.forceDestroy();
     // Security: node-pty signals by pid; once the exit was reported the pid is reaped and may be anyone's.
     else if (!this.closed) this.pty.kill("SIGHUP");
@@ -242,8 +297,11 @@ export class PtyProcess {
     let forced = false;
     const drainAndDestroy = (error?: Error): void => {
       if (!socket.destroyed) this.drainSync(fd);
+      // The descriptor closes with the socket (synchronously, in libuv's uv_close): nothing may use it after.
+      this.release();
       if (!socket.destroyed) destroy(error);
     };
+    socket.once("close", () => this.release());
     this.forceDestroy = () => {
       forced = true;
       drainAndDestroy();

@@ -1,5 +1,6 @@
 import { spawnSync } from "node:child_process";
 import {
+  closeSync,
   constants,
   existsSync,
   mkdtempSync,
@@ -98,6 +99,51 @@ describe("input to a program that is not reading arrives whole and in order", ()
       await eventually(() => existsSync(at("out2")) && statSync(at("out2")).size >= rest, 20_000);
       expect(readFileSync(at("out1"), "utf8") + readFileSync(at("out2"), "utf8")).toBe(paste + keys);
     } finally {
+      pty.dispose();
+    }
+  });
+
+  it("input still waiting when the pane closes never reaches a file that reuses the pty's descriptor number", async () => {
+    // Attack review: node-pty's queued write ran in the thread pool after the pane closed ("Unhandled pty write
+    // error EBADF"). Had the descriptor number been reused by then, the pane's input went into whatever file the
+    // server opened next. Held here for certain: the pool is busy while the pane closes and a file takes the
+    // number; then the pool is let go.
+    dir = mkdtempSync(join(tmpdir(), "ccmux-input-closed-"));
+    const at = (name: string) => join(dir as string, name);
+    const script = `stty raw -echo; : > ${at("ready")}; exec sleep 60`;
+    let exited!: () => void;
+    const exit = new Promise<void>((resolve) => {
+      exited = resolve;
+    });
+    const pty = new PtyProcess(
+      {
+        argv: ["/bin/sh", "-c", script],
+        cwd: dir,
+        env: { PATH: "/usr/bin:/bin" },
+        cols: 80,
+        rows: 24,
+        term: "xterm-256color",
+      },
+      { onData: () => {}, onExit: () => exited() },
+    );
+    const masterFd = (pty as unknown as { masterFd: number }).masterFd;
+    const files: number[] = [];
+    try {
+      await eventually(() => existsSync(at("ready")), 10_000);
+      releasePool = holdThreadPool(dir);
+      // sleep reads nothing: the terminal takes its input buffer's worth, the rest waits.
+      pty.write("SECRET".repeat(50_000));
+      expect(pty.inputPending()).toBe(true);
+      pty.dispose();
+      await exit;
+      // Take descriptor numbers until one is the pty's old one (or enough are held that it was not reused).
+      for (let i = 0; i < 64 && !files.includes(masterFd); i++) files.push(openSync(at(`file${i}`), "w+"));
+      releasePool();
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      for (const [i] of files.entries()) expect(statSync(at(`file${i}`)).size, `file${i}`).toBe(0);
+      expect(pty.inputPending()).toBe(false);
+    } finally {
+      for (const fd of files) closeSync(fd);
       pty.dispose();
     }
   });
