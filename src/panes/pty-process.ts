@@ -133,9 +133,9 @@ export class PtyProcess {
     });
   }
 
-  /** Resizes the pty (TIOCSWINSZ): the program gets SIGWINCH. */
+  /** Resizes the pty (TIOCSWINSZ): the program gets SIGWINCH. Not once the master is released (see `released`). */
   resize(cols: number, rows: number): void {
-    if (!this.closed) this.pty.resize(cols, rows);
+    if (!this.closed && !this.released) this.pty.resize(cols, rows);
   }
 
   /**
