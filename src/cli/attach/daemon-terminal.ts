@@ -90,7 +90,8 @@ export class DaemonTerminal {
    * (whenDrained) runs once it drains, to draw everything again.
    */
   write(text: string): void {
-    if (this.output.destroyed) return;
+    // An update that changed nothing the person sees paints nothing: no write(2) of zero bytes per keystroke.
+    if (text === "" || this.output.destroyed) return;
     if (this.output.writableLength > BACKED_UP_BYTES) {
       this.dropped = true;
       return;
