@@ -8,6 +8,7 @@ import { echoPen, frameOf } from "./frame-of.js";
 import { FrameRowCache, type FrameWatcher } from "./frame-rows.js";
 import { collapseIdempotentRuns } from "./idempotent-runs.js";
 import { nextPlainRun, PendingLines, plainTextEnd } from "./plain-lines.js";
+import { type ReflowPlaces, ReflowSurvey } from "./reflow-places.js";
 import { RowHistory } from "./row-history.js";
 import { rowText } from "./row-text.js";
 import type { FrameUpdate, PaneFrame } from "./screen-frame.js";
@@ -51,6 +52,11 @@ export interface HistoryMark {
   readonly clears?: number;
   /** A since-mark (PaneScreen.markSince): reads from it return only text printed after it was taken. */
   readonly since?: number;
+  /**
+   * How many resizes the screen had seen when the mark was taken: a resize re-wraps the rows not yet in
+   * history, and the mark's row is translated to where its text went (see PaneScreen.clamp).
+   */
+  readonly resizes?: number;
 }
 
 /** The outcome of one search from a mark (see PaneScreen.search). */
@@ -127,6 +133,10 @@ export class PaneScreen {
   /** The first place of the screen each of the last MAX_CLEARS clears started, the clear numbered `clearBase` first. */
   private clearStarts: number[] = [];
   private clearBase = 0;
+  /** Resizes seen; the place translations of the last MAX_REFLOWS of them, the one numbered `reflowBase` first. */
+  private resizes = 0;
+  private reflows: ReflowPlaces[] = [];
+  private reflowBase = 0;
   /** Which cells were printed since each live since-mark (wait_for `since: "now"`). */
   private readonly since: SinceMarks;
   /** Writes and resizes so far: a frame watcher's rows need reading again only when it moved. */
@@ -277,10 +287,11 @@ export class PaneScreen {
     this.settle();
     this.harvest();
     const anchor = this.anchorMovedForReflow();
+    const normal = this.term.buffer.normal;
+    const survey = new ReflowSurvey(normal, this.hotLine(), this.history.end, (row) => this.markerAt(row));
     // A narrower screen pushes rows above it, up to oldCols / (cols - 1) times as many (a wide character
     // that does not fit wastes a column): they wait in the scrollback until they are moved. Trimmed during
     // the reflow instead, rows not yet in history were lost, and the marker of what was moved with them.
-    const normal = this.term.buffer.normal;
     const needed = normal.length * Math.ceil(this.term.cols / Math.max(1, cols - 1));
     if (this.compacted || needed > (this.term.options.scrollback ?? 0)) {
       this.term.options.scrollback = Math.max(EMULATOR_SCROLLBACK, needed);
@@ -289,6 +300,7 @@ export class PaneScreen {
     }
     this.term.resize(cols, rows);
     this.restoreMovedAfterReflow(anchor);
+    this.recordReflow(survey.finish(normal, (row) => this.absoluteRow(row)));
     // Rows a narrower screen pushed above the top go to history now: left for the next write, a write that
     // scrolled far enough would trim them first, and what was kept depended on how the output was cut.
     this.harvest();
@@ -421,7 +433,23 @@ export class PaneScreen {
       row: this.absoluteRow(buffer.baseY + buffer.cursorY) + offset,
       screen: this.identity,
       clears: this.clears,
+      resizes: this.resizes,
     };
+  }
+
+  /**
+   * Marks the first row of the cursor's line: the next `new` read returns that line again whole, as it then
+   * stands, also when it wraps onto rows above the cursor's (a progress line, a long prompt). From the cursor's
+   * own row, it returned only the line's last rows (attack review).
+   */
+  private markCursorLine(): HistoryMark | undefined {
+    const mark = this.mark();
+    if (mark === undefined) return undefined;
+    const buffer = this.term.buffer.normal;
+    const cursorRow = buffer.baseY + buffer.cursorY;
+    let first = cursorRow;
+    while (first > 0 && lineAt(buffer, first)?.isWrapped === true) first--;
+    return { ...mark, row: Math.max(this.history.start, mark.row - (cursorRow - first)) };
   }
 
   /** Marks the top row of the visible screen (everything above it is history that will not change), or rows above it. */
@@ -432,6 +460,7 @@ export class PaneScreen {
       row: Math.max(this.history.start, this.absoluteRow(this.term.buffer.normal.baseY) - overlapRows),
       screen: this.identity,
       clears: this.clears,
+      resizes: this.resizes,
     };
   }
 
@@ -460,7 +489,7 @@ export class PaneScreen {
   renderFrom(mark: HistoryMark | undefined, overlapRows = 0): RenderedFrom {
     this.settle();
     const nextTop = this.markScreenTop(overlapRows);
-    const cursor = this.mark();
+    const cursor = this.markCursorLine();
     if (mark?.since !== undefined && mark.screen === this.identity)
       return this.renderSince(mark, overlapRows);
     if (mark === undefined || this.isAlternateScreen) {
@@ -537,14 +566,33 @@ export class PaneScreen {
   }
 
   /**
-   * Where a mark reads from: its row, or, when a clear (ED 2, RIS) came after it and the row was one of the
-   * old screen's blank rows (its place now belongs to the cleared screen), the cleared screen's first row.
+   * Where a mark reads from: its row, moved where resizes since re-wrapped it (ReflowPlaces), or, when a clear
+   * (ED 2, RIS) came after it and the row was one of the old screen's blank rows (its place now belongs to the
+   * cleared screen), the cleared screen's first row.
    */
   private clamp(mark: HistoryMark): number {
+    let row = mark.row;
+    for (
+      let resize = Math.max(mark.resizes ?? this.resizes, this.reflowBase);
+      resize < this.resizes;
+      resize++
+    )
+      row = (this.reflows[resize - this.reflowBase] as ReflowPlaces).place(row);
     const seen = mark.clears;
-    if (seen === undefined || seen >= this.clears) return mark.row;
-    const start = this.clearStarts[Math.max(0, seen - this.clearBase)] ?? mark.row;
-    return Math.min(mark.row, start);
+    if (seen === undefined || seen >= this.clears) return row;
+    const start = this.clearStarts[Math.max(0, seen - this.clearBase)] ?? row;
+    return Math.min(row, start);
+  }
+
+  /** Notes a resize's place translation (see clamp); the clears' first places move with it. */
+  private recordReflow(places: ReflowPlaces): void {
+    this.resizes += 1;
+    this.reflows.push(places);
+    for (const [i, start] of this.clearStarts.entries()) this.clearStarts[i] = places.place(start);
+    if (this.reflows.length > 2 * MAX_REFLOWS) {
+      this.reflows.splice(0, MAX_REFLOWS);
+      this.reflowBase += MAX_REFLOWS;
+    }
   }
 
   /** Notes a clear whose fresh screen starts at place `start` (see clamp). */
@@ -570,9 +618,14 @@ export class PaneScreen {
     if (buffer !== service.buffers.normal) return;
     const mode = params[0] ?? 0;
     if (mode === 3) {
-      // ED 3 trims every row above the screen: move them into history first (ccmux's history keeps them).
+      // ED 3 trims every row above the screen: move them into history first (ccmux's history keeps them). The
+      // marker of what was moved goes with them, unless it is on the screen (a taller screen brought moved rows
+      // back onto it): it then stays on its row, which xterm's trim moves up (dropping it anyway made those
+      // rows look new, and they went to history twice; found by the `new` reads' model with resizes).
       this.harvest();
-      this.setMoved(undefined);
+      const moved = this.moved;
+      const trimmed = this.term.buffer.normal.length - this.term.rows;
+      if (moved === undefined || moved.isDisposed || moved.line < trimmed) this.setMoved(undefined);
       return;
     }
     if (!(mode === 2 || (mode === 0 && buffer.x === 0 && buffer.y === 0))) return;
@@ -677,6 +730,7 @@ export class PaneScreen {
   private markerAt(line: number): IMarker | undefined {
     const normal = this.echoInternals?.service.buffers.normal;
     if (typeof normal?.addMarker === "function") return normal.addMarker(line);
+    if (this.isAlternateScreen) return undefined; // xterm's API would put it on the alternate screen
     const buffer = this.term.buffer.normal;
     return this.term.registerMarker(line - (buffer.baseY + buffer.cursorY));
   }
@@ -922,3 +976,5 @@ function dropTrailingBlank(text: string, keep = 0): string {
 
 /** Clears remembered for marks (HistoryMark.clears), at least: a reader further behind reads from the oldest kept. */
 const MAX_CLEARS = 4096;
+/** Resizes remembered for marks (HistoryMark.resizes), at least: a mark from before older ones is read as it is. */
+const MAX_REFLOWS = 64;

@@ -18,6 +18,8 @@ type Op =
   | { kind: "region"; status: string; lines: string[] }
   | { kind: "alternate"; on: boolean }
   | { kind: "reverseIndex"; text: string; atTop: boolean }
+  | { kind: "long"; text: string; length: number }
+  | { kind: "resize"; cols: number; rows: number }
   | { kind: "read" };
 
 const word = fc.stringMatching(/^[a-z0-9][a-z0-9-]{0,10}$/);
@@ -45,6 +47,20 @@ const op: fc.Arbitrary<Op> = fc.oneof(
       .record({ text: word, atTop: fc.boolean() })
       .map((r) => ({ kind: "reverseIndex" as const, ...r })),
   },
+  // A line that wraps (up to five rows of the narrowest screen), and resizes that re-wrap them (attack review:
+  // after a wider resize `new` skipped lines printed since, after a narrower one it returned read ones again).
+  {
+    weight: 2,
+    arbitrary: fc
+      .record({ text: word, length: fc.integer({ min: 25, max: 100 }) })
+      .map((r) => ({ kind: "long" as const, ...r })),
+  },
+  {
+    weight: 2,
+    arbitrary: fc
+      .record({ cols: fc.integer({ min: 20, max: 60 }), rows: fc.integer({ min: 3, max: 10 }) })
+      .map((r) => ({ kind: "resize" as const, ...r })),
+  },
   { weight: 4, arbitrary: fc.constant({ kind: "read" as const }) },
 );
 
@@ -63,6 +79,7 @@ async function run(ops: Op[]): Promise<{ got: string[]; printed: string[]; lost:
     col += text.length;
   };
   let alternate = false;
+  let rows = ROWS; // the screen's height now (resizes change it)
   let mark: HistoryMark | undefined = { row: 0 };
   const got: string[] = [];
   let provisional = false;
@@ -93,8 +110,9 @@ async function run(ops: Op[]): Promise<{ got: string[]; printed: string[]; lost:
           }
           break;
         case "partial":
-          // words stay short of the right margin, so no line wraps
-          if (alternate || col + step.text.length + 11 >= COLS) break;
+          // words stay short of the right margin of the narrowest screen, so the cursor's line never wraps
+          // (xterm does not re-wrap it, and a narrower screen would cut it)
+          if (alternate || col + step.text.length + 11 >= 20) break;
           await write(step.text);
           put(step.text);
           break;
@@ -116,12 +134,12 @@ async function run(ops: Op[]): Promise<{ got: string[]; printed: string[]; lost:
           if (alternate) break;
           // A status line on top, a region below it that scrolls (lines leave it at its top), then the region
           // reset with the cursor kept on the blank row after the last line.
-          const lines = [...step.lines, ...Array.from({ length: ROWS - 1 }, (_, i) => `r${i}`)];
+          const lines = [...step.lines, ...Array.from({ length: rows - 1 }, (_, i) => `r${i}`)];
           await write(
-            `\x1b[H\x1b[2J${step.status}\x1b[2;${ROWS}r\x1b[2;1H${lines.map((l) => `${l}\r\n`).join("")}\x1b7\x1b[r\x1b8`,
+            `\x1b[H\x1b[2J${step.status}\x1b[2;${rows}r\x1b[2;1H${lines.map((l) => `${l}\r\n`).join("")}\x1b7\x1b[r\x1b8`,
           );
           finish();
-          const scrolled = lines.length - (ROWS - 2);
+          const scrolled = lines.length - (rows - 2);
           printed.push(...lines.slice(0, scrolled), step.status, ...lines.slice(scrolled));
           break;
         }
@@ -135,6 +153,17 @@ async function run(ops: Op[]): Promise<{ got: string[]; printed: string[]; lost:
           // Down a row and back up into it (RI), or RI at the top of a cleared screen (it scrolls down).
           await write(step.atTop ? `\x1b[H\x1b[2J\x1bM${step.text}\r\n` : `\n\x1bM${step.text}\r\n`);
           printed.push(step.text);
+          break;
+        case "long": {
+          if (alternate || current !== "") break;
+          const text = step.text.repeat(Math.ceil(step.length / step.text.length)).slice(0, step.length);
+          await write(`${text}\r\n`);
+          printed.push(text);
+          break;
+        }
+        case "resize":
+          screen.resize(step.cols, step.rows);
+          rows = step.rows;
           break;
         case "read":
           read();
@@ -163,6 +192,55 @@ describe("new reads return every line printed exactly once, in order (model-base
       }),
       params,
     );
+  });
+
+  it("a resize between reads neither skips the lines printed after it nor repeats those read before it", async () => {
+    // Attack review: three 50-column lines on a 30-column screen, a read, then a wider screen (their rows merge):
+    // `new` skipped N1 and N2; a narrower one (their rows split): `new` returned the b and c lines again.
+    const long = (text: string): Op => ({ kind: "long", text, length: 50 });
+    const line = (text: string): Op => ({ kind: "line", text });
+    for (const size of [
+      { cols: 60, rows: 6 },
+      { cols: 20, rows: 6 },
+      { cols: 60, rows: 3 },
+      { cols: 20, rows: 10 },
+    ]) {
+      const { got, printed, lost } = await run([
+        long("a"),
+        long("b"),
+        long("c"),
+        { kind: "read" },
+        { kind: "resize", ...size },
+        line("N1"),
+        line("N2"),
+        line("N3"),
+        { kind: "read" },
+        { kind: "resize", cols: 30, rows: 6 },
+        line("M1"),
+      ]);
+      expect(lost).toBe(false);
+      expect(got, JSON.stringify(size)).toEqual(printed);
+    }
+  });
+
+  it("the cursor's line that wraps comes again whole in the next read, not from the cursor's row", async () => {
+    // Attack review: a 25-character progress line on a 20-column screen; after it grew, `new` returned only
+    // the characters on the cursor's row ("UVWXYZ").
+    const screen = new PaneScreen({ cols: 20, rows: 5, scrollback: 1000 });
+    try {
+      const write = (text: string) =>
+        new Promise<void>((resolve) => screen.write(Buffer.from(text), resolve));
+      await write("ABCDEFGHIJKLMNOPQRSTUVWXY");
+      const first = screen.renderFrom({ row: 0 });
+      expect(first.text).toBe("ABCDEFGHIJKLMNOPQRSTUVWXY");
+      await write("Z");
+      const again = screen.renderFrom(first.cursor);
+      expect(again.text).toBe("ABCDEFGHIJKLMNOPQRSTUVWXYZ");
+      await write("\r\ndone\r\n");
+      expect(screen.renderFrom(again.cursor).text).toBe("ABCDEFGHIJKLMNOPQRSTUVWXYZ\ndone");
+    } finally {
+      screen.dispose();
+    }
   });
 
   it("the issue's example: three lines, a clear, three more, eight more", async () => {
