@@ -1,6 +1,13 @@
 import type { IBuffer, IDisposable, IMarker, Terminal as TerminalType } from "@xterm/headless";
 import xtermHeadless from "@xterm/headless";
 import { lineAt } from "./buffer-rows.js";
+import {
+  type CursorKind,
+  type CursorPosition,
+  cursorOffset,
+  lineStart,
+  placeCursorInLine,
+} from "./cursor-reflow.js";
 import { showCursorOnReset } from "./cursor-visibility.js";
 import { capCombiningMarks, registerEmulatorGuards } from "./emulator-guards.js";
 import type { EchoState } from "./frame-echo.js";
@@ -183,6 +190,8 @@ export class PaneScreen {
       scrollback: EMULATOR_SCROLLBACK,
       allowProposedApi: true,
       logLevel: "off",
+      // The cursor's line is re-wrapped on resize too, as tmux does (see resize).
+      reflowCursorLine: true,
     });
     this.history = new RowHistory(options.scrollback);
     // Why: term.write queues and starts parsing on a setTimeout, which left the thread idle 40% of the time
@@ -279,15 +288,26 @@ export class PaneScreen {
   }
 
   /**
-   * Resizes the terminal; xterm re-wraps the lines it holds (its reflow), except the cursor's line. Every
-   * line printed reads as printed afterwards, also one that had partly scrolled into history (see
-   * anchorMovedForReflow).
+   * Resizes the terminal; xterm re-wraps the lines it holds (its reflow), the cursor's line too, and the
+   * cursor goes where its column of the line went. Every line printed reads as printed afterwards, also one
+   * that had partly scrolled into history (see takeBackCursorLine, anchorMovedForReflow).
+   *
+   * Why the cursor's line: xterm.js leaves it as it is by default (a shell redraws its own line): on a narrower
+   * screen its rows lost the columns past the new width, for good, and a wider one kept their breaks, so a
+   * progress line or an unfinished `printf` read back cut, or split by blanks (attack review).
    */
   resize(cols: number, rows: number): void {
     this.settle();
     this.harvest();
-    const anchor = this.anchorMovedForReflow();
     const normal = this.term.buffer.normal;
+    const position = this.echoInternals?.service.buffers.normal as CursorPosition | undefined;
+    const kind: CursorKind = this.isAlternateScreen ? "saved" : "cursor";
+    const reflowCursor = position !== undefined && this.takeBackCursorLine(position, kind);
+    this.term.options.reflowCursorLine = reflowCursor;
+    const cursor =
+      reflowCursor && position ? cursorOffset(normal, position, kind, this.term.cols) : undefined;
+    const cursorLine = cursor && this.markerAt(cursor.first);
+    const anchor = this.anchorMovedForReflow();
     const survey = new ReflowSurvey(normal, this.hotLine(), this.history.end, (row) => this.markerAt(row));
     // A narrower screen pushes rows above it, up to oldCols / (cols - 1) times as many (a wide character
     // that does not fit wastes a column): they wait in the scrollback until they are moved. Trimmed during
@@ -299,6 +319,15 @@ export class PaneScreen {
       this.compacted = false;
     }
     this.term.resize(cols, rows);
+    if (cursor && cursorLine && position && cursorLine.line >= 0)
+      placeCursorInLine(
+        normal,
+        position,
+        kind,
+        { first: cursorLine.line, offset: cursor.offset },
+        { cols, rows },
+      );
+    cursorLine?.dispose();
     this.restoreMovedAfterReflow(anchor);
     this.recordReflow(survey.finish(normal, (row) => this.absoluteRow(row)));
     // Rows a narrower screen pushed above the top go to history now: left for the next write, a write that
@@ -669,6 +698,30 @@ export class PaneScreen {
       }
       scroll.call(service, eraseAttr, isWrapped);
     };
+  }
+
+  /**
+   * Before a resize that re-wraps the cursor's line: when that line began above the moved marker (a progress
+   * line or a long command longer than the screen), its rows in history are taken back, so the line is
+   * re-wrapped whole and goes to history again at the new width; re-wrapped with part of it in history, its
+   * text would have been cut where the old rows ended. False when they cannot be (history dropped them
+   * already, or its last row is not the moved row's): the line is then not re-wrapped this time.
+   */
+  private takeBackCursorLine(position: CursorPosition, kind: CursorKind): boolean {
+    const moved = this.moved;
+    if (moved === undefined || moved.isDisposed || moved.line < 0) return true;
+    const buffer = this.term.buffer.normal;
+    const cursorRow = kind === "cursor" ? position.ybase + position.y : position.savedY;
+    const first = lineStart(buffer, cursorRow);
+    if (first > moved.line) return true;
+    if (moved.line >= cursorRow || !this.lastMovedOpen) return false;
+    // A line longer than the emulator holds starts at row 0 for xterm's reflow too: history keeps what came
+    // before it, joined to it.
+    if (!this.history.dropLast(moved.line - first + 1)) return false;
+    if (this.since.active) this.since.forgetRecorded(this.history.end);
+    this.setMoved(first > 0 ? this.markerAt(first - 1) : undefined);
+    this.lastMovedOpen = first > 0;
+    return true;
   }
 
   /**

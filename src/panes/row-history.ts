@@ -156,6 +156,32 @@ export class RowHistory {
     this.cache = undefined;
   }
 
+  /**
+   * Takes back the last `count` rows pushed, when they are all still held: true, and the next pushed row gets
+   * the first one's number again; false, and nothing changes. Sealed blocks they are in are opened again (the
+   * open block then holds fewer than BLOCK_ROWS rows, as always). For a line history holds part of that a
+   * resize re-wraps whole (PaneScreen.resize).
+   */
+  dropLast(count: number): boolean {
+    if (count <= 0) return true;
+    if (this.capacity === 0 || this.next - count < this.start) return false;
+    while (count > this.openTexts.length) {
+      const block = this.sealed.pop();
+      if (!block) return false; // cannot happen: `start` counts only rows held
+      if (this.cache?.block === block) this.cache = undefined;
+      const rows = block.packed
+        ? unpackText(block.text).split(block.separator)
+        : block.text.split(block.separator);
+      this.openTexts = [...rows, ...this.openTexts];
+      this.openJoins = [...block.joins, ...this.openJoins];
+      this.sealedUnits -= block.units;
+    }
+    this.openTexts.length -= count;
+    this.openJoins.length -= count;
+    this.next -= count;
+    return true;
+  }
+
   text(row: number): string {
     const { index, offset } = this.locate(row);
     if (index === this.sealed.length) return this.openTexts[offset] ?? "";

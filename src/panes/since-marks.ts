@@ -131,6 +131,12 @@ export class SinceMarks {
     this.live.delete(id);
   }
 
+  /** Rows from absolute row `row` on left history again (RowHistory.dropLast): what was recorded of them goes. */
+  forgetRecorded(row: number): void {
+    for (const tracker of this.live.values())
+      for (const key of tracker.recorded.keys()) if (key >= row) tracker.recorded.delete(key);
+  }
+
   /** The whole screen was erased (ED 2, ED 0 from home, RIS): what is drawn from now on is new everywhere. */
   cleared(): void {
     for (const tracker of this.live.values()) tracker.cleared = true;

@@ -14,6 +14,49 @@ describe("RowHistory", () => {
     }
   });
 
+  it("takes back its last rows, from sealed and packed blocks too, as if they were never pushed", () => {
+    // A resize re-wraps the cursor's line whole: its rows in history are taken back first (PaneScreen.resize).
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: 1_500 }),
+        fc.integer({ min: 0, max: 700 }),
+        fc.integer({ min: 0, max: 400 }),
+        fc.constantFrom(100, 1_000, 100_000),
+        fc.boolean(),
+        (kept, dropped, after, capacity, pack) => {
+          const taken = new RowHistory(capacity);
+          const plain = new RowHistory(capacity);
+          for (let i = 0; i < kept; i++) {
+            taken.push(`row ${i}`, i % 3 === 0);
+            plain.push(`row ${i}`, i % 3 === 0);
+          }
+          for (let i = 0; i < dropped; i++) taken.push(`dropped ${i}`, true);
+          if (pack) taken.pack();
+          const held = taken.start;
+          const ok = taken.dropLast(dropped);
+          // Possible exactly when every row to take back is still held.
+          expect(ok).toBe(dropped === 0 || kept >= held);
+          if (!ok) {
+            expect(taken.end).toBe(kept + dropped);
+            return;
+          }
+          for (let i = 0; i < after; i++) {
+            taken.push(`after ${i}`, i % 4 === 0);
+            plain.push(`after ${i}`, i % 4 === 0);
+          }
+          // Rows the taken-back ones pushed out of history stay out.
+          expect(taken.end).toBe(plain.end);
+          expect(taken.start).toBeGreaterThanOrEqual(plain.start);
+          for (let row = taken.start; row < plain.end; row++) {
+            expect(taken.text(row)).toBe(plain.text(row));
+            expect(taken.joinsNext(row)).toBe(plain.joinsNext(row));
+          }
+        },
+      ),
+      { seed: 17, numRuns: 300 },
+    );
+  });
+
   it("holds nothing with capacity 0", () => {
     const history = new RowHistory(0);
     history.push("a", false);

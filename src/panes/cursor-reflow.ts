@@ -1,0 +1,116 @@
+import type { IBuffer, IBufferLine } from "@xterm/headless";
+import { lineAt } from "./buffer-rows.js";
+
+/**
+ * The writable cursor and scroll position of an xterm buffer (Buffer in src/common/buffer of xterm.js), and the
+ * cursor DECSC saved (ESC 7, and CSI ? 1049 h before the alternate screen), which DECRC and leaving the
+ * alternate screen restore. y counts from the screen's top row (ybase), savedY from the buffer's first row
+ * (InputHandler.saveCursor stores ybase + y).
+ */
+export interface CursorPosition {
+  x: number;
+  y: number;
+  savedX: number;
+  savedY: number;
+  ybase: number;
+  ydisp?: number;
+  /** The buffer's rows (CircularList): the screen is its last rows, ybase + rows of them in all. */
+  readonly lines: {
+    readonly length: number;
+    get(index: number): { getTrimmedLength(): number } | undefined;
+    pop(): unknown;
+  };
+}
+
+/**
+ * Which cursor a resize carries along its line: the cursor itself, or, while the alternate screen is shown, the
+ * normal screen's saved one (what a full-screen program returns to).
+ */
+export type CursorKind = "cursor" | "saved";
+
+/**
+ * Columns row `line` gives its logical line when `next` continues it: all of them, but one when a wide character
+ * did not fit in the last column and went to the next row (xterm's getWrappedLineTrimmedLength, which its reflow
+ * counts with).
+ */
+function wrappedColumns(line: IBufferLine, next: IBufferLine, cols: number): number {
+  const last = line.getCell(cols - 1);
+  const padded = last !== undefined && last.getCode() === 0 && last.getWidth() === 1;
+  return padded && next.getCell(0)?.getWidth() === 2 ? cols - 1 : cols;
+}
+
+/** The first row of the logical line holding buffer row `row`. */
+export function lineStart(buffer: IBuffer, row: number): number {
+  let first = row;
+  while (first > 0 && lineAt(buffer, first)?.isWrapped === true) first--;
+  return first;
+}
+
+/**
+ * Where the cursor (`kind`) is within its logical line: the line's first row, and columns from its start (x may
+ * be `cols`: a wrap pending).
+ */
+export function cursorOffset(
+  buffer: IBuffer,
+  position: CursorPosition,
+  kind: CursorKind,
+  cols: number,
+): { first: number; offset: number } {
+  const row = kind === "cursor" ? position.ybase + position.y : position.savedY;
+  const first = lineStart(buffer, row);
+  let offset = kind === "cursor" ? position.x : position.savedX;
+  for (let y = first; y < row; y++) {
+    const line = lineAt(buffer, y);
+    const next = lineAt(buffer, y + 1);
+    if (line && next) offset += wrappedColumns(line, next, cols);
+  }
+  return { first, offset };
+}
+
+/**
+ * Puts the cursor `offset` columns into the logical line that starts at buffer row `first`, after the line was
+ * re-wrapped to `cols` columns: on the row holding that column (the next row's start when it falls at a row's
+ * end and the line goes on), at most at `cols` on the line's last row (a wrap pending, as after printing the last
+ * column). Scrolls the screen as little as needed to show that row. Why: xterm re-wraps the cursor's line
+ * (reflowCursorLine) but leaves the cursor at its old row and column, where the next character would overwrite
+ * the line's text.
+ */
+export function placeCursorInLine(
+  buffer: IBuffer,
+  position: CursorPosition,
+  kind: CursorKind,
+  line: { first: number; offset: number },
+  size: { cols: number; rows: number },
+): void {
+  const { first, offset } = line;
+  let row = first;
+  let left = offset;
+  for (;;) {
+    const line = lineAt(buffer, row);
+    const next = lineAt(buffer, row + 1);
+    if (!line || next?.isWrapped !== true) break;
+    const width = wrappedColumns(line, next, size.cols);
+    if (left < width) break;
+    left -= width;
+    row += 1;
+  }
+  let ybase = position.ybase;
+  if (kind === "saved") {
+    // The normal screen is not shown: it is not scrolled; the saved cursor stays on it.
+    position.savedY = Math.max(ybase, Math.min(ybase + size.rows - 1, row));
+    position.savedX = Math.min(left, size.cols);
+    return;
+  }
+  // The screen is the buffer's last rows: to show a row above it, blank rows go from its bottom (as xterm does
+  // for a shorter screen); one with text stops it, and the cursor then stays on the top row.
+  while (row < ybase && position.lines.length > row + size.rows) {
+    if ((position.lines.get(position.lines.length - 1)?.getTrimmedLength() ?? 1) > 0) break;
+    position.lines.pop();
+    ybase -= 1;
+  }
+  if (row - ybase > size.rows - 1) ybase = Math.min(row - size.rows + 1, position.lines.length - size.rows);
+  position.ybase = ybase;
+  if (position.ydisp !== undefined) position.ydisp = ybase;
+  position.y = Math.max(0, Math.min(size.rows - 1, row - ybase));
+  position.x = Math.min(left, size.cols);
+}
