@@ -96,7 +96,9 @@ export function placeCursorInLine(
   }
   let ybase = position.ybase;
   if (kind === "saved") {
-    // The normal screen is not shown: it is not scrolled; the saved cursor stays on it.
+    // The normal screen is not shown: it is not scrolled; the saved cursor stays on it. Left: a saved cursor
+    // at `cols` (the line ends exactly at a row's end) comes back at cols - 1 (xterm's DECRC keeps the cursor
+    // inside the screen), where the next character printed overwrites the line's last one.
     position.savedY = Math.max(ybase, Math.min(ybase + size.rows - 1, row));
     position.savedX = Math.min(left, size.cols);
     return;
