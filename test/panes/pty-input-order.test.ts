@@ -22,6 +22,21 @@ const POOL_SIZE = Number(process.env.UV_THREADPOOL_SIZE ?? 4);
 /** What the program reads before it pauses: room in the terminal's input buffer while the queue still waits. */
 const FIRST_READ = 1000;
 
+/** `script` run by sh on a pty of its own, its output dropped. */
+function shellProcess(script: string, cwd: string, onExit: () => void = () => {}): PtyProcess {
+  return new PtyProcess(
+    {
+      argv: ["/bin/sh", "-c", script],
+      cwd,
+      env: { PATH: "/usr/bin:/bin" },
+      cols: 80,
+      rows: 24,
+      term: "xterm-256color",
+    },
+    { onData: () => {}, onExit },
+  );
+}
+
 /**
  * Input is written to the pty at once when the terminal takes it, and queued when it does not (the program is
  * not reading): whatever is written after a queued write must wait behind it, never overtake it, even when the
@@ -74,17 +89,7 @@ describe("input to a program that is not reading arrives whole and in order", ()
       `while [ ! -e ${at("go2")} ]; do sleep 0.02; done`,
       `head -c ${rest} > ${at("out2")}`,
     ].join("; ");
-    const pty = new PtyProcess(
-      {
-        argv: ["/bin/sh", "-c", script],
-        cwd: dir,
-        env: { PATH: "/usr/bin:/bin" },
-        cols: 80,
-        rows: 24,
-        term: "xterm-256color",
-      },
-      { onData: () => {}, onExit: () => {} },
-    );
+    const pty = shellProcess(script, dir);
     try {
       // Canonical mode would drop what passes a 4 KiB line: write only once the terminal is raw.
       await eventually(() => existsSync(at("ready")), 10_000);
@@ -115,17 +120,7 @@ describe("input to a program that is not reading arrives whole and in order", ()
     const exit = new Promise<void>((resolve) => {
       exited = resolve;
     });
-    const pty = new PtyProcess(
-      {
-        argv: ["/bin/sh", "-c", script],
-        cwd: dir,
-        env: { PATH: "/usr/bin:/bin" },
-        cols: 80,
-        rows: 24,
-        term: "xterm-256color",
-      },
-      { onData: () => {}, onExit: () => exited() },
-    );
+    const pty = shellProcess(script, dir, () => exited());
     const masterFd = (pty as unknown as { masterFd: number }).masterFd;
     const files: number[] = [];
     try {
