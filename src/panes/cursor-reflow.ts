@@ -46,6 +46,11 @@ export function lineStart(buffer: IBuffer, row: number): number {
   return first;
 }
 
+/** The buffer row of the cursor `kind`. */
+export function cursorRowOf(position: CursorPosition, kind: CursorKind): number {
+  return kind === "cursor" ? position.ybase + position.y : position.savedY;
+}
+
 /**
  * Where the cursor (`kind`) is within its logical line: the line's first row, and columns from its start (x may
  * be `cols`: a wrap pending).
@@ -56,7 +61,7 @@ export function cursorOffset(
   kind: CursorKind,
   cols: number,
 ): { first: number; offset: number } {
-  const row = kind === "cursor" ? position.ybase + position.y : position.savedY;
+  const row = cursorRowOf(position, kind);
   const first = lineStart(buffer, row);
   let offset = kind === "cursor" ? position.x : position.savedX;
   for (let y = first; y < row; y++) {

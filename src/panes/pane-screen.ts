@@ -5,6 +5,7 @@ import {
   type CursorKind,
   type CursorPosition,
   cursorOffset,
+  cursorRowOf,
   lineStart,
   placeCursorInLine,
 } from "./cursor-reflow.js";
@@ -302,12 +303,13 @@ export class PaneScreen {
     const normal = this.term.buffer.normal;
     const position = this.echoInternals?.service.buffers.normal as CursorPosition | undefined;
     const kind: CursorKind = this.isAlternateScreen ? "saved" : "cursor";
-    const reflowCursor = position !== undefined && this.takeBackCursorLine(position, kind);
+    const cursorRow = position ? cursorRowOf(position, kind) : normal.baseY + normal.cursorY;
+    const reflowCursor = position !== undefined && this.takeBackCursorLine(cursorRow);
     this.term.options.reflowCursorLine = reflowCursor;
     const cursor =
       reflowCursor && position ? cursorOffset(normal, position, kind, this.term.cols) : undefined;
     const cursorLine = cursor && this.markerAt(cursor.first);
-    const anchor = this.anchorMovedForReflow();
+    const anchor = this.anchorMovedForReflow(cursorRow);
     const survey = new ReflowSurvey(normal, this.hotLine(), this.history.end, (row) => this.markerAt(row));
     // A narrower screen pushes rows above it, up to oldCols / (cols - 1) times as many (a wide character
     // that does not fit wastes a column): they wait in the scrollback until they are moved. Trimmed during
@@ -707,11 +709,10 @@ export class PaneScreen {
    * text would have been cut where the old rows ended. False when they cannot be (history dropped them
    * already, or its last row is not the moved row's): the line is then not re-wrapped this time.
    */
-  private takeBackCursorLine(position: CursorPosition, kind: CursorKind): boolean {
+  private takeBackCursorLine(cursorRow: number): boolean {
     const moved = this.moved;
     if (moved === undefined || moved.isDisposed || moved.line < 0) return true;
     const buffer = this.term.buffer.normal;
-    const cursorRow = kind === "cursor" ? position.ybase + position.y : position.savedY;
     const first = lineStart(buffer, cursorRow);
     if (first > moved.line) return true;
     if (moved.line >= cursorRow || !this.lastMovedOpen) return false;
@@ -733,16 +734,16 @@ export class PaneScreen {
    * - the rest of a line the moved row wraps into goes to history now (up to the cursor's row, which may still
    *   change), and a marker on the line's first row, which reflow keeps, finds the line's end again afterwards
    *   (restoreMovedAfterReflow);
-   * - a line that goes on into the cursor's row is not re-wrapped by xterm (a shell redraws its own): the moved
-   *   row keeps its place, and only loses the columns past a narrower width, which history keeps as printed.
+   * - the cursor's line, when it goes on from the moved row and could not be taken back (takeBackCursorLine),
+   *   is not re-wrapped this once: the moved row keeps its place, and only loses the columns past a narrower
+   *   width, which history keeps as printed.
    * History's last row is then the line as printed, not as its last row reads at the new width
-   * (movedTextFixed).
+   * (movedTextFixed). `cursorRow`: the normal buffer's row of the cursor the resize carries (CursorKind).
    */
-  private anchorMovedForReflow(): IMarker | undefined {
+  private anchorMovedForReflow(cursorRow: number): IMarker | undefined {
     const moved = this.moved;
     if (moved === undefined || moved.isDisposed || moved.line < 0) return undefined;
     const buffer = this.term.buffer.normal;
-    const cursorRow = buffer.baseY + buffer.cursorY;
     let last = moved.line;
     while (last + 1 < cursorRow && lineAt(buffer, last + 1)?.isWrapped === true) last++;
     if (lineAt(buffer, last + 1)?.isWrapped === true) {
