@@ -16,6 +16,7 @@ import { echoPen, frameOf } from "./frame-of.js";
 import { FrameRowCache, type FrameWatcher } from "./frame-rows.js";
 import { collapseIdempotentRuns } from "./idempotent-runs.js";
 import { nextPlainRun, PendingLines, plainTextEnd } from "./plain-lines.js";
+import { fixReflowCombinedCells } from "./reflow-combined-fix.js";
 import { type ReflowPlaces, ReflowSurvey } from "./reflow-places.js";
 import { RowHistory } from "./row-history.js";
 import { rowText } from "./row-text.js";
@@ -214,6 +215,7 @@ export class PaneScreen {
     // Security: clipboard writes (OSC 52) are swallowed here so no future emulator change can surface them.
     this.disposables.push(this.term.parser.registerOscHandler(52, () => true));
     capCombiningMarks(this.term);
+    fixReflowCombinedCells(this.term);
     useProgramWidths(this.term);
     // Security: RIS (ESC c) replaces both of xterm's buffers, leaving the hot marker on the discarded one: its
     // stale line made every later mark and read skip the new screen, so wait_for never saw output again
@@ -298,6 +300,7 @@ export class PaneScreen {
    * progress line or an unfinished `printf` read back cut, or split by blanks (attack review).
    */
   resize(cols: number, rows: number): void {
+    if (cols === this.term.cols && rows === this.term.rows) return; // nothing moves (xterm's resize returns too)
     this.settle();
     this.harvest();
     const normal = this.term.buffer.normal;
@@ -314,9 +317,10 @@ export class PaneScreen {
     // A narrower screen pushes rows above it, up to oldCols / (cols - 1) times as many (a wide character
     // that does not fit wastes a column): they wait in the scrollback until they are moved. Trimmed during
     // the reflow instead, rows not yet in history were lost, and the marker of what was moved with them.
-    const needed = normal.length * Math.ceil(this.term.cols / Math.max(1, cols - 1));
+    const needed =
+      cols < this.term.cols ? normal.length * Math.ceil(this.term.cols / Math.max(1, cols - 1)) : 0;
     if (this.compacted || needed > (this.term.options.scrollback ?? 0)) {
-      this.term.options.scrollback = Math.max(EMULATOR_SCROLLBACK, needed);
+      this.setScrollback(Math.max(EMULATOR_SCROLLBACK, needed));
       this.scrollbackRaised = needed > EMULATOR_SCROLLBACK;
       this.compacted = false;
     }
@@ -352,7 +356,7 @@ export class PaneScreen {
     this.harvest();
     if (this.hotLine() > this.term.buffer.normal.baseY) return;
     this.setMoved(undefined);
-    this.term.options.scrollback = 0;
+    this.setScrollback(0);
     this.scrollbackRaised = false;
     this.compacted = true;
   }
@@ -773,6 +777,19 @@ export class PaneScreen {
     anchor.dispose();
   }
 
+  /**
+   * Sets the emulator's own scrollback (rows). The option resizes xterm's buffers to the same size, which keeps
+   * the cursor inside the screen: a cursor waiting to wrap (after printing the last column, x = cols) came back
+   * one column left, and the next character overwrote the line's last one (attack review: a resize once 128
+   * lines had scrolled). The cursor's column is kept.
+   */
+  private setScrollback(rows: number): void {
+    const normal = this.echoInternals?.service.buffers.normal;
+    const x = normal?.x;
+    this.term.options.scrollback = rows;
+    if (normal && x !== undefined && x === this.term.cols) normal.x = x;
+  }
+
   /** The moved marker is now `marker`: history's last row is that row's text (see movedTextFixed). */
   private setMoved(marker: IMarker | undefined): void {
     if (this.moved !== marker) this.moved?.dispose();
@@ -849,7 +866,7 @@ export class PaneScreen {
     if (this.scrollbackRaised) {
       // Every row above the screen is in history now: the emulator may drop all but its usual scrollback.
       this.scrollbackRaised = false;
-      this.term.options.scrollback = EMULATOR_SCROLLBACK;
+      this.setScrollback(EMULATOR_SCROLLBACK);
     }
   }
 

@@ -25,8 +25,8 @@ type Op =
   | { kind: "alternate"; resize: { cols: number; rows: number } }
   | { kind: "tail"; length: number };
 
-/** Characters of one column (ASCII, Latin-1 from two UTF-8 bytes) and of two (CJK). */
-const CHARACTERS = "abcdefghijklmnopqrstuvwxyz0123456789é中";
+/** Characters of one column (ASCII, Latin-1 from two UTF-8 bytes), of two (CJK), and a combining mark. */
+const CHARACTERS = "abcdefghijklmnopqrstuvwxyz0123456789é中\u0301";
 
 /** A printed line: its number, then characters from a small PRNG; never a trailing blank (rows trim those). */
 function lineOf(index: number, length: number, seed: number): string {
@@ -205,6 +205,45 @@ describe("resize_pane re-wraps the pane's lines", () => {
     side.screen.resize(121, 40);
     side.screen.resize(33, 7);
     expect(side.screen.renderScrollback().split("\n").slice(0, 3)).toEqual(side.printed);
+  });
+
+  it("a cursor waiting to wrap at a row's end still waits after a resize, with any history above it", async () => {
+    // Attack review: once about 128 lines had scrolled, any resize (even one of rows only) put a cursor that
+    // waited at the right margin one column back, and the next character overwrote the line's last one.
+    for (const [cols, rows] of [
+      [40, 8],
+      [20, 5],
+      [80, 5],
+      [24, 5],
+    ] as const) {
+      for (const history of [0, 126, 150, 400]) {
+        const side = new Side(40, 5, true);
+        await side.apply({ kind: "lines", lengths: Array.from({ length: history }, () => 5), seed: 2 }, 0);
+        for (const tail of ["Q".repeat(40), "漢字".repeat(10), "漢字".repeat(6)]) {
+          await side.write(tail);
+          side.screen.resize(cols, rows);
+          side.screen.resize(40, 5);
+          await side.write("yz\r\n");
+          const lines = side.screen.renderScrollback().split("\n");
+          expect(lines.at(-1), `${cols}x${rows} after ${history} lines`).toBe(`${tail}yz`);
+        }
+      }
+    }
+  });
+
+  it("narrowing keeps each combining mark on its own character (xterm's reflow swapped them)", async () => {
+    for (const text of [
+      `${"A".repeat(26)}e\u0301bcdfo\u0301xyz`,
+      `${"A".repeat(26)}漢\u0301bcd字\u0308xyz`,
+      `${"A".repeat(10)}a\u0300b\u0301c\u0302d\u0303e\u0304${"B".repeat(30)}`,
+    ]) {
+      for (const cols of [21, 20, 13, 10, 27, 50]) {
+        const side = new Side(26, 10, true);
+        await side.write(`${text}\r\n`);
+        side.screen.resize(cols, 10);
+        expect(side.screen.renderScrollback(), `${cols} columns`).toBe(text);
+      }
+    }
   });
 
   it("a narrower screen that pushes more rows above it than the emulator keeps loses none of them", async () => {
