@@ -507,7 +507,7 @@ export class PaneScreen {
   markSince(): HistoryMark {
     this.settle();
     const top = this.absoluteRow(this.term.buffer.normal.baseY);
-    return { row: top, screen: this.identity, since: this.since.mark(top) };
+    return { row: top, screen: this.identity, since: this.since.mark(top, this.history.end) };
   }
 
   /** Ends a since-mark (reads from it then treat only cells untouched by every later mark as old). */

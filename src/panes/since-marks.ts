@@ -51,6 +51,11 @@ interface Tracker {
   fresh: Map<number, Uint8Array>;
   /** Fresh parts of rows that held stale cells when they were moved into history, by absolute row. */
   recorded: Map<number, Piece & { joinsNext: boolean }>;
+  /**
+   * Rows of history before this were there when the mark was taken: old, unless recorded (a taller screen can
+   * show them again, and a shorter one move them back: they are not printed anew).
+   */
+  historyEnd: number;
 }
 
 /** Where a screen keeps rows that left it (RowHistory's read side). */
@@ -92,8 +97,11 @@ export class SinceMarks {
     return this.live.size > 0;
   }
 
-  /** Starts a mark at the current state; `topRow` is the absolute row of the normal screen's top. Returns its id. */
-  mark(topRow: number): number {
+  /**
+   * Starts a mark at the current state; `topRow` is the absolute row of the normal screen's top, `historyEnd`
+   * the first row not in history yet. Returns its id.
+   */
+  mark(topRow: number, historyEnd: number): number {
     const normal = this.term.buffer.normal;
     const cursorRow = topRow + normal.cursorY;
     for (const tracker of this.live.values()) this.keepFresh(tracker, topRow);
@@ -111,6 +119,7 @@ export class SinceMarks {
       cleared: false,
       fresh: new Map(),
       recorded: new Map(),
+      historyEnd,
     });
     if (this.live.size > MAX_LIVE) this.live.delete(this.live.keys().next().value as number);
     return id;
@@ -133,8 +142,10 @@ export class SinceMarks {
 
   /** Rows from absolute row `row` on left history again (RowHistory.dropLast): what was recorded of them goes. */
   forgetRecorded(row: number): void {
-    for (const tracker of this.live.values())
+    for (const tracker of this.live.values()) {
       for (const key of tracker.recorded.keys()) if (key >= row) tracker.recorded.delete(key);
+      tracker.historyEnd = Math.min(tracker.historyEnd, row);
+    }
   }
 
   /** The whole screen was erased (ED 2, ED 0 from home, RIS): what is drawn from now on is new everywhere. */
@@ -165,6 +176,19 @@ export class SinceMarks {
     const normal = this.term.buffer.normal;
     for (let row = Math.max(from, history.start); row < history.end; row++) {
       const recorded = tracker.recorded.get(row);
+      if (recorded === undefined && row < tracker.historyEnd) {
+        // Security: history before the mark is old text, also when a taller screen showed it again when the
+        // mark was taken (attack review: wait_for since "now" matched "line 3", printed before, after a resize).
+        rows.push({
+          text: "",
+          none: true,
+          head: false,
+          tail: false,
+          all: false,
+          joinsNext: history.joinsNext(row),
+        });
+        continue;
+      }
       const text = history.text(row);
       rows.push(
         recorded ?? {
@@ -305,6 +329,7 @@ function blankTracker(): Tracker {
     cleared: true,
     fresh: new Map(),
     recorded: new Map(),
+    historyEnd: 0,
   };
 }
 

@@ -99,6 +99,21 @@ describe("text printed since a mark", () => {
     expect(text).toContain("new-19\n>>> ");
   });
 
+  it("history a taller screen shows again, then a shorter one moves back, is not printed anew", async () => {
+    // Attack review: 30 lines on 30x8, the pane made 30 rows tall (history back on the screen), a wait with
+    // since "now", then 30x8 again: the wait matched "line 3", printed before it began.
+    const s = screen(30, 8, 10_000);
+    await feed(s, `${Array.from({ length: 30 }, (_, i) => `line ${i}\r\n`).join("")}$ `);
+    s.resize(30, 30);
+    const mark = s.markSince();
+    s.resize(30, 8);
+    expect(since(s, mark)).toBe("");
+    s.resize(60, 29);
+    expect(since(s, mark)).toBe("");
+    await feed(s, "echo done\r\ndone\r\n");
+    expect(since(s, mark)).toBe("echo done\ndone");
+  });
+
   it("a match may not straddle old and new text", async () => {
     const s = screen();
     await feed(s, "abc");
