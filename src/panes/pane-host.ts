@@ -44,6 +44,8 @@ export interface PaneHost {
    * Undefined when the pane is gone.
    */
   markSince(id: string): Promise<HistoryMark | undefined>;
+  /** Ends a since-mark that no wait will use (the call failed after taking it). Nothing when the pane is gone. */
+  releaseSince(id: string, mark: HistoryMark | undefined): void;
   /**
    * Reads a pane: the visible screen and cursor, and `text` in `mode`. `new` reads advance `reader`'s cursor on
    * this pane (readers are agent sessions: a reconnecting session keeps its place). Throws PANE_NOT_FOUND.

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { paneFor } from "./pane-access.js";
 import { paneIdField } from "./pane-fields.js";
-import { type PaneWaits, waitFields, waitResultShape } from "./pane-wait.js";
+import { type PaneWaits, type PreparedWait, waitFields, waitResultShape } from "./pane-wait.js";
 import type { ToolRegistry } from "./tool-registry.js";
 
 const input = z.strictObject({ pane: paneIdField, ...waitFields });
@@ -22,8 +22,18 @@ export function registerWaitForTool(registry: ToolRegistry, waits: PaneWaits): v
       const { pane: id, ...wait } = args;
       waits.check(wait);
       const pane = await paneFor(ctx.deps, id, "wait_for");
-      const prepared = await waits.prepare(wait, ctx);
-      return { pane: pane.id, ...(await waits.run(prepared, pane.id, ctx)) };
+      // "Now" is when the call began: the mark is asked of the screen before a regex's matcher starts (its thread
+      // takes milliseconds, and output printed meanwhile was missed: attack review, 10 of 10 at once).
+      const host = ctx.deps.host;
+      const sinceMark = wait.since === "now" ? host.markSince(pane.id) : undefined;
+      let prepared: PreparedWait;
+      try {
+        prepared = await waits.prepare(wait, ctx);
+      } catch (error) {
+        if (sinceMark) void sinceMark.then((mark) => host.releaseSince(pane.id, mark));
+        throw error;
+      }
+      return { pane: pane.id, ...(await waits.run(prepared, pane.id, ctx, sinceMark)) };
     },
   });
 }

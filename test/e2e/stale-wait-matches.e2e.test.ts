@@ -110,6 +110,26 @@ describe.each(["required", "off"] as const)("stale wait matches (sandbox %s)", (
     await mcp.ok("kill_pane", { pane });
   }, 60_000);
 
+  it("a regex wait since now counts output printed while its matcher starts (the mark comes first)", async () => {
+    // Attack review: the since-mark of a regex wait was taken once the regex's thread had started, and output
+    // printed in those milliseconds was missed (10 of 10 written at once). The keys go out right behind the
+    // wait; the command's output can only follow them.
+    const pane = await spawn("bash --norc --noprofile");
+    await mcp.ok("wait_for", { pane, regex: "[$#] $", timeout_ms: 15_000 });
+    for (let i = 0; i < 3; i++) {
+      const waiting = mcp.ok<WaitAnswer>("wait_for", {
+        pane,
+        regex: `DONE-${i}-\\d+`,
+        since: "now",
+        timeout_ms: 15_000,
+      });
+      await mcp.ok("send_keys", { pane, text: `echo DONE-${i}-$((6*7))`, submit: true });
+      const answer = await waiting;
+      expect(answer.matched, answer.text).toBe(true);
+      expect(answer.text).toContain(`DONE-${i}-42`);
+    }
+  });
+
   it("output that scrolls past: the match is found in what scrolled away, old text is not", async () => {
     const pane = await spawn("bash --norc --noprofile");
     await send(pane, "PS1='P> '; echo DONE-old", { text: "P> ", timeout_ms: 15_000 });

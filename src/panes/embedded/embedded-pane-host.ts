@@ -505,6 +505,10 @@ export class EmbeddedPaneHost implements PaneHost {
     return { outcome: outcome.kind, result: outcome.value, pane: this.infoOf(pane) };
   }
 
+  releaseSince(id: string, mark: HistoryMark | undefined): void {
+    this.panes.get(id)?.releaseSince(mark);
+  }
+
   markSince(id: string): Promise<HistoryMark | undefined> {
     // Not async: the request must reach the screen before this call returns (see PaneHost.markSince).
     return this.panes.get(id)?.markSince() ?? Promise.resolve(undefined);
