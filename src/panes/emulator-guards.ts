@@ -1,4 +1,5 @@
 import type { IDisposable, Terminal } from "@xterm/headless";
+import { bufferLinePrototype } from "./xterm-internals.js";
 
 /**
  * Bounds on the work and memory one byte of pane output can cost the emulator (@xterm/headless 6). Without
@@ -30,9 +31,7 @@ const capped = new WeakSet<object>();
  * of xterm's internal BufferLine, reached through `term`). Idempotent.
  */
 export function capCombiningMarks(term: Terminal): void {
-  const core = (term as unknown as { _core?: { buffer?: { lines?: { get(i: number): unknown } } } })._core;
-  const line = core?.buffer?.lines?.get(0) as BufferLineLike | undefined;
-  const proto = line ? (Object.getPrototypeOf(line) as BufferLineLike) : undefined;
+  const proto = bufferLinePrototype<BufferLineLike>(term);
   if (!proto || capped.has(proto) || typeof proto.addCodepointToCell !== "function") return;
   capped.add(proto);
   const original = proto.addCodepointToCell;

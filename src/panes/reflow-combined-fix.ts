@@ -1,4 +1,5 @@
 import type { Terminal } from "@xterm/headless";
+import { bufferLinePrototype } from "./xterm-internals.js";
 
 interface BufferLineLike {
   _combined: Record<number, string>;
@@ -26,11 +27,8 @@ const fixed = new WeakSet<object>();
  * anything was written.
  */
 export function fixReflowCombinedCells(term: Terminal): void {
-  const core = (term as unknown as { _core?: { buffer?: { lines?: { get(i: number): unknown } } } })._core;
-  const line = core?.buffer?.lines?.get(0) as BufferLineLike | undefined;
-  const proto = line ? (Object.getPrototypeOf(line) as BufferLineLike) : undefined;
+  const proto = bufferLinePrototype<BufferLineLike>(term);
   if (!proto || fixed.has(proto) || typeof proto.copyCellsFrom !== "function") return;
-  if (typeof line?._combined !== "object" || line._combined === null) return;
   fixed.add(proto);
   const original = proto.copyCellsFrom;
   proto.copyCellsFrom = function copyCellsFrom(
@@ -41,6 +39,9 @@ export function fixReflowCombinedCells(term: Terminal): void {
     length: number,
     applyInReverse: boolean,
   ): void {
+    // A row without the map this was written against: xterm's own copy, as it is.
+    if (typeof src._combined !== "object" || typeof this._combined !== "object")
+      return original.call(this, src, srcCol, destCol, length, applyInReverse);
     const moved: [number, string][] = [];
     for (const key of Object.keys(src._combined)) {
       const col = Number(key);

@@ -83,6 +83,16 @@ export function bufferInternals(term: Terminal): BufferInternals | undefined {
   };
 }
 
+/**
+ * The prototype of xterm's internal BufferLine (src/common/buffer/BufferLine.ts), reached through `term`'s first
+ * row, to patch what every terminal on this thread shares; undefined when this xterm keeps its rows elsewhere.
+ */
+export function bufferLinePrototype<T extends object>(term: Terminal): T | undefined {
+  const core = (term as unknown as { _core?: { buffer?: { lines?: { get(i: number): unknown } } } })._core;
+  const line = core?.buffer?.lines?.get(0);
+  return typeof line === "object" && line !== null ? (Object.getPrototypeOf(line) as T) : undefined;
+}
+
 /** The parser's ground state (EscapeSequenceParser's ParserState.GROUND): no sequence is open. */
 const GROUND = 0;
 
