@@ -40,8 +40,10 @@ export function fixReflowCombinedCells(term: Terminal): void {
     applyInReverse: boolean,
   ): void {
     // A row without the map this was written against: xterm's own copy, as it is.
-    if (typeof src._combined !== "object" || typeof this._combined !== "object")
-      return original.call(this, src, srcCol, destCol, length, applyInReverse);
+    if (typeof src._combined !== "object" || typeof this._combined !== "object") {
+      original.call(this, src, srcCol, destCol, length, applyInReverse);
+      return;
+    }
     const moved: [number, string][] = [];
     for (const key of Object.keys(src._combined)) {
       const col = Number(key);
