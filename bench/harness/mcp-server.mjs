@@ -73,14 +73,15 @@ export function toolCalls(client) {
 /**
  * Starts `node dist/cli/main.js serve --config <policy> [args]` and connects the SDK client over stdio. `args`:
  * more `serve` arguments (`--daemon --session S` bridges to the policy's daemon); `env`: more environment;
- * `listTools: false` skips the tools/list an agent makes first (which also makes the client check results).
+ * `listTools: false` skips the tools/list an agent makes first (which also makes the client check results);
+ * `execArgv`: node's own options for the server (`--cpu-prof` to profile it: NODE_OPTIONS may not carry those).
  * @param {import("./workspace.mjs").Workspace} ws
- * @param {{ args?: string[], env?: Record<string, string>, listTools?: boolean }} [options]
+ * @param {{ args?: string[], env?: Record<string, string>, listTools?: boolean, execArgv?: string[] }} [options]
  */
 export async function serve(ws, options = {}) {
   const transport = new StdioClientTransport({
     command: process.execPath,
-    args: [CLI, "serve", "--config", ws.policyPath, ...(options.args ?? [])],
+    args: [...(options.execArgv ?? []), CLI, "serve", "--config", ws.policyPath, ...(options.args ?? [])],
     env: { ...cliEnv(ws), ...options.env },
     cwd: ws.dir,
     stderr: "pipe",
