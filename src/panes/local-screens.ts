@@ -1,5 +1,6 @@
 import { FrameWants } from "./frame-wants.js";
 import { PaneScreen } from "./pane-screen.js";
+import { MAX_BACKLOG_BYTES } from "./parse-cost.js";
 import type { FrameUpdate } from "./screen-frame.js";
 import { screenLostNote } from "./screen-lost.js";
 import type { FrameListener, ScreenFactory, ScreenOptions, ScreenPort } from "./screen-port.js";
@@ -33,6 +34,8 @@ export class LocalScreens implements ScreenFactory {
         }
         wants.changed(screen, sendFrame);
       },
+      // Parsed on this thread: nothing else waits behind a backlog, so flow control keeps its widest bound.
+      backlogBytes: () => MAX_BACKLOG_BYTES,
       onReply: (listener) => {
         replies.push(listener);
         screen.onReply(listener);

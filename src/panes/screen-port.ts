@@ -20,6 +20,12 @@ export interface ScreenSnapshot extends ScreenState {
  */
 export interface ScreenPort {
   write(chunk: Uint8Array, done: () => void): void;
+  /**
+   * Bytes written but not yet acknowledged that the pane may have, at most: OutputFeed pauses the pty beyond
+   * them. Bounded by what the screen measured its output to cost (parse-cost.ts), so a read never waits long
+   * for the pane's own backlog.
+   */
+  backlogBytes(): number;
   /** Replies the emulator generates to device queries; the pane filters them before they reach the pty. */
   onReply(listener: (data: string) => void): void;
   snapshot(): Promise<ScreenSnapshot>;

@@ -47,8 +47,13 @@ export type ToScreenThread =
 
 /** Messages from the screen thread. */
 export type FromScreenThread =
-  /** A write is parsed (or dropped); `slot`: the ring place it came in, free again. */
-  | { op: "parsed"; id: number; slot?: number }
+  /**
+   * A write is parsed (or dropped); `slot`: the ring place it came in, free again; `nsPerByte`: what the pane's
+   * output costs to parse as measured so far (ParseCost).
+   */
+  | { op: "parsed"; id: number; slot?: number; nsPerByte?: number }
+  /** The pane's output got costlier to parse (ParseCost.sample), told before the write in progress is done. */
+  | { op: "cost"; id: number; nsPerByte: number }
   | { op: "reply"; id: number; data: string }
   /** The pane's emulator threw; its screen was replaced by an empty one. `reason` is for the note. */
   | { op: "lost"; id: number; reason: string }

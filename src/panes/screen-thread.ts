@@ -2,6 +2,7 @@ import { parentPort } from "node:worker_threads";
 import type { EchoState } from "./frame-echo.js";
 import { FrameWants } from "./frame-wants.js";
 import { PaneScreen } from "./pane-screen.js";
+import { ParseCost } from "./parse-cost.js";
 import type { FrameUpdate } from "./screen-frame.js";
 import type { ScreenOptions } from "./screen-port.js";
 import type { FromScreenThread, ToScreenThread } from "./screen-protocol.js";
@@ -53,6 +54,8 @@ interface Entry {
   calls: { call: ToScreenThread & { op: "call" }; after: number }[];
   /** Frame watchers (people attached): an open want is answered right after the write that changes the screen. */
   wants: FrameWants;
+  /** What this pane's output costs to parse: the owner bounds the pane's backlog by it (parse-cost.ts). */
+  cost: ParseCost;
 }
 
 const entries = new Map<number, Entry>();
@@ -82,6 +85,7 @@ port.on("message", (message: ToScreenThread) => {
         parsed: 0,
         calls: [],
         wants: new FrameWants(),
+        cost: new ParseCost(),
       });
       return;
     case "write": {
@@ -201,13 +205,17 @@ function parseSome(id: number, entry: Entry, limit: number, deadline: number): v
     // pane never waits long behind this one.
     if (took > SLICE_MS / 2) entry.pieceBytes = Math.max(MIN_PIECE_BYTES, entry.pieceBytes >> 3);
     else if (took < SLICE_MS / 8) entry.pieceBytes = Math.min(MAX_PIECE_BYTES, entry.pieceBytes * 2);
+    // Security: the owner hears at once that this pane's output got costly, and stops reading its pty sooner
+    // (OutputFeed), so a read of this pane never waits long behind its own backlog.
+    if (entry.cost.sample(end - entry.offset, took))
+      send({ op: "cost", id, nsPerByte: entry.cost.tell() as number });
     budget -= end - entry.offset;
     entry.parsed += end - entry.offset;
     entry.offset = end;
     if (end === chunk.byteLength) {
       entry.queue.shift();
       entry.offset = 0;
-      send({ op: "parsed", id, slot });
+      send({ op: "parsed", id, slot, nsPerByte: entry.cost.tell() });
     }
     if (began + took > deadline) return;
   }

@@ -2,6 +2,7 @@ import { type ResourceLimits, Worker } from "node:worker_threads";
 import { BatchRing, copyChunks } from "./batch-ring.js";
 import { EchoView } from "./echo-view.js";
 import type { HistoryMark, RenderedFrom, SearchResult } from "./pane-screen.js";
+import { backlogBytes } from "./parse-cost.js";
 import type { PaneFrame } from "./screen-frame.js";
 import { screenLostNote } from "./screen-lost.js";
 import type {
@@ -33,6 +34,8 @@ interface PortState {
   watches: Map<number, Watch>;
   /** Bytes given to `write` since the screen was made (EchoView counts against it). */
   written: number;
+  /** What the pane's output costs to parse, as the screen thread last told (ParseCost); bounds its backlog. */
+  nsPerByte: number | undefined;
 }
 
 interface Watch {
@@ -136,6 +139,7 @@ export class WorkerScreens implements ScreenFactory {
       crashes: 0,
       watches: new Map(),
       written: 0,
+      nsPerByte: undefined,
     };
     this.ports.set(id, state);
     this.post({ op: "create", id, options });
@@ -159,9 +163,12 @@ export class WorkerScreens implements ScreenFactory {
         state.queued.push(chunk);
         state.queuedBytes += chunk.byteLength;
         state.queuedDone.push(done);
+        // A gathering batch also goes once it holds half the backlog bound: the pty pauses at the bound, and
+        // a batch that waited for GATHER_MS then would leave the thread idle meanwhile.
         if (
           state.queuedBytes >= MAX_BATCH_BYTES ||
-          (state.gather && state.queuedBytes >= STREAMING_BATCH_BYTES)
+          (state.gather &&
+            state.queuedBytes >= Math.min(STREAMING_BATCH_BYTES, backlogBytes(state.nsPerByte) / 2))
         )
           this.flush(id, state);
         else if (idle && state.gather === undefined) {
@@ -171,6 +178,7 @@ export class WorkerScreens implements ScreenFactory {
           else state.gather = setTimeout(() => this.flush(id, state), GATHER_MS);
         }
       },
+      backlogBytes: () => backlogBytes(state.nsPerByte),
       onReply: (listener) => {
         state.replies.push(listener);
       },
@@ -379,7 +387,10 @@ export class WorkerScreens implements ScreenFactory {
         return;
       }
       watch.listener(update, message.streaming);
+    } else if (message.op === "cost") {
+      state.nsPerByte = message.nsPerByte;
     } else if (message.op === "parsed") {
+      if (message.nsPerByte !== undefined) state.nsPerByte = message.nsPerByte;
       for (const done of state.acks.shift() ?? []) done();
       // What gathered while that batch was parsed goes now, unless it is a flood's first reads: those gather
       // on (see write) until the batch is worth a message.
