@@ -1,4 +1,3 @@
-import { readFileSync, writeFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { makeWorkspace, type Served, serveWorkspace, type TestWorkspace } from "../support/mcp-harness.js";
 
@@ -10,20 +9,25 @@ import { makeWorkspace, type Served, serveWorkspace, type TestWorkspace } from "
 // full CI run on two cores stretched one read to 1.1 s while the flood took longer still).
 const MAX_VICTIM_READ_MS = 1000;
 const MAX_VICTIM_READ_SHARE = 0.25;
+// Attack review F2: a pane printing `x ESC c` over and over (a character, then a full reset: ~27 µs a byte to
+// parse) kept 512 KB queued for the screen thread, and a read of that pane answers after everything written
+// before it: every read_pane of it waited 10-23 s. The pane's backlog is now bounded by what it costs to parse
+// (parse-cost.ts: ~200 ms of it), so a read of it waits a fraction of a second, a few on a loaded machine.
+const MAX_OWN_READ_MS = 5000;
 
-describe("a flood of terminal resets stalls reads of other panes", () => {
+describe("a flood of terminal resets stalls reads of other panes, and of its own", () => {
   let ws: TestWorkspace;
   let mcp: Served;
   let victim: string;
   beforeAll(async () => {
-    ws = makeWorkspace({
-      commands: [{ command: "bash", args: ["--norc --noprofile"], input: "raw" }],
-      limits: { callsPerMinute: 100_000 },
-    });
     // Reads back to back for the whole run: this test is about the screen, not the audit budget.
-    const policy = JSON.parse(readFileSync(ws.policyPath, "utf8"));
-    policy.audit.connectionBytesPerMinute = 1_000_000_000;
-    writeFileSync(ws.policyPath, JSON.stringify(policy));
+    ws = makeWorkspace(
+      {
+        commands: [{ command: "bash", args: ["--norc --noprofile"], input: "raw" }],
+        limits: { callsPerMinute: 100_000 },
+      },
+      { busy: true },
+    );
     mcp = await serveWorkspace(ws);
     ({ pane: victim } = await mcp.ok<{ pane: string }>("spawn", { command: "bash --norc --noprofile" }));
     await mcp.ok("send_keys", { pane: victim, text: "echo victim-$((3*4))", submit: true });
@@ -74,4 +78,37 @@ describe("a flood of terminal resets stalls reads of other panes", () => {
       await mcp.ok("kill_pane", { pane, signal: "SIGKILL" });
     }, 180_000);
   }
+
+  it(`read_pane and wait_for on the pane printing x ESC c itself answer within ${MAX_OWN_READ_MS} ms while it floods`, async () => {
+    const { pane } = await mcp.ok<{ pane: string }>("spawn", { command: "bash --norc --noprofile" });
+    await mcp.ok("send_keys", { pane, text: "echo ready-$((2*3))", submit: true });
+    await mcp.ok("wait_for", { pane, text: "ready-6", timeout_ms: 10_000 });
+    // Endless: the flood goes on through every read below; the pane is killed after.
+    await mcp.ok("send_keys", { pane, text: "yes $'x\\ec' | tr -d '\\n'", submit: true });
+    // The flood has begun once a reset cleared the screen of the earlier output.
+    const deadline = performance.now() + 60_000;
+    while ((await mcp.ok<{ text: string }>("read_pane", { pane })).text.includes("ready-6"))
+      expect(performance.now()).toBeLessThan(deadline);
+    const reads: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      const started = performance.now();
+      await mcp.ok("read_pane", { pane });
+      reads.push(performance.now() - started);
+    }
+    // A wait that cannot match times out when asked, not after the backlog.
+    const started = performance.now();
+    const waited = await mcp.ok<{ reason: string }>("wait_for", {
+      pane,
+      text: "never-printed",
+      timeout_ms: 500,
+    });
+    const waitMs = performance.now() - started;
+    expect(waited.reason).toBe("timeout");
+    console.log(
+      `reads of the flooding pane: ${reads.map(Math.round).join(", ")} ms; wait_for 500 ms took ${Math.round(waitMs)} ms`,
+    );
+    expect(Math.max(...reads)).toBeLessThanOrEqual(MAX_OWN_READ_MS);
+    expect(waitMs).toBeLessThanOrEqual(500 + MAX_OWN_READ_MS);
+    await mcp.ok("kill_pane", { pane, signal: "SIGKILL" });
+  }, 180_000);
 });
