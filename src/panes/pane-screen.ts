@@ -214,6 +214,11 @@ export class PaneScreen {
     );
     // Security: clipboard writes (OSC 52) are swallowed here so no future emulator change can surface them.
     this.disposables.push(this.term.parser.registerOscHandler(52, () => true));
+    // Security: so are hyperlinks (OSC 8). xterm registers every link a pane opens, with a marker on its row, and
+    // keeps it while the row stays: a pane opening links with new targets on one row grew the screen thread by
+    // 100 MB/s until it died of out-of-memory, and every pane's screen was lost with it (attack review). No link
+    // target reaches the agent or a person; the linked text prints as plain text.
+    this.disposables.push(this.term.parser.registerOscHandler(8, () => true));
     capCombiningMarks(this.term);
     fixReflowCombinedCells(this.term);
     useProgramWidths(this.term);

@@ -28,6 +28,18 @@ describe("the emulator's work and memory are bounded per byte of output", () => 
     screen.dispose();
   });
 
+  it("hyperlink flood on one row (OSC 8 with a new target each time): no link is kept, the text prints", () => {
+    let flood = "";
+    for (let i = 0; i < 20_000; i++)
+      flood += `\x1b]8;;http://h/${i}/${"p".repeat(200)}\x1b\\x\x1b]8;;\x1b\\\r`;
+    const { screen } = screenWith(`${flood}linked\r\n`);
+    // Each link xterm registers keeps a marker on its row (OscLinkService): the flood left 20 000 of them.
+    const term = (screen as unknown as { term: { markers: readonly unknown[] } }).term;
+    expect(term.markers.length).toBeLessThan(50);
+    expect(screen.renderScreen()).toBe("linked");
+    screen.dispose();
+  });
+
   it("REP of a plain character still works (vim and ncurses draw lines with it)", () => {
     const { screen } = screenWith("-\x1b[9b|\r\ne\u0301\x1b[3b");
     expect(screen.renderScreen()).toBe("----------|\ne\u0301e\u0301e\u0301e\u0301");
