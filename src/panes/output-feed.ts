@@ -38,6 +38,7 @@ export class OutputFeed {
       this.source.pause();
     }
   }
+
   /** Resolves once everything pushed so far has been parsed by the emulator. */
   idle(): Promise<void> {
     if (this.pending === 0) return Promise.resolve();

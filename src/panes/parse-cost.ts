@@ -5,7 +5,7 @@
 export const MAX_BACKLOG_BYTES = 512 * 1024;
 /** ...and at least: one pty read, so a pane whose output is slow to parse still moves. */
 export const MIN_BACKLOG_BYTES = 4 * 1024;
-/** The backlog before anything of the pane was measured: what the costliest output parses in ~0.5 s. */
+/** The backlog before anything of the pane was measured: what `x ESC c` (27 µs a byte) parses in about 0.4 s. */
 export const FIRST_BACKLOG_BYTES = 16 * 1024;
 /** How long a read of a pane may wait for that pane's own backlog to be parsed, as measured (ms). */
 export const BACKLOG_MS = 200;
@@ -34,7 +34,7 @@ export class ParseCost {
 
   /**
    * Takes a piece of `bytes` bytes that took `ms` to parse. True when the estimate rose TELL_FACTOR times above
-   * what was last told (see told()): the owner should hear it before the batch is done.
+   * what was last told (see tell()): the owner should hear it before the batch is done.
    */
   sample(bytes: number, ms: number): boolean {
     if (bytes <= 0 || (bytes < MIN_SAMPLE_BYTES && ms < MIN_SAMPLE_MS)) return false;
