@@ -73,6 +73,9 @@ export class LocalScreens implements ScreenFactory {
           },
         };
       },
+      // Parsed as written: a read never waits behind a backlog, and there is none to drop.
+      behindBytes: 0,
+      discardBacklog: () => {},
       get lostNote() {
         return lostNote;
       },

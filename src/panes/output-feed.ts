@@ -11,6 +11,7 @@ import type { ScreenPort } from "./screen-port.js";
 export class OutputFeed {
   private pending = 0;
   private paused = false;
+  private discarding = false;
   private idleWaiters: Array<() => void> = [];
 
   constructor(
@@ -20,6 +21,7 @@ export class OutputFeed {
   ) {}
 
   push(chunk: Uint8Array): void {
+    if (this.discarding) return;
     const size = chunk.byteLength;
     this.pending += size;
     this.screen.write(chunk, () => {
@@ -37,6 +39,18 @@ export class OutputFeed {
       this.paused = true;
       this.source.pause();
     }
+  }
+
+  /**
+   * From now on output is dropped as it is read, and the pty is read again if it was paused: for a pane being
+   * removed, whose screen nobody reads again. What is already written to the screen is acknowledged as the
+   * screen drops it (ScreenPort.discardBacklog).
+   */
+  discard(): void {
+    this.discarding = true;
+    if (!this.paused) return;
+    this.paused = false;
+    this.source.resume();
   }
 
   /** Resolves once everything pushed so far has been parsed by the emulator. */

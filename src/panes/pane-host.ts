@@ -139,6 +139,11 @@ export interface PaneInfo {
   reason?: "daemon restarted";
   /** Set once the pane's screen was lost to an emulator fault: one line for read results. */
   screenLost?: string;
+  /**
+   * Set when the read was answered before the pane's backlog of output was parsed (it prints faster than its
+   * screen can be drawn): one line for read results saying how far behind the screen shown is.
+   */
+  screenBehind?: string;
   /** People watching the pane through `ccmux attach`. */
   viewers: number;
   /** A person holds write (`ccmux attach --write`): the agent's send_keys answers PANE_BUSY meanwhile. */

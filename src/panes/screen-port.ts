@@ -47,6 +47,11 @@ export interface ScreenPort {
   releaseSince(id: number): Promise<void>;
   /** Resizes the emulator (xterm re-wraps the lines it holds); answers after every earlier write. */
   resize(cols: number, rows: number): Promise<void>;
+  /**
+   * Drops the output written but not parsed yet, acknowledging each write as dropped: for a pane being removed,
+   * so its end does not wait for a backlog nobody will read (screen-thread.ts answerReady).
+   */
+  discardBacklog(): void;
   /** The pane's program exited and its output is parsed: the screen gives back what only a live one needs. */
   compact(): Promise<void>;
   /**
@@ -61,6 +66,11 @@ export interface ScreenPort {
    * empty one: one line saying when and why, for read results. Undefined while the screen is intact.
    */
   readonly lostNote: string | undefined;
+  /**
+   * Bytes of output written before the last answered read that the read was answered without: it waited its
+   * limit for a backlog that parses slowly (screen-thread.ts answerReady). 0 when the screen was up to date.
+   */
+  readonly behindBytes: number;
   dispose(): void;
 }
 

@@ -34,6 +34,8 @@ export type ToScreenThread =
   | { op: "write"; id: number; slot: number; start: number; length: number }
   | ({ op: "call"; id: number; call: number } & ScreenCall)
   | { op: "dispose"; id: number }
+  /** Drop screen `id`'s queued writes unparsed, acknowledging each (ScreenPort.discardBacklog). */
+  | { op: "discard"; id: number }
   /** A frame watcher on screen `id` (ScreenPort.watchFrames), its wants, its end. */
   | { op: "watch" | "unwatch"; id: number; watch: number }
   | {
@@ -57,6 +59,10 @@ export type FromScreenThread =
   | { op: "reply"; id: number; data: string }
   /** The pane's emulator threw; its screen was replaced by an empty one. `reason` is for the note. */
   | { op: "lost"; id: number; reason: string }
-  | { op: "result"; call: number; value?: unknown; error?: string }
+  /**
+   * A call's answer. `behind`: bytes of the pane's output written before the call that were not yet parsed
+   * when it was answered (it waited its limit: screen-thread.ts answerReady); 0 when none.
+   */
+  | { op: "result"; call: number; value?: unknown; error?: string; behind?: number }
   /** A frame update answering watcher `watch`'s want (FrameListener), and the screen right after it. */
   | { op: "frame"; id: number; watch: number; update: FrameUpdate; streaming: boolean; echo: EchoState };

@@ -1,4 +1,5 @@
 import { parentPort } from "node:worker_threads";
+import { endAfterCostlySequences } from "./costly-sequences.js";
 import type { EchoState } from "./frame-echo.js";
 import { FrameWants } from "./frame-wants.js";
 import { PaneScreen } from "./pane-screen.js";
@@ -34,6 +35,16 @@ const SLICE_MS = 2;
  */
 const MAX_PIECE_BYTES = 2048;
 const MIN_PIECE_BYTES = 32;
+/**
+ * Screen cells a piece may cost in sequences whose work scales with the screen (costly-sequences.ts): about
+ * 2 ms at the ~35 ns a cell REP or a scroll costs. A piece holds at least one such sequence.
+ */
+const PIECE_AREA_CELLS = 64 * 1024;
+/**
+ * How long a call waits for its pane's backlog. Past it, the call is answered on the screen as parsed so far,
+ * with how many bytes it is behind (`behind` in its result).
+ */
+const CALL_WAIT_MS = 2000;
 
 interface Entry {
   screen: PaneScreen;
@@ -50,8 +61,8 @@ interface Entry {
   /** Bytes ever queued, and ever parsed (or dropped): a read waits until `parsed` reaches `queued` as of its arrival. */
   queued: number;
   parsed: number;
-  /** Reads waiting for the backlog before them, oldest first. */
-  calls: { call: ToScreenThread & { op: "call" }; after: number }[];
+  /** Reads waiting for the backlog before them, oldest first; `arrived`: performance.now() when it came. */
+  calls: { call: ToScreenThread & { op: "call" }; after: number; arrived: number }[];
   /** Frame watchers (people attached): an open want is answered right after the write that changes the screen. */
   wants: FrameWants;
   /** What this pane's output costs to parse: the owner bounds the pane's backlog by it (parse-cost.ts). */
@@ -108,7 +119,7 @@ port.on("message", (message: ToScreenThread) => {
       if (!entry) return send({ op: "result", call: message.call, error: "the screen is gone" });
       // Security: a read used to parse its pane's whole backlog at once (up to 512 KB): of ESC c, 13 s in which
       // no other pane could be read (issue 9). The backlog is now parsed in slices like any other.
-      entry.calls.push({ call: message, after: entry.queued });
+      entry.calls.push({ call: message, after: entry.queued, arrived: performance.now() });
       answerReady(entry);
       if (entry.calls.length > 0) schedulePump();
       return;
@@ -133,6 +144,15 @@ port.on("message", (message: ToScreenThread) => {
         // The want stays open: the next write that parses answers it, or replaces the failing screen.
         console.error(`ccmux: a frame of pane #${message.id} failed: ${(error as Error).message}`);
       }
+      return;
+    }
+    case "discard": {
+      const entry = entries.get(message.id);
+      if (!entry) return;
+      dropQueued(message.id, entry);
+      entry.offset = 0;
+      entry.parsed = entry.queued;
+      answerReady(entry);
       return;
     }
     case "dispose": {
@@ -197,7 +217,17 @@ function parseSome(id: number, entry: Entry, limit: number, deadline: number): v
   let budget = limit;
   while (budget > 0 && entry.queue.length > 0) {
     const { bytes: chunk, slot } = entry.queue[0] as Entry["queue"][number];
-    const end = Math.min(chunk.byteLength, entry.offset + budget, entry.offset + entry.pieceBytes);
+    // Security: a piece ends after the sequences that can cost a screenful each (REP, SU, IL, ED, RIS …) that
+    // fit PIECE_AREA_CELLS. Pieces shrink only after one ran slow, and the first 2 KB piece of REPs at
+    // 400×200 held every other pane for 0.6 s (1.1–1.4 s measured in an attack), again each time a pane
+    // alternated plain lines with such a flood.
+    const allowed = Math.max(1, Math.floor(PIECE_AREA_CELLS / (entry.screen.cols * entry.screen.rows)));
+    const end = endAfterCostlySequences(
+      chunk,
+      entry.offset,
+      Math.min(chunk.byteLength, entry.offset + budget, entry.offset + entry.pieceBytes),
+      allowed,
+    );
     const began = performance.now();
     entry.screen.write(chunk.subarray(entry.offset, end), () => {});
     const took = performance.now() - began;
@@ -227,12 +257,25 @@ function dropQueued(id: number, entry: Entry): void {
   entry.queue = [];
 }
 
-/** Answers, in order, the reads whose backlog is parsed. */
+/**
+ * Answers, in order, the reads whose backlog is parsed, and those that waited CALL_WAIT_MS for it.
+ *
+ * Security: the backlog bound (parse-cost.ts) follows what the pane's output cost so far; output that turns
+ * costly at once (plain lines, then screenfuls of REP; or a resize that makes every REP a screenful bigger)
+ * was let in at the cheap rate and takes minutes to parse. A read, a resize or a kill then waited that long
+ * (124 s measured). A call is answered after CALL_WAIT_MS at the latest, on the screen as parsed so far; a
+ * resize applies then, and the backlog is parsed at the new size, as a terminal does with output still in
+ * flight.
+ */
 function answerReady(entry: Entry): void {
-  while (entry.calls.length > 0 && entry.parsed >= (entry.calls[0]?.after ?? 0)) {
-    const { call } = entry.calls.shift() as Entry["calls"][number];
+  const now = performance.now();
+  while (entry.calls.length > 0) {
+    const { call, after, arrived } = entry.calls[0] as Entry["calls"][number];
+    if (entry.parsed < after && now - arrived < CALL_WAIT_MS) return;
+    entry.calls.shift();
+    const behind = Math.max(0, after - entry.parsed);
     try {
-      send({ op: "result", call: call.call, value: answer(entry.screen, call) });
+      send({ op: "result", call: call.call, value: answer(entry.screen, call), behind });
     } catch (error) {
       send({ op: "result", call: call.call, error: error instanceof Error ? error.message : String(error) });
     }

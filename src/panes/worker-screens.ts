@@ -36,6 +36,8 @@ interface PortState {
   written: number;
   /** What the pane's output costs to parse, as the screen thread last told (ParseCost); bounds its backlog. */
   nsPerByte: number | undefined;
+  /** Bytes the last answered call was behind (ScreenPort.behindBytes). */
+  behind: number;
 }
 
 interface Watch {
@@ -140,6 +142,7 @@ export class WorkerScreens implements ScreenFactory {
       watches: new Map(),
       written: 0,
       nsPerByte: undefined,
+      behind: 0,
     };
     this.ports.set(id, state);
     this.post({ op: "create", id, options });
@@ -199,6 +202,14 @@ export class WorkerScreens implements ScreenFactory {
         return call<void>({ method: "resize", args: [cols, rows] });
       },
       compact: () => call<void>({ method: "compact", args: [] }),
+      discardBacklog: () => {
+        clearTimeout(state.gather);
+        state.gather = undefined;
+        for (const done of state.queuedDone.splice(0)) done();
+        state.queued = [];
+        state.queuedBytes = 0;
+        this.post({ op: "discard", id });
+      },
       watchFrames: (listener) => {
         const watch = this.nextWatch++;
         const entry: Watch = { listener, wanted: false, view: new EchoView() };
@@ -218,6 +229,9 @@ export class WorkerScreens implements ScreenFactory {
       },
       get lostNote() {
         return state.lostNote;
+      },
+      get behindBytes() {
+        return state.behind;
       },
       dispose: () => {
         clearTimeout(state.gather);
@@ -363,6 +377,8 @@ export class WorkerScreens implements ScreenFactory {
     if (message.op === "result") {
       const pending = this.calls.get(message.call);
       this.calls.delete(message.call);
+      const state = pending && this.ports.get(pending.id);
+      if (state && message.error === undefined) state.behind = message.behind ?? 0;
       if (message.error === undefined) pending?.resolve(message.value);
       else pending?.reject(new Error(message.error));
       return;

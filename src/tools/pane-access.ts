@@ -53,15 +53,16 @@ export function agentText(raw: string, maxChars = MAX_RESULT_CHARS): { text: str
 
 /**
  * agentText for a pane's read results, led by a line saying so when the pane's screen was lost to an emulator
- * fault (the line is never cut by truncation). `maxChars`: the result's budget (default MAX_RESULT_CHARS).
+ * fault, and one when the screen shown is behind the pane's output (the lines are never cut by truncation). `maxChars`: the result's budget (default MAX_RESULT_CHARS).
  */
 export function paneAgentText(
   pane: PaneInfo,
   raw: string,
   maxChars = MAX_RESULT_CHARS,
 ): { text: string; truncated: boolean } {
-  const note = pane.screenLost;
-  if (note === undefined) return agentText(raw, maxChars);
+  const notes = [pane.screenLost, pane.screenBehind].filter((line) => line !== undefined);
+  if (notes.length === 0) return agentText(raw, maxChars);
+  const note = notes.join("\n");
   const { text, truncated } = agentText(raw, maxChars - note.length - 1);
   return { text: `${note}\n${text}`, truncated };
 }

@@ -626,6 +626,9 @@ export class EmbeddedPaneHost implements PaneHost {
     const pane = this.panes.get(id);
     if (!pane) return undefined;
     this.killing.add(id);
+    // Removed after: its screen is never read again, so the backlog it has not parsed is dropped. A pane printing
+    // screenfuls of REP kept its process's exit (and kill_pane) waiting 5 s for that backlog.
+    if (!keepJournal) pane.discardOutput();
     try {
       await pane.kill(signal, graceMs);
     } finally {
@@ -761,6 +764,7 @@ function newPaneId(): string {
 /** A pane as data (see PaneInfo), with who watches it. */
 function paneInfo(pane: Pane, viewers: PaneViewers): PaneInfo {
   const lost = pane.screenLostNote;
+  const behind = pane.screenBehindNote;
   return {
     id: pane.id,
     name: pane.name,
@@ -775,6 +779,7 @@ function paneInfo(pane: Pane, viewers: PaneViewers): PaneInfo {
     exit: pane.exit,
     ...(pane.restored ? { reason: "daemon restarted" as const } : {}),
     ...(lost !== undefined ? { screenLost: lost } : {}),
+    ...(behind !== undefined ? { screenBehind: behind } : {}),
     viewers: viewers.count(pane.id),
     personTyping: viewers.writing(pane.id),
     ...(pane.shell

@@ -9,6 +9,7 @@ import type { HistoryMark, RenderedFrom, SearchResult } from "../pane-screen.js"
 import { signalGroupsThenPids, trySignal } from "../process-session.js";
 import { type PaneProcess, type ProcessExit, type PtyHandlers, PtyProcess } from "../pty-process.js";
 import type { PaneFrame } from "../screen-frame.js";
+import { screenBehindNote } from "../screen-lost.js";
 import type {
   FrameListener,
   FrameWatch,
@@ -303,6 +304,12 @@ export class Pane extends EventEmitter {
     return this.screen.lostNote;
   }
 
+  /** Set when the last read was answered before the pane's backlog was parsed (ScreenPort.behindBytes). */
+  get screenBehindNote(): string | undefined {
+    const behind = this.disposed ? 0 : this.screen.behindBytes;
+    return behind > 0 ? screenBehindNote(behind) : undefined;
+  }
+
   /** Cursor and keyboard mode, without rendering the screen. */
   async state(): Promise<ScreenState> {
     if (this.disposed) return { cursor: { row: 0, col: 0 }, applicationCursor: false };
@@ -491,6 +498,16 @@ export class Pane extends EventEmitter {
     const { pids, groups } = this.processes.holdingsOf(this.id);
     this.processes.signalRootGroup(this.id, signal);
     signalGroupsThenPids(pids, groups, signal);
+  }
+
+  /**
+   * Stops rendering: output not parsed yet, and all output from now on, is dropped. For a pane about to be
+   * removed, so that killing it does not wait while a backlog of costly output is parsed for nobody.
+   */
+  discardOutput(): void {
+    if (this.disposed) return;
+    this.feed.discard();
+    this.screen.discardBacklog();
   }
 
   /** Releases the emulator and the pty. Call after `kill`. Idempotent. */
