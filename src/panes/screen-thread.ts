@@ -264,15 +264,24 @@ function dropQueued(id: number, entry: Entry): void {
  * costly at once (plain lines, then screenfuls of REP; or a resize that makes every REP a screenful bigger)
  * was let in at the cheap rate and takes minutes to parse. A read, a resize or a kill then waited that long
  * (124 s measured). A call is answered after CALL_WAIT_MS at the latest, on the screen as parsed so far; a
- * resize applies then, and the backlog is parsed at the new size, as a terminal does with output still in
- * flight.
+ * resize applies then, and the backlog is parsed at the new size, as a terminal does with output in flight.
+ *
+ * A since-mark is the exception: taken early, it would count the backlog printed before it as new, and a
+ * `wait_for` could match text printed before the keys it waits on. It waits for its backlog (the wait it
+ * serves has its own timeout), and the calls after it are answered meanwhile: none depends on it.
  */
 function answerReady(entry: Entry): void {
   const now = performance.now();
-  while (entry.calls.length > 0) {
-    const { call, after, arrived } = entry.calls[0] as Entry["calls"][number];
-    if (entry.parsed < after && now - arrived < CALL_WAIT_MS) return;
-    entry.calls.shift();
+  for (let index = 0; index < entry.calls.length; ) {
+    const { call, after, arrived } = entry.calls[index] as Entry["calls"][number];
+    if (entry.parsed < after) {
+      if (call.method === "markSince") {
+        index += 1;
+        continue;
+      }
+      if (now - arrived < CALL_WAIT_MS) return; // and every later call arrived later still
+    }
+    entry.calls.splice(index, 1);
     const behind = Math.max(0, after - entry.parsed);
     try {
       send({ op: "result", call: call.call, value: answer(entry.screen, call), behind });

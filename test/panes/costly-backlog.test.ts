@@ -74,6 +74,23 @@ describe.skipIf(!built)("a backlog of output that turned costly (needs `npm run 
     expect(read.value.text.split("\n")).toHaveLength(5);
   }, 60_000);
 
+  it("a since-mark taken under that backlog waits for it: what was printed before the mark never reads as new", async () => {
+    screens = await workerScreens();
+    const port = screens.create({ cols: 400, rows: 200, scrollback: 1000 });
+    const rep = writeRepeated(port, REP, 20_000); // ~6 s of parsing
+    const old = new Promise<void>((done) => port.write(Buffer.from("\x1b[2J\x1b[HOLD-MARKER\r\n"), done));
+    const mark = port.markSince();
+    const read = await timed(port.snapshot()); // taken after the mark, answered before it
+    expect(read.ms).toBeLessThan(MAX_CALL_MS);
+    expect(port.behindBytes).toBeGreaterThan(0);
+    const since = await mark;
+    await Promise.all([rep, old]);
+    await new Promise<void>((done) => port.write(Buffer.from("NEW-MARKER\r\n"), done));
+    const text = (await port.renderFrom(since)).text;
+    expect(text).toContain("NEW-MARKER");
+    expect(text).not.toContain("OLD-MARKER");
+  }, 60_000);
+
   it("discardBacklog acknowledges every write at once, and reads are up to date after it", async () => {
     screens = await workerScreens();
     const port = screens.create({ cols: 400, rows: 200, scrollback: 1000 });
