@@ -15,7 +15,16 @@ const MAX_VICTIM_READ_SHARE = 0.25;
 // (parse-cost.ts: ~200 ms of it), so a read of it waits a fraction of a second, a few on a loaded machine.
 const MAX_OWN_READ_MS = 5000;
 
-describe("a flood of terminal resets stalls reads of other panes, and of its own", () => {
+// Attack review of the parse-cost bound: a pane printed 2 MB of plain lines, then screenfuls of REP
+// (`x ESC[65535b`, ~2.7 ms for 9 bytes at 400×200). The backlog had been let in at the plain rate (512 KB), so
+// one read_pane of that pane waited 124 s, resize_pane over 120 s, and kill_pane 5 s. A call now waits 2 s at
+// most for its pane's backlog and then answers on the screen as parsed, saying so; a killed pane's backlog is
+// dropped. The bounds leave room for a loaded machine; the old figures are far past them.
+const MAX_CALL_MS = 8000;
+const MAX_KILL_MS = 3000;
+const BEHIND = "prints faster than its screen can be drawn";
+
+describe("a flood of costly output (resets, REP) stalls reads of other panes, and of its own", () => {
   let ws: TestWorkspace;
   let mcp: Served;
   let victim: string;
@@ -109,6 +118,65 @@ describe("a flood of terminal resets stalls reads of other panes, and of its own
     );
     expect(Math.max(...reads)).toBeLessThanOrEqual(MAX_OWN_READ_MS);
     expect(waitMs).toBeLessThanOrEqual(500 + MAX_OWN_READ_MS);
+    await mcp.ok("kill_pane", { pane, signal: "SIGKILL" });
+  }, 180_000);
+
+  /** A 400×200 pane that prints plain lines, then REP screenfuls without end; resolves once the REP began. */
+  async function turningPane(): Promise<string> {
+    const { pane } = await mcp.ok<{ pane: string }>("spawn", {
+      command: "bash --norc --noprofile",
+      cols: 400,
+      rows: 200,
+    });
+    await mcp.ok("send_keys", {
+      pane,
+      text: "yes 'hello world plain line' | head -c 2000000; yes $'x\\e[65535b' | tr -d '\\n'",
+      submit: true,
+    });
+    // The REP began once a row is full of x (the command line holds none in a row).
+    const deadline = performance.now() + 60_000;
+    while (!(await mcp.ok<{ text: string }>("read_pane", { pane })).text.includes("x".repeat(100)))
+      expect(performance.now()).toBeLessThan(deadline);
+    return pane;
+  }
+
+  async function timed<T>(work: Promise<T>): Promise<{ value: T; ms: number }> {
+    const started = performance.now();
+    const value = await work;
+    return { value, ms: performance.now() - started };
+  }
+
+  it(`a 400×200 pane turning from plain lines to screenfuls of REP: read_pane answers within ${MAX_CALL_MS} ms, saying its screen is behind; kill_pane within ${MAX_KILL_MS} ms`, async () => {
+    const pane = await turningPane();
+    const reads: number[] = [];
+    let behind = 0;
+    for (let i = 0; i < 4; i++) {
+      const read = await timed(mcp.ok<{ text: string }>("read_pane", { pane }));
+      reads.push(read.ms);
+      if (read.value.text.includes(BEHIND)) behind += 1;
+    }
+    const killed = await timed(mcp.ok("kill_pane", { pane, signal: "SIGKILL" }));
+    console.log(
+      `reads: ${reads.map(Math.round).join(", ")} ms (${behind} behind); kill_pane ${Math.round(killed.ms)} ms`,
+    );
+    expect(Math.max(...reads)).toBeLessThan(MAX_CALL_MS);
+    expect(behind).toBeGreaterThan(0);
+    expect(killed.ms).toBeLessThan(MAX_KILL_MS);
+  }, 180_000);
+
+  it(`a 400×200 pane turning from plain lines to screenfuls of REP: resize_pane to 20×5 and back answers within ${MAX_CALL_MS} ms each`, async () => {
+    const pane = await turningPane();
+    const resizes: number[] = [];
+    for (const [cols, rows] of [
+      [20, 5],
+      [400, 200],
+      [20, 5],
+      [400, 200],
+    ] as const) {
+      resizes.push((await timed(mcp.ok("resize_pane", { pane, cols, rows }))).ms);
+    }
+    console.log(`resizes: ${resizes.map(Math.round).join(", ")} ms`);
+    expect(Math.max(...resizes)).toBeLessThan(MAX_CALL_MS);
     await mcp.ok("kill_pane", { pane, signal: "SIGKILL" });
   }, 180_000);
 });
