@@ -150,6 +150,19 @@ export class PaneScreen {
   private readonly since: SinceMarks;
   /** Writes and resizes so far: a frame watcher's rows need reading again only when it moved. */
   private changes = 0;
+  /** Since-marks taken and released, and compactions: with `changes`, what a read depends on (ReadMemo). */
+  private marksChanged = 0;
+  /**
+   * The last screen text rendered and the last result of each recent search, by the state they were read in.
+   *
+   * Security: reading a screen costs by what its cells hold, up to 32 code units each: a 400×200 screen of
+   * `a` + 31 zero-width spaces renders 2.56 M units in 45–100 ms and searches in 100 ms, on the thread every
+   * pane's reads share. A pane that printed it once and slept made every poll of a wait_for, and every read,
+   * pay that again (attack review: another pane's reads waited 0.3–2.5 s). A screen that did not change is
+   * now read once.
+   */
+  private rendered: { state: string; text: string } | undefined;
+  private readonly searches = new Map<(text: string) => boolean, { key: string; result: SearchResult }>();
   /**
    * The last row in history is the moved marker's row and the row after it is still in the buffer: whether it
    * joins that row is read again until that row leaves the screen (see refreshLastMoved).
@@ -356,6 +369,7 @@ export class PaneScreen {
    */
   compact(): void {
     this.settle();
+    this.marksChanged += 1;
     this.history.pack();
     if (this.compacted || this.isAlternateScreen) return;
     this.harvest();
@@ -450,10 +464,19 @@ export class PaneScreen {
    */
   renderScreen(): string {
     this.settle();
+    const state = this.readState();
+    if (this.rendered?.state === state) return this.rendered.text;
     const buffer = this.term.buffer.active;
     const cursor = { y: buffer.baseY + buffer.cursorY, x: buffer.cursorX };
     const { text, keep } = joinRows(buffer, buffer.baseY, buffer.baseY + this.term.rows, false, cursor);
-    return dropTrailingBlank(text, keep);
+    const rendered = dropTrailingBlank(text, keep);
+    this.rendered = { state, text: rendered };
+    return rendered;
+  }
+
+  /** What every read depends on, as a key: equal keys, equal reads (after settle). */
+  private readState(): string {
+    return `${this.changes}:${this.marksChanged}`;
   }
 
   /** History and screen as logical lines (wrapped rows joined); the last `lines` of them when given. */
@@ -512,12 +535,14 @@ export class PaneScreen {
   markSince(): HistoryMark {
     this.settle();
     const top = this.absoluteRow(this.term.buffer.normal.baseY);
+    this.marksChanged += 1;
     return { row: top, screen: this.identity, since: this.since.mark(top, this.history.end) };
   }
 
   /** Ends a since-mark (reads from it then treat only cells untouched by every later mark as old). */
   releaseSince(id: number): void {
     this.since.release(id);
+    this.marksChanged += 1;
   }
 
   /**
@@ -588,10 +613,22 @@ export class PaneScreen {
     matches: (text: string) => boolean,
     locate?: Locate,
   ): SearchResult {
+    this.settle();
+    const key = `${this.readState()}|${JSON.stringify(mark ?? null)}|${overlapRows}|${locate !== undefined}`;
+    const known = this.searches.get(matches);
+    if (known?.key === key) return known.result;
     const read = this.renderFrom(mark, overlapRows);
     const matched = searchWindows(read.text, matches);
     const excerpt = matched && locate ? excerptOfMatch(read.text, locate) : undefined;
-    return { matched, ...(excerpt === undefined ? {} : { excerpt }), lost: read.lost, nextTop: read.nextTop };
+    const result = {
+      matched,
+      ...(excerpt === undefined ? {} : { excerpt }),
+      lost: read.lost,
+      nextTop: read.nextTop,
+    };
+    if (this.searches.size >= MEMO_SEARCHES && !this.searches.has(matches)) this.searches.clear();
+    this.searches.set(matches, { key, result });
+    return result;
   }
 
   dispose(): void {
@@ -1054,3 +1091,5 @@ function dropTrailingBlank(text: string, keep = 0): string {
 const MAX_CLEARS = 4096;
 /** Resizes remembered for marks (HistoryMark.resizes), at least: a mark from before older ones is read as it is. */
 const MAX_REFLOWS = 64;
+/** Searches remembered per screen (one per query a wait polls with): waits on one pane are few. */
+const MEMO_SEARCHES = 16;

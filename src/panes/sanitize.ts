@@ -112,10 +112,22 @@ export function sanitizePieces(pieces: readonly string[]): string[] {
   return out;
 }
 
+/** Placeholders of short runs already made: a screen of invisible marks repeats the same few runs per cell. */
+const placeholders = new Map<string, string>();
+const CACHED_RUN_UNITS = 64;
+const CACHED_RUNS = 1024;
+
 function replaceMatch(match: string): string {
   if (match === "\r\n") return "\n";
   if (match === "\t") return " ";
-  return placeholder(match);
+  if (match.length > CACHED_RUN_UNITS) return placeholder(match);
+  let made = placeholders.get(match);
+  if (made === undefined) {
+    made = placeholder(match);
+    if (placeholders.size >= CACHED_RUNS) placeholders.clear();
+    placeholders.set(match, made);
+  }
+  return made;
 }
 
 function groupLabel(codePoint: number): string {
@@ -148,26 +160,66 @@ function placeholder(run: string): string {
 /**
  * Keeps the end of `text` (the newest lines) within `maxChars` UTF-16 code units, cutting at a line
  * boundary and starting with a marker line `[… N earlier lines truncated …]`. Only when the last line
- * alone is too long is it cut inside, never between the halves of a surrogate pair.
+ * alone is too long is it cut inside, never between the halves of a surrogate pair. `cutBefore`: what was
+ * already cut ahead of `text` (sanitizeTail): its lines count in the marker, which is then always there, and
+ * `midLine` says `text` starts inside a line.
  */
-export function truncateTail(text: string, maxChars: number): { text: string; truncated: boolean } {
-  if (text.length <= maxChars) return { text, truncated: false };
+export function truncateTail(
+  text: string,
+  maxChars: number,
+  cutBefore = { lines: 0, midLine: false },
+): { text: string; truncated: boolean } {
+  const precut = cutBefore.lines > 0 || cutBefore.midLine;
+  if (text.length <= maxChars && !precut) return { text, truncated: false };
   // Reserve room for the longest marker this text could need (its count has at most this many digits).
-  const reserve = marker(countNewlines(text, text.length), true).length + 1;
+  const reserve = marker(cutBefore.lines + countNewlines(text, text.length), true).length + 1;
   if (maxChars < reserve + 1) {
     throw new RangeError(`truncateTail: maxChars must be at least ${reserve + 1}, got ${maxChars}`);
   }
+  if (text.length <= maxChars - reserve)
+    return { text: `${marker(cutBefore.lines, cutBefore.midLine)}\n${text}`, truncated: true };
   let start = text.length - (maxChars - reserve);
   const lineEnd = text.indexOf("\n", start - 1);
   const midLine = lineEnd === -1 || lineEnd + 1 >= text.length;
   if (midLine) {
-    const unit = text.charCodeAt(start);
-    if (unit >= 0xdc00 && unit <= 0xdfff) start += 1;
+    if (isLowSurrogate(text.charCodeAt(start))) start += 1;
   } else {
     start = lineEnd + 1;
   }
-  const header = marker(countNewlines(text, start), midLine);
+  const header = marker(cutBefore.lines + countNewlines(text, start), midLine);
   return { text: `${header}\n${text.slice(start)}`, truncated: true };
+}
+
+/** sanitizeTail sanitizes at most this many times `maxChars` of the text's end. */
+const SANITIZED_WINDOW = 2;
+
+/**
+ * truncateTail(sanitizeText(raw), maxChars), sanitizing only the end of `raw` that can be kept: its last
+ * SANITIZED_WINDOW × maxChars code units, from a line start (inside the last line only when it alone is
+ * longer). The result is the same unless runs of invisible characters shrank to placeholders by more than
+ * half, when fewer lines are kept than would fit.
+ *
+ * Security: sanitizing is the costly step of a read (36 ns a code unit in runs of invisible characters), and a
+ * 400×200 screen whose cells each hold 31 zero-width spaces is 2.56 M units: each read of it held the server's
+ * main thread, where every call of every pane waits, for 0.3–0.6 s (attack review). What a read returns was
+ * bounded; now what it sanitizes is too.
+ */
+export function sanitizeTail(raw: string, maxChars: number): { text: string; truncated: boolean } {
+  const window = maxChars * SANITIZED_WINDOW;
+  if (raw.length <= window) return truncateTail(sanitizeText(raw), maxChars);
+  let start = raw.length - window;
+  const lineEnd = raw.indexOf("\n", start - 1);
+  const midLine = lineEnd === -1 || lineEnd + 1 >= raw.length;
+  if (!midLine) start = lineEnd + 1;
+  else if (isLowSurrogate(raw.charCodeAt(start))) start += 1;
+  return truncateTail(sanitizeText(raw.slice(start)), maxChars, {
+    lines: countNewlines(raw, start),
+    midLine,
+  });
+}
+
+function isLowSurrogate(unit: number): boolean {
+  return unit >= 0xdc00 && unit <= 0xdfff;
 }
 
 /**

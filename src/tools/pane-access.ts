@@ -1,6 +1,7 @@
 import { CcmuxError } from "../errors.js";
 import type { PaneInfo } from "../panes/pane-host.js";
-import { MAX_RESULT_CHARS, sanitizeText, truncateTail } from "../panes/sanitize.js";
+import { MAX_RESULT_CHARS, sanitizeTail } from "../panes/sanitize.js";
+import { screenBehindNote } from "../panes/screen-lost.js";
 import { authorizePaneTarget, type PaneTool } from "../validation/pane-target.js";
 import type { ToolDeps } from "./tool-deps.js";
 
@@ -48,7 +49,7 @@ export function refuseWhilePersonTyping(pane: PaneInfo | undefined): void {
 
 /** Rendered pane text made safe for the agent: sanitized, then cut from the top so the newest lines stay. */
 export function agentText(raw: string, maxChars = MAX_RESULT_CHARS): { text: string; truncated: boolean } {
-  return truncateTail(sanitizeText(raw), maxChars);
+  return sanitizeTail(raw, maxChars);
 }
 
 /**
@@ -60,7 +61,8 @@ export function paneAgentText(
   raw: string,
   maxChars = MAX_RESULT_CHARS,
 ): { text: string; truncated: boolean } {
-  const notes = [pane.screenLost, pane.screenBehind].filter((line) => line !== undefined);
+  const behind = pane.screenBehindBytes ? screenBehindNote(pane.screenBehindBytes) : undefined;
+  const notes = [pane.screenLost, behind].filter((line) => line !== undefined);
   if (notes.length === 0) return agentText(raw, maxChars);
   const note = notes.join("\n");
   const { text, truncated } = agentText(raw, maxChars - note.length - 1);

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { sanitizeText, truncateTail } from "../../src/panes/sanitize.js";
+import { sanitizeTail, sanitizeText, truncateTail } from "../../src/panes/sanitize.js";
 import { FORBIDDEN_IN_OUTPUT } from "../support/forbidden-output.js";
 
 const runs = Number(process.env.CCMUX_FUZZ_RUNS ?? 300);
@@ -106,6 +106,54 @@ describe("truncateTail properties", () => {
         expect(result.text).not.toMatch(/\p{Cs}/u);
       }),
       params,
+    );
+  });
+});
+
+describe("sanitizeTail properties", () => {
+  // Attack review: a screen of cells each holding 31 zero-width spaces is 2.56 M code units, and sanitizing all
+  // of it for every read held the server's main thread 0.3-0.6 s. sanitizeTail sanitizes only the window it can
+  // keep; what it returns must still be sanitized, a suffix of the full sanitized text, within the limit, with
+  // the full count of lines cut.
+  it("returns the end of sanitizeText(raw) within the limit, counting every line cut, and nothing forbidden", () => {
+    const text = fc.string({
+      unit: fc.oneof(interesting, fc.constantFrom("a", "\n", "🚀")),
+      maxLength: 1200,
+    });
+    fc.assert(
+      fc.property(text, fc.integer({ min: 80, max: 400 }), (input, max) => {
+        const full = sanitizeText(input);
+        const result = sanitizeTail(input, max);
+        expect(result.text.length).toBeLessThanOrEqual(Math.max(max, full.length <= max ? full.length : 0));
+        if (!result.truncated) {
+          expect(result.text).toBe(full);
+          return;
+        }
+        const newline = result.text.indexOf("\n");
+        const header = result.text.slice(0, newline);
+        const kept = result.text.slice(newline + 1);
+        expect(header).toMatch(/^\[… \d+ earlier lines? (and the start of this line )?truncated …\]$/);
+        expect(kept).not.toMatch(FORBIDDEN);
+        expect(kept).not.toMatch(/\p{Cs}/u);
+        // Whole lines kept: they are the last lines of the fully sanitized text, and the count says how many
+        // lines came before them.
+        if (!header.includes("start of this line")) {
+          const cut = Number(/\d+/.exec(header)?.[0]);
+          expect(full.split("\n").slice(cut).join("\n")).toBe(kept);
+        }
+      }),
+      params,
+    );
+  });
+
+  it("sanitizes a bounded window of a 2.56 M-unit screen of zero-width spaces", () => {
+    const row = `a${"\u200b".repeat(31)}`.repeat(400);
+    const screen = Array.from({ length: 200 }, () => row).join("\n");
+    const result = sanitizeTail(screen, 4000);
+    expect(result.truncated).toBe(true);
+    expect(result.text.length).toBeLessThanOrEqual(4000);
+    expect(result.text).toMatch(
+      /^\[… 199 earlier lines and the start of this line truncated …\]\n(a⟨U\+200B×31⟩)+$/,
     );
   });
 });
