@@ -140,10 +140,10 @@ export interface PaneInfo {
   /** Set once the pane's screen was lost to an emulator fault: one line for read results. */
   screenLost?: string;
   /**
-   * Set when the read was answered before the pane's backlog of output was parsed (it prints faster than its
-   * screen can be drawn): one line for read results saying how far behind the screen shown is.
+   * Set when the last read was answered before the pane's backlog of output was parsed (it prints faster than
+   * its screen can be drawn): how many bytes of output the screen shown is behind.
    */
-  screenBehind?: string;
+  screenBehindBytes?: number;
   /** People watching the pane through `ccmux attach`. */
   viewers: number;
   /** A person holds write (`ccmux attach --write`): the agent's send_keys answers PANE_BUSY meanwhile. */

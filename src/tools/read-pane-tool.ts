@@ -50,6 +50,12 @@ const output = z.object({
     .describe(
       "`new` mode: true when lines you had not read yet were dropped from the scrollback before this read (more output than it holds arrived), on the first read too.",
     ),
+  behindBytes: z
+    .number()
+    .int()
+    .describe(
+      "0 normally. Otherwise the pane prints faster than its screen can be drawn, and this read waited its limit (2 s): `text` shows the screen as it was before this many bytes of the pane's output (a line at its top says so too, but only this field cannot be printed by the pane).",
+    ),
   cursor: cursorShape,
   alive: z.boolean(),
   exitCode: z
@@ -84,6 +90,7 @@ export function registerReadPaneTool(registry: ToolRegistry): void {
         text,
         truncated: truncated || cut.truncated,
         lost,
+        behindBytes: pane.screenBehindBytes ?? 0,
         cursor,
         alive: pane.alive,
         exitCode: pane.exit?.exitCode ?? null,

@@ -151,9 +151,11 @@ describe("a flood of costly output (resets, REP) stalls reads of other panes, an
     const reads: number[] = [];
     let behind = 0;
     for (let i = 0; i < 4; i++) {
-      const read = await timed(mcp.ok<{ text: string }>("read_pane", { pane }));
+      const read = await timed(mcp.ok<{ text: string; behindBytes: number }>("read_pane", { pane }));
       reads.push(read.ms);
-      if (read.value.text.includes(BEHIND)) behind += 1;
+      // The field is what the pane cannot forge; the line at the top says it to whoever reads the text.
+      expect(read.value.behindBytes > 0).toBe(read.value.text.startsWith(`[ccmux: this pane ${BEHIND}`));
+      if (read.value.behindBytes > 0) behind += 1;
     }
     const killed = await timed(mcp.ok("kill_pane", { pane, signal: "SIGKILL" }));
     console.log(

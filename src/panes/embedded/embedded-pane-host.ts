@@ -764,7 +764,7 @@ function newPaneId(): string {
 /** A pane as data (see PaneInfo), with who watches it. */
 function paneInfo(pane: Pane, viewers: PaneViewers): PaneInfo {
   const lost = pane.screenLostNote;
-  const behind = pane.screenBehindNote;
+  const behind = pane.screenBehindBytes;
   return {
     id: pane.id,
     name: pane.name,
@@ -779,7 +779,7 @@ function paneInfo(pane: Pane, viewers: PaneViewers): PaneInfo {
     exit: pane.exit,
     ...(pane.restored ? { reason: "daemon restarted" as const } : {}),
     ...(lost !== undefined ? { screenLost: lost } : {}),
-    ...(behind !== undefined ? { screenBehind: behind } : {}),
+    ...(behind > 0 ? { screenBehindBytes: behind } : {}),
     viewers: viewers.count(pane.id),
     personTyping: viewers.writing(pane.id),
     ...(pane.shell

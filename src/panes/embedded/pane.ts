@@ -9,7 +9,6 @@ import type { HistoryMark, RenderedFrom, SearchResult } from "../pane-screen.js"
 import { signalGroupsThenPids, trySignal } from "../process-session.js";
 import { type PaneProcess, type ProcessExit, type PtyHandlers, PtyProcess } from "../pty-process.js";
 import type { PaneFrame } from "../screen-frame.js";
-import { screenBehindNote } from "../screen-lost.js";
 import type {
   FrameListener,
   FrameWatch,
@@ -304,10 +303,9 @@ export class Pane extends EventEmitter {
     return this.screen.lostNote;
   }
 
-  /** Set when the last read was answered before the pane's backlog was parsed (ScreenPort.behindBytes). */
-  get screenBehindNote(): string | undefined {
-    const behind = this.disposed ? 0 : this.screen.behindBytes;
-    return behind > 0 ? screenBehindNote(behind) : undefined;
+  /** Bytes the last read was behind: answered before the pane's backlog was parsed (ScreenPort.behindBytes). */
+  get screenBehindBytes(): number {
+    return this.disposed ? 0 : this.screen.behindBytes;
   }
 
   /** Cursor and keyboard mode, without rendering the screen. */
