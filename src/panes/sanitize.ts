@@ -146,7 +146,10 @@ function placeholder(run: string): string {
   for (const char of run) {
     const label = groupLabel(char.codePointAt(0) ?? 0);
     const last = labels.length - 1;
-    if (labels[last] === label) counts[last] = (counts[last] ?? 0) + 1;
+    // Once one character is only counted, all after it are: a later one equal to the last group's label is not
+    // next to that group (⟨U+202E U+2066 U+200F U+061C×3 +6 more⟩ read as three U+061C in a row).
+    if (hidden > 0) hidden += 1;
+    else if (labels[last] === label) counts[last] = (counts[last] ?? 0) + 1;
     else if (labels.length < MAX_PLACEHOLDER_GROUPS) {
       labels.push(label);
       counts.push(1);

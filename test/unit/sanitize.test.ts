@@ -140,6 +140,16 @@ describe("sanitizeText", () => {
     );
   });
 
+  it("a placeholder counts a group only while its characters are next to each other (attack review)", () => {
+    // Three rounds of four bidi and format marks: the last group is one U+061C, the other eight are counted.
+    expect(sanitizeText(`a${"\u202E\u2066\u200F\u061C".repeat(3)}`)).toBe(
+      "a⟨U+202E U+2066 U+200F U+061C +8 more⟩",
+    );
+    expect(sanitizeText("\u0001\u0002\u0003\u0004\u0004\u0005\u0004")).toBe(
+      "⟨U+0001 U+0002 U+0003 U+0004×2 +2 more⟩",
+    );
+  });
+
   it("ASCII smuggling: tag characters never appear, nor does their payload", () => {
     const smuggled = [..."rm -rf ~"].map((c) => String.fromCodePoint(0xe0000 + c.charCodeAt(0))).join("");
     expect(sanitizeText(`ok${smuggled}`)).toBe("ok⟨TAG×8⟩");
