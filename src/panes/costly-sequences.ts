@@ -29,13 +29,16 @@ export function endAfterCostlySequences(
   to: number,
   allowed: number,
 ): number {
+  // The searches stop at `to`: a piece is a few KB of a batch of up to 240 KB, and searching from each piece to
+  // the end of its batch cut a plain-text flood's rate to a fifth.
+  const within = bytes.subarray(0, to);
   let found = 0;
-  let nextEsc = bytes.indexOf(ESC, from);
-  let nextC1 = bytes.indexOf(C1_CSI, from);
+  let nextEsc = within.indexOf(ESC, from);
+  let nextC1 = within.indexOf(C1_CSI, from);
   let at = from;
   for (;;) {
-    if (nextEsc !== -1 && nextEsc < at) nextEsc = bytes.indexOf(ESC, at);
-    if (nextC1 !== -1 && nextC1 < at) nextC1 = bytes.indexOf(C1_CSI, at);
+    if (nextEsc !== -1 && nextEsc < at) nextEsc = within.indexOf(ESC, at);
+    if (nextC1 !== -1 && nextC1 < at) nextC1 = within.indexOf(C1_CSI, at);
     const escAt = nextEsc === -1 || nextEsc >= to ? to : nextEsc;
     const c1At = nextC1 === -1 || nextC1 >= to ? to : nextC1;
     if (escAt === to && c1At === to) return to;
