@@ -161,7 +161,7 @@ export class PaneScreen {
    * pay that again (attack review: another pane's reads waited 0.3–2.5 s). A screen that did not change is
    * now read once.
    */
-  private rendered: { state: string; text: string } | undefined;
+  private rendered: { state: number; text: string } | undefined;
   private readonly searches = new Map<(text: string) => boolean, { key: string; result: SearchResult }>();
   /**
    * The last row in history is the moved marker's row and the row after it is still in the buffer: whether it
@@ -474,9 +474,9 @@ export class PaneScreen {
     return rendered;
   }
 
-  /** What every read depends on, as a key: equal keys, equal reads (after settle). */
-  private readState(): string {
-    return `${this.changes}:${this.marksChanged}`;
+  /** What every read depends on: both counters only grow, so an equal sum means neither moved (after settle). */
+  private readState(): number {
+    return this.changes + this.marksChanged;
   }
 
   /** History and screen as logical lines (wrapped rows joined); the last `lines` of them when given. */

@@ -205,9 +205,7 @@ export class WorkerScreens implements ScreenFactory {
       discardBacklog: () => {
         clearTimeout(state.gather);
         state.gather = undefined;
-        for (const done of state.queuedDone.splice(0)) done();
-        state.queued = [];
-        state.queuedBytes = 0;
+        dropUnposted(state);
         this.post({ op: "discard", id });
       },
       watchFrames: (listener) => {
@@ -287,9 +285,7 @@ export class WorkerScreens implements ScreenFactory {
       for (const done of state.acks.splice(0).flat()) done();
       if (id === culprit) {
         state.crashes += 1;
-        for (const done of state.queuedDone.splice(0)) done();
-        state.queued = [];
-        state.queuedBytes = 0;
+        dropUnposted(state);
       }
       state.lostNote = screenLostNote(
         id === culprit
@@ -433,6 +429,13 @@ export class WorkerScreens implements ScreenFactory {
       for (const done of [...state.acks.splice(0).flat(), ...state.queuedDone.splice(0)]) done();
     }
   }
+}
+
+/** Drops the chunks gathered for a screen and not posted yet, acknowledging each (nothing will parse them). */
+function dropUnposted(state: PortState): void {
+  for (const done of state.queuedDone.splice(0)) done();
+  state.queued = [];
+  state.queuedBytes = 0;
 }
 
 function describe(error: Error): string {
