@@ -17,7 +17,7 @@ export interface CursorPosition {
   /** The buffer's rows (CircularList): the screen is its last rows, ybase + rows of them in all. */
   readonly lines: {
     readonly length: number;
-    get(index: number): { getTrimmedLength(): number } | undefined;
+    get(index: number): { getTrimmedLength(): number; readonly isWrapped?: boolean } | undefined;
     pop(): unknown;
   };
 }
@@ -73,6 +73,80 @@ export function cursorOffset(
 }
 
 /**
+ * The buffer row and column of the column `offset` columns into the logical line that starts at buffer row `first`,
+ * as wrapped at `cols` columns: the next row's start when it falls at a row's end and the line goes on, at most
+ * `cols` on the line's last row.
+ */
+function columnInLine(
+  buffer: IBuffer,
+  line: { first: number; offset: number },
+  cols: number,
+): { row: number; left: number } {
+  let row = line.first;
+  let left = line.offset;
+  for (;;) {
+    const here = lineAt(buffer, row);
+    const next = lineAt(buffer, row + 1);
+    if (!here || next?.isWrapped !== true) break;
+    const width = wrappedColumns(here, next, cols);
+    if (left < width) break;
+    left -= width;
+    row += 1;
+  }
+  return { row, left };
+}
+
+/**
+ * Whether the normal buffer holds text below its cursor's row (a row that is not blank, or that continues a line).
+ * xterm.js 6 resizes such a buffer wrongly: see parkCursorOnLastText.
+ */
+export function textBelowCursor(position: CursorPosition): boolean {
+  return lastTextRow(position) > position.ybase + position.y;
+}
+
+function lastTextRow(position: CursorPosition): number {
+  const cursor = position.ybase + position.y;
+  let last = position.lines.length - 1;
+  while (last > cursor) {
+    const row = position.lines.get(last);
+    if (row === undefined || row.isWrapped === true || row.getTrimmedLength() > 0) break;
+    last -= 1;
+  }
+  return last;
+}
+
+/**
+ * Moves the normal buffer's cursor to the last row that holds text, for a resize; the caller puts it back after
+ * (placeCursorInLine, or placeNormalCursor under the alternate screen).
+ *
+ * Why: xterm.js 6 assumes nothing below the cursor has text. Re-wrapping for a narrower screen it drops the
+ * buffer's last row for every row a line gains while the screen has not scrolled (Buffer._reflowSmaller: `y++;
+ * lines.pop()`), and a shorter screen drops rows below the cursor (Buffer.resize). A screen drawn by cursor
+ * addressing with the cursor left above its bottom (a TUI, a progress display) lost rows: 40x6 filled row by row,
+ * the cursor on row 1, one column narrower kept only the last character of rows 2-6 (attack review; xterm.js
+ * issue 1944, closed unfixed). With the cursor on the last row with text only blank rows can be dropped, and the
+ * rest scrolls into history, as for a shell prompt at the end of its output.
+ */
+export function parkCursorOnLastText(position: CursorPosition): void {
+  position.y = lastTextRow(position) - position.ybase;
+}
+
+/**
+ * Puts the normal buffer's own cursor back in its line after a resize while the alternate screen is shown (see
+ * parkCursorOnLastText), without scrolling that buffer: on the top row when its line went above the screen.
+ */
+export function placeNormalCursor(
+  buffer: IBuffer,
+  position: CursorPosition,
+  line: { first: number; offset: number },
+  size: { cols: number; rows: number },
+): void {
+  const { row, left } = columnInLine(buffer, line, size.cols);
+  position.y = Math.max(0, Math.min(size.rows - 1, row - position.ybase));
+  position.x = Math.min(left, size.cols - 1);
+}
+
+/**
  * Puts the cursor `offset` columns into the logical line that starts at buffer row `first`, after the line was
  * re-wrapped to `cols` columns: on the row holding that column (the next row's start when it falls at a row's
  * end and the line goes on), at most at `cols` on the line's last row (a wrap pending, as after printing the last
@@ -87,18 +161,7 @@ export function placeCursorInLine(
   line: { first: number; offset: number },
   size: { cols: number; rows: number },
 ): void {
-  const { first, offset } = line;
-  let row = first;
-  let left = offset;
-  for (;;) {
-    const line = lineAt(buffer, row);
-    const next = lineAt(buffer, row + 1);
-    if (!line || next?.isWrapped !== true) break;
-    const width = wrappedColumns(line, next, size.cols);
-    if (left < width) break;
-    left -= width;
-    row += 1;
-  }
+  const { row, left } = columnInLine(buffer, line, size.cols);
   let ybase = position.ybase;
   if (kind === "saved") {
     // The normal screen is not shown: it is not scrolled; the saved cursor stays on it. Left: a saved cursor

@@ -7,7 +7,10 @@ import {
   cursorOffset,
   cursorRowOf,
   lineStart,
+  parkCursorOnLastText,
   placeCursorInLine,
+  placeNormalCursor,
+  textBelowCursor,
 } from "./cursor-reflow.js";
 import { showCursorOnReset } from "./cursor-visibility.js";
 import { capCombiningMarks, registerEmulatorGuards } from "./emulator-guards.js";
@@ -342,6 +345,15 @@ export class PaneScreen {
       this.scrollbackRaised = needed > EMULATOR_SCROLLBACK;
       this.compacted = false;
     }
+    // Text below the normal buffer's cursor: xterm would drop rows of it (parkCursorOnLastText). Parked on the
+    // last row with text, the cursor is put back in its line after: by placeCursorInLine on the normal screen, by
+    // placeNormalCursor under the alternate one. Not when the cursor's line is not re-wrapped (it goes on from
+    // rows history holds: takeBackCursorLine), since the parked row's line would be re-wrapped in its place.
+    const parked = reflowCursor && position !== undefined && textBelowCursor(position);
+    const normalCursor =
+      parked && kind === "saved" ? cursorOffset(normal, position, "cursor", this.term.cols) : undefined;
+    const normalLine = normalCursor && this.markerAt(normalCursor.first);
+    if (parked) parkCursorOnLastText(position);
     this.term.resize(cols, rows);
     if (cursor && cursorLine && position && cursorLine.line >= 0)
       placeCursorInLine(
@@ -351,7 +363,15 @@ export class PaneScreen {
         { first: cursorLine.line, offset: cursor.offset },
         { cols, rows },
       );
+    if (normalCursor && normalLine && position && normalLine.line >= 0)
+      placeNormalCursor(
+        normal,
+        position,
+        { first: normalLine.line, offset: normalCursor.offset },
+        { cols, rows },
+      );
     cursorLine?.dispose();
+    normalLine?.dispose();
     this.restoreMovedAfterReflow(anchor);
     this.recordReflow(survey.finish(normal, (row) => this.absoluteRow(row)));
     // Rows a narrower screen pushed above the top go to history now: left for the next write, a write that

@@ -96,6 +96,25 @@ describe("resize_pane through the real MCP client (ccmux serve over stdio)", () 
     await mcp.ok("kill_pane", { pane });
   });
 
+  it("a screen drawn by cursor addressing, the cursor parked on its top row, keeps every row when narrowed", async () => {
+    // Attack review: xterm dropped the rows below the cursor (see test/panes/resize-rows-below-cursor.test.ts).
+    const { pane } = await mcp.ok<{ pane: string }>("spawn", { command: SHELL, cols: 40, rows: 6 });
+    const draw =
+      "clear; for r in 1 2 3 4 5 6; do printf '\\033[%d;1Hrow%d%036d' $r $r 0; done; printf '\\033[1;1H'; sleep 600";
+    await mcp.ok("send_keys", { pane, text: draw, submit: true });
+    const drawn = await mcp.ok<Waited>("wait_for", {
+      pane,
+      regex: `^row6${"0".repeat(36)}$`,
+      timeout_ms: 10_000,
+    });
+    expect(drawn.matched).toBe(true);
+    await mcp.ok("resize_pane", { pane, cols: 39, rows: 6 });
+    const read = await mcp.ok<{ text: string }>("read_pane", { pane, mode: "scrollback" });
+    const lines = read.text.split("\n");
+    for (let row = 1; row <= 6; row++) expect(lines).toContain(`row${row}${"0".repeat(36)}`);
+    await mcp.ok("kill_pane", { pane });
+  });
+
   it("sizes outside spawn's bounds are INVALID_ARGUMENT and leave the pane's size alone", async () => {
     const pane = await shellWithWinchTrap();
     const outside = [

@@ -1,0 +1,130 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { PaneScreen } from "../../src/panes/pane-screen.js";
+
+// Attack review: a 40×6 screen filled row by row by cursor addressing (`ESC[r;1H` and 40 characters), the cursor
+// parked on row 1, then narrowed by one column: rows 2-6 kept only their last character, and history joined them
+// onto row 1. xterm.js 6 assumes nothing below the cursor has text and drops the buffer's last row for every row a
+// re-wrapped line gains (Buffer._reflowSmaller), and rows below the cursor when the screen gets shorter
+// (Buffer.resize). Any screen a program draws with the cursor left above its bottom (a TUI, a progress display)
+// lost rows this way. Every row must read back whole, and the cursor must stay on its own line and column.
+
+const screens: PaneScreen[] = [];
+afterEach(() => {
+  for (const screen of screens.splice(0)) screen.dispose();
+});
+
+function screen(cols: number, rows: number): PaneScreen {
+  const made = new PaneScreen({ cols, rows, scrollback: 100 });
+  screens.push(made);
+  return made;
+}
+
+const write = (target: PaneScreen, text: string): void => target.write(Buffer.from(text), () => {});
+
+/** Everything the pane holds, history and screen, as lines with their wraps undone. */
+function allText(target: PaneScreen): string {
+  return target.renderScrollback();
+}
+
+/** `count` rows of `width` characters, each drawn by cursor addressing, then the cursor sent to `cursorRow`. */
+function cupRows(
+  count: number,
+  width: number,
+  cursorRow: number,
+  cell = "x",
+): { text: string; rows: string[] } {
+  const rows = Array.from({ length: count }, (_, i) => {
+    const head = `row${i + 1}`;
+    return head + cell.repeat(Math.floor((width - head.length) / (cell === "x" ? 1 : 2)));
+  });
+  const text = `${rows.map((row, i) => `\x1b[${i + 1};1H${row}`).join("")}\x1b[${cursorRow};1H`;
+  return { text, rows };
+}
+
+describe("a resize keeps the rows below the cursor", () => {
+  for (const cursorRow of [1, 2, 4, 5]) {
+    for (const cols of [39, 35, 20]) {
+      it(`rows drawn by cursor addressing, cursor on row ${cursorRow}, 40×6 → ${cols}×6: every row whole`, () => {
+        const s = screen(40, 6);
+        const { text, rows } = cupRows(6, 40, cursorRow);
+        write(s, text);
+        s.resize(cols, 6);
+        const lines = allText(s).split("\n");
+        for (const row of rows) expect(lines).toContain(row);
+        // And back: nothing lost on the way either.
+        s.resize(40, 6);
+        const back = allText(s).split("\n");
+        for (const row of rows) expect(back).toContain(row);
+      });
+    }
+  }
+
+  it("the cursor stays on its line and column: the next character lands where it would have", () => {
+    const s = screen(40, 6);
+    const { text } = cupRows(6, 40, 5);
+    write(s, `${text}\x1b[5;5H`);
+    s.resize(39, 6);
+    write(s, "#");
+    const lines = allText(s).split("\n");
+    expect(lines).toContain(`row5#${"x".repeat(35)}`);
+    expect(lines).toContain(`row6${"x".repeat(36)}`);
+  });
+
+  it("a shorter screen keeps the rows below the cursor (40×6 → 40×4)", () => {
+    const s = screen(40, 6);
+    const { text, rows } = cupRows(6, 30, 1);
+    write(s, text);
+    s.resize(40, 4);
+    const lines = allText(s).split("\n");
+    for (const row of rows) expect(lines).toContain(row);
+    // Its line went above the screen to make room: the cursor is on the top row, as tmux puts it.
+    expect(s.snapshot().cursor.row).toBe(0);
+  });
+
+  it("a short row below a long one is not pushed out", () => {
+    const s = screen(40, 6);
+    write(s, `\x1b[1;1H${"L".repeat(40)}\x1b[6;1Htail\x1b[2;1H`);
+    s.resize(20, 6);
+    const lines = allText(s).split("\n");
+    expect(lines).toContain("L".repeat(40));
+    expect(lines).toContain("tail");
+  });
+
+  it("rows of wide characters, cursor on row 1, 40×6 → 39×6", () => {
+    const s = screen(40, 6);
+    const { text, rows } = cupRows(6, 40, 1, "中");
+    write(s, text);
+    s.resize(39, 6);
+    const lines = allText(s).split("\n");
+    for (const row of rows) expect(lines).toContain(row);
+  });
+
+  it("the normal screen keeps its rows while the alternate screen is shown, and shows them on return", () => {
+    const s = screen(40, 6);
+    const { text, rows } = cupRows(6, 40, 1);
+    write(s, `${text}\x1b[?1049h`);
+    write(s, "full-screen program");
+    s.resize(39, 6);
+    write(s, "\x1b[?1049l");
+    const lines = allText(s).split("\n");
+    for (const row of rows) expect(lines).toContain(row);
+  });
+
+  it("a wider screen leaves the cursor on its own line when a wrapped line below it is joined", () => {
+    const s = screen(40, 6);
+    write(s, `top\r\nmid\r\n${"A".repeat(100)}\x1b[2;2H`);
+    s.resize(50, 6);
+    write(s, "#");
+    const lines = allText(s).split("\n");
+    expect(lines).toContain("m#d");
+    expect(lines).toContain("A".repeat(100));
+  });
+
+  it("a screen with nothing below the cursor resizes as before (a shell prompt at the end of its output)", () => {
+    const s = screen(40, 6);
+    write(s, "one\r\ntwo\r\n$ ");
+    s.resize(30, 6);
+    expect(s.snapshot().text).toBe("one\ntwo\n$ ");
+    expect(s.snapshot().cursor).toEqual({ row: 2, col: 2 });
+  });
+});
