@@ -120,6 +120,19 @@ describe("a resize keeps the rows below the cursor", () => {
     expect(lines).toContain("A".repeat(100));
   });
 
+  it("rows a resize pushes into history to keep the rows below the cursor are not printed anew", async () => {
+    const s = screen(40, 6);
+    const { text } = cupRows(6, 40, 1);
+    await new Promise<void>((done) => s.write(Buffer.from(text), done));
+    const mark = s.markSince();
+    s.resize(39, 6);
+    expect(s.renderFrom(mark, 8).text).toBe("");
+    s.resize(40, 4);
+    expect(s.renderFrom(mark, 8).text).toBe("");
+    await new Promise<void>((done) => s.write(Buffer.from("\x1b[4;1H\r\nafter"), done));
+    expect(s.renderFrom(mark, 8).text).toBe("after");
+  });
+
   it("a screen with nothing below the cursor resizes as before (a shell prompt at the end of its output)", () => {
     const s = screen(40, 6);
     write(s, "one\r\ntwo\r\n$ ");
