@@ -24,6 +24,7 @@ port.on("message", (message: { pattern: string } | { check: number; text: string
     pattern = message.pattern;
     matches = undefined;
     locate = undefined;
+    port.postMessage({ compiling: true }); // the compile limit counts from here (RegexMatcher)
     try {
       const test = compileWaitRegex(message.pattern);
       matches = (text) => test(sanitizeText(text));

@@ -50,6 +50,23 @@ describe.skipIf(!built)("regex wait_for threads (needs `npm run build`)", () => 
     next.close();
   });
 
+  it("a trivial pattern is not refused as too costly when this thread was held past the compile limit", async () => {
+    // Attack review: under load 7-8, trivial patterns were refused "too costly to compile" after 5.2 s. The limit
+    // counted from the wait's start, so a thread start or this thread's turn delayed by a starved machine counted
+    // as the pattern's cost. Held here for real: the matcher thread compiles and answers meanwhile.
+    const { RegexMatcher } = (await import(
+      resolve(DIST, "regex-matcher.js")
+    )) as typeof import("../../src/panes/regex-matcher.js");
+    const made = new RegexMatcher("a[0-9]+b");
+    const until = Date.now() + 5_500;
+    while (Date.now() < until) {
+      // busy: the compile limit (5 s) passes on this thread's clock
+    }
+    await expect(made.ready).resolves.toBeUndefined();
+    expect(await made.match("xa42b")).toBe(true);
+    made.close();
+  });
+
   it("a refused pattern's thread is not handed on either", async () => {
     const { RegexMatcher } = (await import(
       resolve(DIST, "regex-matcher.js")
