@@ -147,6 +147,29 @@ export function placeNormalCursor(
 }
 
 /**
+ * Brings buffer row `row` (the cursor's, after a reflow) back onto the screen when the reflow pushed it above:
+ * the screen is the buffer's last rows, so rows go from its bottom, as few as needed, but never rows of the
+ * cursor's own line. Returns the screen's first row (ybase) after.
+ *
+ * Why: text below the cursor is kept through a resize (parkCursorOnLastText), so rows above went to history
+ * instead; when the cursor's own line went with them, the cursor was left on the top row, a different line, and
+ * the program's next output overwrote that line (attack review: `@` printed at R4's column 7 landed in R6). Rows
+ * below the cursor's line are cut for it then, as tmux cuts them off a shorter screen.
+ */
+function showRowFromBelow(buffer: IBuffer, position: CursorPosition, row: number, rows: number): number {
+  let lineEnd = row;
+  while (lineAt(buffer, lineEnd + 1)?.isWrapped === true) lineEnd += 1;
+  let ybase = position.ybase;
+  while (row < ybase && position.lines.length - 1 > lineEnd && position.lines.length > row + rows) {
+    position.lines.pop();
+    ybase -= 1;
+  }
+  position.ybase = ybase;
+  if (position.ydisp !== undefined) position.ydisp = ybase;
+  return ybase;
+}
+
+/**
  * Puts the cursor `offset` columns into the logical line that starts at buffer row `first`, after the line was
  * re-wrapped to `cols` columns: on the row holding that column (the next row's start when it falls at a row's
  * end and the line goes on), at most at `cols` on the line's last row (a wrap pending, as after printing the last
@@ -162,25 +185,19 @@ export function placeCursorInLine(
   size: { cols: number; rows: number },
 ): void {
   const { row, left } = columnInLine(buffer, line, size.cols);
-  let ybase = position.ybase;
+  const ybase = showRowFromBelow(buffer, position, row, size.rows);
   if (kind === "saved") {
-    // The normal screen is not shown: it is not scrolled; the saved cursor stays on it. Left: a saved cursor
-    // at `cols` (the line ends exactly at a row's end) comes back at cols - 1 (xterm's DECRC keeps the cursor
+    // The normal screen is not shown, and is scrolled only as showRowFromBelow did. Left: a saved cursor at
+    // `cols` (the line ends exactly at a row's end) comes back at cols - 1 (xterm's DECRC keeps the cursor
     // inside the screen), where the next character printed overwrites the line's last one.
     position.savedY = Math.max(ybase, Math.min(ybase + size.rows - 1, row));
     position.savedX = Math.min(left, size.cols);
     return;
   }
-  // The screen is the buffer's last rows: to show a row above it, blank rows go from its bottom (as xterm does
-  // for a shorter screen); one with text stops it, and the cursor then stays on the top row.
-  while (row < ybase && position.lines.length > row + size.rows) {
-    if ((position.lines.get(position.lines.length - 1)?.getTrimmedLength() ?? 1) > 0) break;
-    position.lines.pop();
-    ybase -= 1;
-  }
-  if (row - ybase > size.rows - 1) ybase = Math.min(row - size.rows + 1, position.lines.length - size.rows);
-  position.ybase = ybase;
-  if (position.ydisp !== undefined) position.ydisp = ybase;
-  position.y = Math.max(0, Math.min(size.rows - 1, row - ybase));
+  let top = ybase;
+  if (row - top > size.rows - 1) top = Math.min(row - size.rows + 1, position.lines.length - size.rows);
+  position.ybase = top;
+  if (position.ydisp !== undefined) position.ydisp = top;
+  position.y = Math.max(0, Math.min(size.rows - 1, row - top));
   position.x = Math.min(left, size.cols);
 }

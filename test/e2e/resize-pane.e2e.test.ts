@@ -96,11 +96,13 @@ describe("resize_pane through the real MCP client (ccmux serve over stdio)", () 
     await mcp.ok("kill_pane", { pane });
   });
 
-  it("a screen drawn by cursor addressing, the cursor parked on its top row, keeps every row when narrowed", async () => {
-    // Attack review: xterm dropped the rows below the cursor (see test/panes/resize-rows-below-cursor.test.ts).
+  it("a screen drawn by cursor addressing, the cursor parked above its bottom, keeps every row when narrowed", async () => {
+    // Attack review: xterm garbled the rows below the cursor (see test/panes/resize-rows-below-cursor.test.ts).
+    // At 39 columns the six rows take twelve: rows 1-3 go to history, the cursor's row 4 and the rows below it
+    // fill the screen.
     const { pane } = await mcp.ok<{ pane: string }>("spawn", { command: SHELL, cols: 40, rows: 6 });
     const draw =
-      "clear; for r in 1 2 3 4 5 6; do printf '\\033[%d;1Hrow%d%036d' $r $r 0; done; printf '\\033[1;1H'; sleep 600";
+      "clear; for r in 1 2 3 4 5 6; do printf '\\033[%d;1Hrow%d%036d' $r $r 0; done; printf '\\033[4;1H'; sleep 600";
     await mcp.ok("send_keys", { pane, text: draw, submit: true });
     const drawn = await mcp.ok<Waited>("wait_for", {
       pane,

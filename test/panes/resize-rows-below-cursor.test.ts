@@ -41,23 +41,48 @@ function cupRows(
   return { text, rows };
 }
 
-describe("a resize keeps the rows below the cursor", () => {
+/**
+ * What a resize must leave of `rows` (drawn in order, the cursor on row `cursorRow`): every line reads whole or
+ * not at all (never a fragment), nothing above the cursor's row is lost, rows below it are lost only from the
+ * bottom (cut for the cursor's line's room, as tmux cuts them), and printing `#` lands at the start of the
+ * cursor's row.
+ */
+function expectIntact(target: PaneScreen, rows: string[], cursorRow: number): void {
+  const lines = allText(target)
+    .split("\n")
+    .filter((line) => line !== "");
+  for (const line of lines) expect(rows).toContain(line);
+  const kept = rows.filter((row) => lines.includes(row));
+  expect(kept).toEqual(rows.slice(0, kept.length)); // a prefix: only the bottom rows may go
+  expect(kept.length).toBeGreaterThanOrEqual(cursorRow);
+  write(target, "#");
+  const after = allText(target).split("\n");
+  expect(after).toContain(`#${rows[cursorRow - 1]?.slice(1)}`);
+}
+
+describe("a resize keeps the rows below the cursor whole, and the cursor on its line", () => {
   for (const cursorRow of [1, 2, 4, 5]) {
     for (const cols of [39, 35, 20]) {
-      it(`rows drawn by cursor addressing, cursor on row ${cursorRow}, 40×6 → ${cols}×6: every row whole`, () => {
+      it(`rows drawn by cursor addressing, cursor on row ${cursorRow}, 40×6 → ${cols}×6 and back`, () => {
         const s = screen(40, 6);
         const { text, rows } = cupRows(6, 40, cursorRow);
         write(s, text);
         s.resize(cols, 6);
-        const lines = allText(s).split("\n");
-        for (const row of rows) expect(lines).toContain(row);
-        // And back: nothing lost on the way either.
         s.resize(40, 6);
-        const back = allText(s).split("\n");
-        for (const row of rows) expect(back).toContain(row);
+        expectIntact(s, rows, cursorRow);
       });
     }
   }
+
+  it("no row is lost when the cursor's line keeps its place: cursor on row 4, 40×6 → 39×6", () => {
+    // Six rows of 40 take twelve at 39: rows 1-3 go to history, rows 4-6 fill the screen.
+    const s = screen(40, 6);
+    const { text, rows } = cupRows(6, 40, 4);
+    write(s, text);
+    s.resize(39, 6);
+    const lines = allText(s).split("\n");
+    for (const row of rows) expect(lines).toContain(row);
+  });
 
   it("the cursor stays on its line and column: the next character lands where it would have", () => {
     const s = screen(40, 6);
@@ -70,15 +95,26 @@ describe("a resize keeps the rows below the cursor", () => {
     expect(lines).toContain(`row6${"x".repeat(36)}`);
   });
 
-  it("a shorter screen keeps the rows below the cursor (40×6 → 40×4)", () => {
+  it("the cursor's line pushed above the screen comes back, rows below it cut (attack review: `@` landed in R6)", () => {
+    // 40×10, lines R1..R10, cursor on R4 column 7, then 40×5: R4 must take the `@`.
+    const s = screen(40, 10);
+    const rows = Array.from({ length: 10 }, (_, i) => `R${i + 1}-abcdefghij`);
+    write(s, `${rows.map((row, i) => `\x1b[${i + 1};1H${row}`).join("")}\x1b[4;7H`);
+    s.resize(40, 5);
+    write(s, "@");
+    const lines = allText(s).split("\n");
+    expect(lines).toContain("R4-abc@efghij");
+    for (const row of ["R1-abcdefghij", "R2-abcdefghij", "R3-abcdefghij", "R5-abcdefghij"])
+      expect(lines).toContain(row);
+    for (const line of lines.filter((l) => l !== "")) expect(line).toMatch(/^R\d+-abc[d@]efghij$/);
+  });
+
+  it("a shorter screen cuts rows below the cursor only as it must (40×6 → 40×4)", () => {
     const s = screen(40, 6);
     const { text, rows } = cupRows(6, 30, 1);
     write(s, text);
     s.resize(40, 4);
-    const lines = allText(s).split("\n");
-    for (const row of rows) expect(lines).toContain(row);
-    // Its line went above the screen to make room: the cursor is on the top row, as tmux puts it.
-    expect(s.snapshot().cursor.row).toBe(0);
+    expectIntact(s, rows, 1);
   });
 
   it("a short row below a long one is not pushed out", () => {
@@ -95,19 +131,17 @@ describe("a resize keeps the rows below the cursor", () => {
     const { text, rows } = cupRows(6, 40, 1, "中");
     write(s, text);
     s.resize(39, 6);
-    const lines = allText(s).split("\n");
-    for (const row of rows) expect(lines).toContain(row);
+    expectIntact(s, rows, 1);
   });
 
-  it("the normal screen keeps its rows while the alternate screen is shown, and shows them on return", () => {
+  it("the normal screen's rows and saved cursor come through a resize under the alternate screen", () => {
     const s = screen(40, 6);
     const { text, rows } = cupRows(6, 40, 1);
     write(s, `${text}\x1b[?1049h`);
     write(s, "full-screen program");
     s.resize(39, 6);
     write(s, "\x1b[?1049l");
-    const lines = allText(s).split("\n");
-    for (const row of rows) expect(lines).toContain(row);
+    expectIntact(s, rows, 1);
   });
 
   it("a wider screen leaves the cursor on its own line when a wrapped line below it is joined", () => {
@@ -120,17 +154,19 @@ describe("a resize keeps the rows below the cursor", () => {
     expect(lines).toContain("A".repeat(100));
   });
 
-  it("rows a resize pushes into history to keep the rows below the cursor are not printed anew", async () => {
+  it("rows a resize moves into history, or cuts, never read as printed anew", async () => {
     const s = screen(40, 6);
     const { text } = cupRows(6, 40, 1);
     await new Promise<void>((done) => s.write(Buffer.from(text), done));
     const mark = s.markSince();
     s.resize(39, 6);
-    expect(s.renderFrom(mark, 8).text).toBe("");
+    expect(s.renderFrom(mark, 8).text).not.toMatch(/row\d/);
     s.resize(40, 4);
-    expect(s.renderFrom(mark, 8).text).toBe("");
+    expect(s.renderFrom(mark, 8).text).not.toMatch(/row\d/);
     await new Promise<void>((done) => s.write(Buffer.from("\x1b[4;1H\r\nafter"), done));
-    expect(s.renderFrom(mark, 8).text).toBe("after");
+    const since = s.renderFrom(mark, 8).text;
+    expect(since).toContain("after");
+    expect(since).not.toMatch(/row\d/);
   });
 
   it("a screen with nothing below the cursor resizes as before (a shell prompt at the end of its output)", () => {
