@@ -30,7 +30,12 @@ import { SinceMarks } from "./since-marks.js";
 import { excerptOfMatch, type Locate, searchWindows } from "./text-query.js";
 import { useProgramWidths } from "./unicode-widths.js";
 import { wrappedRowText } from "./wrapped-row.js";
-import { type BufferInternals, bufferInternals, plainLinesScroll } from "./xterm-internals.js";
+import {
+  type BufferInternals,
+  bufferInternals,
+  cutAlternateRows,
+  plainLinesScroll,
+} from "./xterm-internals.js";
 
 const { Terminal } = xtermHeadless;
 
@@ -354,7 +359,9 @@ export class PaneScreen {
       parked && kind === "saved" ? cursorOffset(normal, position, "cursor", this.term.cols) : undefined;
     const normalLine = normalCursor && this.markerAt(normalCursor.first);
     if (parked) parkCursorOnLastText(position);
+    const narrower = cols < this.term.cols;
     this.term.resize(cols, rows);
+    if (narrower) cutAlternateRows(this.term, cols);
     if (cursor && cursorLine && position && cursorLine.line >= 0)
       placeCursorInLine(
         normal,

@@ -138,3 +138,42 @@ export function plainLinesScroll(term: Terminal, internals: BufferInternals): "y
   const bottom = buffer.lines.get(buffer.ybase + buffer.y);
   return bottom !== undefined && !bottom.isWrapped && bottom.getTrimmedLength() === 0 ? "yes" : "not yet";
 }
+
+/** The alternate buffer's rows as @xterm/headless 6 keeps them (Buffer, BufferLine in src/common/buffer). */
+interface AlternateRows {
+  readonly lines: {
+    readonly length: number;
+    get(
+      index: number,
+    ):
+      | {
+          readonly length: number;
+          resize(cols: number, fill: unknown): boolean;
+          getWidth(index: number): number;
+          setCell(index: number, cell: unknown): void;
+        }
+      | undefined;
+  };
+  getNullCell(attr?: unknown): unknown;
+}
+
+/**
+ * Cuts the alternate screen's rows to `cols` columns, after a resize to fewer. Why: xterm re-wraps only the normal
+ * buffer, and the alternate buffer's rows kept their old length: reads, and the frame a person's terminal is drawn
+ * from, gave rows wider than the pane (attack review: 38 characters a row on a 20-column pane), and widening again
+ * showed cells the program never drew at that size. A wide character left on the last column loses its right
+ * half: it is blanked, as a terminal cannot show half of it.
+ */
+export function cutAlternateRows(term: Terminal, cols: number): void {
+  const alternate = (
+    term as unknown as { _core?: { _bufferService?: { buffers?: { alt?: AlternateRows } } } }
+  )._core?._bufferService?.buffers?.alt;
+  if (!alternate || typeof alternate.getNullCell !== "function") return;
+  const blank = alternate.getNullCell();
+  for (let index = 0; index < alternate.lines.length; index++) {
+    const line = alternate.lines.get(index);
+    if (!line || line.length <= cols || typeof line.resize !== "function") continue;
+    line.resize(cols, blank);
+    if (cols > 0 && line.getWidth(cols - 1) === 2) line.setCell(cols - 1, blank);
+  }
+}

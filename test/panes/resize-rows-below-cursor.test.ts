@@ -169,6 +169,31 @@ describe("a resize keeps the rows below the cursor whole, and the cursor on its 
     expect(since).not.toMatch(/row\d/);
   });
 
+  it("the alternate screen narrowed reads back no wider than the pane, and widened shows no cells cut off", () => {
+    // Attack review: rows drawn 39 wide at 40×10 read back 39 characters on a 20-column pane (xterm keeps the
+    // alternate buffer's rows at their old length), in reads and in the frame a person's terminal is drawn from.
+    const s = screen(40, 10);
+    const rows = Array.from(
+      { length: 10 },
+      (_, i) => `ALT${i}-${"abcdefghijklmnopqrstuvwxyz0123456789".slice(0, 33)}`,
+    );
+    write(s, `\x1b[?1049h${rows.map((row, i) => `\x1b[${i + 1};1H${row}`).join("")}`);
+    s.resize(20, 5);
+    for (const line of s.snapshot().text.split("\n")) expect(line.length).toBeLessThanOrEqual(20);
+    for (const line of s.frame().lines)
+      expect(line.map((run) => run[0]).join("").length).toBeLessThanOrEqual(20);
+    s.resize(40, 10);
+    for (const line of s.snapshot().text.split("\n")) expect(line.length).toBeLessThanOrEqual(20);
+  });
+
+  it("a wide character cut in half by a narrower alternate screen is blanked, not shown past the edge", () => {
+    const s = screen(40, 5);
+    write(s, `\x1b[?1049h\x1b[1;1H${"中".repeat(20)}`);
+    s.resize(21, 5);
+    const first = s.snapshot().text.split("\n")[0] ?? "";
+    expect(first).toBe("中".repeat(10));
+  });
+
   it("a screen with nothing below the cursor resizes as before (a shell prompt at the end of its output)", () => {
     const s = screen(40, 6);
     write(s, "one\r\ntwo\r\n$ ");
