@@ -143,9 +143,7 @@ export function plainLinesScroll(term: Terminal, internals: BufferInternals): "y
 interface AlternateRows {
   readonly lines: {
     readonly length: number;
-    get(
-      index: number,
-    ):
+    get(index: number):
       | {
           readonly length: number;
           resize(cols: number, fill: unknown): boolean;
