@@ -1,4 +1,4 @@
-import { type EchoState, echoRows, echoText } from "./frame-echo.js";
+import { type EchoDraw, type EchoState, echoRows, echoText } from "./frame-echo.js";
 import { applyFrameRows, type FrameRows, type FrameUpdate, type PaneFrame } from "./screen-frame.js";
 
 /**
@@ -72,9 +72,10 @@ export class EchoView {
 
   /**
    * Output the pty gave, `written` bytes of it having come before: the rows to give the watcher now when it is a
-   * plain echo the view can draw (the view reflects all output before it; echoRows), else undefined.
+   * plain echo the view can draw (the view reflects all output before it; echoRows), and the echo itself (what a
+   * terminal showing the view before it needs to draw); else undefined.
    */
-  echo(chunk: Uint8Array, written: number): FrameRows | undefined {
+  echo(chunk: Uint8Array, written: number): { rows: FrameRows; draw: EchoDraw } | undefined {
     const pen = this.state?.pen;
     if (!pen || this.shown === undefined || this.shownThrough !== written) return undefined;
     const text = echoText(chunk);
@@ -82,10 +83,11 @@ export class EchoView {
     const rows = echoRows(this.shown, pen, text);
     const shown = rows && applyFrameRows(this.shown, rows);
     if (rows === undefined || shown === undefined) return undefined;
+    const at = this.shown.cursor;
     this.shown = shown;
     this.shownThrough = written + chunk.byteLength;
     this.echoed.add(shown.cursor.row);
-    return rows;
+    return { rows, draw: { at: { row: at.row, col: at.col }, text, pen } };
   }
 
   /** The screen changes other than by output (a resize): no echo is drawn until the screen thread's next update. */

@@ -15,6 +15,16 @@ export interface EchoState {
   pen: FrameStyle | null;
 }
 
+/**
+ * An echo drawn ahead of the parse, as a person's terminal may draw it without the frame: `text` (echoText)
+ * printed at `at` (the cursor before it, 0-based) in `pen`; the cursor ends right after it, on the same row.
+ */
+export interface EchoDraw {
+  at: { row: number; col: number };
+  text: string;
+  pen: FrameStyle;
+}
+
 /** The longest output echoText takes: an echo of what a person typed, not a flood. */
 export const MAX_ECHO_BYTES = 256;
 

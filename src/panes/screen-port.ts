@@ -1,3 +1,4 @@
+import type { EchoDraw } from "./frame-echo.js";
 import type { HistoryMark, RenderedFrom, SearchResult } from "./pane-screen.js";
 import type { FrameUpdate, PaneFrame } from "./screen-frame.js";
 import type { TextQuery } from "./text-query.js";
@@ -77,10 +78,10 @@ export interface ScreenPort {
 /**
  * Gets a screen's updates. `streaming`: the screen had already changed again when the update was asked for
  * (output keeps coming), so the caller may space its next want; false when the update waited for the change
- * (a keystroke's echo) and for the first update. `echoed`: an echo drawn ahead of the parse, on the thread that
- * reads the pty (echo-view.ts), which answers no want: the caller asks for nothing after it.
+ * (a keystroke's echo) and for the first update. `echo`: set for an echo drawn ahead of the parse, on the thread
+ * that reads the pty (echo-view.ts), and what it drew; it answers no want: the caller asks for nothing after it.
  */
-export type FrameListener = (update: FrameUpdate, streaming: boolean, echoed?: boolean) => void;
+export type FrameListener = (update: FrameUpdate, streaming: boolean, echo?: EchoDraw) => void;
 
 /** One watcher's subscription to a screen's frames (ScreenPort.watchFrames). */
 export interface FrameWatch {

@@ -27,6 +27,10 @@ interface PortState {
   /** When the last batch was posted (performance.now()), and the timer of a gathering batch. */
   lastPost: number;
   gather: NodeJS.Timeout | undefined;
+  /** The gathering batch holds only echoes every watcher drew ahead (ECHO_GATHER_MS). */
+  gatheringEchoes: boolean;
+  /** The wants the echoes drawn ahead owe their watchers, by watch: posted with the batch (flush). */
+  echoWants: Map<number, Extract<ToScreenThread, { op: "want" }>>;
   lostNote: string | undefined;
   /** Times this pane's output was being parsed when the screen thread died. */
   crashes: number;
@@ -68,6 +72,15 @@ const STREAMING_READ_BYTES = 2048;
 const STREAMING_BATCH_BYTES = 240 * 1024;
 /** How long streaming output is gathered before it is posted (ms): a flood's screen lags this much at most. */
 const GATHER_MS = 4;
+/**
+ * How long echoes that every watcher drew ahead (a person typing while attached) are gathered before they are
+ * posted (ms); any other output, and any read of the screen, posts them at once. A keystroke then wakes this
+ * thread once (its echo), not three times (the echo, the screen thread's acknowledgement and its frame update).
+ * Those extra wake-ups also came from the screen thread's core: on a 2-vCPU VM the next keystroke then found this
+ * thread's last core idle, and waking an idle vCPU took 0.1-0.3 ms (perf sched; issue 13). The screen thread
+ * sees typed text this much later, so a wait_for on it answers up to this much later.
+ */
+const ECHO_GATHER_MS = 20;
 /**
  * Bytes of the ring batches are placed in (BatchRing): a flooding pane has at most two batches in it (one being
  * parsed, one posted at MAX_BATCH_BYTES while it was), each up to MAX_BATCH_BYTES and a read; panes flooding at
@@ -137,6 +150,8 @@ export class WorkerScreens implements ScreenFactory {
       queuedDone: [],
       lastPost: Number.NEGATIVE_INFINITY,
       gather: undefined,
+      gatheringEchoes: false,
+      echoWants: new Map(),
       lostNote: undefined,
       crashes: 0,
       watches: new Map(),
@@ -154,7 +169,8 @@ export class WorkerScreens implements ScreenFactory {
       write: (chunk, done) => {
         // nothing will parse it: do not hold up exit and flow control
         if (this.failure || state.crashes >= MAX_CRASHES_PER_PANE) return done();
-        if (state.watches.size > 0) this.echo(id, state, chunk);
+        // Drawn as an echo in every watcher's view: the screen thread may parse it later (ECHO_GATHER_MS).
+        const echoed = state.watches.size > 0 && this.echo(id, state, chunk);
         state.written += chunk.byteLength;
         // Adaptive batching: when the screen thread is idle for this pane, post at once (an echoed keystroke
         // waits for nothing); while a batch is being parsed, gather until it is acknowledged or the batch is
@@ -171,13 +187,18 @@ export class WorkerScreens implements ScreenFactory {
         if (
           state.queuedBytes >= MAX_BATCH_BYTES ||
           (state.gather &&
-            state.queuedBytes >= Math.min(STREAMING_BATCH_BYTES, backlogBytes(state.nsPerByte) / 2))
+            state.queuedBytes >= Math.min(STREAMING_BATCH_BYTES, backlogBytes(state.nsPerByte) / 2)) ||
+          // Output that is not an echo drawn ahead goes at once, with the echoes gathered before it.
+          (state.gatheringEchoes && !echoed)
         )
           this.flush(id, state);
         else if (idle && state.gather === undefined) {
           const streaming =
             chunk.byteLength >= STREAMING_READ_BYTES && performance.now() - state.lastPost < STREAMING_GAP_MS;
-          if (!streaming) this.flush(id, state);
+          if (echoed) {
+            state.gatheringEchoes = true;
+            state.gather = setTimeout(() => this.flush(id, state), ECHO_GATHER_MS);
+          } else if (!streaming) this.flush(id, state);
           else state.gather = setTimeout(() => this.flush(id, state), GATHER_MS);
         }
       },
@@ -206,6 +227,7 @@ export class WorkerScreens implements ScreenFactory {
         clearTimeout(state.gather);
         state.gather = undefined;
         dropUnposted(state);
+        this.postEchoWants(state);
         this.post({ op: "discard", id });
       },
       watchFrames: (listener) => {
@@ -296,6 +318,7 @@ export class WorkerScreens implements ScreenFactory {
       // Watchers start over on the new screen: their next update is its whole frame. It counts what it is
       // given from nothing: what is queued now.
       state.written = state.queuedBytes;
+      state.echoWants.clear();
       for (const [watch, entry] of state.watches) {
         entry.view = new EchoView();
         this.post({ op: "watch", id, watch });
@@ -319,16 +342,28 @@ export class WorkerScreens implements ScreenFactory {
    * write, unlike LocalScreens' updates: an echoed update asks for nothing back (FrameListener), so it cannot
    * re-enter the screen, and a watch it closes gets no more.
    */
-  private echo(id: number, state: PortState, chunk: Uint8Array): void {
+  private echo(id: number, state: PortState, chunk: Uint8Array): boolean {
+    let everyView = true;
     // A Map's iteration survives a listener closing its watch (deleting it from the map).
     for (const [watchId, watch] of state.watches) {
-      const rows = watch.view.echo(chunk, state.written);
-      if (rows === undefined || state.watches.get(watchId) !== watch) continue;
-      watch.listener({ rows }, false, true);
-      // The screen thread owes this view an update once it parsed the echo, changed or not (EchoView).
+      const echo = watch.view.echo(chunk, state.written);
+      if (echo === undefined || state.watches.get(watchId) !== watch) {
+        everyView = false;
+        continue;
+      }
+      watch.listener({ rows: echo.rows }, false, echo.draw);
+      // The screen thread owes this view an update once it parsed the echo, changed or not (EchoView). Asked
+      // with the batch that carries the echo (flush), so the echo costs no message of its own.
       if (state.watches.get(watchId) === watch)
-        this.post({ op: "want", id, watch: watchId, spaced: false, through: watch.view.ahead });
+        state.echoWants.set(watchId, {
+          op: "want",
+          id,
+          watch: watchId,
+          spaced: false,
+          through: watch.view.ahead,
+        });
     }
+    return everyView;
   }
 
   /**
@@ -352,6 +387,13 @@ export class WorkerScreens implements ScreenFactory {
     state.queued = [];
     state.queuedBytes = 0;
     state.queuedDone = [];
+    this.postEchoWants(state);
+  }
+
+  private postEchoWants(state: PortState): void {
+    state.gatheringEchoes = false;
+    for (const [watch, want] of state.echoWants) if (state.watches.has(watch)) this.post(want);
+    state.echoWants.clear();
   }
 
   private call<T>(id: number, request: ScreenCall): Promise<T> {

@@ -70,7 +70,7 @@ class Pipeline {
     this.queue.push(chunk);
     if (echo) {
       this.echoes += 1;
-      this.take({ rows: echo }, this.written);
+      this.take({ rows: echo.rows }, this.written);
       this.want(this.view.ahead);
     }
   }

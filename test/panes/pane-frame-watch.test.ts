@@ -95,7 +95,8 @@ describe.each(FACTORIES)("PaneHost.watchFrames: %s", (name, makeScreens) => {
     const updates: Array<{ update: FrameUpdate; streaming: boolean; echoed: boolean }> = [];
     let frame: PaneFrame | undefined;
     // As the attach daemon's viewer: the next want right after each update, none after an echo drawn ahead.
-    const watch = h.watchFrames(pane.id, (update, streaming, echoed = false) => {
+    const watch = h.watchFrames(pane.id, (update, streaming, echo) => {
+      const echoed = echo !== undefined;
       updates.push({ update, streaming, echoed });
       frame = "frame" in update ? update.frame : frame && applyFrameRows(frame, update.rows);
       if (!echoed) watch.want();

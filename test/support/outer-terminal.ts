@@ -60,6 +60,26 @@ export class OuterTerminal {
     };
   }
 
+  /** Each visible cell's colours and attributes, one string per row (for comparing two terminals' styles). */
+  styles(): string[] {
+    const buffer = this.term.buffer.active;
+    const out: string[] = [];
+    for (let row = 0; row < this.rows; row++) {
+      const line = buffer.getLine(buffer.viewportY + row);
+      const cells: string[] = [];
+      for (let col = 0; col < this.cols; col++) {
+        const cell = line?.getCell(col);
+        if (cell === undefined) break;
+        const fg = `${cell.getFgColorMode()}:${cell.getFgColor()}`;
+        const bg = `${cell.getBgColorMode()}:${cell.getBgColor()}`;
+        const attrs = [cell.isBold(), cell.isDim(), cell.isItalic(), cell.isUnderline(), cell.isInverse()];
+        cells.push(`${fg}/${bg}/${attrs.map((set) => (set ? 1 : 0)).join("")}`);
+      }
+      out.push(cells.join(" "));
+    }
+    return out;
+  }
+
   cursor(): { row: number; col: number } {
     const buffer = this.term.buffer.active;
     return { row: buffer.cursorY, col: buffer.cursorX };

@@ -1,5 +1,7 @@
+import type { EchoDraw } from "../../panes/frame-echo.js";
 import type { PaneFrame } from "../../panes/screen-frame.js";
 import { type PaintableRun, runsWidth } from "./run-columns.js";
+import { DEFAULT_STYLE, frameAttrs, frameColor, sameStyle, sgr } from "./run-style.js";
 import { ERASE_SCREEN, HIDE_CURSOR, moveTo, RESET_STYLE, SHOW_CURSOR } from "./terminal-sequences.js";
 import { outsideRow, paintableRuns, paneRow, statusRow } from "./view-rows.js";
 import {
@@ -11,6 +13,9 @@ import {
 } from "./viewport.js";
 
 type CursorState = "shown" | "hidden" | "unknown";
+
+/** An echo's text as FramePainter.echo draws it alone: printable ASCII, one column each. */
+const ECHO_TEXT = /^[\x20-\x7e]{1,256}$/u;
 
 /**
  * Draws pane frames on a person's terminal for `ccmux attach` (seed §4.2): the pane in the rows above, a
@@ -62,6 +67,49 @@ export class FramePainter {
   private rowsDrawn: Array<{ line: unknown; viewport: string; drawn: string } | undefined> = [];
   /** Each frame row's paintable runs and width, by the row array (unchanged rows keep their array). */
   private readonly rowRuns = new WeakMap<object, { runs: PaintableRun[]; width: number }>();
+  /** The frame row an echo was drawn for (echo), and where: the next paint counts its drawing as on screen. */
+  private echoed: { row: number; line: unknown; placed: string } | undefined;
+
+  /**
+   * The output that draws an echo alone, ahead of painting `frame` (the frame with the echo, FrameRows applied):
+   * `draw.text` in `draw.pen`, when the terminal (now of `size` cells) shows the pane as last painted, whole and
+   * unpanned, with the cursor shown at `draw.at`. The text then leaves the terminal as painting `frame` would, its
+   * cursor right after it, so a keystroke's echo costs a few bytes and no row diff; the next paint (which the
+   * caller runs next) counts the echo's row as drawn. Undefined when that does not hold: paint the frame.
+   *
+   * Security: the output is the text, re-checked as printable ASCII (ECHO_TEXT), between an SGR built from the
+   * validated pen (sgr) and SGR 0; autowrap is off while attached (ENTER_ATTACH), and the text ends before the
+   * pane's last column.
+   */
+  echo(frame: PaneFrame, size: TerminalSize, draw: EchoDraw): string | undefined {
+    const viewport = this.viewport;
+    const { at, text, pen } = draw;
+    if (
+      viewport === undefined ||
+      this.manualPan ||
+      viewport.top !== 0 ||
+      viewport.left !== 0 ||
+      viewport.clippedRows ||
+      viewport.clippedCols ||
+      size.cols !== viewport.view.cols ||
+      size.rows !== viewport.view.rows ||
+      frame.cols !== viewport.pane.cols ||
+      frame.rows !== viewport.pane.rows ||
+      this.cursorState !== "shown" ||
+      this.cursor?.row !== at.row ||
+      this.cursor.col !== at.col ||
+      frame.cursor.row !== at.row ||
+      frame.cursor.col !== at.col + text.length ||
+      !frame.cursorVisible ||
+      frame.cursor.col >= viewport.shownCols ||
+      !ECHO_TEXT.test(text)
+    )
+      return undefined;
+    this.cursor = { row: frame.cursor.row, col: frame.cursor.col };
+    this.echoed = { row: at.row, line: frame.lines[at.row], placed: placedIn(viewport) };
+    const style = { fg: frameColor(pen[0]), bg: frameColor(pen[1]), attrs: frameAttrs(pen[2]) };
+    return sameStyle(style, DEFAULT_STYLE) ? text : `${sgr(style)}${text}${RESET_STYLE}`;
+  }
 
   /**
    * The output that brings the person's terminal (of `size` cells) from what was painted last to `frame` with
@@ -84,7 +132,9 @@ export class FramePainter {
     this.size = view;
     const next: string[] = [];
     // What a pane row's drawing depends on besides the row itself (paneRow).
-    const placed = `${view.cols},${view.rows},${viewport.left},${viewport.shownCols},${viewport.clippedCols}`;
+    const placed = placedIn(viewport);
+    const echoed = this.echoed;
+    this.echoed = undefined;
     for (let row = 0; row < viewport.paneArea; row++) {
       if (row >= viewport.shownRows) next.push(outsideRow(row, viewport));
       else {
@@ -95,6 +145,9 @@ export class FramePainter {
           const drawn = paneRow(this.runsOf(line).runs, row, viewport);
           this.rowsDrawn[row] = { line, viewport: placed, drawn };
           next.push(drawn);
+          // The echo drew this row's text already (echo): what the terminal shows is this drawing.
+          if (echoed?.row === row && echoed.line === line && echoed.placed === placed)
+            this.drawn[row] = drawn;
         }
       }
     }
@@ -132,6 +185,7 @@ export class FramePainter {
    * full.
    */
   invalidate(): void {
+    this.echoed = undefined;
     this.drawn = [];
     this.rowsDrawn = [];
     this.cursor = null;
@@ -155,4 +209,10 @@ export class FramePainter {
     this.cursorState = "shown";
     return out;
   }
+}
+
+/** What a pane row's drawing depends on besides the row itself (paneRow): rows drawn in another differ. */
+function placedIn(viewport: Viewport): string {
+  const { view } = viewport;
+  return `${view.cols},${view.rows},${viewport.left},${viewport.shownCols},${viewport.clippedCols}`;
 }

@@ -1,3 +1,4 @@
+import type { EchoDraw } from "../../panes/frame-echo.js";
 import { applyFrameRows, type FrameRows, type PaneFrame } from "../../panes/screen-frame.js";
 import {
   type AttachAccepted,
@@ -78,6 +79,23 @@ export class TerminalView {
       this.finish({ code: 0, message: `ccmux attach: ${message.end}.` });
       return;
     }
+    this.paint();
+  }
+
+  /**
+   * An echo drawn ahead of the parse (FrameListener): `rows` as onMessage takes them, and what the echo drew. The
+   * echo's text goes to the terminal first, alone, when the painter can draw it so (FramePainter.echo); the
+   * frame is painted after it, which then writes only what else changed.
+   */
+  echo(rows: FrameRows, draw: EchoDraw): void {
+    const next = this.frame ? applyFrameRows(this.frame, rows) : undefined;
+    const text = next && this.painter.echo(next, this.terminal.size(), draw);
+    if (next === undefined || text === undefined) {
+      this.onMessage({ rows });
+      return;
+    }
+    this.frame = next;
+    this.terminal.write(text);
     this.paint();
   }
 

@@ -88,10 +88,14 @@ export class ViewerSession {
     this.viewer = host.addViewer(pane.id, peer);
     // The screen pushes each update right after it parsed the change; the pump paces the asks. An echo drawn
     // ahead of the parse answers no ask.
-    this.frames = host.watchFrames(pane.id, (update, streaming, echoed) => {
+    this.frames = host.watchFrames(pane.id, (update, streaming, echo) => {
+      if (echo && this.drawn && "rows" in update) {
+        this.drawn.view.echo(update.rows, echo);
+        return;
+      }
       const started = performance.now();
       this.sendUpdate(update);
-      if (echoed) return;
+      if (echo) return;
       this.updateCost = performance.now() - started;
       this.pump.sent(streaming);
     });
