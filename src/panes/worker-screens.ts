@@ -375,6 +375,8 @@ export class WorkerScreens implements ScreenFactory {
     state.gather = undefined;
     if (state.queued.length === 0) return;
     state.lastPost = performance.now();
+    // The wants first, as when each was posted with its echo: the change they wait for comes after them.
+    this.postEchoWants(state);
     const place = this.failure ? undefined : this.ring.place(state.queued, state.queuedBytes);
     state.acks.push(state.queuedDone);
     if (place) {
@@ -387,7 +389,6 @@ export class WorkerScreens implements ScreenFactory {
     state.queued = [];
     state.queuedBytes = 0;
     state.queuedDone = [];
-    this.postEchoWants(state);
   }
 
   private postEchoWants(state: PortState): void {
