@@ -66,12 +66,17 @@ export function echoRows(frame: PaneFrame, pen: FrameStyle, text: string): Frame
     styles.push(DEFAULT_COLOR, DEFAULT_COLOR, 0);
   }
   for (let i = 0; i < text.length; i++) {
-    cells[col + i] = text[i] as string;
-    styles.splice((col + i) * 3, 3, ...pen);
+    const at = col + i;
+    cells[at] = text[i] as string;
+    styles[at * 3] = pen[0];
+    styles[at * 3 + 1] = pen[1];
+    styles[at * 3 + 2] = pen[2];
   }
   const next: FrameRun[] = [];
   for (let i = 0; i < cells.length; i++) {
-    const [fg, bg, attrs] = [styles[i * 3], styles[i * 3 + 1], styles[i * 3 + 2]] as FrameStyle;
+    const fg = styles[i * 3] as number;
+    const bg = styles[i * 3 + 1] as number;
+    const attrs = styles[i * 3 + 2] as number;
     const last = next.at(-1);
     if (last && last[1] === fg && last[2] === bg && last[3] === attrs) last[0] += cells[i];
     else next.push([cells[i] as string, fg, bg, attrs]);
