@@ -80,6 +80,19 @@ describe("echoes drawn ahead are gathered for the screen thread", () => {
     expect(rowText(await read, 0)).toBe("$ x");
   });
 
+  it("an echo some watcher could not draw ahead goes to the screen thread at once: that watcher waits for it", async () => {
+    const { port, echoes, writes } = await watchedPrompt();
+    // A second watcher that has had no update yet cannot draw echoes (it does not know the screen).
+    const late: FrameUpdate[] = [];
+    const second = port.watchFrames((update) => late.push(update));
+    port.write(bytes("z"), () => {});
+    expect(echoes).toEqual(["z"]);
+    expect(writes()).toBe(1);
+    second.want();
+    await eventually(() => late.length > 0);
+    second.close();
+  });
+
   it("with nothing else coming, the gathered echoes are parsed anyway, and each owed update reaches the view", async () => {
     const { port, frame, parsed } = await watchedPrompt();
     port.write(bytes("q"), () => parsed.push("q"));
