@@ -1,23 +1,12 @@
 import fc from "fast-check";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, onTestFinished } from "vitest";
 import { FramePainter } from "../../src/cli/attach/frame-painter.js";
 import { ENTER_ATTACH, LEAVE_ATTACH } from "../../src/cli/attach/terminal-sequences.js";
 import { fitViewport } from "../../src/cli/attach/viewport.js";
 import type { FrameRun, PaneFrame } from "../../src/panes/screen-frame.js";
-import { OuterTerminal } from "../support/outer-terminal.js";
+import { disposePersonTerminals, OuterTerminal, personTerminal } from "../support/outer-terminal.js";
 
-const opened: OuterTerminal[] = [];
-afterEach(() => {
-  for (const term of opened.splice(0)) term.dispose();
-});
-
-/** A person's terminal of `cols` x `rows`, taken over for attach as the client will. */
-async function personTerminal(cols: number, rows: number, programWidths = true): Promise<OuterTerminal> {
-  const term = new OuterTerminal(cols, rows, programWidths);
-  opened.push(term);
-  await term.write(ENTER_ATTACH);
-  return term;
-}
+afterEach(disposePersonTerminals);
 
 /** A frame whose rows are `texts` in the default style (or the runs given). */
 function frameOf(
@@ -281,7 +270,7 @@ describe("repaints write only what changed", () => {
         expect(incremental.screen(true)).toEqual(full.screen(true));
         expect(incremental.cursorShown).toBe(full.cursorShown);
         if (full.cursorShown) expect(incremental.cursor()).toEqual(full.cursor());
-        for (const term of opened.splice(0)) term.dispose();
+        disposePersonTerminals();
       }),
       { seed: 42, numRuns: Number(process.env.CCMUX_FUZZ_RUNS ?? 60) },
     );
@@ -314,7 +303,7 @@ describe("repaints write only what changed", () => {
 describe("taking over and giving back the person's terminal", () => {
   it("enter switches to the alternate screen, clears it and hides the cursor; leave restores the shell's screen", async () => {
     const term = new OuterTerminal(20, 3);
-    opened.push(term);
+    onTestFinished(() => term.dispose());
     await term.write("shell prompt $ ");
     await term.write(ENTER_ATTACH);
     expect(term.term.buffer.active.type).toBe("alternate");

@@ -4,22 +4,12 @@ import { FramePainter } from "../../src/cli/attach/frame-painter.js";
 import { ENTER_ATTACH } from "../../src/cli/attach/terminal-sequences.js";
 import { type EchoDraw, echoRows, type FrameStyle } from "../../src/panes/frame-echo.js";
 import { applyFrameRows, type FrameRun, type PaneFrame } from "../../src/panes/screen-frame.js";
-import { OuterTerminal } from "../support/outer-terminal.js";
+import { disposePersonTerminals, OuterTerminal, personTerminal } from "../support/outer-terminal.js";
 
 // An echo drawn alone (FramePainter.echo, issue 13): a keystroke's echo goes to the person's terminal as its text,
 // ahead of the frame's paint, which must then leave the terminal as a full paint of the frame would.
 
-const opened: OuterTerminal[] = [];
-afterEach(() => {
-  for (const term of opened.splice(0)) term.dispose();
-});
-
-async function personTerminal(cols: number, rows: number): Promise<OuterTerminal> {
-  const term = new OuterTerminal(cols, rows);
-  opened.push(term);
-  await term.write(ENTER_ATTACH);
-  return term;
-}
+afterEach(disposePersonTerminals);
 
 function frameOf(
   cols: number,
@@ -180,7 +170,7 @@ describe("an echo drawn alone", () => {
           expect(incremental.screen(true)).toEqual(full.screen(true));
           expect(incremental.styles()).toEqual(full.styles());
           expect(incremental.cursor()).toEqual(full.cursor());
-          for (const term of opened.splice(0)) term.dispose();
+          disposePersonTerminals();
           return alone >= 0;
         },
       ),

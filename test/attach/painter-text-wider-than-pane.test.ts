@@ -2,24 +2,14 @@ import { afterEach, describe, expect, it } from "vitest";
 import { FramePainter } from "../../src/cli/attach/frame-painter.js";
 import { ENTER_ATTACH } from "../../src/cli/attach/terminal-sequences.js";
 import type { FrameRun, PaneFrame } from "../../src/panes/screen-frame.js";
-import { OuterTerminal } from "../support/outer-terminal.js";
+import { disposePersonTerminals, OuterTerminal, personTerminal } from "../support/outer-terminal.js";
 
 /**
  * Text the agent reads must not be out of the person's reach (issue 13, attack reviews): placeholders make a row's
  * text wider than the pane's cells, and a pane may be larger than the person's terminal. What does not fit is
  * marked, and the person pans to it.
  */
-const opened: OuterTerminal[] = [];
-afterEach(() => {
-  for (const term of opened.splice(0)) term.dispose();
-});
-
-async function personTerminal(cols: number, rows: number): Promise<OuterTerminal> {
-  const term = new OuterTerminal(cols, rows);
-  opened.push(term);
-  await term.write(ENTER_ATTACH);
-  return term;
-}
+afterEach(disposePersonTerminals);
 
 function frame(cols: number, rows: number, texts: string[], cursorVisible = true): PaneFrame {
   const lines = texts.map((text) => [[text, -1, -1, 0] as FrameRun]);

@@ -1,4 +1,5 @@
 import xtermHeadless from "@xterm/headless";
+import { ENTER_ATTACH } from "../../src/cli/attach/terminal-sequences.js";
 import { useProgramWidths } from "../../src/panes/unicode-widths.js";
 
 const { Terminal } = xtermHeadless;
@@ -88,4 +89,24 @@ export class OuterTerminal {
   dispose(): void {
     this.term.dispose();
   }
+}
+
+/** The person's terminals opened by personTerminal and not yet disposed (disposePersonTerminals). */
+const personTerminals: OuterTerminal[] = [];
+
+/** A person's terminal of `cols` x `rows`, taken over for attach as the client does (ENTER_ATTACH). */
+export async function personTerminal(
+  cols: number,
+  rows: number,
+  programWidths = true,
+): Promise<OuterTerminal> {
+  const term = new OuterTerminal(cols, rows, programWidths);
+  personTerminals.push(term);
+  await term.write(ENTER_ATTACH);
+  return term;
+}
+
+/** Disposes every terminal personTerminal opened (a test's afterEach, or between a property's runs). */
+export function disposePersonTerminals(): void {
+  for (const term of personTerminals.splice(0)) term.dispose();
 }
