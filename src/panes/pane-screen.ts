@@ -20,7 +20,7 @@ import { FrameRowCache, type FrameWatcher } from "./frame-rows.js";
 import { collapseIdempotentRuns } from "./idempotent-runs.js";
 import { nextPlainRun, PendingLines, plainTextEnd } from "./plain-lines.js";
 import { fixReflowCombinedCells } from "./reflow-combined-fix.js";
-import { type ReflowPlaces, ReflowSurvey } from "./reflow-places.js";
+import { ReflowPlaces, ReflowSurvey } from "./reflow-places.js";
 import { RowHistory } from "./row-history.js";
 import { rowText } from "./row-text.js";
 import type { FrameUpdate, PaneFrame } from "./screen-frame.js";
@@ -381,6 +381,7 @@ export class PaneScreen {
     normalLine?.dispose();
     this.restoreMovedAfterReflow(anchor);
     this.recordReflow(survey.finish(normal, (row) => this.absoluteRow(row)));
+    this.takeBackShownLines();
     // Rows a narrower screen pushed above the top go to history now: left for the next write, a write that
     // scrolled far enough would trim them first, and what was kept depended on how the output was cut.
     this.harvest();
@@ -796,6 +797,78 @@ export class PaneScreen {
     this.setMoved(first > 0 ? this.markerAt(first - 1) : undefined);
     this.lastMovedOpen = first > 0;
     return true;
+  }
+
+  /**
+   * After a resize that brought rows back from the emulator's scrollback onto a taller screen: the lines on those
+   * rows are taken back out of history (whole lines, from the first that reaches the screen), so the screen holds
+   * them alone again, as tmux moves history lines back onto a taller pane. Left in history, they were read from
+   * there as printed, whatever the program did to them on the screen since, and the cursor's line among them was
+   * never re-wrapped again: an attack review moved the cursor onto such a line, resized, and lost part of it; and
+   * what it printed over such rows never reached history or `new` reads. They go to history again when they
+   * scroll off, at the same places (absolute row numbers are counted from history's end). Nothing is taken back
+   * when history packed those rows already (RowHistory.dropLast), or under the alternate screen.
+   */
+  private takeBackShownLines(): void {
+    const moved = this.moved;
+    if (this.isAlternateScreen || moved === undefined || moved.isDisposed || moved.line < 0) return;
+    const buffer = this.term.buffer.normal;
+    if (moved.line < buffer.baseY) return;
+    let first = lineStart(buffer, buffer.baseY);
+    // A line whose first rows the emulator trimmed already (history has them) stays in history whole.
+    while (first <= moved.line && lineAt(buffer, first)?.isWrapped === true) first++;
+    if (first > moved.line) return;
+    // The buffer's lines from `first` through the moved row (the last may go on past it, not yet in history),
+    // each with its rows now; history holds the same lines as printed, in rows a reflow did not re-wrap.
+    const shown: Array<{ row: number; rows: number }> = [];
+    for (let y = first; y <= moved.line; ) {
+      let end = y + 1;
+      while (end < buffer.length && lineAt(buffer, end)?.isWrapped === true) end++;
+      shown.push({ row: y, rows: end - y });
+      y = end;
+    }
+    const held: Array<{ place: number; rows: number }> = [];
+    let dropped = 0;
+    for (let row = this.history.end - 1, rows = 0; held.length < shown.length; row--) {
+      if (row < this.history.start) return;
+      rows += 1;
+      dropped += 1;
+      if (row === this.history.start || !this.history.joinsNext(row - 1)) {
+        held.unshift({ place: row, rows });
+        rows = 0;
+      }
+    }
+    // Only what history holds of exactly these lines: rows a scroll region pushed out are in history and not in
+    // the buffer, and a row the program rewrote reads otherwise now. Those lines stay where they are.
+    const oldHot = this.hotLine();
+    for (const [i, line] of shown.entries()) {
+      const before = held[i] as { place: number; rows: number };
+      let kept = "";
+      for (let row = before.place; row < before.place + before.rows; row++) kept += this.history.text(row);
+      let now = "";
+      for (let y = line.row; y < line.row + line.rows; y++)
+        now += lineAt(buffer, y)?.translateToString(false) ?? "";
+      const open = i === shown.length - 1 && line.row + line.rows > oldHot;
+      if (open ? !now.startsWith(kept) : now.trimEnd() !== kept.trimEnd()) return;
+    }
+    if (!this.history.dropLast(dropped)) return;
+    if (this.since.active) this.since.forgetRecorded(this.history.end);
+    this.setMoved(first > 0 ? this.markerAt(first - 1) : undefined);
+    // Row `first` starts a line: history's last row ends one.
+    this.lastMovedOpen = false;
+    // Places from the first row taken back move: each line's rows are now the buffer's, counted from history's
+    // new end (absoluteRow), not history's as printed. A mark taken before (a `new` read) moves with its line.
+    const moves = shown.map((line, i) => {
+      const before = held[i] as { place: number; rows: number };
+      const hot = i === shown.length - 1 ? Math.max(0, line.row + line.rows - oldHot) : 0;
+      return {
+        from: before.place,
+        rows: before.rows + hot,
+        to: this.history.end + (line.row - first),
+        toRows: line.rows,
+      };
+    });
+    this.recordReflow(new ReflowPlaces(this.history.end, moves));
   }
 
   /**

@@ -1,0 +1,78 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { PaneScreen } from "../../src/panes/pane-screen.js";
+
+// Attack review (second of 2026-12-03): a shorter pane sends rows to history; a taller one brings them back onto
+// the screen from the emulator's scrollback, and they stayed in history too. Reads took them from history as
+// printed: a program that rewrote such a row was never seen (stale history, stale `new` reads), and the cursor's
+// line among them was not re-wrapped again, so moving the cursor onto it and resizing lost part of it. A taller
+// screen now takes those lines back out of history (PaneScreen.takeBackShownLines), as tmux moves history lines
+// back onto a taller pane.
+
+const screens: PaneScreen[] = [];
+afterEach(() => {
+  for (const screen of screens.splice(0)) screen.dispose();
+});
+
+function screen(cols: number, rows: number): PaneScreen {
+  const made = new PaneScreen({ cols, rows, scrollback: 100 });
+  screens.push(made);
+  return made;
+}
+
+const write = (target: PaneScreen, text: string): void => target.write(Buffer.from(text), () => {});
+const lines = (count: number, from = 0) =>
+  Array.from({ length: count }, (_, i) => `L0${from + i}`).join("\r\n");
+
+describe("lines a taller screen brings back from history", () => {
+  it("the cursor moved onto one re-wraps it whole on later resizes, and text printed there lands in it", () => {
+    const pane = screen(54, 12);
+    const long = `L03:${"abcdefghij".repeat(6)}`; // 64 characters: two rows at 54 columns
+    write(pane, `${lines(3)}\r\n${long}\r\n${lines(6, 4)}`);
+    pane.resize(54, 5);
+    pane.resize(54, 12);
+    write(pane, "\x1b[6A\x1b[5G"); // onto the long line's second row, column 5
+    for (const [cols, rows] of [
+      [66, 12],
+      [29, 12],
+      [66, 12],
+    ] as const)
+      pane.resize(cols, rows);
+    write(pane, "@");
+    const expected = `L03:${"abcdefghij".repeat(5)}abcd@fghij`;
+    expect(pane.snapshot().text.split("\n")).toEqual([
+      ...lines(3).split("\r\n"),
+      expected,
+      ...lines(6, 4).split("\r\n"),
+    ]);
+    const all = pane.renderScrollback().split("\n");
+    expect(all.filter((line) => line.startsWith("L03"))).toEqual([expected]);
+  });
+
+  it("a row the program rewrites after it came back reaches history and reads as rewritten", () => {
+    const pane = screen(40, 12);
+    write(pane, lines(10));
+    pane.resize(40, 5);
+    pane.resize(40, 12);
+    write(pane, "\x1b[3;1H\x1b[KCHANGED-ROW-2\x1b[10;4H");
+    expect(pane.renderScrollback().split("\n").slice(0, 4)).toEqual(["L00", "L01", "CHANGED-ROW-2", "L03"]);
+    // Sent to history again by a shorter screen, and by printing on: still as rewritten, once.
+    pane.resize(40, 4);
+    write(pane, "\r\nAFTER\r\nM1\r\nM2\r\nM3\r\nM4");
+    const all = pane.renderScrollback().split("\n");
+    expect(all.slice(0, 4)).toEqual(["L00", "L01", "CHANGED-ROW-2", "L03"]);
+    expect(all.filter((line) => line === "L02")).toEqual([]);
+    expect(all.filter((line) => line === "L09")).toEqual(["L09"]);
+  });
+
+  it("a new read across the round trip neither repeats the lines read before it nor skips those after", () => {
+    const pane = screen(40, 12);
+    write(pane, `${lines(10)}\r\n`);
+    const first = pane.renderFrom(undefined, 0);
+    pane.resize(40, 5);
+    pane.resize(40, 12);
+    write(pane, "AFTER1\r\nAFTER2\r\n");
+    const second = pane.renderFrom(first.cursor, 0);
+    expect(second.text.split("\n")).toEqual(["AFTER1", "AFTER2"]);
+    expect(second.lost).toBe(false);
+  });
+});
