@@ -477,6 +477,16 @@ export class PaneScreen {
   }
 
   /**
+   * Counts this screen's parsed bytes (EchoState.through) on from `bytes`, the pane's output before it: a screen
+   * that replaced one whose emulator failed goes on with the pane's count. A person's view counts the pane's
+   * output since it began; counted from 0 again, the view held back every update until the new screen had
+   * parsed as much again (attack review of 2026-12-03), and drew no echo.
+   */
+  continueCount(bytes: number): void {
+    this.parsedBytes = bytes;
+  }
+
+  /**
    * How far the screen is, for a watcher's view to draw an echo at once (EchoState): the bytes parsed so far, and
    * the style plain text printed now gets, if it would only be drawn at the cursor.
    */

@@ -206,6 +206,8 @@ function step(id: number, entry: Entry, limit: number, deadline: number): void {
     }
     entry.faults += 1;
     entry.screen = makeScreen(id, entry.options);
+    // The pane's output so far, parsed or dropped: what a watcher's view counts (EchoState.through) goes on.
+    entry.screen.continueCount(entry.parsed);
     send({ op: "lost", id, reason: `its emulator failed: ${reason}` });
     entry.wants.changed(entry.screen, frameSender(id)); // the empty screen
   }
