@@ -838,43 +838,56 @@ export class PaneScreen {
       y = end;
     }
     const held: Array<{ place: number; rows: number }> = [];
-    let dropped = 0;
     for (let row = this.history.end - 1, rows = 0; held.length < shown.length; row--) {
       if (row < this.history.start) return;
       rows += 1;
-      dropped += 1;
       if (row === this.history.start || !this.history.joinsNext(row - 1)) {
         held.unshift({ place: row, rows });
         rows = 0;
       }
     }
-    // Only what history holds of exactly these lines: rows a scroll region pushed out are in history and not in
-    // the buffer, and a row the program rewrote reads otherwise now. Those lines stay where they are.
+    // Only what history holds of exactly these lines, as history records rows (a wide character pushed to the
+    // next row leaves no blank: wrappedRowText): rows a scroll region pushed out are in history and not in the
+    // buffer, and a row the program rewrote reads otherwise now. History gives rows back from its end only, so
+    // the lines after the last that differs are taken back (an attack review: a wide character at a row's edge
+    // kept every line above it in history, and their rewrites never reached reads).
     const oldHot = this.hotLine();
-    for (const [i, line] of shown.entries()) {
-      const before = held[i] as { place: number; rows: number };
+    let from = shown.length;
+    while (from > 0) {
+      const line = shown[from - 1] as { row: number; rows: number };
+      const before = held[from - 1] as { place: number; rows: number };
       let kept = "";
       for (let row = before.place; row < before.place + before.rows; row++) kept += this.history.text(row);
       let now = "";
-      for (let y = line.row; y < line.row + line.rows; y++)
-        now += lineAt(buffer, y)?.translateToString(false) ?? "";
-      const open = i === shown.length - 1 && line.row + line.rows > oldHot;
-      if (open ? !now.startsWith(kept) : now.trimEnd() !== kept.trimEnd()) return;
+      for (let y = line.row; y < line.row + line.rows; y++) {
+        const row = lineAt(buffer, y);
+        const next = lineAt(buffer, y + 1);
+        if (row === undefined) break;
+        now += next?.isWrapped === true ? wrappedRowText(row, next) : rowText(row, true);
+      }
+      const open = from === shown.length && line.row + line.rows > oldHot;
+      if (open ? !now.startsWith(kept) : now.trimEnd() !== kept.trimEnd()) break;
+      from -= 1;
     }
-    if (!this.history.dropLast(dropped)) return;
+    if (from === shown.length) return;
+    const taken = shown.slice(from);
+    const given = held.slice(from);
+    const start = (taken[0] as { row: number }).row;
+    const rows = given.reduce((sum, line) => sum + line.rows, 0);
+    if (!this.history.dropLast(rows)) return;
     if (this.since.active) this.since.forgetRecorded(this.history.end);
-    this.setMoved(first > 0 ? this.markerAt(first - 1) : undefined);
-    // Row `first` starts a line: history's last row ends one.
+    this.setMoved(start > 0 ? this.markerAt(start - 1) : undefined);
+    // Row `start` starts a line: history's last row ends one.
     this.lastMovedOpen = false;
     // Places from the first row taken back move: each line's rows are now the buffer's, counted from history's
     // new end (absoluteRow), not history's as printed. A mark taken before (a `new` read) moves with its line.
-    const moves = shown.map((line, i) => {
-      const before = held[i] as { place: number; rows: number };
-      const hot = i === shown.length - 1 ? Math.max(0, line.row + line.rows - oldHot) : 0;
+    const moves = taken.map((line, i) => {
+      const before = given[i] as { place: number; rows: number };
+      const hot = i === taken.length - 1 ? Math.max(0, line.row + line.rows - oldHot) : 0;
       return {
         from: before.place,
         rows: before.rows + hot,
-        to: this.history.end + (line.row - first),
+        to: this.history.end + (line.row - start),
         toRows: line.rows,
       };
     });

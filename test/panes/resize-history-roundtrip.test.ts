@@ -64,6 +64,19 @@ describe("lines a taller screen brings back from history", () => {
     expect(all.filter((line) => line === "L09")).toEqual(["L09"]);
   });
 
+  it("a wide character pushed to a row's start does not keep the lines above its line in history", () => {
+    // Second attack review of the fix: 文 does not fit the row's last column and leaves a blank cell there; the
+    // line straddling the screen's top then read otherwise than history, and every line above it stayed there.
+    const pane = screen(20, 5);
+    write(pane, `FIRST\r\n${"A".repeat(19)}文BBBBB\r\n${lines(4, 1)}`);
+    pane.resize(20, 10);
+    write(pane, "\x1b7\x1b[1H\x1b[2KEDITED\x1b8");
+    write(pane, `\r\n${lines(10, 5)}`);
+    const all = pane.renderScrollback().split("\n");
+    expect(all.slice(0, 3)).toEqual(["EDITED", `${"A".repeat(19)}文BBBBB`, "L01"]);
+    expect(all).not.toContain("FIRST");
+  });
+
   it("a new read across the round trip neither repeats the lines read before it nor skips those after", () => {
     const pane = screen(40, 12);
     write(pane, `${lines(10)}\r\n`);
