@@ -1,5 +1,6 @@
-import { afterEach, describe, expect, it } from "vitest";
-import { PaneScreen } from "../../src/panes/pane-screen.js";
+import { describe, expect, it } from "vitest";
+import type { PaneScreen } from "../../src/panes/pane-screen.js";
+import { screenMaker } from "../support/pane-screens.js";
 
 // Attack review (second of 2026-12-03): a shorter pane sends rows to history; a taller one brings them back onto
 // the screen from the emulator's scrollback, and they stayed in history too. Reads took them from history as
@@ -8,16 +9,7 @@ import { PaneScreen } from "../../src/panes/pane-screen.js";
 // screen now takes those lines back out of history (PaneScreen.takeBackShownLines), as tmux moves history lines
 // back onto a taller pane.
 
-const screens: PaneScreen[] = [];
-afterEach(() => {
-  for (const screen of screens.splice(0)) screen.dispose();
-});
-
-function screen(cols: number, rows: number): PaneScreen {
-  const made = new PaneScreen({ cols, rows, scrollback: 100 });
-  screens.push(made);
-  return made;
-}
+const screen = screenMaker(100);
 
 const write = (target: PaneScreen, text: string): void => target.write(Buffer.from(text), () => {});
 const lines = (count: number, from = 0) =>

@@ -1,5 +1,6 @@
-import { afterEach, describe, expect, it } from "vitest";
-import { PaneScreen } from "../../src/panes/pane-screen.js";
+import { describe, expect, it } from "vitest";
+import type { PaneScreen } from "../../src/panes/pane-screen.js";
+import { screenMaker } from "../support/pane-screens.js";
 
 // Attack review: a 40×6 screen filled row by row by cursor addressing (`ESC[r;1H` and 40 characters), the cursor
 // parked on row 1, then narrowed by one column: rows 2-6 kept only their last character, and history joined them
@@ -8,16 +9,7 @@ import { PaneScreen } from "../../src/panes/pane-screen.js";
 // (Buffer.resize). Any screen a program draws with the cursor left above its bottom (a TUI, a progress display)
 // lost rows this way. Every row must read back whole, and the cursor must stay on its own line and column.
 
-const screens: PaneScreen[] = [];
-afterEach(() => {
-  for (const screen of screens.splice(0)) screen.dispose();
-});
-
-function screen(cols: number, rows: number): PaneScreen {
-  const made = new PaneScreen({ cols, rows, scrollback: 100 });
-  screens.push(made);
-  return made;
-}
+const screen = screenMaker(100);
 
 const write = (target: PaneScreen, text: string): void => target.write(Buffer.from(text), () => {});
 

@@ -2,16 +2,16 @@ import { afterEach } from "vitest";
 import { PaneScreen } from "../../src/panes/pane-screen.js";
 
 /**
- * Makes PaneScreens of a given size (50 rows of scrollback) that are disposed after each test of the file that
- * calls this at its top level.
+ * Makes PaneScreens of a given size (`scrollback` rows of the emulator's own scrollback) that are disposed after
+ * each test of the file that calls this at its top level.
  */
-export function screenMaker(): (cols: number, rows: number) => PaneScreen {
+export function screenMaker(scrollback = 50): (cols: number, rows: number) => PaneScreen {
   const screens: PaneScreen[] = [];
   afterEach(() => {
     for (const screen of screens.splice(0)) screen.dispose();
   });
   return (cols, rows) => {
-    const screen = new PaneScreen({ cols, rows, scrollback: 50 });
+    const screen = new PaneScreen({ cols, rows, scrollback });
     screens.push(screen);
     return screen;
   };
