@@ -29,7 +29,7 @@ import { splitByScrollBudget } from "./scroll-budget.js";
 import { SinceMarks } from "./since-marks.js";
 import { excerptOfMatch, type Locate, searchWindows } from "./text-query.js";
 import { useProgramWidths } from "./unicode-widths.js";
-import { wrappedRowText } from "./wrapped-row.js";
+import { recordedRowText, wrappedRowText } from "./wrapped-row.js";
 import {
   type BufferInternals,
   bufferInternals,
@@ -863,7 +863,7 @@ export class PaneScreen {
         const row = lineAt(buffer, y);
         const next = lineAt(buffer, y + 1);
         if (row === undefined) break;
-        now += next?.isWrapped === true ? wrappedRowText(row, next) : rowText(row, true);
+        now += recordedRowText(row, next);
       }
       const open = from === shown.length && line.row + line.rows > oldHot;
       if (open ? !now.startsWith(kept) : now.trimEnd() !== kept.trimEnd()) break;
@@ -1057,7 +1057,7 @@ export class PaneScreen {
       if (joins !== this.history.joinsNext(last)) this.history.replaceLast(this.history.text(last), joins);
       return;
     }
-    const text = joins && next ? wrappedRowText(line, next) : rowText(line, true);
+    const text = recordedRowText(line, next);
     if (joins === this.history.joinsNext(last) && text === this.history.text(last)) return;
     this.history.replaceLast(text, joins);
   }
@@ -1070,7 +1070,7 @@ export class PaneScreen {
       const next = lineAt(buffer, y + 1);
       const joins = next?.isWrapped === true;
       if (this.since.active) this.since.recorded(this.history.end, line, joins);
-      this.history.push(joins && next ? wrappedRowText(line, next) : rowText(line, true), joins);
+      this.history.push(recordedRowText(line, next), joins);
       line = next;
     }
   }

@@ -27,7 +27,7 @@ interface PortState {
   /** When the last batch was posted (performance.now()), and the timer of a gathering batch. */
   lastPost: number;
   gather: NodeJS.Timeout | undefined;
-  /** The gathering batch holds only echoes every watcher drew ahead (ECHO_GATHER_MS). */
+  /** `gather` is the timer of echoes every watcher drew ahead (ECHO_GATHER_MS), not a flood's. */
   gatheringEchoes: boolean;
   /** The wants the echoes drawn ahead owe their watchers, by watch: posted with the batch (flush). */
   echoWants: Map<number, Extract<ToScreenThread, { op: "want" }>>;
@@ -226,6 +226,7 @@ export class WorkerScreens implements ScreenFactory {
       discardBacklog: () => {
         clearTimeout(state.gather);
         state.gather = undefined;
+        state.gatheringEchoes = false;
         dropUnposted(state);
         this.postEchoWants(state);
         this.post({ op: "discard", id });
@@ -373,6 +374,7 @@ export class WorkerScreens implements ScreenFactory {
   private flush(id: number, state: PortState): void {
     clearTimeout(state.gather);
     state.gather = undefined;
+    state.gatheringEchoes = false;
     if (state.queued.length === 0) return;
     state.lastPost = performance.now();
     // The wants first, as when each was posted with its echo: the change they wait for comes after them.
@@ -392,7 +394,6 @@ export class WorkerScreens implements ScreenFactory {
   }
 
   private postEchoWants(state: PortState): void {
-    state.gatheringEchoes = false;
     for (const [watch, want] of state.echoWants) if (state.watches.has(watch)) this.post(want);
     state.echoWants.clear();
   }

@@ -17,3 +17,11 @@ export function wrappedRowText(line: IBufferLine, next: IBufferLine): string {
   }
   return text;
 }
+
+/**
+ * A buffer row's text as history records it: joined to `next` when that row continues its line (wrappedRowText,
+ * blanks kept), else trimmed (rowText).
+ */
+export function recordedRowText(line: IBufferLine, next: IBufferLine | undefined): string {
+  return next?.isWrapped === true ? wrappedRowText(line, next) : rowText(line, true);
+}

@@ -89,13 +89,13 @@ export class TerminalView {
    */
   echo(rows: FrameRows, draw: EchoDraw): void {
     const next = this.frame ? applyFrameRows(this.frame, rows) : undefined;
-    const text = next && this.painter.echo(next, this.terminal.size(), draw);
-    if (next === undefined || text === undefined) {
-      this.onMessage({ rows });
+    if (next === undefined) {
+      this.onMessage({ rows }); // rows that do not fit end the view there
       return;
     }
+    const text = this.painter.echo(next, this.terminal.size(), draw);
     this.frame = next;
-    this.terminal.write(text);
+    if (text !== undefined) this.terminal.write(text);
     this.paint();
   }
 
