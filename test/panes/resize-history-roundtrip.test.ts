@@ -69,6 +69,25 @@ describe("lines a taller screen brings back from history", () => {
     expect(all).not.toContain("FIRST");
   });
 
+  it.each([
+    ["tabs", "a\tb\tc"],
+    ["combining marks", "e\u0301e\u0301 cafe\u0301"],
+    ["an emoji at the row's edge", `${"x".repeat(19)}😀tail`],
+    ["wide characters over two rows", "中".repeat(25)],
+  ])(
+    "a line of %s below a rewritten line comes back without keeping the rewrite out of history",
+    (_kind, line) => {
+      const pane = screen(20, 5);
+      write(pane, `FIRST\r\n${line}\r\n${lines(4, 1)}`);
+      pane.resize(20, 12);
+      write(pane, "\x1b7\x1b[1H\x1b[2KEDITED\x1b8");
+      write(pane, `\r\n${lines(12, 5)}`);
+      const all = pane.renderScrollback().split("\n");
+      expect(all[0]).toBe("EDITED");
+      expect(all.filter((each) => each === "L01")).toEqual(["L01"]);
+    },
+  );
+
   it("a new read across the round trip neither repeats the lines read before it nor skips those after", () => {
     const pane = screen(40, 12);
     write(pane, `${lines(10)}\r\n`);
