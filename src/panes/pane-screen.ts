@@ -361,7 +361,7 @@ export class PaneScreen {
     if (parked) parkCursorOnLastText(position);
     const narrower = cols < this.term.cols;
     this.term.resize(cols, rows);
-    if (narrower) cutAlternateRows(this.term, cols);
+    if (narrower && this.echoInternals) cutAlternateRows(this.echoInternals, cols);
     if (cursor && cursorLine && position && cursorLine.line >= 0)
       placeCursorInLine(
         normal,

@@ -25,7 +25,7 @@ interface InternalBuffer {
 export interface BufferInternals {
   service: {
     readonly buffer: InternalBuffer;
-    readonly buffers: { readonly normal: InternalBuffer };
+    readonly buffers: { readonly normal: InternalBuffer; readonly alt?: AlternateRows };
     scroll(eraseAttr: unknown, isWrapped?: boolean): void;
   };
   /** The attributes erased cells get (InputHandler._eraseAttrData). */
@@ -162,10 +162,8 @@ interface AlternateRows {
  * showed cells the program never drew at that size. A wide character left on the last column loses its right
  * half: it is blanked, as a terminal cannot show half of it.
  */
-export function cutAlternateRows(term: Terminal, cols: number): void {
-  const alternate = (
-    term as unknown as { _core?: { _bufferService?: { buffers?: { alt?: AlternateRows } } } }
-  )._core?._bufferService?.buffers?.alt;
+export function cutAlternateRows(internals: BufferInternals, cols: number): void {
+  const alternate = internals.service.buffers.alt;
   if (!alternate || typeof alternate.getNullCell !== "function") return;
   const blank = alternate.getNullCell();
   for (let index = 0; index < alternate.lines.length; index++) {
