@@ -78,7 +78,12 @@ describe.skipIf(!BWRAP)(
       mkdirSync(join(ws.root, "sub", ".git", "hooks"), { recursive: true });
       writeFileSync(join(ws.root, "sub", ".git", "HEAD"), "ref: refs/heads/main\n");
       giveToPanes(join(ws.root, "sub"));
-      mcp = await serveWorkspace(ws);
+      // A home of its own: the sandbox's plan lists the home directory, and a file another test or program makes
+      // in the shared one (CI runs the suites side by side) rightly ends the spare, which the tests here must
+      // not mistake for a change to the workspace.
+      const home = join(ws.dir, "home");
+      mkdirSync(home);
+      mcp = await serveWorkspace(ws, { HOME: home });
       const serverPid = mcp.serverPid;
       // Spawns in a row each find a spare: the server keeps two.
       await eventually(() => sparesReady(serverPid) >= 2);
