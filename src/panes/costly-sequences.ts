@@ -1,3 +1,5 @@
+import { byteIndex } from "./byte-search.js";
+
 const ESC = 0x1b;
 /** CSI as a C1 control: U+009B, bytes C2 9B in UTF-8 (xterm's parser enters CSI on it as on ESC [). */
 const C1_LEAD = 0xc2;
@@ -33,12 +35,12 @@ export function endAfterCostlySequences(
   // the end of its batch cut a plain-text flood's rate to a fifth.
   const within = bytes.subarray(0, to);
   let found = 0;
-  let nextEsc = within.indexOf(ESC, from);
-  let nextC1 = within.indexOf(C1_CSI, from);
+  let nextEsc = byteIndex(within, ESC, from);
+  let nextC1 = byteIndex(within, C1_CSI, from);
   let at = from;
   for (;;) {
-    if (nextEsc !== -1 && nextEsc < at) nextEsc = within.indexOf(ESC, at);
-    if (nextC1 !== -1 && nextC1 < at) nextC1 = within.indexOf(C1_CSI, at);
+    if (nextEsc !== -1 && nextEsc < at) nextEsc = byteIndex(within, ESC, at);
+    if (nextC1 !== -1 && nextC1 < at) nextC1 = byteIndex(within, C1_CSI, at);
     const escAt = nextEsc === -1 || nextEsc >= to ? to : nextEsc;
     const c1At = nextC1 === -1 || nextC1 >= to ? to : nextC1;
     if (escAt === to && c1At === to) return to;

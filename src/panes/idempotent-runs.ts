@@ -1,3 +1,5 @@
+import { byteIndex } from "./byte-search.js";
+
 const ESC = 0x1b;
 
 /**
@@ -21,11 +23,11 @@ export function collapseIdempotentRuns(chunk: Uint8Array): Uint8Array {
   let written = 0;
   /** Start of the bytes not yet copied to `out`. */
   let copied = 0;
-  let at = chunk.indexOf(ESC);
+  let at = byteIndex(chunk, ESC);
   while (at !== -1 && at < chunk.length) {
     const body = IDEMPOTENT.find((candidate) => matchesAt(chunk, at + 1, candidate));
     if (body === undefined) {
-      at = chunk.indexOf(ESC, at + 1);
+      at = byteIndex(chunk, ESC, at + 1);
       continue;
     }
     const size = body.length + 1;
@@ -45,7 +47,7 @@ export function collapseIdempotentRuns(chunk: Uint8Array): Uint8Array {
       written += at - copied;
       copied = last;
     }
-    at = chunk.indexOf(ESC, last + size);
+    at = byteIndex(chunk, ESC, last + size);
   }
   if (out === undefined) return chunk;
   out.set(chunk.subarray(copied), written);

@@ -1,3 +1,5 @@
+import { byteIndex } from "./byte-search.js";
+
 const CR = 0x0d;
 const LF = 0x0a;
 
@@ -217,21 +219,21 @@ export class PendingLines {
  */
 export function nextPlainRun(chunk: Uint8Array, at: number, minLines: number): number {
   const n = chunk.length;
-  let feed = chunk.indexOf(LF, at);
+  let feed = byteIndex(chunk, LF, at);
   while (feed !== -1 && feed + 1 < n) {
     const start = feed + 1;
     const end = plainTextEnd(chunk, start, 0, false);
     if (end === n) return start;
     let lines = 0;
     for (
-      let p = chunk.indexOf(LF, start);
+      let p = byteIndex(chunk, LF, start);
       p !== -1 && p < end && lines < minLines;
-      p = chunk.indexOf(LF, p + 1)
+      p = byteIndex(chunk, LF, p + 1)
     ) {
       lines += 1;
     }
     if (lines >= minLines) return start;
-    feed = chunk.indexOf(LF, end);
+    feed = byteIndex(chunk, LF, end);
   }
   return n;
 }
