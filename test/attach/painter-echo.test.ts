@@ -1,10 +1,9 @@
 import fc from "fast-check";
 import { afterEach, describe, expect, it } from "vitest";
 import { FramePainter } from "../../src/cli/attach/frame-painter.js";
-import { ENTER_ATTACH } from "../../src/cli/attach/terminal-sequences.js";
 import { type EchoDraw, echoRows, type FrameStyle } from "../../src/panes/frame-echo.js";
 import { applyFrameRows, type FrameRun, type PaneFrame } from "../../src/panes/screen-frame.js";
-import { disposePersonTerminals, OuterTerminal, personTerminal } from "../support/outer-terminal.js";
+import { disposePersonTerminals, personTerminal } from "../support/outer-terminal.js";
 
 // An echo drawn alone (FramePainter.echo, issue 13): a keystroke's echo goes to the person's terminal as its text,
 // ahead of the frame's paint, which must then leave the terminal as a full paint of the frame would.

@@ -1,8 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { FramePainter } from "../../src/cli/attach/frame-painter.js";
-import { ENTER_ATTACH } from "../../src/cli/attach/terminal-sequences.js";
 import type { FrameRun, PaneFrame } from "../../src/panes/screen-frame.js";
-import { disposePersonTerminals, OuterTerminal, personTerminal } from "../support/outer-terminal.js";
+import { disposePersonTerminals, personTerminal } from "../support/outer-terminal.js";
 
 /**
  * Text the agent reads must not be out of the person's reach (issue 13, attack reviews): placeholders make a row's
