@@ -172,8 +172,8 @@ function showRowFromBelow(buffer: IBuffer, position: CursorPosition, row: number
 /**
  * Puts the cursor `offset` columns into the logical line that starts at buffer row `first`, after the line was
  * re-wrapped to `cols` columns: on the row holding that column (the next row's start when it falls at a row's
- * end and the line goes on), at most at `cols` on the line's last row (a wrap pending, as after printing the last
- * column). Scrolls the screen as little as needed to show that row. Why: xterm re-wraps the cursor's line
+ * end and the line goes on); on the line's last row at `cols` when its text fills the row up to there (a wrap
+ * pending, as after printing the last column), and at most at `cols` - 1 otherwise. Scrolls the screen as little as needed to show that row. Why: xterm re-wraps the cursor's line
  * (reflowCursorLine) but leaves the cursor at its old row and column, where the next character would overwrite
  * the line's text.
  */
@@ -199,5 +199,9 @@ export function placeCursorInLine(
   position.ybase = top;
   if (position.ydisp !== undefined) position.ydisp = top;
   position.y = Math.max(0, Math.min(size.rows - 1, row - top));
-  position.x = Math.min(left, size.cols);
+  // A wrap stays pending only where the line's text fills its row up to the cursor; a cursor past the end of
+  // the text, narrowed below its column, goes to the last column, as xterm puts it (a pending wrap there sent
+  // the next output to the next row: attack review).
+  const filled = (position.lines.get(row)?.getTrimmedLength() ?? 0) >= size.cols;
+  position.x = left < size.cols ? left : left === size.cols && filled ? size.cols : size.cols - 1;
 }

@@ -100,3 +100,33 @@ describe("lines a taller screen brings back from history", () => {
     expect(second.lost).toBe(false);
   });
 });
+
+// Attack review (first of 2026-12-03), f1: a cursor past the end of its line's text, the pane narrowed below its
+// column. xterm puts it on the last column, so what is printed next fills that column and wraps onto the next
+// row; tmux 3.3a moves it to the end of the line's text. ccmux does as xterm, and keeps the result one line.
+describe("a cursor past the end of its line's text, narrowed below its column", () => {
+  it("goes to the last column, as xterm puts it: the next output wraps and stays on the line", () => {
+    const pane = screen(80, 10);
+    write(pane, "first\r\nabc\x1b[51G");
+    pane.resize(40, 10);
+    expect(pane.snapshot().cursor).toMatchObject({ row: 1, col: 39 });
+    write(pane, "XY\r\nnext");
+    expect(pane.snapshot().text.split("\n").slice(0, 4)).toEqual([
+      "first",
+      `abc${" ".repeat(36)}X`,
+      "Y",
+      "next",
+    ]);
+    expect(pane.renderScrollback().split("\n")).toEqual(["first", `abc${" ".repeat(36)}XY`, "next"]);
+  });
+
+  it("keeps the wrap pending where the line's text fills the row up to the cursor, as after printing its last column", () => {
+    const pane = screen(80, 10);
+    write(pane, `first\r\n${"A".repeat(40)}`);
+    pane.resize(40, 10);
+    expect(pane.snapshot().cursor).toMatchObject({ row: 1, col: 40 });
+    write(pane, "B\r\nnext");
+    expect(pane.snapshot().text.split("\n").slice(0, 4)).toEqual(["first", "A".repeat(40), "B", "next"]);
+    expect(pane.renderScrollback().split("\n")).toEqual(["first", `${"A".repeat(40)}B`, "next"]);
+  });
+});
