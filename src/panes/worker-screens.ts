@@ -24,11 +24,13 @@ interface PortState {
   queued: Uint8Array[];
   queuedBytes: number;
   queuedDone: Array<() => void>;
-  /** When the last batch was posted (performance.now()), and the timer of a gathering batch. */
+  /** When the last batch was posted (performance.now()). */
   lastPost: number;
-  gather: NodeJS.Timeout | undefined;
-  /** `gather` is the timer of echoes every watcher drew ahead (ECHO_GATHER_MS), not a flood's. */
-  gatheringEchoes: boolean;
+  /**
+   * The batch being gathered: its timer, and what it gathers: a flood's reads (GATHER_MS), or echoes every
+   * watcher drew ahead (ECHO_GATHER_MS).
+   */
+  gather: { timer: NodeJS.Timeout; of: "flood" | "echoes" } | undefined;
   /** The wants the echoes drawn ahead owe their watchers, by watch: posted with the batch (flush). */
   echoWants: Map<number, Extract<ToScreenThread, { op: "want" }>>;
   lostNote: string | undefined;
@@ -150,7 +152,6 @@ export class WorkerScreens implements ScreenFactory {
       queuedDone: [],
       lastPost: Number.NEGATIVE_INFINITY,
       gather: undefined,
-      gatheringEchoes: false,
       echoWants: new Map(),
       lostNote: undefined,
       crashes: 0,
@@ -189,17 +190,15 @@ export class WorkerScreens implements ScreenFactory {
           (state.gather &&
             state.queuedBytes >= Math.min(STREAMING_BATCH_BYTES, backlogBytes(state.nsPerByte) / 2)) ||
           // Output that is not an echo drawn ahead goes at once, with the echoes gathered before it.
-          (state.gatheringEchoes && !echoed)
+          (state.gather?.of === "echoes" && !echoed)
         )
           this.flush(id, state);
         else if (idle && state.gather === undefined) {
           const streaming =
             chunk.byteLength >= STREAMING_READ_BYTES && performance.now() - state.lastPost < STREAMING_GAP_MS;
-          if (echoed) {
-            state.gatheringEchoes = true;
-            state.gather = setTimeout(() => this.flush(id, state), ECHO_GATHER_MS);
-          } else if (!streaming) this.flush(id, state);
-          else state.gather = setTimeout(() => this.flush(id, state), GATHER_MS);
+          if (echoed) this.gatherFor(id, state, "echoes");
+          else if (!streaming) this.flush(id, state);
+          else this.gatherFor(id, state, "flood");
         }
       },
       backlogBytes: () => backlogBytes(state.nsPerByte),
@@ -224,9 +223,7 @@ export class WorkerScreens implements ScreenFactory {
       },
       compact: () => call<void>({ method: "compact", args: [] }),
       discardBacklog: () => {
-        clearTimeout(state.gather);
-        state.gather = undefined;
-        state.gatheringEchoes = false;
+        stopGathering(state);
         dropUnposted(state);
         this.postEchoWants(state);
         this.post({ op: "discard", id });
@@ -255,7 +252,7 @@ export class WorkerScreens implements ScreenFactory {
         return state.behind;
       },
       dispose: () => {
-        clearTimeout(state.gather);
+        stopGathering(state);
         state.watches.clear();
         this.ports.delete(id);
         this.post({ op: "dispose", id });
@@ -367,14 +364,18 @@ export class WorkerScreens implements ScreenFactory {
     return everyView;
   }
 
+  /** Gathers the pane's queued output for a while (see write): posted when the timer fires, if not before. */
+  private gatherFor(id: number, state: PortState, of: "flood" | "echoes"): void {
+    const timer = setTimeout(() => this.flush(id, state), of === "flood" ? GATHER_MS : ECHO_GATHER_MS);
+    state.gather = { timer, of };
+  }
+
   /**
    * Posts the queued chunks of one screen as a single batch: copied into the ring, or, when it has no room, into
    * a buffer of its own that is transferred. Copying also detaches us from node-pty's buffers.
    */
   private flush(id: number, state: PortState): void {
-    clearTimeout(state.gather);
-    state.gather = undefined;
-    state.gatheringEchoes = false;
+    stopGathering(state);
     if (state.queued.length === 0) return;
     state.lastPost = performance.now();
     // The wants first, as when each was posted with its echo: the change they wait for comes after them.
@@ -453,7 +454,7 @@ export class WorkerScreens implements ScreenFactory {
       if (state.acks.length === 0 && state.gather === undefined) {
         const streaming =
           state.queuedBytes >= STREAMING_READ_BYTES && state.queuedBytes < STREAMING_BATCH_BYTES;
-        if (streaming) state.gather = setTimeout(() => this.flush(message.id, state), GATHER_MS);
+        if (streaming) this.gatherFor(message.id, state, "flood");
         else this.flush(message.id, state);
       }
     } else if (message.op === "lost") state.lostNote = screenLostNote(message.reason);
@@ -485,4 +486,10 @@ function dropUnposted(state: PortState): void {
 function describe(error: Error): string {
   const code = (error as { code?: unknown }).code;
   return code === "ERR_WORKER_OUT_OF_MEMORY" ? "out of memory" : error.message;
+}
+
+/** Ends the gathering of a pane's batch, if any: what it gathered stays queued. */
+function stopGathering(state: PortState): void {
+  clearTimeout(state.gather?.timer);
+  state.gather = undefined;
 }
