@@ -45,7 +45,7 @@ export class LocalScreens implements ScreenFactory {
       state: async () => screen.state(),
       scrollback: async (lines) => screen.renderScrollback(lines),
       markScreenTop: async (overlap) => screen.markScreenTop(overlap),
-      renderFrom: async (mark, overlap) => screen.renderFrom(mark, overlap),
+      renderFrom: async (mark, overlap, withCursorTail) => screen.renderFrom(mark, overlap, withCursorTail),
       search: async (mark, overlap, query, excerpt) =>
         screen.search(
           mark,

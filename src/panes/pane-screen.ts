@@ -91,6 +91,11 @@ export interface RenderedFrom {
   lost: boolean;
   nextTop: HistoryMark | undefined;
   cursor: HistoryMark | undefined;
+  /**
+   * Asked for (renderFrom's `withCursorTail`): the text from `cursor` on, as a read from it would return it now;
+   * undefined when `cursor` is.
+   */
+  cursorTail?: string;
 }
 
 /**
@@ -589,7 +594,7 @@ export class PaneScreen {
    * rows after the mark were dropped from history (more output than the scrollback holds arrived since), in
    * which case everything still held is returned.
    */
-  renderFrom(mark: HistoryMark | undefined, overlapRows = 0): RenderedFrom {
+  renderFrom(mark: HistoryMark | undefined, overlapRows = 0, withCursorTail = false): RenderedFrom {
     this.settle();
     const nextTop = this.markScreenTop(overlapRows);
     const cursor = this.markCursorLine();
@@ -598,6 +603,13 @@ export class PaneScreen {
     if (mark === undefined || this.isAlternateScreen) {
       return { text: this.renderScreen(), lost: false, nextTop, cursor };
     }
+    const { text, lost } = this.linesFrom(mark);
+    if (!withCursorTail || cursor === undefined) return { text, lost, nextTop, cursor };
+    return { text, lost, nextTop, cursor, cursorTail: this.linesFrom(cursor).text };
+  }
+
+  /** The logical lines from `mark` (of the normal screen) to the end: history's, then the buffer's. */
+  private linesFrom(mark: HistoryMark): { text: string; lost: boolean } {
     // A mark from a screen this one replaced (see screen-thread.ts): everything held is new to its reader.
     const foreign = mark.screen !== undefined && mark.screen !== this.identity;
     const start = foreign ? this.history.start : this.clamp(mark);
@@ -624,7 +636,7 @@ export class PaneScreen {
     );
     const head = out.length > 0 ? `${out.join("\n")}\n${current}` : current;
     const keep = tail.keep > 0 ? head.length + tail.keep : 0;
-    return { text: dropTrailingBlank(`${head}${tail.text}`, keep), lost, nextTop, cursor };
+    return { text: dropTrailingBlank(`${head}${tail.text}`, keep), lost };
   }
 
   /** renderFrom for a since-mark: fresh text only; the next marks are since-marks of the same id. */

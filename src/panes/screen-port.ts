@@ -35,7 +35,12 @@ export interface ScreenPort {
   state(): Promise<ScreenState>;
   scrollback(lines?: number): Promise<string>;
   markScreenTop(overlapRows?: number): Promise<HistoryMark | undefined>;
-  renderFrom(mark: HistoryMark | undefined, overlapRows?: number): Promise<RenderedFrom>;
+  /** `withCursorTail`: with the text from the next cursor mark on (RenderedFrom.cursorTail). */
+  renderFrom(
+    mark: HistoryMark | undefined,
+    overlapRows?: number,
+    withCursorTail?: boolean,
+  ): Promise<RenderedFrom>;
   /** With `excerpt`, a match also returns its excerpt (SearchResult.excerpt). */
   search(
     mark: HistoryMark | undefined,

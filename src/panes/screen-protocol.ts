@@ -11,7 +11,10 @@ export type ScreenCall =
   | { method: "state"; args: [] }
   | { method: "scrollback"; args: [lines?: number] }
   | { method: "markScreenTop"; args: [overlapRows?: number] }
-  | { method: "renderFrom"; args: [mark: HistoryMark | undefined, overlapRows?: number] }
+  | {
+      method: "renderFrom";
+      args: [mark: HistoryMark | undefined, overlapRows?: number, withCursorTail?: boolean];
+    }
   | {
       method: "search";
       args: [mark: HistoryMark | undefined, overlapRows: number, query: TextQuery, excerpt?: boolean];

@@ -210,7 +210,8 @@ export class WorkerScreens implements ScreenFactory {
       state: () => call<ScreenState>({ method: "state", args: [] }),
       scrollback: (lines) => call<string>({ method: "scrollback", args: [lines] }),
       markScreenTop: (overlap) => call<HistoryMark | undefined>({ method: "markScreenTop", args: [overlap] }),
-      renderFrom: (mark, overlap) => call<RenderedFrom>({ method: "renderFrom", args: [mark, overlap] }),
+      renderFrom: (mark, overlap, withCursorTail) =>
+        call<RenderedFrom>({ method: "renderFrom", args: [mark, overlap, withCursorTail] }),
       search: (mark, overlap, query, excerpt) =>
         call<SearchResult>({ method: "search", args: [mark, overlap, query, excerpt] }),
       markSince: () => call<HistoryMark>({ method: "markSince", args: [] }),

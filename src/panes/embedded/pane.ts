@@ -98,6 +98,8 @@ export class Pane extends EventEmitter {
   private readonly feed: OutputFeed;
   private readonly keystrokes: KeystrokeWriter;
   private readonly readMarks = new Map<string, HistoryMark | undefined>();
+  /** By reader: the text from its mark on as its last `new` read saw it (RenderedFrom.cursorTail). */
+  private readonly readTails = new Map<string, string>();
   /** The screen text of the last snapshot (unsanitized), for answers that cannot wait for the screen thread. */
   private lastText = "";
   /** The terminal's size, as last set. */
@@ -333,14 +335,22 @@ export class Pane extends EventEmitter {
       this.restoredUnread.delete(reader);
       const read = await this.screen.renderFrom(FIRST_ROW);
       this.readMarks.set(reader, read.cursor);
+      this.readTails.delete(reader);
       const lines = read.text.split("\n");
       return { text: lines.slice(Math.max(0, lines.length - unread)).join("\n"), lost: false };
     }
     const mark = this.readMarks.get(reader) ?? FIRST_ROW;
     // The next start is taken in the same screen call as the text, so nothing printed in between is skipped.
-    const read = await this.screen.renderFrom(mark);
+    const read = await this.screen.renderFrom(mark, 0, true);
+    const seen = this.readTails.get(reader);
     this.readMarks.set(reader, read.cursor ?? mark);
-    return { text: read.text, lost: read.lost };
+    // Seen only when this read returned it: a cursor moved up above the last read's start returns its lines
+    // once more, as they now read (a line rewritten there reaches the reader).
+    const tail = read.cursor === undefined ? undefined : read.cursorTail;
+    if (tail !== undefined && (read.text === tail || read.text.endsWith(`\n${tail}`)))
+      this.readTails.set(reader, tail);
+    else this.readTails.delete(reader);
+    return { text: unseenLines(read.text, seen), lost: read.lost };
   }
 
   /** Resolves once all output read so far is parsed and none came for `ms` milliseconds (or the pane is gone). */
@@ -520,6 +530,7 @@ export class Pane extends EventEmitter {
     this.removeSessionDir?.();
     this.screen.dispose();
     this.readMarks.clear();
+    this.readTails.clear();
     this.removeAllListeners();
   }
 
@@ -575,4 +586,15 @@ function inertProcess(pid: number): PaneProcess {
     resume: () => {},
     dispose: () => {},
   };
+}
+
+/**
+ * `text` (lines from a reader's mark, the line its cursor was on) less the lines `seen` there at its last read,
+ * when they all read as they did then: a cursor left above printed lines (a progress block, a TUI) returned them
+ * on every `new` read, unchanged (attack review). A line that changed comes again whole, with everything after it.
+ */
+function unseenLines(text: string, seen: string | undefined): string {
+  if (seen === undefined || seen === "") return text;
+  if (text === seen) return "";
+  return text.startsWith(`${seen}\n`) ? text.slice(seen.length + 1) : text;
 }
