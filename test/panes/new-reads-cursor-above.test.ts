@@ -33,7 +33,8 @@ describe.each(embeddedHosts({ maxPanes: 4, maxExitedPanes: 4 }))(
       dir = undefined;
     });
 
-    it("return those lines once when the cursor moves up to them, then only when one changes", async () => {
+    /** A 40×10 pane whose program prints what is typed, byte for byte; `print` waits until `shown` holds. */
+    async function rawPane() {
       ({ host } = await makeHost());
       const made = host;
       dir = mkdtempSync(join(tmpdir(), "ccmux-new-above-"));
@@ -61,6 +62,11 @@ describe.each(embeddedHosts({ maxPanes: 4, maxExitedPanes: 4 }))(
         }, JSON.stringify(bytes));
       };
       const readNew = async () => (await made.read(id, "new", "agent")).text;
+      return { made, id, print, readNew };
+    }
+
+    it("return those lines once when the cursor moves up to them, then only when one changes", async () => {
+      const { print, readNew } = await rawPane();
       const printed = ["L0", "L1", "L2", "L3", "L4", "L5"];
       await print(`${printed.join("\r\n")}\r\n`, (_screen, row) => row === 6);
       expect(await readNew()).toBe(printed.join("\n"));
@@ -78,6 +84,26 @@ describe.each(embeddedHosts({ maxPanes: 4, maxExitedPanes: 4 }))(
       await print("\r\x1b[3Bnext\r\n", (_screen, row) => row === 7);
       expect(await readNew()).toBe("next");
       expect(await readNew()).toBe("");
+    });
+
+    it("two reads at once return each line once: the second starts where the first ends", async () => {
+      const { print, readNew } = await rawPane();
+      const printed = Array.from({ length: 20 }, (_, i) => `S${i}`);
+      await print(`${printed.join("\r\n")}\r\n`, (screen) => screen.includes("S19"));
+      const both = await Promise.all([readNew(), readNew(), readNew()]);
+      const lines = both.flatMap((text) => (text === "" ? [] : text.split("\n")));
+      expect(lines).toEqual(printed);
+    });
+
+    it("a shorter screen that cuts rows below the cursor returns nothing the reader saw", async () => {
+      const { made, id, print, readNew } = await rawPane();
+      const printed = Array.from({ length: 8 }, (_, i) => `r${i}`);
+      await print(`${printed.join("\r\n")}\x1b[3;1H`, (screen, row) => screen.includes("r7") && row === 2);
+      expect(await readNew()).toBe(printed.join("\n"));
+      await made.resize(id, 40, 5);
+      expect(await readNew()).toBe("");
+      await print("\r\x1b[4Bend\r\n", (screen) => screen.includes("end"));
+      expect(await readNew()).toBe("end");
     });
   },
 );

@@ -100,6 +100,8 @@ export class Pane extends EventEmitter {
   private readonly readMarks = new Map<string, HistoryMark | undefined>();
   /** By reader: the text from its mark on as its last `new` read saw it (RenderedFrom.cursorTail). */
   private readonly readTails = new Map<string, string>();
+  /** By reader: its `new` read in progress, which the next one waits for. */
+  private readonly newReads = new Map<string, Promise<unknown>>();
   /** The screen text of the last snapshot (unsanitized), for answers that cannot wait for the screen thread. */
   private lastText = "";
   /** The terminal's size, as last set. */
@@ -327,7 +329,23 @@ export class Pane extends EventEmitter {
    * on the first call too. While the alternate screen is shown the call returns that screen and the reader
    * keeps its place in the lines.
    */
-  async newText(reader: string): Promise<{ text: string; lost: boolean }> {
+  newText(reader: string): Promise<{ text: string; lost: boolean }> {
+    // One at a time per reader: two reads at once both started at the same place, and returned the same lines
+    // (a review sent two at once: 271 of 300 lines came twice).
+    const previous = this.newReads.get(reader) ?? Promise.resolve();
+    const read = previous.then(
+      () => this.readNew(reader),
+      () => this.readNew(reader),
+    );
+    this.newReads.set(reader, read);
+    const forget = (): void => {
+      if (this.newReads.get(reader) === read) this.newReads.delete(reader);
+    };
+    read.then(forget, forget);
+    return read;
+  }
+
+  private async readNew(reader: string): Promise<{ text: string; lost: boolean }> {
     if (this.disposed) return { text: "", lost: false };
     const unread = this.restoredUnread.get(reader);
     if (unread !== undefined) {
@@ -589,12 +607,17 @@ function inertProcess(pid: number): PaneProcess {
 }
 
 /**
- * `text` (lines from a reader's mark, the line its cursor was on) less the lines `seen` there at its last read,
- * when they all read as they did then: a cursor left above printed lines (a progress block, a TUI) returned them
- * on every `new` read, unchanged (attack review). A line that changed comes again whole, with everything after it.
+ * `text` (lines from a reader's mark, the line its cursor was on) less its first lines where they read as the
+ * lines `seen` there at its last read: a cursor left above printed lines (a progress block, a TUI) returned them
+ * on every `new` read, unchanged (attack review). From the first line that changed on, everything comes again.
+ * Only a common start is left out: a later line equal to one seen may be new (the next prompt of a shell).
  */
 function unseenLines(text: string, seen: string | undefined): string {
   if (seen === undefined || seen === "") return text;
   if (text === seen) return "";
-  return text.startsWith(`${seen}\n`) ? text.slice(seen.length + 1) : text;
+  const lines = text.split("\n");
+  const before = seen.split("\n");
+  let same = 0;
+  while (same < lines.length && same < before.length && lines[same] === before[same]) same += 1;
+  return lines.slice(same).join("\n");
 }
