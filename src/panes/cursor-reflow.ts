@@ -173,9 +173,9 @@ function showRowFromBelow(buffer: IBuffer, position: CursorPosition, row: number
  * Puts the cursor `offset` columns into the logical line that starts at buffer row `first`, after the line was
  * re-wrapped to `cols` columns: on the row holding that column (the next row's start when it falls at a row's
  * end and the line goes on); on the line's last row at `cols` when its text fills the row up to there (a wrap
- * pending, as after printing the last column), and at most at `cols` - 1 otherwise. Scrolls the screen as little as needed to show that row. Why: xterm re-wraps the cursor's line
- * (reflowCursorLine) but leaves the cursor at its old row and column, where the next character would overwrite
- * the line's text.
+ * pending, as after printing the last column), and at most at `cols` - 1 otherwise. Scrolls the screen as little
+ * as needed to show that row. Why: xterm re-wraps the cursor's line (reflowCursorLine) but leaves the cursor at
+ * its old row and column, where the next character would overwrite the line's text.
  */
 export function placeCursorInLine(
   buffer: IBuffer,
