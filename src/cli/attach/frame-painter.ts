@@ -69,6 +69,13 @@ export class FramePainter {
   private readonly rowRuns = new WeakMap<object, { runs: PaintableRun[]; width: number }>();
   /** The frame row an echo was drawn for (echo), and where: the next paint counts its drawing as on screen. */
   private echoed: { row: number; line: unknown; placed: string } | undefined;
+  /**
+   * The status row last drawn and what it was drawn from: the status text, the terminal's size and the clipping
+   * notice. It changes far less often than the pane (a keystroke's paint draws the same one again).
+   */
+  private statusDrawn:
+    | { status: string; cols: number; rows: number; notice: string; drawn: string }
+    | undefined;
 
   /**
    * The output that draws an echo alone, ahead of painting `frame` (the frame with the echo, FrameRows applied):
@@ -152,7 +159,7 @@ export class FramePainter {
       }
     }
     // Security: the output is built only from these row strings and terminal-sequences.ts's constants.
-    next.push(statusRow(status, viewport));
+    next.push(this.statusRowOf(status, viewport));
 
     let rows = "";
     for (let row = 0; row < next.length; row++) if (next[row] !== this.drawn[row]) rows += next[row];
@@ -168,6 +175,24 @@ export class FramePainter {
     this.clearFirst = false;
     out += this.placeCursor(viewport.cursor, rows !== "");
     return out;
+  }
+
+  /** statusRow(status, viewport), drawn again only when the status, the terminal's size or the notice changed. */
+  private statusRowOf(status: string, viewport: Viewport): string {
+    const { cols, rows } = viewport.view;
+    const { notice } = viewport;
+    const kept = this.statusDrawn;
+    if (
+      kept !== undefined &&
+      kept.status === status &&
+      kept.cols === cols &&
+      kept.rows === rows &&
+      kept.notice === notice
+    )
+      return kept.drawn;
+    const drawn = statusRow(status, viewport);
+    this.statusDrawn = { status, cols, rows, notice, drawn };
+    return drawn;
   }
 
   /** A frame row's paintable runs and their width, worked out once per row array. */
