@@ -57,6 +57,26 @@ describe("an echo drawn alone", () => {
     expect(term.cursor()).toEqual({ row: 0, col: 5 });
   });
 
+  it("echoes one after another need no paint between them, and the screen thread's copy of them paints nothing", async () => {
+    const term = await personTerminal(VIEW.cols, VIEW.rows);
+    const painter = new FramePainter();
+    let frame = frameOf(20, 4, ["$ ", "", "", ""], { row: 0, col: 2 });
+    await term.write(painter.paint(frame, VIEW, "status"));
+    for (const key of ["e", "c", "h", "o"]) {
+      const { next, draw } = echoed(frame, key, DEFAULT_PEN);
+      expect(painter.echo(next, VIEW, draw)).toBe(key);
+      await term.write(key);
+      frame = next;
+    }
+    const confirmed = { ...frame, lines: structuredClone(frame.lines) };
+    expect(painter.paint(confirmed, VIEW, "status")).toBe("");
+    // A change to the echoed row after the echoes is drawn (the row differs from what the echoes left).
+    const changed = frameOf(20, 4, ["$ echo!", "", "", ""], { row: 0, col: 7 });
+    await term.write(painter.paint(changed, VIEW, "status"));
+    expect(term.screen()[0]).toBe("$ echo!");
+    expect(term.cursor()).toEqual({ row: 0, col: 7 });
+  });
+
   it("in a pen other than the default, is wrapped in its SGR and a reset", () => {
     const painter = new FramePainter();
     const frame = frameOf(20, 4, ["$ "], { row: 0, col: 2 });
@@ -148,11 +168,13 @@ describe("an echo drawn alone", () => {
                 text: each.echo,
                 pen: each.pen,
               });
+              frame = next;
               if (text !== undefined) {
+                // As TerminalView: an echo drawn alone is not followed by a paint; the next change paints.
                 alone += 1;
                 await incremental.write(text);
+                continue;
               }
-              frame = next;
             } else if ("text" in each) {
               frame = {
                 ...frame,
@@ -164,6 +186,9 @@ describe("an echo drawn alone", () => {
             else status = each.status;
             await incremental.write(painter.paint(frame, VIEW, status));
           }
+          // The screen thread's update of the echoes: arrays of its own, the same text.
+          frame = { ...frame, lines: structuredClone(frame.lines) };
+          await incremental.write(painter.paint(frame, VIEW, status));
           const full = await personTerminal(VIEW.cols, VIEW.rows);
           await full.write(new FramePainter().paint(frame, VIEW, status));
           expect(incremental.screen(true)).toEqual(full.screen(true));

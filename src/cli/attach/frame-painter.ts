@@ -81,8 +81,9 @@ export class FramePainter {
    * The output that draws an echo alone, ahead of painting `frame` (the frame with the echo, FrameRows applied):
    * `draw.text` in `draw.pen`, when the terminal (now of `size` cells) shows the pane as last painted, whole and
    * unpanned, with the cursor shown at `draw.at`. The text then leaves the terminal as painting `frame` would, its
-   * cursor right after it, so a keystroke's echo costs a few bytes and no row diff; the next paint (which the
-   * caller runs next) counts the echo's row as drawn. Undefined when that does not hold: paint the frame.
+   * cursor right after it, so a keystroke's echo costs a few bytes and no row diff, and `frame` needs no paint: the
+   * next paint, of this frame or a later one, counts the echo's row as drawn. Echoes may follow each other without
+   * a paint between them. Undefined when that does not hold: paint the frame.
    *
    * Security: the output is the text, re-checked as printable ASCII (ECHO_TEXT), between an SGR built from the
    * validated pen (sgr) and SGR 0; autowrap is off while attached (ENTER_ATTACH), and the text ends before the
@@ -147,15 +148,19 @@ export class FramePainter {
       else {
         const line = Array.isArray(lines) ? (lines[viewport.top + row] as unknown) : undefined;
         const kept = this.rowsDrawn[row];
-        if (kept !== undefined && kept.line === line && kept.viewport === placed) next.push(kept.drawn);
+        let drawn: string;
+        if (kept !== undefined && kept.line === line && kept.viewport === placed) drawn = kept.drawn;
         else {
-          const drawn = paneRow(this.runsOf(line).runs, row, viewport);
+          drawn = paneRow(this.runsOf(line).runs, row, viewport);
           this.rowsDrawn[row] = { line, viewport: placed, drawn };
-          next.push(drawn);
-          // The echo drew this row's text already (echo): what the terminal shows is this drawing.
-          if (echoed?.row === row && echoed.line === line && echoed.placed === placed)
-            this.drawn[row] = drawn;
         }
+        next.push(drawn);
+        // The echo drew its row's text already (echo): what the terminal shows is the echoed row's drawing. The
+        // frame may hold a newer array for that row by now (echoes since, the screen thread's own update of it),
+        // which is then drawn only where it differs.
+        if (echoed?.row === row && echoed.placed === placed)
+          this.drawn[row] =
+            echoed.line === line ? drawn : paneRow(this.runsOf(echoed.line).runs, row, viewport);
       }
     }
     // Security: the output is built only from these row strings and terminal-sequences.ts's constants.

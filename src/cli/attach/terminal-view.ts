@@ -84,8 +84,9 @@ export class TerminalView {
 
   /**
    * An echo drawn ahead of the parse (FrameListener): `rows` as onMessage takes them, and what the echo drew. The
-   * echo's text goes to the terminal first, alone, when the painter can draw it so (FramePainter.echo); the
-   * frame is painted after it, which then writes only what else changed.
+   * echo's text goes to the terminal alone when the painter can draw it so (FramePainter.echo): the echo's rows
+   * are its own row only (echoRows), so nothing else needs painting until the next update. Otherwise the frame
+   * is painted.
    */
   echo(rows: FrameRows, draw: EchoDraw): void {
     const next = this.frame ? applyFrameRows(this.frame, rows) : undefined;
@@ -95,8 +96,12 @@ export class TerminalView {
     }
     const text = this.painter.echo(next, this.terminal.size(), draw);
     this.frame = next;
-    if (text !== undefined) this.terminal.write(text);
-    this.paint();
+    // A paint here drew nothing, yet it was half of the daemon's work per keystroke (issue 13).
+    if (text !== undefined && rows.changed.every(([row]) => row === draw.at.row)) this.terminal.write(text);
+    else {
+      if (text !== undefined) this.terminal.write(text);
+      this.paint();
+    }
   }
 
   /** What the person typed (decoded text): to the pane while they hold write, attach commands after the escape key. */
