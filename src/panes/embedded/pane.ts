@@ -21,6 +21,7 @@ import type { SessionDir } from "../session-dir.js";
 import type { ValidatedShell } from "../shell/validated-shell.js";
 import { isSafeReply } from "../terminal-replies.js";
 import type { TextQuery } from "../text-query.js";
+import { NewReads } from "./new-reads.js";
 
 export type { PaneOwner } from "../../shared/pane-words.js";
 
@@ -62,7 +63,8 @@ export interface PaneLaunch {
 }
 
 /** Where a reader's first `new` read starts: everything held. */
-const FIRST_ROW: HistoryMark = { row: 0 };
+/** What a `new` read of a disposed pane returns. */
+const NOTHING_RENDERED: RenderedFrom = { text: "", lost: false, nextTop: undefined, cursor: undefined };
 
 /** Grace between the first signal and SIGKILL when a pane is killed (the README's "SIGKILL after 2 s"). */
 export const KILL_GRACE_MS = 2000;
@@ -91,17 +93,12 @@ export class Pane extends EventEmitter {
   private readonly exitStatus: PaneLaunch["exitStatus"];
   private readonly screen: ScreenPort;
   private readonly process: PaneProcess;
-  /** Readers' unread lines of a restored pane, until each reads them with `new`. */
-  private readonly restoredUnread = new Map<string, number>();
   /** True for a pane read back from its journal: it never had a process in this daemon. */
   readonly restored: boolean;
   private readonly feed: OutputFeed;
   private readonly keystrokes: KeystrokeWriter;
-  private readonly readMarks = new Map<string, HistoryMark | undefined>();
-  /** By reader: the text from its mark on as its last `new` read saw it (RenderedFrom.cursorTail). */
-  private readonly readTails = new Map<string, string>();
-  /** By reader: its `new` read in progress, which the next one waits for. */
-  private readonly newReads = new Map<string, Promise<unknown>>();
+  /** Each `new` reader's place and read in progress. */
+  private readonly newReads: NewReads;
   /** The screen text of the last snapshot (unsanitized), for answers that cannot wait for the screen thread. */
   private lastText = "";
   /** The terminal's size, as last set. */
@@ -138,6 +135,12 @@ export class Pane extends EventEmitter {
     this.size = { cols: spec.cols, rows: spec.rows };
     const screen = screens.create({ cols: spec.cols, rows: spec.rows, scrollback: spec.scrollback });
     this.screen = screen;
+    // A read queued behind another when the pane went away gets nothing, not a disposed screen's answer.
+    this.newReads = new NewReads((mark, overlapRows, withCursorTail) =>
+      this.disposed
+        ? Promise.resolve(NOTHING_RENDERED)
+        : screen.renderFrom(mark, overlapRows, withCursorTail),
+    );
     let settleExit: (exit: ProcessExit) => void = () => {};
     this.exitPromise = new Promise((resolve) => {
       settleExit = resolve;
@@ -149,8 +152,7 @@ export class Pane extends EventEmitter {
       this.process = inertProcess(spec.restored.pid);
       this.pid = spec.restored.pid;
       this.exitInfo = spec.restored.exit;
-      for (const [reader, lines] of Object.entries(spec.restored.unread))
-        this.restoredUnread.set(reader, lines);
+      this.newReads.restore(spec.restored.unread);
       const exit = spec.restored.exit;
       this.feed = new OutputFeed(this.screen, this.process, () => {});
       this.feed.push(Buffer.from(spec.restored.text.replaceAll("\n", "\r\n"), "utf8"));
@@ -330,45 +332,8 @@ export class Pane extends EventEmitter {
    * keeps its place in the lines.
    */
   newText(reader: string): Promise<{ text: string; lost: boolean }> {
-    // One at a time per reader: two reads at once both started at the same place, and returned the same lines
-    // (a review sent two at once: 271 of 300 lines came twice).
-    const previous = this.newReads.get(reader) ?? Promise.resolve();
-    const read = previous.then(
-      () => this.readNew(reader),
-      () => this.readNew(reader),
-    );
-    this.newReads.set(reader, read);
-    const forget = (): void => {
-      if (this.newReads.get(reader) === read) this.newReads.delete(reader);
-    };
-    read.then(forget, forget);
-    return read;
-  }
-
-  private async readNew(reader: string): Promise<{ text: string; lost: boolean }> {
-    if (this.disposed) return { text: "", lost: false };
-    const unread = this.restoredUnread.get(reader);
-    if (unread !== undefined) {
-      // A restored pane: the reader's place was saved as the lines it had not read.
-      this.restoredUnread.delete(reader);
-      const read = await this.screen.renderFrom(FIRST_ROW);
-      this.readMarks.set(reader, read.cursor);
-      this.readTails.delete(reader);
-      const lines = read.text.split("\n");
-      return { text: lines.slice(Math.max(0, lines.length - unread)).join("\n"), lost: false };
-    }
-    const mark = this.readMarks.get(reader) ?? FIRST_ROW;
-    // The next start is taken in the same screen call as the text, so nothing printed in between is skipped.
-    const read = await this.screen.renderFrom(mark, 0, true);
-    const seen = this.readTails.get(reader);
-    this.readMarks.set(reader, read.cursor ?? mark);
-    // Seen only when this read returned it: a cursor moved up above the last read's start returns its lines
-    // once more, as they now read (a line rewritten there reaches the reader).
-    const tail = read.cursor === undefined ? undefined : read.cursorTail;
-    if (tail !== undefined && (read.text === tail || read.text.endsWith(`\n${tail}`)))
-      this.readTails.set(reader, tail);
-    else this.readTails.delete(reader);
-    return { text: unseenLines(read.text, seen), lost: read.lost };
+    if (this.disposed) return Promise.resolve({ text: "", lost: false });
+    return this.newReads.read(reader);
   }
 
   /** Resolves once all output read so far is parsed and none came for `ms` milliseconds (or the pane is gone). */
@@ -393,12 +358,7 @@ export class Pane extends EventEmitter {
    */
   async journalText(): Promise<{ text: string; unread: Record<string, number> }> {
     const text = await this.scrollbackText();
-    const unread: Record<string, number> = {};
-    for (const [reader, mark] of this.readMarks) {
-      unread[reader] = (await this.screen.renderFrom(mark ?? FIRST_ROW)).text.split("\n").length;
-    }
-    for (const [reader, lines] of this.restoredUnread) unread[reader] = lines;
-    return { text, unread };
+    return { text, unread: await this.newReads.unreadCounts() };
   }
 
   /** A mark at the top of the visible screen (or `overlapRows` above it), for waiters that must see what scrolls away. */
@@ -547,8 +507,7 @@ export class Pane extends EventEmitter {
     this.processes.remove(this.id);
     this.removeSessionDir?.();
     this.screen.dispose();
-    this.readMarks.clear();
-    this.readTails.clear();
+    this.newReads.clear();
     this.removeAllListeners();
   }
 
@@ -604,20 +563,4 @@ function inertProcess(pid: number): PaneProcess {
     resume: () => {},
     dispose: () => {},
   };
-}
-
-/**
- * `text` (lines from a reader's mark, the line its cursor was on) less its first lines where they read as the
- * lines `seen` there at its last read: a cursor left above printed lines (a progress block, a TUI) returned them
- * on every `new` read, unchanged (attack review). From the first line that changed on, everything comes again.
- * Only a common start is left out: a later line equal to one seen may be new (the next prompt of a shell).
- */
-function unseenLines(text: string, seen: string | undefined): string {
-  if (seen === undefined || seen === "") return text;
-  if (text === seen) return "";
-  const lines = text.split("\n");
-  const before = seen.split("\n");
-  let same = 0;
-  while (same < lines.length && same < before.length && lines[same] === before[same]) same += 1;
-  return lines.slice(same).join("\n");
 }
