@@ -130,8 +130,7 @@ export class PaneWaits {
         : args.text !== undefined
           ? { text: args.text }
           : undefined;
-    // This connection's waits share matcher threads, never another connection's (matcher-threads.ts).
-    const matcher = args.regex !== undefined ? new RegexMatcher(args.regex, this) : undefined;
+    const matcher = args.regex !== undefined ? new RegexMatcher(args.regex) : undefined;
     this.waiting += 1;
     try {
       await matcher?.ready;
