@@ -270,7 +270,7 @@ export interface PaneWaitResult {
   outcome: WaitOutcome;
   /** With `excerpt` and a match: the match and the lines around it, sanitized. */
   excerpt?: string;
-  /** The screen when the wait ended (unsanitized), when there is no excerpt. */
+  /** The screen when the wait ended (unsanitized), when there is no excerpt and the wait was not aborted. */
   screen?: string;
   pane: PaneInfo;
 }

@@ -536,7 +536,10 @@ export class EmbeddedPaneHost implements PaneHost {
     const pane = this.required(id);
     const { screenBy, ...waitOptions } = options;
     const result = await waitForOutputResult(pane, waitOptions);
-    if (result.excerpt !== undefined) return { ...result, pane: this.infoOf(pane) };
+    // A cancelled wait's answer goes to no one: it reads no screen, which on a pane a flood keeps busy took
+    // seconds while the wait still held its caller's maxWaiters slot and its matcher thread (attack review).
+    if (result.excerpt !== undefined || result.outcome === "aborted")
+      return { ...result, pane: this.infoOf(pane) };
     return { ...result, screen: await screenTextBy(pane, screenBy), pane: this.infoOf(pane) };
   }
 
