@@ -307,7 +307,8 @@ interface Decided {
   unknownTool?: boolean;
 }
 
-function cancelled(): CcmuxError {
+/** The error of a call the client cancelled before it did anything (CANCELLED). */
+export function cancelled(): CcmuxError {
   return new CcmuxError("CANCELLED", "The client cancelled the call before it ran; nothing was done.");
 }
 
