@@ -121,9 +121,15 @@ describe.each([
           session: "default", pane, write: false, resize: false, cols: 80, rows: 23,
           terminal: { escapeKey: "C-]", path, rdev } }) + "\\n"));
         let text = "";
+        let replied = false;
         socket.on("data", (chunk) => {
           text += chunk;
-          if (text.includes("\\n")) fs.writeFileSync(replyFile, text.slice(0, text.indexOf("\\n")));
+          if (replied || !text.includes("\\n")) return;
+          replied = true;
+          // Written whole, then renamed into place: the test polls for the file and read it empty once, between
+          // writeFileSync's truncate and its write (CI).
+          fs.writeFileSync(replyFile + ".part", text.slice(0, text.indexOf("\\n")));
+          fs.renameSync(replyFile + ".part", replyFile);
         });
         setInterval(() => {}, 1000);`;
       const child = ptySpawn(process.execPath, ["-e", script, socket, pane, replyFile, named, otherPath], {
