@@ -4,6 +4,7 @@ import type { PaneWaitResult } from "../panes/pane-host.js";
 import type { HistoryMark } from "../panes/pane-screen.js";
 import { RegexMatcher } from "../panes/regex-matcher.js";
 import type { TextQuery } from "../panes/text-query.js";
+import { untilSettled } from "../shared/until-settled.js";
 import { checkWaitRegexShape } from "../shared/wait-regex.js";
 import { paneAgentText } from "./pane-access.js";
 import { type CallContext, cancelled } from "./tool-registry.js";
@@ -136,7 +137,8 @@ export class PaneWaits {
       // A call cancelled while its matcher thread starts ends now: it held one of maxWaiters until the thread
       // had started and compiled, which under load took long enough for an agent that cancels and asks again to
       // fill them all (attack review: its other calls were then refused LIMIT_EXCEEDED, and slowed as probing).
-      if (matcher) await untilReadyOrCancelled(matcher.ready, ctx.signal);
+      if (matcher && (await untilSettled(matcher.ready, { signal: ctx.signal })).kind === "aborted")
+        throw cancelled();
     } catch (error) {
       this.waiting -= 1;
       matcher?.close();
@@ -224,23 +226,4 @@ export class PaneWaits {
     ctx.note({ pane: result.pane.id, outcome: result.outcome });
     return result;
   }
-}
-
-/** Resolves when `ready` does; rejects with `ready`'s error, or CANCELLED as soon as `signal` aborts. */
-function untilReadyOrCancelled(ready: Promise<void>, signal: AbortSignal): Promise<void> {
-  if (signal.aborted) return Promise.reject(cancelled());
-  return new Promise((resolve, reject) => {
-    const onAbort = (): void => reject(cancelled());
-    signal.addEventListener("abort", onAbort, { once: true });
-    ready.then(
-      () => {
-        signal.removeEventListener("abort", onAbort);
-        resolve();
-      },
-      (error: unknown) => {
-        signal.removeEventListener("abort", onAbort);
-        reject(error);
-      },
-    );
-  });
 }

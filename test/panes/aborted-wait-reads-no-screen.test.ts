@@ -1,48 +1,58 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { EmbeddedPaneHost } from "../../src/panes/embedded/embedded-pane-host.js";
+import type { PaneHost } from "../../src/panes/pane-host.js";
+import { embeddedHosts } from "../support/embedded-hosts.js";
 
 const ENV = { PATH: process.env.PATH ?? "/usr/bin:/bin", LANG: "C.UTF-8", TERM: "xterm-256color" };
 
 // An attack review cancelled regex waits on a flooding pane and found their maxWaiters slots still taken a while
 // after: each cancelled wait read the pane's screen for an answer nobody would get.
-describe("a cancelled wait", () => {
-  let host: EmbeddedPaneHost;
-  afterEach(async () => {
-    await host?.shutdown();
-  });
+describe.each(embeddedHosts({ maxPanes: 4, maxExitedPanes: 4 }))(
+  "a cancelled wait (%s)",
+  (_label, makeHost) => {
+    let host: PaneHost | undefined;
+    afterEach(async () => {
+      await host?.shutdown();
+      host = undefined;
+    });
 
-  it("answers aborted without reading the screen, and a timed-out one still reads it", async () => {
-    host = new EmbeddedPaneHost({ maxPanes: 4, maxExitedPanes: 4 });
-    const pane = host.startPane({
-      name: "t",
-      argv: ["/bin/sh", "-c", "echo ready; exec cat"],
-      cwd: process.cwd(),
-      env: ENV,
-      cols: 80,
-      rows: 24,
-      scrollback: 1000,
-      owner: { kind: "agent", session: "test" },
-      input: "raw",
+    it("answers aborted without reading the screen, and a timed-out one still reads it", async () => {
+      ({ host } = await makeHost());
+      const { pane } = await host.spawn({
+        name: "t",
+        argv: ["/bin/sh", "-c", "echo ready; exec cat"],
+        cwd: process.cwd(),
+        env: ENV,
+        cols: 80,
+        rows: 24,
+        scrollback: 1000,
+        owner: { kind: "agent", session: "test" },
+        input: "raw",
+        sandboxed: false,
+      });
+      await host.wait(pane.id, {
+        query: { text: "ready" },
+        timeoutMs: 10_000,
+        screenBy: Date.now() + 11_000,
+      });
+      const abort = new AbortController();
+      const waiting = host.wait(pane.id, {
+        query: { text: "never printed" },
+        timeoutMs: 10_000,
+        screenBy: Date.now() + 11_000,
+        signal: abort.signal,
+      });
+      abort.abort();
+      const aborted = await waiting;
+      expect(aborted.outcome).toBe("aborted");
+      expect(aborted.screen).toBeUndefined();
+      // Control: a wait that ends by its timeout answers with the screen.
+      const timedOut = await host.wait(pane.id, {
+        query: { text: "never printed" },
+        timeoutMs: 50,
+        screenBy: Date.now() + 5_000,
+      });
+      expect(timedOut.outcome).toBe("timeout");
+      expect(timedOut.screen).toContain("ready");
     });
-    await host.wait(pane.id, { query: { text: "ready" }, timeoutMs: 10_000, screenBy: Date.now() + 11_000 });
-    const abort = new AbortController();
-    const waiting = host.wait(pane.id, {
-      query: { text: "never printed" },
-      timeoutMs: 10_000,
-      screenBy: Date.now() + 11_000,
-      signal: abort.signal,
-    });
-    abort.abort();
-    const aborted = await waiting;
-    expect(aborted.outcome).toBe("aborted");
-    expect(aborted.screen).toBeUndefined();
-    // Control: a wait that ends by its timeout answers with the screen.
-    const timedOut = await host.wait(pane.id, {
-      query: { text: "never printed" },
-      timeoutMs: 50,
-      screenBy: Date.now() + 5_000,
-    });
-    expect(timedOut.outcome).toBe("timeout");
-    expect(timedOut.screen).toContain("ready");
-  });
-});
+  },
+);

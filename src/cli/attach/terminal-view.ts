@@ -96,12 +96,9 @@ export class TerminalView {
     }
     const text = this.painter.echo(next, this.terminal.size(), draw);
     this.frame = next;
-    // A paint here drew nothing, yet it was half of the daemon's work per keystroke (issue 13).
-    if (text !== undefined && rows.changed.every(([row]) => row === draw.at.row)) this.terminal.write(text);
-    else {
-      if (text !== undefined) this.terminal.write(text);
-      this.paint();
-    }
+    if (text !== undefined) this.terminal.write(text);
+    // After an echo drawn alone a paint draws nothing, yet it was half of the daemon's work per keystroke (issue 13).
+    if (text === undefined || rows.changed.some(([row]) => row !== draw.at.row)) this.paint();
   }
 
   /** What the person typed (decoded text): to the pane while they hold write, attach commands after the escape key. */

@@ -6,6 +6,7 @@ import { SHELL_BUILTINS } from "../../native/addon.js";
 import type { Keystroke } from "../../shared/keystroke.js";
 import type { SandboxStatus } from "../../shared/pane-words.js";
 import type { ShellStep } from "../../shared/shell-step.js";
+import { type Settled, untilSettled } from "../../shared/until-settled.js";
 import { closeOnExecAll } from "../fd-flags.js";
 import type { PaneJournals } from "../journal/pane-journals.js";
 import type { PaneSnapshot } from "../journal/pane-snapshot.js";
@@ -796,29 +797,6 @@ function paneInfo(pane: Pane, viewers: PaneViewers): PaneInfo {
         }
       : {}),
   };
-}
-
-type Settled<T> = { kind: "finished"; value: T } | { kind: "timeout" } | { kind: "aborted" };
-
-/** `promise`'s value, or why it was not waited for: `timeoutMs` passed, or `signal` aborted. Its rejection is thrown. */
-async function untilSettled<T>(
-  promise: Promise<T>,
-  options: { timeoutMs: number; signal?: AbortSignal },
-): Promise<Settled<T>> {
-  let timer: NodeJS.Timeout | undefined;
-  let onAbort: (() => void) | undefined;
-  const stop = new Promise<Settled<T>>((resolve) => {
-    timer = setTimeout(() => resolve({ kind: "timeout" }), Math.max(0, options.timeoutMs));
-    onAbort = () => resolve({ kind: "aborted" });
-    if (options.signal?.aborted) onAbort();
-    else options.signal?.addEventListener("abort", onAbort, { once: true });
-  });
-  try {
-    return await Promise.race([promise.then((value) => ({ kind: "finished" as const, value })), stop]);
-  } finally {
-    clearTimeout(timer);
-    if (onAbort) options.signal?.removeEventListener("abort", onAbort);
-  }
 }
 
 /**

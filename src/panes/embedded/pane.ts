@@ -62,7 +62,6 @@ export interface PaneLaunch {
   adopt?(handlers: PtyHandlers): PtyProcess;
 }
 
-/** Where a reader's first `new` read starts: everything held. */
 /** What a `new` read of a disposed pane returns. */
 const NOTHING_RENDERED: RenderedFrom = { text: "", lost: false, nextTop: undefined, cursor: undefined };
 
