@@ -13,6 +13,7 @@
 // And it watches files with inotify (fs-watch.c), read synchronously: a spare sandbox's plan stays valid until then.
 // And it executes a program in place of this process (execv, which Node 20 lacks): the bridge starts again with
 // V8 flags only a command line can set.
+// And it duplicates a pty master close-on-exec (fcntl F_DUPFD_CLOEXEC), so the screen thread can read it.
 // And it tells how much typed input a pane's program has not read yet (ioctls Node lacks), so that a lone
 // Escape reaches the program before the next key is written.
 #define _GNU_SOURCE
@@ -206,6 +207,21 @@ static napi_value foreground_group(napi_env env, napi_callback_info info) {
   return result;
 }
 
+// A second descriptor for the pty master `fd`, close-on-exec from the start (F_DUPFD_CLOEXEC: no moment in which a
+// spawn could inherit it). The screen thread reads a pane's output through it (worker-screens.ts). Throws EDUP.
+static napi_value dup_cloexec(napi_env env, napi_callback_info info) {
+  int32_t fd = -1;
+  if (!pty_fd_arg(env, info, "dupCloexec(fd: number >= 0)", &fd)) return NULL;
+  int copy = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+  if (copy == -1) {
+    napi_throw_error(env, "EDUP", strerror(errno));
+    return NULL;
+  }
+  napi_value result;
+  napi_create_int32(env, copy, &result);
+  return result;
+}
+
 // Discards what was written to the pty master `fd` and not yet read by the program (tcflush(TCIFLUSH) on a slave
 // descriptor, pty_peer). Returns false when the kernel cannot do it.
 static napi_value flush_pty_input(napi_env env, napi_callback_info info) {
@@ -362,6 +378,8 @@ NAPI_MODULE_INIT() {
   napi_set_named_property(env, exports, "setNonDumpable", fn);
   napi_create_function(env, "reapChild", NAPI_AUTO_LENGTH, reap_child, NULL, &fn);
   napi_set_named_property(env, exports, "reapChild", fn);
+  napi_create_function(env, "dupCloexec", NAPI_AUTO_LENGTH, dup_cloexec, NULL, &fn);
+  napi_set_named_property(env, exports, "dupCloexec", fn);
   napi_create_function(env, "foregroundGroup", NAPI_AUTO_LENGTH, foreground_group, NULL, &fn);
   napi_set_named_property(env, exports, "foregroundGroup", fn);
   napi_create_function(env, "flushPtyInput", NAPI_AUTO_LENGTH, flush_pty_input, NULL, &fn);

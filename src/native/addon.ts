@@ -17,6 +17,11 @@ export interface FdAddon {
   reapChild(pid: number): boolean;
   /** Bytes written to the pty master `fd` that the program has not read yet; -1 when the kernel cannot tell. */
   ptyInputQueued(fd: number): number;
+  /**
+   * A new descriptor for the same open pty master as `fd`, close-on-exec from the start (fcntl F_DUPFD_CLOEXEC).
+   * Throws EDUP (EMFILE: the process has no descriptor left).
+   */
+  dupCloexec(fd: number): number;
   /** The foreground process group of the pty whose master is `fd` (tcgetpgrp); -1 when the kernel cannot tell. */
   foregroundGroup(fd: number): number;
   /** Discards input written to the pty master `fd` that the program has not read (tcflush TCIFLUSH). */

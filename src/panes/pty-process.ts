@@ -1,4 +1,4 @@
-import { readSync, writeSync } from "node:fs";
+import { closeSync, readSync, writeSync } from "node:fs";
 import type { Socket } from "node:net";
 import * as nodePty from "node-pty";
 import { addon } from "../native/addon.js";
@@ -41,6 +41,13 @@ export interface PtyProcessOptions {
   passFds?: readonly number[];
 }
 
+/** The libuv stream handle under node's socket (node's own net.js drives it the same way). */
+interface SocketHandle {
+  reading: boolean;
+  readStart(): number;
+  readStop(): number;
+}
+
 /** Where a PtyProcess delivers its output and its end. */
 export interface PtyHandlers {
   onData(chunk: Uint8Array): void;
@@ -79,6 +86,8 @@ export class PtyProcess {
   private drainTimer: NodeJS.Timeout | undefined;
   private forceDestroy: (() => void) | undefined;
   private draining = false;
+  /** Another thread reads the pty (handOff) until takeBack or endHandOff; told when the process has exited. */
+  private handedOff: { exited(): void } | undefined;
 
   constructor(
     options: PtyProcessOptions,
@@ -249,6 +258,71 @@ export class PtyProcess {
     return queued < 0 ? undefined : queued > 0;
   }
 
+  /**
+   * Has another reader read the pty from now on: `take` gets a close-on-exec duplicate of the master and says
+   * whether it took it (it then owns it and must close it; this thread stops reading). `reader.exited` is told
+   * once the process has exited and node-pty would end reading: the reader ends once output stays idle. False
+   * when nothing was handed off (the pty is closing, or `take` refused: the duplicate is closed here).
+   *
+   * Security: the duplicate is close-on-exec from the start (no pane can inherit it). It keeps the pty open
+   * until the reader closes it, so a pane's hangup waits for that (its screen's dispose).
+   */
+  handOff(take: (fd: number) => boolean, reader: { exited(): void }): boolean {
+    if (this.closed || this.released || this.handedOff || this.forceDestroy === undefined) return false;
+    const socket = this.socketInternals();
+    // Output read here and not delivered yet would come after what the other reader reads first.
+    if (!socket || socket.readableLength > 0) return false;
+    const fd = addon.dupCloexec(this.masterFd);
+    if (!take(fd)) {
+      closeSync(fd);
+      return false;
+    }
+    this.handedOff = reader;
+    this.pty.pause();
+    // A paused stream still reads ahead into its buffer (and its handle reads from the moment it is made):
+    // two readers would each get part of the output. The handle stops reading until takeBack.
+    socket._read = () => {};
+    socket._handle.reading = false;
+    socket._handle.readStop();
+    if (this.draining) reader.exited();
+    return true;
+  }
+
+  /** The other reader stopped (handOff): this thread reads the pty again, from where it left off. */
+  takeBack(): void {
+    if (!this.handedOff) return;
+    this.handedOff = undefined;
+    const socket = this.socketInternals();
+    if (this.closed || this.released || !socket || socket.destroyed) return;
+    delete (socket as Partial<typeof socket>)._read; // the stream's own again
+    // The stream asked the stopped _read for data and waits for it (it asks again only after a push): the
+    // handle is started here, as node's own _read does.
+    socket._handle.reading = true;
+    socket._handle.readStart();
+    if (this.paused) return;
+    this.pty.resume();
+    if (this.draining) this.armDrainTimer();
+  }
+
+  /** node-pty's socket with the parts of node's stream internals handOff needs, or undefined when they differ. */
+  private socketInternals(): (Socket & { _read: (size: number) => void; _handle: SocketHandle }) | undefined {
+    const socket = (this.pty as unknown as { _socket?: Socket })._socket;
+    const handle = (socket as unknown as { _handle?: Partial<SocketHandle> } | undefined)?._handle;
+    if (!socket || typeof handle?.readStop !== "function" || typeof handle.readStart !== "function")
+      return undefined;
+    return socket as Socket & { _read: (size: number) => void; _handle: SocketHandle };
+  }
+
+  /**
+   * The other reader reached the pty's end (handOff): what the kernel still holds is read here, and the pty is
+   * released; node-pty reports the exit then.
+   */
+  endHandOff(): void {
+    if (!this.handedOff) return;
+    this.handedOff = undefined;
+    this.forceDestroy?.();
+  }
+
   /** Stop reading: the kernel buffer fills and the child blocks in write(2). */
   pause(): void {
     if (this.paused || this.closed) return;
@@ -260,7 +334,7 @@ export class PtyProcess {
   resume(): void {
     if (!this.paused) return;
     this.paused = false;
-    if (this.closed) return;
+    if (this.closed || this.handedOff) return;
     this.pty.resume();
     if (this.draining) this.armDrainTimer();
   }
@@ -316,7 +390,8 @@ export class PtyProcess {
         return socket;
       }
       this.draining = true;
-      this.armDrainTimer();
+      if (this.handedOff) this.handedOff.exited();
+      else this.armDrainTimer();
       return socket;
     }) as typeof socket.destroy;
   }

@@ -68,6 +68,16 @@ export interface ScreenPort {
    */
   watchFrames(listener: FrameListener): FrameWatch;
   /**
+   * Has the thread that parses the output read the pane's pty itself from now on, from `fd` (a close-on-exec
+   * duplicate of the master, PtyProcess.handOff), which it then owns and closes. False when it cannot: `fd` is
+   * not taken (the caller closes it and reads on). Absent on screens parsed on the thread that reads the pty.
+   */
+  readPty?(fd: number, reading: PtyReading): boolean;
+  /** Stops the reading readPty began: `reading.ended("stopped")` follows, after which the pane reads the pty. */
+  stopReadingPty?(): void;
+  /** The pane's process exited: the reading readPty began ends once output stays idle (ThreadPtyReader.exited). */
+  ptyProcessExited?(): void;
+  /**
    * Set once the emulator failed on this pane (or the screen thread died) and the screen was replaced by an
    * empty one: one line saying when and why, for read results. Undefined while the screen is intact.
    */
@@ -87,6 +97,18 @@ export interface ScreenPort {
  * that reads the pty (echo-view.ts), and what it drew; it answers no want: the caller asks for nothing after it.
  */
 export type FrameListener = (update: FrameUpdate, streaming: boolean, echo?: EchoDraw) => void;
+
+/** What a pane hears of the reading of its pty by its screen's thread (ScreenPort.readPty). */
+export interface PtyReading {
+  /** Output the thread read was parsed (told at most every few ms while it keeps coming). */
+  parsed(): void;
+  /**
+   * The thread no longer reads the pty and has closed its descriptor: at the pty's end (`end`: EOF, or idle
+   * after the exit), once all it read is parsed; as asked (`stopped`, stopReadingPty); or because the thread
+   * died (`lost`). Whatever the kernel still holds is the pane's to read.
+   */
+  ended(how: "end" | "stopped" | "lost"): void;
+}
 
 /** One watcher's subscription to a screen's frames (ScreenPort.watchFrames). */
 export interface FrameWatch {

@@ -36,6 +36,15 @@ export type ToScreenThread =
   /** A batch at `[start, start + length)` of the ring; its `parsed` names `slot`, after which it may be reused. */
   | { op: "write"; id: number; slot: number; start: number; length: number }
   | ({ op: "call"; id: number; call: number } & ScreenCall)
+  /**
+   * From now on the thread reads screen `id`'s pty itself, from `fd` (a close-on-exec duplicate of the master
+   * that the thread owns and closes: ThreadPtyReader). Sent after every batch read before it.
+   */
+  | { op: "read"; id: number; fd: number }
+  /** Stop reading screen `id`'s pty (its owner reads it from now on): answered by `ended` with `how: "stopped"`. */
+  | { op: "unread"; id: number }
+  /** Screen `id`'s process exited: reading ends once its output stays idle (ThreadPtyReader.exited). */
+  | { op: "exited"; id: number }
   | { op: "dispose"; id: number }
   /** Drop screen `id`'s queued writes unparsed, acknowledging each (ScreenPort.discardBacklog). */
   | { op: "discard"; id: number }
@@ -60,6 +69,13 @@ export type FromScreenThread =
   /** The pane's output got costlier to parse (ParseCost.sample), told before the write in progress is done. */
   | { op: "cost"; id: number; nsPerByte: number }
   | { op: "reply"; id: number; data: string }
+  /** Output the thread read itself was parsed (sent at most every PROGRESS_MS while it keeps coming). */
+  | { op: "progress"; id: number }
+  /**
+   * The thread stopped reading screen `id`'s pty and closed its descriptor, having read `read` bytes from it in
+   * all: at the pty's end (`end`, sent once all it read is parsed), or as asked (`stopped`, sent at once).
+   */
+  | { op: "ended"; id: number; how: "end" | "stopped"; read: number }
   /** The pane's emulator threw; its screen was replaced by an empty one. `reason` is for the note. */
   | { op: "lost"; id: number; reason: string }
   /**

@@ -1,13 +1,15 @@
+import { closeSync } from "node:fs";
 import { parentPort } from "node:worker_threads";
 import { endAfterCostlySequences } from "./costly-sequences.js";
 import type { EchoState } from "./frame-echo.js";
 import { FrameWants } from "./frame-wants.js";
 import { PaneScreen } from "./pane-screen.js";
-import { ParseCost } from "./parse-cost.js";
+import { backlogBytes, ParseCost } from "./parse-cost.js";
 import type { FrameUpdate } from "./screen-frame.js";
 import type { ScreenOptions } from "./screen-port.js";
 import type { FromScreenThread, ToScreenThread } from "./screen-protocol.js";
 import { QueryCache } from "./text-query.js";
+import { type ReadEnd, ThreadPtyReader } from "./thread-pty-reader.js";
 
 /**
  * The screen thread: every pane's emulator and history live here, so parsing and rendering never hold up the
@@ -45,6 +47,11 @@ const PIECE_AREA_CELLS = 64 * 1024;
  * with how many bytes it is behind (`behind` in its result).
  */
 const CALL_WAIT_MS = 2000;
+/**
+ * While output this thread reads itself keeps coming, its owner hears that it was parsed at most this often (ms):
+ * the first parse after a pause is told at once (a prompt, an echo), a flood's every few ms, not per 4 KB read.
+ */
+const PROGRESS_MS = 4;
 
 interface Entry {
   screen: PaneScreen;
@@ -53,7 +60,7 @@ interface Entry {
    * Queued writes, each with its ring place (`slot`; undefined: it came in a buffer of its own); `offset` is how
    * much of the first one is parsed already.
    */
-  queue: { bytes: Uint8Array; slot: number | undefined }[];
+  queue: { bytes: Uint8Array; slot: number | undefined; own: boolean }[];
   offset: number;
   pieceBytes: number;
   /** How often this pane's emulator threw; each time its screen was replaced by an empty one. */
@@ -67,6 +74,15 @@ interface Entry {
   wants: FrameWants;
   /** What this pane's output costs to parse: the owner bounds the pane's backlog by it (parse-cost.ts). */
   cost: ParseCost;
+  /** Reading the pane's pty here (op "read"), until it ends. */
+  reader: ThreadPtyReader | undefined;
+  /** The pty's end, told to the owner once everything read before it is parsed. */
+  readEnd: number | undefined;
+  /** Output read here is dropped as it comes (op "discard": the pane is being removed). */
+  dropOwn: boolean;
+  /** When the owner was last told of parsed output read here (performance.now()), and the timer telling it next. */
+  progressAt: number;
+  progressTimer: NodeJS.Timeout | undefined;
 }
 
 const entries = new Map<number, Entry>();
@@ -97,6 +113,11 @@ port.on("message", (message: ToScreenThread) => {
         calls: [],
         wants: new FrameWants(),
         cost: new ParseCost(),
+        reader: undefined,
+        readEnd: undefined,
+        dropOwn: false,
+        progressAt: Number.NEGATIVE_INFINITY,
+        progressTimer: undefined,
       });
       return;
     case "write": {
@@ -107,13 +128,32 @@ port.on("message", (message: ToScreenThread) => {
         "chunk" in message
           ? message.chunk
           : (ring as Uint8Array).subarray(message.start, message.start + message.length);
-      entry.queue.push({ bytes, slot });
-      entry.queued += bytes.byteLength;
-      // An idle thread parses at once (a keystroke's echo waits for no other turn); a busy one in its slices.
-      if (!pumping) pump();
-      else schedulePump();
+      enqueue(entry, { bytes, slot, own: false });
       return;
     }
+    case "read": {
+      const entry = entries.get(message.id);
+      if (!entry || entry.reader) {
+        closeSync(message.fd); // ours from the message on; nobody reads it
+        if (!entry) send({ op: "ended", id: message.id, how: "stopped", read: 0 });
+        return;
+      }
+      try {
+        entry.reader = startReading(message.id, entry, message.fd);
+      } catch (error) {
+        // Not a terminal after all, or node could not watch it: the owner reads the pty on.
+        console.error(`ccmux: pane #${message.id}'s pty could not be read here: ${(error as Error).message}`);
+        closeSync(message.fd);
+        send({ op: "ended", id: message.id, how: "stopped", read: 0 });
+      }
+      return;
+    }
+    case "unread":
+      entries.get(message.id)?.reader?.stop();
+      return;
+    case "exited":
+      entries.get(message.id)?.reader?.exited();
+      return;
     case "call": {
       const entry = entries.get(message.id);
       if (!entry) return send({ op: "result", call: message.call, error: "the screen is gone" });
@@ -152,13 +192,18 @@ port.on("message", (message: ToScreenThread) => {
       dropQueued(message.id, entry);
       entry.offset = 0;
       entry.parsed = entry.queued;
+      entry.dropOwn = true;
+      entry.reader?.resume();
       answerReady(entry);
+      endIfParsed(message.id, entry);
       return;
     }
     case "dispose": {
       const entry = entries.get(message.id);
       entries.delete(message.id);
       if (!entry) return;
+      entry.reader?.stop();
+      clearTimeout(entry.progressTimer);
       dropQueued(message.id, entry);
       for (const { call } of entry.calls.splice(0)) {
         send({ op: "result", call: call.call, error: "the screen is gone" });
@@ -168,6 +213,62 @@ port.on("message", (message: ToScreenThread) => {
     }
   }
 });
+
+/** Reads screen `id`'s pty from `fd` here (op "read"), its output queued like any other. Throws when `fd` is no tty. */
+function startReading(id: number, entry: Entry, fd: number): ThreadPtyReader {
+  return new ThreadPtyReader(fd, {
+    data: (chunk) => {
+      if (entry.dropOwn) return;
+      enqueue(entry, { bytes: chunk, slot: undefined, own: true });
+      // Security: past the backlog bound the pty is not read until the parse caught up (OutputFeed's bound,
+      // here): a pane printing 1 GB does not grow this thread, and a read of it never waits long.
+      if (entry.queued - entry.parsed >= backlogBytes(entry.cost.tell())) entry.reader?.pause();
+    },
+    ended: (how, read) => readingEnded(id, entry, how, read),
+  });
+}
+
+/** Queues output for screen `entry` and has it parsed: at once by an idle thread (an echo waits for no turn). */
+function enqueue(entry: Entry, item: Entry["queue"][number]): void {
+  entry.queue.push(item);
+  entry.queued += item.bytes.byteLength;
+  if (!pumping) pump();
+  else schedulePump();
+}
+
+/** The pty read here ended (ThreadPtyReader): the owner hears at once of a stop, of the pty's end once parsed. */
+function readingEnded(id: number, entry: Entry, how: ReadEnd, read: number): void {
+  entry.reader = undefined;
+  if (how === "stopped") {
+    if (entries.get(id) === entry) send({ op: "ended", id, how, read });
+    return;
+  }
+  entry.readEnd = read;
+  endIfParsed(id, entry);
+}
+
+/** Tells the owner of the pty's end once nothing read before it is left to parse. */
+function endIfParsed(id: number, entry: Entry): void {
+  if (entry.readEnd === undefined || entry.queue.some((item) => item.own)) return;
+  const read = entry.readEnd;
+  entry.readEnd = undefined;
+  clearTimeout(entry.progressTimer);
+  entry.progressTimer = undefined;
+  if (entries.get(id) === entry) send({ op: "ended", id, how: "end", read });
+}
+
+/** Output read here was parsed: told at once, or PROGRESS_MS after the last telling (see PROGRESS_MS). */
+function ownParsed(id: number, entry: Entry): void {
+  if (entry.progressTimer !== undefined) return;
+  const wait = entry.progressAt + PROGRESS_MS - performance.now();
+  const tell = (): void => {
+    entry.progressTimer = undefined;
+    entry.progressAt = performance.now();
+    if (entries.get(id) === entry) send({ op: "progress", id });
+  };
+  if (wait <= 0) tell();
+  else entry.progressTimer = setTimeout(tell, wait);
+}
 
 /** Posts frame updates of screen `id`. */
 function frameSender(
@@ -199,6 +300,8 @@ function step(id: number, entry: Entry, limit: number, deadline: number): void {
     dropQueued(id, entry);
     entry.offset = 0;
     entry.parsed = entry.queued;
+    resumeReading(entry);
+    endIfParsed(id, entry);
     try {
       entry.screen.dispose();
     } catch {
@@ -218,7 +321,7 @@ function step(id: number, entry: Entry, limit: number, deadline: number): void {
 function parseSome(id: number, entry: Entry, limit: number, deadline: number): void {
   let budget = limit;
   while (budget > 0 && entry.queue.length > 0) {
-    const { bytes: chunk, slot } = entry.queue[0] as Entry["queue"][number];
+    const { bytes: chunk, slot, own } = entry.queue[0] as Entry["queue"][number];
     // Security: a piece ends after the sequences that can cost a screenful each (REP, SU, IL, ED, RIS …) that
     // fit PIECE_AREA_CELLS. Pieces shrink only after one ran slow, and the first 2 KB piece of REPs at
     // 400×200 held every other pane for 0.6 s (1.1–1.4 s measured in an attack), again each time a pane
@@ -247,15 +350,25 @@ function parseSome(id: number, entry: Entry, limit: number, deadline: number): v
     if (end === chunk.byteLength) {
       entry.queue.shift();
       entry.offset = 0;
-      send({ op: "parsed", id, slot, nsPerByte: entry.cost.tell() });
+      if (own) {
+        ownParsed(id, entry);
+        resumeReading(entry);
+        endIfParsed(id, entry);
+      } else send({ op: "parsed", id, slot, nsPerByte: entry.cost.tell() });
     }
     if (began + took > deadline) return;
   }
 }
 
+/** Reads the pane's pty again once its backlog is parsed down to half the bound (OutputFeed's rule). */
+function resumeReading(entry: Entry): void {
+  if (entry.reader?.isPaused && entry.queued - entry.parsed <= backlogBytes(entry.cost.tell()) / 2)
+    entry.reader.resume();
+}
+
 /** Acknowledges every queued write unparsed (the screen is gone or was replaced), freeing their ring places. */
 function dropQueued(id: number, entry: Entry): void {
-  for (const { slot } of entry.queue) send({ op: "parsed", id, slot });
+  for (const { slot, own } of entry.queue) if (!own) send({ op: "parsed", id, slot });
   entry.queue = [];
 }
 

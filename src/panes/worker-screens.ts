@@ -7,6 +7,7 @@ import type { PaneFrame } from "./screen-frame.js";
 import { screenLostNote } from "./screen-lost.js";
 import type {
   FrameListener,
+  PtyReading,
   ScreenFactory,
   ScreenOptions,
   ScreenPort,
@@ -44,6 +45,8 @@ interface PortState {
   nsPerByte: number | undefined;
   /** Bytes the last answered call was behind (ScreenPort.behindBytes). */
   behind: number;
+  /** The screen thread reads the pane's pty (ScreenPort.readPty) until it tells `ended`. */
+  reading: PtyReading | undefined;
 }
 
 interface Watch {
@@ -159,6 +162,7 @@ export class WorkerScreens implements ScreenFactory {
       written: 0,
       nsPerByte: undefined,
       behind: 0,
+      reading: undefined,
     };
     this.ports.set(id, state);
     this.post({ op: "create", id, options });
@@ -223,6 +227,20 @@ export class WorkerScreens implements ScreenFactory {
         return call<void>({ method: "resize", args: [cols, rows] });
       },
       compact: () => call<void>({ method: "compact", args: [] }),
+      readPty: (fd, reading) => {
+        if (this.failure || state.crashes >= MAX_CRASHES_PER_PANE || state.reading) return false;
+        // What was read here before goes first: the thread parses it before anything it reads itself.
+        this.flush(id, state);
+        state.reading = reading;
+        this.post({ op: "read", id, fd });
+        return true;
+      },
+      stopReadingPty: () => {
+        if (state.reading) this.post({ op: "unread", id });
+      },
+      ptyProcessExited: () => {
+        if (state.reading) this.post({ op: "exited", id });
+      },
       discardBacklog: () => {
         stopGathering(state);
         dropUnposted(state);
@@ -302,6 +320,10 @@ export class WorkerScreens implements ScreenFactory {
     this.ring.releaseAll();
     this.start();
     for (const [id, state] of this.ports) {
+      // The dead thread's descriptors were closed with it: the pane reads its pty itself again.
+      const reading = state.reading;
+      state.reading = undefined;
+      reading?.ended("lost");
       // Output that was in the dead thread is gone; the writers must not wait for it.
       for (const done of state.acks.splice(0).flat()) done();
       if (id === culprit) {
@@ -458,6 +480,14 @@ export class WorkerScreens implements ScreenFactory {
         if (streaming) this.gatherFor(message.id, state, "flood");
         else this.flush(message.id, state);
       }
+    } else if (message.op === "progress") {
+      state.reading?.parsed();
+    } else if (message.op === "ended") {
+      const reading = state.reading;
+      state.reading = undefined;
+      // Watchers' views count every byte the screen was given, the thread's own reads too (EchoView).
+      state.written += message.read;
+      reading?.ended(message.how);
     } else if (message.op === "lost") state.lostNote = screenLostNote(message.reason);
     else for (const listener of state.replies) listener(message.data);
   }
@@ -473,6 +503,9 @@ export class WorkerScreens implements ScreenFactory {
         `the screen thread kept failing (${describe(error)}); nothing is rendered`,
       );
       for (const done of [...state.acks.splice(0).flat(), ...state.queuedDone.splice(0)]) done();
+      const reading = state.reading;
+      state.reading = undefined;
+      reading?.ended("lost");
     }
   }
 }

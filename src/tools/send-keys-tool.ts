@@ -1,4 +1,5 @@
 import { z } from "zod";
+import type { HistoryMark } from "../panes/pane-screen.js";
 import { KEY_GRAMMAR } from "../validation/key-table.js";
 import { planKeystrokes } from "../validation/send-keys-check.js";
 import { paneToDrive, refuseWhilePersonTyping } from "./pane-access.js";
@@ -55,17 +56,21 @@ export function registerSendKeysTool(registry: ToolRegistry, waits: PaneWaits): 
         },
       );
       const prepared: PreparedWait | undefined = args.wait ? await waits.prepare(args.wait, ctx) : undefined;
+      let sinceMark: HistoryMark | undefined;
       try {
+        // "Now" is before the keys are written, and the mark is taken, not only asked for, before they are: the
+        // screen thread reads the pty itself (ThreadPtyReader), and it could read their echo before a request
+        // still on its way to it (a wait then missed output printed right after the keys).
+        sinceMark = prepared ? await host.markSince(pane.id).catch(() => undefined) : undefined;
         // Security: a person may have taken write while this call awaited the screen; looked at again here, with
         // nothing awaited between this look and the write.
         refuseWhilePersonTyping(await host.info(pane.id));
         ctx.allow({ pane: pane.id, pid: pane.pid, bytes: plan.byteLength });
       } catch (error) {
         if (prepared) waits.discard(prepared);
+        if (sinceMark) host.releaseSince(pane.id, sinceMark);
         throw error;
       }
-      // "Now" is taken before the keys are written: the mark reaches the screen ahead of any output they cause.
-      const sinceMark = prepared ? host.markSince(pane.id) : undefined;
       await host.write(pane.id, plan.strokes, {
         shellCommand: pane.input === "validated" && mode !== "prompt",
       });
@@ -73,7 +78,7 @@ export function registerSendKeysTool(registry: ToolRegistry, waits: PaneWaits): 
       return {
         pane: pane.id,
         bytes: plan.byteLength,
-        wait: await waits.run(prepared, pane.id, ctx, sinceMark),
+        wait: await waits.run(prepared, pane.id, ctx, Promise.resolve(sinceMark)),
       };
     },
   });

@@ -44,9 +44,9 @@ function shellProcess(script: string, cwd: string, onExit: () => void = () => {}
  */
 describe("input to a program that is not reading arrives whole and in order", () => {
   let dir: string | undefined;
-  let releasePool: (() => void) | undefined;
-  afterEach(() => {
-    releasePool?.();
+  let releasePool: (() => Promise<void>) | undefined;
+  afterEach(async () => {
+    await releasePool?.();
     releasePool = undefined;
     if (dir) rmSync(dir, { recursive: true, force: true });
     dir = undefined;
@@ -56,19 +56,28 @@ describe("input to a program that is not reading arrives whole and in order", ()
    * Holds every thread of the pool in open(2) of a FIFO no one writes, so that node-pty's queue cannot move
    * until released (the fault a busy machine causes by chance, caused here for certain).
    */
-  function holdThreadPool(at: string): () => void {
+  function holdThreadPool(at: string): () => Promise<void> {
     const fifos = Array.from({ length: POOL_SIZE }, (_, i) => join(at, `fifo${i}`));
     for (const fifo of fifos) {
       const made = spawnSync("mkfifo", [fifo]);
       if (made.status !== 0) throw new Error(`mkfifo ${fifo} failed`);
     }
     const readers = fifos.map((fifo) => open(fifo, "r"));
-    let released = false;
+    let released: Promise<void> | undefined;
+    // Each FIFO is opened read-write here: that never blocks, and lets its reader's open through whether the pool
+    // already runs it or (on a busy machine) has not started it yet. A write-only open with O_NONBLOCK failed
+    // (ENXIO) for a reader not started yet, which then blocked after the test and found its directory gone.
+    const release = async (): Promise<void> => {
+      const writers = fifos.map((fifo) => openSync(fifo, constants.O_RDWR));
+      try {
+        for (const handle of await Promise.all(readers)) await handle.close();
+      } finally {
+        for (const writer of writers) closeSync(writer);
+      }
+    };
     return () => {
-      if (released) return;
-      released = true;
-      for (const fifo of fifos) openSync(fifo, constants.O_WRONLY | constants.O_NONBLOCK);
-      for (const reader of readers) void reader.then((handle) => handle.close());
+      released ??= release();
+      return released;
     };
   }
 
@@ -99,7 +108,7 @@ describe("input to a program that is not reading arrives whole and in order", ()
       await eventually(() => existsSync(at("read1")), 10_000);
       // The terminal has room for FIRST_READ bytes; most of the paste still waits in the held queue.
       pty.write(keys);
-      releasePool();
+      void releasePool();
       writeFileSync(at("go2"), "");
       await eventually(() => existsSync(at("out2")) && statSync(at("out2")).size >= rest, 20_000);
       expect(readFileSync(at("out1"), "utf8") + readFileSync(at("out2"), "utf8")).toBe(paste + keys);
@@ -133,7 +142,7 @@ describe("input to a program that is not reading arrives whole and in order", ()
       await exit;
       // Take descriptor numbers until one is the pty's old one (or enough are held that it was not reused).
       for (let i = 0; i < 64 && !files.includes(masterFd); i++) files.push(openSync(at(`file${i}`), "w+"));
-      releasePool();
+      void releasePool();
       await new Promise((resolve) => setTimeout(resolve, 300));
       for (const [i] of files.entries()) expect(statSync(at(`file${i}`)).size, `file${i}`).toBe(0);
       expect(pty.inputPending()).toBe(false);

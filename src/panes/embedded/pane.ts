@@ -104,6 +104,11 @@ export class Pane extends EventEmitter {
   private size: { cols: number; rows: number };
   private exitInfo: ProcessExit | null = null;
   private disposed = false;
+  /**
+   * Who reads the pty: "screen" while the screen's thread does (readOnScreenThread), "here" for good once a
+   * person watches (their echoes are drawn from what this thread reads, EchoView) or the screen thread gave up.
+   */
+  private reader: "screen" | "here" | undefined;
   private readonly exitPromise: Promise<ProcessExit>;
 
   /**
@@ -188,10 +193,34 @@ export class Pane extends EventEmitter {
       inputPending: () => this.process.inputPending(),
       isOpen: () => this.alive && !this.disposed,
     });
+    if (!shell) this.readOnScreenThread();
     this.screen.onReply((reply) => {
       // Security: only device reports without pane-controlled content go back (title/colour reports would type attacker text).
       if (isSafeReply(reply) && (this.shell === undefined || this.shell.takesReplies())) this.write(reply);
     });
+  }
+
+  /**
+   * Has the screen's thread read the pty when it can (ScreenPort.readPty): a flood then costs this thread
+   * nothing, and its bytes are not copied from thread to thread. Not for a validated shell's pane: its output is
+   * scanned here before the screen gets it.
+   */
+  private readOnScreenThread(): void {
+    const { screen, process } = this;
+    if (!screen.readPty || !(process instanceof PtyProcess) || this.reader !== undefined) return;
+    const handed = process.handOff(
+      (fd) =>
+        screen.readPty?.(fd, {
+          parsed: () => this.emit("output"),
+          ended: (how) => {
+            this.reader = "here";
+            if (how === "end") process.endHandOff();
+            else process.takeBack();
+          },
+        }) ?? false,
+      { exited: () => screen.ptyProcessExited?.() },
+    );
+    this.reader = handed ? "screen" : "here";
   }
 
   /** Starts the process; if that fails, the screen made for it is released (nothing is left behind). */
@@ -224,6 +253,11 @@ export class Pane extends EventEmitter {
   /** The terminal's size, as last set. */
   get terminalSize(): { cols: number; rows: number } {
     return { ...this.size };
+  }
+
+  /** Whether the screen's thread reads the pty now (readOnScreenThread), not this one. */
+  get readsOnScreenThread(): boolean {
+    return this.reader === "screen";
   }
 
   get alive(): boolean {
@@ -295,6 +329,8 @@ export class Pane extends EventEmitter {
   /** The screen's frames, pushed to `listener` one per want (ScreenPort.watchFrames); none once disposed. */
   watchFrames(listener: FrameListener): FrameWatch {
     if (this.disposed) return { want: () => {}, close: () => {} };
+    // A person's echoes are drawn from the pty's bytes as this thread reads them (EchoView).
+    if (this.reader === "screen") this.screen.stopReadingPty?.();
     return this.screen.watchFrames(listener);
   }
 
