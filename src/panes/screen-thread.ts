@@ -13,7 +13,8 @@ import { type ReadEnd, ThreadPtyReader } from "./thread-pty-reader.js";
 
 /**
  * The screen thread: every pane's emulator and history live here, so parsing and rendering never hold up the
- * thread that reads the ptys and answers tool calls.
+ * thread that answers tool calls. An agent's pane's pty is read here too (op "read", ThreadPtyReader); a pane a
+ * person watches, or a validated shell's, is read by the main thread, which posts what it reads ("write").
  *
  * Writes are queued per pane and parsed in short time slices, round-robin over the panes, so one pane that
  * floods (`yes`) cannot make a read of another pane wait behind its backlog. A read answers after every write

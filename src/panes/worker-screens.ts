@@ -112,9 +112,9 @@ const RESTART_WINDOW_MS = 60_000;
 const MAX_CRASHES_PER_PANE = 2;
 
 /**
- * Screens parsed on one worker thread (screen-thread.js). The pty-reading thread only copies each chunk and
- * posts it; on two cores that lets reading and parsing overlap. Acks come back per write, in order, which is
- * what OutputFeed's flow control counts.
+ * Screens parsed on one worker thread (screen-thread.js). Most panes' ptys are read on that thread too
+ * (readPty); for the others this thread only copies each chunk it reads and posts it. Acks come back per write,
+ * in order, which is what OutputFeed's flow control counts.
  *
  * The thread runs under `resourceLimits`. When it dies (out of memory, an uncaught exception) it is started
  * again: every screen is created anew, empty, and carries a `lostNote`; reads in flight are asked again;

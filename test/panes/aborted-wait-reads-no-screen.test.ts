@@ -1,8 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import type { PaneHost } from "../../src/panes/pane-host.js";
+import { agentPane } from "../support/agent-pane.js";
 import { embeddedHosts } from "../support/embedded-hosts.js";
-
-const ENV = { PATH: process.env.PATH ?? "/usr/bin:/bin", LANG: "C.UTF-8", TERM: "xterm-256color" };
 
 // An attack review cancelled regex waits on a flooding pane and found their maxWaiters slots still taken a while
 // after: each cancelled wait read the pane's screen for an answer nobody would get.
@@ -17,18 +16,7 @@ describe.each(embeddedHosts({ maxPanes: 4, maxExitedPanes: 4 }))(
 
     it("answers aborted without reading the screen, and a timed-out one still reads it", async () => {
       ({ host } = await makeHost());
-      const { pane } = await host.spawn({
-        name: "t",
-        argv: ["/bin/sh", "-c", "echo ready; exec cat"],
-        cwd: process.cwd(),
-        env: ENV,
-        cols: 80,
-        rows: 24,
-        scrollback: 1000,
-        owner: { kind: "agent", session: "test" },
-        input: "raw",
-        sandboxed: false,
-      });
+      const { pane } = await host.spawn(agentPane(["/bin/sh", "-c", "echo ready; exec cat"]));
       await host.wait(pane.id, {
         query: { text: "ready" },
         timeoutMs: 10_000,

@@ -1,24 +1,14 @@
-import { existsSync, readdirSync, readlinkSync } from "node:fs";
-import { resolve } from "node:path";
+import { readdirSync, readlinkSync } from "node:fs";
+import type { ResourceLimits } from "node:worker_threads";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import type { Pane } from "../../src/panes/embedded/pane.js";
 import { agentPane } from "../support/agent-pane.js";
-
-// The screen thread runs compiled JavaScript, so this suite drives the build (npm test builds first).
-const DIST = resolve(import.meta.dirname, "../../dist/panes");
-const built = existsSync(resolve(DIST, "screen-thread.js"));
+import { BUILT, screenThreadHost } from "../support/embedded-hosts.js";
 
 type Host = import("../../src/panes/embedded/embedded-pane-host.js").EmbeddedPaneHost;
 
-async function workerHost(limits?: import("node:worker_threads").ResourceLimits): Promise<Host> {
-  const { EmbeddedPaneHost } = (await import(
-    resolve(DIST, "embedded/embedded-pane-host.js")
-  )) as typeof import("../../src/panes/embedded/embedded-pane-host.js");
-  const { WorkerScreens } = (await import(
-    resolve(DIST, "worker-screens.js")
-  )) as typeof import("../../src/panes/worker-screens.js");
-  return new EmbeddedPaneHost({ maxPanes: 8, maxExitedPanes: 8 }, new WorkerScreens(limits));
-}
+const workerHost = (resourceLimits?: ResourceLimits): Promise<Host> =>
+  screenThreadHost({ maxPanes: 8, maxExitedPanes: 8 }, { resourceLimits });
 
 /** `count` lines "L-<n>" (n from 0), printed by node in bursts of `burst` lines with a pause of `pauseMs` between. */
 function numberedLines(count: number, burst: number, pauseMs: number): string[] {
@@ -37,7 +27,7 @@ function ptyMasters(): number {
   }).length;
 }
 
-describe.skipIf(!built)("the screen thread reads its panes' ptys (needs `npm run build`)", () => {
+describe.skipIf(!BUILT)("the screen thread reads its panes' ptys (needs `npm run build`)", () => {
   let host: Host | undefined;
   // The worker is unref'd (the server's stdio keeps it alive); here a timer does.
   const keepAlive = setInterval(() => {}, 1000);

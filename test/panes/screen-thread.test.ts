@@ -1,6 +1,7 @@
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
+import { screenThreadHost } from "../support/embedded-hosts.js";
 
 // The screen thread runs compiled JavaScript, so this suite drives the build (npm test builds first).
 const DIST = resolve(import.meta.dirname, "../../dist/panes");
@@ -9,15 +10,8 @@ const BURST = resolve(import.meta.dirname, "../fixtures/burst-then-exit.mjs");
 
 type Host = import("../../src/panes/embedded/embedded-pane-host.js").EmbeddedPaneHost;
 
-async function workerHost(ringBytes?: number): Promise<Host> {
-  const { EmbeddedPaneHost } = (await import(
-    resolve(DIST, "embedded/embedded-pane-host.js")
-  )) as typeof import("../../src/panes/embedded/embedded-pane-host.js");
-  const { WorkerScreens } = (await import(
-    resolve(DIST, "worker-screens.js")
-  )) as typeof import("../../src/panes/worker-screens.js");
-  return new EmbeddedPaneHost({ maxPanes: 4, maxExitedPanes: 4 }, new WorkerScreens(undefined, ringBytes));
-}
+const workerHost = (ringBytes?: number): Promise<Host> =>
+  screenThreadHost({ maxPanes: 4, maxExitedPanes: 4 }, { ringBytes });
 
 /** A raw-input agent pane running `argv` in this directory, `cols`×`rows` with `scrollback` rows of history. */
 function spec(
