@@ -1,8 +1,9 @@
-import { closeSync, readSync, writeSync } from "node:fs";
+import { closeSync, writeSync } from "node:fs";
 import type { Socket } from "node:net";
 import * as nodePty from "node-pty";
 import { addon } from "../native/addon.js";
 import { setCloseOnExec } from "./fd-flags.js";
+import { DRAIN_IDLE_MS, drainPtySync } from "./pty-drain.js";
 
 /** How a pane's process ended. */
 export interface ProcessExit {
@@ -54,10 +55,6 @@ export interface PtyHandlers {
   onExit(exit: ProcessExit): void;
 }
 
-/** After the process exits, how long the output may stay silent before reading stops (grandchildren may hold the tty). */
-const DRAIN_IDLE_MS = 500;
-/** Bound on one synchronous drain, so a grandchild that keeps writing cannot hold the event loop. */
-const MAX_SYNC_DRAIN_BYTES = 4 * 1024 * 1024;
 /** Input the terminal did not take is tried again after this long (ms), doubling while it takes nothing... */
 const INPUT_RETRY_MIN_MS = 1;
 /** ...up to this (ms): a program that never reads its input costs a write attempt 20 times a second. */
@@ -398,18 +395,7 @@ export class PtyProcess {
 
   /** Reads what the kernel still buffers for this pty, without blocking, and delivers it. */
   private drainSync(fd: number): void {
-    const buffer = Buffer.allocUnsafe(64 * 1024);
-    for (let total = 0; total < MAX_SYNC_DRAIN_BYTES; ) {
-      let read: number;
-      try {
-        read = readSync(fd, buffer, 0, buffer.length, null);
-      } catch {
-        return; // EAGAIN: nothing more now; EIO: all writers gone; EBADF: already closed
-      }
-      if (read <= 0) return;
-      total += read;
-      this.handlers.onData(Uint8Array.prototype.slice.call(buffer, 0, read));
-    }
+    drainPtySync(fd, (chunk) => this.handlers.onData(chunk));
   }
 
   private armDrainTimer(): void {

@@ -1,10 +1,5 @@
-import { readSync } from "node:fs";
 import { ReadStream } from "node:tty";
-
-/** After the pane's process exited, how long output may stay silent before reading stops (as PtyProcess's). */
-export const DRAIN_IDLE_MS = 500;
-/** Bound on the synchronous read of what the kernel still holds at the end (as PtyProcess's). */
-const MAX_SYNC_DRAIN_BYTES = 4 * 1024 * 1024;
+import { DRAIN_IDLE_MS, drainPtySync } from "./pty-drain.js";
 
 /** How a ThreadPtyReader's reading ended: the pty's end (EOF, or idle after the exit), or its owner's stop. */
 export type ReadEnd = "end" | "stopped";
@@ -114,17 +109,6 @@ export class ThreadPtyReader {
 
   /** Reads what the kernel still buffers for this pty, without blocking, and delivers it. */
   private drainSync(): void {
-    const buffer = Buffer.allocUnsafe(64 * 1024);
-    for (let total = 0; total < MAX_SYNC_DRAIN_BYTES; ) {
-      let read: number;
-      try {
-        read = readSync(this.fd, buffer, 0, buffer.length, null);
-      } catch {
-        return; // EAGAIN: nothing more now; EIO: all writers gone
-      }
-      if (read <= 0) return;
-      total += read;
-      this.deliver(Uint8Array.prototype.slice.call(buffer, 0, read));
-    }
+    drainPtySync(this.fd, (chunk) => this.deliver(chunk));
   }
 }
