@@ -152,13 +152,20 @@ export async function waitForOutputResult(pane: Pane, options: WaitOptions): Pro
       if (checking) dirty = true;
       else schedule();
     };
-    const onExit = (): void => {
-      void waitIdle().then(async () => {
-        if (!(await check())) finish("exited");
-      });
+    /**
+     * One more check that really runs, after every check in flight: check() only marks a check asked for during
+     * another as due, so a final check taken while one ran (one the output's end scheduled) answered false
+     * without looking, and the wait said "exited" or "timeout" for text the pane had printed (attack review:
+     * 8 of 200 waits for a `seq`'s last line).
+     */
+    const finalCheck = async (): Promise<boolean> => {
+      while (checking) await inFlight;
+      return check();
     };
-    const waitIdle = async (): Promise<void> => {
-      await inFlight;
+    const onExit = (): void => {
+      void finalCheck().then((matched) => {
+        if (!matched) finish("exited");
+      });
     };
     const onAbort = (): void => finish("aborted");
     const onDisposed = (): void => finish("exited");
@@ -166,7 +173,7 @@ export async function waitForOutputResult(pane: Pane, options: WaitOptions): Pro
     // One last check at the deadline (output that arrived just before it counts), bounded by FINAL_CHECK_MS.
     const timeout = setTimeout(
       () => {
-        const last = waitIdle().then(() => check());
+        const last = finalCheck();
         const late = new Promise<boolean>((resolve) => setTimeout(() => resolve(false), FINAL_CHECK_MS));
         void Promise.race([last, late]).then((matched) => {
           if (!matched) finish("timeout");
@@ -186,8 +193,10 @@ export async function waitForOutputResult(pane: Pane, options: WaitOptions): Pro
       finish("aborted");
       return;
     }
-    void check().then((matched) => {
-      if (!matched && !pane.alive) finish("exited");
+    // A pane that exited before the wait began (or while its first check read the screen) says "exited" only
+    // after a check of everything it printed: the first check may have read the screen before its last line.
+    void check().then(async (matched) => {
+      if (!matched && !pane.alive && !(await finalCheck())) finish("exited");
     });
   });
 }
