@@ -20,7 +20,8 @@ function numberedLines(count: number, burst: number, pauseMs: number): string[] 
 function ptyMasters(): number {
   return readdirSync("/proc/self/fd").filter((fd) => {
     try {
-      return readlinkSync(`/proc/self/fd/${fd}`) === "/dev/ptmx";
+      // /dev/ptmx, or /dev/pts/ptmx where /dev/pts is a private instance (a bubblewrap sandbox: the nested run)
+      return /^\/dev\/(pts\/)?ptmx$/.test(readlinkSync(`/proc/self/fd/${fd}`));
     } catch {
       return false; // closed while listed
     }
