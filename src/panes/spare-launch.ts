@@ -13,6 +13,17 @@ const MAX_REQUEST_BYTES = 60 * 1024;
 /** After a spare failed to start, the next waits this long, doubling up to MAX_RETRY_MS (bwrap broken, say). */
 const FIRST_RETRY_MS = 1000;
 const MAX_RETRY_MS = 60_000;
+/**
+ * Making a spare holds this thread for node-pty's fork (8-16 ms on a 2-core machine) and starts bwrap's setup beside
+ * the program just started: made at once after a take (10 ms later, until issue 16's second pass) it landed in the
+ * middle of the new pane's start and the wait for its first output (spawn to first output 32 ms against 15 ms made
+ * later). So a take's replacement waits for the pane's first output (`refill`), and this long at most.
+ */
+const REFILL_LATEST_MS = 250;
+/** After the pane a take served printed, its replacement waits this long: the wait that was for that output answers. */
+const REFILL_AFTER_OUTPUT_MS = 25;
+/** Between two spares made in a row (below capacity after a burst of spawns), this thread's turn for other work. */
+const BUILD_GAP_MS = 25;
 /** The terminal a spare starts on; a spawn of another size resizes it before its program starts. */
 const SPARE_SIZE = { cols: 80, rows: 24 };
 
@@ -164,9 +175,11 @@ export class SpareLauncher {
   /** The spares ready, oldest first. */
   private readonly spares: Spare[] = [];
   private timer: NodeJS.Timeout | undefined;
+  /** When `timer` fires (performance.now() ms). */
+  private due = 0;
+  /** `timer` is a failed build's backoff: nothing brings it sooner. */
+  private backingOff = false;
   private retryMs = FIRST_RETRY_MS;
-  /** How long after one spare is made the next is, while there are fewer than `capacity` (the last take's). */
-  private refillMs = 0;
   private disposed = false;
 
   /** `capacity`: how many spares are kept, so that spawns in a row each find one. */
@@ -177,28 +190,38 @@ export class SpareLauncher {
     private readonly capacity = 1,
   ) {}
 
-  /** Makes a spare `delayMs` from now, unless there are `capacity` (or one is coming). */
+  /**
+   * Makes a spare `delayMs` from now, unless there are `capacity`, or one is coming by then, or a failed build's
+   * backoff holds the next one.
+   */
   fill(delayMs: number): void {
-    if (this.disposed || this.spares.length >= this.capacity || this.timer !== undefined) return;
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      this.build();
-    }, delayMs);
-    this.timer.unref();
+    if (this.disposed || this.spares.length >= this.capacity) return;
+    const due = performance.now() + delayMs;
+    if (this.timer !== undefined && (this.backingOff || this.due <= due)) return;
+    this.schedule(delayMs, false);
+  }
+
+  /**
+   * The pane a spawn started (from a spare or afresh) has printed: a spare that spawn took, or found missing, is
+   * made REFILL_AFTER_OUTPUT_MS from now instead of at its latest (see REFILL_LATEST_MS). Nothing when there are
+   * `capacity`.
+   */
+  refill(): void {
+    this.fill(REFILL_AFTER_OUTPUT_MS);
   }
 
   /**
    * The oldest spare that still fits, sent `spawn`; undefined when there is none (the caller launches afresh).
-   * Spares that no longer fit are ended. Either way the next one is made `refillMs` later.
+   * Spares that no longer fit are ended. Either way the next one is made once the new pane has printed (`refill`),
+   * REFILL_LATEST_MS from now at the latest.
    */
-  take(spawn: SpareSpawn, refillMs: number): SpareTaken | undefined {
-    this.refillMs = refillMs;
+  take(spawn: SpareSpawn): SpareTaken | undefined {
     let spare: Spare | undefined;
     let fit: { warnings: readonly string[] } | undefined;
     while (fit === undefined) {
       spare = this.spares[0];
       if (spare === undefined) {
-        this.fill(refillMs);
+        this.fill(REFILL_LATEST_MS);
         return undefined;
       }
       if (!spare.relay.exited && !spare.relay.spoiled) fit = spare.start.fits(spare.process.pid);
@@ -222,7 +245,7 @@ export class SpareLauncher {
     if (request.length > MAX_REQUEST_BYTES) return undefined;
     this.spares.splice(this.spares.indexOf(spare), 1);
     spare.start.dispose();
-    this.fill(refillMs);
+    this.fill(REFILL_LATEST_MS);
     if (spawn.cols !== SPARE_SIZE.cols || spawn.rows !== SPARE_SIZE.rows)
       spare.process.resize(spawn.cols, spawn.rows);
     try {
@@ -291,13 +314,26 @@ export class SpareLauncher {
     spare = { start, process, relay, requestOpen: true, rootStart: readStat(process.pid)?.start };
     this.spares.push(spare);
     this.retryMs = FIRST_RETRY_MS;
-    this.fill(this.refillMs);
+    this.fill(BUILD_GAP_MS);
   }
 
   private retry(): void {
     const delay = this.retryMs;
     this.retryMs = Math.min(MAX_RETRY_MS, this.retryMs * 2);
-    this.fill(delay);
+    this.schedule(delay, true);
+  }
+
+  /** Makes a spare `delayMs` from now, instead of when the timer set before said. */
+  private schedule(delayMs: number, backoff: boolean): void {
+    clearTimeout(this.timer);
+    this.due = performance.now() + delayMs;
+    this.backingOff = backoff;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.backingOff = false;
+      this.build();
+    }, delayMs);
+    this.timer.unref();
   }
 
   /** Ends a spare that is kept (no longer fitting, gone, or at dispose). */

@@ -59,11 +59,6 @@ export interface PaneHostLimits {
 /** How often live panes' process counts are checked against maxProcesses. */
 const PROCESS_CHECK_MS = 250;
 /**
- * How soon after a spawn took a spare the next one is made: not at once, where its fork and bwrap's setup would
- * compete with the program just started (and the wait for its first output) for the CPU.
- */
-const SPARE_REFILL_MS = 10;
-/**
  * Spares kept of each kind: an agent often starts panes in a row (a server, then its tests), and a spawn that finds
  * none builds its sandbox itself (30-50 ms). Refills reuse the spare's plan while nothing it read has changed
  * (pane-sandbox.ts), so each costs one fork.
@@ -275,10 +270,13 @@ export class EmbeddedPaneHost implements PaneHost {
     const plain =
       sandboxed || shell !== undefined
         ? undefined
-        : this.plainSpare?.take(
-            { argv: asUser.argv, cwd: asUser.cwd, env: asUser.env, cols: asUser.cols, rows: asUser.rows },
-            SPARE_REFILL_MS,
-          );
+        : this.plainSpare?.take({
+            argv: asUser.argv,
+            cwd: asUser.cwd,
+            env: asUser.env,
+            cols: asUser.cols,
+            rows: asUser.rows,
+          });
     // What the sandbox could not protect (a planted symlink, a mount budget cut) goes to the caller, which
     // reports it in the result and the audit; it never refuses the spawn.
     if (launch) warnings.push(...launch.warnings);
@@ -307,6 +305,10 @@ export class EmbeddedPaneHost implements PaneHost {
     this.panes.set(pane.id, pane);
     this.journals?.track(pane);
     this.watchProcesses();
+    // The spare of its kind this spawn took, or found missing, is made again once the pane has printed: not while it
+    // starts (SpareLauncher.refill). Nothing is made when none is missing.
+    const spares = sandboxed ? this.sandboxSpare : shell === undefined ? this.plainSpare : undefined;
+    if (spares) pane.once("output", () => spares.refill());
     void pane.exited().then((exit) => {
       if (!this.panes.has(pane.id)) return;
       this.exitOrder.push(pane.id);
@@ -356,7 +358,7 @@ export class EmbeddedPaneHost implements PaneHost {
     // the spare built ahead, while it still fits (SpareLauncher).
     if (shell === undefined && spec.sessionDir === undefined) {
       const { argv, cwd, cols, rows } = spec;
-      const spare = this.sandboxSpare?.take({ argv, cwd, env, cols, rows }, SPARE_REFILL_MS);
+      const spare = this.sandboxSpare?.take({ argv, cwd, env, cols, rows });
       const exitStatus = spare?.exitStatus;
       if (spare && exitStatus) {
         return {
