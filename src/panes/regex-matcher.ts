@@ -26,12 +26,15 @@ const START_TIMEOUT_MS = 30_000;
  * One idle matcher thread, kept for the next wait: starting a thread costs tens of milliseconds of CPU, which
  * every regex wait_for paid before its first check (and, started behind each wait, it competed with the spawn the
  * wait was for). A wait takes it; a wait that ends with no check running gives its thread back (the next pattern
- * replaces the old one); a thread stopped in the middle of a check is never kept. When a wait took the last one,
- * another is started REFILL_DELAY_MS later unless one came back meanwhile. A spare keeps nothing alive (unref'd).
+ * replaces the old one); a thread stopped in the middle of a check is never kept, and one is started in its place
+ * REFILL_DELAY_MS later. A wait that still holds the thread it took REFILL_DELAY_MS later (a long wait) has another
+ * started for the next wait. A spare keeps nothing alive (unref'd).
  */
 let spare: Worker | undefined;
-let refill: NodeJS.Timeout | undefined;
-/** How long after a wait took the spare another is started, if none came back by then. */
+/** Threads waits took and have not given back or ended, each with the number of the take that holds it. */
+const held = new Map<Worker, number>();
+let takes = 0;
+/** How long after a wait took the spare another is started, if that wait still holds it and none came back. */
 const REFILL_DELAY_MS = 500;
 
 function startWorker(): Worker {
@@ -41,6 +44,7 @@ function startWorker(): Worker {
   // A spare that dies idle is forgotten, and the next wait starts its own.
   worker.once("exit", () => {
     if (spare === worker) spare = undefined;
+    held.delete(worker);
   });
   return worker;
 }
@@ -48,20 +52,33 @@ function startWorker(): Worker {
 function takeSpareWorker(): Worker {
   const worker = spare ?? startWorker();
   spare = undefined;
-  if (refill === undefined) {
-    refill = setTimeout(() => {
-      refill = undefined;
-      spare ??= startWorker();
-    }, REFILL_DELAY_MS).unref();
-  }
+  const take = ++takes;
+  held.set(worker, take);
+  // Not when the wait gave it back meanwhile: back-to-back waits pass one thread along, and a thread started because
+  // a later wait held it at that moment cost that wait's neighbours tens of milliseconds (issue 16's spawn bench: a
+  // wait for a prompt answered 50 ms late, twice in 30).
+  setTimeout(() => {
+    if (held.get(worker) === take) refillSpare();
+  }, REFILL_DELAY_MS).unref();
   return worker;
 }
 
-/** Keeps an idle, healthy thread as the spare; false when there is one already (the caller ends its own). */
-function keepSpareWorker(worker: Worker): boolean {
-  if (spare !== undefined) return false;
-  spare = worker;
-  return true;
+function refillSpare(): void {
+  spare ??= startWorker();
+}
+
+/**
+ * A wait is done with its thread: kept as the spare when it is idle and healthy and there is none (true); otherwise
+ * the caller ends it, and a spare is started in its place REFILL_DELAY_MS later if there is none then.
+ */
+function giveBackWorker(worker: Worker, idle: boolean): boolean {
+  held.delete(worker);
+  if (idle && spare === undefined) {
+    spare = worker;
+    return true;
+  }
+  if (spare === undefined) setTimeout(refillSpare, REFILL_DELAY_MS).unref();
+  return false;
 }
 
 type FromMatcher =
@@ -195,7 +212,7 @@ export class RegexMatcher {
     if (!worker) return;
     for (const [event, listener] of this.listeners) worker.off(event, listener);
     // Security: a thread stopped in the middle of a check (a costly pattern) is ended, never handed on.
-    if (idle && keepSpareWorker(worker)) return;
+    if (giveBackWorker(worker, idle)) return;
     void worker.terminate();
   }
 

@@ -1,5 +1,6 @@
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
 import type { Worker } from "node:worker_threads";
 import { describe, expect, it, onTestFinished, vi } from "vitest";
 
@@ -22,6 +23,24 @@ async function matcher(pattern: string): Promise<Matcher> {
 const threadOf = (made: Matcher): number => (made as unknown as { worker: Worker }).worker.threadId;
 
 describe.skipIf(!built)("regex wait_for threads (needs `npm run build`)", () => {
+  it("waits one after another pass one thread along: none is started because a later wait holds it", async () => {
+    // Issue 16: a spare was started 500 ms after each take unless one had come back by then, and in back-to-back
+    // waits the thread given back was usually held again by the next wait at that moment: a thread start (tens of
+    // ms of CPU) that a wait for a spawned prompt then waited behind, 50 ms late. It runs first, so no earlier test's timer fires in it.
+    const first = await matcher("a");
+    const thread = threadOf(first);
+    first.close();
+    await sleep(300);
+    const second = await matcher("b");
+    expect(threadOf(second)).toBe(thread);
+    // The first take's timer (500 ms) fires while the second wait holds the thread it gave back.
+    await sleep(400);
+    second.close();
+    const third = await matcher("c");
+    expect(threadOf(third)).toBe(thread);
+    third.close();
+  });
+
   it("an idle matcher's thread serves the next wait, with the next wait's pattern only", async () => {
     // A spare is also started a while after a wait took the last one: held off here, so that only reuse serves.
     vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
