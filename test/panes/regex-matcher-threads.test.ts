@@ -26,7 +26,8 @@ describe.skipIf(!built)("regex wait_for threads (needs `npm run build`)", () => 
   it("waits one after another pass one thread along: none is started because a later wait holds it", async () => {
     // Issue 16: a spare was started 500 ms after each take unless one had come back by then, and in back-to-back
     // waits the thread given back was usually held again by the next wait at that moment: a thread start (tens of
-    // ms of CPU) that a wait for a spawned prompt then waited behind, 50 ms late. It runs first, so no earlier test's timer fires in it.
+    // ms of CPU) that a wait for a spawned prompt then waited behind, 50 ms late. This test runs first, so that no
+    // earlier test's timer fires in it.
     const first = await matcher("a");
     const thread = threadOf(first);
     first.close();
