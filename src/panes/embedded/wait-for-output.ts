@@ -24,6 +24,13 @@ export interface WaitResult {
 
 /** Re-check at most this often while output streams in; checks that cost more are spaced further (duty cycle). */
 const MIN_CHECK_INTERVAL_MS = 0.2;
+/**
+ * The first checks of a wait are not spaced by their cost: a program's first output often comes in a few pieces
+ * (bash: the bracketed-paste switch, then the prompt), and on a busy machine a check's time is mostly its turns on
+ * the screen and matcher threads, not work. Spaced by that, a prompt's second piece waited 6-16 ms (issue 16).
+ * Output that keeps coming is spaced from the check after these on.
+ */
+const UNSPACED_CHECKS = 4;
 /** History rows kept in view behind the last checked screen top, so a match may straddle it. */
 const OVERLAP_ROWS = 8;
 /**
@@ -66,8 +73,8 @@ export async function waitForOutputResult(pane: Pane, options: WaitOptions): Pro
     let checkTimer: NodeJS.Timeout | undefined;
     let lastCheck = Number.NEGATIVE_INFINITY;
     let interval = MIN_CHECK_INTERVAL_MS;
-    /** The check of the screen as the wait found it, which also waits for the wait's mark. */
-    let initial = true;
+    /** Checks run so far (see UNSPACED_CHECKS). */
+    let checks = 0;
 
     let excerpt: string | undefined;
     const finish = (outcome: WaitOutcome): void => {
@@ -128,13 +135,13 @@ export async function waitForOutputResult(pane: Pane, options: WaitOptions): Pro
         // the pane went away mid-check: the disposed/exit events end the wait
       } finally {
         checking = false;
-        // Checks render every new line: under a flood, space them so they take at most ~10% of the time. Not after
-        // the initial check: it waited for the mark and the matcher's first answer, and spaced by that the first
-        // output (a spawned program's prompt) waited up to ten times as long again (issue 16: 60 ms on a busy
-        // machine). Output that keeps coming is spaced from the next check on.
+        // Checks render every new line: under a flood, space them so they take at most ~10% of the time. Not the
+        // first few (UNSPACED_CHECKS): the initial one waited for the mark and the matcher's first answer, and spaced
+        // by that the first output (a spawned program's prompt) waited up to ten times as long again (issue 16: 60 ms
+        // on a busy machine).
         const cost = performance.now() - began;
-        interval = initial ? MIN_CHECK_INTERVAL_MS : Math.max(MIN_CHECK_INTERVAL_MS, cost * 10);
-        initial = false;
+        checks += 1;
+        interval = checks < UNSPACED_CHECKS ? MIN_CHECK_INTERVAL_MS : Math.max(MIN_CHECK_INTERVAL_MS, cost * 10);
       }
       if (dirty && !done) schedule();
       return false;
