@@ -9,7 +9,8 @@
         "native/fd-flags.c",
         "native/fs-watch.c",
         "native/keyring.c",
-        "native/proc-stats.c"
+        "native/proc-stats.c",
+        "native/pty-spawn.c"
       ]
     },
     {

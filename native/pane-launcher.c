@@ -35,6 +35,7 @@
 #include <grp.h>
 #include <linux/capability.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -82,7 +83,20 @@ static void default_signals(void) {
   memset(&action, 0, sizeof action);
   action.sa_handler = SIG_DFL;
   sigemptyset(&action.sa_mask);
-  for (int sig = 1; sig < NSIG; sig++) sigaction(sig, &action, NULL); // KILL, STOP, and libc's own refuse: fine
+  for (int sig = 1; sig < NSIG; sig++) {
+    if (sigaction(sig, &action, NULL) == 0 || errno != EINVAL || sig == SIGKILL || sig == SIGSTOP) continue;
+    // libc's own signals (glibc's 32 and 33: thread cancellation, set*id) are refused by sigaction. A spare's
+    // launcher, started with posix_spawn (pty-spawn.c), finds them ignored (glibc's posix_spawn sets them so in
+    // its child), and an ignored signal stays ignored across exec: the kernel is asked directly (its struct
+    // sigaction: handler, flags, restorer, a 64-signal mask).
+    struct {
+      void (*handler)(int);
+      unsigned long flags;
+      void (*restorer)(void);
+      uint64_t mask;
+    } kernel_action = {SIG_DFL, 0, NULL, 0};
+    syscall(SYS_rt_sigaction, sig, &kernel_action, NULL, sizeof kernel_action.mask);
+  }
   sigset_t none;
   sigemptyset(&none);
   sigprocmask(SIG_SETMASK, &none, NULL);

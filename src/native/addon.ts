@@ -22,6 +22,26 @@ export interface FdAddon {
    * Throws EDUP (EMFILE: the process has no descriptor left).
    */
   dupCloexec(fd: number): number;
+  /**
+   * node-pty's native `fork(file, args, env, cwd, cols, rows, uid, gid, utf8, helperPath, onexit)` made with
+   * posix_spawn instead of forkpty (native/pty-spawn.c): `{ fd, pid, pty }` (the master, non-blocking and
+   * close-on-exec; the child; the slave's path), and onexit(exitCode, signal) on this thread once the child is reaped.
+   * `file` must be absolute and uid and gid -1. Throws EPTYSPAWN (errno's text) when the pty, the spawn or the exit
+   * watch (pidfd_open) fails; nothing is left running then.
+   */
+  ptySpawn(
+    file: string,
+    args: string[],
+    env: string[],
+    cwd: string,
+    cols: number,
+    rows: number,
+    uid: number,
+    gid: number,
+    utf8: boolean,
+    helperPath: string,
+    onexit: (exitCode: number, signal: number) => void,
+  ): { fd: number; pid: number; pty: string };
   /** The foreground process group of the pty whose master is `fd` (tcgetpgrp); -1 when the kernel cannot tell. */
   foregroundGroup(fd: number): number;
   /** Discards input written to the pty master `fd` that the program has not read (tcflush TCIFLUSH). */

@@ -4,6 +4,7 @@ import * as nodePty from "node-pty";
 import { addon } from "../native/addon.js";
 import { setCloseOnExec } from "./fd-flags.js";
 import { DRAIN_IDLE_MS, drainPtySync } from "./pty-drain.js";
+import { withPosixSpawn } from "./pty-fork.js";
 
 /** How a pane's process ended. */
 export interface ProcessExit {
@@ -40,6 +41,12 @@ export interface PtyProcessOptions {
   term: string;
   /** Descriptors the child must inherit (the sandbox's seccomp program); close-on-exec again after the fork. */
   passFds?: readonly number[];
+  /**
+   * How the child is started: node-pty's forkpty (default), or posix_spawn (pty-fork.ts), which holds this thread
+   * about 1 ms instead of a fork's 5-16 ms but fails the spawn itself on a `cwd` or program it cannot use, where a
+   * forked child prints the error and exits 1. Spares use it: their program and directory are fixed.
+   */
+  spawnWith?: "fork" | "posix_spawn";
 }
 
 /** The libuv stream handle under node's socket (node's own net.js drives it the same way). */
@@ -67,6 +74,8 @@ const INPUT_RETRY_MAX_MS = 50;
  */
 export class PtyProcess {
   readonly pid: number;
+  /** How the child was started: posix_spawn only when asked for and node-pty's layout is the one known. */
+  readonly spawnedWith: "fork" | "posix_spawn";
   private readonly pty: nodePty.IPty;
   private readonly masterFd: number;
   private paused = false;
@@ -95,8 +104,8 @@ export class PtyProcess {
     const passFds = options.passFds ?? [];
     // node-pty forks synchronously on this thread, so no other spawn can inherit these in between.
     for (const fd of passFds) setCloseOnExec(fd, false);
-    try {
-      this.pty = nodePty.spawn(file, args, {
+    const spawn = () =>
+      nodePty.spawn(file, args, {
         name: options.term,
         cols: options.cols,
         rows: options.rows,
@@ -104,6 +113,15 @@ export class PtyProcess {
         env: options.env,
         encoding: null,
       });
+    try {
+      if (options.spawnWith === "posix_spawn") {
+        const spawned = withPosixSpawn(spawn);
+        this.pty = spawned.value;
+        this.spawnedWith = spawned.used ? "posix_spawn" : "fork";
+      } else {
+        this.pty = spawn();
+        this.spawnedWith = "fork";
+      }
     } finally {
       for (const fd of passFds) setCloseOnExec(fd, true);
     }

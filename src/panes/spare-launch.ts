@@ -14,10 +14,12 @@ const MAX_REQUEST_BYTES = 60 * 1024;
 const FIRST_RETRY_MS = 1000;
 const MAX_RETRY_MS = 60_000;
 /**
- * Making a spare holds this thread for node-pty's fork (8-16 ms on a 2-core machine) and starts bwrap's setup beside
- * the program just started: made at once after a take (10 ms later, until issue 16's second pass) it landed in the
- * middle of the new pane's start and the wait for its first output (spawn to first output 32 ms against 15 ms made
- * later). So a take's replacement waits for the pane's first output (`refill`), and this long at most.
+ * Making a spare starts bwrap's setup (namespaces, mounts: tens of ms of CPU) beside the program just started, and
+ * held this thread 8-16 ms for node-pty's fork before spares were started with posix_spawn: made 10 ms after a take
+ * (until issue 16's second pass) it landed in the middle of the new pane's start and the wait for its first output
+ * (spawn to first output 32 ms median against 18 ms made later). So a take's replacement waits for the pane's first
+ * output (`refill`), and this long at most. (Holding every spare back while any such pane started starved bursts:
+ * the third of five spawns in a row found none.)
  */
 const REFILL_LATEST_MS = 250;
 /** After the pane a take served printed, its replacement waits this long: the wait that was for that output answers. */
@@ -157,11 +159,12 @@ export interface SpareSpawn {
 }
 
 /**
- * Up to `capacity` pane processes started ahead of the next spawns of their kind (issue 16), each a fresh pty and, on it, the pane
- * launcher waiting for the program on a pipe only this process writes (native/pane-launcher.c) — for a sandboxed
- * spawn inside bwrap's namespaces, mounts and seccomp program, already built (`await`); for an unsandboxed one on
- * the host, to become the program (`exec`). A spawn then sends the checked argv, environment, directory and
- * (under a root server) the pane user, instead of a fork of this process, and for the sandbox bwrap's setup.
+ * Up to `capacity` pane processes started ahead of the next spawns of their kind (issue 16), each a fresh pty and,
+ * on it, the pane launcher waiting for the program on a pipe only this process writes (native/pane-launcher.c) —
+ * for a sandboxed spawn inside bwrap's namespaces, mounts and seccomp program, already built (`await`); for an
+ * unsandboxed one on the host, to become the program (`exec`). A spawn then sends the checked argv, environment,
+ * directory and (under a root server) the pane user, instead of a fork of this process, and for the sandbox bwrap's
+ * setup. Spares are started with posix_spawn (pty-fork.ts); a take's replacement once the new pane has printed.
  *
  * Security: a spare runs nothing of a pane's until a spawn, checked and audited, sends it a program; the launcher
  * is not dumpable meanwhile (a process of the same user cannot ptrace it or open its pipe), and nothing else has
@@ -298,7 +301,15 @@ export class SpareLauncher {
     try {
       // Its own environment is no one's: the program's comes with the request.
       process = new PtyProcess(
-        { argv: start.argv, cwd: "/", env: {}, ...SPARE_SIZE, term: PANE_TERM, passFds: start.passFds },
+        {
+          argv: start.argv,
+          cwd: "/",
+          env: {},
+          ...SPARE_SIZE,
+          term: PANE_TERM,
+          passFds: start.passFds,
+          spawnWith: "posix_spawn",
+        },
         relay,
       );
     } catch {
