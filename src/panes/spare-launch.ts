@@ -18,12 +18,12 @@ const MAX_RETRY_MS = 60_000;
  * held this thread 8-16 ms for node-pty's fork before spares were started with posix_spawn: made 10 ms after a take
  * (until issue 16's second pass) it landed in the middle of the new pane's start and the wait for its first output
  * (spawn to first output 32 ms median against 18 ms made later). So a take's replacement waits for the pane's first
- * output (`refill`), and this long at most. (Holding every spare back while any such pane started starved bursts:
- * the third of five spawns in a row found none.)
+ * output and the waits on it to answer (`refill`, from SpareRefills), and this long at most. (Holding every spare back
+ * while any such pane started starved bursts: the third of five spawns in a row found none.)
  */
 const REFILL_LATEST_MS = 250;
-/** After the pane a take served printed, its replacement waits this long: the wait that was for that output answers. */
-const REFILL_AFTER_OUTPUT_MS = 25;
+/** Once the pane a take served printed and the waits on it answered (SpareRefills), its replacement waits this long. */
+const REFILL_AFTER_OUTPUT_MS = 2;
 /** Between two spares made in a row (below capacity after a burst of spawns), this thread's turn for other work. */
 const BUILD_GAP_MS = 25;
 /** The terminal a spare starts on; a spawn of another size resizes it before its program starts. */
@@ -205,9 +205,9 @@ export class SpareLauncher {
   }
 
   /**
-   * The pane a spawn started (from a spare or afresh) has printed: a spare that spawn took, or found missing, is
-   * made REFILL_AFTER_OUTPUT_MS from now instead of at its latest (see REFILL_LATEST_MS). Nothing when there are
-   * `capacity`.
+   * The pane a spawn started (from a spare or afresh) has printed, and the waits on it have answered: a spare that
+   * spawn took, or found missing, is made REFILL_AFTER_OUTPUT_MS from now instead of at its latest (see
+   * REFILL_LATEST_MS). Nothing when there are `capacity`.
    */
   refill(): void {
     this.fill(REFILL_AFTER_OUTPUT_MS);

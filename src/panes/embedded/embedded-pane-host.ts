@@ -39,6 +39,7 @@ import type { ShellOutcome, ValidatedShell } from "../shell/validated-shell.js";
 import { plainSpare, SpareLauncher, type SpareTaken } from "../spare-launch.js";
 import { switchUserArgv, type UserSwitch, userEnv } from "../user-switch.js";
 import { Pane, type PaneLaunch, type PaneSpec } from "./pane.js";
+import { SpareRefills } from "./spare-refills.js";
 import { waitForOutputResult } from "./wait-for-output.js";
 
 /** Grace between SIGHUP and SIGKILL when the server shuts down (a client waits about 2 s before it signals us). */
@@ -90,6 +91,7 @@ export class EmbeddedPaneHost implements PaneHost {
   /** The pane processes started ahead of the next spawn, sandboxed and not, when the server keeps them (issue 16). */
   private readonly sandboxSpare: SpareLauncher | undefined;
   private readonly plainSpare: SpareLauncher | undefined;
+  private readonly refills = new SpareRefills();
 
   /**
    * @param screens where pane emulators run: the screen thread in `serve`, this thread in tests (default).
@@ -305,10 +307,10 @@ export class EmbeddedPaneHost implements PaneHost {
     this.panes.set(pane.id, pane);
     this.journals?.track(pane);
     this.watchProcesses();
-    // The spare of its kind this spawn took, or found missing, is made again once the pane has printed: not while it
-    // starts (SpareLauncher.refill). Nothing is made when none is missing.
+    // The spare of its kind this spawn took, or found missing, is made again once the pane has printed and its waits
+    // have answered (SpareRefills). Nothing is made when none is missing.
     const spares = sandboxed ? this.sandboxSpare : shell === undefined ? this.plainSpare : undefined;
-    if (spares) pane.once("output", () => spares.refill());
+    if (spares) this.refills.started(pane, spares);
     void pane.exited().then((exit) => {
       if (!this.panes.has(pane.id)) return;
       this.exitOrder.push(pane.id);
@@ -538,12 +540,14 @@ export class EmbeddedPaneHost implements PaneHost {
   async wait(id: string, options: PaneWaitOptions): Promise<PaneWaitResult> {
     const pane = this.required(id);
     const { screenBy, ...waitOptions } = options;
-    const result = await waitForOutputResult(pane, waitOptions);
-    // A cancelled wait's answer goes to no one: it reads no screen, which on a pane a flood keeps busy took
-    // seconds while the wait still held its caller's maxWaiters slot and its matcher thread (attack review).
-    if (result.excerpt !== undefined || result.outcome === "aborted")
-      return { ...result, pane: this.infoOf(pane) };
-    return { ...result, screen: await screenTextBy(pane, screenBy), pane: this.infoOf(pane) };
+    return this.refills.during(pane, async () => {
+      const result = await waitForOutputResult(pane, waitOptions);
+      // A cancelled wait's answer goes to no one: it reads no screen, which on a pane a flood keeps busy took
+      // seconds while the wait still held its caller's maxWaiters slot and its matcher thread (attack review).
+      if (result.excerpt !== undefined || result.outcome === "aborted")
+        return { ...result, pane: this.infoOf(pane) };
+      return { ...result, screen: await screenTextBy(pane, screenBy), pane: this.infoOf(pane) };
+    });
   }
 
   async resize(id: string, cols: number, rows: number): Promise<void> {

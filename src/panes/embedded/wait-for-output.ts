@@ -141,7 +141,8 @@ export async function waitForOutputResult(pane: Pane, options: WaitOptions): Pro
         // on a busy machine).
         const cost = performance.now() - began;
         checks += 1;
-        interval = checks < UNSPACED_CHECKS ? MIN_CHECK_INTERVAL_MS : Math.max(MIN_CHECK_INTERVAL_MS, cost * 10);
+        interval =
+          checks < UNSPACED_CHECKS ? MIN_CHECK_INTERVAL_MS : Math.max(MIN_CHECK_INTERVAL_MS, cost * 10);
       }
       if (dirty && !done) schedule();
       return false;
