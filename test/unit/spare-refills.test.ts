@@ -4,16 +4,22 @@ import type { Pane } from "../../src/panes/embedded/pane.js";
 import { SpareRefills } from "../../src/panes/embedded/spare-refills.js";
 import type { SpareLauncher } from "../../src/panes/spare-launch.js";
 
-/** A pane as SpareRefills sees it (its "output" event), and spares that count their refills. */
-function setup(): { refills: SpareRefills; pane: Pane; spares: SpareLauncher; count: () => number } {
+/** A pane as SpareRefills sees it (its "output" event, its exit), and spares that count their refills. */
+function setup(): {
+  refills: SpareRefills;
+  pane: Pane;
+  spares: SpareLauncher;
+  count: () => number;
+  exit: () => void;
+} {
   let count = 0;
   const spares = { refill: () => count++ } as unknown as SpareLauncher;
-  return {
-    refills: new SpareRefills(),
-    pane: new EventEmitter() as unknown as Pane,
-    spares,
-    count: () => count,
-  };
+  let exit: () => void = () => {};
+  const exited = new Promise<void>((resolve) => {
+    exit = resolve;
+  });
+  const pane = Object.assign(new EventEmitter(), { exited: () => exited }) as unknown as Pane;
+  return { refills: new SpareRefills(), pane, spares, count: () => count, exit };
 }
 
 /** A wait that ends when `end` is called. */
@@ -51,6 +57,21 @@ describe("a spare a spawn took is made again", () => {
     expect(count()).toBe(0);
     second.end();
     expect(await waits[1]).toBe("answered");
+    expect(count()).toBe(1);
+  });
+
+  it("once the pane has exited without printing, after the waits on it", async () => {
+    const { refills, pane, spares, count, exit } = setup();
+    refills.started(pane, spares);
+    const wait = heldWait();
+    const waiting = refills.during(pane, () => wait.done);
+    exit();
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(count()).toBe(0);
+    wait.end();
+    await waiting;
+    expect(count()).toBe(1);
+    (pane as unknown as EventEmitter).emit("output");
     expect(count()).toBe(1);
   });
 
