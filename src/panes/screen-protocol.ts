@@ -19,7 +19,8 @@ export type ScreenCall =
       method: "search";
       args: [mark: HistoryMark | undefined, overlapRows: number, query: TextQuery, excerpt?: boolean];
     }
-  | { method: "markSince"; args: [] }
+  /** With a boundary the owner fixed (SinceBoundaries: its slot, and the bytes before the mark): placed there. */
+  | { method: "markSince"; args: [] | [slot: number, at: number] }
   | { method: "releaseSince"; args: [id: number] }
   | { method: "resize"; args: [cols: number, rows: number] }
   | { method: "compact"; args: [] };
@@ -38,9 +39,10 @@ export type ToScreenThread =
   | ({ op: "call"; id: number; call: number } & ScreenCall)
   /**
    * From now on the thread reads screen `id`'s pty itself, from `fd` (a close-on-exec duplicate of the master
-   * that the thread owns and closes: ThreadPtyReader). Sent after every batch read before it.
+   * that the thread owns and closes: ThreadPtyReader). Sent after every batch read before it. `boundaries`: where
+   * the owner fixes since-marks meanwhile (since-boundaries.ts).
    */
-  | { op: "read"; id: number; fd: number }
+  | { op: "read"; id: number; fd: number; boundaries: BigInt64Array }
   /** Stop reading screen `id`'s pty (its owner reads it from now on): answered by `ended` with `how: "stopped"`. */
   | { op: "unread"; id: number }
   /** Screen `id`'s process exited: reading ends once its output stays idle (ThreadPtyReader.exited). */

@@ -8,6 +8,7 @@ import { backlogBytes, ParseCost } from "./parse-cost.js";
 import type { FrameUpdate } from "./screen-frame.js";
 import type { ScreenOptions } from "./screen-port.js";
 import type { FromScreenThread, ToScreenThread } from "./screen-protocol.js";
+import { parseLimit, publishQueued, releaseSinceBoundary, setReading } from "./since-boundaries.js";
 import { QueryCache } from "./text-query.js";
 import { type ReadEnd, ThreadPtyReader } from "./thread-pty-reader.js";
 
@@ -77,6 +78,8 @@ interface Entry {
   cost: ParseCost;
   /** Reading the pane's pty here (op "read"), until it ends. */
   reader: ThreadPtyReader | undefined;
+  /** Since-marks the owner fixed while this thread read the pty (since-boundaries.ts); from the first "read" on. */
+  boundaries: BigInt64Array | undefined;
   /** The pty's end, told to the owner once everything read before it is parsed. */
   readEnd: number | undefined;
   /** Output read here is dropped as it comes (op "discard": the pane is being removed). */
@@ -115,6 +118,7 @@ port.on("message", (message: ToScreenThread) => {
         wants: new FrameWants(),
         cost: new ParseCost(),
         reader: undefined,
+        boundaries: undefined,
         readEnd: undefined,
         dropOwn: false,
         progressAt: Number.NEGATIVE_INFINITY,
@@ -141,6 +145,9 @@ port.on("message", (message: ToScreenThread) => {
       }
       try {
         entry.reader = startReading(message.id, entry, message.fd);
+        entry.boundaries = message.boundaries;
+        publishQueued(message.boundaries, entry.queued);
+        setReading(message.boundaries, true);
       } catch (error) {
         // Not a terminal after all, or node could not watch it: the owner reads the pty on.
         console.error(`ccmux: pane #${message.id}'s pty could not be read here: ${(error as Error).message}`);
@@ -160,7 +167,13 @@ port.on("message", (message: ToScreenThread) => {
       if (!entry) return send({ op: "result", call: message.call, error: "the screen is gone" });
       // Security: a read used to parse its pane's whole backlog at once (up to 512 KB): of ESC c, 13 s in which
       // no other pane could be read (issue 9). The backlog is now parsed in slices like any other.
-      entry.calls.push({ call: message, after: entry.queued, arrived: performance.now() });
+      // A since-mark the owner fixed goes where it said (since-boundaries.ts): no later byte was parsed meanwhile.
+      const at = message.method === "markSince" ? message.args[1] : undefined;
+      entry.calls.push({
+        call: message,
+        after: Math.min(at ?? entry.queued, entry.queued),
+        arrived: performance.now(),
+      });
       answerReady(entry);
       if (entry.calls.length > 0) schedulePump();
       return;
@@ -233,6 +246,7 @@ function startReading(id: number, entry: Entry, fd: number): ThreadPtyReader {
 function enqueue(entry: Entry, item: Entry["queue"][number]): void {
   entry.queue.push(item);
   entry.queued += item.bytes.byteLength;
+  if (entry.boundaries) publishQueued(entry.boundaries, entry.queued);
   if (!pumping) pump();
   else schedulePump();
 }
@@ -240,6 +254,7 @@ function enqueue(entry: Entry, item: Entry["queue"][number]): void {
 /** The pty read here ended (ThreadPtyReader): the owner hears at once of a stop, of the pty's end once parsed. */
 function readingEnded(id: number, entry: Entry, how: ReadEnd, read: number): void {
   entry.reader = undefined;
+  if (entry.boundaries) setReading(entry.boundaries, false);
   if (how === "stopped") {
     if (entries.get(id) === entry) send({ op: "ended", id, how, read });
     return;
@@ -322,6 +337,10 @@ function step(id: number, entry: Entry, limit: number, deadline: number): void {
 function parseSome(id: number, entry: Entry, limit: number, deadline: number): void {
   let budget = limit;
   while (budget > 0 && entry.queue.length > 0) {
+    // Not past a since-mark the owner fixed and whose request has not been answered yet (since-boundaries.ts).
+    const room = heldAt(entry) - entry.parsed;
+    if (room <= 0) return;
+    budget = Math.min(budget, room);
     const { bytes: chunk, slot, own } = entry.queue[0] as Entry["queue"][number];
     // Security: a piece ends after the sequences that can cost a screenful each (REP, SU, IL, ED, RIS …) that
     // fit PIECE_AREA_CELLS. Pieces shrink only after one ran slow, and the first 2 KB piece of REPs at
@@ -361,6 +380,16 @@ function parseSome(id: number, entry: Entry, limit: number, deadline: number): v
   }
 }
 
+/** How far the pane's output may be parsed now (bytes ever queued): to its lowest open since-boundary, if any. */
+function heldAt(entry: Entry): number {
+  return entry.boundaries ? parseLimit(entry.boundaries) : Number.POSITIVE_INFINITY;
+}
+
+/** Whether the pane has output it may parse now. */
+function parseable(entry: Entry): boolean {
+  return entry.queue.length > 0 && heldAt(entry) > entry.parsed;
+}
+
 /** Reads the pane's pty again once its backlog is parsed down to half the bound (OutputFeed's rule). */
 function resumeReading(entry: Entry): void {
   if (entry.reader?.isPaused && entry.queued - entry.parsed <= backlogBytes(entry.cost.tell()) / 2)
@@ -390,12 +419,11 @@ function answerReady(entry: Entry): void {
   const now = performance.now();
   for (let index = 0; index < entry.calls.length; ) {
     const { call, after, arrived } = entry.calls[index] as Entry["calls"][number];
-    if (entry.parsed < after) {
-      if (call.method === "markSince") {
-        index += 1;
-        continue;
-      }
-      if (now - arrived < CALL_WAIT_MS) return; // and every later call arrived later still
+    // A call whose backlog is not parsed yet waits (a since-mark for it, any other call CALL_WAIT_MS at most). Later
+    // calls arrived later and wait as long, but for a since-mark the owner fixed earlier (its `after` may be lower).
+    if (entry.parsed < after && (call.method === "markSince" || now - arrived < CALL_WAIT_MS)) {
+      index += 1;
+      continue;
     }
     entry.calls.splice(index, 1);
     const behind = Math.max(0, after - entry.parsed);
@@ -403,6 +431,11 @@ function answerReady(entry: Entry): void {
       send({ op: "result", call: call.call, value: answer(entry.screen, call), behind });
     } catch (error) {
       send({ op: "result", call: call.call, error: error instanceof Error ? error.message : String(error) });
+    }
+    if (call.method === "markSince" && call.args.length === 2 && entry.boundaries) {
+      // The output after it may be parsed now.
+      releaseSinceBoundary(entry.boundaries, call.args[0]);
+      schedulePump();
     }
     if (call.method === "resize") entry.wants.changed(entry.screen, frameSender(call.id));
   }
@@ -425,20 +458,21 @@ function pump(): void {
   }
   // Then output a person is waiting to see (an open frame want: a keystroke's echo while another pane floods).
   for (const [id, entry] of entries) {
-    if (!entry.wants.waiting || entry.queue.length === 0) continue;
+    if (!entry.wants.waiting || !parseable(entry)) continue;
     if (performance.now() - started < SLICE_MS) step(id, entry, STEP_BYTES, started + SLICE_MS);
   }
   let busy = true;
   while (busy && performance.now() - started < SLICE_MS) {
     busy = false;
     for (const [id, entry] of entries) {
-      if (entry.queue.length === 0) continue;
+      if (!parseable(entry)) continue;
       step(id, entry, STEP_BYTES, started + SLICE_MS);
-      busy ||= entry.queue.length > 0;
+      busy ||= parseable(entry);
     }
   }
   pumping = false;
-  if (busy || [...entries.values()].some((entry) => entry.queue.length > 0 || entry.calls.length > 0)) {
+  // A pane held at a since-boundary waits for its mark's request, whose answer pumps again.
+  if (busy || [...entries.values()].some((entry) => parseable(entry) || entry.calls.length > 0)) {
     schedulePump();
   }
 }

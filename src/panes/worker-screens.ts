@@ -15,6 +15,7 @@ import type {
   ScreenState,
 } from "./screen-port.js";
 import type { FromScreenThread, ScreenCall, ToScreenThread } from "./screen-protocol.js";
+import { newSinceBoundaries, takeSinceBoundary } from "./since-boundaries.js";
 
 interface PortState {
   options: ScreenOptions;
@@ -47,6 +48,8 @@ interface PortState {
   behind: number;
   /** The screen thread reads the pane's pty (ScreenPort.readPty) until it tells `ended`. */
   reading: PtyReading | undefined;
+  /** Where since-marks are fixed while the thread reads the pty (since-boundaries.ts); made at the first read. */
+  boundaries: BigInt64Array | undefined;
 }
 
 interface Watch {
@@ -163,6 +166,7 @@ export class WorkerScreens implements ScreenFactory {
       nsPerByte: undefined,
       behind: 0,
       reading: undefined,
+      boundaries: undefined,
     };
     this.ports.set(id, state);
     this.post({ op: "create", id, options });
@@ -218,7 +222,15 @@ export class WorkerScreens implements ScreenFactory {
         call<RenderedFrom>({ method: "renderFrom", args: [mark, overlap, withCursorTail] }),
       search: (mark, overlap, query, excerpt) =>
         call<SearchResult>({ method: "search", args: [mark, overlap, query, excerpt] }),
-      markSince: () => call<HistoryMark>({ method: "markSince", args: [] }),
+      markSince: () => {
+        // While the thread reads the pty, the mark is fixed now, at the output it has queued (since-boundaries.ts);
+        // otherwise its request follows the output this thread read and posted before it, in order.
+        const fixed =
+          state.reading && state.boundaries && !this.failure
+            ? takeSinceBoundary(state.boundaries)
+            : undefined;
+        return call<HistoryMark>({ method: "markSince", args: fixed ? [fixed.slot, fixed.at] : [] });
+      },
       releaseSince: (since) => call<void>({ method: "releaseSince", args: [since] }),
       resize: (cols, rows) => {
         // A screen made again after a screen-thread crash gets the size the pane has now.
@@ -232,7 +244,8 @@ export class WorkerScreens implements ScreenFactory {
         // What was read here before goes first: the thread parses it before anything it reads itself.
         this.flush(id, state);
         state.reading = reading;
-        this.post({ op: "read", id, fd });
+        state.boundaries ??= newSinceBoundaries();
+        this.post({ op: "read", id, fd, boundaries: state.boundaries });
         return true;
       },
       stopReadingPty: () => {
@@ -320,9 +333,11 @@ export class WorkerScreens implements ScreenFactory {
     this.ring.releaseAll();
     this.start();
     for (const [id, state] of this.ports) {
-      // The dead thread's descriptors were closed with it: the pane reads its pty itself again.
+      // The dead thread's descriptors were closed with it: the pane reads its pty itself again. The since-marks
+      // it held output back for went with it: a new thread gets a new record, with no slot left taken.
       const reading = state.reading;
       state.reading = undefined;
+      state.boundaries = undefined;
       reading?.ended("lost");
       // Output that was in the dead thread is gone; the writers must not wait for it.
       for (const done of state.acks.splice(0).flat()) done();

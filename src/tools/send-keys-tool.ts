@@ -60,7 +60,9 @@ export function registerSendKeysTool(registry: ToolRegistry, waits: PaneWaits): 
       try {
         // "Now" is before the keys are written, and the mark is taken, not only asked for, before they are: the
         // screen thread reads the pty itself (ThreadPtyReader), and it could read their echo before a request
-        // still on its way to it (a wait then missed output printed right after the keys).
+        // still on its way to it (a wait then missed output printed right after the keys). A mark is fixed when
+        // asked for while the thread reads (since-boundaries.ts); this await covers a mark that could not be
+        // (the reading just handed over, more than 8 marks in flight on the pane).
         sinceMark = prepared ? await host.markSince(pane.id).catch(() => undefined) : undefined;
         // Security: a person may have taken write while this call awaited the screen; looked at again here, with
         // nothing awaited between this look and the write.

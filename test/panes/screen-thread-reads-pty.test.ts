@@ -61,6 +61,33 @@ describe.skipIf(!BUILT)("the screen thread reads its panes' ptys (needs `npm run
     expect(lines).toHaveLength(count);
   }, 60_000);
 
+  it("a since-mark counts the echo of keys typed right after it, while another pane floods this thread", async () => {
+    // Issue 16's read-through: the thread reads the pty itself, and output it read while a mark's request was on its
+    // way counted as printed before the mark (send_keys awaited the mark before typing to avoid it; wait_for
+    // `since: "now"` could miss output). The mark is now fixed when it is asked for (since-boundaries.ts).
+    host = await workerHost();
+    // The pane itself floods too: its reader is mid-read, its backlog queued ahead of the parse, as a mark comes.
+    const flood = host.startPane(agentPane(["/usr/bin/yes", "flood"]));
+    const pane = host.startPane(agentPane(["/usr/bin/yes", "y"], { scrollback: 100_000 }));
+    expect(pane.readsOnScreenThread).toBe(true);
+    const missed: number[] = [];
+    for (let run = 0; run < 60; run++) {
+      const mark = host.markSince(pane.id);
+      // Typed at once: the terminal echoes it before the mark's request reaches the screen thread.
+      pane.write(`k${run}.`);
+      const waited = await host.wait(pane.id, {
+        query: { text: `k${run}.` },
+        sinceMark: mark,
+        excerpt: true,
+        timeoutMs: 5_000,
+        screenBy: Date.now() + 10_000,
+      });
+      if (waited.outcome !== "matched") missed.push(run);
+    }
+    expect(flood.alive).toBe(true);
+    expect(missed).toEqual([]);
+  }, 120_000);
+
   it("output a background process prints after the program exits is read until it stays idle", async () => {
     host = await workerHost();
     // The shell exits at once; its background job (ignoring the SIGHUP the shell's end sends its group) holds
