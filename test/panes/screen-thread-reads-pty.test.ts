@@ -66,11 +66,13 @@ describe.skipIf(!BUILT)("the screen thread reads its panes' ptys (needs `npm run
     // way counted as printed before the mark (send_keys awaited the mark before typing to avoid it; wait_for
     // `since: "now"` could miss output). The mark is now fixed when it is asked for (since-boundaries.ts).
     host = await workerHost();
-    // The pane itself floods too: its reader is mid-read, its backlog queued ahead of the parse, as a mark comes.
+    // The pane itself prints too (25 lines a millisecond): its reader is often mid-read as a mark comes. Slowly
+    // enough that its history (200 000 rows, 8 s of it) still holds the echo when a slow machine checks.
     const flood = host.startPane(agentPane(["/usr/bin/yes", "flood"]));
-    const pane = host.startPane(agentPane(["/usr/bin/yes", "y"], { scrollback: 100_000 }));
+    const trickle = `setInterval(() => process.stdout.write("y\\n".repeat(25)), 1)`;
+    const pane = host.startPane(agentPane([process.execPath, "-e", trickle], { scrollback: 200_000 }));
     expect(pane.readsOnScreenThread).toBe(true);
-    const missed: number[] = [];
+    const missed: string[] = [];
     for (let run = 0; run < 60; run++) {
       const mark = host.markSince(pane.id);
       // Typed at once: the terminal echoes it before the mark's request reaches the screen thread.
@@ -82,7 +84,7 @@ describe.skipIf(!BUILT)("the screen thread reads its panes' ptys (needs `npm run
         timeoutMs: 5_000,
         screenBy: Date.now() + 10_000,
       });
-      if (waited.outcome !== "matched") missed.push(run);
+      if (waited.outcome !== "matched") missed.push(`${run}: ${waited.outcome}`);
     }
     expect(flood.alive).toBe(true);
     expect(missed).toEqual([]);
