@@ -9,6 +9,7 @@
         "native/fd-flags.c",
         "native/fs-watch.c",
         "native/keyring.c",
+        "native/napi-strings.c",
         "native/proc-stats.c",
         "native/pty-spawn.c"
       ]

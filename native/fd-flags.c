@@ -42,6 +42,7 @@
 #include "proc-stats.h"
 #include "pty-spawn.h"
 #include "keyring.h"
+#include "napi-strings.h"
 
 #ifndef TIOCGPTPEER
 #define TIOCGPTPEER _IO('T', 0x41)
@@ -296,20 +297,10 @@ static napi_value exec_in_place(napi_env env, napi_callback_info info) {
     napi_throw_type_error(env, "EEXEC", "expected a path and 1 to 256 arguments");
     return NULL;
   }
-  // The path first, then the arguments; each a heap copy (execv only returns on failure, which frees them).
-  char *strings[258] = {0};
-  bool ok = true;
-  for (uint32_t i = 0; i <= count && ok; i++) {
-    napi_value item = args[0];
-    if (i > 0) ok = napi_get_element(env, args[1], i - 1, &item) == napi_ok;
-    size_t length = 0;
-    ok = ok && napi_get_value_string_utf8(env, item, NULL, 0, &length) == napi_ok;
-    if (ok) strings[i] = malloc(length + 1);
-    ok = ok && strings[i] != NULL &&
-         napi_get_value_string_utf8(env, item, strings[i], length + 1, &length) == napi_ok &&
-         strlen(strings[i]) == length;  // no NUL inside
-  }
-  if (ok) {
+  // Heap copies (execv only returns on failure, which frees them).
+  char *path = ccmux_string_of(env, args[0]);
+  char **arguments = ccmux_strings_of(env, args[1], NULL);
+  if (path != NULL && arguments != NULL) {
     // Node blocks every signal on this thread at times (and SIGUSR1 always); a program image started with them
     // blocked never sees SIGTERM or SIGINT, and Node's own start fails quietly. It starts with none blocked, as
     // a process its parent spawns does; on failure the mask is put back.
@@ -323,7 +314,7 @@ static napi_value exec_in_place(napi_env env, napi_callback_info info) {
       stdio_flags[fd] = fcntl(fd, F_GETFD);
       if (stdio_flags[fd] != -1) fcntl(fd, F_SETFD, stdio_flags[fd] & ~FD_CLOEXEC);
     }
-    execv(strings[0], strings + 1);
+    execv(path, arguments);
     int failure = errno;
     for (int fd = 0; fd < 3; fd++)
       if (stdio_flags[fd] != -1) fcntl(fd, F_SETFD, stdio_flags[fd]);
@@ -332,7 +323,8 @@ static napi_value exec_in_place(napi_env env, napi_callback_info info) {
   } else {
     napi_throw_type_error(env, "EEXEC", "the path and each argument must be strings without NUL");
   }
-  for (uint32_t i = 0; i <= count; i++) free(strings[i]);
+  free(path);
+  ccmux_free_strings(arguments);
   return NULL;
 }
 

@@ -32,6 +32,7 @@
 #include <node_api.h>
 #include <uv.h>
 
+#include "napi-strings.h"
 #include "pty-spawn.h"
 
 #ifndef SYS_pidfd_open
@@ -47,48 +48,6 @@ typedef struct {
   pid_t pid;
   int pidfd;
 } exit_watch;
-
-/** Frees a vector of strings from strings_of (each element, then the vector). */
-static void free_strings(char **strings) {
-  if (strings == NULL) return;
-  for (char **s = strings; *s != NULL; s++) free(*s);
-  free(strings);
-}
-
-/** A JavaScript string as a new C string (NULL when it is not a string or holds NUL). */
-static char *string_of(napi_env env, napi_value value) {
-  size_t length;
-  if (napi_get_value_string_utf8(env, value, NULL, 0, &length) != napi_ok) return NULL;
-  char *text = malloc(length + 1);
-  if (text == NULL) return NULL;
-  if (napi_get_value_string_utf8(env, value, text, length + 1, &length) != napi_ok || strlen(text) != length) {
-    free(text);
-    return NULL;
-  }
-  return text;
-}
-
-/** An array of strings, with `first` (if not NULL) before them, as a NULL-ended vector; NULL on a bad element. */
-static char **strings_of(napi_env env, napi_value array, const char *first) {
-  uint32_t count;
-  if (napi_get_array_length(env, array, &count) != napi_ok) return NULL;
-  uint32_t offset = first == NULL ? 0 : 1;
-  char **strings = calloc((size_t)count + offset + 1, sizeof(char *));
-  if (strings == NULL) return NULL;
-  if (first != NULL && (strings[0] = strdup(first)) == NULL) {
-    free(strings);
-    return NULL;
-  }
-  for (uint32_t i = 0; i < count; i++) {
-    napi_value element;
-    if (napi_get_element(env, array, i, &element) != napi_ok ||
-        (strings[i + offset] = string_of(env, element)) == NULL) {
-      free_strings(strings);
-      return NULL;
-    }
-  }
-  return strings;
-}
 
 /** The terminal modes node-pty's fork gives every pty (src/unix/pty.cc, PtyFork), IUTF8 with `utf8`. */
 static void node_pty_modes(struct termios *t, bool utf8) {
@@ -189,10 +148,10 @@ static napi_value pty_spawn(napi_env env, napi_callback_info info) {
                           "ptySpawn(file, args, env, cwd, cols, rows, uid: -1, gid: -1, utf8, helperPath, onexit)");
     return NULL;
   }
-  char *file = string_of(env, argv[0]);
-  char *cwd = string_of(env, argv[3]);
-  char **args = file == NULL ? NULL : strings_of(env, argv[1], file);
-  char **envp = strings_of(env, argv[2], NULL);
+  char *file = ccmux_string_of(env, argv[0]);
+  char *cwd = ccmux_string_of(env, argv[3]);
+  char **args = file == NULL ? NULL : ccmux_strings_of(env, argv[1], file);
+  char **envp = ccmux_strings_of(env, argv[2], NULL);
   napi_value result = NULL;
   int master = -1;
   int slave = -1;
@@ -289,8 +248,8 @@ done:
   if (pidfd != -1) close(pidfd);
   free(file);
   free(cwd);
-  free_strings(args);
-  free_strings(envp);
+  ccmux_free_strings(args);
+  ccmux_free_strings(envp);
   return result;
 }
 
